@@ -1,0 +1,96 @@
+use std::fmt;
+
+use crate::id::{ProgrammeId, UserId};
+
+/// Who acts: a signed-in user, or a named system job (CLI commands, background jobs).
+///
+/// A system actor is scoped and audited like a user.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Actor {
+    /// A person with an account.
+    User(UserId),
+    /// A named job, e.g. `demo`, `migrate`, `retention`.
+    System(SystemJob),
+}
+
+impl Actor {
+    /// A stable text form for events and audit entries: `user:<uuid>` or `system:<job>`.
+    /// Holds no personal data: only an id or a job name.
+    pub fn reference(&self) -> String {
+        match self {
+            Self::User(id) => format!("user:{id}"),
+            Self::System(job) => format!("system:{}", job.as_str()),
+        }
+    }
+}
+
+impl fmt::Display for Actor {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.reference())
+    }
+}
+
+/// The named system jobs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SystemJob {
+    /// `lotse demo` and `lotse serve --demo`.
+    Demo,
+    /// `lotse user add` and other administration commands.
+    Admin,
+    /// `lotse audit verify`.
+    AuditVerify,
+}
+
+impl SystemJob {
+    /// The job's stable name.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Self::Demo => "demo",
+            Self::Admin => "admin",
+            Self::AuditVerify => "audit-verify",
+        }
+    }
+}
+
+/// Permission to read and write one programme's data.
+///
+/// Every storage function takes a `&ProgrammeScope` first, so a query across programmes
+/// cannot be written by accident. A scope can only be obtained from an authorization
+/// decision ([`crate::user::authorize_membership`] for users, [`ProgrammeScope::for_system`]
+/// for named system jobs): there is no constructor from a raw id for handlers to call.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProgrammeScope {
+    programme: ProgrammeId,
+    actor: Actor,
+}
+
+impl ProgrammeScope {
+    /// The scope a named system job gets for a programme it was started for.
+    ///
+    /// System jobs are started by the operator with explicit programme arguments
+    /// (or for every programme, as `audit verify` and `demo` are); their reads and writes
+    /// are audited under `system:<job>`.
+    pub const fn for_system(job: SystemJob, programme: ProgrammeId) -> Self {
+        Self {
+            programme,
+            actor: Actor::System(job),
+        }
+    }
+
+    pub(crate) const fn for_user(user: UserId, programme: ProgrammeId) -> Self {
+        Self {
+            programme,
+            actor: Actor::User(user),
+        }
+    }
+
+    /// The programme this scope grants.
+    pub const fn programme(&self) -> ProgrammeId {
+        self.programme
+    }
+
+    /// Who holds it.
+    pub const fn actor(&self) -> &Actor {
+        &self.actor
+    }
+}

@@ -1,0 +1,334 @@
+//! The audit log: who did what to which record, when and for what purpose.
+//!
+//! One chain per programme. Each entry's hash covers its own fields and the previous entry's
+//! hash, so altering, inserting or deleting an entry breaks every hash after it.
+//! **Invariant:** entries hold no personal data — only ids, codes and timestamps — so erasing a
+//! person's data never touches the chain.
+
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::id::ProgrammeId;
+
+/// The hash before the first entry of a chain.
+pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// What was done (a stable code such as `patient.create`, `referral.read`, `session.start`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditAction {
+    /// Personal data was read.
+    Read,
+    /// A record was created.
+    Create,
+    /// A record was changed.
+    Update,
+    /// A user signed in to the programme.
+    SessionStart,
+    /// A user signed out.
+    SessionEnd,
+}
+
+impl AuditAction {
+    /// The stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Read => "read",
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::SessionStart => "session_start",
+            Self::SessionEnd => "session_end",
+        }
+    }
+}
+
+/// Why it was done (the purpose recorded with every access).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AuditPurpose {
+    /// Providing care and link work.
+    Care,
+    /// Programme and account administration.
+    Administration,
+    /// Seeding demo data.
+    Demo,
+    /// Signing in and out.
+    Authentication,
+}
+
+impl AuditPurpose {
+    /// The stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Care => "care",
+            Self::Administration => "administration",
+            Self::Demo => "demo",
+            Self::Authentication => "authentication",
+        }
+    }
+}
+
+/// An entry before it is placed in the chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAuditEntry {
+    /// When (truncated to microseconds, the precision both databases keep).
+    pub at: OffsetDateTime,
+    /// `user:<uuid>` or `system:<job>`.
+    pub actor: String,
+    /// What.
+    pub action: String,
+    /// The kind of record (`patient`, `referral`, `user`…).
+    pub object_kind: String,
+    /// The record's id.
+    pub object_id: Uuid,
+    /// Why.
+    pub purpose: String,
+}
+
+impl NewAuditEntry {
+    /// Builds an entry; `at` is truncated to whole microseconds.
+    pub fn new(
+        at: OffsetDateTime,
+        actor: &crate::actor::Actor,
+        action: AuditAction,
+        object_kind: &str,
+        object_id: Uuid,
+        purpose: AuditPurpose,
+    ) -> Self {
+        Self {
+            at: truncate_to_micros(at),
+            actor: actor.reference(),
+            action: action.code().to_owned(),
+            object_kind: object_kind.to_owned(),
+            object_id,
+            purpose: purpose.code().to_owned(),
+        }
+    }
+}
+
+/// Drops sub-microsecond precision, so what is hashed equals what PostgreSQL stores.
+pub fn truncate_to_micros(at: OffsetDateTime) -> OffsetDateTime {
+    let micros = at.microsecond();
+    at.replace_microsecond(micros).unwrap_or(at)
+}
+
+/// An entry as stored: placed in its programme's chain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditEntry {
+    /// The chain it belongs to.
+    pub programme: ProgrammeId,
+    /// Its position, from 1.
+    pub seq: i64,
+    /// The entry's content.
+    pub entry: NewAuditEntry,
+    /// The previous entry's hash ([`GENESIS_HASH`] for the first).
+    pub prev_hash: String,
+    /// This entry's hash (lowercase hex SHA-256).
+    pub hash: String,
+}
+
+/// Computes an entry's hash from its fields and its predecessor's hash.
+///
+/// Every field is length-prefixed, so no two different entries serialise to the same bytes.
+pub fn entry_hash(programme: ProgrammeId, seq: i64, entry: &NewAuditEntry, prev_hash: &str) -> String {
+    let mut hasher = Sha256::new();
+    let at = entry.at.unix_timestamp_nanos().to_string();
+    let programme = programme.to_string();
+    let seq = seq.to_string();
+    let object_id = entry.object_id.to_string();
+    let fields: [&str; 9] = [
+        &programme,
+        &seq,
+        &at,
+        &entry.actor,
+        &entry.action,
+        &entry.object_kind,
+        &object_id,
+        &entry.purpose,
+        prev_hash,
+    ];
+    for field in fields {
+        hasher.update((field.len() as u64).to_be_bytes());
+        hasher.update(field.as_bytes());
+    }
+    hex::encode(hasher.finalize())
+}
+
+/// Places new entries after `(last_seq, last_hash)`, returning them chained.
+pub fn chain(
+    programme: ProgrammeId,
+    last_seq: i64,
+    last_hash: &str,
+    entries: impl IntoIterator<Item = NewAuditEntry>,
+) -> Vec<AuditEntry> {
+    let mut prev = last_hash.to_owned();
+    let mut seq = last_seq;
+    entries
+        .into_iter()
+        .map(|entry| {
+            seq += 1;
+            let hash = entry_hash(programme, seq, &entry, &prev);
+            AuditEntry {
+                programme,
+                seq,
+                entry,
+                prev_hash: std::mem::replace(&mut prev, hash.clone()),
+                hash,
+            }
+        })
+        .collect()
+}
+
+/// Where and how a chain is broken.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ChainBreak {
+    /// An entry's stored hash does not match its content: it was altered.
+    #[error("entry {seq} was altered: its hash does not match its content")]
+    Altered {
+        /// The first broken entry.
+        seq: i64,
+    },
+    /// An entry does not point at its predecessor's hash: one was removed or inserted.
+    #[error("entry {seq} does not follow entry {}: an entry was removed, inserted or reordered", seq - 1)]
+    Unlinked {
+        /// The first broken entry.
+        seq: i64,
+    },
+    /// Sequence numbers skip.
+    #[error("entry {expected} is missing (the next entry found is {found})")]
+    Missing {
+        /// The number expected.
+        expected: i64,
+        /// The number found.
+        found: i64,
+    },
+    /// The chain ends before its recorded head: trailing entries were removed.
+    #[error("the chain ends at entry {last} but its head records {head}: trailing entries were removed")]
+    Truncated {
+        /// The last entry present.
+        last: i64,
+        /// The recorded head.
+        head: i64,
+    },
+}
+
+/// Incremental verification, so a long chain is checked without holding it in memory.
+#[derive(Debug)]
+pub struct ChainVerifier {
+    programme: ProgrammeId,
+    last_seq: i64,
+    last_hash: String,
+}
+
+impl ChainVerifier {
+    /// Starts at the genesis of a programme's chain.
+    pub fn new(programme: ProgrammeId) -> Self {
+        Self {
+            programme,
+            last_seq: 0,
+            last_hash: GENESIS_HASH.to_owned(),
+        }
+    }
+
+    /// Checks the next entry in sequence order.
+    pub fn check(&mut self, entry: &AuditEntry) -> Result<(), ChainBreak> {
+        let expected = self.last_seq + 1;
+        if entry.seq != expected {
+            return Err(ChainBreak::Missing {
+                expected,
+                found: entry.seq,
+            });
+        }
+        if entry.prev_hash != self.last_hash {
+            return Err(ChainBreak::Unlinked { seq: entry.seq });
+        }
+        if entry_hash(self.programme, entry.seq, &entry.entry, &entry.prev_hash) != entry.hash {
+            return Err(ChainBreak::Altered { seq: entry.seq });
+        }
+        self.last_seq = entry.seq;
+        self.last_hash.clone_from(&entry.hash);
+        Ok(())
+    }
+
+    /// Ends verification against the head recorded for the chain; returns the entry count.
+    pub fn finish(self, head_seq: i64, head_hash: &str) -> Result<i64, ChainBreak> {
+        if self.last_seq < head_seq {
+            return Err(ChainBreak::Truncated {
+                last: self.last_seq,
+                head: head_seq,
+            });
+        }
+        if self.last_seq > head_seq || self.last_hash != head_hash {
+            return Err(ChainBreak::Unlinked { seq: self.last_seq });
+        }
+        Ok(self.last_seq)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use time::macros::datetime;
+
+    use super::*;
+    use crate::actor::{Actor, SystemJob};
+
+    fn entries(n: usize) -> Vec<AuditEntry> {
+        let programme = ProgrammeId::from_uuid(Uuid::from_u128(1));
+        let new = (0..n).map(|i| {
+            NewAuditEntry::new(
+                datetime!(2026-11-22 10:00:00.123456789 UTC),
+                &Actor::System(SystemJob::Demo),
+                AuditAction::Create,
+                "patient",
+                Uuid::from_u128(i as u128),
+                AuditPurpose::Demo,
+            )
+        });
+        chain(programme, 0, GENESIS_HASH, new)
+    }
+
+    fn verify(entries: &[AuditEntry]) -> Result<i64, ChainBreak> {
+        let mut v = ChainVerifier::new(entries[0].programme);
+        for e in entries {
+            v.check(e)?;
+        }
+        let last = entries.last().unwrap();
+        v.finish(last.seq, &last.hash)
+    }
+
+    #[test]
+    fn an_intact_chain_verifies() {
+        let chain = entries(5);
+        assert_eq!(verify(&chain), Ok(5));
+        assert_eq!(chain[0].entry.at.nanosecond(), 123_456_000);
+    }
+
+    #[test]
+    fn an_altered_entry_is_named() {
+        let mut chain = entries(5);
+        chain[2].entry.action = "read".into();
+        assert_eq!(verify(&chain), Err(ChainBreak::Altered { seq: 3 }));
+    }
+
+    #[test]
+    fn a_removed_entry_is_named() {
+        let mut chain = entries(5);
+        chain.remove(1);
+        assert_eq!(verify(&chain), Err(ChainBreak::Missing { expected: 2, found: 3 }));
+        let mut renumbered = entries(5);
+        renumbered.remove(1);
+        for (i, e) in renumbered.iter_mut().enumerate() {
+            e.seq = i as i64 + 1;
+        }
+        assert_eq!(verify(&renumbered), Err(ChainBreak::Unlinked { seq: 2 }));
+    }
+
+    #[test]
+    fn a_removed_tail_is_detected_against_the_head() {
+        let chain = entries(5);
+        let mut v = ChainVerifier::new(chain[0].programme);
+        for e in &chain[..3] {
+            v.check(e).unwrap();
+        }
+        assert_eq!(v.finish(5, &chain[4].hash), Err(ChainBreak::Truncated { last: 3, head: 5 }));
+    }
+}

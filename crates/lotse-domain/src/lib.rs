@@ -1,0 +1,40 @@
+//! Lotse's domain core: the types, lifecycles, events and rules of social prescribing.
+//!
+//! **Architecture invariant:** this crate does no I/O. No database, HTTP, file system,
+//! environment or clock: time is always an argument (`now`), ids are made by the caller.
+//! `cargo xtask ci` fails if it ever depends on sqlx, axum or tokio.
+
+/// The tamper-evident audit log: entries, their hash chain and its verification.
+pub mod audit;
+/// Actors (users and named system jobs) and the programme scope every query needs.
+pub mod actor;
+/// Areas and area sets: city → Stadtbezirk → Stadtteil, kommune → by.
+pub mod area;
+/// A case: the link worker's file for one person in one programme.
+pub mod case;
+/// Consent by purpose, with text version, language, who gave and who recorded it.
+pub mod consent;
+/// The append-only event envelope shared by all lifecycles.
+pub mod event;
+/// Typed ids (`ReferralId(Uuid)` …).
+pub mod id;
+/// The taxonomy of need domains.
+pub mod need;
+/// Offers (Angebote / tilbud) in the directory.
+pub mod offer;
+/// The onward referral lifecycle: from a case to one offer.
+pub mod onward_referral;
+/// Organisations and their kinds.
+pub mod organisation;
+/// Patients: identity kept apart from derived attributes used in reports.
+pub mod patient;
+/// Prescriptions and their human-readable codes with a check character.
+pub mod prescription;
+/// Programmes (tenants) and their settings.
+pub mod programme;
+/// Questionnaire responses (WHO-5, UCLA-3) as recorded answers.
+pub mod questionnaire;
+/// The referral lifecycle: issued → accepted → contacted → plan agreed → connected → closed.
+pub mod referral;
+/// Users, roles and memberships.
+pub mod user;

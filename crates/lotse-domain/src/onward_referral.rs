@@ -1,0 +1,319 @@
+//! The onward referral lifecycle: `proposed → accepted / declined by the person → sent →
+//! acknowledged by provider → attending → ended` (with reason), or `did not attend`, or
+//! `lapsed` (no provider answer).
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Lifecycle, TransitionError};
+use crate::id::OfferId;
+
+/// Where an onward referral stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum OnwardReferralState {
+    /// On the shortlist, proposed to the person.
+    Proposed,
+    /// The person wants it.
+    Accepted,
+    /// The person declined it (final).
+    DeclinedByPerson,
+    /// Sent to the provider.
+    Sent,
+    /// The provider declined it (final).
+    DeclinedByProvider,
+    /// The provider acknowledged it.
+    Acknowledged,
+    /// The person attends.
+    Attending,
+    /// Attendance ended (final).
+    Ended(EndReason),
+    /// The person did not come (final).
+    DidNotAttend,
+    /// The provider never answered (final).
+    Lapsed,
+}
+
+impl OnwardReferralState {
+    /// The stable code stored in `onward_referral.state`.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Proposed => "proposed",
+            Self::Accepted => "accepted",
+            Self::DeclinedByPerson => "declined_by_person",
+            Self::Sent => "sent",
+            Self::DeclinedByProvider => "declined_by_provider",
+            Self::Acknowledged => "acknowledged",
+            Self::Attending => "attending",
+            Self::Ended(_) => "ended",
+            Self::DidNotAttend => "did_not_attend",
+            Self::Lapsed => "lapsed",
+        }
+    }
+
+    /// Whether no further event may follow.
+    pub const fn is_final(self) -> bool {
+        matches!(
+            self,
+            Self::DeclinedByPerson | Self::DeclinedByProvider | Self::Ended(_) | Self::DidNotAttend | Self::Lapsed
+        )
+    }
+
+    /// Reads a stored state code and, for `ended`, its reason code.
+    pub fn from_codes(state: &str, reason: Option<&str>) -> Option<Self> {
+        Some(match state {
+            "proposed" => Self::Proposed,
+            "accepted" => Self::Accepted,
+            "declined_by_person" => Self::DeclinedByPerson,
+            "sent" => Self::Sent,
+            "declined_by_provider" => Self::DeclinedByProvider,
+            "acknowledged" => Self::Acknowledged,
+            "attending" => Self::Attending,
+            "ended" => Self::Ended(EndReason::from_code(reason?)?),
+            "did_not_attend" => Self::DidNotAttend,
+            "lapsed" => Self::Lapsed,
+            _ => return None,
+        })
+    }
+
+    /// The end reason, if ended.
+    pub const fn end_reason(self) -> Option<EndReason> {
+        match self {
+            Self::Ended(reason) => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+/// Why attendance ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EndReason {
+    /// The offer did what it should; the person moved on.
+    Completed,
+    /// The person stopped going.
+    StoppedByPerson,
+    /// The offer ended.
+    OfferEnded,
+    /// Another reason.
+    Other,
+}
+
+impl EndReason {
+    /// Every reason.
+    pub const ALL: [Self; 4] = [Self::Completed, Self::StoppedByPerson, Self::OfferEnded, Self::Other];
+
+    /// The stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Completed => "completed",
+            Self::StoppedByPerson => "stopped_by_person",
+            Self::OfferEnded => "offer_ended",
+            Self::Other => "other",
+        }
+    }
+
+    /// Parses a stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
+/// How a provider's answer reached Lotse: the event records who recorded it and how.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AnswerChannel {
+    /// A provider user in the UI.
+    ProviderAccount,
+    /// A single-purpose signed link without an account.
+    SignedLink,
+    /// The link worker after a phone call.
+    RecordedByLinkWorker,
+}
+
+/// What happened to an onward referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum OnwardReferralEvent {
+    /// Put on the shortlist for the person.
+    Proposed {
+        /// The offer.
+        offer: OfferId,
+    },
+    /// The person accepts.
+    AcceptedByPerson,
+    /// The person declines.
+    DeclinedByPerson,
+    /// Sent to the provider (needs the person's sharing consent, checked by the use case).
+    Sent,
+    /// The provider declines.
+    DeclinedByProvider {
+        /// How the answer came.
+        channel: AnswerChannel,
+    },
+    /// The provider acknowledges.
+    Acknowledged {
+        /// How the answer came.
+        channel: AnswerChannel,
+    },
+    /// The person has started attending.
+    AttendanceStarted {
+        /// How the answer came.
+        channel: AnswerChannel,
+    },
+    /// The person did not come.
+    DidNotAttend {
+        /// How the answer came.
+        channel: AnswerChannel,
+    },
+    /// Attendance ended.
+    Ended {
+        /// Why.
+        reason: EndReason,
+    },
+    /// No provider answer within the programme's lapse period.
+    Lapsed,
+}
+
+impl OnwardReferralEvent {
+    /// The event's kind, as stored in `event.kind`.
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::Proposed { .. } => "onward_referral.proposed",
+            Self::AcceptedByPerson => "onward_referral.accepted_by_person",
+            Self::DeclinedByPerson => "onward_referral.declined_by_person",
+            Self::Sent => "onward_referral.sent",
+            Self::DeclinedByProvider { .. } => "onward_referral.declined_by_provider",
+            Self::Acknowledged { .. } => "onward_referral.acknowledged",
+            Self::AttendanceStarted { .. } => "onward_referral.attendance_started",
+            Self::DidNotAttend { .. } => "onward_referral.did_not_attend",
+            Self::Ended { .. } => "onward_referral.ended",
+            Self::Lapsed => "onward_referral.lapsed",
+        }
+    }
+}
+
+/// The state of one onward referral as folded from its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OnwardReferralStatus {
+    /// Where it stands.
+    pub state: OnwardReferralState,
+    /// The offer it goes to.
+    pub offer: OfferId,
+}
+
+impl Lifecycle for OnwardReferralStatus {
+    type Event = OnwardReferralEvent;
+    const STREAM: &'static str = "onward_referral";
+
+    fn start(event: &OnwardReferralEvent) -> Result<Self, TransitionError> {
+        match event {
+            OnwardReferralEvent::Proposed { offer } => Ok(Self {
+                state: OnwardReferralState::Proposed,
+                offer: *offer,
+            }),
+            other => Err(TransitionError {
+                stream: Self::STREAM,
+                from: "new".to_owned(),
+                event: other.kind(),
+            }),
+        }
+    }
+
+    fn apply(&self, event: &OnwardReferralEvent) -> Result<Self, TransitionError> {
+        use OnwardReferralEvent as E;
+        use OnwardReferralState as S;
+        let state = match (self.state, event) {
+            (S::Proposed, E::AcceptedByPerson) => S::Accepted,
+            (S::Proposed | S::Accepted, E::DeclinedByPerson) => S::DeclinedByPerson,
+            (S::Accepted, E::Sent) => S::Sent,
+            (S::Sent, E::DeclinedByProvider { .. }) => S::DeclinedByProvider,
+            (S::Sent, E::Acknowledged { .. }) => S::Acknowledged,
+            (S::Sent, E::Lapsed) => S::Lapsed,
+            (S::Sent | S::Acknowledged, E::AttendanceStarted { .. }) => S::Attending,
+            (S::Acknowledged, E::DidNotAttend { .. }) => S::DidNotAttend,
+            (S::Attending, E::Ended { reason }) => S::Ended(*reason),
+            _ => {
+                return Err(TransitionError {
+                    stream: Self::STREAM,
+                    from: self.state.code().to_owned(),
+                    event: event.kind(),
+                });
+            }
+        };
+        Ok(Self { state, ..*self })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn offer() -> OfferId {
+        OfferId::from_uuid(Uuid::from_u128(7))
+    }
+
+    fn candidates() -> Vec<OnwardReferralEvent> {
+        use OnwardReferralEvent as E;
+        let c = AnswerChannel::SignedLink;
+        let mut all = vec![
+            E::Proposed { offer: offer() },
+            E::AcceptedByPerson,
+            E::DeclinedByPerson,
+            E::Sent,
+            E::DeclinedByProvider { channel: c },
+            E::Acknowledged { channel: AnswerChannel::ProviderAccount },
+            E::AttendanceStarted { channel: AnswerChannel::RecordedByLinkWorker },
+            E::DidNotAttend { channel: c },
+            E::Lapsed,
+        ];
+        all.extend(EndReason::ALL.map(|reason| E::Ended { reason }));
+        all
+    }
+
+    #[test]
+    fn final_states_accept_nothing() {
+        let proposed = OnwardReferralStatus::start(&OnwardReferralEvent::Proposed { offer: offer() }).unwrap();
+        let declined = proposed.apply(&OnwardReferralEvent::DeclinedByPerson).unwrap();
+        assert!(declined.state.is_final());
+        for event in candidates() {
+            assert!(declined.apply(&event).is_err());
+        }
+        let err = proposed.apply(&OnwardReferralEvent::Sent).unwrap_err();
+        assert_eq!(err.to_string(), "onward_referral.sent is not allowed when the onward_referral is proposed");
+    }
+
+    #[test]
+    fn codes_round_trip() {
+        for event in candidates() {
+            let payload = crate::event::to_payload(&event).unwrap();
+            assert_eq!(crate::event::from_payload::<OnwardReferralEvent>(payload).unwrap(), event);
+        }
+        for reason in EndReason::ALL {
+            let s = OnwardReferralState::Ended(reason);
+            assert_eq!(OnwardReferralState::from_codes(s.code(), Some(reason.code())), Some(s));
+        }
+        assert_eq!(OnwardReferralState::from_codes("lapsed", None), Some(OnwardReferralState::Lapsed));
+    }
+
+    proptest! {
+        #[test]
+        fn replay_equals_stepwise_application(choices in proptest::collection::vec(any::<proptest::sample::Index>(), 0..20)) {
+            let first = OnwardReferralEvent::Proposed { offer: offer() };
+            let mut state = OnwardReferralStatus::start(&first).unwrap();
+            let mut events = vec![first];
+            for choice in choices {
+                let valid: Vec<_> = candidates().into_iter().filter(|e| state.apply(e).is_ok()).collect();
+                if valid.is_empty() {
+                    prop_assert!(state.state.is_final());
+                    break;
+                }
+                let event = *choice.get(&valid);
+                state = state.apply(&event).unwrap();
+                events.push(event);
+                prop_assert_eq!(OnwardReferralStatus::replay(&events).unwrap(), state);
+            }
+        }
+    }
+}

@@ -1,0 +1,355 @@
+//! The referral lifecycle (FHIR Task): `issued → accepted (or redirected) → contacted (or
+//! unreachable after N attempts) → plan agreed → connected → closed` with a closing reason.
+
+use serde::{Deserialize, Serialize};
+
+use crate::event::{Lifecycle, TransitionError};
+use crate::id::OrganisationId;
+
+/// Where a referral stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReferralState {
+    /// Issued to a link facility, not yet accepted.
+    Issued,
+    /// Accepted by the link facility; contact not yet made.
+    Accepted,
+    /// First contact made with the person.
+    Contacted,
+    /// No contact after the programme's number of attempts.
+    Unreachable,
+    /// An action plan has been agreed.
+    PlanAgreed,
+    /// At least one offer has started.
+    Connected,
+    /// Closed, with a reason.
+    Closed(ClosingReason),
+}
+
+impl ReferralState {
+    /// Every state, for reports and tests (closed with each reason).
+    pub const OPEN: [Self; 6] = [
+        Self::Issued,
+        Self::Accepted,
+        Self::Contacted,
+        Self::Unreachable,
+        Self::PlanAgreed,
+        Self::Connected,
+    ];
+
+    /// The stable code stored in the `referral.state` column.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Issued => "issued",
+            Self::Accepted => "accepted",
+            Self::Contacted => "contacted",
+            Self::Unreachable => "unreachable",
+            Self::PlanAgreed => "plan_agreed",
+            Self::Connected => "connected",
+            Self::Closed(_) => "closed",
+        }
+    }
+
+    /// Reads a stored state code and, for `closed`, its reason code.
+    pub fn from_codes(state: &str, reason: Option<&str>) -> Option<Self> {
+        Some(match state {
+            "issued" => Self::Issued,
+            "accepted" => Self::Accepted,
+            "contacted" => Self::Contacted,
+            "unreachable" => Self::Unreachable,
+            "plan_agreed" => Self::PlanAgreed,
+            "connected" => Self::Connected,
+            "closed" => Self::Closed(ClosingReason::from_code(reason?)?),
+            _ => return None,
+        })
+    }
+
+    /// The closing reason, if closed.
+    pub const fn closing_reason(self) -> Option<ClosingReason> {
+        match self {
+            Self::Closed(reason) => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+/// Why a referral was closed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ClosingReason {
+    /// The person's goals were met.
+    GoalsMet,
+    /// The person declined support.
+    Declined,
+    /// No contact could be made.
+    NoContact,
+    /// The person moved away.
+    Moved,
+    /// Referred to other (medical or social) care.
+    ReferredToOtherCare,
+    /// Consent was withdrawn.
+    ConsentWithdrawn,
+    /// The person died.
+    Died,
+    /// Another reason.
+    Other,
+}
+
+impl ClosingReason {
+    /// Every reason, in a stable order.
+    pub const ALL: [Self; 8] = [
+        Self::GoalsMet,
+        Self::Declined,
+        Self::NoContact,
+        Self::Moved,
+        Self::ReferredToOtherCare,
+        Self::ConsentWithdrawn,
+        Self::Died,
+        Self::Other,
+    ];
+
+    /// The stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::GoalsMet => "goals_met",
+            Self::Declined => "declined",
+            Self::NoContact => "no_contact",
+            Self::Moved => "moved",
+            Self::ReferredToOtherCare => "referred_to_other_care",
+            Self::ConsentWithdrawn => "consent_withdrawn",
+            Self::Died => "died",
+            Self::Other => "other",
+        }
+    }
+
+    /// Parses a stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
+/// What happened to a referral. Past tense; stored as the event payload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ReferralEvent {
+    /// Issued to a link facility (or a practice navigator's organisation).
+    Issued {
+        /// The facility that should take it.
+        link_facility: OrganisationId,
+    },
+    /// Passed on to another link facility before acceptance.
+    Redirected {
+        /// The new facility.
+        to: OrganisationId,
+    },
+    /// Taken on by the link facility.
+    Accepted,
+    /// A contact attempt did not reach the person.
+    ContactAttemptFailed,
+    /// Contact made.
+    Contacted,
+    /// Declared unreachable after the programme's number of failed attempts.
+    MarkedUnreachable,
+    /// An action plan has been agreed with the person.
+    PlanAgreed,
+    /// At least one offer has started.
+    Connected,
+    /// Closed.
+    Closed {
+        /// Why.
+        reason: ClosingReason,
+    },
+}
+
+impl ReferralEvent {
+    /// The event's kind, as stored in `event.kind`.
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Self::Issued { .. } => "referral.issued",
+            Self::Redirected { .. } => "referral.redirected",
+            Self::Accepted => "referral.accepted",
+            Self::ContactAttemptFailed => "referral.contact_attempt_failed",
+            Self::Contacted => "referral.contacted",
+            Self::MarkedUnreachable => "referral.marked_unreachable",
+            Self::PlanAgreed => "referral.plan_agreed",
+            Self::Connected => "referral.connected",
+            Self::Closed { .. } => "referral.closed",
+        }
+    }
+}
+
+/// The state of one referral as folded from its events.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ReferralStatus {
+    /// Where it stands.
+    pub state: ReferralState,
+    /// The facility responsible now.
+    pub link_facility: OrganisationId,
+    /// Failed contact attempts since acceptance.
+    pub failed_contact_attempts: u32,
+}
+
+impl ReferralStatus {
+    fn refuse(&self, event: &ReferralEvent) -> TransitionError {
+        TransitionError {
+            stream: Self::STREAM,
+            from: self.state.code().to_owned(),
+            event: event.kind(),
+        }
+    }
+
+    /// Whether the programme's threshold allows declaring the person unreachable now.
+    pub const fn may_mark_unreachable(&self, attempts_before_unreachable: u32) -> bool {
+        matches!(self.state, ReferralState::Accepted)
+            && self.failed_contact_attempts >= attempts_before_unreachable
+    }
+}
+
+impl Lifecycle for ReferralStatus {
+    type Event = ReferralEvent;
+    const STREAM: &'static str = "referral";
+
+    fn start(event: &ReferralEvent) -> Result<Self, TransitionError> {
+        match event {
+            ReferralEvent::Issued { link_facility } => Ok(Self {
+                state: ReferralState::Issued,
+                link_facility: *link_facility,
+                failed_contact_attempts: 0,
+            }),
+            other => Err(TransitionError {
+                stream: Self::STREAM,
+                from: "new".to_owned(),
+                event: other.kind(),
+            }),
+        }
+    }
+
+    fn apply(&self, event: &ReferralEvent) -> Result<Self, TransitionError> {
+        use ReferralEvent as E;
+        use ReferralState as S;
+        let next = |state| Ok(Self { state, ..*self });
+        match (self.state, event) {
+            (S::Issued, E::Redirected { to }) if *to != self.link_facility => Ok(Self {
+                link_facility: *to,
+                ..*self
+            }),
+            (S::Issued, E::Accepted) => next(S::Accepted),
+            (S::Accepted, E::ContactAttemptFailed) => Ok(Self {
+                failed_contact_attempts: self.failed_contact_attempts.saturating_add(1),
+                ..*self
+            }),
+            (S::Accepted | S::Unreachable, E::Contacted) => next(S::Contacted),
+            (S::Accepted, E::MarkedUnreachable) if self.failed_contact_attempts > 0 => {
+                next(S::Unreachable)
+            }
+            (S::Contacted, E::PlanAgreed) => next(S::PlanAgreed),
+            (S::PlanAgreed, E::Connected) => next(S::Connected),
+            (S::Closed(_), _) => Err(self.refuse(event)),
+            (_, E::Closed { reason }) => next(S::Closed(*reason)),
+            _ => Err(self.refuse(event)),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use proptest::prelude::*;
+    use uuid::Uuid;
+
+    use super::*;
+
+    fn org(n: u128) -> OrganisationId {
+        OrganisationId::from_uuid(Uuid::from_u128(n))
+    }
+
+    /// Every event the generator may try: valid or not, from any state.
+    fn candidates() -> Vec<ReferralEvent> {
+        let mut all = vec![
+            ReferralEvent::Issued { link_facility: org(1) },
+            ReferralEvent::Redirected { to: org(1) },
+            ReferralEvent::Redirected { to: org(2) },
+            ReferralEvent::Accepted,
+            ReferralEvent::ContactAttemptFailed,
+            ReferralEvent::Contacted,
+            ReferralEvent::MarkedUnreachable,
+            ReferralEvent::PlanAgreed,
+            ReferralEvent::Connected,
+        ];
+        all.extend(ClosingReason::ALL.map(|reason| ReferralEvent::Closed { reason }));
+        all
+    }
+
+    #[test]
+    fn the_happy_path_reaches_closed() {
+        let events = [
+            ReferralEvent::Issued { link_facility: org(1) },
+            ReferralEvent::Accepted,
+            ReferralEvent::ContactAttemptFailed,
+            ReferralEvent::Contacted,
+            ReferralEvent::PlanAgreed,
+            ReferralEvent::Connected,
+            ReferralEvent::Closed { reason: ClosingReason::GoalsMet },
+        ];
+        let status = ReferralStatus::replay(&events).unwrap();
+        assert_eq!(status.state, ReferralState::Closed(ClosingReason::GoalsMet));
+        assert_eq!(status.failed_contact_attempts, 1);
+    }
+
+    #[test]
+    fn invalid_transitions_are_rejected_with_a_clear_error() {
+        let issued = ReferralStatus::start(&ReferralEvent::Issued { link_facility: org(1) }).unwrap();
+        let err = issued.apply(&ReferralEvent::Connected).unwrap_err();
+        assert_eq!(err.to_string(), "referral.connected is not allowed when the referral is issued");
+        assert!(issued.apply(&ReferralEvent::Redirected { to: org(1) }).is_err(), "redirect to itself");
+        assert!(ReferralStatus::start(&ReferralEvent::Accepted).is_err());
+        let accepted = issued.apply(&ReferralEvent::Accepted).unwrap();
+        assert!(accepted.apply(&ReferralEvent::MarkedUnreachable).is_err(), "no attempt yet");
+        let closed = accepted
+            .apply(&ReferralEvent::Closed { reason: ClosingReason::Moved })
+            .unwrap();
+        assert!(closed.apply(&ReferralEvent::Closed { reason: ClosingReason::Died }).is_err());
+        assert!(ReferralStatus::replay(&[]).is_err());
+    }
+
+    #[test]
+    fn state_codes_round_trip() {
+        for state in ReferralState::OPEN {
+            assert_eq!(ReferralState::from_codes(state.code(), None), Some(state));
+        }
+        for reason in ClosingReason::ALL {
+            let state = ReferralState::Closed(reason);
+            assert_eq!(ReferralState::from_codes("closed", Some(reason.code())), Some(state));
+        }
+        assert_eq!(ReferralState::from_codes("closed", None), None);
+        assert_eq!(ReferralState::from_codes("lost", None), None);
+    }
+
+    #[test]
+    fn payload_round_trips() {
+        for event in candidates() {
+            let payload = crate::event::to_payload(&event).unwrap();
+            assert_eq!(crate::event::from_payload::<ReferralEvent>(payload).unwrap(), event);
+        }
+    }
+
+    proptest! {
+        /// Replaying any valid event sequence equals applying it step by step, and every
+        /// candidate refused along the way leaves the state unchanged.
+        #[test]
+        fn replay_equals_stepwise_application(choices in proptest::collection::vec(any::<proptest::sample::Index>(), 0..40)) {
+            let first = ReferralEvent::Issued { link_facility: org(1) };
+            let mut state = ReferralStatus::start(&first).unwrap();
+            let mut events = vec![first];
+            for choice in choices {
+                let valid: Vec<_> = candidates().into_iter().filter(|e| state.apply(e).is_ok()).collect();
+                if valid.is_empty() {
+                    break;
+                }
+                let event = *choice.get(&valid);
+                state = state.apply(&event).unwrap();
+                events.push(event);
+                prop_assert_eq!(ReferralStatus::replay(&events).unwrap(), state);
+            }
+            prop_assert_eq!(ReferralStatus::replay(&events).unwrap(), state);
+        }
+    }
+}

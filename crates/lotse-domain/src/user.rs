@@ -1,0 +1,185 @@
+use crate::actor::ProgrammeScope;
+use crate::id::{OrganisationId, ProgrammeId, UserId};
+
+/// What a user does in a programme. Link work is a role, not a type of person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Role {
+    /// GP, psychotherapist, practice nurse.
+    Prescriber,
+    /// Link worker / Lotsin / social navigatør.
+    LinkWorker,
+    /// Staff of an offer provider.
+    OfferProvider,
+    /// Programme coordinator (health office, municipality).
+    Coordinator,
+    /// Evaluator / researcher: aggregates and pseudonymised data only.
+    Evaluator,
+    /// Outcome payer: outcome metrics only.
+    OutcomePayer,
+}
+
+impl Role {
+    /// Every role.
+    pub const ALL: [Self; 6] = [
+        Self::Prescriber,
+        Self::LinkWorker,
+        Self::OfferProvider,
+        Self::Coordinator,
+        Self::Evaluator,
+        Self::OutcomePayer,
+    ];
+
+    /// The stable code (also used in the CLI: `--role link-worker`).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Prescriber => "prescriber",
+            Self::LinkWorker => "link-worker",
+            Self::OfferProvider => "offer-provider",
+            Self::Coordinator => "coordinator",
+            Self::Evaluator => "evaluator",
+            Self::OutcomePayer => "outcome-payer",
+        }
+    }
+
+    /// Parses a code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+
+    /// Whether the role may see people's identities at all (some of them, by relationship).
+    pub const fn sees_identities(self) -> bool {
+        matches!(self, Self::Prescriber | Self::LinkWorker | Self::OfferProvider)
+    }
+}
+
+/// A user's role in one organisation of one programme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Membership {
+    /// The programme.
+    pub programme: ProgrammeId,
+    /// The organisation the user acts for (none for programme-wide roles).
+    pub organisation: Option<OrganisationId>,
+    /// The role.
+    pub role: Role,
+}
+
+/// A login name: 3 to 64 characters of a-z, 0-9, `.`, `-`, `_`, `@`; compared lowercase.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Username(String);
+
+/// Why a username was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a username has 3 to 64 characters: letters a-z, digits and . - _ @")]
+pub struct UsernameError;
+
+impl Username {
+    /// Validates and lowercases.
+    pub fn parse(input: &str) -> Result<Self, UsernameError> {
+        let lower = input.trim().to_ascii_lowercase();
+        let ok = (3..=64).contains(&lower.len())
+            && lower
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '.' | '-' | '_' | '@'));
+        if ok { Ok(Self(lower)) } else { Err(UsernameError) }
+    }
+
+    /// The name.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A password that meets the policy (length only, as NIST SP 800-63B advises).
+#[derive(Clone)]
+pub struct NewPassword(String);
+
+impl std::fmt::Debug for NewPassword {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("NewPassword(***)")
+    }
+}
+
+/// Why a password was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PasswordError {
+    /// Shorter than 12 characters.
+    #[error("a password needs at least 12 characters")]
+    TooShort,
+    /// Longer than 256 characters.
+    #[error("a password has at most 256 characters")]
+    TooLong,
+}
+
+impl NewPassword {
+    /// Checks the policy.
+    pub fn parse(input: &str) -> Result<Self, PasswordError> {
+        match input.chars().count() {
+            0..12 => Err(PasswordError::TooShort),
+            12..=256 => Ok(Self(input.to_owned())),
+            _ => Err(PasswordError::TooLong),
+        }
+    }
+
+    /// The password, for hashing.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+/// A user account as the domain sees it (no password hash: that stays in storage and auth).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct User {
+    /// Its id.
+    pub id: UserId,
+    /// Its login name.
+    pub username: Username,
+    /// The name shown in the UI.
+    pub display_name: String,
+    /// Its memberships.
+    pub memberships: Vec<Membership>,
+}
+
+/// The policy's first gate: a user may act in a programme only through a membership there.
+/// Returns the scope for that programme, or `None` (deny).
+pub fn authorize_membership(user: &User, programme: ProgrammeId) -> Option<(ProgrammeScope, &Membership)> {
+    user.memberships
+        .iter()
+        .find(|m| m.programme == programme)
+        .map(|m| (ProgrammeScope::for_user(user.id, programme), m))
+}
+
+#[cfg(test)]
+mod tests {
+    use uuid::Uuid;
+
+    use super::*;
+
+    #[test]
+    fn a_scope_is_granted_only_for_a_programme_the_user_belongs_to() {
+        let p1 = ProgrammeId::from_uuid(Uuid::from_u128(1));
+        let p2 = ProgrammeId::from_uuid(Uuid::from_u128(2));
+        let user = User {
+            id: UserId::from_uuid(Uuid::from_u128(9)),
+            username: Username::parse("Anna.Lotsin").unwrap(),
+            display_name: "Anna".into(),
+            memberships: vec![Membership { programme: p1, organisation: None, role: Role::LinkWorker }],
+        };
+        assert_eq!(user.username.as_str(), "anna.lotsin");
+        let (scope, membership) = authorize_membership(&user, p1).unwrap();
+        assert_eq!(scope.programme(), p1);
+        assert_eq!(membership.role, Role::LinkWorker);
+        assert!(authorize_membership(&user, p2).is_none());
+    }
+
+    #[test]
+    fn usernames_and_passwords_are_validated() {
+        assert!(Username::parse("ab").is_err());
+        assert!(Username::parse("anna lotsin").is_err());
+        assert!(matches!(NewPassword::parse("short"), Err(PasswordError::TooShort)));
+        assert!(NewPassword::parse("correct horse battery").is_ok());
+        assert!(NewPassword::parse(&"x".repeat(257)).is_err());
+        for role in Role::ALL {
+            assert_eq!(Role::from_code(role.code()), Some(role));
+        }
+    }
+}
