@@ -1,1 +1,71 @@
-//! placeholder
+//! Lotse's storage: one sqlx code path for SQLite (the embedded default) and PostgreSQL.
+//!
+//! **Architecture invariants:**
+//! - every function that touches tenant data takes `scope: &ProgrammeScope` first and filters
+//!   by its programme; only installation-wide tables (programme, user account, session) are
+//!   reached without one;
+//! - a state change, its event and its audit entries are written in one transaction ([`Tx`]);
+//! - mutable aggregates carry a `version`; a stale update is [`StoreError::Conflict`];
+//! - queries are written once and compiled for both engines by [`on_conn!`]; where SQL must
+//!   differ, both arms stand side by side in the same function.
+
+/// Audit entries and the chain head, per programme.
+pub mod audit;
+/// Online backup and checked restore (SQLite).
+pub mod backup;
+/// Connecting, the engine enum and transactions.
+pub mod db;
+/// Demo bulk loading helpers shared by the seeding code.
+pub mod bulk;
+/// The storage error type.
+pub mod error;
+/// The append-only event log.
+pub mod event;
+/// Programme-scoped directory of areas, organisations and offers.
+pub mod directory;
+/// Embedded, paired migrations.
+pub mod migrate;
+/// People: patient profile and identity, consents, cases, prescriptions, questionnaires.
+pub mod person;
+/// Programmes (installation-wide).
+pub mod programme;
+/// Referrals and onward referrals with their lifecycles.
+pub mod referral;
+/// Login sessions (installation-wide).
+pub mod session;
+/// User accounts and memberships (installation-wide accounts, programme-scoped memberships).
+pub mod user;
+
+pub use db::{Db, DatabaseUrl, Engine, Tx};
+pub use error::StoreError;
+
+/// Runs the same body against whichever engine a [`Tx`] or [`Db`] holds.
+///
+/// `on_conn!(tx, c => query.execute(c).await.map(|r| r.rows_affected()))`: inside the body `c` is `&mut SqliteConnection`
+/// or `&mut PgConnection`, so one query text is compiled against both drivers.
+#[macro_export]
+macro_rules! on_conn {
+    ($tx:expr, $c:ident => $body:expr) => {
+        match $tx {
+            $crate::db::Tx::Sqlite($c) => {
+                let $c = &mut **$c;
+                $body
+            }
+            $crate::db::Tx::Postgres($c) => {
+                let $c = &mut **$c;
+                $body
+            }
+        }
+    };
+}
+
+/// Runs the same body against a pool (`&SqlitePool` or `&PgPool`).
+#[macro_export]
+macro_rules! on_pool {
+    ($db:expr, $p:ident => $body:expr) => {
+        match $db {
+            $crate::db::Db::Sqlite($p) => $body,
+            $crate::db::Db::Postgres($p) => $body,
+        }
+    };
+}

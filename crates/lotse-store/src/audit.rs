@@ -1,0 +1,208 @@
+use lotse_domain::actor::ProgrammeScope;
+use lotse_domain::audit::{self, AuditEntry, ChainBreak, ChainVerifier, GENESIS_HASH, NewAuditEntry};
+use lotse_domain::id::ProgrammeId;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::db::{Db, Tx};
+use crate::error::{StoreError, StoreResult};
+use crate::on_conn;
+
+/// Creates an empty chain for a new programme (called when the programme is inserted).
+pub(crate) async fn create_chain(tx: &mut Tx, programme: ProgrammeId) -> StoreResult<()> {
+    on_conn!(tx, c => sqlx::query("insert into audit_chain (programme_id, last_seq, last_hash) values ($1, 0, $2)")
+        .bind(programme.as_uuid())
+        .bind(GENESIS_HASH)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Appends entries to the scope's programme chain, in the caller's transaction.
+///
+/// The head row is updated first, which takes its lock (a row lock on PostgreSQL; SQLite
+/// transactions are IMMEDIATE), so concurrent appenders queue instead of forking the chain.
+pub async fn append(tx: &mut Tx, scope: &ProgrammeScope, entries: Vec<NewAuditEntry>) -> StoreResult<()> {
+    if entries.is_empty() {
+        return Ok(());
+    }
+    let programme = scope.programme();
+    let count = entries.len() as i64;
+    let (last_seq, last_hash): (i64, String) = on_conn!(tx, c => sqlx::query_as(
+        "update audit_chain set last_seq = last_seq + $2 where programme_id = $1 returning last_seq - $2, last_hash",
+    )
+    .bind(programme.as_uuid())
+    .bind(count)
+    .fetch_optional(c)
+    .await)?
+    .ok_or(StoreError::NotFound { kind: "audit chain" })?;
+    let chained = audit::chain(programme, last_seq, &last_hash, entries);
+    for chunk in chained.chunks(500) {
+        insert_entries(tx, chunk).await?;
+    }
+    if let Some(last) = chained.last() {
+        on_conn!(tx, c => sqlx::query("update audit_chain set last_hash = $2 where programme_id = $1")
+            .bind(programme.as_uuid())
+            .bind(&last.hash)
+            .execute(c)
+            .await.map(|r| r.rows_affected()))?;
+    }
+    Ok(())
+}
+
+async fn insert_entries(tx: &mut Tx, entries: &[AuditEntry]) -> StoreResult<()> {
+    let mut sql = String::from(
+        "insert into audit_entry (programme_id, seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash) values ",
+    );
+    for i in 0..entries.len() {
+        let b = i * 10;
+        if i > 0 {
+            sql.push(',');
+        }
+        sql.push_str(&format!(
+            "(${},${},${},${},${},${},${},${},${},${})",
+            b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10
+        ));
+    }
+    on_conn!(tx, c => {
+        let mut q = sqlx::query(&sql);
+        for e in entries {
+            q = q
+                .bind(e.programme.as_uuid())
+                .bind(e.seq)
+                .bind(e.entry.at)
+                .bind(&e.entry.actor)
+                .bind(&e.entry.action)
+                .bind(&e.entry.object_kind)
+                .bind(e.entry.object_id)
+                .bind(&e.entry.purpose)
+                .bind(&e.prev_hash)
+                .bind(&e.hash);
+        }
+        q.execute(c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(())
+}
+
+#[derive(sqlx::FromRow)]
+struct EntryRow {
+    seq: i64,
+    at: OffsetDateTime,
+    actor: String,
+    action: String,
+    object_kind: String,
+    object_id: Uuid,
+    purpose: String,
+    prev_hash: String,
+    hash: String,
+}
+
+impl EntryRow {
+    fn into_entry(self, programme: ProgrammeId) -> AuditEntry {
+        AuditEntry {
+            programme,
+            seq: self.seq,
+            entry: NewAuditEntry {
+                at: self.at,
+                actor: self.actor,
+                action: self.action,
+                object_kind: self.object_kind,
+                object_id: self.object_id,
+                purpose: self.purpose,
+            },
+            prev_hash: self.prev_hash,
+            hash: self.hash,
+        }
+    }
+}
+
+/// The outcome of verifying one programme's chain.
+#[derive(Debug)]
+pub struct ChainReport {
+    /// The programme.
+    pub programme: ProgrammeId,
+    /// Entries checked.
+    pub entries: i64,
+    /// The first break, if any.
+    pub broken: Option<ChainBreak>,
+}
+
+/// Verifies a programme's whole chain, reading it in pages so memory stays flat.
+pub async fn verify(db: &Db, scope: &ProgrammeScope) -> StoreResult<ChainReport> {
+    let programme = scope.programme();
+    let (head_seq, head_hash): (i64, String) = crate::on_pool!(db, p => sqlx::query_as(
+        "select last_seq, last_hash from audit_chain where programme_id = $1",
+    )
+    .bind(programme.as_uuid())
+    .fetch_optional(p)
+    .await)?
+    .ok_or(StoreError::NotFound { kind: "audit chain" })?;
+    let mut verifier = ChainVerifier::new(programme);
+    let mut after = 0_i64;
+    let mut checked = 0_i64;
+    loop {
+        let rows: Vec<EntryRow> = crate::on_pool!(db, p => sqlx::query_as(
+            "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash \
+             from audit_entry where programme_id = $1 and seq > $2 and seq <= $3 order by seq limit 5000",
+        )
+        .bind(programme.as_uuid())
+        .bind(after)
+        .bind(head_seq)
+        .fetch_all(p)
+        .await)?;
+        if rows.is_empty() {
+            break;
+        }
+        for row in rows {
+            after = row.seq;
+            let entry = row.into_entry(programme);
+            if let Err(broken) = verifier.check(&entry) {
+                return Ok(ChainReport { programme, entries: checked, broken: Some(broken) });
+            }
+            checked += 1;
+        }
+    }
+    let broken = verifier.finish(head_seq, &head_hash).err();
+    Ok(ChainReport { programme, entries: checked, broken })
+}
+
+/// Entries about one record, newest first (for coordinators' audit views and tests).
+pub async fn list_for_object(tx: &mut Tx, scope: &ProgrammeScope, object_kind: &str, object_id: Uuid) -> StoreResult<Vec<AuditEntry>> {
+    let programme = scope.programme();
+    let rows: Vec<EntryRow> = on_conn!(tx, c => sqlx::query_as(
+        "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash \
+         from audit_entry where programme_id = $1 and object_kind = $2 and object_id = $3 order by seq desc",
+    )
+    .bind(programme.as_uuid())
+    .bind(object_kind)
+    .bind(object_id)
+    .fetch_all(c)
+    .await)?;
+    Ok(rows.into_iter().map(|r| r.into_entry(programme)).collect())
+}
+
+/// When and why personal data is touched: every store function that reads or writes personal
+/// data takes one and writes the audit entries itself, so a caller cannot forget them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Access {
+    /// When.
+    pub at: OffsetDateTime,
+    /// Why.
+    pub purpose: lotse_domain::audit::AuditPurpose,
+}
+
+/// Records one action on several records of a kind by the scope's actor.
+pub async fn record(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    action: lotse_domain::audit::AuditAction,
+    object_kind: &str,
+    ids: impl IntoIterator<Item = Uuid>,
+) -> StoreResult<()> {
+    let entries = ids
+        .into_iter()
+        .map(|id| NewAuditEntry::new(access.at, scope.actor(), action, object_kind, id, access.purpose))
+        .collect();
+    append(tx, scope, entries).await
+}

@@ -1,0 +1,123 @@
+//! Online backup and checked restore for SQLite. PostgreSQL deployments use `pg_dump` and
+//! `pg_restore` (see the README): the server's own tools are the consistent choice there.
+
+use std::path::Path;
+
+use sqlx::sqlite::SqliteConnectOptions;
+use sqlx::{ConnectOptions, Connection};
+
+use crate::db::Db;
+use crate::error::StoreError;
+
+/// Why a backup or restore was refused.
+#[derive(Debug, thiserror::Error)]
+pub enum BackupError {
+    /// Backups of PostgreSQL are made with pg_dump.
+    #[error("lotse backup and restore work on SQLite; for PostgreSQL use pg_dump and pg_restore (see the README)")]
+    NotSqlite,
+    /// The target file exists already.
+    #[error("{0} exists already: choose a new file name (a backup never overwrites a file)")]
+    TargetExists(String),
+    /// The file is not a usable Lotse backup.
+    #[error("{path} is not a usable Lotse backup: {reason}")]
+    Invalid {
+        /// The file.
+        path: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A storage error.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// A file-system error.
+    #[error("{action} {path}: {source}")]
+    Io {
+        /// What was being done.
+        action: &'static str,
+        /// The file.
+        path: String,
+        /// The error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// Writes a consistent copy of the live database to `target` (`VACUUM INTO`: a snapshot taken
+/// inside one read transaction, so writers may continue meanwhile).
+pub async fn backup(db: &Db, target: &Path) -> Result<(), BackupError> {
+    let Db::Sqlite(pool) = db else {
+        return Err(BackupError::NotSqlite);
+    };
+    if target.exists() {
+        return Err(BackupError::TargetExists(target.display().to_string()));
+    }
+    let target_str = target
+        .to_str()
+        .ok_or_else(|| BackupError::Invalid { path: target.display().to_string(), reason: "the path is not valid UTF-8".into() })?;
+    sqlx::query("vacuum into $1")
+        .bind(target_str)
+        .execute(pool)
+        .await
+        .map_err(StoreError::from)?;
+    Ok(())
+}
+
+/// Checks that `source` is an intact SQLite database carrying Lotse's migrations.
+pub async fn check_backup(source: &Path) -> Result<(), BackupError> {
+    let invalid = |reason: String| BackupError::Invalid { path: source.display().to_string(), reason };
+    if !source.is_file() {
+        return Err(invalid("no such file".into()));
+    }
+    let mut conn = SqliteConnectOptions::new()
+        .filename(source)
+        .read_only(true)
+        .connect()
+        .await
+        .map_err(|e| invalid(format!("cannot be opened as SQLite ({e})")))?;
+    let integrity: String = sqlx::query_scalar("pragma integrity_check")
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|e| invalid(format!("cannot be read as SQLite ({e})")))?;
+    if integrity != "ok" {
+        return Err(invalid(format!("integrity check failed: {integrity}")));
+    }
+    let migrations: i64 = sqlx::query_scalar("select count(*) from _sqlx_migrations where success")
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|_| invalid("it has no Lotse migrations table".into()))?;
+    let known = crate::migrate::SQLITE.iter().count() as i64;
+    if migrations == 0 || migrations > known {
+        return Err(invalid(format!("it has {migrations} migrations applied; this lotse knows {known}")));
+    }
+    sqlx::query("select count(*) from audit_chain")
+        .fetch_one(&mut conn)
+        .await
+        .map_err(|_| invalid("it has no audit chain table".into()))?;
+    conn.close().await.ok();
+    Ok(())
+}
+
+/// Replaces the database file at `target` with the checked backup `source`.
+///
+/// The copy is written beside the target and renamed over it, so a failure midway leaves the
+/// old database untouched. The server must be stopped first.
+pub async fn restore(source: &Path, target: &Path) -> Result<(), BackupError> {
+    check_backup(source).await?;
+    let io = |action: &'static str, path: &Path| {
+        let path = path.display().to_string();
+        move |source| BackupError::Io { action, path, source }
+    };
+    let tmp = target.with_extension("restore-tmp");
+    std::fs::copy(source, &tmp).map_err(io("cannot copy the backup to", &tmp))?;
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(io("cannot flush", &tmp))?;
+    for suffix in ["-wal", "-shm"] {
+        let side = std::path::PathBuf::from(format!("{}{suffix}", target.display()));
+        if side.exists() {
+            std::fs::remove_file(&side).map_err(io("cannot remove", &side))?;
+        }
+    }
+    std::fs::rename(&tmp, target).map_err(io("cannot move the restored file to", target))?;
+    Ok(())
+}

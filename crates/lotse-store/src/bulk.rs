@@ -1,0 +1,111 @@
+//! Multi-row inserts written once for both engines: rows of [`Value`]s are bound per driver and
+//! sent in chunks below each engine's parameter limit. Single inserts use the same path.
+
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::db::Tx;
+use crate::error::StoreResult;
+
+/// One bindable value.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Value {
+    /// A UUID (blob on SQLite, uuid on PostgreSQL).
+    Uuid(Uuid),
+    /// An optional UUID.
+    OptUuid(Option<Uuid>),
+    /// Text.
+    Text(String),
+    /// Optional text.
+    OptText(Option<String>),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Real(f64),
+    /// An optional float.
+    OptReal(Option<f64>),
+    /// A boolean.
+    Bool(bool),
+    /// A timestamp in UTC.
+    Time(OffsetDateTime),
+    /// An optional timestamp.
+    OptTime(Option<OffsetDateTime>),
+    /// A date.
+    Date(Date),
+    /// An optional date.
+    OptDate(Option<Date>),
+    /// JSON (text on SQLite, jsonb on PostgreSQL).
+    Json(serde_json::Value),
+}
+
+/// Parameters per statement: below SQLite's 32,766 and PostgreSQL's 65,535.
+const MAX_PARAMS: usize = 30_000;
+
+macro_rules! bind_value {
+    ($q:expr, $v:expr) => {
+        match $v {
+            Value::Uuid(x) => $q.bind(*x),
+            Value::OptUuid(x) => $q.bind(*x),
+            Value::Text(x) => $q.bind(x.as_str()),
+            Value::OptText(x) => $q.bind(x.as_deref()),
+            Value::Int(x) => $q.bind(*x),
+            Value::Real(x) => $q.bind(*x),
+            Value::OptReal(x) => $q.bind(*x),
+            Value::Bool(x) => $q.bind(*x),
+            Value::Time(x) => $q.bind(*x),
+            Value::OptTime(x) => $q.bind(*x),
+            Value::Date(x) => $q.bind(*x),
+            Value::OptDate(x) => $q.bind(*x),
+            Value::Json(x) => $q.bind(x),
+        }
+    };
+}
+
+fn statement(table: &str, columns: &[&str], rows: usize) -> String {
+    let width = columns.len();
+    let mut sql = format!("insert into {table} ({}) values ", columns.join(", "));
+    for r in 0..rows {
+        if r > 0 {
+            sql.push(',');
+        }
+        sql.push('(');
+        for c in 0..width {
+            if c > 0 {
+                sql.push(',');
+            }
+            sql.push('$');
+            sql.push_str(&(r * width + c + 1).to_string());
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Inserts rows into `table`. Every row must have one value per column.
+pub async fn insert(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> StoreResult<u64> {
+    let per_chunk = (MAX_PARAMS / columns.len().max(1)).max(1);
+    let mut inserted = 0;
+    for chunk in rows.chunks(per_chunk) {
+        let sql = statement(table, columns, chunk.len());
+        inserted += crate::on_conn!(tx, c => {
+            let mut q = sqlx::query(&sql);
+            for row in chunk {
+                for value in row {
+                    q = bind_value!(q, value);
+                }
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(inserted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statements_number_their_parameters() {
+        assert_eq!(statement("t", &["a", "b"], 2), "insert into t (a, b) values ($1,$2),($3,$4)");
+    }
+}

@@ -1,0 +1,234 @@
+use std::fmt;
+use std::path::PathBuf;
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+use crate::error::{StoreError, StoreResult};
+
+/// Which engine a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Engine {
+    /// SQLite (`sqlite:path` or `sqlite://path`).
+    Sqlite,
+    /// PostgreSQL (`postgres://` or `postgresql://`).
+    Postgres,
+}
+
+/// A database URL whose `Debug` and `Display` hide any password.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl {
+    url: String,
+    engine: Engine,
+}
+
+/// Why a database URL was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the database URL must start with sqlite: or postgres:// (got {0})")]
+pub struct DatabaseUrlError(String);
+
+impl DatabaseUrl {
+    /// Parses a URL; the engine comes from its scheme.
+    pub fn parse(url: &str) -> Result<Self, DatabaseUrlError> {
+        let engine = if url.starts_with("sqlite:") {
+            Engine::Sqlite
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Engine::Postgres
+        } else {
+            return Err(DatabaseUrlError(redact(url)));
+        };
+        Ok(Self {
+            url: url.to_owned(),
+            engine,
+        })
+    }
+
+    /// The engine.
+    pub const fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    /// The full URL, password included: for the driver only.
+    pub fn expose(&self) -> &str {
+        &self.url
+    }
+
+    /// For SQLite, the database file's path.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        if self.engine != Engine::Sqlite {
+            return None;
+        }
+        let rest = self.url.trim_start_matches("sqlite:").trim_start_matches("//");
+        let path = rest.split('?').next().unwrap_or(rest);
+        (!path.is_empty() && path != ":memory:").then(|| PathBuf::from(path))
+    }
+}
+
+/// Replaces the password in a URL with `***`.
+pub fn redact(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_owned();
+    };
+    let Some((userinfo, host)) = rest.split_once('@') else {
+        return url.to_owned();
+    };
+    match userinfo.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_owned(),
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "DatabaseUrl({})", redact(&self.url))
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&redact(&self.url))
+    }
+}
+
+/// A connection pool to one of the two engines.
+#[derive(Clone, Debug)]
+pub enum Db {
+    /// SQLite.
+    Sqlite(SqlitePool),
+    /// PostgreSQL.
+    Postgres(PgPool),
+}
+
+/// A transaction on one of the two engines. Dropped without [`Tx::commit`], it rolls back.
+#[derive(Debug)]
+pub enum Tx {
+    /// SQLite (begun IMMEDIATE: it takes the write lock at once, so it never fails to upgrade).
+    Sqlite(Transaction<'static, Sqlite>),
+    /// PostgreSQL.
+    Postgres(Transaction<'static, Postgres>),
+}
+
+/// Pool settings.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolSettings {
+    /// Maximum connections.
+    pub max_connections: u32,
+    /// How long to wait for a connection or for the database to answer at start.
+    pub connect_timeout: Duration,
+}
+
+impl Default for PoolSettings {
+    fn default() -> Self {
+        Self {
+            max_connections: 8,
+            connect_timeout: Duration::from_secs(5),
+        }
+    }
+}
+
+impl Db {
+    /// Connects; a SQLite file is created on first start (WAL, foreign keys on, busy timeout).
+    pub async fn connect(url: &DatabaseUrl, settings: PoolSettings) -> StoreResult<Self> {
+        match url.engine() {
+            Engine::Sqlite => {
+                let options = SqliteConnectOptions::from_str(url.expose())
+                    .map_err(StoreError::Unavailable)?
+                    .create_if_missing(true)
+                    .journal_mode(SqliteJournalMode::Wal)
+                    .synchronous(SqliteSynchronous::Full)
+                    .foreign_keys(true)
+                    .busy_timeout(Duration::from_secs(5));
+                let pool = SqlitePoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .acquire_timeout(settings.connect_timeout)
+                    .connect_with(options)
+                    .await
+                    .map_err(StoreError::Unavailable)?;
+                Ok(Self::Sqlite(pool))
+            }
+            Engine::Postgres => {
+                let options = PgConnectOptions::from_str(url.expose()).map_err(StoreError::Unavailable)?;
+                let pool = PgPoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .acquire_timeout(settings.connect_timeout)
+                    .connect_with(options)
+                    .await
+                    .map_err(StoreError::Unavailable)?;
+                Ok(Self::Postgres(pool))
+            }
+        }
+    }
+
+    /// The engine.
+    pub const fn engine(&self) -> Engine {
+        match self {
+            Self::Sqlite(_) => Engine::Sqlite,
+            Self::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Begins a transaction.
+    pub async fn begin(&self) -> StoreResult<Tx> {
+        Ok(match self {
+            Self::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+        })
+    }
+
+    /// Checks that the database answers (for `/readyz`).
+    pub async fn ping(&self) -> StoreResult<()> {
+        crate::on_pool!(self, p => sqlx::query("select 1").execute(p).await.map(|_| ()))?;
+        Ok(())
+    }
+
+    /// Pool statistics for `/metrics`: (open connections, idle connections).
+    pub fn pool_stats(&self) -> (u32, usize) {
+        crate::on_pool!(self, p => (p.size(), p.num_idle()))
+    }
+
+    /// Closes every connection, waiting for those in use to be returned. On SQLite this also
+    /// checkpoints the WAL when the last connection closes.
+    pub async fn close(&self) {
+        crate::on_pool!(self, p => p.close().await);
+    }
+}
+
+impl Tx {
+    /// Commits.
+    pub async fn commit(self) -> StoreResult<()> {
+        match self {
+            Self::Sqlite(tx) => tx.commit().await?,
+            Self::Postgres(tx) => tx.commit().await?,
+        }
+        Ok(())
+    }
+
+    /// Which engine.
+    pub const fn engine(&self) -> Engine {
+        match self {
+            Self::Sqlite(_) => Engine::Sqlite,
+            Self::Postgres(_) => Engine::Postgres,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_their_engine_and_hide_passwords() {
+        let pg = DatabaseUrl::parse("postgres://lotse:s3cret@db:5432/lotse").unwrap();
+        assert_eq!(pg.engine(), Engine::Postgres);
+        assert_eq!(pg.to_string(), "postgres://lotse:***@db:5432/lotse");
+        assert!(!format!("{pg:?}").contains("s3cret"));
+        let lite = DatabaseUrl::parse("sqlite:lotse.db?mode=rwc").unwrap();
+        assert_eq!(lite.sqlite_path(), Some(PathBuf::from("lotse.db")));
+        assert_eq!(DatabaseUrl::parse("sqlite://data/x.db").unwrap().sqlite_path(), Some(PathBuf::from("data/x.db")));
+        let err = DatabaseUrl::parse("mysql://root:pw@h/db").unwrap_err();
+        assert!(!err.to_string().contains("pw@"), "{err}");
+    }
+}

@@ -1,0 +1,89 @@
+//! Programmes: an installation-wide table (the tenants themselves).
+
+use lotse_domain::id::ProgrammeId;
+use lotse_domain::programme::{Language, LinkWorkModel, Programme, ProgrammeSlug};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::db::{Db, Tx};
+use crate::error::{StoreError, StoreResult};
+use crate::{on_conn, on_pool};
+
+#[derive(sqlx::FromRow)]
+struct ProgrammeRow {
+    programme_id: Uuid,
+    slug: String,
+    name: String,
+    languages: String,
+    time_zone: String,
+    link_work_model: String,
+    contact_attempts_before_unreachable: i64,
+    public_directory: bool,
+}
+
+impl TryFrom<ProgrammeRow> for Programme {
+    type Error = StoreError;
+
+    fn try_from(row: ProgrammeRow) -> Result<Self, StoreError> {
+        let languages = row
+            .languages
+            .split(',')
+            .map(|t| Language::from_tag(t).ok_or_else(|| StoreError::Corrupt(format!("language {t:?}"))))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Self {
+            id: ProgrammeId::from_uuid(row.programme_id),
+            slug: ProgrammeSlug::parse(&row.slug).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            name: row.name,
+            languages,
+            time_zone: row.time_zone,
+            link_work_model: LinkWorkModel::from_code(&row.link_work_model)
+                .ok_or_else(|| StoreError::Corrupt(format!("link work model {:?}", row.link_work_model)))?,
+            contact_attempts_before_unreachable: u32::try_from(row.contact_attempts_before_unreachable)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            public_directory: row.public_directory,
+        })
+    }
+}
+
+const COLUMNS: &str = "programme_id, slug, name, languages, time_zone, link_work_model, \
+                       contact_attempts_before_unreachable, public_directory";
+
+/// Inserts a programme and its empty audit chain.
+pub async fn insert(tx: &mut Tx, programme: &Programme, now: OffsetDateTime) -> StoreResult<()> {
+    let languages: Vec<&str> = programme.languages.iter().map(|l| l.tag()).collect();
+    let sql = format!("insert into programme ({COLUMNS}, version, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)");
+    on_conn!(tx, c => sqlx::query(&sql)
+        .bind(programme.id.as_uuid())
+        .bind(programme.slug.as_str())
+        .bind(&programme.name)
+        .bind(languages.join(","))
+        .bind(&programme.time_zone)
+        .bind(programme.link_work_model.code())
+        .bind(i64::from(programme.contact_attempts_before_unreachable))
+        .bind(programme.public_directory)
+        .bind(now)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+    crate::audit::create_chain(tx, programme.id).await
+}
+
+/// Every programme, by slug.
+pub async fn list(db: &Db) -> StoreResult<Vec<Programme>> {
+    let sql = format!("select {COLUMNS} from programme order by slug");
+    let rows: Vec<ProgrammeRow> = on_pool!(db, p => sqlx::query_as(&sql).fetch_all(p).await)?;
+    rows.into_iter().map(Programme::try_from).collect()
+}
+
+/// A programme by slug, if it exists.
+pub async fn find_by_slug(db: &Db, slug: &ProgrammeSlug) -> StoreResult<Option<Programme>> {
+    let sql = format!("select {COLUMNS} from programme where slug = $1");
+    let row: Option<ProgrammeRow> = on_pool!(db, p => sqlx::query_as(&sql).bind(slug.as_str()).fetch_optional(p).await)?;
+    row.map(Programme::try_from).transpose()
+}
+
+/// A programme by id; it must exist.
+pub async fn get(db: &Db, id: ProgrammeId) -> StoreResult<Programme> {
+    let sql = format!("select {COLUMNS} from programme where programme_id = $1");
+    let row: Option<ProgrammeRow> = on_pool!(db, p => sqlx::query_as(&sql).bind(id.as_uuid()).fetch_optional(p).await)?;
+    row.map(Programme::try_from).transpose()?.ok_or(StoreError::NotFound { kind: "programme" })
+}

@@ -1,0 +1,319 @@
+//! Referrals and onward referrals. The row's state is a projection of the stream's events,
+//! written in the same transaction; `version` equals the number of events.
+
+use lotse_domain::actor::ProgrammeScope;
+use lotse_domain::event::{Lifecycle, from_payload, to_payload};
+use lotse_domain::id::{CaseId, OfferId, OnwardReferralId, OrganisationId, PatientId, PrescriptionId, ReferralId};
+use lotse_domain::onward_referral::{OnwardReferralEvent, OnwardReferralState, OnwardReferralStatus};
+use lotse_domain::prescription::ReferralSource;
+use lotse_domain::referral::{ReferralEvent, ReferralState, ReferralStatus};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use lotse_domain::audit::AuditAction;
+
+use crate::audit::{self, Access};
+use crate::bulk::{self, Value};
+use crate::db::Tx;
+use crate::error::{StoreError, StoreResult};
+use crate::event::{self, NewEvent};
+use crate::on_conn;
+
+/// One event with who recorded it and when.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Recorded<E> {
+    /// A fresh id for the event.
+    pub event_id: Uuid,
+    /// The domain event.
+    pub event: E,
+    /// `user:<uuid>` or `system:<job>`.
+    pub actor: String,
+    /// When it happened.
+    pub at: OffsetDateTime,
+}
+
+/// A referral with its history so far (at least the `Issued` event).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewReferral {
+    /// Its id.
+    pub id: ReferralId,
+    /// The prescription it came from, if any.
+    pub prescription: Option<PrescriptionId>,
+    /// The case it belongs to once accepted.
+    pub case: Option<CaseId>,
+    /// The person.
+    pub patient: PatientId,
+    /// Where it came from.
+    pub source: ReferralSource,
+    /// Its events, oldest first.
+    pub history: Vec<Recorded<ReferralEvent>>,
+}
+
+/// A referral's stored projection.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ReferralRecord {
+    /// Its id.
+    pub id: ReferralId,
+    /// The folded status.
+    pub status: ReferralStatus,
+    /// Equals the number of events.
+    pub version: i64,
+}
+
+fn to_events<E: serde::Serialize>(
+    stream: &'static str,
+    stream_id: Uuid,
+    from_version: i64,
+    history: &[Recorded<E>],
+    kind: impl Fn(&E) -> &'static str,
+) -> StoreResult<Vec<NewEvent>> {
+    history
+        .iter()
+        .zip(from_version..)
+        .map(|(r, version)| {
+            Ok(NewEvent {
+                event_id: r.event_id,
+                stream,
+                stream_id,
+                stream_version: version,
+                kind: kind(&r.event),
+                payload: to_payload(&r.event)?,
+                actor: r.actor.clone(),
+                occurred_at: r.at,
+            })
+        })
+        .collect()
+}
+
+const REFERRAL_COLUMNS: [&str; 13] = [
+    "programme_id",
+    "referral_id",
+    "prescription_id",
+    "case_id",
+    "patient_id",
+    "source",
+    "link_facility_id",
+    "state",
+    "closing_reason",
+    "failed_contact_attempts",
+    "version",
+    "issued_at",
+    "updated_at",
+];
+
+/// Inserts referrals with their histories; each row's state is the fold of its events, so a
+/// history with an invalid transition is refused and nothing is written.
+pub async fn insert_many(tx: &mut Tx, scope: &ProgrammeScope, access: Access, referrals: &[NewReferral]) -> StoreResult<()> {
+    let programme = scope.programme().as_uuid();
+    let mut rows = Vec::with_capacity(referrals.len());
+    let mut events = Vec::new();
+    for r in referrals {
+        let status = ReferralStatus::replay(r.history.iter().map(|h| &h.event))?;
+        let (Some(first), Some(last)) = (r.history.first(), r.history.last()) else {
+            return Err(StoreError::Corrupt("a referral needs at least one event".into()));
+        };
+        rows.push(vec![
+            Value::Uuid(programme),
+            Value::Uuid(r.id.as_uuid()),
+            Value::OptUuid(r.prescription.map(|p| p.as_uuid())),
+            Value::OptUuid(r.case.map(|c| c.as_uuid())),
+            Value::Uuid(r.patient.as_uuid()),
+            Value::Text(r.source.code().to_owned()),
+            Value::Uuid(status.link_facility.as_uuid()),
+            Value::Text(status.state.code().to_owned()),
+            Value::OptText(status.state.closing_reason().map(|c| c.code().to_owned())),
+            Value::Int(i64::from(status.failed_contact_attempts)),
+            Value::Int(r.history.len() as i64),
+            Value::Time(first.at),
+            Value::Time(last.at),
+        ]);
+        events.extend(to_events("referral", r.id.as_uuid(), 1, &r.history, ReferralEvent::kind)?);
+    }
+    bulk::insert(tx, "referral", &REFERRAL_COLUMNS, &rows).await?;
+    event::append(tx, scope, &events).await?;
+    audit::record(tx, scope, access, AuditAction::Create, "referral", referrals.iter().map(|r| r.id.as_uuid())).await
+}
+
+#[derive(sqlx::FromRow)]
+struct ReferralRow {
+    link_facility_id: Uuid,
+    state: String,
+    closing_reason: Option<String>,
+    failed_contact_attempts: i64,
+    version: i64,
+}
+
+/// A referral's stored state; it must exist in the scope's programme.
+pub async fn get(tx: &mut Tx, scope: &ProgrammeScope, id: ReferralId) -> StoreResult<ReferralRecord> {
+    let row: ReferralRow = on_conn!(tx, c => sqlx::query_as(
+        "select link_facility_id, state, closing_reason, failed_contact_attempts, version \
+         from referral where programme_id = $1 and referral_id = $2",
+    )
+    .bind(scope.programme().as_uuid())
+    .bind(id.as_uuid())
+    .fetch_optional(c)
+    .await)?
+    .ok_or(StoreError::NotFound { kind: "referral" })?;
+    let state = ReferralState::from_codes(&row.state, row.closing_reason.as_deref())
+        .ok_or_else(|| StoreError::Corrupt(format!("referral state {:?}", row.state)))?;
+    Ok(ReferralRecord {
+        id,
+        status: ReferralStatus {
+            state,
+            link_facility: OrganisationId::from_uuid(row.link_facility_id),
+            failed_contact_attempts: u32::try_from(row.failed_contact_attempts)
+                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        },
+        version: row.version,
+    })
+}
+
+/// Applies one event to a referral whose caller last saw `expected_version`.
+///
+/// The transition is checked by the domain; the row is updated only if its version is still
+/// `expected_version` (else [`StoreError::Conflict`]); the event is appended in the same
+/// transaction.
+pub async fn apply(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    id: ReferralId,
+    expected_version: i64,
+    recorded: Recorded<ReferralEvent>,
+) -> StoreResult<ReferralRecord> {
+    let current = get(tx, scope, id).await?;
+    if current.version != expected_version {
+        return Err(StoreError::Conflict { kind: "referral", current_version: current.version });
+    }
+    let next = current.status.apply(&recorded.event)?;
+    let n = on_conn!(tx, c => sqlx::query(
+        "update referral set state = $3, closing_reason = $4, link_facility_id = $5, failed_contact_attempts = $6, \
+         version = version + 1, updated_at = $7 where programme_id = $1 and referral_id = $2 and version = $8",
+    )
+    .bind(scope.programme().as_uuid())
+    .bind(id.as_uuid())
+    .bind(next.state.code())
+    .bind(next.state.closing_reason().map(|c| c.code()))
+    .bind(next.link_facility.as_uuid())
+    .bind(i64::from(next.failed_contact_attempts))
+    .bind(recorded.at)
+    .bind(expected_version)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if n == 0 {
+        let now = get(tx, scope, id).await?;
+        return Err(StoreError::Conflict { kind: "referral", current_version: now.version });
+    }
+    let events = to_events("referral", id.as_uuid(), expected_version + 1, std::slice::from_ref(&recorded), ReferralEvent::kind)?;
+    event::append(tx, scope, &events).await?;
+    audit::record(tx, scope, access, AuditAction::Update, "referral", [id.as_uuid()]).await?;
+    Ok(ReferralRecord { id, status: next, version: expected_version + 1 })
+}
+
+/// Recomputes a referral's status from its events (to check the projection).
+pub async fn replay(tx: &mut Tx, scope: &ProgrammeScope, id: ReferralId) -> StoreResult<ReferralStatus> {
+    let stored = event::list_stream(tx, scope, "referral", id.as_uuid()).await?;
+    let events = stored
+        .into_iter()
+        .map(|e| from_payload::<ReferralEvent>(e.payload))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(ReferralStatus::replay(&events)?)
+}
+
+/// Referral counts per state code in the scope's programme.
+pub async fn count_by_state(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Vec<(String, i64)>> {
+    Ok(on_conn!(tx, c => sqlx::query_as(
+        "select state, count(*) from referral where programme_id = $1 group by state order by state",
+    )
+    .bind(scope.programme().as_uuid())
+    .fetch_all(c)
+    .await)?)
+}
+
+/// An onward referral with its history so far (at least `Proposed`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewOnwardReferral {
+    /// Its id.
+    pub id: OnwardReferralId,
+    /// The case.
+    pub case: CaseId,
+    /// Its events, oldest first.
+    pub history: Vec<Recorded<OnwardReferralEvent>>,
+}
+
+const ONWARD_COLUMNS: [&str; 9] = [
+    "programme_id",
+    "onward_referral_id",
+    "case_id",
+    "offer_id",
+    "state",
+    "end_reason",
+    "version",
+    "created_at",
+    "updated_at",
+];
+
+/// Inserts onward referrals with their histories (state = fold of events).
+pub async fn insert_onward_many(tx: &mut Tx, scope: &ProgrammeScope, access: Access, items: &[NewOnwardReferral]) -> StoreResult<()> {
+    let programme = scope.programme().as_uuid();
+    let mut rows = Vec::with_capacity(items.len());
+    let mut events = Vec::new();
+    for o in items {
+        let status = OnwardReferralStatus::replay(o.history.iter().map(|h| &h.event))?;
+        let (Some(first), Some(last)) = (o.history.first(), o.history.last()) else {
+            return Err(StoreError::Corrupt("an onward referral needs at least one event".into()));
+        };
+        rows.push(vec![
+            Value::Uuid(programme),
+            Value::Uuid(o.id.as_uuid()),
+            Value::Uuid(o.case.as_uuid()),
+            Value::Uuid(status.offer.as_uuid()),
+            Value::Text(status.state.code().to_owned()),
+            Value::OptText(status.state.end_reason().map(|r| r.code().to_owned())),
+            Value::Int(o.history.len() as i64),
+            Value::Time(first.at),
+            Value::Time(last.at),
+        ]);
+        events.extend(to_events("onward_referral", o.id.as_uuid(), 1, &o.history, OnwardReferralEvent::kind)?);
+    }
+    bulk::insert(tx, "onward_referral", &ONWARD_COLUMNS, &rows).await?;
+    event::append(tx, scope, &events).await?;
+    audit::record(tx, scope, access, AuditAction::Create, "onward_referral", items.iter().map(|o| o.id.as_uuid())).await
+}
+
+/// An onward referral's stored state and version; it must exist in the scope's programme.
+pub async fn get_onward(tx: &mut Tx, scope: &ProgrammeScope, id: OnwardReferralId) -> StoreResult<(OnwardReferralStatus, i64)> {
+    let row: (Uuid, String, Option<String>, i64) = on_conn!(tx, c => sqlx::query_as(
+        "select offer_id, state, end_reason, version from onward_referral where programme_id = $1 and onward_referral_id = $2",
+    )
+    .bind(scope.programme().as_uuid())
+    .bind(id.as_uuid())
+    .fetch_optional(c)
+    .await)?
+    .ok_or(StoreError::NotFound { kind: "onward referral" })?;
+    let state = OnwardReferralState::from_codes(&row.1, row.2.as_deref())
+        .ok_or_else(|| StoreError::Corrupt(format!("onward referral state {:?}", row.1)))?;
+    Ok((OnwardReferralStatus { state, offer: OfferId::from_uuid(row.0) }, row.3))
+}
+
+/// Recomputes an onward referral's status from its events.
+pub async fn replay_onward(tx: &mut Tx, scope: &ProgrammeScope, id: OnwardReferralId) -> StoreResult<OnwardReferralStatus> {
+    let stored = event::list_stream(tx, scope, "onward_referral", id.as_uuid()).await?;
+    let events = stored
+        .into_iter()
+        .map(|e| from_payload::<OnwardReferralEvent>(e.payload))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(OnwardReferralStatus::replay(&events)?)
+}
+
+/// Every referral id in the scope's programme (for consistency checks), in id order.
+pub async fn list_ids(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Vec<ReferralId>> {
+    let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
+        "select referral_id from referral where programme_id = $1 order by referral_id",
+    )
+    .bind(scope.programme().as_uuid())
+    .fetch_all(c)
+    .await)?;
+    Ok(ids.into_iter().map(ReferralId::from_uuid).collect())
+}

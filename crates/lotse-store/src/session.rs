@@ -1,0 +1,73 @@
+//! Login sessions, stored server-side so several instances share them. Only a SHA-256 hash of
+//! the session token is stored: a database leak yields no usable cookie.
+
+use lotse_domain::id::{ProgrammeId, UserId};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::db::{Db, Tx};
+use crate::error::StoreResult;
+use crate::{on_conn, on_pool};
+
+/// A live session.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    /// Who.
+    pub user: UserId,
+    /// In which programme.
+    pub programme: ProgrammeId,
+    /// Until when.
+    pub expires_at: OffsetDateTime,
+}
+
+/// Stores a new session.
+pub async fn insert(
+    tx: &mut Tx,
+    token_hash: &str,
+    record: &SessionRecord,
+    now: OffsetDateTime,
+) -> StoreResult<()> {
+    on_conn!(tx, c => sqlx::query(
+        "insert into session (session_hash, user_id, programme_id, created_at, expires_at) values ($1, $2, $3, $4, $5)",
+    )
+    .bind(token_hash)
+    .bind(record.user.as_uuid())
+    .bind(record.programme.as_uuid())
+    .bind(now)
+    .bind(record.expires_at)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// The session for a token hash, if it exists and has not expired at `now`.
+pub async fn find_live(db: &Db, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<SessionRecord>> {
+    let row: Option<(Uuid, Uuid, OffsetDateTime)> = on_pool!(db, p => sqlx::query_as(
+        "select user_id, programme_id, expires_at from session where session_hash = $1",
+    )
+    .bind(token_hash)
+    .fetch_optional(p)
+    .await)?;
+    Ok(row
+        .map(|(user, programme, expires_at)| SessionRecord {
+            user: UserId::from_uuid(user),
+            programme: ProgrammeId::from_uuid(programme),
+            expires_at,
+        })
+        .filter(|s| s.expires_at > now))
+}
+
+/// Ends a session; returns whether one was ended.
+pub async fn delete(tx: &mut Tx, token_hash: &str) -> StoreResult<bool> {
+    let n = on_conn!(tx, c => sqlx::query("delete from session where session_hash = $1")
+        .bind(token_hash)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(n > 0)
+}
+
+/// Counts sessions (for tests and metrics).
+pub async fn count(db: &Db) -> StoreResult<i64> {
+    Ok(on_pool!(db, p => sqlx::query_scalar("select count(*) from session").fetch_one(p).await)?)
+}
