@@ -33,7 +33,7 @@ create table session (
     created_at timestamptz not null,
     expires_at timestamptz not null
 );
-create index session_user on session (user_id);
+create index session_by_user on session (user_id);
 
 create table area_set (
     programme_id uuid not null references programme (programme_id),
@@ -255,7 +255,7 @@ create table audit_chain (
 create table audit_entry (
     programme_id uuid not null references programme (programme_id),
     seq bigint not null,
-    at text not null,
+    at timestamptz not null,
     actor text not null,
     action text not null,
     object_kind text not null,

@@ -33,7 +33,7 @@ create table session (
     created_at text not null,
     expires_at text not null
 );
-create index session_user on session (user_id);
+create index session_by_user on session (user_id);
 
 create table area_set (
     programme_id blob not null references programme (programme_id),
