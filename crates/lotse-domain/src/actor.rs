@@ -39,6 +39,8 @@ pub enum SystemJob {
     Admin,
     /// `lotse audit verify`.
     AuditVerify,
+    /// Serving public, non-personal data (published offers, programme names).
+    PublicDirectory,
 }
 
 impl SystemJob {
@@ -48,6 +50,7 @@ impl SystemJob {
             Self::Demo => "demo",
             Self::Admin => "admin",
             Self::AuditVerify => "audit-verify",
+            Self::PublicDirectory => "public-directory",
         }
     }
 }

@@ -166,3 +166,15 @@ pub async fn counts(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Director
     .await)?;
     Ok(DirectoryCounts { areas, organisations, published_offers })
 }
+
+/// Organisations in the scope's programme whose name equals `name` (case-insensitive).
+pub async fn find_organisations_by_name(tx: &mut Tx, scope: &ProgrammeScope, name: &str) -> StoreResult<Vec<OrganisationId>> {
+    let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
+        "select organisation_id from organisation where programme_id = $1 and lower(name) = lower($2)",
+    )
+    .bind(scope.programme().as_uuid())
+    .bind(name)
+    .fetch_all(c)
+    .await)?;
+    Ok(ids.into_iter().map(OrganisationId::from_uuid).collect())
+}

@@ -1,1 +1,85 @@
-//! placeholder
+//! Lotse's HTTP layer. **Architecture invariant:** only this crate knows HTTP; handlers are
+//! thin: extract, call one `lotse-app` use case, render.
+
+/// The error type every handler returns, and its localized HTML page.
+pub mod error;
+/// `/healthz`, `/readyz` and `/metrics`.
+pub mod health;
+/// The HTML pages: start, sign-in, programme overview, language choice.
+pub mod html;
+/// Fluent translations and language negotiation.
+pub mod i18n;
+/// Prometheus metrics for requests and the database pool.
+pub mod metrics;
+/// Request ids, access logs, security headers, request metrics.
+pub mod middleware;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::{get, post};
+use lotse_app::Clock;
+use lotse_store::Db;
+
+/// Settings the web layer needs.
+#[derive(Debug, Clone, Copy)]
+pub struct WebConfig {
+    /// Mark cookies `Secure` (set when served over TLS, directly or behind a proxy).
+    pub secure_cookies: bool,
+    /// The longest a request may take before it is answered with 408.
+    pub request_timeout: Duration,
+    /// The largest request body accepted.
+    pub max_body_bytes: usize,
+}
+
+impl Default for WebConfig {
+    fn default() -> Self {
+        Self { secure_cookies: false, request_timeout: Duration::from_secs(30), max_body_bytes: 64 * 1024 }
+    }
+}
+
+/// What handlers share: no global state, everything is here.
+#[derive(Clone, Debug)]
+pub struct AppState {
+    /// The database.
+    pub db: Db,
+    /// The clock.
+    pub clock: Arc<dyn Clock>,
+    /// Translations.
+    pub i18n: Arc<i18n::I18n>,
+    /// Metrics.
+    pub metrics: Arc<metrics::Metrics>,
+    /// Settings.
+    pub config: WebConfig,
+}
+
+impl AppState {
+    /// Builds the state; fails only if a translation file is broken.
+    pub fn new(db: Db, clock: Arc<dyn Clock>, config: WebConfig) -> Result<Self, i18n::I18nError> {
+        Ok(Self {
+            db,
+            clock,
+            i18n: Arc::new(i18n::I18n::load()?),
+            metrics: Arc::new(metrics::Metrics::new()),
+            config,
+        })
+    }
+}
+
+/// The whole application, ready to serve or to test with `oneshot`.
+pub fn router(state: AppState) -> Router {
+    let pages = Router::new()
+        .route("/", get(html::start))
+        .route("/login", get(html::login_form).post(html::login))
+        .route("/logout", post(html::logout))
+        .route("/programme", get(html::programme))
+        .route("/lang/{tag}", get(html::choose_language))
+        .route("/static/lotse.css", get(html::stylesheet))
+        .fallback(html::not_found);
+    let probes = Router::new()
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .route("/metrics", get(health::metrics));
+    middleware::wrap(pages.merge(probes), state.clone()).with_state(state)
+}

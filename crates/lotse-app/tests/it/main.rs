@@ -1,1 +1,4 @@
+//! Use-case tests on both engines.
 
+mod admin;
+mod demo;

@@ -1,0 +1,105 @@
+//! Installation administration, run by the operator through the CLI as the `system:admin` actor.
+
+use lotse_domain::actor::{ProgrammeScope, SystemJob};
+use lotse_domain::audit::{AuditAction, AuditPurpose};
+use lotse_domain::id::{OrganisationId, UserId};
+use lotse_domain::programme::ProgrammeSlug;
+use lotse_domain::user::{NewPassword, Role, Username};
+use lotse_store::audit::{Access, ChainReport};
+use lotse_store::{Db, StoreError};
+use uuid::Uuid;
+
+use crate::clock::Clock;
+use crate::password;
+
+/// Why an administration command failed; each message says what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// No programme with that slug.
+    #[error("no programme {0:?}: `lotse programme list` shows the programmes")]
+    UnknownProgramme(String),
+    /// No organisation with that name.
+    #[error("no organisation named {0:?} in this programme")]
+    UnknownOrganisation(String),
+    /// Several organisations share that name.
+    #[error("{0} organisations are named {1:?}: make the name unique first")]
+    AmbiguousOrganisation(usize, String),
+    /// The username is taken.
+    #[error("the username {0:?} is taken")]
+    UsernameTaken(String),
+    /// Invalid input.
+    #[error("{0}")]
+    Invalid(String),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// What `lotse user add` asks for.
+#[derive(Debug)]
+pub struct NewUser<'a> {
+    /// Programme slug.
+    pub programme: &'a str,
+    /// Login name.
+    pub username: &'a str,
+    /// Name shown in the UI.
+    pub display_name: &'a str,
+    /// Initial password.
+    pub password: &'a str,
+    /// Role in the programme.
+    pub role: Role,
+    /// Organisation name, for roles that act for one.
+    pub organisation: Option<&'a str>,
+}
+
+/// Creates an account with one membership (audited in the programme's chain). Nothing is
+/// written unless everything is valid.
+pub async fn add_user(db: &Db, clock: &dyn Clock, new: &NewUser<'_>) -> Result<UserId, AdminError> {
+    let slug = ProgrammeSlug::parse(new.programme).map_err(|e| AdminError::Invalid(e.to_string()))?;
+    let username = Username::parse(new.username).map_err(|e| AdminError::Invalid(e.to_string()))?;
+    let display_name = new.display_name.trim();
+    if display_name.is_empty() || display_name.chars().count() > 120 {
+        return Err(AdminError::Invalid("a display name has 1 to 120 characters".into()));
+    }
+    let password = NewPassword::parse(new.password).map_err(|e| AdminError::Invalid(e.to_string()))?;
+    let programme = lotse_store::programme::find_by_slug(db, &slug)
+        .await?
+        .ok_or_else(|| AdminError::UnknownProgramme(new.programme.to_owned()))?;
+    let scope = ProgrammeScope::for_system(SystemJob::Admin, programme.id);
+    let hash = password::hash(&password).map_err(|e| AdminError::Invalid(e.to_string()))?;
+    let now = clock.now();
+    let id = UserId::from_uuid(Uuid::new_v4());
+    let mut tx = db.begin().await?;
+    let organisation: Option<OrganisationId> = match new.organisation {
+        None => None,
+        Some(name) => {
+            let found = lotse_store::directory::find_organisations_by_name(&mut tx, &scope, name).await?;
+            match found.as_slice() {
+                [one] => Some(*one),
+                [] => return Err(AdminError::UnknownOrganisation(name.to_owned())),
+                many => return Err(AdminError::AmbiguousOrganisation(many.len(), name.to_owned())),
+            }
+        }
+    };
+    lotse_store::user::insert(&mut tx, id, &username, display_name, &hash, now)
+        .await
+        .map_err(|e| match e {
+            StoreError::Duplicate { .. } => AdminError::UsernameTaken(username.as_str().to_owned()),
+            other => AdminError::Store(other),
+        })?;
+    lotse_store::user::add_membership(&mut tx, &scope, id, new.role, organisation, now).await?;
+    let access = Access { at: now, purpose: AuditPurpose::Administration };
+    lotse_store::audit::record(&mut tx, &scope, access, AuditAction::Create, "user", [id.as_uuid()]).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Verifies every programme's audit chain.
+pub async fn verify_audit(db: &Db) -> Result<Vec<(String, ChainReport)>, StoreError> {
+    let mut reports = Vec::new();
+    for programme in lotse_store::programme::list(db).await? {
+        let scope = ProgrammeScope::for_system(SystemJob::AuditVerify, programme.id);
+        reports.push((programme.slug.as_str().to_owned(), lotse_store::audit::verify(db, &scope).await?));
+    }
+    Ok(reports)
+}

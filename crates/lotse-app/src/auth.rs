@@ -1,0 +1,115 @@
+//! Sign-in with a local account, server-side sessions, sign-out.
+//!
+//! A session token is 32 random bytes, sent to the browser once; the database keeps only its
+//! SHA-256, so a leaked database yields no usable cookie. Signing in and out is audited in the
+//! programme's chain. (Second factor, throttling and CSRF come with the security work.)
+
+use lotse_domain::actor::ProgrammeScope;
+use lotse_domain::audit::{AuditAction, AuditPurpose};
+use lotse_domain::id::ProgrammeId;
+use lotse_domain::user::{Membership, User, Username, authorize_membership};
+use lotse_store::audit::Access;
+use lotse_store::session::SessionRecord;
+use lotse_store::{Db, StoreError};
+use sha2::{Digest, Sha256};
+
+use crate::clock::Clock;
+use crate::password;
+
+/// How long a session lasts.
+pub const SESSION_LIFETIME: time::Duration = time::Duration::hours(8);
+
+/// Why sign-in failed. Deliberately one message for unknown user and wrong password.
+#[derive(Debug, thiserror::Error)]
+pub enum AuthError {
+    /// Unknown user, wrong password, disabled account, or no membership.
+    #[error("invalid username or password")]
+    InvalidCredentials,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// A successful sign-in.
+#[derive(Debug)]
+pub struct SignedIn {
+    /// The token for the cookie (shown once, never stored).
+    pub token: String,
+    /// The user.
+    pub user: User,
+    /// The programme of this session.
+    pub programme: ProgrammeId,
+}
+
+/// The signed-in user behind a session cookie, with the scope the policy grants.
+#[derive(Debug, Clone)]
+pub struct SessionUser {
+    /// The user.
+    pub user: User,
+    /// The membership the session acts under.
+    pub membership: Membership,
+    /// The scope for the session's programme.
+    pub scope: ProgrammeScope,
+}
+
+/// SHA-256 of a token, as stored.
+pub fn token_hash(token: &str) -> String {
+    hex::encode(Sha256::digest(token.as_bytes()))
+}
+
+/// Checks credentials and opens a session in the user's first programme.
+pub async fn sign_in(db: &Db, clock: &dyn Clock, username: &str, password: &str) -> Result<SignedIn, AuthError> {
+    let Ok(username) = Username::parse(username) else {
+        password::verify(password, password::decoy_hash());
+        return Err(AuthError::InvalidCredentials);
+    };
+    let credentials = lotse_store::user::find_credentials(db, &username).await?;
+    let Some(credentials) = credentials else {
+        password::verify(password, password::decoy_hash());
+        return Err(AuthError::InvalidCredentials);
+    };
+    if !password::verify(password, &credentials.password_hash) || credentials.disabled {
+        return Err(AuthError::InvalidCredentials);
+    }
+    let user = lotse_store::user::get(db, credentials.user_id).await?;
+    let programme = user.memberships.first().map(|m| m.programme).ok_or(AuthError::InvalidCredentials)?;
+    let (scope, _) = authorize_membership(&user, programme).ok_or(AuthError::InvalidCredentials)?;
+
+    let mut bytes = [0u8; 32];
+    rand::fill(&mut bytes);
+    let token = hex::encode(bytes);
+    let now = clock.now();
+    let record = SessionRecord { user: user.id, programme, expires_at: now + SESSION_LIFETIME };
+    let mut tx = db.begin().await?;
+    lotse_store::session::insert(&mut tx, &token_hash(&token), &record, now).await?;
+    let access = Access { at: now, purpose: AuditPurpose::Authentication };
+    lotse_store::audit::record(&mut tx, &scope, access, AuditAction::SessionStart, "user", [user.id.as_uuid()]).await?;
+    tx.commit().await?;
+    Ok(SignedIn { token, user, programme })
+}
+
+/// The user behind a token, if the session is live and the membership still exists.
+pub async fn session(db: &Db, clock: &dyn Clock, token: &str) -> Result<Option<SessionUser>, StoreError> {
+    let Some(record) = lotse_store::session::find_live(db, &token_hash(token), clock.now()).await? else {
+        return Ok(None);
+    };
+    let user = lotse_store::user::get(db, record.user).await?;
+    Ok(authorize_membership(&user, record.programme).map(|(scope, membership)| SessionUser {
+        membership: membership.clone(),
+        scope,
+        user: user.clone(),
+    }))
+}
+
+/// Ends a session (audited); unknown tokens are ignored.
+pub async fn sign_out(db: &Db, clock: &dyn Clock, token: &str) -> Result<(), StoreError> {
+    let current = session(db, clock, token).await?;
+    let mut tx = db.begin().await?;
+    let ended = lotse_store::session::delete(&mut tx, &token_hash(token)).await?;
+    if let (true, Some(s)) = (ended, current) {
+        let access = Access { at: clock.now(), purpose: AuditPurpose::Authentication };
+        lotse_store::audit::record(&mut tx, &s.scope, access, AuditAction::SessionEnd, "user", [s.user.id.as_uuid()]).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}

@@ -1,0 +1,628 @@
+//! Builds and writes the demo programmes.
+
+use lotse_domain::actor::{Actor, ProgrammeScope, SystemJob};
+use lotse_domain::area::{Area, AreaKind, AreaSet, DeprivationIndex, GeoPoint};
+use lotse_domain::audit::AuditPurpose;
+use lotse_domain::case::Case;
+use lotse_domain::consent::{Consent, ConsentGiver, ConsentPurpose};
+use lotse_domain::id::{
+    AreaId, AreaSetId, CaseId, ConsentId, OfferId, OnwardReferralId, OrganisationId, PatientId, PrescriptionId,
+    ProgrammeId, QuestionnaireResponseId, ReferralId, UserId,
+};
+use lotse_domain::need::NeedDomain;
+use lotse_domain::offer::{Offer, OfferStatus};
+use lotse_domain::organisation::{Organisation, OrganisationKind};
+use lotse_domain::patient::{Gender, PatientIdentity, PatientProfile, age_band};
+use lotse_domain::prescription::{Prescription, PrescriptionCode, ReferralSource};
+use lotse_domain::programme::{Language, LinkWorkModel, Programme, ProgrammeSlug};
+use lotse_domain::questionnaire::{Answers, Instrument, QuestionnaireResponse, Timepoint};
+use lotse_domain::user::{NewPassword, Role, Username};
+use lotse_store::Db;
+use lotse_store::audit::Access;
+use lotse_store::person::NewPatient;
+use lotse_store::referral::{NewOnwardReferral, NewReferral, Recorded};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use time::{Duration, OffsetDateTime, Time};
+use uuid::Uuid;
+
+use super::history::{onward_story, pick, referral_story};
+use super::places::{self, ProviderKind};
+use super::{DEMO_ACCOUNTS, DEMO_PASSWORD, DemoError, DemoOptions, DemoSummary, SeededProgramme};
+use crate::clock::Clock;
+
+/// Offers per scale unit: Düsseldorf and Norddjurs.
+const OFFERS_PER_SCALE: [usize; 2] = [180, 70];
+/// Referrals per scale unit: Düsseldorf and Norddjurs.
+const REFERRALS_PER_SCALE: [usize; 2] = [1800, 700];
+/// Referrals written per transaction.
+const BATCH: usize = 1000;
+
+fn new_id(rng: &mut ChaCha8Rng) -> Uuid {
+    uuid::Builder::from_random_bytes(rng.random()).into_uuid()
+}
+
+fn jitter(rng: &mut ChaCha8Rng, lat: f64, lon: f64, spread: f64) -> GeoPoint {
+    let p = GeoPoint::parse(lat + rng.random_range(-spread..spread), lon + rng.random_range(-spread..spread));
+    p.or_else(|_| GeoPoint::parse(lat, lon)).unwrap_or_else(|_| fallback_point())
+}
+
+fn fallback_point() -> GeoPoint {
+    GeoPoint::parse(0.0, 0.0).unwrap_or_else(|_| unreachable_point())
+}
+
+#[expect(clippy::panic, reason = "0,0 is a valid point; this cannot happen")]
+fn unreachable_point() -> GeoPoint {
+    panic!("0,0 rejected as a point")
+}
+
+/// One area that can hold organisations (a Stadtteil or a town).
+struct Place {
+    id: AreaId,
+    name: &'static str,
+    centroid: (f64, f64),
+}
+
+struct Practice {
+    id: OrganisationId,
+    place: usize,
+    prescribers: Vec<UserId>,
+}
+
+struct Facility {
+    id: OrganisationId,
+    place: usize,
+    link_worker: UserId,
+}
+
+/// The static part of a programme: geography, organisations, users, offers.
+struct World {
+    scope: ProgrammeScope,
+    programme: Programme,
+    places: Vec<Place>,
+    areas: Vec<Area>,
+    area_set: AreaSet,
+    organisations: Vec<Organisation>,
+    practices: Vec<Practice>,
+    facilities: Vec<Facility>,
+    providers: Vec<(OrganisationId, ProviderKind, usize)>,
+    users: Vec<(UserId, String, String, Role, Option<OrganisationId>)>,
+    offers: Vec<Offer>,
+    first_names: &'static [&'static str],
+    last_names: &'static [&'static str],
+    languages: &'static [(&'static str, u32)],
+    phone_prefix: &'static str,
+}
+
+impl World {
+    fn add_user(&mut self, rng: &mut ChaCha8Rng, username: String, display: String, role: Role, org: Option<OrganisationId>) -> UserId {
+        let id = UserId::from_uuid(new_id(rng));
+        self.users.push((id, username, display, role, org));
+        id
+    }
+
+    fn add_org(&mut self, rng: &mut ChaCha8Rng, kind: OrganisationKind, name: String, place: Option<usize>) -> OrganisationId {
+        let id = OrganisationId::from_uuid(new_id(rng));
+        let area = place.and_then(|p| self.places.get(p)).map(|p| p.id);
+        self.organisations.push(Organisation { id, programme: self.programme.id, kind, name, area });
+        id
+    }
+
+    fn person_name(&self, rng: &mut ChaCha8Rng) -> (String, String) {
+        ((*pick(rng, self.first_names)).to_owned(), (*pick(rng, self.last_names)).to_owned())
+    }
+}
+
+fn programme(rng: &mut ChaCha8Rng, slug: &str, name: &str, languages: Vec<Language>, tz: &str, model: LinkWorkModel) -> Result<Programme, DemoError> {
+    Ok(Programme {
+        id: ProgrammeId::from_uuid(new_id(rng)),
+        slug: ProgrammeSlug::parse(slug).map_err(|e| DemoError::Password(e.to_string()))?,
+        name: name.to_owned(),
+        languages,
+        time_zone: tz.to_owned(),
+        link_work_model: model,
+        contact_attempts_before_unreachable: 3,
+        public_directory: true,
+    })
+}
+
+fn empty_world(programme: Programme, set_name: &str, rng: &mut ChaCha8Rng) -> World {
+    let area_set = AreaSet { id: AreaSetId::from_uuid(new_id(rng)), programme: programme.id, name: set_name.to_owned() };
+    World {
+        scope: ProgrammeScope::for_system(SystemJob::Demo, programme.id),
+        programme,
+        places: Vec::new(),
+        areas: Vec::new(),
+        area_set,
+        organisations: Vec::new(),
+        practices: Vec::new(),
+        facilities: Vec::new(),
+        providers: Vec::new(),
+        users: Vec::new(),
+        offers: Vec::new(),
+        first_names: places::FIRST_NAMES_DE,
+        last_names: places::LAST_NAMES_DE,
+        languages: &[],
+        phone_prefix: "",
+    }
+}
+
+fn area(world: &World, rng: &mut ChaCha8Rng, parent: Option<AreaId>, kind: AreaKind, name: &str, lat: f64, lon: f64, deprivation: Option<f64>) -> Area {
+    Area {
+        id: AreaId::from_uuid(new_id(rng)),
+        programme: world.programme.id,
+        area_set: world.area_set.id,
+        parent,
+        kind,
+        name: name.to_owned(),
+        centroid: GeoPoint::parse(lat, lon).unwrap_or_else(|_| fallback_point()),
+        deprivation: deprivation.and_then(DeprivationIndex::parse),
+    }
+}
+
+fn unique_name(taken: &mut std::collections::HashSet<String>, base: String) -> String {
+    if taken.insert(base.clone()) {
+        return base;
+    }
+    (2..)
+        .map(|n| format!("{base} ({n})"))
+        .find(|candidate| taken.insert(candidate.clone()))
+        .unwrap_or(base)
+}
+
+fn add_providers(world: &mut World, rng: &mut ChaCha8Rng, patterns: &[(&'static str, ProviderKind)], count: usize) {
+    let mut taken: std::collections::HashSet<String> = world.organisations.iter().map(|o| o.name.clone()).collect();
+    for _ in 0..count {
+        let place = rng.random_range(0..world.places.len().max(1));
+        let (pattern, kind) = *pick(rng, patterns);
+        let quarter = world.places.get(place).map_or("", |p| p.name);
+        let name = unique_name(&mut taken, pattern.replace("{q}", quarter));
+        let id = world.add_org(rng, OrganisationKind::OfferProvider, name, Some(place));
+        world.providers.push((id, kind, place));
+    }
+}
+
+fn add_offers(world: &mut World, rng: &mut ChaCha8Rng, templates: &[places::OfferTemplate], language: &str, count: usize, as_of: OffsetDateTime) {
+    for _ in 0..count {
+        let template = pick(rng, templates);
+        let matching: Vec<usize> = world
+            .providers
+            .iter()
+            .enumerate()
+            .filter(|(_, p)| p.1 == template.provider_kind)
+            .map(|(i, _)| i)
+            .collect();
+        let index = if matching.is_empty() { rng.random_range(0..world.providers.len().max(1)) } else { *pick(rng, &matching) };
+        let Some(&(provider, _, place)) = world.providers.get(index) else { continue };
+        let Some(p) = world.places.get(place) else { continue };
+        let location = jitter(rng, p.centroid.0, p.centroid.1, 0.006);
+        let status = match rng.random_range(0..100) {
+            0..90 => OfferStatus::Active,
+            90..97 => OfferStatus::Paused,
+            _ => OfferStatus::Ended,
+        };
+        let verified_days_ago = rng.random_range(0..540);
+        world.offers.push(Offer {
+            id: OfferId::from_uuid(new_id(rng)),
+            programme: world.programme.id,
+            provider,
+            title: format!("{} – {}", template.title, p.name),
+            description: template.description.to_owned(),
+            language: language.to_owned(),
+            need_domains: template.need_domains.iter().filter_map(|c| NeedDomain::from_code(c)).collect(),
+            area: Some(p.id),
+            location: Some(location),
+            free: template.free,
+            status,
+            published: rng.random_bool(0.95),
+            last_verified: Some((as_of - Duration::days(verified_days_ago)).date()),
+            updated_at: as_of - Duration::days(verified_days_ago),
+        });
+    }
+}
+
+fn named_accounts(world: &mut World, rng: &mut ChaCha8Rng, display: &[&str; 6]) {
+    let slug = world.programme.slug.as_str().to_owned();
+    let practice = world.practices.first().map(|p| p.id);
+    let facility = world.facilities.first().map(|f| f.id);
+    let provider = world.providers.first().map(|p| p.0);
+    let office = world.organisations.iter().find(|o| o.kind == OrganisationKind::CoordinatingOffice).map(|o| o.id);
+    let institute = world.organisations.iter().find(|o| o.kind == OrganisationKind::ResearchInstitute).map(|o| o.id);
+    for (account, name) in DEMO_ACCOUNTS.iter().filter(|a| a.programme == slug).zip(display) {
+        let org = match account.role {
+            Role::Prescriber => practice,
+            Role::LinkWorker => facility,
+            Role::OfferProvider => provider,
+            Role::Coordinator => office,
+            Role::Evaluator => institute,
+            Role::OutcomePayer => None,
+        };
+        let id = world.add_user(rng, account.username.to_owned(), (*name).to_owned(), account.role, org);
+        if account.role == Role::Prescriber
+            && let Some(p) = world.practices.first_mut()
+        {
+            p.prescribers.push(id);
+        }
+    }
+}
+
+fn duesseldorf(rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDateTime) -> Result<World, DemoError> {
+    let programme = programme(rng, "duesseldorf", "Soziales Rezept Düsseldorf (Demo)", vec![Language::German, Language::English], "Europe/Berlin", LinkWorkModel::LinkFacility)?;
+    let mut w = empty_world(programme, "Stadtbezirke und Stadtteile", rng);
+    w.languages = &[("de", 78), ("tr", 7), ("ar", 4), ("uk", 4), ("ru", 3), ("pl", 3), ("en", 1)];
+    w.phone_prefix = "0211 ";
+    let city = area(&w, rng, None, AreaKind::City, "Düsseldorf", 51.2277, 6.7735, None);
+    let city_id = city.id;
+    w.areas.push(city);
+    for district in places::DUESSELDORF_DISTRICTS {
+        let n = district.quarters.len().max(1) as f64;
+        let lat = district.quarters.iter().map(|q| q.lat).sum::<f64>() / n;
+        let lon = district.quarters.iter().map(|q| q.lon).sum::<f64>() / n;
+        let d = area(&w, rng, Some(city_id), AreaKind::District, district.name, lat, lon, None);
+        let d_id = d.id;
+        w.areas.push(d);
+        for q in district.quarters {
+            let a = area(&w, rng, Some(d_id), AreaKind::Quarter, q.name, q.lat, q.lon, Some(q.deprivation));
+            w.places.push(Place { id: a.id, name: q.name, centroid: (q.lat, q.lon) });
+            w.areas.push(a);
+        }
+    }
+    w.add_org(rng, OrganisationKind::CoordinatingOffice, "Koordinierungsstelle Soziales Rezept (Demo)".into(), Some(2));
+    w.add_org(rng, OrganisationKind::ResearchInstitute, "Evaluationsteam Soziales Rezept (Demo)".into(), None);
+    // Practices: a GP practice in 40 Stadtteile, psychotherapy in 10.
+    let mut taken = std::collections::HashSet::new();
+    for i in 0..50 {
+        let place = i % w.places.len().max(1);
+        let (family, quarter) = (*pick(rng, places::LAST_NAMES_DE), w.places.get(place).map_or("", |p| p.name));
+        let patterns = if i % 5 == 4 { places::PSYCHOTHERAPY_PRACTICE_PATTERNS_DE } else { places::GP_PRACTICE_PATTERNS_DE };
+        let name = unique_name(&mut taken, pick(rng, patterns).replace("{n}", family).replace("{q}", quarter));
+        let id = w.add_org(rng, OrganisationKind::Practice, name, Some(place));
+        let (g, f) = w.person_name(rng);
+        let title = if i % 5 == 4 { "" } else { "Dr. " };
+        let user = w.add_user(rng, format!("praxis{:02}.duesseldorf", i + 1), format!("{title}{g} {f}"), Role::Prescriber, Some(id));
+        w.practices.push(Practice { id, place, prescribers: vec![user] });
+    }
+    // Link facilities: Zentren plus, youth centres, Stadtteiltreffs in about half the quarters.
+    let kinds = [("zentrum plus {q}", 0), ("Jugendfreizeiteinrichtung {q}", 1), ("Stadtteiltreff {q}", 2)];
+    for i in 0..24 {
+        let place = (i * 2 + 1) % w.places.len().max(1);
+        let (pattern, _) = kinds[i % kinds.len()];
+        let quarter = w.places.get(place).map_or("", |p| p.name);
+        let id = w.add_org(rng, OrganisationKind::LinkFacility, pattern.replace("{q}", quarter), Some(place));
+        let (g, f) = w.person_name(rng);
+        let user = w.add_user(rng, format!("lotse{:02}.duesseldorf", i + 1), format!("{g} {f}"), Role::LinkWorker, Some(id));
+        w.facilities.push(Facility { id, place, link_worker: user });
+    }
+    add_providers(&mut w, rng, places::DUESSELDORF_PROVIDER_PATTERNS, 60 * scale);
+    add_offers(&mut w, rng, places::OFFERS_DE, "de", OFFERS_PER_SCALE[0] * scale, as_of);
+    named_accounts(&mut w, rng, &["Dr. Sabine Krüger", "Ayşe Demir", "Jörg Neumann", "Katrin Vogel", "Dr. Lena Hoffmann", "Michael Brandt"]);
+    Ok(w)
+}
+
+fn norddjurs(rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDateTime) -> Result<World, DemoError> {
+    let programme = programme(rng, "norddjurs", "Sociale henvisninger Norddjurs (Demo)", vec![Language::Danish, Language::English], "Europe/Copenhagen", LinkWorkModel::PracticeNavigator)?;
+    let mut w = empty_world(programme, "Kommune og byer", rng);
+    w.first_names = places::FIRST_NAMES_DA;
+    w.last_names = places::LAST_NAMES_DA;
+    w.languages = &[("da", 92), ("en", 3), ("uk", 2), ("ar", 2), ("pl", 1)];
+    w.phone_prefix = "+45 ";
+    let kommune = area(&w, rng, None, AreaKind::Municipality, "Norddjurs Kommune", 56.44, 10.70, None);
+    let k_id = kommune.id;
+    w.areas.push(kommune);
+    for town in places::NORDDJURS_TOWNS {
+        let a = area(&w, rng, Some(k_id), AreaKind::Town, town.name, town.lat, town.lon, Some(town.deprivation));
+        w.places.push(Place { id: a.id, name: town.name, centroid: (town.lat, town.lon) });
+        w.areas.push(a);
+    }
+    w.add_org(rng, OrganisationKind::CoordinatingOffice, "Sundhed og Omsorg, koordinering (Demo)".into(), Some(0));
+    w.add_org(rng, OrganisationKind::ResearchInstitute, "Forskningsgruppe sociale henvisninger (Demo)".into(), None);
+    let mut gp = 0;
+    let mut nav = 0;
+    for practice in places::NORDDJURS_PRACTICES {
+        let place = w.places.iter().position(|p| p.name == practice.town).unwrap_or(0);
+        let id = w.add_org(rng, OrganisationKind::Practice, practice.name.to_owned(), Some(place));
+        let mut prescribers = Vec::new();
+        for _ in 0..practice.gps {
+            gp += 1;
+            let (g, f) = w.person_name(rng);
+            prescribers.push(w.add_user(rng, format!("laege{gp:02}.norddjurs"), format!("Læge {g} {f}"), Role::Prescriber, Some(id)));
+        }
+        let mut first_navigator = None;
+        for _ in 0..practice.navigators.max(1) {
+            nav += 1;
+            let (g, f) = w.person_name(rng);
+            let user = w.add_user(rng, format!("navigator{nav:02}.norddjurs"), format!("{g} {f}"), Role::LinkWorker, Some(id));
+            first_navigator.get_or_insert(user);
+        }
+        w.practices.push(Practice { id, place, prescribers });
+        if let Some(link_worker) = first_navigator {
+            // In the navigator model the practice itself does the link work.
+            w.facilities.push(Facility { id, place, link_worker });
+        }
+    }
+    add_providers(&mut w, rng, places::NORDDJURS_PROVIDER_PATTERNS, 25 * scale);
+    add_offers(&mut w, rng, places::OFFERS_DA, "da", OFFERS_PER_SCALE[1] * scale, as_of);
+    named_accounts(&mut w, rng, &["Læge Mette Rasmussen", "Sofie Kristensen", "Lars Mikkelsen", "Hanne Sørensen", "Peter Holm", "Anne Bach"]);
+    Ok(w)
+}
+
+/// Everything written for one batch of referrals.
+#[derive(Default)]
+struct Batch {
+    patients: Vec<NewPatient>,
+    prescriptions: Vec<Prescription>,
+    cases: Vec<Case>,
+    referrals: Vec<NewReferral>,
+    onward: Vec<NewOnwardReferral>,
+    consents: Vec<Consent>,
+    questionnaires: Vec<QuestionnaireResponse>,
+    events: usize,
+}
+
+fn recorded<E>(rng: &mut ChaCha8Rng, event: E, at: OffsetDateTime, actor: &str) -> Recorded<E> {
+    Recorded { event_id: new_id(rng), event, actor: actor.to_owned(), at }
+}
+
+fn working_time(rng: &mut ChaCha8Rng, as_of: OffsetDateTime, days_back: i64) -> OffsetDateTime {
+    let mut day = (as_of - Duration::days(days_back)).date();
+    while matches!(day.weekday(), time::Weekday::Saturday | time::Weekday::Sunday) {
+        day = day.previous_day().unwrap_or(day);
+    }
+    let time = Time::from_hms(rng.random_range(7..16), rng.random_range(0..60), 0).unwrap_or(Time::MIDNIGHT);
+    day.with_time(time).assume_utc()
+}
+
+fn answers(rng: &mut ChaCha8Rng, instrument: Instrument, better: bool) -> Option<Answers> {
+    let range = instrument.answer_range();
+    let (low, high) = (*range.start(), *range.end());
+    let items = (0..instrument.items())
+        .map(|_| {
+            // Baseline: low well-being (WHO-5) and high loneliness (UCLA-3); better at follow-up.
+            let v = match (instrument, better) {
+                (Instrument::Who5, false) => rng.random_range(low..=2),
+                (Instrument::Who5, true) => rng.random_range(2..=high),
+                (Instrument::Ucla3, false) => rng.random_range(2..=high),
+                (Instrument::Ucla3, true) => rng.random_range(low..=2),
+            };
+            (!rng.random_bool(0.02)).then_some(v)
+        })
+        .collect();
+    Answers::parse(instrument, items).ok()
+}
+
+#[expect(clippy::too_many_arguments, reason = "internal helper; the arguments are the pieces of one referral")]
+fn consent(rng: &mut ChaCha8Rng, w: &World, patient: PatientId, purpose: ConsentPurpose, onward: Option<OnwardReferralId>, language: &str, by: UserId, at: OffsetDateTime) -> Consent {
+    Consent {
+        id: ConsentId::from_uuid(new_id(rng)),
+        programme: w.programme.id,
+        patient,
+        purpose,
+        onward_referral: onward,
+        text_version: "2026-01".into(),
+        language: language.to_owned(),
+        given_by: if rng.random_bool(0.97) { ConsentGiver::Person } else { ConsentGiver::LegalRepresentative },
+        recorded_by: by,
+        given_at: at,
+        withdrawn_at: None,
+    }
+}
+
+fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut Batch) {
+    let actor = Actor::System(SystemJob::Demo).reference();
+    // The programme grows: one referral in six came in the last two weeks.
+    let days_back = if rng.random_bool(0.16) { rng.random_range(0..14) } else { rng.random_range(0..365) };
+    let issued_at = working_time(rng, as_of, days_back);
+    let (given, family) = w.person_name(rng);
+    let age = rng.random_range(18..92);
+    let birth = (issued_at - Duration::days(age * 365 + rng.random_range(0..365))).date();
+    let language = {
+        let total: u32 = w.languages.iter().map(|l| l.1).sum();
+        let mut roll = rng.random_range(0..total.max(1));
+        w.languages.iter().find(|(_, weight)| if roll < *weight { true } else { roll -= weight; false }).map_or("de", |l| l.0)
+    };
+    let gender = match rng.random_range(0..100) {
+        0..58 => Gender::Female,
+        58..97 => Gender::Male,
+        97..99 => Gender::Diverse,
+        _ => Gender::NotStated,
+    };
+    let patient = PatientId::from_uuid(new_id(rng));
+    let phone = rng.random_bool(0.8).then(|| format!("{}{}", w.phone_prefix, rng.random_range(1_000_000..99_999_999)));
+    b.patients.push(NewPatient {
+        profile: PatientProfile { id: patient, programme: w.programme.id, age_band: age_band(birth, issued_at.date()).to_owned(), gender, language: language.to_owned() },
+        identity: PatientIdentity { given_name: given, family_name: family, birth_date: birth, phone },
+    });
+
+    let practice = pick(rng, &w.practices);
+    let facility = match w.programme.link_work_model {
+        LinkWorkModel::PracticeNavigator => w.facilities.iter().find(|f| f.id == practice.id).unwrap_or_else(|| pick(rng, &w.facilities)),
+        LinkWorkModel::LinkFacility => {
+            let near: Vec<&Facility> = w.facilities.iter().filter(|f| f.place.abs_diff(practice.place) <= 6).collect();
+            if near.is_empty() { pick(rng, &w.facilities) } else { *pick(rng, &near) }
+        }
+    };
+    let alternative = w.facilities.iter().find(|f| f.id != facility.id).map(|f| f.id);
+    let source = match rng.random_range(0..100) {
+        0..80 => ReferralSource::Prescriber,
+        80..88 => ReferralSource::SelfReferral,
+        88..94 => ReferralSource::SocialServices,
+        94..97 => ReferralSource::Pharmacy,
+        _ => ReferralSource::LinkWorker,
+    };
+    let prescriber = *pick(rng, &practice.prescribers);
+    let prescription = (source == ReferralSource::Prescriber).then(|| {
+        let count = rng.random_range(1..=3);
+        let mut needs: Vec<NeedDomain> = (0..count).map(|_| *pick(rng, &NeedDomain::ALL)).collect();
+        needs.sort();
+        needs.dedup();
+        let values: [u32; 8] = std::array::from_fn(|_| rng.random_range(0..29));
+        Prescription {
+            id: PrescriptionId::from_uuid(new_id(rng)),
+            programme: w.programme.id,
+            code: PrescriptionCode::from_values(values),
+            patient,
+            practice: practice.id,
+            prescriber,
+            need_domains: needs,
+            issued_at,
+        }
+    });
+    if prescription.is_some() {
+        b.consents.push(consent(rng, w, patient, ConsentPurpose::Transfer, None, language, prescriber, issued_at));
+    }
+    let now = as_of;
+    let story = referral_story(rng, facility.id, alternative, issued_at, now, w.programme.contact_attempts_before_unreachable);
+    let case = story.accepted_at.map(|at| {
+        b.consents.push(consent(rng, w, patient, ConsentPurpose::Care, None, language, facility.link_worker, at));
+        Case { id: CaseId::from_uuid(new_id(rng)), programme: w.programme.id, patient, link_facility: facility.id, opened_at: at }
+    });
+    if let (Some(at), Some(case)) = (story.contacted_at, &case) {
+        if rng.random_bool(0.6) {
+            let mut research = consent(rng, w, patient, ConsentPurpose::Research, None, language, facility.link_worker, at);
+            if rng.random_bool(0.04) {
+                research.withdrawn_at = Some(at + Duration::days(rng.random_range(5..60))).filter(|w| *w <= now);
+            }
+            b.consents.push(research);
+        }
+        for instrument in Instrument::ALL {
+            if let Some(a) = answers(rng, instrument, false) {
+                b.questionnaires.push(QuestionnaireResponse {
+                    id: QuestionnaireResponseId::from_uuid(new_id(rng)),
+                    programme: w.programme.id,
+                    case: case.id,
+                    timepoint: Timepoint::Baseline,
+                    answers: a,
+                    answered_at: at,
+                });
+            }
+        }
+        if let Some((_, closed_at)) = story.closed.filter(|(r, _)| *r == lotse_domain::referral::ClosingReason::GoalsMet) {
+            for instrument in Instrument::ALL {
+                if let Some(a) = answers(rng, instrument, true) {
+                    b.questionnaires.push(QuestionnaireResponse {
+                        id: QuestionnaireResponseId::from_uuid(new_id(rng)),
+                        programme: w.programme.id,
+                        case: case.id,
+                        timepoint: Timepoint::FollowUp,
+                        answers: a,
+                        answered_at: closed_at,
+                    });
+                }
+            }
+        }
+    }
+    if let (Some(plan_at), Some(case)) = (story.plan_at, &case) {
+        let n = rng.random_range(1..=3);
+        for k in 0..n {
+            let Some(offer) = w.offers.get(rng.random_range(0..w.offers.len().max(1))) else { break };
+            let attends = if k == 0 { story.connected_at } else { None };
+            let proposed = plan_at - Duration::hours(rng.random_range(1..48));
+            let o = onward_story(rng, offer.id, proposed, attends, story.closed.map(|c| c.1), now);
+            let id = OnwardReferralId::from_uuid(new_id(rng));
+            if let Some(sent) = o.sent_at {
+                b.consents.push(consent(rng, w, patient, ConsentPurpose::ProviderSharing, Some(id), language, facility.link_worker, sent - Duration::minutes(5)));
+            }
+            b.events += o.events.len();
+            let history = o.events.into_iter().map(|(e, at)| recorded(rng, e, at, &actor)).collect();
+            b.onward.push(NewOnwardReferral { id, case: case.id, history });
+        }
+    }
+    b.events += story.events.len();
+    let history = story.events.into_iter().map(|(e, at)| recorded(rng, e, at, &actor)).collect();
+    b.referrals.push(NewReferral {
+        id: ReferralId::from_uuid(new_id(rng)),
+        prescription: prescription.as_ref().map(|p| p.id),
+        case: case.as_ref().map(|c| c.id),
+        patient,
+        source,
+        history,
+    });
+    b.prescriptions.extend(prescription);
+    b.cases.extend(case);
+}
+
+async fn write_world(db: &Db, w: &World, password_hash: &str, now: OffsetDateTime) -> Result<(), DemoError> {
+    let access = Access { at: now, purpose: AuditPurpose::Demo };
+    let mut tx = db.begin().await?;
+    lotse_store::programme::insert(&mut tx, &w.programme, now).await?;
+    lotse_store::directory::insert_area_sets(&mut tx, &w.scope, std::slice::from_ref(&w.area_set)).await?;
+    lotse_store::directory::insert_areas(&mut tx, &w.scope, &w.areas).await?;
+    lotse_store::directory::insert_organisations(&mut tx, &w.scope, &w.organisations, now).await?;
+    for (id, username, display, role, org) in &w.users {
+        let username = Username::parse(username).map_err(|e| DemoError::Password(e.to_string()))?;
+        lotse_store::user::insert(&mut tx, *id, &username, display, password_hash, now).await?;
+        lotse_store::user::add_membership(&mut tx, &w.scope, *id, *role, *org, now).await?;
+    }
+    lotse_store::audit::record(&mut tx, &w.scope, access, lotse_domain::audit::AuditAction::Create, "user", w.users.iter().map(|u| u.0.as_uuid())).await?;
+    for chunk in w.offers.chunks(5000) {
+        lotse_store::directory::insert_offers(&mut tx, &w.scope, chunk).await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+async fn write_batch(db: &Db, w: &World, b: &Batch, now: OffsetDateTime) -> Result<(), DemoError> {
+    let access = Access { at: now, purpose: AuditPurpose::Demo };
+    let s = &w.scope;
+    let mut tx = db.begin().await?;
+    lotse_store::person::insert_patients(&mut tx, s, access, &b.patients).await?;
+    lotse_store::person::insert_prescriptions(&mut tx, s, access, &b.prescriptions).await?;
+    lotse_store::person::insert_cases(&mut tx, s, access, &b.cases).await?;
+    lotse_store::referral::insert_many(&mut tx, s, access, &b.referrals).await?;
+    lotse_store::referral::insert_onward_many(&mut tx, s, access, &b.onward).await?;
+    lotse_store::person::insert_consents(&mut tx, s, access, &b.consents).await?;
+    lotse_store::person::insert_questionnaire_responses(&mut tx, s, access, &b.questionnaires).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Seeds both demo programmes. `progress(done, total)` is called after every batch of referrals.
+pub async fn seed(db: &Db, clock: &dyn Clock, options: DemoOptions, progress: &mut dyn FnMut(u64, u64)) -> Result<DemoSummary, DemoError> {
+    if !(1..=1000).contains(&options.scale) {
+        return Err(DemoError::BadScale(options.scale));
+    }
+    for slug in ["duesseldorf", "norddjurs"] {
+        let slug = ProgrammeSlug::parse(slug).map_err(|e| DemoError::Password(e.to_string()))?;
+        if lotse_store::programme::find_by_slug(db, &slug).await?.is_some() {
+            return Err(DemoError::AlreadySeeded);
+        }
+    }
+    let scale = options.scale as usize;
+    let password = NewPassword::parse(DEMO_PASSWORD).map_err(|e| DemoError::Password(e.to_string()))?;
+    let hash = crate::password::hash(&password).map_err(|e| DemoError::Password(e.to_string()))?;
+    let as_of = options.as_of.with_time(Time::from_hms(17, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc();
+    let written_at = clock.now();
+    let total = (REFERRALS_PER_SCALE[0] + REFERRALS_PER_SCALE[1]) * scale;
+    let mut done = 0;
+    let mut summary = DemoSummary::default();
+    for (i, build) in [duesseldorf as fn(&mut ChaCha8Rng, usize, OffsetDateTime) -> Result<World, DemoError>, norddjurs].into_iter().enumerate() {
+        let mut rng = ChaCha8Rng::seed_from_u64(options.seed.wrapping_mul(1_000_003).wrapping_add(i as u64));
+        let world = build(&mut rng, scale, as_of)?;
+        write_world(db, &world, &hash, written_at).await?;
+        let count = REFERRALS_PER_SCALE.get(i).copied().unwrap_or(0) * scale;
+        let mut events = 0;
+        let mut left = count;
+        while left > 0 {
+            let n = left.min(BATCH);
+            let mut batch = Batch::default();
+            for _ in 0..n {
+                one_referral(&mut rng, &world, as_of, &mut batch);
+            }
+            events += batch.events;
+            write_batch(db, &world, &batch, written_at).await?;
+            left -= n;
+            done += n;
+            progress(done as u64, total as u64);
+        }
+        summary.programmes.push(SeededProgramme {
+            slug: world.programme.slug.as_str().to_owned(),
+            areas: world.areas.len(),
+            organisations: world.organisations.len(),
+            offers: world.offers.len(),
+            referrals: count,
+            events,
+            users: world.users.len(),
+        });
+    }
+    Ok(summary)
+}

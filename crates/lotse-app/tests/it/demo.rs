@@ -1,0 +1,89 @@
+use lotse_app::FixedClock;
+use lotse_app::demo::{DemoError, DemoOptions};
+use lotse_domain::actor::{ProgrammeScope, SystemJob};
+use lotse_store::{Db, on_pool};
+use lotse_testkit::{TestDb, fixed_now, storage_test};
+use time::macros::date;
+
+fn options() -> DemoOptions {
+    DemoOptions { scale: 1, seed: 42, as_of: date!(2026 - 11 - 02) }
+}
+
+async fn fingerprint(db: &Db) -> Vec<(uuid::Uuid, String, i64)> {
+    on_pool!(db, p => sqlx::query_as("select referral_id, state, version from referral order by referral_id").fetch_all(p).await).unwrap()
+}
+
+storage_test!(async fn the_demo_has_both_programmes_every_state_and_a_valid_audit_chain(db) {
+    let clock = FixedClock::new(fixed_now());
+    let mut calls = 0;
+    let summary = lotse_app::demo::seed(&db.db, &clock, options(), &mut |_, _| calls += 1).await.unwrap();
+    assert!(calls >= 3, "progress is reported per batch");
+    let slugs: Vec<_> = summary.programmes.iter().map(|p| p.slug.as_str()).collect();
+    assert_eq!(slugs, ["duesseldorf", "norddjurs"]);
+    let d = &summary.programmes[0];
+    assert_eq!(d.areas, 1 + 10 + 50, "city, 10 Stadtbezirke, 50 Stadtteile");
+    assert_eq!((d.offers, d.referrals), (180, 1800));
+
+    let programmes = lotse_store::programme::list(&db.db).await.unwrap();
+    for programme in &programmes {
+        let scope = ProgrammeScope::for_system(SystemJob::Demo, programme.id);
+        let mut tx = db.db.begin().await.unwrap();
+        let states = lotse_store::referral::count_by_state(&mut tx, &scope).await.unwrap();
+        let codes: Vec<_> = states.iter().map(|(s, _)| s.as_str()).collect();
+        assert_eq!(codes, ["accepted", "closed", "connected", "contacted", "issued", "plan_agreed", "unreachable"], "{}", programme.slug.as_str());
+        // Every stored state equals the fold of its events (a sample of 200 per programme).
+        let ids = lotse_store::referral::list_ids(&mut tx, &scope).await.unwrap();
+        for id in ids.iter().step_by(ids.len() / 200) {
+            let stored = lotse_store::referral::get(&mut tx, &scope, *id).await.unwrap();
+            let replayed = lotse_store::referral::replay(&mut tx, &scope, *id).await.unwrap();
+            assert_eq!(stored.status, replayed);
+        }
+    }
+    // Norddjurs: 24 GPs (prescribers) besides the named demo prescriber.
+    let gps: i64 = on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from user_account where username like 'laege__.norddjurs'").fetch_one(p).await).unwrap();
+    assert_eq!(gps, 24);
+    for (slug, report) in lotse_app::admin::verify_audit(&db.db).await.unwrap() {
+        assert!(report.broken.is_none(), "{slug}: {:?}", report.broken);
+        assert!(report.entries > 1000, "{slug}: {}", report.entries);
+    }
+    // Seeding again is refused and changes nothing.
+    let before = fingerprint(&db.db).await.len();
+    let again = lotse_app::demo::seed(&db.db, &clock, options(), &mut |_, _| {}).await;
+    assert!(matches!(again, Err(DemoError::AlreadySeeded)));
+    assert_eq!(fingerprint(&db.db).await.len(), before);
+});
+
+storage_test!(async fn events_and_audit_entries_hold_no_personal_data(db) {
+    let clock = FixedClock::new(fixed_now());
+    lotse_app::demo::seed(&db.db, &clock, options(), &mut |_, _| {}).await.unwrap();
+    let names: Vec<(String, String)> = on_pool!(&db.db, p => sqlx::query_as("select given_name, family_name from patient_identity").fetch_all(p).await).unwrap();
+    let payloads: Vec<String> = on_pool!(&db.db, p => sqlx::query_scalar("select cast(payload as text) || actor || kind from event").fetch_all(p).await).unwrap();
+    let audit: Vec<String> = on_pool!(&db.db, p => sqlx::query_scalar("select actor || action || object_kind || purpose from audit_entry").fetch_all(p).await).unwrap();
+    let haystack = format!("{}\n{}", payloads.join("\n"), audit.join("\n"));
+    for (given, family) in names.iter().take(300) {
+        assert!(!haystack.contains(&format!("\"{given}")), "a given name appears in events or audit entries");
+        assert!(!haystack.contains(family.as_str()), "family name {family} appears in events or audit entries");
+    }
+});
+
+#[tokio::test]
+async fn the_same_seed_and_date_give_the_same_data() {
+    let clock = FixedClock::new(fixed_now());
+    let (a, b, c) = (TestDb::sqlite().await, TestDb::sqlite().await, TestDb::sqlite().await);
+    lotse_app::demo::seed(&a.db, &clock, options(), &mut |_, _| {}).await.unwrap();
+    lotse_app::demo::seed(&b.db, &clock, options(), &mut |_, _| {}).await.unwrap();
+    lotse_app::demo::seed(&c.db, &clock, DemoOptions { seed: 43, ..options() }, &mut |_, _| {}).await.unwrap();
+    let (fa, fb, fc) = (fingerprint(&a.db).await, fingerprint(&b.db).await, fingerprint(&c.db).await);
+    assert_eq!(fa.len(), 2500);
+    assert_eq!(fa, fb);
+    assert_ne!(fa, fc);
+}
+
+#[tokio::test]
+async fn a_bad_scale_is_refused_before_anything_is_written() {
+    let db = TestDb::sqlite().await;
+    let clock = FixedClock::new(fixed_now());
+    let err = lotse_app::demo::seed(&db.db, &clock, DemoOptions { scale: 0, ..options() }, &mut |_, _| {}).await.unwrap_err();
+    assert_eq!(err.to_string(), "--scale must be between 1 and 1000, got 0");
+    assert!(lotse_app::demo::database_is_empty(&db.db).await.unwrap());
+}

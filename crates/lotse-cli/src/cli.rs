@@ -1,0 +1,181 @@
+//! The command line. Every flag can also come from a `LOTSE_*` environment variable and from
+//! the config file; precedence: flag > environment > file > default.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Lotse: social prescribing with a closed loop.
+#[derive(Debug, Parser)]
+#[command(name = "lotse", version, about, long_about = None, propagate_version = true)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Database URL: `sqlite:FILE` (created on first start) or `postgres://USER:PASSWORD@HOST/DB`
+    /// [default: sqlite:lotse.db]
+    #[arg(long, global = true, env = "LOTSE_DATABASE_URL", hide_env_values = true)]
+    pub database_url: Option<String>,
+    /// Config file (TOML); `lotse config example` prints one [default: lotse.toml if present]
+    #[arg(long, global = true, env = "LOTSE_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Log format [default: text]
+    #[arg(long, global = true, env = "LOTSE_LOG_FORMAT")]
+    pub log_format: Option<LogFormat>,
+    /// Log filter, e.g. `info` or `lotse_web=debug` [default: info]
+    #[arg(long, global = true, env = "LOTSE_LOG")]
+    pub log: Option<String>,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Run the web UI and APIs.
+    Serve(ServeArgs),
+    /// Seed the demo programmes (Düsseldorf, Norddjurs) into the database.
+    Demo(DemoArgs),
+    /// Apply pending database migrations.
+    Migrate,
+    /// Write a consistent copy of a SQLite database while it is in use.
+    Backup(BackupArgs),
+    /// Replace the SQLite database with a checked backup (stop the server first).
+    Restore(RestoreArgs),
+    /// Manage user accounts.
+    #[command(subcommand)]
+    User(UserCommand),
+    /// Inspect the audit log.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+    /// List programmes.
+    #[command(subcommand)]
+    Programme(ProgrammeCommand),
+    /// Configuration helpers.
+    #[command(subcommand)]
+    Config(ConfigCommand),
+}
+
+/// `lotse serve`.
+#[derive(Debug, Args)]
+pub struct ServeArgs {
+    /// Address to listen on [default: 127.0.0.1:8080]
+    #[arg(long, env = "LOTSE_ADDR")]
+    pub addr: Option<String>,
+    /// Seed the demo data first if the database holds no programme yet
+    #[arg(long, env = "LOTSE_DEMO")]
+    pub demo: bool,
+    /// Mark cookies Secure and send HSTS (set when served over HTTPS) [default: false]
+    #[arg(long, env = "LOTSE_SECURE_COOKIES")]
+    pub secure_cookies: Option<bool>,
+    /// Maximum database connections [default: 8]
+    #[arg(long, env = "LOTSE_MAX_CONNECTIONS")]
+    pub max_connections: Option<u32>,
+    /// Seconds a request may take before it is answered with 408 [default: 30]
+    #[arg(long, env = "LOTSE_REQUEST_TIMEOUT_SECS")]
+    pub request_timeout_secs: Option<u64>,
+    /// Seconds to let in-flight requests finish after SIGTERM [default: 20]
+    #[arg(long, env = "LOTSE_SHUTDOWN_GRACE_SECS")]
+    pub shutdown_grace_secs: Option<u64>,
+}
+
+/// `lotse demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Size multiplier: 1 = 250 offers and 2,500 referrals; 400 = 100,000 offers and 1,000,000 referrals
+    #[arg(long, env = "LOTSE_SCALE", default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub scale: u32,
+    /// Random seed: the same seed and date give the same data
+    #[arg(long, env = "LOTSE_SEED", default_value_t = 1)]
+    pub seed: u64,
+    /// Generate as of this day (YYYY-MM-DD) [default: today]
+    #[arg(long, env = "LOTSE_AS_OF", value_parser = parse_date)]
+    pub as_of: Option<time::Date>,
+}
+
+fn parse_date(s: &str) -> Result<time::Date, String> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, format).map_err(|_| format!("expected a date like 2026-11-22, got {s:?}"))
+}
+
+/// `lotse backup FILE`.
+#[derive(Debug, Args)]
+pub struct BackupArgs {
+    /// The backup file to write (must not exist)
+    pub file: PathBuf,
+}
+
+/// `lotse restore FILE`.
+#[derive(Debug, Args)]
+pub struct RestoreArgs {
+    /// The backup file to restore from
+    pub file: PathBuf,
+}
+
+/// `lotse user …`.
+#[derive(Debug, Subcommand)]
+pub enum UserCommand {
+    /// Create an account with a role in one programme.
+    Add(UserAddArgs),
+}
+
+/// `lotse user add`.
+#[derive(Debug, Args)]
+pub struct UserAddArgs {
+    /// Programme slug, e.g. `duesseldorf`
+    #[arg(long)]
+    pub programme: String,
+    /// Login name (letters a-z, digits, . - _ @)
+    #[arg(long)]
+    pub username: String,
+    /// Name shown in the UI
+    #[arg(long)]
+    pub name: String,
+    /// Role in the programme
+    #[arg(long, value_parser = ["prescriber", "link-worker", "offer-provider", "coordinator", "evaluator", "outcome-payer"])]
+    pub role: String,
+    /// Organisation the user acts for (exact name)
+    #[arg(long)]
+    pub organisation: Option<String>,
+    /// Read the password from this file (first line)
+    #[arg(long, conflicts_with = "password_stdin", required_unless_present = "password_stdin")]
+    pub password_file: Option<PathBuf>,
+    /// Read the password from standard input (first line)
+    #[arg(long)]
+    pub password_stdin: bool,
+}
+
+/// `lotse audit …`.
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Check every programme's hash chain; names the first broken entry.
+    Verify,
+}
+
+/// `lotse programme …`.
+#[derive(Debug, Subcommand)]
+pub enum ProgrammeCommand {
+    /// List the programmes.
+    List,
+}
+
+/// `lotse config …`.
+#[derive(Debug, Subcommand)]
+pub enum ConfigCommand {
+    /// Print a config file with every setting at its default.
+    Example,
+}

@@ -1,0 +1,169 @@
+//! One configuration, layered: defaults < config file < `LOTSE_*` environment < flags.
+//! (clap reads the environment and the flags; this module adds the file and the defaults.)
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use serde::Deserialize;
+
+use crate::cli::{GlobalArgs, LogFormat, ServeArgs};
+
+/// The config file: every key optional, unknown keys refused (a typo must not pass silently).
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub database_url: Option<String>,
+    pub log_format: Option<LogFormat>,
+    pub log: Option<String>,
+    pub addr: Option<String>,
+    pub secure_cookies: Option<bool>,
+    pub max_connections: Option<u32>,
+    pub request_timeout_secs: Option<u64>,
+    pub shutdown_grace_secs: Option<u64>,
+}
+
+/// Every `LOTSE_*` variable Lotse reads (others get a warning; `LOTSE_TEST_*` is for tests).
+pub const KNOWN_ENV: [&str; 14] = [
+    "LOTSE_DATABASE_URL",
+    "LOTSE_CONFIG",
+    "LOTSE_LOG_FORMAT",
+    "LOTSE_LOG",
+    "LOTSE_ADDR",
+    "LOTSE_DEMO",
+    "LOTSE_SECURE_COOKIES",
+    "LOTSE_MAX_CONNECTIONS",
+    "LOTSE_REQUEST_TIMEOUT_SECS",
+    "LOTSE_SHUTDOWN_GRACE_SECS",
+    "LOTSE_SCALE",
+    "LOTSE_SEED",
+    "LOTSE_AS_OF",
+    "LOTSE_NO_COLOR",
+];
+
+/// The names of `LOTSE_*` variables that Lotse does not know.
+pub fn unknown_env() -> Vec<String> {
+    std::env::vars_os()
+        .filter_map(|(k, _)| k.into_string().ok())
+        .filter(|k| k.starts_with("LOTSE_") && !k.starts_with("LOTSE_TEST_") && !KNOWN_ENV.contains(&k.as_str()))
+        .collect()
+}
+
+/// Reads the config file: the one named (must exist), else `lotse.toml` if present.
+pub fn load_file(named: Option<&Path>) -> anyhow::Result<(FileConfig, Option<PathBuf>)> {
+    let path = match named {
+        Some(p) => {
+            if !p.is_file() {
+                bail!("the config file {} does not exist", p.display());
+            }
+            p.to_path_buf()
+        }
+        None => {
+            let default = PathBuf::from("lotse.toml");
+            if !default.is_file() {
+                return Ok((FileConfig::default(), None));
+            }
+            default
+        }
+    };
+    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read the config file {}", path.display()))?;
+    let file: FileConfig = toml::from_str(&text).with_context(|| format!("the config file {} is invalid", path.display()))?;
+    Ok((file, Some(path)))
+}
+
+/// Settings every subcommand uses.
+#[derive(Debug, Clone)]
+pub struct Common {
+    pub database_url: String,
+    pub log_format: LogFormat,
+    pub log: String,
+}
+
+/// Resolves the common settings.
+pub fn common(args: &GlobalArgs, file: &FileConfig) -> Common {
+    Common {
+        database_url: args
+            .database_url
+            .clone()
+            .or_else(|| file.database_url.clone())
+            .unwrap_or_else(|| "sqlite:lotse.db".to_owned()),
+        log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
+        log: args.log.clone().or_else(|| file.log.clone()).unwrap_or_else(|| "info".to_owned()),
+    }
+}
+
+/// Settings of `serve`.
+#[derive(Debug, Clone)]
+pub struct Serve {
+    pub addr: String,
+    pub demo: bool,
+    pub secure_cookies: bool,
+    pub max_connections: u32,
+    pub request_timeout_secs: u64,
+    pub shutdown_grace_secs: u64,
+}
+
+/// Resolves and checks the `serve` settings.
+pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
+    let serve = Serve {
+        addr: args.addr.clone().or_else(|| file.addr.clone()).unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+        demo: args.demo,
+        secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
+        max_connections: args.max_connections.or(file.max_connections).unwrap_or(8),
+        request_timeout_secs: args.request_timeout_secs.or(file.request_timeout_secs).unwrap_or(30),
+        shutdown_grace_secs: args.shutdown_grace_secs.or(file.shutdown_grace_secs).unwrap_or(20),
+    };
+    if !(1..=1000).contains(&serve.max_connections) {
+        bail!("max_connections must be between 1 and 1000, got {}", serve.max_connections);
+    }
+    if !(1..=3600).contains(&serve.request_timeout_secs) {
+        bail!("request_timeout_secs must be between 1 and 3600, got {}", serve.request_timeout_secs);
+    }
+    Ok(serve)
+}
+
+/// The documented example printed by `lotse config example`.
+pub const EXAMPLE: &str = r#"# lotse.toml: every setting with its default. Flags and LOTSE_* variables override it.
+
+# Database: sqlite:FILE (created on first start) or postgres://USER:PASSWORD@HOST:PORT/DB
+# (env LOTSE_DATABASE_URL, flag --database-url)
+database_url = "sqlite:lotse.db"
+
+# Logs: "text" or "json"; filter like "info" or "lotse_web=debug" (LOTSE_LOG_FORMAT, LOTSE_LOG)
+log_format = "text"
+log = "info"
+
+# lotse serve
+addr = "127.0.0.1:8080"          # LOTSE_ADDR, --addr
+secure_cookies = false           # LOTSE_SECURE_COOKIES: true when served over HTTPS
+max_connections = 8              # LOTSE_MAX_CONNECTIONS: database pool size
+request_timeout_secs = 30        # LOTSE_REQUEST_TIMEOUT_SECS
+shutdown_grace_secs = 20         # LOTSE_SHUTDOWN_GRACE_SECS: time for in-flight requests on SIGTERM
+"#;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_parses_and_holds_the_defaults() {
+        let file: FileConfig = toml::from_str(EXAMPLE).unwrap();
+        let args = GlobalArgs { database_url: None, config: None, log_format: None, log: None };
+        let c = common(&args, &FileConfig::default());
+        assert_eq!(file.database_url.as_deref(), Some(c.database_url.as_str()));
+        assert_eq!(file.addr.as_deref(), Some("127.0.0.1:8080"));
+    }
+
+    #[test]
+    fn flags_beat_the_file() {
+        let file: FileConfig = toml::from_str("database_url = \"sqlite:file.db\"\nlog = \"debug\"").unwrap();
+        let args = GlobalArgs { database_url: Some("sqlite:flag.db".into()), config: None, log_format: None, log: None };
+        let c = common(&args, &file);
+        assert_eq!(c.database_url, "sqlite:flag.db");
+        assert_eq!(c.log, "debug");
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        assert!(toml::from_str::<FileConfig>("databse_url = \"x\"").is_err());
+    }
+}

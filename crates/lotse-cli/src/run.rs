@@ -1,0 +1,249 @@
+//! Runs the chosen subcommand. Errors carry context written for the operator.
+
+use std::io::BufRead;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, bail};
+use lotse_app::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD, DemoOptions};
+use lotse_app::{Clock, SystemClock};
+use lotse_store::db::PoolSettings;
+use lotse_store::{DatabaseUrl, Db, Engine};
+use tracing_subscriber::EnvFilter;
+
+use crate::cli::{AuditCommand, Cli, Command, ConfigCommand, LogFormat, ProgrammeCommand, UserCommand};
+use crate::config::{self, Common};
+use crate::progress;
+
+fn init_tracing(common: &Common) -> anyhow::Result<()> {
+    let filter = EnvFilter::try_new(&common.log).with_context(|| format!("invalid log filter {:?}", common.log))?;
+    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    match common.log_format {
+        LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
+        LogFormat::Text => builder.try_init(),
+    }
+    .map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))
+}
+
+/// Opens (creating a SQLite file if needed) and migrates the database.
+async fn open_db(common: &Common, max_connections: u32) -> anyhow::Result<Db> {
+    let url = DatabaseUrl::parse(&common.database_url).context("invalid database URL (--database-url / LOTSE_DATABASE_URL)")?;
+    if let Some(path) = url.sqlite_path() {
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        if !dir.is_dir() {
+            bail!("cannot create the database {}: the directory {} does not exist", path.display(), dir.display());
+        }
+    }
+    let settings = PoolSettings { max_connections, connect_timeout: Duration::from_secs(5) };
+    let db = Db::connect(&url, settings).await.with_context(|| {
+        let hint = match url.engine() {
+            Engine::Sqlite => "check that the file's directory exists and is writable",
+            Engine::Postgres => "check that PostgreSQL is running and the URL (host, port, user, database) is right",
+        };
+        format!("cannot open the database {url} ({hint})")
+    })?;
+    let applied = lotse_store::migrate::run(&db).await.with_context(|| format!("cannot migrate the database {url}"))?;
+    if applied > 0 {
+        tracing::info!(migrations = applied, "database migrated");
+    }
+    Ok(db)
+}
+
+/// Runs a subcommand.
+pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
+    if let Command::Config(ConfigCommand::Example) = cli.command {
+        print!("{}", config::EXAMPLE);
+        return Ok(ExitCode::SUCCESS);
+    }
+    let (file, _) = config::load_file(cli.global.config.as_deref())?;
+    let common = config::common(&cli.global, &file);
+    init_tracing(&common)?;
+    for name in config::unknown_env() {
+        tracing::warn!(variable = %name, "unknown LOTSE_* environment variable ignored (see `lotse config example`)");
+    }
+    let clock = SystemClock;
+    match cli.command {
+        Command::Serve(args) => {
+            let settings = config::serve(&args, &file)?;
+            serve(&common, &settings, Arc::new(clock)).await
+        }
+        Command::Demo(args) => {
+            let db = open_db(&common, 4).await?;
+            let as_of = args.as_of.unwrap_or_else(|| clock.now().date());
+            seed_demo(&db, &clock, DemoOptions { scale: args.scale, seed: args.seed, as_of }).await?;
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Migrate => {
+            let db = open_db(&common, 1).await?;
+            println!("the database is up to date ({} migrations)", lotse_store::migrate::SQLITE.iter().count());
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup(args) => {
+            let db = open_db(&common, 2).await?;
+            lotse_store::backup::backup(&db, &args.file).await.context("backup failed")?;
+            db.close().await;
+            println!("backup written to {}", args.file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore(args) => {
+            let url = DatabaseUrl::parse(&common.database_url).context("invalid database URL")?;
+            let Some(target) = url.sqlite_path() else {
+                bail!("lotse restore works on SQLite; for PostgreSQL use pg_restore (see the README)");
+            };
+            lotse_store::backup::restore(&args.file, &target).await.context("restore failed; the database was not changed")?;
+            println!("restored {} from {}", target.display(), args.file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::User(UserCommand::Add(args)) => {
+            let password = if args.password_stdin {
+                let mut line = String::new();
+                std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+                line
+            } else if let Some(path) = &args.password_file {
+                std::fs::read_to_string(path).with_context(|| format!("cannot read the password file {}", path.display()))?
+            } else {
+                bail!("give the password with --password-file FILE or --password-stdin");
+            };
+            let password = password.lines().next().unwrap_or_default().to_owned();
+            let role = lotse_domain::user::Role::from_code(&args.role).context("unknown role")?;
+            let db = open_db(&common, 2).await?;
+            let new = lotse_app::admin::NewUser {
+                programme: &args.programme,
+                username: &args.username,
+                display_name: &args.name,
+                password: &password,
+                role,
+                organisation: args.organisation.as_deref(),
+            };
+            let id = lotse_app::admin::add_user(&db, &clock, &new).await?;
+            db.close().await;
+            println!("created user {} ({id}) as {} in {}", args.username.to_lowercase(), role.code(), args.programme);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Audit(AuditCommand::Verify) => {
+            let db = open_db(&common, 2).await?;
+            let reports = lotse_app::admin::verify_audit(&db).await.context("cannot read the audit log")?;
+            db.close().await;
+            let mut broken = false;
+            for (slug, report) in &reports {
+                match &report.broken {
+                    None => println!("{slug}: ok, {} entries", report.entries),
+                    Some(b) => {
+                        broken = true;
+                        println!("{slug}: BROKEN after {} good entries: {b}", report.entries);
+                    }
+                }
+            }
+            if reports.is_empty() {
+                println!("no programmes, nothing to verify");
+            }
+            Ok(if broken { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Programme(ProgrammeCommand::List) => {
+            let db = open_db(&common, 1).await?;
+            for p in lotse_store::programme::list(&db).await? {
+                println!("{}\t{}\t{}", p.slug.as_str(), p.link_work_model.code(), p.name);
+            }
+            db.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Config(ConfigCommand::Example) => Ok(ExitCode::SUCCESS),
+    }
+}
+
+async fn seed_demo(db: &Db, clock: &dyn Clock, options: DemoOptions) -> anyhow::Result<()> {
+    let started = std::time::Instant::now();
+    let bar = progress::bar(0, "seeding demo referrals");
+    let summary = lotse_app::demo::seed(db, clock, options, &mut |done, total| {
+        bar.set_length(total);
+        bar.set_position(done);
+    })
+    .await
+    .context("cannot seed the demo data")?;
+    bar.finish_and_clear();
+    for p in &summary.programmes {
+        println!(
+            "seeded {}: {} areas, {} organisations, {} offers, {} referrals, {} events, {} users",
+            p.slug, p.areas, p.organisations, p.offers, p.referrals, p.events, p.users
+        );
+    }
+    println!("demo data seeded in {:.1} s (scale {}, seed {}, as of {})", started.elapsed().as_secs_f64(), options.scale, options.seed, options.as_of);
+    Ok(())
+}
+
+fn print_demo_accounts() {
+    println!("Demo accounts (password for all: {DEMO_PASSWORD}):");
+    for account in DEMO_ACCOUNTS {
+        println!("  {:<28} {:<14} {}", account.username, account.role.code(), account.programme);
+    }
+}
+
+async fn wait_for_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {},
+        () = term => {},
+    }
+}
+
+async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>) -> anyhow::Result<ExitCode> {
+    let db = open_db(common, settings.max_connections).await?;
+    if settings.demo {
+        if lotse_app::demo::database_is_empty(&db).await? {
+            seed_demo(&db, clock.as_ref(), DemoOptions::today(clock.as_ref())).await?;
+        } else {
+            println!("the database already holds programmes: demo data not seeded again");
+        }
+        print_demo_accounts();
+    }
+    let web = lotse_web::WebConfig {
+        secure_cookies: settings.secure_cookies,
+        request_timeout: Duration::from_secs(settings.request_timeout_secs),
+        ..lotse_web::WebConfig::default()
+    };
+    let state = lotse_web::AppState::new(db.clone(), clock, web).context("broken translation files")?;
+    let app = lotse_web::router(state);
+    let listener = tokio::net::TcpListener::bind(&settings.addr)
+        .await
+        .with_context(|| format!("cannot listen on {} (in use, or not an address of this machine?)", settings.addr))?;
+    let local = listener.local_addr().context("cannot read the listening address")?;
+    println!("Lotse is listening on http://{local}/");
+    tracing::info!(addr = %local, "listening");
+
+    let signalled = Arc::new(tokio::sync::Notify::new());
+    let notify = signalled.clone();
+    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+        wait_for_signal().await;
+        tracing::info!("shutting down: finishing in-flight requests");
+        notify.notify_one();
+    });
+    let mut server = std::pin::pin!(server.into_future());
+    tokio::select! {
+        result = &mut server => result.context("the server stopped")?,
+        () = signalled.notified() => {
+            match tokio::time::timeout(Duration::from_secs(settings.shutdown_grace_secs), &mut server).await {
+                Ok(result) => result.context("the server stopped")?,
+                Err(_) => tracing::warn!("grace period over: closing remaining connections"),
+            }
+        }
+    }
+    db.close().await;
+    tracing::info!("stopped; database closed");
+    Ok(ExitCode::SUCCESS)
+}

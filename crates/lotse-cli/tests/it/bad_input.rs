@@ -1,0 +1,115 @@
+//! Bad input: one clear line, a non-zero exit, no panic, no backtrace, nothing half-written.
+
+use crate::server::lotse;
+
+async fn run(args: &[&str]) -> (i32, String, String) {
+    let out = lotse().args(args).output().await.unwrap();
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+}
+
+fn assert_clean(stderr: &str) {
+    assert!(!stderr.contains("panicked") && !stderr.contains("stack backtrace") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
+}
+
+#[tokio::test]
+async fn a_malformed_flag_is_a_usage_error() {
+    let (code, _, stderr) = run(&["serve", "--addr"]).await;
+    assert_eq!(code, 2);
+    assert!(stderr.contains("a value is required for '--addr <ADDR>'"), "{stderr}");
+    let (code, _, stderr) = run(&["demo", "--scale", "0"]).await;
+    assert_eq!(code, 2);
+    assert!(stderr.contains("0 is not in 1..=1000"), "{stderr}");
+    let (code, _, stderr) = run(&["demo", "--as-of", "22.11.2026"]).await;
+    assert_eq!(code, 2);
+    assert!(stderr.contains("expected a date like 2026-11-22"), "{stderr}");
+}
+
+#[tokio::test]
+async fn an_unknown_database_scheme_is_named() {
+    let (code, _, stderr) = run(&["migrate", "--database-url", "mysql://root:secret@localhost/db"]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.starts_with("error: invalid database URL"), "{stderr}");
+    assert!(!stderr.contains("secret"), "the password is not echoed: {stderr}");
+    assert_clean(&stderr);
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_is_one_clear_line() {
+    let (code, _, stderr) = run(&["migrate", "--database-url", "postgres://lotse:secret@127.0.0.1:1/lotse"]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("cannot open the database postgres://lotse:***@127.0.0.1:1/lotse"), "{stderr}");
+    assert!(stderr.contains("check that PostgreSQL is running"), "{stderr}");
+    assert!(!stderr.contains("secret"));
+    assert_clean(&stderr);
+}
+
+#[tokio::test]
+async fn a_database_in_a_missing_directory_is_refused_without_creating_it() {
+    let dir = std::env::temp_dir().join(format!("lotse-missing-{}", uuid::Uuid::new_v4()));
+    let url = format!("sqlite:{}/lotse.db", dir.display());
+    let (code, _, stderr) = run(&["migrate", "--database-url", &url]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("does not exist"), "{stderr}");
+    assert!(!dir.exists());
+    assert_clean(&stderr);
+}
+
+#[tokio::test]
+async fn an_unwritable_database_file_is_named() {
+    let dir = std::env::temp_dir().join(format!("lotse-ro-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("lotse.db");
+    std::fs::write(&file, b"").unwrap();
+    // A directory where the database file should be: cannot be opened as a file by anyone, root included.
+    let blocked = dir.join("blocked.db");
+    std::fs::create_dir_all(&blocked).unwrap();
+    let url = format!("sqlite:{}", blocked.display());
+    let (code, _, stderr) = run(&["migrate", "--database-url", &url]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("cannot open the database"), "{stderr}");
+    assert_clean(&stderr);
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn a_corrupt_backup_is_refused_and_the_database_kept() {
+    let dir = std::env::temp_dir().join(format!("lotse-restore-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("lotse.db");
+    let url = format!("sqlite:{}", db.display());
+    let (code, _, _) = run(&["migrate", "--database-url", &url]).await;
+    assert_eq!(code, 0);
+    let corrupt = dir.join("backup.db");
+    std::fs::write(&corrupt, b"SQLite format 3\0 but then garbage").unwrap();
+    let before = std::fs::read(&db).unwrap();
+    let (code, _, stderr) = run(&["restore", corrupt.to_str().unwrap(), "--database-url", &url]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("is not a usable Lotse backup"), "{stderr}");
+    assert!(stderr.contains("the database was not changed"), "{stderr}");
+    assert_eq!(std::fs::read(&db).unwrap(), before);
+    assert_clean(&stderr);
+    // A backup never overwrites an existing file.
+    let (code, _, stderr) = run(&["backup", corrupt.to_str().unwrap(), "--database-url", &url]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("exists already"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn a_config_file_with_a_typo_is_refused() {
+    let dir = std::env::temp_dir().join(format!("lotse-config-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("lotse.toml");
+    std::fs::write(&file, "databse_url = \"sqlite:x.db\"\n").unwrap();
+    let (code, _, stderr) = run(&["migrate", "--config", file.to_str().unwrap()]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("is invalid") && stderr.contains("unknown field `databse_url`"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
+
+#[tokio::test]
+async fn the_config_example_is_printed() {
+    let (code, stdout, _) = run(&["config", "example"]).await;
+    assert_eq!(code, 0);
+    assert!(stdout.contains("database_url = \"sqlite:lotse.db\""));
+}

@@ -1,0 +1,94 @@
+//! A server killed with SIGKILL in the middle of writes restarts on the same database with
+//! every acknowledged write present, and the audit chain still verifies.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use lotse_app::FixedClock;
+use lotse_app::admin::NewUser;
+use lotse_domain::user::Role;
+use lotse_testkit::{fixed_now, storage_test};
+use tokio::sync::Mutex;
+
+use crate::server::{http, lotse, start};
+
+const PASSWORD: &str = "crash test password";
+
+storage_test!(async fn acknowledged_writes_survive_sigkill(db) {
+    db.programme("p-one").await;
+    let clock = FixedClock::new(fixed_now());
+    let new = NewUser { programme: "p-one", username: "writer", display_name: "W", password: PASSWORD, role: Role::LinkWorker, organisation: None };
+    lotse_app::admin::add_user(&db.db, &clock, &new).await.unwrap();
+    let url = db.url.expose().to_owned();
+    let mut server = start(&url, &[]).await;
+
+    // Four clients sign in as fast as they can; every 303 with a cookie is an acknowledged write.
+    let tokens = Arc::new(Mutex::new(Vec::<String>::new()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut clients = Vec::new();
+    for _ in 0..4 {
+        let (addr, tokens, stop) = (server.addr.clone(), tokens.clone(), stop.clone());
+        clients.push(tokio::spawn(async move {
+            let form = format!("username=writer&password={}", PASSWORD.replace(' ', "+"));
+            let headers = [("content-type", "application/x-www-form-urlencoded")];
+            while !stop.load(Ordering::Relaxed) {
+                let Ok(response) = http(&addr, "POST", "/login", &headers, &form).await else { break };
+                if response.status == 303
+                    && let Some(token) = response.head.lines().find_map(|l| l.strip_prefix("set-cookie: lotse_session=")).and_then(|v| v.split(';').next())
+                {
+                    tokens.lock().await.push(token.to_owned());
+                }
+            }
+        }));
+    }
+    // Kill once at least 20 writes were acknowledged (deadline 60 s), while requests are in flight.
+    let started = Instant::now();
+    while tokens.lock().await.len() < 20 {
+        assert!(started.elapsed() < Duration::from_secs(60), "too few acknowledged writes");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    server.child.start_kill().unwrap(); // SIGKILL
+    server.child.wait().await.unwrap();
+    stop.store(true, Ordering::Relaxed);
+    for c in clients {
+        c.await.unwrap();
+    }
+    let acknowledged = tokens.lock().await.clone();
+    println!("{} writes acknowledged in {} ms before SIGKILL", acknowledged.len(), started.elapsed().as_millis());
+
+    // Restart on the same database: every acknowledged session is there and works.
+    let restarted = start(&url, &[]).await;
+    for token in &acknowledged {
+        let found = lotse_store::session::find_live(&db.db, &lotse_app::auth::token_hash(token), fixed_now()).await.unwrap();
+        assert!(found.is_some(), "an acknowledged write was lost");
+    }
+    let last = acknowledged.last().unwrap();
+    let cookie = format!("lotse_session={last}");
+    let page = http(&restarted.addr, "GET", "/programme", &[("cookie", &cookie)], "").await.unwrap();
+    assert_eq!(page.status, 200);
+    drop(restarted);
+
+    let verify = lotse().args(["audit", "verify", "--database-url", &url]).output().await.unwrap();
+    let out = String::from_utf8_lossy(&verify.stdout);
+    assert!(verify.status.success(), "audit verify failed: {out}");
+    assert!(out.contains("p-one: ok"), "{out}");
+});
+
+storage_test!(async fn serve_with_demo_answers_start_page_and_health_then_stops_on_sigterm(db) {
+    let url = db.url.expose().to_owned();
+    let mut server = start(&url, &["--demo"]).await;
+    assert!(server.stdout.iter().any(|l| l.contains("lotsin.duesseldorf")), "{:?}", server.stdout);
+    let start_page = http(&server.addr, "GET", "/", &[], "").await.unwrap();
+    assert_eq!(start_page.status, 200);
+    assert!(start_page.body.contains("Soziales Rezept Düsseldorf (Demo)"));
+    assert!(start_page.body.contains("Sociale henvisninger Norddjurs (Demo)"));
+    assert_eq!(http(&server.addr, "GET", "/healthz", &[], "").await.unwrap().status, 200);
+    let pid = server.child.id().unwrap();
+    let kill = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
+    assert!(kill.success());
+    let started = Instant::now();
+    let status = tokio::time::timeout(Duration::from_secs(30), server.child.wait()).await.expect("no exit after SIGTERM").unwrap();
+    println!("stopped {} ms after SIGTERM", started.elapsed().as_millis());
+    assert!(status.success(), "{status:?}");
+});

@@ -1,0 +1,69 @@
+//! Starting and stopping the real binary, and a minimal HTTP/1.1 client over loopback.
+
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpStream;
+use tokio::process::{Child, Command};
+
+pub fn lotse() -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_lotse"));
+    cmd.env_remove("LOTSE_DATABASE_URL").env("LOTSE_LOG", "warn").kill_on_drop(true);
+    cmd
+}
+
+pub struct Server {
+    pub child: Child,
+    pub addr: String,
+    pub stdout: Vec<String>,
+}
+
+/// Starts `lotse serve` on a free port and waits (deadline 60 s) for its "listening" line.
+pub async fn start(database_url: &str, extra: &[&str]) -> Server {
+    let mut child = lotse()
+        .args(["serve", "--addr", "127.0.0.1:0", "--database-url", database_url])
+        .args(extra)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let started = Instant::now();
+    let mut stdout = Vec::new();
+    let addr = loop {
+        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await.expect("server start timed out").unwrap().expect("server exited before listening");
+        stdout.push(line.clone());
+        if let Some(rest) = line.strip_prefix("Lotse is listening on http://") {
+            break rest.trim_end_matches('/').to_owned();
+        }
+    };
+    println!("server listening after {} ms", started.elapsed().as_millis());
+    // Keep draining stdout so the child never blocks on a full pipe.
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Server { child, addr, stdout }
+}
+
+pub struct HttpResponse {
+    pub status: u16,
+    pub head: String,
+    pub body: String,
+}
+
+/// Sends one request with `Connection: close` and reads the whole answer.
+pub async fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> std::io::Result<HttpResponse> {
+    let mut stream = TcpStream::connect(addr).await?;
+    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    for (k, v) in headers {
+        request.push_str(&format!("{k}: {v}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other("no status line"))?;
+    Ok(HttpResponse { status, head: head.to_owned(), body: body.to_owned() })
+}

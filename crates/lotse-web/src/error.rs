@@ -1,0 +1,97 @@
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use lotse_domain::programme::Language;
+use lotse_store::StoreError;
+
+/// Everything a handler can fail with. Internal causes are logged once, here, with the
+/// request id from the surrounding span; the page says only what the user can act on.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    /// No such page or record (also used where existence must not leak).
+    #[error("not found")]
+    NotFound,
+    /// The request could not be read.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// Signing in is required.
+    #[error("sign-in required")]
+    Unauthorized,
+    /// The database is unreachable.
+    #[error("database unavailable")]
+    Unavailable(#[source] StoreError),
+    /// Anything else.
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl From<StoreError> for WebError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::NotFound { .. } => Self::NotFound,
+            StoreError::Unavailable(_) => Self::Unavailable(err),
+            other => Self::Internal(other.to_string()),
+        }
+    }
+}
+
+impl WebError {
+    /// The HTTP status.
+    pub const fn status(&self) -> StatusCode {
+        match self {
+            Self::NotFound => StatusCode::NOT_FOUND,
+            Self::BadRequest(_) => StatusCode::BAD_REQUEST,
+            Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// Every variant, for the i18n completeness test.
+    pub fn examples() -> [Self; 5] {
+        [
+            Self::NotFound,
+            Self::BadRequest(String::new()),
+            Self::Unauthorized,
+            Self::Unavailable(StoreError::NotFound { kind: "example" }),
+            Self::Internal(String::new()),
+        ]
+    }
+
+    /// The i18n keys of the page title and message (error codes double as i18n keys).
+    pub const fn keys(&self) -> (&'static str, &'static str) {
+        match self {
+            Self::NotFound => ("error-not-found-title", "error-not-found"),
+            Self::BadRequest(_) => ("error-bad-request-title", "error-bad-request"),
+            Self::Unauthorized => ("error-unauthorized-title", "error-unauthorized"),
+            Self::Unavailable(_) => ("error-unavailable-title", "error-unavailable"),
+            Self::Internal(_) => ("error-internal-title", "error-internal"),
+        }
+    }
+}
+
+/// Carried in the response so the language-aware layer can render the page.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorPage {
+    /// Title key.
+    pub title: &'static str,
+    /// Message key.
+    pub message: &'static str,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        match &self {
+            Self::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
+            Self::Internal(cause) => tracing::error!(error = %cause, "internal error"),
+            Self::BadRequest(reason) => tracing::info!(reason = %reason, "bad request"),
+            Self::NotFound | Self::Unauthorized => {}
+        }
+        let (title, message) = self.keys();
+        let mut response = self.status().into_response();
+        response.extensions_mut().insert(ErrorPage { title, message });
+        response
+    }
+}
+
+/// The language used for error pages when nothing better is known.
+pub const FALLBACK_LANGUAGE: Language = Language::German;

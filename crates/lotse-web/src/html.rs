@@ -1,0 +1,339 @@
+//! The HTML pages. Forms post, then redirect; everything works without JavaScript.
+
+use std::sync::Arc;
+
+use askama::Template;
+use axum::Form;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{ACCEPT_LANGUAGE, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use fluent_bundle::FluentValue;
+use lotse_app::auth::{self, AuthError, SessionUser};
+use lotse_domain::programme::Language;
+use lotse_domain::user::Role;
+use serde::Deserialize;
+
+use crate::AppState;
+use crate::error::WebError;
+use crate::i18n::{I18n, negotiate};
+
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "lotse_session";
+/// The language choice cookie's name.
+pub const LANGUAGE_COOKIE: &str = "lotse_lang";
+
+/// Reads one cookie from the request.
+pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
+    headers
+        .get_all(COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(k, _)| *k == name)
+        .map(|(_, v)| v)
+}
+
+/// The request's language: the user's choice, else Accept-Language.
+pub fn request_language(headers: &HeaderMap) -> Language {
+    negotiate(
+        cookie(headers, LANGUAGE_COOKIE),
+        headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
+        None,
+    )
+}
+
+/// Who is shown as signed in.
+#[derive(Debug, Clone)]
+pub struct UserBadge {
+    /// Display name.
+    pub display_name: String,
+    /// Localized role.
+    pub role: String,
+}
+
+/// What every page's layout needs.
+#[derive(Debug, Clone)]
+pub struct Page {
+    lang: Language,
+    i18n: Arc<I18n>,
+    /// The signed-in user, if any.
+    pub user: Option<UserBadge>,
+    /// The current path, for the language switcher's way back.
+    pub path: String,
+}
+
+fn role_key(role: Role) -> &'static str {
+    match role {
+        Role::Prescriber => "role-prescriber",
+        Role::LinkWorker => "role-link-worker",
+        Role::OfferProvider => "role-offer-provider",
+        Role::Coordinator => "role-coordinator",
+        Role::Evaluator => "role-evaluator",
+        Role::OutcomePayer => "role-outcome-payer",
+    }
+}
+
+/// Only plain local paths may be used as a way back (no open redirects, nothing to escape).
+fn safe_path(path: &str) -> String {
+    let ok = path.starts_with('/')
+        && !path.starts_with("//")
+        && path.len() <= 200
+        && path.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.'));
+    if ok { path.to_owned() } else { "/".to_owned() }
+}
+
+impl Page {
+    /// A page for a request.
+    pub fn new(state: &AppState, headers: &HeaderMap, path: &str, user: Option<&SessionUser>) -> Self {
+        let lang = request_language(headers);
+        let user = user.map(|u| UserBadge {
+            display_name: u.user.display_name.clone(),
+            role: state.i18n.text(lang, role_key(u.membership.role)),
+        });
+        Self { lang, i18n: state.i18n.clone(), user, path: safe_path(path) }
+    }
+
+    /// Translates a key.
+    pub fn t(&self, key: &str) -> String {
+        self.i18n.text(self.lang, key)
+    }
+
+    /// Translates a key with one numeric argument `count`.
+    pub fn count(&self, key: &str, count: i64) -> String {
+        self.i18n.text_with(self.lang, key, &[("count", FluentValue::from(count))])
+    }
+
+    /// The page language's tag.
+    pub fn lang_tag(&self) -> &'static str {
+        self.lang.tag()
+    }
+
+    /// The language switcher's entries: (tag, endonym).
+    pub fn languages(&self) -> Vec<(&'static str, &'static str)> {
+        vec![("de", "Deutsch"), ("da", "Dansk"), ("en", "English")]
+    }
+}
+
+fn render(template: &impl Template) -> Result<Response, WebError> {
+    let body = template.render().map_err(|e| WebError::Internal(e.to_string()))?;
+    Ok(Html(body).into_response())
+}
+
+async fn current_user(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, WebError> {
+    let Some(token) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
+    Ok(auth::session(&state.db, state.clock.as_ref(), token).await?)
+}
+
+fn see_other(to: &str) -> Response {
+    let mut response = StatusCode::SEE_OTHER.into_response();
+    if let Ok(value) = HeaderValue::from_str(to) {
+        response.headers_mut().insert(LOCATION, value);
+    }
+    response
+}
+
+/// One programme on the start page.
+#[derive(Debug)]
+pub struct ProgrammeCard {
+    /// Name.
+    pub name: String,
+    /// "50 areas".
+    pub areas: String,
+    /// "180 published offers".
+    pub offers: String,
+}
+
+#[derive(Template)]
+#[template(path = "start.html")]
+struct StartPage {
+    page: Page,
+    programmes: Vec<ProgrammeCard>,
+}
+
+/// `GET /`: what Lotse is and which programmes run here (public; no personal data).
+pub async fn start(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+    let user = current_user(&state, &headers).await?;
+    let page = Page::new(&state, &headers, "/", user.as_ref());
+    let programmes = lotse_app::overview::public_programmes(&state.db)
+        .await?
+        .into_iter()
+        .map(|(p, counts)| ProgrammeCard {
+            name: p.name,
+            areas: page.count("start-areas", counts.areas),
+            offers: page.count("start-offers", counts.published_offers),
+        })
+        .collect();
+    render(&StartPage { page, programmes })
+}
+
+#[derive(Template)]
+#[template(path = "login.html")]
+struct LoginPage {
+    page: Page,
+    failed: bool,
+    username: String,
+}
+
+/// `GET /login`.
+pub async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+    let page = Page::new(&state, &headers, "/login", None);
+    render(&LoginPage { page, failed: false, username: String::new() })
+}
+
+/// The sign-in form.
+#[derive(Debug, Deserialize)]
+pub struct LoginForm {
+    username: String,
+    password: String,
+}
+
+/// `POST /login`: on success a session cookie and a redirect; else the form again with 401.
+pub async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Result<Response, WebError> {
+    match auth::sign_in(&state.db, state.clock.as_ref(), &form.username, &form.password).await {
+        Ok(signed_in) => {
+            let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+            let max_age = auth::SESSION_LIFETIME.whole_seconds();
+            let cookie = format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}", signed_in.token);
+            let mut response = see_other("/programme");
+            let value = HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(e.to_string()))?;
+            response.headers_mut().insert(SET_COOKIE, value);
+            Ok(response)
+        }
+        Err(AuthError::InvalidCredentials) => {
+            let page = Page::new(&state, &headers, "/login", None);
+            let username: String = form.username.chars().take(64).collect();
+            let mut response = render(&LoginPage { page, failed: true, username })?;
+            *response.status_mut() = StatusCode::UNAUTHORIZED;
+            Ok(response)
+        }
+        Err(AuthError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// `POST /logout`: ends the session and clears the cookie.
+pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+        auth::sign_out(&state.db, state.clock.as_ref(), token).await?;
+    }
+    let mut response = see_other("/");
+    response
+        .headers_mut()
+        .insert(SET_COOKIE, HeaderValue::from_static("lotse_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
+    Ok(response)
+}
+
+#[derive(Template)]
+#[template(path = "programme.html")]
+struct ProgrammePage {
+    page: Page,
+    name: String,
+    welcome: String,
+    areas: i64,
+    organisations: i64,
+    offers: i64,
+    states: Vec<(String, i64)>,
+}
+
+/// `GET /programme`: the signed-in user's programme at a glance (counts only).
+pub async fn programme(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+    let Some(user) = current_user(&state, &headers).await? else {
+        return Ok(see_other("/login"));
+    };
+    let overview = lotse_app::overview::programme_overview(&state.db, &user.scope).await?;
+    let page = Page::new(&state, &headers, "/programme", Some(&user));
+    let role = page.t(role_key(user.membership.role));
+    let welcome = state.i18n.text_with(
+        request_language(&headers),
+        "programme-welcome",
+        &[("name", FluentValue::from(user.user.display_name.clone())), ("role", FluentValue::from(role))],
+    );
+    let order = ["issued", "accepted", "contacted", "unreachable", "plan_agreed", "connected", "closed"];
+    let states = order
+        .iter()
+        .map(|code| {
+            let count = overview.referrals_by_state.iter().find(|(s, _)| s == code).map_or(0, |(_, n)| *n);
+            (page.t(&format!("state-{}", code.replace('_', "-"))), count)
+        })
+        .collect();
+    render(&ProgrammePage {
+        name: overview.programme.name,
+        welcome,
+        areas: overview.directory.areas,
+        organisations: overview.directory.organisations,
+        offers: overview.directory.published_offers,
+        states,
+        page,
+    })
+}
+
+/// Where to go after choosing a language.
+#[derive(Debug, Deserialize)]
+pub struct Back {
+    back: Option<String>,
+}
+
+/// `GET /lang/{tag}`: remembers the language choice for a year and goes back.
+pub async fn choose_language(Path(tag): Path<String>, Query(back): Query<Back>) -> Result<Response, WebError> {
+    let language = Language::from_tag(&tag)
+        .filter(|l| l.tag() == tag)
+        .ok_or_else(|| WebError::BadRequest(format!("unknown language {tag:?}")))?;
+    let mut response = see_other(&safe_path(back.back.as_deref().unwrap_or("/")));
+    let cookie = format!("{LANGUAGE_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", language.tag());
+    let value = HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(e.to_string()))?;
+    response.headers_mut().insert(SET_COOKIE, value);
+    Ok(response)
+}
+
+/// `GET /static/lotse.css`.
+pub async fn stylesheet() -> Response {
+    let mut response = include_str!("../static/lotse.css").into_response();
+    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    response
+        .headers_mut()
+        .insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+    response
+}
+
+/// Any other path.
+pub async fn not_found() -> WebError {
+    WebError::NotFound
+}
+
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorTemplate {
+    page: Page,
+    title: String,
+    message: String,
+}
+
+/// Renders the localized error page for a status (used by the error layer).
+pub fn error_page(state: &AppState, headers: &HeaderMap, title_key: &str, message_key: &str) -> Option<String> {
+    let page = Page::new(state, headers, "/", None);
+    let (title, message) = (page.t(title_key), page.t(message_key));
+    ErrorTemplate { page, title, message }.render().ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_plain_local_paths_are_ways_back() {
+        assert_eq!(safe_path("/programme"), "/programme");
+        assert_eq!(safe_path("//evil.example"), "/");
+        assert_eq!(safe_path("https://evil.example"), "/");
+        assert_eq!(safe_path("/a?b=<script>"), "/");
+    }
+
+    #[test]
+    fn cookies_are_found_among_others() {
+        let mut headers = HeaderMap::new();
+        headers.insert(COOKIE, HeaderValue::from_static("a=1; lotse_lang=da; lotse_session=abc"));
+        assert_eq!(cookie(&headers, LANGUAGE_COOKIE), Some("da"));
+        assert_eq!(cookie(&headers, SESSION_COOKIE), Some("abc"));
+        assert_eq!(request_language(&headers), Language::Danish);
+    }
+}

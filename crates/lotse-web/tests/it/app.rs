@@ -1,0 +1,76 @@
+//! `TestApp`: the router over a fresh database, with a fixed clock.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{Request, Response, header};
+use lotse_app::FixedClock;
+use lotse_app::admin::NewUser;
+use lotse_domain::user::Role;
+use lotse_testkit::{TestDb, fixed_now};
+use tower::ServiceExt;
+
+pub const PASSWORD: &str = "a long enough password";
+
+pub struct TestApp {
+    pub router: Router,
+    pub state: lotse_web::AppState,
+}
+
+impl TestApp {
+    /// A programme `p-one` with a coordinator `coord` (password [`PASSWORD`]).
+    pub async fn new(db: &TestDb) -> Self {
+        db.programme("p-one").await;
+        let clock = Arc::new(FixedClock::new(fixed_now()));
+        lotse_app::admin::add_user(
+            &db.db,
+            clock.as_ref(),
+            &NewUser {
+                programme: "p-one",
+                username: "coord",
+                display_name: "Cora Coordinator",
+                password: PASSWORD,
+                role: Role::Coordinator,
+                organisation: None,
+            },
+        )
+        .await
+        .unwrap();
+        let state = lotse_web::AppState::new(db.db.clone(), clock, lotse_web::WebConfig::default()).unwrap();
+        Self { router: lotse_web::router(state.clone()), state }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Response<Body> {
+        self.router.clone().oneshot(request).await.unwrap()
+    }
+
+    pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response<Body> {
+        let mut builder = Request::get(path);
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        self.send(builder.body(Body::empty()).unwrap()).await
+    }
+
+    pub async fn post_form(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> Response<Body> {
+        let mut builder = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        self.send(builder.body(Body::from(body.to_owned())).unwrap()).await
+    }
+
+    /// Signs in and returns the `Cookie` header value.
+    pub async fn sign_in(&self, username: &str) -> String {
+        let response = self.post_form("/login", &format!("username={username}&password={}", PASSWORD.replace(' ', "+")), &[]).await;
+        assert_eq!(response.status(), 303);
+        let set_cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap();
+        set_cookie.split(';').next().unwrap().to_owned()
+    }
+}
+
+pub async fn text(response: Response<Body>) -> String {
+    let bytes = axum::body::to_bytes(response.into_body(), 1 << 22).await.unwrap();
+    String::from_utf8(bytes.to_vec()).unwrap()
+}

@@ -1,0 +1,77 @@
+use axum::http::header;
+use lotse_testkit::storage_test;
+
+use crate::app::{TestApp, text};
+
+storage_test!(async fn signing_in_opens_a_session_and_audits_it(db) {
+    let app = TestApp::new(db).await;
+    let cookie = app.sign_in("Coord").await;
+    assert!(cookie.starts_with("lotse_session="));
+    let response = app.get("/programme", &[("cookie", &cookie), ("accept-language", "en")]).await;
+    assert_eq!(response.status(), 200);
+    let body = text(response).await;
+    assert!(body.contains("Test programme p-one"), "{body}");
+    assert!(body.contains("Welcome, Cora Coordinator. You are signed in as Programme coordinator."), "{body}");
+    assert_eq!(lotse_store::session::count(&db.db).await.unwrap(), 1);
+    let reports = lotse_app::admin::verify_audit(&db.db).await.unwrap();
+    assert!(reports.iter().all(|(_, r)| r.broken.is_none()));
+    assert_eq!(reports[0].1.entries, 2, "user created, session started");
+});
+
+storage_test!(async fn the_session_cookie_is_http_only_and_same_site(db) {
+    let app = TestApp::new(db).await;
+    let response = app.post_form("/login", "username=coord&password=a+long+enough+password", &[]).await;
+    let set_cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert_eq!(response.headers().get(header::LOCATION).unwrap(), "/programme");
+});
+
+storage_test!(async fn a_wrong_password_and_an_unknown_user_get_the_same_answer(db) {
+    let app = TestApp::new(db).await;
+    for body in ["username=coord&password=wrong+password+here", "username=nobody&password=wrong+password+here", "username=%00&password=x"] {
+        let response = app.post_form("/login", body, &[("accept-language", "de")]).await;
+        assert_eq!(response.status(), 401);
+        assert!(response.headers().get(header::SET_COOKIE).is_none());
+        let page = text(response).await;
+        assert!(page.contains("Benutzername oder Passwort ist falsch."), "{page}");
+    }
+    assert_eq!(lotse_store::session::count(&db.db).await.unwrap(), 0);
+});
+
+storage_test!(async fn a_malformed_login_form_is_a_clean_4xx(db) {
+    let app = TestApp::new(db).await;
+    let response = app.post_form("/login", "username=coord", &[("accept-language", "en")]).await;
+    assert_eq!(response.status(), 422, "a well-formed form without its password field");
+    assert!(text(response).await.contains("Request not understood"));
+    let response = app.send(
+        axum::http::Request::post("/login").header("content-type", "text/plain").body(axum::body::Body::from("x")).unwrap(),
+    ).await;
+    assert_eq!(response.status(), 415);
+    assert!(text(response).await.contains("Request not understood"));
+});
+
+storage_test!(async fn an_oversized_body_is_refused_with_413(db) {
+    let app = TestApp::new(db).await;
+    let big = format!("username=coord&password={}", "x".repeat(70 * 1024));
+    let response = app.post_form("/login", &big, &[("accept-language", "en")]).await;
+    assert_eq!(response.status(), 413);
+    assert!(text(response).await.contains("Request too large"));
+});
+
+storage_test!(async fn signing_out_ends_the_session(db) {
+    let app = TestApp::new(db).await;
+    let cookie = app.sign_in("coord").await;
+    let response = app.post_form("/logout", "", &[("cookie", &cookie)]).await;
+    assert_eq!(response.status(), 303);
+    assert!(response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().contains("Max-Age=0"));
+    assert_eq!(lotse_store::session::count(&db.db).await.unwrap(), 0);
+    let response = app.get("/programme", &[("cookie", &cookie)]).await;
+    assert_eq!(response.status(), 303, "the old cookie no longer works");
+    assert_eq!(response.headers().get(header::LOCATION).unwrap(), "/login");
+});
+
+storage_test!(async fn a_forged_session_token_is_ignored(db) {
+    let app = TestApp::new(db).await;
+    let response = app.get("/programme", &[("cookie", "lotse_session=00ff00ff")]).await;
+    assert_eq!(response.status(), 303);
+});

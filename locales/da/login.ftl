@@ -1,0 +1,5 @@
+login-title = Log ind
+login-failed = Forkert brugernavn eller adgangskode.
+login-username = Brugernavn
+login-password = Adgangskode
+login-submit = Log ind

@@ -1,0 +1,15 @@
+programme-welcome = Velkommen, { $name }. Du er logget ind som { $role }.
+programme-areas = Områder
+programme-organisations = Organisationer
+programme-offers = Offentliggjorte tilbud
+programme-referrals = Henvisninger efter status
+programme-referrals-caption = Antal henvisninger i hver status, hele programmet
+programme-state = Status
+programme-count = Antal
+state-issued = Udstedt
+state-accepted = Modtaget
+state-contacted = Kontakt etableret
+state-unreachable = Kan ikke kontaktes
+state-plan-agreed = Plan aftalt
+state-connected = Tilbud påbegyndt
+state-closed = Afsluttet

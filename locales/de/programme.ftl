@@ -1,0 +1,15 @@
+programme-welcome = Willkommen, { $name }. Sie sind angemeldet als { $role }.
+programme-areas = Gebiete
+programme-organisations = Organisationen
+programme-offers = Veröffentlichte Angebote
+programme-referrals = Vermittlungen nach Status
+programme-referrals-caption = Anzahl der Vermittlungen je Status, ganzes Programm
+programme-state = Status
+programme-count = Anzahl
+state-issued = Ausgestellt
+state-accepted = Angenommen
+state-contacted = Kontakt aufgenommen
+state-unreachable = Nicht erreichbar
+state-plan-agreed = Plan vereinbart
+state-connected = Angebot begonnen
+state-closed = Abgeschlossen

@@ -1,0 +1,15 @@
+programme-welcome = Welcome, { $name }. You are signed in as { $role }.
+programme-areas = Areas
+programme-organisations = Organisations
+programme-offers = Published offers
+programme-referrals = Referrals by status
+programme-referrals-caption = Number of referrals in each status, whole programme
+programme-state = Status
+programme-count = Number
+state-issued = Issued
+state-accepted = Accepted
+state-contacted = Contacted
+state-unreachable = Unreachable
+state-plan-agreed = Plan agreed
+state-connected = Connected
+state-closed = Closed
