@@ -88,7 +88,10 @@ pub async fn add_user(db: &Db, clock: &dyn Clock, new: &NewUser<'_>) -> Result<U
             other => AdminError::Store(other),
         })?;
     lotse_store::user::add_membership(&mut tx, &scope, id, new.role, organisation, now).await?;
-    let access = Access { at: now, purpose: AuditPurpose::Administration };
+    let access = Access {
+        at: now,
+        purpose: AuditPurpose::Administration,
+    };
     lotse_store::audit::record(&mut tx, &scope, access, AuditAction::Create, "user", [id.as_uuid()]).await?;
     tx.commit().await?;
     Ok(id)
@@ -99,7 +102,10 @@ pub async fn verify_audit(db: &Db) -> Result<Vec<(String, ChainReport)>, StoreEr
     let mut reports = Vec::new();
     for programme in lotse_store::programme::list(db).await? {
         let scope = ProgrammeScope::for_system(SystemJob::AuditVerify, programme.id);
-        reports.push((programme.slug.as_str().to_owned(), lotse_store::audit::verify(db, &scope).await?));
+        reports.push((
+            programme.slug.as_str().to_owned(),
+            lotse_store::audit::verify(db, &scope).await?,
+        ));
     }
     Ok(reports)
 }

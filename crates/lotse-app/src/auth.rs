@@ -72,18 +72,37 @@ pub async fn sign_in(db: &Db, clock: &dyn Clock, username: &str, password: &str)
         return Err(AuthError::InvalidCredentials);
     }
     let user = lotse_store::user::get(db, credentials.user_id).await?;
-    let programme = user.memberships.first().map(|m| m.programme).ok_or(AuthError::InvalidCredentials)?;
+    let programme = user
+        .memberships
+        .first()
+        .map(|m| m.programme)
+        .ok_or(AuthError::InvalidCredentials)?;
     let (scope, _) = authorize_membership(&user, programme).ok_or(AuthError::InvalidCredentials)?;
 
     let mut bytes = [0u8; 32];
     rand::fill(&mut bytes);
     let token = hex::encode(bytes);
     let now = clock.now();
-    let record = SessionRecord { user: user.id, programme, expires_at: now + SESSION_LIFETIME };
+    let record = SessionRecord {
+        user: user.id,
+        programme,
+        expires_at: now + SESSION_LIFETIME,
+    };
     let mut tx = db.begin().await?;
     lotse_store::session::insert(&mut tx, &token_hash(&token), &record, now).await?;
-    let access = Access { at: now, purpose: AuditPurpose::Authentication };
-    lotse_store::audit::record(&mut tx, &scope, access, AuditAction::SessionStart, "user", [user.id.as_uuid()]).await?;
+    let access = Access {
+        at: now,
+        purpose: AuditPurpose::Authentication,
+    };
+    lotse_store::audit::record(
+        &mut tx,
+        &scope,
+        access,
+        AuditAction::SessionStart,
+        "user",
+        [user.id.as_uuid()],
+    )
+    .await?;
     tx.commit().await?;
     Ok(SignedIn { token, user, programme })
 }
@@ -94,11 +113,13 @@ pub async fn session(db: &Db, clock: &dyn Clock, token: &str) -> Result<Option<S
         return Ok(None);
     };
     let user = lotse_store::user::get(db, record.user).await?;
-    Ok(authorize_membership(&user, record.programme).map(|(scope, membership)| SessionUser {
-        membership: membership.clone(),
-        scope,
-        user: user.clone(),
-    }))
+    Ok(
+        authorize_membership(&user, record.programme).map(|(scope, membership)| SessionUser {
+            membership: membership.clone(),
+            scope,
+            user: user.clone(),
+        }),
+    )
 }
 
 /// Ends a session (audited); unknown tokens are ignored.
@@ -107,8 +128,19 @@ pub async fn sign_out(db: &Db, clock: &dyn Clock, token: &str) -> Result<(), Sto
     let mut tx = db.begin().await?;
     let ended = lotse_store::session::delete(&mut tx, &token_hash(token)).await?;
     if let (true, Some(s)) = (ended, current) {
-        let access = Access { at: clock.now(), purpose: AuditPurpose::Authentication };
-        lotse_store::audit::record(&mut tx, &s.scope, access, AuditAction::SessionEnd, "user", [s.user.id.as_uuid()]).await?;
+        let access = Access {
+            at: clock.now(),
+            purpose: AuditPurpose::Authentication,
+        };
+        lotse_store::audit::record(
+            &mut tx,
+            &s.scope,
+            access,
+            AuditAction::SessionEnd,
+            "user",
+            [s.user.id.as_uuid()],
+        )
+        .await?;
     }
     tx.commit().await?;
     Ok(())

@@ -8,8 +8,8 @@
 //! 100,000 offers and 1,000,000 referrals). Data goes through the same store functions as
 //! everything else (same tables, events and audit chain), in batches.
 
-pub mod places;
 mod history;
+pub mod places;
 mod plan;
 
 use lotse_domain::user::Role;
@@ -37,7 +37,11 @@ pub struct DemoOptions {
 impl DemoOptions {
     /// Scale 1, seed 1, as of today by the given clock.
     pub fn today(clock: &dyn Clock) -> Self {
-        Self { scale: 1, seed: 1, as_of: clock.now().date() }
+        Self {
+            scale: 1,
+            seed: 1,
+            as_of: clock.now().date(),
+        }
     }
 }
 
@@ -54,18 +58,66 @@ pub struct DemoAccount {
 
 /// The named demo accounts: every role in both programmes.
 pub const DEMO_ACCOUNTS: [DemoAccount; 12] = [
-    DemoAccount { programme: "duesseldorf", username: "arzt.duesseldorf", role: Role::Prescriber },
-    DemoAccount { programme: "duesseldorf", username: "lotsin.duesseldorf", role: Role::LinkWorker },
-    DemoAccount { programme: "duesseldorf", username: "anbieter.duesseldorf", role: Role::OfferProvider },
-    DemoAccount { programme: "duesseldorf", username: "koordination.duesseldorf", role: Role::Coordinator },
-    DemoAccount { programme: "duesseldorf", username: "evaluation.duesseldorf", role: Role::Evaluator },
-    DemoAccount { programme: "duesseldorf", username: "kostentraeger.duesseldorf", role: Role::OutcomePayer },
-    DemoAccount { programme: "norddjurs", username: "laege.norddjurs", role: Role::Prescriber },
-    DemoAccount { programme: "norddjurs", username: "navigator.norddjurs", role: Role::LinkWorker },
-    DemoAccount { programme: "norddjurs", username: "tilbud.norddjurs", role: Role::OfferProvider },
-    DemoAccount { programme: "norddjurs", username: "koordinator.norddjurs", role: Role::Coordinator },
-    DemoAccount { programme: "norddjurs", username: "forsker.norddjurs", role: Role::Evaluator },
-    DemoAccount { programme: "norddjurs", username: "betaler.norddjurs", role: Role::OutcomePayer },
+    DemoAccount {
+        programme: "duesseldorf",
+        username: "arzt.duesseldorf",
+        role: Role::Prescriber,
+    },
+    DemoAccount {
+        programme: "duesseldorf",
+        username: "lotsin.duesseldorf",
+        role: Role::LinkWorker,
+    },
+    DemoAccount {
+        programme: "duesseldorf",
+        username: "anbieter.duesseldorf",
+        role: Role::OfferProvider,
+    },
+    DemoAccount {
+        programme: "duesseldorf",
+        username: "koordination.duesseldorf",
+        role: Role::Coordinator,
+    },
+    DemoAccount {
+        programme: "duesseldorf",
+        username: "evaluation.duesseldorf",
+        role: Role::Evaluator,
+    },
+    DemoAccount {
+        programme: "duesseldorf",
+        username: "kostentraeger.duesseldorf",
+        role: Role::OutcomePayer,
+    },
+    DemoAccount {
+        programme: "norddjurs",
+        username: "laege.norddjurs",
+        role: Role::Prescriber,
+    },
+    DemoAccount {
+        programme: "norddjurs",
+        username: "navigator.norddjurs",
+        role: Role::LinkWorker,
+    },
+    DemoAccount {
+        programme: "norddjurs",
+        username: "tilbud.norddjurs",
+        role: Role::OfferProvider,
+    },
+    DemoAccount {
+        programme: "norddjurs",
+        username: "koordinator.norddjurs",
+        role: Role::Coordinator,
+    },
+    DemoAccount {
+        programme: "norddjurs",
+        username: "forsker.norddjurs",
+        role: Role::Evaluator,
+    },
+    DemoAccount {
+        programme: "norddjurs",
+        username: "betaler.norddjurs",
+        role: Role::OutcomePayer,
+    },
 ];
 
 /// Why seeding failed.

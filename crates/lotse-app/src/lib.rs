@@ -1,14 +1,14 @@
 //! Lotse's use cases: authorize, load, decide, write state + event + audit in one transaction.
 //! Also the demo data generator (product code: `lotse demo`), which tests reuse.
 
+/// Installation administration: programmes, users, audit verification.
+pub mod admin;
 /// Sign-in, sessions and sign-out.
 pub mod auth;
 /// The clock: the one place that reads the time.
 pub mod clock;
 /// Deterministic demo data for Düsseldorf and Norddjurs.
 pub mod demo;
-/// Installation administration: programmes, users, audit verification.
-pub mod admin;
 /// The signed-in user's programme overview.
 pub mod overview;
 /// Password hashing (argon2id).

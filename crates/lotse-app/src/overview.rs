@@ -23,7 +23,11 @@ pub async fn programme_overview(db: &Db, scope: &ProgrammeScope) -> Result<Progr
     let directory = lotse_store::directory::counts(&mut tx, scope).await?;
     let referrals_by_state = lotse_store::referral::count_by_state(&mut tx, scope).await?;
     tx.commit().await?;
-    Ok(ProgrammeOverview { programme, directory, referrals_by_state })
+    Ok(ProgrammeOverview {
+        programme,
+        directory,
+        referrals_by_state,
+    })
 }
 
 /// Public facts about every programme with a public directory (for the start page).

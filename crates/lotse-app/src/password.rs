@@ -1,8 +1,8 @@
 //! Password hashing with argon2id (the `argon2` crate of RustCrypto: pure Rust, PHC strings,
 //! OWASP-recommended parameters by default).
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use lotse_domain::user::NewPassword;
 
 /// Why hashing failed (it should not, with valid parameters).
@@ -33,15 +33,11 @@ pub fn decoy_hash() -> &'static str {
     DECOY.get_or_init(|| {
         let mut random = [0u8; 24];
         rand::fill(&mut random);
-        NewPassword::parse(&hex_string(&random))
+        NewPassword::parse(&hex::encode(random))
             .ok()
             .and_then(|p| hash(&p).ok())
             .unwrap_or_default()
     })
-}
-
-fn hex_string(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
 #[cfg(test)]

@@ -50,23 +50,22 @@ pub fn unknown_env() -> Vec<String> {
 
 /// Reads the config file: the one named (must exist), else `lotse.toml` if present.
 pub fn load_file(named: Option<&Path>) -> anyhow::Result<(FileConfig, Option<PathBuf>)> {
-    let path = match named {
-        Some(p) => {
-            if !p.is_file() {
-                bail!("the config file {} does not exist", p.display());
-            }
-            p.to_path_buf()
+    let path = if let Some(p) = named {
+        if !p.is_file() {
+            bail!("the config file {} does not exist", p.display());
         }
-        None => {
-            let default = PathBuf::from("lotse.toml");
-            if !default.is_file() {
-                return Ok((FileConfig::default(), None));
-            }
-            default
+        p.to_path_buf()
+    } else {
+        let default = PathBuf::from("lotse.toml");
+        if !default.is_file() {
+            return Ok((FileConfig::default(), None));
         }
+        default
     };
-    let text = std::fs::read_to_string(&path).with_context(|| format!("cannot read the config file {}", path.display()))?;
-    let file: FileConfig = toml::from_str(&text).with_context(|| format!("the config file {} is invalid", path.display()))?;
+    let text =
+        std::fs::read_to_string(&path).with_context(|| format!("cannot read the config file {}", path.display()))?;
+    let file: FileConfig =
+        toml::from_str(&text).with_context(|| format!("the config file {} is invalid", path.display()))?;
     Ok((file, Some(path)))
 }
 
@@ -87,7 +86,11 @@ pub fn common(args: &GlobalArgs, file: &FileConfig) -> Common {
             .or_else(|| file.database_url.clone())
             .unwrap_or_else(|| "sqlite:lotse.db".to_owned()),
         log_format: args.log_format.or(file.log_format).unwrap_or(LogFormat::Text),
-        log: args.log.clone().or_else(|| file.log.clone()).unwrap_or_else(|| "info".to_owned()),
+        log: args
+            .log
+            .clone()
+            .or_else(|| file.log.clone())
+            .unwrap_or_else(|| "info".to_owned()),
     }
 }
 
@@ -105,7 +108,11 @@ pub struct Serve {
 /// Resolves and checks the `serve` settings.
 pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
     let serve = Serve {
-        addr: args.addr.clone().or_else(|| file.addr.clone()).unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
+        addr: args
+            .addr
+            .clone()
+            .or_else(|| file.addr.clone())
+            .unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
         demo: args.demo,
         secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
         max_connections: args.max_connections.or(file.max_connections).unwrap_or(8),
@@ -113,10 +120,16 @@ pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
         shutdown_grace_secs: args.shutdown_grace_secs.or(file.shutdown_grace_secs).unwrap_or(20),
     };
     if !(1..=1000).contains(&serve.max_connections) {
-        bail!("max_connections must be between 1 and 1000, got {}", serve.max_connections);
+        bail!(
+            "max_connections must be between 1 and 1000, got {}",
+            serve.max_connections
+        );
     }
     if !(1..=3600).contains(&serve.request_timeout_secs) {
-        bail!("request_timeout_secs must be between 1 and 3600, got {}", serve.request_timeout_secs);
+        bail!(
+            "request_timeout_secs must be between 1 and 3600, got {}",
+            serve.request_timeout_secs
+        );
     }
     Ok(serve)
 }
@@ -147,7 +160,12 @@ mod tests {
     #[test]
     fn the_example_parses_and_holds_the_defaults() {
         let file: FileConfig = toml::from_str(EXAMPLE).unwrap();
-        let args = GlobalArgs { database_url: None, config: None, log_format: None, log: None };
+        let args = GlobalArgs {
+            database_url: None,
+            config: None,
+            log_format: None,
+            log: None,
+        };
         let c = common(&args, &FileConfig::default());
         assert_eq!(file.database_url.as_deref(), Some(c.database_url.as_str()));
         assert_eq!(file.addr.as_deref(), Some("127.0.0.1:8080"));
@@ -156,7 +174,12 @@ mod tests {
     #[test]
     fn flags_beat_the_file() {
         let file: FileConfig = toml::from_str("database_url = \"sqlite:file.db\"\nlog = \"debug\"").unwrap();
-        let args = GlobalArgs { database_url: Some("sqlite:flag.db".into()), config: None, log_format: None, log: None };
+        let args = GlobalArgs {
+            database_url: Some("sqlite:flag.db".into()),
+            config: None,
+            log_format: None,
+            log: None,
+        };
         let c = common(&args, &file);
         assert_eq!(c.database_url, "sqlite:flag.db");
         assert_eq!(c.log, "debug");

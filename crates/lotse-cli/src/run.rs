@@ -18,7 +18,9 @@ use crate::progress;
 
 fn init_tracing(common: &Common) -> anyhow::Result<()> {
     let filter = EnvFilter::try_new(&common.log).with_context(|| format!("invalid log filter {:?}", common.log))?;
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_writer(std::io::stderr);
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
     match common.log_format {
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
         LogFormat::Text => builder.try_init(),
@@ -28,14 +30,25 @@ fn init_tracing(common: &Common) -> anyhow::Result<()> {
 
 /// Opens (creating a SQLite file if needed) and migrates the database.
 async fn open_db(common: &Common, max_connections: u32) -> anyhow::Result<Db> {
-    let url = DatabaseUrl::parse(&common.database_url).context("invalid database URL (--database-url / LOTSE_DATABASE_URL)")?;
+    let url = DatabaseUrl::parse(&common.database_url)
+        .context("invalid database URL (--database-url / LOTSE_DATABASE_URL)")?;
     if let Some(path) = url.sqlite_path() {
-        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(std::path::Path::new("."));
+        let dir = path
+            .parent()
+            .filter(|d| !d.as_os_str().is_empty())
+            .unwrap_or(std::path::Path::new("."));
         if !dir.is_dir() {
-            bail!("cannot create the database {}: the directory {} does not exist", path.display(), dir.display());
+            bail!(
+                "cannot create the database {}: the directory {} does not exist",
+                path.display(),
+                dir.display()
+            );
         }
     }
-    let settings = PoolSettings { max_connections, connect_timeout: Duration::from_secs(5) };
+    let settings = PoolSettings {
+        max_connections,
+        connect_timeout: Duration::from_secs(5),
+    };
     let db = Db::connect(&url, settings).await.with_context(|| {
         let hint = match url.engine() {
             Engine::Sqlite => "check that the file's directory exists and is writable",
@@ -43,7 +56,9 @@ async fn open_db(common: &Common, max_connections: u32) -> anyhow::Result<Db> {
         };
         format!("cannot open the database {url} ({hint})")
     })?;
-    let applied = lotse_store::migrate::run(&db).await.with_context(|| format!("cannot migrate the database {url}"))?;
+    let applied = lotse_store::migrate::run(&db)
+        .await
+        .with_context(|| format!("cannot migrate the database {url}"))?;
     if applied > 0 {
         tracing::info!(migrations = applied, "database migrated");
     }
@@ -71,19 +86,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Demo(args) => {
             let db = open_db(&common, 4).await?;
             let as_of = args.as_of.unwrap_or_else(|| clock.now().date());
-            seed_demo(&db, &clock, DemoOptions { scale: args.scale, seed: args.seed, as_of }).await?;
+            seed_demo(
+                &db,
+                &clock,
+                DemoOptions {
+                    scale: args.scale,
+                    seed: args.seed,
+                    as_of,
+                },
+            )
+            .await?;
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
             let db = open_db(&common, 1).await?;
-            println!("the database is up to date ({} migrations)", lotse_store::migrate::SQLITE.iter().count());
+            println!(
+                "the database is up to date ({} migrations)",
+                lotse_store::migrate::SQLITE.iter().count()
+            );
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }
         Command::Backup(args) => {
             let db = open_db(&common, 2).await?;
-            lotse_store::backup::backup(&db, &args.file).await.context("backup failed")?;
+            lotse_store::backup::backup(&db, &args.file)
+                .await
+                .context("backup failed")?;
             db.close().await;
             println!("backup written to {}", args.file.display());
             Ok(ExitCode::SUCCESS)
@@ -93,17 +122,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let Some(target) = url.sqlite_path() else {
                 bail!("lotse restore works on SQLite; for PostgreSQL use pg_restore (see the README)");
             };
-            lotse_store::backup::restore(&args.file, &target).await.context("restore failed; the database was not changed")?;
+            lotse_store::backup::restore(&args.file, &target)
+                .await
+                .context("restore failed; the database was not changed")?;
             println!("restored {} from {}", target.display(), args.file.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::Add(args)) => {
             let password = if args.password_stdin {
                 let mut line = String::new();
-                std::io::stdin().lock().read_line(&mut line).context("cannot read the password from standard input")?;
+                std::io::stdin()
+                    .lock()
+                    .read_line(&mut line)
+                    .context("cannot read the password from standard input")?;
                 line
             } else if let Some(path) = &args.password_file {
-                std::fs::read_to_string(path).with_context(|| format!("cannot read the password file {}", path.display()))?
+                std::fs::read_to_string(path)
+                    .with_context(|| format!("cannot read the password file {}", path.display()))?
             } else {
                 bail!("give the password with --password-file FILE or --password-stdin");
             };
@@ -120,12 +155,19 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let id = lotse_app::admin::add_user(&db, &clock, &new).await?;
             db.close().await;
-            println!("created user {} ({id}) as {} in {}", args.username.to_lowercase(), role.code(), args.programme);
+            println!(
+                "created user {} ({id}) as {} in {}",
+                args.username.to_lowercase(),
+                role.code(),
+                args.programme
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify) => {
             let db = open_db(&common, 2).await?;
-            let reports = lotse_app::admin::verify_audit(&db).await.context("cannot read the audit log")?;
+            let reports = lotse_app::admin::verify_audit(&db)
+                .await
+                .context("cannot read the audit log")?;
             db.close().await;
             let mut broken = false;
             for (slug, report) in &reports {
@@ -170,14 +212,25 @@ async fn seed_demo(db: &Db, clock: &dyn Clock, options: DemoOptions) -> anyhow::
             p.slug, p.areas, p.organisations, p.offers, p.referrals, p.events, p.users
         );
     }
-    println!("demo data seeded in {:.1} s (scale {}, seed {}, as of {})", started.elapsed().as_secs_f64(), options.scale, options.seed, options.as_of);
+    println!(
+        "demo data seeded in {:.1} s (scale {}, seed {}, as of {})",
+        started.elapsed().as_secs_f64(),
+        options.scale,
+        options.seed,
+        options.as_of
+    );
     Ok(())
 }
 
 fn print_demo_accounts() {
     println!("Demo accounts (password for all: {DEMO_PASSWORD}):");
     for account in DEMO_ACCOUNTS {
-        println!("  {:<28} {:<14} {}", account.username, account.role.code(), account.programme);
+        println!(
+            "  {:<28} {:<14} {}",
+            account.username,
+            account.role.code(),
+            account.programme
+        );
     }
 }
 
@@ -219,9 +272,12 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
     };
     let state = lotse_web::AppState::new(db.clone(), clock, web).context("broken translation files")?;
     let app = lotse_web::router(state);
-    let listener = tokio::net::TcpListener::bind(&settings.addr)
-        .await
-        .with_context(|| format!("cannot listen on {} (in use, or not an address of this machine?)", settings.addr))?;
+    let listener = tokio::net::TcpListener::bind(&settings.addr).await.with_context(|| {
+        format!(
+            "cannot listen on {} (in use, or not an address of this machine?)",
+            settings.addr
+        )
+    })?;
     let local = listener.local_addr().context("cannot read the listening address")?;
     println!("Lotse is listening on http://{local}/");
     tracing::info!(addr = %local, "listening");
@@ -237,9 +293,11 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
     tokio::select! {
         result = &mut server => result.context("the server stopped")?,
         () = signalled.notified() => {
-            match tokio::time::timeout(Duration::from_secs(settings.shutdown_grace_secs), &mut server).await {
-                Ok(result) => result.context("the server stopped")?,
-                Err(_) => tracing::warn!("grace period over: closing remaining connections"),
+            let grace = Duration::from_secs(settings.shutdown_grace_secs);
+            if let Ok(result) = tokio::time::timeout(grace, &mut server).await {
+                result.context("the server stopped")?;
+            } else {
+                tracing::warn!("grace period over: closing remaining connections");
             }
         }
     }

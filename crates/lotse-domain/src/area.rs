@@ -66,7 +66,14 @@ pub enum AreaKind {
 
 impl AreaKind {
     /// Every kind.
-    pub const ALL: [Self; 6] = [Self::City, Self::District, Self::Quarter, Self::Municipality, Self::Town, Self::Other];
+    pub const ALL: [Self; 6] = [
+        Self::City,
+        Self::District,
+        Self::Quarter,
+        Self::Municipality,
+        Self::Town,
+        Self::Other,
+    ];
 
     /// The stable code.
     pub const fn code(self) -> &'static str {

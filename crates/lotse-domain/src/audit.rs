@@ -329,6 +329,9 @@ mod tests {
         for e in &chain[..3] {
             v.check(e).unwrap();
         }
-        assert_eq!(v.finish(5, &chain[4].hash), Err(ChainBreak::Truncated { last: 3, head: 5 }));
+        assert_eq!(
+            v.finish(5, &chain[4].hash),
+            Err(ChainBreak::Truncated { last: 3, head: 5 })
+        );
     }
 }

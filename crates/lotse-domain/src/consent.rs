@@ -159,8 +159,18 @@ mod tests {
         let or2 = OnwardReferralId::from_uuid(Uuid::from_u128(11));
         c.onward_referral = Some(or1);
         let at = datetime!(2026-02-01 09:00 UTC);
-        assert!(permits(std::slice::from_ref(&c), ConsentPurpose::ProviderSharing, Some(or1), at));
-        assert!(!permits(std::slice::from_ref(&c), ConsentPurpose::ProviderSharing, Some(or2), at));
+        assert!(permits(
+            std::slice::from_ref(&c),
+            ConsentPurpose::ProviderSharing,
+            Some(or1),
+            at
+        ));
+        assert!(!permits(
+            std::slice::from_ref(&c),
+            ConsentPurpose::ProviderSharing,
+            Some(or2),
+            at
+        ));
         assert!(!permits(&[c], ConsentPurpose::Care, None, at));
     }
 }

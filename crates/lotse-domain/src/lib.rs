@@ -4,12 +4,12 @@
 //! environment or clock: time is always an argument (`now`), ids are made by the caller.
 //! `cargo xtask ci` fails if it ever depends on sqlx, axum or tokio.
 
-/// The tamper-evident audit log: entries, their hash chain and its verification.
-pub mod audit;
 /// Actors (users and named system jobs) and the programme scope every query needs.
 pub mod actor;
 /// Areas and area sets: city → Stadtbezirk → Stadtteil, kommune → by.
 pub mod area;
+/// The tamper-evident audit log: entries, their hash chain and its verification.
+pub mod audit;
 /// A case: the link worker's file for one person in one programme.
 pub mod case;
 /// Consent by purpose, with text version, language, who gave and who recorded it.

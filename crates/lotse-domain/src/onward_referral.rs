@@ -263,8 +263,12 @@ mod tests {
             E::DeclinedByPerson,
             E::Sent,
             E::DeclinedByProvider { channel: c },
-            E::Acknowledged { channel: AnswerChannel::ProviderAccount },
-            E::AttendanceStarted { channel: AnswerChannel::RecordedByLinkWorker },
+            E::Acknowledged {
+                channel: AnswerChannel::ProviderAccount,
+            },
+            E::AttendanceStarted {
+                channel: AnswerChannel::RecordedByLinkWorker,
+            },
             E::DidNotAttend { channel: c },
             E::Lapsed,
         ];
@@ -281,20 +285,29 @@ mod tests {
             assert!(declined.apply(&event).is_err());
         }
         let err = proposed.apply(&OnwardReferralEvent::Sent).unwrap_err();
-        assert_eq!(err.to_string(), "onward_referral.sent is not allowed when the onward_referral is proposed");
+        assert_eq!(
+            err.to_string(),
+            "onward_referral.sent is not allowed when the onward_referral is proposed"
+        );
     }
 
     #[test]
     fn codes_round_trip() {
         for event in candidates() {
             let payload = crate::event::to_payload(&event).unwrap();
-            assert_eq!(crate::event::from_payload::<OnwardReferralEvent>(payload).unwrap(), event);
+            assert_eq!(
+                crate::event::from_payload::<OnwardReferralEvent>(payload).unwrap(),
+                event
+            );
         }
         for reason in EndReason::ALL {
             let s = OnwardReferralState::Ended(reason);
             assert_eq!(OnwardReferralState::from_codes(s.code(), Some(reason.code())), Some(s));
         }
-        assert_eq!(OnwardReferralState::from_codes("lapsed", None), Some(OnwardReferralState::Lapsed));
+        assert_eq!(
+            OnwardReferralState::from_codes("lapsed", None),
+            Some(OnwardReferralState::Lapsed)
+        );
     }
 
     proptest! {

@@ -79,7 +79,10 @@ impl PrescriptionCode {
     /// Parses a typed code: case-insensitive, spaces and hyphens ignored.
     pub fn parse(input: &str) -> Result<Self, PrescriptionCodeError> {
         let mut symbols = Vec::with_capacity(CODE_DATA_LEN + 1);
-        for c in input.chars().filter(|c| !matches!(c, ' ' | '-' | '\u{2010}'..='\u{2015}')) {
+        for c in input
+            .chars()
+            .filter(|c| !matches!(c, ' ' | '-' | '\u{2010}'..='\u{2015}'))
+        {
             let upper = c.to_ascii_uppercase();
             let byte = u8::try_from(upper).map_err(|_| PrescriptionCodeError::InvalidCharacter(c))?;
             if symbol_value(byte).is_none() {
@@ -201,7 +204,10 @@ mod tests {
 
     #[test]
     fn rejects_bad_input_with_a_precise_error() {
-        assert_eq!(PrescriptionCode::parse("ABC"), Err(PrescriptionCodeError::WrongLength(3)));
+        assert_eq!(
+            PrescriptionCode::parse("ABC"),
+            Err(PrescriptionCodeError::WrongLength(3))
+        );
         assert_eq!(
             PrescriptionCode::parse("ABCD-EFGH-0"),
             Err(PrescriptionCodeError::InvalidCharacter('0'))

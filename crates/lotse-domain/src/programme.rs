@@ -14,8 +14,14 @@ impl ProgrammeSlug {
     pub fn parse(input: &str) -> Result<Self, ProgrammeSlugError> {
         let ok = (2..=40).contains(&input.len())
             && input.starts_with(|c: char| c.is_ascii_lowercase())
-            && input.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
-        if ok { Ok(Self(input.to_owned())) } else { Err(ProgrammeSlugError(input.to_owned())) }
+            && input
+                .chars()
+                .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+        if ok {
+            Ok(Self(input.to_owned()))
+        } else {
+            Err(ProgrammeSlugError(input.to_owned()))
+        }
     }
 
     /// The slug.
@@ -75,7 +81,9 @@ impl LinkWorkModel {
 
     /// Parses a stored code.
     pub fn from_code(code: &str) -> Option<Self> {
-        [Self::LinkFacility, Self::PracticeNavigator].into_iter().find(|m| m.code() == code)
+        [Self::LinkFacility, Self::PracticeNavigator]
+            .into_iter()
+            .find(|m| m.code() == code)
     }
 }
 

@@ -170,11 +170,20 @@ mod tests {
         assert!(Answers::parse(Instrument::Who5, vec![Some(3), None, Some(0), Some(5), Some(1)]).is_ok());
         assert_eq!(
             Answers::parse(Instrument::Ucla3, vec![Some(1); 4]),
-            Err(AnswersError::WrongCount { instrument: "ucla3", expected: 3, got: 4 })
+            Err(AnswersError::WrongCount {
+                instrument: "ucla3",
+                expected: 3,
+                got: 4
+            })
         );
         assert_eq!(
             Answers::parse(Instrument::Ucla3, vec![Some(1), Some(0), Some(2)]),
-            Err(AnswersError::OutOfRange { item: 2, value: 0, min: 1, max: 3 })
+            Err(AnswersError::OutOfRange {
+                item: 2,
+                value: 0,
+                min: 1,
+                max: 3
+            })
         );
     }
 }

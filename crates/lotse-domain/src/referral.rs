@@ -199,8 +199,7 @@ impl ReferralStatus {
 
     /// Whether the programme's threshold allows declaring the person unreachable now.
     pub const fn may_mark_unreachable(&self, attempts_before_unreachable: u32) -> bool {
-        matches!(self.state, ReferralState::Accepted)
-            && self.failed_contact_attempts >= attempts_before_unreachable
+        matches!(self.state, ReferralState::Accepted) && self.failed_contact_attempts >= attempts_before_unreachable
     }
 }
 
@@ -238,9 +237,7 @@ impl Lifecycle for ReferralStatus {
                 ..*self
             }),
             (S::Accepted | S::Unreachable, E::Contacted) => next(S::Contacted),
-            (S::Accepted, E::MarkedUnreachable) if self.failed_contact_attempts > 0 => {
-                next(S::Unreachable)
-            }
+            (S::Accepted, E::MarkedUnreachable) if self.failed_contact_attempts > 0 => next(S::Unreachable),
             (S::Contacted, E::PlanAgreed) => next(S::PlanAgreed),
             (S::PlanAgreed, E::Connected) => next(S::Connected),
             (S::Closed(_), _) => Err(self.refuse(event)),
@@ -287,7 +284,9 @@ mod tests {
             ReferralEvent::Contacted,
             ReferralEvent::PlanAgreed,
             ReferralEvent::Connected,
-            ReferralEvent::Closed { reason: ClosingReason::GoalsMet },
+            ReferralEvent::Closed {
+                reason: ClosingReason::GoalsMet,
+            },
         ];
         let status = ReferralStatus::replay(&events).unwrap();
         assert_eq!(status.state, ReferralState::Closed(ClosingReason::GoalsMet));
@@ -298,15 +297,32 @@ mod tests {
     fn invalid_transitions_are_rejected_with_a_clear_error() {
         let issued = ReferralStatus::start(&ReferralEvent::Issued { link_facility: org(1) }).unwrap();
         let err = issued.apply(&ReferralEvent::Connected).unwrap_err();
-        assert_eq!(err.to_string(), "referral.connected is not allowed when the referral is issued");
-        assert!(issued.apply(&ReferralEvent::Redirected { to: org(1) }).is_err(), "redirect to itself");
+        assert_eq!(
+            err.to_string(),
+            "referral.connected is not allowed when the referral is issued"
+        );
+        assert!(
+            issued.apply(&ReferralEvent::Redirected { to: org(1) }).is_err(),
+            "redirect to itself"
+        );
         assert!(ReferralStatus::start(&ReferralEvent::Accepted).is_err());
         let accepted = issued.apply(&ReferralEvent::Accepted).unwrap();
-        assert!(accepted.apply(&ReferralEvent::MarkedUnreachable).is_err(), "no attempt yet");
+        assert!(
+            accepted.apply(&ReferralEvent::MarkedUnreachable).is_err(),
+            "no attempt yet"
+        );
         let closed = accepted
-            .apply(&ReferralEvent::Closed { reason: ClosingReason::Moved })
+            .apply(&ReferralEvent::Closed {
+                reason: ClosingReason::Moved,
+            })
             .unwrap();
-        assert!(closed.apply(&ReferralEvent::Closed { reason: ClosingReason::Died }).is_err());
+        assert!(
+            closed
+                .apply(&ReferralEvent::Closed {
+                    reason: ClosingReason::Died
+                })
+                .is_err()
+        );
         assert!(ReferralStatus::replay(&[]).is_err());
     }
 

@@ -162,7 +162,11 @@ mod tests {
             id: UserId::from_uuid(Uuid::from_u128(9)),
             username: Username::parse("Anna.Lotsin").unwrap(),
             display_name: "Anna".into(),
-            memberships: vec![Membership { programme: p1, organisation: None, role: Role::LinkWorker }],
+            memberships: vec![Membership {
+                programme: p1,
+                organisation: None,
+                role: Role::LinkWorker,
+            }],
         };
         assert_eq!(user.username.as_str(), "anna.lotsin");
         let (scope, membership) = authorize_membership(&user, p1).unwrap();

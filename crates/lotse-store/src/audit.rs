@@ -4,6 +4,7 @@ use lotse_domain::id::ProgrammeId;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::bulk::{self, Value};
 use crate::db::{Db, Tx};
 use crate::error::{StoreError, StoreResult};
 use crate::on_conn;
@@ -37,9 +38,7 @@ pub async fn append(tx: &mut Tx, scope: &ProgrammeScope, entries: Vec<NewAuditEn
     .await)?
     .ok_or(StoreError::NotFound { kind: "audit chain" })?;
     let chained = audit::chain(programme, last_seq, &last_hash, entries);
-    for chunk in chained.chunks(500) {
-        insert_entries(tx, chunk).await?;
-    }
+    insert_entries(tx, &chained).await?;
     if let Some(last) = chained.last() {
         on_conn!(tx, c => sqlx::query("update audit_chain set last_hash = $2 where programme_id = $1")
             .bind(programme.as_uuid())
@@ -51,36 +50,36 @@ pub async fn append(tx: &mut Tx, scope: &ProgrammeScope, entries: Vec<NewAuditEn
 }
 
 async fn insert_entries(tx: &mut Tx, entries: &[AuditEntry]) -> StoreResult<()> {
-    let mut sql = String::from(
-        "insert into audit_entry (programme_id, seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash) values ",
-    );
-    for i in 0..entries.len() {
-        let b = i * 10;
-        if i > 0 {
-            sql.push(',');
-        }
-        sql.push_str(&format!(
-            "(${},${},${},${},${},${},${},${},${},${})",
-            b + 1, b + 2, b + 3, b + 4, b + 5, b + 6, b + 7, b + 8, b + 9, b + 10
-        ));
-    }
-    on_conn!(tx, c => {
-        let mut q = sqlx::query(&sql);
-        for e in entries {
-            q = q
-                .bind(e.programme.as_uuid())
-                .bind(e.seq)
-                .bind(e.entry.at)
-                .bind(&e.entry.actor)
-                .bind(&e.entry.action)
-                .bind(&e.entry.object_kind)
-                .bind(e.entry.object_id)
-                .bind(&e.entry.purpose)
-                .bind(&e.prev_hash)
-                .bind(&e.hash);
-        }
-        q.execute(c).await.map(|r| r.rows_affected())
-    })?;
+    let rows: Vec<Vec<Value>> = entries
+        .iter()
+        .map(|e| {
+            vec![
+                Value::Uuid(e.programme.as_uuid()),
+                Value::Int(e.seq),
+                Value::Time(e.entry.at),
+                Value::Text(e.entry.actor.clone()),
+                Value::Text(e.entry.action.clone()),
+                Value::Text(e.entry.object_kind.clone()),
+                Value::Uuid(e.entry.object_id),
+                Value::Text(e.entry.purpose.clone()),
+                Value::Text(e.prev_hash.clone()),
+                Value::Text(e.hash.clone()),
+            ]
+        })
+        .collect();
+    let columns = [
+        "programme_id",
+        "seq",
+        "at",
+        "actor",
+        "action",
+        "object_kind",
+        "object_id",
+        "purpose",
+        "prev_hash",
+        "hash",
+    ];
+    bulk::insert(tx, "audit_entry", &columns, &rows).await?;
     Ok(())
 }
 
@@ -157,17 +156,30 @@ pub async fn verify(db: &Db, scope: &ProgrammeScope) -> StoreResult<ChainReport>
             after = row.seq;
             let entry = row.into_entry(programme);
             if let Err(broken) = verifier.check(&entry) {
-                return Ok(ChainReport { programme, entries: checked, broken: Some(broken) });
+                return Ok(ChainReport {
+                    programme,
+                    entries: checked,
+                    broken: Some(broken),
+                });
             }
             checked += 1;
         }
     }
     let broken = verifier.finish(head_seq, &head_hash).err();
-    Ok(ChainReport { programme, entries: checked, broken })
+    Ok(ChainReport {
+        programme,
+        entries: checked,
+        broken,
+    })
 }
 
 /// Entries about one record, newest first (for coordinators' audit views and tests).
-pub async fn list_for_object(tx: &mut Tx, scope: &ProgrammeScope, object_kind: &str, object_id: Uuid) -> StoreResult<Vec<AuditEntry>> {
+pub async fn list_for_object(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    object_kind: &str,
+    object_id: Uuid,
+) -> StoreResult<Vec<AuditEntry>> {
     let programme = scope.programme();
     let rows: Vec<EntryRow> = on_conn!(tx, c => sqlx::query_as(
         "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash \

@@ -51,9 +51,10 @@ pub async fn backup(db: &Db, target: &Path) -> Result<(), BackupError> {
     if target.exists() {
         return Err(BackupError::TargetExists(target.display().to_string()));
     }
-    let target_str = target
-        .to_str()
-        .ok_or_else(|| BackupError::Invalid { path: target.display().to_string(), reason: "the path is not valid UTF-8".into() })?;
+    let target_str = target.to_str().ok_or_else(|| BackupError::Invalid {
+        path: target.display().to_string(),
+        reason: "the path is not valid UTF-8".into(),
+    })?;
     sqlx::query("vacuum into $1")
         .bind(target_str)
         .execute(pool)
@@ -64,7 +65,10 @@ pub async fn backup(db: &Db, target: &Path) -> Result<(), BackupError> {
 
 /// Checks that `source` is an intact SQLite database carrying Lotse's migrations.
 pub async fn check_backup(source: &Path) -> Result<(), BackupError> {
-    let invalid = |reason: String| BackupError::Invalid { path: source.display().to_string(), reason };
+    let invalid = |reason: String| BackupError::Invalid {
+        path: source.display().to_string(),
+        reason,
+    };
     if !source.is_file() {
         return Err(invalid("no such file".into()));
     }
@@ -87,7 +91,9 @@ pub async fn check_backup(source: &Path) -> Result<(), BackupError> {
         .map_err(|_| invalid("it has no Lotse migrations table".into()))?;
     let known = crate::migrate::SQLITE.iter().count() as i64;
     if migrations == 0 || migrations > known {
-        return Err(invalid(format!("it has {migrations} migrations applied; this lotse knows {known}")));
+        return Err(invalid(format!(
+            "it has {migrations} migrations applied; this lotse knows {known}"
+        )));
     }
     sqlx::query("select count(*) from audit_chain")
         .fetch_one(&mut conn)

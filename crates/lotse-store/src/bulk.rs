@@ -109,6 +109,9 @@ mod tests {
 
     #[test]
     fn statements_number_their_parameters() {
-        assert_eq!(statement("t", &["a", "b"], 2), "insert into t (a, b) values ($1,$2),($3,$4)");
+        assert_eq!(
+            statement("t", &["a", "b"], 2),
+            "insert into t (a, b) values ($1,$2),($3,$4)"
+        );
     }
 }

@@ -232,7 +232,10 @@ mod tests {
         assert!(!format!("{pg:?}").contains("s3cret"));
         let lite = DatabaseUrl::parse("sqlite:lotse.db?mode=rwc").unwrap();
         assert_eq!(lite.sqlite_path(), Some(PathBuf::from("lotse.db")));
-        assert_eq!(DatabaseUrl::parse("sqlite://data/x.db").unwrap().sqlite_path(), Some(PathBuf::from("data/x.db")));
+        assert_eq!(
+            DatabaseUrl::parse("sqlite://data/x.db").unwrap().sqlite_path(),
+            Some(PathBuf::from("data/x.db"))
+        );
         let err = DatabaseUrl::parse("mysql://root:pw@h/db").unwrap_err();
         assert!(!err.to_string().contains("pw@"), "{err}");
     }

@@ -47,7 +47,17 @@ pub async fn insert_areas(tx: &mut Tx, scope: &ProgrammeScope, areas: &[Area]) -
             ]
         })
         .collect();
-    let columns = ["programme_id", "area_id", "area_set_id", "parent_id", "kind", "name", "lat", "lon", "deprivation"];
+    let columns = [
+        "programme_id",
+        "area_id",
+        "area_set_id",
+        "parent_id",
+        "kind",
+        "name",
+        "lat",
+        "lon",
+        "deprivation",
+    ];
     bulk::insert(tx, "area", &columns, &rows).await?;
     Ok(())
 }
@@ -74,7 +84,15 @@ pub async fn insert_organisations(
             ]
         })
         .collect();
-    let columns = ["programme_id", "organisation_id", "kind", "name", "area_id", "version", "created_at"];
+    let columns = [
+        "programme_id",
+        "organisation_id",
+        "kind",
+        "name",
+        "area_id",
+        "version",
+        "created_at",
+    ];
     bulk::insert(tx, "organisation", &columns, &rows).await?;
     Ok(())
 }
@@ -128,7 +146,11 @@ pub async fn insert_offers(tx: &mut Tx, scope: &ProgrammeScope, offers: &[Offer]
 }
 
 /// An organisation's name and kind; it must exist in the scope's programme.
-pub async fn get_organisation(tx: &mut Tx, scope: &ProgrammeScope, id: OrganisationId) -> StoreResult<(String, OrganisationKind)> {
+pub async fn get_organisation(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    id: OrganisationId,
+) -> StoreResult<(String, OrganisationKind)> {
     let (name, kind): (String, String) = on_conn!(tx, c => sqlx::query_as(
         "select name, kind from organisation where programme_id = $1 and organisation_id = $2",
     )
@@ -137,7 +159,8 @@ pub async fn get_organisation(tx: &mut Tx, scope: &ProgrammeScope, id: Organisat
     .fetch_optional(c)
     .await)?
     .ok_or(StoreError::NotFound { kind: "organisation" })?;
-    let kind = OrganisationKind::from_code(&kind).ok_or_else(|| StoreError::Corrupt(format!("organisation kind {kind:?}")))?;
+    let kind =
+        OrganisationKind::from_code(&kind).ok_or_else(|| StoreError::Corrupt(format!("organisation kind {kind:?}")))?;
     Ok((name, kind))
 }
 
@@ -164,11 +187,19 @@ pub async fn counts(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Director
     .bind(true)
     .fetch_one(c)
     .await)?;
-    Ok(DirectoryCounts { areas, organisations, published_offers })
+    Ok(DirectoryCounts {
+        areas,
+        organisations,
+        published_offers,
+    })
 }
 
 /// Organisations in the scope's programme whose name equals `name` (case-insensitive).
-pub async fn find_organisations_by_name(tx: &mut Tx, scope: &ProgrammeScope, name: &str) -> StoreResult<Vec<OrganisationId>> {
+pub async fn find_organisations_by_name(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    name: &str,
+) -> StoreResult<Vec<OrganisationId>> {
     let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
         "select organisation_id from organisation where programme_id = $1 and lower(name) = lower($2)",
     )

@@ -83,7 +83,12 @@ pub struct StoredEvent {
 }
 
 /// A stream's events in order.
-pub async fn list_stream(tx: &mut Tx, scope: &ProgrammeScope, stream: &str, stream_id: Uuid) -> StoreResult<Vec<StoredEvent>> {
+pub async fn list_stream(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    stream: &str,
+    stream_id: Uuid,
+) -> StoreResult<Vec<StoredEvent>> {
     Ok(on_conn!(tx, c => sqlx::query_as(
         "select stream_version, kind, payload, actor, occurred_at from event \
          where programme_id = $1 and stream = $2 and stream_id = $3 order by stream_version",

@@ -13,16 +13,16 @@
 pub mod audit;
 /// Online backup and checked restore (SQLite).
 pub mod backup;
-/// Connecting, the engine enum and transactions.
-pub mod db;
 /// Demo bulk loading helpers shared by the seeding code.
 pub mod bulk;
+/// Connecting, the engine enum and transactions.
+pub mod db;
+/// Programme-scoped directory of areas, organisations and offers.
+pub mod directory;
 /// The storage error type.
 pub mod error;
 /// The append-only event log.
 pub mod event;
-/// Programme-scoped directory of areas, organisations and offers.
-pub mod directory;
 /// Embedded, paired migrations.
 pub mod migrate;
 /// People: patient profile and identity, consents, cases, prescriptions, questionnaires.
@@ -36,7 +36,7 @@ pub mod session;
 /// User accounts and memberships (installation-wide accounts, programme-scoped memberships).
 pub mod user;
 
-pub use db::{Db, DatabaseUrl, Engine, Tx};
+pub use db::{DatabaseUrl, Db, Engine, Tx};
 pub use error::StoreError;
 
 /// Runs the same body against whichever engine a [`Tx`] or [`Db`] holds.

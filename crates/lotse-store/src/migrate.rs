@@ -47,5 +47,8 @@ async fn applied(db: &Db) -> StoreResult<usize> {
 
 /// The migration names, in order, for the pairing test.
 pub fn names(migrator: &Migrator) -> Vec<String> {
-    migrator.iter().map(|m| format!("{:04}_{}", m.version, m.description)).collect()
+    migrator
+        .iter()
+        .map(|m| format!("{:04}_{}", m.version, m.description))
+        .collect()
 }

@@ -27,7 +27,12 @@ pub struct NewPatient {
 }
 
 /// Inserts patients: profile and identity rows, one audit entry each.
-pub async fn insert_patients(tx: &mut Tx, scope: &ProgrammeScope, access: Access, patients: &[NewPatient]) -> StoreResult<()> {
+pub async fn insert_patients(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    patients: &[NewPatient],
+) -> StoreResult<()> {
     let p = scope.programme().as_uuid();
     let profiles: Vec<_> = patients
         .iter()
@@ -55,14 +60,47 @@ pub async fn insert_patients(tx: &mut Tx, scope: &ProgrammeScope, access: Access
             ]
         })
         .collect();
-    bulk::insert(tx, "patient", &["programme_id", "patient_id", "age_band", "gender", "language", "created_at"], &profiles).await?;
-    let columns = ["programme_id", "patient_id", "given_name", "family_name", "birth_date", "phone"];
+    bulk::insert(
+        tx,
+        "patient",
+        &[
+            "programme_id",
+            "patient_id",
+            "age_band",
+            "gender",
+            "language",
+            "created_at",
+        ],
+        &profiles,
+    )
+    .await?;
+    let columns = [
+        "programme_id",
+        "patient_id",
+        "given_name",
+        "family_name",
+        "birth_date",
+        "phone",
+    ];
     bulk::insert(tx, "patient_identity", &columns, &identities).await?;
-    audit::record(tx, scope, access, AuditAction::Create, "patient", patients.iter().map(|n| n.profile.id.as_uuid())).await
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Create,
+        "patient",
+        patients.iter().map(|n| n.profile.id.as_uuid()),
+    )
+    .await
 }
 
 /// Reads a person's identity, auditing the read.
-pub async fn get_identity(tx: &mut Tx, scope: &ProgrammeScope, access: Access, id: PatientId) -> StoreResult<PatientIdentity> {
+pub async fn get_identity(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    id: PatientId,
+) -> StoreResult<PatientIdentity> {
     let row: (String, String, Date, Option<String>) = on_conn!(tx, c => sqlx::query_as(
         "select given_name, family_name, birth_date, phone from patient_identity where programme_id = $1 and patient_id = $2",
     )
@@ -72,11 +110,21 @@ pub async fn get_identity(tx: &mut Tx, scope: &ProgrammeScope, access: Access, i
     .await)?
     .ok_or(StoreError::NotFound { kind: "patient" })?;
     audit::record(tx, scope, access, AuditAction::Read, "patient", [id.as_uuid()]).await?;
-    Ok(PatientIdentity { given_name: row.0, family_name: row.1, birth_date: row.2, phone: row.3 })
+    Ok(PatientIdentity {
+        given_name: row.0,
+        family_name: row.1,
+        birth_date: row.2,
+        phone: row.3,
+    })
 }
 
 /// Inserts consents, one audit entry each.
-pub async fn insert_consents(tx: &mut Tx, scope: &ProgrammeScope, access: Access, consents: &[Consent]) -> StoreResult<()> {
+pub async fn insert_consents(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    consents: &[Consent],
+) -> StoreResult<()> {
     let p = scope.programme().as_uuid();
     let rows: Vec<_> = consents
         .iter()
@@ -112,7 +160,15 @@ pub async fn insert_consents(tx: &mut Tx, scope: &ProgrammeScope, access: Access
         "version",
     ];
     bulk::insert(tx, "consent", &columns, &rows).await?;
-    audit::record(tx, scope, access, AuditAction::Create, "consent", consents.iter().map(|c| c.id.as_uuid())).await
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Create,
+        "consent",
+        consents.iter().map(|c| c.id.as_uuid()),
+    )
+    .await
 }
 
 /// Inserts cases, one audit entry each.
@@ -131,13 +187,33 @@ pub async fn insert_cases(tx: &mut Tx, scope: &ProgrammeScope, access: Access, c
             ]
         })
         .collect();
-    let columns = ["programme_id", "case_id", "patient_id", "link_facility_id", "opened_at", "version"];
+    let columns = [
+        "programme_id",
+        "case_id",
+        "patient_id",
+        "link_facility_id",
+        "opened_at",
+        "version",
+    ];
     bulk::insert(tx, "case_file", &columns, &rows).await?;
-    audit::record(tx, scope, access, AuditAction::Create, "case", cases.iter().map(|c| c.id.as_uuid())).await
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Create,
+        "case",
+        cases.iter().map(|c| c.id.as_uuid()),
+    )
+    .await
 }
 
 /// Inserts prescriptions, one audit entry each. A duplicate code is [`StoreError::Duplicate`].
-pub async fn insert_prescriptions(tx: &mut Tx, scope: &ProgrammeScope, access: Access, items: &[Prescription]) -> StoreResult<()> {
+pub async fn insert_prescriptions(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    items: &[Prescription],
+) -> StoreResult<()> {
     let p = scope.programme().as_uuid();
     let rows: Vec<_> = items
         .iter()
@@ -154,9 +230,26 @@ pub async fn insert_prescriptions(tx: &mut Tx, scope: &ProgrammeScope, access: A
             ]
         })
         .collect();
-    let columns = ["programme_id", "prescription_id", "code", "patient_id", "practice_id", "prescriber_id", "need_domains", "issued_at"];
+    let columns = [
+        "programme_id",
+        "prescription_id",
+        "code",
+        "patient_id",
+        "practice_id",
+        "prescriber_id",
+        "need_domains",
+        "issued_at",
+    ];
     bulk::insert(tx, "prescription", &columns, &rows).await?;
-    audit::record(tx, scope, access, AuditAction::Create, "prescription", items.iter().map(|x| x.id.as_uuid())).await
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Create,
+        "prescription",
+        items.iter().map(|x| x.id.as_uuid()),
+    )
+    .await
 }
 
 /// Inserts questionnaire responses, one audit entry each.
@@ -181,15 +274,33 @@ pub async fn insert_questionnaire_responses(
             ]
         })
         .collect();
-    let columns = ["programme_id", "response_id", "case_id", "instrument", "timepoint", "answers", "answered_at"];
+    let columns = [
+        "programme_id",
+        "response_id",
+        "case_id",
+        "instrument",
+        "timepoint",
+        "answers",
+        "answered_at",
+    ];
     bulk::insert(tx, "questionnaire_response", &columns, &rows).await?;
-    audit::record(tx, scope, access, AuditAction::Create, "questionnaire_response", items.iter().map(|q| q.id.as_uuid())).await
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Create,
+        "questionnaire_response",
+        items.iter().map(|q| q.id.as_uuid()),
+    )
+    .await
 }
 
 /// Counts people in the scope's programme.
 pub async fn count_patients(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<i64> {
-    Ok(on_conn!(tx, c => sqlx::query_scalar("select count(*) from patient where programme_id = $1")
+    Ok(
+        on_conn!(tx, c => sqlx::query_scalar("select count(*) from patient where programme_id = $1")
         .bind(scope.programme().as_uuid())
         .fetch_one(c)
-        .await)?)
+        .await)?,
+    )
 }

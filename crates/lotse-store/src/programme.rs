@@ -51,7 +51,9 @@ const COLUMNS: &str = "programme_id, slug, name, languages, time_zone, link_work
 /// Inserts a programme and its empty audit chain.
 pub async fn insert(tx: &mut Tx, programme: &Programme, now: OffsetDateTime) -> StoreResult<()> {
     let languages: Vec<&str> = programme.languages.iter().map(|l| l.tag()).collect();
-    let sql = format!("insert into programme ({COLUMNS}, version, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)");
+    let sql = format!(
+        "insert into programme ({COLUMNS}, version, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)"
+    );
     on_conn!(tx, c => sqlx::query(&sql)
         .bind(programme.id.as_uuid())
         .bind(programme.slug.as_str())
@@ -77,7 +79,8 @@ pub async fn list(db: &Db) -> StoreResult<Vec<Programme>> {
 /// A programme by slug, if it exists.
 pub async fn find_by_slug(db: &Db, slug: &ProgrammeSlug) -> StoreResult<Option<Programme>> {
     let sql = format!("select {COLUMNS} from programme where slug = $1");
-    let row: Option<ProgrammeRow> = on_pool!(db, p => sqlx::query_as(&sql).bind(slug.as_str()).fetch_optional(p).await)?;
+    let row: Option<ProgrammeRow> =
+        on_pool!(db, p => sqlx::query_as(&sql).bind(slug.as_str()).fetch_optional(p).await)?;
     row.map(Programme::try_from).transpose()
 }
 
@@ -85,5 +88,7 @@ pub async fn find_by_slug(db: &Db, slug: &ProgrammeSlug) -> StoreResult<Option<P
 pub async fn get(db: &Db, id: ProgrammeId) -> StoreResult<Programme> {
     let sql = format!("select {COLUMNS} from programme where programme_id = $1");
     let row: Option<ProgrammeRow> = on_pool!(db, p => sqlx::query_as(&sql).bind(id.as_uuid()).fetch_optional(p).await)?;
-    row.map(Programme::try_from).transpose()?.ok_or(StoreError::NotFound { kind: "programme" })
+    row.map(Programme::try_from)
+        .transpose()?
+        .ok_or(StoreError::NotFound { kind: "programme" })
 }

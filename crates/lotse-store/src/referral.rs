@@ -103,7 +103,12 @@ const REFERRAL_COLUMNS: [&str; 13] = [
 
 /// Inserts referrals with their histories; each row's state is the fold of its events, so a
 /// history with an invalid transition is refused and nothing is written.
-pub async fn insert_many(tx: &mut Tx, scope: &ProgrammeScope, access: Access, referrals: &[NewReferral]) -> StoreResult<()> {
+pub async fn insert_many(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    referrals: &[NewReferral],
+) -> StoreResult<()> {
     let programme = scope.programme().as_uuid();
     let mut rows = Vec::with_capacity(referrals.len());
     let mut events = Vec::new();
@@ -127,11 +132,25 @@ pub async fn insert_many(tx: &mut Tx, scope: &ProgrammeScope, access: Access, re
             Value::Time(first.at),
             Value::Time(last.at),
         ]);
-        events.extend(to_events("referral", r.id.as_uuid(), 1, &r.history, ReferralEvent::kind)?);
+        events.extend(to_events(
+            "referral",
+            r.id.as_uuid(),
+            1,
+            &r.history,
+            ReferralEvent::kind,
+        )?);
     }
     bulk::insert(tx, "referral", &REFERRAL_COLUMNS, &rows).await?;
     event::append(tx, scope, &events).await?;
-    audit::record(tx, scope, access, AuditAction::Create, "referral", referrals.iter().map(|r| r.id.as_uuid())).await
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Create,
+        "referral",
+        referrals.iter().map(|r| r.id.as_uuid()),
+    )
+    .await
 }
 
 #[derive(sqlx::FromRow)]
@@ -183,7 +202,10 @@ pub async fn apply(
 ) -> StoreResult<ReferralRecord> {
     let current = get(tx, scope, id).await?;
     if current.version != expected_version {
-        return Err(StoreError::Conflict { kind: "referral", current_version: current.version });
+        return Err(StoreError::Conflict {
+            kind: "referral",
+            current_version: current.version,
+        });
     }
     let next = current.status.apply(&recorded.event)?;
     let n = on_conn!(tx, c => sqlx::query(
@@ -193,7 +215,7 @@ pub async fn apply(
     .bind(scope.programme().as_uuid())
     .bind(id.as_uuid())
     .bind(next.state.code())
-    .bind(next.state.closing_reason().map(|c| c.code()))
+    .bind(next.state.closing_reason().map(lotse_domain::referral::ClosingReason::code))
     .bind(next.link_facility.as_uuid())
     .bind(i64::from(next.failed_contact_attempts))
     .bind(recorded.at)
@@ -203,12 +225,25 @@ pub async fn apply(
     .map(|r| r.rows_affected()))?;
     if n == 0 {
         let now = get(tx, scope, id).await?;
-        return Err(StoreError::Conflict { kind: "referral", current_version: now.version });
+        return Err(StoreError::Conflict {
+            kind: "referral",
+            current_version: now.version,
+        });
     }
-    let events = to_events("referral", id.as_uuid(), expected_version + 1, std::slice::from_ref(&recorded), ReferralEvent::kind)?;
+    let events = to_events(
+        "referral",
+        id.as_uuid(),
+        expected_version + 1,
+        std::slice::from_ref(&recorded),
+        ReferralEvent::kind,
+    )?;
     event::append(tx, scope, &events).await?;
     audit::record(tx, scope, access, AuditAction::Update, "referral", [id.as_uuid()]).await?;
-    Ok(ReferralRecord { id, status: next, version: expected_version + 1 })
+    Ok(ReferralRecord {
+        id,
+        status: next,
+        version: expected_version + 1,
+    })
 }
 
 /// Recomputes a referral's status from its events (to check the projection).
@@ -255,14 +290,21 @@ const ONWARD_COLUMNS: [&str; 9] = [
 ];
 
 /// Inserts onward referrals with their histories (state = fold of events).
-pub async fn insert_onward_many(tx: &mut Tx, scope: &ProgrammeScope, access: Access, items: &[NewOnwardReferral]) -> StoreResult<()> {
+pub async fn insert_onward_many(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    items: &[NewOnwardReferral],
+) -> StoreResult<()> {
     let programme = scope.programme().as_uuid();
     let mut rows = Vec::with_capacity(items.len());
     let mut events = Vec::new();
     for o in items {
         let status = OnwardReferralStatus::replay(o.history.iter().map(|h| &h.event))?;
         let (Some(first), Some(last)) = (o.history.first(), o.history.last()) else {
-            return Err(StoreError::Corrupt("an onward referral needs at least one event".into()));
+            return Err(StoreError::Corrupt(
+                "an onward referral needs at least one event".into(),
+            ));
         };
         rows.push(vec![
             Value::Uuid(programme),
@@ -275,15 +317,33 @@ pub async fn insert_onward_many(tx: &mut Tx, scope: &ProgrammeScope, access: Acc
             Value::Time(first.at),
             Value::Time(last.at),
         ]);
-        events.extend(to_events("onward_referral", o.id.as_uuid(), 1, &o.history, OnwardReferralEvent::kind)?);
+        events.extend(to_events(
+            "onward_referral",
+            o.id.as_uuid(),
+            1,
+            &o.history,
+            OnwardReferralEvent::kind,
+        )?);
     }
     bulk::insert(tx, "onward_referral", &ONWARD_COLUMNS, &rows).await?;
     event::append(tx, scope, &events).await?;
-    audit::record(tx, scope, access, AuditAction::Create, "onward_referral", items.iter().map(|o| o.id.as_uuid())).await
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Create,
+        "onward_referral",
+        items.iter().map(|o| o.id.as_uuid()),
+    )
+    .await
 }
 
 /// An onward referral's stored state and version; it must exist in the scope's programme.
-pub async fn get_onward(tx: &mut Tx, scope: &ProgrammeScope, id: OnwardReferralId) -> StoreResult<(OnwardReferralStatus, i64)> {
+pub async fn get_onward(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    id: OnwardReferralId,
+) -> StoreResult<(OnwardReferralStatus, i64)> {
     let row: (Uuid, String, Option<String>, i64) = on_conn!(tx, c => sqlx::query_as(
         "select offer_id, state, end_reason, version from onward_referral where programme_id = $1 and onward_referral_id = $2",
     )
@@ -294,11 +354,21 @@ pub async fn get_onward(tx: &mut Tx, scope: &ProgrammeScope, id: OnwardReferralI
     .ok_or(StoreError::NotFound { kind: "onward referral" })?;
     let state = OnwardReferralState::from_codes(&row.1, row.2.as_deref())
         .ok_or_else(|| StoreError::Corrupt(format!("onward referral state {:?}", row.1)))?;
-    Ok((OnwardReferralStatus { state, offer: OfferId::from_uuid(row.0) }, row.3))
+    Ok((
+        OnwardReferralStatus {
+            state,
+            offer: OfferId::from_uuid(row.0),
+        },
+        row.3,
+    ))
 }
 
 /// Recomputes an onward referral's status from its events.
-pub async fn replay_onward(tx: &mut Tx, scope: &ProgrammeScope, id: OnwardReferralId) -> StoreResult<OnwardReferralStatus> {
+pub async fn replay_onward(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    id: OnwardReferralId,
+) -> StoreResult<OnwardReferralStatus> {
     let stored = event::list_stream(tx, scope, "onward_referral", id.as_uuid()).await?;
     let events = stored
         .into_iter()

@@ -21,12 +21,7 @@ pub struct SessionRecord {
 }
 
 /// Stores a new session.
-pub async fn insert(
-    tx: &mut Tx,
-    token_hash: &str,
-    record: &SessionRecord,
-    now: OffsetDateTime,
-) -> StoreResult<()> {
+pub async fn insert(tx: &mut Tx, token_hash: &str, record: &SessionRecord, now: OffsetDateTime) -> StoreResult<()> {
     on_conn!(tx, c => sqlx::query(
         "insert into session (session_hash, user_id, programme_id, created_at, expires_at) values ($1, $2, $3, $4, $5)",
     )

@@ -6,6 +6,12 @@
 //! and passes — unless `CI=true`, where it fails, so a misspelt variable can never turn the
 //! PostgreSQL suite into silent passes.
 
+#![expect(
+    clippy::expect_used,
+    clippy::panic,
+    reason = "test support: a failing fixture must stop the test loudly, with a message"
+)]
+
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::time::Duration;
@@ -52,7 +58,10 @@ pub fn postgres_url() -> Option<String> {
     match std::env::var(POSTGRES_URL_VAR) {
         Ok(url) if !url.is_empty() => Some(url),
         _ => {
-            assert!(!in_ci(), "CI=true but {POSTGRES_URL_VAR} is unset: the PostgreSQL suite must not be skipped in CI");
+            assert!(
+                !in_ci(),
+                "CI=true but {POSTGRES_URL_VAR} is unset: the PostgreSQL suite must not be skipped in CI"
+            );
             println!("skipped: no PostgreSQL ({POSTGRES_URL_VAR} unset)");
             None
         }
@@ -60,7 +69,9 @@ pub fn postgres_url() -> Option<String> {
 }
 
 fn with_database(admin_url: &str, name: &str) -> String {
-    let (base, query) = admin_url.split_once('?').map_or((admin_url, None), |(b, q)| (b, Some(q)));
+    let (base, query) = admin_url
+        .split_once('?')
+        .map_or((admin_url, None), |(b, q)| (b, Some(q)));
     let root = base.rsplit_once('/').map_or(base, |(r, _)| r);
     // `postgres://host` has no path: rsplit would cut the scheme's slash.
     let root = if root.ends_with('/') { base } else { root };
@@ -72,7 +83,9 @@ fn with_database(admin_url: &str, name: &str) -> String {
 
 async fn admin_connection(admin_url: &str) -> sqlx::PgConnection {
     let options = PgConnectOptions::from_str(admin_url).expect("valid LOTSE_TEST_POSTGRES_URL");
-    sqlx::PgConnection::connect_with(&options).await.expect("PostgreSQL reachable at LOTSE_TEST_POSTGRES_URL")
+    sqlx::PgConnection::connect_with(&options)
+        .await
+        .expect("PostgreSQL reachable at LOTSE_TEST_POSTGRES_URL")
 }
 
 fn template_name() -> String {
@@ -89,30 +102,55 @@ fn template_name() -> String {
 async fn ensure_template(admin_url: &str) -> String {
     let name = template_name();
     let mut admin = admin_connection(admin_url).await;
-    sqlx::query("select pg_advisory_lock(727272)").execute(&mut admin).await.expect("advisory lock");
-    let exists: bool = sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1 and datistemplate)")
-        .bind(&name)
-        .fetch_one(&mut admin)
+    sqlx::query("select pg_advisory_lock(727272)")
+        .execute(&mut admin)
         .await
-        .expect("query pg_database");
+        .expect("advisory lock");
+    let exists: bool =
+        sqlx::query_scalar("select exists (select 1 from pg_database where datname = $1 and datistemplate)")
+            .bind(&name)
+            .fetch_one(&mut admin)
+            .await
+            .expect("query pg_database");
     if !exists {
         // A template is marked `is_template` only once fully migrated; a half-made one left by a
         // failed run is dropped and rebuilt.
-        sqlx::query(&format!("drop database if exists {name} with (force)")).execute(&mut admin).await.expect("drop");
-        sqlx::query(&format!("create database {name}")).execute(&mut admin).await.expect("create template");
-        let url = DatabaseUrl::parse(&with_database(admin_url, &name)).expect("url");
-        let db = Db::connect(&url, PoolSettings { max_connections: 1, ..PoolSettings::default() })
+        sqlx::query(&format!("drop database if exists {name} with (force)"))
+            .execute(&mut admin)
             .await
-            .expect("connect template");
+            .expect("drop");
+        sqlx::query(&format!("create database {name}"))
+            .execute(&mut admin)
+            .await
+            .expect("create template");
+        let url = DatabaseUrl::parse(&with_database(admin_url, &name)).expect("url");
+        let db = Db::connect(
+            &url,
+            PoolSettings {
+                max_connections: 1,
+                ..PoolSettings::default()
+            },
+        )
+        .await
+        .expect("connect template");
         let migrated = lotse_store::migrate::run(&db).await;
         db.close().await;
         if let Err(e) = migrated {
-            sqlx::query("select pg_advisory_unlock(727272)").execute(&mut admin).await.ok();
+            sqlx::query("select pg_advisory_unlock(727272)")
+                .execute(&mut admin)
+                .await
+                .ok();
             panic!("migrating the PostgreSQL test template failed: {e}");
         }
-        sqlx::query(&format!("alter database {name} is_template true")).execute(&mut admin).await.expect("mark template");
+        sqlx::query(&format!("alter database {name} is_template true"))
+            .execute(&mut admin)
+            .await
+            .expect("mark template");
     }
-    sqlx::query("select pg_advisory_unlock(727272)").execute(&mut admin).await.expect("advisory unlock");
+    sqlx::query("select pg_advisory_unlock(727272)")
+        .execute(&mut admin)
+        .await
+        .expect("advisory unlock");
     admin.close().await.ok();
     name
 }
@@ -122,11 +160,21 @@ impl TestDb {
     pub async fn sqlite() -> Self {
         let path = std::env::temp_dir().join(format!("lotse-test-{}.db", Uuid::new_v4()));
         let url = DatabaseUrl::parse(&format!("sqlite:{}", path.display())).expect("url");
-        let db = Db::connect(&url, PoolSettings { max_connections: 4, ..PoolSettings::default() })
-            .await
-            .expect("open SQLite");
+        let db = Db::connect(
+            &url,
+            PoolSettings {
+                max_connections: 4,
+                ..PoolSettings::default()
+            },
+        )
+        .await
+        .expect("open SQLite");
         lotse_store::migrate::run(&db).await.expect("migrate SQLite");
-        Self { db, url, cleanup: Cleanup::SqliteFile(path) }
+        Self {
+            db,
+            url,
+            cleanup: Cleanup::SqliteFile(path),
+        }
     }
 
     /// A fresh PostgreSQL database cloned from the migrated template, or `None` when skipped.
@@ -137,7 +185,10 @@ impl TestDb {
         let mut admin = admin_connection(&admin_url).await;
         let mut attempt = 0;
         loop {
-            match sqlx::query(&format!("create database {name} template {template}")).execute(&mut admin).await {
+            match sqlx::query(&format!("create database {name} template {template}"))
+                .execute(&mut admin)
+                .await
+            {
                 Ok(_) => break,
                 // Another test may still hold a connection to the template for a moment.
                 Err(e) if attempt < 100 && e.to_string().contains("being accessed by other users") => {
@@ -149,10 +200,20 @@ impl TestDb {
         }
         admin.close().await.ok();
         let url = DatabaseUrl::parse(&with_database(&admin_url, &name)).expect("url");
-        let db = Db::connect(&url, PoolSettings { max_connections: 4, ..PoolSettings::default() })
-            .await
-            .expect("connect test database");
-        Some(Self { db, url, cleanup: Cleanup::PostgresDatabase { admin_url, name } })
+        let db = Db::connect(
+            &url,
+            PoolSettings {
+                max_connections: 4,
+                ..PoolSettings::default()
+            },
+        )
+        .await
+        .expect("connect test database");
+        Some(Self {
+            db,
+            url,
+            cleanup: Cleanup::PostgresDatabase { admin_url, name },
+        })
     }
 
     /// The engine.
@@ -173,7 +234,9 @@ impl TestDb {
             public_directory: true,
         };
         let mut tx = self.db.begin().await.expect("begin");
-        lotse_store::programme::insert(&mut tx, &programme, fixed_now()).await.expect("insert programme");
+        lotse_store::programme::insert(&mut tx, &programme, fixed_now())
+            .await
+            .expect("insert programme");
         tx.commit().await.expect("commit");
         let scope = ProgrammeScope::for_system(SystemJob::Admin, programme.id);
         (programme, scope)
@@ -251,7 +314,13 @@ mod tests {
 
     #[test]
     fn database_names_replace_the_path() {
-        assert_eq!(with_database("postgres://u@h:5432/postgres", "x"), "postgres://u@h:5432/x");
-        assert_eq!(with_database("postgres://u@h/postgres?sslmode=disable", "x"), "postgres://u@h/x?sslmode=disable");
+        assert_eq!(
+            with_database("postgres://u@h:5432/postgres", "x"),
+            "postgres://u@h:5432/x"
+        );
+        assert_eq!(
+            with_database("postgres://u@h/postgres?sslmode=disable", "x"),
+            "postgres://u@h/x?sslmode=disable"
+        );
     }
 }

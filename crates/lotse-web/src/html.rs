@@ -80,7 +80,9 @@ fn safe_path(path: &str) -> String {
     let ok = path.starts_with('/')
         && !path.starts_with("//")
         && path.len() <= 200
-        && path.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.'));
+        && path
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.'));
     if ok { path.to_owned() } else { "/".to_owned() }
 }
 
@@ -92,7 +94,12 @@ impl Page {
             display_name: u.user.display_name.clone(),
             role: state.i18n.text(lang, role_key(u.membership.role)),
         });
-        Self { lang, i18n: state.i18n.clone(), user, path: safe_path(path) }
+        Self {
+            lang,
+            i18n: state.i18n.clone(),
+            user,
+            path: safe_path(path),
+        }
     }
 
     /// Translates a key.
@@ -102,7 +109,8 @@ impl Page {
 
     /// Translates a key with one numeric argument `count`.
     pub fn count(&self, key: &str, count: i64) -> String {
-        self.i18n.text_with(self.lang, key, &[("count", FluentValue::from(count))])
+        self.i18n
+            .text_with(self.lang, key, &[("count", FluentValue::from(count))])
     }
 
     /// The page language's tag.
@@ -122,7 +130,9 @@ fn render(template: &impl Template) -> Result<Response, WebError> {
 }
 
 async fn current_user(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, WebError> {
-    let Some(token) = cookie(headers, SESSION_COOKIE) else { return Ok(None) };
+    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+        return Ok(None);
+    };
     Ok(auth::session(&state.db, state.clock.as_ref(), token).await?)
 }
 
@@ -179,7 +189,11 @@ struct LoginPage {
 /// `GET /login`.
 pub async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
     let page = Page::new(&state, &headers, "/login", None);
-    render(&LoginPage { page, failed: false, username: String::new() })
+    render(&LoginPage {
+        page,
+        failed: false,
+        username: String::new(),
+    })
 }
 
 /// The sign-in form.
@@ -190,12 +204,19 @@ pub struct LoginForm {
 }
 
 /// `POST /login`: on success a session cookie and a redirect; else the form again with 401.
-pub async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form): Form<LoginForm>) -> Result<Response, WebError> {
+pub async fn login(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, WebError> {
     match auth::sign_in(&state.db, state.clock.as_ref(), &form.username, &form.password).await {
         Ok(signed_in) => {
             let secure = if state.config.secure_cookies { "; Secure" } else { "" };
             let max_age = auth::SESSION_LIFETIME.whole_seconds();
-            let cookie = format!("{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}", signed_in.token);
+            let cookie = format!(
+                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
+                signed_in.token
+            );
             let mut response = see_other("/programme");
             let value = HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(e.to_string()))?;
             response.headers_mut().insert(SET_COOKIE, value);
@@ -204,7 +225,11 @@ pub async fn login(State(state): State<AppState>, headers: HeaderMap, Form(form)
         Err(AuthError::InvalidCredentials) => {
             let page = Page::new(&state, &headers, "/login", None);
             let username: String = form.username.chars().take(64).collect();
-            let mut response = render(&LoginPage { page, failed: true, username })?;
+            let mut response = render(&LoginPage {
+                page,
+                failed: true,
+                username,
+            })?;
             *response.status_mut() = StatusCode::UNAUTHORIZED;
             Ok(response)
         }
@@ -218,9 +243,10 @@ pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result
         auth::sign_out(&state.db, state.clock.as_ref(), token).await?;
     }
     let mut response = see_other("/");
-    response
-        .headers_mut()
-        .insert(SET_COOKIE, HeaderValue::from_static("lotse_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"));
+    response.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_static("lotse_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
     Ok(response)
 }
 
@@ -247,13 +273,28 @@ pub async fn programme(State(state): State<AppState>, headers: HeaderMap) -> Res
     let welcome = state.i18n.text_with(
         request_language(&headers),
         "programme-welcome",
-        &[("name", FluentValue::from(user.user.display_name.clone())), ("role", FluentValue::from(role))],
+        &[
+            ("name", FluentValue::from(user.user.display_name.clone())),
+            ("role", FluentValue::from(role)),
+        ],
     );
-    let order = ["issued", "accepted", "contacted", "unreachable", "plan_agreed", "connected", "closed"];
+    let order = [
+        "issued",
+        "accepted",
+        "contacted",
+        "unreachable",
+        "plan_agreed",
+        "connected",
+        "closed",
+    ];
     let states = order
         .iter()
         .map(|code| {
-            let count = overview.referrals_by_state.iter().find(|(s, _)| s == code).map_or(0, |(_, n)| *n);
+            let count = overview
+                .referrals_by_state
+                .iter()
+                .find(|(s, _)| s == code)
+                .map_or(0, |(_, n)| *n);
             (page.t(&format!("state-{}", code.replace('_', "-"))), count)
         })
         .collect();
@@ -280,7 +321,10 @@ pub async fn choose_language(Path(tag): Path<String>, Query(back): Query<Back>) 
         .filter(|l| l.tag() == tag)
         .ok_or_else(|| WebError::BadRequest(format!("unknown language {tag:?}")))?;
     let mut response = see_other(&safe_path(back.back.as_deref().unwrap_or("/")));
-    let cookie = format!("{LANGUAGE_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000", language.tag());
+    let cookie = format!(
+        "{LANGUAGE_COOKIE}={}; Path=/; SameSite=Lax; Max-Age=31536000",
+        language.tag()
+    );
     let value = HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(e.to_string()))?;
     response.headers_mut().insert(SET_COOKIE, value);
     Ok(response)
@@ -289,10 +333,13 @@ pub async fn choose_language(Path(tag): Path<String>, Query(back): Query<Back>) 
 /// `GET /static/lotse.css`.
 pub async fn stylesheet() -> Response {
     let mut response = include_str!("../static/lotse.css").into_response();
-    response.headers_mut().insert(CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
     response
         .headers_mut()
-        .insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=3600"));
+        .insert(CONTENT_TYPE, HeaderValue::from_static("text/css; charset=utf-8"));
+    response.headers_mut().insert(
+        axum::http::header::CACHE_CONTROL,
+        HeaderValue::from_static("public, max-age=3600"),
+    );
     response
 }
 
@@ -331,7 +378,10 @@ mod tests {
     #[test]
     fn cookies_are_found_among_others() {
         let mut headers = HeaderMap::new();
-        headers.insert(COOKIE, HeaderValue::from_static("a=1; lotse_lang=da; lotse_session=abc"));
+        headers.insert(
+            COOKIE,
+            HeaderValue::from_static("a=1; lotse_lang=da; lotse_session=abc"),
+        );
         assert_eq!(cookie(&headers, LANGUAGE_COOKIE), Some("da"));
         assert_eq!(cookie(&headers, SESSION_COOKIE), Some("abc"));
         assert_eq!(request_language(&headers), Language::Danish);

@@ -21,7 +21,10 @@ macro_rules! locale {
 pub const LOCALES: [(Language, LocaleFiles); 3] = [
     (Language::German, locale!("de": "common", "start", "login", "programme")),
     (Language::Danish, locale!("da": "common", "start", "login", "programme")),
-    (Language::English, locale!("en": "common", "start", "login", "programme")),
+    (
+        Language::English,
+        locale!("en": "common", "start", "login", "programme"),
+    ),
 ];
 
 /// A broken translation file (a test and start-up both refuse it).
@@ -50,16 +53,25 @@ impl I18n {
         let mut bundles = HashMap::new();
         for (language, files) in LOCALES {
             let tag = language.tag();
-            let langid = tag.parse().map_err(|e| I18nError { lang: tag, area: "-", problem: format!("{e}") })?;
+            let langid = tag.parse().map_err(|e| I18nError {
+                lang: tag,
+                area: "-",
+                problem: format!("{e}"),
+            })?;
             let mut bundle = FluentBundle::new_concurrent(vec![langid]);
             // No Unicode isolation marks around variables: the UI languages are all left-to-right.
             bundle.set_use_isolating(false);
-            for (area, source) in files.iter() {
-                let resource = FluentResource::try_new((*source).to_owned())
-                    .map_err(|(_, errors)| I18nError { lang: tag, area, problem: format!("{errors:?}") })?;
-                bundle
-                    .add_resource(resource)
-                    .map_err(|errors| I18nError { lang: tag, area, problem: format!("{errors:?}") })?;
+            for (area, source) in files {
+                let resource = FluentResource::try_new((*source).to_owned()).map_err(|(_, errors)| I18nError {
+                    lang: tag,
+                    area,
+                    problem: format!("{errors:?}"),
+                })?;
+                bundle.add_resource(resource).map_err(|errors| I18nError {
+                    lang: tag,
+                    area,
+                    problem: format!("{errors:?}"),
+                })?;
             }
             bundles.insert(language, bundle);
         }
@@ -73,8 +85,12 @@ impl I18n {
             fluent_args.set(*name, value.clone());
         }
         for lang in [language, Language::English] {
-            let Some(bundle) = self.bundles.get(&lang) else { continue };
-            let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else { continue };
+            let Some(bundle) = self.bundles.get(&lang) else {
+                continue;
+            };
+            let Some(pattern) = bundle.get_message(key).and_then(|m| m.value()) else {
+                continue;
+            };
             let mut errors = Vec::new();
             let text = bundle.format_pattern(pattern, (!args.is_empty()).then_some(&fluent_args), &mut errors);
             return text.into_owned();
@@ -100,7 +116,10 @@ pub fn keys(files: LocaleFiles) -> Vec<String> {
         for line in source.lines() {
             let Some((id, _)) = line.split_once('=') else { continue };
             let id = id.trim_end();
-            if !line.starts_with([' ', '#', '.', '-']) && !id.is_empty() && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-') {
+            if !line.starts_with([' ', '#', '.', '-'])
+                && !id.is_empty()
+                && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-')
+            {
                 keys.push(id.to_owned());
             }
         }

@@ -35,7 +35,11 @@ pub struct WebConfig {
 
 impl Default for WebConfig {
     fn default() -> Self {
-        Self { secure_cookies: false, request_timeout: Duration::from_secs(30), max_body_bytes: 64 * 1024 }
+        Self {
+            secure_cookies: false,
+            request_timeout: Duration::from_secs(30),
+            max_body_bytes: 64 * 1024,
+        }
     }
 }
 

@@ -58,28 +58,54 @@ impl Metrics {
     pub fn new() -> Self {
         let mut registry = Registry::default();
         let requests = Family::<RequestLabels, Counter>::default();
-        let durations = Family::<RouteLabels, Histogram>::new_with_constructor(|| Histogram::new(exponential_buckets(0.001, 2.0, 14)));
+        let durations = Family::<RouteLabels, Histogram>::new_with_constructor(|| {
+            Histogram::new(exponential_buckets(0.001, 2.0, 14))
+        });
         let pool = Family::<PoolLabels, Gauge>::default();
         registry.register("lotse_http_requests", "HTTP requests answered", requests.clone());
-        registry.register("lotse_http_request_duration_seconds", "Time to answer an HTTP request", durations.clone());
-        registry.register("lotse_db_pool_connections", "Database pool connections by state", pool.clone());
-        Self { registry: Mutex::new(registry), requests, durations, pool }
+        registry.register(
+            "lotse_http_request_duration_seconds",
+            "Time to answer an HTTP request",
+            durations.clone(),
+        );
+        registry.register(
+            "lotse_db_pool_connections",
+            "Database pool connections by state",
+            pool.clone(),
+        );
+        Self {
+            registry: Mutex::new(registry),
+            requests,
+            durations,
+            pool,
+        }
     }
 
     /// Records one answered request.
     pub fn observe(&self, method: &str, route: &str, status: u16, seconds: f64) {
         self.requests
-            .get_or_create(&RequestLabels { method: method.to_owned(), route: route.to_owned(), status })
+            .get_or_create(&RequestLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+                status,
+            })
             .inc();
         self.durations
-            .get_or_create(&RouteLabels { method: method.to_owned(), route: route.to_owned() })
+            .get_or_create(&RouteLabels {
+                method: method.to_owned(),
+                route: route.to_owned(),
+            })
             .observe(seconds);
     }
 
     /// Renders the text exposition, with the pool sampled now.
     pub fn render(&self, pool_open: u32, pool_idle: usize) -> String {
-        self.pool.get_or_create(&PoolLabels { state: "open".into() }).set(i64::from(pool_open));
-        self.pool.get_or_create(&PoolLabels { state: "idle".into() }).set(pool_idle as i64);
+        self.pool
+            .get_or_create(&PoolLabels { state: "open".into() })
+            .set(i64::from(pool_open));
+        self.pool
+            .get_or_create(&PoolLabels { state: "idle".into() })
+            .set(pool_idle as i64);
         let mut out = String::new();
         if let Ok(registry) = self.registry.lock() {
             // Writing to a String cannot fail.

@@ -29,23 +29,48 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router<AppState> {
         .layer(TimeoutLayer::with_status_code(StatusCode::REQUEST_TIMEOUT, timeout))
         .layer(from_fn_with_state(state.clone(), pages_and_headers))
         .layer(from_fn_with_state(state, record_metrics))
-        .layer(TraceLayer::new_for_http().make_span_with(|request: &Request<Body>| {
-            let id = request.headers().get(&REQUEST_ID).and_then(|v| v.to_str().ok()).unwrap_or("-");
-            let route = request.extensions().get::<MatchedPath>().map_or("unmatched", MatchedPath::as_str);
-            tracing::info_span!("http", request.id = %id, http.method = %request.method(), http.route = %route)
-        }).on_response(|response: &Response, latency: std::time::Duration, _span: &tracing::Span| {
-            tracing::info!(http.status = response.status().as_u16(), duration_ms = latency.as_millis() as u64, "answered");
-        }))
+        .layer(
+            TraceLayer::new_for_http()
+                .make_span_with(|request: &Request<Body>| {
+                    let id = request
+                        .headers()
+                        .get(&REQUEST_ID)
+                        .and_then(|v| v.to_str().ok())
+                        .unwrap_or("-");
+                    let route = request
+                        .extensions()
+                        .get::<MatchedPath>()
+                        .map_or("unmatched", MatchedPath::as_str);
+                    tracing::info_span!("http", request.id = %id, http.method = %request.method(), http.route = %route)
+                })
+                .on_response(
+                    |response: &Response, latency: std::time::Duration, _span: &tracing::Span| {
+                        tracing::info!(
+                            http.status = response.status().as_u16(),
+                            duration_ms = latency.as_millis() as u64,
+                            "answered"
+                        );
+                    },
+                ),
+        )
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
 }
 
 async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let method = request.method().as_str().to_owned();
-    let route = request.extensions().get::<MatchedPath>().map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
+    let route = request
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |m| m.as_str().to_owned());
     let started = Instant::now();
     let response = next.run(request).await;
-    state.metrics.observe(&method, &route, response.status().as_u16(), started.elapsed().as_secs_f64());
+    state.metrics.observe(
+        &method,
+        &route,
+        response.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
     response
 }
 
@@ -54,31 +79,41 @@ async fn pages_and_headers(State(state): State<AppState>, request: Request, next
     let headers = request.headers().clone();
     let mut response = next.run(request).await;
     let status = response.status();
-    let keys = response.extensions().get::<ErrorPage>().map(|p| (p.title, p.message)).or(match status {
-        StatusCode::PAYLOAD_TOO_LARGE => Some(("error-payload-too-large-title", "error-payload-too-large")),
-        StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => Some(("error-unavailable-title", "error-unavailable")),
-        StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY | StatusCode::UNSUPPORTED_MEDIA_TYPE => {
-            Some(("error-bad-request-title", "error-bad-request"))
-        }
-        _ => None,
-    });
+    let keys = response
+        .extensions()
+        .get::<ErrorPage>()
+        .map(|p| (p.title, p.message))
+        .or(match status {
+            StatusCode::PAYLOAD_TOO_LARGE => Some(("error-payload-too-large-title", "error-payload-too-large")),
+            StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => {
+                Some(("error-unavailable-title", "error-unavailable"))
+            }
+            StatusCode::BAD_REQUEST | StatusCode::UNPROCESSABLE_ENTITY | StatusCode::UNSUPPORTED_MEDIA_TYPE => {
+                Some(("error-bad-request-title", "error-bad-request"))
+            }
+            _ => None,
+        });
     let is_html = response
         .headers()
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if let (Some((title, message)), false) = (keys, is_html) {
-        if let Some(body) = crate::html::error_page(&state, &headers, title, message) {
-            let mut page = Html(body).into_response();
-            *page.status_mut() = status;
-            response = page;
-        }
+    if let (Some((title, message)), false) = (keys, is_html)
+        && let Some(body) = crate::html::error_page(&state, &headers, title, message)
+    {
+        let mut page = Html(body).into_response();
+        *page.status_mut() = status;
+        response = page;
     }
     let h = response.headers_mut();
     let set = |h: &mut axum::http::HeaderMap, name: &'static str, value: &'static str| {
         h.insert(HeaderName::from_static(name), HeaderValue::from_static(value));
     };
-    set(h, "content-security-policy", "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'");
+    set(
+        h,
+        "content-security-policy",
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'",
+    );
     set(h, "x-content-type-options", "nosniff");
     set(h, "x-frame-options", "DENY");
     set(h, "referrer-policy", "no-referrer");

@@ -56,12 +56,22 @@ pub(super) fn referral_story(
     attempts_before_unreachable: u32,
 ) -> ReferralStory {
     let mut story = ReferralStory::default();
-    story.events.push((ReferralEvent::Issued { link_facility: facility }, issued_at));
-    let mut w = Writer { story: &mut story, at: issued_at, now };
-    if let Some(other) = alternative.filter(|_| rng.random_bool(0.05)) {
-        if w.push(ReferralEvent::Redirected { to: other }, hours(rng, 4, 48)).is_none() {
-            return story;
-        }
+    story.events.push((
+        ReferralEvent::Issued {
+            link_facility: facility,
+        },
+        issued_at,
+    ));
+    let mut w = Writer {
+        story: &mut story,
+        at: issued_at,
+        now,
+    };
+    if let Some(other) = alternative.filter(|_| rng.random_bool(0.05))
+        && w.push(ReferralEvent::Redirected { to: other }, hours(rng, 4, 48))
+            .is_none()
+    {
+        return story;
     }
     if rng.random_bool(0.04) {
         let reason = ClosingReason::Declined;
@@ -75,7 +85,11 @@ pub(super) fn referral_story(
     };
     w.story.accepted_at = Some(accepted);
     let unreachable = rng.random_bool(0.10);
-    let failures = if unreachable { attempts_before_unreachable } else { rng.random_range(0..=2) };
+    let failures = if unreachable {
+        attempts_before_unreachable
+    } else {
+        rng.random_range(0..=2)
+    };
     for _ in 0..failures {
         if w.push(ReferralEvent::ContactAttemptFailed, days(rng, 1, 4)).is_none() {
             return story;
@@ -98,7 +112,11 @@ pub(super) fn referral_story(
     };
     w.story.contacted_at = Some(contacted);
     if rng.random_bool(0.08) {
-        let reason = if rng.random_bool(0.5) { ClosingReason::Declined } else { ClosingReason::ReferredToOtherCare };
+        let reason = if rng.random_bool(0.5) {
+            ClosingReason::Declined
+        } else {
+            ClosingReason::ReferredToOtherCare
+        };
         if let Some(at) = w.push(ReferralEvent::Closed { reason }, days(rng, 1, 10)) {
             w.story.closed = Some((reason, at));
         }
@@ -109,7 +127,14 @@ pub(super) fn referral_story(
     };
     w.story.plan_at = Some(plan);
     if rng.random_bool(0.1) {
-        let reason = *pick(rng, &[ClosingReason::Moved, ClosingReason::ConsentWithdrawn, ClosingReason::Other]);
+        let reason = *pick(
+            rng,
+            &[
+                ClosingReason::Moved,
+                ClosingReason::ConsentWithdrawn,
+                ClosingReason::Other,
+            ],
+        );
         if let Some(at) = w.push(ReferralEvent::Closed { reason }, days(rng, 5, 40)) {
             w.story.closed = Some((reason, at));
         }
@@ -162,7 +187,14 @@ pub(super) fn onward_story(
         return s;
     }
     s.sent_at = Some(c.at);
-    let channel = *pick(rng, &[AnswerChannel::ProviderAccount, AnswerChannel::SignedLink, AnswerChannel::RecordedByLinkWorker]);
+    let channel = *pick(
+        rng,
+        &[
+            AnswerChannel::ProviderAccount,
+            AnswerChannel::SignedLink,
+            AnswerChannel::RecordedByLinkWorker,
+        ],
+    );
     if let Some(attend) = attends_at {
         let gap = (attend - c.at).max(Duration::ZERO);
         if !c.step(&mut s, E::Acknowledged { channel }, gap / 2) {
@@ -173,7 +205,11 @@ pub(super) fn onward_story(
             return s;
         }
         if let Some(end) = ends_at {
-            let reason = if rng.random_bool(0.8) { EndReason::Completed } else { EndReason::StoppedByPerson };
+            let reason = if rng.random_bool(0.8) {
+                EndReason::Completed
+            } else {
+                EndReason::StoppedByPerson
+            };
             let until = (end - c.at).max(Duration::ZERO);
             c.step(&mut s, E::Ended { reason }, until);
         }
@@ -191,7 +227,13 @@ pub(super) fn onward_story(
                 if rng.random_bool(0.25) {
                     c.step(&mut s, E::DidNotAttend { channel }, days(rng, 7, 14));
                 } else if c.step(&mut s, E::AttendanceStarted { channel }, days(rng, 3, 14)) && ends_at.is_some() {
-                    c.step(&mut s, E::Ended { reason: EndReason::StoppedByPerson }, days(rng, 14, 60));
+                    c.step(
+                        &mut s,
+                        E::Ended {
+                            reason: EndReason::StoppedByPerson,
+                        },
+                        days(rng, 14, 60),
+                    );
                 }
             }
         }
@@ -220,10 +262,16 @@ impl Cursor {
 pub(super) fn pick<'a, T>(rng: &mut ChaCha8Rng, items: &'a [T]) -> &'a T {
     let i = rng.random_range(0..items.len().max(1));
     // The slices passed here are constants with at least one element.
-    items.get(i).or_else(|| items.first()).unwrap_or_else(|| unreachable_empty())
+    items
+        .get(i)
+        .or_else(|| items.first())
+        .unwrap_or_else(|| unreachable_empty())
 }
 
-#[expect(clippy::panic, reason = "pick is only called on non-empty constant tables; a test checks them")]
+#[expect(
+    clippy::panic,
+    reason = "pick is only called on non-empty constant tables; a test checks them"
+)]
 fn unreachable_empty() -> ! {
     panic!("pick called on an empty table")
 }
@@ -254,7 +302,14 @@ mod tests {
             assert!(story.events.iter().all(|(_, at)| *at <= now));
             assert!(story.events.windows(2).all(|w| w[0].1 <= w[1].1));
             let offer = OfferId::from_uuid(Uuid::from_u128(3));
-            let o = onward_story(&mut rng, offer, issued, story.connected_at, story.closed.map(|c| c.1), now);
+            let o = onward_story(
+                &mut rng,
+                offer,
+                issued,
+                story.connected_at,
+                story.closed.map(|c| c.1),
+                now,
+            );
             OnwardReferralStatus::replay(o.events.iter().map(|(e, _)| e)).unwrap();
         }
         assert_eq!(states.len(), 7, "every referral state occurs: {states:?}");

@@ -43,8 +43,12 @@ fn new_id(rng: &mut ChaCha8Rng) -> Uuid {
 }
 
 fn jitter(rng: &mut ChaCha8Rng, lat: f64, lon: f64, spread: f64) -> GeoPoint {
-    let p = GeoPoint::parse(lat + rng.random_range(-spread..spread), lon + rng.random_range(-spread..spread));
-    p.or_else(|_| GeoPoint::parse(lat, lon)).unwrap_or_else(|_| fallback_point())
+    let p = GeoPoint::parse(
+        lat + rng.random_range(-spread..spread),
+        lon + rng.random_range(-spread..spread),
+    );
+    p.or_else(|_| GeoPoint::parse(lat, lon))
+        .unwrap_or_else(|_| fallback_point())
 }
 
 fn fallback_point() -> GeoPoint {
@@ -95,25 +99,54 @@ struct World {
 }
 
 impl World {
-    fn add_user(&mut self, rng: &mut ChaCha8Rng, username: String, display: String, role: Role, org: Option<OrganisationId>) -> UserId {
+    fn add_user(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        username: String,
+        display: String,
+        role: Role,
+        org: Option<OrganisationId>,
+    ) -> UserId {
         let id = UserId::from_uuid(new_id(rng));
         self.users.push((id, username, display, role, org));
         id
     }
 
-    fn add_org(&mut self, rng: &mut ChaCha8Rng, kind: OrganisationKind, name: String, place: Option<usize>) -> OrganisationId {
+    fn add_org(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        kind: OrganisationKind,
+        name: String,
+        place: Option<usize>,
+    ) -> OrganisationId {
         let id = OrganisationId::from_uuid(new_id(rng));
         let area = place.and_then(|p| self.places.get(p)).map(|p| p.id);
-        self.organisations.push(Organisation { id, programme: self.programme.id, kind, name, area });
+        self.organisations.push(Organisation {
+            id,
+            programme: self.programme.id,
+            kind,
+            name,
+            area,
+        });
         id
     }
 
     fn person_name(&self, rng: &mut ChaCha8Rng) -> (String, String) {
-        ((*pick(rng, self.first_names)).to_owned(), (*pick(rng, self.last_names)).to_owned())
+        (
+            (*pick(rng, self.first_names)).to_owned(),
+            (*pick(rng, self.last_names)).to_owned(),
+        )
     }
 }
 
-fn programme(rng: &mut ChaCha8Rng, slug: &str, name: &str, languages: Vec<Language>, tz: &str, model: LinkWorkModel) -> Result<Programme, DemoError> {
+fn programme(
+    rng: &mut ChaCha8Rng,
+    slug: &str,
+    name: &str,
+    languages: Vec<Language>,
+    tz: &str,
+    model: LinkWorkModel,
+) -> Result<Programme, DemoError> {
     Ok(Programme {
         id: ProgrammeId::from_uuid(new_id(rng)),
         slug: ProgrammeSlug::parse(slug).map_err(|e| DemoError::Password(e.to_string()))?,
@@ -127,7 +160,11 @@ fn programme(rng: &mut ChaCha8Rng, slug: &str, name: &str, languages: Vec<Langua
 }
 
 fn empty_world(programme: Programme, set_name: &str, rng: &mut ChaCha8Rng) -> World {
-    let area_set = AreaSet { id: AreaSetId::from_uuid(new_id(rng)), programme: programme.id, name: set_name.to_owned() };
+    let area_set = AreaSet {
+        id: AreaSetId::from_uuid(new_id(rng)),
+        programme: programme.id,
+        name: set_name.to_owned(),
+    };
     World {
         scope: ProgrammeScope::for_system(SystemJob::Demo, programme.id),
         programme,
@@ -147,7 +184,17 @@ fn empty_world(programme: Programme, set_name: &str, rng: &mut ChaCha8Rng) -> Wo
     }
 }
 
-fn area(world: &World, rng: &mut ChaCha8Rng, parent: Option<AreaId>, kind: AreaKind, name: &str, lat: f64, lon: f64, deprivation: Option<f64>) -> Area {
+#[expect(clippy::too_many_arguments, reason = "one argument per field of the area it builds")]
+fn area(
+    world: &World,
+    rng: &mut ChaCha8Rng,
+    parent: Option<AreaId>,
+    kind: AreaKind,
+    name: &str,
+    lat: f64,
+    lon: f64,
+    deprivation: Option<f64>,
+) -> Area {
     Area {
         id: AreaId::from_uuid(new_id(rng)),
         programme: world.programme.id,
@@ -164,7 +211,7 @@ fn unique_name(taken: &mut std::collections::HashSet<String>, base: String) -> S
     if taken.insert(base.clone()) {
         return base;
     }
-    (2..)
+    (2..=taken.len() + 2)
         .map(|n| format!("{base} ({n})"))
         .find(|candidate| taken.insert(candidate.clone()))
         .unwrap_or(base)
@@ -182,7 +229,14 @@ fn add_providers(world: &mut World, rng: &mut ChaCha8Rng, patterns: &[(&'static 
     }
 }
 
-fn add_offers(world: &mut World, rng: &mut ChaCha8Rng, templates: &[places::OfferTemplate], language: &str, count: usize, as_of: OffsetDateTime) {
+fn add_offers(
+    world: &mut World,
+    rng: &mut ChaCha8Rng,
+    templates: &[places::OfferTemplate],
+    language: &str,
+    count: usize,
+    as_of: OffsetDateTime,
+) {
     for _ in 0..count {
         let template = pick(rng, templates);
         let matching: Vec<usize> = world
@@ -192,8 +246,14 @@ fn add_offers(world: &mut World, rng: &mut ChaCha8Rng, templates: &[places::Offe
             .filter(|(_, p)| p.1 == template.provider_kind)
             .map(|(i, _)| i)
             .collect();
-        let index = if matching.is_empty() { rng.random_range(0..world.providers.len().max(1)) } else { *pick(rng, &matching) };
-        let Some(&(provider, _, place)) = world.providers.get(index) else { continue };
+        let index = if matching.is_empty() {
+            rng.random_range(0..world.providers.len().max(1))
+        } else {
+            *pick(rng, &matching)
+        };
+        let Some(&(provider, _, place)) = world.providers.get(index) else {
+            continue;
+        };
         let Some(p) = world.places.get(place) else { continue };
         let location = jitter(rng, p.centroid.0, p.centroid.1, 0.006);
         let status = match rng.random_range(0..100) {
@@ -209,7 +269,11 @@ fn add_offers(world: &mut World, rng: &mut ChaCha8Rng, templates: &[places::Offe
             title: format!("{} – {}", template.title, p.name),
             description: template.description.to_owned(),
             language: language.to_owned(),
-            need_domains: template.need_domains.iter().filter_map(|c| NeedDomain::from_code(c)).collect(),
+            need_domains: template
+                .need_domains
+                .iter()
+                .filter_map(|c| NeedDomain::from_code(c))
+                .collect(),
             area: Some(p.id),
             location: Some(location),
             free: template.free,
@@ -226,8 +290,16 @@ fn named_accounts(world: &mut World, rng: &mut ChaCha8Rng, display: &[&str; 6]) 
     let practice = world.practices.first().map(|p| p.id);
     let facility = world.facilities.first().map(|f| f.id);
     let provider = world.providers.first().map(|p| p.0);
-    let office = world.organisations.iter().find(|o| o.kind == OrganisationKind::CoordinatingOffice).map(|o| o.id);
-    let institute = world.organisations.iter().find(|o| o.kind == OrganisationKind::ResearchInstitute).map(|o| o.id);
+    let office = world
+        .organisations
+        .iter()
+        .find(|o| o.kind == OrganisationKind::CoordinatingOffice)
+        .map(|o| o.id);
+    let institute = world
+        .organisations
+        .iter()
+        .find(|o| o.kind == OrganisationKind::ResearchInstitute)
+        .map(|o| o.id);
     for (account, name) in DEMO_ACCOUNTS.iter().filter(|a| a.programme == slug).zip(display) {
         let org = match account.role {
             Role::Prescriber => practice,
@@ -247,9 +319,24 @@ fn named_accounts(world: &mut World, rng: &mut ChaCha8Rng, display: &[&str; 6]) 
 }
 
 fn duesseldorf(rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDateTime) -> Result<World, DemoError> {
-    let programme = programme(rng, "duesseldorf", "Soziales Rezept Düsseldorf (Demo)", vec![Language::German, Language::English], "Europe/Berlin", LinkWorkModel::LinkFacility)?;
+    let programme = programme(
+        rng,
+        "duesseldorf",
+        "Soziales Rezept Düsseldorf (Demo)",
+        vec![Language::German, Language::English],
+        "Europe/Berlin",
+        LinkWorkModel::LinkFacility,
+    )?;
     let mut w = empty_world(programme, "Stadtbezirke und Stadtteile", rng);
-    w.languages = &[("de", 78), ("tr", 7), ("ar", 4), ("uk", 4), ("ru", 3), ("pl", 3), ("en", 1)];
+    w.languages = &[
+        ("de", 78),
+        ("tr", 7),
+        ("ar", 4),
+        ("uk", 4),
+        ("ru", 3),
+        ("pl", 3),
+        ("en", 1),
+    ];
     w.phone_prefix = "0211 ";
     let city = area(&w, rng, None, AreaKind::City, "Düsseldorf", 51.2277, 6.7735, None);
     let city_id = city.id;
@@ -258,64 +345,185 @@ fn duesseldorf(rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDateTime) -> Res
         let n = district.quarters.len().max(1) as f64;
         let lat = district.quarters.iter().map(|q| q.lat).sum::<f64>() / n;
         let lon = district.quarters.iter().map(|q| q.lon).sum::<f64>() / n;
-        let d = area(&w, rng, Some(city_id), AreaKind::District, district.name, lat, lon, None);
+        let d = area(
+            &w,
+            rng,
+            Some(city_id),
+            AreaKind::District,
+            district.name,
+            lat,
+            lon,
+            None,
+        );
         let d_id = d.id;
         w.areas.push(d);
         for q in district.quarters {
-            let a = area(&w, rng, Some(d_id), AreaKind::Quarter, q.name, q.lat, q.lon, Some(q.deprivation));
-            w.places.push(Place { id: a.id, name: q.name, centroid: (q.lat, q.lon) });
+            let a = area(
+                &w,
+                rng,
+                Some(d_id),
+                AreaKind::Quarter,
+                q.name,
+                q.lat,
+                q.lon,
+                Some(q.deprivation),
+            );
+            w.places.push(Place {
+                id: a.id,
+                name: q.name,
+                centroid: (q.lat, q.lon),
+            });
             w.areas.push(a);
         }
     }
-    w.add_org(rng, OrganisationKind::CoordinatingOffice, "Koordinierungsstelle Soziales Rezept (Demo)".into(), Some(2));
-    w.add_org(rng, OrganisationKind::ResearchInstitute, "Evaluationsteam Soziales Rezept (Demo)".into(), None);
+    w.add_org(
+        rng,
+        OrganisationKind::CoordinatingOffice,
+        "Koordinierungsstelle Soziales Rezept (Demo)".into(),
+        Some(2),
+    );
+    w.add_org(
+        rng,
+        OrganisationKind::ResearchInstitute,
+        "Evaluationsteam Soziales Rezept (Demo)".into(),
+        None,
+    );
     // Practices: a GP practice in 40 Stadtteile, psychotherapy in 10.
     let mut taken = std::collections::HashSet::new();
     for i in 0..50 {
         let place = i % w.places.len().max(1);
-        let (family, quarter) = (*pick(rng, places::LAST_NAMES_DE), w.places.get(place).map_or("", |p| p.name));
-        let patterns = if i % 5 == 4 { places::PSYCHOTHERAPY_PRACTICE_PATTERNS_DE } else { places::GP_PRACTICE_PATTERNS_DE };
-        let name = unique_name(&mut taken, pick(rng, patterns).replace("{n}", family).replace("{q}", quarter));
+        let (family, quarter) = (
+            *pick(rng, places::LAST_NAMES_DE),
+            w.places.get(place).map_or("", |p| p.name),
+        );
+        let patterns = if i % 5 == 4 {
+            places::PSYCHOTHERAPY_PRACTICE_PATTERNS_DE
+        } else {
+            places::GP_PRACTICE_PATTERNS_DE
+        };
+        let name = unique_name(
+            &mut taken,
+            pick(rng, patterns).replace("{n}", family).replace("{q}", quarter),
+        );
         let id = w.add_org(rng, OrganisationKind::Practice, name, Some(place));
         let (g, f) = w.person_name(rng);
         let title = if i % 5 == 4 { "" } else { "Dr. " };
-        let user = w.add_user(rng, format!("praxis{:02}.duesseldorf", i + 1), format!("{title}{g} {f}"), Role::Prescriber, Some(id));
-        w.practices.push(Practice { id, place, prescribers: vec![user] });
+        let user = w.add_user(
+            rng,
+            format!("praxis{:02}.duesseldorf", i + 1),
+            format!("{title}{g} {f}"),
+            Role::Prescriber,
+            Some(id),
+        );
+        w.practices.push(Practice {
+            id,
+            place,
+            prescribers: vec![user],
+        });
     }
     // Link facilities: Zentren plus, youth centres, Stadtteiltreffs in about half the quarters.
-    let kinds = [("zentrum plus {q}", 0), ("Jugendfreizeiteinrichtung {q}", 1), ("Stadtteiltreff {q}", 2)];
+    let kinds = [
+        ("zentrum plus {q}", 0),
+        ("Jugendfreizeiteinrichtung {q}", 1),
+        ("Stadtteiltreff {q}", 2),
+    ];
     for i in 0..24 {
         let place = (i * 2 + 1) % w.places.len().max(1);
-        let (pattern, _) = kinds[i % kinds.len()];
+        let pattern = kinds.get(i % kinds.len()).map_or("Stadtteiltreff {q}", |k| k.0);
         let quarter = w.places.get(place).map_or("", |p| p.name);
-        let id = w.add_org(rng, OrganisationKind::LinkFacility, pattern.replace("{q}", quarter), Some(place));
+        let id = w.add_org(
+            rng,
+            OrganisationKind::LinkFacility,
+            pattern.replace("{q}", quarter),
+            Some(place),
+        );
         let (g, f) = w.person_name(rng);
-        let user = w.add_user(rng, format!("lotse{:02}.duesseldorf", i + 1), format!("{g} {f}"), Role::LinkWorker, Some(id));
-        w.facilities.push(Facility { id, place, link_worker: user });
+        let user = w.add_user(
+            rng,
+            format!("lotse{:02}.duesseldorf", i + 1),
+            format!("{g} {f}"),
+            Role::LinkWorker,
+            Some(id),
+        );
+        w.facilities.push(Facility {
+            id,
+            place,
+            link_worker: user,
+        });
     }
     add_providers(&mut w, rng, places::DUESSELDORF_PROVIDER_PATTERNS, 60 * scale);
     add_offers(&mut w, rng, places::OFFERS_DE, "de", OFFERS_PER_SCALE[0] * scale, as_of);
-    named_accounts(&mut w, rng, &["Dr. Sabine Krüger", "Ayşe Demir", "Jörg Neumann", "Katrin Vogel", "Dr. Lena Hoffmann", "Michael Brandt"]);
+    named_accounts(
+        &mut w,
+        rng,
+        &[
+            "Dr. Sabine Krüger",
+            "Ayşe Demir",
+            "Jörg Neumann",
+            "Katrin Vogel",
+            "Dr. Lena Hoffmann",
+            "Michael Brandt",
+        ],
+    );
     Ok(w)
 }
 
 fn norddjurs(rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDateTime) -> Result<World, DemoError> {
-    let programme = programme(rng, "norddjurs", "Sociale henvisninger Norddjurs (Demo)", vec![Language::Danish, Language::English], "Europe/Copenhagen", LinkWorkModel::PracticeNavigator)?;
+    let programme = programme(
+        rng,
+        "norddjurs",
+        "Sociale henvisninger Norddjurs (Demo)",
+        vec![Language::Danish, Language::English],
+        "Europe/Copenhagen",
+        LinkWorkModel::PracticeNavigator,
+    )?;
     let mut w = empty_world(programme, "Kommune og byer", rng);
     w.first_names = places::FIRST_NAMES_DA;
     w.last_names = places::LAST_NAMES_DA;
     w.languages = &[("da", 92), ("en", 3), ("uk", 2), ("ar", 2), ("pl", 1)];
     w.phone_prefix = "+45 ";
-    let kommune = area(&w, rng, None, AreaKind::Municipality, "Norddjurs Kommune", 56.44, 10.70, None);
+    let kommune = area(
+        &w,
+        rng,
+        None,
+        AreaKind::Municipality,
+        "Norddjurs Kommune",
+        56.44,
+        10.70,
+        None,
+    );
     let k_id = kommune.id;
     w.areas.push(kommune);
     for town in places::NORDDJURS_TOWNS {
-        let a = area(&w, rng, Some(k_id), AreaKind::Town, town.name, town.lat, town.lon, Some(town.deprivation));
-        w.places.push(Place { id: a.id, name: town.name, centroid: (town.lat, town.lon) });
+        let a = area(
+            &w,
+            rng,
+            Some(k_id),
+            AreaKind::Town,
+            town.name,
+            town.lat,
+            town.lon,
+            Some(town.deprivation),
+        );
+        w.places.push(Place {
+            id: a.id,
+            name: town.name,
+            centroid: (town.lat, town.lon),
+        });
         w.areas.push(a);
     }
-    w.add_org(rng, OrganisationKind::CoordinatingOffice, "Sundhed og Omsorg, koordinering (Demo)".into(), Some(0));
-    w.add_org(rng, OrganisationKind::ResearchInstitute, "Forskningsgruppe sociale henvisninger (Demo)".into(), None);
+    w.add_org(
+        rng,
+        OrganisationKind::CoordinatingOffice,
+        "Sundhed og Omsorg, koordinering (Demo)".into(),
+        Some(0),
+    );
+    w.add_org(
+        rng,
+        OrganisationKind::ResearchInstitute,
+        "Forskningsgruppe sociale henvisninger (Demo)".into(),
+        None,
+    );
     let mut gp = 0;
     let mut nav = 0;
     for practice in places::NORDDJURS_PRACTICES {
@@ -325,13 +533,25 @@ fn norddjurs(rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDateTime) -> Resul
         for _ in 0..practice.gps {
             gp += 1;
             let (g, f) = w.person_name(rng);
-            prescribers.push(w.add_user(rng, format!("laege{gp:02}.norddjurs"), format!("Læge {g} {f}"), Role::Prescriber, Some(id)));
+            prescribers.push(w.add_user(
+                rng,
+                format!("laege{gp:02}.norddjurs"),
+                format!("Læge {g} {f}"),
+                Role::Prescriber,
+                Some(id),
+            ));
         }
         let mut first_navigator = None;
         for _ in 0..practice.navigators.max(1) {
             nav += 1;
             let (g, f) = w.person_name(rng);
-            let user = w.add_user(rng, format!("navigator{nav:02}.norddjurs"), format!("{g} {f}"), Role::LinkWorker, Some(id));
+            let user = w.add_user(
+                rng,
+                format!("navigator{nav:02}.norddjurs"),
+                format!("{g} {f}"),
+                Role::LinkWorker,
+                Some(id),
+            );
             first_navigator.get_or_insert(user);
         }
         w.practices.push(Practice { id, place, prescribers });
@@ -342,7 +562,18 @@ fn norddjurs(rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDateTime) -> Resul
     }
     add_providers(&mut w, rng, places::NORDDJURS_PROVIDER_PATTERNS, 25 * scale);
     add_offers(&mut w, rng, places::OFFERS_DA, "da", OFFERS_PER_SCALE[1] * scale, as_of);
-    named_accounts(&mut w, rng, &["Læge Mette Rasmussen", "Sofie Kristensen", "Lars Mikkelsen", "Hanne Sørensen", "Peter Holm", "Anne Bach"]);
+    named_accounts(
+        &mut w,
+        rng,
+        &[
+            "Læge Mette Rasmussen",
+            "Sofie Kristensen",
+            "Lars Mikkelsen",
+            "Hanne Sørensen",
+            "Peter Holm",
+            "Anne Bach",
+        ],
+    );
     Ok(w)
 }
 
@@ -360,7 +591,12 @@ struct Batch {
 }
 
 fn recorded<E>(rng: &mut ChaCha8Rng, event: E, at: OffsetDateTime, actor: &str) -> Recorded<E> {
-    Recorded { event_id: new_id(rng), event, actor: actor.to_owned(), at }
+    Recorded {
+        event_id: new_id(rng),
+        event,
+        actor: actor.to_owned(),
+        at,
+    }
 }
 
 fn working_time(rng: &mut ChaCha8Rng, as_of: OffsetDateTime, days_back: i64) -> OffsetDateTime {
@@ -379,10 +615,8 @@ fn answers(rng: &mut ChaCha8Rng, instrument: Instrument, better: bool) -> Option
         .map(|_| {
             // Baseline: low well-being (WHO-5) and high loneliness (UCLA-3); better at follow-up.
             let v = match (instrument, better) {
-                (Instrument::Who5, false) => rng.random_range(low..=2),
-                (Instrument::Who5, true) => rng.random_range(2..=high),
-                (Instrument::Ucla3, false) => rng.random_range(2..=high),
-                (Instrument::Ucla3, true) => rng.random_range(low..=2),
+                (Instrument::Who5, false) | (Instrument::Ucla3, true) => rng.random_range(low..=2),
+                (Instrument::Who5, true) | (Instrument::Ucla3, false) => rng.random_range(2..=high),
             };
             (!rng.random_bool(0.02)).then_some(v)
         })
@@ -390,8 +624,20 @@ fn answers(rng: &mut ChaCha8Rng, instrument: Instrument, better: bool) -> Option
     Answers::parse(instrument, items).ok()
 }
 
-#[expect(clippy::too_many_arguments, reason = "internal helper; the arguments are the pieces of one referral")]
-fn consent(rng: &mut ChaCha8Rng, w: &World, patient: PatientId, purpose: ConsentPurpose, onward: Option<OnwardReferralId>, language: &str, by: UserId, at: OffsetDateTime) -> Consent {
+#[expect(
+    clippy::too_many_arguments,
+    reason = "internal helper; the arguments are the pieces of one referral"
+)]
+fn consent(
+    rng: &mut ChaCha8Rng,
+    w: &World,
+    patient: PatientId,
+    purpose: ConsentPurpose,
+    onward: Option<OnwardReferralId>,
+    language: &str,
+    by: UserId,
+    at: OffsetDateTime,
+) -> Consent {
     Consent {
         id: ConsentId::from_uuid(new_id(rng)),
         programme: w.programme.id,
@@ -400,7 +646,11 @@ fn consent(rng: &mut ChaCha8Rng, w: &World, patient: PatientId, purpose: Consent
         onward_referral: onward,
         text_version: "2026-01".into(),
         language: language.to_owned(),
-        given_by: if rng.random_bool(0.97) { ConsentGiver::Person } else { ConsentGiver::LegalRepresentative },
+        given_by: if rng.random_bool(0.97) {
+            ConsentGiver::Person
+        } else {
+            ConsentGiver::LegalRepresentative
+        },
         recorded_by: by,
         given_at: at,
         withdrawn_at: None,
@@ -410,7 +660,11 @@ fn consent(rng: &mut ChaCha8Rng, w: &World, patient: PatientId, purpose: Consent
 fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut Batch) {
     let actor = Actor::System(SystemJob::Demo).reference();
     // The programme grows: one referral in six came in the last two weeks.
-    let days_back = if rng.random_bool(0.16) { rng.random_range(0..14) } else { rng.random_range(0..365) };
+    let days_back = if rng.random_bool(0.16) {
+        rng.random_range(0..14)
+    } else {
+        rng.random_range(0..365)
+    };
     let issued_at = working_time(rng, as_of, days_back);
     let (given, family) = w.person_name(rng);
     let age = rng.random_range(18..92);
@@ -418,7 +672,17 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
     let language = {
         let total: u32 = w.languages.iter().map(|l| l.1).sum();
         let mut roll = rng.random_range(0..total.max(1));
-        w.languages.iter().find(|(_, weight)| if roll < *weight { true } else { roll -= weight; false }).map_or("de", |l| l.0)
+        w.languages
+            .iter()
+            .find(|(_, weight)| {
+                if roll < *weight {
+                    true
+                } else {
+                    roll -= weight;
+                    false
+                }
+            })
+            .map_or("de", |l| l.0)
     };
     let gender = match rng.random_range(0..100) {
         0..58 => Gender::Female,
@@ -427,18 +691,43 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
         _ => Gender::NotStated,
     };
     let patient = PatientId::from_uuid(new_id(rng));
-    let phone = rng.random_bool(0.8).then(|| format!("{}{}", w.phone_prefix, rng.random_range(1_000_000..99_999_999)));
+    let phone = rng
+        .random_bool(0.8)
+        .then(|| format!("{}{}", w.phone_prefix, rng.random_range(1_000_000..99_999_999)));
     b.patients.push(NewPatient {
-        profile: PatientProfile { id: patient, programme: w.programme.id, age_band: age_band(birth, issued_at.date()).to_owned(), gender, language: language.to_owned() },
-        identity: PatientIdentity { given_name: given, family_name: family, birth_date: birth, phone },
+        profile: PatientProfile {
+            id: patient,
+            programme: w.programme.id,
+            age_band: age_band(birth, issued_at.date()).to_owned(),
+            gender,
+            language: language.to_owned(),
+        },
+        identity: PatientIdentity {
+            given_name: given,
+            family_name: family,
+            birth_date: birth,
+            phone,
+        },
     });
 
     let practice = pick(rng, &w.practices);
     let facility = match w.programme.link_work_model {
-        LinkWorkModel::PracticeNavigator => w.facilities.iter().find(|f| f.id == practice.id).unwrap_or_else(|| pick(rng, &w.facilities)),
+        LinkWorkModel::PracticeNavigator => w
+            .facilities
+            .iter()
+            .find(|f| f.id == practice.id)
+            .unwrap_or_else(|| pick(rng, &w.facilities)),
         LinkWorkModel::LinkFacility => {
-            let near: Vec<&Facility> = w.facilities.iter().filter(|f| f.place.abs_diff(practice.place) <= 6).collect();
-            if near.is_empty() { pick(rng, &w.facilities) } else { *pick(rng, &near) }
+            let near: Vec<&Facility> = w
+                .facilities
+                .iter()
+                .filter(|f| f.place.abs_diff(practice.place) <= 6)
+                .collect();
+            if near.is_empty() {
+                pick(rng, &w.facilities)
+            } else {
+                *pick(rng, &near)
+            }
         }
     };
     let alternative = w.facilities.iter().find(|f| f.id != facility.id).map(|f| f.id);
@@ -468,17 +757,57 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
         }
     });
     if prescription.is_some() {
-        b.consents.push(consent(rng, w, patient, ConsentPurpose::Transfer, None, language, prescriber, issued_at));
+        b.consents.push(consent(
+            rng,
+            w,
+            patient,
+            ConsentPurpose::Transfer,
+            None,
+            language,
+            prescriber,
+            issued_at,
+        ));
     }
     let now = as_of;
-    let story = referral_story(rng, facility.id, alternative, issued_at, now, w.programme.contact_attempts_before_unreachable);
+    let story = referral_story(
+        rng,
+        facility.id,
+        alternative,
+        issued_at,
+        now,
+        w.programme.contact_attempts_before_unreachable,
+    );
     let case = story.accepted_at.map(|at| {
-        b.consents.push(consent(rng, w, patient, ConsentPurpose::Care, None, language, facility.link_worker, at));
-        Case { id: CaseId::from_uuid(new_id(rng)), programme: w.programme.id, patient, link_facility: facility.id, opened_at: at }
+        b.consents.push(consent(
+            rng,
+            w,
+            patient,
+            ConsentPurpose::Care,
+            None,
+            language,
+            facility.link_worker,
+            at,
+        ));
+        Case {
+            id: CaseId::from_uuid(new_id(rng)),
+            programme: w.programme.id,
+            patient,
+            link_facility: facility.id,
+            opened_at: at,
+        }
     });
     if let (Some(at), Some(case)) = (story.contacted_at, &case) {
         if rng.random_bool(0.6) {
-            let mut research = consent(rng, w, patient, ConsentPurpose::Research, None, language, facility.link_worker, at);
+            let mut research = consent(
+                rng,
+                w,
+                patient,
+                ConsentPurpose::Research,
+                None,
+                language,
+                facility.link_worker,
+                at,
+            );
             if rng.random_bool(0.04) {
                 research.withdrawn_at = Some(at + Duration::days(rng.random_range(5..60))).filter(|w| *w <= now);
             }
@@ -496,7 +825,10 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
                 });
             }
         }
-        if let Some((_, closed_at)) = story.closed.filter(|(r, _)| *r == lotse_domain::referral::ClosingReason::GoalsMet) {
+        if let Some((_, closed_at)) = story
+            .closed
+            .filter(|(r, _)| *r == lotse_domain::referral::ClosingReason::GoalsMet)
+        {
             for instrument in Instrument::ALL {
                 if let Some(a) = answers(rng, instrument, true) {
                     b.questionnaires.push(QuestionnaireResponse {
@@ -514,21 +846,44 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
     if let (Some(plan_at), Some(case)) = (story.plan_at, &case) {
         let n = rng.random_range(1..=3);
         for k in 0..n {
-            let Some(offer) = w.offers.get(rng.random_range(0..w.offers.len().max(1))) else { break };
+            let Some(offer) = w.offers.get(rng.random_range(0..w.offers.len().max(1))) else {
+                break;
+            };
             let attends = if k == 0 { story.connected_at } else { None };
             let proposed = plan_at - Duration::hours(rng.random_range(1..48));
             let o = onward_story(rng, offer.id, proposed, attends, story.closed.map(|c| c.1), now);
             let id = OnwardReferralId::from_uuid(new_id(rng));
             if let Some(sent) = o.sent_at {
-                b.consents.push(consent(rng, w, patient, ConsentPurpose::ProviderSharing, Some(id), language, facility.link_worker, sent - Duration::minutes(5)));
+                b.consents.push(consent(
+                    rng,
+                    w,
+                    patient,
+                    ConsentPurpose::ProviderSharing,
+                    Some(id),
+                    language,
+                    facility.link_worker,
+                    sent - Duration::minutes(5),
+                ));
             }
             b.events += o.events.len();
-            let history = o.events.into_iter().map(|(e, at)| recorded(rng, e, at, &actor)).collect();
-            b.onward.push(NewOnwardReferral { id, case: case.id, history });
+            let history = o
+                .events
+                .into_iter()
+                .map(|(e, at)| recorded(rng, e, at, &actor))
+                .collect();
+            b.onward.push(NewOnwardReferral {
+                id,
+                case: case.id,
+                history,
+            });
         }
     }
     b.events += story.events.len();
-    let history = story.events.into_iter().map(|(e, at)| recorded(rng, e, at, &actor)).collect();
+    let history = story
+        .events
+        .into_iter()
+        .map(|(e, at)| recorded(rng, e, at, &actor))
+        .collect();
     b.referrals.push(NewReferral {
         id: ReferralId::from_uuid(new_id(rng)),
         prescription: prescription.as_ref().map(|p| p.id),
@@ -542,7 +897,10 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
 }
 
 async fn write_world(db: &Db, w: &World, password_hash: &str, now: OffsetDateTime) -> Result<(), DemoError> {
-    let access = Access { at: now, purpose: AuditPurpose::Demo };
+    let access = Access {
+        at: now,
+        purpose: AuditPurpose::Demo,
+    };
     let mut tx = db.begin().await?;
     lotse_store::programme::insert(&mut tx, &w.programme, now).await?;
     lotse_store::directory::insert_area_sets(&mut tx, &w.scope, std::slice::from_ref(&w.area_set)).await?;
@@ -553,7 +911,15 @@ async fn write_world(db: &Db, w: &World, password_hash: &str, now: OffsetDateTim
         lotse_store::user::insert(&mut tx, *id, &username, display, password_hash, now).await?;
         lotse_store::user::add_membership(&mut tx, &w.scope, *id, *role, *org, now).await?;
     }
-    lotse_store::audit::record(&mut tx, &w.scope, access, lotse_domain::audit::AuditAction::Create, "user", w.users.iter().map(|u| u.0.as_uuid())).await?;
+    lotse_store::audit::record(
+        &mut tx,
+        &w.scope,
+        access,
+        lotse_domain::audit::AuditAction::Create,
+        "user",
+        w.users.iter().map(|u| u.0.as_uuid()),
+    )
+    .await?;
     for chunk in w.offers.chunks(5000) {
         lotse_store::directory::insert_offers(&mut tx, &w.scope, chunk).await?;
     }
@@ -562,7 +928,10 @@ async fn write_world(db: &Db, w: &World, password_hash: &str, now: OffsetDateTim
 }
 
 async fn write_batch(db: &Db, w: &World, b: &Batch, now: OffsetDateTime) -> Result<(), DemoError> {
-    let access = Access { at: now, purpose: AuditPurpose::Demo };
+    let access = Access {
+        at: now,
+        purpose: AuditPurpose::Demo,
+    };
     let s = &w.scope;
     let mut tx = db.begin().await?;
     lotse_store::person::insert_patients(&mut tx, s, access, &b.patients).await?;
@@ -577,7 +946,12 @@ async fn write_batch(db: &Db, w: &World, b: &Batch, now: OffsetDateTime) -> Resu
 }
 
 /// Seeds both demo programmes. `progress(done, total)` is called after every batch of referrals.
-pub async fn seed(db: &Db, clock: &dyn Clock, options: DemoOptions, progress: &mut dyn FnMut(u64, u64)) -> Result<DemoSummary, DemoError> {
+pub async fn seed(
+    db: &Db,
+    clock: &dyn Clock,
+    options: DemoOptions,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<DemoSummary, DemoError> {
     if !(1..=1000).contains(&options.scale) {
         return Err(DemoError::BadScale(options.scale));
     }
@@ -590,12 +964,21 @@ pub async fn seed(db: &Db, clock: &dyn Clock, options: DemoOptions, progress: &m
     let scale = options.scale as usize;
     let password = NewPassword::parse(DEMO_PASSWORD).map_err(|e| DemoError::Password(e.to_string()))?;
     let hash = crate::password::hash(&password).map_err(|e| DemoError::Password(e.to_string()))?;
-    let as_of = options.as_of.with_time(Time::from_hms(17, 0, 0).unwrap_or(Time::MIDNIGHT)).assume_utc();
+    let as_of = options
+        .as_of
+        .with_time(Time::from_hms(17, 0, 0).unwrap_or(Time::MIDNIGHT))
+        .assume_utc();
     let written_at = clock.now();
     let total = (REFERRALS_PER_SCALE[0] + REFERRALS_PER_SCALE[1]) * scale;
     let mut done = 0;
     let mut summary = DemoSummary::default();
-    for (i, build) in [duesseldorf as fn(&mut ChaCha8Rng, usize, OffsetDateTime) -> Result<World, DemoError>, norddjurs].into_iter().enumerate() {
+    for (i, build) in [
+        duesseldorf as fn(&mut ChaCha8Rng, usize, OffsetDateTime) -> Result<World, DemoError>,
+        norddjurs,
+    ]
+    .into_iter()
+    .enumerate()
+    {
         let mut rng = ChaCha8Rng::seed_from_u64(options.seed.wrapping_mul(1_000_003).wrapping_add(i as u64));
         let world = build(&mut rng, scale, as_of)?;
         write_world(db, &world, &hash, written_at).await?;

@@ -4,7 +4,14 @@ use lotse_domain::user::Role;
 use lotse_testkit::{fixed_now, storage_test};
 
 fn user<'a>(username: &'a str, password: &'a str) -> NewUser<'a> {
-    NewUser { programme: "p-one", username, display_name: "Lea Lotsin", password, role: Role::LinkWorker, organisation: None }
+    NewUser {
+        programme: "p-one",
+        username,
+        display_name: "Lea Lotsin",
+        password,
+        role: Role::LinkWorker,
+        organisation: None,
+    }
 }
 
 storage_test!(async fn adding_a_user_validates_everything_first(db) {

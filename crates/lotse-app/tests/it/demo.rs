@@ -6,7 +6,11 @@ use lotse_testkit::{TestDb, fixed_now, storage_test};
 use time::macros::date;
 
 fn options() -> DemoOptions {
-    DemoOptions { scale: 1, seed: 42, as_of: date!(2026 - 11 - 02) }
+    DemoOptions {
+        scale: 1,
+        seed: 42,
+        as_of: date!(2026 - 11 - 02),
+    }
 }
 
 async fn fingerprint(db: &Db) -> Vec<(uuid::Uuid, String, i64)> {
@@ -70,10 +74,20 @@ storage_test!(async fn events_and_audit_entries_hold_no_personal_data(db) {
 async fn the_same_seed_and_date_give_the_same_data() {
     let clock = FixedClock::new(fixed_now());
     let (a, b, c) = (TestDb::sqlite().await, TestDb::sqlite().await, TestDb::sqlite().await);
-    lotse_app::demo::seed(&a.db, &clock, options(), &mut |_, _| {}).await.unwrap();
-    lotse_app::demo::seed(&b.db, &clock, options(), &mut |_, _| {}).await.unwrap();
-    lotse_app::demo::seed(&c.db, &clock, DemoOptions { seed: 43, ..options() }, &mut |_, _| {}).await.unwrap();
-    let (fa, fb, fc) = (fingerprint(&a.db).await, fingerprint(&b.db).await, fingerprint(&c.db).await);
+    lotse_app::demo::seed(&a.db, &clock, options(), &mut |_, _| {})
+        .await
+        .unwrap();
+    lotse_app::demo::seed(&b.db, &clock, options(), &mut |_, _| {})
+        .await
+        .unwrap();
+    lotse_app::demo::seed(&c.db, &clock, DemoOptions { seed: 43, ..options() }, &mut |_, _| {})
+        .await
+        .unwrap();
+    let (fa, fb, fc) = (
+        fingerprint(&a.db).await,
+        fingerprint(&b.db).await,
+        fingerprint(&c.db).await,
+    );
     assert_eq!(fa.len(), 2500);
     assert_eq!(fa, fb);
     assert_ne!(fa, fc);
@@ -83,7 +97,9 @@ async fn the_same_seed_and_date_give_the_same_data() {
 async fn a_bad_scale_is_refused_before_anything_is_written() {
     let db = TestDb::sqlite().await;
     let clock = FixedClock::new(fixed_now());
-    let err = lotse_app::demo::seed(&db.db, &clock, DemoOptions { scale: 0, ..options() }, &mut |_, _| {}).await.unwrap_err();
+    let err = lotse_app::demo::seed(&db.db, &clock, DemoOptions { scale: 0, ..options() }, &mut |_, _| {})
+        .await
+        .unwrap_err();
     assert_eq!(err.to_string(), "--scale must be between 1 and 1000, got 0");
     assert!(lotse_app::demo::database_is_empty(&db.db).await.unwrap());
 }

@@ -1,4 +1,12 @@
 //! Use-case tests on both engines.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests: a failed step must stop the test with its message"
+)]
+
 mod admin;
 mod demo;

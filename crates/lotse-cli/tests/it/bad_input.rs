@@ -4,11 +4,18 @@ use crate::server::lotse;
 
 async fn run(args: &[&str]) -> (i32, String, String) {
     let out = lotse().args(args).output().await.unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 fn assert_clean(stderr: &str) {
-    assert!(!stderr.contains("panicked") && !stderr.contains("stack backtrace") && !stderr.contains("RUST_BACKTRACE"), "{stderr}");
+    assert!(
+        !stderr.contains("panicked") && !stderr.contains("stack backtrace") && !stderr.contains("RUST_BACKTRACE"),
+        "{stderr}"
+    );
 }
 
 #[tokio::test]
@@ -37,7 +44,10 @@ async fn an_unknown_database_scheme_is_named() {
 async fn an_unreachable_postgres_is_one_clear_line() {
     let (code, _, stderr) = run(&["migrate", "--database-url", "postgres://lotse:secret@127.0.0.1:1/lotse"]).await;
     assert_eq!(code, 1);
-    assert!(stderr.contains("cannot open the database postgres://lotse:***@127.0.0.1:1/lotse"), "{stderr}");
+    assert!(
+        stderr.contains("cannot open the database postgres://lotse:***@127.0.0.1:1/lotse"),
+        "{stderr}"
+    );
     assert!(stderr.contains("check that PostgreSQL is running"), "{stderr}");
     assert!(!stderr.contains("secret"));
     assert_clean(&stderr);
@@ -103,7 +113,10 @@ async fn a_config_file_with_a_typo_is_refused() {
     std::fs::write(&file, "databse_url = \"sqlite:x.db\"\n").unwrap();
     let (code, _, stderr) = run(&["migrate", "--config", file.to_str().unwrap()]).await;
     assert_eq!(code, 1);
-    assert!(stderr.contains("is invalid") && stderr.contains("unknown field `databse_url`"), "{stderr}");
+    assert!(
+        stderr.contains("is invalid") && stderr.contains("unknown field `databse_url`"),
+        "{stderr}"
+    );
     std::fs::remove_dir_all(&dir).ok();
 }
 

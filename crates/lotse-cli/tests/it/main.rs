@@ -1,5 +1,13 @@
 //! Process-level tests of the real `lotse` binary.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests: a failed step must stop the test with its message"
+)]
+
 mod bad_input;
 mod crash;
 mod server;

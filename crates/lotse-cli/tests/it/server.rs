@@ -1,5 +1,6 @@
 //! Starting and stopping the real binary, and a minimal HTTP/1.1 client over loopback.
 
+use std::fmt::Write as _;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
@@ -9,7 +10,9 @@ use tokio::process::{Child, Command};
 
 pub fn lotse() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lotse"));
-    cmd.env_remove("LOTSE_DATABASE_URL").env("LOTSE_LOG", "warn").kill_on_drop(true);
+    cmd.env_remove("LOTSE_DATABASE_URL")
+        .env("LOTSE_LOG", "warn")
+        .kill_on_drop(true);
     cmd
 }
 
@@ -32,7 +35,11 @@ pub async fn start(database_url: &str, extra: &[&str]) -> Server {
     let started = Instant::now();
     let mut stdout = Vec::new();
     let addr = loop {
-        let line = tokio::time::timeout(Duration::from_secs(60), lines.next_line()).await.expect("server start timed out").unwrap().expect("server exited before listening");
+        let line = tokio::time::timeout(Duration::from_mins(1), lines.next_line())
+            .await
+            .expect("server start timed out")
+            .unwrap()
+            .expect("server exited before listening");
         stdout.push(line.clone());
         if let Some(rest) = line.strip_prefix("Lotse is listening on http://") {
             break rest.trim_end_matches('/').to_owned();
@@ -51,11 +58,20 @@ pub struct HttpResponse {
 }
 
 /// Sends one request with `Connection: close` and reads the whole answer.
-pub async fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)], body: &str) -> std::io::Result<HttpResponse> {
+pub async fn http(
+    addr: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> std::io::Result<HttpResponse> {
     let mut stream = TcpStream::connect(addr).await?;
-    let mut request = format!("{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n", body.len());
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
     for (k, v) in headers {
-        request.push_str(&format!("{k}: {v}\r\n"));
+        let _ = write!(request, "{k}: {v}\r\n");
     }
     request.push_str("\r\n");
     request.push_str(body);
@@ -64,6 +80,14 @@ pub async fn http(addr: &str, method: &str, path: &str, headers: &[(&str, &str)]
     stream.read_to_end(&mut raw).await?;
     let text = String::from_utf8_lossy(&raw).into_owned();
     let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
-    let status = head.split(' ').nth(1).and_then(|s| s.parse().ok()).ok_or_else(|| std::io::Error::other("no status line"))?;
-    Ok(HttpResponse { status, head: head.to_owned(), body: body.to_owned() })
+    let status = head
+        .split(' ')
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(|| std::io::Error::other("no status line"))?;
+    Ok(HttpResponse {
+        status,
+        head: head.to_owned(),
+        body: body.to_owned(),
+    })
 }

@@ -9,7 +9,9 @@ async fn seed(db: &lotse_testkit::TestDb) -> lotse_domain::actor::ProgrammeScope
     issued_referral(db, &scope).await;
     let people: Vec<_> = (0..5).map(|i| patient(&scope, &format!("Person{i}"))).collect();
     let mut tx = db.db.begin().await.unwrap();
-    lotse_store::person::insert_patients(&mut tx, &scope, access(), &people).await.unwrap();
+    lotse_store::person::insert_patients(&mut tx, &scope, access(), &people)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     scope
 }

@@ -15,7 +15,10 @@ use time::macros::date;
 use uuid::Uuid;
 
 pub fn access() -> Access {
-    Access { at: fixed_now(), purpose: AuditPurpose::Care }
+    Access {
+        at: fixed_now(),
+        purpose: AuditPurpose::Care,
+    }
 }
 
 pub async fn facility(db: &TestDb, scope: &ProgrammeScope) -> OrganisationId {
@@ -27,7 +30,9 @@ pub async fn facility(db: &TestDb, scope: &ProgrammeScope) -> OrganisationId {
         area: None,
     };
     let mut tx = db.db.begin().await.unwrap();
-    lotse_store::directory::insert_organisations(&mut tx, scope, &[org.clone()], fixed_now()).await.unwrap();
+    lotse_store::directory::insert_organisations(&mut tx, scope, std::slice::from_ref(&org), fixed_now())
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     org.id
 }
@@ -70,11 +75,20 @@ pub async fn issued_referral(db: &TestDb, scope: &ProgrammeScope) -> (ReferralId
         case: None,
         patient: p.profile.id,
         source: ReferralSource::SelfReferral,
-        history: vec![recorded(ReferralEvent::Issued { link_facility: facility }, 0)],
+        history: vec![recorded(
+            ReferralEvent::Issued {
+                link_facility: facility,
+            },
+            0,
+        )],
     };
     let mut tx = db.db.begin().await.unwrap();
-    lotse_store::person::insert_patients(&mut tx, scope, access(), &[p]).await.unwrap();
-    lotse_store::referral::insert_many(&mut tx, scope, access(), &[referral]).await.unwrap();
+    lotse_store::person::insert_patients(&mut tx, scope, access(), &[p])
+        .await
+        .unwrap();
+    lotse_store::referral::insert_many(&mut tx, scope, access(), &[referral])
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
     (id, facility)
 }

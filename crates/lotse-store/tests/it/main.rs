@@ -1,6 +1,14 @@
 //! The storage suite: written once, run on SQLite and PostgreSQL (`<test>::sqlite`,
 //! `<test>::postgres`).
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests: a failed step must stop the test with its message"
+)]
+
 mod audit;
 mod backup;
 mod fixtures;

@@ -53,7 +53,7 @@ storage_test!(async fn a_duplicate_prescription_code_is_refused(db) {
     let user = UserId::from_uuid(uuid::Uuid::new_v4());
     let mut tx = db.db.begin().await.unwrap();
     lotse_store::user::insert(&mut tx, user, &lotse_domain::user::Username::parse("dr.a").unwrap(), "Dr. A", "x", lotse_testkit::fixed_now()).await.unwrap();
-    lotse_store::person::insert_patients(&mut tx, &scope, access(), &[p.clone()]).await.unwrap();
+    lotse_store::person::insert_patients(&mut tx, &scope, access(), std::slice::from_ref(&p)).await.unwrap();
     let rx = |n| Prescription {
         id: PrescriptionId::from_uuid(uuid::Uuid::new_v4()),
         programme: scope.programme(),

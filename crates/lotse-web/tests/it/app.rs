@@ -38,7 +38,10 @@ impl TestApp {
         .await
         .unwrap();
         let state = lotse_web::AppState::new(db.db.clone(), clock, lotse_web::WebConfig::default()).unwrap();
-        Self { router: lotse_web::router(state.clone()), state }
+        Self {
+            router: lotse_web::router(state.clone()),
+            state,
+        }
     }
 
     pub async fn send(&self, request: Request<Body>) -> Response<Body> {
@@ -63,7 +66,13 @@ impl TestApp {
 
     /// Signs in and returns the `Cookie` header value.
     pub async fn sign_in(&self, username: &str) -> String {
-        let response = self.post_form("/login", &format!("username={username}&password={}", PASSWORD.replace(' ', "+")), &[]).await;
+        let response = self
+            .post_form(
+                "/login",
+                &format!("username={username}&password={}", PASSWORD.replace(' ', "+")),
+                &[],
+            )
+            .await;
         assert_eq!(response.status(), 303);
         let set_cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap();
         set_cookie.split(';').next().unwrap().to_owned()

@@ -1,5 +1,13 @@
 //! The HTTP suite, through the router (`oneshot`, no socket), on both engines.
 
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing,
+    reason = "tests: a failed step must stop the test with its message"
+)]
+
 mod app;
 mod auth;
 mod pages;
