@@ -82,16 +82,30 @@ pub async fn insert_patients(
         "birth_date",
         "phone",
     ];
-    bulk::insert(tx, "patient_identity", &columns, &identities).await?;
-    audit::record(
+    insert_created(
         tx,
         scope,
         access,
-        AuditAction::Create,
+        ("patient_identity", &columns),
+        &identities,
         "patient",
         patients.iter().map(|n| n.profile.id.as_uuid()),
     )
     .await
+}
+
+/// Inserts rows of newly created records and one `create` audit entry per record, in `tx`.
+async fn insert_created(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    (table, columns): (&str, &[&str]),
+    rows: &[Vec<Value>],
+    object_kind: &str,
+    ids: impl IntoIterator<Item = uuid::Uuid>,
+) -> StoreResult<()> {
+    bulk::insert(tx, table, columns, rows).await?;
+    audit::record(tx, scope, access, AuditAction::Create, object_kind, ids).await
 }
 
 /// Reads a person's identity, auditing the read.
@@ -159,12 +173,12 @@ pub async fn insert_consents(
         "withdrawn_at",
         "version",
     ];
-    bulk::insert(tx, "consent", &columns, &rows).await?;
-    audit::record(
+    insert_created(
         tx,
         scope,
         access,
-        AuditAction::Create,
+        ("consent", &columns),
+        &rows,
         "consent",
         consents.iter().map(|c| c.id.as_uuid()),
     )
@@ -195,12 +209,12 @@ pub async fn insert_cases(tx: &mut Tx, scope: &ProgrammeScope, access: Access, c
         "opened_at",
         "version",
     ];
-    bulk::insert(tx, "case_file", &columns, &rows).await?;
-    audit::record(
+    insert_created(
         tx,
         scope,
         access,
-        AuditAction::Create,
+        ("case_file", &columns),
+        &rows,
         "case",
         cases.iter().map(|c| c.id.as_uuid()),
     )
@@ -240,12 +254,12 @@ pub async fn insert_prescriptions(
         "need_domains",
         "issued_at",
     ];
-    bulk::insert(tx, "prescription", &columns, &rows).await?;
-    audit::record(
+    insert_created(
         tx,
         scope,
         access,
-        AuditAction::Create,
+        ("prescription", &columns),
+        &rows,
         "prescription",
         items.iter().map(|x| x.id.as_uuid()),
     )
@@ -283,12 +297,12 @@ pub async fn insert_questionnaire_responses(
         "answers",
         "answered_at",
     ];
-    bulk::insert(tx, "questionnaire_response", &columns, &rows).await?;
-    audit::record(
+    insert_created(
         tx,
         scope,
         access,
-        AuditAction::Create,
+        ("questionnaire_response", &columns),
+        &rows,
         "questionnaire_response",
         items.iter().map(|q| q.id.as_uuid()),
     )

@@ -248,12 +248,17 @@ pub async fn apply(
 
 /// Recomputes a referral's status from its events (to check the projection).
 pub async fn replay(tx: &mut Tx, scope: &ProgrammeScope, id: ReferralId) -> StoreResult<ReferralStatus> {
-    let stored = event::list_stream(tx, scope, "referral", id.as_uuid()).await?;
+    replay_stream(tx, scope, id.as_uuid()).await
+}
+
+/// Folds a stream's stored events into its lifecycle state.
+async fn replay_stream<L: Lifecycle>(tx: &mut Tx, scope: &ProgrammeScope, stream_id: Uuid) -> StoreResult<L> {
+    let stored = event::list_stream(tx, scope, L::STREAM, stream_id).await?;
     let events = stored
         .into_iter()
-        .map(|e| from_payload::<ReferralEvent>(e.payload))
+        .map(|e| from_payload::<L::Event>(e.payload))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(ReferralStatus::replay(&events)?)
+    Ok(L::replay(&events)?)
 }
 
 /// Referral counts per state code in the scope's programme.
@@ -369,12 +374,7 @@ pub async fn replay_onward(
     scope: &ProgrammeScope,
     id: OnwardReferralId,
 ) -> StoreResult<OnwardReferralStatus> {
-    let stored = event::list_stream(tx, scope, "onward_referral", id.as_uuid()).await?;
-    let events = stored
-        .into_iter()
-        .map(|e| from_payload::<OnwardReferralEvent>(e.payload))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(OnwardReferralStatus::replay(&events)?)
+    replay_stream(tx, scope, id.as_uuid()).await
 }
 
 /// Every referral id in the scope's programme (for consistency checks), in id order.

@@ -1,0 +1,48 @@
+#!/usr/bin/env bash
+# Benchmarks for the foundation: demo seeding (bulk load through the store) on SQLite and
+# PostgreSQL, and an HTTP load test of the start page and /healthz with wrk.
+# Never run in CI. Results go into BENCHMARKS.md with the machine they ran on.
+#
+#   scripts/bench.sh [SCALE]          (default 40: 100,000 referrals, 10,000 offers)
+#   LOTSE_BENCH_PG=postgres://postgres@127.0.0.1:5432/postgres scripts/bench.sh 40
+#
+# wrk (Debian package `wrk`) and taskset are used when present: client on core 0, server on
+# core 1, keep-alive, 30 s per URL, loopback only.
+set -euo pipefail
+scale="${1:-40}"
+cd "$(dirname "$0")/.."
+cargo build --release -q -p lotse-cli
+bin="${CARGO_TARGET_DIR:-target}/release/lotse"
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(date -u +%F)"
+echo "## demo seeding, scale $scale"
+/usr/bin/time -f "sqlite: %e s wall, %M KiB max RSS" \
+  "$bin" demo --scale "$scale" --seed 1 --as-of 2026-11-02 --database-url "sqlite:$work/bench.db" --log warn
+ls -l "$work/bench.db" | awk '{print "sqlite file: " $5 " bytes"}'
+
+if [ -n "${LOTSE_BENCH_PG:-}" ]; then
+  db="lotse_bench_$$"
+  psql "$LOTSE_BENCH_PG" -qc "create database $db"
+  pg_url="${LOTSE_BENCH_PG%/*}/$db"
+  /usr/bin/time -f "postgres: %e s wall, %M KiB max RSS" \
+    "$bin" demo --scale "$scale" --seed 1 --as-of 2026-11-02 --database-url "$pg_url" --log warn
+  psql "$LOTSE_BENCH_PG" -qc "drop database $db with (force)"
+fi
+
+if command -v wrk >/dev/null 2>&1; then
+  echo "## HTTP (wrk, 30 s, 32 connections, keep-alive)"
+  port=18080
+  taskset -c 1 "$bin" serve --addr "127.0.0.1:$port" --database-url "sqlite:$work/bench.db" --log warn >/dev/null &
+  server=$!
+  for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+  for path in /healthz /; do
+    echo "### GET $path"
+    timeout 60 taskset -c 0 wrk -t1 -c32 -d30s --latency "http://127.0.0.1:$port$path" | grep -E "Requests/sec|50%|99%|Transfer/sec"
+    curl -s "http://127.0.0.1:$port$path" | wc -c | awk '{print "response size: " $1 " bytes"}'
+  done
+  kill -TERM "$server"; wait "$server" || true
+else
+  echo "wrk not installed (apt-get install wrk): HTTP load test skipped"
+fi
