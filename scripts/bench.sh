@@ -4,7 +4,7 @@
 # Never run in CI. Results go into BENCHMARKS.md with the machine they ran on.
 #
 #   scripts/bench.sh [SCALE]          (default 40: 100,000 referrals, 10,000 offers)
-#   LOTSE_BENCH_PG=postgres://postgres@127.0.0.1:5432/postgres scripts/bench.sh 40
+#   BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/bench.sh 40
 #
 # wrk (Debian package `wrk`) and taskset are used when present: client on core 0, server on
 # core 1, keep-alive, 30 s per URL, loopback only.
@@ -22,13 +22,13 @@ echo "## demo seeding, scale $scale"
   "$bin" demo --scale "$scale" --seed 1 --as-of 2026-11-02 --database-url "sqlite:$work/bench.db" --log warn
 ls -l "$work/bench.db" | awk '{print "sqlite file: " $5 " bytes"}'
 
-if [ -n "${LOTSE_BENCH_PG:-}" ]; then
+if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
   db="lotse_bench_$$"
-  psql "$LOTSE_BENCH_PG" -qc "create database $db"
-  pg_url="${LOTSE_BENCH_PG%/*}/$db"
+  psql "$BENCH_POSTGRES_URL" -qc "create database $db"
+  pg_url="${BENCH_POSTGRES_URL%/*}/$db"
   /usr/bin/time -f "postgres: %e s wall, %M KiB max RSS" \
     "$bin" demo --scale "$scale" --seed 1 --as-of 2026-11-02 --database-url "$pg_url" --log warn
-  psql "$LOTSE_BENCH_PG" -qc "drop database $db with (force)"
+  psql "$BENCH_POSTGRES_URL" -qc "drop database $db with (force)"
 fi
 
 if command -v wrk >/dev/null 2>&1; then

@@ -1,124 +1,172 @@
-//! `cargo xtask ci`: the checks CI runs, in order, each timed.
+//! `cargo xtask ci`: the checks CI runs, in order, each timed. Green here means green in CI.
+//!
+//! Steps: fmt, clippy (`-D warnings`), the layering check, the migration pairing check, and the
+//! whole test suite (SQLite and, via `LOTSE_TEST_POSTGRES_URL`, PostgreSQL). Only std + anyhow.
 
+use std::collections::BTreeSet;
+use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
-use std::time::Instant;
+use std::process::{Command, ExitCode, Stdio};
+use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+commands:
+  ci [--skip-tests]   run what CI runs, in order, stopping at the first failure:
+                        fmt         cargo fmt --all -- --check
+                        clippy      cargo clippy --workspace --all-targets --locked -- -D warnings
+                        layering    lotse-domain must not depend on sqlx, axum or tokio;
+                                    lotse-store must not depend on axum (cargo tree -e normal -i)
+                        migrations  migrations/sqlite and migrations/postgres hold the same
+                                    NNNN_name.sql files
+                        tests       cargo test --workspace --locked (left out by --skip-tests)
+  help                print this text
+
+environment:
+  LOTSE_TEST_POSTGRES_URL   PostgreSQL for the postgres test variants, e.g.
+                            postgres://postgres@127.0.0.1:5432/postgres
+                            (unset: the variants are skipped; with CI=true, `ci` fails instead)
+  CI=true                   strict mode: PostgreSQL required, insta fails on changed snapshots
+  CARGO                     the cargo to run (set by `cargo xtask`; default `cargo`)";
+
+const POSTGRES_URL_VAR: &str = "LOTSE_TEST_POSTGRES_URL";
+
+/// Dependencies a crate must never reach through normal (non-dev, non-build) edges.
+const FORBIDDEN_DEPENDENCIES: [(&str, &str); 4] = [
+    ("lotse-domain", "sqlx"),
+    ("lotse-domain", "axum"),
+    ("lotse-domain", "tokio"),
+    ("lotse-store", "axum"),
+];
+
+const MIGRATIONS_DIR: &str = "crates/lotse-store/migrations";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let mut args = args.iter().map(String::as_str);
+    match args.next() {
+        None | Some("help" | "--help" | "-h") => {
+            println!("{USAGE}");
+            ExitCode::SUCCESS
+        }
+        Some("ci") => {
+            let mut skip_tests = false;
+            for arg in args {
+                match arg {
+                    "--skip-tests" => skip_tests = true,
+                    "--help" | "-h" => {
+                        println!("{USAGE}");
+                        return ExitCode::SUCCESS;
+                    }
+                    other => return usage_error(&format!("unknown option `{other}` for `ci`")),
+                }
+            }
+            match ci(skip_tests) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => {
+                    eprintln!("xtask ci: FAILED: {error:#}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Some(other) => usage_error(&format!("unknown command `{other}`")),
+    }
+}
+
+fn usage_error(message: &str) -> ExitCode {
+    eprintln!("xtask: {message}\n\n{USAGE}");
+    ExitCode::from(2)
+}
+
+/// The workspace root: the parent of the xtask crate.
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-fn cargo() -> Command {
-    let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned()));
-    cmd.current_dir(root());
+fn cargo_program() -> String {
+    std::env::var("CARGO")
+        .ok()
+        .filter(|cargo| !cargo.is_empty())
+        .unwrap_or_else(|| "cargo".to_owned())
+}
+
+/// `cargo <args>` in the workspace root, echoed first so logs show what ran.
+fn cargo(args: &[&str]) -> Command {
+    println!("    $ cargo {}", args.join(" "));
+    let mut cmd = Command::new(cargo_program());
+    cmd.args(args).current_dir(root());
     cmd
 }
 
-fn run(name: &str, mut cmd: Command) -> anyhow::Result<()> {
-    let status = cmd.status().with_context(|| format!("{name}: cannot start {cmd:?}"))?;
+fn run_cargo(args: &[&str]) -> anyhow::Result<()> {
+    let status = cargo(args)
+        .status()
+        .with_context(|| format!("cannot start `{}`", cargo_program()))?;
     if !status.success() {
-        bail!("{name} failed ({status})");
+        bail!("`cargo {}` exited with {status}", args.join(" "));
     }
     Ok(())
 }
 
-fn step(name: &str, f: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
-    println!("==> {name}");
-    let started = Instant::now();
-    let result = f();
-    println!(
-        "<== {name}: {:.1}s{}",
-        started.elapsed().as_secs_f64(),
-        if result.is_ok() { "" } else { " (FAILED)" }
-    );
-    result
+fn in_ci() -> bool {
+    // The same rule as `lotse_testkit::in_ci`.
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
 }
 
-/// `lotse-domain` must not reach I/O crates; `lotse-store` must not reach HTTP.
-fn layering() -> anyhow::Result<()> {
-    let forbidden = [
-        ("lotse-domain", "sqlx"),
-        ("lotse-domain", "axum"),
-        ("lotse-domain", "tokio"),
-        ("lotse-store", "axum"),
-    ];
-    for (package, dependency) in forbidden {
-        let output = cargo()
-            .args(["tree", "--locked", "-p", package, "-e", "normal", "-i", dependency])
-            .output()
-            .with_context(|| format!("cannot run cargo tree for {package}"))?;
-        let stdout = String::from_utf8_lossy(&output.stdout);
-        let stderr = String::from_utf8_lossy(&output.stderr);
-        let absent = stdout.trim().is_empty()
-            || stderr.contains("did not match any packages")
-            || stderr.contains("nothing to print");
-        if !absent {
-            bail!("{package} depends on {dependency}:\n{stdout}");
-        }
-        println!("    {package} does not depend on {dependency}");
-    }
-    Ok(())
+/// Steps run in order, each announced and timed; the first failure stops the run.
+#[derive(Default)]
+struct Steps {
+    done: Vec<(&'static str, Duration)>,
 }
 
-/// Migration files are paired by name and numbered `NNNN_name.sql`.
-#[expect(
-    clippy::case_sensitive_file_extension_comparisons,
-    reason = "the name must end in exactly `.sql`"
-)]
-fn migrations() -> anyhow::Result<()> {
-    let names = |engine: &str| -> anyhow::Result<Vec<String>> {
-        let dir = root().join("crates/lotse-store/migrations").join(engine);
-        let mut names = Vec::new();
-        for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))? {
-            let name = entry?.file_name().to_string_lossy().into_owned();
-            let (number, rest) = name.split_at(name.len().min(5));
-            let ok = number.len() == 5
-                && number.get(..4).is_some_and(|n| n.chars().all(|c| c.is_ascii_digit()))
-                && number.ends_with('_')
-                && rest.ends_with(".sql")
-                && rest.len() > 4;
-            if !ok {
-                bail!("{engine}/{name} is not named NNNN_name.sql");
+impl Steps {
+    fn run(&mut self, name: &'static str, step: impl FnOnce() -> anyhow::Result<()>) -> anyhow::Result<()> {
+        println!("==> {name}");
+        let started = Instant::now();
+        let result = step();
+        let elapsed = started.elapsed();
+        match result {
+            Ok(()) => {
+                println!("<== {name}: {:.1}s", elapsed.as_secs_f64());
+                self.done.push((name, elapsed));
+                Ok(())
             }
-            names.push(name);
+            Err(error) => {
+                println!("<== {name}: {:.1}s (FAILED)", elapsed.as_secs_f64());
+                Err(error.context(format!("step `{name}` failed after {:.1}s", elapsed.as_secs_f64())))
+            }
         }
-        names.sort();
-        Ok(names)
-    };
-    let (sqlite, postgres) = (names("sqlite")?, names("postgres")?);
-    if sqlite != postgres {
-        bail!("migrations are not paired:\n  sqlite:   {sqlite:?}\n  postgres: {postgres:?}");
     }
-    println!("    {} paired migrations", sqlite.len());
-    Ok(())
-}
 
-fn tests() -> anyhow::Result<()> {
-    let ci = std::env::var("CI").is_ok_and(|v| v == "true" || v == "1");
-    match std::env::var("LOTSE_TEST_POSTGRES_URL") {
-        Ok(url) if !url.is_empty() => println!("    PostgreSQL variants run against LOTSE_TEST_POSTGRES_URL"),
-        _ if ci => bail!("CI=true but LOTSE_TEST_POSTGRES_URL is unset: the PostgreSQL suite must run in CI"),
-        _ => println!("    warning: LOTSE_TEST_POSTGRES_URL is unset: PostgreSQL variants will print 'skipped'"),
+    fn summary(&self) -> String {
+        self.done
+            .iter()
+            .map(|(name, elapsed)| format!("{name} {:.1}s", elapsed.as_secs_f64()))
+            .collect::<Vec<_>>()
+            .join(", ")
     }
-    let mut cmd = cargo();
-    cmd.args(["test", "--workspace", "--locked"]);
-    run("tests", cmd)
 }
 
 fn ci(skip_tests: bool) -> anyhow::Result<()> {
     let started = Instant::now();
-    step("fmt", || {
-        let mut cmd = cargo();
-        cmd.args(["fmt", "--all", "--", "--check"]);
-        run("fmt", cmd)
-    })?;
-    step("clippy", || {
-        let mut cmd = cargo();
-        cmd.args([
+    println!(
+        "xtask ci: workspace {}, cargo `{}`, CI={}",
+        root().display(),
+        cargo_program(),
+        in_ci()
+    );
+    // Decide about PostgreSQL before spending minutes on clippy: CI without it fails at once.
+    let postgres = if skip_tests { None } else { Some(postgres_configured()?) };
+
+    let mut steps = Steps::default();
+    steps.run("fmt", || run_cargo(&["fmt", "--all", "--", "--check"]))?;
+    steps.run("clippy", || {
+        run_cargo(&[
             "clippy",
             "--workspace",
             "--all-targets",
@@ -126,38 +174,316 @@ fn ci(skip_tests: bool) -> anyhow::Result<()> {
             "--",
             "-D",
             "warnings",
-        ]);
-        run("clippy", cmd)
+        ])
     })?;
-    step("layering", layering)?;
-    step("migrations", migrations)?;
-    if skip_tests {
-        println!("    tests skipped (--skip-tests)");
-    } else {
-        step("tests", tests)?;
+    steps.run("layering", layering)?;
+    steps.run("migrations", migrations)?;
+    match postgres {
+        Some(postgres) => steps.run("tests", || tests(postgres))?,
+        None => println!("--- tests skipped (--skip-tests)"),
     }
-    println!("xtask ci: all steps passed in {:.1}s", started.elapsed().as_secs_f64());
+    println!(
+        "xtask ci: all {} steps passed in {:.1}s ({})",
+        steps.done.len(),
+        started.elapsed().as_secs_f64(),
+        steps.summary()
+    );
     Ok(())
 }
 
-fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let result = match args.iter().map(String::as_str).collect::<Vec<_>>().as_slice() {
-        ["ci"] => ci(false),
-        ["ci", "--skip-tests"] => ci(true),
-        [] | ["help" | "--help" | "-h"] => {
-            println!(
-                "usage: cargo xtask ci [--skip-tests]\n\n  ci   fmt, clippy -D warnings, layering check, migration pairing, tests on both engines"
-            );
-            Ok(())
+/// Whether the PostgreSQL test variants will run; an error if CI would silently skip them.
+fn postgres_configured() -> anyhow::Result<bool> {
+    if std::env::var_os(POSTGRES_URL_VAR).is_some_and(|url| !url.is_empty()) {
+        println!("xtask ci: {POSTGRES_URL_VAR} is set: the PostgreSQL test variants will run");
+        return Ok(true);
+    }
+    if in_ci() {
+        bail!(
+            "step `tests` cannot run: CI=true but {POSTGRES_URL_VAR} is unset or empty; CI must run the \
+             PostgreSQL suite (e.g. {POSTGRES_URL_VAR}=postgres://postgres@127.0.0.1:5432/postgres)"
+        );
+    }
+    println!(
+        "xtask ci: warning: {POSTGRES_URL_VAR} is unset: the PostgreSQL test variants will be skipped \
+         (each prints `skipped: no PostgreSQL`)"
+    );
+    Ok(false)
+}
+
+/// `cargo tree -p <crate> -e normal -i <dep>` must show nothing: a printed tree is a violation.
+fn layering() -> anyhow::Result<()> {
+    let mut violations = Vec::new();
+    for (package, dependency) in FORBIDDEN_DEPENDENCIES {
+        let output = cargo(&["tree", "--locked", "-p", package, "-e", "normal", "-i", dependency])
+            .stdin(Stdio::null())
+            .output()
+            .with_context(|| format!("cannot start `{}`", cargo_program()))?;
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        match Reach::of(output.status.success(), &stdout, &stderr, dependency) {
+            Reach::Absent => println!("    ok: {package} does not depend on {dependency}"),
+            Reach::Present => {
+                println!("    VIOLATION: {package} depends on {dependency}:\n{stdout}");
+                violations.push(format!("{package} -> {dependency}"));
+            }
+            Reach::Unknown => bail!(
+                "`cargo tree -p {package} -i {dependency}` failed ({}) without saying that {dependency} \
+                 is absent:\n{stderr}",
+                output.status
+            ),
         }
-        other => Err(anyhow::anyhow!("unknown arguments {other:?}; try `cargo xtask help`")),
+    }
+    if !violations.is_empty() {
+        bail!("forbidden dependencies: {}", violations.join(", "));
+    }
+    Ok(())
+}
+
+/// What `cargo tree -p <crate> -e normal -i <dep>` says about `<dep>`.
+#[derive(Debug, PartialEq, Eq)]
+enum Reach {
+    /// Not in the crate's graph (cargo: "did not match any packages", non-zero exit), or in it
+    /// only through dev or build edges (cargo: "nothing to print", exit zero, empty stdout).
+    Absent,
+    /// cargo printed an inverted tree: the crate reaches the dependency.
+    Present,
+    /// cargo failed for another reason (stale lock file, no network, ...): not a pass.
+    Unknown,
+}
+
+impl Reach {
+    fn of(success: bool, stdout: &str, stderr: &str, dependency: &str) -> Self {
+        if success {
+            if stdout.trim().is_empty() {
+                Self::Absent
+            } else {
+                Self::Present
+            }
+        } else if stderr.contains(&format!("`{dependency}` did not match any packages")) {
+            Self::Absent
+        } else {
+            Self::Unknown
+        }
+    }
+}
+
+/// `NNNN_name.sql`: four digits, an underscore, a name of ASCII letters, digits and underscores.
+fn is_migration_name(name: &str) -> bool {
+    let Some(stem) = name.strip_suffix(".sql") else {
+        return false;
     };
-    match result {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("xtask: {e:#}");
-            ExitCode::FAILURE
+    let Some((number, label)) = stem.split_once('_') else {
+        return false;
+    };
+    number.len() == 4
+        && number.bytes().all(|b| b.is_ascii_digit())
+        && !label.is_empty()
+        && label.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+}
+
+fn migration_names(engine: &str) -> anyhow::Result<BTreeSet<String>> {
+    let dir = root().join(MIGRATIONS_DIR).join(engine);
+    let mut names = BTreeSet::new();
+    let mut bad = Vec::new();
+    let mut numbers = BTreeSet::new();
+    for entry in std::fs::read_dir(&dir).with_context(|| format!("cannot read {}", dir.display()))? {
+        let name = entry
+            .with_context(|| format!("cannot read {}", dir.display()))?
+            .file_name()
+            .to_string_lossy()
+            .into_owned();
+        if !is_migration_name(&name) {
+            bad.push(name);
+            continue;
         }
+        // sqlx orders by the number and refuses two migrations with the same one.
+        let number = name.split_once('_').map_or("", |(number, _)| number).to_owned();
+        if !numbers.insert(number) {
+            bad.push(format!("{name} (number used twice)"));
+        }
+        names.insert(name);
+    }
+    if !bad.is_empty() {
+        bail!("{MIGRATIONS_DIR}/{engine}: not named NNNN_name.sql: {}", bad.join(", "));
+    }
+    if names.is_empty() {
+        bail!("{MIGRATIONS_DIR}/{engine} holds no migrations");
+    }
+    Ok(names)
+}
+
+/// Both engines carry the same migrations, by file name.
+fn migrations() -> anyhow::Result<()> {
+    let sqlite = migration_names("sqlite")?;
+    let postgres = migration_names("postgres")?;
+    if sqlite != postgres {
+        let only = |a: &BTreeSet<String>, b: &BTreeSet<String>| a.difference(b).cloned().collect::<Vec<_>>().join(", ");
+        bail!(
+            "migrations are not paired: only in sqlite: [{}]; only in postgres: [{}]",
+            only(&sqlite, &postgres),
+            only(&postgres, &sqlite)
+        );
+    }
+    println!(
+        "    ok: {} paired migrations in {MIGRATIONS_DIR}/{{sqlite,postgres}} ({})",
+        sqlite.len(),
+        sqlite.iter().cloned().collect::<Vec<_>>().join(", ")
+    );
+    Ok(())
+}
+
+/// Totals summed over every `test result:` line of `cargo test` (one per test binary and doctest run).
+#[derive(Default)]
+struct TestTotals {
+    binaries: u64,
+    passed: u64,
+    failed: u64,
+    ignored: u64,
+}
+
+impl TestTotals {
+    /// Reads `test result: ok. 5 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s`.
+    fn add_line(&mut self, line: &str) {
+        let Some(rest) = line.trim().strip_prefix("test result: ") else {
+            return;
+        };
+        self.binaries += 1;
+        let counts = rest.split_once(". ").map_or(rest, |(_, counts)| counts);
+        for part in counts.split(';') {
+            let Some((number, label)) = part.trim().split_once(' ') else {
+                continue;
+            };
+            let Ok(number) = number.parse::<u64>() else {
+                continue;
+            };
+            match label {
+                "passed" => self.passed += number,
+                "failed" => self.failed += number,
+                "ignored" => self.ignored += number,
+                _ => {}
+            }
+        }
+    }
+}
+
+/// `cargo test --workspace --locked`, its output passed through and summed up in one line.
+fn tests(postgres: bool) -> anyhow::Result<()> {
+    let mut child = cargo(&["test", "--workspace", "--locked"])
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start `{}`", cargo_program()))?;
+    let mut totals = TestTotals::default();
+    let relayed = child
+        .stdout
+        .take()
+        .context("cargo test has no stdout pipe")
+        .and_then(|stdout| relay(stdout, &mut totals));
+    if let Err(error) = relayed {
+        // Do not leave the test run behind; its own outcome no longer matters.
+        child.kill().ok();
+        child.wait().ok();
+        return Err(error);
+    }
+    let status = child.wait().context("cannot wait for cargo test")?;
+    let summary = format!(
+        "tests: {} passed, {} failed, {} ignored in {} test binaries and doctest runs; PostgreSQL variants {}",
+        totals.passed,
+        totals.failed,
+        totals.ignored,
+        totals.binaries,
+        if postgres {
+            "ran"
+        } else {
+            "skipped (LOTSE_TEST_POSTGRES_URL unset)"
+        }
+    );
+    println!("    {summary}");
+    if !status.success() {
+        bail!("`cargo test --workspace --locked` exited with {status} ({summary})");
+    }
+    Ok(())
+}
+
+/// Copies the child's stdout to ours line by line (so it stays live) and counts the results.
+fn relay(stdout: impl std::io::Read, totals: &mut TestTotals) -> anyhow::Result<()> {
+    let mut reader = BufReader::new(stdout);
+    let mut out = std::io::stdout();
+    let mut line = Vec::new();
+    loop {
+        line.clear();
+        if reader
+            .read_until(b'\n', &mut line)
+            .context("cannot read cargo test output")?
+            == 0
+        {
+            return Ok(());
+        }
+        out.write_all(&line)
+            .and_then(|()| out.flush())
+            .context("cannot write to stdout")?;
+        totals.add_line(&String::from_utf8_lossy(&line));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Reach, TestTotals, is_migration_name};
+
+    #[test]
+    fn migration_names() {
+        for good in ["0001_foundation.sql", "0042_add_index_2.sql", "9999_X.sql"] {
+            assert!(is_migration_name(good), "{good}");
+        }
+        for bad in [
+            "0001_foundation.SQL",
+            "001_short.sql",
+            "00001_long.sql",
+            "0001_.sql",
+            "0001.sql",
+            "0001_a.up.sql",
+            "0001_a-b.sql",
+            "ü001_x.sql",
+            "0001_ü.sql",
+            ".gitkeep",
+            "README.md",
+        ] {
+            assert!(!is_migration_name(bad), "{bad}");
+        }
+    }
+
+    #[test]
+    fn test_result_lines_are_summed() {
+        let mut totals = TestTotals::default();
+        totals.add_line("running 3 tests\n");
+        totals.add_line(
+            "test result: ok. 5 passed; 0 failed; 1 ignored; 0 measured; 0 filtered out; finished in 0.01s\n",
+        );
+        totals.add_line(
+            "test result: FAILED. 2 passed; 3 failed; 0 ignored; 0 measured; 4 filtered out; finished in 1.2s",
+        );
+        totals
+            .add_line("test result: ok. 0 passed; 0 failed; 0 ignored; 0 measured; 0 filtered out; finished in 0.00s");
+        assert_eq!(
+            (totals.binaries, totals.passed, totals.failed, totals.ignored),
+            (3, 7, 3, 1)
+        );
+    }
+
+    #[test]
+    fn cargo_tree_outcomes() {
+        let missing = "error: package ID specification `sqlx` did not match any packages\n";
+        assert_eq!(Reach::of(false, "", missing, "sqlx"), Reach::Absent);
+        assert_eq!(
+            Reach::of(true, "", "warning: nothing to print.\n", "proptest"),
+            Reach::Absent
+        );
+        let tree = "sqlx v0.8.6\n└── lotse-store v0.1.0 (/work/main/crates/lotse-store)\n";
+        assert_eq!(Reach::of(true, tree, "", "sqlx"), Reach::Present);
+        // Another package's spec not matching is not this dependency's absence.
+        let other = "error: package ID specification `lotse-domian` did not match any packages\n";
+        assert_eq!(Reach::of(false, "", other, "sqlx"), Reach::Unknown);
+        let stale = "error: the lock file /work/main/Cargo.lock needs to be updated but --locked was passed\n";
+        assert_eq!(Reach::of(false, "", stale, "tokio"), Reach::Unknown);
     }
 }

@@ -19,7 +19,7 @@ pub struct ProgrammeOverview {
 /// Loads the overview for the scope's programme.
 pub async fn programme_overview(db: &Db, scope: &ProgrammeScope) -> Result<ProgrammeOverview, StoreError> {
     let programme = lotse_store::programme::get(db, scope.programme()).await?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     let directory = lotse_store::directory::counts(&mut tx, scope).await?;
     let referrals_by_state = lotse_store::referral::count_by_state(&mut tx, scope).await?;
     tx.commit().await?;
@@ -39,7 +39,7 @@ pub async fn public_programmes(db: &Db) -> Result<Vec<(Programme, DirectoryCount
         }
         // Published offers are public data; the system scope only counts them.
         let scope = ProgrammeScope::for_system(lotse_domain::actor::SystemJob::PublicDirectory, programme.id);
-        let mut tx = db.begin().await?;
+        let mut tx = db.begin_read().await?;
         let counts = lotse_store::directory::counts(&mut tx, &scope).await?;
         tx.commit().await?;
         out.push((programme, counts));

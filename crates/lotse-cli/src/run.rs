@@ -18,9 +18,12 @@ use crate::progress;
 
 fn init_tracing(common: &Common) -> anyhow::Result<()> {
     let filter = EnvFilter::try_new(&common.log).with_context(|| format!("invalid log filter {:?}", common.log))?;
+    // Colours only on a terminal, so log files and collectors get plain text.
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none();
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr);
+        .with_writer(std::io::stderr)
+        .with_ansi(ansi);
     match common.log_format {
         LogFormat::Json => builder.json().flatten_event(true).with_current_span(true).try_init(),
         LogFormat::Text => builder.try_init(),

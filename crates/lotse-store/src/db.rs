@@ -175,7 +175,17 @@ impl Db {
         }
     }
 
-    /// Begins a transaction.
+    /// Begins a read-only transaction: deferred on SQLite (no write lock, so readers never
+    /// wait for writers under WAL), `READ ONLY` on PostgreSQL. Reads of personal data are
+    /// audited, which is a write: those use [`Db::begin`].
+    pub async fn begin_read(&self) -> StoreResult<Tx> {
+        Ok(match self {
+            Self::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Self::Postgres(pool) => Tx::Postgres(pool.begin_with("BEGIN READ ONLY").await?),
+        })
+    }
+
+    /// Begins a read-write transaction.
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
             Self::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),

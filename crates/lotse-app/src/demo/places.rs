@@ -272,6 +272,15 @@ pub enum ProviderKind {
     Other,
 }
 
+/// An offer provider template or a link facility.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ProviderName {
+    /// Its name.
+    pub name: &'static str,
+    /// Its kind.
+    pub kind: ProviderKind,
+}
+
 use ProviderKind as K;
 
 /// German provider name patterns; `{q}` is the Stadtteil.
@@ -1250,5 +1259,66 @@ mod tests {
             assert!(pattern.contains("{q}"), "{pattern}");
         }
         assert!(!FIRST_NAMES_DE.is_empty() && !LAST_NAMES_DA.is_empty());
+    }
+
+    #[test]
+    fn districts_are_numbered_1_to_10_and_towns_are_unique() {
+        for (i, d) in DUESSELDORF_DISTRICTS.iter().enumerate() {
+            assert_eq!(usize::from(d.number), i + 1);
+            assert_eq!(d.name, format!("Stadtbezirk {}", d.number));
+            assert!(!d.quarters.is_empty());
+        }
+        let names: std::collections::HashSet<_> = NORDDJURS_TOWNS.iter().map(|t| t.name).collect();
+        assert_eq!(names.len(), NORDDJURS_TOWNS.len());
+        let places = DUESSELDORF_DISTRICTS
+            .iter()
+            .flat_map(|d| d.quarters)
+            .chain(NORDDJURS_TOWNS);
+        for q in places {
+            assert!(q.postcode.chars().all(|c| c.is_ascii_digit()), "{}", q.name);
+        }
+        for t in NORDDJURS_TOWNS {
+            assert_eq!(t.postcode.len(), 4, "{}", t.name);
+            assert!((0.0..=1.0).contains(&t.deprivation));
+        }
+        assert!(NORDDJURS_PRACTICES.len() >= 9 && NORDDJURS_PRACTICES.len() <= 11);
+    }
+
+    #[test]
+    fn every_offer_kind_has_a_provider_pattern_and_enough_patterns_exist() {
+        assert!(DUESSELDORF_PROVIDER_PATTERNS.len() >= 15);
+        assert!(NORDDJURS_PROVIDER_PATTERNS.len() >= 12);
+        for offer in OFFERS_DE {
+            let kinds = DUESSELDORF_PROVIDER_PATTERNS.iter().map(|p| p.1);
+            assert!(kinds.clone().any(|k| k == offer.provider_kind), "{}", offer.title);
+            assert!(!offer.description.is_empty());
+        }
+        for offer in OFFERS_DA {
+            let kinds = NORDDJURS_PROVIDER_PATTERNS.iter().map(|p| p.1);
+            assert!(kinds.clone().any(|k| k == offer.provider_kind), "{}", offer.title);
+            assert!(!offer.description.is_empty());
+        }
+    }
+
+    #[test]
+    fn practice_patterns_use_only_known_placeholders() {
+        for pattern in GP_PRACTICE_PATTERNS_DE.iter().chain(PSYCHOTHERAPY_PRACTICE_PATTERNS_DE) {
+            assert!(pattern.contains("{n}") || pattern.contains("{q}"), "{pattern}");
+            let rest = pattern.replace("{n}", "").replace("{q}", "");
+            assert!(!rest.contains('{') && !rest.contains('}'), "{pattern}");
+        }
+        for pattern in PSYCHOTHERAPY_PRACTICE_PATTERNS_DE {
+            assert!(pattern.contains("{n}"), "{pattern}");
+        }
+        let provider_patterns = DUESSELDORF_PROVIDER_PATTERNS.iter().chain(NORDDJURS_PROVIDER_PATTERNS);
+        for (pattern, _) in provider_patterns {
+            let rest = pattern.replace("{q}", "");
+            assert!(!rest.contains('{') && !rest.contains('}'), "{pattern}");
+        }
+        for names in [FIRST_NAMES_DE, LAST_NAMES_DE, FIRST_NAMES_DA, LAST_NAMES_DA] {
+            assert!(names.len() >= 35);
+            let unique: std::collections::HashSet<_> = names.iter().collect();
+            assert_eq!(unique.len(), names.len());
+        }
     }
 }

@@ -70,3 +70,18 @@ storage_test!(async fn a_duplicate_prescription_code_is_refused(db) {
     let err = lotse_store::person::insert_prescriptions(&mut tx, &scope, access(), &[rx(8)]).await.unwrap_err();
     assert!(matches!(err, StoreError::Duplicate { .. }), "{err:?}");
 });
+
+storage_test!(async fn a_read_transaction_refuses_writes_and_does_not_block_writers(db) {
+    let (_, scope) = db.programme("p-one").await;
+    let mut read = db.db.begin_read().await.unwrap();
+    assert!(lotse_store::referral::list_ids(&mut read, &scope).await.unwrap().is_empty());
+    // A writer commits while the read transaction is open.
+    issued_referral(db, &scope).await;
+    drop(read);
+    if db.engine() == lotse_store::Engine::Postgres {
+        let mut read = db.db.begin_read().await.unwrap();
+        let p = patient(&scope, "Nora");
+        let err = lotse_store::person::insert_patients(&mut read, &scope, access(), &[p]).await.unwrap_err();
+        assert!(err.to_string().contains("read-only"), "{err}");
+    }
+});

@@ -47,7 +47,7 @@ storage_test!(async fn a_malformed_login_form_is_a_clean_4xx(db) {
         axum::http::Request::post("/login").header("content-type", "text/plain").body(axum::body::Body::from("x")).unwrap(),
     ).await;
     assert_eq!(response.status(), 415);
-    assert!(text(response).await.contains("Request not understood"));
+    assert!(text(response).await.contains("Anfrage nicht verstanden"), "German without Accept-Language");
 });
 
 storage_test!(async fn an_oversized_body_is_refused_with_413(db) {

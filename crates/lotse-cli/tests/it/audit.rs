@@ -1,0 +1,98 @@
+//! `lotse audit verify` and `lotse user add` through the real binary.
+
+use lotse_store::on_pool;
+use lotse_testkit::storage_test;
+use tokio::io::AsyncWriteExt;
+
+use crate::server::lotse;
+
+async fn verify(url: &str) -> (bool, String) {
+    let out = lotse()
+        .args(["audit", "verify", "--database-url", url])
+        .output()
+        .await
+        .unwrap();
+    (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned())
+}
+
+storage_test!(async fn verify_names_the_first_altered_entry(db) {
+    db.programme("p-one").await;
+    let url = db.url.expose().to_owned();
+    for name in ["lea", "ben", "ida"] {
+        let mut child = lotse()
+            .args(["user", "add", "--programme", "p-one", "--username", name, "--name", "Demo Person", "--role", "link-worker", "--password-stdin", "--database-url", &url])
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child.stdin.take().unwrap().write_all(b"a long enough password\n").await.unwrap();
+        let out = child.wait_with_output().await.unwrap();
+        assert!(out.status.success(), "{out:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains(&format!("created user {name}")));
+    }
+    let (ok, out) = verify(&url).await;
+    assert!(ok, "{out}");
+    assert!(out.contains("p-one: ok, 3 entries"), "{out}");
+
+    on_pool!(&db.db, p => sqlx::query("update audit_entry set purpose = 'care' where seq = 2").execute(p).await.map(|r| r.rows_affected())).unwrap();
+    let (ok, out) = verify(&url).await;
+    assert!(!ok);
+    assert!(out.contains("p-one: BROKEN after 1 good entries: entry 2 was altered"), "{out}");
+});
+
+#[tokio::test]
+async fn user_add_refuses_a_short_password_and_writes_nothing() {
+    let db = lotse_testkit::TestDb::sqlite().await;
+    db.programme("p-one").await;
+    let dir = std::env::temp_dir().join(format!("lotse-pw-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("pw");
+    std::fs::write(&file, "short\n").unwrap();
+    let out = lotse()
+        .args([
+            "user",
+            "add",
+            "--programme",
+            "p-one",
+            "--username",
+            "lea",
+            "--name",
+            "Lea",
+            "--role",
+            "link-worker",
+        ])
+        .args([
+            "--password-file",
+            file.to_str().unwrap(),
+            "--database-url",
+            db.url.expose(),
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "error: a password needs at least 12 characters"
+    );
+    assert_eq!(lotse_store::user::count(&db.db).await.unwrap(), 0);
+    let out = lotse()
+        .args([
+            "user",
+            "add",
+            "--programme",
+            "p-one",
+            "--username",
+            "lea",
+            "--name",
+            "Lea",
+            "--role",
+            "nurse",
+            "--password-stdin",
+        ])
+        .output()
+        .await
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "an unknown role is a usage error");
+    std::fs::remove_dir_all(&dir).ok();
+}
