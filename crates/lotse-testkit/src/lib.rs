@@ -280,7 +280,7 @@ impl Drop for TestDb {
 
 /// Writes a storage test once; runs it as `<name>::sqlite` and `<name>::postgres`.
 ///
-/// ```ignore
+/// ```text
 /// storage_test!(async fn stale_update_conflicts(db) { ... });
 /// ```
 #[macro_export]

@@ -272,15 +272,6 @@ pub enum ProviderKind {
     Other,
 }
 
-/// An offer provider template or a link facility.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ProviderName {
-    /// Its name.
-    pub name: &'static str,
-    /// Its kind.
-    pub kind: ProviderKind,
-}
-
 use ProviderKind as K;
 
 /// German provider name patterns; `{q}` is the Stadtteil.
