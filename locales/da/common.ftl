@@ -25,3 +25,7 @@ role-offer-provider = Tilbudsudbyder
 role-coordinator = Programkoordinator
 role-evaluator = Evaluator
 role-outcome-payer = Resultatbetaler
+error-forbidden-title = Ikke tilladt
+error-forbidden = Forespørgslen blev afvist. Hvis du har sendt en formular, så genindlæs siden og prøv igen.
+error-too-many-title = For mange forsøg
+error-too-many = For mange mislykkede login-forsøg på denne konto. Vent et par minutter, og prøv igen.

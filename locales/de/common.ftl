@@ -25,3 +25,7 @@ role-offer-provider = Anbieter
 role-coordinator = Programmkoordination
 role-evaluator = Evaluation
 role-outcome-payer = Kostenträger
+error-forbidden-title = Nicht erlaubt
+error-forbidden = Diese Anfrage wurde abgelehnt. Wenn Sie ein Formular abgeschickt haben, laden Sie die Seite neu und versuchen Sie es erneut.
+error-too-many-title = Zu viele Versuche
+error-too-many = Zu viele fehlgeschlagene Anmeldungen für dieses Konto. Bitte warten Sie einige Minuten und versuchen Sie es erneut.

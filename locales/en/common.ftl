@@ -25,3 +25,7 @@ role-offer-provider = Offer provider
 role-coordinator = Programme coordinator
 role-evaluator = Evaluator
 role-outcome-payer = Outcome payer
+error-forbidden-title = Not allowed
+error-forbidden = This request was refused. If you submitted a form, reload the page and try again.
+error-too-many-title = Too many attempts
+error-too-many = Too many failed sign-ins for this account. Please wait a few minutes and try again.

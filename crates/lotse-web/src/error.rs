@@ -16,6 +16,12 @@ pub enum WebError {
     /// Signing in is required.
     #[error("sign-in required")]
     Unauthorized,
+    /// The request is refused (e.g. a form without its CSRF token).
+    #[error("forbidden")]
+    Forbidden,
+    /// Too many failed sign-ins: try again later.
+    #[error("too many attempts")]
+    TooManyAttempts,
     /// The database is unreachable.
     #[error("database unavailable")]
     Unavailable(#[source] StoreError),
@@ -41,17 +47,21 @@ impl WebError {
             Self::NotFound => StatusCode::NOT_FOUND,
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// Every variant, for the i18n completeness test.
-    pub fn examples() -> [Self; 5] {
+    pub fn examples() -> [Self; 7] {
         [
             Self::NotFound,
             Self::BadRequest(String::new()),
             Self::Unauthorized,
+            Self::Forbidden,
+            Self::TooManyAttempts,
             Self::Unavailable(StoreError::NotFound { kind: "example" }),
             Self::Internal(String::new()),
         ]
@@ -63,6 +73,8 @@ impl WebError {
             Self::NotFound => ("error-not-found-title", "error-not-found"),
             Self::BadRequest(_) => ("error-bad-request-title", "error-bad-request"),
             Self::Unauthorized => ("error-unauthorized-title", "error-unauthorized"),
+            Self::Forbidden => ("error-forbidden-title", "error-forbidden"),
+            Self::TooManyAttempts => ("error-too-many-title", "error-too-many"),
             Self::Unavailable(_) => ("error-unavailable-title", "error-unavailable"),
             Self::Internal(_) => ("error-internal-title", "error-internal"),
         }
@@ -84,7 +96,7 @@ impl IntoResponse for WebError {
             Self::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
             Self::Internal(cause) => tracing::error!(error = %cause, "internal error"),
             Self::BadRequest(reason) => tracing::info!(reason = %reason, "bad request"),
-            Self::NotFound | Self::Unauthorized => {}
+            Self::NotFound | Self::Unauthorized | Self::Forbidden | Self::TooManyAttempts => {}
         }
         let (title, message) = self.keys();
         let mut response = self.status().into_response();

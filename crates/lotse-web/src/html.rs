@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use askama::Template;
+use axum::Extension;
 use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{ACCEPT_LANGUAGE, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
@@ -15,6 +16,7 @@ use lotse_domain::user::Role;
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::csrf::{self, CsrfToken};
 use crate::error::WebError;
 use crate::i18n::{I18n, negotiate};
 
@@ -62,6 +64,8 @@ pub struct Page {
     pub user: Option<UserBadge>,
     /// The current path, for the language switcher's way back.
     pub path: String,
+    /// The CSRF token every form embeds.
+    pub csrf: String,
 }
 
 fn role_key(role: Role) -> &'static str {
@@ -88,7 +92,13 @@ fn safe_path(path: &str) -> String {
 
 impl Page {
     /// A page for a request.
-    pub fn new(state: &AppState, headers: &HeaderMap, path: &str, user: Option<&SessionUser>) -> Self {
+    pub fn new(
+        state: &AppState,
+        headers: &HeaderMap,
+        path: &str,
+        user: Option<&SessionUser>,
+        csrf: &CsrfToken,
+    ) -> Self {
         let lang = request_language(headers);
         let user = user.map(|u| UserBadge {
             display_name: u.user.display_name.clone(),
@@ -99,6 +109,7 @@ impl Page {
             i18n: state.i18n.clone(),
             user,
             path: safe_path(path),
+            csrf: csrf.0.clone(),
         }
     }
 
@@ -163,9 +174,13 @@ struct StartPage {
 }
 
 /// `GET /`: what Lotse is and which programmes run here (public; no personal data).
-pub async fn start(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+pub async fn start(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     let user = current_user(&state, &headers).await?;
-    let page = Page::new(&state, &headers, "/", user.as_ref());
+    let page = Page::new(&state, &headers, "/", user.as_ref(), &csrf);
     let programmes = lotse_app::overview::public_programmes(&state.db)
         .await?
         .into_iter()
@@ -187,8 +202,12 @@ struct LoginPage {
 }
 
 /// `GET /login`.
-pub async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
-    let page = Page::new(&state, &headers, "/login", None);
+pub async fn login_form(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let page = Page::new(&state, &headers, "/login", None, &csrf);
     render(&LoginPage {
         page,
         failed: false,
@@ -201,14 +220,19 @@ pub async fn login_form(State(state): State<AppState>, headers: HeaderMap) -> Re
 pub struct LoginForm {
     username: String,
     password: String,
+    /// Missing counts as wrong (403), not as a malformed form.
+    #[serde(default)]
+    csrf: String,
 }
 
 /// `POST /login`: on success a session cookie and a redirect; else the form again with 401.
 pub async fn login(
     State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
     match auth::sign_in(&state.db, state.clock.as_ref(), &form.username, &form.password).await {
         Ok(signed_in) => {
             let secure = if state.config.secure_cookies { "; Secure" } else { "" };
@@ -223,7 +247,7 @@ pub async fn login(
             Ok(response)
         }
         Err(AuthError::InvalidCredentials) => {
-            let page = Page::new(&state, &headers, "/login", None);
+            let page = Page::new(&state, &headers, "/login", None, &csrf);
             let username: String = form.username.chars().take(64).collect();
             let mut response = render(&LoginPage {
                 page,
@@ -237,8 +261,20 @@ pub async fn login(
     }
 }
 
+/// A form that carries only its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+}
+
 /// `POST /logout`: ends the session and clears the cookie.
-pub async fn logout(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         auth::sign_out(&state.db, state.clock.as_ref(), token).await?;
     }
@@ -263,12 +299,16 @@ struct ProgrammePage {
 }
 
 /// `GET /programme`: the signed-in user's programme at a glance (counts only).
-pub async fn programme(State(state): State<AppState>, headers: HeaderMap) -> Result<Response, WebError> {
+pub async fn programme(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
     let Some(user) = current_user(&state, &headers).await? else {
         return Ok(see_other("/login"));
     };
     let overview = lotse_app::overview::programme_overview(&state.db, &user.scope).await?;
-    let page = Page::new(&state, &headers, "/programme", Some(&user));
+    let page = Page::new(&state, &headers, "/programme", Some(&user), &csrf);
     let role = page.t(role_key(user.membership.role));
     let welcome = state.i18n.text_with(
         request_language(&headers),
@@ -358,7 +398,8 @@ struct ErrorTemplate {
 
 /// Renders the localized error page for a status (used by the error layer).
 pub fn error_page(state: &AppState, headers: &HeaderMap, title_key: &str, message_key: &str) -> Option<String> {
-    let page = Page::new(state, headers, "/", None);
+    // Error pages hold no form that posts; they need no token.
+    let page = Page::new(state, headers, "/", None, &CsrfToken(String::new()));
     let (title, message) = (page.t(title_key), page.t(message_key));
     ErrorTemplate { page, title, message }.render().ok()
 }

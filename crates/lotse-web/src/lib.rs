@@ -1,6 +1,8 @@
 //! Lotse's HTTP layer. **Architecture invariant:** only this crate knows HTTP; handlers are
 //! thin: extract, call one `lotse-app` use case, render.
 
+/// CSRF tokens for the HTML forms.
+pub mod csrf;
 /// The error type every handler returns, and its localized HTML page.
 pub mod error;
 /// `/healthz`, `/readyz` and `/metrics`.
@@ -85,5 +87,9 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics));
+    let secure = state.config.secure_cookies;
+    let pages = pages.layer(axum::middleware::from_fn(move |request, next| {
+        csrf::ensure_token(secure, request, next)
+    }));
     middleware::wrap(pages.merge(probes), state.clone()).with_state(state)
 }

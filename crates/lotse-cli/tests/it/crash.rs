@@ -30,8 +30,10 @@ storage_test!(async fn acknowledged_writes_survive_sigkill(db) {
     for _ in 0..4 {
         let (addr, tokens, stop) = (server.addr.clone(), tokens.clone(), stop.clone());
         clients.push(tokio::spawn(async move {
-            let form = format!("username=writer&password={}", PASSWORD.replace(' ', "+"));
-            let headers = [("content-type", "application/x-www-form-urlencoded")];
+            let csrf = "c".repeat(64);
+            let form = format!("username=writer&password={}&csrf={csrf}", PASSWORD.replace(' ', "+"));
+            let cookie = format!("lotse_csrf={csrf}");
+            let headers = [("content-type", "application/x-www-form-urlencoded"), ("cookie", cookie.as_str())];
             while !stop.load(Ordering::Relaxed) {
                 let Ok(response) = http(&addr, "POST", "/login", &headers, &form).await else { break };
                 if response.status == 303

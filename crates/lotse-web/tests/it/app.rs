@@ -12,6 +12,8 @@ use lotse_testkit::{TestDb, fixed_now};
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "a long enough password";
+/// A well-formed CSRF token the tests use as cookie and form field.
+pub const CSRF: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 pub struct TestApp {
     pub router: Router,
@@ -56,7 +58,22 @@ impl TestApp {
         self.send(builder.body(Body::empty()).unwrap()).await
     }
 
+    /// Posts a form as a browser would: with the CSRF cookie and the same token in the form.
     pub async fn post_form(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> Response<Body> {
+        let cookie = headers.iter().find(|(k, _)| *k == "cookie").map(|(_, v)| *v);
+        let cookie = cookie.map_or_else(|| format!("lotse_csrf={CSRF}"), |c| format!("{c}; lotse_csrf={CSRF}"));
+        let body = if body.is_empty() {
+            format!("csrf={CSRF}")
+        } else {
+            format!("{body}&csrf={CSRF}")
+        };
+        let mut others: Vec<(&str, &str)> = headers.iter().filter(|(k, _)| *k != "cookie").copied().collect();
+        others.push(("cookie", &cookie));
+        self.post_form_raw(path, &body, &others).await
+    }
+
+    /// Posts a form exactly as given (no CSRF token added).
+    pub async fn post_form_raw(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> Response<Body> {
         let mut builder = Request::post(path).header(header::CONTENT_TYPE, "application/x-www-form-urlencoded");
         for (k, v) in headers {
             builder = builder.header(*k, *v);

@@ -75,3 +75,45 @@ storage_test!(async fn a_forged_session_token_is_ignored(db) {
     let response = app.get("/programme", &[("cookie", "lotse_session=00ff00ff")]).await;
     assert_eq!(response.status(), 303);
 });
+
+storage_test!(async fn forms_without_the_csrf_token_are_refused(db) {
+    let app = TestApp::new(db).await;
+    let login = "username=coord&password=a+long+enough+password";
+    // No token at all, a token without its cookie, and a token that differs from the cookie.
+    let other = "f".repeat(64);
+    let attempts = [
+        (login.to_owned(), String::new()),
+        (format!("{login}&csrf={}", crate::app::CSRF), String::new()),
+        (format!("{login}&csrf={other}"), format!("lotse_csrf={}", crate::app::CSRF)),
+    ];
+    for (body, cookie) in attempts {
+        let mut headers = vec![("accept-language", "en")];
+        if !cookie.is_empty() {
+            headers.push(("cookie", cookie.as_str()));
+        }
+        let response = app.post_form_raw("/login", &body, &headers).await;
+        assert_eq!(response.status(), 403, "{body}");
+        assert!(response.headers().get(header::SET_COOKIE).is_none_or(|c| !c.to_str().unwrap().starts_with("lotse_session")));
+        assert!(text(response).await.contains("Not allowed"));
+    }
+    assert_eq!(lotse_store::session::count(&db.db).await.unwrap(), 0);
+    // A forged sign-out cannot end a session either.
+    let cookie = app.sign_in("coord").await;
+    let response = app.post_form_raw("/logout", "", &[("cookie", &cookie)]).await;
+    assert_eq!(response.status(), 403);
+    assert_eq!(lotse_store::session::count(&db.db).await.unwrap(), 1);
+});
+
+storage_test!(async fn pages_hand_out_a_strict_csrf_cookie_and_embed_it(db) {
+    let app = TestApp::new(db).await;
+    let response = app.get("/login", &[]).await;
+    let set_cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    assert!(set_cookie.starts_with("lotse_csrf=") && set_cookie.contains("SameSite=Strict") && set_cookie.contains("HttpOnly"));
+    let token = set_cookie.trim_start_matches("lotse_csrf=").split(';').next().unwrap().to_owned();
+    let page = text(response).await;
+    assert!(page.contains(&format!("name=\"csrf\" value=\"{token}\"")), "{page}");
+    // With the cookie present, no new one is set and the same token is embedded.
+    let response = app.get("/login", &[("cookie", &format!("lotse_csrf={token}"))]).await;
+    assert!(response.headers().get(header::SET_COOKIE).is_none());
+    assert!(text(response).await.contains(&token));
+});
