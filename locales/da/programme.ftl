@@ -13,3 +13,6 @@ state-unreachable = Kan ikke kontaktes
 state-plan-agreed = Plan aftalt
 state-connected = Tilbud påbegyndt
 state-closed = Afsluttet
+programme-sessions = Sessioner
+programme-logout-everywhere-hint = Har du mistet en enhed eller logget ind på en fælles computer? Afslut alle sessioner på din konto.
+programme-logout-everywhere = Log ud overalt

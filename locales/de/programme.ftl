@@ -13,3 +13,6 @@ state-unreachable = Nicht erreichbar
 state-plan-agreed = Plan vereinbart
 state-connected = Angebot begonnen
 state-closed = Abgeschlossen
+programme-sessions = Sitzungen
+programme-logout-everywhere-hint = Gerät verloren oder an einem fremden Rechner angemeldet? Beenden Sie alle Sitzungen Ihres Kontos.
+programme-logout-everywhere = Überall abmelden

@@ -13,3 +13,6 @@ state-unreachable = Unreachable
 state-plan-agreed = Plan agreed
 state-connected = Connected
 state-closed = Closed
+programme-sessions = Sessions
+programme-logout-everywhere-hint = Lost a device or signed in on a shared computer? End every session of your account.
+programme-logout-everywhere = Sign out everywhere

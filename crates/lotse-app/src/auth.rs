@@ -9,9 +9,11 @@ use lotse_domain::audit::{AuditAction, AuditPurpose};
 use lotse_domain::id::ProgrammeId;
 use lotse_domain::user::{Membership, User, Username, authorize_membership};
 use lotse_store::audit::Access;
+use lotse_store::login_attempt::Attempts;
 use lotse_store::session::SessionRecord;
 use lotse_store::{Db, StoreError};
 use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
 
 use crate::clock::Clock;
 use crate::password;
@@ -19,12 +21,37 @@ use crate::password;
 /// How long a session lasts.
 pub const SESSION_LIFETIME: time::Duration = time::Duration::hours(8);
 
+/// Limits on password guessing: after `max_failures` failed sign-ins for one account name
+/// within `window`, that name is locked for `lockout` (whatever password is tried).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Throttle {
+    /// Failures allowed within the window.
+    pub max_failures: u32,
+    /// The window in which failures are counted.
+    pub window: time::Duration,
+    /// How long the name stays locked.
+    pub lockout: time::Duration,
+}
+
+impl Default for Throttle {
+    fn default() -> Self {
+        Self {
+            max_failures: 5,
+            window: time::Duration::minutes(15),
+            lockout: time::Duration::minutes(15),
+        }
+    }
+}
+
 /// Why sign-in failed. Deliberately one message for unknown user and wrong password.
 #[derive(Debug, thiserror::Error)]
 pub enum AuthError {
     /// Unknown user, wrong password, disabled account, or no membership.
     #[error("invalid username or password")]
     InvalidCredentials,
+    /// Too many failed attempts for this name: locked for now.
+    #[error("too many failed sign-ins; try again later")]
+    Locked,
     /// Storage failed.
     #[error(transparent)]
     Store(#[from] StoreError),
@@ -57,21 +84,94 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
+fn name_hash(username: &Username) -> String {
+    hex::encode(Sha256::digest(username.as_str().as_bytes()))
+}
+
+/// Counts a failure for `name`; locks it when the limit is reached. Audits both for an
+/// existing account (in its first programme's chain).
+async fn record_failure(
+    db: &Db,
+    now: OffsetDateTime,
+    throttle: Throttle,
+    name: &str,
+    account: Option<&User>,
+) -> Result<(), StoreError> {
+    let previous = lotse_store::login_attempt::find(db, name).await?;
+    let mut attempts = match previous {
+        Some(a) if a.first_failure_at + throttle.window > now => Attempts {
+            failures: a.failures + 1,
+            ..a
+        },
+        _ => Attempts {
+            failures: 1,
+            first_failure_at: now,
+            locked_until: None,
+        },
+    };
+    let locks = attempts.failures >= i64::from(throttle.max_failures);
+    if locks {
+        attempts.locked_until = Some(now + throttle.lockout);
+    }
+    let mut tx = db.begin().await?;
+    lotse_store::login_attempt::save(&mut tx, name, &attempts).await?;
+    if let Some(user) = account
+        && let Some((scope, _)) = user
+            .memberships
+            .first()
+            .and_then(|m| authorize_membership(user, m.programme))
+    {
+        let access = Access {
+            at: now,
+            purpose: AuditPurpose::Authentication,
+        };
+        let action = if locks {
+            AuditAction::SignInLocked
+        } else {
+            AuditAction::SignInFailed
+        };
+        lotse_store::audit::record(&mut tx, &scope, access, action, "user", [user.id.as_uuid()]).await?;
+    }
+    tx.commit().await?;
+    if locks {
+        tracing::warn!(failures = attempts.failures, "sign-in locked after repeated failures");
+    }
+    Ok(())
+}
+
 /// Checks credentials and opens a session in the user's first programme.
-pub async fn sign_in(db: &Db, clock: &dyn Clock, username: &str, password: &str) -> Result<SignedIn, AuthError> {
+///
+/// Refused while the account name is locked ([`AuthError::Locked`]); every failure counts
+/// towards the lock, whether or not the account exists, so the answer reveals nothing.
+pub async fn sign_in(
+    db: &Db,
+    clock: &dyn Clock,
+    throttle: Throttle,
+    username: &str,
+    password: &str,
+) -> Result<SignedIn, AuthError> {
+    let now = clock.now();
     let Ok(username) = Username::parse(username) else {
         password::verify(password, password::decoy_hash());
         return Err(AuthError::InvalidCredentials);
     };
+    let name = name_hash(&username);
+    if let Some(attempts) = lotse_store::login_attempt::find(db, &name).await?
+        && attempts.locked_until.is_some_and(|until| until > now)
+    {
+        return Err(AuthError::Locked);
+    }
     let credentials = lotse_store::user::find_credentials(db, &username).await?;
     let Some(credentials) = credentials else {
         password::verify(password, password::decoy_hash());
+        record_failure(db, now, throttle, &name, None).await?;
         return Err(AuthError::InvalidCredentials);
     };
+    let user = lotse_store::user::get(db, credentials.user_id).await?;
     if !password::verify(password, &credentials.password_hash) || credentials.disabled {
+        record_failure(db, now, throttle, &name, Some(&user)).await?;
         return Err(AuthError::InvalidCredentials);
     }
-    let user = lotse_store::user::get(db, credentials.user_id).await?;
     let programme = user
         .memberships
         .first()
@@ -82,13 +182,13 @@ pub async fn sign_in(db: &Db, clock: &dyn Clock, username: &str, password: &str)
     let mut bytes = [0u8; 32];
     rand::fill(&mut bytes);
     let token = hex::encode(bytes);
-    let now = clock.now();
     let record = SessionRecord {
         user: user.id,
         programme,
         expires_at: now + SESSION_LIFETIME,
     };
     let mut tx = db.begin().await?;
+    lotse_store::login_attempt::clear(&mut tx, &name).await?;
     lotse_store::session::insert(&mut tx, &token_hash(&token), &record, now).await?;
     let access = Access {
         at: now,
@@ -105,6 +205,28 @@ pub async fn sign_in(db: &Db, clock: &dyn Clock, username: &str, password: &str)
     .await?;
     tx.commit().await?;
     Ok(SignedIn { token, user, programme })
+}
+
+/// Ends every session of the signed-in user, on every device (audited).
+pub async fn sign_out_everywhere(db: &Db, clock: &dyn Clock, signed_in: &SessionUser) -> Result<u64, StoreError> {
+    let mut tx = db.begin().await?;
+    let ended = lotse_store::session::delete_all_of_user(&mut tx, signed_in.user.id).await?;
+    let access = Access {
+        at: clock.now(),
+        purpose: AuditPurpose::Authentication,
+    };
+    let id = signed_in.user.id.as_uuid();
+    lotse_store::audit::record(
+        &mut tx,
+        &signed_in.scope,
+        access,
+        AuditAction::SessionsRevoked,
+        "user",
+        [id],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ended)
 }
 
 /// The user behind a token, if the session is live and the membership still exists.

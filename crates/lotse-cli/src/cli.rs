@@ -88,6 +88,12 @@ pub struct ServeArgs {
     /// Seconds a request may take before it is answered with 408 [default: 30]
     #[arg(long, env = "LOTSE_REQUEST_TIMEOUT_SECS")]
     pub request_timeout_secs: Option<u64>,
+    /// Failed sign-ins for one account name before it is locked [default: 5]
+    #[arg(long, env = "LOTSE_LOGIN_MAX_FAILURES")]
+    pub login_max_failures: Option<u32>,
+    /// Seconds an account name stays locked, and the window failures are counted in [default: 900]
+    #[arg(long, env = "LOTSE_LOGIN_LOCKOUT_SECS")]
+    pub login_lockout_secs: Option<u64>,
     /// Seconds to let in-flight requests finish after SIGTERM [default: 20]
     #[arg(long, env = "LOTSE_SHUTDOWN_GRACE_SECS")]
     pub shutdown_grace_secs: Option<u64>,

@@ -20,10 +20,14 @@ pub struct FileConfig {
     pub max_connections: Option<u32>,
     pub request_timeout_secs: Option<u64>,
     pub shutdown_grace_secs: Option<u64>,
+    pub login_max_failures: Option<u32>,
+    pub login_lockout_secs: Option<u64>,
 }
 
 /// Every `LOTSE_*` variable Lotse reads (others get a warning; `LOTSE_TEST_*` is for tests).
-pub const KNOWN_ENV: [&str; 14] = [
+pub const KNOWN_ENV: [&str; 16] = [
+    "LOTSE_LOGIN_MAX_FAILURES",
+    "LOTSE_LOGIN_LOCKOUT_SECS",
     "LOTSE_DATABASE_URL",
     "LOTSE_CONFIG",
     "LOTSE_LOG_FORMAT",
@@ -103,6 +107,8 @@ pub struct Serve {
     pub max_connections: u32,
     pub request_timeout_secs: u64,
     pub shutdown_grace_secs: u64,
+    pub login_max_failures: u32,
+    pub login_lockout_secs: u64,
 }
 
 /// Resolves and checks the `serve` settings.
@@ -118,7 +124,21 @@ pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
         max_connections: args.max_connections.or(file.max_connections).unwrap_or(8),
         request_timeout_secs: args.request_timeout_secs.or(file.request_timeout_secs).unwrap_or(30),
         shutdown_grace_secs: args.shutdown_grace_secs.or(file.shutdown_grace_secs).unwrap_or(20),
+        login_max_failures: args.login_max_failures.or(file.login_max_failures).unwrap_or(5),
+        login_lockout_secs: args.login_lockout_secs.or(file.login_lockout_secs).unwrap_or(900),
     };
+    if !(1..=1000).contains(&serve.login_max_failures) {
+        bail!(
+            "login_max_failures must be between 1 and 1000, got {}",
+            serve.login_max_failures
+        );
+    }
+    if !(1..=86_400).contains(&serve.login_lockout_secs) {
+        bail!(
+            "login_lockout_secs must be between 1 and 86400, got {}",
+            serve.login_lockout_secs
+        );
+    }
     if !(1..=1000).contains(&serve.max_connections) {
         bail!(
             "max_connections must be between 1 and 1000, got {}",
@@ -151,6 +171,8 @@ secure_cookies = false           # LOTSE_SECURE_COOKIES: true when served over H
 max_connections = 8              # LOTSE_MAX_CONNECTIONS: database pool size
 request_timeout_secs = 30        # LOTSE_REQUEST_TIMEOUT_SECS
 shutdown_grace_secs = 20         # LOTSE_SHUTDOWN_GRACE_SECS: time for in-flight requests on SIGTERM
+login_max_failures = 5           # LOTSE_LOGIN_MAX_FAILURES: failed sign-ins before an account name is locked
+login_lockout_secs = 900         # LOTSE_LOGIN_LOCKOUT_SECS: how long it stays locked (and the counting window)
 "#;
 
 #[cfg(test)]

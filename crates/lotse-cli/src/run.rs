@@ -271,6 +271,11 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
     let web = lotse_web::WebConfig {
         secure_cookies: settings.secure_cookies,
         request_timeout: Duration::from_secs(settings.request_timeout_secs),
+        throttle: lotse_app::auth::Throttle {
+            max_failures: settings.login_max_failures,
+            window: time::Duration::seconds(i64::try_from(settings.login_lockout_secs).unwrap_or(900)),
+            lockout: time::Duration::seconds(i64::try_from(settings.login_lockout_secs).unwrap_or(900)),
+        },
         ..lotse_web::WebConfig::default()
     };
     let state = lotse_web::AppState::new(db.clone(), clock, web).context("broken translation files")?;

@@ -27,6 +27,12 @@ pub enum AuditAction {
     SessionStart,
     /// A user signed out.
     SessionEnd,
+    /// A sign-in with a wrong password for an existing account.
+    SignInFailed,
+    /// The account was locked after too many failed sign-ins.
+    SignInLocked,
+    /// Every session of the account was ended ("log out everywhere").
+    SessionsRevoked,
 }
 
 impl AuditAction {
@@ -38,6 +44,9 @@ impl AuditAction {
             Self::Update => "update",
             Self::SessionStart => "session_start",
             Self::SessionEnd => "session_end",
+            Self::SignInFailed => "sign_in_failed",
+            Self::SignInLocked => "sign_in_locked",
+            Self::SessionsRevoked => "sessions_revoked",
         }
     }
 }

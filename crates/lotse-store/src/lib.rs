@@ -23,6 +23,8 @@ pub mod directory;
 pub mod error;
 /// The append-only event log.
 pub mod event;
+/// Failed sign-in counters for throttling (installation-wide).
+pub mod login_attempt;
 /// Embedded, paired migrations.
 pub mod migrate;
 /// People: patient profile and identity, consents, cases, prescriptions, questionnaires.

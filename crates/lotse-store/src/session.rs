@@ -66,3 +66,13 @@ pub async fn delete(tx: &mut Tx, token_hash: &str) -> StoreResult<bool> {
 pub async fn count(db: &Db) -> StoreResult<i64> {
     Ok(on_pool!(db, p => sqlx::query_scalar("select count(*) from session").fetch_one(p).await)?)
 }
+
+/// Ends every session of a user ("log out everywhere"); returns how many were ended.
+pub async fn delete_all_of_user(tx: &mut Tx, user: UserId) -> StoreResult<u64> {
+    on_conn!(tx, c => sqlx::query("delete from session where user_id = $1")
+        .bind(user.as_uuid())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+    .map_err(Into::into)
+}

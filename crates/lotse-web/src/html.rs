@@ -233,7 +233,16 @@ pub async fn login(
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
-    match auth::sign_in(&state.db, state.clock.as_ref(), &form.username, &form.password).await {
+    let throttle = state.config.throttle;
+    match auth::sign_in(
+        &state.db,
+        state.clock.as_ref(),
+        throttle,
+        &form.username,
+        &form.password,
+    )
+    .await
+    {
         Ok(signed_in) => {
             let secure = if state.config.secure_cookies { "; Secure" } else { "" };
             let max_age = auth::SESSION_LIFETIME.whole_seconds();
@@ -257,6 +266,7 @@ pub async fn login(
             *response.status_mut() = StatusCode::UNAUTHORIZED;
             Ok(response)
         }
+        Err(AuthError::Locked) => Err(WebError::TooManyAttempts),
         Err(AuthError::Store(e)) => Err(e.into()),
     }
 }
@@ -278,6 +288,25 @@ pub async fn logout(
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         auth::sign_out(&state.db, state.clock.as_ref(), token).await?;
     }
+    let mut response = see_other("/");
+    response.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_static("lotse_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+    );
+    Ok(response)
+}
+
+/// `POST /logout/everywhere`: ends every session of the signed-in user, on every device.
+pub async fn logout_everywhere(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let Some(user) = current_user(&state, &headers).await? else {
+        return Ok(see_other("/login"));
+    };
+    auth::sign_out_everywhere(&state.db, state.clock.as_ref(), &user).await?;
     let mut response = see_other("/");
     response.headers_mut().insert(
         SET_COOKIE,

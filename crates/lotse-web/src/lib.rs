@@ -33,6 +33,8 @@ pub struct WebConfig {
     pub request_timeout: Duration,
     /// The largest request body accepted.
     pub max_body_bytes: usize,
+    /// Limits on password guessing.
+    pub throttle: lotse_app::auth::Throttle,
 }
 
 impl Default for WebConfig {
@@ -41,6 +43,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 64 * 1024,
+            throttle: lotse_app::auth::Throttle::default(),
         }
     }
 }
@@ -79,6 +82,7 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(html::start))
         .route("/login", get(html::login_form).post(html::login))
         .route("/logout", post(html::logout))
+        .route("/logout/everywhere", post(html::logout_everywhere))
         .route("/programme", get(html::programme))
         .route("/lang/{tag}", get(html::choose_language))
         .route("/static/lotse.css", get(html::stylesheet))

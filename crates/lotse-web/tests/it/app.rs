@@ -18,6 +18,7 @@ pub const CSRF: &str = "0123456789abcdef0123456789abcdef0123456789abcdef01234567
 pub struct TestApp {
     pub router: Router,
     pub state: lotse_web::AppState,
+    pub clock: Arc<FixedClock>,
 }
 
 impl TestApp {
@@ -39,10 +40,11 @@ impl TestApp {
         )
         .await
         .unwrap();
-        let state = lotse_web::AppState::new(db.db.clone(), clock, lotse_web::WebConfig::default()).unwrap();
+        let state = lotse_web::AppState::new(db.db.clone(), clock.clone(), lotse_web::WebConfig::default()).unwrap();
         Self {
             router: lotse_web::router(state.clone()),
             state,
+            clock,
         }
     }
 

@@ -117,3 +117,55 @@ storage_test!(async fn pages_hand_out_a_strict_csrf_cookie_and_embed_it(db) {
     assert!(response.headers().get(header::SET_COOKIE).is_none());
     assert!(text(response).await.contains(&token));
 });
+
+async fn audit_actions(db: &lotse_testkit::TestDb) -> Vec<String> {
+    lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select action from audit_entry order by seq").fetch_all(p).await).unwrap()
+}
+
+storage_test!(async fn repeated_failures_lock_the_account_name_for_a_while(db) {
+    let app = TestApp::new(db).await;
+    let wrong = "username=coord&password=not+the+password";
+    for _ in 0..5 {
+        assert_eq!(app.post_form("/login", wrong, &[]).await.status(), 401);
+    }
+    // Locked: even the right password is refused, with 429 and no session.
+    let right = "username=coord&password=a+long+enough+password";
+    let response = app.post_form("/login", right, &[("accept-language", "en")]).await;
+    assert_eq!(response.status(), 429);
+    assert!(text(response).await.contains("Too many attempts"));
+    assert_eq!(lotse_store::session::count(&db.db).await.unwrap(), 0);
+    let actions = audit_actions(db).await;
+    assert_eq!(actions.iter().filter(|a| *a == "sign_in_failed").count(), 4, "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| *a == "sign_in_locked").count(), 1, "{actions:?}");
+    // After the lockout the right password works, and the counter starts again.
+    app.clock.advance(time::Duration::minutes(16));
+    assert_eq!(app.post_form("/login", right, &[]).await.status(), 303);
+    assert_eq!(app.post_form("/login", wrong, &[]).await.status(), 401);
+    let reports = lotse_app::admin::verify_audit(&db.db).await.unwrap();
+    assert!(reports.iter().all(|(_, r)| r.broken.is_none()));
+});
+
+storage_test!(async fn unknown_names_are_throttled_the_same_way(db) {
+    let app = TestApp::new(db).await;
+    for _ in 0..5 {
+        assert_eq!(app.post_form("/login", "username=nobody&password=whatever+it+is", &[]).await.status(), 401);
+    }
+    assert_eq!(app.post_form("/login", "username=nobody&password=whatever+it+is", &[]).await.status(), 429);
+    // Another name is not affected.
+    assert_eq!(app.post_form("/login", "username=coord&password=a+long+enough+password", &[]).await.status(), 303);
+});
+
+storage_test!(async fn signing_out_everywhere_ends_every_session_of_the_user(db) {
+    let app = TestApp::new(db).await;
+    let first = app.sign_in("coord").await;
+    let second = app.sign_in("coord").await;
+    assert_eq!(lotse_store::session::count(&db.db).await.unwrap(), 2);
+    let response = app.post_form("/logout/everywhere", "", &[("cookie", &first)]).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(lotse_store::session::count(&db.db).await.unwrap(), 0);
+    assert_eq!(app.get("/programme", &[("cookie", &second)]).await.status(), 303, "the other device is signed out");
+    assert!(audit_actions(db).await.contains(&"sessions_revoked".to_owned()));
+    // Without a session there is nothing to end: back to the sign-in page.
+    let response = app.post_form("/logout/everywhere", "", &[]).await;
+    assert_eq!(response.headers().get(header::LOCATION).unwrap(), "/login");
+});
