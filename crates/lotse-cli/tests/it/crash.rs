@@ -79,13 +79,32 @@ storage_test!(async fn acknowledged_writes_survive_sigkill(db) {
 
 storage_test!(async fn serve_with_demo_answers_start_page_and_health_then_stops_on_sigterm(db) {
     let url = db.url.expose().to_owned();
-    let mut server = start(&url, &["--demo"]).await;
+    let log = std::env::temp_dir().join(format!("lotse-serve-{}.log", uuid::Uuid::new_v4()));
+    let mut server = crate::server::start_logging(&url, &["--demo"], Some(&log)).await;
     assert!(server.stdout.iter().any(|l| l.contains("lotsin.duesseldorf")), "{:?}", server.stdout);
     let start_page = http(&server.addr, "GET", "/", &[], "").await.unwrap();
     assert_eq!(start_page.status, 200);
     assert!(start_page.body.contains("Soziales Rezept Düsseldorf (Demo)"));
     assert!(start_page.body.contains("Sociale henvisninger Norddjurs (Demo)"));
     assert_eq!(http(&server.addr, "GET", "/healthz", &[], "").await.unwrap().status, 200);
+
+    // Sign in, look around, and try names of people as usernames: none of it may reach the log.
+    let names: Vec<(String, String)> = lotse_store::on_pool!(&db.db, p => sqlx::query_as(
+        "select given_name, family_name from patient_identity order by patient_id limit 200"
+    ).fetch_all(p).await).unwrap();
+    let csrf = "d".repeat(64);
+    let cookie = format!("lotse_csrf={csrf}");
+    let form = [("content-type", "application/x-www-form-urlencoded"), ("cookie", cookie.as_str())];
+    for (given, family) in names.iter().take(3) {
+        let body = format!("username={given}.{family}&password=guessing+a+password&csrf={csrf}");
+        assert_eq!(http(&server.addr, "POST", "/login", &form, &body).await.unwrap().status, 401);
+    }
+    let body = format!("username=lotsin.duesseldorf&password=lotse-demo-2026&csrf={csrf}");
+    let signed_in = http(&server.addr, "POST", "/login", &form, &body).await.unwrap();
+    assert_eq!(signed_in.status, 303);
+    let session = signed_in.head.lines().find_map(|l| l.strip_prefix("set-cookie: ")).unwrap().split(';').next().unwrap().to_owned();
+    let page = http(&server.addr, "GET", "/programme", &[("cookie", &session)], "").await.unwrap();
+    assert_eq!(page.status, 200);
     let pid = server.child.id().unwrap();
     let kill = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
     assert!(kill.success());
@@ -93,4 +112,13 @@ storage_test!(async fn serve_with_demo_answers_start_page_and_health_then_stops_
     let status = tokio::time::timeout(Duration::from_secs(30), server.child.wait()).await.expect("no exit after SIGTERM").unwrap();
     println!("stopped {} ms after SIGTERM", started.elapsed().as_millis());
     assert!(status.success(), "{status:?}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(text.contains("answered"), "the log has request lines: {text}");
+    for (given, family) in &names {
+        assert!(!text.contains(&format!("{given}.{family}")) && !text.contains(&format!("{given} {family}")), "a person's name is in the log");
+        if family.chars().count() >= 7 {
+            assert!(!text.contains(family.as_str()), "family name {family} is in the log");
+        }
+    }
+    std::fs::remove_file(&log).ok();
 });

@@ -24,11 +24,24 @@ pub struct Server {
 
 /// Starts `lotse serve` on a free port and waits (deadline 60 s) for its "listening" line.
 pub async fn start(database_url: &str, extra: &[&str]) -> Server {
-    let mut child = lotse()
+    start_logging(database_url, extra, None).await
+}
+
+/// Like [`start`], writing the server's log (at `debug`) to `log` when given.
+pub async fn start_logging(database_url: &str, extra: &[&str], log: Option<&std::path::Path>) -> Server {
+    let stderr = match log {
+        Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
+        None => Stdio::inherit(),
+    };
+    let mut cmd = lotse();
+    if log.is_some() {
+        cmd.env("LOTSE_LOG", "debug");
+    }
+    let mut child = cmd
         .args(["serve", "--addr", "127.0.0.1:0", "--database-url", database_url])
         .args(extra)
         .stdout(Stdio::piped())
-        .stderr(Stdio::inherit())
+        .stderr(stderr)
         .spawn()
         .unwrap();
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
