@@ -218,3 +218,25 @@ pub async fn record(
         .collect();
     append(tx, scope, entries).await
 }
+
+/// Inserts rows of newly created records and one `create` audit entry per record, in `tx`.
+pub(crate) async fn insert_created(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    (table, columns): (&str, &[&str]),
+    rows: &[Vec<Value>],
+    object_kind: &str,
+    ids: impl IntoIterator<Item = uuid::Uuid>,
+) -> StoreResult<()> {
+    bulk::insert(tx, table, columns, rows).await?;
+    record(
+        tx,
+        scope,
+        access,
+        lotse_domain::audit::AuditAction::Create,
+        object_kind,
+        ids,
+    )
+    .await
+}

@@ -11,7 +11,7 @@ use lotse_domain::prescription::Prescription;
 use lotse_domain::questionnaire::QuestionnaireResponse;
 use time::Date;
 
-use crate::audit::{self, Access};
+use crate::audit::{self, Access, insert_created};
 use crate::bulk::{self, Value};
 use crate::db::Tx;
 use crate::error::{StoreError, StoreResult};
@@ -92,20 +92,6 @@ pub async fn insert_patients(
         patients.iter().map(|n| n.profile.id.as_uuid()),
     )
     .await
-}
-
-/// Inserts rows of newly created records and one `create` audit entry per record, in `tx`.
-async fn insert_created(
-    tx: &mut Tx,
-    scope: &ProgrammeScope,
-    access: Access,
-    (table, columns): (&str, &[&str]),
-    rows: &[Vec<Value>],
-    object_kind: &str,
-    ids: impl IntoIterator<Item = uuid::Uuid>,
-) -> StoreResult<()> {
-    bulk::insert(tx, table, columns, rows).await?;
-    audit::record(tx, scope, access, AuditAction::Create, object_kind, ids).await
 }
 
 /// Reads a person's identity, auditing the read.

@@ -13,7 +13,7 @@ use uuid::Uuid;
 use lotse_domain::audit::AuditAction;
 
 use crate::audit::{self, Access};
-use crate::bulk::{self, Value};
+use crate::bulk::Value;
 use crate::db::Tx;
 use crate::error::{StoreError, StoreResult};
 use crate::event::{self, NewEvent};
@@ -140,15 +140,16 @@ pub async fn insert_many(
             ReferralEvent::kind,
         )?);
     }
-    bulk::insert(tx, "referral", &REFERRAL_COLUMNS, &rows).await?;
     event::append(tx, scope, &events).await?;
-    audit::record(
+    let ids = referrals.iter().map(|r| r.id.as_uuid());
+    audit::insert_created(
         tx,
         scope,
         access,
-        AuditAction::Create,
+        ("referral", &REFERRAL_COLUMNS),
+        &rows,
         "referral",
-        referrals.iter().map(|r| r.id.as_uuid()),
+        ids,
     )
     .await
 }
@@ -330,15 +331,16 @@ pub async fn insert_onward_many(
             OnwardReferralEvent::kind,
         )?);
     }
-    bulk::insert(tx, "onward_referral", &ONWARD_COLUMNS, &rows).await?;
     event::append(tx, scope, &events).await?;
-    audit::record(
+    let ids = items.iter().map(|o| o.id.as_uuid());
+    audit::insert_created(
         tx,
         scope,
         access,
-        AuditAction::Create,
+        ("onward_referral", &ONWARD_COLUMNS),
+        &rows,
         "onward_referral",
-        items.iter().map(|o| o.id.as_uuid()),
+        ids,
     )
     .await
 }

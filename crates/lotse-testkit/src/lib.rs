@@ -124,15 +124,7 @@ async fn ensure_template(admin_url: &str) -> String {
             .await
             .expect("create template");
         let url = DatabaseUrl::parse(&with_database(admin_url, &name)).expect("url");
-        let db = Db::connect(
-            &url,
-            PoolSettings {
-                max_connections: 1,
-                ..PoolSettings::default()
-            },
-        )
-        .await
-        .expect("connect template");
+        let db = connect(&url, 1, "connect template").await;
         let migrated = lotse_store::migrate::run(&db).await;
         db.close().await;
         if let Err(e) = migrated {
@@ -155,20 +147,24 @@ async fn ensure_template(admin_url: &str) -> String {
     name
 }
 
+/// A small pool for tests; panics with `what` if the database cannot be opened.
+async fn connect(url: &DatabaseUrl, max_connections: u32, what: &str) -> Db {
+    let settings = PoolSettings {
+        max_connections,
+        ..PoolSettings::default()
+    };
+    match Db::connect(url, settings).await {
+        Ok(db) => db,
+        Err(e) => panic!("{what}: {e}"),
+    }
+}
+
 impl TestDb {
     /// A fresh SQLite file in the temp directory, migrated.
     pub async fn sqlite() -> Self {
         let path = std::env::temp_dir().join(format!("lotse-test-{}.db", Uuid::new_v4()));
         let url = DatabaseUrl::parse(&format!("sqlite:{}", path.display())).expect("url");
-        let db = Db::connect(
-            &url,
-            PoolSettings {
-                max_connections: 4,
-                ..PoolSettings::default()
-            },
-        )
-        .await
-        .expect("open SQLite");
+        let db = connect(&url, 4, "open SQLite").await;
         lotse_store::migrate::run(&db).await.expect("migrate SQLite");
         Self {
             db,
@@ -200,15 +196,7 @@ impl TestDb {
         }
         admin.close().await.ok();
         let url = DatabaseUrl::parse(&with_database(&admin_url, &name)).expect("url");
-        let db = Db::connect(
-            &url,
-            PoolSettings {
-                max_connections: 4,
-                ..PoolSettings::default()
-            },
-        )
-        .await
-        .expect("connect test database");
+        let db = connect(&url, 4, "connect test database").await;
         Some(Self {
             db,
             url,
