@@ -32,6 +32,8 @@ pub mod patient;
 pub mod prescription;
 /// Programmes (tenants) and their settings.
 pub mod programme;
+/// The one authorization policy: role × relationship × programme.
+pub mod policy;
 /// Questionnaire responses (WHO-5, UCLA-3) as recorded answers.
 pub mod questionnaire;
 /// The referral lifecycle: issued → accepted → contacted → plan agreed → connected → closed.

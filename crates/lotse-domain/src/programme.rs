@@ -106,6 +106,11 @@ pub struct Programme {
     pub contact_attempts_before_unreachable: u32,
     /// Whether the programme's published offers appear in the public directory.
     pub public_directory: bool,
+    /// Days a person's data is kept after their last referral closed; then the retention job
+    /// anonymises it.
+    pub retention_days: u32,
+    /// Whether roles that see identities must sign in with a second factor (TOTP).
+    pub second_factor_required: bool,
 }
 
 #[cfg(test)]

@@ -19,6 +19,8 @@ struct ProgrammeRow {
     link_work_model: String,
     contact_attempts_before_unreachable: i64,
     public_directory: bool,
+    retention_days: i64,
+    second_factor_required: bool,
 }
 
 impl TryFrom<ProgrammeRow> for Programme {
@@ -41,18 +43,20 @@ impl TryFrom<ProgrammeRow> for Programme {
             contact_attempts_before_unreachable: u32::try_from(row.contact_attempts_before_unreachable)
                 .map_err(|e| StoreError::Corrupt(e.to_string()))?,
             public_directory: row.public_directory,
+            retention_days: u32::try_from(row.retention_days).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            second_factor_required: row.second_factor_required,
         })
     }
 }
 
 const COLUMNS: &str = "programme_id, slug, name, languages, time_zone, link_work_model, \
-                       contact_attempts_before_unreachable, public_directory";
+                       contact_attempts_before_unreachable, public_directory, retention_days, second_factor_required";
 
 /// Inserts a programme and its empty audit chain.
 pub async fn insert(tx: &mut Tx, programme: &Programme, now: OffsetDateTime) -> StoreResult<()> {
     let languages: Vec<&str> = programme.languages.iter().map(|l| l.tag()).collect();
     let sql = format!(
-        "insert into programme ({COLUMNS}, version, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, 1, $9)"
+        "insert into programme ({COLUMNS}, version, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11)"
     );
     on_conn!(tx, c => sqlx::query(&sql)
         .bind(programme.id.as_uuid())
@@ -63,6 +67,8 @@ pub async fn insert(tx: &mut Tx, programme: &Programme, now: OffsetDateTime) -> 
         .bind(programme.link_work_model.code())
         .bind(i64::from(programme.contact_attempts_before_unreachable))
         .bind(programme.public_directory)
+        .bind(i64::from(programme.retention_days))
+        .bind(programme.second_factor_required)
         .bind(now)
         .execute(c)
         .await.map(|r| r.rows_affected()))?;

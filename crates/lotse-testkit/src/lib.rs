@@ -220,6 +220,8 @@ impl TestDb {
             link_work_model: LinkWorkModel::LinkFacility,
             contact_attempts_before_unreachable: 3,
             public_directory: true,
+            retention_days: 3650,
+            second_factor_required: false,
         };
         let mut tx = self.db.begin().await.expect("begin");
         lotse_store::programme::insert(&mut tx, &programme, fixed_now())

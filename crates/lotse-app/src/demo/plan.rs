@@ -156,6 +156,8 @@ fn programme(
         link_work_model: model,
         contact_attempts_before_unreachable: 3,
         public_directory: true,
+        retention_days: 3650,
+        second_factor_required: false,
     })
 }
 
