@@ -29,3 +29,7 @@ error-forbidden-title = Nicht erlaubt
 error-forbidden = Diese Anfrage wurde abgelehnt. Wenn Sie ein Formular abgeschickt haben, laden Sie die Seite neu und versuchen Sie es erneut.
 error-too-many-title = Zu viele Versuche
 error-too-many = Zu viele fehlgeschlagene Anmeldungen für dieses Konto. Bitte warten Sie einige Minuten und versuchen Sie es erneut.
+error-conflict-title = Bereits geändert
+error-conflict = Dieser Datensatz wurde inzwischen geändert, oder die Änderung war schon erfolgt. Laden Sie die Seite neu, um den aktuellen Stand zu sehen.
+nav-cases = Arbeitsliste
+nav-people = Datenschutz

@@ -5,8 +5,12 @@
 pub mod admin;
 /// Sign-in, sessions and sign-out.
 pub mod auth;
+/// A person's record as each relationship may see it; consent withdrawal.
+pub mod case_record;
 /// The clock: the one place that reads the time.
 pub mod clock;
+/// Data-subject rights (export, erasure), audit views, the retention job.
+pub mod data_subject;
 /// Deterministic demo data for Düsseldorf and Norddjurs.
 pub mod demo;
 /// The signed-in user's programme overview.

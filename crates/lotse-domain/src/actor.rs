@@ -41,6 +41,8 @@ pub enum SystemJob {
     AuditVerify,
     /// Serving public, non-personal data (published offers, programme names).
     PublicDirectory,
+    /// `lotse retention run`: anonymises people after the programme's retention period.
+    Retention,
 }
 
 impl SystemJob {
@@ -51,6 +53,7 @@ impl SystemJob {
             Self::Admin => "admin",
             Self::AuditVerify => "audit-verify",
             Self::PublicDirectory => "public-directory",
+            Self::Retention => "retention",
         }
     }
 }

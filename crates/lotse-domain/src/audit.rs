@@ -33,6 +33,12 @@ pub enum AuditAction {
     SignInLocked,
     /// Every session of the account was ended ("log out everywhere").
     SessionsRevoked,
+    /// A request for a record was refused by the policy (the record's id is kept, not why).
+    AccessDenied,
+    /// A person's data was exported for a data-subject access request.
+    Export,
+    /// A person was erased by anonymisation (on request or by the retention job).
+    Erase,
 }
 
 impl AuditAction {
@@ -47,6 +53,9 @@ impl AuditAction {
             Self::SignInFailed => "sign_in_failed",
             Self::SignInLocked => "sign_in_locked",
             Self::SessionsRevoked => "sessions_revoked",
+            Self::AccessDenied => "access_denied",
+            Self::Export => "export",
+            Self::Erase => "erase",
         }
     }
 }
@@ -62,6 +71,10 @@ pub enum AuditPurpose {
     Demo,
     /// Signing in and out.
     Authentication,
+    /// Answering a data-subject request (access, erasure) or auditing access.
+    DataProtection,
+    /// The retention job.
+    Retention,
 }
 
 impl AuditPurpose {
@@ -72,6 +85,8 @@ impl AuditPurpose {
             Self::Administration => "administration",
             Self::Demo => "demo",
             Self::Authentication => "authentication",
+            Self::DataProtection => "data_protection",
+            Self::Retention => "retention",
         }
     }
 }

@@ -200,7 +200,6 @@ pub fn decide(membership: &Membership, action: Action, subject: Subject<'_>) -> 
             };
             visibility.map_or(Decision::Deny(DenyReason::NoRelationship), Decision::Allow)
         }
-        (A::ViewCase | A::WithdrawConsent, _) => Decision::Deny(DenyReason::NoRelationship),
         (A::ViewPersonAudit | A::ExportPersonData | A::ErasePerson, Subject::Person(..))
         | (A::ViewUserAudit | A::ManageUsers, Subject::User(_))
         | (

@@ -240,3 +240,39 @@ pub(crate) async fn insert_created(
     )
     .await
 }
+
+/// Entries about any of several records, newest first, at most `limit` (a person's audit view).
+pub async fn list_for_objects(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    objects: &[(&'static str, Uuid)],
+    limit: usize,
+) -> StoreResult<Vec<AuditEntry>> {
+    let mut all = Vec::new();
+    for (kind, id) in objects {
+        all.extend(list_for_object(tx, scope, kind, *id).await?);
+    }
+    all.sort_by_key(|e| std::cmp::Reverse(e.seq));
+    all.truncate(limit);
+    Ok(all)
+}
+
+/// Entries written by one actor (`user:<uuid>`), newest first, at most `limit`.
+pub async fn list_for_actor(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    actor: &str,
+    limit: i64,
+) -> StoreResult<Vec<AuditEntry>> {
+    let programme = scope.programme();
+    let rows: Vec<EntryRow> = on_conn!(tx, c => sqlx::query_as(
+        "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash \
+         from audit_entry where programme_id = $1 and actor = $2 order by seq desc limit $3",
+    )
+    .bind(programme.as_uuid())
+    .bind(actor)
+    .bind(limit)
+    .fetch_all(c)
+    .await)?;
+    Ok(rows.into_iter().map(|r| r.into_entry(programme)).collect())
+}

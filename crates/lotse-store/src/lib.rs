@@ -31,12 +31,16 @@ pub mod migrate;
 pub mod person;
 /// Programmes (installation-wide).
 pub mod programme;
+/// One person's record: relations for the policy, reads for views and exports, erasure.
+pub mod record;
 /// Referrals and onward referrals with their lifecycles.
 pub mod referral;
 /// Login sessions (installation-wide).
 pub mod session;
 /// User accounts and memberships (installation-wide accounts, programme-scoped memberships).
 pub mod user;
+/// Worklists by relationship: link facility, practice, provider.
+pub mod worklist;
 
 pub use db::{DatabaseUrl, Db, Engine, Tx};
 pub use error::StoreError;

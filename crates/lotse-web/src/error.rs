@@ -19,6 +19,9 @@ pub enum WebError {
     /// The request is refused (e.g. a form without its CSRF token).
     #[error("forbidden")]
     Forbidden,
+    /// The record changed meanwhile (or the change was already made).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// Too many failed sign-ins: try again later.
     #[error("too many attempts")]
     TooManyAttempts,
@@ -48,6 +51,7 @@ impl WebError {
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Conflict(_) => StatusCode::CONFLICT,
             Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -55,8 +59,9 @@ impl WebError {
     }
 
     /// Every variant, for the i18n completeness test.
-    pub fn examples() -> [Self; 7] {
+    pub fn examples() -> [Self; 8] {
         [
+            Self::Conflict(String::new()),
             Self::NotFound,
             Self::BadRequest(String::new()),
             Self::Unauthorized,
@@ -74,6 +79,7 @@ impl WebError {
             Self::BadRequest(_) => ("error-bad-request-title", "error-bad-request"),
             Self::Unauthorized => ("error-unauthorized-title", "error-unauthorized"),
             Self::Forbidden => ("error-forbidden-title", "error-forbidden"),
+            Self::Conflict(_) => ("error-conflict-title", "error-conflict"),
             Self::TooManyAttempts => ("error-too-many-title", "error-too-many"),
             Self::Unavailable(_) => ("error-unavailable-title", "error-unavailable"),
             Self::Internal(_) => ("error-internal-title", "error-internal"),
@@ -96,6 +102,7 @@ impl IntoResponse for WebError {
             Self::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
             Self::Internal(cause) => tracing::error!(error = %cause, "internal error"),
             Self::BadRequest(reason) => tracing::info!(reason = %reason, "bad request"),
+            Self::Conflict(reason) => tracing::info!(reason = %reason, "conflict"),
             Self::NotFound | Self::Unauthorized | Self::Forbidden | Self::TooManyAttempts => {}
         }
         let (title, message) = self.keys();

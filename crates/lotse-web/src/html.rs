@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use fluent_bundle::FluentValue;
 use lotse_app::auth::{self, AuthError, SessionUser};
+use lotse_domain::policy::{Action, role_may};
 use lotse_domain::programme::Language;
 use lotse_domain::user::Role;
 use serde::Deserialize;
@@ -66,6 +67,8 @@ pub struct Page {
     pub path: String,
     /// The CSRF token every form embeds.
     pub csrf: String,
+    /// Navigation entries the signed-in user's role may use: (path, label).
+    pub nav: Vec<(&'static str, String)>,
 }
 
 fn role_key(role: Role) -> &'static str {
@@ -78,6 +81,13 @@ fn role_key(role: Role) -> &'static str {
         Role::OutcomePayer => "role-outcome-payer",
     }
 }
+
+/// The navigation: (path, label key, the action it needs).
+const NAV: [(&str, &str, Action); 3] = [
+    ("/programme", "nav-programme", Action::ViewProgramme),
+    ("/cases", "nav-cases", Action::ViewWorklist),
+    ("/people", "nav-people", Action::SearchPeople),
+];
 
 /// Only plain local paths may be used as a way back (no open redirects, nothing to escape).
 fn safe_path(path: &str) -> String {
@@ -100,6 +110,12 @@ impl Page {
         csrf: &CsrfToken,
     ) -> Self {
         let lang = request_language(headers);
+        let nav = user.map_or_else(Vec::new, |u| {
+            NAV.iter()
+                .filter(|(_, _, action)| role_may(u.membership.role, *action))
+                .map(|(path, key, _)| (*path, state.i18n.text(lang, key)))
+                .collect()
+        });
         let user = user.map(|u| UserBadge {
             display_name: u.user.display_name.clone(),
             role: state.i18n.text(lang, role_key(u.membership.role)),
@@ -110,6 +126,7 @@ impl Page {
             user,
             path: safe_path(path),
             csrf: csrf.0.clone(),
+            nav,
         }
     }
 
@@ -135,19 +152,19 @@ impl Page {
     }
 }
 
-fn render(template: &impl Template) -> Result<Response, WebError> {
+pub(crate) fn render(template: &impl Template) -> Result<Response, WebError> {
     let body = template.render().map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(Html(body).into_response())
 }
 
-async fn current_user(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, WebError> {
+pub(crate) async fn current_user(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, WebError> {
     let Some(token) = cookie(headers, SESSION_COOKIE) else {
         return Ok(None);
     };
     Ok(auth::session(&state.db, state.clock.as_ref(), token).await?)
 }
 
-fn see_other(to: &str) -> Response {
+pub(crate) fn see_other(to: &str) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     if let Ok(value) = HeaderValue::from_str(to) {
         response.headers_mut().insert(LOCATION, value);
@@ -299,13 +316,11 @@ pub async fn logout(
 /// `POST /logout/everywhere`: ends every session of the signed-in user, on every device.
 pub async fn logout_everywhere(
     State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Result<Response, WebError> {
     csrf::verify(&headers, &form.csrf)?;
-    let Some(user) = current_user(&state, &headers).await? else {
-        return Ok(see_other("/login"));
-    };
     auth::sign_out_everywhere(&state.db, state.clock.as_ref(), &user).await?;
     let mut response = see_other("/");
     response.headers_mut().insert(
@@ -330,12 +345,10 @@ struct ProgrammePage {
 /// `GET /programme`: the signed-in user's programme at a glance (counts only).
 pub async fn programme(
     State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
     Extension(csrf): Extension<CsrfToken>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let Some(user) = current_user(&state, &headers).await? else {
-        return Ok(see_other("/login"));
-    };
     let overview = lotse_app::overview::programme_overview(&state.db, &user.scope).await?;
     let page = Page::new(&state, &headers, "/programme", Some(&user), &csrf);
     let role = page.t(role_key(user.membership.role));

@@ -11,6 +11,10 @@ pub mod health;
 pub mod html;
 /// Fluent translations and language negotiation.
 pub mod i18n;
+/// Pages about people: worklist, case, consent withdrawal, data-subject requests, audit views.
+pub mod people;
+/// The route table: every route with the policy action it needs.
+pub mod routes;
 /// Prometheus metrics for requests and the database pool.
 pub mod metrics;
 /// Request ids, access logs, security headers, request metrics.
@@ -20,7 +24,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::get;
 use lotse_app::Clock;
 use lotse_store::Db;
 
@@ -78,15 +82,7 @@ impl AppState {
 
 /// The whole application, ready to serve or to test with `oneshot`.
 pub fn router(state: AppState) -> Router {
-    let pages = Router::new()
-        .route("/", get(html::start))
-        .route("/login", get(html::login_form).post(html::login))
-        .route("/logout", post(html::logout))
-        .route("/logout/everywhere", post(html::logout_everywhere))
-        .route("/programme", get(html::programme))
-        .route("/lang/{tag}", get(html::choose_language))
-        .route("/static/lotse.css", get(html::stylesheet))
-        .fallback(html::not_found);
+    let pages = routes::pages(&state).fallback(html::not_found);
     let probes = Router::new()
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))

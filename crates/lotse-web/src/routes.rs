@@ -29,7 +29,7 @@ pub enum Access {
 }
 
 /// One route of the table.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RouteSpec {
     /// The method.
     pub method: Method,
@@ -39,7 +39,7 @@ pub struct RouteSpec {
     pub access: Access,
 }
 
-const fn spec(method: Method, path: &'static str, access: Access) -> RouteSpec {
+fn spec(method: Method, path: &'static str, access: Access) -> RouteSpec {
     RouteSpec { method, path, access }
 }
 

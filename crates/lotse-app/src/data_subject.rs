@@ -1,0 +1,330 @@
+//! Data-subject rights and the audit views, for coordinators: find a person by prescription
+//! code, see who touched their data, export it (GDPR Art. 15), erase it by anonymisation
+//! (Art. 17); see what one user touched. And the retention job.
+
+use lotse_domain::actor::{ProgrammeScope, SystemJob};
+use lotse_domain::audit::{AuditAction, AuditEntry, AuditPurpose};
+use lotse_domain::id::{PatientId, UserId};
+use lotse_domain::policy::{self, Action, Decision, Subject};
+use lotse_domain::prescription::PrescriptionCode;
+use lotse_domain::user::User;
+use lotse_store::audit::Access;
+use lotse_store::record::{self, OnwardLine, PrescriptionLine, Profile, ReferralLine, ResponseLine};
+use lotse_store::{Db, StoreError, Tx};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+use crate::auth::SessionUser;
+use crate::case_record::{AccessError, access, deny};
+use crate::clock::Clock;
+
+/// How many audit entries a view shows.
+pub const AUDIT_VIEW_LIMIT: usize = 500;
+
+/// Finds a person by a prescription code (coordinator, for a data-subject request).
+pub async fn find_person(db: &Db, user: &SessionUser, code: &str) -> Result<PatientId, AccessError> {
+    let decision = policy::decide(&user.membership, Action::SearchPeople, Subject::Programme(user.scope.programme()));
+    if !decision.is_allowed() {
+        return Err(AccessError::NotFound);
+    }
+    let code = PrescriptionCode::parse(code).map_err(|e| AccessError::Invalid(e.to_string()))?;
+    let mut tx = db.begin_read().await?;
+    let found = record::find_by_code(&mut tx, &user.scope, &code.compact()).await?;
+    tx.commit().await?;
+    found.map(|(patient, _)| patient).ok_or(AccessError::NotFound)
+}
+
+/// A person as a coordinator sees them: derived attributes and the audit trail, no identity.
+#[derive(Debug, Clone)]
+pub struct PersonOverview {
+    /// The person.
+    pub patient: PatientId,
+    /// Derived attributes.
+    pub profile: Profile,
+    /// Who read or changed their data, newest first.
+    pub audit: Vec<AuditEntry>,
+}
+
+/// The coordinator's page about a person (erased people included: their trail stays).
+pub async fn person_overview(
+    db: &Db,
+    clock: &dyn Clock,
+    user: &SessionUser,
+    patient: PatientId,
+) -> Result<PersonOverview, AccessError> {
+    let now = clock.now();
+    let mut tx = open_person_any(db, user, Action::ViewPersonAudit, patient, now).await?;
+    let profile = record::profile(&mut tx, &user.scope, access(clock, AuditPurpose::DataProtection), patient).await?;
+    let objects = record::object_ids(&mut tx, &user.scope, patient).await?;
+    let audit = lotse_store::audit::list_for_objects(&mut tx, &user.scope, &objects, AUDIT_VIEW_LIMIT).await?;
+    tx.commit().await?;
+    Ok(PersonOverview { patient, profile, audit })
+}
+
+/// Like [`open_person`], but an erased person is still a subject of administration.
+async fn open_person_any(
+    db: &Db,
+    user: &SessionUser,
+    action: Action,
+    patient: PatientId,
+    at: OffsetDateTime,
+) -> Result<Tx, AccessError> {
+    let mut tx = db.begin().await?;
+    let relations = match record::relations(&mut tx, &user.scope, patient, at).await {
+        Ok(r) => r,
+        Err(StoreError::NotFound { .. }) => return Err(deny(tx, user, at, "patient", patient.as_uuid()).await),
+        Err(e) => return Err(e.into()),
+    };
+    let relations = lotse_domain::policy::PersonRelations {
+        erased: false,
+        ..relations
+    };
+    match policy::decide(&user.membership, action, Subject::Person(user.scope.programme(), &relations)) {
+        Decision::Allow(_) => Ok(tx),
+        Decision::Deny(_) => Err(deny(tx, user, at, "patient", patient.as_uuid()).await),
+    }
+}
+
+/// What one user read and changed in the coordinator's programme.
+pub async fn user_audit(
+    db: &Db,
+    clock: &dyn Clock,
+    user: &SessionUser,
+    target: UserId,
+) -> Result<(User, Vec<AuditEntry>), AccessError> {
+    let now = clock.now();
+    let target_user = match lotse_store::user::get(db, target).await {
+        Ok(u) => Some(u),
+        Err(StoreError::NotFound { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let programme = user.scope.programme();
+    let member_here = target_user
+        .as_ref()
+        .filter(|u| u.memberships.iter().any(|m| m.programme == programme));
+    let decision = policy::decide(&user.membership, Action::ViewUserAudit, Subject::User(programme));
+    let (Some(target_user), true) = (member_here, decision.is_allowed()) else {
+        return Err(deny(db.begin().await?, user, now, "user", target.as_uuid()).await);
+    };
+    let mut tx = db.begin().await?;
+    let limit = i64::try_from(AUDIT_VIEW_LIMIT).unwrap_or(i64::MAX);
+    let entries = lotse_store::audit::list_for_actor(&mut tx, &user.scope, &format!("user:{target}"), limit).await?;
+    lotse_store::audit::record(
+        &mut tx,
+        &user.scope,
+        access(clock, AuditPurpose::DataProtection),
+        AuditAction::Read,
+        "user",
+        [target.as_uuid()],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((target_user.clone(), entries))
+}
+
+/// A consent in an export.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConsentLine {
+    /// Purpose code.
+    pub purpose: &'static str,
+    /// The onward referral it covers (sharing with a provider).
+    pub onward_referral: Option<String>,
+    /// Consent text version.
+    pub text_version: String,
+    /// Language of the text.
+    pub language: String,
+    /// Who gave it.
+    pub given_by: &'static str,
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub given_at: OffsetDateTime,
+    /// When withdrawn.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub withdrawn_at: Option<OffsetDateTime>,
+}
+
+/// An access entry in an export: which role's user did what, when, why.
+#[derive(Debug, Clone, Serialize)]
+pub struct AccessLine {
+    /// When.
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
+    /// `user:<id>` or `system:<job>`.
+    pub actor: String,
+    /// Action code.
+    pub action: String,
+    /// What kind of record.
+    pub object_kind: String,
+    /// Purpose code.
+    pub purpose: String,
+}
+
+/// Identity as exported.
+#[derive(Debug, Clone, Serialize)]
+pub struct IdentityLine {
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Birth date (ISO 8601).
+    pub birth_date: String,
+    /// Phone.
+    pub phone: Option<String>,
+}
+
+/// Everything Lotse holds about a person, for a data-subject access request.
+#[derive(Debug, Clone, Serialize)]
+pub struct PersonExport {
+    /// Format marker.
+    pub format: &'static str,
+    /// The programme's name.
+    pub programme: String,
+    /// When exported.
+    #[serde(with = "time::serde::rfc3339")]
+    pub exported_at: OffsetDateTime,
+    /// The person's pseudonymous id.
+    pub person_id: String,
+    /// Identity (blank after erasure).
+    pub identity: IdentityLine,
+    /// Derived attributes.
+    pub profile: Profile,
+    /// Prescriptions.
+    pub prescriptions: Vec<PrescriptionLine>,
+    /// Referrals.
+    pub referrals: Vec<ReferralLine>,
+    /// Onward referrals.
+    pub onward_referrals: Vec<OnwardLine>,
+    /// Consents.
+    pub consents: Vec<ConsentLine>,
+    /// Questionnaire responses.
+    pub questionnaire_responses: Vec<ResponseLine>,
+    /// Who accessed the data (GDPR Art. 15(1)(c): recipients), newest first.
+    pub accesses: Vec<AccessLine>,
+}
+
+/// Exports a person's data (audited as `export` plus a read of each record).
+pub async fn export(db: &Db, clock: &dyn Clock, user: &SessionUser, patient: PatientId) -> Result<PersonExport, AccessError> {
+    let now = clock.now();
+    let programme = lotse_store::programme::get(db, user.scope.programme()).await?;
+    let mut tx = open_person_any(db, user, Action::ExportPersonData, patient, now).await?;
+    let scope = &user.scope;
+    let access = access(clock, AuditPurpose::DataProtection);
+    let identity = lotse_store::person::get_identity(&mut tx, scope, access, patient).await?;
+    let profile = record::profile(&mut tx, scope, access, patient).await?;
+    let prescriptions = record::prescriptions(&mut tx, scope, access, patient).await?;
+    let referrals = record::referrals(&mut tx, scope, access, patient).await?;
+    let onward_referrals = record::onward_referrals(&mut tx, scope, access, patient, None).await?;
+    let consents = record::consents(&mut tx, scope, access, patient).await?;
+    let questionnaire_responses = record::responses(&mut tx, scope, access, patient).await?;
+    let objects = record::object_ids(&mut tx, scope, patient).await?;
+    let accesses = lotse_store::audit::list_for_objects(&mut tx, scope, &objects, usize::MAX).await?;
+    lotse_store::audit::record(&mut tx, scope, access, AuditAction::Export, "patient", [patient.as_uuid()]).await?;
+    tx.commit().await?;
+    Ok(PersonExport {
+        format: "lotse-person-export/1",
+        programme: programme.name,
+        exported_at: now,
+        person_id: patient.to_string(),
+        identity: IdentityLine {
+            given_name: identity.given_name,
+            family_name: identity.family_name,
+            birth_date: identity.birth_date.to_string(),
+            phone: identity.phone,
+        },
+        profile,
+        prescriptions,
+        referrals,
+        onward_referrals,
+        consents: consents
+            .into_iter()
+            .map(|c| ConsentLine {
+                purpose: c.purpose.code(),
+                onward_referral: c.onward_referral.map(|o| o.to_string()),
+                text_version: c.text_version,
+                language: c.language,
+                given_by: c.given_by.code(),
+                given_at: c.given_at,
+                withdrawn_at: c.withdrawn_at,
+            })
+            .collect(),
+        questionnaire_responses,
+        accesses: accesses
+            .into_iter()
+            .map(|e| AccessLine {
+                at: e.entry.at,
+                actor: e.entry.actor,
+                action: e.entry.action,
+                object_kind: e.entry.object_kind,
+                purpose: e.entry.purpose,
+            })
+            .collect(),
+    })
+}
+
+/// A fresh random prescription code, replacing one that could identify an erased person.
+fn fresh_code() -> String {
+    let mut values = [0u32; lotse_domain::prescription::CODE_DATA_LEN];
+    for v in &mut values {
+        *v = rand::random_range(0..29);
+    }
+    PrescriptionCode::from_values(values).compact()
+}
+
+/// Erases a person by anonymisation (see [`record::erase`]). Returns false if already erased.
+pub async fn erase(db: &Db, clock: &dyn Clock, user: &SessionUser, patient: PatientId) -> Result<bool, AccessError> {
+    let now = clock.now();
+    // Erasing twice is allowed and changes nothing (answers false).
+    let mut tx = open_person_any(db, user, Action::ErasePerson, patient, now).await?;
+    let erased = record::erase(
+        &mut tx,
+        &user.scope,
+        access(clock, AuditPurpose::DataProtection),
+        patient,
+        &mut fresh_code,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(erased)
+}
+
+/// What the retention job did in one programme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetentionReport {
+    /// The programme's slug.
+    pub programme: String,
+    /// Its retention period.
+    pub retention_days: u32,
+    /// People anonymised now.
+    pub erased: usize,
+}
+
+/// Anonymises, in every programme, the people whose referrals have all been closed for longer
+/// than the programme's retention period. Runs as `system:retention`; one transaction per
+/// programme, so a failure leaves each programme either done or untouched.
+pub async fn run_retention(db: &Db, clock: &dyn Clock) -> Result<Vec<RetentionReport>, StoreError> {
+    let now = clock.now();
+    let mut reports = Vec::new();
+    for programme in lotse_store::programme::list(db).await? {
+        let scope = ProgrammeScope::for_system(SystemJob::Retention, programme.id);
+        let cutoff = now - time::Duration::days(i64::from(programme.retention_days));
+        let mut tx = db.begin().await?;
+        let due = record::retention_due(&mut tx, &scope, cutoff).await?;
+        let access = Access {
+            at: now,
+            purpose: AuditPurpose::Retention,
+        };
+        let mut erased = 0;
+        for patient in due {
+            if record::erase(&mut tx, &scope, access, patient, &mut fresh_code).await? {
+                erased += 1;
+            }
+        }
+        tx.commit().await?;
+        reports.push(RetentionReport {
+            programme: programme.slug.as_str().to_owned(),
+            retention_days: programme.retention_days,
+            erased,
+        });
+    }
+    Ok(reports)
+}

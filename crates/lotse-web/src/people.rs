@@ -1,0 +1,481 @@
+//! Pages about people: the worklist, the case page, consent withdrawal (care roles); finding a
+//! person, their audit trail, export and erasure, and a user's audit trail (coordinators).
+//!
+//! Every handler here is behind the route guard (see `routes.rs`) and gets the signed-in user
+//! as an extension; the use case it calls asks the policy about the record. Ids in paths are
+//! opaque UUIDs; searches by prescription code are POST forms that redirect to them.
+
+use askama::Template;
+use axum::Extension;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use lotse_app::auth::SessionUser;
+use lotse_app::case_record::{self, AccessError, CaseRecord, WorklistRow};
+use lotse_app::data_subject::{self, PersonExport, PersonOverview};
+use lotse_domain::audit::AuditEntry;
+use lotse_domain::id::{CaseId, ConsentId, PatientId, UserId};
+use lotse_domain::policy::Visibility;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::csrf::{self, CsrfToken};
+use crate::error::WebError;
+use crate::html::{Page, render, see_other};
+
+/// How many rows a worklist shows.
+const WORKLIST_LIMIT: i64 = 50;
+
+impl From<AccessError> for WebError {
+    fn from(err: AccessError) -> Self {
+        match err {
+            AccessError::NotFound => Self::NotFound,
+            AccessError::Invalid(message) => Self::BadRequest(message),
+            AccessError::Conflict(message) => Self::Conflict(message),
+            AccessError::Store(e) => e.into(),
+        }
+    }
+}
+
+/// An id from a path: anything that is not a UUID is simply not found.
+fn parse_id(raw: &str) -> Result<Uuid, WebError> {
+    Uuid::parse_str(raw).map_err(|_| WebError::NotFound)
+}
+
+fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+fn date(at: time::OffsetDateTime) -> String {
+    format!("{:04}-{:02}-{:02}", at.year(), u8::from(at.month()), at.day())
+}
+
+#[derive(Template)]
+#[template(path = "worklist.html")]
+struct WorklistPage {
+    page: Page,
+    rows: Vec<(String, String, String, String)>,
+    can_search: bool,
+    notice: Option<String>,
+    code: String,
+}
+
+fn worklist_rows(page: &Page, rows: Vec<WorklistRow>) -> Vec<(String, String, String, String)> {
+    rows.into_iter()
+        .map(|r| {
+            (
+                r.case.to_string(),
+                r.name,
+                page.t(&format!("state-{}", r.state.replace('_', "-"))),
+                date(r.updated_at),
+            )
+        })
+        .collect()
+}
+
+async fn render_worklist(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &SessionUser,
+    csrf: &CsrfToken,
+    notice: Option<(&str, StatusCode)>,
+    code: String,
+) -> Result<Response, WebError> {
+    let rows = case_record::worklist(&state.db, state.clock.as_ref(), user, WORKLIST_LIMIT).await?;
+    let page = Page::new(state, headers, "/cases", Some(user), csrf);
+    let rows = worklist_rows(&page, rows);
+    let can_search = lotse_domain::policy::role_may(user.membership.role, lotse_domain::policy::Action::SearchCases);
+    let status = notice.map_or(StatusCode::OK, |(_, s)| s);
+    let notice = notice.map(|(key, _)| page.t(key));
+    let mut response = render(&WorklistPage {
+        page,
+        rows,
+        can_search,
+        notice,
+        code,
+    })?;
+    *response.status_mut() = status;
+    Ok(no_store(response))
+}
+
+/// `GET /cases`: the people my organisation works with.
+pub async fn worklist(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    render_worklist(&state, &headers, &user, &csrf, None, String::new()).await
+}
+
+/// A search form: a prescription code.
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /cases/search`: finds the case by prescription code and redirects to its opaque id.
+pub async fn search_cases(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let code: String = form.q.chars().take(40).collect();
+    match case_record::find_case(&state.db, state.clock.as_ref(), &user, &code).await {
+        Ok(case) => Ok(see_other(&format!("/cases/{case}"))),
+        Err(AccessError::NotFound) => {
+            render_worklist(&state, &headers, &user, &csrf, Some(("cases-not-found", StatusCode::NOT_FOUND)), code).await
+        }
+        Err(AccessError::Invalid(_)) => {
+            render_worklist(&state, &headers, &user, &csrf, Some(("cases-bad-code", StatusCode::BAD_REQUEST)), code).await
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// A consent line on the case page.
+struct ConsentView {
+    id: String,
+    purpose: String,
+    given: String,
+    withdrawn: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    page: Page,
+    case_id: String,
+    name: String,
+    birth_date: Option<String>,
+    phone: Option<String>,
+    view_key: &'static str,
+    prescriptions: Vec<(String, String, String)>,
+    referrals: Vec<(String, String, String)>,
+    onward: Vec<(String, String, String)>,
+    consents: Vec<ConsentView>,
+    can_withdraw: bool,
+    timeline: Vec<(String, String)>,
+}
+
+fn case_page(page: Page, record: &CaseRecord) -> CasePage {
+    let state = |code: &str| page.t(&format!("state-{}", code.replace('_', "-")));
+    let visibility = record.visibility;
+    let identity = &record.identity;
+    CasePage {
+        case_id: record.case.to_string(),
+        name: format!("{} {}", identity.given_name, identity.family_name),
+        birth_date: (visibility != Visibility::Provider).then(|| identity.birth_date.to_string()),
+        phone: identity.phone.clone(),
+        view_key: match visibility {
+            Visibility::Case => "case-view-case",
+            Visibility::Prescriber => "case-view-prescriber",
+            Visibility::Provider => "case-view-provider",
+            Visibility::Administration => "case-view-administration",
+        },
+        prescriptions: record
+            .prescriptions
+            .iter()
+            .map(|p| (p.code.clone(), p.practice.clone(), date(p.issued_at)))
+            .collect(),
+        referrals: record
+            .referrals
+            .iter()
+            .map(|r| (r.facility.clone(), state(&r.state), date(r.updated_at)))
+            .collect(),
+        onward: record
+            .onward
+            .iter()
+            .map(|o| (format!("{} · {}", o.offer, o.provider), o.state.clone(), date(o.updated_at)))
+            .collect(),
+        consents: record
+            .consents
+            .iter()
+            .map(|c| ConsentView {
+                id: c.id.to_string(),
+                purpose: page.t(&format!("consent-{}", c.purpose.code().replace('_', "-"))),
+                given: date(c.given_at),
+                withdrawn: c.withdrawn_at.map(date),
+            })
+            .collect(),
+        can_withdraw: visibility == Visibility::Case,
+        timeline: record
+            .timeline
+            .iter()
+            .map(|t| (date(t.at), t.kind.clone()))
+            .collect(),
+        page,
+    }
+}
+
+/// `GET /cases/{id}`: one person's record, as the relationship allows (404 otherwise).
+pub async fn case(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let case = CaseId::from_uuid(parse_id(&id)?);
+    let record = case_record::view_case(&state.db, state.clock.as_ref(), &user, case).await?;
+    let page = Page::new(&state, &headers, &format!("/cases/{case}"), Some(&user), &csrf);
+    Ok(no_store(render(&case_page(page, &record))?))
+}
+
+/// A form that carries only its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /cases/{id}/consents/{consent}/withdraw`.
+pub async fn withdraw_consent(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Path((id, consent)): Path<(String, String)>,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let case = CaseId::from_uuid(parse_id(&id)?);
+    let consent = ConsentId::from_uuid(parse_id(&consent)?);
+    case_record::withdraw_consent(&state.db, state.clock.as_ref(), &user, case, consent).await?;
+    Ok(see_other(&format!("/cases/{case}")))
+}
+
+#[derive(Template)]
+#[template(path = "people.html")]
+struct PeoplePage {
+    page: Page,
+    notice: Option<String>,
+    code: String,
+}
+
+fn render_people(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &SessionUser,
+    csrf: &CsrfToken,
+    notice: Option<(&str, StatusCode)>,
+    code: String,
+) -> Result<Response, WebError> {
+    let page = Page::new(state, headers, "/people", Some(user), csrf);
+    let status = notice.map_or(StatusCode::OK, |(_, s)| s);
+    let notice = notice.map(|(key, _)| page.t(key));
+    let mut response = render(&PeoplePage { page, notice, code })?;
+    *response.status_mut() = status;
+    Ok(response)
+}
+
+/// `GET /people`: the coordinator's form to find a person for a data-subject request.
+pub async fn people_form(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    render_people(&state, &headers, &user, &csrf, None, String::new())
+}
+
+/// `POST /people/search`: by prescription code, redirects to the person's opaque id.
+pub async fn search_people(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let code: String = form.q.chars().take(40).collect();
+    match data_subject::find_person(&state.db, &user, &code).await {
+        Ok(patient) => Ok(see_other(&format!("/people/{patient}"))),
+        Err(AccessError::NotFound) => render_people(
+            &state,
+            &headers,
+            &user,
+            &csrf,
+            Some(("cases-not-found", StatusCode::NOT_FOUND)),
+            code,
+        ),
+        Err(AccessError::Invalid(_)) => render_people(
+            &state,
+            &headers,
+            &user,
+            &csrf,
+            Some(("cases-bad-code", StatusCode::BAD_REQUEST)),
+            code,
+        ),
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// An audit entry as shown.
+struct AuditLine {
+    seq: i64,
+    at: String,
+    actor: String,
+    action: String,
+    object: String,
+    purpose: String,
+}
+
+fn audit_lines(entries: Vec<AuditEntry>) -> Vec<AuditLine> {
+    entries
+        .into_iter()
+        .map(|e| AuditLine {
+            seq: e.seq,
+            at: e.entry.at.to_string(),
+            actor: e.entry.actor,
+            action: e.entry.action,
+            object: format!("{} {}", e.entry.object_kind, e.entry.object_id),
+            purpose: e.entry.purpose,
+        })
+        .collect()
+}
+
+#[derive(Template)]
+#[template(path = "person.html")]
+struct PersonPage {
+    page: Page,
+    id: String,
+    age_band: String,
+    gender: String,
+    language: String,
+    erased: Option<String>,
+    audit: Vec<AuditLine>,
+}
+
+/// `GET /people/{id}`: derived attributes, the audit trail, export and erasure.
+pub async fn person(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let patient = PatientId::from_uuid(parse_id(&id)?);
+    let PersonOverview { profile, audit, .. } =
+        data_subject::person_overview(&state.db, state.clock.as_ref(), &user, patient).await?;
+    let page = Page::new(&state, &headers, &format!("/people/{patient}"), Some(&user), &csrf);
+    Ok(no_store(render(&PersonPage {
+        page,
+        id: patient.to_string(),
+        age_band: profile.age_band,
+        gender: profile.gender,
+        language: profile.language,
+        erased: profile.erased_at.map(date),
+        audit: audit_lines(audit),
+    })?))
+}
+
+/// `GET /people/{id}/export.json`: everything held, as a download.
+pub async fn export_json(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let patient = PatientId::from_uuid(parse_id(&id)?);
+    let export = data_subject::export(&state.db, state.clock.as_ref(), &user, patient).await?;
+    let body = serde_json::to_vec_pretty(&export).map_err(|e| WebError::Internal(e.to_string()))?;
+    let mut response = body.into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    let disposition = format!("attachment; filename=\"lotse-person-{patient}.json\"");
+    headers.insert(
+        CONTENT_DISPOSITION,
+        HeaderValue::from_str(&disposition).map_err(|e| WebError::Internal(e.to_string()))?,
+    );
+    Ok(no_store(response))
+}
+
+#[derive(Template)]
+#[template(path = "export.html")]
+struct ExportPage {
+    page: Page,
+    export: PersonExport,
+}
+
+impl ExportPage {
+    fn state(&self, code: &str) -> String {
+        self.page.t(&format!("state-{}", code.replace('_', "-")))
+    }
+}
+
+/// `GET /people/{id}/export`: the same, as a readable, printable document.
+pub async fn export_page(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let patient = PatientId::from_uuid(parse_id(&id)?);
+    let export = data_subject::export(&state.db, state.clock.as_ref(), &user, patient).await?;
+    let page = Page::new(&state, &headers, &format!("/people/{patient}/export"), Some(&user), &csrf);
+    Ok(no_store(render(&ExportPage { page, export })?))
+}
+
+/// The erasure form: the coordinator must tick the confirmation.
+#[derive(Debug, Deserialize)]
+pub struct EraseForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// `POST /people/{id}/erase`: anonymises the person (irreversible; needs `confirm`).
+pub async fn erase(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<EraseForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let patient = PatientId::from_uuid(parse_id(&id)?);
+    if form.confirm.as_deref() != Some("yes") {
+        return Err(WebError::BadRequest("erasure needs the confirmation box ticked".into()));
+    }
+    data_subject::erase(&state.db, state.clock.as_ref(), &user, patient).await?;
+    Ok(see_other(&format!("/people/{patient}")))
+}
+
+#[derive(Template)]
+#[template(path = "user_audit.html")]
+struct UserAuditPage {
+    page: Page,
+    name: String,
+    audit: Vec<AuditLine>,
+}
+
+/// `GET /users/{id}/audit`: what one user read and changed in this programme.
+pub async fn user_audit(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let target = UserId::from_uuid(parse_id(&id)?);
+    let (target_user, entries) = data_subject::user_audit(&state.db, state.clock.as_ref(), &user, target).await?;
+    let page = Page::new(&state, &headers, &format!("/users/{target}/audit"), Some(&user), &csrf);
+    Ok(no_store(render(&UserAuditPage {
+        page,
+        name: target_user.display_name,
+        audit: audit_lines(entries),
+    })?))
+}
