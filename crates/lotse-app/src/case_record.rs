@@ -88,7 +88,11 @@ pub(crate) async fn authorize_person(
         Err(e) => return Err(e.into()),
     };
     Ok(
-        match policy::decide(&user.membership, action, Subject::Person(user.scope.programme(), &relations)) {
+        match policy::decide(
+            &user.membership,
+            action,
+            Subject::Person(user.scope.programme(), &relations),
+        ) {
             Decision::Allow(visibility) => Some(visibility),
             Decision::Deny(_) => None,
         },
@@ -145,7 +149,12 @@ pub struct CaseRecord {
 
 /// The case page: reads only what the visibility allows, audited per record, in one read
 /// transaction (plus the audit writes).
-pub async fn view_case(db: &Db, clock: &dyn Clock, user: &SessionUser, case: CaseId) -> Result<CaseRecord, AccessError> {
+pub async fn view_case(
+    db: &Db,
+    clock: &dyn Clock,
+    user: &SessionUser,
+    case: CaseId,
+) -> Result<CaseRecord, AccessError> {
     let now = clock.now();
     let (mut tx, patient, visibility) = open_case(db, user, Action::ViewCase, case, now).await?;
     let access = access(clock, AuditPurpose::Care);
@@ -220,8 +229,17 @@ pub struct WorklistRow {
 /// The people the user's organisation works with now (newest change first, at most `limit`):
 /// a link facility's open cases, a practice's prescriptions, a provider's shared onward
 /// referrals. Each name shown is an audited read.
-pub async fn worklist(db: &Db, clock: &dyn Clock, user: &SessionUser, limit: i64) -> Result<Vec<WorklistRow>, AccessError> {
-    let decision = policy::decide(&user.membership, Action::ViewWorklist, Subject::Programme(user.scope.programme()));
+pub async fn worklist(
+    db: &Db,
+    clock: &dyn Clock,
+    user: &SessionUser,
+    limit: i64,
+) -> Result<Vec<WorklistRow>, AccessError> {
+    let decision = policy::decide(
+        &user.membership,
+        Action::ViewWorklist,
+        Subject::Programme(user.scope.programme()),
+    );
     let (Decision::Allow(_), Some(org)) = (decision, user.membership.organisation) else {
         return Ok(Vec::new());
     };
@@ -250,7 +268,11 @@ pub async fn worklist(db: &Db, clock: &dyn Clock, user: &SessionUser, limit: i64
 /// Finds the case of a person at the link worker's facility by prescription code. An unknown
 /// code and a person of another facility get the same answer.
 pub async fn find_case(db: &Db, clock: &dyn Clock, user: &SessionUser, code: &str) -> Result<CaseId, AccessError> {
-    let decision = policy::decide(&user.membership, Action::SearchCases, Subject::Programme(user.scope.programme()));
+    let decision = policy::decide(
+        &user.membership,
+        Action::SearchCases,
+        Subject::Programme(user.scope.programme()),
+    );
     if !decision.is_allowed() {
         return Err(AccessError::NotFound);
     }

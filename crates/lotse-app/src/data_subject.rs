@@ -23,7 +23,11 @@ pub const AUDIT_VIEW_LIMIT: usize = 500;
 
 /// Finds a person by a prescription code (coordinator, for a data-subject request).
 pub async fn find_person(db: &Db, user: &SessionUser, code: &str) -> Result<PatientId, AccessError> {
-    let decision = policy::decide(&user.membership, Action::SearchPeople, Subject::Programme(user.scope.programme()));
+    let decision = policy::decide(
+        &user.membership,
+        Action::SearchPeople,
+        Subject::Programme(user.scope.programme()),
+    );
     if !decision.is_allowed() {
         return Err(AccessError::NotFound);
     }
@@ -54,11 +58,21 @@ pub async fn person_overview(
 ) -> Result<PersonOverview, AccessError> {
     let now = clock.now();
     let mut tx = open_person_any(db, user, Action::ViewPersonAudit, patient, now).await?;
-    let profile = record::profile(&mut tx, &user.scope, access(clock, AuditPurpose::DataProtection), patient).await?;
+    let profile = record::profile(
+        &mut tx,
+        &user.scope,
+        access(clock, AuditPurpose::DataProtection),
+        patient,
+    )
+    .await?;
     let objects = record::object_ids(&mut tx, &user.scope, patient).await?;
     let audit = lotse_store::audit::list_for_objects(&mut tx, &user.scope, &objects, AUDIT_VIEW_LIMIT).await?;
     tx.commit().await?;
-    Ok(PersonOverview { patient, profile, audit })
+    Ok(PersonOverview {
+        patient,
+        profile,
+        audit,
+    })
 }
 
 /// Like [`open_person`], but an erased person is still a subject of administration.
@@ -79,7 +93,11 @@ async fn open_person_any(
         erased: false,
         ..relations
     };
-    match policy::decide(&user.membership, action, Subject::Person(user.scope.programme(), &relations)) {
+    match policy::decide(
+        &user.membership,
+        action,
+        Subject::Person(user.scope.programme(), &relations),
+    ) {
         Decision::Allow(_) => Ok(tx),
         Decision::Deny(_) => Err(deny(tx, user, at, "patient", patient.as_uuid()).await),
     }
@@ -203,7 +221,12 @@ pub struct PersonExport {
 }
 
 /// Exports a person's data (audited as `export` plus a read of each record).
-pub async fn export(db: &Db, clock: &dyn Clock, user: &SessionUser, patient: PatientId) -> Result<PersonExport, AccessError> {
+pub async fn export(
+    db: &Db,
+    clock: &dyn Clock,
+    user: &SessionUser,
+    patient: PatientId,
+) -> Result<PersonExport, AccessError> {
     let now = clock.now();
     let programme = lotse_store::programme::get(db, user.scope.programme()).await?;
     let mut tx = open_person_any(db, user, Action::ExportPersonData, patient, now).await?;
@@ -218,7 +241,15 @@ pub async fn export(db: &Db, clock: &dyn Clock, user: &SessionUser, patient: Pat
     let questionnaire_responses = record::responses(&mut tx, scope, access, patient).await?;
     let objects = record::object_ids(&mut tx, scope, patient).await?;
     let accesses = lotse_store::audit::list_for_objects(&mut tx, scope, &objects, usize::MAX).await?;
-    lotse_store::audit::record(&mut tx, scope, access, AuditAction::Export, "patient", [patient.as_uuid()]).await?;
+    lotse_store::audit::record(
+        &mut tx,
+        scope,
+        access,
+        AuditAction::Export,
+        "patient",
+        [patient.as_uuid()],
+    )
+    .await?;
     tx.commit().await?;
     Ok(PersonExport {
         format: "lotse-person-export/1",

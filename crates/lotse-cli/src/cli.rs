@@ -59,6 +59,10 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Anonymise people whose referrals have all been closed for longer than their
+    /// programme's retention period (run it daily, e.g. from a systemd timer).
+    #[command(subcommand)]
+    Retention(RetentionCommand),
     /// Inspect the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -163,6 +167,13 @@ pub struct UserAddArgs {
     /// Read the password from standard input (first line)
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+/// `lotse retention …`.
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Run the retention job once, in every programme; prints what it anonymised.
+    Run,
 }
 
 /// `lotse audit …`.

@@ -12,7 +12,9 @@ use lotse_store::db::PoolSettings;
 use lotse_store::{DatabaseUrl, Db, Engine};
 use tracing_subscriber::EnvFilter;
 
-use crate::cli::{AuditCommand, Cli, Command, ConfigCommand, LogFormat, ProgrammeCommand, UserCommand};
+use crate::cli::{
+    AuditCommand, Cli, Command, ConfigCommand, LogFormat, ProgrammeCommand, RetentionCommand, UserCommand,
+};
 use crate::config::{self, Common};
 use crate::progress;
 
@@ -164,6 +166,23 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 role.code(),
                 args.programme
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Retention(RetentionCommand::Run) => {
+            let db = open_db(&common, 2).await?;
+            let reports = lotse_app::data_subject::run_retention(&db, &lotse_app::SystemClock)
+                .await
+                .context("the retention job failed; nothing was changed in the programme it was working on")?;
+            db.close().await;
+            for r in &reports {
+                println!(
+                    "{}: {} people anonymised (retention {} days after the last referral closed)",
+                    r.programme, r.erased, r.retention_days
+                );
+            }
+            if reports.is_empty() {
+                println!("no programmes, nothing to do");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Audit(AuditCommand::Verify) => {

@@ -28,12 +28,12 @@ pub mod onward_referral;
 pub mod organisation;
 /// Patients: identity kept apart from derived attributes used in reports.
 pub mod patient;
+/// The one authorization policy: role × relationship × programme.
+pub mod policy;
 /// Prescriptions and their human-readable codes with a check character.
 pub mod prescription;
 /// Programmes (tenants) and their settings.
 pub mod programme;
-/// The one authorization policy: role × relationship × programme.
-pub mod policy;
 /// Questionnaire responses (WHO-5, UCLA-3) as recorded answers.
 pub mod questionnaire;
 /// The referral lifecycle: issued → accepted → contacted → plan agreed → connected → closed.

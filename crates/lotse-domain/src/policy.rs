@@ -252,17 +252,36 @@ mod tests {
         let person = Subject::Person(programme(1), &r);
         let cases = [
             (member(Role::LinkWorker, Some(10)), Decision::Allow(Visibility::Case)),
-            (member(Role::Prescriber, Some(20)), Decision::Allow(Visibility::Prescriber)),
-            (member(Role::OfferProvider, Some(30)), Decision::Allow(Visibility::Provider)),
-            (member(Role::LinkWorker, Some(20)), Decision::Deny(DenyReason::NoRelationship)),
-            (member(Role::Prescriber, Some(10)), Decision::Deny(DenyReason::NoRelationship)),
-            (member(Role::OfferProvider, Some(11)), Decision::Deny(DenyReason::NoRelationship)),
+            (
+                member(Role::Prescriber, Some(20)),
+                Decision::Allow(Visibility::Prescriber),
+            ),
+            (
+                member(Role::OfferProvider, Some(30)),
+                Decision::Allow(Visibility::Provider),
+            ),
+            (
+                member(Role::LinkWorker, Some(20)),
+                Decision::Deny(DenyReason::NoRelationship),
+            ),
+            (
+                member(Role::Prescriber, Some(10)),
+                Decision::Deny(DenyReason::NoRelationship),
+            ),
+            (
+                member(Role::OfferProvider, Some(11)),
+                Decision::Deny(DenyReason::NoRelationship),
+            ),
             (member(Role::Coordinator, None), Decision::Deny(DenyReason::Role)),
             (member(Role::Evaluator, None), Decision::Deny(DenyReason::Role)),
             (member(Role::OutcomePayer, None), Decision::Deny(DenyReason::Role)),
         ];
         for (membership, expected) in cases {
-            assert_eq!(decide(&membership, Action::ViewCase, person), expected, "{membership:?}");
+            assert_eq!(
+                decide(&membership, Action::ViewCase, person),
+                expected,
+                "{membership:?}"
+            );
         }
     }
 
@@ -317,7 +336,14 @@ mod tests {
                 decide(&coordinator, action, Subject::Person(programme(1), &r)),
                 Decision::Allow(Visibility::Administration)
             );
-            assert!(!decide(&member(Role::LinkWorker, Some(10)), action, Subject::Person(programme(1), &r)).is_allowed());
+            assert!(
+                !decide(
+                    &member(Role::LinkWorker, Some(10)),
+                    action,
+                    Subject::Person(programme(1), &r)
+                )
+                .is_allowed()
+            );
         }
         assert!(!decide(&coordinator, Action::ViewCase, Subject::Person(programme(1), &r)).is_allowed());
         // An action about a person cannot be granted against a user subject, and the reverse.

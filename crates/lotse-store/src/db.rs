@@ -140,6 +140,9 @@ impl Db {
                     .journal_mode(SqliteJournalMode::Wal)
                     .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
+                    // Erased and deleted values are overwritten with zeros in the file, so an
+                    // erasure leaves nothing behind in free pages.
+                    .pragma("secure_delete", "on")
                     .busy_timeout(Duration::from_secs(5))
                     .log_statements(tracing::log::LevelFilter::Trace)
                     .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(5));

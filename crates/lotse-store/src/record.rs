@@ -193,7 +193,15 @@ pub async fn prescriptions(
     .bind(patient.as_uuid())
     .fetch_all(c)
     .await)?;
-    audit::record(tx, scope, access, AuditAction::Read, "prescription", rows.iter().map(|r| r.0)).await?;
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Read,
+        "prescription",
+        rows.iter().map(|r| r.0),
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| PrescriptionLine {
@@ -235,7 +243,15 @@ pub async fn referrals(
     access: Access,
     patient: PatientId,
 ) -> StoreResult<Vec<ReferralLine>> {
-    type Row = (Uuid, String, String, String, Option<String>, OffsetDateTime, OffsetDateTime);
+    type Row = (
+        Uuid,
+        String,
+        String,
+        String,
+        Option<String>,
+        OffsetDateTime,
+        OffsetDateTime,
+    );
     let rows: Vec<Row> = on_conn!(tx, c => sqlx::query_as(
         "select r.referral_id, r.source, o.name, r.state, r.closing_reason, r.issued_at, r.updated_at from referral r \
          join organisation o on o.programme_id = r.programme_id and o.organisation_id = r.link_facility_id \
@@ -245,7 +261,15 @@ pub async fn referrals(
     .bind(patient.as_uuid())
     .fetch_all(c)
     .await)?;
-    audit::record(tx, scope, access, AuditAction::Read, "referral", rows.iter().map(|r| r.0)).await?;
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Read,
+        "referral",
+        rows.iter().map(|r| r.0),
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| ReferralLine {
@@ -303,7 +327,15 @@ pub async fn onward_referrals(
     .bind(only_provider.map(|o| o.as_uuid()))
     .fetch_all(c)
     .await)?;
-    audit::record(tx, scope, access, AuditAction::Read, "onward_referral", rows.iter().map(|r| r.0)).await?;
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Read,
+        "onward_referral",
+        rows.iter().map(|r| r.0),
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| OnwardLine {
@@ -347,7 +379,12 @@ fn consent_from_row(scope: &ProgrammeScope, patient: PatientId, r: ConsentRow) -
 }
 
 /// A person's consents, oldest first (audited per consent).
-pub async fn consents(tx: &mut Tx, scope: &ProgrammeScope, access: Access, patient: PatientId) -> StoreResult<Vec<Consent>> {
+pub async fn consents(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    patient: PatientId,
+) -> StoreResult<Vec<Consent>> {
     let rows: Vec<ConsentRow> = on_conn!(tx, c => sqlx::query_as(
         "select consent_id, purpose, onward_referral_id, text_version, language, given_by, recorded_by, given_at, \
          withdrawn_at from consent where programme_id = $1 and patient_id = $2 order by given_at, consent_id",
@@ -356,7 +393,15 @@ pub async fn consents(tx: &mut Tx, scope: &ProgrammeScope, access: Access, patie
     .bind(patient.as_uuid())
     .fetch_all(c)
     .await)?;
-    audit::record(tx, scope, access, AuditAction::Read, "consent", rows.iter().map(|r| r.0)).await?;
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Read,
+        "consent",
+        rows.iter().map(|r| r.0),
+    )
+    .await?;
     rows.into_iter().map(|r| consent_from_row(scope, patient, r)).collect()
 }
 
@@ -424,8 +469,13 @@ pub async fn responses(
     access: Access,
     patient: PatientId,
 ) -> StoreResult<Vec<ResponseLine>> {
-    let rows: Vec<(Uuid, String, String, sqlx::types::Json<serde_json::Value>, OffsetDateTime)> =
-        on_conn!(tx, c => sqlx::query_as(
+    let rows: Vec<(
+        Uuid,
+        String,
+        String,
+        sqlx::types::Json<serde_json::Value>,
+        OffsetDateTime,
+    )> = on_conn!(tx, c => sqlx::query_as(
             "select q.response_id, q.instrument, q.timepoint, q.answers, q.answered_at from questionnaire_response q \
              join case_file k on k.programme_id = q.programme_id and k.case_id = q.case_id \
              where q.programme_id = $1 and k.patient_id = $2 order by q.answered_at",
@@ -434,7 +484,15 @@ pub async fn responses(
         .bind(patient.as_uuid())
         .fetch_all(c)
         .await)?;
-    audit::record(tx, scope, access, AuditAction::Read, "questionnaire_response", rows.iter().map(|r| r.0)).await?;
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Read,
+        "questionnaire_response",
+        rows.iter().map(|r| r.0),
+    )
+    .await?;
     Ok(rows
         .into_iter()
         .map(|r| ResponseLine {
@@ -448,13 +506,29 @@ pub async fn responses(
 }
 
 /// Every record id that belongs to a person, by audit object kind (for the person's audit view).
-pub async fn object_ids(tx: &mut Tx, scope: &ProgrammeScope, patient: PatientId) -> StoreResult<Vec<(&'static str, Uuid)>> {
+pub async fn object_ids(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    patient: PatientId,
+) -> StoreResult<Vec<(&'static str, Uuid)>> {
     let (p, id) = (scope.programme().as_uuid(), patient.as_uuid());
     let queries: [(&'static str, &str); 6] = [
-        ("case", "select case_id from case_file where programme_id = $1 and patient_id = $2"),
-        ("referral", "select referral_id from referral where programme_id = $1 and patient_id = $2"),
-        ("prescription", "select prescription_id from prescription where programme_id = $1 and patient_id = $2"),
-        ("consent", "select consent_id from consent where programme_id = $1 and patient_id = $2"),
+        (
+            "case",
+            "select case_id from case_file where programme_id = $1 and patient_id = $2",
+        ),
+        (
+            "referral",
+            "select referral_id from referral where programme_id = $1 and patient_id = $2",
+        ),
+        (
+            "prescription",
+            "select prescription_id from prescription where programme_id = $1 and patient_id = $2",
+        ),
+        (
+            "consent",
+            "select consent_id from consent where programme_id = $1 and patient_id = $2",
+        ),
         (
             "onward_referral",
             "select r.onward_referral_id from onward_referral r join case_file k on k.programme_id = r.programme_id \

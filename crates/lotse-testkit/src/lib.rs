@@ -14,6 +14,7 @@
 
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
@@ -25,6 +26,9 @@ use sqlx::Connection;
 use sqlx::postgres::PgConnectOptions;
 use uuid::Uuid;
 
+/// A small, fully related programme for policy and data-protection tests.
+pub mod world;
+
 /// The environment variable naming the PostgreSQL server for tests.
 pub const POSTGRES_URL_VAR: &str = "LOTSE_TEST_POSTGRES_URL";
 
@@ -35,6 +39,7 @@ pub struct TestDb {
     /// Its URL (for tests that start the `lotse` binary on it).
     pub url: DatabaseUrl,
     cleanup: Cleanup,
+    audit_tampered: AtomicBool,
 }
 
 enum Cleanup {
@@ -170,6 +175,7 @@ impl TestDb {
             db,
             url,
             cleanup: Cleanup::SqliteFile(path),
+            audit_tampered: AtomicBool::new(false),
         }
     }
 
@@ -201,7 +207,35 @@ impl TestDb {
             db,
             url,
             cleanup: Cleanup::PostgresDatabase { admin_url, name },
+            audit_tampered: AtomicBool::new(false),
         })
+    }
+
+    /// Says that the test broke an audit chain (or closed the database) on purpose, so the
+    /// check after the test (every `storage_test!` verifies every chain at its end) is skipped.
+    pub fn skip_audit_check(&self) {
+        self.audit_tampered.store(true, Ordering::SeqCst);
+    }
+
+    /// Verifies every programme's audit chain, as `lotse audit verify` does; panics on a break.
+    /// `storage_test!` calls it after each test body, so the whole suite ends with intact chains.
+    pub async fn assert_audit_chains_intact(&self) {
+        if self.audit_tampered.load(Ordering::SeqCst) {
+            return;
+        }
+        let programmes = lotse_store::programme::list(&self.db).await.expect("list programmes");
+        for programme in programmes {
+            let scope = ProgrammeScope::for_system(SystemJob::AuditVerify, programme.id);
+            let report = lotse_store::audit::verify(&self.db, &scope)
+                .await
+                .expect("verify audit chain");
+            assert!(
+                report.broken.is_none(),
+                "audit chain of {} broken after the test: {:?}",
+                programme.slug.as_str(),
+                report.broken
+            );
+        }
     }
 
     /// The engine.
@@ -287,12 +321,14 @@ macro_rules! storage_test {
             async fn sqlite() {
                 let db = $crate::TestDb::sqlite().await;
                 body(&db).await;
+                db.assert_audit_chains_intact().await;
             }
 
             #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
             async fn postgres() {
                 let Some(db) = $crate::TestDb::postgres().await else { return };
                 body(&db).await;
+                db.assert_audit_chains_intact().await;
             }
         }
     };

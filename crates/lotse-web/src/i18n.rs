@@ -19,8 +19,14 @@ macro_rules! locale {
 
 /// Every UI locale with its files.
 pub const LOCALES: [(Language, LocaleFiles); 3] = [
-    (Language::German, locale!("de": "common", "start", "login", "programme", "people")),
-    (Language::Danish, locale!("da": "common", "start", "login", "programme", "people")),
+    (
+        Language::German,
+        locale!("de": "common", "start", "login", "programme", "people"),
+    ),
+    (
+        Language::Danish,
+        locale!("da": "common", "start", "login", "programme", "people"),
+    ),
     (
         Language::English,
         locale!("en": "common", "start", "login", "programme", "people"),

@@ -11,14 +11,14 @@ pub mod health;
 pub mod html;
 /// Fluent translations and language negotiation.
 pub mod i18n;
-/// Pages about people: worklist, case, consent withdrawal, data-subject requests, audit views.
-pub mod people;
-/// The route table: every route with the policy action it needs.
-pub mod routes;
 /// Prometheus metrics for requests and the database pool.
 pub mod metrics;
 /// Request ids, access logs, security headers, request metrics.
 pub mod middleware;
+/// Pages about people: worklist, case, consent withdrawal, data-subject requests, audit views.
+pub mod people;
+/// The route table: every route with the policy action it needs.
+pub mod routes;
 
 use std::sync::Arc;
 use std::time::Duration;

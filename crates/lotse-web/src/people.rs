@@ -136,10 +136,26 @@ pub async fn search_cases(
     match case_record::find_case(&state.db, state.clock.as_ref(), &user, &code).await {
         Ok(case) => Ok(see_other(&format!("/cases/{case}"))),
         Err(AccessError::NotFound) => {
-            render_worklist(&state, &headers, &user, &csrf, Some(("cases-not-found", StatusCode::NOT_FOUND)), code).await
+            render_worklist(
+                &state,
+                &headers,
+                &user,
+                &csrf,
+                Some(("cases-not-found", StatusCode::NOT_FOUND)),
+                code,
+            )
+            .await
         }
         Err(AccessError::Invalid(_)) => {
-            render_worklist(&state, &headers, &user, &csrf, Some(("cases-bad-code", StatusCode::BAD_REQUEST)), code).await
+            render_worklist(
+                &state,
+                &headers,
+                &user,
+                &csrf,
+                Some(("cases-bad-code", StatusCode::BAD_REQUEST)),
+                code,
+            )
+            .await
         }
         Err(e) => Err(e.into()),
     }
@@ -198,7 +214,13 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
         onward: record
             .onward
             .iter()
-            .map(|o| (format!("{} · {}", o.offer, o.provider), o.state.clone(), date(o.updated_at)))
+            .map(|o| {
+                (
+                    format!("{} · {}", o.offer, o.provider),
+                    o.state.clone(),
+                    date(o.updated_at),
+                )
+            })
             .collect(),
         consents: record
             .consents
@@ -211,11 +233,7 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
             })
             .collect(),
         can_withdraw: visibility == Visibility::Case,
-        timeline: record
-            .timeline
-            .iter()
-            .map(|t| (date(t.at), t.kind.clone()))
-            .collect(),
+        timeline: record.timeline.iter().map(|t| (date(t.at), t.kind.clone())).collect(),
         page,
     }
 }
@@ -424,7 +442,13 @@ pub async fn export_page(
 ) -> Result<Response, WebError> {
     let patient = PatientId::from_uuid(parse_id(&id)?);
     let export = data_subject::export(&state.db, state.clock.as_ref(), &user, patient).await?;
-    let page = Page::new(&state, &headers, &format!("/people/{patient}/export"), Some(&user), &csrf);
+    let page = Page::new(
+        &state,
+        &headers,
+        &format!("/people/{patient}/export"),
+        Some(&user),
+        &csrf,
+    );
     Ok(no_store(render(&ExportPage { page, export })?))
 }
 

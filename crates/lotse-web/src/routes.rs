@@ -56,19 +56,41 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(Method::POST, "/logout/everywhere", Member(A::ManageOwnAccount)),
             post(html::logout_everywhere),
         ),
-        (spec(Method::GET, "/programme", Member(A::ViewProgramme)), get(html::programme)),
+        (
+            spec(Method::GET, "/programme", Member(A::ViewProgramme)),
+            get(html::programme),
+        ),
         (spec(Method::GET, "/lang/{tag}", Public), get(html::choose_language)),
         (spec(Method::GET, "/static/lotse.css", Public), get(html::stylesheet)),
-        (spec(Method::GET, "/cases", Member(A::ViewWorklist)), get(people::worklist)),
-        (spec(Method::POST, "/cases/search", Member(A::SearchCases)), post(people::search_cases)),
+        (
+            spec(Method::GET, "/cases", Member(A::ViewWorklist)),
+            get(people::worklist),
+        ),
+        (
+            spec(Method::POST, "/cases/search", Member(A::SearchCases)),
+            post(people::search_cases),
+        ),
         (spec(Method::GET, "/cases/{id}", Member(A::ViewCase)), get(people::case)),
         (
-            spec(Method::POST, "/cases/{id}/consents/{consent}/withdraw", Member(A::WithdrawConsent)),
+            spec(
+                Method::POST,
+                "/cases/{id}/consents/{consent}/withdraw",
+                Member(A::WithdrawConsent),
+            ),
             post(people::withdraw_consent),
         ),
-        (spec(Method::GET, "/people", Member(A::SearchPeople)), get(people::people_form)),
-        (spec(Method::POST, "/people/search", Member(A::SearchPeople)), post(people::search_people)),
-        (spec(Method::GET, "/people/{id}", Member(A::ViewPersonAudit)), get(people::person)),
+        (
+            spec(Method::GET, "/people", Member(A::SearchPeople)),
+            get(people::people_form),
+        ),
+        (
+            spec(Method::POST, "/people/search", Member(A::SearchPeople)),
+            post(people::search_people),
+        ),
+        (
+            spec(Method::GET, "/people/{id}", Member(A::ViewPersonAudit)),
+            get(people::person),
+        ),
         (
             spec(Method::GET, "/people/{id}/export.json", Member(A::ExportPersonData)),
             get(people::export_json),
@@ -77,8 +99,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(Method::GET, "/people/{id}/export", Member(A::ExportPersonData)),
             get(people::export_page),
         ),
-        (spec(Method::POST, "/people/{id}/erase", Member(A::ErasePerson)), post(people::erase)),
-        (spec(Method::GET, "/users/{id}/audit", Member(A::ViewUserAudit)), get(people::user_audit)),
+        (
+            spec(Method::POST, "/people/{id}/erase", Member(A::ErasePerson)),
+            post(people::erase),
+        ),
+        (
+            spec(Method::GET, "/users/{id}/audit", Member(A::ViewUserAudit)),
+            get(people::user_audit),
+        ),
     ]
 }
 
@@ -125,7 +153,12 @@ mod tests {
         let specs = specs();
         let mut seen = std::collections::BTreeSet::new();
         for s in &specs {
-            assert!(seen.insert((s.method.as_str().to_owned(), s.path)), "{} {}", s.method, s.path);
+            assert!(
+                seen.insert((s.method.as_str().to_owned(), s.path)),
+                "{} {}",
+                s.method,
+                s.path
+            );
         }
     }
 }

@@ -9,4 +9,5 @@
 )]
 
 mod admin;
+mod data_protection;
 mod demo;

@@ -8,6 +8,7 @@
     reason = "tests: a failed step must stop the test with its message"
 )]
 
+mod access_matrix;
 mod app;
 mod auth;
 mod pages;

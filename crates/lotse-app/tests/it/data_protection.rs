@@ -1,0 +1,207 @@
+//! Consent enforcement, data-subject rights and retention, on both engines.
+
+use lotse_app::FixedClock;
+use lotse_app::auth::SessionUser;
+use lotse_app::case_record::{self, AccessError};
+use lotse_app::data_subject;
+use lotse_domain::id::{OrganisationId, UserId};
+use lotse_domain::user::Role;
+use lotse_store::Db;
+use lotse_store::session::SessionRecord;
+use lotse_testkit::world::{PERSON_BIRTH_DATE, PERSON_FAMILY, PERSON_GIVEN, PERSON_PHONE, SECOND_FAMILY, World};
+use lotse_testkit::{TestDb, fixed_now, storage_test};
+
+async fn session(db: &TestDb, world: &World, user: UserId) -> SessionUser {
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let mut tx = db.db.begin().await.unwrap();
+    let record = SessionRecord {
+        user,
+        programme: world.programme.id,
+        expires_at: fixed_now() + time::Duration::days(5000),
+    };
+    lotse_store::session::insert(&mut tx, &lotse_app::auth::token_hash(&token), &record, fixed_now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    lotse_app::auth::session(&db.db, &FixedClock::new(fixed_now()), &token)
+        .await
+        .unwrap()
+        .unwrap()
+}
+
+async fn as_member(db: &TestDb, world: &World, name: &str, role: Role, org: Option<OrganisationId>) -> SessionUser {
+    let user = world.member(db, name, role, org).await;
+    session(db, world, user).await
+}
+
+async fn actions(db: &Db) -> Vec<String> {
+    lotse_store::on_pool!(db, p => sqlx::query_scalar("select action from audit_entry order by programme_id, seq").fetch_all(p).await)
+        .unwrap()
+}
+
+storage_test!(async fn a_withdrawn_sharing_consent_closes_the_provider_view_at_once(db) {
+    let world = World::build(db, "consent").await;
+    let clock = FixedClock::new(fixed_now());
+    let provider = as_member(db, &world, "provider", Role::OfferProvider, Some(world.orgs.provider)).await;
+    let link_worker = as_member(db, &world, "lotsin", Role::LinkWorker, Some(world.orgs.facility)).await;
+
+    let seen = case_record::view_case(&db.db, &clock, &provider, world.case).await.unwrap();
+    assert_eq!(seen.onward.len(), 1, "the shared onward referral");
+    assert!(seen.consents.is_empty() && seen.referrals.is_empty(), "a provider sees only what is shared");
+    assert_eq!(seen.identity.birth_date, time::Date::MIN, "the birth date is not shared");
+
+    case_record::withdraw_consent(&db.db, &clock, &link_worker, world.case, world.sharing_consent).await.unwrap();
+    let again = case_record::withdraw_consent(&db.db, &clock, &link_worker, world.case, world.sharing_consent).await;
+    assert!(matches!(again, Err(AccessError::Conflict(_))), "{again:?}");
+
+    let denied = case_record::view_case(&db.db, &clock, &provider, world.case).await;
+    assert!(matches!(denied, Err(AccessError::NotFound)), "{denied:?}");
+    let rows = case_record::worklist(&db.db, &clock, &provider, 50).await.unwrap();
+    assert!(rows.is_empty(), "gone from the provider's worklist too");
+
+    let record = case_record::view_case(&db.db, &clock, &link_worker, world.case).await.unwrap();
+    assert!(record.timeline.iter().any(|t| t.kind == "consent.withdrawn"), "{:?}", record.timeline);
+    let withdrawn = record.consents.iter().find(|c| c.id == world.sharing_consent).unwrap();
+    assert_eq!(withdrawn.withdrawn_at, Some(fixed_now()));
+
+    let actions = actions(&db.db).await;
+    assert!(actions.iter().any(|a| a == "access_denied"), "the refused read is audited");
+    assert!(actions.iter().any(|a| a == "update"), "the withdrawal is audited");
+});
+
+storage_test!(async fn only_the_facility_link_worker_may_withdraw(db) {
+    let world = World::build(db, "withdraw").await;
+    let clock = FixedClock::new(fixed_now());
+    for (name, role, org) in [
+        ("other-lotse", Role::LinkWorker, world.orgs.other_facility),
+        ("prescriber", Role::Prescriber, world.orgs.practice),
+        ("provider", Role::OfferProvider, world.orgs.provider),
+    ] {
+        let user = as_member(db, &world, name, role, Some(org)).await;
+        let result = case_record::withdraw_consent(&db.db, &clock, &user, world.case, world.care_consent).await;
+        assert!(matches!(result, Err(AccessError::NotFound)), "{name}: {result:?}");
+    }
+    let link_worker = as_member(db, &world, "lotsin", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let record = case_record::view_case(&db.db, &clock, &link_worker, world.case).await.unwrap();
+    assert!(record.consents.iter().all(|c| c.withdrawn_at.is_none()), "nothing was withdrawn");
+});
+
+storage_test!(async fn the_access_export_holds_everything_and_is_audited(db) {
+    let world = World::build(db, "export").await;
+    let clock = FixedClock::new(fixed_now());
+    let coordinator = as_member(db, &world, "coordinator", Role::Coordinator, None).await;
+    let export = data_subject::export(&db.db, &clock, &coordinator, world.person).await.unwrap();
+    assert_eq!(export.identity.family_name, PERSON_FAMILY);
+    assert_eq!(export.identity.phone.as_deref(), Some(PERSON_PHONE));
+    assert_eq!(export.prescriptions.len(), 1);
+    assert_eq!(export.prescriptions[0].code, world.code);
+    assert_eq!(export.referrals.len(), 1);
+    assert_eq!(export.onward_referrals.len(), 1);
+    assert_eq!(export.consents.len(), 3);
+    assert!(!export.accesses.is_empty(), "who accessed the data");
+    let json = serde_json::to_string(&export).unwrap();
+    assert!(json.contains("\"format\":\"lotse-person-export/1\""));
+    assert!(actions(&db.db).await.iter().any(|a| a == "export"));
+
+    let link_worker = as_member(db, &world, "lotsin", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let denied = data_subject::export(&db.db, &clock, &link_worker, world.person).await;
+    assert!(matches!(denied, Err(AccessError::NotFound)), "export is the coordinator's task");
+});
+
+/// Every place a value could remain: all columns of all tables, as text.
+async fn occurrences(db: &Db, needle: &str) -> Vec<String> {
+    let columns: Vec<(String, String)> = match db {
+        Db::Sqlite(pool) => sqlx::query_as(
+            "select m.name, p.name from sqlite_master m join pragma_table_info(m.name) p \
+             where m.type = 'table' and m.name not like 'sqlite_%' and m.name <> '_sqlx_migrations'",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+        Db::Postgres(pool) => sqlx::query_as(
+            "select table_name::text, column_name::text from information_schema.columns \
+             where table_schema = 'public' and table_name <> '_sqlx_migrations'",
+        )
+        .fetch_all(pool)
+        .await
+        .unwrap(),
+    };
+    assert!(columns.len() > 100, "all tables' columns: {}", columns.len());
+    let mut found = Vec::new();
+    for (table, column) in columns {
+        let sql = format!("select count(*) from {table} where cast({column} as text) like $1");
+        let n: i64 =
+            lotse_store::on_pool!(db, p => sqlx::query_scalar(&sql).bind(format!("%{needle}%")).fetch_one(p).await)
+                .unwrap();
+        if n > 0 {
+            found.push(format!("{table}.{column}"));
+        }
+    }
+    found
+}
+
+storage_test!(async fn erasure_leaves_no_identity_anywhere_and_keeps_the_counts(db) {
+    let world = World::build(db, "erase").await;
+    let clock = FixedClock::new(fixed_now());
+    let coordinator = as_member(db, &world, "coordinator", Role::Coordinator, None).await;
+    let scope = world.scope.clone();
+    let count_states = || async {
+        let mut tx = db.db.begin_read().await.unwrap();
+        let counts = lotse_store::referral::count_by_state(&mut tx, &scope).await.unwrap();
+        tx.commit().await.unwrap();
+        counts
+    };
+    let before = count_states().await;
+    let needles = [PERSON_FAMILY, PERSON_GIVEN, PERSON_PHONE, PERSON_BIRTH_DATE, world.code.as_str()];
+    for needle in needles {
+        assert!(!occurrences(&db.db, needle).await.is_empty(), "{needle} is stored before erasure");
+    }
+
+    assert!(data_subject::erase(&db.db, &clock, &coordinator, world.person).await.unwrap());
+    assert!(!data_subject::erase(&db.db, &clock, &coordinator, world.person).await.unwrap(), "twice is a no-op");
+
+    for needle in needles {
+        assert_eq!(occurrences(&db.db, needle).await, Vec::<String>::new(), "{needle} remains");
+    }
+    assert_eq!(count_states().await, before, "aggregate statistics are intact");
+    let export = serde_json::to_string(&data_subject::export(&db.db, &clock, &coordinator, world.person).await.unwrap()).unwrap();
+    for needle in needles {
+        assert!(!export.contains(needle), "{needle} in the export after erasure");
+    }
+    let link_worker = as_member(db, &world, "lotsin", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let gone = case_record::view_case(&db.db, &clock, &link_worker, world.case).await;
+    assert!(matches!(gone, Err(AccessError::NotFound)), "{gone:?}");
+    let found = data_subject::find_person(&db.db, &coordinator, &world.code).await;
+    assert!(matches!(found, Err(AccessError::NotFound)), "the old code leads nowhere");
+
+    if let Some(path) = db.url.sqlite_path() {
+        lotse_store::on_pool!(&db.db, p => sqlx::query("pragma wal_checkpoint(truncate)").execute(p).await.map(|r| r.rows_affected())).unwrap();
+        let bytes = std::fs::read(&path).unwrap();
+        for needle in [PERSON_FAMILY, PERSON_PHONE] {
+            assert!(
+                !bytes.windows(needle.len()).any(|w| w == needle.as_bytes()),
+                "{needle} remains in the SQLite file"
+            );
+        }
+    }
+});
+
+storage_test!(async fn retention_anonymises_only_people_closed_longer_than_the_period(db) {
+    World::build(db, "retention").await;
+    let now = FixedClock::new(fixed_now());
+    let reports = data_subject::run_retention(&db.db, &now).await.unwrap();
+    let report = reports.iter().find(|r| r.programme == "retention").unwrap();
+    assert_eq!((report.retention_days, report.erased), (3650, 0), "closed 30 days ago: kept");
+
+    let later = FixedClock::new(fixed_now() + time::Duration::days(3650));
+    let reports = data_subject::run_retention(&db.db, &later).await.unwrap();
+    let report = reports.iter().find(|r| r.programme == "retention").unwrap();
+    assert_eq!(report.erased, 1, "the closed case, 3,680 days after its last change");
+    assert!(occurrences(&db.db, SECOND_FAMILY).await.is_empty(), "the closed person is anonymised");
+    assert!(!occurrences(&db.db, PERSON_FAMILY).await.is_empty(), "the open case is kept");
+
+    let again = data_subject::run_retention(&db.db, &later).await.unwrap();
+    assert_eq!(again.iter().map(|r| r.erased).sum::<usize>(), 0, "idempotent");
+    let actors: Vec<String> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select actor from audit_entry where action = 'erase'").fetch_all(p).await).unwrap();
+    assert_eq!(actors, vec!["system:retention".to_owned()]);
+});

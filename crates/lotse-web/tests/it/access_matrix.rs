@@ -1,0 +1,437 @@
+//! The access matrix: every route × every role × own/other organisation × own/other programme,
+//! sent through the real router, compared with the expectations written below — not derived
+//! from the policy code, so a policy mistake shows as a difference.
+//!
+//! The table must name every route of `lotse_web::routes::specs()`: a new route without
+//! declared expectations fails `every_route_has_expectations`.
+
+use std::collections::BTreeSet;
+
+use axum::http::{Method, header};
+use lotse_domain::id::{OrganisationId, ProgrammeId, UserId};
+use lotse_domain::user::Role;
+use lotse_store::session::SessionRecord;
+use lotse_testkit::world::{PERSON_FAMILY, World};
+use lotse_testkit::{TestDb, fixed_now, storage_test};
+
+use crate::app::{TestApp, text};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Org {
+    Own,
+    Other,
+    /// Programme-wide roles.
+    None,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Prog {
+    Own,
+    Other,
+}
+
+/// What came back, by class.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outcome {
+    /// 2xx, or a redirect somewhere other than the sign-in page.
+    Allowed,
+    /// 303 to /login.
+    SignIn,
+    /// 403: the role never does this.
+    Refused,
+    /// 404: no relationship, another programme, or no such record.
+    Hidden,
+}
+
+use Org as O;
+use Prog as P;
+use Role as R;
+
+type Who = (Role, Org, Prog);
+
+/// Which member routes' ids and bodies to use.
+#[derive(Debug, Clone, Copy)]
+enum Params {
+    None,
+    Case,
+    CaseConsent,
+    Person,
+    SecondPerson,
+    UserOfA,
+    Tag,
+}
+
+/// One route's expectations.
+struct Expect {
+    method: Method,
+    path: &'static str,
+    /// Anyone may call it; no personal data.
+    public: bool,
+    /// Roles that pass the first gate (others: 403).
+    roles: &'static [Role],
+    /// Callers that are allowed (others with a permitted role: 404).
+    allow: &'static [Who],
+    /// Callers who see the person's name in the answer (never anyone else).
+    reveals_to: &'static [Who],
+    params: Params,
+    body: &'static str,
+}
+
+const CARE: &[Role] = &[R::Prescriber, R::LinkWorker, R::OfferProvider];
+const ALL_ROLES: &[Role] = &R::ALL;
+const CARE_OWN: &[Who] = &[
+    (R::Prescriber, O::Own, P::Own),
+    (R::LinkWorker, O::Own, P::Own),
+    (R::OfferProvider, O::Own, P::Own),
+];
+const ANY_CARE: &[Who] = &[
+    (R::Prescriber, O::Own, P::Own),
+    (R::Prescriber, O::Other, P::Own),
+    (R::Prescriber, O::Own, P::Other),
+    (R::LinkWorker, O::Own, P::Own),
+    (R::LinkWorker, O::Other, P::Own),
+    (R::LinkWorker, O::Own, P::Other),
+    (R::OfferProvider, O::Own, P::Own),
+    (R::OfferProvider, O::Other, P::Own),
+    (R::OfferProvider, O::Own, P::Other),
+];
+const ANYONE: &[Who] = &[
+    (R::Prescriber, O::Own, P::Own),
+    (R::Prescriber, O::Other, P::Own),
+    (R::Prescriber, O::Own, P::Other),
+    (R::LinkWorker, O::Own, P::Own),
+    (R::LinkWorker, O::Other, P::Own),
+    (R::LinkWorker, O::Own, P::Other),
+    (R::OfferProvider, O::Own, P::Own),
+    (R::OfferProvider, O::Other, P::Own),
+    (R::OfferProvider, O::Own, P::Other),
+    (R::Coordinator, O::None, P::Own),
+    (R::Coordinator, O::None, P::Other),
+    (R::Evaluator, O::None, P::Own),
+    (R::Evaluator, O::None, P::Other),
+    (R::OutcomePayer, O::None, P::Own),
+    (R::OutcomePayer, O::None, P::Other),
+];
+const LINK_WORKER_OWN: &[Who] = &[(R::LinkWorker, O::Own, P::Own)];
+const COORDINATOR_OWN: &[Who] = &[(R::Coordinator, O::None, P::Own)];
+const COORDINATORS: &[Who] = &[(R::Coordinator, O::None, P::Own), (R::Coordinator, O::None, P::Other)];
+
+const fn public(method: Method, path: &'static str, params: Params, body: &'static str) -> Expect {
+    Expect {
+        method,
+        path,
+        public: true,
+        roles: &[],
+        allow: &[],
+        reveals_to: &[],
+        params,
+        body,
+    }
+}
+
+const fn member(
+    method: Method,
+    path: &'static str,
+    roles: &'static [Role],
+    allow: &'static [Who],
+    reveals_to: &'static [Who],
+    params: Params,
+) -> Expect {
+    Expect {
+        method,
+        path,
+        public: false,
+        roles,
+        allow,
+        reveals_to,
+        params,
+        body: "",
+    }
+}
+
+/// The expectations. Erasure comes last: it changes the second person.
+fn matrix() -> Vec<Expect> {
+    vec![
+        public(Method::GET, "/", Params::None, ""),
+        public(Method::GET, "/login", Params::None, ""),
+        public(
+            Method::POST,
+            "/login",
+            Params::None,
+            "username=nobody&password=wrong+password+x",
+        ),
+        public(Method::GET, "/lang/{tag}", Params::Tag, ""),
+        public(Method::GET, "/static/lotse.css", Params::None, ""),
+        member(Method::GET, "/programme", ALL_ROLES, ANYONE, &[], Params::None),
+        member(Method::GET, "/cases", CARE, ANY_CARE, CARE_OWN, Params::None),
+        member(
+            Method::POST,
+            "/cases/search",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            &[],
+            Params::Case,
+        ),
+        member(Method::GET, "/cases/{id}", CARE, CARE_OWN, CARE_OWN, Params::Case),
+        member(
+            Method::POST,
+            "/cases/{id}/consents/{consent}/withdraw",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            &[],
+            Params::CaseConsent,
+        ),
+        member(
+            Method::GET,
+            "/people",
+            &[R::Coordinator],
+            COORDINATORS,
+            &[],
+            Params::None,
+        ),
+        member(
+            Method::POST,
+            "/people/search",
+            &[R::Coordinator],
+            COORDINATOR_OWN,
+            &[],
+            Params::Person,
+        ),
+        member(
+            Method::GET,
+            "/people/{id}",
+            &[R::Coordinator],
+            COORDINATOR_OWN,
+            &[],
+            Params::Person,
+        ),
+        member(
+            Method::GET,
+            "/people/{id}/export.json",
+            &[R::Coordinator],
+            COORDINATOR_OWN,
+            COORDINATOR_OWN,
+            Params::Person,
+        ),
+        member(
+            Method::GET,
+            "/people/{id}/export",
+            &[R::Coordinator],
+            COORDINATOR_OWN,
+            COORDINATOR_OWN,
+            Params::Person,
+        ),
+        member(
+            Method::GET,
+            "/users/{id}/audit",
+            &[R::Coordinator],
+            COORDINATOR_OWN,
+            &[],
+            Params::UserOfA,
+        ),
+        member(Method::POST, "/logout/everywhere", ALL_ROLES, ANYONE, &[], Params::None),
+        public(Method::POST, "/logout", Params::None, ""),
+        member(
+            Method::POST,
+            "/people/{id}/erase",
+            &[R::Coordinator],
+            COORDINATOR_OWN,
+            &[],
+            Params::SecondPerson,
+        ),
+    ]
+}
+
+fn expected(e: &Expect, who: Option<Who>) -> Option<Outcome> {
+    if e.public {
+        return None; // any non-error answer, checked separately
+    }
+    let Some(who) = who else { return Some(Outcome::SignIn) };
+    Some(if !e.roles.contains(&who.0) {
+        Outcome::Refused
+    } else if e.allow.contains(&who) {
+        Outcome::Allowed
+    } else {
+        Outcome::Hidden
+    })
+}
+
+struct Caller {
+    who: Option<Who>,
+    user: Option<(UserId, ProgrammeId)>,
+}
+
+async fn callers(db: &TestDb, a: &World, b: &World) -> (Vec<Caller>, UserId) {
+    let org_a = |role: Role, org: Org| -> Option<OrganisationId> {
+        match (role, org) {
+            (R::Prescriber, O::Own) => Some(a.orgs.practice),
+            (R::Prescriber, O::Other) => Some(a.orgs.other_practice),
+            (R::LinkWorker, O::Own) => Some(a.orgs.facility),
+            (R::LinkWorker, O::Other) => Some(a.orgs.other_facility),
+            (R::OfferProvider, O::Own) => Some(a.orgs.provider),
+            (R::OfferProvider, O::Other) => Some(a.orgs.other_provider),
+            _ => None,
+        }
+    };
+    let org_b = |role: Role| -> Option<OrganisationId> {
+        match role {
+            R::Prescriber => Some(b.orgs.practice),
+            R::LinkWorker => Some(b.orgs.facility),
+            R::OfferProvider => Some(b.orgs.provider),
+            _ => None,
+        }
+    };
+    let mut out = vec![Caller { who: None, user: None }];
+    let mut link_worker_a = None;
+    for (i, &(role, org, prog)) in ANYONE.iter().enumerate() {
+        let (world, organisation) = match prog {
+            P::Own => (a, org_a(role, org)),
+            P::Other => (b, org_b(role)),
+        };
+        let user = world.member(db, &format!("matrix-{i}"), role, organisation).await;
+        if (role, org, prog) == (R::LinkWorker, O::Own, P::Own) {
+            link_worker_a = Some(user);
+        }
+        out.push(Caller {
+            who: Some((role, org, prog)),
+            user: Some((user, world.programme.id)),
+        });
+    }
+    (out, link_worker_a.expect("a link worker in A"))
+}
+
+/// A fresh session for each request (some routes end sessions).
+async fn cookie(app: &TestApp, user: UserId, programme: ProgrammeId) -> String {
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let mut tx = app.state.db.begin().await.unwrap();
+    let record = SessionRecord {
+        user,
+        programme,
+        expires_at: fixed_now() + time::Duration::hours(1),
+    };
+    lotse_store::session::insert(&mut tx, &lotse_app::auth::token_hash(&token), &record, fixed_now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    format!("lotse_session={token}")
+}
+
+fn classify(status: u16, location: Option<&str>) -> Outcome {
+    match (status, location) {
+        (303, Some("/login")) => Outcome::SignIn,
+        (403, _) => Outcome::Refused,
+        (404, _) => Outcome::Hidden,
+        (200..=299 | 303, _) => Outcome::Allowed,
+        (other, _) => panic!("unexpected status {other}"),
+    }
+}
+
+storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
+    let app = TestApp::new(db).await;
+    let a = World::build(db, "matrix-a").await;
+    let b = World::build_with_family(db, "matrix-b", "Andersprogramm").await;
+    let (callers, link_worker_a) = callers(db, &a, &b).await;
+    let (mut checked, mut allowed, mut unexpected) = (0, 0, Vec::new());
+    for e in matrix() {
+        for caller in &callers {
+            let path = e
+                .path
+                .replace("{tag}", "en")
+                .replace("{consent}", &a.care_consent.to_string())
+                .replace(
+                    "{id}",
+                    &match e.params {
+                        Params::Case | Params::CaseConsent => a.case.to_string(),
+                        Params::Person => a.person.to_string(),
+                        Params::SecondPerson => a.second_person.to_string(),
+                        Params::UserOfA => link_worker_a.to_string(),
+                        Params::None | Params::Tag => String::new(),
+                    },
+                );
+            let body = match (e.params, e.path) {
+                (Params::Case | Params::Person, p) if p.ends_with("/search") => format!("q={}", a.code),
+                (Params::SecondPerson, _) => "confirm=yes".to_owned(),
+                _ => e.body.to_owned(),
+            };
+            let session = match caller.user {
+                Some((user, programme)) => Some(cookie(&app, user, programme).await),
+                None => None,
+            };
+            let mut headers = vec![("accept-language", "en")];
+            if let Some(c) = &session {
+                headers.push(("cookie", c.as_str()));
+            }
+            let response = if e.method == Method::GET {
+                app.get(&path, &headers).await
+            } else {
+                app.post_form(&path, &body, &headers).await
+            };
+            let status = response.status().as_u16();
+            let location = response
+                .headers()
+                .get(header::LOCATION)
+                .map(|v| v.to_str().unwrap().to_owned());
+            let page = text(response).await;
+            checked += 1;
+            let who = caller.who;
+            let label = format!("{} {} as {who:?}", e.method, e.path);
+            assert!(status < 500, "{label}: {status}");
+            match expected(&e, who) {
+                None => assert!(
+                    !matches!(status, 403 | 404),
+                    "{label}: a public route answered {status}"
+                ),
+                Some(want) => {
+                    let got = classify(status, location.as_deref());
+                    if got == Outcome::Allowed {
+                        allowed += 1;
+                    }
+                    if got != want {
+                        unexpected.push(format!("{label}: expected {want:?}, got {got:?} ({status})"));
+                    }
+                }
+            }
+            let reveals = who.is_some_and(|w| e.reveals_to.contains(&w));
+            assert_eq!(
+                page.contains(PERSON_FAMILY),
+                reveals,
+                "{label}: the person's name {} in the answer",
+                if reveals { "is missing" } else { "appears" }
+            );
+        }
+    }
+    assert!(unexpected.is_empty(), "{} unexpected outcomes:\n{}", unexpected.len(), unexpected.join("\n"));
+    assert_eq!(checked, matrix().len() * callers.len());
+    assert!(allowed > 40, "the matrix must also show real allows, got {allowed}");
+    println!("access matrix: {checked} requests, {allowed} allowed, 0 unexpected");
+});
+
+#[test]
+fn every_route_has_expectations() {
+    let declared: BTreeSet<(String, &str)> = lotse_web::routes::specs()
+        .into_iter()
+        .map(|s| (s.method.to_string(), s.path))
+        .collect();
+    let expected: BTreeSet<(String, &str)> = matrix().into_iter().map(|e| (e.method.to_string(), e.path)).collect();
+    assert_eq!(
+        declared, expected,
+        "every declared route needs a row in the access matrix, and only those"
+    );
+}
+
+#[test]
+fn public_routes_in_the_table_are_public_in_the_router() {
+    for spec in lotse_web::routes::specs() {
+        let row = matrix()
+            .into_iter()
+            .find(|e| e.method == spec.method && e.path == spec.path)
+            .unwrap();
+        assert_eq!(
+            row.public,
+            spec.access == lotse_web::routes::Access::Public,
+            "{} {}",
+            spec.method,
+            spec.path
+        );
+    }
+}
