@@ -10,5 +10,6 @@
 
 mod access_matrix;
 mod app;
+mod attacks;
 mod auth;
 mod pages;
