@@ -94,7 +94,11 @@ storage_test!(async fn reflected_input_is_escaped_and_injection_is_only_a_bad_co
     let link_worker = world.member(db, "lotsin", Role::LinkWorker, Some(world.orgs.facility)).await;
     let cookie = session(&app, link_worker, world.programme.id).await;
     for q in ["\"><script>alert(1)</script>", "' OR '1'='1", "1; drop table patient; --", "K7QM' UNION SELECT given_name FROM patient_identity --"] {
-        let encoded: String = q.bytes().map(|b| format!("%{b:02X}")).collect();
+        let encoded = q.bytes().fold(String::new(), |mut out, b| {
+            use std::fmt::Write as _;
+            let _ = write!(out, "%{b:02X}");
+            out
+        });
         let response = app.post_form("/cases/search", &format!("q={encoded}"), &[("cookie", &cookie), ("accept-language", "en")]).await;
         assert_eq!(response.status(), 400, "{q}");
         let page = text(response).await;
