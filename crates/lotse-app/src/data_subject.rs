@@ -2,6 +2,8 @@
 //! code, see who touched their data, export it (GDPR Art. 15), erase it by anonymisation
 //! (Art. 17); see what one user touched. And the retention job.
 
+use std::collections::HashMap;
+
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
 use lotse_domain::audit::{AuditAction, AuditEntry, AuditPurpose};
 use lotse_domain::id::{PatientId, UserId};
@@ -47,6 +49,8 @@ pub struct PersonOverview {
     pub profile: Profile,
     /// Who read or changed their data, newest first.
     pub audit: Vec<AuditEntry>,
+    /// Display names of the users among the actors, by actor reference (`user:<id>`).
+    pub actors: HashMap<String, String>,
 }
 
 /// The coordinator's page about a person (erased people included: their trail stays).
@@ -68,14 +72,42 @@ pub async fn person_overview(
     let objects = record::object_ids(&mut tx, &user.scope, patient).await?;
     let audit = lotse_store::audit::list_for_objects(&mut tx, &user.scope, &objects, AUDIT_VIEW_LIMIT).await?;
     tx.commit().await?;
+    let actors = actor_names(db, &audit).await?;
     Ok(PersonOverview {
         patient,
         profile,
         audit,
+        actors,
     })
 }
 
-/// Like [`open_person`], but an erased person is still a subject of administration.
+/// Display names of the staff among the actors (staff names are not the person's data).
+async fn actor_names(db: &Db, entries: &[AuditEntry]) -> Result<HashMap<String, String>, StoreError> {
+    let mut names = HashMap::new();
+    for entry in entries {
+        let actor = &entry.entry.actor;
+        if names.contains_key(actor) {
+            continue;
+        }
+        let Some(id) = actor
+            .strip_prefix("user:")
+            .and_then(|id| uuid::Uuid::parse_str(id).ok())
+        else {
+            continue;
+        };
+        match lotse_store::user::get(db, UserId::from_uuid(id)).await {
+            Ok(u) => {
+                names.insert(actor.clone(), u.display_name);
+            }
+            Err(StoreError::NotFound { .. }) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    Ok(names)
+}
+
+/// Opens a write transaction for an administrative action about a person; an erased person is still
+/// a subject of administration (their audit trail and export remain).
 async fn open_person_any(
     db: &Db,
     user: &SessionUser,
@@ -169,6 +201,8 @@ pub struct AccessLine {
     pub at: OffsetDateTime,
     /// `user:<id>` or `system:<job>`.
     pub actor: String,
+    /// Who that is, as the person may learn it: role and organisation (no staff names).
+    pub recipient: String,
     /// Action code.
     pub action: String,
     /// What kind of record.
@@ -241,6 +275,7 @@ pub async fn export(
     let questionnaire_responses = record::responses(&mut tx, scope, access, patient).await?;
     let objects = record::object_ids(&mut tx, scope, patient).await?;
     let accesses = lotse_store::audit::list_for_objects(&mut tx, scope, &objects, usize::MAX).await?;
+    let recipients = recipients(db, &mut tx, scope, &accesses).await?;
     lotse_store::audit::record(
         &mut tx,
         scope,
@@ -283,6 +318,10 @@ pub async fn export(
             .into_iter()
             .map(|e| AccessLine {
                 at: e.entry.at,
+                recipient: recipients
+                    .get(&e.entry.actor)
+                    .cloned()
+                    .unwrap_or_else(|| e.entry.actor.clone()),
                 actor: e.entry.actor,
                 action: e.entry.action,
                 object_kind: e.entry.object_kind,
@@ -290,6 +329,47 @@ pub async fn export(
             })
             .collect(),
     })
+}
+
+/// For each user among the actors: their role code and organisation in this programme
+/// (`link-worker · zentrum plus Bilk`); system jobs stay `system:<job>`.
+async fn recipients(
+    db: &Db,
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    entries: &[AuditEntry],
+) -> Result<HashMap<String, String>, StoreError> {
+    let mut out = HashMap::new();
+    for entry in entries {
+        let actor = &entry.entry.actor;
+        if out.contains_key(actor) {
+            continue;
+        }
+        let Some(id) = actor
+            .strip_prefix("user:")
+            .and_then(|id| uuid::Uuid::parse_str(id).ok())
+        else {
+            continue;
+        };
+        let user = match lotse_store::user::get(db, UserId::from_uuid(id)).await {
+            Ok(u) => u,
+            Err(StoreError::NotFound { .. }) => continue,
+            Err(e) => return Err(e),
+        };
+        let Some(membership) = user.memberships.iter().find(|m| m.programme == scope.programme()) else {
+            continue;
+        };
+        let organisation = match membership.organisation {
+            Some(org) => Some(lotse_store::directory::get_organisation(tx, scope, org).await?.0),
+            None => None,
+        };
+        let role = membership.role.code();
+        out.insert(
+            actor.clone(),
+            organisation.map_or_else(|| role.to_owned(), |name| format!("{role} · {name}")),
+        );
+    }
+    Ok(out)
 }
 
 /// A fresh random prescription code, replacing one that could identify an erased person.

@@ -5,6 +5,8 @@
 //! as an extension; the use case it calls asks the policy about the record. Ids in paths are
 //! opaque UUIDs; searches by prescription code are POST forms that redirect to them.
 
+use std::collections::HashMap;
+
 use askama::Template;
 use axum::Extension;
 use axum::Form;
@@ -50,6 +52,17 @@ fn no_store(mut response: Response) -> Response {
         .headers_mut()
         .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// A stored (compact) prescription code in its printed form, `XXXX-XXXX-C`.
+fn printed_code(compact: &str) -> String {
+    lotse_domain::prescription::PrescriptionCode::parse(compact).map_or_else(|_| compact.to_owned(), |c| c.to_string())
+}
+
+/// A timestamp to the second, UTC.
+fn timestamp(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!("{} {:02}:{:02}:{:02}", date(at), at.hour(), at.minute(), at.second())
 }
 
 fn date(at: time::OffsetDateTime) -> String {
@@ -204,7 +217,7 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
         prescriptions: record
             .prescriptions
             .iter()
-            .map(|p| (p.code.clone(), p.practice.clone(), date(p.issued_at)))
+            .map(|p| (printed_code(&p.code), p.practice.clone(), date(p.issued_at)))
             .collect(),
         referrals: record
             .referrals
@@ -233,7 +246,16 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
             })
             .collect(),
         can_withdraw: visibility == Visibility::Case,
-        timeline: record.timeline.iter().map(|t| (date(t.at), t.kind.clone())).collect(),
+        timeline: record
+            .timeline
+            .iter()
+            .map(|t| {
+                (
+                    date(t.at),
+                    page.t(&format!("event-{}", t.kind.replace(['_', '.'], "-"))),
+                )
+            })
+            .collect(),
         page,
     }
 }
@@ -345,18 +367,25 @@ struct AuditLine {
     seq: i64,
     at: String,
     actor: String,
+    /// The actor's audit page, for users.
+    actor_link: Option<String>,
     action: String,
     object: String,
     purpose: String,
 }
 
-fn audit_lines(entries: Vec<AuditEntry>) -> Vec<AuditLine> {
+fn audit_lines(entries: Vec<AuditEntry>, names: &HashMap<String, String>) -> Vec<AuditLine> {
     entries
         .into_iter()
         .map(|e| AuditLine {
             seq: e.seq,
-            at: e.entry.at.to_string(),
-            actor: e.entry.actor,
+            at: timestamp(e.entry.at),
+            actor_link: e
+                .entry
+                .actor
+                .strip_prefix("user:")
+                .map(|id| format!("/users/{id}/audit")),
+            actor: names.get(&e.entry.actor).cloned().unwrap_or(e.entry.actor),
             action: e.entry.action,
             object: format!("{} {}", e.entry.object_kind, e.entry.object_id),
             purpose: e.entry.purpose,
@@ -385,8 +414,9 @@ pub async fn person(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let patient = PatientId::from_uuid(parse_id(&id)?);
-    let PersonOverview { profile, audit, .. } =
-        data_subject::person_overview(&state.db, state.clock.as_ref(), &user, patient).await?;
+    let PersonOverview {
+        profile, audit, actors, ..
+    } = data_subject::person_overview(&state.db, state.clock.as_ref(), &user, patient).await?;
     let page = Page::new(&state, &headers, &format!("/people/{patient}"), Some(&user), &csrf);
     Ok(no_store(render(&PersonPage {
         page,
@@ -395,7 +425,7 @@ pub async fn person(
         gender: profile.gender,
         language: profile.language,
         erased: profile.erased_at.map(date),
-        audit: audit_lines(audit),
+        audit: audit_lines(audit, &actors),
     })?))
 }
 
@@ -429,6 +459,24 @@ struct ExportPage {
 impl ExportPage {
     fn state(&self, code: &str) -> String {
         self.page.t(&format!("state-{}", code.replace('_', "-")))
+    }
+
+    fn onward_state(&self, code: &str) -> String {
+        self.page.t(&format!("onward-state-{}", code.replace('_', "-")))
+    }
+
+    fn purpose(&self, code: &str) -> String {
+        self.page.t(&format!("consent-{}", code.replace('_', "-")))
+    }
+
+    #[expect(clippy::unused_self, reason = "called from the template as a method")]
+    fn ts(&self, at: &time::OffsetDateTime) -> String {
+        timestamp(*at)
+    }
+
+    #[expect(clippy::unused_self, reason = "called from the template as a method")]
+    fn code(&self, compact: &str) -> String {
+        printed_code(compact)
     }
 }
 
@@ -496,10 +544,11 @@ pub async fn user_audit(
 ) -> Result<Response, WebError> {
     let target = UserId::from_uuid(parse_id(&id)?);
     let (target_user, entries) = data_subject::user_audit(&state.db, state.clock.as_ref(), &user, target).await?;
+    let names = HashMap::from([(format!("user:{target}"), target_user.display_name.clone())]);
     let page = Page::new(&state, &headers, &format!("/users/{target}/audit"), Some(&user), &csrf);
     Ok(no_store(render(&UserAuditPage {
         page,
         name: target_user.display_name,
-        audit: audit_lines(entries),
+        audit: audit_lines(entries, &names),
     })?))
 }
