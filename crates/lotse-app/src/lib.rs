@@ -17,5 +17,7 @@ pub mod demo;
 pub mod overview;
 /// Password hashing (argon2id).
 pub mod password;
+/// The pseudonymised research export (people with research consent only).
+pub mod research_export;
 
 pub use clock::{Clock, FixedClock, SystemClock};

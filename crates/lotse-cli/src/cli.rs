@@ -63,6 +63,9 @@ pub enum Command {
     /// programme's retention period (run it daily, e.g. from a systemd timer).
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// Export data for others (an output directory, one file per table and a data dictionary).
+    #[command(subcommand)]
+    Export(ExportCommand),
     /// Inspect the audit log.
     #[command(subcommand)]
     Audit(AuditCommand),
@@ -167,6 +170,23 @@ pub struct UserAddArgs {
     /// Read the password from standard input (first line)
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+/// `lotse export …`.
+#[derive(Debug, Subcommand)]
+pub enum ExportCommand {
+    /// Pseudonymised tables of the people who gave research consent, for evaluators.
+    Research(ResearchArgs),
+}
+
+/// `lotse export research DIR`.
+#[derive(Debug, Args)]
+pub struct ResearchArgs {
+    /// Programme slug, e.g. `duesseldorf`
+    #[arg(long)]
+    pub programme: String,
+    /// The directory to create (must not exist)
+    pub dir: std::path::PathBuf,
 }
 
 /// `lotse retention …`.

@@ -2,6 +2,7 @@
 
 mod cli;
 mod config;
+mod export;
 mod progress;
 mod run;
 

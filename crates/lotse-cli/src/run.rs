@@ -13,7 +13,8 @@ use lotse_store::{DatabaseUrl, Db, Engine};
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{
-    AuditCommand, Cli, Command, ConfigCommand, LogFormat, ProgrammeCommand, RetentionCommand, UserCommand,
+    AuditCommand, Cli, Command, ConfigCommand, ExportCommand, LogFormat, ProgrammeCommand, RetentionCommand,
+    UserCommand,
 };
 use crate::config::{self, Common};
 use crate::progress;
@@ -165,6 +166,29 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 args.username.to_lowercase(),
                 role.code(),
                 args.programme
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export(ExportCommand::Research(args)) => {
+            if args.dir.exists() {
+                anyhow::bail!(
+                    "{} exists; choose a new directory (an export never overwrites)",
+                    args.dir.display()
+                );
+            }
+            let db = open_db(&common, 2).await?;
+            let export =
+                lotse_app::research_export::research_export(&db, &lotse_app::SystemClock, &args.programme).await;
+            db.close().await;
+            let export = export?;
+            crate::export::write_research(&args.dir, &export)?;
+            println!(
+                "{}: {} people with research consent, {} referrals, {} questionnaire responses written to {}",
+                export.programme,
+                export.people.len(),
+                export.referrals.len(),
+                export.responses.len(),
+                args.dir.display()
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -43,6 +43,8 @@ pub enum SystemJob {
     PublicDirectory,
     /// `lotse retention run`: anonymises people after the programme's retention period.
     Retention,
+    /// `lotse export research`: a pseudonymised export of consenting people.
+    ResearchExport,
 }
 
 impl SystemJob {
@@ -54,6 +56,7 @@ impl SystemJob {
             Self::AuditVerify => "audit-verify",
             Self::PublicDirectory => "public-directory",
             Self::Retention => "retention",
+            Self::ResearchExport => "research-export",
         }
     }
 }

@@ -75,6 +75,8 @@ pub enum AuditPurpose {
     DataProtection,
     /// The retention job.
     Retention,
+    /// A pseudonymised research export.
+    Research,
 }
 
 impl AuditPurpose {
@@ -87,6 +89,7 @@ impl AuditPurpose {
             Self::Authentication => "authentication",
             Self::DataProtection => "data_protection",
             Self::Retention => "retention",
+            Self::Research => "research",
         }
     }
 }

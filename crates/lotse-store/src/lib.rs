@@ -35,6 +35,8 @@ pub mod programme;
 pub mod record;
 /// Referrals and onward referrals with their lifecycles.
 pub mod referral;
+/// What a research export may read: consenting people only, no identity.
+pub mod research;
 /// Login sessions (installation-wide).
 pub mod session;
 /// User accounts and memberships (installation-wide accounts, programme-scoped memberships).

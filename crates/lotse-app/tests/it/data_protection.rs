@@ -205,3 +205,30 @@ storage_test!(async fn retention_anonymises_only_people_closed_longer_than_the_p
     let actors: Vec<String> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select actor from audit_entry where action = 'erase'").fetch_all(p).await).unwrap();
     assert_eq!(actors, vec!["system:retention".to_owned()]);
 });
+
+storage_test!(async fn the_research_export_holds_only_consenting_people_without_identity(db) {
+    let world = World::build(db, "research").await;
+    let clock = FixedClock::new(fixed_now());
+    let export = lotse_app::research_export::research_export(&db.db, &clock, "research").await.unwrap();
+    assert_eq!(export.people.len(), 1, "only the person with research consent");
+    assert_eq!(export.people[0].pseudonym, "R00001");
+    assert_eq!(export.referrals.len(), 1);
+    assert!(export.referrals.iter().all(|r| r.pseudonym == "R00001"));
+    let text = format!("{export:?}");
+    for needle in [PERSON_FAMILY, PERSON_GIVEN, PERSON_PHONE, PERSON_BIRTH_DATE, world.code.as_str(), &world.person.to_string()] {
+        assert!(!text.contains(needle), "{needle} in the research export");
+    }
+    let purposes: Vec<String> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select purpose from audit_entry where actor = 'system:research-export'").fetch_all(p).await).unwrap();
+    assert_eq!(purposes, vec!["research".to_owned()], "one audited read, for the one person");
+
+    let link_worker = as_member(db, &world, "lotsin", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let record = case_record::view_case(&db.db, &clock, &link_worker, world.case).await.unwrap();
+    let research = record.consents.iter().find(|c| c.purpose.code() == "research").unwrap();
+    case_record::withdraw_consent(&db.db, &clock, &link_worker, world.case, research.id).await.unwrap();
+    let later = FixedClock::new(fixed_now() + time::Duration::seconds(1));
+    let export = lotse_app::research_export::research_export(&db.db, &later, "research").await.unwrap();
+    assert!(export.people.is_empty() && export.referrals.is_empty(), "withdrawal stops further processing");
+
+    let unknown = lotse_app::research_export::research_export(&db.db, &clock, "nowhere").await;
+    assert!(unknown.is_err());
+});

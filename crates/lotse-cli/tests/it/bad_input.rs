@@ -126,3 +126,38 @@ async fn the_config_example_is_printed() {
     assert_eq!(code, 0);
     assert!(stdout.contains("database_url = \"sqlite:lotse.db\""));
 }
+
+lotse_testkit::storage_test!(async fn research_export_writes_four_files_and_never_overwrites(db) {
+    lotse_testkit::world::World::build(db, "study").await;
+    let url = db.url.expose().to_owned();
+    let base = std::env::temp_dir().join(format!("lotse-research-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir(&base).unwrap();
+    let dir = base.join("export");
+    let run = |args: Vec<String>| async move {
+        let out = crate::server::lotse().args(args).output().await.unwrap();
+        (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+    };
+    let args = |programme: &str| vec!["export".into(), "research".into(), "--programme".into(), programme.into(), dir.display().to_string(), "--database-url".into(), url.clone()];
+
+    let (ok, _, err) = run(args("nowhere")).await;
+    assert!(!ok && err.contains("no programme \"nowhere\""), "{err}");
+    assert!(!dir.exists(), "nothing written for an unknown programme");
+
+    let (ok, out, err) = run(args("study")).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("study: 1 people with research consent, 1 referrals, 0 questionnaire responses"), "{out}");
+    let mut files: Vec<String> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect();
+    files.sort();
+    assert_eq!(files, ["DATA_DICTIONARY.md", "people.csv", "questionnaire_responses.csv", "referrals.csv"]);
+    let people = std::fs::read_to_string(dir.join("people.csv")).unwrap();
+    assert_eq!(people, "pseudonym,age_band,gender,language\nR00001,65-79,female,de\n");
+    let responses = std::fs::read_to_string(dir.join("questionnaire_responses.csv")).unwrap();
+    assert_eq!(responses, "pseudonym,instrument,timepoint,answers,answered_on\n", "a header even when empty");
+
+    let (ok, _, err) = run(args("study")).await;
+    assert!(!ok && err.contains("exists; choose a new directory"), "{err}");
+    assert_eq!(std::fs::read_to_string(dir.join("people.csv")).unwrap(), people, "the first export is untouched");
+    let leftovers = std::fs::read_dir(&base).unwrap().count();
+    assert_eq!(leftovers, 1, "no staging directory left behind");
+    std::fs::remove_dir_all(&base).unwrap();
+});
