@@ -42,6 +42,22 @@ if command -v wrk >/dev/null 2>&1; then
     timeout 60 taskset -c 0 wrk -t1 -c32 -d30s --latency "http://127.0.0.1:$port$path" | grep -E "Requests/sec|50%|99%|Transfer/sec"
     curl -s "http://127.0.0.1:$port$path" | wc -c | awk '{print "response size: " $1 " bytes"}'
   done
+  # Signed-in pages about people: every name shown is an audited read (one audit entry per
+  # person on the worklist, about eight per case page), so these measure the audit writes too.
+  jar="$work/cookies"
+  curl -s -c "$jar" "http://127.0.0.1:$port/login" >/dev/null
+  csrf=$(awk '$6 == "lotse_csrf" {print $7}' "$jar")
+  curl -s -b "$jar" -c "$jar" -o /dev/null \
+    --data-urlencode "username=lotsin.duesseldorf" --data-urlencode "password=lotse-demo-2026" \
+    --data-urlencode "csrf=$csrf" "http://127.0.0.1:$port/login"
+  session=$(awk '$6 == "lotse_session" {print $7}' "$jar")
+  case_path=$(curl -s -H "Cookie: lotse_session=$session" "http://127.0.0.1:$port/cases" | grep -o '/cases/[0-9a-f-]\{36\}' | head -n 1)
+  for path in /cases "$case_path"; do
+    echo "### GET $path (signed in as a link worker, 8 connections, 15 s)"
+    timeout 40 taskset -c 0 wrk -t1 -c8 -d15s --latency -H "Cookie: lotse_session=$session" \
+      "http://127.0.0.1:$port$path" | grep -E "Requests/sec|50%|99%|Non-2xx"
+    curl -s -H "Cookie: lotse_session=$session" "http://127.0.0.1:$port$path" | wc -c | awk '{print "response size: " $1 " bytes"}'
+  done
   kill -TERM "$server"; wait "$server" || true
 else
   echo "wrk not installed (apt-get install wrk): HTTP load test skipped"
