@@ -188,10 +188,18 @@ mod tests {
             include_str!("../templates/login.html"),
             include_str!("../templates/programme.html"),
             include_str!("../templates/error.html"),
+            include_str!("../templates/worklist.html"),
+            include_str!("../templates/case.html"),
+            include_str!("../templates/people.html"),
+            include_str!("../templates/person.html"),
+            include_str!("../templates/audit_table.html"),
+            include_str!("../templates/user_audit.html"),
+            include_str!("../templates/export.html"),
             include_str!("html.rs"),
+            include_str!("people.rs"),
         ];
         for source in sources {
-            for part in source.split("t(\"").skip(1) {
+            for part in source.split(".t(\"").skip(1) {
                 if let Some((key, _)) = part.split_once('"') {
                     used.push(key.to_owned());
                 }
@@ -203,11 +211,73 @@ mod tests {
             used.extend([title.to_owned(), message.to_owned()]);
         }
         used.extend(["error-payload-too-large-title", "error-payload-too-large"].map(str::to_owned));
+        used.extend(dynamic_keys());
         for key in used {
             for language in Language::ALL {
                 assert!(i18n.has(language, &key), "{key} missing in {}", language.tag());
             }
         }
+    }
+
+    /// Keys the pages build from domain codes (events, states, consent purposes).
+    fn dynamic_keys() -> Vec<String> {
+        use lotse_domain::consent::ConsentPurpose;
+        use lotse_domain::id::{OfferId, OrganisationId};
+        use lotse_domain::onward_referral::{
+            AnswerChannel, EndReason, OnwardReferralEvent as O, OnwardReferralState as S,
+        };
+        use lotse_domain::referral::{ClosingReason, ReferralEvent as R};
+        let org = OrganisationId::from_uuid(uuid::Uuid::nil());
+        let channel = AnswerChannel::ProviderAccount;
+        let referral = [
+            R::Issued { link_facility: org },
+            R::Redirected { to: org },
+            R::Accepted,
+            R::ContactAttemptFailed,
+            R::Contacted,
+            R::MarkedUnreachable,
+            R::PlanAgreed,
+            R::Connected,
+            R::Closed {
+                reason: ClosingReason::GoalsMet,
+            },
+        ]
+        .map(|e| e.kind());
+        let onward = [
+            O::Proposed {
+                offer: OfferId::from_uuid(uuid::Uuid::nil()),
+            },
+            O::AcceptedByPerson,
+            O::DeclinedByPerson,
+            O::Sent,
+            O::DeclinedByProvider { channel },
+            O::Acknowledged { channel },
+            O::AttendanceStarted { channel },
+            O::DidNotAttend { channel },
+            O::Ended {
+                reason: EndReason::Completed,
+            },
+            O::Lapsed,
+        ]
+        .map(|e| e.kind());
+        let events = referral.into_iter().chain(onward).chain(["consent.withdrawn"]);
+        let states = [
+            S::Proposed,
+            S::Accepted,
+            S::DeclinedByPerson,
+            S::Sent,
+            S::DeclinedByProvider,
+            S::Acknowledged,
+            S::Attending,
+            S::Ended(EndReason::Completed),
+            S::DidNotAttend,
+            S::Lapsed,
+        ];
+        events
+            .map(|k| format!("event-{}", k.replace(['_', '.'], "-")))
+            .chain(states.map(|s| format!("onward-state-{}", s.code().replace('_', "-"))))
+            .chain(ConsentPurpose::ALL.map(|p| format!("consent-{}", p.code().replace('_', "-"))))
+            .collect()
     }
 
     #[test]
