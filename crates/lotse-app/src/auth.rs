@@ -267,3 +267,22 @@ pub async fn sign_out(db: &Db, clock: &dyn Clock, token: &str) -> Result<(), Sto
     tx.commit().await?;
     Ok(())
 }
+
+/// Audits a refused request of a signed-in user (e.g. a form with a forged CSRF token).
+pub async fn record_refused_request(db: &Db, clock: &dyn Clock, user: &SessionUser) -> Result<(), StoreError> {
+    let mut tx = db.begin().await?;
+    let access = Access {
+        at: clock.now(),
+        purpose: AuditPurpose::Authentication,
+    };
+    lotse_store::audit::record(
+        &mut tx,
+        &user.scope,
+        access,
+        AuditAction::RequestRefused,
+        "user",
+        [user.user.id.as_uuid()],
+    )
+    .await?;
+    tx.commit().await
+}

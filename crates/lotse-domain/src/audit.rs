@@ -35,6 +35,8 @@ pub enum AuditAction {
     SessionsRevoked,
     /// A request for a record was refused by the policy (the record's id is kept, not why).
     AccessDenied,
+    /// A signed-in user's form was refused (missing or forged CSRF token).
+    RequestRefused,
     /// A person's data was exported for a data-subject access request.
     Export,
     /// A person was erased by anonymisation (on request or by the retention job).
@@ -54,6 +56,7 @@ impl AuditAction {
             Self::SignInLocked => "sign_in_locked",
             Self::SessionsRevoked => "sessions_revoked",
             Self::AccessDenied => "access_denied",
+            Self::RequestRefused => "request_refused",
             Self::Export => "export",
             Self::Erase => "erase",
         }

@@ -66,6 +66,21 @@ pub fn verify(headers: &HeaderMap, submitted: &str) -> Result<(), WebError> {
     Ok(())
 }
 
+/// [`verify`] for a signed-in user: a refused form is also audited (`request_refused` on the
+/// user, in their programme's chain), so forged requests riding on a session leave a trace.
+pub async fn verify_signed_in(
+    state: &crate::AppState,
+    user: &lotse_app::auth::SessionUser,
+    headers: &HeaderMap,
+    submitted: &str,
+) -> Result<(), WebError> {
+    let refused = verify(headers, submitted);
+    if refused.is_err() {
+        lotse_app::auth::record_refused_request(&state.db, state.clock.as_ref(), user).await?;
+    }
+    refused
+}
+
 #[cfg(test)]
 mod tests {
     use axum::http::header::COOKIE;

@@ -320,7 +320,7 @@ pub async fn logout_everywhere(
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
+    csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     auth::sign_out_everywhere(&state.db, state.clock.as_ref(), &user).await?;
     let mut response = see_other("/");
     response.headers_mut().insert(

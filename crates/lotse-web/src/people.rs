@@ -144,7 +144,7 @@ pub async fn search_cases(
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
+    csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     let code: String = form.q.chars().take(40).collect();
     match case_record::find_case(&state.db, state.clock.as_ref(), &user, &code).await {
         Ok(case) => Ok(see_other(&format!("/cases/{case}"))),
@@ -289,7 +289,7 @@ pub async fn withdraw_consent(
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
+    csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     let case = CaseId::from_uuid(parse_id(&id)?);
     let consent = ConsentId::from_uuid(parse_id(&consent)?);
     case_record::withdraw_consent(&state.db, state.clock.as_ref(), &user, case, consent).await?;
@@ -338,7 +338,7 @@ pub async fn search_people(
     headers: HeaderMap,
     Form(form): Form<CodeForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
+    csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     let code: String = form.q.chars().take(40).collect();
     match data_subject::find_person(&state.db, &user, &code).await {
         Ok(patient) => Ok(see_other(&format!("/people/{patient}"))),
@@ -517,7 +517,7 @@ pub async fn erase(
     headers: HeaderMap,
     Form(form): Form<EraseForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
+    csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     let patient = PatientId::from_uuid(parse_id(&id)?);
     if form.confirm.as_deref() != Some("yes") {
         return Err(WebError::BadRequest("erasure needs the confirmation box ticked".into()));

@@ -59,9 +59,12 @@ storage_test!(async fn every_state_changing_route_refuses_a_missing_or_forged_cs
             let response = app.post_form_raw(&path, &body, &[("cookie", &cookies)]).await;
             assert_eq!(response.status(), 403, "{} {path} with {body:?}", spec.method);
         }
-        assert_eq!(audit_count(&app).await, before, "{path}: nothing was done");
+        let refusals = if spec.access == lotse_web::routes::Access::Public { 0 } else { 3 };
+        assert_eq!(audit_count(&app).await, before + refusals, "{path}: nothing done, each refusal of a signed-in form audited");
     }
     assert!(lotse_store::session::count(&db.db).await.unwrap() > 0, "no session was ended by a forged logout");
+    let refused: i64 = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from audit_entry where action = 'request_refused'").fetch_one(p).await).unwrap();
+    assert!(refused >= 15, "the refused forms are audited: {refused}");
 });
 
 /// The payload shown as text: `<` and `>` escaped (askama writes `&#60;` / `&#62;`).
