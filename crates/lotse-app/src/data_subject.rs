@@ -81,12 +81,12 @@ pub async fn person_overview(
     })
 }
 
-/// Display names of the staff among the actors (staff names are not the person's data).
-async fn actor_names(db: &Db, entries: &[AuditEntry]) -> Result<HashMap<String, String>, StoreError> {
-    let mut names = HashMap::new();
+/// The user accounts among the actors of some audit entries, by actor reference (`user:<id>`).
+async fn users_among(db: &Db, entries: &[AuditEntry]) -> Result<HashMap<String, User>, StoreError> {
+    let mut users = HashMap::new();
     for entry in entries {
         let actor = &entry.entry.actor;
-        if names.contains_key(actor) {
+        if users.contains_key(actor) {
             continue;
         }
         let Some(id) = actor
@@ -97,13 +97,22 @@ async fn actor_names(db: &Db, entries: &[AuditEntry]) -> Result<HashMap<String, 
         };
         match lotse_store::user::get(db, UserId::from_uuid(id)).await {
             Ok(u) => {
-                names.insert(actor.clone(), u.display_name);
+                users.insert(actor.clone(), u);
             }
             Err(StoreError::NotFound { .. }) => {}
             Err(e) => return Err(e),
         }
     }
-    Ok(names)
+    Ok(users)
+}
+
+/// Display names of the staff among the actors (staff names are not the person's data).
+async fn actor_names(db: &Db, entries: &[AuditEntry]) -> Result<HashMap<String, String>, StoreError> {
+    Ok(users_among(db, entries)
+        .await?
+        .into_iter()
+        .map(|(actor, user)| (actor, user.display_name))
+        .collect())
 }
 
 /// Opens a write transaction for an administrative action about a person; an erased person is still
@@ -340,22 +349,7 @@ async fn recipients(
     entries: &[AuditEntry],
 ) -> Result<HashMap<String, String>, StoreError> {
     let mut out = HashMap::new();
-    for entry in entries {
-        let actor = &entry.entry.actor;
-        if out.contains_key(actor) {
-            continue;
-        }
-        let Some(id) = actor
-            .strip_prefix("user:")
-            .and_then(|id| uuid::Uuid::parse_str(id).ok())
-        else {
-            continue;
-        };
-        let user = match lotse_store::user::get(db, UserId::from_uuid(id)).await {
-            Ok(u) => u,
-            Err(StoreError::NotFound { .. }) => continue,
-            Err(e) => return Err(e),
-        };
+    for (actor, user) in users_among(db, entries).await? {
         let Some(membership) = user.memberships.iter().find(|m| m.programme == scope.programme()) else {
             continue;
         };
@@ -365,7 +359,7 @@ async fn recipients(
         };
         let role = membership.role.code();
         out.insert(
-            actor.clone(),
+            actor,
             organisation.map_or_else(|| role.to_owned(), |name| format!("{role} · {name}")),
         );
     }
