@@ -105,6 +105,19 @@ storage_test!(async fn serve_with_demo_answers_start_page_and_health_then_stops_
     let session = signed_in.head.lines().find_map(|l| l.strip_prefix("set-cookie: ")).unwrap().split(';').next().unwrap().to_owned();
     let page = http(&server.addr, "GET", "/programme", &[("cookie", &session)], "").await.unwrap();
     assert_eq!(page.status, 200);
+    // The pages about people: the worklist and a case show names (audited, never logged).
+    let worklist = http(&server.addr, "GET", "/cases", &[("cookie", &session)], "").await.unwrap();
+    assert_eq!(worklist.status, 200);
+    let case = worklist.body.split("href=\"/cases/").nth(1).and_then(|rest| rest.split('"').next()).unwrap().to_owned();
+    let case_page = http(&server.addr, "GET", &format!("/cases/{case}"), &[("cookie", &session)], "").await.unwrap();
+    assert_eq!(case_page.status, 200);
+    let codes: Vec<String> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select code from prescription limit 3").fetch_all(p).await).unwrap();
+    let with_session = [form[0], ("cookie", &format!("{session}; {cookie}"))];
+    for code in &codes {
+        let body = format!("q={code}&csrf={csrf}");
+        let found = http(&server.addr, "POST", "/cases/search", &with_session, &body).await.unwrap();
+        assert!(matches!(found.status, 303 | 404), "{}", found.status);
+    }
     let pid = server.child.id().unwrap();
     let kill = std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap();
     assert!(kill.success());
@@ -120,5 +133,9 @@ storage_test!(async fn serve_with_demo_answers_start_page_and_health_then_stops_
             assert!(!text.contains(family.as_str()), "family name {family} is in the log");
         }
     }
+    for code in &codes {
+        assert!(!text.contains(code.as_str()), "a prescription code is in the log");
+    }
+    assert!(text.contains("http.route=/cases/{id}"), "the case page was logged by its route template");
     std::fs::remove_file(&log).ok();
 });
