@@ -45,7 +45,7 @@ pub enum BackupError {
 /// Writes a consistent copy of the live database to `target` (`VACUUM INTO`: a snapshot taken
 /// inside one read transaction, so writers may continue meanwhile).
 pub async fn backup(db: &Db, target: &Path) -> Result<(), BackupError> {
-    let Db::Sqlite(pool) = db else {
+    let Db::Sqlite(sqlite) = db else {
         return Err(BackupError::NotSqlite);
     };
     if target.exists() {
@@ -57,7 +57,7 @@ pub async fn backup(db: &Db, target: &Path) -> Result<(), BackupError> {
     })?;
     sqlx::query("vacuum into $1")
         .bind(target_str)
-        .execute(pool)
+        .execute(&sqlite.pool)
         .await
         .map_err(StoreError::from)?;
     Ok(())

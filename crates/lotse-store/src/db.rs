@@ -1,11 +1,14 @@
 use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{ConnectOptions, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
+
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::error::{StoreError, StoreResult};
 
@@ -97,16 +100,57 @@ impl fmt::Display for DatabaseUrl {
 #[derive(Clone, Debug)]
 pub enum Db {
     /// SQLite.
-    Sqlite(SqlitePool),
+    Sqlite(SqliteDb),
     /// PostgreSQL.
     Postgres(PgPool),
+}
+
+/// How long a write transaction waits for its turn in the SQLite writer queue.
+const WRITER_WAIT: Duration = Duration::from_secs(10);
+
+/// A SQLite pool and its writer queue.
+///
+/// SQLite has one writer at a time. Left to SQLite, waiting writers poll with growing sleeps
+/// (the busy handler), which under load gives some requests second-long waits while others
+/// overtake them. Write transactions therefore first take the single permit of this
+/// in-process queue (first come, first served) and only then `BEGIN IMMEDIATE`. Other
+/// processes (the CLI beside a server) still meet SQLite's busy timeout.
+#[derive(Clone, Debug)]
+pub struct SqliteDb {
+    /// The pool.
+    pub pool: SqlitePool,
+    writer: Arc<Semaphore>,
+}
+
+impl SqliteDb {
+    fn new(pool: SqlitePool) -> Self {
+        Self {
+            pool,
+            writer: Arc::new(Semaphore::new(1)),
+        }
+    }
+}
+
+/// A SQLite transaction, holding the writer permit when it is a write transaction.
+#[derive(Debug)]
+pub struct SqliteTx {
+    tx: Transaction<'static, Sqlite>,
+    _writer: Option<OwnedSemaphorePermit>,
+}
+
+impl SqliteTx {
+    /// The connection, for queries (used by `on_conn!`).
+    pub fn conn(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.tx
+    }
 }
 
 /// A transaction on one of the two engines. Dropped without [`Tx::commit`], it rolls back.
 #[derive(Debug)]
 pub enum Tx {
-    /// SQLite (begun IMMEDIATE: it takes the write lock at once, so it never fails to upgrade).
-    Sqlite(Transaction<'static, Sqlite>),
+    /// SQLite (a write transaction is begun IMMEDIATE after taking the writer permit: it holds
+    /// the write lock at once, so it never fails to upgrade).
+    Sqlite(SqliteTx),
     /// PostgreSQL.
     Postgres(Transaction<'static, Postgres>),
 }
@@ -152,7 +196,7 @@ impl Db {
                     .connect_with(options)
                     .await
                     .map_err(StoreError::Unavailable)?;
-                Ok(Self::Sqlite(pool))
+                Ok(Self::Sqlite(SqliteDb::new(pool)))
             }
             Engine::Postgres => {
                 let options = PgConnectOptions::from_str(url.expose())
@@ -183,7 +227,10 @@ impl Db {
     /// audited, which is a write: those use [`Db::begin`].
     pub async fn begin_read(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Self::Sqlite(pool) => Tx::Sqlite(pool.begin().await?),
+            Self::Sqlite(db) => Tx::Sqlite(SqliteTx {
+                tx: db.pool.begin().await?,
+                _writer: None,
+            }),
             Self::Postgres(pool) => Tx::Postgres(pool.begin_with("BEGIN READ ONLY").await?),
         })
     }
@@ -191,7 +238,19 @@ impl Db {
     /// Begins a read-write transaction.
     pub async fn begin(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Self::Sqlite(pool) => Tx::Sqlite(pool.begin_with("BEGIN IMMEDIATE").await?),
+            Self::Sqlite(db) => {
+                // As long as SQLite's own busy timeout would have waited, then "unavailable"
+                // (503): a queue that long means overload, and a bug holding a write
+                // transaction while asking for another fails instead of hanging.
+                let permit = tokio::time::timeout(WRITER_WAIT, Arc::clone(&db.writer).acquire_owned())
+                    .await
+                    .map_err(|_| StoreError::Unavailable(sqlx::Error::PoolTimedOut))?
+                    .map_err(|_| StoreError::Unavailable(sqlx::Error::PoolClosed))?;
+                Tx::Sqlite(SqliteTx {
+                    tx: db.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    _writer: Some(permit),
+                })
+            }
             Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
         })
     }
@@ -218,7 +277,7 @@ impl Tx {
     /// Commits.
     pub async fn commit(self) -> StoreResult<()> {
         match self {
-            Self::Sqlite(tx) => tx.commit().await?,
+            Self::Sqlite(tx) => tx.tx.commit().await?,
             Self::Postgres(tx) => tx.commit().await?,
         }
         Ok(())

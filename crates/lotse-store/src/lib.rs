@@ -56,7 +56,7 @@ macro_rules! on_conn {
     ($tx:expr, $c:ident => $body:expr) => {
         match $tx {
             $crate::db::Tx::Sqlite($c) => {
-                let $c = &mut **$c;
+                let $c = $c.conn();
                 $body
             }
             $crate::db::Tx::Postgres($c) => {
@@ -72,7 +72,10 @@ macro_rules! on_conn {
 macro_rules! on_pool {
     ($db:expr, $p:ident => $body:expr) => {
         match $db {
-            $crate::db::Db::Sqlite($p) => $body,
+            $crate::db::Db::Sqlite($p) => {
+                let $p = &$p.pool;
+                $body
+            }
             $crate::db::Db::Postgres($p) => $body,
         }
     };

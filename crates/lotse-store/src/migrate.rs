@@ -12,7 +12,7 @@ pub static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
 pub async fn run(db: &Db) -> StoreResult<usize> {
     let before = applied(db).await?;
     match db {
-        Db::Sqlite(pool) => SQLITE.run(pool).await,
+        Db::Sqlite(db) => SQLITE.run(&db.pool).await,
         Db::Postgres(pool) => POSTGRES.run(pool).await,
     }
     .map_err(|e| match e {
@@ -24,7 +24,8 @@ pub async fn run(db: &Db) -> StoreResult<usize> {
 
 async fn applied(db: &Db) -> StoreResult<usize> {
     let exists: bool = match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(db) => {
+            let pool = &db.pool;
             sqlx::query_scalar::<_, i64>(
                 "select count(*) from sqlite_master where type = 'table' and name = '_sqlx_migrations'",
             )

@@ -111,11 +111,11 @@ storage_test!(async fn the_access_export_holds_everything_and_is_audited(db) {
 /// Every place a value could remain: all columns of all tables, as text.
 async fn occurrences(db: &Db, needle: &str) -> Vec<String> {
     let columns: Vec<(String, String)> = match db {
-        Db::Sqlite(pool) => sqlx::query_as(
+        Db::Sqlite(db) => sqlx::query_as(
             "select m.name, p.name from sqlite_master m join pragma_table_info(m.name) p \
              where m.type = 'table' and m.name not like 'sqlite_%' and m.name <> '_sqlx_migrations'",
         )
-        .fetch_all(pool)
+        .fetch_all(&db.pool)
         .await
         .unwrap(),
         Db::Postgres(pool) => sqlx::query_as(

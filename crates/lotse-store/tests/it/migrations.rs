@@ -12,7 +12,8 @@ fn both_engines_have_the_same_migrations() {
 /// (table, column, nullable) for every column of Lotse's tables.
 async fn columns(db: &Db) -> BTreeSet<(String, String, bool)> {
     match db {
-        Db::Sqlite(pool) => {
+        Db::Sqlite(db) => {
+            let pool = &db.pool;
             let tables: Vec<String> = sqlx::query_scalar(
                 "select name from sqlite_master where type = 'table' and name not like 'sqlite_%' and name != '_sqlx_migrations'",
             )
