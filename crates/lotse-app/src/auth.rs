@@ -84,13 +84,13 @@ pub fn token_hash(token: &str) -> String {
     hex::encode(Sha256::digest(token.as_bytes()))
 }
 
-fn name_hash(username: &Username) -> String {
+pub(crate) fn name_hash(username: &Username) -> String {
     hex::encode(Sha256::digest(username.as_str().as_bytes()))
 }
 
 /// Counts a failure for `name`; locks it when the limit is reached. Audits both for an
 /// existing account (in its first programme's chain).
-async fn record_failure(
+pub(crate) async fn record_failure(
     db: &Db,
     now: OffsetDateTime,
     throttle: Throttle,
@@ -139,7 +139,8 @@ async fn record_failure(
     Ok(())
 }
 
-/// Checks credentials and opens a session in the user's first programme.
+/// Checks credentials; opens a session in the user's first programme, or a pending sign-in
+/// when a second factor is set up (or required by the programme for the user's role).
 ///
 /// Refused while the account name is locked ([`AuthError::Locked`]); every failure counts
 /// towards the lock, whether or not the account exists, so the answer reveals nothing.
@@ -149,7 +150,7 @@ pub async fn sign_in(
     throttle: Throttle,
     username: &str,
     password: &str,
-) -> Result<SignedIn, AuthError> {
+) -> Result<SignInOutcome, AuthError> {
     let now = clock.now();
     let Ok(username) = Username::parse(username) else {
         password::verify(password, password::decoy_hash());
@@ -177,34 +178,75 @@ pub async fn sign_in(
         .first()
         .map(|m| m.programme)
         .ok_or(AuthError::InvalidCredentials)?;
-    let (scope, _) = authorize_membership(&user, programme).ok_or(AuthError::InvalidCredentials)?;
+    let (scope, membership) = authorize_membership(&user, programme).ok_or(AuthError::InvalidCredentials)?;
+    let role = membership.role;
+    let factor = lotse_store::credential::second_factor(db, user.id).await?;
+    let required = role.sees_identities() && lotse_store::programme::get(db, programme).await?.second_factor_required;
+    match factor {
+        Some(f) if f.confirmed => {
+            let token = crate::second_factor::start_pending(db, now, &name, &user, programme, None).await?;
+            Ok(SignInOutcome::SecondFactor { token, enrol: false })
+        }
+        _ if required => {
+            let secret = crate::second_factor::new_secret();
+            let token = crate::second_factor::start_pending(db, now, &name, &user, programme, Some(&secret)).await?;
+            Ok(SignInOutcome::SecondFactor { token, enrol: true })
+        }
+        _ => {
+            let mut tx = db.begin().await?;
+            lotse_store::login_attempt::clear(&mut tx, &name).await?;
+            let token = open_session(&mut tx, now, &user, &scope).await?;
+            tx.commit().await?;
+            Ok(SignInOutcome::Session(SignedIn { token, user, programme }))
+        }
+    }
+}
 
+/// What a right password leads to.
+#[derive(Debug)]
+pub enum SignInOutcome {
+    /// A session: no second factor is set up or required.
+    Session(SignedIn),
+    /// The second factor must be shown (`enrol: false`) or set up first (`enrol: true`);
+    /// `token` identifies the pending sign-in (for a short-lived cookie).
+    SecondFactor {
+        /// The pending sign-in's token (shown once, stored as SHA-256).
+        token: String,
+        /// Whether the factor must be set up first.
+        enrol: bool,
+    },
+}
+
+/// Opens a session in `tx` and audits `session_start`; returns the token for the cookie.
+pub(crate) async fn open_session(
+    tx: &mut lotse_store::Tx,
+    now: OffsetDateTime,
+    user: &User,
+    scope: &ProgrammeScope,
+) -> Result<String, StoreError> {
     let mut bytes = [0u8; 32];
     rand::fill(&mut bytes);
     let token = hex::encode(bytes);
     let record = SessionRecord {
         user: user.id,
-        programme,
+        programme: scope.programme(),
         expires_at: now + SESSION_LIFETIME,
     };
-    let mut tx = db.begin().await?;
-    lotse_store::login_attempt::clear(&mut tx, &name).await?;
-    lotse_store::session::insert(&mut tx, &token_hash(&token), &record, now).await?;
+    lotse_store::session::insert(tx, &token_hash(&token), &record, now).await?;
     let access = Access {
         at: now,
         purpose: AuditPurpose::Authentication,
     };
     lotse_store::audit::record(
-        &mut tx,
-        &scope,
+        tx,
+        scope,
         access,
         AuditAction::SessionStart,
         "user",
         [user.id.as_uuid()],
     )
     .await?;
-    tx.commit().await?;
-    Ok(SignedIn { token, user, programme })
+    Ok(token)
 }
 
 /// Ends every session of the signed-in user, on every device (audited).
@@ -285,4 +327,9 @@ pub async fn record_refused_request(db: &Db, clock: &dyn Clock, user: &SessionUs
     )
     .await?;
     tx.commit().await
+}
+
+/// A user's display name (for pages about accounts).
+pub async fn display_name(db: &Db, user: lotse_domain::id::UserId) -> Result<String, StoreError> {
+    Ok(lotse_store::user::get(db, user).await?.display_name)
 }

@@ -17,7 +17,11 @@ pub mod demo;
 pub mod overview;
 /// Password hashing (argon2id).
 pub mod password;
+/// Password reset through a coordinator's one-time code.
+pub mod password_reset;
 /// The pseudonymised research export (people with research consent only).
 pub mod research_export;
+/// The TOTP second factor: pending sign-ins, set-up and verification.
+pub mod second_factor;
 
 pub use clock::{Clock, FixedClock, SystemClock};

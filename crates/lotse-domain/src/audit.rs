@@ -37,6 +37,14 @@ pub enum AuditAction {
     AccessDenied,
     /// A signed-in user's form was refused (missing or forged CSRF token).
     RequestRefused,
+    /// A second factor was set up (its first code was accepted).
+    SecondFactorEnrolled,
+    /// A wrong or replayed second-factor code.
+    SecondFactorFailed,
+    /// A coordinator issued a password-reset code for the user.
+    PasswordResetIssued,
+    /// The password was reset with a code (every session ended).
+    PasswordReset,
     /// A person's data was exported for a data-subject access request.
     Export,
     /// A person was erased by anonymisation (on request or by the retention job).
@@ -57,6 +65,10 @@ impl AuditAction {
             Self::SessionsRevoked => "sessions_revoked",
             Self::AccessDenied => "access_denied",
             Self::RequestRefused => "request_refused",
+            Self::SecondFactorEnrolled => "second_factor_enrolled",
+            Self::SecondFactorFailed => "second_factor_failed",
+            Self::PasswordResetIssued => "password_reset_issued",
+            Self::PasswordReset => "password_reset",
             Self::Export => "export",
             Self::Erase => "erase",
         }

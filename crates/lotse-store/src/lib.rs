@@ -15,6 +15,8 @@ pub mod audit;
 pub mod backup;
 /// Demo bulk loading helpers shared by the seeding code.
 pub mod bulk;
+/// The second factor, pending sign-ins and password-reset codes (installation-wide).
+pub mod credential;
 /// Connecting, the engine enum and transactions.
 pub mod db;
 /// Programme-scoped directory of areas, organisations and offers.

@@ -10,7 +10,7 @@ use axum::http::header::{ACCEPT_LANGUAGE, CONTENT_TYPE, COOKIE, LOCATION, SET_CO
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use fluent_bundle::FluentValue;
-use lotse_app::auth::{self, AuthError, SessionUser};
+use lotse_app::auth::{self, AuthError, SessionUser, SignInOutcome};
 use lotse_domain::policy::{Action, role_may};
 use lotse_domain::programme::Language;
 use lotse_domain::user::Role;
@@ -83,10 +83,11 @@ fn role_key(role: Role) -> &'static str {
 }
 
 /// The navigation: (path, label key, the action it needs).
-const NAV: [(&str, &str, Action); 3] = [
+const NAV: [(&str, &str, Action); 4] = [
     ("/programme", "nav-programme", Action::ViewProgramme),
     ("/cases", "nav-cases", Action::ViewWorklist),
     ("/people", "nav-people", Action::SearchPeople),
+    ("/users", "nav-users", Action::ManageUsers),
 ];
 
 /// Only plain local paths may be used as a way back (no open redirects, nothing to escape).
@@ -260,17 +261,10 @@ pub async fn login(
     )
     .await
     {
-        Ok(signed_in) => {
-            let secure = if state.config.secure_cookies { "; Secure" } else { "" };
-            let max_age = auth::SESSION_LIFETIME.whole_seconds();
-            let cookie = format!(
-                "{SESSION_COOKIE}={}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}",
-                signed_in.token
-            );
-            let mut response = see_other("/programme");
-            let value = HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(e.to_string()))?;
-            response.headers_mut().insert(SET_COOKIE, value);
-            Ok(response)
+        Ok(SignInOutcome::Session(signed_in)) => session_response(&state, &signed_in.token),
+        Ok(SignInOutcome::SecondFactor { token, enrol }) => {
+            let to = if enrol { "/login/enrol" } else { "/login/second-factor" };
+            crate::account::pending_response(&state, to, &token)
         }
         Err(AuthError::InvalidCredentials) => {
             let page = Page::new(&state, &headers, "/login", None, &csrf);
@@ -286,6 +280,17 @@ pub async fn login(
         Err(AuthError::Locked) => Err(WebError::TooManyAttempts),
         Err(AuthError::Store(e)) => Err(e.into()),
     }
+}
+
+/// A redirect to the programme page that sets the session cookie.
+pub(crate) fn session_response(state: &AppState, token: &str) -> Result<Response, WebError> {
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    let max_age = auth::SESSION_LIFETIME.whole_seconds();
+    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+    let mut response = see_other("/programme");
+    let value = HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(e.to_string()))?;
+    response.headers_mut().append(SET_COOKIE, value);
+    Ok(response)
 }
 
 /// A form that carries only its CSRF token.

@@ -21,15 +21,15 @@ macro_rules! locale {
 pub const LOCALES: [(Language, LocaleFiles); 3] = [
     (
         Language::German,
-        locale!("de": "common", "start", "login", "programme", "people"),
+        locale!("de": "common", "start", "login", "programme", "people", "account"),
     ),
     (
         Language::Danish,
-        locale!("da": "common", "start", "login", "programme", "people"),
+        locale!("da": "common", "start", "login", "programme", "people", "account"),
     ),
     (
         Language::English,
-        locale!("en": "common", "start", "login", "programme", "people"),
+        locale!("en": "common", "start", "login", "programme", "people", "account"),
     ),
 ];
 
@@ -197,6 +197,11 @@ mod tests {
             include_str!("../templates/export.html"),
             include_str!("html.rs"),
             include_str!("people.rs"),
+            include_str!("account.rs"),
+            include_str!("../templates/second_factor.html"),
+            include_str!("../templates/users.html"),
+            include_str!("../templates/reset_code.html"),
+            include_str!("../templates/password_reset.html"),
         ];
         for source in sources {
             for part in source.split(".t(\"").skip(1) {

@@ -1,6 +1,8 @@
 //! Lotse's HTTP layer. **Architecture invariant:** only this crate knows HTTP; handlers are
 //! thin: extract, call one `lotse-app` use case, render.
 
+/// Account pages: second factor, user list with reset codes, password reset.
+pub mod account;
 /// CSRF tokens for the HTML forms.
 pub mod csrf;
 /// The error type every handler returns, and its localized HTML page.

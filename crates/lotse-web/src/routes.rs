@@ -17,7 +17,7 @@ use lotse_app::auth::SessionUser;
 use lotse_domain::policy::{Action, role_may};
 
 use crate::error::WebError;
-use crate::{AppState, html, people};
+use crate::{AppState, account, html, people};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,23 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (spec(Method::GET, "/login", Public), get(html::login_form)),
         (spec(Method::POST, "/login", Public), post(html::login)),
         (spec(Method::POST, "/logout", Public), post(html::logout)),
+        (
+            spec(Method::GET, "/login/second-factor", Public),
+            get(account::second_factor_form),
+        ),
+        (
+            spec(Method::POST, "/login/second-factor", Public),
+            post(account::second_factor),
+        ),
+        (spec(Method::GET, "/login/enrol", Public), get(account::enrol_form)),
+        (spec(Method::POST, "/login/enrol", Public), post(account::enrol)),
+        (spec(Method::GET, "/password-reset", Public), get(account::reset_form)),
+        (spec(Method::POST, "/password-reset", Public), post(account::reset)),
+        (spec(Method::GET, "/users", Member(A::ManageUsers)), get(account::users)),
+        (
+            spec(Method::POST, "/users/{id}/password-reset", Member(A::ManageUsers)),
+            post(account::issue_reset),
+        ),
         (
             spec(Method::POST, "/logout/everywhere", Member(A::ManageOwnAccount)),
             post(html::logout_everywhere),

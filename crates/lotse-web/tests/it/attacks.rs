@@ -38,7 +38,7 @@ storage_test!(async fn every_state_changing_route_refuses_a_missing_or_forged_cs
     let posts: Vec<_> = lotse_web::routes::specs().into_iter().filter(|s| s.method == Method::POST).collect();
     assert!(posts.len() >= 6, "{posts:?}");
     for spec in posts {
-        let (user, id) = if spec.path.starts_with("/people") {
+        let (user, id) = if spec.path.starts_with("/people") || spec.path.starts_with("/users") {
             (coordinator, world.person.to_string())
         } else {
             (link_worker, world.case.to_string())

@@ -9,6 +9,7 @@
 )]
 
 mod access_matrix;
+mod account;
 mod app;
 mod attacks;
 mod auth;

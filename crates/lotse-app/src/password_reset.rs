@@ -1,0 +1,208 @@
+//! Password reset through a coordinator: the coordinator issues a one-time code for a user of
+//! their programme and hands it over in person or by phone; the user sets a new password with
+//! it. Codes are 16 characters from an alphabet without look-alikes, valid 24 hours, used once,
+//! stored as SHA-256; a new code replaces the user's unused ones. Redeeming ends every session
+//! of the user; wrong codes count towards the account name's sign-in lock.
+
+use lotse_domain::audit::{AuditAction, AuditPurpose};
+use lotse_domain::id::UserId;
+use lotse_domain::policy::{self, Action, Subject};
+use lotse_domain::user::{NewPassword, Username, authorize_membership};
+use lotse_store::audit::Access;
+use lotse_store::credential::{MemberLine, ResetCode};
+use lotse_store::{Db, StoreError};
+
+use crate::auth::{SessionUser, Throttle, name_hash, record_failure, token_hash};
+use crate::case_record::{AccessError, deny};
+use crate::clock::Clock;
+use crate::password;
+
+/// How long a code is valid.
+pub const CODE_LIFETIME: time::Duration = time::Duration::hours(24);
+const ALPHABET: &[u8] = b"ABCDEFGHJKMNPQRSTUVWXYZ23456789";
+
+/// Why a reset was refused. One message for a wrong, used or expired code and an unknown user.
+#[derive(Debug, thiserror::Error)]
+pub enum ResetError {
+    /// Unknown user, or a wrong, used or expired code.
+    #[error("the username or the reset code is not right, or the code has expired")]
+    InvalidCode,
+    /// The new password does not meet the policy.
+    #[error("{0}")]
+    Password(String),
+    /// The two new passwords differ.
+    #[error("the two new passwords differ")]
+    Mismatch,
+    /// Too many failed attempts for this account name.
+    #[error("too many failed attempts; try again later")]
+    Locked,
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+fn new_code() -> String {
+    let mut bytes = [0u8; 16];
+    rand::fill(&mut bytes);
+    let chars: Vec<char> = bytes
+        .iter()
+        .map(|b| char::from(ALPHABET.get(usize::from(*b) % ALPHABET.len()).copied().unwrap_or(b'A')))
+        .collect();
+    chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// The canonical form of a typed code: upper case, without spaces and dashes.
+fn normalise(code: &str) -> String {
+    code.chars()
+        .filter(|c| !matches!(c, '-' | ' '))
+        .map(|c| c.to_ascii_uppercase())
+        .collect()
+}
+
+/// The accounts of the coordinator's programme (for the user list).
+pub async fn members(db: &Db, user: &SessionUser) -> Result<Vec<MemberLine>, AccessError> {
+    let decision = policy::decide(
+        &user.membership,
+        Action::ManageUsers,
+        Subject::Programme(user.scope.programme()),
+    );
+    if !decision.is_allowed() {
+        return Err(AccessError::NotFound);
+    }
+    Ok(lotse_store::credential::members(db, &user.scope).await?)
+}
+
+/// Issues a reset code for `target`, a user of the coordinator's programme (anyone else: not
+/// found, audited). Returns the code to show once.
+pub async fn issue(
+    db: &Db,
+    clock: &dyn Clock,
+    coordinator: &SessionUser,
+    target: UserId,
+    reset_second_factor: bool,
+) -> Result<String, AccessError> {
+    let now = clock.now();
+    let programme = coordinator.scope.programme();
+    let member = match lotse_store::user::get(db, target).await {
+        Ok(u) => u.memberships.iter().any(|m| m.programme == programme),
+        Err(StoreError::NotFound { .. }) => false,
+        Err(e) => return Err(e.into()),
+    };
+    let allowed = policy::decide(&coordinator.membership, Action::ManageUsers, Subject::User(programme)).is_allowed();
+    if !(member && allowed) {
+        return Err(deny(db.begin().await?, coordinator, now, "user", target.as_uuid()).await);
+    }
+    let code = new_code();
+    let record = ResetCode {
+        user: target,
+        programme,
+        reset_second_factor,
+    };
+    let mut tx = db.begin().await?;
+    lotse_store::credential::insert_reset_code(
+        &mut tx,
+        &token_hash(&normalise(&code)),
+        &record,
+        coordinator.user.id,
+        now,
+        now + CODE_LIFETIME,
+    )
+    .await?;
+    let access = Access {
+        at: now,
+        purpose: AuditPurpose::Administration,
+    };
+    lotse_store::audit::record(
+        &mut tx,
+        &coordinator.scope,
+        access,
+        AuditAction::PasswordResetIssued,
+        "user",
+        [target.as_uuid()],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(code)
+}
+
+/// Sets a new password with a reset code; ends every session of the user.
+pub async fn redeem(
+    db: &Db,
+    clock: &dyn Clock,
+    throttle: Throttle,
+    username: &str,
+    code: &str,
+    new_password: &str,
+    repeated: &str,
+) -> Result<(), ResetError> {
+    let now = clock.now();
+    let Ok(username) = Username::parse(username) else {
+        return Err(ResetError::InvalidCode);
+    };
+    let name = name_hash(&username);
+    if let Some(attempts) = lotse_store::login_attempt::find(db, &name).await?
+        && attempts.locked_until.is_some_and(|until| until > now)
+    {
+        return Err(ResetError::Locked);
+    }
+    if new_password != repeated {
+        return Err(ResetError::Mismatch);
+    }
+    let password = NewPassword::parse(new_password).map_err(|e| ResetError::Password(e.to_string()))?;
+    let Some(credentials) = lotse_store::user::find_credentials(db, &username).await? else {
+        record_failure(db, now, throttle, &name, None).await?;
+        return Err(ResetError::InvalidCode);
+    };
+    let user = lotse_store::user::get(db, credentials.user_id).await?;
+    let hash = password::hash(&password).map_err(|e| ResetError::Password(e.to_string()))?;
+    let mut tx = db.begin().await?;
+    let Some(taken) =
+        lotse_store::credential::take_reset_code(&mut tx, &token_hash(&normalise(code)), user.id, now).await?
+    else {
+        drop(tx);
+        record_failure(db, now, throttle, &name, Some(&user)).await?;
+        return Err(ResetError::InvalidCode);
+    };
+    lotse_store::user::set_password_hash(&mut tx, user.id, &hash).await?;
+    lotse_store::session::delete_all_of_user(&mut tx, user.id).await?;
+    if taken.reset_second_factor {
+        lotse_store::credential::delete_second_factor(&mut tx, user.id).await?;
+    }
+    lotse_store::login_attempt::clear(&mut tx, &name).await?;
+    if let Some((scope, _)) = authorize_membership(&user, taken.programme) {
+        let access = Access {
+            at: now,
+            purpose: AuditPurpose::Authentication,
+        };
+        lotse_store::audit::record(
+            &mut tx,
+            &scope,
+            access,
+            AuditAction::PasswordReset,
+            "user",
+            [user.id.as_uuid()],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_grouped_and_typed_forgivingly() {
+        let code = new_code();
+        assert_eq!(code.len(), 19);
+        assert_eq!(code.matches('-').count(), 3);
+        assert!(code.chars().all(|c| c == '-' || ALPHABET.contains(&(c as u8))));
+        assert_eq!(normalise(&code.to_lowercase().replace('-', " ")), code.replace('-', ""));
+        assert_ne!(new_code(), new_code());
+    }
+}

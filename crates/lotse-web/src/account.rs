@@ -1,0 +1,374 @@
+//! Account pages: the second-factor step of signing in (and setting the factor up), the
+//! coordinator's user list with one-time reset codes, and resetting a password with a code.
+
+use askama::Template;
+use axum::Extension;
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::Response;
+use lotse_app::auth::SessionUser;
+use lotse_app::password_reset::{self, ResetError};
+use lotse_app::second_factor::{self, SecondFactorError};
+use lotse_domain::id::UserId;
+use qrcode::QrCode;
+use qrcode::render::svg;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use crate::AppState;
+use crate::csrf::{self, CsrfToken};
+use crate::error::WebError;
+use crate::html::{Page, cookie, render, see_other, session_response};
+
+/// The pending sign-in cookie (password right, second factor not yet shown).
+pub const PENDING_COOKIE: &str = "lotse_pending";
+
+fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
+}
+
+/// A redirect to the second-factor step that sets the pending cookie (5 minutes, only sent to
+/// `/login` paths).
+pub(crate) fn pending_response(state: &AppState, to: &str, token: &str) -> Result<Response, WebError> {
+    let secure = if state.config.secure_cookies { "; Secure" } else { "" };
+    let max_age = second_factor::PENDING_LIFETIME.whole_seconds();
+    let value = format!("{PENDING_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
+    let mut response = see_other(to);
+    response.headers_mut().insert(
+        SET_COOKIE,
+        HeaderValue::from_str(&value).map_err(|e| WebError::Internal(e.to_string()))?,
+    );
+    Ok(response)
+}
+
+fn clear_pending(mut response: Response) -> Response {
+    response.headers_mut().append(
+        SET_COOKIE,
+        HeaderValue::from_static("lotse_pending=; Path=/login; HttpOnly; SameSite=Strict; Max-Age=0"),
+    );
+    response
+}
+
+#[derive(Template)]
+#[template(path = "second_factor.html")]
+struct SecondFactorPage {
+    page: Page,
+    action: &'static str,
+    failed: bool,
+    /// For setting up: the secret (grouped) and the QR code as inline SVG.
+    enrol: Option<(String, String)>,
+}
+
+fn qr_svg(url: &str) -> Result<String, WebError> {
+    let code = QrCode::new(url.as_bytes()).map_err(|e| WebError::Internal(e.to_string()))?;
+    let svg = code
+        .render::<svg::Color<'_>>()
+        .min_dimensions(200, 200)
+        .quiet_zone(true)
+        .build();
+    // Inline in the page: drop the XML declaration.
+    Ok(svg.find("<svg").map_or(svg.clone(), |at| svg[at..].to_owned()))
+}
+
+fn grouped(secret: &str) -> String {
+    secret
+        .as_bytes()
+        .chunks(4)
+        .map(|c| String::from_utf8_lossy(c).into_owned())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+async fn render_step(
+    state: &AppState,
+    headers: &HeaderMap,
+    csrf: &CsrfToken,
+    enrol: bool,
+    failed: bool,
+) -> Result<Response, WebError> {
+    let Some(token) = cookie(headers, PENDING_COOKIE) else {
+        return Ok(see_other("/login"));
+    };
+    let (path, action) = if enrol {
+        ("/login/enrol", "/login/enrol")
+    } else {
+        ("/login/second-factor", "/login/second-factor")
+    };
+    let enrolment = if enrol {
+        match second_factor::enrolment(&state.db, state.clock.as_ref(), token).await? {
+            Some(e) => Some((grouped(&e.secret), qr_svg(&e.url)?)),
+            None => return Ok(clear_pending(see_other("/login"))),
+        }
+    } else {
+        None
+    };
+    let page = Page::new(state, headers, path, None, csrf);
+    let mut response = render(&SecondFactorPage {
+        page,
+        action,
+        failed,
+        enrol: enrolment,
+    })?;
+    if failed {
+        *response.status_mut() = StatusCode::UNAUTHORIZED;
+    }
+    Ok(no_store(response))
+}
+
+/// `GET /login/second-factor`: asks for the code of the authenticator app.
+pub async fn second_factor_form(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    render_step(&state, &headers, &csrf, false, false).await
+}
+
+/// `GET /login/enrol`: sets the factor up (QR code and secret), then asks for a first code.
+pub async fn enrol_form(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    render_step(&state, &headers, &csrf, true, false).await
+}
+
+/// The code form.
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn check_code(
+    state: &AppState,
+    headers: &HeaderMap,
+    csrf: &CsrfToken,
+    form: &CodeForm,
+    enrol: bool,
+) -> Result<Response, WebError> {
+    csrf::verify(headers, &form.csrf)?;
+    let Some(token) = cookie(headers, PENDING_COOKIE) else {
+        return Ok(see_other("/login"));
+    };
+    let code: String = form.code.chars().take(16).collect();
+    match second_factor::verify(&state.db, state.clock.as_ref(), state.config.throttle, token, &code).await {
+        Ok(signed_in) => Ok(clear_pending(session_response(state, &signed_in.token)?)),
+        Err(SecondFactorError::WrongCode) => render_step(state, headers, csrf, enrol, true).await,
+        Err(SecondFactorError::Expired) => Ok(clear_pending(see_other("/login"))),
+        Err(SecondFactorError::Locked) => Err(WebError::TooManyAttempts),
+        Err(SecondFactorError::Store(e)) => Err(e.into()),
+    }
+}
+
+/// `POST /login/second-factor`.
+pub async fn second_factor(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    check_code(&state, &headers, &csrf, &form, false).await
+}
+
+/// `POST /login/enrol`: the first code confirms the new factor and opens the session.
+pub async fn enrol(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    check_code(&state, &headers, &csrf, &form, true).await
+}
+
+/// A user line on the coordinator's list.
+struct UserLine {
+    id: String,
+    name: String,
+    username: String,
+    role: String,
+    organisation: String,
+    second_factor: bool,
+}
+
+#[derive(Template)]
+#[template(path = "users.html")]
+struct UsersPage {
+    page: Page,
+    users: Vec<UserLine>,
+}
+
+/// `GET /users`: the programme's accounts, each with "issue a reset code" and its audit.
+pub async fn users(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let members = password_reset::members(&state.db, &user).await?;
+    let page = Page::new(&state, &headers, "/users", Some(&user), &csrf);
+    let users = members
+        .into_iter()
+        .map(|m| UserLine {
+            id: m.user.to_string(),
+            name: m.display_name,
+            username: m.username,
+            role: page.t(&format!("role-{}", m.role)),
+            organisation: m.organisation.unwrap_or_default(),
+            second_factor: m.second_factor,
+        })
+        .collect();
+    Ok(no_store(render(&UsersPage { page, users })?))
+}
+
+/// The issue form.
+#[derive(Debug, Deserialize)]
+pub struct IssueForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reset_second_factor: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "reset_code.html")]
+struct ResetCodePage {
+    page: Page,
+    name: String,
+    code: String,
+    with_second_factor: bool,
+}
+
+/// `POST /users/{id}/password-reset`: issues a code and shows it once.
+pub async fn issue_reset(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<IssueForm>,
+) -> Result<Response, WebError> {
+    csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
+    let target = UserId::from_uuid(Uuid::parse_str(&id).map_err(|_| WebError::NotFound)?);
+    let with_second_factor = form.reset_second_factor.as_deref() == Some("yes");
+    let code = password_reset::issue(&state.db, state.clock.as_ref(), &user, target, with_second_factor).await?;
+    let name = lotse_app::auth::display_name(&state.db, target).await?;
+    let page = Page::new(&state, &headers, "/users", Some(&user), &csrf);
+    Ok(no_store(render(&ResetCodePage {
+        page,
+        name,
+        code,
+        with_second_factor,
+    })?))
+}
+
+#[derive(Template)]
+#[template(path = "password_reset.html")]
+struct PasswordResetPage {
+    page: Page,
+    error: Option<String>,
+    done: bool,
+    username: String,
+}
+
+fn render_reset(
+    state: &AppState,
+    headers: &HeaderMap,
+    csrf: &CsrfToken,
+    outcome: Option<(&str, StatusCode)>,
+    done: bool,
+    username: String,
+) -> Result<Response, WebError> {
+    let page = Page::new(state, headers, "/password-reset", None, csrf);
+    let status = outcome.map_or(StatusCode::OK, |(_, s)| s);
+    let error = outcome.map(|(key, _)| page.t(key));
+    let mut response = render(&PasswordResetPage {
+        page,
+        error,
+        done,
+        username,
+    })?;
+    *response.status_mut() = status;
+    Ok(no_store(response))
+}
+
+/// `GET /password-reset`.
+pub async fn reset_form(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    render_reset(&state, &headers, &csrf, None, false, String::new())
+}
+
+/// The reset form.
+#[derive(Debug, Deserialize)]
+pub struct ResetForm {
+    #[serde(default)]
+    username: String,
+    #[serde(default)]
+    code: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    repeat: String,
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /password-reset`: sets the new password, or says what was wrong.
+pub async fn reset(
+    State(state): State<AppState>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+    Form(form): Form<ResetForm>,
+) -> Result<Response, WebError> {
+    csrf::verify(&headers, &form.csrf)?;
+    let username: String = form.username.chars().take(64).collect();
+    let result = password_reset::redeem(
+        &state.db,
+        state.clock.as_ref(),
+        state.config.throttle,
+        &username,
+        &form.code,
+        &form.password,
+        &form.repeat,
+    )
+    .await;
+    match result {
+        Ok(()) => render_reset(&state, &headers, &csrf, None, true, String::new()),
+        Err(ResetError::InvalidCode) => render_reset(
+            &state,
+            &headers,
+            &csrf,
+            Some(("reset-invalid", StatusCode::UNAUTHORIZED)),
+            false,
+            username,
+        ),
+        Err(ResetError::Password(_)) => render_reset(
+            &state,
+            &headers,
+            &csrf,
+            Some(("reset-weak", StatusCode::BAD_REQUEST)),
+            false,
+            username,
+        ),
+        Err(ResetError::Mismatch) => render_reset(
+            &state,
+            &headers,
+            &csrf,
+            Some(("reset-mismatch", StatusCode::BAD_REQUEST)),
+            false,
+            username,
+        ),
+        Err(ResetError::Locked) => Err(WebError::TooManyAttempts),
+        Err(ResetError::Store(e)) => Err(e.into()),
+    }
+}

@@ -1,0 +1,165 @@
+//! The second factor and the coordinator's password reset, through the router.
+
+use axum::http::header;
+use lotse_app::Clock;
+use lotse_app::admin::NewUser;
+use lotse_domain::user::Role;
+use lotse_testkit::storage_test;
+
+use crate::app::{PASSWORD, TestApp, text};
+
+async fn add_link_worker(app: &TestApp) {
+    lotse_app::admin::add_user(
+        &app.state.db,
+        app.clock.as_ref(),
+        &NewUser {
+            programme: "p-one",
+            username: "lotsin",
+            display_name: "Lena Lotsin",
+            password: PASSWORD,
+            role: Role::LinkWorker,
+            organisation: None,
+        },
+    )
+    .await
+    .unwrap();
+}
+
+fn set_cookies(response: &axum::http::Response<axum::body::Body>) -> Vec<String> {
+    response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().split(';').next().unwrap().to_owned())
+        .collect()
+}
+
+async fn password_step(app: &TestApp, username: &str, password: &str) -> axum::http::Response<axum::body::Body> {
+    let body = format!("username={username}&password={}", password.replace(' ', "+"));
+    app.post_form("/login", &body, &[]).await
+}
+
+storage_test!(async fn a_programme_that_requires_it_sets_up_the_second_factor_at_sign_in(db) {
+    let app = TestApp::new(db).await;
+    add_link_worker(&app).await;
+    lotse_store::on_pool!(&db.db, p => sqlx::query("update programme set second_factor_required = true").execute(p).await.map(|r| r.rows_affected())).unwrap();
+
+    let response = password_step(&app, "lotsin", PASSWORD).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()[header::LOCATION], "/login/enrol");
+    let pending = set_cookies(&response).into_iter().find(|c| c.starts_with("lotse_pending=")).unwrap();
+    assert!(!set_cookies(&response).iter().any(|c| c.starts_with("lotse_session=")), "no session yet");
+
+    let page = app.get("/login/enrol", &[("cookie", &pending), ("accept-language", "en")]).await;
+    assert_eq!(page.status(), 200);
+    assert_eq!(page.headers()[header::CACHE_CONTROL], "no-store");
+    let page = text(page).await;
+    assert!(page.contains("<svg") && page.contains("Scan this QR code"), "{page}");
+    let secret: String = page
+        .split("<code class=\"secret\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .replace(' ', "");
+    assert_eq!(secret.len(), 32, "160 bits in base32");
+
+    let wrong = app.post_form("/login/enrol", "code=000000", &[("cookie", &pending), ("accept-language", "en")]).await;
+    assert_eq!(wrong.status(), 401);
+    assert!(text(wrong).await.contains("This code is not right"));
+
+    let code = lotse_app::second_factor::code_at(&secret, app.clock.now()).unwrap();
+    let done = app.post_form("/login/enrol", &format!("code={code}"), &[("cookie", &pending)]).await;
+    assert_eq!(done.status(), 303);
+    assert_eq!(done.headers()[header::LOCATION], "/programme");
+    let cookies = set_cookies(&done);
+    let session = cookies.iter().find(|c| c.starts_with("lotse_session=")).unwrap();
+    assert!(cookies.iter().any(|c| c == "lotse_pending="), "the pending cookie is cleared");
+    assert_eq!(app.get("/programme", &[("cookie", session)]).await.status(), 200);
+
+    // Next sign-in: the code step; the code already used is refused (replay), the next one works.
+    let response = password_step(&app, "lotsin", PASSWORD).await;
+    assert_eq!(response.headers()[header::LOCATION], "/login/second-factor");
+    let pending = set_cookies(&response).into_iter().find(|c| c.starts_with("lotse_pending=")).unwrap();
+    let replay = app.post_form("/login/second-factor", &format!("code={code}"), &[("cookie", &pending)]).await;
+    assert_eq!(replay.status(), 401, "a code is accepted once");
+    app.clock.advance(time::Duration::seconds(30));
+    let next = lotse_app::second_factor::code_at(&secret, app.clock.now()).unwrap();
+    let ok = app.post_form("/login/second-factor", &format!("code={next}"), &[("cookie", &pending)]).await;
+    assert_eq!(ok.status(), 303);
+    assert_eq!(ok.headers()[header::LOCATION], "/programme");
+
+    let actions: Vec<String> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select action from audit_entry order by seq").fetch_all(p).await).unwrap();
+    for expected in ["second_factor_failed", "second_factor_enrolled", "session_start"] {
+        assert!(actions.iter().any(|a| a == expected), "{expected} in {actions:?}");
+    }
+});
+
+storage_test!(async fn five_wrong_codes_end_the_pending_sign_in(db) {
+    let app = TestApp::new(db).await;
+    add_link_worker(&app).await;
+    lotse_store::on_pool!(&db.db, p => sqlx::query("update programme set second_factor_required = true").execute(p).await.map(|r| r.rows_affected())).unwrap();
+    let response = password_step(&app, "lotsin", PASSWORD).await;
+    let pending = set_cookies(&response).into_iter().find(|c| c.starts_with("lotse_pending=")).unwrap();
+    for attempt in 1..=5 {
+        let response = app.post_form("/login/enrol", "code=999999", &[("cookie", &pending)]).await;
+        let expected = if attempt < 5 { 401 } else { 303 };
+        assert_eq!(response.status(), expected, "attempt {attempt}");
+    }
+    let after = app.get("/login/enrol", &[("cookie", &pending)]).await;
+    assert_eq!(after.headers()[header::LOCATION], "/login", "start again with the password");
+    let no_cookie = app.get("/login/second-factor", &[]).await;
+    assert_eq!(no_cookie.headers()[header::LOCATION], "/login");
+});
+
+storage_test!(async fn a_coordinator_issues_a_one_time_reset_code(db) {
+    let app = TestApp::new(db).await;
+    add_link_worker(&app).await;
+    let coordinator = app.sign_in("coord").await;
+    let users = text(app.get("/users", &[("cookie", &coordinator), ("accept-language", "en")]).await).await;
+    assert!(users.contains("Lena Lotsin") && users.contains("Issue reset code"), "{users}");
+    let lena: uuid::Uuid = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select user_id from user_account where username = 'lotsin'").fetch_one(p).await).unwrap();
+    assert!(users.contains(&format!("action=\"/users/{lena}/password-reset\"")), "{users}");
+    let lena_session = app.sign_in("lotsin").await;
+
+    let issued = app.post_form(&format!("/users/{lena}/password-reset"), "", &[("cookie", &coordinator), ("accept-language", "en")]).await;
+    assert_eq!(issued.status(), 200);
+    assert_eq!(issued.headers()[header::CACHE_CONTROL], "no-store");
+    let page = text(issued).await;
+    let code: String = page.split("<p class=\"code-once\"><code>").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    assert_eq!(code.len(), 19, "{code}");
+
+    let new_password = "a brand new passphrase";
+    let form = |code: &str, password: &str, repeat: &str| {
+        format!("username=lotsin&code={code}&password={}&repeat={}", password.replace(' ', "+"), repeat.replace(' ', "+"))
+    };
+    let short = app.post_form("/password-reset", &form(&code, "short", "short"), &[("accept-language", "en")]).await;
+    assert_eq!(short.status(), 400);
+    let differ = app.post_form("/password-reset", &form(&code, new_password, "something else entirely"), &[]).await;
+    assert_eq!(differ.status(), 400);
+    let wrong = app.post_form("/password-reset", &form("AAAA-BBBB-CCCC-DDDD", new_password, new_password), &[("accept-language", "en")]).await;
+    assert_eq!(wrong.status(), 401);
+    assert!(text(wrong).await.contains("the reset code is not right"));
+
+    let typed = code.to_lowercase().replace('-', "+");
+    let done = app.post_form("/password-reset", &form(&typed, new_password, new_password), &[("accept-language", "en")]).await;
+    assert_eq!(done.status(), 200);
+    assert!(text(done).await.contains("Your password has been changed"));
+    assert_eq!(app.get("/programme", &[("cookie", &lena_session)]).await.headers()[header::LOCATION], "/login", "sessions ended");
+    assert_eq!(password_step(&app, "lotsin", PASSWORD).await.status(), 401, "the old password is gone");
+    assert_eq!(password_step(&app, "lotsin", new_password).await.status(), 303);
+    let again = app.post_form("/password-reset", &form(&code, "yet another passphrase", "yet another passphrase"), &[]).await;
+    assert_eq!(again.status(), 401, "a code works once");
+
+    let issued = app.post_form(&format!("/users/{lena}/password-reset"), "", &[("cookie", &coordinator)]).await;
+    let page = text(issued).await;
+    let late: String = page.split("<p class=\"code-once\"><code>").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    app.clock.advance(time::Duration::hours(25));
+    let expired = app.post_form("/password-reset", &form(&late, "yet another passphrase", "yet another passphrase"), &[]).await;
+    assert_eq!(expired.status(), 401, "codes expire after 24 hours");
+
+    let actions: Vec<String> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select action from audit_entry order by seq").fetch_all(p).await).unwrap();
+    assert_eq!(actions.iter().filter(|a| *a == "password_reset_issued").count(), 2);
+    assert_eq!(actions.iter().filter(|a| *a == "password_reset").count(), 1);
+});
