@@ -109,3 +109,47 @@ pub async fn verify_audit(db: &Db) -> Result<Vec<(String, ChainReport)>, StoreEr
     }
     Ok(reports)
 }
+
+/// Changes a programme's privacy settings (second factor, retention period); the change is
+/// audited in the programme's chain and raises the record's version. Nothing is written when a
+/// value is out of range.
+pub async fn set_privacy(
+    db: &Db,
+    clock: &dyn Clock,
+    programme: &str,
+    second_factor_required: Option<bool>,
+    retention_days: Option<u32>,
+) -> Result<lotse_domain::programme::Programme, AdminError> {
+    let slug = ProgrammeSlug::parse(programme).map_err(|e| AdminError::Invalid(e.to_string()))?;
+    if let Some(days) = retention_days
+        && !(30..=36_500).contains(&days)
+    {
+        return Err(AdminError::Invalid(format!(
+            "retention is 30 to 36,500 days, got {days}"
+        )));
+    }
+    let mut current = lotse_store::programme::find_by_slug(db, &slug)
+        .await?
+        .ok_or_else(|| AdminError::UnknownProgramme(slug.as_str().to_owned()))?;
+    current.second_factor_required = second_factor_required.unwrap_or(current.second_factor_required);
+    current.retention_days = retention_days.unwrap_or(current.retention_days);
+    let scope = ProgrammeScope::for_system(SystemJob::Admin, current.id);
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    lotse_store::programme::update_privacy(&mut tx, &current).await?;
+    let access = Access {
+        at: now,
+        purpose: AuditPurpose::Administration,
+    };
+    lotse_store::audit::record(
+        &mut tx,
+        &scope,
+        access,
+        AuditAction::Update,
+        "programme",
+        [current.id.as_uuid()],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(current)
+}

@@ -208,6 +208,30 @@ pub enum AuditCommand {
 pub enum ProgrammeCommand {
     /// List the programmes.
     List,
+    /// Change a programme's privacy settings (audited).
+    Set(ProgrammeSetArgs),
+}
+
+/// Whether a programme requires a second factor.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum SecondFactor {
+    /// Roles that see identities must use TOTP.
+    Required,
+    /// Users may set one up; nobody must.
+    Optional,
+}
+
+/// `lotse programme set SLUG`.
+#[derive(Debug, Args)]
+pub struct ProgrammeSetArgs {
+    /// Programme slug, e.g. `duesseldorf`
+    pub programme: String,
+    /// Second factor for prescribers, link workers and providers
+    #[arg(long, value_enum)]
+    pub second_factor: Option<SecondFactor>,
+    /// Days a person's data is kept after their last referral closed (30 to 36,500)
+    #[arg(long)]
+    pub retention_days: Option<u32>,
 }
 
 /// `lotse config …`.

@@ -238,6 +238,28 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }
+        Command::Programme(ProgrammeCommand::Set(args)) => {
+            let db = open_db(&common, 1).await?;
+            let second_factor = args
+                .second_factor
+                .map(|s| matches!(s, crate::cli::SecondFactor::Required));
+            let result =
+                lotse_app::admin::set_privacy(&db, &SystemClock, &args.programme, second_factor, args.retention_days)
+                    .await;
+            db.close().await;
+            let p = result?;
+            println!(
+                "{}: second factor {}, retention {} days",
+                p.slug.as_str(),
+                if p.second_factor_required {
+                    "required"
+                } else {
+                    "optional"
+                },
+                p.retention_days
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Config(ConfigCommand::Example) => Ok(ExitCode::SUCCESS),
     }
 }

@@ -98,3 +98,22 @@ pub async fn get(db: &Db, id: ProgrammeId) -> StoreResult<Programme> {
         .transpose()?
         .ok_or(StoreError::NotFound { kind: "programme" })
 }
+
+/// Stores a programme's privacy settings (second factor, retention) and raises its version.
+pub async fn update_privacy(tx: &mut Tx, programme: &Programme) -> StoreResult<()> {
+    let changed = on_conn!(tx, c => sqlx::query(
+        "update programme set second_factor_required = $2, retention_days = $3, version = version + 1 \
+         where programme_id = $1",
+    )
+    .bind(programme.id.as_uuid())
+    .bind(programme.second_factor_required)
+    .bind(i64::from(programme.retention_days))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound { kind: "programme" })
+    }
+}

@@ -161,3 +161,30 @@ lotse_testkit::storage_test!(async fn research_export_writes_four_files_and_neve
     assert_eq!(leftovers, 1, "no staging directory left behind");
     std::fs::remove_dir_all(&base).unwrap();
 });
+
+lotse_testkit::storage_test!(async fn programme_set_changes_privacy_settings_or_nothing(db) {
+    db.programme("p-one").await;
+    let url = db.url.expose().to_owned();
+    let run = |args: &[&str]| {
+        let mut all: Vec<String> = args.iter().map(|s| (*s).to_owned()).collect();
+        all.extend(["--database-url".to_owned(), url.clone()]);
+        async move {
+            let out = crate::server::lotse().args(all).output().await.unwrap();
+            (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    };
+    let (ok, _, err) = run(&["programme", "set", "p-one", "--retention-days", "5"]).await;
+    assert!(!ok && err.contains("retention is 30 to 36,500 days, got 5"), "{err}");
+    let (ok, _, err) = run(&["programme", "set", "nowhere", "--second-factor", "required"]).await;
+    assert!(!ok && err.contains("no programme \"nowhere\""), "{err}");
+    let (ok, _, err) = run(&["programme", "set", "p-one", "--second-factor", "sometimes"]).await;
+    assert!(!ok && err.contains("invalid value 'sometimes'"), "{err}");
+    let programme = lotse_store::programme::list(&db.db).await.unwrap().remove(0);
+    assert_eq!((programme.second_factor_required, programme.retention_days), (false, 3650), "nothing changed");
+
+    let (ok, out, err) = run(&["programme", "set", "p-one", "--second-factor", "required", "--retention-days", "730"]).await;
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "p-one: second factor required, retention 730 days");
+    let programme = lotse_store::programme::list(&db.db).await.unwrap().remove(0);
+    assert_eq!((programme.second_factor_required, programme.retention_days), (true, 730));
+});
