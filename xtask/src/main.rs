@@ -1,7 +1,8 @@
 //! `cargo xtask ci`: the checks CI runs, in order, each timed. Green here means green in CI.
 //!
-//! Steps: fmt, clippy (`-D warnings`), the layering check, the migration pairing check, and the
-//! whole test suite (SQLite and, via `LOTSE_TEST_POSTGRES_URL`, PostgreSQL). Only std + anyhow.
+//! Steps: fmt, clippy (`-D warnings`), the layering check, the migration pairing check, the
+//! whole test suite (SQLite and, via `LOTSE_TEST_POSTGRES_URL`, PostgreSQL), and the sqlmap
+//! scan (`scripts/sqlmap.sh`). Only std + anyhow.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
@@ -23,6 +24,9 @@ commands:
                         migrations  migrations/sqlite and migrations/postgres hold the same
                                     NNNN_name.sql files
                         tests       cargo test --workspace --locked (left out by --skip-tests)
+                        sqlmap      scripts/sqlmap.sh against a served demo (left out by
+                                    --skip-tests; needs python3; under CI=true never skipped)
+  sqlmap              only the sqlmap scan (builds lotse, installs sqlmap into .venv-tools/)
   help                print this text
 
 environment:
@@ -72,6 +76,13 @@ fn main() -> ExitCode {
                 }
             }
         }
+        Some("sqlmap") => match sqlmap() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("xtask sqlmap: FAILED: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
         Some(other) => usage_error(&format!("unknown command `{other}`")),
     }
 }
@@ -179,8 +190,11 @@ fn ci(skip_tests: bool) -> anyhow::Result<()> {
     steps.run("layering", layering)?;
     steps.run("migrations", migrations)?;
     match postgres {
-        Some(postgres) => steps.run("tests", || tests(postgres))?,
-        None => println!("--- tests skipped (--skip-tests)"),
+        Some(postgres) => {
+            steps.run("tests", || tests(postgres))?;
+            steps.run("sqlmap", sqlmap)?;
+        }
+        None => println!("--- tests and sqlmap skipped (--skip-tests)"),
     }
     println!(
         "xtask ci: all {} steps passed in {:.1}s ({})",
@@ -188,6 +202,38 @@ fn ci(skip_tests: bool) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64(),
         steps.summary()
     );
+    Ok(())
+}
+
+/// `scripts/sqlmap.sh` with the debug `lotse` the tests built (built here if missing). Outside
+/// CI a machine without python3 skips with a message; under CI=true that is a failure.
+fn sqlmap() -> anyhow::Result<()> {
+    let python = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !python {
+        if in_ci() {
+            bail!("step `sqlmap` cannot run: CI=true but python3 is missing (.ci/run installs it)");
+        }
+        println!("--- sqlmap skipped: python3 not found (install python3 and python3-venv to run it)");
+        return Ok(());
+    }
+    run_cargo(&["build", "--locked", "-p", "lotse-cli"])?;
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    let binary = target.join("debug").join("lotse");
+    println!("    $ bash scripts/sqlmap.sh --self-test && bash scripts/sqlmap.sh");
+    for args in [&["scripts/sqlmap.sh", "--self-test"][..], &["scripts/sqlmap.sh"][..]] {
+        let status = Command::new("bash")
+            .args(args)
+            .current_dir(root())
+            .env("LOTSE_BIN", &binary)
+            .status()
+            .context("cannot start bash")?;
+        if !status.success() {
+            bail!("`bash {}` exited with {status}", args.join(" "));
+        }
+    }
     Ok(())
 }
 
