@@ -188,3 +188,35 @@ lotse_testkit::storage_test!(async fn programme_set_changes_privacy_settings_or_
     let programme = lotse_store::programme::list(&db.db).await.unwrap().remove(0);
     assert_eq!((programme.second_factor_required, programme.retention_days), (true, 730));
 });
+
+#[tokio::test]
+async fn restore_refuses_paths_that_are_not_backups_and_keeps_the_database() {
+    let dir = std::env::temp_dir().join(format!("lotse-traversal-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir_all(dir.join("sub")).unwrap();
+    let db = dir.join("lotse.db");
+    let url = format!("sqlite:{}", db.display());
+    assert_eq!(run(&["migrate", "--database-url", &url]).await.0, 0);
+    let before = std::fs::read(&db).unwrap();
+    let text_file = dir.join("notes.txt");
+    std::fs::write(&text_file, "root:x:0:0:root:/root:/bin/bash\n").unwrap();
+    let climbing = format!("{}/sub/../../{}/nowhere.db", dir.display(), "..");
+    let candidates = [
+        dir.join("sub").display().to_string(),
+        text_file.display().to_string(),
+        climbing,
+        format!("{}/sub/../lotse.db-missing", dir.display()),
+    ];
+    for path in &candidates {
+        let (code, _, stderr) = run(&["restore", path, "--database-url", &url]).await;
+        assert_eq!(code, 1, "{path}");
+        assert!(
+            stderr.contains("the database was not changed")
+                || stderr.contains("does not exist")
+                || stderr.contains("not a usable Lotse backup"),
+            "{path}: {stderr}"
+        );
+        assert_clean(&stderr);
+        assert_eq!(std::fs::read(&db).unwrap(), before, "{path}: the database is untouched");
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
