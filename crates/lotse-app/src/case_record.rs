@@ -11,9 +11,11 @@ use lotse_domain::id::{CaseId, ConsentId, PatientId};
 use lotse_domain::patient::PatientIdentity;
 use lotse_domain::policy::{self, Action, Decision, Subject, Visibility};
 use lotse_domain::prescription::PrescriptionCode;
+use lotse_domain::referral::{ClosingReason, ReferralEvent};
 use lotse_store::audit::Access;
 use lotse_store::event::{NewEvent, StoredEvent};
 use lotse_store::record::{self, OnwardLine, PrescriptionLine, ReferralLine};
+use lotse_store::referral::Recorded;
 use lotse_store::{Db, StoreError, Tx};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -290,9 +292,9 @@ pub async fn find_case(db: &Db, clock: &dyn Clock, user: &SessionUser, code: &st
     }
 }
 
-/// Records that the person withdrew a consent: honoured at once (the provider view closes,
-/// research exports leave the person out), shown on the timeline as `consent.withdrawn`, and
-/// audited. Only the link worker of the person's facility may record it.
+/// Records that the person withdrew a consent: honoured at once (sharing: the provider view
+/// closes; research: later exports leave the person out; care: every open referral closes
+/// with reason `consent_withdrawn`), shown on the timeline as `consent.withdrawn`, and audited. Only the link worker of the person's facility may record it.
 pub async fn withdraw_consent(
     db: &Db,
     clock: &dyn Clock,
@@ -303,7 +305,22 @@ pub async fn withdraw_consent(
     let now = clock.now();
     let (mut tx, patient, _) = open_case(db, user, Action::WithdrawConsent, case, now).await?;
     let access = access(clock, AuditPurpose::Care);
-    record::withdraw_consent(&mut tx, &user.scope, access, patient, consent_id).await?;
+    let purpose = record::withdraw_consent(&mut tx, &user.scope, access, patient, consent_id).await?;
+    if purpose == ConsentPurpose::Care {
+        // Without consent to care, link work stops: every open referral closes, and the
+        // prescriber sees why.
+        for (referral, version) in record::open_referrals(&mut tx, &user.scope, patient).await? {
+            let closed = Recorded {
+                event_id: Uuid::new_v4(),
+                event: ReferralEvent::Closed {
+                    reason: ClosingReason::ConsentWithdrawn,
+                },
+                actor: user.scope.actor().reference(),
+                at: now,
+            };
+            lotse_store::referral::apply(&mut tx, &user.scope, access, referral, version, closed).await?;
+        }
+    }
     let version = lotse_store::event::list_stream(&mut tx, &user.scope, "consent", consent_id.as_uuid())
         .await?
         .len();

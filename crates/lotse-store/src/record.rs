@@ -406,26 +406,26 @@ pub async fn consents(
 }
 
 /// Records a withdrawal: sets `withdrawn_at` (once; a second withdrawal is a conflict) and
-/// audits the update. The caller appends the timeline event in the same transaction.
+/// audits the update; returns the consent's purpose. The caller appends the timeline event in
+/// the same transaction.
 pub async fn withdraw_consent(
     tx: &mut Tx,
     scope: &ProgrammeScope,
     access: Access,
     patient: PatientId,
     consent: ConsentId,
-) -> StoreResult<()> {
-    let changed = on_conn!(tx, c => sqlx::query(
+) -> StoreResult<ConsentPurpose> {
+    let purpose: Option<String> = on_conn!(tx, c => sqlx::query_scalar(
         "update consent set withdrawn_at = $4, version = version + 1 \
-         where programme_id = $1 and patient_id = $2 and consent_id = $3 and withdrawn_at is null",
+         where programme_id = $1 and patient_id = $2 and consent_id = $3 and withdrawn_at is null returning purpose",
     )
     .bind(scope.programme().as_uuid())
     .bind(patient.as_uuid())
     .bind(consent.as_uuid())
     .bind(access.at)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    if changed == 0 {
+    .fetch_optional(c)
+    .await)?;
+    let Some(purpose) = purpose else {
         let exists: i64 = on_conn!(tx, c => sqlx::query_scalar(
             "select count(*) from consent where programme_id = $1 and patient_id = $2 and consent_id = $3",
         )
@@ -442,8 +442,26 @@ pub async fn withdraw_consent(
                 current_version: 2,
             }
         });
-    }
-    audit::record(tx, scope, access, AuditAction::Update, "consent", [consent.as_uuid()]).await
+    };
+    audit::record(tx, scope, access, AuditAction::Update, "consent", [consent.as_uuid()]).await?;
+    ConsentPurpose::from_code(&purpose).ok_or_else(|| StoreError::Corrupt(format!("purpose {purpose:?}")))
+}
+
+/// A person's referrals that are not closed, with their versions (ids and states only).
+pub async fn open_referrals(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    patient: PatientId,
+) -> StoreResult<Vec<(ReferralId, i64)>> {
+    let rows: Vec<(Uuid, i64)> = on_conn!(tx, c => sqlx::query_as(
+        "select referral_id, version from referral where programme_id = $1 and patient_id = $2 and state <> 'closed' \
+         order by issued_at",
+    )
+    .bind(scope.programme().as_uuid())
+    .bind(patient.as_uuid())
+    .fetch_all(c)
+    .await)?;
+    Ok(rows.into_iter().map(|(id, v)| (ReferralId::from_uuid(id), v)).collect())
 }
 
 /// A questionnaire response in an export.

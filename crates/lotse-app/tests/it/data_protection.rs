@@ -232,3 +232,24 @@ storage_test!(async fn the_research_export_holds_only_consenting_people_without_
     let unknown = lotse_app::research_export::research_export(&db.db, &clock, "nowhere").await;
     assert!(unknown.is_err());
 });
+
+storage_test!(async fn withdrawing_care_consent_closes_the_open_referrals(db) {
+    let world = World::build(db, "care").await;
+    let clock = FixedClock::new(fixed_now());
+    let link_worker = as_member(db, &world, "lotsin", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let prescriber = as_member(db, &world, "praxis", Role::Prescriber, Some(world.orgs.practice)).await;
+    let before = case_record::view_case(&db.db, &clock, &prescriber, world.case).await.unwrap();
+    assert_eq!(before.referrals[0].state, "contacted");
+
+    case_record::withdraw_consent(&db.db, &clock, &link_worker, world.case, world.care_consent).await.unwrap();
+    let after = case_record::view_case(&db.db, &clock, &prescriber, world.case).await.unwrap();
+    assert_eq!(after.referrals[0].state, "closed", "the prescriber sees the loop close");
+    assert_eq!(after.referrals[0].closing_reason.as_deref(), Some("consent_withdrawn"));
+    let record = case_record::view_case(&db.db, &clock, &link_worker, world.case).await.unwrap();
+    let kinds: Vec<&str> = record.timeline.iter().map(|t| t.kind.as_str()).collect();
+    assert!(kinds.contains(&"consent.withdrawn") && kinds.contains(&"referral.closed"), "{kinds:?}");
+    let mut tx = db.db.begin().await.unwrap();
+    let replayed = lotse_store::referral::replay(&mut tx, &world.scope, after.referrals[0].id).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(replayed.state.code(), "closed", "the projection agrees with the events");
+});
