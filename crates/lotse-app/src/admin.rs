@@ -153,3 +153,22 @@ pub async fn set_privacy(
     tx.commit().await?;
     Ok(current)
 }
+
+/// Re-encrypts, in every programme, the identities not sealed with the first data key (one
+/// transaction per programme; each person re-sealed is audited as an update). Returns
+/// (programme slug, people re-sealed).
+pub async fn reseal_identities(db: &Db, clock: &dyn Clock) -> Result<Vec<(String, usize)>, AdminError> {
+    let mut out = Vec::new();
+    for programme in lotse_store::programme::list(db).await? {
+        let scope = ProgrammeScope::for_system(SystemJob::Admin, programme.id);
+        let access = Access {
+            at: clock.now(),
+            purpose: AuditPurpose::Administration,
+        };
+        let mut tx = db.begin().await?;
+        let n = lotse_store::person::reseal_identities(&mut tx, &scope, access).await?;
+        tx.commit().await?;
+        out.push((programme.slug.as_str().to_owned(), n));
+    }
+    Ok(out)
+}

@@ -63,6 +63,9 @@ pub enum Command {
     /// programme's retention period (run it daily, e.g. from a systemd timer).
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// Data keys for identity fields: make one, or re-encrypt with the first configured key.
+    #[command(subcommand)]
+    Keys(KeysCommand),
     /// Export data for others (an output directory, one file per table and a data dictionary).
     #[command(subcommand)]
     Export(ExportCommand),
@@ -170,6 +173,20 @@ pub struct UserAddArgs {
     /// Read the password from standard input (first line)
     #[arg(long)]
     pub password_stdin: bool,
+}
+
+/// `lotse keys …`.
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Print a new random data key (`ID:64-hex-digits`) to put first in LOTSE_DATA_KEYS.
+    Generate {
+        /// The key's id, e.g. `k2`
+        #[arg(long, default_value = "k1")]
+        id: String,
+    },
+    /// Re-encrypt every identity not sealed with the first configured key (after adding a new
+    /// key first); the old key can be removed afterwards.
+    Rotate,
 }
 
 /// `lotse export …`.

@@ -22,10 +22,12 @@ pub struct FileConfig {
     pub shutdown_grace_secs: Option<u64>,
     pub login_max_failures: Option<u32>,
     pub login_lockout_secs: Option<u64>,
+    pub data_keys_file: Option<PathBuf>,
 }
 
 /// Every `LOTSE_*` variable Lotse reads (others get a warning; `LOTSE_TEST_*` is for tests).
-pub const KNOWN_ENV: [&str; 16] = [
+pub const KNOWN_ENV: [&str; 17] = [
+    "LOTSE_DATA_KEYS",
     "LOTSE_LOGIN_MAX_FAILURES",
     "LOTSE_LOGIN_LOCKOUT_SECS",
     "LOTSE_DATABASE_URL",
@@ -79,6 +81,8 @@ pub struct Common {
     pub database_url: String,
     pub log_format: LogFormat,
     pub log: String,
+    /// A file holding the data keys (`data_keys_file`); `LOTSE_DATA_KEYS` wins over it.
+    pub data_keys_file: Option<PathBuf>,
 }
 
 /// Resolves the common settings.
@@ -95,6 +99,7 @@ pub fn common(args: &GlobalArgs, file: &FileConfig) -> Common {
             .clone()
             .or_else(|| file.log.clone())
             .unwrap_or_else(|| "info".to_owned()),
+        data_keys_file: file.data_keys_file.clone(),
     }
 }
 
@@ -173,6 +178,12 @@ request_timeout_secs = 30        # LOTSE_REQUEST_TIMEOUT_SECS
 shutdown_grace_secs = 20         # LOTSE_SHUTDOWN_GRACE_SECS: time for in-flight requests on SIGTERM
 login_max_failures = 5           # LOTSE_LOGIN_MAX_FAILURES: failed sign-ins before an account name is locked
 login_lockout_secs = 900         # LOTSE_LOGIN_LOCKOUT_SECS: how long it stays locked (and the counting window)
+
+# Identity fields are encrypted with data keys: `id:64-hex-digits`, comma-separated, the first
+# one encrypts (`lotse keys generate` makes one). Give them in LOTSE_DATA_KEYS or in a file
+# readable only by lotse. Without either, a SQLite database gets `<database file>.keys` beside it
+# on first start (fine for a demo; keep real keys apart from the database and its backups).
+# data_keys_file = "/etc/lotse/data-keys"
 "#;
 
 #[cfg(test)]

@@ -8,13 +8,14 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use lotse_app::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD, DemoOptions};
 use lotse_app::{Clock, SystemClock};
+use lotse_store::crypto::DataKeys;
 use lotse_store::db::PoolSettings;
 use lotse_store::{DatabaseUrl, Db, Engine};
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{
-    AuditCommand, Cli, Command, ConfigCommand, ExportCommand, LogFormat, ProgrammeCommand, RetentionCommand,
-    UserCommand,
+    AuditCommand, Cli, Command, ConfigCommand, ExportCommand, KeysCommand, LogFormat, ProgrammeCommand,
+    RetentionCommand, UserCommand,
 };
 use crate::config::{self, Common};
 use crate::progress;
@@ -68,7 +69,58 @@ async fn open_db(common: &Common, max_connections: u32) -> anyhow::Result<Db> {
     if applied > 0 {
         tracing::info!(migrations = applied, "database migrated");
     }
-    Ok(db)
+    Ok(match data_keys(common, &url)? {
+        Some(keys) => db.with_keys(keys),
+        None => db,
+    })
+}
+
+/// The data keys: `LOTSE_DATA_KEYS`, else `data_keys_file`, else (SQLite only) the key file
+/// beside the database, created on first use. PostgreSQL without keys runs, but everything
+/// that reads or writes identities answers that no data key is configured.
+fn data_keys(common: &Common, url: &DatabaseUrl) -> anyhow::Result<Option<DataKeys>> {
+    if let Some(spec) = std::env::var("LOTSE_DATA_KEYS").ok().filter(|s| !s.trim().is_empty()) {
+        return Ok(Some(DataKeys::parse(&spec).context("LOTSE_DATA_KEYS is not usable")?));
+    }
+    if let Some(path) = &common.data_keys_file {
+        let spec = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the data keys file {}", path.display()))?;
+        return Ok(Some(DataKeys::parse(&spec).with_context(|| {
+            format!("the data keys file {} is not usable", path.display())
+        })?));
+    }
+    let Some(db_path) = url.sqlite_path() else {
+        return Ok(None);
+    };
+    let path = std::path::PathBuf::from(format!("{}.keys", db_path.display()));
+    if path.is_file() {
+        let spec = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        return Ok(Some(
+            DataKeys::parse(&spec).with_context(|| format!("{} is not usable", path.display()))?,
+        ));
+    }
+    let spec = DataKeys::generate_spec("k1");
+    write_private(&path, &format!("{spec}\n"))?;
+    tracing::warn!(
+        file = %path.display(),
+        "created a data key for identity fields; back it up apart from the database: without it no name can be read"
+    );
+    Ok(Some(DataKeys::parse(&spec)?))
+}
+
+/// Writes a new file readable only by its owner.
+fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    use std::os::unix::fs::OpenOptionsExt as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))?;
+    Ok(())
 }
 
 /// Runs a subcommand.
@@ -167,6 +219,21 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 role.code(),
                 args.programme
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys(KeysCommand::Generate { id }) => {
+            let spec = DataKeys::generate_spec(&id);
+            DataKeys::parse(&spec).context("invalid key id (1 to 16 letters, digits or -)")?;
+            println!("{spec}");
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys(KeysCommand::Rotate) => {
+            let db = open_db(&common, 2).await?;
+            let result = lotse_app::admin::reseal_identities(&db, &SystemClock).await;
+            db.close().await;
+            for (slug, n) in result? {
+                println!("{slug}: {n} people re-encrypted");
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Export(ExportCommand::Research(args)) => {

@@ -10,6 +10,7 @@ use sqlx::{ConnectOptions, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::crypto::DataKeys;
 use crate::error::{StoreError, StoreResult};
 
 /// Which engine a URL names.
@@ -102,7 +103,29 @@ pub enum Db {
     /// SQLite.
     Sqlite(SqliteDb),
     /// PostgreSQL.
-    Postgres(PgPool),
+    Postgres(PgDb),
+}
+
+/// A PostgreSQL pool.
+#[derive(Clone, Debug)]
+pub struct PgDb {
+    /// The pool.
+    pub pool: PgPool,
+    keys: Option<Arc<DataKeys>>,
+}
+
+/// A PostgreSQL transaction.
+#[derive(Debug)]
+pub struct PgTx {
+    tx: Transaction<'static, Postgres>,
+    keys: Option<Arc<DataKeys>>,
+}
+
+impl PgTx {
+    /// The connection, for queries (used by `on_conn!`).
+    pub fn conn(&mut self) -> &mut sqlx::PgConnection {
+        &mut self.tx
+    }
 }
 
 /// How long a write transaction waits for its turn in the SQLite writer queue.
@@ -120,6 +143,7 @@ pub struct SqliteDb {
     /// The pool.
     pub pool: SqlitePool,
     writer: Arc<Semaphore>,
+    keys: Option<Arc<DataKeys>>,
 }
 
 impl SqliteDb {
@@ -127,6 +151,7 @@ impl SqliteDb {
         Self {
             pool,
             writer: Arc::new(Semaphore::new(1)),
+            keys: None,
         }
     }
 }
@@ -136,6 +161,7 @@ impl SqliteDb {
 pub struct SqliteTx {
     tx: Transaction<'static, Sqlite>,
     _writer: Option<OwnedSemaphorePermit>,
+    keys: Option<Arc<DataKeys>>,
 }
 
 impl SqliteTx {
@@ -152,7 +178,7 @@ pub enum Tx {
     /// the write lock at once, so it never fails to upgrade).
     Sqlite(SqliteTx),
     /// PostgreSQL.
-    Postgres(Transaction<'static, Postgres>),
+    Postgres(PgTx),
 }
 
 /// Pool settings.
@@ -209,7 +235,7 @@ impl Db {
                     .connect_with(options)
                     .await
                     .map_err(StoreError::Unavailable)?;
-                Ok(Self::Postgres(pool))
+                Ok(Self::Postgres(PgDb { pool, keys: None }))
             }
         }
     }
@@ -222,6 +248,24 @@ impl Db {
         }
     }
 
+    /// The same database with data keys for identity fields (see [`crate::crypto`]).
+    #[must_use]
+    pub fn with_keys(self, keys: DataKeys) -> Self {
+        let keys = Some(Arc::new(keys));
+        match self {
+            Self::Sqlite(db) => Self::Sqlite(SqliteDb { keys, ..db }),
+            Self::Postgres(db) => Self::Postgres(PgDb { keys, ..db }),
+        }
+    }
+
+    /// Whether data keys are configured.
+    pub const fn has_keys(&self) -> bool {
+        match self {
+            Self::Sqlite(db) => db.keys.is_some(),
+            Self::Postgres(db) => db.keys.is_some(),
+        }
+    }
+
     /// Begins a read-only transaction: deferred on SQLite (no write lock, so readers never
     /// wait for writers under WAL), `READ ONLY` on PostgreSQL. Reads of personal data are
     /// audited, which is a write: those use [`Db::begin`].
@@ -230,8 +274,12 @@ impl Db {
             Self::Sqlite(db) => Tx::Sqlite(SqliteTx {
                 tx: db.pool.begin().await?,
                 _writer: None,
+                keys: db.keys.clone(),
             }),
-            Self::Postgres(pool) => Tx::Postgres(pool.begin_with("BEGIN READ ONLY").await?),
+            Self::Postgres(db) => Tx::Postgres(PgTx {
+                tx: db.pool.begin_with("BEGIN READ ONLY").await?,
+                keys: db.keys.clone(),
+            }),
         })
     }
 
@@ -249,9 +297,13 @@ impl Db {
                 Tx::Sqlite(SqliteTx {
                     tx: db.pool.begin_with("BEGIN IMMEDIATE").await?,
                     _writer: Some(permit),
+                    keys: db.keys.clone(),
                 })
             }
-            Self::Postgres(pool) => Tx::Postgres(pool.begin().await?),
+            Self::Postgres(db) => Tx::Postgres(PgTx {
+                tx: db.pool.begin().await?,
+                keys: db.keys.clone(),
+            }),
         })
     }
 
@@ -278,7 +330,7 @@ impl Tx {
     pub async fn commit(self) -> StoreResult<()> {
         match self {
             Self::Sqlite(tx) => tx.tx.commit().await?,
-            Self::Postgres(tx) => tx.commit().await?,
+            Self::Postgres(tx) => tx.tx.commit().await?,
         }
         Ok(())
     }
@@ -289,6 +341,15 @@ impl Tx {
             Self::Sqlite(_) => Engine::Sqlite,
             Self::Postgres(_) => Engine::Postgres,
         }
+    }
+
+    /// The data keys for identity fields, or [`StoreError::NoDataKey`].
+    pub fn keys(&self) -> StoreResult<Arc<DataKeys>> {
+        match self {
+            Self::Sqlite(tx) => tx.keys.clone(),
+            Self::Postgres(tx) => tx.keys.clone(),
+        }
+        .ok_or(StoreError::NoDataKey)
     }
 }
 

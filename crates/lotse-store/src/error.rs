@@ -27,6 +27,12 @@ pub enum StoreError {
     /// A stored value could not be read back into a domain type.
     #[error("corrupt stored data: {0}")]
     Corrupt(String),
+    /// Identity fields are encrypted and no data key is configured.
+    #[error(
+        "identity fields are encrypted at rest and no data key is configured: set LOTSE_DATA_KEYS \
+         (or `data_keys` in lotse.toml); `lotse keys generate` makes one"
+    )]
+    NoDataKey,
     /// The database cannot be reached or is read-only.
     #[error("database unavailable: {0}")]
     Unavailable(#[source] sqlx::Error),

@@ -17,6 +17,8 @@ pub mod backup;
 pub mod bulk;
 /// The second factor, pending sign-ins and password-reset codes (installation-wide).
 pub mod credential;
+/// Encryption of identity fields at rest (XChaCha20-Poly1305, rotating keys).
+pub mod crypto;
 /// Connecting, the engine enum and transactions.
 pub mod db;
 /// Programme-scoped directory of areas, organisations and offers.
@@ -62,7 +64,7 @@ macro_rules! on_conn {
                 $body
             }
             $crate::db::Tx::Postgres($c) => {
-                let $c = &mut **$c;
+                let $c = $c.conn();
                 $body
             }
         }
@@ -78,7 +80,10 @@ macro_rules! on_pool {
                 let $p = &$p.pool;
                 $body
             }
-            $crate::db::Db::Postgres($p) => $body,
+            $crate::db::Db::Postgres($p) => {
+                let $p = &$p.pool;
+                $body
+            }
         }
     };
 }

@@ -13,7 +13,7 @@ pub async fn run(db: &Db) -> StoreResult<usize> {
     let before = applied(db).await?;
     match db {
         Db::Sqlite(db) => SQLITE.run(&db.pool).await,
-        Db::Postgres(pool) => POSTGRES.run(pool).await,
+        Db::Postgres(db) => POSTGRES.run(&db.pool).await,
     }
     .map_err(|e| match e {
         sqlx::migrate::MigrateError::Execute(inner) => crate::StoreError::from(inner),
@@ -33,7 +33,8 @@ async fn applied(db: &Db) -> StoreResult<usize> {
             .await?
                 > 0
         }
-        Db::Postgres(pool) => {
+        Db::Postgres(db) => {
+            let pool = &db.pool;
             sqlx::query_scalar::<_, bool>("select to_regclass('_sqlx_migrations') is not null")
                 .fetch_one(pool)
                 .await?

@@ -13,6 +13,7 @@ use time::Date;
 
 use crate::audit::{self, Access, insert_created};
 use crate::bulk::{self, Value};
+use crate::crypto::{DataKeys, Slot};
 use crate::db::Tx;
 use crate::error::{StoreError, StoreResult};
 use crate::on_conn;
@@ -47,19 +48,21 @@ pub async fn insert_patients(
             ]
         })
         .collect();
-    let identities: Vec<_> = patients
+    let keys = tx.keys()?;
+    let identities = patients
         .iter()
         .map(|n| {
-            vec![
+            let sealed = seal_identity(&keys, p, n.profile.id.as_uuid(), &n.identity)?;
+            Ok(vec![
                 Value::Uuid(p),
                 Value::Uuid(n.profile.id.as_uuid()),
-                Value::Text(n.identity.given_name.clone()),
-                Value::Text(n.identity.family_name.clone()),
-                Value::Date(n.identity.birth_date),
-                Value::OptText(n.identity.phone.clone()),
-            ]
+                Value::Text(sealed.0),
+                Value::Text(sealed.1),
+                Value::Text(sealed.2),
+                Value::OptText(sealed.3),
+            ])
         })
-        .collect();
+        .collect::<StoreResult<Vec<_>>>()?;
     bulk::insert(
         tx,
         "patient",
@@ -94,6 +97,60 @@ pub async fn insert_patients(
     .await
 }
 
+/// The identity columns as stored: (given name, family name, birth date, phone), each sealed
+/// for its person and column.
+type SealedIdentity = (String, String, String, Option<String>);
+
+fn slot(programme: uuid::Uuid, patient: uuid::Uuid, column: &str) -> Slot<'_> {
+    Slot {
+        programme,
+        record: patient,
+        column,
+    }
+}
+
+/// Seals an identity for storage.
+pub(crate) fn seal_identity(
+    keys: &DataKeys,
+    programme: uuid::Uuid,
+    patient: uuid::Uuid,
+    identity: &PatientIdentity,
+) -> StoreResult<SealedIdentity> {
+    let birth = identity.birth_date.to_string();
+    Ok((
+        keys.seal(slot(programme, patient, "given_name"), &identity.given_name)?,
+        keys.seal(slot(programme, patient, "family_name"), &identity.family_name)?,
+        keys.seal(slot(programme, patient, "birth_date"), &birth)?,
+        identity
+            .phone
+            .as_deref()
+            .map(|phone| keys.seal(slot(programme, patient, "phone"), phone))
+            .transpose()?,
+    ))
+}
+
+/// Opens a stored identity.
+pub(crate) fn open_identity(
+    keys: &DataKeys,
+    programme: uuid::Uuid,
+    patient: uuid::Uuid,
+    stored: &SealedIdentity,
+) -> StoreResult<PatientIdentity> {
+    let birth = keys.open(slot(programme, patient, "birth_date"), &stored.2)?;
+    let birth_date = Date::parse(&birth, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|e| StoreError::Corrupt(format!("birth date: {e}")))?;
+    Ok(PatientIdentity {
+        given_name: keys.open(slot(programme, patient, "given_name"), &stored.0)?,
+        family_name: keys.open(slot(programme, patient, "family_name"), &stored.1)?,
+        birth_date,
+        phone: stored
+            .3
+            .as_deref()
+            .map(|phone| keys.open(slot(programme, patient, "phone"), phone))
+            .transpose()?,
+    })
+}
+
 /// Reads a person's identity, auditing the read.
 pub async fn get_identity(
     tx: &mut Tx,
@@ -101,7 +158,8 @@ pub async fn get_identity(
     access: Access,
     id: PatientId,
 ) -> StoreResult<PatientIdentity> {
-    let row: (String, String, Date, Option<String>) = on_conn!(tx, c => sqlx::query_as(
+    let keys = tx.keys()?;
+    let row: SealedIdentity = on_conn!(tx, c => sqlx::query_as(
         "select given_name, family_name, birth_date, phone from patient_identity where programme_id = $1 and patient_id = $2",
     )
     .bind(scope.programme().as_uuid())
@@ -110,12 +168,50 @@ pub async fn get_identity(
     .await)?
     .ok_or(StoreError::NotFound { kind: "patient" })?;
     audit::record(tx, scope, access, AuditAction::Read, "patient", [id.as_uuid()]).await?;
-    Ok(PatientIdentity {
-        given_name: row.0,
-        family_name: row.1,
-        birth_date: row.2,
-        phone: row.3,
-    })
+    open_identity(&keys, scope.programme().as_uuid(), id.as_uuid(), &row)
+}
+
+/// Re-seals every identity of the scope's programme that is not sealed with the current key
+/// (also values written before encryption); returns how many people were re-sealed. Each is
+/// audited as an update.
+pub async fn reseal_identities(tx: &mut Tx, scope: &ProgrammeScope, access: Access) -> StoreResult<usize> {
+    let keys = tx.keys()?;
+    let p = scope.programme().as_uuid();
+    let rows: Vec<(uuid::Uuid, String, String, String, Option<String>)> = on_conn!(tx, c => sqlx::query_as(
+        "select patient_id, given_name, family_name, birth_date, phone from patient_identity where programme_id = $1",
+    )
+    .bind(p)
+    .fetch_all(c)
+    .await)?;
+    let mut changed = Vec::new();
+    for (patient, given, family, birth, phone) in rows {
+        let current = [Some(&given), Some(&family), Some(&birth), phone.as_ref()]
+            .into_iter()
+            .flatten()
+            .all(|v| keys.is_current(v));
+        if current {
+            continue;
+        }
+        let identity = open_identity(&keys, p, patient, &(given, family, birth, phone))?;
+        let sealed = seal_identity(&keys, p, patient, &identity)?;
+        on_conn!(tx, c => sqlx::query(
+            "update patient_identity set given_name = $3, family_name = $4, birth_date = $5, phone = $6 \
+             where programme_id = $1 and patient_id = $2",
+        )
+        .bind(p)
+        .bind(patient)
+        .bind(&sealed.0)
+        .bind(&sealed.1)
+        .bind(&sealed.2)
+        .bind(&sealed.3)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        changed.push(patient);
+    }
+    let n = changed.len();
+    audit::record(tx, scope, access, AuditAction::Update, "patient", changed).await?;
+    Ok(n)
 }
 
 /// Inserts consents, one audit entry each.

@@ -567,7 +567,8 @@ pub async fn object_ids(
 }
 
 /// Erases a person by anonymisation: the identity row is overwritten (names blanked, birth date
-/// set to the first of its year's January — reports use the stored age band —, phone removed),
+/// set to the first of its year's January — reports use the stored age band —, phone removed;
+/// sealed again, so nothing of the old ciphertext remains),
 /// prescription codes are replaced by fresh random ones (a code held by the practice no longer
 /// leads here), and `erased_at` is set. Questionnaire answers are item scores without free text
 /// and stay, now attached to an anonymous person. States, events and derived attributes stay, so counts do not change.
@@ -596,26 +597,37 @@ pub async fn erase(
             Err(StoreError::NotFound { kind: "patient" })
         };
     }
-    let birth: Option<time::Date> = on_conn!(tx, c => sqlx::query_scalar(
-        "select birth_date from patient_identity where programme_id = $1 and patient_id = $2",
+    let keys = tx.keys()?;
+    let stored: Option<(String, String, String, Option<String>)> = on_conn!(tx, c => sqlx::query_as(
+        "select given_name, family_name, birth_date, phone from patient_identity where programme_id = $1 and patient_id = $2",
     )
     .bind(p)
     .bind(id)
     .fetch_optional(c)
     .await)?;
-    let year_only = birth
-        .and_then(|b| time::Date::from_calendar_date(b.year(), time::Month::January, 1).ok())
-        .unwrap_or(time::Date::MIN);
-    on_conn!(tx, c => sqlx::query(
-        "update patient_identity set given_name = '', family_name = '', birth_date = $3, phone = null \
-         where programme_id = $1 and patient_id = $2",
-    )
-    .bind(p)
-    .bind(id)
-    .bind(year_only)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    if let Some(stored) = stored {
+        let identity = crate::person::open_identity(&keys, p, id, &stored)?;
+        let anonymous = lotse_domain::patient::PatientIdentity {
+            given_name: String::new(),
+            family_name: String::new(),
+            birth_date: time::Date::from_calendar_date(identity.birth_date.year(), time::Month::January, 1)
+                .unwrap_or(time::Date::MIN),
+            phone: None,
+        };
+        let sealed = crate::person::seal_identity(&keys, p, id, &anonymous)?;
+        on_conn!(tx, c => sqlx::query(
+            "update patient_identity set given_name = $3, family_name = $4, birth_date = $5, phone = null \
+             where programme_id = $1 and patient_id = $2",
+        )
+        .bind(p)
+        .bind(id)
+        .bind(&sealed.0)
+        .bind(&sealed.1)
+        .bind(&sealed.2)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
     let prescriptions: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
         "select prescription_id from prescription where programme_id = $1 and patient_id = $2",
     )

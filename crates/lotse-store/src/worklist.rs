@@ -9,6 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::{self, Access};
+use crate::crypto::Slot;
 use crate::db::Tx;
 use crate::error::StoreResult;
 use crate::on_conn;
@@ -79,18 +80,31 @@ pub async fn for_organisation(
         .await)?;
     let mut seen = std::collections::HashSet::new();
     let rows: Vec<_> = rows.into_iter().filter(|r| seen.insert(r.0)).collect();
+    let keys = tx.keys()?;
+    let p = scope.programme().as_uuid();
+    let open = |patient: Uuid, column: &str, value: &str| {
+        keys.open(
+            Slot {
+                programme: p,
+                record: patient,
+                column,
+            },
+            value,
+        )
+    };
     let mut patients: Vec<Uuid> = rows.iter().map(|r| r.1).collect();
     patients.sort_unstable();
     patients.dedup();
     audit::record(tx, scope, access, AuditAction::Read, "patient", patients).await?;
-    Ok(rows
-        .into_iter()
-        .map(|r| Row {
-            case: CaseId::from_uuid(r.0),
-            given_name: r.2,
-            family_name: r.3,
-            state: r.4,
-            updated_at: r.5,
+    rows.into_iter()
+        .map(|r| {
+            Ok(Row {
+                case: CaseId::from_uuid(r.0),
+                given_name: open(r.1, "given_name", &r.2)?,
+                family_name: open(r.1, "family_name", &r.3)?,
+                state: r.4,
+                updated_at: r.5,
+            })
         })
-        .collect())
+        .collect()
 }

@@ -152,14 +152,24 @@ async fn ensure_template(admin_url: &str) -> String {
     name
 }
 
-/// A small pool for tests; panics with `what` if the database cannot be opened.
+/// The data key tests seal identities with (also passed to the `lotse` binary in CLI tests as
+/// `LOTSE_DATA_KEYS`). A test key, known to everyone: never use it for real data.
+pub const TEST_DATA_KEYS: &str = "test:000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f";
+
+/// The test data keys, parsed.
+pub fn test_keys() -> lotse_store::crypto::DataKeys {
+    lotse_store::crypto::DataKeys::parse(TEST_DATA_KEYS).expect("test keys")
+}
+
+/// A small pool for tests, with the test data keys; panics with `what` if the database cannot
+/// be opened.
 async fn connect(url: &DatabaseUrl, max_connections: u32, what: &str) -> Db {
     let settings = PoolSettings {
         max_connections,
         ..PoolSettings::default()
     };
     match Db::connect(url, settings).await {
-        Ok(db) => db,
+        Ok(db) => db.with_keys(test_keys()),
         Err(e) => panic!("{what}: {e}"),
     }
 }
@@ -236,6 +246,40 @@ impl TestDb {
                 report.broken
             );
         }
+    }
+
+    /// Every stored identity, opened with the test keys: (person, given name, family name,
+    /// birth date, phone). For scans that must not find a name where it does not belong.
+    pub async fn identities(&self) -> Vec<(Uuid, String, String, String, Option<String>)> {
+        let rows: Vec<(Uuid, Uuid, String, String, String, Option<String>)> = lotse_store::on_pool!(&self.db, p => sqlx::query_as(
+            "select programme_id, patient_id, given_name, family_name, birth_date, phone from patient_identity order by patient_id",
+        )
+        .fetch_all(p)
+        .await)
+        .expect("read identities");
+        let keys = test_keys();
+        let open = |programme: Uuid, patient: Uuid, column: &str, value: &str| {
+            keys.open(
+                lotse_store::crypto::Slot {
+                    programme,
+                    record: patient,
+                    column,
+                },
+                value,
+            )
+            .expect("open identity")
+        };
+        rows.into_iter()
+            .map(|(programme, patient, given, family, birth, phone)| {
+                (
+                    patient,
+                    open(programme, patient, "given_name", &given),
+                    open(programme, patient, "family_name", &family),
+                    open(programme, patient, "birth_date", &birth),
+                    phone.map(|p| open(programme, patient, "phone", &p)),
+                )
+            })
+            .collect()
     }
 
     /// The engine.

@@ -118,11 +118,11 @@ async fn occurrences(db: &Db, needle: &str) -> Vec<String> {
         .fetch_all(&db.pool)
         .await
         .unwrap(),
-        Db::Postgres(pool) => sqlx::query_as(
+        Db::Postgres(db) => sqlx::query_as(
             "select table_name::text, column_name::text from information_schema.columns \
              where table_schema = 'public' and table_name <> '_sqlx_migrations'",
         )
-        .fetch_all(pool)
+        .fetch_all(&db.pool)
         .await
         .unwrap(),
     };
@@ -153,9 +153,12 @@ storage_test!(async fn erasure_leaves_no_identity_anywhere_and_keeps_the_counts(
     };
     let before = count_states().await;
     let needles = [PERSON_FAMILY, PERSON_GIVEN, PERSON_PHONE, PERSON_BIRTH_DATE, world.code.as_str()];
-    for needle in needles {
-        assert!(!occurrences(&db.db, needle).await.is_empty(), "{needle} is stored before erasure");
+    for needle in [PERSON_FAMILY, PERSON_GIVEN, PERSON_PHONE, PERSON_BIRTH_DATE] {
+        assert_eq!(occurrences(&db.db, needle).await, Vec::<String>::new(), "{needle} is stored in clear");
     }
+    assert!(!occurrences(&db.db, &world.code).await.is_empty(), "the prescription code is stored");
+    let stored = db.identities().await;
+    assert!(stored.iter().any(|i| i.2 == PERSON_FAMILY), "the identity opens with the key");
 
     assert!(data_subject::erase(&db.db, &clock, &coordinator, world.person).await.unwrap());
     assert!(!data_subject::erase(&db.db, &clock, &coordinator, world.person).await.unwrap(), "twice is a no-op");
@@ -163,6 +166,8 @@ storage_test!(async fn erasure_leaves_no_identity_anywhere_and_keeps_the_counts(
     for needle in needles {
         assert_eq!(occurrences(&db.db, needle).await, Vec::<String>::new(), "{needle} remains");
     }
+    let erased = db.identities().await.into_iter().find(|i| i.0 == world.person.as_uuid()).unwrap();
+    assert_eq!((erased.1.as_str(), erased.2.as_str(), erased.3.as_str(), erased.4.clone()), ("", "", "1951-01-01", None), "blank, the year kept");
     assert_eq!(count_states().await, before, "aggregate statistics are intact");
     let export = serde_json::to_string(&data_subject::export(&db.db, &clock, &coordinator, world.person).await.unwrap()).unwrap();
     for needle in needles {
@@ -197,8 +202,9 @@ storage_test!(async fn retention_anonymises_only_people_closed_longer_than_the_p
     let reports = data_subject::run_retention(&db.db, &later).await.unwrap();
     let report = reports.iter().find(|r| r.programme == "retention").unwrap();
     assert_eq!(report.erased, 1, "the closed case, 3,680 days after its last change");
-    assert!(occurrences(&db.db, SECOND_FAMILY).await.is_empty(), "the closed person is anonymised");
-    assert!(!occurrences(&db.db, PERSON_FAMILY).await.is_empty(), "the open case is kept");
+    let families: Vec<String> = db.identities().await.into_iter().map(|i| i.2).collect();
+    assert!(!families.iter().any(|f| f == SECOND_FAMILY), "the closed person is anonymised");
+    assert!(families.iter().any(|f| f == PERSON_FAMILY), "the open case is kept");
 
     let again = data_subject::run_retention(&db.db, &later).await.unwrap();
     assert_eq!(again.iter().map(|r| r.erased).sum::<usize>(), 0, "idempotent");

@@ -11,4 +11,5 @@
 mod audit;
 mod bad_input;
 mod crash;
+mod keys;
 mod server;

@@ -11,6 +11,7 @@ use tokio::process::{Child, Command};
 pub fn lotse() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_lotse"));
     cmd.env_remove("LOTSE_DATABASE_URL")
+        .env("LOTSE_DATA_KEYS", lotse_testkit::TEST_DATA_KEYS)
         .env("LOTSE_LOG", "warn")
         .kill_on_drop(true);
     cmd

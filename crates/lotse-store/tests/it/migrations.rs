@@ -33,7 +33,8 @@ async fn columns(db: &Db) -> BTreeSet<(String, String, bool)> {
             }
             out
         }
-        Db::Postgres(pool) => {
+        Db::Postgres(db) => {
+            let pool = &db.pool;
             let rows: Vec<(String, String, String)> = sqlx::query_as(
                 "select table_name::text, column_name::text, is_nullable::text from information_schema.columns \
                  where table_schema = 'public' and table_name != '_sqlx_migrations'",

@@ -1,0 +1,249 @@
+//! Encryption of identity fields at rest: XChaCha20-Poly1305 with a key from configuration.
+//!
+//! A sealed value is `enc1:<key id>:<hex of 24-byte nonce ‖ ciphertext ‖ tag>`. The associated
+//! data binds it to its programme, person and column, so a value copied into another row or
+//! column does not open. Several keys may be configured: the first seals, all open, so keys
+//! rotate by adding a new first key and running `lotse keys rotate` (which re-seals every value
+//! with it), after which the old key can be removed. Values without the `enc1:` prefix (written
+//! before encryption was switched on) are read as they are and sealed by the next rotation.
+
+use std::fmt;
+
+use chacha20poly1305::aead::{Aead, KeyInit, Payload};
+use chacha20poly1305::{Key, XChaCha20Poly1305, XNonce};
+use uuid::Uuid;
+
+use crate::error::StoreError;
+
+const PREFIX: &str = "enc1:";
+
+/// One key.
+#[derive(Clone)]
+struct DataKey {
+    id: String,
+    cipher: XChaCha20Poly1305,
+}
+
+/// The configured data keys; the first one seals.
+#[derive(Clone)]
+pub struct DataKeys {
+    keys: Vec<DataKey>,
+}
+
+impl fmt::Debug for DataKeys {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let ids: Vec<&str> = self.keys.iter().map(|k| k.id.as_str()).collect();
+        write!(f, "DataKeys({ids:?}, secrets hidden)")
+    }
+}
+
+/// A key specification that cannot be used.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("data keys are `id:64-hex-digits` separated by commas (the first one encrypts): {0}")]
+pub struct DataKeyError(String);
+
+/// Where a sealed value belongs (its associated data).
+#[derive(Debug, Clone, Copy)]
+pub struct Slot<'a> {
+    /// The programme.
+    pub programme: Uuid,
+    /// The record (person).
+    pub record: Uuid,
+    /// The column.
+    pub column: &'a str,
+}
+
+impl Slot<'_> {
+    fn aad(&self) -> Vec<u8> {
+        let mut aad = Vec::with_capacity(32 + self.column.len());
+        aad.extend_from_slice(self.programme.as_bytes());
+        aad.extend_from_slice(self.record.as_bytes());
+        aad.extend_from_slice(self.column.as_bytes());
+        aad
+    }
+}
+
+impl DataKeys {
+    /// Parses `k2:<64 hex>,k1:<64 hex>`; ids are 1 to 16 letters, digits or `-`, unique.
+    pub fn parse(spec: &str) -> Result<Self, DataKeyError> {
+        let mut keys: Vec<DataKey> = Vec::new();
+        for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (id, hex_key) = part
+                .split_once(':')
+                .ok_or_else(|| DataKeyError("a key has no `id:` prefix".into()))?;
+            let id_ok = (1..=16).contains(&id.len()) && id.chars().all(|c| c.is_ascii_alphanumeric() || c == '-');
+            if !id_ok {
+                return Err(DataKeyError(format!(
+                    "key id {id:?} is not 1 to 16 letters, digits or -"
+                )));
+            }
+            if keys.iter().any(|k| k.id == id) {
+                return Err(DataKeyError(format!("key id {id:?} appears twice")));
+            }
+            let bytes = hex::decode(hex_key).map_err(|_| DataKeyError(format!("key {id:?} is not hex")))?;
+            if bytes.len() != 32 {
+                return Err(DataKeyError(format!("key {id:?} has {} bytes, not 32", bytes.len())));
+            }
+            keys.push(DataKey {
+                id: id.to_owned(),
+                cipher: XChaCha20Poly1305::new(Key::from_slice(&bytes)),
+            });
+        }
+        if keys.is_empty() {
+            return Err(DataKeyError("no key given".into()));
+        }
+        Ok(Self { keys })
+    }
+
+    /// A fresh random key specification with the given id.
+    pub fn generate_spec(id: &str) -> String {
+        let mut bytes = [0u8; 32];
+        rand::fill(&mut bytes);
+        format!("{id}:{}", hex::encode(bytes))
+    }
+
+    /// The id of the key that seals.
+    pub fn current_id(&self) -> &str {
+        self.keys.first().map_or("", |k| k.id.as_str())
+    }
+
+    /// Encrypts a value for a slot with the first key.
+    pub fn seal(&self, slot: Slot<'_>, plaintext: &str) -> Result<String, StoreError> {
+        let key = self
+            .keys
+            .first()
+            .ok_or_else(|| StoreError::Corrupt("no data key".into()))?;
+        let mut nonce = [0u8; 24];
+        rand::fill(&mut nonce);
+        let aad = slot.aad();
+        let sealed = key
+            .cipher
+            .encrypt(
+                XNonce::from_slice(&nonce),
+                Payload {
+                    msg: plaintext.as_bytes(),
+                    aad: &aad,
+                },
+            )
+            .map_err(|_| StoreError::Corrupt("encryption failed".into()))?;
+        let mut out = Vec::with_capacity(24 + sealed.len());
+        out.extend_from_slice(&nonce);
+        out.extend_from_slice(&sealed);
+        Ok(format!("{PREFIX}{}:{}", key.id, hex::encode(out)))
+    }
+
+    /// Decrypts a sealed value (a value without the prefix is returned as it is).
+    pub fn open(&self, slot: Slot<'_>, stored: &str) -> Result<String, StoreError> {
+        let Some(rest) = stored.strip_prefix(PREFIX) else {
+            return Ok(stored.to_owned());
+        };
+        let (id, hex_body) = rest
+            .split_once(':')
+            .ok_or_else(|| StoreError::Corrupt(format!("sealed {} without key id", slot.column)))?;
+        let key = self.keys.iter().find(|k| k.id == id).ok_or_else(|| {
+            StoreError::Corrupt(format!(
+                "{} is sealed with data key {id:?}, which is not configured",
+                slot.column
+            ))
+        })?;
+        let body =
+            hex::decode(hex_body).map_err(|_| StoreError::Corrupt(format!("sealed {} is not hex", slot.column)))?;
+        if body.len() < 24 + 16 {
+            return Err(StoreError::Corrupt(format!("sealed {} is too short", slot.column)));
+        }
+        let (nonce, sealed) = body.split_at(24);
+        let aad = slot.aad();
+        let plain = key
+            .cipher
+            .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: &aad })
+            .map_err(|_| StoreError::Corrupt(format!("{} does not open with data key {id:?}", slot.column)))?;
+        String::from_utf8(plain).map_err(|_| StoreError::Corrupt(format!("{} is not UTF-8", slot.column)))
+    }
+
+    /// Whether a stored value is sealed with the current key (else `lotse keys rotate` re-seals it).
+    pub fn is_current(&self, stored: &str) -> bool {
+        stored
+            .strip_prefix(PREFIX)
+            .and_then(|rest| rest.split_once(':'))
+            .is_some_and(|(id, _)| id == self.current_id())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn slot(column: &str) -> Slot<'_> {
+        Slot {
+            programme: Uuid::from_u128(1),
+            record: Uuid::from_u128(2),
+            column,
+        }
+    }
+
+    #[test]
+    fn sealed_values_open_only_in_their_slot_and_with_their_key() {
+        let keys = DataKeys::parse(&DataKeys::generate_spec("k1")).unwrap();
+        let sealed = keys.seal(slot("family_name"), "Matrixfrau").unwrap();
+        assert!(sealed.starts_with("enc1:k1:") && !sealed.contains("Matrixfrau"));
+        assert_eq!(keys.open(slot("family_name"), &sealed).unwrap(), "Matrixfrau");
+        assert!(keys.open(slot("given_name"), &sealed).is_err(), "another column");
+        let other_row = Slot {
+            record: Uuid::from_u128(3),
+            ..slot("family_name")
+        };
+        assert!(keys.open(other_row, &sealed).is_err(), "another person");
+        let other_key = DataKeys::parse(&DataKeys::generate_spec("k1")).unwrap();
+        assert!(
+            other_key.open(slot("family_name"), &sealed).is_err(),
+            "another key with the same id"
+        );
+        assert_ne!(
+            keys.seal(slot("family_name"), "Matrixfrau").unwrap(),
+            sealed,
+            "a fresh nonce each time"
+        );
+        assert_eq!(keys.open(slot("x"), "plain legacy").unwrap(), "plain legacy");
+    }
+
+    #[test]
+    fn rotation_keeps_old_values_readable() {
+        let old = DataKeys::generate_spec("k1");
+        let new = DataKeys::generate_spec("k2");
+        let before = DataKeys::parse(&old).unwrap();
+        let sealed = before.seal(slot("phone"), "0211 1234").unwrap();
+        let both = DataKeys::parse(&format!("{new},{old}")).unwrap();
+        assert_eq!(both.current_id(), "k2");
+        assert!(!both.is_current(&sealed));
+        assert_eq!(both.open(slot("phone"), &sealed).unwrap(), "0211 1234");
+        assert!(both.is_current(&both.seal(slot("phone"), "x").unwrap()));
+        let only_new = DataKeys::parse(&new).unwrap();
+        let err = only_new.open(slot("phone"), &sealed).unwrap_err().to_string();
+        assert!(err.contains("data key \"k1\", which is not configured"), "{err}");
+    }
+
+    #[test]
+    fn bad_specs_are_named() {
+        for (spec, part) in [
+            ("", "no key given"),
+            ("k1", "no `id:` prefix"),
+            ("k1:zz", "is not hex"),
+            ("k1:abcd", "has 2 bytes"),
+            ("k 1:00", "is not 1 to 16"),
+        ] {
+            let err = DataKeys::parse(spec).unwrap_err().to_string();
+            assert!(err.contains(part), "{spec}: {err}");
+        }
+        let spec = DataKeys::generate_spec("k1");
+        assert!(
+            DataKeys::parse(&format!("{spec},{spec}"))
+                .unwrap_err()
+                .to_string()
+                .contains("twice")
+        );
+        assert!(
+            !format!("{:?}", DataKeys::parse(&spec).unwrap()).contains(&spec[3..]),
+            "Debug hides secrets"
+        );
+    }
+}
