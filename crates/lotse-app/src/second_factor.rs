@@ -219,3 +219,86 @@ pub async fn verify(
         user,
     })
 }
+
+/// Whether the signed-in user has a confirmed second factor.
+pub async fn is_set_up(db: &Db, user: &crate::auth::SessionUser) -> Result<bool, StoreError> {
+    Ok(lotse_store::credential::second_factor(db, user.user.id)
+        .await?
+        .is_some_and(|f| f.confirmed))
+}
+
+/// Starts setting up a second factor for a signed-in user who has none (also where the
+/// programme does not require one). `None` if one is set up already.
+pub async fn begin_voluntary(
+    db: &Db,
+    clock: &dyn Clock,
+    user: &crate::auth::SessionUser,
+) -> Result<Option<Enrolment>, StoreError> {
+    if is_set_up(db, user).await? {
+        return Ok(None);
+    }
+    let secret = new_secret();
+    let mut tx = db.begin().await?;
+    lotse_store::credential::begin_second_factor(&mut tx, user.user.id, &secret, clock.now()).await?;
+    tx.commit().await?;
+    let url = totp(&secret, user.user.username.as_str())?
+        .to_url()
+        .map_err(|e| StoreError::Corrupt(format!("TOTP URL: {e}")))?;
+    Ok(Some(Enrolment { secret, url }))
+}
+
+/// The set-up in progress for a signed-in user, if any.
+pub async fn pending_voluntary(db: &Db, user: &crate::auth::SessionUser) -> Result<Option<Enrolment>, StoreError> {
+    let Some(factor) = lotse_store::credential::second_factor(db, user.user.id).await? else {
+        return Ok(None);
+    };
+    if factor.confirmed {
+        return Ok(None);
+    }
+    let url = totp(&factor.secret, user.user.username.as_str())?
+        .to_url()
+        .map_err(|e| StoreError::Corrupt(format!("TOTP URL: {e}")))?;
+    Ok(Some(Enrolment {
+        secret: factor.secret,
+        url,
+    }))
+}
+
+/// Confirms a voluntary set-up with a first code (audited either way).
+pub async fn confirm_voluntary(
+    db: &Db,
+    clock: &dyn Clock,
+    user: &crate::auth::SessionUser,
+    code: &str,
+) -> Result<(), SecondFactorError> {
+    let now = clock.now();
+    let factor = lotse_store::credential::second_factor(db, user.user.id)
+        .await?
+        .filter(|f| !f.confirmed)
+        .ok_or(SecondFactorError::Expired)?;
+    let code: String = code.chars().filter(char::is_ascii_digit).collect();
+    let step = totp(&factor.secret, user.user.username.as_str())?
+        .check(&code, unix(now))
+        .and_then(|s| i64::try_from(s).ok());
+    let mut tx = db.begin().await?;
+    let fresh = match step {
+        Some(step) => lotse_store::credential::use_step(&mut tx, user.user.id, step, now).await?,
+        None => false,
+    };
+    let access = Access {
+        at: now,
+        purpose: AuditPurpose::Authentication,
+    };
+    let action = if fresh {
+        AuditAction::SecondFactorEnrolled
+    } else {
+        AuditAction::SecondFactorFailed
+    };
+    lotse_store::audit::record(&mut tx, &user.scope, access, action, "user", [user.user.id.as_uuid()]).await?;
+    tx.commit().await?;
+    if fresh {
+        Ok(())
+    } else {
+        Err(SecondFactorError::WrongCode)
+    }
+}

@@ -372,3 +372,90 @@ pub async fn reset(
         Err(ResetError::Store(e)) => Err(e.into()),
     }
 }
+
+#[derive(Template)]
+#[template(path = "account.html")]
+struct AccountPage {
+    page: Page,
+    second_factor: bool,
+    /// A set-up in progress: the secret (grouped) and the QR code.
+    enrol: Option<(String, String)>,
+    failed: bool,
+}
+
+async fn render_account(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &SessionUser,
+    csrf: &CsrfToken,
+    enrol: Option<second_factor::Enrolment>,
+    failed: bool,
+) -> Result<Response, WebError> {
+    let second_factor = second_factor::is_set_up(&state.db, user).await?;
+    let enrol = match enrol {
+        Some(e) => Some((grouped(&e.secret), qr_svg(&e.url)?)),
+        None => None,
+    };
+    let page = Page::new(state, headers, "/account", Some(user), csrf);
+    let mut response = render(&AccountPage {
+        page,
+        second_factor,
+        enrol,
+        failed,
+    })?;
+    if failed {
+        *response.status_mut() = StatusCode::BAD_REQUEST;
+    }
+    Ok(no_store(response))
+}
+
+/// `GET /account`: the signed-in user's second factor and sessions.
+pub async fn account(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    render_account(&state, &headers, &user, &csrf, None, false).await
+}
+
+/// A form that carries only its CSRF token.
+#[derive(Debug, Deserialize)]
+pub struct TokenForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+/// `POST /account/second-factor`: starts setting up a second factor (QR code and key).
+pub async fn start_second_factor(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, WebError> {
+    csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
+    let enrolment = second_factor::begin_voluntary(&state.db, state.clock.as_ref(), &user).await?;
+    render_account(&state, &headers, &user, &csrf, enrolment, false).await
+}
+
+/// `POST /account/second-factor/confirm`: the first code finishes the set-up.
+pub async fn confirm_second_factor(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+    Form(form): Form<CodeForm>,
+) -> Result<Response, WebError> {
+    csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
+    let code: String = form.code.chars().take(16).collect();
+    match second_factor::confirm_voluntary(&state.db, state.clock.as_ref(), &user, &code).await {
+        Ok(()) | Err(SecondFactorError::Expired) => Ok(see_other("/account")),
+        Err(SecondFactorError::WrongCode) => {
+            let enrolment = second_factor::pending_voluntary(&state.db, &user).await?;
+            render_account(&state, &headers, &user, &csrf, enrolment, true).await
+        }
+        Err(SecondFactorError::Locked) => Err(WebError::TooManyAttempts),
+        Err(SecondFactorError::Store(e)) => Err(e.into()),
+    }
+}

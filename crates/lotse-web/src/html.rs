@@ -83,11 +83,12 @@ fn role_key(role: Role) -> &'static str {
 }
 
 /// The navigation: (path, label key, the action it needs).
-const NAV: [(&str, &str, Action); 4] = [
+const NAV: [(&str, &str, Action); 5] = [
     ("/programme", "nav-programme", Action::ViewProgramme),
     ("/cases", "nav-cases", Action::ViewWorklist),
     ("/people", "nav-people", Action::SearchPeople),
     ("/users", "nav-users", Action::ManageUsers),
+    ("/account", "nav-account", Action::ManageOwnAccount),
 ];
 
 /// Only plain local paths may be used as a way back (no open redirects, nothing to escape).

@@ -202,6 +202,7 @@ mod tests {
             include_str!("../templates/users.html"),
             include_str!("../templates/reset_code.html"),
             include_str!("../templates/password_reset.html"),
+            include_str!("../templates/account.html"),
         ];
         for source in sources {
             for part in source.split(".t(\"").skip(1) {

@@ -64,6 +64,22 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (spec(Method::POST, "/login/enrol", Public), post(account::enrol)),
         (spec(Method::GET, "/password-reset", Public), get(account::reset_form)),
         (spec(Method::POST, "/password-reset", Public), post(account::reset)),
+        (
+            spec(Method::GET, "/account", Member(A::ManageOwnAccount)),
+            get(account::account),
+        ),
+        (
+            spec(Method::POST, "/account/second-factor", Member(A::ManageOwnAccount)),
+            post(account::start_second_factor),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/account/second-factor/confirm",
+                Member(A::ManageOwnAccount),
+            ),
+            post(account::confirm_second_factor),
+        ),
         (spec(Method::GET, "/users", Member(A::ManageUsers)), get(account::users)),
         (
             spec(Method::POST, "/users/{id}/password-reset", Member(A::ManageUsers)),

@@ -163,3 +163,24 @@ storage_test!(async fn a_coordinator_issues_a_one_time_reset_code(db) {
     assert_eq!(actions.iter().filter(|a| *a == "password_reset_issued").count(), 2);
     assert_eq!(actions.iter().filter(|a| *a == "password_reset").count(), 1);
 });
+
+storage_test!(async fn anyone_may_set_up_a_second_factor_and_is_then_asked_for_it(db) {
+    let app = TestApp::new(db).await;
+    add_link_worker(&app).await;
+    let session = app.sign_in("lotsin").await;
+    let headers = [("cookie", session.as_str()), ("accept-language", "en")];
+    assert!(text(app.get("/account", &headers).await).await.contains("No second factor is set up"));
+    let started = app.post_form("/account/second-factor", "", &headers).await;
+    assert_eq!(started.status(), 200);
+    let page = text(started).await;
+    assert!(page.contains("<svg"), "{page}");
+    let secret: String = page.split("<code class=\"secret\">").nth(1).unwrap().split('<').next().unwrap().replace(' ', "");
+    let wrong = app.post_form("/account/second-factor/confirm", "code=000000", &headers).await;
+    assert_eq!(wrong.status(), 400);
+    let code = lotse_app::second_factor::code_at(&secret, app.clock.now()).unwrap();
+    let done = app.post_form("/account/second-factor/confirm", &format!("code={code}"), &headers).await;
+    assert_eq!(done.headers()[header::LOCATION], "/account");
+    assert!(text(app.get("/account", &headers).await).await.contains("A second factor is set up"));
+    let again = password_step(&app, "lotsin", PASSWORD).await;
+    assert_eq!(again.headers()[header::LOCATION], "/login/second-factor", "the next sign-in asks for it");
+});
