@@ -5,7 +5,7 @@ use askama::Template;
 use axum::Extension;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, SET_COOKIE};
+use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use lotse_app::auth::SessionUser;
@@ -20,17 +20,10 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::csrf::{self, CsrfToken};
 use crate::error::WebError;
-use crate::html::{Page, cookie, render, see_other, session_response};
+use crate::html::{Page, TokenForm, cookie, no_store, render, see_other, session_response};
 
 /// The pending sign-in cookie (password right, second factor not yet shown).
 pub const PENDING_COOKIE: &str = "lotse_pending";
-
-fn no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
-}
 
 /// A redirect to the second-factor step that sets the pending cookie (5 minutes, only sent to
 /// `/login` paths).
@@ -417,13 +410,6 @@ pub async fn account(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     render_account(&state, &headers, &user, &csrf, None, false).await
-}
-
-/// A form that carries only its CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct TokenForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// `POST /account/second-factor`: starts setting up a second factor (QR code and key).

@@ -297,8 +297,17 @@ pub(crate) fn session_response(state: &AppState, token: &str) -> Result<Response
 /// A form that carries only its CSRF token.
 #[derive(Debug, Deserialize)]
 pub struct TokenForm {
+    /// The token (missing counts as wrong: 403).
     #[serde(default)]
-    csrf: String,
+    pub(crate) csrf: String,
+}
+
+/// Marks a response with personal or one-time data as not to be stored by any cache.
+pub(crate) fn no_store(mut response: Response) -> Response {
+    response
+        .headers_mut()
+        .insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    response
 }
 
 /// `POST /logout`: ends the session and clears the cookie.

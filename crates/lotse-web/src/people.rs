@@ -11,7 +11,7 @@ use askama::Template;
 use axum::Extension;
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use lotse_app::auth::SessionUser;
@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::csrf::{self, CsrfToken};
 use crate::error::WebError;
-use crate::html::{Page, render, see_other};
+use crate::html::{Page, TokenForm, no_store, render, see_other};
 
 /// How many rows a worklist shows.
 const WORKLIST_LIMIT: i64 = 50;
@@ -45,13 +45,6 @@ impl From<AccessError> for WebError {
 /// An id from a path: anything that is not a UUID is simply not found.
 fn parse_id(raw: &str) -> Result<Uuid, WebError> {
     Uuid::parse_str(raw).map_err(|_| WebError::NotFound)
-}
-
-fn no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 /// A stored (compact) prescription code in its printed form, `XXXX-XXXX-C`.
@@ -272,13 +265,6 @@ pub async fn case(
     let record = case_record::view_case(&state.db, state.clock.as_ref(), &user, case).await?;
     let page = Page::new(&state, &headers, &format!("/cases/{case}"), Some(&user), &csrf);
     Ok(no_store(render(&case_page(page, &record))?))
-}
-
-/// A form that carries only its CSRF token.
-#[derive(Debug, Deserialize)]
-pub struct TokenForm {
-    #[serde(default)]
-    csrf: String,
 }
 
 /// `POST /cases/{id}/consents/{consent}/withdraw`.
