@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::csrf::{self, CsrfToken};
 use crate::error::WebError;
-use crate::html::{Page, TokenForm, cookie, no_store, render, see_other, session_response};
+use crate::html::{Page, TokenForm, cookie, no_store, render, render_private, see_other, session_response};
 
 /// The pending sign-in cookie (password right, second factor not yet shown).
 pub const PENDING_COOKIE: &str = "lotse_pending";
@@ -280,16 +280,16 @@ fn render_reset(
     username: String,
 ) -> Result<Response, WebError> {
     let page = Page::new(state, headers, "/password-reset", None, csrf);
-    let status = outcome.map_or(StatusCode::OK, |(_, s)| s);
-    let error = outcome.map(|(key, _)| page.t(key));
-    let mut response = render(&PasswordResetPage {
-        page,
-        error,
-        done,
-        username,
-    })?;
-    *response.status_mut() = status;
-    Ok(no_store(response))
+    let (error, status) = crate::html::notice(&page, outcome);
+    render_private(
+        &PasswordResetPage {
+            page,
+            error,
+            done,
+            username,
+        },
+        status,
+    )
 }
 
 /// `GET /password-reset`.

@@ -154,6 +154,22 @@ impl Page {
     }
 }
 
+/// A form page's notice: the translated message for `(key, status)`, and the status to answer
+/// with (200 without a notice).
+pub(crate) fn notice(page: &Page, notice: Option<(&str, StatusCode)>) -> (Option<String>, StatusCode) {
+    (
+        notice.map(|(key, _)| page.t(key)),
+        notice.map_or(StatusCode::OK, |(_, status)| status),
+    )
+}
+
+/// Renders a page with a status and `Cache-Control: no-store`.
+pub(crate) fn render_private(template: &impl Template, status: StatusCode) -> Result<Response, WebError> {
+    let mut response = render(template)?;
+    *response.status_mut() = status;
+    Ok(no_store(response))
+}
+
 pub(crate) fn render(template: &impl Template) -> Result<Response, WebError> {
     let body = template.render().map_err(|e| WebError::Internal(e.to_string()))?;
     Ok(Html(body).into_response())

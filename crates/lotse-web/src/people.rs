@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::csrf::{self, CsrfToken};
 use crate::error::WebError;
-use crate::html::{Page, TokenForm, no_store, render, see_other};
+use crate::html::{self, Page, TokenForm, no_store, render, render_private, see_other};
 
 /// How many rows a worklist shows.
 const WORKLIST_LIMIT: i64 = 50;
@@ -97,17 +97,17 @@ async fn render_worklist(
     let page = Page::new(state, headers, "/cases", Some(user), csrf);
     let rows = worklist_rows(&page, rows);
     let can_search = lotse_domain::policy::role_may(user.membership.role, lotse_domain::policy::Action::SearchCases);
-    let status = notice.map_or(StatusCode::OK, |(_, s)| s);
-    let notice = notice.map(|(key, _)| page.t(key));
-    let mut response = render(&WorklistPage {
-        page,
-        rows,
-        can_search,
-        notice,
-        code,
-    })?;
-    *response.status_mut() = status;
-    Ok(no_store(response))
+    let (notice, status) = html::notice(&page, notice);
+    render_private(
+        &WorklistPage {
+            page,
+            rows,
+            can_search,
+            notice,
+            code,
+        },
+        status,
+    )
 }
 
 /// `GET /cases`: the people my organisation works with.
@@ -299,11 +299,8 @@ fn render_people(
     code: String,
 ) -> Result<Response, WebError> {
     let page = Page::new(state, headers, "/people", Some(user), csrf);
-    let status = notice.map_or(StatusCode::OK, |(_, s)| s);
-    let notice = notice.map(|(key, _)| page.t(key));
-    let mut response = render(&PeoplePage { page, notice, code })?;
-    *response.status_mut() = status;
-    Ok(response)
+    let (notice, status) = html::notice(&page, notice);
+    render_private(&PeoplePage { page, notice, code }, status)
 }
 
 /// `GET /people`: the coordinator's form to find a person for a data-subject request.
