@@ -16,3 +16,5 @@ state-closed = Afsluttet
 programme-sessions = Sessioner
 programme-logout-everywhere-hint = Har du mistet en enhed eller logget ind på en fælles computer? Afslut alle sessioner på din konto.
 programme-logout-everywhere = Log ud overalt
+programme-reset-notice = { $name } (koordinator) nulstillede din adgangskode den { $at }. Hvis du ikke har bedt om det, så sig det straks til din koordinator eller installationens administrator.
+programme-reset-notice-admin = Installationens administrator nulstillede din adgangskode den { $at }. Hvis du ikke har bedt om det, så sig det straks til din koordinator.

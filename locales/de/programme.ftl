@@ -16,3 +16,5 @@ state-closed = Abgeschlossen
 programme-sessions = Sitzungen
 programme-logout-everywhere-hint = Gerät verloren oder an einem fremden Rechner angemeldet? Beenden Sie alle Sitzungen Ihres Kontos.
 programme-logout-everywhere = Überall abmelden
+programme-reset-notice = { $name } (Koordination) hat Ihr Passwort am { $at } zurückgesetzt. Wenn Sie das nicht veranlasst haben, melden Sie es sofort Ihrer Koordination oder der Administration der Installation.
+programme-reset-notice-admin = Die Administration der Installation hat Ihr Passwort am { $at } zurückgesetzt. Wenn Sie das nicht veranlasst haben, melden Sie es sofort Ihrer Koordination.

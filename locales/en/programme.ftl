@@ -16,3 +16,5 @@ state-closed = Closed
 programme-sessions = Sessions
 programme-logout-everywhere-hint = Lost a device or signed in on a shared computer? End every session of your account.
 programme-logout-everywhere = Sign out everywhere
+programme-reset-notice = { $name } (coordinator) reset your password on { $at }. If you did not ask for this, tell your coordinator or the installation's administrator at once.
+programme-reset-notice-admin = The installation's administrator reset your password on { $at }. If you did not ask for this, tell your coordinator at once.

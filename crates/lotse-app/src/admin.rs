@@ -24,6 +24,9 @@ pub enum AdminError {
     /// Several organisations share that name.
     #[error("{0} organisations are named {1:?}: make the name unique first")]
     AmbiguousOrganisation(usize, String),
+    /// No account with that name.
+    #[error("no user {0:?}")]
+    UnknownUser(String),
     /// The username is taken.
     #[error("the username {0:?} is taken")]
     UsernameTaken(String),
@@ -131,9 +134,15 @@ pub async fn set_privacy(
     let mut current = lotse_store::programme::find_by_slug(db, &slug)
         .await?
         .ok_or_else(|| AdminError::UnknownProgramme(slug.as_str().to_owned()))?;
+    let turned_on = second_factor_required == Some(true) && !current.second_factor_required;
     current.second_factor_required = second_factor_required.unwrap_or(current.second_factor_required);
     current.retention_days = retention_days.unwrap_or(current.retention_days);
     let scope = ProgrammeScope::for_system(SystemJob::Admin, current.id);
+    let members = if turned_on {
+        lotse_store::credential::members(db, &scope).await?
+    } else {
+        Vec::new()
+    };
     let now = clock.now();
     let mut tx = db.begin().await?;
     lotse_store::programme::update_privacy(&mut tx, &current).await?;
@@ -141,6 +150,21 @@ pub async fn set_privacy(
         at: now,
         purpose: AuditPurpose::Administration,
     };
+    if turned_on {
+        // Sessions opened on a password alone end now, not after their 8 hours: every member
+        // whose role needs the factor and who has none confirmed signs in again (and sets it up).
+        let mut ended = Vec::new();
+        for member in &members {
+            let needs = Role::from_code(&member.role).is_some_and(lotse_domain::policy::needs_second_factor);
+            if needs
+                && !member.second_factor
+                && lotse_store::session::delete_of_user_in_programme(&mut tx, member.user, current.id).await? > 0
+            {
+                ended.push(member.user.as_uuid());
+            }
+        }
+        lotse_store::audit::record(&mut tx, &scope, access, AuditAction::SessionsRevoked, "user", ended).await?;
+    }
     lotse_store::audit::record(
         &mut tx,
         &scope,

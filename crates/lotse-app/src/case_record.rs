@@ -75,6 +75,35 @@ pub(crate) async fn deny(mut tx: Tx, user: &SessionUser, at: OffsetDateTime, kin
     }
 }
 
+/// Repeated refusals of one user's routes within this window are one audit entry.
+pub const REFUSAL_WINDOW: time::Duration = time::Duration::minutes(5);
+
+/// Audits that a route was refused because the user's role never does that (403):
+/// `route_refused` on the user, at most once per user and [`REFUSAL_WINDOW`], so a client
+/// that repeats the request cannot flood the chain.
+pub async fn record_route_refused(db: &Db, clock: &dyn Clock, user: &SessionUser) -> Result<(), StoreError> {
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    let actor = user.scope.actor().reference();
+    if lotse_store::audit::recent(&mut tx, &user.scope, &actor, AuditAction::RouteRefused, now - REFUSAL_WINDOW).await? {
+        return tx.commit().await;
+    }
+    let access = Access {
+        at: now,
+        purpose: AuditPurpose::DataProtection,
+    };
+    lotse_store::audit::record(
+        &mut tx,
+        &user.scope,
+        access,
+        AuditAction::RouteRefused,
+        "user",
+        [user.user.id.as_uuid()],
+    )
+    .await?;
+    tx.commit().await
+}
+
 /// Loads a person's relations and asks the policy. `None` is a denial (also for a person that
 /// does not exist): the caller answers with [`deny`].
 pub(crate) async fn authorize_person(
@@ -305,7 +334,13 @@ pub async fn withdraw_consent(
     let now = clock.now();
     let (mut tx, patient, _) = open_case(db, user, Action::WithdrawConsent, case, now).await?;
     let access = access(clock, AuditPurpose::Care);
-    let purpose = record::withdraw_consent(&mut tx, &user.scope, access, patient, consent_id).await?;
+    let purpose = match record::withdraw_consent(&mut tx, &user.scope, access, patient, consent_id).await {
+        Ok(purpose) => purpose,
+        // A random id or another person's consent: refused like a record the user may not see,
+        // and audited with the id asked for.
+        Err(StoreError::NotFound { .. }) => return Err(deny(tx, user, now, "consent", consent_id.as_uuid()).await),
+        Err(e) => return Err(e.into()),
+    };
     if purpose == ConsentPurpose::Care {
         // Without consent to care, link work stops: every open referral closes, and the
         // prescriber sees why.

@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
-use lotse_domain::audit::{AuditAction, AuditEntry, AuditPurpose};
+use lotse_domain::audit::{AuditAction, AuditEntry, AuditPurpose, RequestReference};
 use lotse_domain::id::{PatientId, UserId};
 use lotse_domain::policy::{self, Action, Decision, Subject};
 use lotse_domain::prescription::PrescriptionCode;
@@ -23,8 +23,10 @@ use crate::clock::Clock;
 /// How many audit entries a view shows.
 pub const AUDIT_VIEW_LIMIT: usize = 500;
 
-/// Finds a person by a prescription code (coordinator, for a data-subject request).
-pub async fn find_person(db: &Db, user: &SessionUser, code: &str) -> Result<PatientId, AccessError> {
+/// Finds a person by a prescription code (coordinator, for a data-subject request). Every
+/// search is audited (`search` on the programme, without the code), found or not, and the
+/// person found as a read of that person.
+pub async fn find_person(db: &Db, clock: &dyn Clock, user: &SessionUser, code: &str) -> Result<PatientId, AccessError> {
     let decision = policy::decide(
         &user.membership,
         Action::SearchPeople,
@@ -33,10 +35,21 @@ pub async fn find_person(db: &Db, user: &SessionUser, code: &str) -> Result<Pati
     if !decision.is_allowed() {
         return Err(AccessError::NotFound);
     }
-    let code = PrescriptionCode::parse(code).map_err(|e| AccessError::Invalid(e.to_string()))?;
-    let mut tx = db.begin_read().await?;
-    let found = record::find_by_code(&mut tx, &user.scope, &code.compact()).await?;
+    let parsed = PrescriptionCode::parse(code);
+    let mut tx = db.begin().await?;
+    let found = match &parsed {
+        Ok(code) => record::find_by_code(&mut tx, &user.scope, &code.compact()).await?,
+        Err(_) => None,
+    };
+    let access = access(clock, AuditPurpose::DataProtection);
+    let programme = user.scope.programme().as_uuid();
+    lotse_store::audit::record(&mut tx, &user.scope, access, AuditAction::Search, "programme", [programme]).await?;
+    if let Some((patient, _)) = found {
+        lotse_store::audit::record(&mut tx, &user.scope, access, AuditAction::Read, "patient", [patient.as_uuid()])
+            .await?;
+    }
     tx.commit().await?;
+    parsed.map_err(|e| AccessError::Invalid(e.to_string()))?;
     found.map(|(patient, _)| patient).ok_or(AccessError::NotFound)
 }
 
@@ -263,12 +276,14 @@ pub struct PersonExport {
     pub accesses: Vec<AccessLine>,
 }
 
-/// Exports a person's data (audited as `export` plus a read of each record).
+/// Exports a person's data on the request `reference` (audited as `export` with the
+/// reference, plus a read of each record).
 pub async fn export(
     db: &Db,
     clock: &dyn Clock,
     user: &SessionUser,
     patient: PatientId,
+    reference: &RequestReference,
 ) -> Result<PersonExport, AccessError> {
     let now = clock.now();
     let programme = lotse_store::programme::get(db, user.scope.programme()).await?;
@@ -285,13 +300,14 @@ pub async fn export(
     let objects = record::object_ids(&mut tx, scope, patient).await?;
     let accesses = lotse_store::audit::list_for_objects(&mut tx, scope, &objects, usize::MAX).await?;
     let recipients = recipients(db, &mut tx, scope, &accesses).await?;
-    lotse_store::audit::record(
+    lotse_store::audit::record_referenced(
         &mut tx,
         scope,
         access,
         AuditAction::Export,
         "patient",
-        [patient.as_uuid()],
+        patient.as_uuid(),
+        Some(reference),
     )
     .await?;
     tx.commit().await?;
@@ -375,8 +391,15 @@ fn fresh_code() -> String {
     PrescriptionCode::from_values(values).compact()
 }
 
-/// Erases a person by anonymisation (see [`record::erase`]). Returns false if already erased.
-pub async fn erase(db: &Db, clock: &dyn Clock, user: &SessionUser, patient: PatientId) -> Result<bool, AccessError> {
+/// Erases a person by anonymisation on the request `reference` (see [`record::erase`]; the
+/// `erase` entry records the reference). Returns false if already erased.
+pub async fn erase(
+    db: &Db,
+    clock: &dyn Clock,
+    user: &SessionUser,
+    patient: PatientId,
+    reference: &RequestReference,
+) -> Result<bool, AccessError> {
     let now = clock.now();
     // Erasing twice is allowed and changes nothing (answers false).
     let mut tx = open_person_any(db, user, Action::ErasePerson, patient, now).await?;
@@ -386,6 +409,7 @@ pub async fn erase(db: &Db, clock: &dyn Clock, user: &SessionUser, patient: Pati
         access(clock, AuditPurpose::DataProtection),
         patient,
         &mut fresh_code,
+        Some(reference),
     )
     .await?;
     tx.commit().await?;
@@ -420,7 +444,7 @@ pub async fn run_retention(db: &Db, clock: &dyn Clock) -> Result<Vec<RetentionRe
         };
         let mut erased = 0;
         for patient in due {
-            if record::erase(&mut tx, &scope, access, patient, &mut fresh_code).await? {
+            if record::erase(&mut tx, &scope, access, patient, &mut fresh_code, None).await? {
                 erased += 1;
             }
         }

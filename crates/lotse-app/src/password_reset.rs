@@ -2,8 +2,12 @@
 //! their programme and hands it over in person or by phone; the user sets a new password with
 //! it. Codes are 16 characters from an alphabet without look-alikes, valid 24 hours, used once,
 //! stored as SHA-256; a new code replaces the user's unused ones. Redeeming ends every session
-//! of the user; wrong codes count towards the account name's sign-in lock.
+//! of the user; wrong codes count towards the account name's sign-in lock. A coordinator resets
+//! only accounts wholly in their programme and never removes a second factor; the installation
+//! administrator can (`lotse user reset USERNAME --second-factor`). The user is told at the next
+//! sign-in who reset the account and when.
 
+use lotse_domain::actor::{Actor, ProgrammeScope, SystemJob};
 use lotse_domain::audit::{AuditAction, AuditPurpose};
 use lotse_domain::id::UserId;
 use lotse_domain::policy::{self, Action, Subject};
@@ -12,6 +16,7 @@ use lotse_store::audit::Access;
 use lotse_store::credential::{MemberLine, ResetCode};
 use lotse_store::{Db, StoreError};
 
+use crate::admin::AdminError;
 use crate::auth::{SessionUser, Throttle, name_hash, record_failure, token_hash};
 use crate::case_record::{AccessError, deny};
 use crate::clock::Clock;
@@ -76,19 +81,20 @@ pub async fn members(db: &Db, user: &SessionUser) -> Result<Vec<MemberLine>, Acc
     Ok(lotse_store::credential::members(db, &user.scope).await?)
 }
 
-/// Issues a reset code for `target`, a user of the coordinator's programme (anyone else: not
-/// found, audited). Returns the code to show once.
+/// Issues a reset code for `target`, an account whose every membership lies in the
+/// coordinator's programme (anyone else: not found, audited; a coordinator cannot take over an
+/// account that also acts in another programme). Returns the code to show once. The code never
+/// removes a second factor: that needs the installation administrator ([`issue_as_admin`]).
 pub async fn issue(
     db: &Db,
     clock: &dyn Clock,
     coordinator: &SessionUser,
     target: UserId,
-    reset_second_factor: bool,
 ) -> Result<String, AccessError> {
     let now = clock.now();
     let programme = coordinator.scope.programme();
     let member = match lotse_store::user::get(db, target).await {
-        Ok(u) => u.memberships.iter().any(|m| m.programme == programme),
+        Ok(u) => !u.memberships.is_empty() && u.memberships.iter().all(|m| m.programme == programme),
         Err(StoreError::NotFound { .. }) => false,
         Err(e) => return Err(e.into()),
     };
@@ -100,7 +106,8 @@ pub async fn issue(
     let record = ResetCode {
         user: target,
         programme,
-        reset_second_factor,
+        reset_second_factor: false,
+        issuer: coordinator.scope.actor().reference(),
     };
     let mut tx = db.begin().await?;
     lotse_store::credential::insert_reset_code(
@@ -173,6 +180,7 @@ pub async fn redeem(
         lotse_store::credential::delete_second_factor(&mut tx, user.id).await?;
     }
     lotse_store::login_attempt::clear(&mut tx, &name).await?;
+    lotse_store::credential::set_reset_notice(&mut tx, user.id, &taken.issuer, now).await?;
     if let Some((scope, _)) = authorize_membership(&user, taken.programme) {
         let access = Access {
             at: now,
@@ -190,6 +198,94 @@ pub async fn redeem(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Issues a reset code as the installation administrator (`lotse user reset USERNAME
+/// [--second-factor]`, actor `system:admin`): for any account; with `reset_second_factor`,
+/// redeeming the code also removes the account's second factor. Audited in every programme the
+/// account belongs to. Returns the code to show once.
+pub async fn issue_as_admin(
+    db: &Db,
+    clock: &dyn Clock,
+    username: &str,
+    reset_second_factor: bool,
+) -> Result<String, AdminError> {
+    let now = clock.now();
+    let name = Username::parse(username).map_err(|e| AdminError::Invalid(e.to_string()))?;
+    let credentials = lotse_store::user::find_credentials(db, &name)
+        .await?
+        .ok_or_else(|| AdminError::UnknownUser(name.as_str().to_owned()))?;
+    let user = lotse_store::user::get(db, credentials.user_id).await?;
+    let Some(first) = user.memberships.first() else {
+        return Err(AdminError::Invalid(format!(
+            "the user {:?} has no membership in any programme",
+            name.as_str()
+        )));
+    };
+    let code = new_code();
+    let record = ResetCode {
+        user: user.id,
+        programme: first.programme,
+        reset_second_factor,
+        issuer: Actor::System(SystemJob::Admin).reference(),
+    };
+    let mut tx = db.begin().await?;
+    // The column must name an account; the issuer is `system:admin`.
+    lotse_store::credential::insert_reset_code(
+        &mut tx,
+        &token_hash(&normalise(&code)),
+        &record,
+        user.id,
+        now,
+        now + CODE_LIFETIME,
+    )
+    .await?;
+    let access = Access {
+        at: now,
+        purpose: AuditPurpose::Administration,
+    };
+    for membership in &user.memberships {
+        let scope = ProgrammeScope::for_system(SystemJob::Admin, membership.programme);
+        lotse_store::audit::record(
+            &mut tx,
+            &scope,
+            access,
+            AuditAction::PasswordResetIssued,
+            "user",
+            [user.id.as_uuid()],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(code)
+}
+
+/// Who reset an account and when, told to the user once at their next sign-in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ResetNotice {
+    /// The coordinator's display name; `None` for the installation administrator.
+    pub by: Option<String>,
+    /// When the new password was set.
+    pub at: time::OffsetDateTime,
+}
+
+/// Takes the reset notice of a user who has just signed in (deleted once taken).
+pub async fn take_notice(db: &Db, user: UserId) -> Result<Option<ResetNotice>, StoreError> {
+    let Some((reset_by, at)) = lotse_store::credential::take_reset_notice(db, user).await? else {
+        return Ok(None);
+    };
+    let coordinator = reset_by
+        .strip_prefix("user:")
+        .and_then(|id| uuid::Uuid::parse_str(id).ok());
+    let by = match coordinator {
+        Some(id) => match lotse_store::user::get(db, UserId::from_uuid(id)).await {
+            Ok(u) => Some(u.display_name),
+            Err(StoreError::NotFound { .. }) => Some(reset_by),
+            Err(e) => return Err(e),
+        },
+        None => None,
+    };
+    Ok(Some(ResetNotice { by, at }))
 }
 
 #[cfg(test)]

@@ -147,6 +147,21 @@ pub struct RestoreArgs {
 pub enum UserCommand {
     /// Create an account with a role in one programme.
     Add(UserAddArgs),
+    /// Issue a one-time password-reset code for an account (shown once, valid 24 hours); with
+    /// --second-factor, redeeming it also removes the account's second factor. Audited as
+    /// `system:admin`. Coordinators can issue codes too, but never remove a second factor.
+    Reset(UserResetArgs),
+}
+
+/// `lotse user reset USERNAME [--second-factor]`.
+#[derive(Debug, Args)]
+pub struct UserResetArgs {
+    /// The account's login name
+    pub username: String,
+    /// Also remove the account's second factor when the code is redeemed (a lost phone); the
+    /// user then sets one up again where the programme requires it
+    #[arg(long)]
+    pub second_factor: bool,
 }
 
 /// `lotse user add`.

@@ -221,6 +221,25 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::User(UserCommand::Reset(args)) => {
+            let db = open_db(&common, 2).await?;
+            let result =
+                lotse_app::password_reset::issue_as_admin(&db, &clock, &args.username, args.second_factor).await;
+            db.close().await;
+            let code = result?;
+            let valid = lotse_app::password_reset::CODE_LIFETIME.whole_hours();
+            println!("reset code: {code}");
+            println!(
+                "hand it to {} in person or by phone; valid {valid} hours, usable once{}",
+                args.username.to_lowercase(),
+                if args.second_factor {
+                    "; redeeming it also removes the second factor"
+                } else {
+                    "; the second factor stays"
+                }
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Keys(KeysCommand::Generate { id }) => {
             let spec = DataKeys::generate_spec(&id);
             DataKeys::parse(&spec).context("invalid key id (1 to 16 letters, digits or -)")?;

@@ -49,6 +49,11 @@ pub enum AuditAction {
     Export,
     /// A person was erased by anonymisation (on request or by the retention job).
     Erase,
+    /// A route was refused because the role never does that (403); at most one entry per user
+    /// and window.
+    RouteRefused,
+    /// A coordinator searched for a person (the code searched for is not kept).
+    Search,
 }
 
 impl AuditAction {
@@ -71,6 +76,8 @@ impl AuditAction {
             Self::PasswordReset => "password_reset",
             Self::Export => "export",
             Self::Erase => "erase",
+            Self::RouteRefused => "route_refused",
+            Self::Search => "search",
         }
     }
 }
@@ -124,6 +131,9 @@ pub struct NewAuditEntry {
     pub object_id: Uuid,
     /// Why.
     pub purpose: String,
+    /// The request it answers (a data-subject request's reference), for exports and erasures
+    /// by a coordinator. Hashed into the entry when present.
+    pub reference: Option<String>,
 }
 
 impl NewAuditEntry {
@@ -143,7 +153,50 @@ impl NewAuditEntry {
             object_kind: object_kind.to_owned(),
             object_id,
             purpose: purpose.code().to_owned(),
+            reference: None,
         }
+    }
+
+    /// The same entry, recording the request it answers.
+    #[must_use]
+    pub fn with_reference(mut self, reference: Option<&RequestReference>) -> Self {
+        self.reference = reference.map(|r| r.as_str().to_owned());
+        self
+    }
+}
+
+/// A reference to the request an action answers (a data-subject request's number, a ticket):
+/// 1 to 40 characters of ASCII letters, digits and `-`, `_`, `/`, `.`. So bounded, it cannot
+/// hold a name, a birth date or a sentence, and the audit stays free of personal data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestReference(String);
+
+/// Why a request reference was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("a request reference has 1 to 40 characters: letters A-Z, digits and - _ / . (no names, no spaces)")]
+pub struct RequestReferenceError;
+
+impl RequestReference {
+    /// The longest reference accepted.
+    pub const MAX_LEN: usize = 40;
+
+    /// Validates a reference (surrounding spaces are ignored).
+    pub fn parse(input: &str) -> Result<Self, RequestReferenceError> {
+        let trimmed = input.trim();
+        let ok = (1..=Self::MAX_LEN).contains(&trimmed.len())
+            && trimmed
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '/' | '.'));
+        if ok {
+            Ok(Self(trimmed.to_owned()))
+        } else {
+            Err(RequestReferenceError)
+        }
+    }
+
+    /// The reference.
+    pub fn as_str(&self) -> &str {
+        &self.0
     }
 }
 
@@ -191,6 +244,14 @@ pub fn entry_hash(programme: ProgrammeId, seq: i64, entry: &NewAuditEntry, prev_
     for field in fields {
         hasher.update((field.len() as u64).to_be_bytes());
         hasher.update(field.as_bytes());
+    }
+    // Entries without a reference hash exactly as before the field existed; with one, two
+    // more length-prefixed fields follow, so no entry with a reference hashes like one without.
+    if let Some(reference) = &entry.reference {
+        for field in ["reference", reference.as_str()] {
+            hasher.update((field.len() as u64).to_be_bytes());
+            hasher.update(field.as_bytes());
+        }
     }
     hex::encode(hasher.finalize())
 }
@@ -362,6 +423,26 @@ mod tests {
             e.seq = i as i64 + 1;
         }
         assert_eq!(verify(&renumbered), Err(ChainBreak::Unlinked { seq: 2 }));
+    }
+
+    #[test]
+    fn a_reference_is_bounded_and_hashed_into_its_entry() {
+        for ok in ["DSR-2026/17", "a", "ticket_42.b", &"x".repeat(40)] {
+            assert!(RequestReference::parse(ok).is_ok(), "{ok}");
+        }
+        for bad in ["", " ", "Anna Muster", "1951-06-23 Anna", "a\nb", "ä", &"x".repeat(41), "<b>"] {
+            assert!(RequestReference::parse(bad).is_err(), "{bad:?}");
+        }
+        let plain = entries(1).remove(0);
+        let reference = RequestReference::parse("DSR-1").unwrap();
+        let mut referenced = plain.clone();
+        referenced.entry = referenced.entry.with_reference(Some(&reference));
+        let hash = entry_hash(plain.programme, 1, &referenced.entry, GENESIS_HASH);
+        assert_ne!(hash, plain.hash, "the reference is part of the hash");
+        referenced.hash = hash;
+        assert_eq!(verify(std::slice::from_ref(&referenced)), Ok(1));
+        referenced.entry.reference = Some("DSR-2".into());
+        assert_eq!(verify(&[referenced]), Err(ChainBreak::Altered { seq: 1 }));
     }
 
     #[test]

@@ -93,6 +93,25 @@ pub const fn role_may(role: Role, action: Action) -> bool {
     }
 }
 
+impl Action {
+    /// Whether the action reaches people's identities or personal data, or exports them, or
+    /// can take over another account (resetting it): a role that may do any of these needs the
+    /// second factor where the programme requires it.
+    pub const fn reaches_personal_data(self) -> bool {
+        !matches!(self, Self::ViewProgramme | Self::ManageOwnAccount)
+    }
+}
+
+/// Whether a role must show a second factor at sign-in where the programme requires one:
+/// every role that may do an action reaching personal data or exports (see
+/// [`Action::reaches_personal_data`]), coordinators included. Derived from [`role_may`], so a
+/// role that is given such an action later needs the factor without another change.
+pub fn needs_second_factor(role: Role) -> bool {
+    Action::ALL
+        .into_iter()
+        .any(|action| action.reaches_personal_data() && role_may(role, action))
+}
+
 /// How organisations relate to one person, as loaded by the use case.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PersonRelations {
@@ -349,6 +368,24 @@ mod tests {
         // An action about a person cannot be granted against a user subject, and the reverse.
         assert!(!decide(&coordinator, Action::ErasePerson, Subject::User(programme(1))).is_allowed());
         assert!(!decide(&coordinator, Action::ManageUsers, Subject::Person(programme(1), &r)).is_allowed());
+    }
+
+    #[test]
+    fn the_second_factor_covers_every_role_that_reaches_identities_or_exports() {
+        // Written by hand: coordinators reach exports, erasure and account resets; evaluators
+        // and payers see counts only.
+        let expected = [
+            (Role::Prescriber, true),
+            (Role::LinkWorker, true),
+            (Role::OfferProvider, true),
+            (Role::Coordinator, true),
+            (Role::Evaluator, false),
+            (Role::OutcomePayer, false),
+        ];
+        assert_eq!(expected.len(), Role::ALL.len());
+        for (role, needed) in expected {
+            assert_eq!(needs_second_factor(role), needed, "{role:?}");
+        }
     }
 
     #[test]

@@ -64,6 +64,7 @@ async fn insert_entries(tx: &mut Tx, entries: &[AuditEntry]) -> StoreResult<()> 
                 Value::Text(e.entry.purpose.clone()),
                 Value::Text(e.prev_hash.clone()),
                 Value::Text(e.hash.clone()),
+                Value::OptText(e.entry.reference.clone()),
             ]
         })
         .collect();
@@ -78,6 +79,7 @@ async fn insert_entries(tx: &mut Tx, entries: &[AuditEntry]) -> StoreResult<()> 
         "purpose",
         "prev_hash",
         "hash",
+        "reference",
     ];
     bulk::insert(tx, "audit_entry", &columns, &rows).await?;
     Ok(())
@@ -94,6 +96,7 @@ struct EntryRow {
     purpose: String,
     prev_hash: String,
     hash: String,
+    reference: Option<String>,
 }
 
 impl EntryRow {
@@ -108,6 +111,7 @@ impl EntryRow {
                 object_kind: self.object_kind,
                 object_id: self.object_id,
                 purpose: self.purpose,
+                reference: self.reference,
             },
             prev_hash: self.prev_hash,
             hash: self.hash,
@@ -141,7 +145,7 @@ pub async fn verify(db: &Db, scope: &ProgrammeScope) -> StoreResult<ChainReport>
     let mut checked = 0_i64;
     loop {
         let rows: Vec<EntryRow> = crate::on_pool!(db, p => sqlx::query_as(
-            "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash \
+            "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference \
              from audit_entry where programme_id = $1 and seq > $2 and seq <= $3 order by seq limit 5000",
         )
         .bind(programme.as_uuid())
@@ -182,7 +186,7 @@ pub async fn list_for_object(
 ) -> StoreResult<Vec<AuditEntry>> {
     let programme = scope.programme();
     let rows: Vec<EntryRow> = on_conn!(tx, c => sqlx::query_as(
-        "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash \
+        "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference \
          from audit_entry where programme_id = $1 and object_kind = $2 and object_id = $3 order by seq desc",
     )
     .bind(programme.as_uuid())
@@ -217,6 +221,43 @@ pub async fn record(
         .map(|id| NewAuditEntry::new(access.at, scope.actor(), action, object_kind, id, access.purpose))
         .collect();
     append(tx, scope, entries).await
+}
+
+/// Writes one audit entry that records the request it answers (a coordinator's export or
+/// erasure on a data-subject request).
+pub async fn record_referenced(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    action: lotse_domain::audit::AuditAction,
+    object_kind: &str,
+    id: Uuid,
+    reference: Option<&lotse_domain::audit::RequestReference>,
+) -> StoreResult<()> {
+    let entry =
+        NewAuditEntry::new(access.at, scope.actor(), action, object_kind, id, access.purpose).with_reference(reference);
+    append(tx, scope, vec![entry]).await
+}
+
+/// Whether `actor` has an entry with `action` at or after `since` (to write repeated refusals
+/// once per window).
+pub async fn recent(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    actor: &str,
+    action: lotse_domain::audit::AuditAction,
+    since: OffsetDateTime,
+) -> StoreResult<bool> {
+    let count: i64 = on_conn!(tx, c => sqlx::query_scalar(
+        "select count(*) from audit_entry where programme_id = $1 and actor = $2 and action = $3 and at >= $4",
+    )
+    .bind(scope.programme().as_uuid())
+    .bind(actor)
+    .bind(action.code())
+    .bind(since)
+    .fetch_one(c)
+    .await)?;
+    Ok(count > 0)
 }
 
 /// Inserts rows of newly created records and one `create` audit entry per record, in `tx`.
@@ -266,7 +307,7 @@ pub async fn list_for_actor(
 ) -> StoreResult<Vec<AuditEntry>> {
     let programme = scope.programme();
     let rows: Vec<EntryRow> = on_conn!(tx, c => sqlx::query_as(
-        "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash \
+        "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference \
          from audit_entry where programme_id = $1 and actor = $2 order by seq desc limit $3",
     )
     .bind(programme.as_uuid())

@@ -159,8 +159,11 @@ pub struct ResetCode {
     pub user: UserId,
     /// In which programme it was issued.
     pub programme: ProgrammeId,
-    /// Whether redeeming it also removes the second factor.
+    /// Whether redeeming it also removes the second factor (only codes of the installation
+    /// administrator, `lotse user reset --second-factor`).
     pub reset_second_factor: bool,
+    /// Who issued it, as an actor reference: `user:<id>` (a coordinator) or `system:admin`.
+    pub issuer: String,
 }
 
 /// Stores a new reset code for a user, replacing their unused ones.
@@ -179,7 +182,7 @@ pub async fn insert_reset_code(
         .map(|r| r.rows_affected()))?;
     on_conn!(tx, c => sqlx::query(
         "insert into password_reset_code (code_hash, user_id, programme_id, issued_by, reset_second_factor, created_at, \
-         expires_at, used_at) values ($1, $2, $3, $4, $5, $6, $7, null)",
+         expires_at, used_at, issuer) values ($1, $2, $3, $4, $5, $6, $7, null, $8)",
     )
     .bind(code_hash)
     .bind(code.user.as_uuid())
@@ -188,6 +191,7 @@ pub async fn insert_reset_code(
     .bind(code.reset_second_factor)
     .bind(now)
     .bind(expires_at)
+    .bind(&code.issuer)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -201,21 +205,48 @@ pub async fn take_reset_code(
     user: UserId,
     now: OffsetDateTime,
 ) -> StoreResult<Option<ResetCode>> {
-    let row: Option<(Uuid, bool)> = on_conn!(tx, c => sqlx::query_as(
+    let row: Option<(Uuid, bool, Option<String>, Uuid)> = on_conn!(tx, c => sqlx::query_as(
         "update password_reset_code set used_at = $3 \
          where code_hash = $1 and user_id = $2 and used_at is null and expires_at > $3 \
-         returning programme_id, reset_second_factor",
+         returning programme_id, reset_second_factor, issuer, issued_by",
     )
     .bind(code_hash)
     .bind(user.as_uuid())
     .bind(now)
     .fetch_optional(c)
     .await)?;
-    Ok(row.map(|(programme, reset_second_factor)| ResetCode {
+    Ok(row.map(|(programme, reset_second_factor, issuer, issued_by)| ResetCode {
         user,
         programme: ProgrammeId::from_uuid(programme),
         reset_second_factor,
+        issuer: issuer.unwrap_or_else(|| format!("user:{issued_by}")),
     }))
+}
+
+/// Remembers that `user`'s account was reset, to tell them at their next sign-in.
+pub async fn set_reset_notice(tx: &mut Tx, user: UserId, reset_by: &str, at: OffsetDateTime) -> StoreResult<()> {
+    on_conn!(tx, c => sqlx::query(
+        "insert into account_notice (user_id, reset_by, reset_at) values ($1, $2, $3) \
+         on conflict (user_id) do update set reset_by = excluded.reset_by, reset_at = excluded.reset_at",
+    )
+    .bind(user.as_uuid())
+    .bind(reset_by)
+    .bind(at)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Takes (and deletes) the notice of a reset of `user`'s account: who (actor reference), when.
+pub async fn take_reset_notice(db: &Db, user: UserId) -> StoreResult<Option<(String, OffsetDateTime)>> {
+    let row: Option<(String, OffsetDateTime)> = on_pool!(db, p => sqlx::query_as(
+        "delete from account_notice where user_id = $1 returning reset_by, reset_at",
+    )
+    .bind(user.as_uuid())
+    .fetch_optional(p)
+    .await)?;
+    Ok(row)
 }
 
 /// One account of a programme, for the coordinator's user list.

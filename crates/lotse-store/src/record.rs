@@ -579,6 +579,7 @@ pub async fn erase(
     access: Access,
     patient: PatientId,
     fresh_codes: &mut (dyn FnMut() -> String + Send),
+    reference: Option<&lotse_domain::audit::RequestReference>,
 ) -> StoreResult<bool> {
     let (p, id) = (scope.programme().as_uuid(), patient.as_uuid());
     let marked = on_conn!(tx, c => sqlx::query(
@@ -644,7 +645,7 @@ pub async fn erase(
             .await
             .map(|r| r.rows_affected()))?;
     }
-    audit::record(tx, scope, access, AuditAction::Erase, "patient", [id]).await?;
+    audit::record_referenced(tx, scope, access, AuditAction::Erase, "patient", id, reference).await?;
     Ok(true)
 }
 

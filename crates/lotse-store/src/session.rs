@@ -76,3 +76,19 @@ pub async fn delete_all_of_user(tx: &mut Tx, user: UserId) -> StoreResult<u64> {
         .map(|r| r.rows_affected()))
     .map_err(Into::into)
 }
+
+/// Ends a user's sessions in one programme (when the programme starts requiring a second
+/// factor the user has not set up); returns how many were ended.
+pub async fn delete_of_user_in_programme(
+    tx: &mut Tx,
+    user: UserId,
+    programme: lotse_domain::id::ProgrammeId,
+) -> StoreResult<u64> {
+    on_conn!(tx, c => sqlx::query("delete from session where user_id = $1 and programme_id = $2")
+        .bind(user.as_uuid())
+        .bind(programme.as_uuid())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))
+    .map_err(Into::into)
+}

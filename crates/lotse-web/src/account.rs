@@ -226,8 +226,6 @@ pub async fn users(
 pub struct IssueForm {
     #[serde(default)]
     csrf: String,
-    #[serde(default)]
-    reset_second_factor: Option<String>,
 }
 
 #[derive(Template)]
@@ -250,15 +248,15 @@ pub async fn issue_reset(
 ) -> Result<Response, WebError> {
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     let target = UserId::from_uuid(Uuid::parse_str(&id).map_err(|_| WebError::NotFound)?);
-    let with_second_factor = form.reset_second_factor.as_deref() == Some("yes");
-    let code = password_reset::issue(&state.db, state.clock.as_ref(), &user, target, with_second_factor).await?;
+    // A coordinator's code never removes a second factor (`lotse user reset --second-factor`).
+    let code = password_reset::issue(&state.db, state.clock.as_ref(), &user, target).await?;
     let name = lotse_app::auth::display_name(&state.db, target).await?;
     let page = Page::new(&state, &headers, "/users", Some(&user), &csrf);
     Ok(no_store(render(&ResetCodePage {
         page,
         name,
         code,
-        with_second_factor,
+        with_second_factor: false,
     })?))
 }
 

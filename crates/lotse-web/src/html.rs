@@ -303,7 +303,7 @@ pub async fn login(
 pub(crate) fn session_response(state: &AppState, token: &str) -> Result<Response, WebError> {
     let secure = if state.config.secure_cookies { "; Secure" } else { "" };
     let max_age = auth::SESSION_LIFETIME.whole_seconds();
-    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Lax; Max-Age={max_age}{secure}");
+    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
     let mut response = see_other("/programme");
     let value = HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(e.to_string()))?;
     response.headers_mut().append(SET_COOKIE, value);
@@ -339,7 +339,7 @@ pub async fn logout(
     let mut response = see_other("/");
     response.headers_mut().insert(
         SET_COOKIE,
-        HeaderValue::from_static("lotse_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+        HeaderValue::from_static("lotse_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
     );
     Ok(response)
 }
@@ -356,7 +356,7 @@ pub async fn logout_everywhere(
     let mut response = see_other("/");
     response.headers_mut().insert(
         SET_COOKIE,
-        HeaderValue::from_static("lotse_session=; Path=/; HttpOnly; SameSite=Lax; Max-Age=0"),
+        HeaderValue::from_static("lotse_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
     );
     Ok(response)
 }
@@ -371,6 +371,7 @@ struct ProgrammePage {
     organisations: i64,
     offers: i64,
     states: Vec<(String, i64)>,
+    reset_notice: Option<String>,
 }
 
 /// `GET /programme`: the signed-in user's programme at a glance (counts only).
@@ -382,6 +383,32 @@ pub async fn programme(
 ) -> Result<Response, WebError> {
     let overview = lotse_app::overview::programme_overview(&state.db, &user.scope).await?;
     let page = Page::new(&state, &headers, "/programme", Some(&user), &csrf);
+    // The landing page after sign-in tells, once, who reset the account and when.
+    let reset_notice = lotse_app::password_reset::take_notice(&state.db, user.user.id)
+        .await?
+        .map(|notice| {
+            let at = notice.at.to_offset(time::UtcOffset::UTC);
+            let at = format!(
+                "{:04}-{:02}-{:02} {:02}:{:02} UTC",
+                at.year(),
+                u8::from(at.month()),
+                at.day(),
+                at.hour(),
+                at.minute()
+            );
+            match notice.by {
+                Some(name) => state.i18n.text_with(
+                    request_language(&headers),
+                    "programme-reset-notice",
+                    &[("name", FluentValue::from(name)), ("at", FluentValue::from(at))],
+                ),
+                None => state.i18n.text_with(
+                    request_language(&headers),
+                    "programme-reset-notice-admin",
+                    &[("at", FluentValue::from(at))],
+                ),
+            }
+        });
     let role = page.t(role_key(user.membership.role));
     let welcome = state.i18n.text_with(
         request_language(&headers),
@@ -412,6 +439,7 @@ pub async fn programme(
         })
         .collect();
     render(&ProgrammePage {
+        reset_notice,
         name: overview.programme.name,
         welcome,
         areas: overview.directory.areas,

@@ -17,7 +17,7 @@ use axum::response::{IntoResponse, Response};
 use lotse_app::auth::SessionUser;
 use lotse_app::case_record::{self, AccessError, CaseRecord, WorklistRow};
 use lotse_app::data_subject::{self, PersonExport, PersonOverview};
-use lotse_domain::audit::AuditEntry;
+use lotse_domain::audit::{AuditEntry, RequestReference};
 use lotse_domain::id::{CaseId, ConsentId, PatientId, UserId};
 use lotse_domain::policy::Visibility;
 use serde::Deserialize;
@@ -323,7 +323,7 @@ pub async fn search_people(
 ) -> Result<Response, WebError> {
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     let code: String = form.q.chars().take(40).collect();
-    match data_subject::find_person(&state.db, &user, &code).await {
+    match data_subject::find_person(&state.db, state.clock.as_ref(), &user, &code).await {
         Ok(patient) => Ok(see_other(&format!("/people/{patient}"))),
         Err(AccessError::NotFound) => render_people(
             &state,
@@ -355,6 +355,8 @@ struct AuditLine {
     action: String,
     object: String,
     purpose: String,
+    /// The request it answers (exports and erasures by a coordinator).
+    reference: Option<String>,
 }
 
 fn audit_lines(entries: Vec<AuditEntry>, names: &HashMap<String, String>) -> Vec<AuditLine> {
@@ -372,6 +374,7 @@ fn audit_lines(entries: Vec<AuditEntry>, names: &HashMap<String, String>) -> Vec
             action: e.entry.action,
             object: format!("{} {}", e.entry.object_kind, e.entry.object_id),
             purpose: e.entry.purpose,
+            reference: e.entry.reference,
         })
         .collect()
 }
@@ -386,6 +389,35 @@ struct PersonPage {
     language: String,
     erased: Option<String>,
     audit: Vec<AuditLine>,
+    notice: Option<String>,
+}
+
+async fn render_person(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &SessionUser,
+    csrf: &CsrfToken,
+    patient: PatientId,
+    notice: Option<(&str, StatusCode)>,
+) -> Result<Response, WebError> {
+    let PersonOverview {
+        profile, audit, actors, ..
+    } = data_subject::person_overview(&state.db, state.clock.as_ref(), user, patient).await?;
+    let page = Page::new(state, headers, &format!("/people/{patient}"), Some(user), csrf);
+    let (notice, status) = html::notice(&page, notice);
+    render_private(
+        &PersonPage {
+            page,
+            id: patient.to_string(),
+            age_band: profile.age_band,
+            gender: profile.gender,
+            language: profile.language,
+            erased: profile.erased_at.map(date),
+            audit: audit_lines(audit, &actors),
+            notice,
+        },
+        status,
+    )
 }
 
 /// `GET /people/{id}`: derived attributes, the audit trail, export and erasure.
@@ -397,29 +429,66 @@ pub async fn person(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let patient = PatientId::from_uuid(parse_id(&id)?);
-    let PersonOverview {
-        profile, audit, actors, ..
-    } = data_subject::person_overview(&state.db, state.clock.as_ref(), &user, patient).await?;
-    let page = Page::new(&state, &headers, &format!("/people/{patient}"), Some(&user), &csrf);
-    Ok(no_store(render(&PersonPage {
-        page,
-        id: patient.to_string(),
-        age_band: profile.age_band,
-        gender: profile.gender,
-        language: profile.language,
-        erased: profile.erased_at.map(date),
-        audit: audit_lines(audit, &actors),
-    })?))
+    render_person(&state, &headers, &user, &csrf, patient, None).await
 }
 
-/// `GET /people/{id}/export.json`: everything held, as a download.
+/// The export and erasure forms: the data-subject request's reference, and for erasure the
+/// confirmation box.
+#[derive(Debug, Deserialize)]
+pub struct RequestForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    reference: String,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// Checks the CSRF token and the reference; a bad reference shows the person's page again
+/// with a translated message (400) and nothing is done.
+async fn checked_request(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &SessionUser,
+    csrf: &CsrfToken,
+    patient: PatientId,
+    form: &RequestForm,
+) -> Result<Result<RequestReference, Response>, WebError> {
+    csrf::verify_signed_in(state, user, headers, &form.csrf).await?;
+    match RequestReference::parse(&form.reference) {
+        Ok(reference) => Ok(Ok(reference)),
+        Err(_) => {
+            // The rejected input is not shown again: it may hold personal data.
+            let page = render_person(
+                state,
+                headers,
+                user,
+                csrf,
+                patient,
+                Some(("person-reference-invalid", StatusCode::BAD_REQUEST)),
+            )
+            .await?;
+            Ok(Err(page))
+        }
+    }
+}
+
+/// `POST /people/{id}/export.json`: everything held, as a download (an action: CSRF token and
+/// the request's reference, audited with it).
 pub async fn export_json(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
     Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<RequestForm>,
 ) -> Result<Response, WebError> {
     let patient = PatientId::from_uuid(parse_id(&id)?);
-    let export = data_subject::export(&state.db, state.clock.as_ref(), &user, patient).await?;
+    let reference = match checked_request(&state, &headers, &user, &csrf, patient, &form).await? {
+        Ok(reference) => reference,
+        Err(page) => return Ok(page),
+    };
+    let export = data_subject::export(&state.db, state.clock.as_ref(), &user, patient, &reference).await?;
     let body = serde_json::to_vec_pretty(&export).map_err(|e| WebError::Internal(e.to_string()))?;
     let mut response = body.into_response();
     let headers = response.headers_mut();
@@ -463,16 +532,21 @@ impl ExportPage {
     }
 }
 
-/// `GET /people/{id}/export`: the same, as a readable, printable document.
+/// `POST /people/{id}/export`: the same, as a readable, printable document.
 pub async fn export_page(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
     Extension(csrf): Extension<CsrfToken>,
     Path(id): Path<String>,
     headers: HeaderMap,
+    Form(form): Form<RequestForm>,
 ) -> Result<Response, WebError> {
     let patient = PatientId::from_uuid(parse_id(&id)?);
-    let export = data_subject::export(&state.db, state.clock.as_ref(), &user, patient).await?;
+    let reference = match checked_request(&state, &headers, &user, &csrf, patient, &form).await? {
+        Ok(reference) => reference,
+        Err(page) => return Ok(page),
+    };
+    let export = data_subject::export(&state.db, state.clock.as_ref(), &user, patient, &reference).await?;
     let page = Page::new(
         &state,
         &headers,
@@ -483,29 +557,25 @@ pub async fn export_page(
     Ok(no_store(render(&ExportPage { page, export })?))
 }
 
-/// The erasure form: the coordinator must tick the confirmation.
-#[derive(Debug, Deserialize)]
-pub struct EraseForm {
-    #[serde(default)]
-    csrf: String,
-    #[serde(default)]
-    confirm: Option<String>,
-}
-
-/// `POST /people/{id}/erase`: anonymises the person (irreversible; needs `confirm`).
+/// `POST /people/{id}/erase`: anonymises the person (irreversible; needs `confirm` and the
+/// request's reference).
 pub async fn erase(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
     Path(id): Path<String>,
     headers: HeaderMap,
-    Form(form): Form<EraseForm>,
+    Form(form): Form<RequestForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     let patient = PatientId::from_uuid(parse_id(&id)?);
+    let reference = match checked_request(&state, &headers, &user, &csrf, patient, &form).await? {
+        Ok(reference) => reference,
+        Err(page) => return Ok(page),
+    };
     if form.confirm.as_deref() != Some("yes") {
         return Err(WebError::BadRequest("erasure needs the confirmation box ticked".into()));
     }
-    data_subject::erase(&state.db, state.clock.as_ref(), &user, patient).await?;
+    data_subject::erase(&state.db, state.clock.as_ref(), &user, patient, &reference).await?;
     Ok(see_other(&format!("/people/{patient}")))
 }
 

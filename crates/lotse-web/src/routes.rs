@@ -9,7 +9,8 @@
 
 use axum::Router;
 use axum::extract::{Request, State};
-use axum::http::Method;
+use axum::http::header::ALLOW;
+use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
@@ -125,12 +126,12 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(people::person),
         ),
         (
-            spec(Method::GET, "/people/{id}/export.json", Member(A::ExportPersonData)),
-            get(people::export_json),
+            spec(Method::POST, "/people/{id}/export.json", Member(A::ExportPersonData)),
+            post(people::export_json),
         ),
         (
-            spec(Method::GET, "/people/{id}/export", Member(A::ExportPersonData)),
-            get(people::export_page),
+            spec(Method::POST, "/people/{id}/export", Member(A::ExportPersonData)),
+            post(people::export_page),
         ),
         (
             spec(Method::POST, "/people/{id}/erase", Member(A::ErasePerson)),
@@ -164,13 +165,23 @@ pub fn pages(state: &AppState) -> Router<AppState> {
 
 /// The first gate for a member route: a live session (else to the sign-in page), a role that
 /// may do the action (else 403); the session user goes to the handler as an extension.
+///
+/// HEAD never reaches a member route's handler (axum would run the GET handler and drop the
+/// body, so its use case would read, audit or change data): it answers 405 before anything
+/// runs. A refusal by role is audited (`route_refused`, once per user and window).
 async fn guard(action: Action, State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    if request.method() == Method::HEAD {
+        return (StatusCode::METHOD_NOT_ALLOWED, [(ALLOW, "GET")]).into_response();
+    }
     let user = match html::current_user(&state, request.headers()).await {
         Ok(Some(user)) => user,
         Ok(None) => return html::see_other("/login"),
         Err(e) => return e.into_response(),
     };
     if !role_may(user.membership.role, action) {
+        if let Err(e) = lotse_app::case_record::record_route_refused(&state.db, state.clock.as_ref(), &user).await {
+            return WebError::from(e).into_response();
+        }
         return WebError::Forbidden.into_response();
     }
     request.extensions_mut().insert::<SessionUser>(user);

@@ -90,7 +90,7 @@ storage_test!(async fn the_access_export_holds_everything_and_is_audited(db) {
     let world = World::build(db, "export").await;
     let clock = FixedClock::new(fixed_now());
     let coordinator = as_member(db, &world, "coordinator", Role::Coordinator, None).await;
-    let export = data_subject::export(&db.db, &clock, &coordinator, world.person).await.unwrap();
+    let export = data_subject::export(&db.db, &clock, &coordinator, world.person, &reference()).await.unwrap();
     assert_eq!(export.identity.family_name, PERSON_FAMILY);
     assert_eq!(export.identity.phone.as_deref(), Some(PERSON_PHONE));
     assert_eq!(export.prescriptions.len(), 1);
@@ -104,7 +104,7 @@ storage_test!(async fn the_access_export_holds_everything_and_is_audited(db) {
     assert!(actions(&db.db).await.iter().any(|a| a == "export"));
 
     let link_worker = as_member(db, &world, "lotsin", Role::LinkWorker, Some(world.orgs.facility)).await;
-    let denied = data_subject::export(&db.db, &clock, &link_worker, world.person).await;
+    let denied = data_subject::export(&db.db, &clock, &link_worker, world.person, &reference()).await;
     assert!(matches!(denied, Err(AccessError::NotFound)), "export is the coordinator's task");
 });
 
@@ -160,8 +160,8 @@ storage_test!(async fn erasure_leaves_no_identity_anywhere_and_keeps_the_counts(
     let stored = db.identities().await;
     assert!(stored.iter().any(|i| i.2 == PERSON_FAMILY), "the identity opens with the key");
 
-    assert!(data_subject::erase(&db.db, &clock, &coordinator, world.person).await.unwrap());
-    assert!(!data_subject::erase(&db.db, &clock, &coordinator, world.person).await.unwrap(), "twice is a no-op");
+    assert!(data_subject::erase(&db.db, &clock, &coordinator, world.person, &reference()).await.unwrap());
+    assert!(!data_subject::erase(&db.db, &clock, &coordinator, world.person, &reference()).await.unwrap(), "twice is a no-op");
 
     for needle in needles {
         assert_eq!(occurrences(&db.db, needle).await, Vec::<String>::new(), "{needle} remains");
@@ -169,14 +169,14 @@ storage_test!(async fn erasure_leaves_no_identity_anywhere_and_keeps_the_counts(
     let erased = db.identities().await.into_iter().find(|i| i.0 == world.person.as_uuid()).unwrap();
     assert_eq!((erased.1.as_str(), erased.2.as_str(), erased.3.as_str(), erased.4.clone()), ("", "", "1951-01-01", None), "blank, the year kept");
     assert_eq!(count_states().await, before, "aggregate statistics are intact");
-    let export = serde_json::to_string(&data_subject::export(&db.db, &clock, &coordinator, world.person).await.unwrap()).unwrap();
+    let export = serde_json::to_string(&data_subject::export(&db.db, &clock, &coordinator, world.person, &reference()).await.unwrap()).unwrap();
     for needle in needles {
         assert!(!export.contains(needle), "{needle} in the export after erasure");
     }
     let link_worker = as_member(db, &world, "lotsin", Role::LinkWorker, Some(world.orgs.facility)).await;
     let gone = case_record::view_case(&db.db, &clock, &link_worker, world.case).await;
     assert!(matches!(gone, Err(AccessError::NotFound)), "{gone:?}");
-    let found = data_subject::find_person(&db.db, &coordinator, &world.code).await;
+    let found = data_subject::find_person(&db.db, &clock, &coordinator, &world.code).await;
     assert!(matches!(found, Err(AccessError::NotFound)), "the old code leads nowhere");
 
     if let Some(path) = db.url.sqlite_path() {
@@ -259,3 +259,7 @@ storage_test!(async fn withdrawing_care_consent_closes_the_open_referrals(db) {
     tx.commit().await.unwrap();
     assert_eq!(replayed.state.code(), "closed", "the projection agrees with the events");
 });
+
+fn reference() -> lotse_domain::audit::RequestReference {
+    lotse_domain::audit::RequestReference::parse("DSR-2026/1").unwrap()
+}

@@ -111,3 +111,37 @@ storage_test!(async fn retention_run_reports_each_programme_and_keeps_the_chain_
     let (ok, verified) = verify(&url).await;
     assert!(ok, "{verified}");
 });
+
+storage_test!(async fn user_reset_issues_a_code_that_also_removes_the_second_factor(db) {
+    db.programme("p-one").await;
+    let url = db.url.expose().to_owned();
+    let mut child = lotse()
+        .args(["user", "add", "--programme", "p-one", "--username", "lea", "--name", "Demo Person", "--role", "coordinator", "--password-stdin", "--database-url", &url])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    child.stdin.take().unwrap().write_all(b"a long enough password\n").await.unwrap();
+    assert!(child.wait_with_output().await.unwrap().status.success());
+    let lea: uuid::Uuid = on_pool!(&db.db, p => sqlx::query_scalar("select user_id from user_account where username = 'lea'").fetch_one(p).await).unwrap();
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::credential::begin_second_factor(&mut tx, lotse_domain::id::UserId::from_uuid(lea), "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP", lotse_testkit::fixed_now()).await.unwrap();
+    tx.commit().await.unwrap();
+
+    let unknown = lotse().args(["user", "reset", "nobody", "--database-url", &url]).output().await.unwrap();
+    assert!(!unknown.status.success());
+    assert!(String::from_utf8_lossy(&unknown.stderr).contains("no user \"nobody\""), "{unknown:?}");
+
+    let out = lotse().args(["user", "reset", "lea", "--second-factor", "--database-url", &url]).output().await.unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    let code = stdout.lines().find_map(|l| l.strip_prefix("reset code: ")).unwrap().trim().to_owned();
+    assert!(stdout.contains("second factor"), "{stdout}");
+    let (issued_by, action): (String, String) = on_pool!(&db.db, p => sqlx::query_as("select actor, action from audit_entry order by seq desc limit 1").fetch_one(p).await).unwrap();
+    assert_eq!((issued_by.as_str(), action.as_str()), ("system:admin", "password_reset_issued"));
+
+    let clock = lotse_app::FixedClock::new(time::OffsetDateTime::now_utc());
+    lotse_app::password_reset::redeem(&db.db, &clock, lotse_app::auth::Throttle::default(), "lea", &code, "a brand new passphrase", "a brand new passphrase").await.unwrap();
+    let factors: i64 = on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from user_second_factor").fetch_one(p).await).unwrap();
+    assert_eq!(factors, 0, "the installation admin's code removes the second factor");
+});

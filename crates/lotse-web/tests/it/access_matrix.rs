@@ -219,7 +219,7 @@ fn matrix() -> Vec<Expect> {
             Params::Person,
         ),
         member(
-            Method::GET,
+            Method::POST,
             "/people/{id}/export.json",
             &[R::Coordinator],
             COORDINATOR_OWN,
@@ -227,7 +227,7 @@ fn matrix() -> Vec<Expect> {
             Params::Person,
         ),
         member(
-            Method::GET,
+            Method::POST,
             "/people/{id}/export",
             &[R::Coordinator],
             COORDINATOR_OWN,
@@ -397,7 +397,8 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
                 );
             let body = match (e.params, e.path) {
                 (Params::Case | Params::Person, p) if p.ends_with("/search") => format!("q={}", a.code),
-                (Params::SecondPerson, _) => "confirm=yes".to_owned(),
+                (Params::Person, p) if p.contains("/export") => "reference=DSR-2026%2F1".to_owned(),
+                (Params::SecondPerson, _) => "confirm=yes&reference=DSR-2026%2F2".to_owned(),
                 (Params::Code, _) => "code=000000".to_owned(),
                 _ => e.body.to_owned(),
             };

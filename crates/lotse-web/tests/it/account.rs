@@ -184,3 +184,12 @@ storage_test!(async fn anyone_may_set_up_a_second_factor_and_is_then_asked_for_i
     let again = password_step(&app, "lotsin", PASSWORD).await;
     assert_eq!(again.headers()[header::LOCATION], "/login/second-factor", "the next sign-in asks for it");
 });
+
+storage_test!(async fn a_required_second_factor_covers_the_coordinator(db) {
+    let app = TestApp::new(db).await;
+    lotse_store::on_pool!(&db.db, p => sqlx::query("update programme set second_factor_required = true").execute(p).await.map(|r| r.rows_affected())).unwrap();
+    let response = password_step(&app, "coord", PASSWORD).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()[header::LOCATION], "/login/enrol", "no session on a password alone");
+    assert!(!set_cookies(&response).iter().any(|c| c.starts_with("lotse_session=")));
+});

@@ -85,9 +85,9 @@ storage_test!(async fn names_are_escaped_wherever_they_are_shown(db) {
         assert!(!page.contains(payload), "{path}: stored XSS");
     }
     let cookie = session(&app, coordinator, world.programme.id).await;
-    let page = text(app.get(&format!("/people/{}/export", world.person), &[("cookie", &cookie)]).await).await;
+    let page = text(app.post_form(&format!("/people/{}/export", world.person), "reference=DSR-1", &[("cookie", &cookie)]).await).await;
     assert!(!page.contains(payload) && escaped(&page), "export page: stored XSS");
-    let json = app.get(&format!("/people/{}/export.json", world.person), &[("cookie", &cookie)]).await;
+    let json = app.post_form(&format!("/people/{}/export.json", world.person), "reference=DSR-1", &[("cookie", &cookie)]).await;
     assert_eq!(json.headers().get(header::CONTENT_TYPE).unwrap(), "application/json", "never sniffed as HTML");
 });
 

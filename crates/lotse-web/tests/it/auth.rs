@@ -22,7 +22,7 @@ storage_test!(async fn the_session_cookie_is_http_only_and_same_site(db) {
     let app = TestApp::new(db).await;
     let response = app.post_form("/login", "username=coord&password=a+long+enough+password", &[]).await;
     let set_cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
-    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Lax"), "{set_cookie}");
+    assert!(set_cookie.contains("HttpOnly") && set_cookie.contains("SameSite=Strict"), "{set_cookie}");
     assert_eq!(response.headers().get(header::LOCATION).unwrap(), "/programme");
 });
 
