@@ -181,7 +181,8 @@ pub async fn sign_in(
     let (scope, membership) = authorize_membership(&user, programme).ok_or(AuthError::InvalidCredentials)?;
     let role = membership.role;
     let factor = lotse_store::credential::second_factor(db, user.id).await?;
-    let required = lotse_domain::policy::needs_second_factor(role) && lotse_store::programme::get(db, programme).await?.second_factor_required;
+    let required = lotse_domain::policy::needs_second_factor(role)
+        && lotse_store::programme::get(db, programme).await?.second_factor_required;
     match factor {
         Some(f) if f.confirmed => {
             let token = crate::second_factor::start_pending(db, now, &name, &user, programme, None).await?;

@@ -85,7 +85,15 @@ pub async fn record_route_refused(db: &Db, clock: &dyn Clock, user: &SessionUser
     let now = clock.now();
     let mut tx = db.begin().await?;
     let actor = user.scope.actor().reference();
-    if lotse_store::audit::recent(&mut tx, &user.scope, &actor, AuditAction::RouteRefused, now - REFUSAL_WINDOW).await? {
+    if lotse_store::audit::recent(
+        &mut tx,
+        &user.scope,
+        &actor,
+        AuditAction::RouteRefused,
+        now - REFUSAL_WINDOW,
+    )
+    .await?
+    {
         return tx.commit().await;
     }
     let access = Access {

@@ -43,10 +43,25 @@ pub async fn find_person(db: &Db, clock: &dyn Clock, user: &SessionUser, code: &
     };
     let access = access(clock, AuditPurpose::DataProtection);
     let programme = user.scope.programme().as_uuid();
-    lotse_store::audit::record(&mut tx, &user.scope, access, AuditAction::Search, "programme", [programme]).await?;
+    lotse_store::audit::record(
+        &mut tx,
+        &user.scope,
+        access,
+        AuditAction::Search,
+        "programme",
+        [programme],
+    )
+    .await?;
     if let Some((patient, _)) = found {
-        lotse_store::audit::record(&mut tx, &user.scope, access, AuditAction::Read, "patient", [patient.as_uuid()])
-            .await?;
+        lotse_store::audit::record(
+            &mut tx,
+            &user.scope,
+            access,
+            AuditAction::Read,
+            "patient",
+            [patient.as_uuid()],
+        )
+        .await?;
     }
     tx.commit().await?;
     parsed.map_err(|e| AccessError::Invalid(e.to_string()))?;

@@ -430,7 +430,16 @@ mod tests {
         for ok in ["DSR-2026/17", "a", "ticket_42.b", &"x".repeat(40)] {
             assert!(RequestReference::parse(ok).is_ok(), "{ok}");
         }
-        for bad in ["", " ", "Anna Muster", "1951-06-23 Anna", "a\nb", "ä", &"x".repeat(41), "<b>"] {
+        for bad in [
+            "",
+            " ",
+            "Anna Muster",
+            "1951-06-23 Anna",
+            "a\nb",
+            "ä",
+            &"x".repeat(41),
+            "<b>",
+        ] {
             assert!(RequestReference::parse(bad).is_err(), "{bad:?}");
         }
         let plain = entries(1).remove(0);

@@ -215,12 +215,14 @@ pub async fn take_reset_code(
     .bind(now)
     .fetch_optional(c)
     .await)?;
-    Ok(row.map(|(programme, reset_second_factor, issuer, issued_by)| ResetCode {
-        user,
-        programme: ProgrammeId::from_uuid(programme),
-        reset_second_factor,
-        issuer: issuer.unwrap_or_else(|| format!("user:{issued_by}")),
-    }))
+    Ok(
+        row.map(|(programme, reset_second_factor, issuer, issued_by)| ResetCode {
+            user,
+            programme: ProgrammeId::from_uuid(programme),
+            reset_second_factor,
+            issuer: issuer.unwrap_or_else(|| format!("user:{issued_by}")),
+        }),
+    )
 }
 
 /// Remembers that `user`'s account was reset, to tell them at their next sign-in.

@@ -455,22 +455,20 @@ async fn checked_request(
     form: &RequestForm,
 ) -> Result<Result<RequestReference, Response>, WebError> {
     csrf::verify_signed_in(state, user, headers, &form.csrf).await?;
-    match RequestReference::parse(&form.reference) {
-        Ok(reference) => Ok(Ok(reference)),
-        Err(_) => {
-            // The rejected input is not shown again: it may hold personal data.
-            let page = render_person(
-                state,
-                headers,
-                user,
-                csrf,
-                patient,
-                Some(("person-reference-invalid", StatusCode::BAD_REQUEST)),
-            )
-            .await?;
-            Ok(Err(page))
-        }
+    if let Ok(reference) = RequestReference::parse(&form.reference) {
+        return Ok(Ok(reference));
     }
+    // The rejected input is not shown again: it may hold personal data.
+    let page = render_person(
+        state,
+        headers,
+        user,
+        csrf,
+        patient,
+        Some(("person-reference-invalid", StatusCode::BAD_REQUEST)),
+    )
+    .await?;
+    Ok(Err(page))
 }
 
 /// `POST /people/{id}/export.json`: everything held, as a download (an action: CSRF token and

@@ -38,11 +38,15 @@ async fn actions(db: &TestDb) -> Vec<String> {
 }
 
 async fn audit_count(db: &TestDb) -> i64 {
-    lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from audit_entry").fetch_one(p).await).unwrap()
+    lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from audit_entry").fetch_one(p).await)
+        .unwrap()
 }
 
 async fn head(app: &TestApp, path: &str, cookie: &str) -> u16 {
-    let request = Request::head(path).header("cookie", cookie).body(Body::empty()).unwrap();
+    let request = Request::head(path)
+        .header("cookie", cookie)
+        .body(Body::empty())
+        .unwrap();
     app.send(request).await.status().as_u16()
 }
 
