@@ -45,11 +45,6 @@ impl Role {
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|r| r.code() == code)
     }
-
-    /// Whether the role may see people's identities at all (some of them, by relationship).
-    pub const fn sees_identities(self) -> bool {
-        matches!(self, Self::Prescriber | Self::LinkWorker | Self::OfferProvider)
-    }
 }
 
 /// A user's role in one organisation of one programme.
