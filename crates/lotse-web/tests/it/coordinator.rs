@@ -144,7 +144,7 @@ storage_test!(async fn an_erasure_needs_a_recorded_reference(db) {
     db.assert_audit_chains_intact().await;
 });
 
-storage_test!(async fn a_refused_role_and_a_wrong_consent_id_are_audited(db) {
+storage_test!(async fn a_refused_role_is_audited_once_per_window(db) {
     let app = TestApp::new(db).await;
     let world = World::build(db, "refusal-a").await;
     let link_worker = world.member(db, "refusal-lw", Role::LinkWorker, Some(world.orgs.facility)).await;
