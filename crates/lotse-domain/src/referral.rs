@@ -148,7 +148,14 @@ pub enum ReferralEvent {
     /// Contact made.
     Contacted,
     /// Declared unreachable after the programme's number of failed attempts.
-    MarkedUnreachable,
+    MarkedUnreachable {
+        /// The programme's number of contact attempts before "unreachable" when this was
+        /// declared (`Programme::contact_attempts_before_unreachable`); `apply` refuses the event
+        /// before that many attempts have failed. Events written before the threshold was
+        /// recorded read as 1 (at least one failed attempt, the rule then in force).
+        #[serde(default = "one_attempt")]
+        attempts_required: u32,
+    },
     /// An action plan has been agreed with the person.
     PlanAgreed,
     /// At least one offer has started.
@@ -169,12 +176,16 @@ impl ReferralEvent {
             Self::Accepted => "referral.accepted",
             Self::ContactAttemptFailed => "referral.contact_attempt_failed",
             Self::Contacted => "referral.contacted",
-            Self::MarkedUnreachable => "referral.marked_unreachable",
+            Self::MarkedUnreachable { .. } => "referral.marked_unreachable",
             Self::PlanAgreed => "referral.plan_agreed",
             Self::Connected => "referral.connected",
             Self::Closed { .. } => "referral.closed",
         }
     }
+}
+
+const fn one_attempt() -> u32 {
+    1
 }
 
 /// The state of one referral as folded from its events.
@@ -197,9 +208,13 @@ impl ReferralStatus {
         }
     }
 
-    /// Whether the programme's threshold allows declaring the person unreachable now.
+    /// Whether the programme's threshold allows declaring the person unreachable now: the
+    /// referral is accepted and at least `attempts_before_unreachable` (and at least one)
+    /// contact attempts have failed. `apply` enforces it for `MarkedUnreachable`.
     pub const fn may_mark_unreachable(&self, attempts_before_unreachable: u32) -> bool {
-        matches!(self.state, ReferralState::Accepted) && self.failed_contact_attempts >= attempts_before_unreachable
+        matches!(self.state, ReferralState::Accepted)
+            && self.failed_contact_attempts > 0
+            && self.failed_contact_attempts >= attempts_before_unreachable
     }
 }
 
@@ -237,7 +252,11 @@ impl Lifecycle for ReferralStatus {
                 ..*self
             }),
             (S::Accepted | S::Unreachable, E::Contacted) => next(S::Contacted),
-            (S::Accepted, E::MarkedUnreachable) if self.failed_contact_attempts > 0 => next(S::Unreachable),
+            (S::Accepted, E::MarkedUnreachable { attempts_required })
+                if self.may_mark_unreachable(*attempts_required) =>
+            {
+                next(S::Unreachable)
+            }
             (S::Contacted, E::PlanAgreed) => next(S::PlanAgreed),
             (S::PlanAgreed, E::Connected) => next(S::Connected),
             (S::Closed(_), _) => Err(self.refuse(event)),
@@ -267,7 +286,10 @@ mod tests {
             ReferralEvent::Accepted,
             ReferralEvent::ContactAttemptFailed,
             ReferralEvent::Contacted,
-            ReferralEvent::MarkedUnreachable,
+            ReferralEvent::MarkedUnreachable { attempts_required: 1 },
+            ReferralEvent::MarkedUnreachable { attempts_required: 2 },
+            ReferralEvent::MarkedUnreachable { attempts_required: 3 },
+            ReferralEvent::MarkedUnreachable { attempts_required: 0 },
             ReferralEvent::PlanAgreed,
             ReferralEvent::Connected,
         ];
@@ -308,8 +330,29 @@ mod tests {
         assert!(ReferralStatus::start(&ReferralEvent::Accepted).is_err());
         let accepted = issued.apply(&ReferralEvent::Accepted).unwrap();
         assert!(
-            accepted.apply(&ReferralEvent::MarkedUnreachable).is_err(),
+            accepted
+                .apply(&ReferralEvent::MarkedUnreachable { attempts_required: 0 })
+                .is_err(),
             "no attempt yet"
+        );
+        let failed_twice = accepted
+            .apply(&ReferralEvent::ContactAttemptFailed)
+            .and_then(|s| s.apply(&ReferralEvent::ContactAttemptFailed))
+            .unwrap();
+        let err = failed_twice
+            .apply(&ReferralEvent::MarkedUnreachable { attempts_required: 3 })
+            .unwrap_err();
+        assert_eq!(
+            err.to_string(),
+            "referral.marked_unreachable is not allowed when the referral is accepted",
+            "two failed attempts where the programme asks for three"
+        );
+        assert_eq!(
+            failed_twice
+                .apply(&ReferralEvent::MarkedUnreachable { attempts_required: 2 })
+                .unwrap()
+                .state,
+            ReferralState::Unreachable
         );
         let closed = accepted
             .apply(&ReferralEvent::Closed {
@@ -345,25 +388,177 @@ mod tests {
             let payload = crate::event::to_payload(&event).unwrap();
             assert_eq!(crate::event::from_payload::<ReferralEvent>(payload).unwrap(), event);
         }
+        // Written before the threshold was recorded in the event: the rule then in force.
+        assert_eq!(
+            crate::event::from_payload::<ReferralEvent>(serde_json::json!({"type": "marked_unreachable"})).unwrap(),
+            ReferralEvent::MarkedUnreachable { attempts_required: 1 }
+        );
+    }
+
+    /// The transition table, written out by hand from the lifecycle in the module docs and
+    /// DESIGN's referral lifecycle, independently of `apply`: the state a referral is in (its
+    /// code, its facility, its failed attempts) × an event → the state after it, or `None`
+    /// when the event is refused.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+    struct Model {
+        state: &'static str,
+        facility: u128,
+        failed: u32,
+    }
+
+    fn facility_of(org: OrganisationId) -> u128 {
+        org.as_uuid().as_u128()
+    }
+
+    /// (from, event kind) → to, for the transitions that need no guard. Anything not listed
+    /// (and not handled by a guarded rule below) is refused.
+    const TABLE: &[(&str, &str, &str)] = &[
+        ("issued", "referral.accepted", "accepted"),
+        ("accepted", "referral.contacted", "contacted"),
+        ("unreachable", "referral.contacted", "contacted"),
+        ("contacted", "referral.plan_agreed", "plan_agreed"),
+        ("plan_agreed", "referral.connected", "connected"),
+    ];
+    const OPEN: &[&str] = &[
+        "issued",
+        "accepted",
+        "contacted",
+        "unreachable",
+        "plan_agreed",
+        "connected",
+    ];
+    const CODES: &[&str] = &[
+        "issued",
+        "accepted",
+        "contacted",
+        "unreachable",
+        "plan_agreed",
+        "connected",
+        "closed:goals_met",
+        "closed:declined",
+        "closed:no_contact",
+        "closed:moved",
+        "closed:referred_to_other_care",
+        "closed:consent_withdrawn",
+        "closed:died",
+        "closed:other",
+    ];
+
+    fn oracle(model: Model, event: &ReferralEvent) -> Option<Model> {
+        match (model.state, event) {
+            ("issued", ReferralEvent::Redirected { to }) => (facility_of(*to) != model.facility).then_some(Model {
+                facility: facility_of(*to),
+                ..model
+            }),
+            ("accepted", ReferralEvent::ContactAttemptFailed) => Some(Model {
+                failed: model.failed + 1,
+                ..model
+            }),
+            ("accepted", ReferralEvent::MarkedUnreachable { attempts_required }) => {
+                (model.failed >= 1 && model.failed >= *attempts_required).then_some(Model {
+                    state: "unreachable",
+                    ..model
+                })
+            }
+            (from, ReferralEvent::Closed { reason }) if OPEN.contains(&from) => Some(Model {
+                state: match reason {
+                    ClosingReason::GoalsMet => "closed:goals_met",
+                    ClosingReason::Declined => "closed:declined",
+                    ClosingReason::NoContact => "closed:no_contact",
+                    ClosingReason::Moved => "closed:moved",
+                    ClosingReason::ReferredToOtherCare => "closed:referred_to_other_care",
+                    ClosingReason::ConsentWithdrawn => "closed:consent_withdrawn",
+                    ClosingReason::Died => "closed:died",
+                    ClosingReason::Other => "closed:other",
+                },
+                ..model
+            }),
+            (from, event) => TABLE
+                .iter()
+                .find(|(f, kind, _)| *f == from && *kind == event.kind())
+                .map(|(_, _, to)| Model { state: to, ..model }),
+        }
+    }
+
+    fn observe(status: &ReferralStatus) -> (String, u128, u32) {
+        let state = match status.state.closing_reason() {
+            Some(reason) => format!("closed:{}", reason.code()),
+            None => status.state.code().to_owned(),
+        };
+        (state, facility_of(status.link_facility), status.failed_contact_attempts)
+    }
+
+    #[test]
+    fn the_table_covers_every_state_and_event_pair() {
+        // Reach every state with 0..=3 failed attempts, then try every candidate from it, so
+        // every (state, event) pair of the table is compared at least once.
+        let accepted = ReferralStatus::start(&ReferralEvent::Issued { link_facility: org(1) })
+            .and_then(|s| s.apply(&ReferralEvent::Accepted))
+            .unwrap();
+        let mut seen = std::collections::BTreeSet::new();
+        let mut frontier = vec![
+            ReferralStatus::start(&ReferralEvent::Issued { link_facility: org(1) }).unwrap(),
+            accepted,
+        ];
+        while let Some(status) = frontier.pop() {
+            let (state, facility, failed) = observe(&status);
+            if !seen.insert((state.clone(), facility, failed)) || failed > 3 {
+                continue;
+            }
+            let model = Model {
+                state: CODES.iter().copied().find(|c| *c == state).unwrap(),
+                facility,
+                failed,
+            };
+            for event in candidates().iter().skip(1) {
+                let expected = oracle(model, event);
+                let actual = status.apply(event).ok();
+                assert_eq!(
+                    actual.as_ref().map(observe),
+                    expected.map(|m| (m.state.to_owned(), m.facility, m.failed)),
+                    "{model:?} + {event:?}"
+                );
+                frontier.extend(actual);
+            }
+        }
+        let states: std::collections::BTreeSet<_> = seen
+            .iter()
+            .map(|(s, _, _)| s.split(':').next().unwrap_or("").to_owned())
+            .collect();
+        assert_eq!(states.len(), 7, "every state reached: {states:?}");
     }
 
     proptest! {
-        /// Replaying any valid event sequence equals applying it step by step, and every
-        /// candidate refused along the way leaves the state unchanged.
+        /// Any sequence of candidate events, valid or not: `apply` agrees with the table at
+        /// every step (the store test `an_invalid_transition_is_refused_and_writes_nothing`
+        /// shows that a refused event changes nothing stored); replaying the accepted events
+        /// equals applying them step by step.
         #[test]
-        fn replay_equals_stepwise_application(choices in proptest::collection::vec(any::<proptest::sample::Index>(), 0..40)) {
+        fn apply_agrees_with_the_transition_table(choices in proptest::collection::vec(any::<(proptest::sample::Index, proptest::sample::Index)>(), 0..60)) {
             let first = ReferralEvent::Issued { link_facility: org(1) };
             let mut state = ReferralStatus::start(&first).unwrap();
+            let mut model = Model { state: "issued", facility: 1, failed: 0 };
             let mut events = vec![first];
-            for choice in choices {
-                let valid: Vec<_> = candidates().into_iter().filter(|e| state.apply(e).is_ok()).collect();
-                if valid.is_empty() {
-                    break;
+            // Closing events end a sequence, so they share one slot of the choice (its
+            // reason drawn apart); the other candidates keep a fair chance to be tried.
+            let open: Vec<_> = candidates().into_iter().filter(|e| !matches!(e, ReferralEvent::Closed { .. })).collect();
+            for (choice, reason) in choices {
+                let event = if choice.index(open.len() + 1) == open.len() {
+                    ReferralEvent::Closed { reason: *reason.get(&ClosingReason::ALL) }
+                } else {
+                    *choice.get(&open)
+                };
+                match (state.apply(&event), oracle(model, &event)) {
+                    (Ok(next), Some(expected)) => {
+                        prop_assert_eq!(observe(&next), (expected.state.to_owned(), expected.facility, expected.failed));
+                        state = next;
+                        model = expected;
+                        events.push(event);
+                        prop_assert_eq!(ReferralStatus::replay(&events).unwrap(), state);
+                    }
+                    (Err(_), None) => {}
+                    (actual, expected) => prop_assert!(false, "{:?} + {:?}: apply gave {:?}, the table {:?}", model, event, actual, expected),
                 }
-                let event = *choice.get(&valid);
-                state = state.apply(&event).unwrap();
-                events.push(event);
-                prop_assert_eq!(ReferralStatus::replay(&events).unwrap(), state);
             }
             prop_assert_eq!(ReferralStatus::replay(&events).unwrap(), state);
         }

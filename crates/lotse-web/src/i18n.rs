@@ -241,7 +241,7 @@ mod tests {
             R::Accepted,
             R::ContactAttemptFailed,
             R::Contacted,
-            R::MarkedUnreachable,
+            R::MarkedUnreachable { attempts_required: 1 },
             R::PlanAgreed,
             R::Connected,
             R::Closed {

@@ -96,7 +96,14 @@ pub(super) fn referral_story(
         }
     }
     if unreachable {
-        if w.push(ReferralEvent::MarkedUnreachable, hours(rng, 1, 24)).is_none() {
+        if w.push(
+            ReferralEvent::MarkedUnreachable {
+                attempts_required: attempts_before_unreachable,
+            },
+            hours(rng, 1, 24),
+        )
+        .is_none()
+        {
             return story;
         }
         if rng.random_bool(0.7) {
