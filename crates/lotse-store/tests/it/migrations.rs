@@ -262,8 +262,9 @@ async fn postgres_schema_equals_sqlite_schema() {
     }
 }
 
-/// Tables that hold no programme's data (DESIGN's installation-wide list); every other table
-/// has `programme_id` first in its primary key and in every unique key.
+/// Tables that hold no programme's data: the programme, user accounts and what belongs to an
+/// account (sessions, sign-in counters, second factors, reset codes, notices); every other
+/// table has `programme_id` first in its primary key and in every unique key.
 const INSTALLATION_WIDE: &[&str] = &[
     "programme",
     "user_account",
@@ -272,6 +273,7 @@ const INSTALLATION_WIDE: &[&str] = &[
     "user_second_factor",
     "pending_sign_in",
     "password_reset_code",
+    "account_notice",
 ];
 
 #[tokio::test]
