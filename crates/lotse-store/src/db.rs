@@ -204,6 +204,13 @@ impl Db {
     pub async fn connect(url: &DatabaseUrl, settings: PoolSettings) -> StoreResult<Self> {
         match url.engine() {
             Engine::Sqlite => {
+                let file = url.sqlite_path();
+                if let Some(path) = &file {
+                    // SQLite creates the WAL and shared-memory files with the database file's
+                    // mode, so a private database file keeps them private too.
+                    crate::files::create_private(path).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
+                    crate::files::make_private(path).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
+                }
                 let options = SqliteConnectOptions::from_str(url.expose())
                     .map_err(StoreError::Unavailable)?
                     .create_if_missing(true)
@@ -222,6 +229,13 @@ impl Db {
                     .connect_with(options)
                     .await
                     .map_err(StoreError::Unavailable)?;
+                if let Some(path) = &file {
+                    // Left by an earlier version (created with the default mode).
+                    for suffix in ["-wal", "-shm"] {
+                        let side = PathBuf::from(format!("{}{suffix}", path.display()));
+                        crate::files::make_private(&side).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
+                    }
+                }
                 Ok(Self::Sqlite(SqliteDb::new(pool)))
             }
             Engine::Postgres => {
@@ -264,6 +278,15 @@ impl Db {
             Self::Sqlite(db) => db.keys.is_some(),
             Self::Postgres(db) => db.keys.is_some(),
         }
+    }
+
+    /// The data keys, or [`StoreError::NoDataKey`] (for reads outside a transaction).
+    pub fn keys(&self) -> StoreResult<Arc<DataKeys>> {
+        match self {
+            Self::Sqlite(db) => db.keys.clone(),
+            Self::Postgres(db) => db.keys.clone(),
+        }
+        .ok_or(StoreError::NoDataKey)
     }
 
     /// Begins a read-only transaction: deferred on SQLite (no write lock, so readers never
