@@ -373,3 +373,49 @@ storage_test!(async fn a_forged_or_malformed_checkpoint_is_refused(db) {
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 1: the MAC does not match"), "{out:?}");
     std::fs::remove_file(&file).ok();
 });
+
+storage_test!(async fn serve_logs_a_checkpoint_at_start_and_every_interval(db) {
+    lotse_testkit::world::World::build(db, "anchored").await;
+    let url = db.url.expose().to_owned();
+    let log = std::env::temp_dir().join(format!("lotse-serve-log-{}", uuid::Uuid::new_v4()));
+    // The key and the interval through the config file (`start_logging` builds the command).
+    let config = std::env::temp_dir().join(format!("lotse-{}.toml", uuid::Uuid::new_v4()));
+    let key_file = std::env::temp_dir().join(format!("lotse-ck-{}", uuid::Uuid::new_v4()));
+    std::fs::write(&key_file, CHECKPOINT_KEY).unwrap();
+    std::fs::write(
+        &config,
+        format!("log_format = \"json\"\naudit_checkpoint_secs = 1\naudit_checkpoint_key_file = \"{}\"\n", key_file.display()),
+    )
+    .unwrap();
+    let server = crate::server::start_logging(&url, &["--config", config.to_str().unwrap()], Some(&log)).await;
+    // Poll the log (deadline 60 s) for two checkpoints: one at start, one a second later.
+    let started = std::time::Instant::now();
+    let lines = loop {
+        let text = std::fs::read_to_string(&log).unwrap_or_default();
+        let lines: Vec<String> = text
+            .lines()
+            .filter(|l| l.contains("\"message\":\"audit checkpoint\""))
+            .map(str::to_owned)
+            .collect();
+        if lines.len() >= 2 || started.elapsed() > std::time::Duration::from_mins(1) {
+            break lines;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    };
+    println!("two checkpoints logged after {} ms", started.elapsed().as_millis());
+    drop(server);
+    assert!(lines.len() >= 2, "{lines:?}");
+    let event = &lines[0];
+    for field in ["\"audit.programme\":\"anchored\"", "\"audit.seq\":", "\"audit.checkpoint\":\"lotse-audit-checkpoint/1 "] {
+        assert!(event.contains(field), "{field} in {event}");
+    }
+    // The logged line is a checkpoint file's line as it is.
+    let line = event.split("\"audit.checkpoint\":\"").nth(1).unwrap().split('"').next().unwrap();
+    let file = std::env::temp_dir().join(format!("lotse-checkpoint-{}", uuid::Uuid::new_v4()));
+    std::fs::write(&file, format!("{line}\n")).unwrap();
+    let (ok, out, err) = verify_against(&url, &file).await;
+    assert!(ok && out.contains("anchored: ok,") && out.contains("extends the checkpoint"), "{out}{err}");
+    for f in [&log, &config, &key_file, &file] {
+        std::fs::remove_file(f).ok();
+    }
+});
