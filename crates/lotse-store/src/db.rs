@@ -205,11 +205,14 @@ impl Db {
         match url.engine() {
             Engine::Sqlite => {
                 let file = url.sqlite_path();
+                let io = |e| StoreError::Unavailable(sqlx::Error::Io(e));
                 if let Some(path) = &file {
                     // SQLite creates the WAL and shared-memory files with the database file's
                     // mode, so a private database file keeps them private too.
-                    crate::files::create_private(path).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
-                    crate::files::make_private(path).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
+                    if !path.exists() {
+                        crate::files::create_private(path).map_err(io)?;
+                    }
+                    crate::files::make_private(path).map_err(io)?;
                 }
                 let options = SqliteConnectOptions::from_str(url.expose())
                     .map_err(StoreError::Unavailable)?
@@ -233,7 +236,7 @@ impl Db {
                     // Left by an earlier version (created with the default mode).
                     for suffix in ["-wal", "-shm"] {
                         let side = PathBuf::from(format!("{}{suffix}", path.display()));
-                        crate::files::make_private(&side).map_err(|e| StoreError::Unavailable(sqlx::Error::Io(e)))?;
+                        crate::files::make_private(&side).map_err(io)?;
                     }
                 }
                 Ok(Self::Sqlite(SqliteDb::new(pool)))

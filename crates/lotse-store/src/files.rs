@@ -31,7 +31,8 @@ pub(crate) fn create_private(path: &Path) -> io::Result<bool> {
 }
 
 /// Removes the group and other permission bits of a regular file at `path`, if there is one
-/// (it never adds a bit, and never touches a directory).
+/// (it never adds a bit, and never touches a directory). A file this process may not change
+/// (owned by another user, who chose its mode) is left as it is.
 pub(crate) fn make_private(path: &Path) -> io::Result<()> {
     #[cfg(unix)]
     {
@@ -43,7 +44,10 @@ pub(crate) fn make_private(path: &Path) -> io::Result<()> {
         };
         let mode = meta.permissions().mode();
         if meta.is_file() && mode & 0o077 != 0 {
-            std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o7700))?;
+            match std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode & 0o7700)) {
+                Err(e) if e.kind() != io::ErrorKind::PermissionDenied => return Err(e),
+                _ => {}
+            }
         }
         Ok(())
     }
