@@ -2,6 +2,7 @@
 
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
 use lotse_domain::audit::{AuditAction, AuditPurpose};
+use lotse_domain::checkpoint::Checkpoint;
 use lotse_domain::id::{OrganisationId, UserId};
 use lotse_domain::programme::ProgrammeSlug;
 use lotse_domain::user::{NewPassword, Role, Username};
@@ -111,6 +112,74 @@ pub async fn verify_audit(db: &Db) -> Result<Vec<(String, ChainReport)>, StoreEr
         ));
     }
     Ok(reports)
+}
+
+/// One programme's chain, verified against a checkpoint when the file had one for it.
+#[derive(Debug)]
+pub struct AnchoredReport {
+    /// The programme's slug.
+    pub slug: String,
+    /// The verification (a break includes not extending the checkpoint).
+    pub report: ChainReport,
+    /// The checkpoint's entry, if the file had a checkpoint for this programme.
+    pub checkpoint: Option<i64>,
+}
+
+/// Verifies every programme's audit chain and, where `checkpoints` has one for the programme,
+/// that the chain still extends it. Also returns the checkpoints whose programme is missing
+/// from the database (a whole programme's chain removed).
+pub async fn verify_audit_against(
+    db: &Db,
+    checkpoints: &[Checkpoint],
+) -> Result<(Vec<AnchoredReport>, Vec<Checkpoint>), StoreError> {
+    let programmes = lotse_store::programme::list(db).await?;
+    let mut reports = Vec::new();
+    for programme in &programmes {
+        let scope = ProgrammeScope::for_system(SystemJob::AuditVerify, programme.id);
+        let checkpoint = checkpoints.iter().find(|c| c.programme == programme.id);
+        let anchor = checkpoint.map(|c| (c.seq, c.hash.as_str()));
+        reports.push(AnchoredReport {
+            slug: programme.slug.as_str().to_owned(),
+            report: lotse_store::audit::verify_anchored(db, &scope, anchor).await?,
+            checkpoint: checkpoint.map(|c| c.seq),
+        });
+    }
+    let missing = checkpoints
+        .iter()
+        .filter(|c| !programmes.iter().any(|p| p.id == c.programme))
+        .cloned()
+        .collect();
+    Ok((reports, missing))
+}
+
+/// A checkpoint of every programme's chain head, to keep outside the database. With
+/// `verify_first`, each chain is verified up to that head first, and a broken chain is refused
+/// (a checkpoint must never vouch for a broken chain); `lotse serve`'s hourly checkpoints skip
+/// that (they only read the heads), since the next verification checks them anyway.
+pub async fn audit_checkpoints(db: &Db, clock: &dyn Clock, verify_first: bool) -> Result<Vec<Checkpoint>, AdminError> {
+    let mut out = Vec::new();
+    for programme in lotse_store::programme::list(db).await? {
+        let scope = ProgrammeScope::for_system(SystemJob::AuditVerify, programme.id);
+        let (seq, hash) = lotse_store::audit::head(db, &scope).await?;
+        if verify_first
+            && let Some(broken) = lotse_store::audit::verify_anchored(db, &scope, Some((seq, &hash)))
+                .await?
+                .broken
+        {
+            return Err(AdminError::Invalid(format!(
+                "{}: the audit chain is broken ({broken}); no checkpoint was taken",
+                programme.slug.as_str()
+            )));
+        }
+        out.push(Checkpoint {
+            programme: programme.id,
+            slug: programme.slug.as_str().to_owned(),
+            seq,
+            hash,
+            at: clock.now(),
+        });
+    }
+    Ok(out)
 }
 
 /// Changes a programme's privacy settings (second factor, retention period); the change is

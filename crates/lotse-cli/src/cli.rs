@@ -107,6 +107,9 @@ pub struct ServeArgs {
     /// Seconds to let in-flight requests finish after SIGTERM [default: 20]
     #[arg(long, env = "LOTSE_SHUTDOWN_GRACE_SECS")]
     pub shutdown_grace_secs: Option<u64>,
+    /// Seconds between the audit checkpoints the server logs (one at start) [default: 3600]
+    #[arg(long, env = "LOTSE_AUDIT_CHECKPOINT_SECS")]
+    pub audit_checkpoint_secs: Option<u64>,
 }
 
 /// `lotse demo`.
@@ -232,7 +235,19 @@ pub enum RetentionCommand {
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
     /// Check every programme's hash chain; names the first broken entry.
-    Verify,
+    Verify(AuditVerifyArgs),
+    /// Print a keyed checkpoint of every programme's chain head (one line per programme) to
+    /// keep outside the database; `audit verify --checkpoint FILE` checks the chain against it.
+    Checkpoint,
+}
+
+/// `lotse audit verify`.
+#[derive(Debug, Args)]
+pub struct AuditVerifyArgs {
+    /// A file of checkpoints (`lotse audit checkpoint`, or lines from the server's log): each
+    /// programme's chain must still extend its checkpoint
+    #[arg(long)]
+    pub checkpoint: Option<PathBuf>,
 }
 
 /// `lotse programme …`.

@@ -23,11 +23,15 @@ pub struct FileConfig {
     pub login_max_failures: Option<u32>,
     pub login_lockout_secs: Option<u64>,
     pub data_keys_file: Option<PathBuf>,
+    pub audit_checkpoint_key_file: Option<PathBuf>,
+    pub audit_checkpoint_secs: Option<u64>,
 }
 
 /// Every `LOTSE_*` variable Lotse reads (others get a warning; `LOTSE_TEST_*` is for tests).
-pub const KNOWN_ENV: [&str; 17] = [
+pub const KNOWN_ENV: [&str; 19] = [
     "LOTSE_DATA_KEYS",
+    "LOTSE_AUDIT_CHECKPOINT_KEY",
+    "LOTSE_AUDIT_CHECKPOINT_SECS",
     "LOTSE_LOGIN_MAX_FAILURES",
     "LOTSE_LOGIN_LOCKOUT_SECS",
     "LOTSE_DATABASE_URL",
@@ -83,6 +87,9 @@ pub struct Common {
     pub log: String,
     /// A file holding the data keys (`data_keys_file`); `LOTSE_DATA_KEYS` wins over it.
     pub data_keys_file: Option<PathBuf>,
+    /// A file holding the audit checkpoint keys (`audit_checkpoint_key_file`);
+    /// `LOTSE_AUDIT_CHECKPOINT_KEY` wins over it.
+    pub audit_checkpoint_key_file: Option<PathBuf>,
 }
 
 /// Resolves the common settings.
@@ -100,6 +107,7 @@ pub fn common(args: &GlobalArgs, file: &FileConfig) -> Common {
             .or_else(|| file.log.clone())
             .unwrap_or_else(|| "info".to_owned()),
         data_keys_file: file.data_keys_file.clone(),
+        audit_checkpoint_key_file: file.audit_checkpoint_key_file.clone(),
     }
 }
 
@@ -114,6 +122,7 @@ pub struct Serve {
     pub shutdown_grace_secs: u64,
     pub login_max_failures: u32,
     pub login_lockout_secs: u64,
+    pub audit_checkpoint_secs: u64,
 }
 
 /// Resolves and checks the `serve` settings.
@@ -131,7 +140,17 @@ pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
         shutdown_grace_secs: args.shutdown_grace_secs.or(file.shutdown_grace_secs).unwrap_or(20),
         login_max_failures: args.login_max_failures.or(file.login_max_failures).unwrap_or(5),
         login_lockout_secs: args.login_lockout_secs.or(file.login_lockout_secs).unwrap_or(900),
+        audit_checkpoint_secs: args
+            .audit_checkpoint_secs
+            .or(file.audit_checkpoint_secs)
+            .unwrap_or(3600),
     };
+    if !(1..=86_400).contains(&serve.audit_checkpoint_secs) {
+        bail!(
+            "audit_checkpoint_secs must be between 1 and 86400, got {}",
+            serve.audit_checkpoint_secs
+        );
+    }
     if !(1..=1000).contains(&serve.login_max_failures) {
         bail!(
             "login_max_failures must be between 1 and 1000, got {}",
@@ -184,6 +203,16 @@ login_lockout_secs = 900         # LOTSE_LOGIN_LOCKOUT_SECS: how long it stays l
 # readable only by lotse. Without either, a SQLite database gets `<database file>.keys` beside it
 # on first start (fine for a demo; keep real keys apart from the database and its backups).
 # data_keys_file = "/etc/lotse/data-keys"
+
+# Audit checkpoints: `lotse audit checkpoint` prints, and `lotse serve` logs every
+# audit_checkpoint_secs, each programme's audit chain head keyed with HMAC-SHA-256; keep them
+# outside the database and check with `lotse audit verify --checkpoint FILE`. The checkpoint key
+# (`id:64-hex-digits`, comma-separated, the first one keys; `lotse keys generate --id c1` makes
+# one) is not a data key: give it in LOTSE_AUDIT_CHECKPOINT_KEY or in a file. Without either, a
+# SQLite database gets `<database file>.checkpoint-key` beside it; PostgreSQL takes no
+# checkpoints until one is configured.
+audit_checkpoint_secs = 3600     # LOTSE_AUDIT_CHECKPOINT_SECS, --audit-checkpoint-secs
+# audit_checkpoint_key_file = "/etc/lotse/audit-checkpoint-key"
 "#;
 
 #[cfg(test)]

@@ -8,6 +8,7 @@ use std::time::Duration;
 use anyhow::{Context, bail};
 use lotse_app::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD, DemoOptions};
 use lotse_app::{Clock, SystemClock};
+use lotse_domain::checkpoint::{Checkpoint, CheckpointKeys};
 use lotse_store::crypto::DataKeys;
 use lotse_store::db::PoolSettings;
 use lotse_store::{DatabaseUrl, Db, Engine};
@@ -69,10 +70,18 @@ async fn open_db(common: &Common, max_connections: u32) -> anyhow::Result<Db> {
     if applied > 0 {
         tracing::info!(migrations = applied, "database migrated");
     }
-    Ok(match data_keys(common, &url)? {
+    let db = match data_keys(common, &url)? {
         Some(keys) => db.with_keys(keys),
-        None => db,
-    })
+        None => return Ok(db),
+    };
+    // TOTP secrets stored before they were sealed are sealed now, so none is read as plain text.
+    let sealed = lotse_store::credential::seal_plain_secrets(&db)
+        .await
+        .context("cannot seal the stored TOTP secrets with the data key")?;
+    if sealed > 0 {
+        tracing::info!(secrets = sealed, "sealed plain TOTP secrets with the data key");
+    }
+    Ok(db)
 }
 
 /// The data keys: `LOTSE_DATA_KEYS`, else `data_keys_file`, else (SQLite only) the key file
@@ -106,6 +115,87 @@ fn data_keys(common: &Common, url: &DatabaseUrl) -> anyhow::Result<Option<DataKe
         "created a data key for identity fields; back it up apart from the database: without it no name can be read"
     );
     Ok(Some(DataKeys::parse(&spec)?))
+}
+
+/// The audit checkpoint keys: `LOTSE_AUDIT_CHECKPOINT_KEY`, else `audit_checkpoint_key_file`,
+/// else (SQLite only) `<database file>.checkpoint-key`, created on first use when `create`.
+/// `None`: PostgreSQL without a configured key (or no key file yet and `create` off).
+fn checkpoint_keys(common: &Common, create: bool) -> anyhow::Result<Option<CheckpointKeys>> {
+    if let Some(spec) = std::env::var("LOTSE_AUDIT_CHECKPOINT_KEY")
+        .ok()
+        .filter(|s| !s.trim().is_empty())
+    {
+        return Ok(Some(
+            CheckpointKeys::parse(&spec).context("LOTSE_AUDIT_CHECKPOINT_KEY is not usable")?,
+        ));
+    }
+    if let Some(path) = &common.audit_checkpoint_key_file {
+        let spec = std::fs::read_to_string(path)
+            .with_context(|| format!("cannot read the audit checkpoint key file {}", path.display()))?;
+        return Ok(Some(CheckpointKeys::parse(&spec).with_context(|| {
+            format!("the audit checkpoint key file {} is not usable", path.display())
+        })?));
+    }
+    let url = DatabaseUrl::parse(&common.database_url).context("invalid database URL")?;
+    let Some(db_path) = url.sqlite_path() else {
+        return Ok(None);
+    };
+    let path = std::path::PathBuf::from(format!("{}.checkpoint-key", db_path.display()));
+    if path.is_file() {
+        let spec = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
+        return Ok(Some(
+            CheckpointKeys::parse(&spec).with_context(|| format!("{} is not usable", path.display()))?,
+        ));
+    }
+    if !create {
+        return Ok(None);
+    }
+    // Same form as a data key, but its own key: a checkpoint key opens no identity.
+    let spec = DataKeys::generate_spec("c1");
+    write_private(&path, &format!("{spec}\n"))?;
+    tracing::warn!(
+        file = %path.display(),
+        "created an audit checkpoint key; keep a copy apart from the database, with the checkpoints"
+    );
+    Ok(Some(CheckpointKeys::parse(&spec)?))
+}
+
+const NO_CHECKPOINT_KEY: &str = "no audit checkpoint key is configured: set LOTSE_AUDIT_CHECKPOINT_KEY or \
+    audit_checkpoint_key_file (`lotse keys generate --id c1` makes one; it must not be a data key)";
+
+/// Logs a checkpoint of every programme's chain head now and then every `period` (the audit
+/// chains anchored outside the database: the log goes to a collector the database's writers
+/// cannot rewrite). Stable fields: `audit.programme`, `audit.seq`, `audit.checkpoint` (the
+/// whole line, ready for a checkpoint file).
+fn spawn_checkpoints(
+    db: Db,
+    clock: Arc<dyn Clock>,
+    keys: CheckpointKeys,
+    period: Duration,
+) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            match lotse_app::admin::audit_checkpoints(&db, clock.as_ref(), false).await {
+                Ok(checkpoints) => {
+                    for c in checkpoints {
+                        match c.to_line(&keys) {
+                            Ok(line) => tracing::info!(
+                                audit.programme = %c.slug,
+                                audit.seq = c.seq,
+                                audit.checkpoint = %line,
+                                "audit checkpoint"
+                            ),
+                            Err(e) => tracing::error!(error = %e, "cannot key the audit checkpoint"),
+                        }
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "cannot take the audit checkpoint"),
+            }
+        }
+    })
 }
 
 /// Writes a new file readable only by its owner.
@@ -249,9 +339,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Keys(KeysCommand::Rotate) => {
             let db = open_db(&common, 2).await?;
             let result = lotse_app::admin::reseal_identities(&db, &SystemClock).await;
+            let secrets = match &result {
+                Ok(_) => Some(lotse_store::credential::reseal_secrets(&db).await),
+                Err(_) => None,
+            };
             db.close().await;
             for (slug, n) in result? {
                 println!("{slug}: {n} people re-encrypted");
+            }
+            if let Some(secrets) = secrets {
+                let n = secrets.context("cannot re-encrypt the TOTP secrets")?;
+                println!("second factors: {n} TOTP secrets re-encrypted");
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -295,26 +393,66 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Audit(AuditCommand::Verify) => {
+        Command::Audit(AuditCommand::Verify(args)) => {
+            let checkpoints = match &args.checkpoint {
+                None => Vec::new(),
+                Some(path) => {
+                    let keys = checkpoint_keys(&common, false)?.context(NO_CHECKPOINT_KEY)?;
+                    let bytes = std::fs::read(path)
+                        .with_context(|| format!("cannot read the checkpoint file {}", path.display()))?;
+                    let text = String::from_utf8_lossy(&bytes);
+                    Checkpoint::parse_file(&text, &keys)
+                        .with_context(|| format!("the checkpoint file {} is refused", path.display()))?
+                }
+            };
             let db = open_db(&common, 2).await?;
-            let reports = lotse_app::admin::verify_audit(&db)
-                .await
-                .context("cannot read the audit log")?;
+            let result = lotse_app::admin::verify_audit_against(&db, &checkpoints).await;
             db.close().await;
-            let mut broken = false;
-            for (slug, report) in &reports {
-                match &report.broken {
-                    None => println!("{slug}: ok, {} entries", report.entries),
-                    Some(b) => {
+            let (reports, missing) = result.context("cannot read the audit log")?;
+            let mut broken = !missing.is_empty();
+            for r in &reports {
+                match (&r.report.broken, r.checkpoint) {
+                    (None, None) if args.checkpoint.is_some() => {
+                        println!(
+                            "{}: ok, {} entries (no checkpoint for this programme)",
+                            r.slug, r.report.entries
+                        );
+                    }
+                    (None, None) => println!("{}: ok, {} entries", r.slug, r.report.entries),
+                    (None, Some(seq)) => println!(
+                        "{}: ok, {} entries; extends the checkpoint at entry {seq}",
+                        r.slug, r.report.entries
+                    ),
+                    (Some(b), _) => {
                         broken = true;
-                        println!("{slug}: BROKEN after {} good entries: {b}", report.entries);
+                        println!("{}: BROKEN after {} good entries: {b}", r.slug, r.report.entries);
                     }
                 }
             }
-            if reports.is_empty() {
+            for c in &missing {
+                println!(
+                    "{}: BROKEN: the checkpoint records entry {} but the database has no such programme ({})",
+                    c.slug, c.seq, c.programme
+                );
+            }
+            if reports.is_empty() && missing.is_empty() {
                 println!("no programmes, nothing to verify");
             }
             Ok(if broken { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+        }
+        Command::Audit(AuditCommand::Checkpoint) => {
+            let keys = checkpoint_keys(&common, true)?.context(NO_CHECKPOINT_KEY)?;
+            let db = open_db(&common, 2).await?;
+            let result = lotse_app::admin::audit_checkpoints(&db, &clock, true).await;
+            db.close().await;
+            let checkpoints = result.context("no checkpoint taken")?;
+            if checkpoints.is_empty() {
+                bail!("no programmes, no checkpoint to take");
+            }
+            for c in &checkpoints {
+                println!("{}", c.to_line(&keys)?);
+            }
+            Ok(ExitCode::SUCCESS)
         }
         Command::Programme(ProgrammeCommand::List) => {
             let db = open_db(&common, 1).await?;
@@ -429,6 +567,18 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
         },
         ..lotse_web::WebConfig::default()
     };
+    let checkpoint_keys = checkpoint_keys(common, true)?;
+    if checkpoint_keys.is_none() {
+        tracing::warn!("{NO_CHECKPOINT_KEY}; no audit checkpoints are logged");
+    }
+    let checkpoints = checkpoint_keys.map(|keys| {
+        spawn_checkpoints(
+            db.clone(),
+            clock.clone(),
+            keys,
+            Duration::from_secs(settings.audit_checkpoint_secs),
+        )
+    });
     let state = lotse_web::AppState::new(db.clone(), clock, web).context("broken translation files")?;
     let app = lotse_web::router(state);
     let listener = tokio::net::TcpListener::bind(&settings.addr).await.with_context(|| {
@@ -459,6 +609,9 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
                 tracing::warn!("grace period over: closing remaining connections");
             }
         }
+    }
+    if let Some(task) = checkpoints {
+        task.abort();
     }
     db.close().await;
     tracing::info!("stopped; database closed");

@@ -312,6 +312,24 @@ pub enum ChainBreak {
         /// The recorded head.
         head: i64,
     },
+    /// The entry at a checkpoint's position has another hash than the checkpoint records: the
+    /// chain up to there was rewritten (and rehashed) since the checkpoint was taken.
+    #[error("entry {seq} does not match the checkpoint: the chain was rewritten up to there")]
+    Rewritten {
+        /// The checkpoint's entry.
+        seq: i64,
+    },
+    /// The chain is shorter than a checkpoint taken earlier: entries were removed (and the head
+    /// moved back), or the chain was rewritten shorter.
+    #[error(
+        "the chain ends at entry {last} but the checkpoint records entry {checkpoint}: entries were removed or the chain was rewritten"
+    )]
+    BehindCheckpoint {
+        /// The last entry present.
+        last: i64,
+        /// The checkpoint's entry.
+        checkpoint: i64,
+    },
 }
 
 /// Incremental verification, so a long chain is checked without holding it in memory.
@@ -320,6 +338,7 @@ pub struct ChainVerifier {
     programme: ProgrammeId,
     last_seq: i64,
     last_hash: String,
+    anchor: Option<(i64, String)>,
 }
 
 impl ChainVerifier {
@@ -329,6 +348,16 @@ impl ChainVerifier {
             programme,
             last_seq: 0,
             last_hash: GENESIS_HASH.to_owned(),
+            anchor: None,
+        }
+    }
+
+    /// Starts at the genesis, and also checks that the chain extends a checkpoint: the entry
+    /// at `seq` must exist and carry `hash` (seq 0 is the genesis).
+    pub fn anchored(programme: ProgrammeId, seq: i64, hash: &str) -> Self {
+        Self {
+            anchor: Some((seq, hash.to_owned())),
+            ..Self::new(programme)
         }
     }
 
@@ -347,6 +376,12 @@ impl ChainVerifier {
         if entry_hash(self.programme, entry.seq, &entry.entry, &entry.prev_hash) != entry.hash {
             return Err(ChainBreak::Altered { seq: entry.seq });
         }
+        if let Some((seq, hash)) = &self.anchor
+            && *seq == entry.seq
+            && *hash != entry.hash
+        {
+            return Err(ChainBreak::Rewritten { seq: entry.seq });
+        }
         self.last_seq = entry.seq;
         self.last_hash.clone_from(&entry.hash);
         Ok(())
@@ -362,6 +397,17 @@ impl ChainVerifier {
         }
         if self.last_seq > head_seq || self.last_hash != head_hash {
             return Err(ChainBreak::Unlinked { seq: self.last_seq });
+        }
+        if let Some((seq, hash)) = &self.anchor {
+            if self.last_seq < *seq {
+                return Err(ChainBreak::BehindCheckpoint {
+                    last: self.last_seq,
+                    checkpoint: *seq,
+                });
+            }
+            if *seq == 0 && hash != GENESIS_HASH {
+                return Err(ChainBreak::Rewritten { seq: 0 });
+            }
         }
         Ok(self.last_seq)
     }
@@ -452,6 +498,33 @@ mod tests {
         assert_eq!(verify(std::slice::from_ref(&referenced)), Ok(1));
         referenced.entry.reference = Some("DSR-2".into());
         assert_eq!(verify(&[referenced]), Err(ChainBreak::Altered { seq: 1 }));
+    }
+
+    #[test]
+    fn a_rehashed_or_shortened_chain_is_caught_by_a_checkpoint() {
+        let original = entries(5);
+        let anchored = |chain: &[AuditEntry]| {
+            let mut v = ChainVerifier::anchored(chain[0].programme, 4, &original[3].hash);
+            for e in chain {
+                v.check(e)?;
+            }
+            let last = chain.last().unwrap();
+            v.finish(last.seq, &last.hash)
+        };
+        assert_eq!(anchored(&original), Ok(5));
+        // Entry 2 removed and everything after it renumbered and rehashed: intact on its own.
+        let rewritten = chain(
+            original[0].programme,
+            0,
+            GENESIS_HASH,
+            original.iter().filter(|e| e.seq != 2).map(|e| e.entry.clone()),
+        );
+        assert_eq!(verify(&rewritten), Ok(4));
+        assert_eq!(anchored(&rewritten), Err(ChainBreak::Rewritten { seq: 4 }));
+        assert_eq!(
+            anchored(&original[..3]),
+            Err(ChainBreak::BehindCheckpoint { last: 3, checkpoint: 4 })
+        );
     }
 
     #[test]

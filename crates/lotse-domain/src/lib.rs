@@ -12,6 +12,7 @@ pub mod area;
 pub mod audit;
 /// A case: the link worker's file for one person in one programme.
 pub mod case;
+pub mod checkpoint;
 /// Consent by purpose, with text version, language, who gave and who recorded it.
 pub mod consent;
 /// The append-only event envelope shared by all lifecycles.

@@ -132,15 +132,29 @@ pub struct ChainReport {
 
 /// Verifies a programme's whole chain, reading it in pages so memory stays flat.
 pub async fn verify(db: &Db, scope: &ProgrammeScope) -> StoreResult<ChainReport> {
-    let programme = scope.programme();
-    let (head_seq, head_hash): (i64, String) = crate::on_pool!(db, p => sqlx::query_as(
+    verify_anchored(db, scope, None).await
+}
+
+/// The head of a programme's chain: (last sequence number, last hash).
+pub async fn head(db: &Db, scope: &ProgrammeScope) -> StoreResult<(i64, String)> {
+    crate::on_pool!(db, p => sqlx::query_as(
         "select last_seq, last_hash from audit_chain where programme_id = $1",
     )
-    .bind(programme.as_uuid())
+    .bind(scope.programme().as_uuid())
     .fetch_optional(p)
     .await)?
-    .ok_or(StoreError::NotFound { kind: "audit chain" })?;
-    let mut verifier = ChainVerifier::new(programme);
+    .ok_or(StoreError::NotFound { kind: "audit chain" })
+}
+
+/// Verifies a programme's whole chain like [`verify`]; with `anchor` (a checkpoint's sequence
+/// number and hash, kept outside the database), the chain must also extend that checkpoint.
+pub async fn verify_anchored(db: &Db, scope: &ProgrammeScope, anchor: Option<(i64, &str)>) -> StoreResult<ChainReport> {
+    let programme = scope.programme();
+    let (head_seq, head_hash) = head(db, scope).await?;
+    let mut verifier = match anchor {
+        Some((seq, hash)) => ChainVerifier::anchored(programme, seq, hash),
+        None => ChainVerifier::new(programme),
+    };
     let mut after = 0_i64;
     let mut checked = 0_i64;
     loop {

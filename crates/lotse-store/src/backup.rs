@@ -43,7 +43,9 @@ pub enum BackupError {
 }
 
 /// Writes a consistent copy of the live database to `target` (`VACUUM INTO`: a snapshot taken
-/// inside one read transaction, so writers may continue meanwhile).
+/// inside one read transaction, so writers may continue meanwhile). The file is created empty
+/// with mode 0600 first (`VACUUM INTO` fills an empty file), so the copy is never readable by
+/// others, not even while it is written.
 pub async fn backup(db: &Db, target: &Path) -> Result<(), BackupError> {
     let Db::Sqlite(sqlite) = db else {
         return Err(BackupError::NotSqlite);
@@ -55,11 +57,24 @@ pub async fn backup(db: &Db, target: &Path) -> Result<(), BackupError> {
         path: target.display().to_string(),
         reason: "the path is not valid UTF-8".into(),
     })?;
-    sqlx::query("vacuum into $1")
+    let io = |action: &'static str| {
+        let path = target.display().to_string();
+        move |source| BackupError::Io { action, path, source }
+    };
+    // Created here and now, or refused: another file that appeared meanwhile is never touched.
+    if !crate::files::create_private(target).map_err(io("cannot create"))? {
+        return Err(BackupError::TargetExists(target.display().to_string()));
+    }
+    let written = sqlx::query("vacuum into $1")
         .bind(target_str)
         .execute(&sqlite.pool)
         .await
-        .map_err(StoreError::from)?;
+        .map_err(StoreError::from);
+    if let Err(e) = written {
+        std::fs::remove_file(target).ok();
+        return Err(e.into());
+    }
+    crate::files::make_private(target).map_err(io("cannot restrict the permissions of"))?;
     Ok(())
 }
 
@@ -114,7 +129,10 @@ pub async fn restore(source: &Path, target: &Path) -> Result<(), BackupError> {
         move |source| BackupError::Io { action, path, source }
     };
     let tmp = target.with_extension("restore-tmp");
+    crate::files::create_private(&tmp).map_err(io("cannot create", &tmp))?;
     std::fs::copy(source, &tmp).map_err(io("cannot copy the backup to", &tmp))?;
+    // `copy` gives the copy the backup's mode: the restored database is private whatever that was.
+    crate::files::make_private(&tmp).map_err(io("cannot restrict the permissions of", &tmp))?;
     std::fs::File::open(&tmp)
         .and_then(|f| f.sync_all())
         .map_err(io("cannot flush", &tmp))?;

@@ -1,14 +1,22 @@
 //! Credentials beyond the password: the TOTP second factor, pending sign-ins (password right,
 //! second factor not yet shown) and one-time password-reset codes. Installation-wide tables,
 //! like `user_account` and `session`; tokens and codes are stored only as SHA-256 hashes.
+//!
+//! The TOTP secret is a shared secret (both sides compute codes from it), so it cannot be
+//! hashed: it is sealed with the data keys ([`crate::crypto`]) and bound to its account and
+//! column ([`secret_slot`]). A secret stored before sealing existed is refused when read (never
+//! taken as plain text) and sealed by [`reseal_secrets`], which `lotse` runs at every start with
+//! data keys and in `lotse keys rotate`. Without data keys the second factor is refused with
+//! [`StoreError::NoDataKey`].
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::id::{ProgrammeId, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::crypto::{DataKeys, Slot};
 use crate::db::{Db, Tx};
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::{on_conn, on_pool};
 
 /// A user's TOTP factor.
@@ -22,7 +30,26 @@ pub struct SecondFactor {
     pub last_used_step: i64,
 }
 
-/// The user's factor, if any.
+/// Where a TOTP secret is sealed: installation-wide (the nil programme: accounts are not a
+/// programme's records), bound to the account and the column.
+fn secret_slot(user: UserId) -> Slot<'static> {
+    Slot {
+        programme: Uuid::nil(),
+        record: user.as_uuid(),
+        column: "user_second_factor.secret",
+    }
+}
+
+fn open_secret(keys: &DataKeys, user: UserId, stored: &str) -> StoreResult<String> {
+    if !DataKeys::is_sealed(stored) {
+        return Err(StoreError::Corrupt(
+            "a TOTP secret is stored unencrypted: run `lotse keys rotate` (or restart lotse) to seal it".into(),
+        ));
+    }
+    keys.open(secret_slot(user), stored)
+}
+
+/// The user's factor, if any (its secret opened with the data keys).
 pub async fn second_factor(db: &Db, user: UserId) -> StoreResult<Option<SecondFactor>> {
     let row: Option<(String, Option<OffsetDateTime>, i64)> = on_pool!(db, p => sqlx::query_as(
         "select secret, confirmed_at, last_used_step from user_second_factor where user_id = $1",
@@ -30,15 +57,66 @@ pub async fn second_factor(db: &Db, user: UserId) -> StoreResult<Option<SecondFa
     .bind(user.as_uuid())
     .fetch_optional(p)
     .await)?;
-    Ok(row.map(|(secret, confirmed_at, last_used_step)| SecondFactor {
-        secret,
+    let Some((stored, confirmed_at, last_used_step)) = row else {
+        return Ok(None);
+    };
+    let keys = db.keys()?;
+    Ok(Some(SecondFactor {
+        secret: open_secret(&keys, user, &stored)?,
         confirmed: confirmed_at.is_some(),
         last_used_step,
     }))
 }
 
-/// Starts setting up a factor (replacing an unconfirmed one; a confirmed one stays).
+/// Seals every TOTP secret not sealed with the first data key (plain ones from before sealing
+/// existed, and ones under an older key), in one transaction; returns how many
+/// (`lotse keys rotate`).
+pub async fn reseal_secrets(db: &Db) -> StoreResult<u64> {
+    reseal(db, false).await
+}
+
+/// Seals the TOTP secrets stored as plain text (from before sealing existed), in one
+/// transaction; returns how many (run at every start with data keys).
+pub async fn seal_plain_secrets(db: &Db) -> StoreResult<u64> {
+    reseal(db, true).await
+}
+
+async fn reseal(db: &Db, plain_only: bool) -> StoreResult<u64> {
+    let keys = db.keys()?;
+    let mut tx = db.begin().await?;
+    let rows: Vec<(Uuid, String)> = on_conn!(&mut tx, c => sqlx::query_as(
+        "select user_id, secret from user_second_factor order by user_id",
+    )
+    .fetch_all(c)
+    .await)?;
+    let mut count = 0;
+    for (user, stored) in rows {
+        if keys.is_current(&stored) || (plain_only && DataKeys::is_sealed(&stored)) {
+            continue;
+        }
+        let user = UserId::from_uuid(user);
+        let secret = if DataKeys::is_sealed(&stored) {
+            keys.open(secret_slot(user), &stored)?
+        } else {
+            stored
+        };
+        let sealed = keys.seal(secret_slot(user), &secret)?;
+        on_conn!(&mut tx, c => sqlx::query("update user_second_factor set secret = $2 where user_id = $1")
+            .bind(user.as_uuid())
+            .bind(&sealed)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+        count += 1;
+    }
+    tx.commit().await?;
+    Ok(count)
+}
+
+/// Starts setting up a factor (replacing an unconfirmed one; a confirmed one stays); the
+/// secret is sealed with the data keys.
 pub async fn begin_second_factor(tx: &mut Tx, user: UserId, secret: &str, now: OffsetDateTime) -> StoreResult<()> {
+    let sealed = tx.keys()?.seal(secret_slot(user), secret)?;
     on_conn!(tx, c => sqlx::query("delete from user_second_factor where user_id = $1 and confirmed_at is null")
         .bind(user.as_uuid())
         .execute(c)
@@ -49,7 +127,7 @@ pub async fn begin_second_factor(tx: &mut Tx, user: UserId, secret: &str, now: O
          values ($1, $2, null, 0, $3)",
     )
     .bind(user.as_uuid())
-    .bind(secret)
+    .bind(&sealed)
     .bind(now)
     .execute(c)
     .await

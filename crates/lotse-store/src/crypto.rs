@@ -160,6 +160,11 @@ impl DataKeys {
         String::from_utf8(plain).map_err(|_| StoreError::Corrupt(format!("{} is not UTF-8", slot.column)))
     }
 
+    /// Whether a stored value is sealed at all (else it is plain text from before sealing).
+    pub fn is_sealed(stored: &str) -> bool {
+        stored.starts_with(PREFIX)
+    }
+
     /// Whether a stored value is sealed with the current key (else `lotse keys rotate` re-seals it).
     pub fn is_current(&self, stored: &str) -> bool {
         stored

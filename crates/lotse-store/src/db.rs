@@ -204,6 +204,16 @@ impl Db {
     pub async fn connect(url: &DatabaseUrl, settings: PoolSettings) -> StoreResult<Self> {
         match url.engine() {
             Engine::Sqlite => {
+                let file = url.sqlite_path();
+                let io = |e| StoreError::Unavailable(sqlx::Error::Io(e));
+                if let Some(path) = &file {
+                    // SQLite creates the WAL and shared-memory files with the database file's
+                    // mode, so a private database file keeps them private too.
+                    if !path.exists() {
+                        crate::files::create_private(path).map_err(io)?;
+                    }
+                    crate::files::make_private(path).map_err(io)?;
+                }
                 let options = SqliteConnectOptions::from_str(url.expose())
                     .map_err(StoreError::Unavailable)?
                     .create_if_missing(true)
@@ -222,6 +232,13 @@ impl Db {
                     .connect_with(options)
                     .await
                     .map_err(StoreError::Unavailable)?;
+                if let Some(path) = &file {
+                    // Left by an earlier version (created with the default mode).
+                    for suffix in ["-wal", "-shm"] {
+                        let side = PathBuf::from(format!("{}{suffix}", path.display()));
+                        crate::files::make_private(&side).map_err(io)?;
+                    }
+                }
                 Ok(Self::Sqlite(SqliteDb::new(pool)))
             }
             Engine::Postgres => {
@@ -264,6 +281,15 @@ impl Db {
             Self::Sqlite(db) => db.keys.is_some(),
             Self::Postgres(db) => db.keys.is_some(),
         }
+    }
+
+    /// The data keys, or [`StoreError::NoDataKey`] (for reads outside a transaction).
+    pub fn keys(&self) -> StoreResult<Arc<DataKeys>> {
+        match self {
+            Self::Sqlite(db) => db.keys.clone(),
+            Self::Postgres(db) => db.keys.clone(),
+        }
+        .ok_or(StoreError::NoDataKey)
     }
 
     /// Begins a read-only transaction: deferred on SQLite (no write lock, so readers never

@@ -27,6 +27,8 @@ pub mod directory;
 pub mod error;
 /// The append-only event log.
 pub mod event;
+/// Files readable only by their owner.
+mod files;
 /// Failed sign-in counters for throttling (installation-wide).
 pub mod login_attempt;
 /// Embedded, paired migrations.

@@ -60,6 +60,12 @@ async fn bad_keys_are_named_and_generate_makes_good_ones() {
 storage_test!(async fn rotation_re_encrypts_every_identity_with_the_new_first_key(db) {
     lotse_testkit::world::World::build(db, "rotate").await;
     let url = db.url.expose().to_owned();
+    // A user with a second factor: its secret is sealed with the test key.
+    let user = lotse_domain::id::UserId::from_uuid(uuid::Uuid::new_v4());
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::user::insert(&mut tx, user, &lotse_domain::user::Username::parse("lea").unwrap(), "Demo Person", "x", lotse_testkit::fixed_now()).await.unwrap();
+    lotse_store::credential::begin_second_factor(&mut tx, user, "JBSWY3DPEHPK3PXP", lotse_testkit::fixed_now()).await.unwrap();
+    tx.commit().await.unwrap();
     let new = lotse_store::crypto::DataKeys::generate_spec("k2");
     let (ok, _, err) = run(&["keys", "rotate", "--database-url", &url], Some(&new)).await;
     assert!(!ok && err.contains("data key \"test\", which is not configured"), "the old key is still needed: {err}");
@@ -68,8 +74,12 @@ storage_test!(async fn rotation_re_encrypts_every_identity_with_the_new_first_ke
     let (ok, out, err) = run(&["keys", "rotate", "--database-url", &url], Some(&both)).await;
     assert!(ok, "{err}");
     assert!(out.contains("rotate: 2 people re-encrypted"), "{out}");
+    assert!(out.contains("second factors: 1 TOTP secrets re-encrypted"), "{out}");
     let (ok, out, _) = run(&["keys", "rotate", "--database-url", &url], Some(&both)).await;
     assert!(ok && out.contains("rotate: 0 people re-encrypted"), "idempotent: {out}");
+    assert!(out.contains("second factors: 0 TOTP secrets re-encrypted"), "idempotent: {out}");
+    let secret: String = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select secret from user_second_factor").fetch_one(p).await).unwrap();
+    assert!(secret.starts_with("enc1:k2:"), "{secret}");
 
     let stored: Vec<String> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select family_name from patient_identity").fetch_all(p).await).unwrap();
     assert!(stored.iter().all(|f| f.starts_with("enc1:k2:")), "{stored:?}");
@@ -91,4 +101,6 @@ storage_test!(async fn without_a_key_identities_are_refused_with_a_clear_message
     assert!(err.contains("no data key is configured: set LOTSE_DATA_KEYS"), "{err}");
     let (ok, _, err) = run(&["audit", "verify", "--database-url", &url], None).await;
     assert!(ok, "what needs no identity still runs: {err}");
+    let (ok, _, err) = run(&["audit", "checkpoint", "--database-url", &url], None).await;
+    assert!(!ok && err.contains("no audit checkpoint key is configured: set LOTSE_AUDIT_CHECKPOINT_KEY"), "{err}");
 });

@@ -11,5 +11,6 @@
 mod audit;
 mod bad_input;
 mod crash;
+mod files;
 mod keys;
 mod server;

@@ -11,6 +11,7 @@
 
 mod audit;
 mod backup;
+mod credential;
 mod fixtures;
 mod migrations;
 mod referral;
