@@ -4,8 +4,10 @@
 //! data binds it to its programme, person and column, so a value copied into another row or
 //! column does not open. Several keys may be configured: the first seals, all open, so keys
 //! rotate by adding a new first key and running `lotse keys rotate` (which re-seals every value
-//! with it), after which the old key can be removed. Values without the `enc1:` prefix (written
-//! before encryption was switched on) are read as they are and sealed by the next rotation.
+//! with it), after which the old key can be removed. A value without the `enc1:` prefix (written
+//! before encryption was switched on) is never read as plain text by [`DataKeys::open`]: that
+//! would let anyone who can write to the database plant a value that reads as genuine. Only
+//! `lotse keys rotate` reads such values, through [`DataKeys::open_or_plain`], to seal them.
 
 use std::fmt;
 
@@ -132,10 +134,14 @@ impl DataKeys {
         Ok(format!("{PREFIX}{}:{}", key.id, hex::encode(out)))
     }
 
-    /// Decrypts a sealed value (a value without the prefix is returned as it is).
+    /// Decrypts a sealed value. A value without the prefix is refused (`StoreError::Corrupt`
+    /// naming the column and `lotse keys rotate`), never read as plain text.
     pub fn open(&self, slot: Slot<'_>, stored: &str) -> Result<String, StoreError> {
         let Some(rest) = stored.strip_prefix(PREFIX) else {
-            return Ok(stored.to_owned());
+            return Err(StoreError::Corrupt(format!(
+                "{} is stored unencrypted although data keys are configured: run `lotse keys rotate` to seal it",
+                slot.column
+            )));
         };
         let (id, hex_body) = rest
             .split_once(':')
@@ -158,6 +164,16 @@ impl DataKeys {
             .decrypt(XNonce::from_slice(nonce), Payload { msg: sealed, aad: &aad })
             .map_err(|_| StoreError::Corrupt(format!("{} does not open with data key {id:?}", slot.column)))?;
         String::from_utf8(plain).map_err(|_| StoreError::Corrupt(format!("{} is not UTF-8", slot.column)))
+    }
+
+    /// Decrypts a sealed value, or returns a value without the prefix as it is: only for
+    /// sealing values written before encryption (`lotse keys rotate`).
+    pub fn open_or_plain(&self, slot: Slot<'_>, stored: &str) -> Result<String, StoreError> {
+        if Self::is_sealed(stored) {
+            self.open(slot, stored)
+        } else {
+            Ok(stored.to_owned())
+        }
     }
 
     /// Whether a stored value is sealed at all (else it is plain text from before sealing).
@@ -208,7 +224,10 @@ mod tests {
             sealed,
             "a fresh nonce each time"
         );
-        assert_eq!(keys.open(slot("x"), "plain legacy").unwrap(), "plain legacy");
+        let err = keys.open(slot("x"), "plain legacy").unwrap_err().to_string();
+        assert!(err.contains("x is stored unencrypted") && err.contains("lotse keys rotate"), "{err}");
+        assert_eq!(keys.open_or_plain(slot("x"), "plain legacy").unwrap(), "plain legacy");
+        assert_eq!(keys.open_or_plain(slot("family_name"), &sealed).unwrap(), "Matrixfrau");
     }
 
     #[test]

@@ -136,17 +136,27 @@ pub(crate) fn open_identity(
     patient: uuid::Uuid,
     stored: &SealedIdentity,
 ) -> StoreResult<PatientIdentity> {
-    let birth = keys.open(slot(programme, patient, "birth_date"), &stored.2)?;
+    open_identity_by(|slot, value| keys.open(slot, value), programme, patient, stored)
+}
+
+/// Opens an identity through `open` (sealed values only, or for rotation also plain ones).
+fn open_identity_by(
+    open: impl Fn(Slot<'_>, &str) -> StoreResult<String>,
+    programme: uuid::Uuid,
+    patient: uuid::Uuid,
+    stored: &SealedIdentity,
+) -> StoreResult<PatientIdentity> {
+    let birth = open(slot(programme, patient, "birth_date"), &stored.2)?;
     let birth_date = Date::parse(&birth, time::macros::format_description!("[year]-[month]-[day]"))
         .map_err(|e| StoreError::Corrupt(format!("birth date: {e}")))?;
     Ok(PatientIdentity {
-        given_name: keys.open(slot(programme, patient, "given_name"), &stored.0)?,
-        family_name: keys.open(slot(programme, patient, "family_name"), &stored.1)?,
+        given_name: open(slot(programme, patient, "given_name"), &stored.0)?,
+        family_name: open(slot(programme, patient, "family_name"), &stored.1)?,
         birth_date,
         phone: stored
             .3
             .as_deref()
-            .map(|phone| keys.open(slot(programme, patient, "phone"), phone))
+            .map(|phone| open(slot(programme, patient, "phone"), phone))
             .transpose()?,
     })
 }
@@ -192,7 +202,13 @@ pub async fn reseal_identities(tx: &mut Tx, scope: &ProgrammeScope, access: Acce
         if current {
             continue;
         }
-        let identity = open_identity(&keys, p, patient, &(given, family, birth, phone))?;
+        // The one reader of values written before encryption: it seals them now.
+        let identity = open_identity_by(
+            |slot, value| keys.open_or_plain(slot, value),
+            p,
+            patient,
+            &(given, family, birth, phone),
+        )?;
         let sealed = seal_identity(&keys, p, patient, &identity)?;
         on_conn!(tx, c => sqlx::query(
             "update patient_identity set given_name = $3, family_name = $4, birth_date = $5, phone = $6 \
