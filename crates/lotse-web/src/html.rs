@@ -267,7 +267,7 @@ pub async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
+    csrf::verify(&state, &headers, &form.csrf)?;
     let throttle = state.config.throttle;
     match auth::sign_in(
         &state.db,
@@ -332,7 +332,7 @@ pub async fn logout(
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
+    csrf::verify(&state, &headers, &form.csrf)?;
     if let Some(token) = cookie(&headers, SESSION_COOKIE) {
         auth::sign_out(&state.db, state.clock.as_ref(), token).await?;
     }

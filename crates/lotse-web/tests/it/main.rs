@@ -13,4 +13,5 @@ mod account;
 mod app;
 mod attacks;
 mod auth;
+mod hardening;
 mod pages;
