@@ -126,7 +126,8 @@ pub struct Serve {
     pub idle_timeout_secs: u64,
     /// `None`: derived from the open-file limit at start (at most 1,024).
     pub max_open_connections: Option<u32>,
-    pub metrics_token: Option<String>,
+    /// Redacted in `Debug`.
+    pub metrics_token: Option<secrecy::SecretString>,
 }
 
 /// Resolves and checks the `serve` settings.
@@ -154,7 +155,8 @@ pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
             .metrics_token
             .clone()
             .or_else(|| file.metrics_token.clone())
-            .filter(|t| !t.is_empty()),
+            .filter(|t| !t.is_empty())
+            .map(secrecy::SecretString::from),
     };
     if !(1..=300).contains(&serve.header_read_timeout_secs) {
         bail!(
@@ -173,7 +175,7 @@ pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
     {
         bail!("max_open_connections must be between 1 and 100000, got {n}");
     }
-    if let Some(token) = &serve.metrics_token
+    if let Some(token) = serve.metrics_token.as_ref().map(secrecy::ExposeSecret::expose_secret)
         && (token.len() < 16 || !token.bytes().all(|b| b.is_ascii_graphic()))
     {
         bail!("metrics_token must be at least 16 visible ASCII characters (no spaces)");
@@ -269,6 +271,39 @@ mod tests {
         let c = common(&args, &file);
         assert_eq!(c.database_url, "sqlite:flag.db");
         assert_eq!(c.log, "debug");
+    }
+
+    fn serve_args() -> ServeArgs {
+        use clap::Parser as _;
+        match crate::cli::Cli::try_parse_from(["lotse", "serve"]).unwrap().command {
+            crate::cli::Command::Serve(args) => args,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn connection_limits_and_the_metrics_token_are_checked() {
+        let ok = serve(&serve_args(), &FileConfig::default()).unwrap();
+        assert_eq!((ok.header_read_timeout_secs, ok.idle_timeout_secs), (10, 60));
+        assert_eq!(ok.max_open_connections, None);
+        assert!(ok.metrics_token.is_none());
+        for bad in [
+            "metrics_token = \"short\"",
+            "metrics_token = \"has spaces in the token\"",
+            "header_read_timeout_secs = 0",
+            "idle_timeout_secs = 0",
+            "max_open_connections = 0",
+        ] {
+            let file: FileConfig = toml::from_str(bad).unwrap();
+            assert!(serve(&serve_args(), &file).is_err(), "{bad}");
+        }
+        let file: FileConfig = toml::from_str("metrics_token = \"a-token-long-enough-1234\"").unwrap();
+        let with = serve(&serve_args(), &file).unwrap();
+        assert!(with.metrics_token.is_some());
+        assert!(
+            !format!("{with:?}").contains("a-token-long-enough-1234"),
+            "the token is redacted in Debug"
+        );
     }
 
     #[test]

@@ -410,7 +410,10 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
             window: time::Duration::seconds(i64::try_from(settings.login_lockout_secs).unwrap_or(900)),
             lockout: time::Duration::seconds(i64::try_from(settings.login_lockout_secs).unwrap_or(900)),
         },
-        metrics_token: settings.metrics_token.clone(),
+        metrics_token: settings
+            .metrics_token
+            .as_ref()
+            .map(|t| secrecy::ExposeSecret::expose_secret(t).to_owned()),
         ..lotse_web::WebConfig::default()
     };
     let state = lotse_web::AppState::new(db.clone(), clock, web).context("broken translation files")?;

@@ -31,7 +31,7 @@ use lotse_app::Clock;
 use lotse_store::Db;
 
 /// Settings the web layer needs.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WebConfig {
     /// Mark cookies `Secure` (set when served over TLS, directly or behind a proxy).
     pub secure_cookies: bool,
@@ -43,6 +43,18 @@ pub struct WebConfig {
     pub throttle: lotse_app::auth::Throttle,
     /// A bearer token that lets `/metrics` be read from other addresses than loopback.
     pub metrics_token: Option<String>,
+}
+
+impl std::fmt::Debug for WebConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebConfig")
+            .field("secure_cookies", &self.secure_cookies)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("throttle", &self.throttle)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 impl Default for WebConfig {

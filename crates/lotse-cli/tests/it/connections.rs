@@ -156,3 +156,34 @@ async fn an_idle_keep_alive_connection_is_closed_after_the_idle_timeout() {
     assert!(closed, "an idle keep-alive connection stays open");
     drop(server);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn metrics_are_served_to_loopback_and_behind_a_proxy_only_with_the_token() {
+    let db = TestDb::sqlite().await;
+    let url = db.url.expose().to_owned();
+    let token = "metrics-token-for-the-process-test";
+    let server = start_with(&url, &[], &[("LOTSE_METRICS_TOKEN", token)], None).await;
+    // The accept loop gives handlers the peer address: loopback may read.
+    let local = http(&server.addr, "GET", "/metrics", &[], "").await.unwrap();
+    assert_eq!(local.status, 200);
+    assert!(local.body.contains("lotse_http_requests"));
+    // Through a proxy (forwarded for someone else): only with the token.
+    let proxied = [("x-forwarded-for", "203.0.113.5")];
+    assert_eq!(
+        http(&server.addr, "GET", "/metrics", &proxied, "")
+            .await
+            .unwrap()
+            .status,
+        404
+    );
+    let bearer = format!("Bearer {token}");
+    let with_token = [proxied[0], ("authorization", bearer.as_str())];
+    assert_eq!(
+        http(&server.addr, "GET", "/metrics", &with_token, "")
+            .await
+            .unwrap()
+            .status,
+        200
+    );
+    drop(server);
+}
