@@ -66,7 +66,7 @@ async fn slow_connections_past_the_cap_get_503_and_healthz_still_answers() {
     let url = db.url.expose().to_owned();
     let env = [
         ("LOTSE_MAX_OPEN_CONNECTIONS", "64"),
-        ("LOTSE_HEADER_READ_TIMEOUT_SECS", "3"),
+        ("LOTSE_HEADER_READ_TIMEOUT_SECS", "5"),
     ];
     let server = start_with(&url, &[], &env, None).await;
     // 300 slow clients, bounded: far past the cap of 64.
