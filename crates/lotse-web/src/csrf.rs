@@ -29,8 +29,9 @@ pub const CSRF_COOKIE_SECURE: &str = "__Host-lotse_csrf";
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CsrfToken(pub String);
 
-/// The server's key for CSRF tokens: random per process (a restart only makes open forms
-/// fail once; the page reloads with a new token).
+/// The server's key for CSRF tokens: derived from the data keys, so every instance with the
+/// same keys accepts the others' tokens and a restart keeps them; random per process when no
+/// data key is configured (then a restart makes open forms fail once).
 #[derive(Clone)]
 pub struct CsrfKey([u8; 32]);
 
@@ -54,6 +55,12 @@ impl CsrfKey {
         a.copy_from_slice(uuid::Uuid::new_v4().as_bytes());
         b.copy_from_slice(uuid::Uuid::new_v4().as_bytes());
         Self(key)
+    }
+
+    /// The key for a database: derived from its data keys if it has them, else random.
+    pub fn for_db(db: &lotse_store::Db) -> Self {
+        db.data_keys()
+            .map_or_else(Self::random, |keys| Self(keys.derive("lotse-web csrf v1")))
     }
 
     fn token(&self, binding: &str, value: &str) -> String {

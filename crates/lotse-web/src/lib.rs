@@ -89,13 +89,14 @@ pub struct AppState {
 impl AppState {
     /// Builds the state; fails only if a translation file is broken.
     pub fn new(db: Db, clock: Arc<dyn Clock>, config: WebConfig) -> Result<Self, i18n::I18nError> {
+        let csrf_key = Arc::new(csrf::CsrfKey::for_db(&db));
         Ok(Self {
             db,
             clock,
             i18n: Arc::new(i18n::I18n::load()?),
             metrics: Arc::new(metrics::Metrics::new()),
             config,
-            csrf_key: Arc::new(csrf::CsrfKey::random()),
+            csrf_key,
         })
     }
 }

@@ -245,6 +245,22 @@ storage_test!(async fn a_matching_cookie_and_field_not_derived_from_the_session_
     assert_eq!(response.status(), 303);
 });
 
+storage_test!(async fn a_csrf_token_holds_across_instances_with_the_same_data_keys(db) {
+    let app = TestApp::new(db).await;
+    assert!(db.db.has_keys());
+    // A second instance on the same database and data keys (as behind a load balancer).
+    let state = lotse_web::AppState::new(db.db.clone(), app.clock.clone(), lotse_web::WebConfig::default()).unwrap();
+    let other = lotse_web::router(state);
+    let (cookie, token) = form_token(&app, "/login", None).await;
+    let request = Request::post("/login")
+        .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+        .header(header::COOKIE, cookie.unwrap())
+        .body(Body::from(format!("username=coord&password=a+long+enough+password&csrf={token}")))
+        .unwrap();
+    let response = tower::ServiceExt::oneshot(other, request).await.unwrap();
+    assert_eq!(response.status(), 303, "the other instance accepts the token");
+});
+
 storage_test!(async fn the_csrf_cookie_is_host_prefixed_when_cookies_are_secure(db) {
     let config = lotse_web::WebConfig { secure_cookies: true, ..lotse_web::WebConfig::default() };
     let app = TestApp::with_config(db, config).await;
