@@ -2,7 +2,7 @@
 //!
 //! Every browser gets a random pre-session value in the `lotse_csrf` cookie (HttpOnly,
 //! SameSite=Strict; named `__Host-lotse_csrf` with `secure_cookies`, so a sibling domain cannot
-//! plant it). A form's token is an HMAC, with a key only the server knows, of the session token
+//! plant it; the session cookie is `__Host-lotse_session` then too). A form's token is an HMAC, with a key only the server knows, of the session token
 //! when the browser is signed in, else of the pre-session value. Every state-changing handler
 //! checks the submitted token against the one derived from the request's own cookies before it
 //! does anything. Another site cannot read the cookies, and a pair of cookie and field it made
@@ -18,7 +18,7 @@ use sha2::Sha256;
 
 use crate::AppState;
 use crate::error::WebError;
-use crate::html::{SESSION_COOKIE, cookie};
+use crate::html::{cookie, session_token};
 
 /// The cookie holding the pre-session value (without `secure_cookies`).
 pub const CSRF_COOKIE: &str = "lotse_csrf";
@@ -91,7 +91,7 @@ fn fresh_value() -> String {
 /// The token a request's forms must carry: bound to its session cookie if it has one, else to
 /// its pre-session cookie; `None` without either.
 pub fn expected(state: &AppState, headers: &HeaderMap) -> Option<String> {
-    if let Some(session) = cookie(headers, SESSION_COOKIE).filter(|s| !s.is_empty()) {
+    if let Some(session) = session_token(state, headers).filter(|s| !s.is_empty()) {
         return Some(state.csrf_key.token("session", session));
     }
     let pre = cookie(headers, cookie_name(state.config.secure_cookies)).filter(|t| well_formed(t))?;
@@ -107,7 +107,7 @@ pub async fn ensure_token(State(state): State<AppState>, mut request: Request, n
         Some(_) => None,
         None => Some(fresh_value()),
     };
-    let token = if let Some(session) = cookie(request.headers(), SESSION_COOKIE).filter(|s| !s.is_empty()) {
+    let token = if let Some(session) = session_token(&state, request.headers()).filter(|s| !s.is_empty()) {
         state.csrf_key.token("session", session)
     } else if let Some(value) = &fresh {
         state.csrf_key.token("pre-session", value)

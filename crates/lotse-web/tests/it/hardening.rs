@@ -281,6 +281,31 @@ storage_test!(async fn the_csrf_cookie_is_host_prefixed_when_cookies_are_secure(
     assert_eq!(response.status(), 403);
 });
 
+storage_test!(async fn the_session_cookie_is_host_prefixed_when_cookies_are_secure(db) {
+    let config = lotse_web::WebConfig { secure_cookies: true, ..lotse_web::WebConfig::default() };
+    let app = TestApp::with_config(db, config).await;
+    let response = app.post_form("/login", "username=coord&password=a+long+enough+password", &[]).await;
+    assert_eq!(response.status(), 303);
+    let set = response
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.contains("lotse_session="))
+        .unwrap();
+    assert!(set.starts_with("__Host-lotse_session=") && set.contains("; Secure") && set.contains("Path=/") && !set.contains("Domain"), "{set}");
+    let cookie = set.split(';').next().unwrap().to_owned();
+    assert_eq!(app.get("/programme", &[("cookie", &cookie)]).await.status(), 200);
+    // The unprefixed name, which a sibling domain could set, opens nothing.
+    let plain = cookie.replace("__Host-", "");
+    assert_eq!(app.get("/programme", &[("cookie", &plain)]).await.status(), 303);
+    // Signing out clears the prefixed cookie (a clearing cookie must be Secure too).
+    let response = app.post_form("/logout", "", &[("cookie", &cookie)]).await;
+    assert_eq!(response.status(), 303);
+    let cleared = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
+    assert!(cleared.starts_with("__Host-lotse_session=;") && cleared.contains("Max-Age=0") && cleared.contains("; Secure"), "{cleared}");
+});
+
 storage_test!(async fn ids_in_other_spellings_are_not_found(db) {
     let app = TestApp::new(db).await;
     let world = World::build(db, "spell").await;
