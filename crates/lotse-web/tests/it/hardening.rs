@@ -327,7 +327,7 @@ storage_test!(async fn ids_in_other_spellings_are_not_found(db) {
     let routes: Vec<(&str, String, uuid::Uuid)> = vec![
         ("/cases/", String::new(), case),
         ("/people/", String::new(), person),
-        ("/people/", "/export".to_owned(), person),
+        ("/users/", "/audit".to_owned(), link_worker.as_uuid()),
     ];
     for (prefix, suffix, id) in routes {
         let cookie = if prefix == "/cases/" { &lw } else { &co };
