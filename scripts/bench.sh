@@ -45,8 +45,8 @@ if command -v wrk >/dev/null 2>&1; then
   # Signed-in pages about people: every name shown is an audited read (one audit entry per
   # person on the worklist, about eight per case page), so these measure the audit writes too.
   jar="$work/cookies"
-  curl -s -c "$jar" "http://127.0.0.1:$port/login" >/dev/null
-  csrf=$(awk '$6 == "lotse_csrf" {print $7}' "$jar")
+  # The form's CSRF token is derived from the cookie the page sets: read it from the page.
+  csrf=$(curl -s -c "$jar" "http://127.0.0.1:$port/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]\{64\}\)".*/\1/p' | head -n 1)
   curl -s -b "$jar" -c "$jar" -o /dev/null \
     --data-urlencode "username=lotsin.duesseldorf" --data-urlencode "password=lotse-demo-2026" \
     --data-urlencode "csrf=$csrf" "http://127.0.0.1:$port/login"

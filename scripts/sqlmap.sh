@@ -63,20 +63,29 @@ server=$!
 for _ in $(seq 1 300); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
 curl -sf "$base/healthz" >/dev/null || { echo "sqlmap: the server did not start"; cat "$work/server.log"; exit 1; }
 
-# The CSRF check compares the lotse_csrf cookie with the csrf form field (double submit), so a
-# fixed, well-formed pair lets every sqlmap request through the CSRF layer; sqlmap must not
-# replace our cookies (--drop-set-cookie) and tests only the named parameters (-p).
-csrf=$(printf 'c%.0s' $(seq 1 64))
+# The CSRF token is bound to the browser: to its session when signed in, else to its
+# pre-session lotse_csrf cookie. A fixed pre-session cookie is sent with every request and the
+# tokens are read from the real forms (GET /login, GET /cases), so every sqlmap request passes
+# the CSRF layer; sqlmap must not replace our cookies (--drop-set-cookie) and tests only the
+# named parameters (-p).
+pre=$(printf 'c%.0s' $(seq 1 64))
+form_token() { # cookie path: the csrf field of the page's first form
+  curl -s -b "$1" "$base$2" | sed -n 's/.*name="csrf" value="\([0-9a-f]\{64\}\)".*/\1/p' | head -n 1
+}
+login_csrf=$(form_token "lotse_csrf=$pre" /login)
+[ -n "$login_csrf" ] || { echo "sqlmap: no CSRF token in the sign-in form"; exit 1; }
 session_cookie() {
   local jar="$work/jar"
-  curl -s -o /dev/null -c "$jar" -b "lotse_csrf=$csrf" --data-urlencode "username=$1" \
-    --data-urlencode "password=lotse-demo-2026" --data-urlencode "csrf=$csrf" "$base/login"
+  curl -s -o /dev/null -c "$jar" -b "lotse_csrf=$pre" --data-urlencode "username=$1" \
+    --data-urlencode "password=lotse-demo-2026" --data-urlencode "csrf=$login_csrf" "$base/login"
   awk '$6 == "lotse_session" {print $7}' "$jar"
 }
 link_worker=$(session_cookie lotsin.duesseldorf)
 [ -n "$link_worker" ] || { echo "sqlmap: could not sign in the demo link worker"; exit 1; }
-status=$(curl -s -o /dev/null -w '%{http_code}' -b "lotse_csrf=$csrf; lotse_session=$link_worker" \
-  --data "q=K7QM4XRTP&csrf=$csrf" "$base/cases/search")
+case_csrf=$(form_token "lotse_csrf=$pre; lotse_session=$link_worker" /cases)
+[ -n "$case_csrf" ] || { echo "sqlmap: no CSRF token on the worklist"; exit 1; }
+status=$(curl -s -o /dev/null -w '%{http_code}' -b "lotse_csrf=$pre; lotse_session=$link_worker" \
+  --data "q=K7QM4XRTP&csrf=$case_csrf" "$base/cases/search")
 case "$status" in 303|400|404) ;; *) echo "sqlmap: /cases/search answered $status"; exit 1 ;; esac
 
 run_target() { # name url data params cookie route
@@ -99,8 +108,8 @@ run_target() { # name url data params cookie route
 version=$("$venv/bin/sqlmap" --version 2>/dev/null | tail -1)
 echo "sqlmap $version against $base (level 2, risk 1)"
 failed=0
-run_target login "$base/login" "username=someone&password=guessing-a-password&csrf=$csrf" "username,password" \
-  "lotse_csrf=$csrf" /login || failed=1
-run_target case-search "$base/cases/search" "q=K7QM4XRTP&csrf=$csrf" "q" \
-  "lotse_csrf=$csrf; lotse_session=$link_worker" /cases/search || failed=1
+run_target login "$base/login" "username=someone&password=guessing-a-password&csrf=$login_csrf" "username,password" \
+  "lotse_csrf=$pre" /login || failed=1
+run_target case-search "$base/cases/search" "q=K7QM4XRTP&csrf=$case_csrf" "q" \
+  "lotse_csrf=$pre; lotse_session=$link_worker" /cases/search || failed=1
 exit "$failed"

@@ -110,6 +110,21 @@ pub struct ServeArgs {
     /// Seconds between the audit checkpoints the server logs (one at start) [default: 3600]
     #[arg(long, env = "LOTSE_AUDIT_CHECKPOINT_SECS")]
     pub audit_checkpoint_secs: Option<u64>,
+    /// Seconds a client may take to send a request head; also the longest wait for the next
+    /// request on a kept-alive connection [default: 10]
+    #[arg(long, env = "LOTSE_HEADER_READ_TIMEOUT_SECS")]
+    pub header_read_timeout_secs: Option<u64>,
+    /// Seconds without anything read or written before a connection is closed [default: 60]
+    #[arg(long, env = "LOTSE_IDLE_TIMEOUT_SECS")]
+    pub idle_timeout_secs: Option<u64>,
+    /// Open connections at most; more are answered 503 [default: 1024, less if the open-file
+    /// limit is low]
+    #[arg(long, env = "LOTSE_MAX_OPEN_CONNECTIONS")]
+    pub max_open_connections: Option<u32>,
+    /// A token that lets `/metrics` be read from other addresses than loopback, as
+    /// `Authorization: Bearer TOKEN` (prefer the environment or the config file to a flag)
+    #[arg(long, env = "LOTSE_METRICS_TOKEN", hide_env_values = true)]
+    pub metrics_token: Option<String>,
 }
 
 /// `lotse demo`.

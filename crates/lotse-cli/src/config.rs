@@ -25,10 +25,14 @@ pub struct FileConfig {
     pub data_keys_file: Option<PathBuf>,
     pub audit_checkpoint_key_file: Option<PathBuf>,
     pub audit_checkpoint_secs: Option<u64>,
+    pub header_read_timeout_secs: Option<u64>,
+    pub idle_timeout_secs: Option<u64>,
+    pub max_open_connections: Option<u32>,
+    pub metrics_token: Option<String>,
 }
 
 /// Every `LOTSE_*` variable Lotse reads (others get a warning; `LOTSE_TEST_*` is for tests).
-pub const KNOWN_ENV: [&str; 19] = [
+pub const KNOWN_ENV: [&str; 23] = [
     "LOTSE_DATA_KEYS",
     "LOTSE_AUDIT_CHECKPOINT_KEY",
     "LOTSE_AUDIT_CHECKPOINT_SECS",
@@ -48,6 +52,10 @@ pub const KNOWN_ENV: [&str; 19] = [
     "LOTSE_SEED",
     "LOTSE_AS_OF",
     "LOTSE_NO_COLOR",
+    "LOTSE_HEADER_READ_TIMEOUT_SECS",
+    "LOTSE_IDLE_TIMEOUT_SECS",
+    "LOTSE_MAX_OPEN_CONNECTIONS",
+    "LOTSE_METRICS_TOKEN",
 ];
 
 /// The names of `LOTSE_*` variables that Lotse does not know.
@@ -123,6 +131,12 @@ pub struct Serve {
     pub login_max_failures: u32,
     pub login_lockout_secs: u64,
     pub audit_checkpoint_secs: u64,
+    pub header_read_timeout_secs: u64,
+    pub idle_timeout_secs: u64,
+    /// `None`: derived from the open-file limit at start (at most 1,024).
+    pub max_open_connections: Option<u32>,
+    /// Redacted in `Debug`.
+    pub metrics_token: Option<secrecy::SecretString>,
 }
 
 /// Resolves and checks the `serve` settings.
@@ -144,7 +158,41 @@ pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
             .audit_checkpoint_secs
             .or(file.audit_checkpoint_secs)
             .unwrap_or(3600),
+        header_read_timeout_secs: args
+            .header_read_timeout_secs
+            .or(file.header_read_timeout_secs)
+            .unwrap_or(10),
+        idle_timeout_secs: args.idle_timeout_secs.or(file.idle_timeout_secs).unwrap_or(60),
+        max_open_connections: args.max_open_connections.or(file.max_open_connections),
+        metrics_token: args
+            .metrics_token
+            .clone()
+            .or_else(|| file.metrics_token.clone())
+            .filter(|t| !t.is_empty())
+            .map(secrecy::SecretString::from),
     };
+    if !(1..=300).contains(&serve.header_read_timeout_secs) {
+        bail!(
+            "header_read_timeout_secs must be between 1 and 300, got {}",
+            serve.header_read_timeout_secs
+        );
+    }
+    if !(1..=3600).contains(&serve.idle_timeout_secs) {
+        bail!(
+            "idle_timeout_secs must be between 1 and 3600, got {}",
+            serve.idle_timeout_secs
+        );
+    }
+    if let Some(n) = serve.max_open_connections
+        && !(1..=100_000).contains(&n)
+    {
+        bail!("max_open_connections must be between 1 and 100000, got {n}");
+    }
+    if let Some(token) = serve.metrics_token.as_ref().map(secrecy::ExposeSecret::expose_secret)
+        && (token.len() < 16 || !token.bytes().all(|b| b.is_ascii_graphic()))
+    {
+        bail!("metrics_token must be at least 16 visible ASCII characters (no spaces)");
+    }
     if !(1..=86_400).contains(&serve.audit_checkpoint_secs) {
         bail!(
             "audit_checkpoint_secs must be between 1 and 86400, got {}",
@@ -197,6 +245,13 @@ request_timeout_secs = 30        # LOTSE_REQUEST_TIMEOUT_SECS
 shutdown_grace_secs = 20         # LOTSE_SHUTDOWN_GRACE_SECS: time for in-flight requests on SIGTERM
 login_max_failures = 5           # LOTSE_LOGIN_MAX_FAILURES: failed sign-ins before an account name is locked
 login_lockout_secs = 900         # LOTSE_LOGIN_LOCKOUT_SECS: how long it stays locked (and the counting window)
+header_read_timeout_secs = 10    # LOTSE_HEADER_READ_TIMEOUT_SECS: time to send a request head (also the longest
+                                 #   wait for the next request on a kept-alive connection)
+idle_timeout_secs = 60           # LOTSE_IDLE_TIMEOUT_SECS: a connection with nothing read or written is closed
+# max_open_connections = 1024    # LOTSE_MAX_OPEN_CONNECTIONS: more are answered 503 [default: 1024, less if
+                                 #   the open-file limit is low]
+# metrics_token = "..."          # LOTSE_METRICS_TOKEN: lets /metrics be read with `Authorization: Bearer ...`
+                                 #   from other addresses than loopback (at least 16 characters)
 
 # Identity fields are encrypted with data keys: `id:64-hex-digits`, comma-separated, the first
 # one encrypts (`lotse keys generate` makes one). Give them in LOTSE_DATA_KEYS or in a file
@@ -245,6 +300,39 @@ mod tests {
         let c = common(&args, &file);
         assert_eq!(c.database_url, "sqlite:flag.db");
         assert_eq!(c.log, "debug");
+    }
+
+    fn serve_args() -> ServeArgs {
+        use clap::Parser as _;
+        match crate::cli::Cli::try_parse_from(["lotse", "serve"]).unwrap().command {
+            crate::cli::Command::Serve(args) => args,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn connection_limits_and_the_metrics_token_are_checked() {
+        let ok = serve(&serve_args(), &FileConfig::default()).unwrap();
+        assert_eq!((ok.header_read_timeout_secs, ok.idle_timeout_secs), (10, 60));
+        assert_eq!(ok.max_open_connections, None);
+        assert!(ok.metrics_token.is_none());
+        for bad in [
+            "metrics_token = \"short\"",
+            "metrics_token = \"has spaces in the token\"",
+            "header_read_timeout_secs = 0",
+            "idle_timeout_secs = 0",
+            "max_open_connections = 0",
+        ] {
+            let file: FileConfig = toml::from_str(bad).unwrap();
+            assert!(serve(&serve_args(), &file).is_err(), "{bad}");
+        }
+        let file: FileConfig = toml::from_str("metrics_token = \"a-token-long-enough-1234\"").unwrap();
+        let with = serve(&serve_args(), &file).unwrap();
+        assert!(with.metrics_token.is_some());
+        assert!(
+            !format!("{with:?}").contains("a-token-long-enough-1234"),
+            "the token is redacted in Debug"
+        );
     }
 
     #[test]

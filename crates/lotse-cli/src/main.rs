@@ -5,6 +5,7 @@ mod config;
 mod export;
 mod progress;
 mod run;
+mod server;
 
 use std::process::ExitCode;
 

@@ -548,6 +548,8 @@ async fn wait_for_signal() {
 }
 
 async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>) -> anyhow::Result<ExitCode> {
+    // Each connection needs a file descriptor: use what the operator allows.
+    let file_limit = crate::server::raise_file_limit();
     let db = open_db(common, settings.max_connections).await?;
     if settings.demo {
         if lotse_app::demo::database_is_empty(&db).await? {
@@ -565,6 +567,10 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
             window: time::Duration::seconds(i64::try_from(settings.login_lockout_secs).unwrap_or(900)),
             lockout: time::Duration::seconds(i64::try_from(settings.login_lockout_secs).unwrap_or(900)),
         },
+        metrics_token: settings
+            .metrics_token
+            .as_ref()
+            .map(|t| secrecy::ExposeSecret::expose_secret(t).to_owned()),
         ..lotse_web::WebConfig::default()
     };
     let checkpoint_keys = checkpoint_keys(common, true)?;
@@ -591,21 +597,34 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
     println!("Lotse is listening on http://{local}/");
     tracing::info!(addr = %local, "listening");
 
+    let limits = crate::server::Limits {
+        header_read_timeout: Duration::from_secs(settings.header_read_timeout_secs),
+        idle_timeout: Duration::from_secs(settings.idle_timeout_secs),
+        max_open: settings
+            .max_open_connections
+            .and_then(|n| usize::try_from(n).ok())
+            .unwrap_or_else(|| crate::server::default_max_open(file_limit)),
+    };
+    tracing::info!(
+        max_open_connections = limits.max_open,
+        open_file_limit = file_limit,
+        "connection limits"
+    );
+
     let signalled = Arc::new(tokio::sync::Notify::new());
     let notify = signalled.clone();
-    let server = axum::serve(listener, app).with_graceful_shutdown(async move {
+    // Handlers can extract `ConnectInfo<SocketAddr>` (the accept loop adds it to each request).
+    let server = crate::server::serve(listener, app, limits, async move {
         wait_for_signal().await;
         tracing::info!("shutting down: finishing in-flight requests");
         notify.notify_one();
     });
-    let mut server = std::pin::pin!(server.into_future());
+    let mut server = std::pin::pin!(server);
     tokio::select! {
-        result = &mut server => result.context("the server stopped")?,
+        () = &mut server => {},
         () = signalled.notified() => {
             let grace = Duration::from_secs(settings.shutdown_grace_secs);
-            if let Ok(result) = tokio::time::timeout(grace, &mut server).await {
-                result.context("the server stopped")?;
-            } else {
+            if tokio::time::timeout(grace, &mut server).await.is_err() {
                 tracing::warn!("grace period over: closing remaining connections");
             }
         }

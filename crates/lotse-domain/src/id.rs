@@ -29,6 +29,19 @@ macro_rules! typed_id {
     )*};
 }
 
+/// Parses an id in its one canonical spelling: lower-case hex, hyphenated (`8-4-4-4-12`).
+/// Upper case, braces, `urn:uuid:` and the 32-digit form are refused, so an id has exactly one
+/// spelling in URLs and forms (and in logs and audit trails that quote them).
+pub fn parse_canonical(text: &str) -> Option<Uuid> {
+    if text.len() != 36 {
+        return None;
+    }
+    let uuid = Uuid::try_parse(text).ok()?;
+    let mut buffer = Uuid::encode_buffer();
+    let canonical: &str = uuid.hyphenated().encode_lower(&mut buffer);
+    (canonical == text).then_some(uuid)
+}
+
 typed_id!(
     /// A programme (tenant).
     ProgrammeId,
@@ -61,3 +74,25 @@ typed_id!(
     /// A login session.
     SessionId,
 );
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn only_the_canonical_spelling_parses() {
+        let id = Uuid::from_u128(0x0123_4567_89ab_cdef_0123_4567_89ab_cdef);
+        let canonical = id.hyphenated().to_string();
+        assert_eq!(parse_canonical(&canonical), Some(id));
+        for other in [
+            canonical.to_uppercase(),
+            format!("{{{canonical}}}"),
+            format!("urn:uuid:{canonical}"),
+            id.simple().to_string(),
+            format!(" {canonical}"),
+            String::new(),
+        ] {
+            assert_eq!(parse_canonical(&other), None, "{other}");
+        }
+    }
+}

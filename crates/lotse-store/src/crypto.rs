@@ -30,6 +30,8 @@ struct DataKey {
 #[derive(Clone)]
 pub struct DataKeys {
     keys: Vec<DataKey>,
+    /// The first key's bytes, for [`DataKeys::derive`] only.
+    first: [u8; 32],
 }
 
 impl fmt::Debug for DataKeys {
@@ -69,6 +71,7 @@ impl DataKeys {
     /// Parses `k2:<64 hex>,k1:<64 hex>`; ids are 1 to 16 letters, digits or `-`, unique.
     pub fn parse(spec: &str) -> Result<Self, DataKeyError> {
         let mut keys: Vec<DataKey> = Vec::new();
+        let mut first = [0u8; 32];
         for part in spec.split(',').map(str::trim).filter(|p| !p.is_empty()) {
             let (id, hex_key) = part
                 .split_once(':')
@@ -86,6 +89,9 @@ impl DataKeys {
             if bytes.len() != 32 {
                 return Err(DataKeyError(format!("key {id:?} has {} bytes, not 32", bytes.len())));
             }
+            if keys.is_empty() {
+                first.copy_from_slice(&bytes);
+            }
             keys.push(DataKey {
                 id: id.to_owned(),
                 cipher: XChaCha20Poly1305::new(Key::from_slice(&bytes)),
@@ -94,7 +100,7 @@ impl DataKeys {
         if keys.is_empty() {
             return Err(DataKeyError("no key given".into()));
         }
-        Ok(Self { keys })
+        Ok(Self { keys, first })
     }
 
     /// A fresh random key specification with the given id.
@@ -102,6 +108,21 @@ impl DataKeys {
         let mut bytes = [0u8; 32];
         rand::fill(&mut bytes);
         format!("{id}:{}", hex::encode(bytes))
+    }
+
+    /// A secret for another purpose, derived from the first key: HMAC-SHA256 of the purpose
+    /// under it (so every instance with the same keys derives the same secret, and the secret
+    /// reveals nothing about the key). Used for CSRF tokens, which must hold across instances.
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        use hmac::{Hmac, Mac};
+        let mut out = [0u8; 32];
+        // HMAC takes keys of any length: this cannot fail.
+        if let Ok(mut mac) = <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.first) {
+            mac.update(b"lotse derived secret\0");
+            mac.update(purpose.as_bytes());
+            out.copy_from_slice(&mac.finalize().into_bytes());
+        }
+        out
     }
 
     /// The id of the key that seals.
@@ -200,6 +221,18 @@ mod tests {
             record: Uuid::from_u128(2),
             column,
         }
+    }
+
+    #[test]
+    fn derived_secrets_follow_the_first_key_and_the_purpose() {
+        let (a, b) = (DataKeys::generate_spec("a"), DataKeys::generate_spec("b"));
+        let ab = DataKeys::parse(&format!("{a},{b}")).unwrap();
+        let ab_again = DataKeys::parse(&format!("{a},{b}")).unwrap();
+        let ba = DataKeys::parse(&format!("{b},{a}")).unwrap();
+        assert_eq!(ab.derive("csrf"), ab_again.derive("csrf"), "same keys, same secret");
+        assert_ne!(ab.derive("csrf"), ab.derive("other"));
+        assert_ne!(ab.derive("csrf"), ba.derive("csrf"), "a new first key, a new secret");
+        assert_ne!(ab.derive("csrf"), [0u8; 32]);
     }
 
     #[test]

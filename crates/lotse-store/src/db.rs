@@ -275,6 +275,14 @@ impl Db {
         }
     }
 
+    /// The data keys, if configured (for secrets derived from them, see [`DataKeys::derive`]).
+    pub fn data_keys(&self) -> Option<Arc<DataKeys>> {
+        match self {
+            Self::Sqlite(db) => db.keys.clone(),
+            Self::Postgres(db) => db.keys.clone(),
+        }
+    }
+
     /// Whether data keys are configured.
     pub const fn has_keys(&self) -> bool {
         match self {

@@ -15,7 +15,6 @@ use lotse_domain::id::UserId;
 use qrcode::QrCode;
 use qrcode::render::svg;
 use serde::Deserialize;
-use uuid::Uuid;
 
 use crate::AppState;
 use crate::csrf::{self, CsrfToken};
@@ -147,7 +146,7 @@ async fn check_code(
     form: &CodeForm,
     enrol: bool,
 ) -> Result<Response, WebError> {
-    csrf::verify(headers, &form.csrf)?;
+    csrf::verify(state, headers, &form.csrf)?;
     let Some(token) = cookie(headers, PENDING_COOKIE) else {
         return Ok(see_other("/login"));
     };
@@ -247,7 +246,7 @@ pub async fn issue_reset(
     Form(form): Form<IssueForm>,
 ) -> Result<Response, WebError> {
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
-    let target = UserId::from_uuid(Uuid::parse_str(&id).map_err(|_| WebError::NotFound)?);
+    let target = UserId::from_uuid(crate::people::parse_id(&id)?);
     // A coordinator's code never removes a second factor (`lotse user reset --second-factor`).
     let code = password_reset::issue(&state.db, state.clock.as_ref(), &user, target).await?;
     let name = lotse_app::auth::display_name(&state.db, target).await?;
@@ -321,7 +320,7 @@ pub async fn reset(
     headers: HeaderMap,
     Form(form): Form<ResetForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
+    csrf::verify(&state, &headers, &form.csrf)?;
     let username: String = form.username.chars().take(64).collect();
     let result = password_reset::redeem(
         &state.db,

@@ -100,9 +100,10 @@ impl IntoResponse for WebError {
     fn into_response(self) -> Response {
         match &self {
             Self::Unavailable(cause) => tracing::warn!(error = %cause, "database unavailable"),
-            Self::Internal(cause) => tracing::error!(error = %cause, "internal error"),
-            Self::BadRequest(reason) => tracing::info!(reason = %reason, "bad request"),
-            Self::Conflict(reason) => tracing::info!(reason = %reason, "conflict"),
+            Self::Internal(cause) => tracing::error!(error = ?cause, "internal error"),
+            // Reasons may quote what a client sent: logged escaped (`?`), one quoted value.
+            Self::BadRequest(reason) => tracing::info!(reason = ?reason, "bad request"),
+            Self::Conflict(reason) => tracing::info!(reason = ?reason, "conflict"),
             Self::NotFound | Self::Unauthorized | Self::Forbidden | Self::TooManyAttempts => {}
         }
         let (title, message) = self.keys();

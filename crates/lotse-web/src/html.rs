@@ -23,6 +23,30 @@ use crate::i18n::{I18n, negotiate};
 
 /// The session cookie's name.
 pub const SESSION_COOKIE: &str = "lotse_session";
+/// The session cookie's name with `secure_cookies`: `__Host-` needs Secure, Path=/ and no
+/// Domain, so a sibling domain cannot plant or overwrite it.
+pub const SESSION_COOKIE_SECURE: &str = "__Host-lotse_session";
+
+/// The session cookie name in use.
+pub const fn session_cookie_name(secure: bool) -> &'static str {
+    if secure { SESSION_COOKIE_SECURE } else { SESSION_COOKIE }
+}
+
+/// The request's session token (from the cookie name in use).
+pub fn session_token<'a>(state: &AppState, headers: &'a HeaderMap) -> Option<&'a str> {
+    cookie(headers, session_cookie_name(state.config.secure_cookies))
+}
+
+/// A `Set-Cookie` value that removes the session cookie (Secure too when the name is
+/// `__Host-`, or browsers ignore it).
+fn clear_session_cookie(state: &AppState) -> HeaderValue {
+    if state.config.secure_cookies {
+        HeaderValue::from_static("__Host-lotse_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure")
+    } else {
+        HeaderValue::from_static("lotse_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
+    }
+}
+
 /// The language choice cookie's name.
 pub const LANGUAGE_COOKIE: &str = "lotse_lang";
 
@@ -176,7 +200,7 @@ pub(crate) fn render(template: &impl Template) -> Result<Response, WebError> {
 }
 
 pub(crate) async fn current_user(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, WebError> {
-    let Some(token) = cookie(headers, SESSION_COOKIE) else {
+    let Some(token) = session_token(state, headers) else {
         return Ok(None);
     };
     Ok(auth::session(&state.db, state.clock.as_ref(), token).await?)
@@ -267,7 +291,7 @@ pub async fn login(
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
+    csrf::verify(&state, &headers, &form.csrf)?;
     let throttle = state.config.throttle;
     match auth::sign_in(
         &state.db,
@@ -303,7 +327,8 @@ pub async fn login(
 pub(crate) fn session_response(state: &AppState, token: &str) -> Result<Response, WebError> {
     let secure = if state.config.secure_cookies { "; Secure" } else { "" };
     let max_age = auth::SESSION_LIFETIME.whole_seconds();
-    let cookie = format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
+    let name = session_cookie_name(state.config.secure_cookies);
+    let cookie = format!("{name}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}");
     let mut response = see_other("/programme");
     let value = HeaderValue::from_str(&cookie).map_err(|e| WebError::Internal(e.to_string()))?;
     response.headers_mut().append(SET_COOKIE, value);
@@ -332,15 +357,12 @@ pub async fn logout(
     headers: HeaderMap,
     Form(form): Form<TokenForm>,
 ) -> Result<Response, WebError> {
-    csrf::verify(&headers, &form.csrf)?;
-    if let Some(token) = cookie(&headers, SESSION_COOKIE) {
+    csrf::verify(&state, &headers, &form.csrf)?;
+    if let Some(token) = session_token(&state, &headers) {
         auth::sign_out(&state.db, state.clock.as_ref(), token).await?;
     }
     let mut response = see_other("/");
-    response.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_static("lotse_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
+    response.headers_mut().insert(SET_COOKIE, clear_session_cookie(&state));
     Ok(response)
 }
 
@@ -354,10 +376,7 @@ pub async fn logout_everywhere(
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     auth::sign_out_everywhere(&state.db, state.clock.as_ref(), &user).await?;
     let mut response = see_other("/");
-    response.headers_mut().insert(
-        SET_COOKIE,
-        HeaderValue::from_static("lotse_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0"),
-    );
+    response.headers_mut().insert(SET_COOKIE, clear_session_cookie(&state));
     Ok(response)
 }
 

@@ -31,7 +31,7 @@ use lotse_app::Clock;
 use lotse_store::Db;
 
 /// Settings the web layer needs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Clone)]
 pub struct WebConfig {
     /// Mark cookies `Secure` (set when served over TLS, directly or behind a proxy).
     pub secure_cookies: bool,
@@ -41,6 +41,20 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// Limits on password guessing.
     pub throttle: lotse_app::auth::Throttle,
+    /// A bearer token that lets `/metrics` be read from other addresses than loopback.
+    pub metrics_token: Option<String>,
+}
+
+impl std::fmt::Debug for WebConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebConfig")
+            .field("secure_cookies", &self.secure_cookies)
+            .field("request_timeout", &self.request_timeout)
+            .field("max_body_bytes", &self.max_body_bytes)
+            .field("throttle", &self.throttle)
+            .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .finish()
+    }
 }
 
 impl Default for WebConfig {
@@ -50,6 +64,7 @@ impl Default for WebConfig {
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 64 * 1024,
             throttle: lotse_app::auth::Throttle::default(),
+            metrics_token: None,
         }
     }
 }
@@ -67,17 +82,21 @@ pub struct AppState {
     pub metrics: Arc<metrics::Metrics>,
     /// Settings.
     pub config: WebConfig,
+    /// The key CSRF tokens are derived with.
+    pub csrf_key: Arc<csrf::CsrfKey>,
 }
 
 impl AppState {
     /// Builds the state; fails only if a translation file is broken.
     pub fn new(db: Db, clock: Arc<dyn Clock>, config: WebConfig) -> Result<Self, i18n::I18nError> {
+        let csrf_key = Arc::new(csrf::CsrfKey::for_db(&db));
         Ok(Self {
             db,
             clock,
             i18n: Arc::new(i18n::I18n::load()?),
             metrics: Arc::new(metrics::Metrics::new()),
             config,
+            csrf_key,
         })
     }
 }
@@ -89,9 +108,6 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics));
-    let secure = state.config.secure_cookies;
-    let pages = pages.layer(axum::middleware::from_fn(move |request, next| {
-        csrf::ensure_token(secure, request, next)
-    }));
+    let pages = pages.layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_token));
     middleware::wrap(pages.merge(probes), state.clone()).with_state(state)
 }

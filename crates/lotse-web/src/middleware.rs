@@ -7,10 +7,9 @@ use axum::Router;
 use axum::body::Body;
 use axum::extract::{MatchedPath, Request, State};
 use axum::http::{HeaderName, HeaderValue, StatusCode};
-use axum::middleware::{Next, from_fn_with_state};
+use axum::middleware::{Next, from_fn, from_fn_with_state};
 use axum::response::{Html, IntoResponse, Response};
 use tower_http::limit::RequestBodyLimitLayer;
-use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 
@@ -19,7 +18,54 @@ use crate::error::ErrorPage;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 
-/// Wraps a router in every layer. Order (outermost first): request id, trace span, metrics,
+/// Whether a client's request id may be kept: 1 to 64 of `A-Z a-z 0-9 . _ -`, so it can go
+/// into a log field as it is (no spaces, `=`, quotes or control characters to forge fields).
+fn safe_request_id(id: &[u8]) -> bool {
+    (1..=64).contains(&id.len())
+        && id
+            .iter()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+}
+
+/// The method as a bounded label for logs and metrics: the standard methods by name, any other
+/// (a client can send any token) as `other`.
+pub fn method_label(method: &axum::http::Method) -> &'static str {
+    use axum::http::Method;
+    match *method {
+        Method::GET => "GET",
+        Method::HEAD => "HEAD",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::PATCH => "PATCH",
+        Method::OPTIONS => "OPTIONS",
+        Method::CONNECT => "CONNECT",
+        Method::TRACE => "TRACE",
+        _ => "other",
+    }
+}
+
+/// Keeps a safe client request id, else makes one; the response echoes the id used.
+async fn request_id(mut request: Request, next: Next) -> Response {
+    let id = request
+        .headers()
+        .get(&REQUEST_ID)
+        .filter(|v| safe_request_id(v.as_bytes()))
+        .cloned()
+        .or_else(|| HeaderValue::from_str(&uuid::Uuid::new_v4().to_string()).ok());
+    request.headers_mut().remove(&REQUEST_ID);
+    if let Some(id) = &id {
+        request.headers_mut().insert(REQUEST_ID, id.clone());
+    }
+    let mut response = next.run(request).await;
+    if let Some(id) = id {
+        response.headers_mut().insert(REQUEST_ID, id);
+    }
+    response
+}
+
+/// Wraps a router in every layer. Order (outermost first): request id (a client's id only if
+/// it is a short token of safe characters), trace span, metrics,
 /// security headers and error pages, timeout, body limit.
 pub fn wrap(router: Router<AppState>, state: AppState) -> Router<AppState> {
     let timeout = state.config.request_timeout;
@@ -41,7 +87,7 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router<AppState> {
                         .extensions()
                         .get::<MatchedPath>()
                         .map_or("unmatched", MatchedPath::as_str);
-                    tracing::info_span!("http", request.id = %id, http.method = %request.method(), http.route = %route)
+                    tracing::info_span!("http", request.id = %id, http.method = %method_label(request.method()), http.route = %route)
                 })
                 .on_response(
                     |response: &Response, latency: std::time::Duration, _span: &tracing::Span| {
@@ -53,12 +99,11 @@ pub fn wrap(router: Router<AppState>, state: AppState) -> Router<AppState> {
                     },
                 ),
         )
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, MakeRequestUuid))
+        .layer(from_fn(request_id))
 }
 
 async fn record_metrics(State(state): State<AppState>, request: Request, next: Next) -> Response {
-    let method = request.method().as_str().to_owned();
+    let method = method_label(request.method());
     let route = request
         .extensions()
         .get::<MatchedPath>()
@@ -66,7 +111,7 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
     let started = Instant::now();
     let response = next.run(request).await;
     state.metrics.observe(
-        &method,
+        method,
         &route,
         response.status().as_u16(),
         started.elapsed().as_secs_f64(),

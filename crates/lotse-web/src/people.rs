@@ -42,9 +42,10 @@ impl From<AccessError> for WebError {
     }
 }
 
-/// An id from a path: anything that is not a UUID is simply not found.
-fn parse_id(raw: &str) -> Result<Uuid, WebError> {
-    Uuid::parse_str(raw).map_err(|_| WebError::NotFound)
+/// An id from a path: anything that is not a UUID in its canonical spelling (lower case,
+/// hyphenated) is simply not found.
+pub(crate) fn parse_id(raw: &str) -> Result<Uuid, WebError> {
+    lotse_domain::id::parse_canonical(raw).ok_or(WebError::NotFound)
 }
 
 /// A stored (compact) prescription code in its printed form, `XXXX-XXXX-C`.

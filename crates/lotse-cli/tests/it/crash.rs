@@ -11,7 +11,7 @@ use lotse_domain::user::Role;
 use lotse_testkit::{fixed_now, storage_test};
 use tokio::sync::Mutex;
 
-use crate::server::{http, lotse, start};
+use crate::server::{csrf_pair, http, lotse, start};
 
 const PASSWORD: &str = "crash test password";
 
@@ -30,9 +30,8 @@ storage_test!(async fn acknowledged_writes_survive_sigkill(db) {
     for _ in 0..4 {
         let (addr, tokens, stop) = (server.addr.clone(), tokens.clone(), stop.clone());
         clients.push(tokio::spawn(async move {
-            let csrf = "c".repeat(64);
+            let (cookie, csrf) = csrf_pair(&addr, "/login", None).await;
             let form = format!("username=writer&password={}&csrf={csrf}", PASSWORD.replace(' ', "+"));
-            let cookie = format!("lotse_csrf={csrf}");
             let headers = [("content-type", "application/x-www-form-urlencoded"), ("cookie", cookie.as_str())];
             while !stop.load(Ordering::Relaxed) {
                 let Ok(response) = http(&addr, "POST", "/login", &headers, &form).await else { break };
@@ -91,8 +90,7 @@ storage_test!(async fn serve_with_demo_answers_start_page_and_health_then_stops_
     // Sign in, look around, and try names of people as usernames: none of it may reach the log.
     let names: Vec<(String, String)> = db.identities().await.into_iter().take(200).map(|i| (i.1, i.2)).collect();
     assert!(!names.is_empty());
-    let csrf = "d".repeat(64);
-    let cookie = format!("lotse_csrf={csrf}");
+    let (cookie, csrf) = csrf_pair(&server.addr, "/login", None).await;
     let form = [("content-type", "application/x-www-form-urlencoded"), ("cookie", cookie.as_str())];
     for (given, family) in names.iter().take(3) {
         let body = format!("username={given}.{family}&password=guessing+a+password&csrf={csrf}");
@@ -111,7 +109,9 @@ storage_test!(async fn serve_with_demo_answers_start_page_and_health_then_stops_
     let case_page = http(&server.addr, "GET", &format!("/cases/{case}"), &[("cookie", &session)], "").await.unwrap();
     assert_eq!(case_page.status, 200);
     let codes: Vec<String> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select code from prescription limit 3").fetch_all(p).await).unwrap();
-    let with_session = [form[0], ("cookie", &format!("{session}; {cookie}"))];
+    // Signed in, the forms carry a token bound to the session.
+    let (both, csrf) = csrf_pair(&server.addr, "/cases", Some(&format!("{session}; {cookie}"))).await;
+    let with_session = [form[0], ("cookie", both.as_str())];
     for code in &codes {
         let body = format!("q={code}&csrf={csrf}");
         let found = http(&server.addr, "POST", "/cases/search", &with_session, &body).await.unwrap();

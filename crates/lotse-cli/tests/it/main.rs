@@ -10,6 +10,7 @@
 
 mod audit;
 mod bad_input;
+mod connections;
 mod crash;
 mod files;
 mod keys;

@@ -30,6 +30,16 @@ pub async fn start(database_url: &str, extra: &[&str]) -> Server {
 
 /// Like [`start`], writing the server's log (at `debug`) to `log` when given.
 pub async fn start_logging(database_url: &str, extra: &[&str], log: Option<&std::path::Path>) -> Server {
+    start_with(database_url, extra, &[], log).await
+}
+
+/// Like [`start_logging`], with extra environment variables.
+pub async fn start_with(
+    database_url: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+    log: Option<&std::path::Path>,
+) -> Server {
     let stderr = match log {
         Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
         None => Stdio::inherit(),
@@ -38,6 +48,7 @@ pub async fn start_logging(database_url: &str, extra: &[&str], log: Option<&std:
     if log.is_some() {
         cmd.env("LOTSE_LOG", "debug");
     }
+    cmd.envs(env.iter().copied());
     let mut child = cmd
         .args(["serve", "--addr", "127.0.0.1:0", "--database-url", database_url])
         .args(extra)
@@ -104,4 +115,34 @@ pub async fn http(
         head: head.to_owned(),
         body: body.to_owned(),
     })
+}
+
+/// A CSRF cookie and form token as a browser gets them: GET `path` (with `cookie`, if any)
+/// and read the pre-session cookie the answer sets (else reuse `cookie`) and the form's token.
+/// Returns (the `Cookie` header to send, the `csrf` field).
+pub async fn csrf_pair(addr: &str, path: &str, cookie: Option<&str>) -> (String, String) {
+    let headers: Vec<(&str, &str)> = cookie.map(|c| ("cookie", c)).into_iter().collect();
+    let page = http(addr, "GET", path, &headers, "").await.unwrap();
+    assert_eq!(page.status, 200, "{path}");
+    let set = page
+        .head
+        .lines()
+        .filter_map(|l| l.strip_prefix("set-cookie: "))
+        .filter_map(|v| v.split(';').next())
+        .find(|c| c.contains("lotse_csrf="))
+        .map(str::to_owned);
+    let cookie = match (cookie, set) {
+        (Some(c), Some(s)) => format!("{c}; {s}"),
+        (Some(c), None) => c.to_owned(),
+        (None, Some(s)) => s,
+        (None, None) => String::new(),
+    };
+    let token = page
+        .body
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a form with a CSRF token")
+        .to_owned();
+    (cookie, token)
 }

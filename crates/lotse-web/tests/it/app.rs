@@ -12,7 +12,7 @@ use lotse_testkit::{TestDb, fixed_now};
 use tower::ServiceExt;
 
 pub const PASSWORD: &str = "a long enough password";
-/// A well-formed CSRF token the tests use as cookie and form field.
+/// A well-formed pre-session CSRF cookie value the tests use.
 pub const CSRF: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
 pub struct TestApp {
@@ -24,6 +24,11 @@ pub struct TestApp {
 impl TestApp {
     /// A programme `p-one` with a coordinator `coord` (password [`PASSWORD`]).
     pub async fn new(db: &TestDb) -> Self {
+        Self::with_config(db, lotse_web::WebConfig::default()).await
+    }
+
+    /// Like [`TestApp::new`], with the given web settings.
+    pub async fn with_config(db: &TestDb, config: lotse_web::WebConfig) -> Self {
         db.programme("p-one").await;
         let clock = Arc::new(FixedClock::new(fixed_now()));
         lotse_app::admin::add_user(
@@ -40,7 +45,7 @@ impl TestApp {
         )
         .await
         .unwrap();
-        let state = lotse_web::AppState::new(db.db.clone(), clock.clone(), lotse_web::WebConfig::default()).unwrap();
+        let state = lotse_web::AppState::new(db.db.clone(), clock.clone(), config).unwrap();
         Self {
             router: lotse_web::router(state.clone()),
             state,
@@ -60,14 +65,19 @@ impl TestApp {
         self.send(builder.body(Body::empty()).unwrap()).await
     }
 
-    /// Posts a form as a browser would: with the CSRF cookie and the same token in the form.
+    /// Posts a form as a browser would: with the pre-session CSRF cookie, and in the form the
+    /// token the server derives for these cookies (bound to the session, if there is one).
     pub async fn post_form(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> Response<Body> {
         let cookie = headers.iter().find(|(k, _)| *k == "cookie").map(|(_, v)| *v);
-        let cookie = cookie.map_or_else(|| format!("lotse_csrf={CSRF}"), |c| format!("{c}; lotse_csrf={CSRF}"));
+        let name = lotse_web::csrf::cookie_name(self.state.config.secure_cookies);
+        let cookie = cookie.map_or_else(|| format!("{name}={CSRF}"), |c| format!("{c}; {name}={CSRF}"));
+        let mut map = axum::http::HeaderMap::new();
+        map.insert(header::COOKIE, cookie.parse().unwrap());
+        let token = lotse_web::csrf::expected(&self.state, &map).unwrap();
         let body = if body.is_empty() {
-            format!("csrf={CSRF}")
+            format!("csrf={token}")
         } else {
-            format!("{body}&csrf={CSRF}")
+            format!("{body}&csrf={token}")
         };
         let mut others: Vec<(&str, &str)> = headers.iter().filter(|(k, _)| *k != "cookie").copied().collect();
         others.push(("cookie", &cookie));

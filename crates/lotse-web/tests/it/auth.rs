@@ -109,11 +109,13 @@ storage_test!(async fn pages_hand_out_a_strict_csrf_cookie_and_embed_it(db) {
     let response = app.get("/login", &[]).await;
     let set_cookie = response.headers().get(header::SET_COOKIE).unwrap().to_str().unwrap().to_owned();
     assert!(set_cookie.starts_with("lotse_csrf=") && set_cookie.contains("SameSite=Strict") && set_cookie.contains("HttpOnly"));
-    let token = set_cookie.trim_start_matches("lotse_csrf=").split(';').next().unwrap().to_owned();
+    let value = set_cookie.trim_start_matches("lotse_csrf=").split(';').next().unwrap().to_owned();
     let page = text(response).await;
-    assert!(page.contains(&format!("name=\"csrf\" value=\"{token}\"")), "{page}");
+    let token = page.split("name=\"csrf\" value=\"").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    assert_eq!(token.len(), 64, "{page}");
+    assert_ne!(token, value, "the form carries a token derived from the cookie, not the cookie itself");
     // With the cookie present, no new one is set and the same token is embedded.
-    let response = app.get("/login", &[("cookie", &format!("lotse_csrf={token}"))]).await;
+    let response = app.get("/login", &[("cookie", &format!("lotse_csrf={value}"))]).await;
     assert!(response.headers().get(header::SET_COOKIE).is_none());
     assert!(text(response).await.contains(&token));
 });

@@ -14,4 +14,5 @@ mod app;
 mod attacks;
 mod auth;
 mod coordinator;
+mod hardening;
 mod pages;

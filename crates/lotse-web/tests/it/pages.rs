@@ -58,7 +58,10 @@ storage_test!(async fn probes_and_metrics_answer(db) {
     let ready = app.get("/readyz", &[]).await;
     assert_eq!(ready.status(), 200);
     app.get("/login", &[]).await;
-    let metrics = text(app.get("/metrics", &[]).await).await;
+    // As from loopback (what `into_make_service_with_connect_info` gives the handler).
+    let mut request = axum::http::Request::get("/metrics").body(axum::body::Body::empty()).unwrap();
+    request.extensions_mut().insert(axum::extract::ConnectInfo(std::net::SocketAddr::from(([127, 0, 0, 1], 9))));
+    let metrics = text(app.send(request).await).await;
     assert!(metrics.contains("lotse_http_requests_total{method=\"GET\",route=\"/login\",status=\"200\"} 1"), "{metrics}");
     assert!(metrics.contains("lotse_http_request_duration_seconds_bucket"));
     assert!(metrics.contains("lotse_db_pool_connections{state=\"open\"}"));
