@@ -36,8 +36,27 @@ fn init_tracing(common: &Common) -> anyhow::Result<()> {
     .map_err(|e| anyhow::anyhow!("cannot set up logging: {e}"))
 }
 
+/// Whether a command may create the key files beside a SQLite database: `serve`, `demo` and
+/// `migrate` may (they set a database up); every other command only reads them, so a typo in
+/// a path never leaves a fresh key file that opens nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum KeyFiles {
+    /// Create `<database>.keys` (and `<database>.checkpoint-key`) when missing.
+    Create,
+    /// Use them only if they exist.
+    Existing,
+}
+
+/// The data key file beside a SQLite database, and the audit checkpoint key file.
+const DATA_KEYS_SUFFIX: &str = ".keys";
+const CHECKPOINT_KEY_SUFFIX: &str = ".checkpoint-key";
+
+fn beside(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
+    std::path::PathBuf::from(format!("{}{suffix}", path.display()))
+}
+
 /// Opens (creating a SQLite file if needed) and migrates the database.
-async fn open_db(common: &Common, max_connections: u32) -> anyhow::Result<Db> {
+async fn open_db(common: &Common, max_connections: u32, key_files: KeyFiles) -> anyhow::Result<Db> {
     let url = DatabaseUrl::parse(&common.database_url)
         .context("invalid database URL (--database-url / LOTSE_DATABASE_URL)")?;
     if let Some(path) = url.sqlite_path() {
@@ -70,7 +89,10 @@ async fn open_db(common: &Common, max_connections: u32) -> anyhow::Result<Db> {
     if applied > 0 {
         tracing::info!(migrations = applied, "database migrated");
     }
-    let db = match data_keys(common, &url)? {
+    if key_files == KeyFiles::Create {
+        checkpoint_keys(common, true)?;
+    }
+    let db = match data_keys(common, &url, key_files)? {
         Some(keys) => db.with_keys(keys),
         None => return Ok(db),
     };
@@ -84,29 +106,40 @@ async fn open_db(common: &Common, max_connections: u32) -> anyhow::Result<Db> {
     Ok(db)
 }
 
-/// The data keys: `LOTSE_DATA_KEYS`, else `data_keys_file`, else (SQLite only) the key file
-/// beside the database, created on first use. PostgreSQL without keys runs, but everything
-/// that reads or writes identities answers that no data key is configured.
-fn data_keys(common: &Common, url: &DatabaseUrl) -> anyhow::Result<Option<DataKeys>> {
+/// The data keys configured apart from the database: `LOTSE_DATA_KEYS`, else `data_keys_file`.
+fn configured_data_keys(common: &Common) -> anyhow::Result<Option<DataKeys>> {
     if let Some(spec) = std::env::var("LOTSE_DATA_KEYS").ok().filter(|s| !s.trim().is_empty()) {
         return Ok(Some(DataKeys::parse(&spec).context("LOTSE_DATA_KEYS is not usable")?));
     }
     if let Some(path) = &common.data_keys_file {
-        let spec = std::fs::read_to_string(path)
-            .with_context(|| format!("cannot read the data keys file {}", path.display()))?;
-        return Ok(Some(DataKeys::parse(&spec).with_context(|| {
-            format!("the data keys file {} is not usable", path.display())
-        })?));
+        return read_data_keys(path).map(Some);
+    }
+    Ok(None)
+}
+
+fn read_data_keys(path: &std::path::Path) -> anyhow::Result<DataKeys> {
+    let spec =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read the data keys file {}", path.display()))?;
+    DataKeys::parse(&spec).with_context(|| format!("the data keys file {} is not usable", path.display()))
+}
+
+/// The data keys: `LOTSE_DATA_KEYS`, else `data_keys_file`, else (SQLite only) the key file
+/// beside the database, created on first use by the commands that may ([`KeyFiles::Create`]).
+/// Without keys everything runs, but what reads or writes identities answers that no data key
+/// is configured.
+fn data_keys(common: &Common, url: &DatabaseUrl, key_files: KeyFiles) -> anyhow::Result<Option<DataKeys>> {
+    if let Some(keys) = configured_data_keys(common)? {
+        return Ok(Some(keys));
     }
     let Some(db_path) = url.sqlite_path() else {
         return Ok(None);
     };
-    let path = std::path::PathBuf::from(format!("{}.keys", db_path.display()));
+    let path = beside(&db_path, DATA_KEYS_SUFFIX);
     if path.is_file() {
-        let spec = std::fs::read_to_string(&path).with_context(|| format!("cannot read {}", path.display()))?;
-        return Ok(Some(
-            DataKeys::parse(&spec).with_context(|| format!("{} is not usable", path.display()))?,
-        ));
+        return read_data_keys(&path).map(Some);
+    }
+    if key_files == KeyFiles::Existing {
+        return Ok(None);
     }
     let spec = DataKeys::generate_spec("k1");
     write_private(&path, &format!("{spec}\n"))?;
@@ -161,7 +194,8 @@ fn checkpoint_keys(common: &Common, create: bool) -> anyhow::Result<Option<Check
 }
 
 const NO_CHECKPOINT_KEY: &str = "no audit checkpoint key is configured: set LOTSE_AUDIT_CHECKPOINT_KEY or \
-    audit_checkpoint_key_file (`lotse keys generate --id c1` makes one; it must not be a data key)";
+    audit_checkpoint_key_file (`lotse keys generate --id c1` makes one; it must not be a data key); on SQLite, \
+    `lotse serve`, `lotse demo` or `lotse migrate` create <database>.checkpoint-key";
 
 /// Logs a checkpoint of every programme's chain head now and then every `period` (the audit
 /// chains anchored outside the database: the log goes to a collector the database's writers
@@ -213,6 +247,135 @@ fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// The key files that travel with a backup of a SQLite database: the data key file and the
+/// checkpoint key file beside it, where they are the keys in use (not overridden by the
+/// environment or the config file) and exist.
+fn travelling_key_files(common: &Common, db_path: &std::path::Path) -> Vec<(&'static str, std::path::PathBuf)> {
+    let data_in_use = std::env::var("LOTSE_DATA_KEYS").map_or(true, |s| s.trim().is_empty())
+        && common.data_keys_file.is_none();
+    let checkpoint_in_use = std::env::var("LOTSE_AUDIT_CHECKPOINT_KEY").map_or(true, |s| s.trim().is_empty())
+        && common.audit_checkpoint_key_file.is_none();
+    [(DATA_KEYS_SUFFIX, data_in_use), (CHECKPOINT_KEY_SUFFIX, checkpoint_in_use)]
+        .into_iter()
+        .filter(|(_, in_use)| *in_use)
+        .map(|(suffix, _)| (suffix, beside(db_path, suffix)))
+        .filter(|(_, path)| path.is_file())
+        .collect()
+}
+
+/// Copies a key file to a new file with mode 0600 (never over an existing one).
+fn copy_private(from: &std::path::Path, to: &std::path::Path) -> anyhow::Result<()> {
+    let text = std::fs::read_to_string(from).with_context(|| format!("cannot read {}", from.display()))?;
+    write_private(to, &text)
+}
+
+/// `lotse backup FILE`: the database, and beside it (mode 0600) the key files it needs, so a
+/// restore elsewhere can read its identities; or a refusal that changes nothing.
+async fn backup(common: &Common, file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let url = DatabaseUrl::parse(&common.database_url).context("invalid database URL")?;
+    let keys = url
+        .sqlite_path()
+        .map(|db_path| travelling_key_files(common, &db_path))
+        .unwrap_or_default();
+    for (suffix, _) in &keys {
+        let target = beside(file, suffix);
+        if target.exists() {
+            bail!(
+                "{} exists already: choose a new backup file name (a backup never overwrites a file)",
+                target.display()
+            );
+        }
+    }
+    let db = open_db(common, 2, KeyFiles::Existing).await?;
+    let written = lotse_store::backup::backup(&db, file).await;
+    db.close().await;
+    written.context("backup failed")?;
+    let mut copied = Vec::new();
+    for (suffix, source) in &keys {
+        let target = beside(file, suffix);
+        if let Err(e) = copy_private(source, &target) {
+            for path in copied.iter().chain([&file.to_path_buf()]) {
+                std::fs::remove_file(path).ok();
+            }
+            return Err(e.context(format!(
+                "backup refused: the key file {} could not be copied beside it, so the backup was removed",
+                source.display()
+            )));
+        }
+        copied.push(target);
+    }
+    println!("backup written to {}", file.display());
+    for path in &copied {
+        println!(
+            "key file written to {} (mode 0600): a restore needs it; keep both apart from other copies of the database",
+            path.display()
+        );
+    }
+    if configured_data_keys(common)?.is_some() {
+        println!("the data keys come from LOTSE_DATA_KEYS or data_keys_file: keep them, a restore needs them");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `lotse restore FILE`: replaces the SQLite database after checking that the data keys it
+/// will be opened with read the backup's identities. The keys come from the configuration,
+/// else from the key file beside the backup (installed beside the restored database when it
+/// has none), else from the key file already beside the database.
+async fn restore(common: &Common, file: &std::path::Path) -> anyhow::Result<ExitCode> {
+    let url = DatabaseUrl::parse(&common.database_url).context("invalid database URL")?;
+    let Some(target) = url.sqlite_path() else {
+        bail!("lotse restore works on SQLite; for PostgreSQL use pg_restore (see the README)");
+    };
+    let backup_keys = beside(file, DATA_KEYS_SUFFIX);
+    let target_keys = beside(&target, DATA_KEYS_SUFFIX);
+    let mut install = Vec::new();
+    let keys = if let Some(keys) = configured_data_keys(common)? {
+        Some(keys)
+    } else if backup_keys.is_file() {
+        let keys = read_data_keys(&backup_keys)?;
+        if target_keys.is_file() {
+            let same = std::fs::read_to_string(&target_keys).ok().map(|t| t.trim().to_owned())
+                == std::fs::read_to_string(&backup_keys).ok().map(|t| t.trim().to_owned());
+            if !same {
+                bail!(
+                    "restore refused; the database was not changed: {} holds other data keys than {}. \
+                     Move {} away first (keep it while any database or backup needs it), or restore to a new path",
+                    target_keys.display(),
+                    backup_keys.display(),
+                    target_keys.display()
+                );
+            }
+        } else {
+            install.push((backup_keys.clone(), target_keys.clone()));
+        }
+        Some(keys)
+    } else if target_keys.is_file() {
+        Some(read_data_keys(&target_keys)?)
+    } else {
+        None
+    };
+    let backup_checkpoint = beside(file, CHECKPOINT_KEY_SUFFIX);
+    let target_checkpoint = beside(&target, CHECKPOINT_KEY_SUFFIX);
+    if backup_checkpoint.is_file() && !target_checkpoint.exists() {
+        install.push((backup_checkpoint, target_checkpoint));
+    }
+    lotse_store::backup::restore(file, &target, keys.as_ref())
+        .await
+        .context("restore failed; the database was not changed")?;
+    println!("restored {} from {}", target.display(), file.display());
+    for (from, to) in install {
+        copy_private(&from, &to).with_context(|| {
+            format!(
+                "the database was restored, but {} could not be copied to {}: copy it by hand (mode 0600) before starting lotse",
+                from.display(),
+                to.display()
+            )
+        })?;
+        println!("key file {} copied to {} (mode 0600)", from.display(), to.display());
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 /// Runs a subcommand.
 pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     if let Command::Config(ConfigCommand::Example) = cli.command {
@@ -232,7 +395,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             serve(&common, &settings, Arc::new(clock)).await
         }
         Command::Demo(args) => {
-            let db = open_db(&common, 4).await?;
+            let db = open_db(&common, 4, KeyFiles::Create).await?;
             let as_of = args.as_of.unwrap_or_else(|| clock.now().date());
             seed_demo(
                 &db,
@@ -248,7 +411,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Migrate => {
-            let db = open_db(&common, 1).await?;
+            let db = open_db(&common, 1, KeyFiles::Create).await?;
             println!(
                 "the database is up to date ({} migrations)",
                 lotse_store::migrate::SQLITE.iter().count()
@@ -256,26 +419,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             db.close().await;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Backup(args) => {
-            let db = open_db(&common, 2).await?;
-            lotse_store::backup::backup(&db, &args.file)
-                .await
-                .context("backup failed")?;
-            db.close().await;
-            println!("backup written to {}", args.file.display());
-            Ok(ExitCode::SUCCESS)
-        }
-        Command::Restore(args) => {
-            let url = DatabaseUrl::parse(&common.database_url).context("invalid database URL")?;
-            let Some(target) = url.sqlite_path() else {
-                bail!("lotse restore works on SQLite; for PostgreSQL use pg_restore (see the README)");
-            };
-            lotse_store::backup::restore(&args.file, &target)
-                .await
-                .context("restore failed; the database was not changed")?;
-            println!("restored {} from {}", target.display(), args.file.display());
-            Ok(ExitCode::SUCCESS)
-        }
+        Command::Backup(args) => backup(&common, &args.file).await,
+        Command::Restore(args) => restore(&common, &args.file).await,
         Command::User(UserCommand::Add(args)) => {
             let password = if args.password_stdin {
                 let mut line = String::new();
@@ -292,7 +437,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             let password = password.lines().next().unwrap_or_default().to_owned();
             let role = lotse_domain::user::Role::from_code(&args.role).context("unknown role")?;
-            let db = open_db(&common, 2).await?;
+            let db = open_db(&common, 2, KeyFiles::Existing).await?;
             let new = lotse_app::admin::NewUser {
                 programme: &args.programme,
                 username: &args.username,
@@ -312,7 +457,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::User(UserCommand::Reset(args)) => {
-            let db = open_db(&common, 2).await?;
+            let db = open_db(&common, 2, KeyFiles::Existing).await?;
             let result =
                 lotse_app::password_reset::issue_as_admin(&db, &clock, &args.username, args.second_factor).await;
             db.close().await;
@@ -337,7 +482,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Keys(KeysCommand::Rotate) => {
-            let db = open_db(&common, 2).await?;
+            let db = open_db(&common, 2, KeyFiles::Existing).await?;
             let result = lotse_app::admin::reseal_identities(&db, &SystemClock).await;
             let secrets = match &result {
                 Ok(_) => Some(lotse_store::credential::reseal_secrets(&db).await),
@@ -360,7 +505,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     args.dir.display()
                 );
             }
-            let db = open_db(&common, 2).await?;
+            let db = open_db(&common, 2, KeyFiles::Existing).await?;
             let export =
                 lotse_app::research_export::research_export(&db, &lotse_app::SystemClock, &args.programme).await;
             db.close().await;
@@ -377,7 +522,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Retention(RetentionCommand::Run) => {
-            let db = open_db(&common, 2).await?;
+            let db = open_db(&common, 2, KeyFiles::Existing).await?;
             let reports = lotse_app::data_subject::run_retention(&db, &lotse_app::SystemClock)
                 .await
                 .context("the retention job failed; nothing was changed in the programme it was working on")?;
@@ -405,7 +550,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         .with_context(|| format!("the checkpoint file {} is refused", path.display()))?
                 }
             };
-            let db = open_db(&common, 2).await?;
+            let db = open_db(&common, 2, KeyFiles::Existing).await?;
             let result = lotse_app::admin::verify_audit_against(&db, &checkpoints).await;
             db.close().await;
             let (reports, missing) = result.context("cannot read the audit log")?;
@@ -441,8 +586,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(if broken { ExitCode::FAILURE } else { ExitCode::SUCCESS })
         }
         Command::Audit(AuditCommand::Checkpoint) => {
-            let keys = checkpoint_keys(&common, true)?.context(NO_CHECKPOINT_KEY)?;
-            let db = open_db(&common, 2).await?;
+            let keys = checkpoint_keys(&common, false)?.context(NO_CHECKPOINT_KEY)?;
+            let db = open_db(&common, 2, KeyFiles::Existing).await?;
             let result = lotse_app::admin::audit_checkpoints(&db, &clock, true).await;
             db.close().await;
             let checkpoints = result.context("no checkpoint taken")?;
@@ -455,7 +600,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Programme(ProgrammeCommand::List) => {
-            let db = open_db(&common, 1).await?;
+            let db = open_db(&common, 1, KeyFiles::Existing).await?;
             for p in lotse_store::programme::list(&db).await? {
                 println!("{}\t{}\t{}", p.slug.as_str(), p.link_work_model.code(), p.name);
             }
@@ -463,7 +608,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Programme(ProgrammeCommand::Set(args)) => {
-            let db = open_db(&common, 1).await?;
+            let db = open_db(&common, 1, KeyFiles::Existing).await?;
             let second_factor = args
                 .second_factor
                 .map(|s| matches!(s, crate::cli::SecondFactor::Required));
@@ -550,7 +695,7 @@ async fn wait_for_signal() {
 async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>) -> anyhow::Result<ExitCode> {
     // Each connection needs a file descriptor: use what the operator allows.
     let file_limit = crate::server::raise_file_limit();
-    let db = open_db(common, settings.max_connections).await?;
+    let db = open_db(common, settings.max_connections, KeyFiles::Create).await?;
     if settings.demo {
         if lotse_app::demo::database_is_empty(&db).await? {
             seed_demo(&db, clock.as_ref(), DemoOptions::today(clock.as_ref())).await?;

@@ -6,6 +6,7 @@ use std::path::Path;
 use sqlx::sqlite::SqliteConnectOptions;
 use sqlx::{ConnectOptions, Connection};
 
+use crate::crypto::{DataKeys, Slot};
 use crate::db::Db;
 use crate::error::StoreError;
 
@@ -118,12 +119,60 @@ pub async fn check_backup(source: &Path) -> Result<(), BackupError> {
     Ok(())
 }
 
-/// Replaces the database file at `target` with the checked backup `source`.
+/// Checks that `keys` open the identities in the backup `source` (one sealed value of every
+/// programme that has people). A restore never leaves identities that no key at hand opens.
+pub async fn check_keys(source: &Path, keys: Option<&DataKeys>) -> Result<(), BackupError> {
+    let invalid = |reason: String| BackupError::Invalid {
+        path: source.display().to_string(),
+        reason,
+    };
+    let mut conn = SqliteConnectOptions::new()
+        .filename(source)
+        .read_only(true)
+        .connect()
+        .await
+        .map_err(|e| invalid(format!("cannot be opened as SQLite ({e})")))?;
+    let samples: Vec<(uuid::Uuid, uuid::Uuid, String)> = sqlx::query_as(
+        "select programme_id, patient_id, family_name from patient_identity p \
+         where patient_id = (select min(patient_id) from patient_identity q where q.programme_id = p.programme_id)",
+    )
+    .fetch_all(&mut conn)
+    .await
+    .map_err(|e| invalid(format!("cannot read its identities ({e})")))?;
+    conn.close().await.ok();
+    for (programme, patient, family_name) in samples {
+        if !DataKeys::is_sealed(&family_name) {
+            continue; // written before encryption: readable, and sealed by `lotse keys rotate`
+        }
+        let Some(keys) = keys else {
+            return Err(invalid(
+                "its identities are encrypted and no data key is at hand: keep the key file the backup \
+                 was written with beside it (FILE.keys), or set LOTSE_DATA_KEYS"
+                    .into(),
+            ));
+        };
+        let slot = Slot {
+            programme,
+            record: patient,
+            column: "family_name",
+        };
+        keys.open(slot, &family_name).map_err(|e| {
+            invalid(format!(
+                "its identities do not open with the data keys at hand ({e}); restore it with the keys it was written with"
+            ))
+        })?;
+    }
+    Ok(())
+}
+
+/// Replaces the database file at `target` with the checked backup `source`, after checking
+/// that `keys` (the data keys the restored database will be opened with) open its identities.
 ///
 /// The copy is written beside the target and renamed over it, so a failure midway leaves the
 /// old database untouched. The server must be stopped first.
-pub async fn restore(source: &Path, target: &Path) -> Result<(), BackupError> {
+pub async fn restore(source: &Path, target: &Path, keys: Option<&DataKeys>) -> Result<(), BackupError> {
     check_backup(source).await?;
+    check_keys(source, keys).await?;
     let io = |action: &'static str, path: &Path| {
         let path = path.display().to_string();
         move |source| BackupError::Io { action, path, source }

@@ -21,7 +21,18 @@ storage_test!(async fn backup_and_restore_round_trip(db) {
 
     // Restore into a new location and read the referral back.
     let target = dir.join("restored.db");
-    backup::restore(&file, &target).await.unwrap();
+    let keys = lotse_testkit::test_keys();
+    assert!(has_sealed_identities(db).await, "the fixture's person has a sealed identity");
+    {
+        // Without the keys it was written with, or with others, nothing is restored.
+        let err = backup::restore(&file, &target, None).await.unwrap_err().to_string();
+        assert!(err.contains("no data key is at hand"), "{err}");
+        let other = lotse_store::crypto::DataKeys::parse(&lotse_store::crypto::DataKeys::generate_spec("test")).unwrap();
+        let err = backup::restore(&file, &target, Some(&other)).await.unwrap_err().to_string();
+        assert!(err.contains("do not open with the data keys at hand"), "{err}");
+        assert!(!target.exists(), "nothing restored");
+    }
+    backup::restore(&file, &target, Some(&keys)).await.unwrap();
     let url = lotse_store::DatabaseUrl::parse(&format!("sqlite:{}", target.display())).unwrap();
     let restored = lotse_store::Db::connect(&url, lotse_store::db::PoolSettings::default()).await.unwrap();
     let mut tx = restored.begin().await.unwrap();
@@ -34,10 +45,15 @@ storage_test!(async fn backup_and_restore_round_trip(db) {
     let corrupt = dir.join("corrupt.db");
     std::fs::write(&corrupt, b"this is not a database").unwrap();
     let before = std::fs::read(&target).unwrap();
-    let err = backup::restore(&corrupt, &target).await.unwrap_err();
+    let err = backup::restore(&corrupt, &target, Some(&keys)).await.unwrap_err();
     assert!(err.to_string().contains("is not a usable Lotse backup"), "{err}");
     assert_eq!(std::fs::read(&target).unwrap(), before);
-    let err = backup::restore(&dir.join("missing.db"), &target).await.unwrap_err();
+    let err = backup::restore(&dir.join("missing.db"), &target, Some(&keys)).await.unwrap_err();
     assert!(err.to_string().contains("no such file"), "{err}");
     std::fs::remove_dir_all(&dir).ok();
 });
+
+async fn has_sealed_identities(db: &lotse_testkit::TestDb) -> bool {
+    let n: i64 = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from patient_identity where family_name like 'enc1:%'").fetch_one(p).await).unwrap();
+    n > 0
+}
