@@ -22,12 +22,18 @@ pub struct FileConfig {
     pub shutdown_grace_secs: Option<u64>,
     pub login_max_failures: Option<u32>,
     pub login_lockout_secs: Option<u64>,
+    pub login_address_max_failures: Option<u32>,
+    pub second_factor_max_failures: Option<u32>,
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
     pub data_keys_file: Option<PathBuf>,
 }
 
 /// Every `LOTSE_*` variable Lotse reads (others get a warning; `LOTSE_TEST_*` is for tests).
-pub const KNOWN_ENV: [&str; 17] = [
+pub const KNOWN_ENV: [&str; 20] = [
     "LOTSE_DATA_KEYS",
+    "LOTSE_LOGIN_ADDRESS_MAX_FAILURES",
+    "LOTSE_SECOND_FACTOR_MAX_FAILURES",
+    "LOTSE_TRUSTED_PROXIES",
     "LOTSE_LOGIN_MAX_FAILURES",
     "LOTSE_LOGIN_LOCKOUT_SECS",
     "LOTSE_DATABASE_URL",
@@ -114,6 +120,9 @@ pub struct Serve {
     pub shutdown_grace_secs: u64,
     pub login_max_failures: u32,
     pub login_lockout_secs: u64,
+    pub login_address_max_failures: u32,
+    pub second_factor_max_failures: u32,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Resolves and checks the `serve` settings.
@@ -131,7 +140,32 @@ pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
         shutdown_grace_secs: args.shutdown_grace_secs.or(file.shutdown_grace_secs).unwrap_or(20),
         login_max_failures: args.login_max_failures.or(file.login_max_failures).unwrap_or(5),
         login_lockout_secs: args.login_lockout_secs.or(file.login_lockout_secs).unwrap_or(900),
+        login_address_max_failures: args
+            .login_address_max_failures
+            .or(file.login_address_max_failures)
+            .unwrap_or(20),
+        second_factor_max_failures: args
+            .second_factor_max_failures
+            .or(file.second_factor_max_failures)
+            .unwrap_or(10),
+        trusted_proxies: args
+            .trusted_proxies
+            .clone()
+            .or_else(|| file.trusted_proxies.clone())
+            .unwrap_or_default(),
     };
+    if !(1..=100_000).contains(&serve.login_address_max_failures) {
+        bail!(
+            "login_address_max_failures must be between 1 and 100000, got {}",
+            serve.login_address_max_failures
+        );
+    }
+    if !(1..=1000).contains(&serve.second_factor_max_failures) {
+        bail!(
+            "second_factor_max_failures must be between 1 and 1000, got {}",
+            serve.second_factor_max_failures
+        );
+    }
     if !(1..=1000).contains(&serve.login_max_failures) {
         bail!(
             "login_max_failures must be between 1 and 1000, got {}",
@@ -178,6 +212,9 @@ request_timeout_secs = 30        # LOTSE_REQUEST_TIMEOUT_SECS
 shutdown_grace_secs = 20         # LOTSE_SHUTDOWN_GRACE_SECS: time for in-flight requests on SIGTERM
 login_max_failures = 5           # LOTSE_LOGIN_MAX_FAILURES: failed sign-ins before an account name is locked
 login_lockout_secs = 900         # LOTSE_LOGIN_LOCKOUT_SECS: how long it stays locked (and the counting window)
+login_address_max_failures = 20  # LOTSE_LOGIN_ADDRESS_MAX_FAILURES: failed sign-ins from one client address, any names
+second_factor_max_failures = 10  # LOTSE_SECOND_FACTOR_MAX_FAILURES: wrong codes before a coordinator must unlock
+trusted_proxies = []             # LOTSE_TRUSTED_PROXIES: proxy addresses whose X-Forwarded-For names the client
 
 # Identity fields are encrypted with data keys: `id:64-hex-digits`, comma-separated, the first
 # one encrypts (`lotse keys generate` makes one). Give them in LOTSE_DATA_KEYS or in a file

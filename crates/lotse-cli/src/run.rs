@@ -407,7 +407,10 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
             max_failures: settings.login_max_failures,
             window: time::Duration::seconds(i64::try_from(settings.login_lockout_secs).unwrap_or(900)),
             lockout: time::Duration::seconds(i64::try_from(settings.login_lockout_secs).unwrap_or(900)),
+            address_max_failures: settings.login_address_max_failures,
+            second_factor_max_failures: settings.second_factor_max_failures,
         },
+        trusted_proxies: settings.trusted_proxies.clone(),
         ..lotse_web::WebConfig::default()
     };
     let state = lotse_web::AppState::new(db.clone(), clock, web).context("broken translation files")?;
@@ -424,6 +427,8 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
 
     let signalled = Arc::new(tokio::sync::Notify::new());
     let notify = signalled.clone();
+    // With the peer address of every connection (the per-address sign-in limit needs it).
+    let app = app.into_make_service_with_connect_info::<std::net::SocketAddr>();
     let server = axum::serve(listener, app).with_graceful_shutdown(async move {
         wait_for_signal().await;
         tracing::info!("shutting down: finishing in-flight requests");

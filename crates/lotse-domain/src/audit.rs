@@ -49,6 +49,15 @@ pub enum AuditAction {
     Export,
     /// A person was erased by anonymisation (on request or by the retention job).
     Erase,
+    /// A sign-in, second-factor code or password reset was refused unchecked because the
+    /// account (or the client address) is locked; at most one entry a minute per account.
+    SignInRefused,
+    /// Too many wrong second-factor codes: the factor is locked until a coordinator unlocks it.
+    SecondFactorLocked,
+    /// A coordinator lifted a second-factor lock.
+    SecondFactorUnlocked,
+    /// A signed-in user started setting up a second factor.
+    SecondFactorSetupStarted,
 }
 
 impl AuditAction {
@@ -71,6 +80,10 @@ impl AuditAction {
             Self::PasswordReset => "password_reset",
             Self::Export => "export",
             Self::Erase => "erase",
+            Self::SignInRefused => "sign_in_refused",
+            Self::SecondFactorLocked => "second_factor_locked",
+            Self::SecondFactorUnlocked => "second_factor_unlocked",
+            Self::SecondFactorSetupStarted => "second_factor_setup_started",
         }
     }
 }

@@ -3,6 +3,8 @@
 
 /// Account pages: second factor, user list with reset codes, password reset.
 pub mod account;
+/// The client's address (the peer, or `X-Forwarded-For` from a trusted proxy).
+pub mod client;
 /// CSRF tokens for the HTML forms.
 pub mod csrf;
 /// The error type every handler returns, and its localized HTML page.
@@ -22,6 +24,7 @@ pub mod people;
 /// The route table: every route with the policy action it needs.
 pub mod routes;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -31,7 +34,7 @@ use lotse_app::Clock;
 use lotse_store::Db;
 
 /// Settings the web layer needs.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct WebConfig {
     /// Mark cookies `Secure` (set when served over TLS, directly or behind a proxy).
     pub secure_cookies: bool,
@@ -41,6 +44,9 @@ pub struct WebConfig {
     pub max_body_bytes: usize,
     /// Limits on password guessing.
     pub throttle: lotse_app::auth::Throttle,
+    /// Proxies whose `X-Forwarded-For` names the client (none by default: the client is the
+    /// connection's peer).
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl Default for WebConfig {
@@ -50,6 +56,7 @@ impl Default for WebConfig {
             request_timeout: Duration::from_secs(30),
             max_body_bytes: 64 * 1024,
             throttle: lotse_app::auth::Throttle::default(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

@@ -15,6 +15,7 @@ pub const PASSWORD: &str = "a long enough password";
 /// A well-formed CSRF token the tests use as cookie and form field.
 pub const CSRF: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
+#[derive(Clone)]
 pub struct TestApp {
     pub router: Router,
     pub state: lotse_web::AppState,
@@ -24,6 +25,11 @@ pub struct TestApp {
 impl TestApp {
     /// A programme `p-one` with a coordinator `coord` (password [`PASSWORD`]).
     pub async fn new(db: &TestDb) -> Self {
+        Self::with_config(db, lotse_web::WebConfig::default()).await
+    }
+
+    /// As [`TestApp::new`], with other settings.
+    pub async fn with_config(db: &TestDb, config: lotse_web::WebConfig) -> Self {
         db.programme("p-one").await;
         let clock = Arc::new(FixedClock::new(fixed_now()));
         lotse_app::admin::add_user(
@@ -40,7 +46,7 @@ impl TestApp {
         )
         .await
         .unwrap();
-        let state = lotse_web::AppState::new(db.db.clone(), clock.clone(), lotse_web::WebConfig::default()).unwrap();
+        let state = lotse_web::AppState::new(db.db.clone(), clock.clone(), config).unwrap();
         Self {
             router: lotse_web::router(state.clone()),
             state,
@@ -50,6 +56,47 @@ impl TestApp {
 
     pub async fn send(&self, request: Request<Body>) -> Response<Body> {
         self.router.clone().oneshot(request).await.unwrap()
+    }
+
+    /// Sends a request as if from `peer` (what `lotse serve` records for every connection;
+    /// `oneshot` has no connection).
+    pub async fn send_from(&self, peer: std::net::SocketAddr, mut request: Request<Body>) -> Response<Body> {
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        self.send(request).await
+    }
+
+    /// Posts a form (with its CSRF token) as if from `peer`, with extra headers.
+    pub async fn post_form_from(
+        &self,
+        peer: std::net::SocketAddr,
+        path: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> Response<Body> {
+        let mut builder = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("lotse_csrf={CSRF}"));
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let body = format!("{body}&csrf={CSRF}");
+        self.send_from(peer, builder.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Sends the same form `n` times at once (each request its own task); the statuses.
+    pub async fn post_form_parallel(&self, n: usize, path: &str, body: &str) -> Vec<u16> {
+        let tasks: Vec<_> = (0..n)
+            .map(|_| {
+                let app = self.clone();
+                let (path, body) = (path.to_owned(), body.to_owned());
+                tokio::spawn(async move { app.post_form(&path, &body, &[]).await.status().as_u16() })
+            })
+            .collect();
+        let mut statuses = Vec::with_capacity(n);
+        for task in tasks {
+            statuses.push(task.await.unwrap());
+        }
+        statuses
     }
 
     pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response<Body> {
