@@ -256,6 +256,15 @@ mod tests {
     }
 
     #[test]
+    fn trusted_proxies_are_addresses() {
+        let file: FileConfig = toml::from_str("trusted_proxies = [\"10.0.0.1\", \"::1\"]").unwrap();
+        assert_eq!(file.trusted_proxies.unwrap().len(), 2);
+        assert!(toml::from_str::<FileConfig>("trusted_proxies = [\"10.0.0.0/8\"]").is_err());
+        let example: FileConfig = toml::from_str(EXAMPLE).unwrap();
+        assert_eq!(example.trusted_proxies, Some(Vec::new()), "none trusted by default");
+    }
+
+    #[test]
     fn unknown_keys_are_refused() {
         assert!(toml::from_str::<FileConfig>("databse_url = \"x\"").is_err());
     }

@@ -12,6 +12,7 @@
 mod audit;
 mod backup;
 mod fixtures;
+mod login_attempt;
 mod migrations;
 mod referral;
 mod scoping;
