@@ -157,7 +157,7 @@ async fn check_code(
         Ok(signed_in) => Ok(clear_pending(session_response(state, &signed_in.token)?)),
         Err(SecondFactorError::WrongCode) => render_step(state, headers, csrf, enrol, true).await,
         Err(SecondFactorError::Expired) => Ok(clear_pending(see_other("/login"))),
-        Err(SecondFactorError::Locked) => Err(WebError::TooManyAttempts),
+        Err(SecondFactorError::Locked) => Err(WebError::SecondFactorLocked),
         Err(SecondFactorError::Store(e)) => Err(e.into()),
     }
 }

@@ -236,8 +236,9 @@ storage_test!(async fn wrong_codes_count_per_account_across_pending_sign_ins(db)
     }
     let pending = pending_cookie(&app).await;
     let code = lotse_app::second_factor::code_at(&secret, app.clock.now()).unwrap();
-    let right = app.post_form("/login/second-factor", &format!("code={code}"), &[("cookie", &pending)]).await;
+    let right = app.post_form("/login/second-factor", &format!("code={code}"), &[("cookie", &pending), ("accept-language", "en")]).await;
     assert_eq!(right.status(), 429, "locked: even the right code is refused");
+    assert!(text(right).await.contains("ask your programme coordinator to unlock it"));
     let actions = audit_actions(db).await;
     assert_eq!(actions.iter().filter(|a| *a == "second_factor_failed").count(), 9, "{actions:?}");
     assert_eq!(actions.iter().filter(|a| *a == "second_factor_locked").count(), 1, "{actions:?}");
