@@ -455,3 +455,18 @@ pub async fn record_refused_request(db: &Db, clock: &dyn Clock, user: &SessionUs
 pub async fn display_name(db: &Db, user: lotse_domain::id::UserId) -> Result<String, StoreError> {
     Ok(lotse_store::user::get(db, user).await?.display_name)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_client_is_throttled_by_its_64_and_mapped_ipv4_as_ipv4() {
+        let key = |s: &str| address_key(s.parse().unwrap());
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"), "one /64, one key");
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:192.0.2.1"), key("192.0.2.1"));
+        assert_ne!(key("192.0.2.1"), key("192.0.2.2"));
+        assert!(key("192.0.2.1").starts_with("addr:"));
+    }
+}
