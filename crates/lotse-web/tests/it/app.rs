@@ -15,6 +15,7 @@ pub const PASSWORD: &str = "a long enough password";
 /// A well-formed pre-session CSRF cookie value the tests use.
 pub const CSRF: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
+#[derive(Clone)]
 pub struct TestApp {
     pub router: Router,
     pub state: lotse_web::AppState,
@@ -55,6 +56,47 @@ impl TestApp {
 
     pub async fn send(&self, request: Request<Body>) -> Response<Body> {
         self.router.clone().oneshot(request).await.unwrap()
+    }
+
+    /// Sends a request as if from `peer` (what `lotse serve` records for every connection;
+    /// `oneshot` has no connection).
+    pub async fn send_from(&self, peer: std::net::SocketAddr, mut request: Request<Body>) -> Response<Body> {
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        self.send(request).await
+    }
+
+    /// Posts a form (with its CSRF token) as if from `peer`, with extra headers.
+    pub async fn post_form_from(
+        &self,
+        peer: std::net::SocketAddr,
+        path: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> Response<Body> {
+        let mut builder = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, format!("lotse_csrf={CSRF}"));
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        let body = format!("{body}&csrf={CSRF}");
+        self.send_from(peer, builder.body(Body::from(body)).unwrap()).await
+    }
+
+    /// Sends the same form `n` times at once (each request its own task); the statuses.
+    pub async fn post_form_parallel(&self, n: usize, path: &str, body: &str) -> Vec<u16> {
+        let tasks: Vec<_> = (0..n)
+            .map(|_| {
+                let app = self.clone();
+                let (path, body) = (path.to_owned(), body.to_owned());
+                tokio::spawn(async move { app.post_form(&path, &body, &[]).await.status().as_u16() })
+            })
+            .collect();
+        let mut statuses = Vec::with_capacity(n);
+        for task in tasks {
+            statuses.push(task.await.unwrap());
+        }
+        statuses
     }
 
     pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response<Body> {
