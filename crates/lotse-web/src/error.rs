@@ -109,7 +109,11 @@ impl IntoResponse for WebError {
             // Reasons may quote what a client sent: logged escaped (`?`), one quoted value.
             Self::BadRequest(reason) => tracing::info!(reason = ?reason, "bad request"),
             Self::Conflict(reason) => tracing::info!(reason = ?reason, "conflict"),
-            Self::NotFound | Self::Unauthorized | Self::Forbidden | Self::TooManyAttempts | Self::SecondFactorLocked => {}
+            Self::NotFound
+            | Self::Unauthorized
+            | Self::Forbidden
+            | Self::TooManyAttempts
+            | Self::SecondFactorLocked => {}
         }
         let (title, message) = self.keys();
         let mut response = self.status().into_response();

@@ -73,14 +73,7 @@ impl TestApp {
         body: &str,
         headers: &[(&str, &str)],
     ) -> Response<Body> {
-        let mut builder = Request::post(path)
-            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
-            .header(header::COOKIE, format!("lotse_csrf={CSRF}"));
-        for (k, v) in headers {
-            builder = builder.header(*k, *v);
-        }
-        let body = format!("{body}&csrf={CSRF}");
-        self.send_from(peer, builder.body(Body::from(body)).unwrap()).await
+        self.send_from(peer, self.form_request(path, body, headers)).await
     }
 
     /// Sends the same form `n` times at once (each request its own task); the statuses.
@@ -110,6 +103,11 @@ impl TestApp {
     /// Posts a form as a browser would: with the pre-session CSRF cookie, and in the form the
     /// token the server derives for these cookies (bound to the session, if there is one).
     pub async fn post_form(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> Response<Body> {
+        self.send(self.form_request(path, body, headers)).await
+    }
+
+    /// The request [`TestApp::post_form`] sends.
+    fn form_request(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> Request<Body> {
         let cookie = headers.iter().find(|(k, _)| *k == "cookie").map(|(_, v)| *v);
         let name = lotse_web::csrf::cookie_name(self.state.config.secure_cookies);
         let cookie = cookie.map_or_else(|| format!("{name}={CSRF}"), |c| format!("{c}; {name}={CSRF}"));
@@ -121,9 +119,13 @@ impl TestApp {
         } else {
             format!("{body}&csrf={token}")
         };
-        let mut others: Vec<(&str, &str)> = headers.iter().filter(|(k, _)| *k != "cookie").copied().collect();
-        others.push(("cookie", &cookie));
-        self.post_form_raw(path, &body, &others).await
+        let mut builder = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookie);
+        for (k, v) in headers.iter().filter(|(k, _)| *k != "cookie") {
+            builder = builder.header(*k, *v);
+        }
+        builder.body(Body::from(body)).unwrap()
     }
 
     /// Posts a form exactly as given (no CSRF token added).
