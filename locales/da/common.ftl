@@ -29,6 +29,7 @@ error-forbidden-title = Ikke tilladt
 error-forbidden = Forespørgslen blev afvist. Hvis du har sendt en formular, så genindlæs siden og prøv igen.
 error-too-many-title = For mange forsøg
 error-too-many = For mange mislykkede login-forsøg på denne konto. Vent et par minutter, og prøv igen.
+error-second-factor-locked = For mange forkerte koder til denne konto: den anden faktor er spærret. Bed din programkoordinator om at låse den op.
 error-conflict-title = Allerede ændret
 error-conflict = Denne post er blevet ændret i mellemtiden, eller ændringen var allerede foretaget. Genindlæs siden for at se den aktuelle status.
 nav-cases = Arbejdsliste

@@ -29,6 +29,7 @@ error-forbidden-title = Nicht erlaubt
 error-forbidden = Diese Anfrage wurde abgelehnt. Wenn Sie ein Formular abgeschickt haben, laden Sie die Seite neu und versuchen Sie es erneut.
 error-too-many-title = Zu viele Versuche
 error-too-many = Zu viele fehlgeschlagene Anmeldungen für dieses Konto. Bitte warten Sie einige Minuten und versuchen Sie es erneut.
+error-second-factor-locked = Zu viele falsche Codes für dieses Konto: Der zweite Faktor ist gesperrt. Bitte lassen Sie ihn von Ihrer Programmkoordination entsperren.
 error-conflict-title = Bereits geändert
 error-conflict = Dieser Datensatz wurde inzwischen geändert, oder die Änderung war schon erfolgt. Laden Sie die Seite neu, um den aktuellen Stand zu sehen.
 nav-cases = Arbeitsliste

@@ -29,6 +29,7 @@ error-forbidden-title = Not allowed
 error-forbidden = This request was refused. If you submitted a form, reload the page and try again.
 error-too-many-title = Too many attempts
 error-too-many = Too many failed sign-ins for this account. Please wait a few minutes and try again.
+error-second-factor-locked = Too many wrong codes for this account: its second factor is locked. Please ask your programme coordinator to unlock it.
 error-conflict-title = Already changed
 error-conflict = This record was changed in the meantime, or the change was already made. Reload the page to see its current state.
 nav-cases = Worklist

@@ -2,14 +2,16 @@
 //!
 //! A session token is 32 random bytes, sent to the browser once; the database keeps only its
 //! SHA-256, so a leaked database yields no usable cookie. Signing in and out is audited in the
-//! programme's chain. (Second factor, throttling and CSRF come with the security work.)
+//! programme's chain. Throttling: see [`Throttle`].
+
+use std::net::IpAddr;
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::{AuditAction, AuditPurpose};
 use lotse_domain::id::ProgrammeId;
 use lotse_domain::user::{Membership, User, Username, authorize_membership};
 use lotse_store::audit::Access;
-use lotse_store::login_attempt::Attempts;
+use lotse_store::login_attempt::Limits;
 use lotse_store::session::SessionRecord;
 use lotse_store::{Db, StoreError};
 use sha2::{Digest, Sha256};
@@ -21,16 +23,29 @@ use crate::password;
 /// How long a session lasts.
 pub const SESSION_LIFETIME: time::Duration = time::Duration::hours(8);
 
-/// Limits on password guessing: after `max_failures` failed sign-ins for one account name
-/// within `window`, that name is locked for `lockout` (whatever password is tried).
+/// Limits on password and code guessing.
+///
+/// Every sign-in attempt is counted before the password is checked, for the account name and
+/// for the client address, in one statement each that also says whether the key is locked
+/// (so parallel requests cannot overtake the count). A client address is refused after
+/// `address_max_failures` attempts within `window` that were not right, whatever names it
+/// tries; an account name is locked for `lockout` after `max_failures` failures from all
+/// addresses together (the backstop against a distributed attack). Wrong second-factor codes
+/// are counted per account in their own counter, which only a right code resets; at
+/// `second_factor_max_failures` the factor is locked until a coordinator unlocks it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Throttle {
-    /// Failures allowed within the window.
+    /// Failures allowed for one account name within the window.
     pub max_failures: u32,
     /// The window in which failures are counted.
     pub window: time::Duration,
-    /// How long the name stays locked.
+    /// How long a name (or address) stays locked.
     pub lockout: time::Duration,
+    /// Failed attempts allowed from one client address (any names) within the window.
+    pub address_max_failures: u32,
+    /// Wrong second-factor codes of one account (all pending sign-ins) before the factor is
+    /// locked.
+    pub second_factor_max_failures: u32,
 }
 
 impl Default for Throttle {
@@ -39,9 +54,32 @@ impl Default for Throttle {
             max_failures: 5,
             window: time::Duration::minutes(15),
             lockout: time::Duration::minutes(15),
+            address_max_failures: 20,
+            second_factor_max_failures: 10,
         }
     }
 }
+
+impl Throttle {
+    fn name_limits(&self) -> Limits {
+        Limits {
+            max_failures: i64::from(self.max_failures),
+            window: self.window,
+            lockout: self.lockout,
+        }
+    }
+
+    fn address_limits(&self) -> Limits {
+        Limits {
+            max_failures: i64::from(self.address_max_failures),
+            window: self.window,
+            lockout: self.lockout,
+        }
+    }
+}
+
+/// A refusal during a lock is audited at most once per this period and account.
+pub const REFUSAL_AUDIT_PERIOD: time::Duration = time::Duration::minutes(1);
 
 /// Why sign-in failed. Deliberately one message for unknown user and wrong password.
 #[derive(Debug, thiserror::Error)]
@@ -88,89 +126,172 @@ pub(crate) fn name_hash(username: &Username) -> String {
     hex::encode(Sha256::digest(username.as_str().as_bytes()))
 }
 
-/// Counts a failure for `name`; locks it when the limit is reached. Audits both for an
-/// existing account (in its first programme's chain).
-pub(crate) async fn record_failure(
-    db: &Db,
-    now: OffsetDateTime,
-    throttle: Throttle,
-    name: &str,
-    account: Option<&User>,
-) -> Result<(), StoreError> {
-    let previous = lotse_store::login_attempt::find(db, name).await?;
-    let mut attempts = match previous {
-        Some(a) if a.first_failure_at + throttle.window > now => Attempts {
-            failures: a.failures + 1,
-            ..a
-        },
-        _ => Attempts {
-            failures: 1,
-            first_failure_at: now,
-            locked_until: None,
-        },
+/// The throttling key of a client address: SHA-256 of the address (IPv6: of its /64, which
+/// one client usually holds whole), prefixed so it never meets a name's key.
+pub(crate) fn address_key(address: IpAddr) -> String {
+    let canonical = match address.to_canonical() {
+        IpAddr::V6(v6) => {
+            let [a, b, c, d, ..] = v6.segments();
+            IpAddr::V6(std::net::Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+        }
+        v4 @ IpAddr::V4(_) => v4,
     };
-    let locks = attempts.failures >= i64::from(throttle.max_failures);
-    if locks {
-        attempts.locked_until = Some(now + throttle.lockout);
-    }
-    let mut tx = db.begin().await?;
-    lotse_store::login_attempt::save(&mut tx, name, &attempts).await?;
-    if let Some(user) = account
-        && let Some((scope, _)) = user
-            .memberships
-            .first()
-            .and_then(|m| authorize_membership(user, m.programme))
-    {
-        let access = Access {
-            at: now,
-            purpose: AuditPurpose::Authentication,
+    format!("addr:{}", hex::encode(Sha256::digest(canonical.to_string().as_bytes())))
+}
+
+/// One counted attempt (password or reset code), before its check.
+#[derive(Debug)]
+pub(crate) struct Attempt {
+    name: Option<String>,
+    address: Option<String>,
+    throttle: Throttle,
+    /// Refused unchecked: the name or the address is locked.
+    pub refused: bool,
+    /// This attempt locks the name if it turns out wrong.
+    pub locks: bool,
+    /// The key whose refusals are audited (the address's when it is the locked one).
+    refusal_key: Option<String>,
+}
+
+impl Attempt {
+    /// Counts an attempt for the address, then (unless the address is locked) for the name, in
+    /// one transaction, before anything is checked; also deletes counters that have expired.
+    pub(crate) async fn count(
+        db: &Db,
+        now: OffsetDateTime,
+        throttle: Throttle,
+        name: Option<String>,
+        client: Option<IpAddr>,
+    ) -> Result<Self, StoreError> {
+        let address = client.map(address_key);
+        let mut tx = db.begin().await?;
+        lotse_store::login_attempt::delete_expired(&mut tx, now, throttle.window).await?;
+        let mut attempt = Self {
+            name,
+            address,
+            throttle,
+            refused: false,
+            locks: false,
+            refusal_key: None,
         };
-        let action = if locks {
+        if let Some(address) = &attempt.address {
+            let counted = lotse_store::login_attempt::count(&mut tx, address, now, &throttle.address_limits()).await?;
+            if counted.refused {
+                attempt.refused = true;
+                attempt.refusal_key = Some(address.clone());
+            }
+        }
+        if !attempt.refused
+            && let Some(name) = &attempt.name
+        {
+            let limits = throttle.name_limits();
+            let counted = lotse_store::login_attempt::count(&mut tx, name, now, &limits).await?;
+            attempt.refused = counted.refused;
+            attempt.locks = counted.locks(&limits);
+            attempt.refusal_key = Some(name.clone());
+        }
+        tx.commit().await?;
+        if attempt.locks {
+            tracing::warn!("sign-in locked after repeated failures");
+        }
+        Ok(attempt)
+    }
+
+    /// The attempt was right: forgets the name's failures and takes the address's count back.
+    pub(crate) async fn succeeded(&self, tx: &mut lotse_store::Tx) -> Result<(), StoreError> {
+        if let Some(name) = &self.name {
+            lotse_store::login_attempt::clear(tx, name).await?;
+        }
+        if let Some(address) = &self.address {
+            lotse_store::login_attempt::uncount(tx, address, &self.throttle.address_limits()).await?;
+        }
+        Ok(())
+    }
+
+    /// Audits a refusal for an existing account, at most once per [`REFUSAL_AUDIT_PERIOD`].
+    pub(crate) async fn audit_refusal(&self, db: &Db, now: OffsetDateTime, user: &User) -> Result<(), StoreError> {
+        let Some(key) = &self.refusal_key else {
+            return Ok(());
+        };
+        let mut tx = db.begin().await?;
+        if lotse_store::login_attempt::take_refusal_audit(&mut tx, key, now, REFUSAL_AUDIT_PERIOD).await? {
+            audit_account(&mut tx, now, user, AuditAction::SignInRefused).await?;
+        }
+        tx.commit().await
+    }
+
+    /// Audits a wrong password or code for an existing account (`sign_in_locked` when this
+    /// attempt locked the name).
+    pub(crate) async fn audit_failure(&self, db: &Db, now: OffsetDateTime, user: &User) -> Result<(), StoreError> {
+        let action = if self.locks {
             AuditAction::SignInLocked
         } else {
             AuditAction::SignInFailed
         };
-        lotse_store::audit::record(&mut tx, &scope, access, action, "user", [user.id.as_uuid()]).await?;
+        let mut tx = db.begin().await?;
+        audit_account(&mut tx, now, user, action).await?;
+        tx.commit().await
     }
-    tx.commit().await?;
-    if locks {
-        tracing::warn!(failures = attempts.failures, "sign-in locked after repeated failures");
-    }
-    Ok(())
+}
+
+/// Records an authentication event about `user` in their first programme's chain.
+pub(crate) async fn audit_account(
+    tx: &mut lotse_store::Tx,
+    now: OffsetDateTime,
+    user: &User,
+    action: AuditAction,
+) -> Result<(), StoreError> {
+    let Some((scope, _)) = user
+        .memberships
+        .first()
+        .and_then(|m| authorize_membership(user, m.programme))
+    else {
+        return Ok(());
+    };
+    let access = Access {
+        at: now,
+        purpose: AuditPurpose::Authentication,
+    };
+    lotse_store::audit::record(tx, &scope, access, action, "user", [user.id.as_uuid()]).await
 }
 
 /// Checks credentials; opens a session in the user's first programme, or a pending sign-in
 /// when a second factor is set up (or required by the programme for the user's role).
 ///
-/// Refused while the account name is locked ([`AuthError::Locked`]); every failure counts
-/// towards the lock, whether or not the account exists, so the answer reveals nothing.
+/// The attempt is counted first ([`Throttle`]); while the account name or the client address
+/// is locked it is refused unchecked ([`AuthError::Locked`]). Every failure counts, whether or
+/// not the account exists, and an unknown name costs the same argon2 work as a known one, so
+/// the answer reveals nothing. `client` is the client's address, if known.
 pub async fn sign_in(
     db: &Db,
     clock: &dyn Clock,
     throttle: Throttle,
     username: &str,
     password: &str,
+    client: Option<IpAddr>,
 ) -> Result<SignInOutcome, AuthError> {
     let now = clock.now();
-    let Ok(username) = Username::parse(username) else {
-        password::verify(password, password::decoy_hash());
-        return Err(AuthError::InvalidCredentials);
+    let username = Username::parse(username).ok();
+    let name = username.as_ref().map(name_hash);
+    let attempt = Attempt::count(db, now, throttle, name, client).await?;
+    let credentials = match &username {
+        Some(username) => lotse_store::user::find_credentials(db, username).await?,
+        None => None,
     };
-    let name = name_hash(&username);
-    if let Some(attempts) = lotse_store::login_attempt::find(db, &name).await?
-        && attempts.locked_until.is_some_and(|until| until > now)
-    {
+    if attempt.refused {
+        if let Some(credentials) = &credentials {
+            let user = lotse_store::user::get(db, credentials.user_id).await?;
+            attempt.audit_refusal(db, now, &user).await?;
+        }
         return Err(AuthError::Locked);
     }
-    let credentials = lotse_store::user::find_credentials(db, &username).await?;
     let Some(credentials) = credentials else {
-        password::verify(password, password::decoy_hash());
-        record_failure(db, now, throttle, &name, None).await?;
+        password::verify_decoy(password).await;
         return Err(AuthError::InvalidCredentials);
     };
     let user = lotse_store::user::get(db, credentials.user_id).await?;
-    if !password::verify(password, &credentials.password_hash) || credentials.disabled {
-        record_failure(db, now, throttle, &name, Some(&user)).await?;
+    if !password::verify_off_thread(password, &credentials.password_hash).await || credentials.disabled {
+        attempt.audit_failure(db, now, &user).await?;
         return Err(AuthError::InvalidCredentials);
     }
     let programme = user
@@ -185,17 +306,17 @@ pub async fn sign_in(
         && lotse_store::programme::get(db, programme).await?.second_factor_required;
     match factor {
         Some(f) if f.confirmed => {
-            let token = crate::second_factor::start_pending(db, now, &name, &user, programme, None).await?;
+            let token = crate::second_factor::start_pending(db, now, &attempt, &user, programme, None).await?;
             Ok(SignInOutcome::SecondFactor { token, enrol: false })
         }
         _ if required => {
             let secret = crate::second_factor::new_secret();
-            let token = crate::second_factor::start_pending(db, now, &name, &user, programme, Some(&secret)).await?;
+            let token = crate::second_factor::start_pending(db, now, &attempt, &user, programme, Some(&secret)).await?;
             Ok(SignInOutcome::SecondFactor { token, enrol: true })
         }
         _ => {
             let mut tx = db.begin().await?;
-            lotse_store::login_attempt::clear(&mut tx, &name).await?;
+            attempt.succeeded(&mut tx).await?;
             let token = open_session(&mut tx, now, &user, &scope).await?;
             tx.commit().await?;
             Ok(SignInOutcome::Session(SignedIn { token, user, programme }))
@@ -254,6 +375,7 @@ pub(crate) async fn open_session(
 pub async fn sign_out_everywhere(db: &Db, clock: &dyn Clock, signed_in: &SessionUser) -> Result<u64, StoreError> {
     let mut tx = db.begin().await?;
     let ended = lotse_store::session::delete_all_of_user(&mut tx, signed_in.user.id).await?;
+    lotse_store::credential::delete_pending_of_user(&mut tx, signed_in.user.id).await?;
     let access = Access {
         at: clock.now(),
         purpose: AuditPurpose::Authentication,
@@ -333,4 +455,19 @@ pub async fn record_refused_request(db: &Db, clock: &dyn Clock, user: &SessionUs
 /// A user's display name (for pages about accounts).
 pub async fn display_name(db: &Db, user: lotse_domain::id::UserId) -> Result<String, StoreError> {
     Ok(lotse_store::user::get(db, user).await?.display_name)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_ipv6_client_is_throttled_by_its_64_and_mapped_ipv4_as_ipv4() {
+        let key = |s: &str| address_key(s.parse().unwrap());
+        assert_eq!(key("2001:db8:1:2::1"), key("2001:db8:1:2:ffff::9"), "one /64, one key");
+        assert_ne!(key("2001:db8:1:2::1"), key("2001:db8:1:3::1"));
+        assert_eq!(key("::ffff:192.0.2.1"), key("192.0.2.1"));
+        assert_ne!(key("192.0.2.1"), key("192.0.2.2"));
+        assert!(key("192.0.2.1").starts_with("addr:"));
+    }
 }

@@ -2,10 +2,12 @@
 //! their programme and hands it over in person or by phone; the user sets a new password with
 //! it. Codes are 16 characters from an alphabet without look-alikes, valid 24 hours, used once,
 //! stored as SHA-256; a new code replaces the user's unused ones. Redeeming ends every session
-//! of the user; wrong codes count towards the account name's sign-in lock. A coordinator resets
+//! and pending sign-in of the user; wrong codes count towards the account name's sign-in lock. A coordinator resets
 //! only accounts wholly in their programme and never removes a second factor; the installation
 //! administrator can (`lotse user reset USERNAME --second-factor`). The user is told at the next
 //! sign-in who reset the account and when.
+
+use std::net::IpAddr;
 
 use lotse_domain::actor::{Actor, ProgrammeScope, SystemJob};
 use lotse_domain::audit::{AuditAction, AuditPurpose};
@@ -17,7 +19,7 @@ use lotse_store::credential::{MemberLine, ResetCode};
 use lotse_store::{Db, StoreError};
 
 use crate::admin::AdminError;
-use crate::auth::{SessionUser, Throttle, name_hash, record_failure, token_hash};
+use crate::auth::{Attempt, SessionUser, Throttle, name_hash, token_hash};
 use crate::case_record::{AccessError, deny};
 use crate::clock::Clock;
 use crate::password;
@@ -136,7 +138,15 @@ pub async fn issue(
     Ok(code)
 }
 
-/// Sets a new password with a reset code; ends every session of the user.
+/// Sets a new password with a reset code; ends every session and pending sign-in of the user.
+///
+/// Throttled like a sign-in ([`crate::auth::Throttle`]: the attempt is counted first, for the
+/// name and the client address). The new password is hashed whether or not the account
+/// exists, so the answer takes the same work for both.
+#[expect(
+    clippy::too_many_arguments,
+    reason = "the form's fields, the client address and the context"
+)]
 pub async fn redeem(
     db: &Db,
     clock: &dyn Clock,
@@ -145,41 +155,52 @@ pub async fn redeem(
     code: &str,
     new_password: &str,
     repeated: &str,
+    client: Option<IpAddr>,
 ) -> Result<(), ResetError> {
     let now = clock.now();
-    let Ok(username) = Username::parse(username) else {
-        return Err(ResetError::InvalidCode);
-    };
-    let name = name_hash(&username);
-    if let Some(attempts) = lotse_store::login_attempt::find(db, &name).await?
-        && attempts.locked_until.is_some_and(|until| until > now)
-    {
-        return Err(ResetError::Locked);
-    }
     if new_password != repeated {
         return Err(ResetError::Mismatch);
     }
     let password = NewPassword::parse(new_password).map_err(|e| ResetError::Password(e.to_string()))?;
-    let Some(credentials) = lotse_store::user::find_credentials(db, &username).await? else {
-        record_failure(db, now, throttle, &name, None).await?;
+    let username = Username::parse(username).ok();
+    let attempt = Attempt::count(db, now, throttle, username.as_ref().map(name_hash), client).await?;
+    let credentials = match &username {
+        Some(username) => lotse_store::user::find_credentials(db, username).await?,
+        None => None,
+    };
+    let user = match &credentials {
+        Some(c) => Some(lotse_store::user::get(db, c.user_id).await?),
+        None => None,
+    };
+    if attempt.refused {
+        if let Some(user) = &user {
+            attempt.audit_refusal(db, now, user).await?;
+        }
+        return Err(ResetError::Locked);
+    }
+    // Hashed before the account is known to exist: the same work for every name.
+    let hash = password::hash_off_thread(password)
+        .await
+        .map_err(|e| ResetError::Password(e.to_string()))?;
+    let Some(user) = user else {
         return Err(ResetError::InvalidCode);
     };
-    let user = lotse_store::user::get(db, credentials.user_id).await?;
-    let hash = password::hash(&password).map_err(|e| ResetError::Password(e.to_string()))?;
     let mut tx = db.begin().await?;
     let Some(taken) =
         lotse_store::credential::take_reset_code(&mut tx, &token_hash(&normalise(code)), user.id, now).await?
     else {
         drop(tx);
-        record_failure(db, now, throttle, &name, Some(&user)).await?;
+        attempt.audit_failure(db, now, &user).await?;
         return Err(ResetError::InvalidCode);
     };
     lotse_store::user::set_password_hash(&mut tx, user.id, &hash).await?;
     lotse_store::session::delete_all_of_user(&mut tx, user.id).await?;
+    lotse_store::credential::delete_pending_of_user(&mut tx, user.id).await?;
     if taken.reset_second_factor {
         lotse_store::credential::delete_second_factor(&mut tx, user.id).await?;
+        lotse_store::login_attempt::clear_codes(&mut tx, user.id).await?;
     }
-    lotse_store::login_attempt::clear(&mut tx, &name).await?;
+    attempt.succeeded(&mut tx).await?;
     lotse_store::credential::set_reset_notice(&mut tx, user.id, &taken.issuer, now).await?;
     if let Some((scope, _)) = authorize_membership(&user, taken.programme) {
         let access = Access {

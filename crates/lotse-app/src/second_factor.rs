@@ -4,11 +4,15 @@
 //! After a right password, [`crate::auth::sign_in`] opens a *pending* sign-in instead of a
 //! session when the user has a factor, or when the programme requires one for a role that sees
 //! identities (then the user sets it up first). [`verify`] turns the pending sign-in into a
-//! session when the code is right. A code's time step is accepted once (no replay); five wrong
-//! codes end the pending sign-in, and each counts towards the account name's sign-in lock.
+//! session when the code is right. A code's time step is accepted once (no replay). Every code
+//! is counted before it is checked: a pending sign-in takes at most five, and each account
+//! at most [`Throttle::second_factor_max_failures`] wrong ones across all its pending sign-ins
+//! (only a right code resets that count); then the factor is locked until a coordinator
+//! unlocks it ([`unlock`], audited).
 
 use lotse_domain::audit::{AuditAction, AuditPurpose};
-use lotse_domain::id::ProgrammeId;
+use lotse_domain::id::{ProgrammeId, UserId};
+use lotse_domain::policy::{self, Action, Subject};
 use lotse_domain::user::{User, authorize_membership};
 use lotse_store::audit::Access;
 use lotse_store::credential::PendingSignIn;
@@ -16,12 +20,15 @@ use lotse_store::{Db, StoreError};
 use time::OffsetDateTime;
 use totp_rs::{Builder, Secret, Totp};
 
-use crate::auth::{AuthError, SignedIn, Throttle, name_hash, open_session, record_failure, token_hash};
+use crate::auth::{
+    Attempt, AuthError, REFUSAL_AUDIT_PERIOD, SessionUser, SignedIn, Throttle, audit_account, open_session, token_hash,
+};
+use crate::case_record::{AccessError, deny};
 use crate::clock::Clock;
 
 /// How long a pending sign-in lasts.
 pub const PENDING_LIFETIME: time::Duration = time::Duration::minutes(5);
-/// Wrong codes before a pending sign-in ends.
+/// Codes a pending sign-in may try; a wrong fifth ends it.
 pub const MAX_CODE_FAILURES: i64 = 5;
 /// The issuer shown in authenticator apps.
 pub const ISSUER: &str = "Lotse";
@@ -36,8 +43,8 @@ pub enum SecondFactorError {
     /// A wrong (or already used) code.
     #[error("the code is not right")]
     WrongCode,
-    /// Too many failed sign-ins for this account name.
-    #[error("too many failed sign-ins; try again later")]
+    /// Too many wrong codes for this account: locked until a coordinator unlocks it.
+    #[error("too many wrong codes; ask your coordinator to unlock the second factor")]
     Locked,
     /// Storage failed.
     #[error(transparent)]
@@ -84,7 +91,7 @@ pub fn code_at(secret: &str, at: OffsetDateTime) -> Result<String, StoreError> {
 pub(crate) async fn start_pending(
     db: &Db,
     now: OffsetDateTime,
-    name: &str,
+    attempt: &Attempt,
     user: &User,
     programme: ProgrammeId,
     enrol_secret: Option<&str>,
@@ -93,7 +100,8 @@ pub(crate) async fn start_pending(
     rand::fill(&mut bytes);
     let token = hex::encode(bytes);
     let mut tx = db.begin().await?;
-    lotse_store::login_attempt::clear(&mut tx, name).await?;
+    attempt.succeeded(&mut tx).await?;
+    lotse_store::credential::delete_expired_pending(&mut tx, now).await?;
     if let Some(secret) = enrol_secret {
         lotse_store::credential::begin_second_factor(&mut tx, user.id, secret, now).await?;
     }
@@ -140,6 +148,11 @@ pub async fn enrolment(db: &Db, clock: &dyn Clock, pending_token: &str) -> Resul
 }
 
 /// Checks a code for a pending sign-in; a right code (set-up or not) opens the session.
+///
+/// The code is counted before it is checked, in one transaction: against the pending
+/// sign-in's cap ([`MAX_CODE_FAILURES`], then [`SecondFactorError::Expired`]) and against the
+/// account's counter ([`Throttle::second_factor_max_failures`], then
+/// [`SecondFactorError::Locked`] until a coordinator unlocks it).
 pub async fn verify(
     db: &Db,
     clock: &dyn Clock,
@@ -153,13 +166,21 @@ pub async fn verify(
         .await?
         .ok_or(SecondFactorError::Expired)?;
     let user = lotse_store::user::get(db, pending.user).await?;
-    let name = name_hash(&user.username);
-    if let Some(attempts) = lotse_store::login_attempt::find(db, &name).await?
-        && attempts.locked_until.is_some_and(|until| until > now)
-    {
+    let (scope, _) = authorize_membership(&user, pending.programme).ok_or(SecondFactorError::Expired)?;
+    let max_failures = i64::from(throttle.second_factor_max_failures);
+    let mut tx = db.begin().await?;
+    let Some(tries) = lotse_store::credential::pending_attempt(&mut tx, &hash, now, MAX_CODE_FAILURES).await? else {
+        return Err(SecondFactorError::Expired);
+    };
+    let counted = lotse_store::login_attempt::count_code(&mut tx, user.id, now, max_failures).await?;
+    if counted.refused {
+        if lotse_store::login_attempt::take_code_refusal_audit(&mut tx, user.id, now, REFUSAL_AUDIT_PERIOD).await? {
+            audit_account(&mut tx, now, &user, AuditAction::SignInRefused).await?;
+        }
+        tx.commit().await?;
         return Err(SecondFactorError::Locked);
     }
-    let (scope, _) = authorize_membership(&user, pending.programme).ok_or(SecondFactorError::Expired)?;
+    tx.commit().await?;
     let factor = lotse_store::credential::second_factor(db, user.id)
         .await?
         .ok_or(SecondFactorError::Expired)?;
@@ -177,22 +198,21 @@ pub async fn verify(
         purpose: AuditPurpose::Authentication,
     };
     if !fresh {
-        let failures = lotse_store::credential::pending_failed(&mut tx, &hash).await?;
-        if failures >= MAX_CODE_FAILURES {
+        if tries >= MAX_CODE_FAILURES {
             lotse_store::credential::delete_pending(&mut tx, &hash).await?;
         }
-        lotse_store::audit::record(
-            &mut tx,
-            &scope,
-            access,
-            AuditAction::SecondFactorFailed,
-            "user",
-            [user.id.as_uuid()],
-        )
-        .await?;
+        let locks = counted.failures >= max_failures;
+        let action = if locks {
+            AuditAction::SecondFactorLocked
+        } else {
+            AuditAction::SecondFactorFailed
+        };
+        lotse_store::audit::record(&mut tx, &scope, access, action, "user", [user.id.as_uuid()]).await?;
         tx.commit().await?;
-        record_failure(db, now, throttle, &name, None).await?;
-        return Err(if failures >= MAX_CODE_FAILURES {
+        if locks {
+            tracing::warn!("second factor locked after repeated wrong codes");
+        }
+        return Err(if tries >= MAX_CODE_FAILURES {
             SecondFactorError::Expired
         } else {
             SecondFactorError::WrongCode
@@ -210,7 +230,7 @@ pub async fn verify(
         .await?;
     }
     lotse_store::credential::delete_pending(&mut tx, &hash).await?;
-    lotse_store::login_attempt::clear(&mut tx, &name).await?;
+    lotse_store::login_attempt::clear_codes(&mut tx, user.id).await?;
     let token = open_session(&mut tx, now, &user, &scope).await?;
     tx.commit().await?;
     Ok(SignedIn {
@@ -220,8 +240,54 @@ pub async fn verify(
     })
 }
 
+/// Lifts the second-factor lock of `target`, a user of the coordinator's programme (anyone
+/// else: not found, audited). Audited in the coordinator's programme; returns whether the
+/// factor was locked.
+pub async fn unlock(
+    db: &Db,
+    clock: &dyn Clock,
+    coordinator: &SessionUser,
+    target: UserId,
+) -> Result<bool, AccessError> {
+    let now = clock.now();
+    let programme = coordinator.scope.programme();
+    let member = match lotse_store::user::get(db, target).await {
+        Ok(u) => u.memberships.iter().any(|m| m.programme == programme),
+        Err(StoreError::NotFound { .. }) => false,
+        Err(e) => return Err(e.into()),
+    };
+    let allowed = policy::decide(&coordinator.membership, Action::ManageUsers, Subject::User(programme)).is_allowed();
+    if !(member && allowed) {
+        return Err(deny(db.begin().await?, coordinator, now, "user", target.as_uuid()).await);
+    }
+    let mut tx = db.begin().await?;
+    let was_locked = lotse_store::login_attempt::unlock_second_factor(&mut tx, target).await?;
+    if was_locked {
+        let access = Access {
+            at: now,
+            purpose: AuditPurpose::Administration,
+        };
+        lotse_store::audit::record(
+            &mut tx,
+            &coordinator.scope,
+            access,
+            AuditAction::SecondFactorUnlocked,
+            "user",
+            [target.as_uuid()],
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(was_locked)
+}
+
+/// The accounts whose second factor is locked (for the coordinator's user list).
+pub async fn locked(db: &Db) -> Result<Vec<UserId>, StoreError> {
+    lotse_store::login_attempt::locked_second_factors(db).await
+}
+
 /// Whether the signed-in user has a confirmed second factor.
-pub async fn is_set_up(db: &Db, user: &crate::auth::SessionUser) -> Result<bool, StoreError> {
+pub async fn is_set_up(db: &Db, user: &SessionUser) -> Result<bool, StoreError> {
     Ok(lotse_store::credential::second_factor(db, user.user.id)
         .await?
         .is_some_and(|f| f.confirmed))
@@ -229,17 +295,27 @@ pub async fn is_set_up(db: &Db, user: &crate::auth::SessionUser) -> Result<bool,
 
 /// Starts setting up a second factor for a signed-in user who has none (also where the
 /// programme does not require one). `None` if one is set up already.
-pub async fn begin_voluntary(
-    db: &Db,
-    clock: &dyn Clock,
-    user: &crate::auth::SessionUser,
-) -> Result<Option<Enrolment>, StoreError> {
+pub async fn begin_voluntary(db: &Db, clock: &dyn Clock, user: &SessionUser) -> Result<Option<Enrolment>, StoreError> {
     if is_set_up(db, user).await? {
         return Ok(None);
     }
     let secret = new_secret();
+    let now = clock.now();
     let mut tx = db.begin().await?;
-    lotse_store::credential::begin_second_factor(&mut tx, user.user.id, &secret, clock.now()).await?;
+    lotse_store::credential::begin_second_factor(&mut tx, user.user.id, &secret, now).await?;
+    let access = Access {
+        at: now,
+        purpose: AuditPurpose::Authentication,
+    };
+    lotse_store::audit::record(
+        &mut tx,
+        &user.scope,
+        access,
+        AuditAction::SecondFactorSetupStarted,
+        "user",
+        [user.user.id.as_uuid()],
+    )
+    .await?;
     tx.commit().await?;
     let url = totp(&secret, user.user.username.as_str())?
         .to_url()
@@ -248,7 +324,7 @@ pub async fn begin_voluntary(
 }
 
 /// The set-up in progress for a signed-in user, if any.
-pub async fn pending_voluntary(db: &Db, user: &crate::auth::SessionUser) -> Result<Option<Enrolment>, StoreError> {
+pub async fn pending_voluntary(db: &Db, user: &SessionUser) -> Result<Option<Enrolment>, StoreError> {
     let Some(factor) = lotse_store::credential::second_factor(db, user.user.id).await? else {
         return Ok(None);
     };
@@ -268,7 +344,7 @@ pub async fn pending_voluntary(db: &Db, user: &crate::auth::SessionUser) -> Resu
 pub async fn confirm_voluntary(
     db: &Db,
     clock: &dyn Clock,
-    user: &crate::auth::SessionUser,
+    user: &SessionUser,
     code: &str,
 ) -> Result<(), SecondFactorError> {
     let now = clock.now();

@@ -104,6 +104,15 @@ pub struct ServeArgs {
     /// Seconds an account name stays locked, and the window failures are counted in [default: 900]
     #[arg(long, env = "LOTSE_LOGIN_LOCKOUT_SECS")]
     pub login_lockout_secs: Option<u64>,
+    /// Failed sign-ins from one client address (any names) before it is locked [default: 20]
+    #[arg(long, env = "LOTSE_LOGIN_ADDRESS_MAX_FAILURES")]
+    pub login_address_max_failures: Option<u32>,
+    /// Wrong second-factor codes of one account before a coordinator must unlock it [default: 10]
+    #[arg(long, env = "LOTSE_SECOND_FACTOR_MAX_FAILURES")]
+    pub second_factor_max_failures: Option<u32>,
+    /// Proxies whose X-Forwarded-For names the client, comma-separated IP addresses [default: none]
+    #[arg(long, env = "LOTSE_TRUSTED_PROXIES", value_delimiter = ',')]
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
     /// Seconds to let in-flight requests finish after SIGTERM [default: 20]
     #[arg(long, env = "LOTSE_SHUTDOWN_GRACE_SECS")]
     pub shutdown_grace_secs: Option<u64>,

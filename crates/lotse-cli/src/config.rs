@@ -22,6 +22,9 @@ pub struct FileConfig {
     pub shutdown_grace_secs: Option<u64>,
     pub login_max_failures: Option<u32>,
     pub login_lockout_secs: Option<u64>,
+    pub login_address_max_failures: Option<u32>,
+    pub second_factor_max_failures: Option<u32>,
+    pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
     pub data_keys_file: Option<PathBuf>,
     pub audit_checkpoint_key_file: Option<PathBuf>,
     pub audit_checkpoint_secs: Option<u64>,
@@ -32,10 +35,13 @@ pub struct FileConfig {
 }
 
 /// Every `LOTSE_*` variable Lotse reads (others get a warning; `LOTSE_TEST_*` is for tests).
-pub const KNOWN_ENV: [&str; 23] = [
+pub const KNOWN_ENV: [&str; 26] = [
     "LOTSE_DATA_KEYS",
     "LOTSE_AUDIT_CHECKPOINT_KEY",
     "LOTSE_AUDIT_CHECKPOINT_SECS",
+    "LOTSE_LOGIN_ADDRESS_MAX_FAILURES",
+    "LOTSE_SECOND_FACTOR_MAX_FAILURES",
+    "LOTSE_TRUSTED_PROXIES",
     "LOTSE_LOGIN_MAX_FAILURES",
     "LOTSE_LOGIN_LOCKOUT_SECS",
     "LOTSE_DATABASE_URL",
@@ -137,6 +143,9 @@ pub struct Serve {
     pub max_open_connections: Option<u32>,
     /// Redacted in `Debug`.
     pub metrics_token: Option<secrecy::SecretString>,
+    pub login_address_max_failures: u32,
+    pub second_factor_max_failures: u32,
+    pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
 /// Resolves and checks the `serve` settings.
@@ -170,7 +179,32 @@ pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
             .or_else(|| file.metrics_token.clone())
             .filter(|t| !t.is_empty())
             .map(secrecy::SecretString::from),
+        login_address_max_failures: args
+            .login_address_max_failures
+            .or(file.login_address_max_failures)
+            .unwrap_or(20),
+        second_factor_max_failures: args
+            .second_factor_max_failures
+            .or(file.second_factor_max_failures)
+            .unwrap_or(10),
+        trusted_proxies: args
+            .trusted_proxies
+            .clone()
+            .or_else(|| file.trusted_proxies.clone())
+            .unwrap_or_default(),
     };
+    if !(1..=100_000).contains(&serve.login_address_max_failures) {
+        bail!(
+            "login_address_max_failures must be between 1 and 100000, got {}",
+            serve.login_address_max_failures
+        );
+    }
+    if !(1..=1000).contains(&serve.second_factor_max_failures) {
+        bail!(
+            "second_factor_max_failures must be between 1 and 1000, got {}",
+            serve.second_factor_max_failures
+        );
+    }
     if !(1..=300).contains(&serve.header_read_timeout_secs) {
         bail!(
             "header_read_timeout_secs must be between 1 and 300, got {}",
@@ -252,6 +286,9 @@ idle_timeout_secs = 60           # LOTSE_IDLE_TIMEOUT_SECS: a connection with no
                                  #   the open-file limit is low]
 # metrics_token = "..."          # LOTSE_METRICS_TOKEN: lets /metrics be read with `Authorization: Bearer ...`
                                  #   from other addresses than loopback (at least 16 characters)
+login_address_max_failures = 20  # LOTSE_LOGIN_ADDRESS_MAX_FAILURES: failed sign-ins from one client address, any names
+second_factor_max_failures = 10  # LOTSE_SECOND_FACTOR_MAX_FAILURES: wrong codes before a coordinator must unlock
+trusted_proxies = []             # LOTSE_TRUSTED_PROXIES: proxy addresses whose X-Forwarded-For names the client
 
 # Identity fields are encrypted with data keys: `id:64-hex-digits`, comma-separated, the first
 # one encrypts (`lotse keys generate` makes one). Give them in LOTSE_DATA_KEYS or in a file
@@ -333,6 +370,15 @@ mod tests {
             !format!("{with:?}").contains("a-token-long-enough-1234"),
             "the token is redacted in Debug"
         );
+    }
+
+    #[test]
+    fn trusted_proxies_are_addresses() {
+        let file: FileConfig = toml::from_str("trusted_proxies = [\"10.0.0.1\", \"::1\"]").unwrap();
+        assert_eq!(file.trusted_proxies.unwrap().len(), 2);
+        assert!(toml::from_str::<FileConfig>("trusted_proxies = [\"10.0.0.0/8\"]").is_err());
+        let example: FileConfig = toml::from_str(EXAMPLE).unwrap();
+        assert_eq!(example.trusted_proxies, Some(Vec::new()), "none trusted by default");
     }
 
     #[test]

@@ -711,11 +711,14 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
             max_failures: settings.login_max_failures,
             window: time::Duration::seconds(i64::try_from(settings.login_lockout_secs).unwrap_or(900)),
             lockout: time::Duration::seconds(i64::try_from(settings.login_lockout_secs).unwrap_or(900)),
+            address_max_failures: settings.login_address_max_failures,
+            second_factor_max_failures: settings.second_factor_max_failures,
         },
         metrics_token: settings
             .metrics_token
             .as_ref()
             .map(|t| secrecy::ExposeSecret::expose_secret(t).to_owned()),
+        trusted_proxies: settings.trusted_proxies.clone(),
         ..lotse_web::WebConfig::default()
     };
     let checkpoint_keys = checkpoint_keys(common, true)?;

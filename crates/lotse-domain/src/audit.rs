@@ -54,6 +54,15 @@ pub enum AuditAction {
     RouteRefused,
     /// A coordinator searched for a person (the code searched for is not kept).
     Search,
+    /// A sign-in, second-factor code or password reset was refused unchecked because the
+    /// account (or the client address) is locked; at most one entry a minute per account.
+    SignInRefused,
+    /// Too many wrong second-factor codes: the factor is locked until a coordinator unlocks it.
+    SecondFactorLocked,
+    /// A coordinator lifted a second-factor lock.
+    SecondFactorUnlocked,
+    /// A signed-in user started setting up a second factor.
+    SecondFactorSetupStarted,
 }
 
 impl AuditAction {
@@ -78,6 +87,10 @@ impl AuditAction {
             Self::Erase => "erase",
             Self::RouteRefused => "route_refused",
             Self::Search => "search",
+            Self::SignInRefused => "sign_in_refused",
+            Self::SecondFactorLocked => "second_factor_locked",
+            Self::SecondFactorUnlocked => "second_factor_unlocked",
+            Self::SecondFactorSetupStarted => "second_factor_setup_started",
         }
     }
 }

@@ -209,15 +209,46 @@ pub async fn find_pending(db: &Db, token_hash: &str, now: OffsetDateTime) -> Sto
     }))
 }
 
-/// Counts a wrong code; returns the failures so far.
-pub async fn pending_failed(tx: &mut Tx, token_hash: &str) -> StoreResult<i64> {
-    let failures: Option<i64> = on_conn!(tx, c => sqlx::query_scalar(
-        "update pending_sign_in set failures = failures + 1 where token_hash = $1 returning failures",
+/// Counts a code for a live pending sign-in before it is checked, in one statement: `Some`
+/// (codes so far, this one included) while fewer than `max_codes` were counted, else `None`
+/// (unknown, expired, or used up).
+pub async fn pending_attempt(
+    tx: &mut Tx,
+    token_hash: &str,
+    now: OffsetDateTime,
+    max_codes: i64,
+) -> StoreResult<Option<i64>> {
+    Ok(on_conn!(tx, c => sqlx::query_scalar(
+        "update pending_sign_in set failures = failures + 1 \
+         where token_hash = $1 and expires_at > $2 and failures < $3 returning failures",
     )
     .bind(token_hash)
+    .bind(now)
+    .bind(max_codes)
     .fetch_optional(c)
-    .await)?;
-    Ok(failures.unwrap_or(i64::MAX))
+    .await)?)
+}
+
+/// Ends every pending sign-in of a user (password reset, signing out everywhere).
+pub async fn delete_pending_of_user(tx: &mut Tx, user: UserId) -> StoreResult<u64> {
+    Ok(
+        on_conn!(tx, c => sqlx::query("delete from pending_sign_in where user_id = $1")
+        .bind(user.as_uuid())
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?,
+    )
+}
+
+/// Deletes expired pending sign-ins.
+pub async fn delete_expired_pending(tx: &mut Tx, now: OffsetDateTime) -> StoreResult<u64> {
+    Ok(
+        on_conn!(tx, c => sqlx::query("delete from pending_sign_in where expires_at <= $1")
+        .bind(now)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?,
+    )
 }
 
 /// Ends a pending sign-in.

@@ -17,6 +17,7 @@ use qrcode::render::svg;
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::client::ClientAddress;
 use crate::csrf::{self, CsrfToken};
 use crate::error::WebError;
 use crate::html::{Page, TokenForm, cookie, no_store, render, render_private, see_other, session_response};
@@ -155,7 +156,7 @@ async fn check_code(
         Ok(signed_in) => Ok(clear_pending(session_response(state, &signed_in.token)?)),
         Err(SecondFactorError::WrongCode) => render_step(state, headers, csrf, enrol, true).await,
         Err(SecondFactorError::Expired) => Ok(clear_pending(see_other("/login"))),
-        Err(SecondFactorError::Locked) => Err(WebError::TooManyAttempts),
+        Err(SecondFactorError::Locked) => Err(WebError::SecondFactorLocked),
         Err(SecondFactorError::Store(e)) => Err(e.into()),
     }
 }
@@ -188,6 +189,8 @@ struct UserLine {
     role: String,
     organisation: String,
     second_factor: bool,
+    /// Locked after too many wrong codes (the coordinator may unlock it).
+    second_factor_locked: bool,
 }
 
 #[derive(Template)]
@@ -205,6 +208,7 @@ pub async fn users(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let members = password_reset::members(&state.db, &user).await?;
+    let locked = second_factor::locked(&state.db).await?;
     let page = Page::new(&state, &headers, "/users", Some(&user), &csrf);
     let users = members
         .into_iter()
@@ -215,6 +219,7 @@ pub async fn users(
             role: page.t(&format!("role-{}", m.role)),
             organisation: m.organisation.unwrap_or_default(),
             second_factor: m.second_factor,
+            second_factor_locked: locked.contains(&m.user),
         })
         .collect();
     Ok(no_store(render(&UsersPage { page, users })?))
@@ -257,6 +262,21 @@ pub async fn issue_reset(
         code,
         with_second_factor: false,
     })?))
+}
+
+/// `POST /users/{id}/second-factor/unlock`: lifts the second-factor lock of a user of the
+/// coordinator's programme (audited), back to the list.
+pub async fn unlock_second_factor(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<TokenForm>,
+) -> Result<Response, WebError> {
+    csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
+    let target = UserId::from_uuid(crate::people::parse_id(&id)?);
+    second_factor::unlock(&state.db, state.clock.as_ref(), &user, target).await?;
+    Ok(see_other("/users"))
 }
 
 #[derive(Template)]
@@ -317,6 +337,7 @@ pub struct ResetForm {
 pub async fn reset(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<ResetForm>,
 ) -> Result<Response, WebError> {
@@ -330,6 +351,7 @@ pub async fn reset(
         &form.code,
         &form.password,
         &form.repeat,
+        client,
     )
     .await;
     match result {

@@ -25,6 +25,9 @@ pub enum WebError {
     /// Too many failed sign-ins: try again later.
     #[error("too many attempts")]
     TooManyAttempts,
+    /// Too many wrong second-factor codes: a coordinator must unlock the factor.
+    #[error("second factor locked")]
+    SecondFactorLocked,
     /// The database is unreachable.
     #[error("database unavailable")]
     Unavailable(#[source] StoreError),
@@ -52,14 +55,14 @@ impl WebError {
             Self::Unauthorized => StatusCode::UNAUTHORIZED,
             Self::Forbidden => StatusCode::FORBIDDEN,
             Self::Conflict(_) => StatusCode::CONFLICT,
-            Self::TooManyAttempts => StatusCode::TOO_MANY_REQUESTS,
+            Self::TooManyAttempts | Self::SecondFactorLocked => StatusCode::TOO_MANY_REQUESTS,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
 
     /// Every variant, for the i18n completeness test.
-    pub fn examples() -> [Self; 8] {
+    pub fn examples() -> [Self; 9] {
         [
             Self::Conflict(String::new()),
             Self::NotFound,
@@ -67,6 +70,7 @@ impl WebError {
             Self::Unauthorized,
             Self::Forbidden,
             Self::TooManyAttempts,
+            Self::SecondFactorLocked,
             Self::Unavailable(StoreError::NotFound { kind: "example" }),
             Self::Internal(String::new()),
         ]
@@ -81,6 +85,7 @@ impl WebError {
             Self::Forbidden => ("error-forbidden-title", "error-forbidden"),
             Self::Conflict(_) => ("error-conflict-title", "error-conflict"),
             Self::TooManyAttempts => ("error-too-many-title", "error-too-many"),
+            Self::SecondFactorLocked => ("error-too-many-title", "error-second-factor-locked"),
             Self::Unavailable(_) => ("error-unavailable-title", "error-unavailable"),
             Self::Internal(_) => ("error-internal-title", "error-internal"),
         }
@@ -104,7 +109,11 @@ impl IntoResponse for WebError {
             // Reasons may quote what a client sent: logged escaped (`?`), one quoted value.
             Self::BadRequest(reason) => tracing::info!(reason = ?reason, "bad request"),
             Self::Conflict(reason) => tracing::info!(reason = ?reason, "conflict"),
-            Self::NotFound | Self::Unauthorized | Self::Forbidden | Self::TooManyAttempts => {}
+            Self::NotFound
+            | Self::Unauthorized
+            | Self::Forbidden
+            | Self::TooManyAttempts
+            | Self::SecondFactorLocked => {}
         }
         let (title, message) = self.keys();
         let mut response = self.status().into_response();

@@ -17,6 +17,7 @@ use lotse_domain::user::Role;
 use serde::Deserialize;
 
 use crate::AppState;
+use crate::client::ClientAddress;
 use crate::csrf::{self, CsrfToken};
 use crate::error::WebError;
 use crate::i18n::{I18n, negotiate};
@@ -288,6 +289,7 @@ pub struct LoginForm {
 pub async fn login(
     State(state): State<AppState>,
     Extension(csrf): Extension<CsrfToken>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
@@ -299,6 +301,7 @@ pub async fn login(
         throttle,
         &form.username,
         &form.password,
+        client,
     )
     .await
     {

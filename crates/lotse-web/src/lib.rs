@@ -3,6 +3,8 @@
 
 /// Account pages: second factor, user list with reset codes, password reset.
 pub mod account;
+/// The client's address (the peer, or `X-Forwarded-For` from a trusted proxy).
+pub mod client;
 /// CSRF tokens for the HTML forms.
 pub mod csrf;
 /// The error type every handler returns, and its localized HTML page.
@@ -22,6 +24,7 @@ pub mod people;
 /// The route table: every route with the policy action it needs.
 pub mod routes;
 
+use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -43,6 +46,9 @@ pub struct WebConfig {
     pub throttle: lotse_app::auth::Throttle,
     /// A bearer token that lets `/metrics` be read from other addresses than loopback.
     pub metrics_token: Option<String>,
+    /// Proxies whose `X-Forwarded-For` names the client (none by default: the client is the
+    /// connection's peer).
+    pub trusted_proxies: Vec<IpAddr>,
 }
 
 impl std::fmt::Debug for WebConfig {
@@ -53,6 +59,7 @@ impl std::fmt::Debug for WebConfig {
             .field("max_body_bytes", &self.max_body_bytes)
             .field("throttle", &self.throttle)
             .field("metrics_token", &self.metrics_token.as_ref().map(|_| "***"))
+            .field("trusted_proxies", &self.trusted_proxies)
             .finish()
     }
 }
@@ -65,6 +72,7 @@ impl Default for WebConfig {
             max_body_bytes: 64 * 1024,
             throttle: lotse_app::auth::Throttle::default(),
             metrics_token: None,
+            trusted_proxies: Vec::new(),
         }
     }
 }

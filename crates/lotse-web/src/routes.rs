@@ -87,6 +87,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(account::issue_reset),
         ),
         (
+            spec(Method::POST, "/users/{id}/second-factor/unlock", Member(A::ManageUsers)),
+            post(account::unlock_second_factor),
+        ),
+        (
             spec(Method::POST, "/logout/everywhere", Member(A::ManageOwnAccount)),
             post(html::logout_everywhere),
         ),

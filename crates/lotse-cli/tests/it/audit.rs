@@ -141,7 +141,7 @@ storage_test!(async fn user_reset_issues_a_code_that_also_removes_the_second_fac
     assert_eq!((issued_by.as_str(), action.as_str()), ("system:admin", "password_reset_issued"));
 
     let clock = lotse_app::clock::SystemClock;
-    lotse_app::password_reset::redeem(&db.db, &clock, lotse_app::auth::Throttle::default(), "lea", &code, "a brand new passphrase", "a brand new passphrase").await.unwrap();
+    lotse_app::password_reset::redeem(&db.db, &clock, lotse_app::auth::Throttle::default(), "lea", &code, "a brand new passphrase", "a brand new passphrase", None).await.unwrap();
     let factors: i64 = on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from user_second_factor").fetch_one(p).await).unwrap();
     assert_eq!(factors, 0, "the installation admin's code removes the second factor");
 });

@@ -13,6 +13,7 @@ mod audit;
 mod backup;
 mod credential;
 mod fixtures;
+mod login_attempt;
 mod migrations;
 mod referral;
 mod scoping;

@@ -263,7 +263,8 @@ async fn postgres_schema_equals_sqlite_schema() {
 }
 
 /// Tables that hold no programme's data: the programme, user accounts and what belongs to an
-/// account (sessions, sign-in counters, second factors, reset codes, notices); every other
+/// account (sessions, sign-in counters, second factors and their counters, reset codes,
+/// notices); every other
 /// table has `programme_id` first in its primary key and in every unique key.
 const INSTALLATION_WIDE: &[&str] = &[
     "programme",
@@ -274,6 +275,7 @@ const INSTALLATION_WIDE: &[&str] = &[
     "pending_sign_in",
     "password_reset_code",
     "account_notice",
+    "second_factor_attempt",
 ];
 
 #[tokio::test]

@@ -275,6 +275,14 @@ fn matrix() -> Vec<Expect> {
             &[],
             Params::UserOfA,
         ),
+        member(
+            Method::POST,
+            "/users/{id}/second-factor/unlock",
+            &[R::Coordinator],
+            COORDINATOR_OWN,
+            &[],
+            Params::UserOfA,
+        ),
         member(Method::POST, "/logout/everywhere", ALL_ROLES, ANYONE, &[], Params::None),
         public(Method::POST, "/logout", Params::None, ""),
         member(

@@ -195,3 +195,157 @@ storage_test!(async fn a_required_second_factor_covers_the_coordinator(db) {
     assert_eq!(response.headers()[header::LOCATION], "/login/enrol", "no session on a password alone");
     assert!(!set_cookies(&response).iter().any(|c| c.starts_with("lotse_session=")));
 });
+
+async fn audit_actions(db: &lotse_testkit::TestDb) -> Vec<String> {
+    lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select action from audit_entry order by seq").fetch_all(p).await).unwrap()
+}
+
+async fn user_id(db: &lotse_testkit::TestDb, username: &str) -> uuid::Uuid {
+    lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select user_id from user_account where username = $1").bind(username).fetch_one(p).await).unwrap()
+}
+
+/// Gives `lotsin` a confirmed second factor; returns its secret.
+async fn confirmed_factor(app: &TestApp, db: &lotse_testkit::TestDb) -> String {
+    let user = lotse_domain::id::UserId::from_uuid(user_id(db, "lotsin").await);
+    let secret = lotse_app::second_factor::new_secret();
+    let mut tx = app.state.db.begin().await.unwrap();
+    lotse_store::credential::begin_second_factor(&mut tx, user, &secret, app.clock.now())
+        .await
+        .unwrap();
+    assert!(
+        lotse_store::credential::use_step(&mut tx, user, 1, app.clock.now())
+            .await
+            .unwrap()
+    );
+    tx.commit().await.unwrap();
+    secret
+}
+
+async fn pending_cookie(app: &TestApp) -> String {
+    let response = password_step(app, "lotsin", PASSWORD).await;
+    assert_eq!(response.headers()[header::LOCATION], "/login/second-factor");
+    set_cookies(&response)
+        .into_iter()
+        .find(|c| c.starts_with("lotse_pending="))
+        .unwrap()
+}
+
+storage_test!(async fn wrong_codes_count_per_account_across_pending_sign_ins(db) {
+    let app = TestApp::new(db).await;
+    add_link_worker(&app).await;
+    let secret = confirmed_factor(&app, db).await;
+    // "Password, 4 wrong codes, password again": the right password does not reset the count.
+    let mut wrong = 0;
+    for _ in 0..3 {
+        let pending = pending_cookie(&app).await;
+        for _ in 0..4 {
+            let response = app.post_form("/login/second-factor", "code=999999", &[("cookie", &pending)]).await;
+            wrong += 1;
+            let expected = if wrong <= 10 { 401 } else { 429 };
+            assert_eq!(response.status(), expected, "wrong code {wrong}");
+        }
+    }
+    let pending = pending_cookie(&app).await;
+    let code = lotse_app::second_factor::code_at(&secret, app.clock.now()).unwrap();
+    let right = app.post_form("/login/second-factor", &format!("code={code}"), &[("cookie", &pending), ("accept-language", "en")]).await;
+    assert_eq!(right.status(), 429, "locked: even the right code is refused");
+    assert!(text(right).await.contains("ask your programme coordinator to unlock it"));
+    let actions = audit_actions(db).await;
+    assert_eq!(actions.iter().filter(|a| *a == "second_factor_failed").count(), 9, "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| *a == "second_factor_locked").count(), 1, "{actions:?}");
+
+    // The coordinator sees the lock and lifts it (audited); then the right code works.
+    let coordinator = app.sign_in("coord").await;
+    let users = text(app.get("/users", &[("cookie", &coordinator), ("accept-language", "en")]).await).await;
+    let lena = user_id(db, "lotsin").await;
+    assert!(users.contains(&format!("action=\"/users/{lena}/second-factor/unlock\"")), "{users}");
+    assert!(users.contains("locked"), "{users}");
+    let forged = app.post_form_raw(&format!("/users/{lena}/second-factor/unlock"), "", &[("cookie", &coordinator)]).await;
+    assert_eq!(forged.status(), 403, "CSRF-protected");
+    let unlocked = app.post_form(&format!("/users/{lena}/second-factor/unlock"), "", &[("cookie", &coordinator)]).await;
+    assert_eq!(unlocked.status(), 303);
+    assert_eq!(unlocked.headers()[header::LOCATION], "/users");
+    assert!(audit_actions(db).await.contains(&"second_factor_unlocked".to_owned()));
+    app.clock.advance(time::Duration::seconds(30));
+    let pending = pending_cookie(&app).await;
+    let code = lotse_app::second_factor::code_at(&secret, app.clock.now()).unwrap();
+    let right = app.post_form("/login/second-factor", &format!("code={code}"), &[("cookie", &pending)]).await;
+    assert_eq!(right.status(), 303);
+    assert_eq!(right.headers()[header::LOCATION], "/programme");
+});
+
+storage_test!(async fn parallel_codes_for_one_pending_sign_in_are_capped(db) {
+    let app = TestApp::new(db).await;
+    add_link_worker(&app).await;
+    confirmed_factor(&app, db).await;
+    let pending = pending_cookie(&app).await;
+    let tasks: Vec<_> = (0..20)
+        .map(|_| {
+            let (app, pending) = (app.clone(), pending.clone());
+            tokio::spawn(async move { app.post_form("/login/second-factor", "code=999999", &[("cookie", &pending)]).await.status().as_u16() })
+        })
+        .collect();
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let actions = audit_actions(db).await;
+    assert_eq!(actions.iter().filter(|a| *a == "second_factor_failed").count(), 5, "at most five codes checked: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 4, "{statuses:?}");
+});
+
+storage_test!(async fn a_password_reset_and_signing_out_everywhere_end_pending_sign_ins(db) {
+    let app = TestApp::new(db).await;
+    add_link_worker(&app).await;
+    let secret = confirmed_factor(&app, db).await;
+    // Signing out everywhere.
+    let pending = pending_cookie(&app).await;
+    let session = app.sign_in("coord").await;
+    let lena_session = {
+        let pending = pending_cookie(&app).await;
+        let code = lotse_app::second_factor::code_at(&secret, app.clock.now()).unwrap();
+        let done = app.post_form("/login/second-factor", &format!("code={code}"), &[("cookie", &pending)]).await;
+        set_cookies(&done).into_iter().find(|c| c.starts_with("lotse_session=")).unwrap()
+    };
+    assert_eq!(app.post_form("/logout/everywhere", "", &[("cookie", &lena_session)]).await.status(), 303);
+    app.clock.advance(time::Duration::seconds(30));
+    let code = lotse_app::second_factor::code_at(&secret, app.clock.now()).unwrap();
+    let late = app.post_form("/login/second-factor", &format!("code={code}"), &[("cookie", &pending)]).await;
+    assert_eq!(late.headers()[header::LOCATION], "/login", "the pending sign-in ended with the sessions");
+    // A password reset.
+    let pending = pending_cookie(&app).await;
+    let lena = user_id(db, "lotsin").await;
+    let issued = text(app.post_form(&format!("/users/{lena}/password-reset"), "", &[("cookie", &session)]).await).await;
+    let reset: String = issued.split("<p class=\"code-once\"><code>").nth(1).unwrap().split('<').next().unwrap().to_owned();
+    let form = format!("username=lotsin&code={reset}&password=a+brand+new+passphrase&repeat=a+brand+new+passphrase");
+    assert_eq!(app.post_form("/password-reset", &form, &[]).await.status(), 200);
+    app.clock.advance(time::Duration::seconds(30));
+    let code = lotse_app::second_factor::code_at(&secret, app.clock.now()).unwrap();
+    let late = app.post_form("/login/second-factor", &format!("code={code}"), &[("cookie", &pending)]).await;
+    assert_eq!(late.headers()[header::LOCATION], "/login", "the pending sign-in ended with the reset");
+});
+
+storage_test!(async fn a_reset_for_an_unknown_name_hashes_like_one_for_a_known_name(db) {
+    let app = TestApp::new(db).await;
+    add_link_worker(&app).await;
+    let form = |name: &str| format!("username={name}&code=AAAA-BBBB-CCCC-DDDD&password=a+brand+new+passphrase&repeat=a+brand+new+passphrase");
+    let (known, known_hashes) = lotse_app::password::count_hashes(app.post_form("/password-reset", &form("lotsin"), &[])).await;
+    let (unknown, unknown_hashes) = lotse_app::password::count_hashes(app.post_form("/password-reset", &form("nobody"), &[])).await;
+    assert_eq!((known.status(), unknown.status()), (axum::http::StatusCode::UNAUTHORIZED, axum::http::StatusCode::UNAUTHORIZED));
+    assert!(known_hashes >= 1, "{known_hashes}");
+    assert_eq!(known_hashes, unknown_hashes, "the same argon2 work for both");
+    // The sign-in does the same.
+    let login = |name: &str| format!("username={name}&password=not+the+password");
+    let (_, known_login) = lotse_app::password::count_hashes(app.post_form("/login", &login("lotsin"), &[])).await;
+    let (_, unknown_login) = lotse_app::password::count_hashes(app.post_form("/login", &login("nobody"), &[])).await;
+    assert_eq!((known_login, unknown_login), (1, 1));
+});
+
+storage_test!(async fn starting_a_voluntary_set_up_is_audited(db) {
+    let app = TestApp::new(db).await;
+    add_link_worker(&app).await;
+    let session = app.sign_in("lotsin").await;
+    let started = app.post_form("/account/second-factor", "", &[("cookie", &session)]).await;
+    assert_eq!(started.status(), 200);
+    assert_eq!(audit_actions(db).await.iter().filter(|a| *a == "second_factor_setup_started").count(), 1);
+});

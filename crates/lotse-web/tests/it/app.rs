@@ -15,6 +15,7 @@ pub const PASSWORD: &str = "a long enough password";
 /// A well-formed pre-session CSRF cookie value the tests use.
 pub const CSRF: &str = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef";
 
+#[derive(Clone)]
 pub struct TestApp {
     pub router: Router,
     pub state: lotse_web::AppState,
@@ -57,6 +58,40 @@ impl TestApp {
         self.router.clone().oneshot(request).await.unwrap()
     }
 
+    /// Sends a request as if from `peer` (what `lotse serve` records for every connection;
+    /// `oneshot` has no connection).
+    pub async fn send_from(&self, peer: std::net::SocketAddr, mut request: Request<Body>) -> Response<Body> {
+        request.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+        self.send(request).await
+    }
+
+    /// Posts a form (with its CSRF token) as if from `peer`, with extra headers.
+    pub async fn post_form_from(
+        &self,
+        peer: std::net::SocketAddr,
+        path: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> Response<Body> {
+        self.send_from(peer, self.form_request(path, body, headers)).await
+    }
+
+    /// Sends the same form `n` times at once (each request its own task); the statuses.
+    pub async fn post_form_parallel(&self, n: usize, path: &str, body: &str) -> Vec<u16> {
+        let tasks: Vec<_> = (0..n)
+            .map(|_| {
+                let app = self.clone();
+                let (path, body) = (path.to_owned(), body.to_owned());
+                tokio::spawn(async move { app.post_form(&path, &body, &[]).await.status().as_u16() })
+            })
+            .collect();
+        let mut statuses = Vec::with_capacity(n);
+        for task in tasks {
+            statuses.push(task.await.unwrap());
+        }
+        statuses
+    }
+
     pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response<Body> {
         let mut builder = Request::get(path);
         for (k, v) in headers {
@@ -68,6 +103,11 @@ impl TestApp {
     /// Posts a form as a browser would: with the pre-session CSRF cookie, and in the form the
     /// token the server derives for these cookies (bound to the session, if there is one).
     pub async fn post_form(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> Response<Body> {
+        self.send(self.form_request(path, body, headers)).await
+    }
+
+    /// The request [`TestApp::post_form`] sends.
+    fn form_request(&self, path: &str, body: &str, headers: &[(&str, &str)]) -> Request<Body> {
         let cookie = headers.iter().find(|(k, _)| *k == "cookie").map(|(_, v)| *v);
         let name = lotse_web::csrf::cookie_name(self.state.config.secure_cookies);
         let cookie = cookie.map_or_else(|| format!("{name}={CSRF}"), |c| format!("{c}; {name}={CSRF}"));
@@ -79,9 +119,13 @@ impl TestApp {
         } else {
             format!("{body}&csrf={token}")
         };
-        let mut others: Vec<(&str, &str)> = headers.iter().filter(|(k, _)| *k != "cookie").copied().collect();
-        others.push(("cookie", &cookie));
-        self.post_form_raw(path, &body, &others).await
+        let mut builder = Request::post(path)
+            .header(header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(header::COOKIE, cookie);
+        for (k, v) in headers.iter().filter(|(k, _)| *k != "cookie") {
+            builder = builder.header(*k, *v);
+        }
+        builder.body(Body::from(body)).unwrap()
     }
 
     /// Posts a form exactly as given (no CSRF token added).

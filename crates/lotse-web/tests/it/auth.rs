@@ -171,3 +171,80 @@ storage_test!(async fn signing_out_everywhere_ends_every_session_of_the_user(db)
     let response = app.post_form("/logout/everywhere", "", &[]).await;
     assert_eq!(response.headers().get(header::LOCATION).unwrap(), "/login");
 });
+
+fn peer(ip: &str) -> std::net::SocketAddr {
+    std::net::SocketAddr::new(ip.parse().unwrap(), 40_000)
+}
+
+storage_test!(async fn parallel_wrong_passwords_lock_after_exactly_the_limit(db) {
+    let app = TestApp::new(db).await;
+    let statuses = app.post_form_parallel(50, "/login", "username=coord&password=not+the+password").await;
+    assert_eq!(statuses.iter().filter(|s| **s == 401).count(), 5, "exactly the limit is checked: {statuses:?}");
+    assert_eq!(statuses.iter().filter(|s| **s == 429).count(), 45, "{statuses:?}");
+    let right = app.post_form("/login", "username=coord&password=a+long+enough+password", &[]).await;
+    assert_eq!(right.status(), 429, "locked: the right password is refused");
+    assert_eq!(lotse_store::session::count(&db.db).await.unwrap(), 0);
+    let actions = audit_actions(db).await;
+    assert_eq!(actions.iter().filter(|a| *a == "sign_in_failed").count(), 4, "{actions:?}");
+    assert_eq!(actions.iter().filter(|a| *a == "sign_in_locked").count(), 1, "{actions:?}");
+});
+
+storage_test!(async fn one_client_address_is_limited_across_names(db) {
+    let throttle = lotse_app::auth::Throttle { address_max_failures: 3, ..lotse_app::auth::Throttle::default() };
+    let config = lotse_web::WebConfig { throttle, trusted_proxies: vec!["192.0.2.9".parse().unwrap()], ..lotse_web::WebConfig::default() };
+    let app = TestApp::with_config(db, config).await;
+    let attacker = peer("192.0.2.1");
+    for name in ["anna", "bert", "carl"] {
+        let response = app.post_form_from(attacker, "/login", &format!("username={name}&password=wrong+password+x"), &[]).await;
+        assert_eq!(response.status(), 401, "{name}");
+    }
+    let right = "username=coord&password=a+long+enough+password";
+    assert_eq!(app.post_form_from(attacker, "/login", "username=dora&password=wrong+password+x", &[]).await.status(), 429);
+    assert_eq!(app.post_form_from(attacker, "/login", right, &[]).await.status(), 429, "the address is locked, whatever the name");
+    // A forged X-Forwarded-For from a peer that is not a trusted proxy changes nothing.
+    let forged = app.post_form_from(attacker, "/login", right, &[("x-forwarded-for", "198.51.100.7")]).await;
+    assert_eq!(forged.status(), 429);
+    // Another client signs in; the account itself is not locked.
+    assert_eq!(app.post_form_from(peer("192.0.2.2"), "/login", right, &[]).await.status(), 303);
+    // Behind the trusted proxy, the forwarded address counts.
+    let proxy = peer("192.0.2.9");
+    let via = app.post_form_from(proxy, "/login", right, &[("x-forwarded-for", "198.51.100.7, 192.0.2.1")]).await;
+    assert_eq!(via.status(), 429, "the client behind the proxy is the locked one");
+    let other = app.post_form_from(proxy, "/login", right, &[("x-forwarded-for", "192.0.2.1, 198.51.100.7")]).await;
+    assert_eq!(other.status(), 303, "the address the proxy saw is the rightmost untrusted one");
+    // Without a known address (no connection info) only the account lock applies.
+    assert_eq!(app.post_form("/login", right, &[]).await.status(), 303);
+});
+
+storage_test!(async fn answers_during_a_lock_are_audited_once_a_minute(db) {
+    let app = TestApp::new(db).await;
+    let wrong = "username=coord&password=not+the+password";
+    for _ in 0..5 {
+        assert_eq!(app.post_form("/login", wrong, &[]).await.status(), 401);
+    }
+    for _ in 0..3 {
+        assert_eq!(app.post_form("/login", wrong, &[]).await.status(), 429);
+    }
+    let refused = |actions: Vec<String>| actions.iter().filter(|a| *a == "sign_in_refused").count();
+    assert_eq!(refused(audit_actions(db).await), 1, "one entry for the refusals of a minute");
+    app.clock.advance(time::Duration::seconds(61));
+    assert_eq!(app.post_form("/login", wrong, &[]).await.status(), 429);
+    assert_eq!(refused(audit_actions(db).await), 2);
+    // Unknown names are refused alike, without an audit entry (there is no account).
+    for _ in 0..6 {
+        app.post_form("/login", "username=nobody&password=not+the+password", &[]).await;
+    }
+    assert_eq!(refused(audit_actions(db).await), 2);
+});
+
+storage_test!(async fn expired_counters_are_deleted(db) {
+    let app = TestApp::new(db).await;
+    for name in ["nobody", "noone", "coord"] {
+        assert_eq!(app.post_form("/login", &format!("username={name}&password=not+the+password"), &[]).await.status(), 401);
+    }
+    let rows = || async { lotse_store::on_pool!(&db.db, p => sqlx::query_scalar::<_, i64>("select count(*) from login_attempt").fetch_one(p).await).unwrap() };
+    assert_eq!(rows().await, 3);
+    app.clock.advance(time::Duration::minutes(16));
+    assert_eq!(app.post_form("/login", "username=somebody&password=not+the+password", &[]).await.status(), 401);
+    assert_eq!(rows().await, 1, "only the fresh counter is left");
+});
