@@ -251,16 +251,19 @@ fn write_private(path: &std::path::Path, text: &str) -> anyhow::Result<()> {
 /// checkpoint key file beside it, where they are the keys in use (not overridden by the
 /// environment or the config file) and exist.
 fn travelling_key_files(common: &Common, db_path: &std::path::Path) -> Vec<(&'static str, std::path::PathBuf)> {
-    let data_in_use = std::env::var("LOTSE_DATA_KEYS").map_or(true, |s| s.trim().is_empty())
-        && common.data_keys_file.is_none();
+    let data_in_use =
+        std::env::var("LOTSE_DATA_KEYS").map_or(true, |s| s.trim().is_empty()) && common.data_keys_file.is_none();
     let checkpoint_in_use = std::env::var("LOTSE_AUDIT_CHECKPOINT_KEY").map_or(true, |s| s.trim().is_empty())
         && common.audit_checkpoint_key_file.is_none();
-    [(DATA_KEYS_SUFFIX, data_in_use), (CHECKPOINT_KEY_SUFFIX, checkpoint_in_use)]
-        .into_iter()
-        .filter(|(_, in_use)| *in_use)
-        .map(|(suffix, _)| (suffix, beside(db_path, suffix)))
-        .filter(|(_, path)| path.is_file())
-        .collect()
+    [
+        (DATA_KEYS_SUFFIX, data_in_use),
+        (CHECKPOINT_KEY_SUFFIX, checkpoint_in_use),
+    ]
+    .into_iter()
+    .filter(|(_, in_use)| *in_use)
+    .map(|(suffix, _)| (suffix, beside(db_path, suffix)))
+    .filter(|(_, path)| path.is_file())
+    .collect()
 }
 
 /// Copies a key file to a new file with mode 0600 (never over an existing one).

@@ -258,7 +258,10 @@ mod tests {
             "a fresh nonce each time"
         );
         let err = keys.open(slot("x"), "plain legacy").unwrap_err().to_string();
-        assert!(err.contains("x is stored unencrypted") && err.contains("lotse keys rotate"), "{err}");
+        assert!(
+            err.contains("x is stored unencrypted") && err.contains("lotse keys rotate"),
+            "{err}"
+        );
         assert_eq!(keys.open_or_plain(slot("x"), "plain legacy").unwrap(), "plain legacy");
         assert_eq!(keys.open_or_plain(slot("family_name"), &sealed).unwrap(), "Matrixfrau");
     }

@@ -14,4 +14,5 @@ mod connections;
 mod crash;
 mod files;
 mod keys;
+mod restore;
 mod server;
