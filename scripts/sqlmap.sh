@@ -58,7 +58,7 @@ trap cleanup EXIT
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
 "$LOTSE_BIN" serve --demo --addr "127.0.0.1:$port" --database-url "sqlite:$work/scan.db" \
-  --login-max-failures 1000 --log info >"$work/server.log" 2>&1 &
+  --login-max-failures 1000 --login-address-max-failures 100000 --log info >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 300); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
 curl -sf "$base/healthz" >/dev/null || { echo "sqlmap: the server did not start"; cat "$work/server.log"; exit 1; }
