@@ -26,20 +26,6 @@ server=""
 cleanup() { [ -n "$server" ] && kill -TERM "$server" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
-csrf=$(printf '0123456789abcdef%.0s' 1 2 3 4)
-cat > "$work/signin.lua" <<LUA
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
-wrk.headers["Cookie"] = "lotse_csrf=$csrf"
-local counter = 0
-request = function()
-  counter = counter + 1
-  local body = "username=flood" .. math.random(1, 1000000000) .. "x" .. counter
-    .. "&password=not-the-password&csrf=$csrf"
-  return wrk.format(nil, nil, nil, body)
-end
-LUA
-
 echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(date -u +%F)"
 port=18090
 for bin in "$@"; do
@@ -50,13 +36,33 @@ for bin in "$@"; do
     "$bin" serve --addr "127.0.0.1:$port" --database-url "sqlite:$db" --log error >/dev/null 2>&1 &
   server=$!
   for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
+  # A form's token as the server gives it (session-bound since the security fixes; the old
+  # binary's double-submit token is in the form as well), with the cookie it belongs to.
+  form_token() { curl -s -b "$1" -c "$1" "http://127.0.0.1:$port/login" \
+    | sed -n 's/.*name="csrf" value="\([^"]*\)".*/\1/p' | head -n 1; }
   jar="$work/cookies-$port"
-  curl -s -c "$jar" "http://127.0.0.1:$port/login" >/dev/null
-  token=$(awk '$6 == "lotse_csrf" {print $7}' "$jar")
+  token=$(form_token "$jar")
   curl -s -b "$jar" -c "$jar" -o /dev/null \
     --data-urlencode "username=lotsin.duesseldorf" --data-urlencode "password=lotse-demo-2026" \
     --data-urlencode "csrf=$token" "http://127.0.0.1:$port/login"
-  session=$(awk '$6 == "lotse_session" {print $7}' "$jar")
+  session=$(awk '$6 ~ /lotse_session$/ {print $7}' "$jar")
+  [ -n "$session" ] || { echo "bench-signin: the demo link worker could not sign in"; exit 1; }
+  # The flood signs in signed out: one pre-session cookie and its token for every request.
+  flood_jar="$work/flood-cookies-$port"
+  flood_token=$(form_token "$flood_jar")
+  flood_cookie=$(awk '$6 ~ /lotse_csrf$/ {print $6 "=" $7}' "$flood_jar")
+  cat > "$work/signin.lua" <<LUA
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
+wrk.headers["Cookie"] = "$flood_cookie"
+local counter = 0
+request = function()
+  counter = counter + 1
+  local body = "username=flood" .. math.random(1, 1000000000) .. "x" .. counter
+    .. "&password=not-the-password&csrf=$flood_token"
+  return wrk.format(nil, nil, nil, body)
+end
+LUA
   echo "## $bin"
   for path in /healthz /cases; do
     echo "### GET $path, quiet (2 connections, 5 s)"
