@@ -96,7 +96,7 @@ pub async fn add_user(db: &Db, clock: &dyn Clock, new: &NewUser<'_>) -> Result<U
         at: now,
         purpose: AuditPurpose::Administration,
     };
-    lotse_store::audit::record(&mut tx, &scope, access, AuditAction::Create, "user", [id.as_uuid()]).await?;
+    lotse_store::audit::record_user(&mut tx, &scope, access, AuditAction::Create, id).await?;
     tx.commit().await?;
     Ok(id)
 }

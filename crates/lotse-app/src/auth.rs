@@ -252,7 +252,7 @@ pub(crate) async fn audit_account(
         at: now,
         purpose: AuditPurpose::Authentication,
     };
-    lotse_store::audit::record(tx, &scope, access, action, "user", [user.id.as_uuid()]).await
+    lotse_store::audit::record_user(tx, &scope, access, action, user.id).await
 }
 
 /// Checks credentials; opens a session in the user's first programme, or a pending sign-in
@@ -359,15 +359,7 @@ pub(crate) async fn open_session(
         at: now,
         purpose: AuditPurpose::Authentication,
     };
-    lotse_store::audit::record(
-        tx,
-        scope,
-        access,
-        AuditAction::SessionStart,
-        "user",
-        [user.id.as_uuid()],
-    )
-    .await?;
+    lotse_store::audit::record_user(tx, scope, access, AuditAction::SessionStart, user.id).await?;
     Ok(token)
 }
 
@@ -380,14 +372,12 @@ pub async fn sign_out_everywhere(db: &Db, clock: &dyn Clock, signed_in: &Session
         at: clock.now(),
         purpose: AuditPurpose::Authentication,
     };
-    let id = signed_in.user.id.as_uuid();
-    lotse_store::audit::record(
+    lotse_store::audit::record_user(
         &mut tx,
         &signed_in.scope,
         access,
         AuditAction::SessionsRevoked,
-        "user",
-        [id],
+        signed_in.user.id,
     )
     .await?;
     tx.commit().await?;
@@ -419,15 +409,7 @@ pub async fn sign_out(db: &Db, clock: &dyn Clock, token: &str) -> Result<(), Sto
             at: clock.now(),
             purpose: AuditPurpose::Authentication,
         };
-        lotse_store::audit::record(
-            &mut tx,
-            &s.scope,
-            access,
-            AuditAction::SessionEnd,
-            "user",
-            [s.user.id.as_uuid()],
-        )
-        .await?;
+        lotse_store::audit::record_user(&mut tx, &s.scope, access, AuditAction::SessionEnd, s.user.id).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -440,15 +422,7 @@ pub async fn record_refused_request(db: &Db, clock: &dyn Clock, user: &SessionUs
         at: clock.now(),
         purpose: AuditPurpose::Authentication,
     };
-    lotse_store::audit::record(
-        &mut tx,
-        &user.scope,
-        access,
-        AuditAction::RequestRefused,
-        "user",
-        [user.user.id.as_uuid()],
-    )
-    .await?;
+    lotse_store::audit::record_user(&mut tx, &user.scope, access, AuditAction::RequestRefused, user.user.id).await?;
     tx.commit().await
 }
 

@@ -100,15 +100,7 @@ pub async fn record_route_refused(db: &Db, clock: &dyn Clock, user: &SessionUser
         at: now,
         purpose: AuditPurpose::DataProtection,
     };
-    lotse_store::audit::record(
-        &mut tx,
-        &user.scope,
-        access,
-        AuditAction::RouteRefused,
-        "user",
-        [user.user.id.as_uuid()],
-    )
-    .await?;
+    lotse_store::audit::record_user(&mut tx, &user.scope, access, AuditAction::RouteRefused, user.user.id).await?;
     tx.commit().await
 }
 

@@ -196,13 +196,12 @@ pub async fn user_audit(
     let mut tx = db.begin().await?;
     let limit = i64::try_from(AUDIT_VIEW_LIMIT).unwrap_or(i64::MAX);
     let entries = lotse_store::audit::list_for_actor(&mut tx, &user.scope, &format!("user:{target}"), limit).await?;
-    lotse_store::audit::record(
+    lotse_store::audit::record_user(
         &mut tx,
         &user.scope,
         access(clock, AuditPurpose::DataProtection),
         AuditAction::Read,
-        "user",
-        [target.as_uuid()],
+        target,
     )
     .await?;
     tx.commit().await?;

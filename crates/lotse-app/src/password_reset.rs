@@ -125,13 +125,12 @@ pub async fn issue(
         at: now,
         purpose: AuditPurpose::Administration,
     };
-    lotse_store::audit::record(
+    lotse_store::audit::record_user(
         &mut tx,
         &coordinator.scope,
         access,
         AuditAction::PasswordResetIssued,
-        "user",
-        [target.as_uuid()],
+        target,
     )
     .await?;
     tx.commit().await?;
@@ -207,15 +206,7 @@ pub async fn redeem(
             at: now,
             purpose: AuditPurpose::Authentication,
         };
-        lotse_store::audit::record(
-            &mut tx,
-            &scope,
-            access,
-            AuditAction::PasswordReset,
-            "user",
-            [user.id.as_uuid()],
-        )
-        .await?;
+        lotse_store::audit::record_user(&mut tx, &scope, access, AuditAction::PasswordReset, user.id).await?;
     }
     tx.commit().await?;
     Ok(())
@@ -267,15 +258,7 @@ pub async fn issue_as_admin(
     };
     for membership in &user.memberships {
         let scope = ProgrammeScope::for_system(SystemJob::Admin, membership.programme);
-        lotse_store::audit::record(
-            &mut tx,
-            &scope,
-            access,
-            AuditAction::PasswordResetIssued,
-            "user",
-            [user.id.as_uuid()],
-        )
-        .await?;
+        lotse_store::audit::record_user(&mut tx, &scope, access, AuditAction::PasswordResetIssued, user.id).await?;
     }
     tx.commit().await?;
     Ok(code)

@@ -207,7 +207,7 @@ pub async fn verify(
         } else {
             AuditAction::SecondFactorFailed
         };
-        lotse_store::audit::record(&mut tx, &scope, access, action, "user", [user.id.as_uuid()]).await?;
+        lotse_store::audit::record_user(&mut tx, &scope, access, action, user.id).await?;
         tx.commit().await?;
         if locks {
             tracing::warn!("second factor locked after repeated wrong codes");
@@ -219,15 +219,7 @@ pub async fn verify(
         });
     }
     if !factor.confirmed {
-        lotse_store::audit::record(
-            &mut tx,
-            &scope,
-            access,
-            AuditAction::SecondFactorEnrolled,
-            "user",
-            [user.id.as_uuid()],
-        )
-        .await?;
+        lotse_store::audit::record_user(&mut tx, &scope, access, AuditAction::SecondFactorEnrolled, user.id).await?;
     }
     lotse_store::credential::delete_pending(&mut tx, &hash).await?;
     lotse_store::login_attempt::clear_codes(&mut tx, user.id).await?;
@@ -267,13 +259,12 @@ pub async fn unlock(
             at: now,
             purpose: AuditPurpose::Administration,
         };
-        lotse_store::audit::record(
+        lotse_store::audit::record_user(
             &mut tx,
             &coordinator.scope,
             access,
             AuditAction::SecondFactorUnlocked,
-            "user",
-            [target.as_uuid()],
+            target,
         )
         .await?;
     }
@@ -307,13 +298,12 @@ pub async fn begin_voluntary(db: &Db, clock: &dyn Clock, user: &SessionUser) -> 
         at: now,
         purpose: AuditPurpose::Authentication,
     };
-    lotse_store::audit::record(
+    lotse_store::audit::record_user(
         &mut tx,
         &user.scope,
         access,
         AuditAction::SecondFactorSetupStarted,
-        "user",
-        [user.user.id.as_uuid()],
+        user.user.id,
     )
     .await?;
     tx.commit().await?;
@@ -370,7 +360,7 @@ pub async fn confirm_voluntary(
     } else {
         AuditAction::SecondFactorFailed
     };
-    lotse_store::audit::record(&mut tx, &user.scope, access, action, "user", [user.user.id.as_uuid()]).await?;
+    lotse_store::audit::record_user(&mut tx, &user.scope, access, action, user.user.id).await?;
     tx.commit().await?;
     if fresh {
         Ok(())

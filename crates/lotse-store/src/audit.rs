@@ -237,6 +237,17 @@ pub async fn record(
     append(tx, scope, entries).await
 }
 
+/// Writes one audit entry about a user account (sign-in, sessions, second factor, resets).
+pub async fn record_user(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    action: lotse_domain::audit::AuditAction,
+    user: lotse_domain::id::UserId,
+) -> StoreResult<()> {
+    record(tx, scope, access, action, "user", [user.as_uuid()]).await
+}
+
 /// Writes one audit entry that records the request it answers (a coordinator's export or
 /// erasure on a data-subject request).
 pub async fn record_referenced(

@@ -79,6 +79,19 @@ pub async fn backup(db: &Db, target: &Path) -> Result<(), BackupError> {
     Ok(())
 }
 
+/// Opens a backup file read-only.
+async fn open_read_only(source: &Path) -> Result<sqlx::SqliteConnection, BackupError> {
+    SqliteConnectOptions::new()
+        .filename(source)
+        .read_only(true)
+        .connect()
+        .await
+        .map_err(|e| BackupError::Invalid {
+            path: source.display().to_string(),
+            reason: format!("cannot be opened as SQLite ({e})"),
+        })
+}
+
 /// Checks that `source` is an intact SQLite database carrying Lotse's migrations.
 pub async fn check_backup(source: &Path) -> Result<(), BackupError> {
     let invalid = |reason: String| BackupError::Invalid {
@@ -88,12 +101,7 @@ pub async fn check_backup(source: &Path) -> Result<(), BackupError> {
     if !source.is_file() {
         return Err(invalid("no such file".into()));
     }
-    let mut conn = SqliteConnectOptions::new()
-        .filename(source)
-        .read_only(true)
-        .connect()
-        .await
-        .map_err(|e| invalid(format!("cannot be opened as SQLite ({e})")))?;
+    let mut conn = open_read_only(source).await?;
     let integrity: String = sqlx::query_scalar("pragma integrity_check")
         .fetch_one(&mut conn)
         .await
@@ -126,12 +134,7 @@ pub async fn check_keys(source: &Path, keys: Option<&DataKeys>) -> Result<(), Ba
         path: source.display().to_string(),
         reason,
     };
-    let mut conn = SqliteConnectOptions::new()
-        .filename(source)
-        .read_only(true)
-        .connect()
-        .await
-        .map_err(|e| invalid(format!("cannot be opened as SQLite ({e})")))?;
+    let mut conn = open_read_only(source).await?;
     let samples: Vec<(uuid::Uuid, uuid::Uuid, String)> = sqlx::query_as(
         "select programme_id, patient_id, family_name from patient_identity p \
          where patient_id = (select min(patient_id) from patient_identity q where q.programme_id = p.programme_id)",

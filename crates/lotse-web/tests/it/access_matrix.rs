@@ -10,9 +10,8 @@ use std::collections::BTreeSet;
 use axum::http::{Method, header};
 use lotse_domain::id::{OrganisationId, ProgrammeId, UserId};
 use lotse_domain::user::Role;
-use lotse_store::session::SessionRecord;
 use lotse_testkit::world::{PERSON_FAMILY, World};
-use lotse_testkit::{TestDb, fixed_now, storage_test};
+use lotse_testkit::{TestDb, storage_test};
 
 use crate::app::{TestApp, text};
 
@@ -356,18 +355,7 @@ async fn callers(db: &TestDb, a: &World, b: &World) -> (Vec<Caller>, UserId) {
 
 /// A fresh session for each request (some routes end sessions).
 async fn cookie(app: &TestApp, user: UserId, programme: ProgrammeId) -> String {
-    let token = uuid::Uuid::new_v4().simple().to_string();
-    let mut tx = app.state.db.begin().await.unwrap();
-    let record = SessionRecord {
-        user,
-        programme,
-        expires_at: fixed_now() + time::Duration::hours(1),
-    };
-    lotse_store::session::insert(&mut tx, &lotse_app::auth::token_hash(&token), &record, fixed_now())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    format!("lotse_session={token}")
+    app.session_for(user, programme).await
 }
 
 /// 400 means the request passed access control and was judged on its content (a wrong code).

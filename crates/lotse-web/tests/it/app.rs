@@ -137,6 +137,27 @@ impl TestApp {
         self.send(builder.body(Body::from(body.to_owned())).unwrap()).await
     }
 
+    /// A live session for `user` in `programme`, made in the store (for users without a usable
+    /// password, such as a test world's members); returns the `Cookie` header value.
+    pub async fn session_for(
+        &self,
+        user: lotse_domain::id::UserId,
+        programme: lotse_domain::id::ProgrammeId,
+    ) -> String {
+        let token = uuid::Uuid::new_v4().simple().to_string();
+        let mut tx = self.state.db.begin().await.unwrap();
+        let record = lotse_store::session::SessionRecord {
+            user,
+            programme,
+            expires_at: fixed_now() + lotse_app::auth::SESSION_LIFETIME,
+        };
+        lotse_store::session::insert(&mut tx, &lotse_app::auth::token_hash(&token), &record, fixed_now())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        format!("lotse_session={token}")
+    }
+
     /// Signs in and returns the `Cookie` header value.
     pub async fn sign_in(&self, username: &str) -> String {
         let response = self

@@ -4,25 +4,13 @@
 use axum::http::{Method, header};
 use lotse_domain::id::{ProgrammeId, UserId};
 use lotse_domain::user::Role;
-use lotse_store::session::SessionRecord;
+use lotse_testkit::storage_test;
 use lotse_testkit::world::World;
-use lotse_testkit::{fixed_now, storage_test};
 
 use crate::app::{TestApp, text};
 
 async fn session(app: &TestApp, user: UserId, programme: ProgrammeId) -> String {
-    let token = uuid::Uuid::new_v4().simple().to_string();
-    let mut tx = app.state.db.begin().await.unwrap();
-    let record = SessionRecord {
-        user,
-        programme,
-        expires_at: fixed_now() + lotse_app::auth::SESSION_LIFETIME,
-    };
-    lotse_store::session::insert(&mut tx, &lotse_app::auth::token_hash(&token), &record, fixed_now())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    format!("lotse_session={token}")
+    app.session_for(user, programme).await
 }
 
 async fn audit_count(app: &TestApp) -> i64 {

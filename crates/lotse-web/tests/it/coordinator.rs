@@ -7,7 +7,6 @@ use lotse_app::Clock;
 use lotse_app::admin::NewUser;
 use lotse_domain::id::{ProgrammeId, UserId};
 use lotse_domain::user::Role;
-use lotse_store::session::SessionRecord;
 use lotse_testkit::world::{PERSON_FAMILY, World};
 use lotse_testkit::{TestDb, fixed_now, storage_test};
 
@@ -15,18 +14,7 @@ use crate::app::{PASSWORD, TestApp, text};
 
 /// A live session for a user of a world (world members have no usable password).
 async fn session_of(app: &TestApp, user: UserId, programme: ProgrammeId) -> String {
-    let token = uuid::Uuid::new_v4().simple().to_string();
-    let mut tx = app.state.db.begin().await.unwrap();
-    let record = SessionRecord {
-        user,
-        programme,
-        expires_at: fixed_now() + time::Duration::hours(1),
-    };
-    lotse_store::session::insert(&mut tx, &lotse_app::auth::token_hash(&token), &record, fixed_now())
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
-    format!("lotse_session={token}")
+    app.session_for(user, programme).await
 }
 
 async fn audit_rows(db: &TestDb) -> Vec<(String, String, Option<String>)> {
