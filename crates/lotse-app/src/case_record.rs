@@ -372,7 +372,7 @@ pub async fn withdraw_consent(
         stream: "consent",
         stream_id: consent_id.as_uuid(),
         stream_version: i64::try_from(version).unwrap_or(i64::MAX - 1) + 1,
-        kind: "consent.withdrawn",
+        kind: lotse_domain::consent::WITHDRAWN_EVENT,
         payload: serde_json::json!({ "type": "withdrawn" }),
         actor: user.scope.actor().reference(),
         occurred_at: now,

@@ -18,6 +18,9 @@ pub enum ConsentPurpose {
     Research,
 }
 
+/// The kind of the timeline entry a withdrawal shows as.
+pub const WITHDRAWN_EVENT: &str = "consent.withdrawn";
+
 impl ConsentPurpose {
     /// Every purpose.
     pub const ALL: [Self; 4] = [Self::Transfer, Self::Care, Self::ProviderSharing, Self::Research];

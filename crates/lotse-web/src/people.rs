@@ -26,7 +26,10 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::csrf::{self, CsrfToken};
 use crate::error::WebError;
-use crate::html::{self, Page, TokenForm, no_store, render, render_private, see_other};
+use crate::html::{
+    self, Page, TokenForm, consent_key, event_key, no_store, onward_state_key, render, render_private, see_other,
+    state_key,
+};
 
 /// How many rows a worklist shows.
 const WORKLIST_LIMIT: i64 = 50;
@@ -73,16 +76,11 @@ struct WorklistPage {
     code: String,
 }
 
-fn worklist_rows(page: &Page, rows: Vec<WorklistRow>) -> Vec<(String, String, String, String)> {
+/// Worklist rows; a provider's rows hold onward referral states, the others referral states.
+fn worklist_rows(page: &Page, rows: Vec<WorklistRow>, onward: bool) -> Vec<(String, String, String, String)> {
+    let key = if onward { onward_state_key } else { state_key };
     rows.into_iter()
-        .map(|r| {
-            (
-                r.case.to_string(),
-                r.name,
-                page.t(&format!("state-{}", r.state.replace('_', "-"))),
-                date(r.updated_at),
-            )
-        })
+        .map(|r| (r.case.to_string(), r.name, page.t(&key(&r.state)), date(r.updated_at)))
         .collect()
 }
 
@@ -96,7 +94,11 @@ async fn render_worklist(
 ) -> Result<Response, WebError> {
     let rows = case_record::worklist(&state.db, state.clock.as_ref(), user, WORKLIST_LIMIT).await?;
     let page = Page::new(state, headers, "/cases", Some(user), csrf);
-    let rows = worklist_rows(&page, rows);
+    let rows = worklist_rows(
+        &page,
+        rows,
+        user.membership.role == lotse_domain::user::Role::OfferProvider,
+    );
     let can_search = lotse_domain::policy::role_may(user.membership.role, lotse_domain::policy::Action::SearchCases);
     let (notice, status) = html::notice(&page, notice);
     render_private(
@@ -194,7 +196,7 @@ struct CasePage {
 }
 
 fn case_page(page: Page, record: &CaseRecord) -> CasePage {
-    let state = |code: &str| page.t(&format!("state-{}", code.replace('_', "-")));
+    let state = |code: &str| page.t(&state_key(code));
     let visibility = record.visibility;
     let identity = &record.identity;
     CasePage {
@@ -224,7 +226,7 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
             .map(|o| {
                 (
                     format!("{} · {}", o.offer, o.provider),
-                    o.state.clone(),
+                    page.t(&onward_state_key(&o.state)),
                     date(o.updated_at),
                 )
             })
@@ -234,7 +236,7 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
             .iter()
             .map(|c| ConsentView {
                 id: c.id.to_string(),
-                purpose: page.t(&format!("consent-{}", c.purpose.code().replace('_', "-"))),
+                purpose: page.t(&consent_key(c.purpose.code())),
                 given: date(c.given_at),
                 withdrawn: c.withdrawn_at.map(date),
             })
@@ -243,12 +245,7 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
         timeline: record
             .timeline
             .iter()
-            .map(|t| {
-                (
-                    date(t.at),
-                    page.t(&format!("event-{}", t.kind.replace(['_', '.'], "-"))),
-                )
-            })
+            .map(|t| (date(t.at), page.t(&event_key(&t.kind))))
             .collect(),
         page,
     }
@@ -509,15 +506,15 @@ struct ExportPage {
 
 impl ExportPage {
     fn state(&self, code: &str) -> String {
-        self.page.t(&format!("state-{}", code.replace('_', "-")))
+        self.page.t(&state_key(code))
     }
 
     fn onward_state(&self, code: &str) -> String {
-        self.page.t(&format!("onward-state-{}", code.replace('_', "-")))
+        self.page.t(&onward_state_key(code))
     }
 
     fn purpose(&self, code: &str) -> String {
-        self.page.t(&format!("consent-{}", code.replace('_', "-")))
+        self.page.t(&consent_key(code))
     }
 
     #[expect(clippy::unused_self, reason = "called from the template as a method")]
