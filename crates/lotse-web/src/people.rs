@@ -176,6 +176,8 @@ struct ConsentView {
     purpose: String,
     given: String,
     withdrawn: Option<String>,
+    /// The version shown, sent back with a withdrawal.
+    version: i64,
 }
 
 #[derive(Template)]
@@ -239,6 +241,7 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
                 purpose: page.t(&consent_key(c.purpose.code())),
                 given: date(c.given_at),
                 withdrawn: c.withdrawn_at.map(date),
+                version: c.version,
             })
             .collect(),
         can_withdraw: visibility == Visibility::Case,
@@ -265,18 +268,30 @@ pub async fn case(
     Ok(no_store(render(&case_page(page, &record))?))
 }
 
-/// `POST /cases/{id}/consents/{consent}/withdraw`.
+/// The withdrawal form: the token and the consent's version the page showed.
+#[derive(Debug, serde::Deserialize)]
+pub struct WithdrawForm {
+    /// The CSRF token (missing counts as wrong: 403).
+    #[serde(default)]
+    csrf: String,
+    /// The version shown (missing: refused as stale, since no version was seen).
+    #[serde(default)]
+    version: i64,
+}
+
+/// `POST /cases/{id}/consents/{consent}/withdraw`: a stale `version` (the consent changed or
+/// was withdrawn meanwhile) is 409 and changes nothing.
 pub async fn withdraw_consent(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
     Path((id, consent)): Path<(String, String)>,
     headers: HeaderMap,
-    Form(form): Form<TokenForm>,
+    Form(form): Form<WithdrawForm>,
 ) -> Result<Response, WebError> {
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     let case = CaseId::from_uuid(parse_id(&id)?);
     let consent = ConsentId::from_uuid(parse_id(&consent)?);
-    case_record::withdraw_consent(&state.db, state.clock.as_ref(), &user, case, consent).await?;
+    case_record::withdraw_consent(&state.db, state.clock.as_ref(), &user, case, consent, form.version).await?;
     Ok(see_other(&format!("/cases/{case}")))
 }
 

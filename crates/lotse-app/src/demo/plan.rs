@@ -656,6 +656,7 @@ fn consent(
         recorded_by: by,
         given_at: at,
         withdrawn_at: None,
+        version: 1,
     }
 }
 

@@ -18,3 +18,4 @@ mod migrations;
 mod read_only;
 mod referral;
 mod scoping;
+mod stale_writes;
