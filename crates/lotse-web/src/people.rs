@@ -27,8 +27,7 @@ use crate::AppState;
 use crate::csrf::{self, CsrfToken};
 use crate::error::WebError;
 use crate::html::{
-    self, Page, TokenForm, consent_key, event_key, no_store, onward_state_key, render, render_private, see_other,
-    state_key,
+    self, Page, consent_key, event_key, no_store, onward_state_key, render, render_private, see_other, state_key,
 };
 
 /// How many rows a worklist shows.
