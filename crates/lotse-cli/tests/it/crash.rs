@@ -154,18 +154,25 @@ storage_test!(async fn a_request_in_flight_at_sigterm_is_answered_completely(db)
 
     let log = std::env::temp_dir().join(format!("lotse-sigterm-{}.log", uuid::Uuid::new_v4()));
     let mut server = crate::server::start_logging(db.url.expose(), &["--request-timeout-secs", "20"], Some(&log)).await;
-    // A form whose body arrives slowly: the headers and half the body now, the rest after SIGTERM.
+    // A form whose body arrives after SIGTERM. `Expect: 100-continue` makes the server say when
+    // the handler starts reading the body: from then on the request is in flight.
     let body = "username=nobody&password=a+wrong+password&csrf=not-a-token";
-    let (first, rest) = body.split_at(20);
     let mut stream = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
     let head = format!(
-        "POST /login HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: {}\r\n\r\n",
+        "POST /login HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nExpect: 100-continue\r\n\r\n",
         server.addr,
         body.len()
     );
     stream.write_all(head.as_bytes()).await.unwrap();
-    stream.write_all(first.as_bytes()).await.unwrap();
-    stream.flush().await.unwrap();
+    let mut interim = Vec::new();
+    while !interim.ends_with(b"\r\n\r\n") {
+        assert!(interim.len() < 200, "{}", String::from_utf8_lossy(&interim));
+        let mut byte = [0u8; 1];
+        tokio::time::timeout(Duration::from_secs(30), stream.read_exact(&mut byte)).await.expect("no 100 Continue").unwrap();
+        interim.push(byte[0]);
+    }
+    assert!(interim.starts_with(b"HTTP/1.1 100"), "{}", String::from_utf8_lossy(&interim));
     let pid = server.child.id().unwrap();
     assert!(std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
     // Wait (at most 30 s) until the server has begun shutting down, with the request open.
@@ -175,7 +182,7 @@ storage_test!(async fn a_request_in_flight_at_sigterm_is_answered_completely(db)
         waited += 1;
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    stream.write_all(rest.as_bytes()).await.unwrap();
+    stream.write_all(body.as_bytes()).await.unwrap();
     let mut raw = Vec::new();
     tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut raw)).await.expect("no answer").unwrap();
     let text = String::from_utf8_lossy(&raw).into_owned();
