@@ -196,7 +196,7 @@ storage_test!(async fn a_request_in_flight_at_sigterm_is_answered_completely(db)
         .parse()
         .unwrap();
     assert_eq!(answer.len(), length, "the whole body arrived");
-    let status = tokio::time::timeout(Duration::from_secs(60), server.child.wait()).await.expect("no exit after SIGTERM").unwrap();
+    let status = tokio::time::timeout(Duration::from_mins(1), server.child.wait()).await.expect("no exit after SIGTERM").unwrap();
     assert!(status.success(), "{status:?}");
     let text = std::fs::read_to_string(&log).unwrap();
     assert!(!text.contains("grace period over"), "{text}");

@@ -360,6 +360,7 @@ async fn upgraded(db: &Db) -> Schema {
 }
 
 fn differences(fresh: &Schema, upgraded: &Schema) -> String {
+    use std::fmt::Write as _;
     let mut out = String::new();
     for (part, diff) in [
         (
@@ -401,7 +402,7 @@ fn differences(fresh: &Schema, upgraded: &Schema) -> String {
         ),
     ] {
         if diff != "[]" {
-            out.push_str(&format!("{part}: {diff}\n"));
+            let _ = writeln!(out, "{part}: {diff}");
         }
     }
     out
