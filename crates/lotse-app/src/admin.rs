@@ -192,6 +192,20 @@ pub async fn set_privacy(
     second_factor_required: Option<bool>,
     retention_days: Option<u32>,
 ) -> Result<lotse_domain::programme::Programme, AdminError> {
+    set_privacy_at(db, clock, programme, None, second_factor_required, retention_days).await
+}
+
+/// [`set_privacy`] on the programme as it was at `expected_version` (the version a caller
+/// showed; `None`: the version read here). A programme changed meanwhile is refused with
+/// [`lotse_store::StoreError::Conflict`] and nothing is changed, never silently overwritten.
+pub async fn set_privacy_at(
+    db: &Db,
+    clock: &dyn Clock,
+    programme: &str,
+    expected_version: Option<i64>,
+    second_factor_required: Option<bool>,
+    retention_days: Option<u32>,
+) -> Result<lotse_domain::programme::Programme, AdminError> {
     let slug = ProgrammeSlug::parse(programme).map_err(|e| AdminError::Invalid(e.to_string()))?;
     if let Some(days) = retention_days
         && !(30..=36_500).contains(&days)
@@ -200,9 +214,16 @@ pub async fn set_privacy(
             "retention is 30 to 36,500 days, got {days}"
         )));
     }
-    let mut current = lotse_store::programme::find_by_slug(db, &slug)
+    let found = lotse_store::programme::find_by_slug(db, &slug)
         .await?
         .ok_or_else(|| AdminError::UnknownProgramme(slug.as_str().to_owned()))?;
+    // The version is read before the settings it guards: a change in between makes the
+    // update below a conflict, never a silent overwrite.
+    let expected_version = match expected_version {
+        Some(version) => version,
+        None => lotse_store::programme::version(db, found.id).await?,
+    };
+    let mut current = lotse_store::programme::get(db, found.id).await?;
     let turned_on = second_factor_required == Some(true) && !current.second_factor_required;
     current.second_factor_required = second_factor_required.unwrap_or(current.second_factor_required);
     current.retention_days = retention_days.unwrap_or(current.retention_days);
@@ -214,7 +235,7 @@ pub async fn set_privacy(
     };
     let now = clock.now();
     let mut tx = db.begin().await?;
-    lotse_store::programme::update_privacy(&mut tx, &current).await?;
+    lotse_store::programme::update_privacy(&mut tx, &current, expected_version).await?;
     let access = Access {
         at: now,
         purpose: AuditPurpose::Administration,

@@ -2,7 +2,10 @@
 //!
 //! A session token is 32 random bytes, sent to the browser once; the database keeps only its
 //! SHA-256, so a leaked database yields no usable cookie. Signing in and out is audited in the
-//! programme's chain. Throttling: see [`Throttle`].
+//! programme's chain. Throttling (per account and per client address, with temporary lockout):
+//! see [`Throttle`]. A sign-in whose password was right goes on to the second factor when one is
+//! set up or required ([`crate::second_factor`]); forms carry a session-bound CSRF token
+//! (lotse-web's `csrf` module).
 
 use std::net::IpAddr;
 

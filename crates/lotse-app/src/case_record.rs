@@ -324,23 +324,27 @@ pub async fn find_case(db: &Db, clock: &dyn Clock, user: &SessionUser, code: &st
 /// Records that the person withdrew a consent: honoured at once (sharing: the provider view
 /// closes; research: later exports leave the person out; care: every open referral closes
 /// with reason `consent_withdrawn`), shown on the timeline as `consent.withdrawn`, and audited. Only the link worker of the person's facility may record it.
+/// `expected_version` is the consent's version the user saw: a consent changed (or withdrawn)
+/// meanwhile is [`AccessError::Conflict`] and nothing is changed.
 pub async fn withdraw_consent(
     db: &Db,
     clock: &dyn Clock,
     user: &SessionUser,
     case: CaseId,
     consent_id: ConsentId,
+    expected_version: i64,
 ) -> Result<(), AccessError> {
     let now = clock.now();
     let (mut tx, patient, _) = open_case(db, user, Action::WithdrawConsent, case, now).await?;
     let access = access(clock, AuditPurpose::Care);
-    let purpose = match record::withdraw_consent(&mut tx, &user.scope, access, patient, consent_id).await {
-        Ok(purpose) => purpose,
-        // A random id or another person's consent: refused like a record the user may not see,
-        // and audited with the id asked for.
-        Err(StoreError::NotFound { .. }) => return Err(deny(tx, user, now, "consent", consent_id.as_uuid()).await),
-        Err(e) => return Err(e.into()),
-    };
+    let purpose =
+        match record::withdraw_consent(&mut tx, &user.scope, access, patient, consent_id, expected_version).await {
+            Ok(purpose) => purpose,
+            // A random id or another person's consent: refused like a record the user may not see,
+            // and audited with the id asked for.
+            Err(StoreError::NotFound { .. }) => return Err(deny(tx, user, now, "consent", consent_id.as_uuid()).await),
+            Err(e) => return Err(e.into()),
+        };
     if purpose == ConsentPurpose::Care {
         // Without consent to care, link work stops: every open referral closes, and the
         // prescriber sees why.
@@ -364,7 +368,7 @@ pub async fn withdraw_consent(
         stream: "consent",
         stream_id: consent_id.as_uuid(),
         stream_version: i64::try_from(version).unwrap_or(i64::MAX - 1) + 1,
-        kind: "consent.withdrawn",
+        kind: lotse_domain::consent::WITHDRAWN_EVENT,
         payload: serde_json::json!({ "type": "withdrawn" }),
         actor: user.scope.actor().reference(),
         occurred_at: now,

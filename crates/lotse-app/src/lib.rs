@@ -3,7 +3,7 @@
 
 /// Installation administration: programmes, users, audit verification.
 pub mod admin;
-/// Sign-in, sessions and sign-out.
+/// Sign-in, sessions and sign-out, with throttling (per account and per client address).
 pub mod auth;
 /// A person's record as each relationship may see it; consent withdrawal.
 pub mod case_record;

@@ -113,7 +113,8 @@ pub struct ServeArgs {
     /// Proxies whose X-Forwarded-For names the client, comma-separated IP addresses [default: none]
     #[arg(long, env = "LOTSE_TRUSTED_PROXIES", value_delimiter = ',')]
     pub trusted_proxies: Option<Vec<std::net::IpAddr>>,
-    /// Seconds to let in-flight requests finish after SIGTERM [default: 20]
+    /// Seconds to let in-flight requests finish after SIGTERM; longer than the request timeout
+    /// [default: request_timeout_secs + 5]
     #[arg(long, env = "LOTSE_SHUTDOWN_GRACE_SECS")]
     pub shutdown_grace_secs: Option<u64>,
     /// Seconds between the audit checkpoints the server logs (one at start) [default: 3600]

@@ -150,6 +150,7 @@ pub struct Serve {
 
 /// Resolves and checks the `serve` settings.
 pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
+    let request_timeout_secs = args.request_timeout_secs.or(file.request_timeout_secs).unwrap_or(30);
     let serve = Serve {
         addr: args
             .addr
@@ -159,8 +160,12 @@ pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
         demo: args.demo,
         secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
         max_connections: args.max_connections.or(file.max_connections).unwrap_or(8),
-        request_timeout_secs: args.request_timeout_secs.or(file.request_timeout_secs).unwrap_or(30),
-        shutdown_grace_secs: args.shutdown_grace_secs.or(file.shutdown_grace_secs).unwrap_or(20),
+        request_timeout_secs,
+        // Unset: the request timeout and 5 s more, so a request in flight at SIGTERM finishes.
+        shutdown_grace_secs: args
+            .shutdown_grace_secs
+            .or(file.shutdown_grace_secs)
+            .unwrap_or_else(|| request_timeout_secs.saturating_add(5)),
         login_max_failures: args.login_max_failures.or(file.login_max_failures).unwrap_or(5),
         login_lockout_secs: args.login_lockout_secs.or(file.login_lockout_secs).unwrap_or(900),
         audit_checkpoint_secs: args
@@ -257,6 +262,14 @@ pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
             serve.request_timeout_secs
         );
     }
+    if serve.shutdown_grace_secs <= serve.request_timeout_secs {
+        bail!(
+            "shutdown_grace_secs ({}) must be longer than request_timeout_secs ({}): a request in \
+             flight at shutdown may run that long and would be cut off",
+            serve.shutdown_grace_secs,
+            serve.request_timeout_secs
+        );
+    }
     Ok(serve)
 }
 
@@ -276,7 +289,8 @@ addr = "127.0.0.1:8080"          # LOTSE_ADDR, --addr
 secure_cookies = false           # LOTSE_SECURE_COOKIES: true when served over HTTPS
 max_connections = 8              # LOTSE_MAX_CONNECTIONS: database pool size
 request_timeout_secs = 30        # LOTSE_REQUEST_TIMEOUT_SECS
-shutdown_grace_secs = 20         # LOTSE_SHUTDOWN_GRACE_SECS: time for in-flight requests on SIGTERM
+shutdown_grace_secs = 35         # LOTSE_SHUTDOWN_GRACE_SECS: time for in-flight requests on SIGTERM;
+                                 # longer than request_timeout_secs (default: it + 5)
 login_max_failures = 5           # LOTSE_LOGIN_MAX_FAILURES: failed sign-ins before an account name is locked
 login_lockout_secs = 900         # LOTSE_LOGIN_LOCKOUT_SECS: how long it stays locked (and the counting window)
 header_read_timeout_secs = 10    # LOTSE_HEADER_READ_TIMEOUT_SECS: time to send a request head (also the longest
@@ -370,6 +384,36 @@ mod tests {
             !format!("{with:?}").contains("a-token-long-enough-1234"),
             "the token is redacted in Debug"
         );
+    }
+
+    #[test]
+    fn the_shutdown_grace_outlasts_the_request_timeout() {
+        let default = serve(&serve_args(), &FileConfig::default()).unwrap();
+        assert!(
+            default.shutdown_grace_secs > default.request_timeout_secs,
+            "{} <= {}",
+            default.shutdown_grace_secs,
+            default.request_timeout_secs
+        );
+        let example: FileConfig = toml::from_str(EXAMPLE).unwrap();
+        let example = serve(&serve_args(), &example).unwrap();
+        assert!(example.shutdown_grace_secs > example.request_timeout_secs);
+        // A longer request timeout alone takes the default grace along.
+        let file: FileConfig = toml::from_str("request_timeout_secs = 120").unwrap();
+        let longer = serve(&serve_args(), &file).unwrap();
+        assert!(longer.shutdown_grace_secs > 120, "{}", longer.shutdown_grace_secs);
+        // A grace set no longer than the request timeout is refused, naming both.
+        for bad in [
+            "shutdown_grace_secs = 30",
+            "shutdown_grace_secs = 10\nrequest_timeout_secs = 20",
+        ] {
+            let file: FileConfig = toml::from_str(bad).unwrap();
+            let err = serve(&serve_args(), &file).unwrap_err().to_string();
+            assert!(
+                err.contains("shutdown_grace_secs") && err.contains("request_timeout_secs"),
+                "{bad}: {err}"
+            );
+        }
     }
 
     #[test]

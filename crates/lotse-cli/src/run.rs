@@ -674,17 +674,33 @@ fn print_demo_accounts() {
     }
 }
 
-async fn wait_for_signal() {
+/// SIGTERM, registered when created: made before the server says it listens, so a SIGTERM
+/// right after start stops it gracefully too (not by the default action, which kills it).
+struct StopSignals {
+    #[cfg(unix)]
+    term: Option<tokio::signal::unix::Signal>,
+}
+
+impl StopSignals {
+    fn register() -> Self {
+        Self {
+            #[cfg(unix)]
+            term: tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).ok(),
+        }
+    }
+}
+
+async fn wait_for_signal(signals: StopSignals) {
     let ctrl_c = async {
         let _ = tokio::signal::ctrl_c().await;
     };
     #[cfg(unix)]
     let term = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut s) => {
+        match signals.term {
+            Some(mut s) => {
                 s.recv().await;
             }
-            Err(_) => std::future::pending::<()>().await,
+            None => std::future::pending::<()>().await,
         }
     };
     #[cfg(not(unix))]
@@ -745,6 +761,7 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
         )
     })?;
     let local = listener.local_addr().context("cannot read the listening address")?;
+    let signals = StopSignals::register();
     println!("Lotse is listening on http://{local}/");
     tracing::info!(addr = %local, "listening");
 
@@ -766,7 +783,7 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
     let notify = signalled.clone();
     // Handlers can extract `ConnectInfo<SocketAddr>` (the accept loop adds it to each request).
     let server = crate::server::serve(listener, app, limits, async move {
-        wait_for_signal().await;
+        wait_for_signal(signals).await;
         tracing::info!("shutting down: finishing in-flight requests");
         notify.notify_one();
     });

@@ -14,7 +14,9 @@ use crate::id::ProgrammeId;
 /// The hash before the first entry of a chain.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// What was done (a stable code such as `patient.create`, `referral.read`, `session.start`).
+/// What was done. The stored code ([`AuditAction::code`]) is one lower-case snake_case word
+/// (`read`, `session_start`, `second_factor_failed`); what it was done to is in the entry's
+/// record type and id, not in the code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
     /// Personal data was read.

@@ -18,6 +18,9 @@ pub enum ConsentPurpose {
     Research,
 }
 
+/// The kind of the timeline entry a withdrawal shows as.
+pub const WITHDRAWN_EVENT: &str = "consent.withdrawn";
+
 impl ConsentPurpose {
     /// Every purpose.
     pub const ALL: [Self; 4] = [Self::Transfer, Self::Care, Self::ProviderSharing, Self::Research];
@@ -93,6 +96,9 @@ pub struct Consent {
     pub given_at: OffsetDateTime,
     /// When it was withdrawn, if it was.
     pub withdrawn_at: Option<OffsetDateTime>,
+    /// Its version: 1 when recorded, raised by each change (a withdrawal names the version it
+    /// saw, so a stale one is refused instead of overwriting).
+    pub version: i64,
 }
 
 impl Consent {
@@ -137,6 +143,7 @@ mod tests {
             recorded_by: UserId::from_uuid(Uuid::from_u128(4)),
             given_at: datetime!(2026-01-10 09:00 UTC),
             withdrawn_at: None,
+            version: 1,
         }
     }
 

@@ -33,6 +33,23 @@ pub enum OnwardReferralState {
 }
 
 impl OnwardReferralState {
+    /// Every state, ended with each reason.
+    pub const ALL: [Self; 13] = [
+        Self::Proposed,
+        Self::Accepted,
+        Self::DeclinedByPerson,
+        Self::Sent,
+        Self::DeclinedByProvider,
+        Self::Acknowledged,
+        Self::Attending,
+        Self::Ended(EndReason::Completed),
+        Self::Ended(EndReason::StoppedByPerson),
+        Self::Ended(EndReason::OfferEnded),
+        Self::Ended(EndReason::Other),
+        Self::DidNotAttend,
+        Self::Lapsed,
+    ];
+
     /// The stable code stored in `onward_referral.state`.
     pub const fn code(self) -> &'static str {
         match self {
@@ -174,6 +191,20 @@ pub enum OnwardReferralEvent {
 }
 
 impl OnwardReferralEvent {
+    /// Every kind of event, as [`Self::kind`] returns it.
+    pub const KINDS: [&'static str; 10] = [
+        "onward_referral.proposed",
+        "onward_referral.accepted_by_person",
+        "onward_referral.declined_by_person",
+        "onward_referral.sent",
+        "onward_referral.declined_by_provider",
+        "onward_referral.acknowledged",
+        "onward_referral.attendance_started",
+        "onward_referral.did_not_attend",
+        "onward_referral.ended",
+        "onward_referral.lapsed",
+    ];
+
     /// The event's kind, as stored in `event.kind`.
     pub const fn kind(&self) -> &'static str {
         match self {
@@ -252,6 +283,31 @@ mod tests {
 
     fn offer() -> OfferId {
         OfferId::from_uuid(Uuid::from_u128(7))
+    }
+
+    #[test]
+    fn kinds_and_states_are_complete() {
+        let channel = AnswerChannel::ProviderAccount;
+        let events = [
+            OnwardReferralEvent::Proposed { offer: offer() },
+            OnwardReferralEvent::AcceptedByPerson,
+            OnwardReferralEvent::DeclinedByPerson,
+            OnwardReferralEvent::Sent,
+            OnwardReferralEvent::DeclinedByProvider { channel },
+            OnwardReferralEvent::Acknowledged { channel },
+            OnwardReferralEvent::AttendanceStarted { channel },
+            OnwardReferralEvent::DidNotAttend { channel },
+            OnwardReferralEvent::Ended {
+                reason: EndReason::Other,
+            },
+            OnwardReferralEvent::Lapsed,
+        ];
+        let kinds: Vec<_> = events.iter().map(OnwardReferralEvent::kind).collect();
+        assert_eq!(kinds, OnwardReferralEvent::KINDS);
+        for state in OnwardReferralState::ALL {
+            let reason = state.end_reason().map(EndReason::code);
+            assert_eq!(OnwardReferralState::from_codes(state.code(), reason), Some(state));
+        }
     }
 
     fn candidates() -> Vec<OnwardReferralEvent> {

@@ -36,6 +36,24 @@ impl ReferralState {
         Self::Connected,
     ];
 
+    /// Every state: the open ones, then closed with each reason.
+    pub const ALL: [Self; 14] = [
+        Self::Issued,
+        Self::Accepted,
+        Self::Contacted,
+        Self::Unreachable,
+        Self::PlanAgreed,
+        Self::Connected,
+        Self::Closed(ClosingReason::GoalsMet),
+        Self::Closed(ClosingReason::Declined),
+        Self::Closed(ClosingReason::NoContact),
+        Self::Closed(ClosingReason::Moved),
+        Self::Closed(ClosingReason::ReferredToOtherCare),
+        Self::Closed(ClosingReason::ConsentWithdrawn),
+        Self::Closed(ClosingReason::Died),
+        Self::Closed(ClosingReason::Other),
+    ];
+
     /// The stable code stored in the `referral.state` column.
     pub const fn code(self) -> &'static str {
         match self {
@@ -168,6 +186,19 @@ pub enum ReferralEvent {
 }
 
 impl ReferralEvent {
+    /// Every kind of event, as [`Self::kind`] returns it.
+    pub const KINDS: [&'static str; 9] = [
+        "referral.issued",
+        "referral.redirected",
+        "referral.accepted",
+        "referral.contact_attempt_failed",
+        "referral.contacted",
+        "referral.marked_unreachable",
+        "referral.plan_agreed",
+        "referral.connected",
+        "referral.closed",
+    ];
+
     /// The event's kind, as stored in `event.kind`.
     pub const fn kind(&self) -> &'static str {
         match self {
@@ -275,6 +306,33 @@ mod tests {
 
     fn org(n: u128) -> OrganisationId {
         OrganisationId::from_uuid(Uuid::from_u128(n))
+    }
+
+    #[test]
+    fn kinds_and_states_are_complete() {
+        let events = [
+            ReferralEvent::Issued { link_facility: org(1) },
+            ReferralEvent::Redirected { to: org(2) },
+            ReferralEvent::Accepted,
+            ReferralEvent::ContactAttemptFailed,
+            ReferralEvent::Contacted,
+            ReferralEvent::MarkedUnreachable { attempts_required: 1 },
+            ReferralEvent::PlanAgreed,
+            ReferralEvent::Connected,
+            ReferralEvent::Closed {
+                reason: ClosingReason::Other,
+            },
+        ];
+        let kinds: Vec<_> = events.iter().map(ReferralEvent::kind).collect();
+        assert_eq!(kinds, ReferralEvent::KINDS);
+        for state in ReferralState::ALL {
+            let reason = state.closing_reason().map(ClosingReason::code);
+            assert_eq!(ReferralState::from_codes(state.code(), reason), Some(state));
+        }
+        assert_eq!(
+            ReferralState::ALL.len(),
+            ReferralState::OPEN.len() + ClosingReason::ALL.len()
+        );
     }
 
     /// Every event the generator may try: valid or not, from any state.

@@ -228,6 +228,14 @@ impl Db {
                     .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(5));
                 let pool = SqlitePoolOptions::new()
                     .max_connections(settings.max_connections)
+                    // A read transaction switches its connection to `query_only`; every
+                    // connection leaves it off when it goes back to the pool.
+                    .after_release(|conn, _| {
+                        Box::pin(async move {
+                            sqlx::query("PRAGMA query_only = OFF").execute(conn).await?;
+                            Ok(true)
+                        })
+                    })
                     .acquire_timeout(settings.connect_timeout)
                     .connect_with(options)
                     .await
@@ -301,15 +309,20 @@ impl Db {
     }
 
     /// Begins a read-only transaction: deferred on SQLite (no write lock, so readers never
-    /// wait for writers under WAL), `READ ONLY` on PostgreSQL. Reads of personal data are
-    /// audited, which is a write: those use [`Db::begin`].
+    /// wait for writers under WAL) with `PRAGMA query_only` on (reset when the connection goes
+    /// back to the pool), `READ ONLY` on PostgreSQL. A write inside it fails on both engines.
+    /// Reads of personal data are audited, which is a write: those use [`Db::begin`].
     pub async fn begin_read(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Self::Sqlite(db) => Tx::Sqlite(SqliteTx {
-                tx: db.pool.begin().await?,
-                _writer: None,
-                keys: db.keys.clone(),
-            }),
+            Self::Sqlite(db) => {
+                let mut tx = db.pool.begin().await?;
+                sqlx::query("PRAGMA query_only = ON").execute(&mut *tx).await?;
+                Tx::Sqlite(SqliteTx {
+                    tx,
+                    _writer: None,
+                    keys: db.keys.clone(),
+                })
+            }
             Self::Postgres(db) => Tx::Postgres(PgTx {
                 tx: db.pool.begin_with("BEGIN READ ONLY").await?,
                 keys: db.keys.clone(),

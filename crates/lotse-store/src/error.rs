@@ -30,7 +30,7 @@ pub enum StoreError {
     /// Identity fields are encrypted and no data key is configured.
     #[error(
         "identity fields are encrypted at rest and no data key is configured: set LOTSE_DATA_KEYS \
-         (or `data_keys` in lotse.toml); `lotse keys generate` makes one"
+         (or `data_keys_file` in lotse.toml); `lotse keys generate` makes one"
     )]
     NoDataKey,
     /// The database cannot be reached or is read-only.

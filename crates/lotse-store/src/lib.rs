@@ -2,8 +2,9 @@
 //!
 //! **Architecture invariants:**
 //! - every function that touches tenant data takes `scope: &ProgrammeScope` first and filters
-//!   by its programme; only installation-wide tables (programme, user account, session) are
-//!   reached without one;
+//!   by its programme; only installation-wide tables are reached without one: `programme`,
+//!   `user_account`, `session`, `login_attempt`, `user_second_factor`, `pending_sign_in`,
+//!   `password_reset_code`, `second_factor_attempt` and `account_notice`;
 //! - a state change, its event and its audit entries are written in one transaction ([`Tx`]);
 //! - mutable aggregates carry a `version`; a stale update is [`StoreError::Conflict`];
 //! - queries are written once and compiled for both engines by [`on_conn!`]; where SQL must
@@ -13,7 +14,7 @@
 pub mod audit;
 /// Online backup and checked restore (SQLite).
 pub mod backup;
-/// Demo bulk loading helpers shared by the seeding code.
+/// Multi-row inserts for both engines, used by every insert of one or many rows.
 pub mod bulk;
 /// The second factor, pending sign-ins and password-reset codes (installation-wide).
 pub mod credential;

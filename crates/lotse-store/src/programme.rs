@@ -99,21 +99,42 @@ pub async fn get(db: &Db, id: ProgrammeId) -> StoreResult<Programme> {
         .ok_or(StoreError::NotFound { kind: "programme" })
 }
 
-/// Stores a programme's privacy settings (second factor, retention) and raises its version.
-pub async fn update_privacy(tx: &mut Tx, programme: &Programme) -> StoreResult<()> {
+/// A programme's version (raised by every change of its settings).
+pub async fn version(db: &Db, id: ProgrammeId) -> StoreResult<i64> {
+    let version: Option<i64> = on_pool!(db, p => sqlx::query_scalar("select version from programme where programme_id = $1")
+        .bind(id.as_uuid())
+        .fetch_optional(p)
+        .await)?;
+    version.ok_or(StoreError::NotFound { kind: "programme" })
+}
+
+/// Stores a programme's privacy settings (second factor, retention) if it is still at
+/// `expected_version` (the version the settings were read at), and raises its version. A stale
+/// version is [`StoreError::Conflict`] with the version now stored, and nothing is changed.
+pub async fn update_privacy(tx: &mut Tx, programme: &Programme, expected_version: i64) -> StoreResult<()> {
     let changed = on_conn!(tx, c => sqlx::query(
         "update programme set second_factor_required = $2, retention_days = $3, version = version + 1 \
-         where programme_id = $1",
+         where programme_id = $1 and version = $4",
     )
     .bind(programme.id.as_uuid())
     .bind(programme.second_factor_required)
     .bind(i64::from(programme.retention_days))
+    .bind(expected_version)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
     if changed == 1 {
-        Ok(())
-    } else {
-        Err(StoreError::NotFound { kind: "programme" })
+        return Ok(());
     }
+    let current: Option<i64> = on_conn!(tx, c => sqlx::query_scalar("select version from programme where programme_id = $1")
+        .bind(programme.id.as_uuid())
+        .fetch_optional(c)
+        .await)?;
+    Err(match current {
+        None => StoreError::NotFound { kind: "programme" },
+        Some(current_version) => StoreError::Conflict {
+            kind: "programme",
+            current_version,
+        },
+    })
 }

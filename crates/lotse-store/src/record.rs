@@ -360,6 +360,7 @@ type ConsentRow = (
     Uuid,
     OffsetDateTime,
     Option<OffsetDateTime>,
+    i64,
 );
 
 fn consent_from_row(scope: &ProgrammeScope, patient: PatientId, r: ConsentRow) -> StoreResult<Consent> {
@@ -375,6 +376,7 @@ fn consent_from_row(scope: &ProgrammeScope, patient: PatientId, r: ConsentRow) -
         recorded_by: UserId::from_uuid(r.6),
         given_at: r.7,
         withdrawn_at: r.8,
+        version: r.9,
     })
 }
 
@@ -387,7 +389,7 @@ pub async fn consents(
 ) -> StoreResult<Vec<Consent>> {
     let rows: Vec<ConsentRow> = on_conn!(tx, c => sqlx::query_as(
         "select consent_id, purpose, onward_referral_id, text_version, language, given_by, recorded_by, given_at, \
-         withdrawn_at from consent where programme_id = $1 and patient_id = $2 order by given_at, consent_id",
+         withdrawn_at, version from consent where programme_id = $1 and patient_id = $2 order by given_at, consent_id",
     )
     .bind(scope.programme().as_uuid())
     .bind(patient.as_uuid())
@@ -405,42 +407,45 @@ pub async fn consents(
     rows.into_iter().map(|r| consent_from_row(scope, patient, r)).collect()
 }
 
-/// Records a withdrawal: sets `withdrawn_at` (once; a second withdrawal is a conflict) and
-/// audits the update; returns the consent's purpose. The caller appends the timeline event in
-/// the same transaction.
+/// Records a withdrawal of the consent at `expected_version` (the version the user saw): sets
+/// `withdrawn_at` and audits the update; returns the consent's purpose. A stale version, or a
+/// consent already withdrawn, is [`StoreError::Conflict`] with the version now stored, and
+/// nothing is changed. The caller appends the timeline event in the same transaction.
 pub async fn withdraw_consent(
     tx: &mut Tx,
     scope: &ProgrammeScope,
     access: Access,
     patient: PatientId,
     consent: ConsentId,
+    expected_version: i64,
 ) -> StoreResult<ConsentPurpose> {
     let purpose: Option<String> = on_conn!(tx, c => sqlx::query_scalar(
         "update consent set withdrawn_at = $4, version = version + 1 \
-         where programme_id = $1 and patient_id = $2 and consent_id = $3 and withdrawn_at is null returning purpose",
+         where programme_id = $1 and patient_id = $2 and consent_id = $3 and version = $5 and withdrawn_at is null \
+         returning purpose",
     )
     .bind(scope.programme().as_uuid())
     .bind(patient.as_uuid())
     .bind(consent.as_uuid())
     .bind(access.at)
+    .bind(expected_version)
     .fetch_optional(c)
     .await)?;
     let Some(purpose) = purpose else {
-        let exists: i64 = on_conn!(tx, c => sqlx::query_scalar(
-            "select count(*) from consent where programme_id = $1 and patient_id = $2 and consent_id = $3",
+        let current: Option<i64> = on_conn!(tx, c => sqlx::query_scalar(
+            "select version from consent where programme_id = $1 and patient_id = $2 and consent_id = $3",
         )
         .bind(scope.programme().as_uuid())
         .bind(patient.as_uuid())
         .bind(consent.as_uuid())
-        .fetch_one(c)
+        .fetch_optional(c)
         .await)?;
-        return Err(if exists == 0 {
-            StoreError::NotFound { kind: "consent" }
-        } else {
-            StoreError::Conflict {
+        return Err(match current {
+            None => StoreError::NotFound { kind: "consent" },
+            Some(current_version) => StoreError::Conflict {
                 kind: "consent",
-                current_version: 2,
-            }
+                current_version,
+            },
         });
     };
     audit::record(tx, scope, access, AuditAction::Update, "consent", [consent.as_uuid()]).await?;

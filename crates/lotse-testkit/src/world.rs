@@ -178,6 +178,7 @@ fn consent(
         recorded_by: by,
         given_at: at(5),
         withdrawn_at: None,
+        version: 1,
     }
 }
 

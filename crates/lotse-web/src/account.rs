@@ -216,7 +216,7 @@ pub async fn users(
             id: m.user.to_string(),
             name: m.display_name,
             username: m.username,
-            role: page.t(&format!("role-{}", m.role)),
+            role: page.t(&crate::html::role_key(&m.role)),
             organisation: m.organisation.unwrap_or_default(),
             second_factor: m.second_factor,
             second_factor_locked: locked.contains(&m.user),

@@ -13,7 +13,6 @@ use fluent_bundle::FluentValue;
 use lotse_app::auth::{self, AuthError, SessionUser, SignInOutcome};
 use lotse_domain::policy::{Action, role_may};
 use lotse_domain::programme::Language;
-use lotse_domain::user::Role;
 use serde::Deserialize;
 
 use crate::AppState;
@@ -96,15 +95,29 @@ pub struct Page {
     pub nav: Vec<(&'static str, String)>,
 }
 
-fn role_key(role: Role) -> &'static str {
-    match role {
-        Role::Prescriber => "role-prescriber",
-        Role::LinkWorker => "role-link-worker",
-        Role::OfferProvider => "role-offer-provider",
-        Role::Coordinator => "role-coordinator",
-        Role::Evaluator => "role-evaluator",
-        Role::OutcomePayer => "role-outcome-payer",
-    }
+/// The key of a role's label (`role-link-worker`), from its code.
+pub(crate) fn role_key(code: &str) -> String {
+    format!("role-{}", code.replace('_', "-"))
+}
+
+/// The key of a referral state's label (`state-plan-agreed`), from its stored code.
+pub(crate) fn state_key(code: &str) -> String {
+    format!("state-{}", code.replace('_', "-"))
+}
+
+/// The key of an onward referral state's label (`onward-state-did-not-attend`), from its code.
+pub(crate) fn onward_state_key(code: &str) -> String {
+    format!("onward-state-{}", code.replace('_', "-"))
+}
+
+/// The key of an event's label (`event-referral-plan-agreed`), from its kind.
+pub(crate) fn event_key(kind: &str) -> String {
+    format!("event-{}", kind.replace(['_', '.'], "-"))
+}
+
+/// The key of a consent purpose's label (`consent-provider-sharing`), from its code.
+pub(crate) fn consent_key(code: &str) -> String {
+    format!("consent-{}", code.replace('_', "-"))
 }
 
 /// The navigation: (path, label key, the action it needs).
@@ -145,7 +158,7 @@ impl Page {
         });
         let user = user.map(|u| UserBadge {
             display_name: u.user.display_name.clone(),
-            role: state.i18n.text(lang, role_key(u.membership.role)),
+            role: state.i18n.text(lang, &role_key(u.membership.role.code())),
         });
         Self {
             lang,
@@ -431,7 +444,7 @@ pub async fn programme(
                 ),
             }
         });
-    let role = page.t(role_key(user.membership.role));
+    let role = page.t(&role_key(user.membership.role.code()));
     let welcome = state.i18n.text_with(
         request_language(&headers),
         "programme-welcome",
@@ -457,7 +470,7 @@ pub async fn programme(
                 .iter()
                 .find(|(s, _)| s == code)
                 .map_or(0, |(_, n)| *n);
-            (page.t(&format!("state-{}", code.replace('_', "-"))), count)
+            (page.t(&state_key(code)), count)
         })
         .collect();
     render(&ProgrammePage {

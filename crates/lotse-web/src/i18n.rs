@@ -225,64 +225,24 @@ mod tests {
         }
     }
 
-    /// Keys the pages build from domain codes (events, states, consent purposes).
+    /// Keys the pages build from domain codes, from the enums' own lists (every state, event,
+    /// consent purpose and role), through the same functions the pages use.
     fn dynamic_keys() -> Vec<String> {
-        use lotse_domain::consent::ConsentPurpose;
-        use lotse_domain::id::{OfferId, OrganisationId};
-        use lotse_domain::onward_referral::{
-            AnswerChannel, EndReason, OnwardReferralEvent as O, OnwardReferralState as S,
-        };
-        use lotse_domain::referral::{ClosingReason, ReferralEvent as R};
-        let org = OrganisationId::from_uuid(uuid::Uuid::nil());
-        let channel = AnswerChannel::ProviderAccount;
-        let referral = [
-            R::Issued { link_facility: org },
-            R::Redirected { to: org },
-            R::Accepted,
-            R::ContactAttemptFailed,
-            R::Contacted,
-            R::MarkedUnreachable { attempts_required: 1 },
-            R::PlanAgreed,
-            R::Connected,
-            R::Closed {
-                reason: ClosingReason::GoalsMet,
-            },
-        ]
-        .map(|e| e.kind());
-        let onward = [
-            O::Proposed {
-                offer: OfferId::from_uuid(uuid::Uuid::nil()),
-            },
-            O::AcceptedByPerson,
-            O::DeclinedByPerson,
-            O::Sent,
-            O::DeclinedByProvider { channel },
-            O::Acknowledged { channel },
-            O::AttendanceStarted { channel },
-            O::DidNotAttend { channel },
-            O::Ended {
-                reason: EndReason::Completed,
-            },
-            O::Lapsed,
-        ]
-        .map(|e| e.kind());
-        let events = referral.into_iter().chain(onward).chain(["consent.withdrawn"]);
-        let states = [
-            S::Proposed,
-            S::Accepted,
-            S::DeclinedByPerson,
-            S::Sent,
-            S::DeclinedByProvider,
-            S::Acknowledged,
-            S::Attending,
-            S::Ended(EndReason::Completed),
-            S::DidNotAttend,
-            S::Lapsed,
-        ];
+        use crate::html::{consent_key, event_key, onward_state_key, role_key, state_key};
+        use lotse_domain::consent::{ConsentPurpose, WITHDRAWN_EVENT};
+        use lotse_domain::onward_referral::{OnwardReferralEvent, OnwardReferralState};
+        use lotse_domain::referral::{ReferralEvent, ReferralState};
+        use lotse_domain::user::Role;
+        let events = ReferralEvent::KINDS
+            .into_iter()
+            .chain(OnwardReferralEvent::KINDS)
+            .chain([WITHDRAWN_EVENT]);
         events
-            .map(|k| format!("event-{}", k.replace(['_', '.'], "-")))
-            .chain(states.map(|s| format!("onward-state-{}", s.code().replace('_', "-"))))
-            .chain(ConsentPurpose::ALL.map(|p| format!("consent-{}", p.code().replace('_', "-"))))
+            .map(event_key)
+            .chain(ReferralState::ALL.map(|s| state_key(s.code())))
+            .chain(OnwardReferralState::ALL.map(|s| onward_state_key(s.code())))
+            .chain(ConsentPurpose::ALL.map(|p| consent_key(p.code())))
+            .chain(Role::ALL.map(|r| role_key(r.code())))
             .collect()
     }
 

@@ -26,7 +26,9 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::csrf::{self, CsrfToken};
 use crate::error::WebError;
-use crate::html::{self, Page, TokenForm, no_store, render, render_private, see_other};
+use crate::html::{
+    self, Page, consent_key, event_key, no_store, onward_state_key, render, render_private, see_other, state_key,
+};
 
 /// How many rows a worklist shows.
 const WORKLIST_LIMIT: i64 = 50;
@@ -73,16 +75,11 @@ struct WorklistPage {
     code: String,
 }
 
-fn worklist_rows(page: &Page, rows: Vec<WorklistRow>) -> Vec<(String, String, String, String)> {
+/// Worklist rows; a provider's rows hold onward referral states, the others referral states.
+fn worklist_rows(page: &Page, rows: Vec<WorklistRow>, onward: bool) -> Vec<(String, String, String, String)> {
+    let key = if onward { onward_state_key } else { state_key };
     rows.into_iter()
-        .map(|r| {
-            (
-                r.case.to_string(),
-                r.name,
-                page.t(&format!("state-{}", r.state.replace('_', "-"))),
-                date(r.updated_at),
-            )
-        })
+        .map(|r| (r.case.to_string(), r.name, page.t(&key(&r.state)), date(r.updated_at)))
         .collect()
 }
 
@@ -96,7 +93,11 @@ async fn render_worklist(
 ) -> Result<Response, WebError> {
     let rows = case_record::worklist(&state.db, state.clock.as_ref(), user, WORKLIST_LIMIT).await?;
     let page = Page::new(state, headers, "/cases", Some(user), csrf);
-    let rows = worklist_rows(&page, rows);
+    let rows = worklist_rows(
+        &page,
+        rows,
+        user.membership.role == lotse_domain::user::Role::OfferProvider,
+    );
     let can_search = lotse_domain::policy::role_may(user.membership.role, lotse_domain::policy::Action::SearchCases);
     let (notice, status) = html::notice(&page, notice);
     render_private(
@@ -174,6 +175,8 @@ struct ConsentView {
     purpose: String,
     given: String,
     withdrawn: Option<String>,
+    /// The version shown, sent back with a withdrawal.
+    version: i64,
 }
 
 #[derive(Template)]
@@ -194,7 +197,7 @@ struct CasePage {
 }
 
 fn case_page(page: Page, record: &CaseRecord) -> CasePage {
-    let state = |code: &str| page.t(&format!("state-{}", code.replace('_', "-")));
+    let state = |code: &str| page.t(&state_key(code));
     let visibility = record.visibility;
     let identity = &record.identity;
     CasePage {
@@ -224,7 +227,7 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
             .map(|o| {
                 (
                     format!("{} · {}", o.offer, o.provider),
-                    o.state.clone(),
+                    page.t(&onward_state_key(&o.state)),
                     date(o.updated_at),
                 )
             })
@@ -234,21 +237,17 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
             .iter()
             .map(|c| ConsentView {
                 id: c.id.to_string(),
-                purpose: page.t(&format!("consent-{}", c.purpose.code().replace('_', "-"))),
+                purpose: page.t(&consent_key(c.purpose.code())),
                 given: date(c.given_at),
                 withdrawn: c.withdrawn_at.map(date),
+                version: c.version,
             })
             .collect(),
         can_withdraw: visibility == Visibility::Case,
         timeline: record
             .timeline
             .iter()
-            .map(|t| {
-                (
-                    date(t.at),
-                    page.t(&format!("event-{}", t.kind.replace(['_', '.'], "-"))),
-                )
-            })
+            .map(|t| (date(t.at), page.t(&event_key(&t.kind))))
             .collect(),
         page,
     }
@@ -268,18 +267,30 @@ pub async fn case(
     Ok(no_store(render(&case_page(page, &record))?))
 }
 
-/// `POST /cases/{id}/consents/{consent}/withdraw`.
+/// The withdrawal form: the token and the consent's version the page showed.
+#[derive(Debug, serde::Deserialize)]
+pub struct WithdrawForm {
+    /// The CSRF token (missing counts as wrong: 403).
+    #[serde(default)]
+    csrf: String,
+    /// The version shown (missing: refused as stale, since no version was seen).
+    #[serde(default)]
+    version: i64,
+}
+
+/// `POST /cases/{id}/consents/{consent}/withdraw`: a stale `version` (the consent changed or
+/// was withdrawn meanwhile) is 409 and changes nothing.
 pub async fn withdraw_consent(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
     Path((id, consent)): Path<(String, String)>,
     headers: HeaderMap,
-    Form(form): Form<TokenForm>,
+    Form(form): Form<WithdrawForm>,
 ) -> Result<Response, WebError> {
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     let case = CaseId::from_uuid(parse_id(&id)?);
     let consent = ConsentId::from_uuid(parse_id(&consent)?);
-    case_record::withdraw_consent(&state.db, state.clock.as_ref(), &user, case, consent).await?;
+    case_record::withdraw_consent(&state.db, state.clock.as_ref(), &user, case, consent, form.version).await?;
     Ok(see_other(&format!("/cases/{case}")))
 }
 
@@ -509,15 +520,15 @@ struct ExportPage {
 
 impl ExportPage {
     fn state(&self, code: &str) -> String {
-        self.page.t(&format!("state-{}", code.replace('_', "-")))
+        self.page.t(&state_key(code))
     }
 
     fn onward_state(&self, code: &str) -> String {
-        self.page.t(&format!("onward-state-{}", code.replace('_', "-")))
+        self.page.t(&onward_state_key(code))
     }
 
     fn purpose(&self, code: &str) -> String {
-        self.page.t(&format!("consent-{}", code.replace('_', "-")))
+        self.page.t(&consent_key(code))
     }
 
     #[expect(clippy::unused_self, reason = "called from the template as a method")]

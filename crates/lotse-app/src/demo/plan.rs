@@ -13,7 +13,7 @@ use lotse_domain::need::NeedDomain;
 use lotse_domain::offer::{Offer, OfferStatus};
 use lotse_domain::organisation::{Organisation, OrganisationKind};
 use lotse_domain::patient::{Gender, PatientIdentity, PatientProfile, age_band};
-use lotse_domain::prescription::{Prescription, PrescriptionCode, ReferralSource};
+use lotse_domain::prescription::{CODE_DATA_LEN, Prescription, PrescriptionCode, ReferralSource};
 use lotse_domain::programme::{Language, LinkWorkModel, Programme, ProgrammeSlug};
 use lotse_domain::questionnaire::{Answers, Instrument, QuestionnaireResponse, Timepoint};
 use lotse_domain::user::{NewPassword, Role, Username};
@@ -592,6 +592,44 @@ struct Batch {
     events: usize,
 }
 
+/// Draws before a code drawn again is given up on; with random values (29^8 codes) a second
+/// redraw is already rare. Past it the last code is used and the insert refuses the duplicate.
+const MAX_CODE_DRAWS: usize = 64;
+
+/// The prescription codes drawn in one programme. A code is unique per programme (and 29^8
+/// codes make a collision likely at a million prescriptions), so a code drawn twice is drawn
+/// again instead of failing the insert.
+#[derive(Default)]
+struct DrawnCodes {
+    taken: std::collections::HashSet<u64>,
+    redrawn: usize,
+}
+
+impl DrawnCodes {
+    /// A code not drawn before in this programme, from the values `source` draws.
+    fn draw(
+        &mut self,
+        rng: &mut ChaCha8Rng,
+        mut source: impl FnMut(&mut ChaCha8Rng) -> [u32; CODE_DATA_LEN],
+    ) -> PrescriptionCode {
+        let mut values = source(rng);
+        for _ in 1..MAX_CODE_DRAWS {
+            let key = values.iter().fold(0u64, |key, v| key * 29 + u64::from(v % 29));
+            if self.taken.insert(key) {
+                break;
+            }
+            self.redrawn += 1;
+            values = source(rng);
+        }
+        PrescriptionCode::from_values(values)
+    }
+}
+
+/// Random code values.
+fn random_code_values(rng: &mut ChaCha8Rng) -> [u32; CODE_DATA_LEN] {
+    std::array::from_fn(|_| rng.random_range(0..29))
+}
+
 fn recorded<E>(rng: &mut ChaCha8Rng, event: E, at: OffsetDateTime, actor: &str) -> Recorded<E> {
     Recorded {
         event_id: new_id(rng),
@@ -656,10 +694,11 @@ fn consent(
         recorded_by: by,
         given_at: at,
         withdrawn_at: None,
+        version: 1,
     }
 }
 
-fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut Batch) {
+fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut Batch, codes: &mut DrawnCodes) {
     let actor = Actor::System(SystemJob::Demo).reference();
     // The programme grows: one referral in six came in the last two weeks.
     let days_back = if rng.random_bool(0.16) {
@@ -746,11 +785,11 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
         let mut needs: Vec<NeedDomain> = (0..count).map(|_| *pick(rng, &NeedDomain::ALL)).collect();
         needs.sort();
         needs.dedup();
-        let values: [u32; 8] = std::array::from_fn(|_| rng.random_range(0..29));
+        let code = codes.draw(rng, random_code_values);
         Prescription {
             id: PrescriptionId::from_uuid(new_id(rng)),
             programme: w.programme.id,
-            code: PrescriptionCode::from_values(values),
+            code,
             patient,
             practice: practice.id,
             prescriber,
@@ -987,11 +1026,12 @@ pub async fn seed(
         let count = REFERRALS_PER_SCALE.get(i).copied().unwrap_or(0) * scale;
         let mut events = 0;
         let mut left = count;
+        let mut codes = DrawnCodes::default();
         while left > 0 {
             let n = left.min(BATCH);
             let mut batch = Batch::default();
             for _ in 0..n {
-                one_referral(&mut rng, &world, as_of, &mut batch);
+                one_referral(&mut rng, &world, as_of, &mut batch, &mut codes);
             }
             events += batch.events;
             write_batch(db, &world, &batch, written_at).await?;
@@ -1010,4 +1050,33 @@ pub async fn seed(
         });
     }
     Ok(summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_code_drawn_twice_is_drawn_again() {
+        let mut rng = ChaCha8Rng::seed_from_u64(1);
+        let mut codes = DrawnCodes::default();
+        // A forced collision: the source gives the same values twice, then others.
+        let mut draws = [
+            [1, 2, 3, 4, 5, 6, 7, 8],
+            [1, 2, 3, 4, 5, 6, 7, 8],
+            [8, 7, 6, 5, 4, 3, 2, 1],
+        ]
+        .into_iter();
+        let mut source = |_: &mut ChaCha8Rng| draws.next().unwrap_or([0; CODE_DATA_LEN]);
+        let first = codes.draw(&mut rng, &mut source);
+        let second = codes.draw(&mut rng, &mut source);
+        assert_ne!(first, second, "the colliding code was drawn again");
+        assert_eq!(second, PrescriptionCode::from_values([8, 7, 6, 5, 4, 3, 2, 1]));
+        assert_eq!(codes.redrawn, 1);
+        // Values equal modulo 29 are the same code; a source that only collides is given up
+        // on after MAX_CODE_DRAWS draws (the insert then refuses the duplicate), never a hang.
+        let third = codes.draw(&mut rng, |_| [30, 2, 3, 4, 5, 6, 7, 8]);
+        assert_eq!(third, first);
+        assert_eq!(codes.redrawn, MAX_CODE_DRAWS);
+    }
 }

@@ -31,3 +31,19 @@ storage_test!(async fn adding_a_user_validates_everything_first(db) {
     let reports = lotse_app::admin::verify_audit(&db.db).await.unwrap();
     assert_eq!(reports[0].1.entries, 1);
 });
+
+storage_test!(async fn programme_settings_from_a_stale_read_are_refused(db) {
+    let (programme, _) = db.programme("p-settings").await;
+    let clock = FixedClock::new(fixed_now());
+    let seen = lotse_store::programme::version(&db.db, programme.id).await.unwrap();
+    let changed = lotse_app::admin::set_privacy_at(&db.db, &clock, "p-settings", Some(seen), None, Some(400)).await.unwrap();
+    assert_eq!(changed.retention_days, 400);
+    // A second change based on the same read is refused, with what to do, and changes nothing.
+    let stale = lotse_app::admin::set_privacy_at(&db.db, &clock, "p-settings", Some(seen), Some(true), Some(900)).await.unwrap_err();
+    assert!(stale.to_string().contains("changed by someone else") && stale.to_string().contains("reload"), "{stale}");
+    let stored = lotse_store::programme::get(&db.db, programme.id).await.unwrap();
+    assert_eq!((stored.retention_days, stored.second_factor_required), (400, programme.second_factor_required));
+    // Without a version shown (the CLI), the version read with the settings is used.
+    let cli = lotse_app::admin::set_privacy(&db.db, &clock, "p-settings", None, Some(500)).await.unwrap();
+    assert_eq!(cli.retention_days, 500);
+});

@@ -50,8 +50,8 @@ storage_test!(async fn a_withdrawn_sharing_consent_closes_the_provider_view_at_o
     assert!(seen.consents.is_empty() && seen.referrals.is_empty(), "a provider sees only what is shared");
     assert_eq!(seen.identity.birth_date, time::Date::MIN, "the birth date is not shared");
 
-    case_record::withdraw_consent(&db.db, &clock, &link_worker, world.case, world.sharing_consent).await.unwrap();
-    let again = case_record::withdraw_consent(&db.db, &clock, &link_worker, world.case, world.sharing_consent).await;
+    case_record::withdraw_consent(&db.db, &clock, &link_worker, world.case, world.sharing_consent, 1).await.unwrap();
+    let again = case_record::withdraw_consent(&db.db, &clock, &link_worker, world.case, world.sharing_consent, 1).await;
     assert!(matches!(again, Err(AccessError::Conflict(_))), "{again:?}");
 
     let denied = case_record::view_case(&db.db, &clock, &provider, world.case).await;
@@ -78,7 +78,7 @@ storage_test!(async fn only_the_facility_link_worker_may_withdraw(db) {
         ("provider", Role::OfferProvider, world.orgs.provider),
     ] {
         let user = as_member(db, &world, name, role, Some(org)).await;
-        let result = case_record::withdraw_consent(&db.db, &clock, &user, world.case, world.care_consent).await;
+        let result = case_record::withdraw_consent(&db.db, &clock, &user, world.case, world.care_consent, 1).await;
         assert!(matches!(result, Err(AccessError::NotFound)), "{name}: {result:?}");
     }
     let link_worker = as_member(db, &world, "lotsin", Role::LinkWorker, Some(world.orgs.facility)).await;
@@ -230,7 +230,7 @@ storage_test!(async fn the_research_export_holds_only_consenting_people_without_
     let link_worker = as_member(db, &world, "lotsin", Role::LinkWorker, Some(world.orgs.facility)).await;
     let record = case_record::view_case(&db.db, &clock, &link_worker, world.case).await.unwrap();
     let research = record.consents.iter().find(|c| c.purpose.code() == "research").unwrap();
-    case_record::withdraw_consent(&db.db, &clock, &link_worker, world.case, research.id).await.unwrap();
+    case_record::withdraw_consent(&db.db, &clock, &link_worker, world.case, research.id, 1).await.unwrap();
     let later = FixedClock::new(fixed_now() + time::Duration::seconds(1));
     let export = lotse_app::research_export::research_export(&db.db, &later, "research").await.unwrap();
     assert!(export.people.is_empty() && export.referrals.is_empty(), "withdrawal stops further processing");
@@ -247,7 +247,7 @@ storage_test!(async fn withdrawing_care_consent_closes_the_open_referrals(db) {
     let before = case_record::view_case(&db.db, &clock, &prescriber, world.case).await.unwrap();
     assert_eq!(before.referrals[0].state, "contacted");
 
-    case_record::withdraw_consent(&db.db, &clock, &link_worker, world.case, world.care_consent).await.unwrap();
+    case_record::withdraw_consent(&db.db, &clock, &link_worker, world.case, world.care_consent, 1).await.unwrap();
     let after = case_record::view_case(&db.db, &clock, &prescriber, world.case).await.unwrap();
     assert_eq!(after.referrals[0].state, "closed", "the prescriber sees the loop close");
     assert_eq!(after.referrals[0].closing_reason.as_deref(), Some("consent_withdrawn"));

@@ -9,6 +9,7 @@ use lotse_app::FixedClock;
 use lotse_app::admin::NewUser;
 use lotse_domain::user::Role;
 use lotse_testkit::{fixed_now, storage_test};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::sync::Mutex;
 
 use crate::server::{csrf_pair, http, lotse, start};
@@ -136,5 +137,68 @@ storage_test!(async fn serve_with_demo_answers_start_page_and_health_then_stops_
         assert!(!text.contains(code.as_str()), "a prescription code is in the log");
     }
     assert!(text.contains("http.route=/cases/{id}"), "the case page was logged by its route template");
+    std::fs::remove_file(&log).ok();
+});
+
+storage_test!(async fn a_request_in_flight_at_sigterm_is_answered_completely(db) {
+    // A grace period no longer than the request timeout is refused before anything starts.
+    let refused = crate::server::lotse()
+        .args(["serve", "--addr", "127.0.0.1:0", "--database-url", db.url.expose()])
+        .args(["--request-timeout-secs", "10", "--shutdown-grace-secs", "5"])
+        .output()
+        .await
+        .unwrap();
+    assert!(!refused.status.success());
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("shutdown_grace_secs (5) must be longer than request_timeout_secs (10)"), "{stderr}");
+
+    let log = std::env::temp_dir().join(format!("lotse-sigterm-{}.log", uuid::Uuid::new_v4()));
+    let mut server = crate::server::start_logging(db.url.expose(), &["--request-timeout-secs", "20"], Some(&log)).await;
+    // A form whose body arrives after SIGTERM. `Expect: 100-continue` makes the server say when
+    // the handler starts reading the body: from then on the request is in flight.
+    let body = "username=nobody&password=a+wrong+password&csrf=not-a-token";
+    let mut stream = tokio::net::TcpStream::connect(&server.addr).await.unwrap();
+    let head = format!(
+        "POST /login HTTP/1.1\r\nHost: {}\r\nContent-Type: application/x-www-form-urlencoded\r\n\
+         Content-Length: {}\r\nExpect: 100-continue\r\n\r\n",
+        server.addr,
+        body.len()
+    );
+    stream.write_all(head.as_bytes()).await.unwrap();
+    let mut interim = Vec::new();
+    while !interim.ends_with(b"\r\n\r\n") {
+        assert!(interim.len() < 200, "{}", String::from_utf8_lossy(&interim));
+        let mut byte = [0u8; 1];
+        tokio::time::timeout(Duration::from_secs(30), stream.read_exact(&mut byte)).await.expect("no 100 Continue").unwrap();
+        interim.push(byte[0]);
+    }
+    assert!(interim.starts_with(b"HTTP/1.1 100"), "{}", String::from_utf8_lossy(&interim));
+    let pid = server.child.id().unwrap();
+    assert!(std::process::Command::new("kill").args(["-TERM", &pid.to_string()]).status().unwrap().success());
+    // Wait (at most 30 s) until the server has begun shutting down, with the request open.
+    let mut waited = 0;
+    while !std::fs::read_to_string(&log).unwrap_or_default().contains("shutting down") {
+        assert!(waited < 600, "no shutdown logged after SIGTERM");
+        waited += 1;
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    stream.write_all(body.as_bytes()).await.unwrap();
+    let mut raw = Vec::new();
+    tokio::time::timeout(Duration::from_secs(30), stream.read_to_end(&mut raw)).await.expect("no answer").unwrap();
+    let text = String::from_utf8_lossy(&raw).into_owned();
+    let (head, answer) = text.split_once("\r\n\r\n").expect("a complete head");
+    assert!(head.starts_with("HTTP/1.1 403"), "the form was judged (no CSRF token): {head}");
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length: ").map(str::to_owned))
+        .expect("a content length")
+        .trim()
+        .parse()
+        .unwrap();
+    assert_eq!(answer.len(), length, "the whole body arrived");
+    let status = tokio::time::timeout(Duration::from_mins(1), server.child.wait()).await.expect("no exit after SIGTERM").unwrap();
+    assert!(status.success(), "{status:?}");
+    let text = std::fs::read_to_string(&log).unwrap();
+    assert!(!text.contains("grace period over"), "{text}");
     std::fs::remove_file(&log).ok();
 });

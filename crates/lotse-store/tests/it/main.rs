@@ -15,5 +15,7 @@ mod credential;
 mod fixtures;
 mod login_attempt;
 mod migrations;
+mod read_only;
 mod referral;
 mod scoping;
+mod stale_writes;

@@ -317,3 +317,152 @@ async fn migrating_twice_applies_nothing() {
     assert_eq!(migrate::run(&lite.db).await.unwrap(), 0);
     assert!(!indexes(&lite.db).await.is_empty());
 }
+
+/// A database made with the first migration only, holding rows, then brought up to date.
+/// Returns its schema after the first migration (so the test can show the comparison sees a
+/// difference where there is one).
+async fn upgraded(db: &Db) -> Schema {
+    let (source, dir) = match db {
+        Db::Sqlite(_) => (&migrate::SQLITE, "sqlite"),
+        Db::Postgres(_) => (&migrate::POSTGRES, "postgres"),
+    };
+    let first = source.iter().next().unwrap();
+    let only_first = std::env::temp_dir().join(format!("lotse-first-migration-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir(&only_first).unwrap();
+    let name = format!("{:04}_{}.sql", first.version, first.description.replace(' ', "_"));
+    std::fs::copy(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(dir)
+            .join(&name),
+        only_first.join(&name),
+    )
+    .unwrap();
+    let migrator = sqlx::migrate::Migrator::new(only_first.as_path()).await.unwrap();
+    std::fs::remove_dir_all(&only_first).ok();
+    assert_eq!(migrator.iter().count(), 1);
+    on_pool!(db, p => migrator.run(p).await).unwrap();
+    let first_only = schema(db).await;
+    let programme = uuid::Uuid::new_v4();
+    let insert = "insert into programme (programme_id, slug, name, languages, time_zone, link_work_model, \
+        contact_attempts_before_unreachable, public_directory, version, created_at) \
+        values ($1, 'old-programme', 'Old', 'de', 'Europe/Berlin', 'link_facility', 3, $2, 1, $3)";
+    on_pool!(db, p => sqlx::query(insert).bind(programme).bind(true).bind(lotse_testkit::fixed_now()).execute(p).await.map(|_| ()))
+        .unwrap();
+    let user = "insert into user_account (user_id, username, display_name, password_hash, disabled, version, created_at) \
+        values ($1, 'old.user', 'Old User', 'not-a-hash', $2, 1, $3)";
+    on_pool!(db, p => sqlx::query(user).bind(uuid::Uuid::new_v4()).bind(false).bind(lotse_testkit::fixed_now()).execute(p).await.map(|_| ()))
+        .unwrap();
+    assert!(migrate::run(db).await.unwrap() >= 1, "the later migrations ran");
+    let kept: i64 = on_pool!(db, p => sqlx::query_scalar("select count(*) from programme where programme_id = $1").bind(programme).fetch_one(p).await).unwrap();
+    assert_eq!(kept, 1, "the row survived the upgrade");
+    first_only
+}
+
+fn differences(fresh: &Schema, upgraded: &Schema) -> String {
+    use std::fmt::Write as _;
+    let mut out = String::new();
+    for (part, diff) in [
+        (
+            "columns",
+            format!(
+                "{:#?}",
+                fresh
+                    .columns
+                    .symmetric_difference(&upgraded.columns)
+                    .collect::<Vec<_>>()
+            ),
+        ),
+        (
+            "keys",
+            format!(
+                "{:#?}",
+                fresh.keys.symmetric_difference(&upgraded.keys).collect::<Vec<_>>()
+            ),
+        ),
+        (
+            "foreign keys",
+            format!(
+                "{:#?}",
+                fresh
+                    .foreign_keys
+                    .symmetric_difference(&upgraded.foreign_keys)
+                    .collect::<Vec<_>>()
+            ),
+        ),
+        (
+            "indexes",
+            format!(
+                "{:#?}",
+                fresh
+                    .indexes
+                    .symmetric_difference(&upgraded.indexes)
+                    .collect::<Vec<_>>()
+            ),
+        ),
+    ] {
+        if diff != "[]" {
+            let _ = writeln!(out, "{part}: {diff}");
+        }
+    }
+    out
+}
+
+/// A SQLite database upgraded step by step (first migration, rows, then the rest) has the
+/// schema of a fresh one.
+#[tokio::test]
+async fn an_upgraded_sqlite_database_equals_a_fresh_one() {
+    let fresh = TestDb::sqlite().await;
+    let path = std::env::temp_dir().join(format!("lotse-upgrade-{}.db", uuid::Uuid::new_v4()));
+    let url = lotse_store::DatabaseUrl::parse(&format!("sqlite:{}", path.display())).unwrap();
+    let old = Db::connect(&url, lotse_store::db::PoolSettings::default())
+        .await
+        .unwrap();
+    let first_only = upgraded(&old).await;
+    let fresh = schema(&fresh.db).await;
+    assert!(
+        !differences(&fresh, &first_only).is_empty(),
+        "the comparison sees later migrations"
+    );
+    let diff = differences(&fresh, &schema(&old).await);
+    old.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
+    }
+    assert!(diff.is_empty(), "the upgraded schema differs from a fresh one:\n{diff}");
+}
+
+/// The same on PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgraded_postgres_database_equals_a_fresh_one() {
+    let Some(admin_url) = lotse_testkit::postgres_url() else {
+        return;
+    };
+    let fresh = TestDb::postgres().await.unwrap();
+    let name = format!("lotse_upgrade_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+        .await
+        .unwrap();
+    sqlx::query(&format!("create database {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let base = admin_url.split('?').next().unwrap().rsplit_once('/').unwrap().0;
+    let url = lotse_store::DatabaseUrl::parse(&format!("{base}/{name}")).unwrap();
+    let old = Db::connect(&url, lotse_store::db::PoolSettings::default())
+        .await
+        .unwrap();
+    let first_only = upgraded(&old).await;
+    let fresh = schema(&fresh.db).await;
+    assert!(
+        !differences(&fresh, &first_only).is_empty(),
+        "the comparison sees later migrations"
+    );
+    let diff = differences(&fresh, &schema(&old).await);
+    old.close().await;
+    sqlx::query(&format!("drop database {name} with (force)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    assert!(diff.is_empty(), "the upgraded schema differs from a fresh one:\n{diff}");
+}

@@ -396,6 +396,7 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
                 (Params::Person, p) if p.contains("/export") => "reference=DSR-2026%2F1".to_owned(),
                 (Params::SecondPerson, _) => "confirm=yes&reference=DSR-2026%2F2".to_owned(),
                 (Params::Code, _) => "code=000000".to_owned(),
+                (Params::CaseConsent, _) => "version=1".to_owned(),
                 _ => e.body.to_owned(),
             };
             let session = match caller.user {

@@ -161,3 +161,16 @@ storage_test!(async fn paths_cannot_climb_out_of_static_files_or_language_choice
     let response = app.get("/lang/en?back=//evil.example/x", &[]).await;
     assert_eq!(response.headers()[header::LOCATION], "/");
 });
+
+storage_test!(async fn onward_referral_states_are_translated_on_the_worklist_and_the_case_page(db) {
+    let app = TestApp::new(db).await;
+    let world = World::build(db, "onward-i18n").await;
+    let provider = world.member(db, "anbieter", Role::OfferProvider, Some(world.orgs.provider)).await;
+    let link_worker = world.member(db, "lotsin", Role::LinkWorker, Some(world.orgs.facility)).await;
+    for (user, path) in [(provider, "/cases".to_owned()), (link_worker, format!("/cases/{}", world.case))] {
+        let cookie = session(&app, user, world.programme.id).await;
+        let page = text(app.get(&path, &[("cookie", &cookie), ("accept-language", "en")]).await).await;
+        assert!(page.contains("Acknowledged by the provider"), "{path}: {page}");
+        assert!(!page.contains("<td>acknowledged</td>") && !page.contains("state-"), "{path}: a raw code: {page}");
+    }
+});

@@ -178,6 +178,29 @@ storage_test!(async fn withdrawing_a_random_or_anothers_consent_is_audited(db) {
     db.assert_audit_chains_intact().await;
 });
 
+storage_test!(async fn a_withdrawal_from_a_stale_page_is_refused_and_changes_nothing(db) {
+    let app = TestApp::new(db).await;
+    let world = World::build(db, "consent-stale").await;
+    let link_worker = world.member(db, "stale-lw", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let cookie = session_of(&app, link_worker, world.programme.id).await;
+    let headers = [("cookie", cookie.as_str()), ("accept-language", "en")];
+    let page = crate::app::text(app.get(&format!("/cases/{}", world.case), &headers).await).await;
+    assert!(page.contains(r#"name="version" value="1""#), "the form carries the version it shows: {page}");
+    let path = format!("/cases/{}/consents/{}/withdraw", world.case, world.care_consent);
+    let stale = app.post_form(&path, "version=0", &headers).await;
+    assert_eq!(stale.status(), 409);
+    let body = crate::app::text(stale).await;
+    assert!(body.contains("changed in the meantime"), "{body}");
+    let mut tx = db.db.begin().await.unwrap();
+    let access = lotse_store::audit::Access { at: lotse_testkit::fixed_now(), purpose: lotse_domain::audit::AuditPurpose::Care };
+    let consents = lotse_store::record::consents(&mut tx, &world.scope, access, world.person).await.unwrap();
+    tx.commit().await.unwrap();
+    let care = consents.iter().find(|c| c.id == world.care_consent).unwrap();
+    assert!(care.withdrawn_at.is_none() && care.version == 1, "nothing changed: {care:?}");
+    assert_eq!(app.post_form(&path, "version=1", &headers).await.status(), 303);
+    assert_eq!(app.post_form(&path, "version=1", &headers).await.status(), 409, "a second withdrawal from the same page");
+});
+
 storage_test!(async fn a_coordinators_search_by_code_is_audited_found_or_not(db) {
     let app = TestApp::new(db).await;
     let world = World::build(db, "search-a").await;
