@@ -5,6 +5,8 @@
 pub mod account;
 /// The client's address (the peer, or `X-Forwarded-For` from a trusted proxy).
 pub mod client;
+/// `/api/v1` for API clients: JSON, problem+json errors, the generated OpenAPI document.
+pub mod api;
 /// CSRF tokens for the HTML forms.
 pub mod csrf;
 /// The error type every handler returns, and its localized HTML page.
@@ -117,5 +119,6 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics));
     let pages = pages.layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_token));
-    middleware::wrap(pages.merge(probes), state.clone()).with_state(state)
+    let api = routes::api(&state);
+    middleware::wrap(pages.merge(api).merge(probes), state.clone()).with_state(state)
 }

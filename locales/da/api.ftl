@@ -1,0 +1,26 @@
+# Problemrapporter fra /api/v1 (application/problem+json).
+api-unauthorized-title = Godkendelse påkrævet
+api-unauthorized = Send et gyldigt API-klient-token som "Authorization: Bearer <token>".
+api-forbidden-title = Ikke tilladt
+api-forbidden = Denne API-klients rettigheder eller rolle tillader ikke denne forespørgsel.
+api-not-found-title = Ikke fundet
+api-not-found = Posten findes ikke, eller denne API-klient må ikke se den.
+api-invalid-title = Ugyldig forespørgsel
+api-invalid = Forespørgslen er ugyldig; fejlene nævner hvert felt.
+api-conflict-title = Konflikt
+api-conflict = Posten er ændret i mellemtiden, eller ændringen er allerede foretaget.
+api-unavailable-title = Midlertidigt utilgængelig
+api-unavailable = Tjenesten er midlertidigt utilgængelig. Prøv igen om lidt.
+api-internal-title = Intern fejl
+api-internal = Noget gik galt hos os. Fejlen er logget.
+api-method-not-allowed-title = Metoden er ikke tilladt
+api-method-not-allowed = Denne sti besvarer ikke denne metode.
+api-too-large-title = Forespørgslen er for stor
+api-too-large = Forespørgslens indhold er større end tilladt.
+api-field-required = { $field } er påkrævet.
+api-field-not-string = { $field } skal være en tekststreng.
+api-field-not-id = { $field } skal være et id med små bogstaver og bindestreger (8-4-4-4-12 hexcifre).
+api-field-unknown = { $field } er ikke et kendt felt.
+api-field-reference = En sagsreference har 1 til 40 tegn: bogstaverne A-Z, cifre og - _ / . (ingen navne, ingen mellemrum).
+api-body-not-json = Indholdet skal være JSON.
+api-body-not-object = Indholdet skal være et JSON-objekt.

@@ -1,0 +1,26 @@
+# Problemberichte von /api/v1 (application/problem+json).
+api-unauthorized-title = Anmeldung erforderlich
+api-unauthorized = Senden Sie ein gültiges API-Client-Token als „Authorization: Bearer <Token>“.
+api-forbidden-title = Nicht erlaubt
+api-forbidden = Die Berechtigungen oder die Rolle dieses API-Clients erlauben diese Anfrage nicht.
+api-not-found-title = Nicht gefunden
+api-not-found = Diesen Datensatz gibt es nicht, oder dieser API-Client darf ihn nicht sehen.
+api-invalid-title = Ungültige Anfrage
+api-invalid = Die Anfrage ist ungültig; die Fehler nennen jedes Feld.
+api-conflict-title = Konflikt
+api-conflict = Der Datensatz wurde inzwischen geändert, oder die Änderung ist schon erfolgt.
+api-unavailable-title = Vorübergehend nicht verfügbar
+api-unavailable = Der Dienst ist vorübergehend nicht verfügbar. Bitte versuchen Sie es gleich noch einmal.
+api-internal-title = Interner Fehler
+api-internal = Bei uns ist etwas schiefgegangen. Der Fehler wurde protokolliert.
+api-method-not-allowed-title = Methode nicht erlaubt
+api-method-not-allowed = Dieser Pfad beantwortet diese Methode nicht.
+api-too-large-title = Anfrage zu groß
+api-too-large = Der Inhalt der Anfrage ist größer als erlaubt.
+api-field-required = { $field } ist erforderlich.
+api-field-not-string = { $field } muss eine Zeichenkette sein.
+api-field-not-id = { $field } muss eine Kennung in Kleinbuchstaben mit Bindestrichen sein (8-4-4-4-12 Hexadezimalziffern).
+api-field-unknown = { $field } ist kein bekanntes Feld.
+api-field-reference = Ein Vorgangszeichen hat 1 bis 40 Zeichen: Buchstaben A-Z, Ziffern und - _ / . (keine Namen, keine Leerzeichen).
+api-body-not-json = Der Inhalt muss JSON sein.
+api-body-not-object = Der Inhalt muss ein JSON-Objekt sein.

@@ -1,0 +1,26 @@
+# Problem documents of /api/v1 (application/problem+json).
+api-unauthorized-title = Authentication required
+api-unauthorized = Send a valid API client token as "Authorization: Bearer <token>".
+api-forbidden-title = Not allowed
+api-forbidden = This API client's scopes or role do not allow this request.
+api-not-found-title = Not found
+api-not-found = There is no such record, or this API client may not see it.
+api-invalid-title = Invalid request
+api-invalid = The request is invalid; see the errors for each field.
+api-conflict-title = Conflict
+api-conflict = The record was changed meanwhile, or the change was already made.
+api-unavailable-title = Temporarily unavailable
+api-unavailable = The service is temporarily unavailable. Try again shortly.
+api-internal-title = Internal error
+api-internal = Something went wrong on our side. It has been logged.
+api-method-not-allowed-title = Method not allowed
+api-method-not-allowed = This path does not answer this method.
+api-too-large-title = Request too large
+api-too-large = The request body is larger than allowed.
+api-field-required = { $field } is required.
+api-field-not-string = { $field } must be a string.
+api-field-not-id = { $field } must be an id in lower-case hyphenated form (8-4-4-4-12 hex digits).
+api-field-unknown = { $field } is not a known field.
+api-field-reference = A request reference has 1 to 40 characters: letters A-Z, digits and - _ / . (no names, no spaces).
+api-body-not-json = The body must be JSON.
+api-body-not-object = The body must be a JSON object.
