@@ -24,3 +24,5 @@ api-field-unknown = { $field } er ikke et kendt felt.
 api-field-reference = En sagsreference har 1 til 40 tegn: bogstaverne A-Z, cifre og - _ / . (ingen navne, ingen mellemrum).
 api-body-not-json = Indholdet skal være JSON.
 api-body-not-object = Indholdet skal være et JSON-objekt.
+api-unsupported-media-type-title = Medietypen understøttes ikke
+api-unsupported-media-type = Send indholdet som application/json.

@@ -24,3 +24,5 @@ api-field-unknown = { $field } ist kein bekanntes Feld.
 api-field-reference = Ein Vorgangszeichen hat 1 bis 40 Zeichen: Buchstaben A-Z, Ziffern und - _ / . (keine Namen, keine Leerzeichen).
 api-body-not-json = Der Inhalt muss JSON sein.
 api-body-not-object = Der Inhalt muss ein JSON-Objekt sein.
+api-unsupported-media-type-title = Nicht unterstützter Medientyp
+api-unsupported-media-type = Senden Sie den Inhalt als application/json.

@@ -24,3 +24,5 @@ api-field-unknown = { $field } is not a known field.
 api-field-reference = A request reference has 1 to 40 characters: letters A-Z, digits and - _ / . (no names, no spaces).
 api-body-not-json = The body must be JSON.
 api-body-not-object = The body must be a JSON object.
+api-unsupported-media-type-title = Unsupported media type
+api-unsupported-media-type = Send the body as application/json.

@@ -78,6 +78,8 @@ pub enum ApiError {
     InvalidDetail(String),
     /// The record changed meanwhile, or the change was already made (409).
     Conflict,
+    /// A body that is not declared as `application/json` (415).
+    UnsupportedMediaType,
     /// The database is unreachable (503).
     Unavailable,
     /// Anything else (500).
@@ -92,6 +94,7 @@ impl ApiError {
             Self::NotFound => (StatusCode::NOT_FOUND, "not-found"),
             Self::Invalid(_) | Self::InvalidDetail(_) => (StatusCode::BAD_REQUEST, "invalid"),
             Self::Conflict => (StatusCode::CONFLICT, "conflict"),
+            Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"),
             Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
@@ -245,6 +248,7 @@ pub fn ensure_problem(state: &AppState, headers: &HeaderMap, path: &str, respons
         StatusCode::NOT_FOUND => ("not-found", "api-not-found"),
         StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "api-method-not-allowed"),
         StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "api-too-large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported-media-type", "api-unsupported-media-type"),
         StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "api-unavailable"),
         StatusCode::UNAUTHORIZED => ("unauthorized", "api-unauthorized"),
         StatusCode::FORBIDDEN => ("forbidden", "api-forbidden"),
@@ -271,6 +275,16 @@ pub fn ensure_problem(state: &AppState, headers: &HeaderMap, path: &str, respons
 
 fn parse_path_id(field: &'static str, text: &str) -> Result<uuid::Uuid, ApiError> {
     lotse_domain::id::parse_canonical(text).ok_or_else(|| ApiError::Invalid(vec![(field.to_owned(), "api-field-not-id")]))
+}
+
+/// A body must be declared as JSON (`application/json`, parameters allowed).
+fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if json { Ok(()) } else { Err(ApiError::UnsupportedMediaType) }
 }
 
 /// Reads a JSON object body with exactly the given string fields, each field's problem named.
@@ -548,15 +562,18 @@ pub struct WithdrawalRecorded {
         (status = 403, description = "The client's scopes or role do not allow this", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case or consent, or none the client may see", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The consent was withdrawn already", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as application/json", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn withdraw_consent(
     State(state): State<AppState>,
     Extension(ctx): Extension<ApiContext>,
     Path(case_id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let parsed = parse_path_id("case_id", &case_id).and_then(|case| {
+        require_json(&headers)?;
         let [consent] = json_fields(&body, ["consent_id"])?;
         let consent = parse_path_id("consent_id", &consent)?;
         Ok((CaseId::from_uuid(case), ConsentId::from_uuid(consent)))
@@ -604,15 +621,18 @@ pub struct PersonExportDocument(serde_json::Value);
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The client's scopes or role do not allow this", body = Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such person, or none the client may see", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as application/json", body = Problem, content_type = "application/problem+json"),
     )
 )]
 pub async fn export(
     State(state): State<AppState>,
     Extension(ctx): Extension<ApiContext>,
     Path(person_id): Path<String>,
+    headers: HeaderMap,
     body: Bytes,
 ) -> Response {
     let parsed = parse_path_id("person_id", &person_id).and_then(|person| {
+        require_json(&headers)?;
         let [reference] = json_fields(&body, ["reference"])?;
         let reference =
             RequestReference::parse(&reference).map_err(|_| ApiError::Invalid(vec![("reference".to_owned(), "api-field-reference")]))?;

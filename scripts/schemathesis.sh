@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Property-based test of Lotse's /api/v1 against its own OpenAPI document with schemathesis
+# (pinned in tools/requirements-api.txt, installed into .venv-tools/).
+#
+#   scripts/schemathesis.sh    build lotse (debug) if LOTSE_BIN is unset, serve the demo on a
+#                              free loopback port, create one API client per role with the CLI,
+#                              run schemathesis once per client, stop the server
+#
+# Checks: not_a_server_error, status_code_conformance, content_type_conformance,
+# response_schema_conformance, negative_data_rejection, ignored_auth; a fixed seed, bounded
+# examples, 300 s per client. Exit 0 only if every run ran and reported no finding.
+# Evaluator and outcome-payer clients cannot exist (no scope their role may use: `api-client
+# add` refuses them), so they are left out.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+seed=20261202
+max_examples=30
+checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection,ignored_auth
+
+venv=.venv-tools
+if [ ! -x "$venv/bin/schemathesis" ]; then
+  [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
+  timeout 300 "$venv/bin/pip" install --quiet --disable-pip-version-check -r tools/requirements-api.txt
+fi
+if [ -z "${LOTSE_BIN:-}" ]; then
+  cargo build -q -p lotse-cli
+  LOTSE_BIN="${CARGO_TARGET_DIR:-target}/debug/lotse"
+fi
+
+work=$(mktemp -d)
+server=""
+cleanup() { [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+base="http://127.0.0.1:$port"
+db="$work/api.db"
+"$LOTSE_BIN" serve --demo --addr "127.0.0.1:$port" --database-url "sqlite:$db" --log info \
+  >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 300); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
+curl -sf "$base/healthz" >/dev/null || { echo "schemathesis: the server did not start"; cat "$work/server.log"; exit 1; }
+
+# The organisation a demo account acts for (the demo's names are generated).
+organisation_of() {
+  python3 - "$db" "$1" <<'PY'
+import sqlite3, sys
+con = sqlite3.connect(sys.argv[1])
+row = con.execute(
+    "select o.name from user_account u join membership m on m.user_id = u.user_id "
+    "join organisation o on o.programme_id = m.programme_id and o.organisation_id = m.organisation_id "
+    "where u.username = ?", (sys.argv[2],)).fetchone()
+print(row[0] if row else "")
+PY
+}
+
+# role, demo account whose organisation the client acts for (or -), scopes
+clients="prescriber arzt.duesseldorf worklist:read,case:read
+link-worker lotsin.duesseldorf worklist:read,case:read,consent:write
+offer-provider anbieter.duesseldorf worklist:read,case:read
+coordinator - export:read"
+
+version=$("$venv/bin/schemathesis" --version 2>/dev/null | tail -1)
+echo "$version against $base/api/openapi.json (seed $seed, at most $max_examples examples per operation)"
+failed=0
+while read -r role account scopes; do
+  args=(api-client add --programme duesseldorf --name "st-$role" --role "$role" --scopes "$scopes"
+        --database-url "sqlite:$db")
+  if [ "$account" != "-" ]; then
+    org=$(organisation_of "$account")
+    [ -n "$org" ] || { echo "schemathesis: no organisation for $account"; exit 1; }
+    args+=(--organisation "$org")
+  fi
+  token=$("$LOTSE_BIN" "${args[@]}" 2>"$work/add.log") || { echo "schemathesis: api-client add failed:"; cat "$work/add.log"; exit 1; }
+  log="$work/st-$role.log"
+  started=$(date +%s)
+  rc=0
+  # Run from the scratch directory: hypothesis keeps its database in ./.hypothesis.
+  (cd "$work" && timeout 300 "$root/$venv/bin/schemathesis" run "$base/api/openapi.json" \
+    --checks "$checks" --seed "$seed" --max-examples "$max_examples" --workers 1 \
+    --header "Authorization: Bearer $token" --request-timeout 10 --no-color) \
+    >"$log" 2>&1 || rc=$?
+  summary=$(grep -E "^(Test cases|API Operations|Failures|No issues found|Found [0-9]+ issue)" "$log" | tr '\n' ' ' || true)
+  echo "schemathesis $role ($scopes): exit $rc, $(( $(date +%s) - started )) s: ${summary:-no summary}"
+  if [ "$rc" -ne 0 ]; then
+    failed=1
+    tail -n 60 "$log"
+  fi
+done <<<"$clients"
+exit "$failed"
