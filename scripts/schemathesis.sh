@@ -81,8 +81,13 @@ while read -r role account scopes; do
     --checks "$checks" --seed "$seed" --max-examples "$max_examples" --workers 1 \
     --header "Authorization: Bearer $token" --request-timeout 10 --no-color) \
     >"$log" 2>&1 || rc=$?
-  summary=$(grep -E "^(Test cases|API Operations|Failures|No issues found|Found [0-9]+ issue)" "$log" | tr '\n' ' ' || true)
+  summary=$(grep -A1 -E "^Test cases:" "$log" | tail -n 1 | sed 's/^ *//' || true)
   echo "schemathesis $role ($scopes): exit $rc, $(( $(date +%s) - started )) s: ${summary:-no summary}"
+  generated=$(sed -n 's/^\([0-9][0-9]*\) generated.*/\1/p' <<<"$summary")
+  if [ "${generated:-0}" -lt 50 ]; then
+    echo "schemathesis $role: NOT RUN (only ${generated:-0} test cases generated)"
+    rc=1
+  fi
   if [ "$rc" -ne 0 ]; then
     failed=1
     tail -n 60 "$log"

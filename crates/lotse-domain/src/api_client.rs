@@ -108,7 +108,11 @@ pub fn parse_name(input: &str) -> Result<String, ApiClientError> {
         && input
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
-    if ok { Ok(input.to_owned()) } else { Err(ApiClientError::InvalidName) }
+    if ok {
+        Ok(input.to_owned())
+    } else {
+        Err(ApiClientError::InvalidName)
+    }
 }
 
 /// A live (not revoked) API client, as the bearer check finds it.

@@ -47,12 +47,7 @@ fn parse_role(code: &str) -> StoreResult<Role> {
 }
 
 /// Stores a new client (`Duplicate` when the name is taken in the programme).
-pub async fn insert(
-    tx: &mut Tx,
-    scope: &ProgrammeScope,
-    token_hash: &str,
-    line: &ApiClientLine,
-) -> StoreResult<()> {
+pub async fn insert(tx: &mut Tx, scope: &ProgrammeScope, token_hash: &str, line: &ApiClientLine) -> StoreResult<()> {
     on_conn!(tx, c => sqlx::query(
         "insert into api_client (token_hash, programme_id, client_id, name, role, organisation_id, scopes, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8)",
@@ -70,7 +65,16 @@ pub async fn insert(
     Ok(())
 }
 
-type Row = (Uuid, Uuid, String, String, Option<Uuid>, String, OffsetDateTime, Option<OffsetDateTime>);
+type Row = (
+    Uuid,
+    Uuid,
+    String,
+    String,
+    Option<Uuid>,
+    String,
+    OffsetDateTime,
+    Option<OffsetDateTime>,
+);
 
 /// The live (not revoked) client for a token hash.
 pub async fn find_live(db: &Db, token_hash: &str) -> StoreResult<Option<ApiClient>> {

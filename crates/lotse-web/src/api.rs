@@ -274,7 +274,8 @@ pub fn ensure_problem(state: &AppState, headers: &HeaderMap, path: &str, respons
 }
 
 fn parse_path_id(field: &'static str, text: &str) -> Result<uuid::Uuid, ApiError> {
-    lotse_domain::id::parse_canonical(text).ok_or_else(|| ApiError::Invalid(vec![(field.to_owned(), "api-field-not-id")]))
+    lotse_domain::id::parse_canonical(text)
+        .ok_or_else(|| ApiError::Invalid(vec![(field.to_owned(), "api-field-not-id")]))
 }
 
 /// A body must be declared as JSON (`application/json`, parameters allowed).
@@ -284,7 +285,11 @@ fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.split(';').next())
         .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
-    if json { Ok(()) } else { Err(ApiError::UnsupportedMediaType) }
+    if json {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType)
+    }
 }
 
 /// Reads a JSON object body with exactly the given string fields, each field's problem named.
@@ -311,7 +316,11 @@ fn json_fields<const N: usize>(body: &[u8], fields: [&'static str; N]) -> Result
             String::new()
         }
     });
-    if problems.is_empty() { Ok(out) } else { Err(ApiError::Invalid(problems)) }
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(ApiError::Invalid(problems))
+    }
 }
 
 fn timestamp(at: time::OffsetDateTime) -> String {
@@ -634,16 +643,22 @@ pub async fn export(
     let parsed = parse_path_id("person_id", &person_id).and_then(|person| {
         require_json(&headers)?;
         let [reference] = json_fields(&body, ["reference"])?;
-        let reference =
-            RequestReference::parse(&reference).map_err(|_| ApiError::Invalid(vec![("reference".to_owned(), "api-field-reference")]))?;
+        let reference = RequestReference::parse(&reference)
+            .map_err(|_| ApiError::Invalid(vec![("reference".to_owned(), "api-field-reference")]))?;
         Ok((PatientId::from_uuid(person), reference))
     });
     let (person, reference) = match parsed {
         Ok(p) => p,
         Err(e) => return ctx.fail(&state, e),
     };
-    match lotse_app::data_subject::export(&state.db, state.clock.as_ref(), &ctx.caller.principal, person, &reference)
-        .await
+    match lotse_app::data_subject::export(
+        &state.db,
+        state.clock.as_ref(),
+        &ctx.caller.principal,
+        person,
+        &reference,
+    )
+    .await
     {
         Ok(export) => json(&export),
         Err(e) => ctx.fail(&state, e),

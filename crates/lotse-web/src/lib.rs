@@ -3,10 +3,10 @@
 
 /// Account pages: second factor, user list with reset codes, password reset.
 pub mod account;
-/// The client's address (the peer, or `X-Forwarded-For` from a trusted proxy).
-pub mod client;
 /// `/api/v1` for API clients: JSON, problem+json errors, the generated OpenAPI document.
 pub mod api;
+/// The client's address (the peer, or `X-Forwarded-For` from a trusted proxy).
+pub mod client;
 /// CSRF tokens for the HTML forms.
 pub mod csrf;
 /// The error type every handler returns, and its localized HTML page.

@@ -166,7 +166,11 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(api::withdraw_consent),
         ),
         (
-            spec(Method::POST, "/api/v1/people/{person_id}/export", ApiClient(ApiScope::ExportRead)),
+            spec(
+                Method::POST,
+                "/api/v1/people/{person_id}/export",
+                ApiClient(ApiScope::ExportRead),
+            ),
             post(api::export),
         ),
     ]
@@ -196,16 +200,18 @@ pub fn pages(state: &AppState) -> Router<AppState> {
 /// The API router, built from the table: each API route behind the bearer guard (no cookies,
 /// no CSRF).
 pub fn api(state: &AppState) -> Router<AppState> {
-    table().into_iter().fold(Router::new(), |router, (spec, handler)| match spec.access {
-        Access::ApiClient(scope) => router.route(
-            spec.path,
-            handler.route_layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                move |state: State<AppState>, request: Request, next: Next| api::guard(scope, state, request, next),
-            )),
-        ),
-        Access::Public | Access::Member(_) => router,
-    })
+    table()
+        .into_iter()
+        .fold(Router::new(), |router, (spec, handler)| match spec.access {
+            Access::ApiClient(scope) => router.route(
+                spec.path,
+                handler.route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    move |state: State<AppState>, request: Request, next: Next| api::guard(scope, state, request, next),
+                )),
+            ),
+            Access::Public | Access::Member(_) => router,
+        })
 }
 
 /// The first gate for a member route: a live session (else to the sign-in page), a role that

@@ -519,7 +519,13 @@ fn api_matrix() -> Vec<ApiExpect> {
 
 /// Stores a client directly (bypassing `api-client add`, which refuses a scope the role may
 /// never use, so the API's own refusal is tested too); returns its token.
-async fn api_client(db: &TestDb, world: &World, role: Role, organisation: Option<OrganisationId>, scopes: Vec<ApiScope>) -> String {
+async fn api_client(
+    db: &TestDb,
+    world: &World,
+    role: Role,
+    organisation: Option<OrganisationId>,
+    scopes: Vec<ApiScope>,
+) -> String {
     let token = format!("lotse_{}", uuid::Uuid::new_v4().simple());
     let line = lotse_store::api_client::ApiClientLine {
         id: lotse_domain::id::ApiClientId::from_uuid(uuid::Uuid::new_v4()),
@@ -642,7 +648,10 @@ fn every_route_has_expectations() {
 fn public_routes_in_the_table_are_public_in_the_router() {
     for spec in lotse_web::routes::specs() {
         if let lotse_web::routes::Access::ApiClient(scope) = spec.access {
-            let row = api_matrix().into_iter().find(|e| e.method == spec.method && e.path == spec.path).unwrap();
+            let row = api_matrix()
+                .into_iter()
+                .find(|e| e.method == spec.method && e.path == spec.path)
+                .unwrap();
             assert_eq!(row.scope, scope, "{} {}", spec.method, spec.path);
             continue;
         }

@@ -15,10 +15,11 @@ async fn audit(db: &TestDb) -> Vec<(String, String, String)> {
 
 /// A link-worker client of the world's facility with the given scopes, made like the CLI does.
 async fn link_worker_client(db: &TestDb, world: &World, name: &str, scopes: &str) -> (String, String) {
-    let facility = lotse_store::directory::get_organisation(&mut db.db.begin().await.unwrap(), &world.scope, world.orgs.facility)
-        .await
-        .unwrap()
-        .0;
+    let facility =
+        lotse_store::directory::get_organisation(&mut db.db.begin().await.unwrap(), &world.scope, world.orgs.facility)
+            .await
+            .unwrap()
+            .0;
     let issued = lotse_app::api_client::add(
         &db.db,
         &lotse_app::clock::FixedClock::new(lotse_testkit::fixed_now()),

@@ -93,7 +93,13 @@ impl TestApp {
     }
 
     /// Any method with a JSON body (none when empty), for the API.
-    pub async fn request(&self, method: axum::http::Method, path: &str, body: &str, headers: &[(&str, &str)]) -> Response<Body> {
+    pub async fn request(
+        &self,
+        method: axum::http::Method,
+        path: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> Response<Body> {
         let mut builder = Request::builder().method(method).uri(path);
         if !body.is_empty() {
             builder = builder.header(header::CONTENT_TYPE, "application/json");
