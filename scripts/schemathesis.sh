@@ -55,6 +55,22 @@ print(row[0] if row else "")
 PY
 }
 
+# A person of the programme (for the export) and the first case on a client's worklist, so
+# that generated requests also reach records the client may see, not only 404s.
+person_id=$(python3 - "$db" <<'PY'
+import sqlite3, sys, uuid
+con = sqlite3.connect(sys.argv[1])
+row = con.execute(
+    "select c.patient_id from case_file c join programme p on p.programme_id = c.programme_id "
+    "where p.slug = 'duesseldorf' order by c.opened_at limit 1").fetchone()
+print(uuid.UUID(bytes=row[0]) if row else "")
+PY
+)
+first_case() {
+  curl -s -H "Authorization: Bearer $1" "$base/api/v1/worklist" \
+    | python3 -c 'import json, sys; items = json.load(sys.stdin).get("items", []); print(items[0]["case_id"] if items else "")' 2>/dev/null || true
+}
+
 # role, demo account whose organisation the client acts for (or -), scopes
 clients="prescriber arzt.duesseldorf worklist:read,case:read
 link-worker lotsin.duesseldorf worklist:read,case:read,consent:write
@@ -74,15 +90,22 @@ while read -r role account scopes; do
   fi
   token=$("$LOTSE_BIN" "${args[@]}" 2>"$work/add.log") || { echo "schemathesis: api-client add failed:"; cat "$work/add.log"; exit 1; }
   log="$work/st-$role.log"
+  config="$work/st-$role.toml"
+  case_id=$(first_case "$token")
+  {
+    echo "[parameters]"
+    [ -n "$case_id" ] && echo "\"path.case_id\" = \"$case_id\""
+    [ -n "$person_id" ] && echo "\"path.person_id\" = \"$person_id\""
+  } >"$config"
   started=$(date +%s)
   rc=0
   # Run from the scratch directory: hypothesis keeps its database in ./.hypothesis.
-  (cd "$work" && timeout 300 "$root/$venv/bin/schemathesis" run "$base/api/openapi.json" \
+  (cd "$work" && timeout 300 "$root/$venv/bin/schemathesis" --config-file "$config" run "$base/api/openapi.json" \
     --checks "$checks" --seed "$seed" --max-examples "$max_examples" --workers 1 \
     --header "Authorization: Bearer $token" --request-timeout 10 --no-color) \
     >"$log" 2>&1 || rc=$?
   summary=$(grep -A1 -E "^Test cases:" "$log" | tail -n 1 | sed 's/^ *//' || true)
-  echo "schemathesis $role ($scopes): exit $rc, $(( $(date +%s) - started )) s: ${summary:-no summary}"
+  echo "schemathesis $role ($scopes, case ${case_id:-none}): exit $rc, $(( $(date +%s) - started )) s: ${summary:-no summary}"
   generated=$(sed -n 's/^\([0-9][0-9]*\) generated.*/\1/p' <<<"$summary")
   if [ "${generated:-0}" -lt 50 ]; then
     echo "schemathesis $role: NOT RUN (only ${generated:-0} test cases generated)"
