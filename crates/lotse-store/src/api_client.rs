@@ -143,3 +143,27 @@ pub async fn revoke(
     .await)?;
     Ok(id.map(ApiClientId::from_uuid))
 }
+
+/// One of the programme's clients (live or revoked) by id.
+pub async fn get(db: &Db, scope: &ProgrammeScope, id: ApiClientId) -> StoreResult<Option<ApiClientLine>> {
+    let row: Option<Row> = on_pool!(db, p => sqlx::query_as(
+        "select programme_id, client_id, name, role, organisation_id, scopes, created_at, revoked_at \
+         from api_client where programme_id = $1 and client_id = $2",
+    )
+    .bind(scope.programme().as_uuid())
+    .bind(id.as_uuid())
+    .fetch_optional(p)
+    .await)?;
+    row.map(|(_, id, name, role, organisation, scopes, created_at, revoked_at)| {
+        Ok(ApiClientLine {
+            id: ApiClientId::from_uuid(id),
+            name,
+            role: parse_role(&role)?,
+            organisation: organisation.map(OrganisationId::from_uuid),
+            scopes: parse_scopes(&scopes)?,
+            created_at,
+            revoked_at,
+        })
+    })
+    .transpose()
+}
