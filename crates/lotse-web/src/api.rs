@@ -701,3 +701,56 @@ pub async fn openapi() -> Response {
     )
         .into_response()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The field messages' keys (the code names them where it finds the problem).
+    const FIELD_KEYS: [&str; 7] = [
+        "api-field-required",
+        "api-field-not-string",
+        "api-field-not-id",
+        "api-field-unknown",
+        "api-field-reference",
+        "api-body-not-json",
+        "api-body-not-object",
+    ];
+
+    #[test]
+    fn every_problem_text_exists_in_de_da_and_en() {
+        let i18n = crate::i18n::I18n::load().unwrap();
+        let errors = [
+            ApiError::Unauthorized,
+            ApiError::Forbidden,
+            ApiError::NotFound,
+            ApiError::Invalid(Vec::new()),
+            ApiError::Conflict,
+            ApiError::UnsupportedMediaType,
+            ApiError::Unavailable,
+            ApiError::Internal,
+        ];
+        let kinds = errors
+            .iter()
+            .map(|e| e.parts().1)
+            .chain(["method-not-allowed", "too-large"]);
+        let mut keys: Vec<String> = kinds
+            .flat_map(|kind| [format!("api-{kind}"), format!("api-{kind}-title")])
+            .collect();
+        keys.extend(FIELD_KEYS.map(str::to_owned));
+        for language in Language::ALL {
+            for key in &keys {
+                assert!(i18n.has(language, key), "{key} missing in {}", language.tag());
+            }
+        }
+    }
+
+    #[test]
+    fn only_a_bearer_scheme_yields_a_token() {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("Basic dXNlcjpwdw=="));
+        assert_eq!(bearer(&headers), None);
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("bearer lotse_abc"));
+        assert_eq!(bearer(&headers), Some("lotse_abc"));
+    }
+}

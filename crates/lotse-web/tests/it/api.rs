@@ -118,6 +118,21 @@ storage_test!(async fn bad_input_is_a_field_precise_problem_in_the_callers_langu
     assert_eq!(response.status(), 400);
     let problem = text(response).await;
     assert!(problem.contains(r#""field":"case_id""#), "{problem}");
+    // A body not declared as JSON, and one over the size limit: problems too.
+    let response = app.send(
+        axum::http::Request::post(&path)
+            .header("authorization", bearer.as_str())
+            .header("content-type", "text/plain")
+            .body(axum::body::Body::from(format!("{{\"consent_id\":\"{}\"}}", a.care_consent)))
+            .unwrap(),
+    )
+    .await;
+    assert_eq!(response.status(), 415);
+    assert_eq!(response.headers().get(header::CONTENT_TYPE).unwrap(), "application/problem+json");
+    let huge = format!("{{\"consent_id\":\"{}\"}}", "a".repeat(200 * 1024));
+    let response = app.request(Method::POST, &path, &huge, &[("authorization", bearer.as_str())]).await;
+    assert_eq!(response.status(), 413);
+    assert_eq!(response.headers().get(header::CONTENT_TYPE).unwrap(), "application/problem+json");
     assert_eq!(audit(db).await.len(), before, "bad input writes nothing");
 
     // The withdrawal itself, then again: 409 problem.
