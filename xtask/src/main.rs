@@ -1,8 +1,8 @@
 //! `cargo xtask ci`: the checks CI runs, in order, each timed. Green here means green in CI.
 //!
 //! Steps: fmt, clippy (`-D warnings`), the layering check, the migration pairing check, the
-//! whole test suite (SQLite and, via `LOTSE_TEST_POSTGRES_URL`, PostgreSQL), and the sqlmap
-//! scan (`scripts/sqlmap.sh`). Only std + anyhow.
+//! whole test suite (SQLite and, via `LOTSE_TEST_POSTGRES_URL`, PostgreSQL), the sqlmap
+//! scan (`scripts/sqlmap.sh`) and the API fuzzing (`scripts/schemathesis.sh`). Only std + anyhow.
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, Write};
@@ -26,7 +26,12 @@ commands:
                         tests       cargo test --workspace --locked (left out by --skip-tests)
                         sqlmap      scripts/sqlmap.sh against a served demo (left out by
                                     --skip-tests; needs python3; under CI=true never skipped)
+                        schemathesis  scripts/schemathesis.sh: /api/v1 against its OpenAPI
+                                    document, one API client per role (left out by
+                                    --skip-tests; needs python3; under CI=true never skipped)
   sqlmap              only the sqlmap scan (builds lotse, installs sqlmap into .venv-tools/)
+  schemathesis        only the API fuzzing (builds lotse, installs schemathesis into
+                      .venv-tools/)
   help                print this text
 
 environment:
@@ -80,6 +85,13 @@ fn main() -> ExitCode {
             Ok(()) => ExitCode::SUCCESS,
             Err(error) => {
                 eprintln!("xtask sqlmap: FAILED: {error:#}");
+                ExitCode::FAILURE
+            }
+        },
+        Some("schemathesis") => match schemathesis() {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(error) => {
+                eprintln!("xtask schemathesis: FAILED: {error:#}");
                 ExitCode::FAILURE
             }
         },
@@ -193,8 +205,9 @@ fn ci(skip_tests: bool) -> anyhow::Result<()> {
         Some(postgres) => {
             steps.run("tests", || tests(postgres))?;
             steps.run("sqlmap", sqlmap)?;
+            steps.run("schemathesis", schemathesis)?;
         }
-        None => println!("--- tests and sqlmap skipped (--skip-tests)"),
+        None => println!("--- tests, sqlmap and schemathesis skipped (--skip-tests)"),
     }
     println!(
         "xtask ci: all {} steps passed in {:.1}s ({})",
@@ -233,6 +246,36 @@ fn sqlmap() -> anyhow::Result<()> {
         if !status.success() {
             bail!("`bash {}` exited with {status}", args.join(" "));
         }
+    }
+    Ok(())
+}
+
+/// `scripts/schemathesis.sh` with the debug `lotse` (built here if missing). Outside CI a
+/// machine without python3 skips with a message; under CI=true that is a failure.
+fn schemathesis() -> anyhow::Result<()> {
+    let python = Command::new("python3")
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if !python {
+        if in_ci() {
+            bail!("step `schemathesis` cannot run: CI=true but python3 is missing (.ci/run installs it)");
+        }
+        println!("--- schemathesis skipped: python3 not found (install python3 and python3-venv to run it)");
+        return Ok(());
+    }
+    run_cargo(&["build", "--locked", "-p", "lotse-cli"])?;
+    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    let binary = target.join("debug").join("lotse");
+    println!("    $ bash scripts/schemathesis.sh");
+    let status = Command::new("bash")
+        .arg("scripts/schemathesis.sh")
+        .current_dir(root())
+        .env("LOTSE_BIN", &binary)
+        .status()
+        .context("cannot start bash")?;
+    if !status.success() {
+        bail!("`bash scripts/schemathesis.sh` exited with {status}");
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
 use lotse_domain::audit::{AuditAction, AuditEntry, AuditPurpose, RequestReference};
-use lotse_domain::id::{PatientId, UserId};
+use lotse_domain::id::{ApiClientId, PatientId, UserId};
 use lotse_domain::policy::{self, Action, Decision, Subject};
 use lotse_domain::prescription::PrescriptionCode;
 use lotse_domain::user::User;
@@ -391,6 +391,35 @@ async fn recipients(
         out.insert(
             actor,
             organisation.map_or_else(|| role.to_owned(), |name| format!("{role} · {name}")),
+        );
+    }
+    // API clients: their role and organisation too, marked as an API client (no client name:
+    // the person learns who received the data, as for staff).
+    for entry in entries {
+        let actor = &entry.entry.actor;
+        if out.contains_key(actor) {
+            continue;
+        }
+        let Some(id) = actor
+            .strip_prefix("client:")
+            .and_then(|id| uuid::Uuid::parse_str(id).ok())
+        else {
+            continue;
+        };
+        let Some(client) = lotse_store::api_client::get(db, scope, ApiClientId::from_uuid(id)).await? else {
+            continue;
+        };
+        let organisation = match client.organisation {
+            Some(org) => Some(lotse_store::directory::get_organisation(tx, scope, org).await?.0),
+            None => None,
+        };
+        let role = client.role.code();
+        out.insert(
+            actor.clone(),
+            organisation.map_or_else(
+                || format!("{role} (API client)"),
+                |name| format!("{role} · {name} (API client)"),
+            ),
         );
     }
     Ok(out)

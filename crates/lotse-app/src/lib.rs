@@ -3,6 +3,8 @@
 
 /// Installation administration: programmes, users, audit verification.
 pub mod admin;
+/// API clients: defining, listing, revoking, and the bearer check.
+pub mod api_client;
 /// Sign-in, sessions and sign-out, with throttling (per account and per client address).
 pub mod auth;
 /// A person's record as each relationship may see it; consent withdrawal.

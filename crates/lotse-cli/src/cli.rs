@@ -59,6 +59,9 @@ pub enum Command {
     /// Manage user accounts.
     #[command(subcommand)]
     User(UserCommand),
+    /// Manage API clients: machine callers of `/api/v1` with a bearer token.
+    #[command(subcommand, name = "api-client")]
+    ApiClient(ApiClientCommand),
     /// Anonymise people whose referrals have all been closed for longer than their
     /// programme's retention period (run it daily, e.g. from a systemd timer).
     #[command(subcommand)]
@@ -179,6 +182,57 @@ pub enum UserCommand {
     /// --second-factor, redeeming it also removes the account's second factor. Audited as
     /// `system:admin`. Coordinators can issue codes too, but never remove a second factor.
     Reset(UserResetArgs),
+}
+
+/// `lotse api-client …`.
+#[derive(Debug, Subcommand)]
+pub enum ApiClientCommand {
+    /// Define a client acting in a role (and organisation) with scopes; prints its bearer token
+    /// once (only its SHA-256 is stored). Audited as `system:admin`.
+    Add(ApiClientAddArgs),
+    /// List a programme's clients (name, id, role, scopes, live or revoked).
+    List(ApiClientListArgs),
+    /// Revoke a client: its token stops working at once. Audited as `system:admin`.
+    Revoke(ApiClientRevokeArgs),
+}
+
+/// `lotse api-client add`.
+#[derive(Debug, Args)]
+pub struct ApiClientAddArgs {
+    /// Programme slug, e.g. `duesseldorf`
+    #[arg(long)]
+    pub programme: String,
+    /// The client's name, unique in the programme (a-z, digits, - _ .)
+    #[arg(long)]
+    pub name: String,
+    /// The role it acts in
+    #[arg(long, value_parser = ["prescriber", "link-worker", "offer-provider", "coordinator", "evaluator", "outcome-payer"])]
+    pub role: String,
+    /// Organisation it acts for (exact name), for prescriber, link-worker and offer-provider
+    #[arg(long)]
+    pub organisation: Option<String>,
+    /// Scopes, comma-separated: worklist:read, case:read, consent:write, export:read (each must
+    /// be one the role may use)
+    #[arg(long)]
+    pub scopes: String,
+}
+
+/// `lotse api-client list`.
+#[derive(Debug, Args)]
+pub struct ApiClientListArgs {
+    /// Programme slug
+    #[arg(long)]
+    pub programme: String,
+}
+
+/// `lotse api-client revoke --programme P NAME`.
+#[derive(Debug, Args)]
+pub struct ApiClientRevokeArgs {
+    /// Programme slug
+    #[arg(long)]
+    pub programme: String,
+    /// The client's name
+    pub name: String,
 }
 
 /// `lotse user reset USERNAME [--second-factor]`.

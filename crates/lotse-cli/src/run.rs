@@ -633,6 +633,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Config(ConfigCommand::Example) => Ok(ExitCode::SUCCESS),
+        Command::ApiClient(command) => api_client(&common, command).await,
     }
 }
 
@@ -802,5 +803,59 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
     }
     db.close().await;
     tracing::info!("stopped; database closed");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn api_client(common: &Common, command: crate::cli::ApiClientCommand) -> anyhow::Result<ExitCode> {
+    use crate::cli::ApiClientCommand as C;
+    match command {
+        C::Add(args) => {
+            let role = lotse_domain::user::Role::from_code(&args.role).context("unknown role")?;
+            let db = open_db(common, 1, KeyFiles::Existing).await?;
+            let new = lotse_app::api_client::NewApiClient {
+                programme: &args.programme,
+                name: &args.name,
+                role,
+                organisation: args.organisation.as_deref(),
+                scopes: &args.scopes,
+            };
+            let result = lotse_app::api_client::add(&db, &SystemClock, &new).await;
+            db.close().await;
+            let issued = result?;
+            let scopes: Vec<&str> = issued.scopes.iter().map(|s| s.code()).collect();
+            eprintln!(
+                "created API client {} ({}) as {} in {} with {}; the token is shown once:",
+                args.name,
+                issued.id,
+                role.code(),
+                args.programme,
+                scopes.join(",")
+            );
+            println!("{}", issued.token);
+        }
+        C::List(args) => {
+            let db = open_db(common, 1, KeyFiles::Existing).await?;
+            let result = lotse_app::api_client::list(&db, &args.programme).await;
+            db.close().await;
+            for c in result? {
+                let scopes: Vec<&str> = c.scopes.iter().map(|s| s.code()).collect();
+                println!(
+                    "{}\t{}\t{}\t{}\t{}",
+                    c.name,
+                    c.id,
+                    c.role.code(),
+                    scopes.join(","),
+                    if c.revoked_at.is_some() { "revoked" } else { "live" }
+                );
+            }
+        }
+        C::Revoke(args) => {
+            let db = open_db(common, 1, KeyFiles::Existing).await?;
+            let result = lotse_app::api_client::revoke(&db, &SystemClock, &args.programme, &args.name).await;
+            db.close().await;
+            let id = result?;
+            println!("revoked API client {} ({id}) in {}", args.name, args.programme);
+        }
+    }
     Ok(ExitCode::SUCCESS)
 }

@@ -1,6 +1,6 @@
 use std::fmt;
 
-use crate::id::{ProgrammeId, UserId};
+use crate::id::{ApiClientId, ProgrammeId, UserId};
 
 /// Who acts: a signed-in user, or a named system job (CLI commands, background jobs).
 ///
@@ -11,15 +11,19 @@ pub enum Actor {
     User(UserId),
     /// A named job, e.g. `demo`, `migrate`, `retention`.
     System(SystemJob),
+    /// An API client (a machine caller with a bearer token), audited like a user.
+    ApiClient(ApiClientId),
 }
 
 impl Actor {
-    /// A stable text form for events and audit entries: `user:<uuid>` or `system:<job>`.
+    /// A stable text form for events and audit entries: `user:<uuid>`, `system:<job>` or
+    /// `client:<uuid>`.
     /// Holds no personal data: only an id or a job name.
     pub fn reference(&self) -> String {
         match self {
             Self::User(id) => format!("user:{id}"),
             Self::System(job) => format!("system:{}", job.as_str()),
+            Self::ApiClient(id) => format!("client:{id}"),
         }
     }
 }
@@ -90,6 +94,13 @@ impl ProgrammeScope {
         Self {
             programme,
             actor: Actor::User(user),
+        }
+    }
+
+    pub(crate) const fn for_api_client(client: ApiClientId, programme: ProgrammeId) -> Self {
+        Self {
+            programme,
+            actor: Actor::ApiClient(client),
         }
     }
 

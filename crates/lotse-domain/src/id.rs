@@ -73,6 +73,8 @@ typed_id!(
     QuestionnaireResponseId,
     /// A login session.
     SessionId,
+    /// An API client (a programme's machine caller with a bearer token).
+    ApiClientId,
 );
 
 #[cfg(test)]

@@ -6,6 +6,8 @@
 
 /// Actors (users and named system jobs) and the programme scope every query needs.
 pub mod actor;
+/// API clients: a programme's machine callers, their scopes and the scope each needs.
+pub mod api_client;
 /// Areas and area sets: city → Stadtbezirk → Stadtteil, kommune → by.
 pub mod area;
 /// The tamper-evident audit log: entries, their hash chain and its verification.

@@ -10,6 +10,8 @@
 //! - queries are written once and compiled for both engines by [`on_conn!`]; where SQL must
 //!   differ, both arms stand side by side in the same function.
 
+/// API clients: bearer tokens (stored as SHA-256) of a programme's machine callers.
+pub mod api_client;
 /// Audit entries and the chain head, per programme.
 pub mod audit;
 /// Online backup and checked restore (SQLite).

@@ -21,15 +21,15 @@ macro_rules! locale {
 pub const LOCALES: [(Language, LocaleFiles); 3] = [
     (
         Language::German,
-        locale!("de": "common", "start", "login", "programme", "people", "account"),
+        locale!("de": "common", "start", "login", "programme", "people", "account", "api"),
     ),
     (
         Language::Danish,
-        locale!("da": "common", "start", "login", "programme", "people", "account"),
+        locale!("da": "common", "start", "login", "programme", "people", "account", "api"),
     ),
     (
         Language::English,
-        locale!("en": "common", "start", "login", "programme", "people", "account"),
+        locale!("en": "common", "start", "login", "programme", "people", "account", "api"),
     ),
 ];
 

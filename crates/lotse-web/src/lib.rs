@@ -3,6 +3,8 @@
 
 /// Account pages: second factor, user list with reset codes, password reset.
 pub mod account;
+/// `/api/v1` for API clients: JSON, problem+json errors, the generated OpenAPI document.
+pub mod api;
 /// The client's address (the peer, or `X-Forwarded-For` from a trusted proxy).
 pub mod client;
 /// CSRF tokens for the HTML forms.
@@ -117,5 +119,6 @@ pub fn router(state: AppState) -> Router {
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(health::metrics));
     let pages = pages.layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_token));
-    middleware::wrap(pages.merge(probes), state.clone()).with_state(state)
+    let api = routes::api(&state);
+    middleware::wrap(pages.merge(api).merge(probes), state.clone()).with_state(state)
 }

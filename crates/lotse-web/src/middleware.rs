@@ -122,7 +122,15 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
 /// Adds security headers, and turns error statuses into localized error pages.
 async fn pages_and_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let headers = request.headers().clone();
+    let api_path = request
+        .uri()
+        .path()
+        .starts_with("/api/")
+        .then(|| request.uri().path().to_owned());
     let mut response = next.run(request).await;
+    if let Some(path) = api_path {
+        response = crate::api::ensure_problem(&state, &headers, &path, response);
+    }
     let status = response.status();
     let keys = response
         .extensions()
@@ -143,7 +151,12 @@ async fn pages_and_headers(State(state): State<AppState>, request: Request, next
         .get(axum::http::header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.starts_with("text/html"));
-    if let (Some((title, message)), false) = (keys, is_html)
+    let is_problem = response
+        .headers()
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(crate::api::PROBLEM_JSON));
+    if let (Some((title, message)), false, false) = (keys, is_html, is_problem)
         && let Some(body) = crate::html::error_page(&state, &headers, title, message)
     {
         let mut page = Html(body).into_response();

@@ -15,10 +15,11 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use lotse_app::auth::SessionUser;
+use lotse_domain::api_client::ApiScope;
 use lotse_domain::policy::{Action, role_may};
 
 use crate::error::WebError;
-use crate::{AppState, account, html, people};
+use crate::{AppState, account, api, html, people};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +28,8 @@ pub enum Access {
     Public,
     /// A signed-in member whose role may do the action.
     Member(Action),
+    /// An API client (bearer token) holding the scope, whose role may do the scope's action.
+    ApiClient(ApiScope),
 }
 
 /// One route of the table.
@@ -46,7 +49,7 @@ fn spec(method: Method, path: &'static str, access: Access) -> RouteSpec {
 
 /// The table: (spec, handler).
 fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
-    use Access::{Member, Public};
+    use Access::{ApiClient, Member, Public};
     use Action as A;
     vec![
         (spec(Method::GET, "/", Public), get(html::start)),
@@ -145,6 +148,31 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(Method::GET, "/users/{id}/audit", Member(A::ViewUserAudit)),
             get(people::user_audit),
         ),
+        (spec(Method::GET, "/api/openapi.json", Public), get(api::openapi)),
+        (
+            spec(Method::GET, "/api/v1/worklist", ApiClient(ApiScope::WorklistRead)),
+            get(api::worklist),
+        ),
+        (
+            spec(Method::GET, "/api/v1/cases/{case_id}", ApiClient(ApiScope::CaseRead)),
+            get(api::case),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/cases/{case_id}/consent-withdrawals",
+                ApiClient(ApiScope::ConsentWrite),
+            ),
+            post(api::withdraw_consent),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/people/{person_id}/export",
+                ApiClient(ApiScope::ExportRead),
+            ),
+            post(api::export),
+        ),
     ]
 }
 
@@ -153,7 +181,8 @@ pub fn specs() -> Vec<RouteSpec> {
     table().into_iter().map(|(s, _)| s).collect()
 }
 
-/// The page router, built from the table: each member route behind its guard.
+/// The page router, built from the table: each member route behind its guard (API routes are
+/// in [`api`]).
 pub fn pages(state: &AppState) -> Router<AppState> {
     table().into_iter().fold(Router::new(), |router, (spec, handler)| {
         let handler = match spec.access {
@@ -162,9 +191,27 @@ pub fn pages(state: &AppState) -> Router<AppState> {
                 state.clone(),
                 move |state: State<AppState>, request: Request, next: Next| guard(action, state, request, next),
             )),
+            Access::ApiClient(_) => return router,
         };
         router.route(spec.path, handler)
     })
+}
+
+/// The API router, built from the table: each API route behind the bearer guard (no cookies,
+/// no CSRF).
+pub fn api(state: &AppState) -> Router<AppState> {
+    table()
+        .into_iter()
+        .fold(Router::new(), |router, (spec, handler)| match spec.access {
+            Access::ApiClient(scope) => router.route(
+                spec.path,
+                handler.route_layer(axum::middleware::from_fn_with_state(
+                    state.clone(),
+                    move |state: State<AppState>, request: Request, next: Next| api::guard(scope, state, request, next),
+                )),
+            ),
+            Access::Public | Access::Member(_) => router,
+        })
 }
 
 /// The first gate for a member route: a live session (else to the sign-in page), a role that

@@ -8,6 +8,7 @@
     reason = "tests: a failed step must stop the test with its message"
 )]
 
+mod api_client;
 mod audit;
 mod bad_input;
 mod connections;

@@ -8,10 +8,11 @@
 use std::collections::BTreeSet;
 
 use axum::http::{Method, header};
+use lotse_domain::api_client::ApiScope;
 use lotse_domain::id::{OrganisationId, ProgrammeId, UserId};
 use lotse_domain::user::Role;
 use lotse_testkit::world::{PERSON_FAMILY, World};
-use lotse_testkit::{TestDb, storage_test};
+use lotse_testkit::{TestDb, fixed_now, storage_test};
 
 use crate::app::{TestApp, text};
 
@@ -284,6 +285,7 @@ fn matrix() -> Vec<Expect> {
         ),
         member(Method::POST, "/logout/everywhere", ALL_ROLES, ANYONE, &[], Params::None),
         public(Method::POST, "/logout", Params::None, ""),
+        public(Method::GET, "/api/openapi.json", Params::None, ""),
         member(
             Method::POST,
             "/people/{id}/erase",
@@ -452,13 +454,179 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
     println!("access matrix: {checked} requests, {allowed} allowed, 0 unexpected");
 });
 
+/// One API route's expectations (written by hand, like the page rows).
+struct ApiExpect {
+    method: Method,
+    path: &'static str,
+    /// The scope it needs.
+    scope: ApiScope,
+    /// Roles whose clients pass the first gate (with the scope; others: 403).
+    roles: &'static [Role],
+    /// Clients that are allowed (others with a permitted role and the scope: 404).
+    allow: &'static [Who],
+    /// Clients that see the person's name in the answer.
+    reveals_to: &'static [Who],
+}
+
+/// The API expectations. The withdrawal succeeds once (for the one allowed client).
+fn api_matrix() -> Vec<ApiExpect> {
+    vec![
+        ApiExpect {
+            method: Method::GET,
+            path: "/api/v1/worklist",
+            scope: ApiScope::WorklistRead,
+            roles: CARE,
+            allow: ANY_CARE,
+            reveals_to: CARE_OWN,
+        },
+        ApiExpect {
+            method: Method::GET,
+            path: "/api/v1/cases/{case_id}",
+            scope: ApiScope::CaseRead,
+            roles: CARE,
+            allow: CARE_OWN,
+            reveals_to: CARE_OWN,
+        },
+        ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/people/{person_id}/export",
+            scope: ApiScope::ExportRead,
+            roles: &[R::Coordinator],
+            allow: COORDINATOR_OWN,
+            reveals_to: COORDINATOR_OWN,
+        },
+        ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/cases/{case_id}/consent-withdrawals",
+            scope: ApiScope::ConsentWrite,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+        },
+    ]
+}
+
+/// Stores a client directly (bypassing `api-client add`, which refuses a scope the role may
+/// never use, so the API's own refusal is tested too); returns its token.
+async fn api_client(
+    db: &TestDb,
+    world: &World,
+    role: Role,
+    organisation: Option<OrganisationId>,
+    scopes: Vec<ApiScope>,
+) -> String {
+    let token = format!("lotse_{}", uuid::Uuid::new_v4().simple());
+    let line = lotse_store::api_client::ApiClientLine {
+        id: lotse_domain::id::ApiClientId::from_uuid(uuid::Uuid::new_v4()),
+        name: format!("c-{}", uuid::Uuid::new_v4().simple()),
+        role,
+        organisation,
+        scopes,
+        created_at: fixed_now(),
+        revoked_at: None,
+    };
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::api_client::insert(&mut tx, &world.scope, &lotse_app::auth::token_hash(&token), &line)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    token
+}
+
+storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(db) {
+    let app = TestApp::new(db).await;
+    let a = World::build(db, "api-a").await;
+    let b = World::build_with_family(db, "api-b", "Andersprogramm").await;
+    let org = |role: Role, o: Org, p: Prog| -> Option<OrganisationId> {
+        let w = if p == P::Own { &a } else { &b };
+        match (role, o) {
+            (R::Prescriber, O::Own) => Some(w.orgs.practice),
+            (R::Prescriber, O::Other) => Some(w.orgs.other_practice),
+            (R::LinkWorker, O::Own) => Some(w.orgs.facility),
+            (R::LinkWorker, O::Other) => Some(w.orgs.other_facility),
+            (R::OfferProvider, O::Own) => Some(w.orgs.provider),
+            (R::OfferProvider, O::Other) => Some(w.orgs.other_provider),
+            _ => None,
+        }
+    };
+    let (mut checked, mut allowed, mut unexpected) = (0, 0, Vec::new());
+    for e in api_matrix() {
+        let path = e
+            .path
+            .replace("{case_id}", &a.case.to_string())
+            .replace("{person_id}", &a.person.to_string());
+        let body = match e.scope {
+            ApiScope::ConsentWrite => format!("{{\"consent_id\":\"{}\",\"version\":1}}", a.care_consent),
+            ApiScope::ExportRead => r#"{"reference":"DSR-2026/9"}"#.to_owned(),
+            ApiScope::WorklistRead | ApiScope::CaseRead => String::new(),
+        };
+        // No token, and a token nobody holds: 401 with the Bearer challenge.
+        for auth in [None, Some("Bearer lotse_unknown")] {
+            let mut headers = vec![("accept-language", "en")];
+            if let Some(h) = auth {
+                headers.push(("authorization", h));
+            }
+            let response = app.request(e.method.clone(), &path, &body, &headers).await;
+            assert_eq!(response.status(), 401, "{} {} with {auth:?}", e.method, e.path);
+            assert_eq!(response.headers().get(header::WWW_AUTHENTICATE).unwrap(), "Bearer");
+            checked += 1;
+        }
+        for &(role, o, p) in ANYONE {
+            for with_scope in [true, false] {
+                let scopes: Vec<ApiScope> = ApiScope::ALL
+                    .into_iter()
+                    .filter(|s| (*s == e.scope) == with_scope)
+                    .collect();
+                let world = if p == P::Own { &a } else { &b };
+                let token = api_client(db, world, role, org(role, o, p), scopes).await;
+                let bearer = format!("Bearer {token}");
+                let headers = [("accept-language", "en"), ("authorization", bearer.as_str())];
+                let response = app.request(e.method.clone(), &path, &body, &headers).await;
+                let status = response.status().as_u16();
+                let page = text(response).await;
+                checked += 1;
+                let who = (role, o, p);
+                let label = format!("{} {} as {who:?} with scope: {with_scope}", e.method, e.path);
+                let want = if !with_scope || !e.roles.contains(&role) {
+                    Outcome::Refused
+                } else if e.allow.contains(&who) {
+                    Outcome::Allowed
+                } else {
+                    Outcome::Hidden
+                };
+                let got = match status {
+                    200 => Outcome::Allowed,
+                    403 => Outcome::Refused,
+                    404 => Outcome::Hidden,
+                    other => panic!("{label}: unexpected status {other}: {page}"),
+                };
+                if got == Outcome::Allowed {
+                    allowed += 1;
+                }
+                if got != want {
+                    unexpected.push(format!("{label}: expected {want:?}, got {got:?} ({status})"));
+                }
+                let reveals = with_scope && e.reveals_to.contains(&who);
+                assert_eq!(page.contains(PERSON_FAMILY), reveals, "{label}: {page}");
+            }
+        }
+    }
+    assert!(unexpected.is_empty(), "{} unexpected outcomes:\n{}", unexpected.len(), unexpected.join("\n"));
+    assert_eq!(checked, api_matrix().len() * (2 + ANYONE.len() * 2));
+    assert_eq!(allowed, 9 + 3 + 1 + 1, "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1");
+});
+
 #[test]
 fn every_route_has_expectations() {
     let declared: BTreeSet<(String, &str)> = lotse_web::routes::specs()
         .into_iter()
         .map(|s| (s.method.to_string(), s.path))
         .collect();
-    let expected: BTreeSet<(String, &str)> = matrix().into_iter().map(|e| (e.method.to_string(), e.path)).collect();
+    let expected: BTreeSet<(String, &str)> = matrix()
+        .into_iter()
+        .map(|e| (e.method.to_string(), e.path))
+        .chain(api_matrix().into_iter().map(|e| (e.method.to_string(), e.path)))
+        .collect();
     assert_eq!(
         declared, expected,
         "every declared route needs a row in the access matrix, and only those"
@@ -468,6 +636,14 @@ fn every_route_has_expectations() {
 #[test]
 fn public_routes_in_the_table_are_public_in_the_router() {
     for spec in lotse_web::routes::specs() {
+        if let lotse_web::routes::Access::ApiClient(scope) = spec.access {
+            let row = api_matrix()
+                .into_iter()
+                .find(|e| e.method == spec.method && e.path == spec.path)
+                .unwrap();
+            assert_eq!(row.scope, scope, "{} {}", spec.method, spec.path);
+            continue;
+        }
         let row = matrix()
             .into_iter()
             .find(|e| e.method == spec.method && e.path == spec.path)

@@ -92,6 +92,24 @@ impl TestApp {
         statuses
     }
 
+    /// Any method with a JSON body (none when empty), for the API.
+    pub async fn request(
+        &self,
+        method: axum::http::Method,
+        path: &str,
+        body: &str,
+        headers: &[(&str, &str)],
+    ) -> Response<Body> {
+        let mut builder = Request::builder().method(method).uri(path);
+        if !body.is_empty() {
+            builder = builder.header(header::CONTENT_TYPE, "application/json");
+        }
+        for (k, v) in headers {
+            builder = builder.header(*k, *v);
+        }
+        self.send(builder.body(Body::from(body.to_owned())).unwrap()).await
+    }
+
     pub async fn get(&self, path: &str, headers: &[(&str, &str)]) -> Response<Body> {
         let mut builder = Request::get(path);
         for (k, v) in headers {

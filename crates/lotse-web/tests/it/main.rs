@@ -10,6 +10,7 @@
 
 mod access_matrix;
 mod account;
+mod api;
 mod app;
 mod attacks;
 mod auth;

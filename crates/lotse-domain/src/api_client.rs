@@ -1,0 +1,186 @@
+//! API clients: a programme's machine callers. A client acts like a membership (a role and, for
+//! organisation roles, an organisation) and is further limited by scopes; each scope allows one
+//! policy [`Action`]. The policy still decides every record by role × relationship × programme.
+
+use std::fmt;
+
+use crate::actor::ProgrammeScope;
+use crate::id::{ApiClientId, ProgrammeId};
+use crate::policy::{Action, role_may};
+use crate::user::{Membership, Role};
+
+/// What an API client may be allowed to do (a client holds one or more).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ApiScope {
+    /// `worklist:read`: the worklist.
+    WorklistRead,
+    /// `case:read`: one case record.
+    CaseRead,
+    /// `consent:write`: record a consent withdrawal.
+    ConsentWrite,
+    /// `export:read`: a person's data export (a data-subject access request).
+    ExportRead,
+}
+
+impl ApiScope {
+    /// Every scope.
+    pub const ALL: [Self; 4] = [Self::WorklistRead, Self::CaseRead, Self::ConsentWrite, Self::ExportRead];
+
+    /// The stable code (`worklist:read` …).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::WorklistRead => "worklist:read",
+            Self::CaseRead => "case:read",
+            Self::ConsentWrite => "consent:write",
+            Self::ExportRead => "export:read",
+        }
+    }
+
+    /// Parses a code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.code() == code)
+    }
+
+    /// The policy action the scope allows.
+    pub const fn action(self) -> Action {
+        match self {
+            Self::WorklistRead => Action::ViewWorklist,
+            Self::CaseRead => Action::ViewCase,
+            Self::ConsentWrite => Action::WithdrawConsent,
+            Self::ExportRead => Action::ExportPersonData,
+        }
+    }
+}
+
+impl fmt::Display for ApiScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.code())
+    }
+}
+
+/// Why a client's definition was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ApiClientError {
+    /// A scope code that does not exist.
+    #[error("unknown scope {0:?}: the scopes are worklist:read, case:read, consent:write, export:read")]
+    UnknownScope(String),
+    /// No scope given.
+    #[error("give at least one scope with --scopes")]
+    NoScope,
+    /// The role may never do what the scope allows.
+    #[error("the role {role} may never use the scope {scope}")]
+    ScopeNotForRole {
+        /// The role code.
+        role: &'static str,
+        /// The scope code.
+        scope: &'static str,
+    },
+    /// A name outside the rule.
+    #[error("a client name has 1 to 64 characters: letters a-z, digits and - _ .")]
+    InvalidName,
+}
+
+/// Parses a comma- or space-separated list of scope codes and checks each against the role.
+/// Duplicates are dropped; the result is sorted.
+pub fn parse_scopes(role: Role, input: &str) -> Result<Vec<ApiScope>, ApiClientError> {
+    let mut scopes = Vec::new();
+    for code in input.split([',', ' ']).map(str::trim).filter(|c| !c.is_empty()) {
+        let scope = ApiScope::from_code(code).ok_or_else(|| ApiClientError::UnknownScope(code.to_owned()))?;
+        if !role_may(role, scope.action()) {
+            return Err(ApiClientError::ScopeNotForRole {
+                role: role.code(),
+                scope: scope.code(),
+            });
+        }
+        scopes.push(scope);
+    }
+    scopes.sort();
+    scopes.dedup();
+    if scopes.is_empty() {
+        return Err(ApiClientError::NoScope);
+    }
+    Ok(scopes)
+}
+
+/// Checks a client name: 1 to 64 of a-z, 0-9, `-`, `_`, `.` (compared as given).
+pub fn parse_name(input: &str) -> Result<String, ApiClientError> {
+    let ok = (1..=64).contains(&input.len())
+        && input
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, '-' | '_' | '.'));
+    if ok {
+        Ok(input.to_owned())
+    } else {
+        Err(ApiClientError::InvalidName)
+    }
+}
+
+/// A live (not revoked) API client, as the bearer check finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiClient {
+    /// Its id.
+    pub id: ApiClientId,
+    /// Its name (unique in the programme).
+    pub name: String,
+    /// The membership it acts under (its programme, role and organisation).
+    pub membership: Membership,
+    /// What it may do.
+    pub scopes: Vec<ApiScope>,
+}
+
+impl ApiClient {
+    /// The programme it belongs to.
+    pub const fn programme(&self) -> ProgrammeId {
+        self.membership.programme
+    }
+
+    /// Whether the client holds the scope for an action (and its role may do it).
+    pub fn may(&self, action: Action) -> bool {
+        role_may(self.membership.role, action) && self.scopes.iter().any(|s| s.action() == action)
+    }
+
+    /// The scope for the client's own programme, audited as `client:<id>`.
+    pub const fn scope(&self) -> ProgrammeScope {
+        ProgrammeScope::for_api_client(self.id, self.membership.programme)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_scope_the_role_may_never_use_is_refused() {
+        assert_eq!(
+            parse_scopes(Role::Prescriber, "worklist:read,export:read"),
+            Err(ApiClientError::ScopeNotForRole {
+                role: "prescriber",
+                scope: "export:read"
+            })
+        );
+        assert_eq!(
+            parse_scopes(Role::LinkWorker, "case:read consent:write,case:read"),
+            Ok(vec![ApiScope::CaseRead, ApiScope::ConsentWrite])
+        );
+        assert_eq!(parse_scopes(Role::LinkWorker, " , "), Err(ApiClientError::NoScope));
+        assert_eq!(
+            parse_scopes(Role::LinkWorker, "case:write"),
+            Err(ApiClientError::UnknownScope("case:write".into()))
+        );
+    }
+
+    #[test]
+    fn names_follow_the_rule() {
+        assert!(parse_name("his-bridge_1.0").is_ok());
+        assert!(parse_name("").is_err());
+        assert!(parse_name("Anna Müller").is_err());
+        assert!(parse_name(&"a".repeat(65)).is_err());
+    }
+
+    #[test]
+    fn every_scope_code_round_trips() {
+        for s in ApiScope::ALL {
+            assert_eq!(ApiScope::from_code(s.code()), Some(s));
+        }
+    }
+}

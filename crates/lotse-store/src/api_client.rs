@@ -1,0 +1,169 @@
+//! API clients (installation-wide table, found by the SHA-256 of the bearer token like a
+//! session; each row belongs to one programme). The token itself is never stored.
+
+use lotse_domain::actor::ProgrammeScope;
+use lotse_domain::api_client::{ApiClient, ApiScope};
+use lotse_domain::id::{ApiClientId, OrganisationId, ProgrammeId};
+use lotse_domain::user::{Membership, Role};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::db::{Db, Tx};
+use crate::error::{StoreError, StoreResult};
+use crate::{on_conn, on_pool};
+
+/// A client as listed (live or revoked).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiClientLine {
+    /// Its id.
+    pub id: ApiClientId,
+    /// Its name.
+    pub name: String,
+    /// Its role.
+    pub role: Role,
+    /// Its organisation.
+    pub organisation: Option<OrganisationId>,
+    /// Its scopes.
+    pub scopes: Vec<ApiScope>,
+    /// When made.
+    pub created_at: OffsetDateTime,
+    /// When revoked.
+    pub revoked_at: Option<OffsetDateTime>,
+}
+
+fn scopes_text(scopes: &[ApiScope]) -> String {
+    scopes.iter().map(|s| s.code()).collect::<Vec<_>>().join(" ")
+}
+
+fn parse_scopes(text: &str) -> StoreResult<Vec<ApiScope>> {
+    text.split(' ')
+        .filter(|c| !c.is_empty())
+        .map(|c| ApiScope::from_code(c).ok_or_else(|| StoreError::Corrupt(format!("scope {c:?}"))))
+        .collect()
+}
+
+fn parse_role(code: &str) -> StoreResult<Role> {
+    Role::from_code(code).ok_or_else(|| StoreError::Corrupt(format!("role {code:?}")))
+}
+
+/// Stores a new client (`Duplicate` when the name is taken in the programme).
+pub async fn insert(tx: &mut Tx, scope: &ProgrammeScope, token_hash: &str, line: &ApiClientLine) -> StoreResult<()> {
+    on_conn!(tx, c => sqlx::query(
+        "insert into api_client (token_hash, programme_id, client_id, name, role, organisation_id, scopes, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8)",
+    )
+    .bind(token_hash)
+    .bind(scope.programme().as_uuid())
+    .bind(line.id.as_uuid())
+    .bind(&line.name)
+    .bind(line.role.code())
+    .bind(line.organisation.map(|o| o.as_uuid()))
+    .bind(scopes_text(&line.scopes))
+    .bind(line.created_at)
+    .execute(c)
+    .await.map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+type Row = (
+    Uuid,
+    Uuid,
+    String,
+    String,
+    Option<Uuid>,
+    String,
+    OffsetDateTime,
+    Option<OffsetDateTime>,
+);
+
+/// The live (not revoked) client for a token hash.
+pub async fn find_live(db: &Db, token_hash: &str) -> StoreResult<Option<ApiClient>> {
+    let row: Option<Row> = on_pool!(db, p => sqlx::query_as(
+        "select programme_id, client_id, name, role, organisation_id, scopes, created_at, revoked_at \
+         from api_client where token_hash = $1 and revoked_at is null",
+    )
+    .bind(token_hash)
+    .fetch_optional(p)
+    .await)?;
+    row.map(|(programme, id, name, role, organisation, scopes, _, _)| {
+        Ok(ApiClient {
+            id: ApiClientId::from_uuid(id),
+            name,
+            membership: Membership {
+                programme: ProgrammeId::from_uuid(programme),
+                organisation: organisation.map(OrganisationId::from_uuid),
+                role: parse_role(&role)?,
+            },
+            scopes: parse_scopes(&scopes)?,
+        })
+    })
+    .transpose()
+}
+
+/// The programme's clients, by name.
+pub async fn list(db: &Db, scope: &ProgrammeScope) -> StoreResult<Vec<ApiClientLine>> {
+    let rows: Vec<Row> = on_pool!(db, p => sqlx::query_as(
+        "select programme_id, client_id, name, role, organisation_id, scopes, created_at, revoked_at \
+         from api_client where programme_id = $1 order by name",
+    )
+    .bind(scope.programme().as_uuid())
+    .fetch_all(p)
+    .await)?;
+    rows.into_iter()
+        .map(|(_, id, name, role, organisation, scopes, created_at, revoked_at)| {
+            Ok(ApiClientLine {
+                id: ApiClientId::from_uuid(id),
+                name,
+                role: parse_role(&role)?,
+                organisation: organisation.map(OrganisationId::from_uuid),
+                scopes: parse_scopes(&scopes)?,
+                created_at,
+                revoked_at,
+            })
+        })
+        .collect()
+}
+
+/// Revokes a live client by name; returns its id, or `None` when there is no live client of
+/// that name.
+pub async fn revoke(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    name: &str,
+    now: OffsetDateTime,
+) -> StoreResult<Option<ApiClientId>> {
+    let id: Option<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
+        "update api_client set revoked_at = $3 where programme_id = $1 and name = $2 and revoked_at is null \
+         returning client_id",
+    )
+    .bind(scope.programme().as_uuid())
+    .bind(name)
+    .bind(now)
+    .fetch_optional(c)
+    .await)?;
+    Ok(id.map(ApiClientId::from_uuid))
+}
+
+/// One of the programme's clients (live or revoked) by id.
+pub async fn get(db: &Db, scope: &ProgrammeScope, id: ApiClientId) -> StoreResult<Option<ApiClientLine>> {
+    let row: Option<Row> = on_pool!(db, p => sqlx::query_as(
+        "select programme_id, client_id, name, role, organisation_id, scopes, created_at, revoked_at \
+         from api_client where programme_id = $1 and client_id = $2",
+    )
+    .bind(scope.programme().as_uuid())
+    .bind(id.as_uuid())
+    .fetch_optional(p)
+    .await)?;
+    row.map(|(_, id, name, role, organisation, scopes, created_at, revoked_at)| {
+        Ok(ApiClientLine {
+            id: ApiClientId::from_uuid(id),
+            name,
+            role: parse_role(&role)?,
+            organisation: organisation.map(OrganisationId::from_uuid),
+            scopes: parse_scopes(&scopes)?,
+            created_at,
+            revoked_at,
+        })
+    })
+    .transpose()
+}

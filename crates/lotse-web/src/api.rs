@@ -1,0 +1,784 @@
+//! `/api/v1`: JSON for API clients (bearer tokens, see [`lotse_app::api_client`]), each endpoint
+//! the same use case as its page. Errors are `application/problem+json` (RFC 9457) with
+//! field-precise `errors`, translated by `Accept-Language` (de, da, en; English when none
+//! matches). The OpenAPI 3.1 document at `/api/openapi.json` is generated from this module.
+//!
+//! The route table declares each endpoint as `Access::ApiClient(scope)`; [`guard`] finds the
+//! client (else 401 with `WWW-Authenticate: Bearer`), checks that its scopes and role allow the
+//! scope's action (else 403, audited as `route_refused`), and the use case then asks the
+//! policy about the record (a record without a relationship is 404, audited as
+//! `access_denied`, exactly like the pages). No cookies, so no CSRF.
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, Request, State};
+use axum::http::header::{ACCEPT_LANGUAGE, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use fluent_bundle::FluentValue;
+use lotse_app::api_client::ApiCaller;
+use lotse_app::case_record::{self, AccessError};
+use lotse_domain::api_client::ApiScope;
+use lotse_domain::audit::RequestReference;
+use lotse_domain::id::{CaseId, ConsentId, PatientId};
+use lotse_domain::policy::Visibility;
+use lotse_domain::programme::Language;
+use serde::Serialize;
+use time::format_description::well_known::Rfc3339;
+use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::{Modify, OpenApi, ToSchema};
+
+use crate::AppState;
+
+/// The media type of problem documents.
+pub const PROBLEM_JSON: &str = "application/problem+json";
+
+/// A problem document (RFC 9457).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Problem {
+    /// A URI naming the kind of problem (`urn:lotse:problem:<kind>`).
+    #[serde(rename = "type")]
+    pub kind: String,
+    /// A short summary in the caller's language.
+    pub title: String,
+    /// The HTTP status.
+    pub status: u16,
+    /// What went wrong and what to do, in the caller's language.
+    pub detail: String,
+    /// The request path.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub instance: Option<String>,
+    /// One entry per field that was wrong.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub errors: Option<Vec<FieldProblem>>,
+}
+
+/// What is wrong with one field.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct FieldProblem {
+    /// The field (`consent_id`, or a path parameter such as `case_id`; empty for the body).
+    pub field: String,
+    /// The problem, in the caller's language.
+    pub message: String,
+}
+
+/// Why an API request failed.
+#[derive(Debug)]
+pub enum ApiError {
+    /// No valid bearer token (401).
+    Unauthorized,
+    /// The client's scopes or role do not allow this (403).
+    Forbidden,
+    /// No such record, or the policy denies it (404, indistinguishable on purpose).
+    NotFound,
+    /// Bad input: (field, i18n key of the message) per field (400).
+    Invalid(Vec<(String, &'static str)>),
+    /// Bad input the use case found, with its (English) message (400).
+    InvalidDetail(String),
+    /// The record changed meanwhile, or the change was already made (409).
+    Conflict,
+    /// A body that is not declared as `application/json` (415).
+    UnsupportedMediaType,
+    /// The database is unreachable (503).
+    Unavailable,
+    /// Anything else (500).
+    Internal,
+}
+
+impl ApiError {
+    const fn parts(&self) -> (StatusCode, &'static str) {
+        match self {
+            Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
+            Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
+            Self::NotFound => (StatusCode::NOT_FOUND, "not-found"),
+            Self::Invalid(_) | Self::InvalidDetail(_) => (StatusCode::BAD_REQUEST, "invalid"),
+            Self::Conflict => (StatusCode::CONFLICT, "conflict"),
+            Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"),
+            Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
+            Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+
+    /// The problem document in `language`.
+    pub fn problem(&self, state: &AppState, language: Language, instance: Option<&str>) -> Problem {
+        let (status, kind) = self.parts();
+        let i18n = &state.i18n;
+        let errors = match self {
+            Self::Invalid(fields) => Some(
+                fields
+                    .iter()
+                    .map(|(field, key)| FieldProblem {
+                        field: field.clone(),
+                        message: i18n.text_with(language, key, &[("field", FluentValue::from(field.as_str()))]),
+                    })
+                    .collect(),
+            ),
+            _ => None,
+        };
+        let detail = match self {
+            Self::InvalidDetail(message) => message.clone(),
+            _ => i18n.text(language, &format!("api-{kind}")),
+        };
+        Problem {
+            kind: format!("urn:lotse:problem:{kind}"),
+            title: i18n.text(language, &format!("api-{kind}-title")),
+            status: status.as_u16(),
+            detail,
+            instance: instance.map(str::to_owned),
+            errors,
+        }
+    }
+
+    /// The response: problem+json, with `WWW-Authenticate: Bearer` on 401.
+    pub fn respond(&self, state: &AppState, language: Language, instance: Option<&str>) -> Response {
+        let (status, _) = self.parts();
+        match self {
+            Self::Unavailable => tracing::warn!("database unavailable"),
+            Self::Internal => tracing::error!("internal error"),
+            Self::InvalidDetail(reason) => tracing::info!(reason = ?reason, "bad request"),
+            _ => {}
+        }
+        let problem = self.problem(state, language, instance);
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = (status, [(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON))], body).into_response();
+        if status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        response
+    }
+}
+
+impl From<AccessError> for ApiError {
+    fn from(err: AccessError) -> Self {
+        match err {
+            AccessError::NotFound => Self::NotFound,
+            AccessError::Invalid(message) => Self::InvalidDetail(message),
+            AccessError::Conflict(_) => Self::Conflict,
+            AccessError::Store(lotse_store::StoreError::Unavailable(_)) => Self::Unavailable,
+            AccessError::Store(e) => {
+                tracing::error!(error = %e, "store error");
+                Self::Internal
+            }
+        }
+    }
+}
+
+impl From<lotse_store::StoreError> for ApiError {
+    fn from(err: lotse_store::StoreError) -> Self {
+        AccessError::Store(err).into()
+    }
+}
+
+/// The caller's language: the best match in `Accept-Language`, else English.
+pub fn language(headers: &HeaderMap) -> Language {
+    let accept = headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok());
+    crate::i18n::negotiate(None, accept, Some(Language::English))
+}
+
+/// What the guard hands to a handler.
+#[derive(Debug, Clone)]
+pub struct ApiContext {
+    /// The client.
+    pub caller: ApiCaller,
+    /// The caller's language.
+    pub language: Language,
+    /// The request path (the problem's `instance`).
+    pub path: String,
+}
+
+impl ApiContext {
+    fn fail(&self, state: &AppState, err: impl Into<ApiError>) -> Response {
+        err.into().respond(state, self.language, Some(&self.path))
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| token.trim())
+}
+
+/// The gate of an API route: a live client (else 401), whose scopes and role allow the
+/// scope's action (else 403, audited as `route_refused` once per client and window).
+pub async fn guard(scope: ApiScope, State(state): State<AppState>, mut request: Request, next: Next) -> Response {
+    let language = language(request.headers());
+    let path = request.uri().path().to_owned();
+    if request.method() == Method::HEAD {
+        let mut response = StatusCode::METHOD_NOT_ALLOWED.into_response();
+        response.headers_mut().insert(ALLOW, HeaderValue::from_static("GET"));
+        return response;
+    }
+    let caller = match bearer(request.headers()) {
+        None => None,
+        Some(token) => match lotse_app::api_client::authenticate(&state.db, token).await {
+            Ok(found) => found,
+            Err(e) => return ApiError::from(e).respond(&state, language, Some(&path)),
+        },
+    };
+    let Some(caller) = caller else {
+        return ApiError::Unauthorized.respond(&state, language, Some(&path));
+    };
+    if !caller.client.may(scope.action()) {
+        if let Err(e) = lotse_app::api_client::record_refused(&state.db, state.clock.as_ref(), &caller).await {
+            return ApiError::from(e).respond(&state, language, Some(&path));
+        }
+        return ApiError::Forbidden.respond(&state, language, Some(&path));
+    }
+    request.extensions_mut().insert(ApiContext { caller, language, path });
+    next.run(request).await
+}
+
+/// Turns an error answer of an API path that is not problem+json yet (413 from the body limit,
+/// 408, 405, an unknown path …) into one.
+pub fn ensure_problem(state: &AppState, headers: &HeaderMap, path: &str, response: Response) -> Response {
+    let status = response.status();
+    let is_problem = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.starts_with(PROBLEM_JSON));
+    if !status.is_client_error() && !status.is_server_error() || is_problem {
+        return response;
+    }
+    let language = language(headers);
+    let (kind, detail_key) = match status {
+        StatusCode::NOT_FOUND => ("not-found", "api-not-found"),
+        StatusCode::METHOD_NOT_ALLOWED => ("method-not-allowed", "api-method-not-allowed"),
+        StatusCode::PAYLOAD_TOO_LARGE => ("too-large", "api-too-large"),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE => ("unsupported-media-type", "api-unsupported-media-type"),
+        StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => ("unavailable", "api-unavailable"),
+        StatusCode::UNAUTHORIZED => ("unauthorized", "api-unauthorized"),
+        StatusCode::FORBIDDEN => ("forbidden", "api-forbidden"),
+        s if s.is_server_error() => ("internal", "api-internal"),
+        _ => ("invalid", "api-invalid"),
+    };
+    let problem = Problem {
+        kind: format!("urn:lotse:problem:{kind}"),
+        title: state.i18n.text(language, &format!("{detail_key}-title")),
+        status: status.as_u16(),
+        detail: state.i18n.text(language, detail_key),
+        instance: Some(path.to_owned()),
+        errors: None,
+    };
+    let body = serde_json::to_vec(&problem).unwrap_or_default();
+    let mut out = (status, [(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON))], body).into_response();
+    for name in [ALLOW, WWW_AUTHENTICATE] {
+        if let Some(v) = response.headers().get(&name) {
+            out.headers_mut().insert(name, v.clone());
+        }
+    }
+    out
+}
+
+fn parse_path_id(field: &'static str, text: &str) -> Result<uuid::Uuid, ApiError> {
+    lotse_domain::id::parse_canonical(text)
+        .ok_or_else(|| ApiError::Invalid(vec![(field.to_owned(), "api-field-not-id")]))
+}
+
+/// A body must be declared as JSON (`application/json`, parameters allowed).
+fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+    let json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if json {
+        Ok(())
+    } else {
+        Err(ApiError::UnsupportedMediaType)
+    }
+}
+
+/// Reads a JSON object body with exactly the given string fields, each field's problem named.
+/// The body's fields, each a JSON string (integers too for the fields named in
+/// `INTEGER_FIELDS`, given as their decimal text for the caller to parse).
+fn json_fields<const N: usize>(body: &[u8], fields: [&'static str; N]) -> Result<[String; N], ApiError> {
+    let integer_fields = INTEGER_FIELDS;
+    let value: serde_json::Value =
+        serde_json::from_slice(body).map_err(|_| ApiError::Invalid(vec![(String::new(), "api-body-not-json")]))?;
+    let serde_json::Value::Object(map) = value else {
+        return Err(ApiError::Invalid(vec![(String::new(), "api-body-not-object")]));
+    };
+    let mut problems = Vec::new();
+    for key in map.keys() {
+        if !fields.contains(&key.as_str()) {
+            problems.push((key.clone(), "api-field-unknown"));
+        }
+    }
+    let out = fields.map(|field| match map.get(field) {
+        None | Some(serde_json::Value::Null) => {
+            problems.push((field.to_owned(), "api-field-required"));
+            String::new()
+        }
+        Some(serde_json::Value::String(s)) => s.clone(),
+        Some(serde_json::Value::Number(n)) if integer_fields.contains(&field) => n.to_string(),
+        Some(_) => {
+            problems.push((field.to_owned(), "api-field-not-string"));
+            String::new()
+        }
+    });
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(ApiError::Invalid(problems))
+    }
+}
+
+/// Body fields that are JSON integers.
+const INTEGER_FIELDS: [&str; 1] = ["version"];
+
+fn timestamp(at: time::OffsetDateTime) -> String {
+    at.format(&Rfc3339).unwrap_or_default()
+}
+
+fn json<T: Serialize>(value: &T) -> Response {
+    match serde_json::to_vec(value) {
+        Ok(body) => (
+            StatusCode::OK,
+            [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            body,
+        )
+            .into_response(),
+        Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
+    }
+}
+
+/// The worklist.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Worklist {
+    /// The people the client's organisation works with now, newest change first.
+    pub items: Vec<WorklistItem>,
+}
+
+/// One worklist row.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WorklistItem {
+    /// The case (for `GET /api/v1/cases/{case_id}`).
+    #[schema(format = Uuid)]
+    pub case_id: String,
+    /// The person's name.
+    pub name: String,
+    /// The latest referral state (for providers: the onward referral's).
+    pub state: String,
+    /// The last change.
+    #[schema(format = DateTime)]
+    pub updated_at: String,
+}
+
+/// The most rows a worklist answer holds (as the page).
+const WORKLIST_LIMIT: i64 = 200;
+
+/// `GET /api/v1/worklist`: the same use case as the page `/cases`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/worklist",
+    tag = "worklist",
+    security(("bearer" = ["worklist:read"])),
+    responses(
+        (status = 200, description = "The worklist", body = Worklist, content_type = "application/json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn worklist(State(state): State<AppState>, Extension(ctx): Extension<ApiContext>) -> Response {
+    match case_record::worklist(&state.db, state.clock.as_ref(), &ctx.caller.principal, WORKLIST_LIMIT).await {
+        Ok(rows) => json(&Worklist {
+            items: rows
+                .into_iter()
+                .map(|r| WorklistItem {
+                    case_id: r.case.to_string(),
+                    name: r.name,
+                    state: r.state,
+                    updated_at: timestamp(r.updated_at),
+                })
+                .collect(),
+        }),
+        Err(e) => ctx.fail(&state, e),
+    }
+}
+
+/// A case record as the client's relationship allows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct CaseView {
+    /// The case.
+    #[schema(format = Uuid)]
+    pub case_id: String,
+    /// How much is shown: `case`, `prescriber`, `provider` or `administration`.
+    pub visibility: String,
+    /// The person's identity (a provider gets no birth date).
+    pub identity: IdentityView,
+    /// Prescriptions (not for providers).
+    #[schema(value_type = Vec<Object>)]
+    pub prescriptions: Vec<serde_json::Value>,
+    /// Referrals (not for providers).
+    #[schema(value_type = Vec<Object>)]
+    pub referrals: Vec<serde_json::Value>,
+    /// Onward referrals.
+    #[schema(value_type = Vec<Object>)]
+    pub onward_referrals: Vec<serde_json::Value>,
+    /// Consents (link worker only).
+    pub consents: Vec<ConsentView>,
+    /// Events, newest first.
+    pub timeline: Vec<TimelineView>,
+}
+
+/// Identity as shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct IdentityView {
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Birth date (ISO 8601), withheld from providers.
+    #[schema(format = Date)]
+    pub birth_date: Option<String>,
+    /// Phone.
+    pub phone: Option<String>,
+}
+
+/// A consent as shown.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ConsentView {
+    /// Its id (for a withdrawal).
+    #[schema(format = Uuid)]
+    pub consent_id: String,
+    /// Purpose code.
+    pub purpose: String,
+    /// The onward referral it covers (sharing with a provider).
+    pub onward_referral_id: Option<String>,
+    /// When given.
+    #[schema(format = DateTime)]
+    pub given_at: String,
+    /// When withdrawn.
+    #[schema(format = DateTime)]
+    pub withdrawn_at: Option<String>,
+    /// Its version (a withdrawal names the version it was based on).
+    pub version: i64,
+}
+
+/// A timeline line.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TimelineView {
+    /// When.
+    #[schema(format = DateTime)]
+    pub at: String,
+    /// Event kind (`referral.accepted` …).
+    pub kind: String,
+}
+
+fn values<T: Serialize>(items: &[T]) -> Vec<serde_json::Value> {
+    items.iter().filter_map(|i| serde_json::to_value(i).ok()).collect()
+}
+
+const fn visibility_code(v: Visibility) -> &'static str {
+    match v {
+        Visibility::Case => "case",
+        Visibility::Prescriber => "prescriber",
+        Visibility::Provider => "provider",
+        Visibility::Administration => "administration",
+    }
+}
+
+/// `GET /api/v1/cases/{case_id}`: the same use case as the page `/cases/{id}`.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{case_id}",
+    tag = "cases",
+    security(("bearer" = ["case:read"])),
+    params(("case_id" = uuid::Uuid, Path, description = "The case id")),
+    responses(
+        (status = 200, description = "The case record", body = CaseView, content_type = "application/json"),
+        (status = 400, description = "The id is malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or none the client may see", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn case(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    Path(case_id): Path<String>,
+) -> Response {
+    let case = match parse_path_id("case_id", &case_id) {
+        Ok(id) => CaseId::from_uuid(id),
+        Err(e) => return ctx.fail(&state, e),
+    };
+    let record = match case_record::view_case(&state.db, state.clock.as_ref(), &ctx.caller.principal, case).await {
+        Ok(r) => r,
+        Err(e) => return ctx.fail(&state, e),
+    };
+    json(&CaseView {
+        case_id: record.case.to_string(),
+        visibility: visibility_code(record.visibility).to_owned(),
+        identity: IdentityView {
+            given_name: record.identity.given_name.clone(),
+            family_name: record.identity.family_name.clone(),
+            birth_date: (record.visibility != Visibility::Provider).then(|| record.identity.birth_date.to_string()),
+            phone: record.identity.phone.clone(),
+        },
+        prescriptions: values(&record.prescriptions),
+        referrals: values(&record.referrals),
+        onward_referrals: values(&record.onward),
+        consents: record
+            .consents
+            .iter()
+            .map(|c| ConsentView {
+                consent_id: c.id.to_string(),
+                purpose: c.purpose.code().to_owned(),
+                onward_referral_id: c.onward_referral.map(|o| o.to_string()),
+                given_at: timestamp(c.given_at),
+                withdrawn_at: c.withdrawn_at.map(timestamp),
+                version: c.version,
+            })
+            .collect(),
+        timeline: record
+            .timeline
+            .iter()
+            .map(|t| TimelineView {
+                at: timestamp(t.at),
+                kind: t.kind.clone(),
+            })
+            .collect(),
+    })
+}
+
+/// A consent withdrawal.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ConsentWithdrawal {
+    /// The consent the person withdrew (one of the case's consents).
+    #[schema(format = Uuid)]
+    pub consent_id: String,
+    /// The consent's version as read (a stale version is refused with 409, nothing changed).
+    #[schema(minimum = 1)]
+    pub version: i64,
+}
+
+/// A recorded withdrawal.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct WithdrawalRecorded {
+    /// The case.
+    #[schema(format = Uuid)]
+    pub case_id: String,
+    /// The consent, now withdrawn.
+    #[schema(format = Uuid)]
+    pub consent_id: String,
+}
+
+/// `POST /api/v1/cases/{case_id}/consent-withdrawals`: the same use case as the page's
+/// withdrawal form.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/consent-withdrawals",
+    tag = "cases",
+    security(("bearer" = ["consent:write"])),
+    params(("case_id" = uuid::Uuid, Path, description = "The case id")),
+    request_body(content = ConsentWithdrawal, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The withdrawal is recorded", body = WithdrawalRecorded, content_type = "application/json"),
+        (status = 400, description = "The body or id is malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case or consent, or none the client may see", body = Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The consent was withdrawn already", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as application/json", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn withdraw_consent(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let parsed = parse_path_id("case_id", &case_id).and_then(|case| {
+        require_json(&headers)?;
+        let [consent, version] = json_fields(&body, ["consent_id", "version"])?;
+        let consent = parse_path_id("consent_id", &consent)?;
+        let version = version
+            .parse::<i64>()
+            .ok()
+            .filter(|v| *v >= 1)
+            .ok_or_else(|| ApiError::Invalid(vec![("version".to_owned(), "api-field-not-version")]))?;
+        Ok((CaseId::from_uuid(case), ConsentId::from_uuid(consent), version))
+    });
+    let (case, consent, version) = match parsed {
+        Ok(ids) => ids,
+        Err(e) => return ctx.fail(&state, e),
+    };
+    match case_record::withdraw_consent(
+        &state.db,
+        state.clock.as_ref(),
+        &ctx.caller.principal,
+        case,
+        consent,
+        version,
+    )
+    .await
+    {
+        Ok(()) => json(&WithdrawalRecorded {
+            case_id: case.to_string(),
+            consent_id: consent.to_string(),
+        }),
+        Err(e) => ctx.fail(&state, e),
+    }
+}
+
+/// An export request: the data-subject request's reference (as on the page).
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ExportRequest {
+    /// The data-subject request's reference: 1 to 40 of letters A-Z, digits and - _ / .
+    #[schema(pattern = "^[A-Za-z0-9_./-]{1,40}$")]
+    pub reference: String,
+}
+
+/// Everything Lotse holds about a person (format `lotse-person-export/1`, as the page's JSON
+/// download).
+#[derive(Debug, Serialize, ToSchema)]
+#[schema(value_type = Object)]
+pub struct PersonExportDocument(serde_json::Value);
+
+/// `POST /api/v1/people/{person_id}/export`: the same use case as the page's export, with the
+/// same reference rule.
+#[utoipa::path(
+    post,
+    path = "/api/v1/people/{person_id}/export",
+    tag = "people",
+    security(("bearer" = ["export:read"])),
+    params(("person_id" = uuid::Uuid, Path, description = "The person's id")),
+    request_body(content = ExportRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The person's data", body = PersonExportDocument, content_type = "application/json"),
+        (status = 400, description = "The body or id is malformed", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such person, or none the client may see", body = Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as application/json", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    Path(person_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let parsed = parse_path_id("person_id", &person_id).and_then(|person| {
+        require_json(&headers)?;
+        let [reference] = json_fields(&body, ["reference"])?;
+        let reference = RequestReference::parse(&reference)
+            .map_err(|_| ApiError::Invalid(vec![("reference".to_owned(), "api-field-reference")]))?;
+        Ok((PatientId::from_uuid(person), reference))
+    });
+    let (person, reference) = match parsed {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(&state, e),
+    };
+    match lotse_app::data_subject::export(
+        &state.db,
+        state.clock.as_ref(),
+        &ctx.caller.principal,
+        person,
+        &reference,
+    )
+    .await
+    {
+        Ok(export) => json(&export),
+        Err(e) => ctx.fail(&state, e),
+    }
+}
+
+struct BearerAuth;
+
+impl Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        let components = openapi.components.get_or_insert_with(utoipa::openapi::Components::new);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+    }
+}
+
+/// The OpenAPI document, generated from the handlers above.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "Lotse API", description = "Social prescribing with a closed loop: the API for clients of one programme."),
+    paths(worklist, case, withdraw_consent, export),
+    components(schemas(Problem, FieldProblem)),
+    modifiers(&BearerAuth),
+)]
+pub struct ApiDoc;
+
+/// The document as pretty JSON (what `/api/openapi.json` serves and the snapshot holds).
+pub fn openapi_json() -> String {
+    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+}
+
+/// `GET /api/openapi.json`.
+pub async fn openapi() -> Response {
+    (
+        StatusCode::OK,
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        openapi_json(),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The field messages' keys (the code names them where it finds the problem).
+    const FIELD_KEYS: [&str; 8] = [
+        "api-field-required",
+        "api-field-not-version",
+        "api-field-not-string",
+        "api-field-not-id",
+        "api-field-unknown",
+        "api-field-reference",
+        "api-body-not-json",
+        "api-body-not-object",
+    ];
+
+    #[test]
+    fn every_problem_text_exists_in_de_da_and_en() {
+        let i18n = crate::i18n::I18n::load().unwrap();
+        let errors = [
+            ApiError::Unauthorized,
+            ApiError::Forbidden,
+            ApiError::NotFound,
+            ApiError::Invalid(Vec::new()),
+            ApiError::Conflict,
+            ApiError::UnsupportedMediaType,
+            ApiError::Unavailable,
+            ApiError::Internal,
+        ];
+        let kinds = errors
+            .iter()
+            .map(|e| e.parts().1)
+            .chain(["method-not-allowed", "too-large"]);
+        let mut keys: Vec<String> = kinds
+            .flat_map(|kind| [format!("api-{kind}"), format!("api-{kind}-title")])
+            .collect();
+        keys.extend(FIELD_KEYS.map(str::to_owned));
+        for language in Language::ALL {
+            for key in &keys {
+                assert!(i18n.has(language, key), "{key} missing in {}", language.tag());
+            }
+        }
+    }
+
+    #[test]
+    fn only_a_bearer_scheme_yields_a_token() {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("Basic dXNlcjpwdw=="));
+        assert_eq!(bearer(&headers), None);
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("bearer lotse_abc"));
+        assert_eq!(bearer(&headers), Some("lotse_abc"));
+    }
+}
