@@ -221,24 +221,38 @@ fn ci(skip_tests: bool) -> anyhow::Result<()> {
 /// `scripts/sqlmap.sh` with the debug `lotse` the tests built (built here if missing). Outside
 /// CI a machine without python3 skips with a message; under CI=true that is a failure.
 fn sqlmap() -> anyhow::Result<()> {
+    run_python_tool(
+        "sqlmap",
+        &[&["scripts/sqlmap.sh", "--self-test"], &["scripts/sqlmap.sh"]],
+    )
+}
+
+/// `scripts/schemathesis.sh` with the debug `lotse` (built here if missing), as [`sqlmap`].
+fn schemathesis() -> anyhow::Result<()> {
+    run_python_tool("schemathesis", &[&["scripts/schemathesis.sh"]])
+}
+
+/// Runs the scripts of a step that needs python3 (each `bash <args>`, with `LOTSE_BIN` set to
+/// the debug `lotse`, built here if missing), stopping at the first failure.
+fn run_python_tool(step: &str, scripts: &[&[&str]]) -> anyhow::Result<()> {
     let python = Command::new("python3")
         .arg("--version")
         .output()
         .is_ok_and(|o| o.status.success());
     if !python {
         if in_ci() {
-            bail!("step `sqlmap` cannot run: CI=true but python3 is missing (.ci/run installs it)");
+            bail!("step `{step}` cannot run: CI=true but python3 is missing (.ci/run installs it)");
         }
-        println!("--- sqlmap skipped: python3 not found (install python3 and python3-venv to run it)");
+        println!("--- {step} skipped: python3 not found (install python3 and python3-venv to run it)");
         return Ok(());
     }
     run_cargo(&["build", "--locked", "-p", "lotse-cli"])?;
     let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
     let binary = target.join("debug").join("lotse");
-    println!("    $ bash scripts/sqlmap.sh --self-test && bash scripts/sqlmap.sh");
-    for args in [&["scripts/sqlmap.sh", "--self-test"][..], &["scripts/sqlmap.sh"][..]] {
+    for args in scripts {
+        println!("    $ bash {}", args.join(" "));
         let status = Command::new("bash")
-            .args(args)
+            .args(*args)
             .current_dir(root())
             .env("LOTSE_BIN", &binary)
             .status()
@@ -246,36 +260,6 @@ fn sqlmap() -> anyhow::Result<()> {
         if !status.success() {
             bail!("`bash {}` exited with {status}", args.join(" "));
         }
-    }
-    Ok(())
-}
-
-/// `scripts/schemathesis.sh` with the debug `lotse` (built here if missing). Outside CI a
-/// machine without python3 skips with a message; under CI=true that is a failure.
-fn schemathesis() -> anyhow::Result<()> {
-    let python = Command::new("python3")
-        .arg("--version")
-        .output()
-        .is_ok_and(|o| o.status.success());
-    if !python {
-        if in_ci() {
-            bail!("step `schemathesis` cannot run: CI=true but python3 is missing (.ci/run installs it)");
-        }
-        println!("--- schemathesis skipped: python3 not found (install python3 and python3-venv to run it)");
-        return Ok(());
-    }
-    run_cargo(&["build", "--locked", "-p", "lotse-cli"])?;
-    let target = std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
-    let binary = target.join("debug").join("lotse");
-    println!("    $ bash scripts/schemathesis.sh");
-    let status = Command::new("bash")
-        .arg("scripts/schemathesis.sh")
-        .current_dir(root())
-        .env("LOTSE_BIN", &binary)
-        .status()
-        .context("cannot start bash")?;
-    if !status.success() {
-        bail!("`bash scripts/schemathesis.sh` exited with {status}");
     }
     Ok(())
 }

@@ -95,15 +95,7 @@ pub async fn issue(
 ) -> Result<String, AccessError> {
     let now = clock.now();
     let programme = coordinator.scope.programme();
-    let member = match lotse_store::user::get(db, target).await {
-        Ok(u) => !u.memberships.is_empty() && u.memberships.iter().all(|m| m.programme == programme),
-        Err(StoreError::NotFound { .. }) => false,
-        Err(e) => return Err(e.into()),
-    };
-    let allowed = policy::decide(&coordinator.membership, Action::ManageUsers, Subject::User(programme)).is_allowed();
-    if !(member && allowed) {
-        return Err(deny(db.begin().await?, coordinator, now, "user", target.as_uuid()).await);
-    }
+    check_manages(db, coordinator, target, now, Reach::WhollyInProgramme).await?;
     let code = new_code();
     let record = ResetCode {
         user: target,
@@ -210,6 +202,44 @@ pub async fn redeem(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// Which accounts a coordinator's action may reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Reach {
+    /// Accounts with a membership in the coordinator's programme (unlocking a second factor).
+    InProgramme,
+    /// Accounts whose every membership lies in the coordinator's programme (reset codes: an
+    /// account that also acts elsewhere is not theirs to take over).
+    WhollyInProgramme,
+}
+
+/// Whether the coordinator may manage `target` (the policy's `ManageUsers` and the account's
+/// memberships); a refusal is audited as `access_denied` and answers like a missing account.
+pub(crate) async fn check_manages(
+    db: &Db,
+    coordinator: &SessionUser,
+    target: UserId,
+    now: time::OffsetDateTime,
+    reach: Reach,
+) -> Result<(), AccessError> {
+    let programme = coordinator.scope.programme();
+    let member = match lotse_store::user::get(db, target).await {
+        Ok(u) => match reach {
+            Reach::InProgramme => u.memberships.iter().any(|m| m.programme == programme),
+            Reach::WhollyInProgramme => {
+                !u.memberships.is_empty() && u.memberships.iter().all(|m| m.programme == programme)
+            }
+        },
+        Err(StoreError::NotFound { .. }) => false,
+        Err(e) => return Err(e.into()),
+    };
+    let allowed = policy::decide(&coordinator.membership, Action::ManageUsers, Subject::User(programme)).is_allowed();
+    if member && allowed {
+        Ok(())
+    } else {
+        Err(deny(db.begin().await?, coordinator, now, "user", target.as_uuid()).await)
+    }
 }
 
 /// Issues a reset code as the installation administrator (`lotse user reset USERNAME

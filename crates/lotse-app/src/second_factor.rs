@@ -12,7 +12,6 @@
 
 use lotse_domain::audit::{AuditAction, AuditPurpose};
 use lotse_domain::id::{ProgrammeId, UserId};
-use lotse_domain::policy::{self, Action, Subject};
 use lotse_domain::user::{User, authorize_membership};
 use lotse_store::audit::Access;
 use lotse_store::credential::PendingSignIn;
@@ -23,7 +22,7 @@ use totp_rs::{Builder, Secret, Totp};
 use crate::auth::{
     Attempt, AuthError, REFUSAL_AUDIT_PERIOD, SessionUser, SignedIn, Throttle, audit_account, open_session, token_hash,
 };
-use crate::case_record::{AccessError, deny};
+use crate::case_record::AccessError;
 use crate::clock::Clock;
 
 /// How long a pending sign-in lasts.
@@ -242,16 +241,8 @@ pub async fn unlock(
     target: UserId,
 ) -> Result<bool, AccessError> {
     let now = clock.now();
-    let programme = coordinator.scope.programme();
-    let member = match lotse_store::user::get(db, target).await {
-        Ok(u) => u.memberships.iter().any(|m| m.programme == programme),
-        Err(StoreError::NotFound { .. }) => false,
-        Err(e) => return Err(e.into()),
-    };
-    let allowed = policy::decide(&coordinator.membership, Action::ManageUsers, Subject::User(programme)).is_allowed();
-    if !(member && allowed) {
-        return Err(deny(db.begin().await?, coordinator, now, "user", target.as_uuid()).await);
-    }
+    crate::password_reset::check_manages(db, coordinator, target, now, crate::password_reset::Reach::InProgramme)
+        .await?;
     let mut tx = db.begin().await?;
     let was_locked = lotse_store::login_attempt::unlock_second_factor(&mut tx, target).await?;
     if was_locked {
