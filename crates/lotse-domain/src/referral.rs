@@ -454,7 +454,7 @@ mod tests {
     }
 
     /// The transition table, written out by hand from the lifecycle in the module docs and
-    /// DESIGN's referral lifecycle, independently of `apply`: the state a referral is in (its
+    /// product's referral lifecycle, independently of `apply`: the state a referral is in (its
     /// code, its facility, its failed attempts) × an event → the state after it, or `None`
     /// when the event is refused.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
