@@ -453,8 +453,8 @@ mod tests {
         );
     }
 
-    /// The transition table, written out by hand from the lifecycle in the module docs and
-    /// product's referral lifecycle, independently of `apply`: the state a referral is in (its
+    /// The transition table, written out by hand from the lifecycle in the module docs,
+    /// independently of `apply`: the state a referral is in (its
     /// code, its facility, its failed attempts) × an event → the state after it, or `None`
     /// when the event is refused.
     #[derive(Debug, Clone, Copy, PartialEq, Eq)]
