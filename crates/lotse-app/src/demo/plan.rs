@@ -818,6 +818,19 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
         now,
         w.programme.contact_attempts_before_unreachable,
     );
+    // A referral redirected before acceptance is taken on by the facility it went to: the case
+    // opens there, and that facility's link worker records what follows (the former facility
+    // keeps no relationship to the person).
+    let facility = story
+        .events
+        .iter()
+        .rev()
+        .find_map(|(event, _)| match event {
+            lotse_domain::referral::ReferralEvent::Redirected { to } => Some(*to),
+            _ => None,
+        })
+        .and_then(|to| w.facilities.iter().find(|f| f.id == to))
+        .unwrap_or(facility);
     let case = story.accepted_at.map(|at| {
         b.consents.push(consent(
             rng,

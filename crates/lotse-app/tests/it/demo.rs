@@ -105,3 +105,27 @@ async fn a_bad_scale_is_refused_before_anything_is_written() {
     assert_eq!(err.to_string(), "--scale must be between 1 and 1000, got 0");
     assert!(lotse_app::demo::database_is_empty(&db.db).await.unwrap());
 }
+
+storage_test!(async fn a_redirected_referral_lies_with_the_facility_it_went_to(db) {
+    let clock = FixedClock::new(fixed_now());
+    lotse_app::demo::seed(&db.db, &clock, options(), &mut |_, _| ()).await.unwrap();
+    // Cases of redirected referrals exist in the demo, so the check below has something to see.
+    let redirected: i64 = on_pool!(&db.db, p => sqlx::query_scalar(
+        "select count(distinct r.referral_id) from referral r join event e on e.programme_id = r.programme_id \
+         and e.stream_id = r.referral_id where e.kind = 'referral.redirected' and r.case_id is not null",
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    assert!(redirected > 0, "the demo has accepted referrals that were redirected first");
+    // Every case lies with the facility that holds its referral now: the former facility has
+    // no relationship left, and the new one sees the person on its worklist.
+    let elsewhere: i64 = on_pool!(&db.db, p => sqlx::query_scalar(
+        "select count(*) from case_file k join referral r on r.programme_id = k.programme_id and r.case_id = k.case_id \
+         where r.link_facility_id <> k.link_facility_id",
+    )
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    assert_eq!(elsewhere, 0, "cases held by another facility than their referral");
+});
