@@ -771,7 +771,14 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
             }
         }
     };
-    let alternative = w.facilities.iter().find(|f| f.id != facility.id).map(|f| f.id);
+    // Where a redirect goes: the next facility of the list, so redirects spread over the
+    // facilities instead of all reaching the first one.
+    let alternative = w
+        .facilities
+        .iter()
+        .position(|f| f.id == facility.id)
+        .and_then(|i| w.facilities.iter().cycle().skip(i + 1).take(w.facilities.len() - 1).next())
+        .map(|f| f.id);
     let source = match rng.random_range(0..100) {
         0..80 => ReferralSource::Prescriber,
         80..88 => ReferralSource::SelfReferral,
