@@ -777,7 +777,14 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
         .facilities
         .iter()
         .position(|f| f.id == facility.id)
-        .and_then(|i| w.facilities.iter().cycle().skip(i + 1).take(w.facilities.len() - 1).next())
+        .and_then(|i| {
+            w.facilities
+                .iter()
+                .cycle()
+                .skip(i + 1)
+                .take(w.facilities.len() - 1)
+                .next()
+        })
         .map(|f| f.id);
     let source = match rng.random_range(0..100) {
         0..80 => ReferralSource::Prescriber,
