@@ -109,19 +109,7 @@ pub async fn list(db: &Db, scope: &ProgrammeScope) -> StoreResult<Vec<ApiClientL
     .bind(scope.programme().as_uuid())
     .fetch_all(p)
     .await)?;
-    rows.into_iter()
-        .map(|(_, id, name, role, organisation, scopes, created_at, revoked_at)| {
-            Ok(ApiClientLine {
-                id: ApiClientId::from_uuid(id),
-                name,
-                role: parse_role(&role)?,
-                organisation: organisation.map(OrganisationId::from_uuid),
-                scopes: parse_scopes(&scopes)?,
-                created_at,
-                revoked_at,
-            })
-        })
-        .collect()
+    rows.into_iter().map(line).collect()
 }
 
 /// Revokes a live client by name; returns its id, or `None` when there is no live client of
@@ -144,6 +132,19 @@ pub async fn revoke(
     Ok(id.map(ApiClientId::from_uuid))
 }
 
+/// A stored row as a client line.
+fn line((_, id, name, role, organisation, scopes, created_at, revoked_at): Row) -> StoreResult<ApiClientLine> {
+    Ok(ApiClientLine {
+        id: ApiClientId::from_uuid(id),
+        name,
+        role: parse_role(&role)?,
+        organisation: organisation.map(OrganisationId::from_uuid),
+        scopes: parse_scopes(&scopes)?,
+        created_at,
+        revoked_at,
+    })
+}
+
 /// One of the programme's clients (live or revoked) by id.
 pub async fn get(db: &Db, scope: &ProgrammeScope, id: ApiClientId) -> StoreResult<Option<ApiClientLine>> {
     let row: Option<Row> = on_pool!(db, p => sqlx::query_as(
@@ -154,16 +155,5 @@ pub async fn get(db: &Db, scope: &ProgrammeScope, id: ApiClientId) -> StoreResul
     .bind(id.as_uuid())
     .fetch_optional(p)
     .await)?;
-    row.map(|(_, id, name, role, organisation, scopes, created_at, revoked_at)| {
-        Ok(ApiClientLine {
-            id: ApiClientId::from_uuid(id),
-            name,
-            role: parse_role(&role)?,
-            organisation: organisation.map(OrganisationId::from_uuid),
-            scopes: parse_scopes(&scopes)?,
-            created_at,
-            revoked_at,
-        })
-    })
-    .transpose()
+    row.map(line).transpose()
 }
