@@ -19,28 +19,9 @@ seed=20261202
 max_examples=30
 checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection,ignored_auth
 
-venv=.venv-tools
-if [ ! -x "$venv/bin/schemathesis" ]; then
-  [ -x "$venv/bin/pip" ] || python3 -m venv "$venv"
-  timeout 300 "$venv/bin/pip" install --quiet --disable-pip-version-check -r tools/requirements-api.txt
-fi
-if [ -z "${LOTSE_BIN:-}" ]; then
-  cargo build -q -p lotse-cli
-  LOTSE_BIN="${CARGO_TARGET_DIR:-target}/debug/lotse"
-fi
-
-work=$(mktemp -d)
-server=""
-cleanup() { [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-db="$work/api.db"
-"$LOTSE_BIN" serve --demo --addr "127.0.0.1:$port" --database-url "sqlite:$db" --log info \
-  >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 300); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
-curl -sf "$base/healthz" >/dev/null || { echo "schemathesis: the server did not start"; cat "$work/server.log"; exit 1; }
+. scripts/demo-server.sh
+venv_tool schemathesis tools/requirements-api.txt
+serve_demo schemathesis api.db
 
 # The organisation a demo account acts for (the demo's names are generated).
 organisation_of() {

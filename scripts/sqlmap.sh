@@ -41,27 +41,9 @@ if [ "${1:-}" = "--self-test" ]; then
   exit $?
 fi
 
-venv=.venv-tools
-if [ ! -x "$venv/bin/sqlmap" ]; then
-  python3 -m venv "$venv"
-  timeout 300 "$venv/bin/pip" install --quiet --disable-pip-version-check -r tools/requirements-security.txt
-fi
-if [ -z "${LOTSE_BIN:-}" ]; then
-  cargo build -q -p lotse-cli
-  LOTSE_BIN="${CARGO_TARGET_DIR:-target}/debug/lotse"
-fi
-
-work=$(mktemp -d)
-server=""
-cleanup() { [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null; rm -rf "$work"; }
-trap cleanup EXIT
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-"$LOTSE_BIN" serve --demo --addr "127.0.0.1:$port" --database-url "sqlite:$work/scan.db" \
-  --login-max-failures 1000 --login-address-max-failures 100000 --log info >"$work/server.log" 2>&1 &
-server=$!
-for _ in $(seq 1 300); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
-curl -sf "$base/healthz" >/dev/null || { echo "sqlmap: the server did not start"; cat "$work/server.log"; exit 1; }
+. scripts/demo-server.sh
+venv_tool sqlmap tools/requirements-security.txt
+serve_demo sqlmap scan.db --login-max-failures 1000 --login-address-max-failures 100000
 
 # The CSRF token is bound to the browser: to its session when signed in, else to its
 # pre-session lotse_csrf cookie. A fixed pre-session cookie is sent with every request and the
