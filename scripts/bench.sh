@@ -1,64 +1,121 @@
 #!/usr/bin/env bash
-# Benchmarks for the foundation: demo seeding (bulk load through the store) on SQLite and
-# PostgreSQL, and an HTTP load test of the start page and /healthz with wrk.
-# Never run in CI. Results go into BENCHMARKS.md with the machine they ran on.
+# Benchmarks: demo seeding (bulk load through the store) and HTTP load tests with wrk against
+# the served demo, on SQLite and (with BENCH_POSTGRES_URL) PostgreSQL. Never run in CI.
+# Results go into BENCHMARKS.md with the machine they ran on.
 #
-#   scripts/bench.sh [SCALE]          (default 40: 100,000 referrals, 10,000 offers)
-#   BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres scripts/bench.sh 40
+#   scripts/bench.sh [SCALE]            seeding at SCALE (default 40: 100,000 referrals),
+#                                       HTTP on a scale-1 demo
+#   BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres   adds PostgreSQL
+#   BENCH_BEFORE=<git revision>         also builds that revision and measures it in the same
+#                                       run, before the current tree (a before/after pair)
+#   BENCH_SECONDS=15                    wrk duration per URL
+#   BENCH_SKIP_SEED=1                   HTTP only
 #
-# wrk (Debian package `wrk`) and taskset are used when present: client on core 0, server on
-# core 1, keep-alive, 30 s per URL, loopback only.
+# wrk (Debian package `wrk`) is pinned with taskset: client on core 0, server on core 1
+# (PostgreSQL is not pinned). 32 connections, keep-alive, one thread, loopback only, every
+# run bounded by `timeout`. Pages about people are measured signed in as the demo link worker.
 set -euo pipefail
 scale="${1:-40}"
+seconds="${BENCH_SECONDS:-15}"
 cd "$(dirname "$0")/.."
+target="${CARGO_TARGET_DIR:-target}"
 cargo build --release -q -p lotse-cli
-bin="${CARGO_TARGET_DIR:-target}/release/lotse"
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
+server=""
+cleanup() {
+  [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  if [ -n "${before_tree:-}" ]; then git worktree remove --force "$before_tree" >/dev/null 2>&1 || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+cp "$target/release/lotse" "$work/lotse-after"
+bins=(after)
+if [ -n "${BENCH_BEFORE:-}" ]; then
+  before_tree="$work/before-src"
+  git worktree add --detach "$before_tree" "$BENCH_BEFORE" >/dev/null 2>&1
+  (cd "$before_tree" && CARGO_TARGET_DIR="$target" cargo build --release -q -p lotse-cli)
+  cp "$target/release/lotse" "$work/lotse-before"
+  cargo build --release -q -p lotse-cli # the current tree's binary back in the target dir
+  bins=(before after)
+fi
 
 echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(date -u +%F)"
-echo "## demo seeding, scale $scale"
-/usr/bin/time -f "sqlite: %e s wall, %M KiB max RSS" \
-  "$bin" demo --scale "$scale" --seed 1 --as-of 2026-11-02 --database-url "sqlite:$work/bench.db" --log warn
-ls -l "$work/bench.db" | awk '{print "sqlite file: " $5 " bytes"}'
+echo "# binaries: ${bins[*]} (before = ${BENCH_BEFORE:-none}, after = $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes'))"
 
-if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
-  db="lotse_bench_$$"
-  psql "$BENCH_POSTGRES_URL" -qc "create database $db"
-  pg_url="${BENCH_POSTGRES_URL%/*}/$db"
-  /usr/bin/time -f "postgres: %e s wall, %M KiB max RSS" \
-    "$bin" demo --scale "$scale" --seed 1 --as-of 2026-11-02 --database-url "$pg_url" --log warn
-  psql "$BENCH_POSTGRES_URL" -qc "drop database $db with (force)"
+if [ -z "${BENCH_SKIP_SEED:-}" ]; then
+  echo "## demo seeding, scale $scale"
+  /usr/bin/time -f "sqlite: %e s wall, %M KiB max RSS" \
+    "$work/lotse-after" demo --scale "$scale" --seed 1 --as-of 2026-11-02 --database-url "sqlite:$work/seed.db" --log warn
+  ls -l "$work/seed.db" | awk '{print "sqlite file: " $5 " bytes"}'
+  rm -f "$work"/seed.db*
+  if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
+    db="lotse_seed_$$"
+    psql "$BENCH_POSTGRES_URL" -qc "create database $db"
+    /usr/bin/time -f "postgres: %e s wall, %M KiB max RSS" \
+      env LOTSE_DATA_KEYS="$("$work/lotse-after" keys generate --id k1)" \
+      "$work/lotse-after" demo --scale "$scale" --seed 1 --as-of 2026-11-02 --database-url "${BENCH_POSTGRES_URL%/*}/$db" --log warn
+    psql "$BENCH_POSTGRES_URL" -tAc "select pg_database_size('$db')" | awk '{print "postgres database: " $1 " bytes"}'
+    psql "$BENCH_POSTGRES_URL" -qc "drop database $db with (force)"
+  fi
 fi
 
-if command -v wrk >/dev/null 2>&1; then
-  echo "## HTTP (wrk, 30 s, 32 connections, keep-alive)"
-  port=18080
-  taskset -c 1 "$bin" serve --addr "127.0.0.1:$port" --database-url "sqlite:$work/bench.db" --log warn >/dev/null &
+command -v wrk >/dev/null 2>&1 || { echo "wrk not installed (apt-get install wrk): HTTP load tests skipped"; exit 0; }
+port=18080
+base="http://127.0.0.1:$port"
+
+# load NAME PATH [wrk args]: one wrk run, summarised on one line.
+load() {
+  local name=$1 path=$2
+  shift 2
+  local out
+  out=$(timeout $((seconds + 30)) taskset -c 0 wrk -t1 -c32 -d"${seconds}s" --latency "$@" "$base$path")
+  local rps p50 p99 non2xx
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  non2xx=$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")
+  echo "| $name | \`GET $path\` | $rps | $p50 | $p99 | ${non2xx:-0} |"
+}
+
+# serve_and_load BIN ENGINE URL: serves the scale-1 demo and loads the start page, the
+# worklist and one case page.
+serve_and_load() {
+  local bin=$1 engine=$2 url=$3
+  shift 3
+  taskset -c 1 "$work/lotse-$bin" serve --demo --addr "127.0.0.1:$port" --database-url "$url" --log warn \
+    >"$work/server.log" 2>&1 &
   server=$!
-  for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:$port/healthz" >/dev/null && break; sleep 0.2; done
-  for path in /healthz /; do
-    echo "### GET $path"
-    timeout 60 taskset -c 0 wrk -t1 -c32 -d30s --latency "http://127.0.0.1:$port$path" | grep -E "Requests/sec|50%|99%|Transfer/sec"
-    curl -s "http://127.0.0.1:$port$path" | wc -c | awk '{print "response size: " $1 " bytes"}'
-  done
-  # Signed-in pages about people: every name shown is an audited read (one audit entry per
-  # person on the worklist, about eight per case page), so these measure the audit writes too.
-  jar="$work/cookies"
+  for _ in $(seq 1 300); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
+  curl -sf "$base/healthz" >/dev/null || { echo "server did not start"; cat "$work/server.log"; exit 1; }
+  local jar="$work/cookies" csrf session case_path
+  rm -f "$jar"
   # The form's CSRF token is derived from the cookie the page sets: read it from the page.
-  csrf=$(curl -s -c "$jar" "http://127.0.0.1:$port/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]\{64\}\)".*/\1/p' | head -n 1)
+  csrf=$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]\{64\}\)".*/\1/p' | head -n 1)
   curl -s -b "$jar" -c "$jar" -o /dev/null \
     --data-urlencode "username=lotsin.duesseldorf" --data-urlencode "password=lotse-demo-2026" \
-    --data-urlencode "csrf=$csrf" "http://127.0.0.1:$port/login"
+    --data-urlencode "csrf=$csrf" "$base/login"
   session=$(awk '$6 == "lotse_session" {print $7}' "$jar")
-  case_path=$(curl -s -H "Cookie: lotse_session=$session" "http://127.0.0.1:$port/cases" | grep -o '/cases/[0-9a-f-]\{36\}' | head -n 1)
-  for path in /cases "$case_path"; do
-    echo "### GET $path (signed in as a link worker, 8 connections, 15 s)"
-    timeout 40 taskset -c 0 wrk -t1 -c8 -d15s --latency -H "Cookie: lotse_session=$session" \
-      "http://127.0.0.1:$port$path" | grep -E "Requests/sec|50%|99%|Non-2xx"
-    curl -s -H "Cookie: lotse_session=$session" "http://127.0.0.1:$port$path" | wc -c | awk '{print "response size: " $1 " bytes"}'
-  done
-  kill -TERM "$server"; wait "$server" || true
-else
-  echo "wrk not installed (apt-get install wrk): HTTP load test skipped"
-fi
+  case_path=$(curl -s -H "Cookie: lotse_session=$session" "$base/cases" | grep -o '/cases/[0-9a-f-]\{36\}' | head -n 1)
+  [ -n "$case_path" ] || { echo "sign-in failed: no case on the worklist"; exit 1; }
+  load "$engine, $bin" /
+  load "$engine, $bin" /cases -H "Cookie: lotse_session=$session"
+  load "$engine, $bin" "$case_path" -H "Cookie: lotse_session=$session"
+  kill -TERM "$server"
+  wait "$server" || true
+  server=""
+}
+
+echo "## HTTP: wrk, 1 thread, 32 connections, ${seconds} s per URL; server on core 1, client on core 0"
+echo "| engine, build | request | requests/s | p50 | p99 | non-2xx |"
+echo "|---|---|---|---|---|---|"
+for bin in "${bins[@]}"; do
+  rm -f "$work"/http.db*
+  serve_and_load "$bin" sqlite "sqlite:$work/http.db"
+  if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
+    db="lotse_http_$$"
+    psql "$BENCH_POSTGRES_URL" -qc "create database $db"
+    LOTSE_DATA_KEYS="$("$work/lotse-after" keys generate --id k1)" \
+      serve_and_load "$bin" postgres "${BENCH_POSTGRES_URL%/*}/$db"
+    psql "$BENCH_POSTGRES_URL" -qc "drop database $db with (force)"
+  fi
+done

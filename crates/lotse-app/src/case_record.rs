@@ -130,15 +130,15 @@ pub(crate) async fn authorize_person(
     )
 }
 
-/// Opens a write transaction and finds the person of a case the user may act on.
+/// Finds, in `tx` (a read transaction to view, a write transaction to change), the person of a
+/// case the user may act on.
 async fn open_case(
-    db: &Db,
+    mut tx: Tx,
     user: &SessionUser,
     action: Action,
     case: CaseId,
     at: OffsetDateTime,
 ) -> Result<(Tx, PatientId, Visibility), AccessError> {
-    let mut tx = db.begin().await?;
     let Some(patient) = record::patient_of_case(&mut tx, &user.scope, case).await? else {
         return Err(deny(tx, user, at, "case", case.as_uuid()).await);
     };
@@ -178,8 +178,9 @@ pub struct CaseRecord {
     pub timeline: Vec<TimelineEntry>,
 }
 
-/// The case page: reads only what the visibility allows, audited per record, in one read
-/// transaction (plus the audit writes).
+/// The case page: reads only what the visibility allows, in one read transaction; each kind
+/// of record read is one audit entry listing the records, written by the group-commit
+/// appender before this returns.
 pub async fn view_case(
     db: &Db,
     clock: &dyn Clock,
@@ -187,7 +188,7 @@ pub async fn view_case(
     case: CaseId,
 ) -> Result<CaseRecord, AccessError> {
     let now = clock.now();
-    let (mut tx, patient, visibility) = open_case(db, user, Action::ViewCase, case, now).await?;
+    let (mut tx, patient, visibility) = open_case(db.begin_read().await?, user, Action::ViewCase, case, now).await?;
     let access = access(clock, AuditPurpose::Care);
     let scope = &user.scope;
     let mut identity = lotse_store::person::get_identity(&mut tx, scope, access, patient).await?;
@@ -259,7 +260,7 @@ pub struct WorklistRow {
 
 /// The people the user's organisation works with now (newest change first, at most `limit`):
 /// a link facility's open cases, a practice's prescriptions, a provider's shared onward
-/// referrals. Each name shown is an audited read.
+/// referrals. Read in a read transaction; the view is one audit entry listing the people shown.
 pub async fn worklist(
     db: &Db,
     clock: &dyn Clock,
@@ -274,7 +275,7 @@ pub async fn worklist(
     let (Decision::Allow(_), Some(org)) = (decision, user.membership.organisation) else {
         return Ok(Vec::new());
     };
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     let rows = lotse_store::worklist::for_organisation(
         &mut tx,
         &user.scope,
@@ -308,7 +309,7 @@ pub async fn find_case(db: &Db, clock: &dyn Clock, user: &SessionUser, code: &st
         return Err(AccessError::NotFound);
     }
     let code = PrescriptionCode::parse(code).map_err(|e| AccessError::Invalid(e.to_string()))?;
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     let Some((patient, cases)) = record::find_by_code(&mut tx, &user.scope, &code.compact()).await? else {
         return Err(AccessError::NotFound);
     };
@@ -335,7 +336,7 @@ pub async fn withdraw_consent(
     expected_version: i64,
 ) -> Result<(), AccessError> {
     let now = clock.now();
-    let (mut tx, patient, _) = open_case(db, user, Action::WithdrawConsent, case, now).await?;
+    let (mut tx, patient, _) = open_case(db.begin().await?, user, Action::WithdrawConsent, case, now).await?;
     let access = access(clock, AuditPurpose::Care);
     let purpose =
         match record::withdraw_consent(&mut tx, &user.scope, access, patient, consent_id, expected_version).await {

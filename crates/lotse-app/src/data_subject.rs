@@ -36,7 +36,7 @@ pub async fn find_person(db: &Db, clock: &dyn Clock, user: &SessionUser, code: &
         return Err(AccessError::NotFound);
     }
     let parsed = PrescriptionCode::parse(code);
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     let found = match &parsed {
         Ok(code) => record::find_by_code(&mut tx, &user.scope, &code.compact()).await?,
         Err(_) => None,
@@ -89,7 +89,7 @@ pub async fn person_overview(
     patient: PatientId,
 ) -> Result<PersonOverview, AccessError> {
     let now = clock.now();
-    let mut tx = open_person_any(db, user, Action::ViewPersonAudit, patient, now).await?;
+    let mut tx = open_person_any(db.begin_read().await?, user, Action::ViewPersonAudit, patient, now).await?;
     let profile = record::profile(
         &mut tx,
         &user.scope,
@@ -143,16 +143,16 @@ async fn actor_names(db: &Db, entries: &[AuditEntry]) -> Result<HashMap<String, 
         .collect())
 }
 
-/// Opens a write transaction for an administrative action about a person; an erased person is still
-/// a subject of administration (their audit trail and export remain).
+/// Checks, in `tx` (a read transaction to view, a write transaction to change), an
+/// administrative action about a person; an erased person is still a subject of
+/// administration (their audit trail and export remain).
 async fn open_person_any(
-    db: &Db,
+    mut tx: Tx,
     user: &SessionUser,
     action: Action,
     patient: PatientId,
     at: OffsetDateTime,
 ) -> Result<Tx, AccessError> {
-    let mut tx = db.begin().await?;
     let relations = match record::relations(&mut tx, &user.scope, patient, at).await {
         Ok(r) => r,
         Err(StoreError::NotFound { .. }) => return Err(deny(tx, user, at, "patient", patient.as_uuid()).await),
@@ -191,9 +191,9 @@ pub async fn user_audit(
         .filter(|u| u.memberships.iter().any(|m| m.programme == programme));
     let decision = policy::decide(&user.membership, Action::ViewUserAudit, Subject::User(programme));
     let (Some(target_user), true) = (member_here, decision.is_allowed()) else {
-        return Err(deny(db.begin().await?, user, now, "user", target.as_uuid()).await);
+        return Err(deny(db.begin_read().await?, user, now, "user", target.as_uuid()).await);
     };
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     let limit = i64::try_from(AUDIT_VIEW_LIMIT).unwrap_or(i64::MAX);
     let entries = lotse_store::audit::list_for_actor(&mut tx, &user.scope, &format!("user:{target}"), limit).await?;
     lotse_store::audit::record_user(
@@ -301,7 +301,7 @@ pub async fn export(
 ) -> Result<PersonExport, AccessError> {
     let now = clock.now();
     let programme = lotse_store::programme::get(db, user.scope.programme()).await?;
-    let mut tx = open_person_any(db, user, Action::ExportPersonData, patient, now).await?;
+    let mut tx = open_person_any(db.begin_read().await?, user, Action::ExportPersonData, patient, now).await?;
     let scope = &user.scope;
     let access = access(clock, AuditPurpose::DataProtection);
     let identity = lotse_store::person::get_identity(&mut tx, scope, access, patient).await?;
@@ -445,7 +445,7 @@ pub async fn erase(
 ) -> Result<bool, AccessError> {
     let now = clock.now();
     // Erasing twice is allowed and changes nothing (answers false).
-    let mut tx = open_person_any(db, user, Action::ErasePerson, patient, now).await?;
+    let mut tx = open_person_any(db.begin().await?, user, Action::ErasePerson, patient, now).await?;
     let erased = record::erase(
         &mut tx,
         &user.scope,

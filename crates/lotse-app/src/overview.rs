@@ -1,5 +1,8 @@
 //! What the home page shows a signed-in user about their programme: counts only, no people.
 
+use std::sync::{Arc, PoisonError, RwLock};
+use std::time::{Duration, Instant};
+
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::programme::Programme;
 use lotse_store::directory::DirectoryCounts;
@@ -45,4 +48,48 @@ pub async fn public_programmes(db: &Db) -> Result<Vec<(Programme, DirectoryCount
         out.push((programme, counts));
     }
     Ok(out)
+}
+
+/// How long cached public counts are used at most: changes made by another process (the CLI,
+/// a second server on the same PostgreSQL) show within this time.
+pub const PUBLIC_COUNTS_TTL: Duration = Duration::from_secs(5);
+
+/// [`public_programmes`], cached for the start page: rebuilt when a commit in this process
+/// changed programmes, areas or offers ([`lotse_store::db::public_generation`]), and at the
+/// latest after [`PUBLIC_COUNTS_TTL`].
+#[derive(Debug, Clone, Default)]
+pub struct PublicCounts {
+    cached: Arc<RwLock<Option<CachedCounts>>>,
+}
+
+#[derive(Debug)]
+struct CachedCounts {
+    generation: u64,
+    built: Instant,
+    value: Arc<Vec<(Programme, DirectoryCounts)>>,
+}
+
+impl PublicCounts {
+    /// The counts, from the cache while it is current.
+    pub async fn get(&self, db: &Db) -> Result<Arc<Vec<(Programme, DirectoryCounts)>>, StoreError> {
+        // Read before loading: a change committed while loading leaves the cache stale, and
+        // the next call rebuilds it.
+        let generation = lotse_store::db::public_generation();
+        {
+            let cached = self.cached.read().unwrap_or_else(PoisonError::into_inner);
+            if let Some(c) = cached.as_ref()
+                && c.generation == generation
+                && c.built.elapsed() < PUBLIC_COUNTS_TTL
+            {
+                return Ok(Arc::clone(&c.value));
+            }
+        }
+        let value = Arc::new(public_programmes(db).await?);
+        *self.cached.write().unwrap_or_else(PoisonError::into_inner) = Some(CachedCounts {
+            generation,
+            built: Instant::now(),
+            value: Arc::clone(&value),
+        });
+        Ok(value)
+    }
 }

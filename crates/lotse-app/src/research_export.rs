@@ -92,7 +92,7 @@ pub async fn research_export(db: &Db, clock: &dyn Clock, programme: &str) -> Res
         at: now,
         purpose: AuditPurpose::Research,
     };
-    let mut tx = db.begin().await?;
+    let mut tx = db.begin_read().await?;
     let mut cohort = lotse_store::research::cohort(&mut tx, &scope, access).await?;
     let (people, referrals, responses) = lotse_store::research::rows(&mut tx, &scope, &cohort).await?;
     tx.commit().await?;

@@ -142,13 +142,17 @@ pub struct NewAuditEntry {
     pub action: String,
     /// The kind of record (`patient`, `referral`, `user`…).
     pub object_kind: String,
-    /// The record's id.
+    /// The record's id; the nil id for an entry about several records ([`Self::objects`]).
     pub object_id: Uuid,
     /// Why.
     pub purpose: String,
     /// The request it answers (a data-subject request's reference), for exports and erasures
     /// by a coordinator. Hashed into the entry when present.
     pub reference: Option<String>,
+    /// The records of an entry about several records of `object_kind` (a list view, a batch of
+    /// created records), in ascending id order, without repeats; empty for an entry about one
+    /// record. Hashed into the entry when not empty.
+    pub objects: Vec<Uuid>,
 }
 
 impl NewAuditEntry {
@@ -169,7 +173,37 @@ impl NewAuditEntry {
             object_id,
             purpose: purpose.code().to_owned(),
             reference: None,
+            objects: Vec::new(),
         }
+    }
+
+    /// One entry about the records `ids` (at least one) of a kind: for one record, the same as
+    /// [`Self::new`]; for several, `object_id` is the nil id and the ids go to [`Self::objects`],
+    /// sorted and without repeats. `None` when `ids` is empty (nothing was touched).
+    pub fn about(
+        at: OffsetDateTime,
+        actor: &crate::actor::Actor,
+        action: AuditAction,
+        object_kind: &str,
+        ids: impl IntoIterator<Item = Uuid>,
+        purpose: AuditPurpose,
+    ) -> Option<Self> {
+        let mut ids: Vec<Uuid> = ids.into_iter().collect();
+        ids.sort_unstable();
+        ids.dedup();
+        match ids.as_slice() {
+            [] => None,
+            [one] => Some(Self::new(at, actor, action, object_kind, *one, purpose)),
+            _ => Some(Self {
+                objects: ids,
+                ..Self::new(at, actor, action, object_kind, Uuid::nil(), purpose)
+            }),
+        }
+    }
+
+    /// Whether the entry names `id`, as its one record or among its records.
+    pub fn names(&self, id: Uuid) -> bool {
+        self.object_id == id || self.objects.binary_search(&id).is_ok()
     }
 
     /// The same entry, recording the request it answers.
@@ -264,6 +298,18 @@ pub fn entry_hash(programme: ProgrammeId, seq: i64, entry: &NewAuditEntry, prev_
     // more length-prefixed fields follow, so no entry with a reference hashes like one without.
     if let Some(reference) = &entry.reference {
         for field in ["reference", reference.as_str()] {
+            hasher.update((field.len() as u64).to_be_bytes());
+            hasher.update(field.as_bytes());
+        }
+    }
+    // Likewise for an entry about several records: a marker, their count, then each id.
+    if !entry.objects.is_empty() {
+        let count = entry.objects.len().to_string();
+        let ids: Vec<String> = entry.objects.iter().map(Uuid::to_string).collect();
+        for field in ["objects", count.as_str()]
+            .into_iter()
+            .chain(ids.iter().map(String::as_str))
+        {
             hasher.update((field.len() as u64).to_be_bytes());
             hasher.update(field.as_bytes());
         }
@@ -513,6 +559,59 @@ mod tests {
         assert_eq!(verify(std::slice::from_ref(&referenced)), Ok(1));
         referenced.entry.reference = Some("DSR-2".into());
         assert_eq!(verify(&[referenced]), Err(ChainBreak::Altered { seq: 1 }));
+    }
+
+    #[test]
+    fn an_entry_about_several_records_lists_them_in_id_order_and_hashes_them() {
+        let at = datetime!(2026-11-22 10:00:00 UTC);
+        let actor = Actor::System(SystemJob::Demo);
+        let about = |ids: &[u128]| {
+            NewAuditEntry::about(
+                at,
+                &actor,
+                AuditAction::Read,
+                "patient",
+                ids.iter().map(|i| Uuid::from_u128(*i)),
+                AuditPurpose::Care,
+            )
+        };
+        assert_eq!(about(&[]), None, "nothing read, nothing recorded");
+        let one = about(&[7]).unwrap();
+        assert_eq!((one.object_id, one.objects.len()), (Uuid::from_u128(7), 0));
+        assert_eq!(
+            one,
+            NewAuditEntry::new(
+                at,
+                &actor,
+                AuditAction::Read,
+                "patient",
+                Uuid::from_u128(7),
+                AuditPurpose::Care
+            ),
+            "one record: the same entry as before lists existed"
+        );
+        let list = about(&[3, 1, 2, 3]).unwrap();
+        assert!(list.object_id.is_nil());
+        assert_eq!(list.objects, [1, 2, 3].map(Uuid::from_u128), "sorted, no repeats");
+        assert!(list.names(Uuid::from_u128(2)) && !list.names(Uuid::from_u128(4)));
+        // The list is part of the hash: another list, or none, is another hash.
+        let hash = |e: &NewAuditEntry| entry_hash(ProgrammeId::from_uuid(Uuid::from_u128(1)), 1, e, GENESIS_HASH);
+        let other = about(&[1, 2, 4]).unwrap();
+        let shorter = about(&[1, 2]).unwrap();
+        let none = NewAuditEntry {
+            objects: Vec::new(),
+            ..list.clone()
+        };
+        let hashes = [hash(&list), hash(&other), hash(&shorter), hash(&none)];
+        for (i, a) in hashes.iter().enumerate() {
+            for b in &hashes[i + 1..] {
+                assert_ne!(a, b);
+            }
+        }
+        let mut chained = chain(ProgrammeId::from_uuid(Uuid::from_u128(1)), 0, GENESIS_HASH, [list]);
+        assert_eq!(verify(&chained), Ok(1));
+        chained[0].entry.objects.pop();
+        assert_eq!(verify(&chained), Err(ChainBreak::Altered { seq: 1 }));
     }
 
     #[test]

@@ -4,6 +4,7 @@ use lotse_domain::id::ProgrammeId;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::appender::Pending;
 use crate::bulk::{self, Value};
 use crate::db::{Db, Tx};
 use crate::error::{StoreError, StoreResult};
@@ -19,15 +20,35 @@ pub(crate) async fn create_chain(tx: &mut Tx, programme: ProgrammeId) -> StoreRe
     Ok(())
 }
 
-/// Appends entries to the scope's programme chain, in the caller's transaction.
+/// Records entries for the scope's programme chain in `tx`. They are appended when `tx`
+/// commits (see [`Tx`]): a write transaction appends them as its last statements, a read
+/// transaction hands them to the group-commit appender; either way the commit returns only
+/// once they are durable, and a transaction dropped without commit writes none.
+pub async fn append(tx: &mut Tx, scope: &ProgrammeScope, entries: Vec<NewAuditEntry>) -> StoreResult<()> {
+    let programme = scope.programme();
+    tx.defer_audit(entries.into_iter().map(|e| (programme, e)).collect());
+    Ok(())
+}
+
+/// Appends entries to their programmes' chains now, in `tx` (a write transaction): per
+/// programme in id order (so two appenders lock chain heads in the same order), each
+/// programme's entries in the order they were recorded.
 ///
 /// The head row is updated first, which takes its lock (a row lock on PostgreSQL; SQLite
-/// transactions are IMMEDIATE), so concurrent appenders queue instead of forking the chain.
-pub async fn append(tx: &mut Tx, scope: &ProgrammeScope, entries: Vec<NewAuditEntry>) -> StoreResult<()> {
-    if entries.is_empty() {
-        return Ok(());
+/// write transactions are IMMEDIATE), so concurrent appenders queue instead of forking the chain.
+pub(crate) async fn append_now(tx: &mut Tx, entries: Pending) -> StoreResult<()> {
+    let mut by_programme: std::collections::BTreeMap<ProgrammeId, Vec<NewAuditEntry>> =
+        std::collections::BTreeMap::new();
+    for (programme, entry) in entries {
+        by_programme.entry(programme).or_default().push(entry);
     }
-    let programme = scope.programme();
+    for (programme, entries) in by_programme {
+        append_to_chain(tx, programme, entries).await?;
+    }
+    Ok(())
+}
+
+async fn append_to_chain(tx: &mut Tx, programme: ProgrammeId, entries: Vec<NewAuditEntry>) -> StoreResult<()> {
     let count = entries.len() as i64;
     let (last_seq, last_hash): (i64, String) = on_conn!(tx, c => sqlx::query_as(
         "update audit_chain set last_seq = last_seq + $2 where programme_id = $1 returning last_seq - $2, last_hash",
@@ -82,7 +103,90 @@ async fn insert_entries(tx: &mut Tx, entries: &[AuditEntry]) -> StoreResult<()> 
         "reference",
     ];
     bulk::insert(tx, "audit_entry", &columns, &rows).await?;
+    let objects: Vec<Vec<Value>> = entries
+        .iter()
+        .flat_map(|e| {
+            e.entry
+                .objects
+                .iter()
+                .map(|id| vec![Value::Uuid(e.programme.as_uuid()), Value::Int(e.seq), Value::Uuid(*id)])
+        })
+        .collect();
+    if !objects.is_empty() {
+        bulk::insert(tx, "audit_object", &["programme_id", "seq", "object_id"], &objects).await?;
+    }
     Ok(())
+}
+
+/// The records of the entries of a programme with `first <= seq <= last` that list several,
+/// by sequence number, each in id order.
+async fn objects_between(
+    conn: Conn<'_>,
+    programme: ProgrammeId,
+    first: i64,
+    last: i64,
+) -> StoreResult<std::collections::HashMap<i64, Vec<Uuid>>> {
+    let sql = "select seq, object_id from audit_object where programme_id = $1 and seq >= $2 and seq <= $3 \
+               order by seq, object_id";
+    let rows: Vec<(i64, Uuid)> = match conn {
+        Conn::Tx(tx) => {
+            on_conn!(tx, c => sqlx::query_as(sql).bind(programme.as_uuid()).bind(first).bind(last).fetch_all(c).await)?
+        }
+        Conn::Pool(db) => {
+            crate::on_pool!(db, p => sqlx::query_as(sql).bind(programme.as_uuid()).bind(first).bind(last).fetch_all(p).await)?
+        }
+    };
+    let mut out: std::collections::HashMap<i64, Vec<Uuid>> = std::collections::HashMap::new();
+    for (seq, id) in rows {
+        out.entry(seq).or_default().push(id);
+    }
+    Ok(out)
+}
+
+/// Where to read from: a transaction or the pool.
+enum Conn<'a> {
+    Tx(&'a mut Tx),
+    Pool(&'a Db),
+}
+
+impl Conn<'_> {
+    fn reborrow(&mut self) -> Conn<'_> {
+        match self {
+            Conn::Tx(tx) => Conn::Tx(tx),
+            Conn::Pool(db) => Conn::Pool(db),
+        }
+    }
+}
+
+/// Fills in the records of the entries that list several: with one query over their range
+/// when `rows` are consecutive entries (a page of the chain), else one query per such entry
+/// (scattered entries, at most a view's limit).
+async fn with_objects(
+    mut conn: Conn<'_>,
+    programme: ProgrammeId,
+    rows: Vec<EntryRow>,
+    consecutive: bool,
+) -> StoreResult<Vec<AuditEntry>> {
+    let lists: Vec<i64> = rows.iter().filter(|r| r.object_id.is_nil()).map(|r| r.seq).collect();
+    let mut objects = std::collections::HashMap::new();
+    if consecutive {
+        if let (Some(&first), Some(&last)) = (lists.iter().min(), lists.iter().max()) {
+            objects = objects_between(conn, programme, first, last).await?;
+        }
+    } else {
+        for seq in lists {
+            objects.extend(objects_between(conn.reborrow(), programme, seq, seq).await?);
+        }
+    }
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            let ids = objects.remove(&r.seq).unwrap_or_default();
+            let mut entry = r.into_entry(programme);
+            entry.entry.objects = ids;
+            entry
+        })
+        .collect())
 }
 
 #[derive(sqlx::FromRow)]
@@ -112,6 +216,7 @@ impl EntryRow {
                 object_id: self.object_id,
                 purpose: self.purpose,
                 reference: self.reference,
+                objects: Vec::new(),
             },
             prev_hash: self.prev_hash,
             hash: self.hash,
@@ -170,9 +275,8 @@ pub async fn verify_anchored(db: &Db, scope: &ProgrammeScope, anchor: Option<(i6
         if rows.is_empty() {
             break;
         }
-        for row in rows {
-            after = row.seq;
-            let entry = row.into_entry(programme);
+        for entry in with_objects(Conn::Pool(db), programme, rows, true).await? {
+            after = entry.seq;
             if let Err(broken) = verifier.check(&entry) {
                 return Ok(ChainReport {
                     programme,
@@ -199,16 +303,21 @@ pub async fn list_for_object(
     object_id: Uuid,
 ) -> StoreResult<Vec<AuditEntry>> {
     let programme = scope.programme();
-    let rows: Vec<EntryRow> = on_conn!(tx, c => sqlx::query_as(
+    let rows: Vec<EntryRow> = on_conn!(&mut *tx, c => sqlx::query_as(
         "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference \
-         from audit_entry where programme_id = $1 and object_kind = $2 and object_id = $3 order by seq desc",
+         from audit_entry where programme_id = $1 and object_kind = $2 and object_id = $3 \
+         union all \
+         select e.seq, e.at, e.actor, e.action, e.object_kind, e.object_id, e.purpose, e.prev_hash, e.hash, e.reference \
+         from audit_object o join audit_entry e on e.programme_id = o.programme_id and e.seq = o.seq \
+         where o.programme_id = $1 and o.object_id = $3 and e.object_kind = $2 \
+         order by seq desc",
     )
     .bind(programme.as_uuid())
     .bind(object_kind)
     .bind(object_id)
     .fetch_all(c)
     .await)?;
-    Ok(rows.into_iter().map(|r| r.into_entry(programme)).collect())
+    with_objects(Conn::Tx(tx), programme, rows, false).await
 }
 
 /// When and why personal data is touched: every store function that reads or writes personal
@@ -221,7 +330,8 @@ pub struct Access {
     pub purpose: lotse_domain::audit::AuditPurpose,
 }
 
-/// Records one action on several records of a kind by the scope's actor.
+/// Records one action on records of a kind by the scope's actor: one entry, which lists the
+/// records when there are several (a list view is one entry), and none when there are none.
 pub async fn record(
     tx: &mut Tx,
     scope: &ProgrammeScope,
@@ -230,11 +340,8 @@ pub async fn record(
     object_kind: &str,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> StoreResult<()> {
-    let entries = ids
-        .into_iter()
-        .map(|id| NewAuditEntry::new(access.at, scope.actor(), action, object_kind, id, access.purpose))
-        .collect();
-    append(tx, scope, entries).await
+    let entry = NewAuditEntry::about(access.at, scope.actor(), action, object_kind, ids, access.purpose);
+    append(tx, scope, entry.into_iter().collect()).await
 }
 
 /// Writes one audit entry about a user account (sign-in, sessions, second factor, resets).
@@ -340,5 +447,5 @@ pub async fn list_for_actor(
     .bind(limit)
     .fetch_all(c)
     .await)?;
-    Ok(rows.into_iter().map(|r| r.into_entry(programme)).collect())
+    with_objects(Conn::Tx(tx), programme, rows, false).await
 }

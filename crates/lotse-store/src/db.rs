@@ -2,6 +2,7 @@ use std::fmt;
 use std::path::PathBuf;
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
@@ -10,6 +11,7 @@ use sqlx::{ConnectOptions, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
+use crate::appender::{Appender, Pending};
 use crate::crypto::DataKeys;
 use crate::error::{StoreError, StoreResult};
 
@@ -112,13 +114,49 @@ pub struct PgDb {
     /// The pool.
     pub pool: PgPool,
     keys: Option<Arc<DataKeys>>,
+    appender: Option<Appender>,
 }
 
 /// A PostgreSQL transaction.
 #[derive(Debug)]
 pub struct PgTx {
     tx: Transaction<'static, Postgres>,
+    read_only: bool,
+    common: TxCommon,
+}
+
+/// What a transaction carries on either engine besides the driver's transaction.
+#[derive(Debug)]
+struct TxCommon {
     keys: Option<Arc<DataKeys>>,
+    /// Audit entries waiting for the commit.
+    audit: Pending,
+    /// Where a read transaction's audit entries go (`None` in a write transaction).
+    appender: Option<Appender>,
+    /// Whether it changed what the public start page counts.
+    public_changed: bool,
+}
+
+impl TxCommon {
+    fn new(keys: Option<&Arc<DataKeys>>, appender: Option<&Appender>) -> Self {
+        Self {
+            keys: keys.cloned(),
+            audit: Vec::new(),
+            appender: appender.cloned(),
+            public_changed: false,
+        }
+    }
+}
+
+/// Raised after every commit that changed programmes, areas or offers in this process: caches
+/// of public counts compare it ([`public_generation`]).
+static PUBLIC_GENERATION: AtomicU64 = AtomicU64::new(0);
+
+/// The number of commits in this process that changed what public pages count (programmes,
+/// areas, offers). A cache of public counts built at one value is stale at another; changes by
+/// other processes are not seen here, so such caches also expire.
+pub fn public_generation() -> u64 {
+    PUBLIC_GENERATION.load(Ordering::Acquire)
 }
 
 impl PgTx {
@@ -144,6 +182,7 @@ pub struct SqliteDb {
     pub pool: SqlitePool,
     writer: Arc<Semaphore>,
     keys: Option<Arc<DataKeys>>,
+    appender: Option<Appender>,
 }
 
 impl SqliteDb {
@@ -152,6 +191,7 @@ impl SqliteDb {
             pool,
             writer: Arc::new(Semaphore::new(1)),
             keys: None,
+            appender: None,
         }
     }
 }
@@ -160,8 +200,8 @@ impl SqliteDb {
 #[derive(Debug)]
 pub struct SqliteTx {
     tx: Transaction<'static, Sqlite>,
-    _writer: Option<OwnedSemaphorePermit>,
-    keys: Option<Arc<DataKeys>>,
+    writer: Option<OwnedSemaphorePermit>,
+    common: TxCommon,
 }
 
 impl SqliteTx {
@@ -172,6 +212,12 @@ impl SqliteTx {
 }
 
 /// A transaction on one of the two engines. Dropped without [`Tx::commit`], it rolls back.
+///
+/// Audit entries recorded in it ([`crate::audit::append`]) wait with it and are written when it
+/// commits: a write transaction appends them as its last statements (so on PostgreSQL the
+/// chain-head row is locked only at the end); a read transaction commits first and then hands
+/// them to the database's group-commit appender ([`crate::appender`]), and its commit returns
+/// once they are durable.
 #[derive(Debug)]
 pub enum Tx {
     /// SQLite (a write transaction is begun IMMEDIATE after taking the writer permit: it holds
@@ -247,7 +293,7 @@ impl Db {
                         crate::files::make_private(&side).map_err(io)?;
                     }
                 }
-                Ok(Self::Sqlite(SqliteDb::new(pool)))
+                Ok(Self::Sqlite(SqliteDb::new(pool)).with_appender())
             }
             Engine::Postgres => {
                 let options = PgConnectOptions::from_str(url.expose())
@@ -260,7 +306,12 @@ impl Db {
                     .connect_with(options)
                     .await
                     .map_err(StoreError::Unavailable)?;
-                Ok(Self::Postgres(PgDb { pool, keys: None }))
+                Ok(Self::Postgres(PgDb {
+                    pool,
+                    keys: None,
+                    appender: None,
+                })
+                .with_appender())
             }
         }
     }
@@ -270,6 +321,16 @@ impl Db {
         match self {
             Self::Sqlite(_) => Engine::Sqlite,
             Self::Postgres(_) => Engine::Postgres,
+        }
+    }
+
+    /// Starts the audit appender task on a handle that has none; the task keeps the handle
+    /// without one, so its own transactions append inline.
+    fn with_appender(self) -> Self {
+        let appender = Some(Appender::start(self.clone()));
+        match self {
+            Self::Sqlite(db) => Self::Sqlite(SqliteDb { appender, ..db }),
+            Self::Postgres(db) => Self::Postgres(PgDb { appender, ..db }),
         }
     }
 
@@ -311,7 +372,8 @@ impl Db {
     /// Begins a read-only transaction: deferred on SQLite (no write lock, so readers never
     /// wait for writers under WAL) with `PRAGMA query_only` on (reset when the connection goes
     /// back to the pool), `READ ONLY` on PostgreSQL. A write inside it fails on both engines.
-    /// Reads of personal data are audited, which is a write: those use [`Db::begin`].
+    /// Reads of personal data use it too: their audit entries go to the group-commit appender
+    /// when it commits (see [`Tx`]).
     pub async fn begin_read(&self) -> StoreResult<Tx> {
         Ok(match self {
             Self::Sqlite(db) => {
@@ -319,13 +381,14 @@ impl Db {
                 sqlx::query("PRAGMA query_only = ON").execute(&mut *tx).await?;
                 Tx::Sqlite(SqliteTx {
                     tx,
-                    _writer: None,
-                    keys: db.keys.clone(),
+                    writer: None,
+                    common: TxCommon::new(db.keys.as_ref(), db.appender.as_ref()),
                 })
             }
             Self::Postgres(db) => Tx::Postgres(PgTx {
                 tx: db.pool.begin_with("BEGIN READ ONLY").await?,
-                keys: db.keys.clone(),
+                read_only: true,
+                common: TxCommon::new(db.keys.as_ref(), db.appender.as_ref()),
             }),
         })
     }
@@ -343,13 +406,14 @@ impl Db {
                     .map_err(|_| StoreError::Unavailable(sqlx::Error::PoolClosed))?;
                 Tx::Sqlite(SqliteTx {
                     tx: db.pool.begin_with("BEGIN IMMEDIATE").await?,
-                    _writer: Some(permit),
-                    keys: db.keys.clone(),
+                    writer: Some(permit),
+                    common: TxCommon::new(db.keys.as_ref(), None),
                 })
             }
             Self::Postgres(db) => Tx::Postgres(PgTx {
                 tx: db.pool.begin().await?,
-                keys: db.keys.clone(),
+                read_only: false,
+                common: TxCommon::new(db.keys.as_ref(), None),
             }),
         })
     }
@@ -373,13 +437,64 @@ impl Db {
 }
 
 impl Tx {
-    /// Commits.
-    pub async fn commit(self) -> StoreResult<()> {
+    /// Commits, with the audit entries recorded in the transaction (see [`Tx`]): it returns
+    /// `Ok` only once they are durable too.
+    pub async fn commit(mut self) -> StoreResult<()> {
+        let audit = std::mem::take(&mut self.common().audit);
+        if self.is_read_only() {
+            let appender = self.common().appender.take();
+            self.commit_now().await?;
+            if audit.is_empty() {
+                return Ok(());
+            }
+            // Every handle from `Db::connect` has an appender; only the appender's own handle
+            // has none, and it never reads.
+            let appender = appender.ok_or_else(|| {
+                StoreError::Corrupt("audit entries recorded in a read transaction without an appender".to_owned())
+            })?;
+            appender.append(audit).await
+        } else {
+            crate::audit::append_now(&mut self, audit).await?;
+            self.commit_now().await
+        }
+    }
+
+    async fn commit_now(mut self) -> StoreResult<()> {
+        let public_changed = self.common().public_changed;
         match self {
             Self::Sqlite(tx) => tx.tx.commit().await?,
             Self::Postgres(tx) => tx.tx.commit().await?,
         }
+        if public_changed {
+            PUBLIC_GENERATION.fetch_add(1, Ordering::AcqRel);
+        }
         Ok(())
+    }
+
+    /// Whether this is a read transaction ([`Db::begin_read`]).
+    pub const fn is_read_only(&self) -> bool {
+        match self {
+            Self::Sqlite(tx) => tx.writer.is_none(),
+            Self::Postgres(tx) => tx.read_only,
+        }
+    }
+
+    const fn common(&mut self) -> &mut TxCommon {
+        match self {
+            Self::Sqlite(tx) => &mut tx.common,
+            Self::Postgres(tx) => &mut tx.common,
+        }
+    }
+
+    /// Keeps audit entries with the transaction until it commits.
+    pub(crate) fn defer_audit(&mut self, entries: Pending) {
+        self.common().audit.extend(entries);
+    }
+
+    /// Notes that the transaction changes what public pages count: its commit raises
+    /// [`public_generation`].
+    pub(crate) const fn changes_public_counts(&mut self) {
+        self.common().public_changed = true;
     }
 
     /// Which engine.
@@ -393,8 +508,8 @@ impl Tx {
     /// The data keys for identity fields, or [`StoreError::NoDataKey`].
     pub fn keys(&self) -> StoreResult<Arc<DataKeys>> {
         match self {
-            Self::Sqlite(tx) => tx.keys.clone(),
-            Self::Postgres(tx) => tx.keys.clone(),
+            Self::Sqlite(tx) => tx.common.keys.clone(),
+            Self::Postgres(tx) => tx.common.keys.clone(),
         }
         .ok_or(StoreError::NoDataKey)
     }

@@ -30,6 +30,7 @@ pub async fn insert_area_sets(tx: &mut Tx, scope: &ProgrammeScope, sets: &[AreaS
 
 /// Inserts areas; parents must come before their children.
 pub async fn insert_areas(tx: &mut Tx, scope: &ProgrammeScope, areas: &[Area]) -> StoreResult<()> {
+    tx.changes_public_counts();
     let p = scope.programme().as_uuid();
     let rows: Vec<_> = areas
         .iter()
@@ -99,6 +100,7 @@ pub async fn insert_organisations(
 
 /// Inserts offers.
 pub async fn insert_offers(tx: &mut Tx, scope: &ProgrammeScope, offers: &[Offer]) -> StoreResult<()> {
+    tx.changes_public_counts();
     let p = scope.programme().as_uuid();
     let rows: Vec<_> = offers
         .iter()

@@ -12,6 +12,8 @@
 
 /// API clients: bearer tokens (stored as SHA-256) of a programme's machine callers.
 pub mod api_client;
+/// Group commit of the audit entries of read transactions.
+mod appender;
 /// Audit entries and the chain head, per programme.
 pub mod audit;
 /// Online backup and checked restore (SQLite).

@@ -54,6 +54,7 @@ const COLUMNS: &str = "programme_id, slug, name, languages, time_zone, link_work
 
 /// Inserts a programme and its empty audit chain.
 pub async fn insert(tx: &mut Tx, programme: &Programme, now: OffsetDateTime) -> StoreResult<()> {
+    tx.changes_public_counts();
     let languages: Vec<&str> = programme.languages.iter().map(|l| l.tag()).collect();
     let sql = format!(
         "insert into programme ({COLUMNS}, version, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11)"

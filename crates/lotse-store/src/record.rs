@@ -1,6 +1,7 @@
 //! Reading one person's record (case view, worklists, data-subject requests) and erasing it.
 //!
-//! Functions that return personal data write a `read` audit entry per record they return;
+//! Functions that return personal data write one `read` audit entry per kind of record they
+//! return, listing the records (see [`crate::audit::record`]);
 //! functions that return only ids and organisation links (what the policy needs) do not.
 
 use lotse_domain::actor::ProgrammeScope;

@@ -1,5 +1,5 @@
 //! Worklists: the people an organisation works with now, by the relationship its role has.
-//! Every name returned is an audited read of that person.
+//! The names returned are one audited read: one entry listing the people shown.
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::AuditAction;

@@ -254,11 +254,13 @@ pub async fn start(
 ) -> Result<Response, WebError> {
     let user = current_user(&state, &headers).await?;
     let page = Page::new(&state, &headers, "/", user.as_ref(), &csrf);
-    let programmes = lotse_app::overview::public_programmes(&state.db)
+    let programmes = state
+        .public_counts
+        .get(&state.db)
         .await?
-        .into_iter()
+        .iter()
         .map(|(p, counts)| ProgrammeCard {
-            name: p.name,
+            name: p.name.clone(),
             areas: page.count("start-areas", counts.areas),
             offers: page.count("start-offers", counts.published_offers),
         })

@@ -94,6 +94,8 @@ pub struct AppState {
     pub config: WebConfig,
     /// The key CSRF tokens are derived with.
     pub csrf_key: Arc<csrf::CsrfKey>,
+    /// The start page's public counts, cached.
+    pub public_counts: lotse_app::overview::PublicCounts,
 }
 
 impl AppState {
@@ -107,6 +109,7 @@ impl AppState {
             metrics: Arc::new(metrics::Metrics::new()),
             config,
             csrf_key,
+            public_counts: lotse_app::overview::PublicCounts::default(),
         })
     }
 }

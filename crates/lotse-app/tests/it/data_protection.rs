@@ -263,3 +263,38 @@ storage_test!(async fn withdrawing_care_consent_closes_the_open_referrals(db) {
 fn reference() -> lotse_domain::audit::RequestReference {
     lotse_domain::audit::RequestReference::parse("DSR-2026/1").unwrap()
 }
+
+storage_test!(async fn a_worklist_view_is_one_audit_entry_that_each_persons_trail_shows(db) {
+    let world = World::build(db, "lists").await;
+    let clock = FixedClock::new(fixed_now());
+    let practice = as_member(db, &world, "praxis", Role::Prescriber, Some(world.orgs.practice)).await;
+    let coordinator = as_member(db, &world, "koordination", Role::Coordinator, None).await;
+    let seq = |db: &Db| {
+        let db = db.clone();
+        async move {
+            lotse_store::on_pool!(&db, p => sqlx::query_scalar::<_, i64>("select max(seq) from audit_entry").fetch_one(p).await).unwrap()
+        }
+    };
+    let before = seq(&db.db).await;
+    let rows = case_record::worklist(&db.db, &clock, &practice, 50).await.unwrap();
+    assert_eq!(rows.len(), 2, "both people the practice prescribed for");
+    assert_eq!(seq(&db.db).await, before + 1, "one entry for the view, not one per person");
+    let listed: Vec<uuid::Uuid> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar(
+        "select o.object_id from audit_object o join audit_entry e on e.programme_id = o.programme_id and e.seq = o.seq \
+         where e.seq = $1 and e.action = 'read' and e.object_kind = 'patient' order by o.object_id",
+    ).bind(before + 1).fetch_all(p).await).unwrap();
+    let mut people = vec![world.person.as_uuid(), world.second_person.as_uuid()];
+    people.sort_unstable();
+    assert_eq!(listed, people);
+    // "Who saw this person?" shows the list view on each person's trail.
+    let actor = practice.scope.actor().reference();
+    for person in [world.person, world.second_person] {
+        let overview = data_subject::person_overview(&db.db, &clock, &coordinator, person).await.unwrap();
+        let seen = overview
+            .audit
+            .iter()
+            .filter(|e| e.entry.actor == actor && e.entry.action == "read" && e.entry.names(person.as_uuid()))
+            .count();
+        assert_eq!(seen, 1, "{person}");
+    }
+});

@@ -203,6 +203,11 @@ async fn rewrite_chain(db: &lotse_testkit::TestDb, slug: &str, keep: impl Fn(i64
     let rows: Vec<Row> = on_pool!(&db.db, p => sqlx::query_as(
         "select seq, at, actor, action, object_kind, object_id, purpose from audit_entry where programme_id = $1 order by seq",
     ).bind(programme).fetch_all(p).await).unwrap();
+    // The records listed by entries about several: kept with their entries, renumbered too.
+    let listed: Vec<(i64, uuid::Uuid)> = on_pool!(&db.db, p => sqlx::query_as(
+        "select seq, object_id from audit_object where programme_id = $1 order by seq, object_id",
+    ).bind(programme).fetch_all(p).await)
+    .unwrap();
     let kept = rows
         .into_iter()
         .filter(|r| keep(r.0, &r.3))
@@ -214,9 +219,15 @@ async fn rewrite_chain(db: &lotse_testkit::TestDb, slug: &str, keep: impl Fn(i64
             object_id: r.5,
             purpose: r.6,
             reference: None,
+            objects: listed
+                .iter()
+                .filter(|(seq, _)| *seq == r.0)
+                .map(|(_, id)| *id)
+                .collect(),
         });
     let pid = lotse_domain::id::ProgrammeId::from_uuid(programme);
     let chained = lotse_domain::audit::chain(pid, 0, lotse_domain::audit::GENESIS_HASH, kept);
+    on_pool!(&db.db, p => sqlx::query("delete from audit_object where programme_id = $1").bind(programme).execute(p).await.map(|r| r.rows_affected())).unwrap();
     on_pool!(&db.db, p => sqlx::query("delete from audit_entry where programme_id = $1").bind(programme).execute(p).await.map(|r| r.rows_affected())).unwrap();
     for e in &chained {
         on_pool!(&db.db, p => sqlx::query(
@@ -226,6 +237,10 @@ async fn rewrite_chain(db: &lotse_testkit::TestDb, slug: &str, keep: impl Fn(i64
         .bind(programme).bind(e.seq).bind(e.entry.at).bind(&e.entry.actor).bind(&e.entry.action)
         .bind(&e.entry.object_kind).bind(e.entry.object_id).bind(&e.entry.purpose).bind(&e.prev_hash).bind(&e.hash)
         .execute(p).await.map(|r| r.rows_affected())).unwrap();
+        for id in &e.entry.objects {
+            on_pool!(&db.db, p => sqlx::query("insert into audit_object (programme_id, seq, object_id) values ($1, $2, $3)")
+                .bind(programme).bind(e.seq).bind(id).execute(p).await.map(|r| r.rows_affected())).unwrap();
+        }
     }
     let (last_seq, last_hash) = chained
         .last()
@@ -254,17 +269,19 @@ async fn refusals(db: &lotse_testkit::TestDb, slug: &str, n: usize) {
         purpose: lotse_domain::audit::AuditPurpose::Care,
     };
     let mut tx = db.db.begin().await.unwrap();
-    let ids: Vec<uuid::Uuid> = (0..n).map(|_| uuid::Uuid::new_v4()).collect();
-    lotse_store::audit::record(
-        &mut tx,
-        &scope,
-        access,
-        lotse_domain::audit::AuditAction::AccessDenied,
-        "patient",
-        ids,
-    )
-    .await
-    .unwrap();
+    // One entry per refused request, as the web layer writes them.
+    for _ in 0..n {
+        lotse_store::audit::record(
+            &mut tx,
+            &scope,
+            access,
+            lotse_domain::audit::AuditAction::AccessDenied,
+            "patient",
+            [uuid::Uuid::new_v4()],
+        )
+        .await
+        .unwrap();
+    }
     tx.commit().await.unwrap();
 }
 
@@ -338,6 +355,7 @@ storage_test!(async fn dropping_the_last_entries_and_moving_the_head_back_is_cau
     let total: i64 = on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from audit_entry a join programme p on p.programme_id = a.programme_id where p.slug = 'anchored'").fetch_one(p).await).unwrap();
     db.skip_audit_check();
     // Drop the last 5 entries and move the head back (the remaining hashes stay valid).
+    on_pool!(&db.db, p => sqlx::query("delete from audit_object where seq > $1").bind(total - 5).execute(p).await.map(|r| r.rows_affected())).unwrap();
     on_pool!(&db.db, p => sqlx::query("delete from audit_entry where seq > $1").bind(total - 5).execute(p).await.map(|r| r.rows_affected())).unwrap();
     let hash: String = on_pool!(&db.db, p => sqlx::query_scalar("select hash from audit_entry where seq = $1").bind(total - 5).fetch_one(p).await).unwrap();
     on_pool!(&db.db, p => sqlx::query("update audit_chain set last_seq = $1, last_hash = $2").bind(total - 5).bind(&hash).execute(p).await.map(|r| r.rows_affected())).unwrap();

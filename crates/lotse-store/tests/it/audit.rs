@@ -7,12 +7,15 @@ use crate::fixtures::{access, issued_referral, patient};
 async fn seed(db: &lotse_testkit::TestDb) -> lotse_domain::actor::ProgrammeScope {
     let (_, scope) = db.programme("p-one").await;
     issued_referral(db, &scope).await;
-    let people: Vec<_> = (0..5).map(|i| patient(&scope, &format!("Person{i}"))).collect();
-    let mut tx = db.db.begin().await.unwrap();
-    lotse_store::person::insert_patients(&mut tx, &scope, access(), &people)
-        .await
-        .unwrap();
-    tx.commit().await.unwrap();
+    // One insert per person, so each is one `create` entry (an insert of several records is
+    // one entry listing them).
+    for i in 0..5 {
+        let mut tx = db.db.begin().await.unwrap();
+        lotse_store::person::insert_patients(&mut tx, &scope, access(), &[patient(&scope, &format!("Person{i}"))])
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+    }
     scope
 }
 

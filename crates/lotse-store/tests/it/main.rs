@@ -10,6 +10,7 @@
 )]
 
 mod audit;
+mod audit_at_load;
 mod backup;
 mod credential;
 mod fixtures;
