@@ -11,6 +11,7 @@
 
 mod audit;
 mod backup;
+mod capability;
 mod credential;
 mod fixtures;
 mod login_attempt;
