@@ -75,7 +75,9 @@ impl SystemJob {
 /// Every storage function takes a `&ProgrammeScope` first, so a query across programmes
 /// cannot be written by accident. A scope can only be obtained from an authorization
 /// decision ([`crate::user::authorize_membership`] for users, [`ProgrammeScope::for_system`]
-/// for named system jobs): there is no constructor from a raw id for handlers to call.
+/// for named system jobs, [`crate::api_client::ApiClient::scope`] for a client the store found
+/// by its token, [`crate::capability::Capability::scope`] for a link that passed its check):
+/// there is no constructor from a raw id for handlers to call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProgrammeScope {
     programme: ProgrammeId,
