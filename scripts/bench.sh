@@ -10,6 +10,7 @@
 #                                       run, before the current tree (a before/after pair)
 #   BENCH_SECONDS=15                    wrk duration per URL
 #   BENCH_SKIP_SEED=1                   HTTP only
+#   BENCH_BIN=path BENCH_BEFORE_BIN=path  use release binaries built earlier instead of building
 #
 # wrk (Debian package `wrk`) is pinned with taskset: client on core 0, server on core 1
 # (PostgreSQL is not pinned). 32 connections, keep-alive, one thread, loopback only, every
@@ -19,7 +20,6 @@ scale="${1:-40}"
 seconds="${BENCH_SECONDS:-15}"
 cd "$(dirname "$0")/.."
 target="${CARGO_TARGET_DIR:-target}"
-cargo build --release -q -p lotse-cli
 work=$(mktemp -d)
 server=""
 cleanup() {
@@ -28,9 +28,17 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
-cp "$target/release/lotse" "$work/lotse-after"
+if [ -n "${BENCH_BIN:-}" ]; then
+  cp "$BENCH_BIN" "$work/lotse-after"
+else
+  cargo build --release -q -p lotse-cli
+  cp "$target/release/lotse" "$work/lotse-after"
+fi
 bins=(after)
-if [ -n "${BENCH_BEFORE:-}" ]; then
+if [ -n "${BENCH_BEFORE_BIN:-}" ]; then
+  cp "$BENCH_BEFORE_BIN" "$work/lotse-before"
+  bins=(before after)
+elif [ -n "${BENCH_BEFORE:-}" ]; then
   before_tree="$work/before-src"
   git worktree add --detach "$before_tree" "$BENCH_BEFORE" >/dev/null 2>&1
   (cd "$before_tree" && CARGO_TARGET_DIR="$target" cargo build --release -q -p lotse-cli)

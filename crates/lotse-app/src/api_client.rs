@@ -2,23 +2,25 @@
 //! `system:admin`), and the bearer check the API runs on every request.
 //!
 //! A token is `lotse_` and 64 hex digits (32 random bytes), printed once; the database keeps
-//! only its SHA-256, like a session's. A client acts like a membership (role, organisation)
-//! limited by scopes; its reads and writes are audited as `client:<id>`.
+//! only its SHA-256, like a session's. A client is a [`Principal`] of its own: it acts under a
+//! membership (role, organisation) limited by scopes; its reads and writes are audited as
+//! `client:<id>`.
 
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
-use lotse_domain::api_client::{self, ApiClient, ApiScope};
+use lotse_domain::api_client::{self, ApiScope};
 use lotse_domain::audit::{AuditAction, AuditPurpose};
 use lotse_domain::id::{ApiClientId, OrganisationId};
 use lotse_domain::programme::ProgrammeSlug;
-use lotse_domain::user::{Membership, Role, User, Username};
+use lotse_domain::user::Role;
 use lotse_store::api_client::ApiClientLine;
 use lotse_store::audit::Access;
 use lotse_store::{Db, StoreError};
 use uuid::Uuid;
 
 use crate::admin::AdminError;
-use crate::auth::{SessionUser, token_hash};
+use crate::auth::token_hash;
 use crate::clock::Clock;
+use crate::principal::Principal;
 
 /// What `lotse api-client add` asks for.
 #[derive(Debug)]
@@ -162,71 +164,13 @@ pub async fn revoke(db: &Db, clock: &dyn Clock, programme: &str, name: &str) -> 
     Ok(id)
 }
 
-/// A caller of the API: the client and the principal the use cases take.
-#[derive(Debug, Clone)]
-pub struct ApiCaller {
-    /// The client (scopes, membership).
-    pub client: ApiClient,
-    /// The same client as the principal of the use cases: its membership, and a scope audited
-    /// as `client:<id>`. Its `user` is a stand-in (id = the client's id, username `api-client`,
-    /// display name = the client's name) that the API's use cases never read.
-    pub principal: SessionUser,
-}
-
-/// The live client behind a bearer token, or `None` (unknown or revoked).
-pub async fn authenticate(db: &Db, token: &str) -> Result<Option<ApiCaller>, StoreError> {
+/// The live client behind a bearer token as a principal (audited as `client:<id>`), or `None`
+/// (unknown or revoked).
+pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Principal>, StoreError> {
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }
-    let Some(client) = lotse_store::api_client::find_live(db, &token_hash(token)).await? else {
-        return Ok(None);
-    };
-    let username = Username::parse("api-client").map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let membership: Membership = client.membership.clone();
-    let principal = SessionUser {
-        user: User {
-            id: lotse_domain::id::UserId::from_uuid(client.id.as_uuid()),
-            username,
-            display_name: client.name.clone(),
-            memberships: vec![membership.clone()],
-        },
-        membership,
-        scope: client.scope(),
-    };
-    Ok(Some(ApiCaller { client, principal }))
-}
-
-/// Audits that a client's request was refused for a missing scope or role (403):
-/// `route_refused` on the client, at most once per client and
-/// [`crate::case_record::REFUSAL_WINDOW`].
-pub async fn record_refused(db: &Db, clock: &dyn Clock, caller: &ApiCaller) -> Result<(), StoreError> {
-    let now = clock.now();
-    let scope = &caller.principal.scope;
-    let mut tx = db.begin().await?;
-    let actor = scope.actor().reference();
-    if lotse_store::audit::recent(
-        &mut tx,
-        scope,
-        &actor,
-        AuditAction::RouteRefused,
-        now - crate::case_record::REFUSAL_WINDOW,
-    )
-    .await?
-    {
-        return tx.commit().await;
-    }
-    let access = Access {
-        at: now,
-        purpose: AuditPurpose::DataProtection,
-    };
-    lotse_store::audit::record(
-        &mut tx,
-        scope,
-        access,
-        AuditAction::RouteRefused,
-        "api_client",
-        [caller.client.id.as_uuid()],
-    )
-    .await?;
-    tx.commit().await
+    Ok(lotse_store::api_client::find_live(db, &token_hash(token))
+        .await?
+        .map(Principal::api_client))
 }

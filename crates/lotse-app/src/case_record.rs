@@ -1,15 +1,15 @@
 //! A person's record as each relationship may see it: the worklist, finding a case by
 //! prescription code, the case page, and recording a consent withdrawal.
 //!
-//! Every function takes the [`SessionUser`] and asks [`policy::decide`] before it reads; a
-//! denial about a person is answered as [`AccessError::NotFound`] and audited as
-//! `access_denied` on the requested id.
+//! Every function takes the [`Principal`] (a signed-in member or an API client) and asks the
+//! policy ([`Principal::decide`]) before it reads; a denial about a person is answered as
+//! [`AccessError::NotFound`] and audited as `access_denied` on the requested id.
 
 use lotse_domain::audit::{AuditAction, AuditPurpose};
 use lotse_domain::consent::{self, Consent, ConsentPurpose};
 use lotse_domain::id::{CaseId, ConsentId, PatientId};
 use lotse_domain::patient::PatientIdentity;
-use lotse_domain::policy::{self, Action, Decision, Subject, Visibility};
+use lotse_domain::policy::{Action, Decision, Subject, Visibility};
 use lotse_domain::prescription::PrescriptionCode;
 use lotse_domain::referral::{ClosingReason, ReferralEvent};
 use lotse_store::audit::Access;
@@ -20,8 +20,8 @@ use lotse_store::{Db, StoreError, Tx};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::auth::SessionUser;
 use crate::clock::Clock;
+use crate::principal::Principal;
 
 /// Why a request about a person was not carried out.
 #[derive(Debug, thiserror::Error)]
@@ -59,13 +59,21 @@ pub(crate) fn access(clock: &dyn Clock, purpose: AuditPurpose) -> Access {
 
 /// Audits a denied request for a record in `tx` (which may hold reads only), commits, and
 /// answers `NotFound`.
-pub(crate) async fn deny(mut tx: Tx, user: &SessionUser, at: OffsetDateTime, kind: &str, id: Uuid) -> AccessError {
+pub(crate) async fn deny(mut tx: Tx, principal: &Principal, at: OffsetDateTime, kind: &str, id: Uuid) -> AccessError {
     let access = Access {
         at,
         purpose: AuditPurpose::DataProtection,
     };
     let result = async {
-        lotse_store::audit::record(&mut tx, &user.scope, access, AuditAction::AccessDenied, kind, [id]).await?;
+        lotse_store::audit::record(
+            &mut tx,
+            principal.scope(),
+            access,
+            AuditAction::AccessDenied,
+            kind,
+            [id],
+        )
+        .await?;
         tx.commit().await
     }
     .await;
@@ -75,32 +83,27 @@ pub(crate) async fn deny(mut tx: Tx, user: &SessionUser, at: OffsetDateTime, kin
     }
 }
 
-/// Repeated refusals of one user's routes within this window are one audit entry.
+/// Repeated refusals of one principal's routes within this window are one audit entry.
 pub const REFUSAL_WINDOW: time::Duration = time::Duration::minutes(5);
 
-/// Audits that a route was refused because the user's role never does that (403):
-/// `route_refused` on the user, at most once per user and [`REFUSAL_WINDOW`], so a client
+/// Audits that a route was refused because the principal never does that (403: a member's
+/// role, an API client's role or scopes): `route_refused` on the principal itself
+/// ([`Principal::own_object`]), at most once per principal and [`REFUSAL_WINDOW`], so a caller
 /// that repeats the request cannot flood the chain.
-pub async fn record_route_refused(db: &Db, clock: &dyn Clock, user: &SessionUser) -> Result<(), StoreError> {
+pub async fn record_route_refused(db: &Db, clock: &dyn Clock, principal: &Principal) -> Result<(), StoreError> {
     let now = clock.now();
+    let scope = principal.scope();
     let mut tx = db.begin().await?;
-    let actor = user.scope.actor().reference();
-    if lotse_store::audit::recent(
-        &mut tx,
-        &user.scope,
-        &actor,
-        AuditAction::RouteRefused,
-        now - REFUSAL_WINDOW,
-    )
-    .await?
-    {
+    let actor = scope.actor().reference();
+    if lotse_store::audit::recent(&mut tx, scope, &actor, AuditAction::RouteRefused, now - REFUSAL_WINDOW).await? {
         return tx.commit().await;
     }
     let access = Access {
         at: now,
         purpose: AuditPurpose::DataProtection,
     };
-    lotse_store::audit::record_user(&mut tx, &user.scope, access, AuditAction::RouteRefused, user.user.id).await?;
+    let (kind, id) = principal.own_object();
+    lotse_store::audit::record(&mut tx, scope, access, AuditAction::RouteRefused, kind, [id]).await?;
     tx.commit().await
 }
 
@@ -108,22 +111,18 @@ pub async fn record_route_refused(db: &Db, clock: &dyn Clock, user: &SessionUser
 /// does not exist): the caller answers with [`deny`].
 pub(crate) async fn authorize_person(
     tx: &mut Tx,
-    user: &SessionUser,
+    principal: &Principal,
     action: Action,
     patient: PatientId,
     at: OffsetDateTime,
 ) -> Result<Option<Visibility>, AccessError> {
-    let relations = match record::relations(tx, &user.scope, patient, at).await {
+    let relations = match record::relations(tx, principal.scope(), patient, at).await {
         Ok(r) => r,
         Err(StoreError::NotFound { .. }) => return Ok(None),
         Err(e) => return Err(e.into()),
     };
     Ok(
-        match policy::decide(
-            &user.membership,
-            action,
-            Subject::Person(user.scope.programme(), &relations),
-        ) {
+        match principal.decide(action, Subject::Person(principal.scope().programme(), &relations)) {
             Decision::Allow(visibility) => Some(visibility),
             Decision::Deny(_) => None,
         },
@@ -131,20 +130,20 @@ pub(crate) async fn authorize_person(
 }
 
 /// Finds, in `tx` (a read transaction to view, a write transaction to change), the person of a
-/// case the user may act on.
+/// case the principal may act on.
 async fn open_case(
     mut tx: Tx,
-    user: &SessionUser,
+    principal: &Principal,
     action: Action,
     case: CaseId,
     at: OffsetDateTime,
 ) -> Result<(Tx, PatientId, Visibility), AccessError> {
-    let Some(patient) = record::patient_of_case(&mut tx, &user.scope, case).await? else {
-        return Err(deny(tx, user, at, "case", case.as_uuid()).await);
+    let Some(patient) = record::patient_of_case(&mut tx, principal.scope(), case).await? else {
+        return Err(deny(tx, principal, at, "case", case.as_uuid()).await);
     };
-    match authorize_person(&mut tx, user, action, patient, at).await? {
+    match authorize_person(&mut tx, principal, action, patient, at).await? {
         Some(visibility) => Ok((tx, patient, visibility)),
-        None => Err(deny(tx, user, at, "case", case.as_uuid()).await),
+        None => Err(deny(tx, principal, at, "case", case.as_uuid()).await),
     }
 }
 
@@ -184,13 +183,13 @@ pub struct CaseRecord {
 pub async fn view_case(
     db: &Db,
     clock: &dyn Clock,
-    user: &SessionUser,
+    principal: &Principal,
     case: CaseId,
 ) -> Result<CaseRecord, AccessError> {
     let now = clock.now();
-    let (mut tx, patient, visibility) = open_case(db.begin_read().await?, user, Action::ViewCase, case, now).await?;
+    let (mut tx, patient, visibility) = open_case(db.begin_read().await?, principal, Action::ViewCase, case, now).await?;
     let access = access(clock, AuditPurpose::Care);
-    let scope = &user.scope;
+    let scope = principal.scope();
     let mut identity = lotse_store::person::get_identity(&mut tx, scope, access, patient).await?;
     let mut result = CaseRecord {
         case,
@@ -213,7 +212,8 @@ pub async fn view_case(
         }
         Visibility::Provider => {
             let consents = record::consents(&mut tx, scope, access, patient).await?;
-            let own = record::onward_referrals(&mut tx, scope, access, patient, user.membership.organisation).await?;
+            let organisation = principal.membership().and_then(|m| m.organisation);
+            let own = record::onward_referrals(&mut tx, scope, access, patient, organisation).await?;
             result.onward = own
                 .into_iter()
                 .filter(|o| consent::permits(&consents, ConsentPurpose::ProviderSharing, Some(o.id), now))
@@ -223,19 +223,19 @@ pub async fn view_case(
         }
         Visibility::Administration => return Err(AccessError::NotFound),
     }
-    result.timeline = timeline(&mut tx, user, &result).await?;
+    result.timeline = timeline(&mut tx, principal, &result).await?;
     tx.commit().await?;
     Ok(result)
 }
 
-async fn timeline(tx: &mut Tx, user: &SessionUser, record: &CaseRecord) -> Result<Vec<TimelineEntry>, StoreError> {
+async fn timeline(tx: &mut Tx, principal: &Principal, record: &CaseRecord) -> Result<Vec<TimelineEntry>, StoreError> {
     let mut streams: Vec<(&'static str, Uuid)> = Vec::new();
     streams.extend(record.referrals.iter().map(|r| ("referral", r.id.as_uuid())));
     streams.extend(record.onward.iter().map(|o| ("onward_referral", o.id.as_uuid())));
     streams.extend(record.consents.iter().map(|c| ("consent", c.id.as_uuid())));
     let mut entries = Vec::new();
     for (stream, id) in streams {
-        let events: Vec<StoredEvent> = lotse_store::event::list_stream(tx, &user.scope, stream, id).await?;
+        let events: Vec<StoredEvent> = lotse_store::event::list_stream(tx, principal.scope(), stream, id).await?;
         entries.extend(events.into_iter().map(|e| TimelineEntry {
             at: e.occurred_at,
             kind: e.kind,
@@ -264,23 +264,22 @@ pub struct WorklistRow {
 pub async fn worklist(
     db: &Db,
     clock: &dyn Clock,
-    user: &SessionUser,
+    principal: &Principal,
     limit: i64,
 ) -> Result<Vec<WorklistRow>, AccessError> {
-    let decision = policy::decide(
-        &user.membership,
-        Action::ViewWorklist,
-        Subject::Programme(user.scope.programme()),
-    );
-    let (Decision::Allow(_), Some(org)) = (decision, user.membership.organisation) else {
+    let decision = principal.decide(Action::ViewWorklist, Subject::Programme(principal.scope().programme()));
+    let (Decision::Allow(_), Some(membership)) = (decision, principal.membership()) else {
+        return Ok(Vec::new());
+    };
+    let Some(org) = membership.organisation else {
         return Ok(Vec::new());
     };
     let mut tx = db.begin_read().await?;
     let rows = lotse_store::worklist::for_organisation(
         &mut tx,
-        &user.scope,
+        principal.scope(),
         access(clock, AuditPurpose::Care),
-        user.membership.role,
+        membership.role,
         org,
         limit,
     )
@@ -299,26 +298,22 @@ pub async fn worklist(
 
 /// Finds the case of a person at the link worker's facility by prescription code. An unknown
 /// code and a person of another facility get the same answer.
-pub async fn find_case(db: &Db, clock: &dyn Clock, user: &SessionUser, code: &str) -> Result<CaseId, AccessError> {
-    let decision = policy::decide(
-        &user.membership,
-        Action::SearchCases,
-        Subject::Programme(user.scope.programme()),
-    );
+pub async fn find_case(db: &Db, clock: &dyn Clock, principal: &Principal, code: &str) -> Result<CaseId, AccessError> {
+    let decision = principal.decide(Action::SearchCases, Subject::Programme(principal.scope().programme()));
     if !decision.is_allowed() {
         return Err(AccessError::NotFound);
     }
     let code = PrescriptionCode::parse(code).map_err(|e| AccessError::Invalid(e.to_string()))?;
     let mut tx = db.begin_read().await?;
-    let Some((patient, cases)) = record::find_by_code(&mut tx, &user.scope, &code.compact()).await? else {
+    let Some((patient, cases)) = record::find_by_code(&mut tx, principal.scope(), &code.compact()).await? else {
         return Err(AccessError::NotFound);
     };
     let mine = cases
         .into_iter()
-        .find(|(_, facility)| Some(*facility) == user.membership.organisation);
+        .find(|(_, facility)| Some(*facility) == principal.membership().and_then(|m| m.organisation));
     match mine {
         Some((case, _)) => Ok(case),
-        None => Err(deny(tx, user, clock.now(), "patient", patient.as_uuid()).await),
+        None => Err(deny(tx, principal, clock.now(), "patient", patient.as_uuid()).await),
     }
 }
 
@@ -330,38 +325,46 @@ pub async fn find_case(db: &Db, clock: &dyn Clock, user: &SessionUser, code: &st
 pub async fn withdraw_consent(
     db: &Db,
     clock: &dyn Clock,
-    user: &SessionUser,
+    principal: &Principal,
     case: CaseId,
     consent_id: ConsentId,
     expected_version: i64,
 ) -> Result<(), AccessError> {
     let now = clock.now();
-    let (mut tx, patient, _) = open_case(db.begin().await?, user, Action::WithdrawConsent, case, now).await?;
+    let (mut tx, patient, _) = open_case(db.begin().await?, principal, Action::WithdrawConsent, case, now).await?;
     let access = access(clock, AuditPurpose::Care);
-    let purpose =
-        match record::withdraw_consent(&mut tx, &user.scope, access, patient, consent_id, expected_version).await {
-            Ok(purpose) => purpose,
-            // A random id or another person's consent: refused like a record the user may not see,
-            // and audited with the id asked for.
-            Err(StoreError::NotFound { .. }) => return Err(deny(tx, user, now, "consent", consent_id.as_uuid()).await),
-            Err(e) => return Err(e.into()),
-        };
+    let purpose = match record::withdraw_consent(
+        &mut tx,
+        principal.scope(),
+        access,
+        patient,
+        consent_id,
+        expected_version,
+    )
+    .await
+    {
+        Ok(purpose) => purpose,
+        // A random id or another person's consent: refused like a record the user may not see,
+        // and audited with the id asked for.
+        Err(StoreError::NotFound { .. }) => return Err(deny(tx, principal, now, "consent", consent_id.as_uuid()).await),
+        Err(e) => return Err(e.into()),
+    };
     if purpose == ConsentPurpose::Care {
         // Without consent to care, link work stops: every open referral closes, and the
         // prescriber sees why.
-        for (referral, version) in record::open_referrals(&mut tx, &user.scope, patient).await? {
+        for (referral, version) in record::open_referrals(&mut tx, principal.scope(), patient).await? {
             let closed = Recorded {
                 event_id: Uuid::new_v4(),
                 event: ReferralEvent::Closed {
                     reason: ClosingReason::ConsentWithdrawn,
                 },
-                actor: user.scope.actor().reference(),
+                actor: principal.scope().actor().reference(),
                 at: now,
             };
-            lotse_store::referral::apply(&mut tx, &user.scope, access, referral, version, closed).await?;
+            lotse_store::referral::apply(&mut tx, principal.scope(), access, referral, version, closed).await?;
         }
     }
-    let version = lotse_store::event::list_stream(&mut tx, &user.scope, "consent", consent_id.as_uuid())
+    let version = lotse_store::event::list_stream(&mut tx, principal.scope(), "consent", consent_id.as_uuid())
         .await?
         .len();
     let event = NewEvent {
@@ -371,10 +374,10 @@ pub async fn withdraw_consent(
         stream_version: i64::try_from(version).unwrap_or(i64::MAX - 1) + 1,
         kind: lotse_domain::consent::WITHDRAWN_EVENT,
         payload: serde_json::json!({ "type": "withdrawn" }),
-        actor: user.scope.actor().reference(),
+        actor: principal.scope().actor().reference(),
         occurred_at: now,
     };
-    lotse_store::event::append(&mut tx, &user.scope, &[event]).await?;
+    lotse_store::event::append(&mut tx, principal.scope(), &[event]).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
 use lotse_domain::audit::{AuditAction, AuditEntry, AuditPurpose, RequestReference};
 use lotse_domain::id::{ApiClientId, PatientId, UserId};
-use lotse_domain::policy::{self, Action, Decision, Subject};
+use lotse_domain::policy::{Action, Decision, Subject};
 use lotse_domain::prescription::PrescriptionCode;
 use lotse_domain::user::User;
 use lotse_store::audit::Access;
@@ -16,9 +16,9 @@ use lotse_store::{Db, StoreError, Tx};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::auth::SessionUser;
 use crate::case_record::{AccessError, access, deny};
 use crate::clock::Clock;
+use crate::principal::Principal;
 
 /// How many audit entries a view shows.
 pub const AUDIT_VIEW_LIMIT: usize = 500;
@@ -26,26 +26,27 @@ pub const AUDIT_VIEW_LIMIT: usize = 500;
 /// Finds a person by a prescription code (coordinator, for a data-subject request). Every
 /// search is audited (`search` on the programme, without the code), found or not, and the
 /// person found as a read of that person.
-pub async fn find_person(db: &Db, clock: &dyn Clock, user: &SessionUser, code: &str) -> Result<PatientId, AccessError> {
-    let decision = policy::decide(
-        &user.membership,
-        Action::SearchPeople,
-        Subject::Programme(user.scope.programme()),
-    );
+pub async fn find_person(
+    db: &Db,
+    clock: &dyn Clock,
+    principal: &Principal,
+    code: &str,
+) -> Result<PatientId, AccessError> {
+    let decision = principal.decide(Action::SearchPeople, Subject::Programme(principal.scope().programme()));
     if !decision.is_allowed() {
         return Err(AccessError::NotFound);
     }
     let parsed = PrescriptionCode::parse(code);
     let mut tx = db.begin_read().await?;
     let found = match &parsed {
-        Ok(code) => record::find_by_code(&mut tx, &user.scope, &code.compact()).await?,
+        Ok(code) => record::find_by_code(&mut tx, principal.scope(), &code.compact()).await?,
         Err(_) => None,
     };
     let access = access(clock, AuditPurpose::DataProtection);
-    let programme = user.scope.programme().as_uuid();
+    let programme = principal.scope().programme().as_uuid();
     lotse_store::audit::record(
         &mut tx,
-        &user.scope,
+        principal.scope(),
         access,
         AuditAction::Search,
         "programme",
@@ -55,7 +56,7 @@ pub async fn find_person(db: &Db, clock: &dyn Clock, user: &SessionUser, code: &
     if let Some((patient, _)) = found {
         lotse_store::audit::record(
             &mut tx,
-            &user.scope,
+            principal.scope(),
             access,
             AuditAction::Read,
             "patient",
@@ -85,20 +86,20 @@ pub struct PersonOverview {
 pub async fn person_overview(
     db: &Db,
     clock: &dyn Clock,
-    user: &SessionUser,
+    principal: &Principal,
     patient: PatientId,
 ) -> Result<PersonOverview, AccessError> {
     let now = clock.now();
-    let mut tx = open_person_any(db.begin_read().await?, user, Action::ViewPersonAudit, patient, now).await?;
+    let mut tx = open_person_any(db.begin_read().await?, principal, Action::ViewPersonAudit, patient, now).await?;
     let profile = record::profile(
         &mut tx,
-        &user.scope,
+        principal.scope(),
         access(clock, AuditPurpose::DataProtection),
         patient,
     )
     .await?;
-    let objects = record::object_ids(&mut tx, &user.scope, patient).await?;
-    let audit = lotse_store::audit::list_for_objects(&mut tx, &user.scope, &objects, AUDIT_VIEW_LIMIT).await?;
+    let objects = record::object_ids(&mut tx, principal.scope(), patient).await?;
+    let audit = lotse_store::audit::list_for_objects(&mut tx, principal.scope(), &objects, AUDIT_VIEW_LIMIT).await?;
     tx.commit().await?;
     let actors = actor_names(db, &audit).await?;
     Ok(PersonOverview {
@@ -148,27 +149,23 @@ async fn actor_names(db: &Db, entries: &[AuditEntry]) -> Result<HashMap<String, 
 /// administration (their audit trail and export remain).
 async fn open_person_any(
     mut tx: Tx,
-    user: &SessionUser,
+    principal: &Principal,
     action: Action,
     patient: PatientId,
     at: OffsetDateTime,
 ) -> Result<Tx, AccessError> {
-    let relations = match record::relations(&mut tx, &user.scope, patient, at).await {
+    let relations = match record::relations(&mut tx, principal.scope(), patient, at).await {
         Ok(r) => r,
-        Err(StoreError::NotFound { .. }) => return Err(deny(tx, user, at, "patient", patient.as_uuid()).await),
+        Err(StoreError::NotFound { .. }) => return Err(deny(tx, principal, at, "patient", patient.as_uuid()).await),
         Err(e) => return Err(e.into()),
     };
     let relations = lotse_domain::policy::PersonRelations {
         erased: false,
         ..relations
     };
-    match policy::decide(
-        &user.membership,
-        action,
-        Subject::Person(user.scope.programme(), &relations),
-    ) {
+    match principal.decide(action, Subject::Person(principal.scope().programme(), &relations)) {
         Decision::Allow(_) => Ok(tx),
-        Decision::Deny(_) => Err(deny(tx, user, at, "patient", patient.as_uuid()).await),
+        Decision::Deny(_) => Err(deny(tx, principal, at, "patient", patient.as_uuid()).await),
     }
 }
 
@@ -176,7 +173,7 @@ async fn open_person_any(
 pub async fn user_audit(
     db: &Db,
     clock: &dyn Clock,
-    user: &SessionUser,
+    principal: &Principal,
     target: UserId,
 ) -> Result<(User, Vec<AuditEntry>), AccessError> {
     let now = clock.now();
@@ -185,20 +182,21 @@ pub async fn user_audit(
         Err(StoreError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
-    let programme = user.scope.programme();
+    let programme = principal.scope().programme();
     let member_here = target_user
         .as_ref()
         .filter(|u| u.memberships.iter().any(|m| m.programme == programme));
-    let decision = policy::decide(&user.membership, Action::ViewUserAudit, Subject::User(programme));
+    let decision = principal.decide(Action::ViewUserAudit, Subject::User(programme));
     let (Some(target_user), true) = (member_here, decision.is_allowed()) else {
-        return Err(deny(db.begin_read().await?, user, now, "user", target.as_uuid()).await);
+        return Err(deny(db.begin_read().await?, principal, now, "user", target.as_uuid()).await);
     };
     let mut tx = db.begin_read().await?;
     let limit = i64::try_from(AUDIT_VIEW_LIMIT).unwrap_or(i64::MAX);
-    let entries = lotse_store::audit::list_for_actor(&mut tx, &user.scope, &format!("user:{target}"), limit).await?;
+    let entries =
+        lotse_store::audit::list_for_actor(&mut tx, principal.scope(), &format!("user:{target}"), limit).await?;
     lotse_store::audit::record_user(
         &mut tx,
-        &user.scope,
+        principal.scope(),
         access(clock, AuditPurpose::DataProtection),
         AuditAction::Read,
         target,
@@ -295,14 +293,14 @@ pub struct PersonExport {
 pub async fn export(
     db: &Db,
     clock: &dyn Clock,
-    user: &SessionUser,
+    principal: &Principal,
     patient: PatientId,
     reference: &RequestReference,
 ) -> Result<PersonExport, AccessError> {
     let now = clock.now();
-    let programme = lotse_store::programme::get(db, user.scope.programme()).await?;
-    let mut tx = open_person_any(db.begin_read().await?, user, Action::ExportPersonData, patient, now).await?;
-    let scope = &user.scope;
+    let programme = lotse_store::programme::get(db, principal.scope().programme()).await?;
+    let mut tx = open_person_any(db.begin_read().await?, principal, Action::ExportPersonData, patient, now).await?;
+    let scope = principal.scope();
     let access = access(clock, AuditPurpose::DataProtection);
     let identity = lotse_store::person::get_identity(&mut tx, scope, access, patient).await?;
     let profile = record::profile(&mut tx, scope, access, patient).await?;
@@ -439,16 +437,16 @@ fn fresh_code() -> String {
 pub async fn erase(
     db: &Db,
     clock: &dyn Clock,
-    user: &SessionUser,
+    principal: &Principal,
     patient: PatientId,
     reference: &RequestReference,
 ) -> Result<bool, AccessError> {
     let now = clock.now();
     // Erasing twice is allowed and changes nothing (answers false).
-    let mut tx = open_person_any(db.begin().await?, user, Action::ErasePerson, patient, now).await?;
+    let mut tx = open_person_any(db.begin().await?, principal, Action::ErasePerson, patient, now).await?;
     let erased = record::erase(
         &mut tx,
-        &user.scope,
+        principal.scope(),
         access(clock, AuditPurpose::DataProtection),
         patient,
         &mut fresh_code,

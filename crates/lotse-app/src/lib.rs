@@ -7,6 +7,8 @@ pub mod admin;
 pub mod api_client;
 /// Sign-in, sessions and sign-out, with throttling (per account and per client address).
 pub mod auth;
+/// Capabilities: issuing, revoking, verifying and using single-use links.
+pub mod capability;
 /// A person's record as each relationship may see it; consent withdrawal.
 pub mod case_record;
 /// The clock: the one place that reads the time.
@@ -21,6 +23,8 @@ pub mod overview;
 pub mod password;
 /// Password reset through a coordinator's one-time code.
 pub mod password_reset;
+/// Who a use case acts for: a signed-in member, an API client or a capability's holder.
+pub mod principal;
 /// The pseudonymised research export (people with research consent only).
 pub mod research_export;
 /// The TOTP second factor: pending sign-ins, set-up and verification.

@@ -238,7 +238,14 @@ pub(crate) async fn check_manages(
     if member && allowed {
         Ok(())
     } else {
-        Err(deny(db.begin().await?, coordinator, now, "user", target.as_uuid()).await)
+        Err(deny(
+            db.begin().await?,
+            &coordinator.principal(),
+            now,
+            "user",
+            target.as_uuid(),
+        )
+        .await)
     }
 }
 

@@ -1,8 +1,9 @@
 use std::fmt;
 
-use crate::id::{ApiClientId, ProgrammeId, UserId};
+use crate::id::{ApiClientId, CapabilityId, ProgrammeId, UserId};
 
-/// Who acts: a signed-in user, or a named system job (CLI commands, background jobs).
+/// Who acts: a signed-in user, a named system job (CLI commands, background jobs), an API
+/// client, or the holder of a capability link.
 ///
 /// A system actor is scoped and audited like a user.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -13,17 +14,21 @@ pub enum Actor {
     System(SystemJob),
     /// An API client (a machine caller with a bearer token), audited like a user.
     ApiClient(ApiClientId),
+    /// The holder of a capability link (no account): audited as the capability, never as a
+    /// user.
+    Capability(CapabilityId),
 }
 
 impl Actor {
-    /// A stable text form for events and audit entries: `user:<uuid>`, `system:<job>` or
-    /// `client:<uuid>`.
+    /// A stable text form for events and audit entries: `user:<uuid>`, `system:<job>`,
+    /// `client:<uuid>` or `capability:<uuid>`.
     /// Holds no personal data: only an id or a job name.
     pub fn reference(&self) -> String {
         match self {
             Self::User(id) => format!("user:{id}"),
             Self::System(job) => format!("system:{}", job.as_str()),
             Self::ApiClient(id) => format!("client:{id}"),
+            Self::Capability(id) => format!("capability:{id}"),
         }
     }
 }
@@ -70,7 +75,9 @@ impl SystemJob {
 /// Every storage function takes a `&ProgrammeScope` first, so a query across programmes
 /// cannot be written by accident. A scope can only be obtained from an authorization
 /// decision ([`crate::user::authorize_membership`] for users, [`ProgrammeScope::for_system`]
-/// for named system jobs): there is no constructor from a raw id for handlers to call.
+/// for named system jobs, [`crate::api_client::ApiClient::scope`] for a client the store found
+/// by its token, [`crate::capability::Capability::scope`] for a link that passed its check):
+/// there is no constructor from a raw id for handlers to call.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProgrammeScope {
     programme: ProgrammeId,
@@ -101,6 +108,13 @@ impl ProgrammeScope {
         Self {
             programme,
             actor: Actor::ApiClient(client),
+        }
+    }
+
+    pub(crate) const fn for_capability(capability: CapabilityId, programme: ProgrammeId) -> Self {
+        Self {
+            programme,
+            actor: Actor::Capability(capability),
         }
     }
 

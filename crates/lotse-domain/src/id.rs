@@ -75,6 +75,8 @@ typed_id!(
     SessionId,
     /// An API client (a programme's machine caller with a bearer token).
     ApiClientId,
+    /// A capability: a single-use signed link for one purpose and one object.
+    CapabilityId,
 );
 
 #[cfg(test)]

@@ -20,6 +20,8 @@ pub mod audit;
 pub mod backup;
 /// Multi-row inserts for both engines, used by every insert of one or many rows.
 pub mod bulk;
+/// Capabilities: single-use links (the secret stored as SHA-256), used in one statement.
+pub mod capability;
 /// The second factor, pending sign-ins and password-reset codes (installation-wide).
 pub mod credential;
 /// Encryption of identity fields at rest (XChaCha20-Poly1305, rotating keys).

@@ -13,12 +13,12 @@ use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, Request, State};
 use axum::http::header::{ACCEPT_LANGUAGE, ALLOW, AUTHORIZATION, CONTENT_TYPE, WWW_AUTHENTICATE};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use fluent_bundle::FluentValue;
-use lotse_app::api_client::ApiCaller;
 use lotse_app::case_record::{self, AccessError};
+use lotse_app::principal::Principal;
 use lotse_domain::api_client::ApiScope;
 use lotse_domain::audit::RequestReference;
 use lotse_domain::id::{CaseId, ConsentId, PatientId};
@@ -181,8 +181,8 @@ pub fn language(headers: &HeaderMap) -> Language {
 /// What the guard hands to a handler.
 #[derive(Debug, Clone)]
 pub struct ApiContext {
-    /// The client.
-    pub caller: ApiCaller,
+    /// The client, as the principal of the use cases (audited as `client:<id>`).
+    pub principal: Principal,
     /// The caller's language.
     pub language: Language,
     /// The request path (the problem's `instance`).
@@ -206,28 +206,27 @@ fn bearer(headers: &HeaderMap) -> Option<&str> {
 pub async fn guard(scope: ApiScope, State(state): State<AppState>, mut request: Request, next: Next) -> Response {
     let language = language(request.headers());
     let path = request.uri().path().to_owned();
-    if request.method() == Method::HEAD {
-        let mut response = StatusCode::METHOD_NOT_ALLOWED.into_response();
-        response.headers_mut().insert(ALLOW, HeaderValue::from_static("GET"));
-        return response;
-    }
-    let caller = match bearer(request.headers()) {
+    let principal = match bearer(request.headers()) {
         None => None,
         Some(token) => match lotse_app::api_client::authenticate(&state.db, token).await {
             Ok(found) => found,
             Err(e) => return ApiError::from(e).respond(&state, language, Some(&path)),
         },
     };
-    let Some(caller) = caller else {
+    let Some(principal) = principal else {
         return ApiError::Unauthorized.respond(&state, language, Some(&path));
     };
-    if !caller.client.may(scope.action()) {
-        if let Err(e) = lotse_app::api_client::record_refused(&state.db, state.clock.as_ref(), &caller).await {
+    if !principal.may(scope.action()) {
+        if let Err(e) = case_record::record_route_refused(&state.db, state.clock.as_ref(), &principal).await {
             return ApiError::from(e).respond(&state, language, Some(&path));
         }
         return ApiError::Forbidden.respond(&state, language, Some(&path));
     }
-    request.extensions_mut().insert(ApiContext { caller, language, path });
+    request.extensions_mut().insert(ApiContext {
+        principal,
+        language,
+        path,
+    });
     next.run(request).await
 }
 
@@ -384,7 +383,7 @@ const WORKLIST_LIMIT: i64 = 200;
     )
 )]
 pub async fn worklist(State(state): State<AppState>, Extension(ctx): Extension<ApiContext>) -> Response {
-    match case_record::worklist(&state.db, state.clock.as_ref(), &ctx.caller.principal, WORKLIST_LIMIT).await {
+    match case_record::worklist(&state.db, state.clock.as_ref(), &ctx.principal, WORKLIST_LIMIT).await {
         Ok(rows) => json(&Worklist {
             items: rows
                 .into_iter()
@@ -506,7 +505,7 @@ pub async fn case(
         Ok(id) => CaseId::from_uuid(id),
         Err(e) => return ctx.fail(&state, e),
     };
-    let record = match case_record::view_case(&state.db, state.clock.as_ref(), &ctx.caller.principal, case).await {
+    let record = match case_record::view_case(&state.db, state.clock.as_ref(), &ctx.principal, case).await {
         Ok(r) => r,
         Err(e) => return ctx.fail(&state, e),
     };
@@ -609,16 +608,7 @@ pub async fn withdraw_consent(
         Ok(ids) => ids,
         Err(e) => return ctx.fail(&state, e),
     };
-    match case_record::withdraw_consent(
-        &state.db,
-        state.clock.as_ref(),
-        &ctx.caller.principal,
-        case,
-        consent,
-        version,
-    )
-    .await
-    {
+    match case_record::withdraw_consent(&state.db, state.clock.as_ref(), &ctx.principal, case, consent, version).await {
         Ok(()) => json(&WithdrawalRecorded {
             case_id: case.to_string(),
             consent_id: consent.to_string(),
@@ -678,15 +668,7 @@ pub async fn export(
         Ok(p) => p,
         Err(e) => return ctx.fail(&state, e),
     };
-    match lotse_app::data_subject::export(
-        &state.db,
-        state.clock.as_ref(),
-        &ctx.caller.principal,
-        person,
-        &reference,
-    )
-    .await
-    {
+    match lotse_app::data_subject::export(&state.db, state.clock.as_ref(), &ctx.principal, person, &reference).await {
         Ok(export) => json(&export),
         Err(e) => ctx.fail(&state, e),
     }

@@ -3,6 +3,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
+use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::AppState;
@@ -56,12 +57,17 @@ fn may_read_metrics(state: &AppState, request: &Request) -> bool {
     local && !FORWARDED.iter().any(|h| request.headers().contains_key(*h))
 }
 
-/// `GET /metrics`: Prometheus text format, for loopback or the metrics token only; others get
-/// 404 (the counts of exports, erasures and failed sign-ins are not for everyone).
-pub async fn metrics(State(state): State<AppState>, request: Request) -> Response {
+/// The guard of `Access::Metrics`: loopback or the metrics token; others get 404 (the counts of
+/// exports, erasures and failed sign-ins are not for everyone).
+pub async fn guard(State(state): State<AppState>, request: Request, next: Next) -> Response {
     if !may_read_metrics(&state, &request) {
         return crate::error::WebError::NotFound.into_response();
     }
+    next.run(request).await
+}
+
+/// `GET /metrics`: Prometheus text format (behind [`guard`]).
+pub async fn metrics(State(state): State<AppState>) -> Response {
     let (open, idle) = state.db.pool_stats();
     let body = state.metrics.render(open, idle);
     (

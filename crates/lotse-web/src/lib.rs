@@ -23,7 +23,7 @@ pub mod metrics;
 pub mod middleware;
 /// Pages about people: worklist, case, consent withdrawal, data-subject requests, audit views.
 pub mod people;
-/// The route table: every route with the policy action it needs.
+/// The route table: every route with who may call it, and the router built from it.
 pub mod routes;
 
 use std::net::IpAddr;
@@ -31,7 +31,6 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
 use lotse_app::Clock;
 use lotse_store::Db;
 
@@ -114,14 +113,14 @@ impl AppState {
     }
 }
 
-/// The whole application, ready to serve or to test with `oneshot`.
+/// The whole application, ready to serve or to test with `oneshot`: the route table's pages
+/// (with the CSRF cookie layer and the not-found page), API routes and probes, in every layer.
 pub fn router(state: AppState) -> Router {
-    let pages = routes::pages(&state).fallback(html::not_found);
-    let probes = Router::new()
-        .route("/healthz", get(health::healthz))
-        .route("/readyz", get(health::readyz))
-        .route("/metrics", get(health::metrics));
-    let pages = pages.layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_token));
-    let api = routes::api(&state);
+    use routes::Surface;
+    let pages = routes::build(&state, Surface::Page)
+        .fallback(html::not_found)
+        .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_token));
+    let api = routes::build(&state, Surface::Api);
+    let probes = routes::build(&state, Surface::Probe);
     middleware::wrap(pages.merge(api).merge(probes), state.clone()).with_state(state)
 }

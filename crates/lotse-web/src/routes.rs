@@ -1,25 +1,37 @@
-//! The route table: every page route with the policy [`Action`] it needs. The router is built
-//! from this table only, so a route cannot exist without a declared policy; the access-matrix
-//! test walks the same table.
+//! The route table: every route, the probes included, with who may call it ([`Access`]). The
+//! router is built from this table only, so a route cannot exist without a declared access;
+//! the access-matrix test walks the same table.
 //!
-//! A guarded route's handler runs only after [`guard`] has found a live session and the policy's
-//! first gate ([`role_may`]) allowed the role; the handler receives the [`SessionUser`] as an
-//! extension and passes it to a use case, which asks the policy's second gate (relationship ×
+//! Each access kind has its guard, which runs before the handler: [`guard`] for members (a live
+//! session, else to `/login`; the policy's first gate [`Principal::may`], else 403), the bearer
+//! guard in [`api`] for API clients, [`capability_guard`] for capability links (a valid token
+//! for the route's purpose, else 404) and the metrics guard in [`health`]. A member's handler
+//! receives the [`SessionUser`], an API or capability handler the [`Principal`], as an
+//! extension; they pass it to a use case, which asks the policy's second gate (relationship ×
 //! programme) before it touches data.
+//!
+//! For every path, a method the table does not declare answers 405 with the path's `Allow`,
+//! before any guard or handler runs. HEAD runs a GET handler (without the body) only on public
+//! and metrics routes; on the others it answers 405 too, because the handler's use case would
+//! read, audit or change data.
+
+use std::collections::BTreeMap;
 
 use axum::Router;
-use axum::extract::{Request, State};
+use axum::extract::{FromRequestParts, RawPathParams, Request, State};
 use axum::http::header::ALLOW;
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{MethodRouter, get, post};
 use lotse_app::auth::SessionUser;
+use lotse_app::principal::Principal;
 use lotse_domain::api_client::ApiScope;
-use lotse_domain::policy::{Action, role_may};
+use lotse_domain::capability::CapabilityPurpose;
+use lotse_domain::policy::Action;
 
 use crate::error::WebError;
-use crate::{AppState, account, api, html, people};
+use crate::{AppState, account, api, health, html, people};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,6 +42,30 @@ pub enum Access {
     Member(Action),
     /// An API client (bearer token) holding the scope, whose role may do the scope's action.
     ApiClient(ApiScope),
+    /// The holder of a capability link (`{token}` in the path) of this purpose: valid, not
+    /// revoked, not expired, not used; anything else is 404.
+    Capability(CapabilityPurpose),
+    /// The metrics: a direct client on loopback, or the metrics token; others get 404.
+    Metrics,
+}
+
+impl Access {
+    /// Whether HEAD runs the route's GET handler (without the body). Only where nothing
+    /// personal is read or audited: public routes and the metrics.
+    pub const fn answers_head(self) -> bool {
+        matches!(self, Self::Public | Self::Metrics)
+    }
+}
+
+/// Which layers a route runs behind.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Surface {
+    /// Pages (and the OpenAPI document): the CSRF cookie layer, localized error pages.
+    Page,
+    /// `/api/v1`: no cookies, no CSRF, problem+json errors.
+    Api,
+    /// The probes and metrics: no cookies.
+    Probe,
 }
 
 /// One route of the table.
@@ -41,10 +77,33 @@ pub struct RouteSpec {
     pub path: &'static str,
     /// Who may call it.
     pub access: Access,
+    /// Which layers it runs behind.
+    pub surface: Surface,
 }
 
+/// A page route, or an API route for [`Access::ApiClient`].
 fn spec(method: Method, path: &'static str, access: Access) -> RouteSpec {
-    RouteSpec { method, path, access }
+    let surface = match access {
+        Access::ApiClient(_) => Surface::Api,
+        Access::Metrics => Surface::Probe,
+        Access::Public | Access::Member(_) | Access::Capability(_) => Surface::Page,
+    };
+    RouteSpec {
+        method,
+        path,
+        access,
+        surface,
+    }
+}
+
+/// A probe: public, without the page layers.
+const fn probe(path: &'static str) -> RouteSpec {
+    RouteSpec {
+        method: Method::GET,
+        path,
+        access: Access::Public,
+        surface: Surface::Probe,
+    }
 }
 
 /// The table: (spec, handler).
@@ -52,6 +111,9 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
     use Access::{ApiClient, Member, Public};
     use Action as A;
     vec![
+        (probe("/healthz"), get(health::healthz)),
+        (probe("/readyz"), get(health::readyz)),
+        (spec(Method::GET, "/metrics", Access::Metrics), get(health::metrics)),
         (spec(Method::GET, "/", Public), get(html::start)),
         (spec(Method::GET, "/login", Public), get(html::login_form)),
         (spec(Method::POST, "/login", Public), post(html::login)),
@@ -181,56 +243,82 @@ pub fn specs() -> Vec<RouteSpec> {
     table().into_iter().map(|(s, _)| s).collect()
 }
 
-/// The page router, built from the table: each member route behind its guard (API routes are
-/// in [`api`]).
-pub fn pages(state: &AppState) -> Router<AppState> {
-    table().into_iter().fold(Router::new(), |router, (spec, handler)| {
-        let handler = match spec.access {
-            Access::Public => handler,
-            Access::Member(action) => handler.route_layer(axum::middleware::from_fn_with_state(
-                state.clone(),
-                move |state: State<AppState>, request: Request, next: Next| guard(action, state, request, next),
-            )),
-            Access::ApiClient(_) => return router,
+/// The routes of one surface, built from the table: each behind the guard of its access
+/// kind; for each path, every method it does not declare (and HEAD where the GET handler must
+/// not run) answers 405 with the path's `Allow`, and no guard or handler runs.
+pub fn build(state: &AppState, surface: Surface) -> Router<AppState> {
+    struct PathRoutes {
+        methods: MethodRouter<AppState>,
+        allow: Vec<String>,
+        refuse_head: bool,
+    }
+    let mut paths: BTreeMap<&'static str, PathRoutes> = BTreeMap::new();
+    for (spec, handler) in table().into_iter().filter(|(s, _)| s.surface == surface) {
+        let path = paths.entry(spec.path).or_insert_with(|| PathRoutes {
+            methods: MethodRouter::new(),
+            allow: Vec::new(),
+            refuse_head: false,
+        });
+        path.methods = std::mem::take(&mut path.methods).merge(guarded(spec.access, handler, state));
+        path.allow.push(spec.method.to_string());
+        if spec.method == Method::GET {
+            if spec.access.answers_head() {
+                path.allow.push(Method::HEAD.to_string());
+            } else {
+                path.refuse_head = true;
+            }
+        }
+    }
+    paths.into_iter().fold(Router::new(), |router, (template, path)| {
+        let allow = path.allow.join(",");
+        let not_allowed = move || {
+            let allow = allow.clone();
+            async move { (StatusCode::METHOD_NOT_ALLOWED, [(ALLOW, allow)]).into_response() }
         };
-        router.route(spec.path, handler)
+        let methods = if path.refuse_head {
+            path.methods.head(not_allowed.clone())
+        } else {
+            path.methods
+        };
+        router.route(template, methods.fallback(not_allowed))
     })
 }
 
-/// The API router, built from the table: each API route behind the bearer guard (no cookies,
-/// no CSRF).
-pub fn api(state: &AppState) -> Router<AppState> {
-    table()
-        .into_iter()
-        .fold(Router::new(), |router, (spec, handler)| match spec.access {
-            Access::ApiClient(scope) => router.route(
-                spec.path,
-                handler.route_layer(axum::middleware::from_fn_with_state(
-                    state.clone(),
-                    move |state: State<AppState>, request: Request, next: Next| api::guard(scope, state, request, next),
-                )),
-            ),
-            Access::Public | Access::Member(_) => router,
-        })
+/// A handler behind the guard of its access kind (public routes have none). Public for tests
+/// that build a router around one guard.
+pub fn guarded(access: Access, handler: MethodRouter<AppState>, state: &AppState) -> MethodRouter<AppState> {
+    let state = state.clone();
+    match access {
+        Access::Public => handler,
+        Access::Member(action) => handler.route_layer(axum::middleware::from_fn_with_state(
+            state,
+            move |state: State<AppState>, request: Request, next: Next| guard(action, state, request, next),
+        )),
+        Access::ApiClient(scope) => handler.route_layer(axum::middleware::from_fn_with_state(
+            state,
+            move |state: State<AppState>, request: Request, next: Next| api::guard(scope, state, request, next),
+        )),
+        Access::Capability(purpose) => handler.route_layer(axum::middleware::from_fn_with_state(
+            state,
+            move |state: State<AppState>, request: Request, next: Next| capability_guard(purpose, state, request, next),
+        )),
+        Access::Metrics => handler.route_layer(axum::middleware::from_fn_with_state(state, health::guard)),
+    }
 }
 
 /// The first gate for a member route: a live session (else to the sign-in page), a role that
-/// may do the action (else 403); the session user goes to the handler as an extension.
-///
-/// HEAD never reaches a member route's handler (axum would run the GET handler and drop the
-/// body, so its use case would read, audit or change data): it answers 405 before anything
-/// runs. A refusal by role is audited (`route_refused`, once per user and window).
+/// may do the action (else 403); the session user goes to the handler as an extension. A
+/// refusal by role is audited (`route_refused`, once per user and window).
 async fn guard(action: Action, State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    if request.method() == Method::HEAD {
-        return (StatusCode::METHOD_NOT_ALLOWED, [(ALLOW, "GET")]).into_response();
-    }
     let user = match html::current_user(&state, request.headers()).await {
         Ok(Some(user)) => user,
         Ok(None) => return html::see_other("/login"),
         Err(e) => return e.into_response(),
     };
-    if !role_may(user.membership.role, action) {
-        if let Err(e) = lotse_app::case_record::record_route_refused(&state.db, state.clock.as_ref(), &user).await {
+    let principal = user.principal();
+    if !principal.may(action) {
+        if let Err(e) = lotse_app::case_record::record_route_refused(&state.db, state.clock.as_ref(), &principal).await
+        {
             return WebError::from(e).into_response();
         }
         return WebError::Forbidden.into_response();
@@ -239,9 +327,58 @@ async fn guard(action: Action, State(state): State<AppState>, mut request: Reque
     next.run(request).await
 }
 
+/// The gate of a capability route: the `{token}` path parameter must be a valid link of the
+/// route's purpose (see [`lotse_app::capability::verify`]); every refusal answers 404, so a
+/// wrong, expired, revoked or used link and a link that never existed look alike. The
+/// capability goes to the handler as its [`Principal`] (audited as `capability:<id>`).
+pub async fn capability_guard(
+    purpose: CapabilityPurpose,
+    State(state): State<AppState>,
+    request: Request,
+    next: Next,
+) -> Response {
+    let (mut parts, body) = request.into_parts();
+    let token = match RawPathParams::from_request_parts(&mut parts, &state).await {
+        Ok(params) => params
+            .iter()
+            .find(|(name, _)| *name == "token")
+            .map(|(_, value)| value.to_owned()),
+        Err(_) => None,
+    };
+    let Some(token) = token else {
+        return WebError::NotFound.into_response();
+    };
+    match lotse_app::capability::verify(&state.db, state.clock.as_ref(), &token, purpose).await {
+        Ok(Some(capability)) => {
+            let mut request = Request::from_parts(parts, body);
+            request.extensions_mut().insert(Principal::capability(capability));
+            next.run(request).await
+        }
+        Ok(None) => WebError::NotFound.into_response(),
+        Err(e) => WebError::from(e).into_response(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn guarded_get_routes_do_not_answer_head_and_probes_are_probes() {
+        for s in specs() {
+            let head = s.access.answers_head();
+            assert_eq!(
+                head,
+                matches!(s.access, Access::Public | Access::Metrics),
+                "{} {}",
+                s.method,
+                s.path
+            );
+            let probe = matches!(s.path, "/healthz" | "/readyz" | "/metrics");
+            assert_eq!(s.surface == Surface::Probe, probe, "{}", s.path);
+            assert_eq!(s.surface == Surface::Api, s.path.starts_with("/api/v1/"), "{}", s.path);
+        }
+    }
 
     #[test]
     fn each_method_and_path_is_declared_once() {

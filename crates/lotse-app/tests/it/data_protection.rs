@@ -1,9 +1,9 @@
 //! Consent enforcement, data-subject rights and retention, on both engines.
 
 use lotse_app::FixedClock;
-use lotse_app::auth::SessionUser;
 use lotse_app::case_record::{self, AccessError};
 use lotse_app::data_subject;
+use lotse_app::principal::Principal;
 use lotse_domain::id::{OrganisationId, UserId};
 use lotse_domain::user::Role;
 use lotse_store::Db;
@@ -11,7 +11,7 @@ use lotse_store::session::SessionRecord;
 use lotse_testkit::world::{PERSON_BIRTH_DATE, PERSON_FAMILY, PERSON_GIVEN, PERSON_PHONE, SECOND_FAMILY, World};
 use lotse_testkit::{TestDb, fixed_now, storage_test};
 
-async fn session(db: &TestDb, world: &World, user: UserId) -> SessionUser {
+async fn session(db: &TestDb, world: &World, user: UserId) -> Principal {
     let token = uuid::Uuid::new_v4().simple().to_string();
     let mut tx = db.db.begin().await.unwrap();
     let record = SessionRecord {
@@ -27,9 +27,10 @@ async fn session(db: &TestDb, world: &World, user: UserId) -> SessionUser {
         .await
         .unwrap()
         .unwrap()
+        .principal()
 }
 
-async fn as_member(db: &TestDb, world: &World, name: &str, role: Role, org: Option<OrganisationId>) -> SessionUser {
+async fn as_member(db: &TestDb, world: &World, name: &str, role: Role, org: Option<OrganisationId>) -> Principal {
     let user = world.member(db, name, role, org).await;
     session(db, world, user).await
 }
@@ -287,7 +288,7 @@ storage_test!(async fn a_worklist_view_is_one_audit_entry_that_each_persons_trai
     people.sort_unstable();
     assert_eq!(listed, people);
     // "Who saw this person?" shows the list view on each person's trail.
-    let actor = practice.scope.actor().reference();
+    let actor = practice.scope().actor().reference();
     for person in [world.person, world.second_person] {
         let overview = data_subject::person_overview(&db.db, &clock, &coordinator, person).await.unwrap();
         let seen = overview

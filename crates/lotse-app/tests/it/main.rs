@@ -9,5 +9,6 @@
 )]
 
 mod admin;
+mod capability;
 mod data_protection;
 mod demo;

@@ -69,6 +69,9 @@ struct Expect {
     path: &'static str,
     /// Anyone may call it; no personal data.
     public: bool,
+    /// The metrics: loopback or the token only, so through the router (no peer address, no
+    /// token) nobody, signed in or not (404).
+    metrics: bool,
     /// Roles that pass the first gate (others: 403).
     roles: &'static [Role],
     /// Callers that are allowed (others with a permitted role: 404).
@@ -123,6 +126,7 @@ const fn public(method: Method, path: &'static str, params: Params, body: &'stat
         method,
         path,
         public: true,
+        metrics: false,
         roles: &[],
         allow: &[],
         reveals_to: &[],
@@ -143,6 +147,7 @@ const fn member(
         method,
         path,
         public: false,
+        metrics: false,
         roles,
         allow,
         reveals_to,
@@ -154,6 +159,13 @@ const fn member(
 /// The expectations. Erasure comes last: it changes the second person.
 fn matrix() -> Vec<Expect> {
     vec![
+        public(Method::GET, "/healthz", Params::None, ""),
+        public(Method::GET, "/readyz", Params::None, ""),
+        Expect {
+            metrics: true,
+            public: false,
+            ..public(Method::GET, "/metrics", Params::None, "")
+        },
         public(Method::GET, "/", Params::None, ""),
         public(Method::GET, "/login", Params::None, ""),
         public(
@@ -300,6 +312,9 @@ fn matrix() -> Vec<Expect> {
 fn expected(e: &Expect, who: Option<Who>) -> Option<Outcome> {
     if e.public {
         return None; // any non-error answer, checked separately
+    }
+    if e.metrics {
+        return Some(Outcome::Hidden);
     }
     let Some(who) = who else { return Some(Outcome::SignIn) };
     Some(if !e.roles.contains(&who.0) {
@@ -626,6 +641,7 @@ fn every_route_has_expectations() {
         .into_iter()
         .map(|e| (e.method.to_string(), e.path))
         .chain(api_matrix().into_iter().map(|e| (e.method.to_string(), e.path)))
+        .chain(capability_rows().into_iter().map(|(m, p)| (m.to_string(), p)))
         .collect();
     assert_eq!(
         declared, expected,
@@ -634,26 +650,140 @@ fn every_route_has_expectations() {
 }
 
 #[test]
-fn public_routes_in_the_table_are_public_in_the_router() {
+fn each_route_has_the_access_kind_of_its_row() {
+    use lotse_web::routes::Access;
     for spec in lotse_web::routes::specs() {
-        if let lotse_web::routes::Access::ApiClient(scope) = spec.access {
-            let row = api_matrix()
-                .into_iter()
-                .find(|e| e.method == spec.method && e.path == spec.path)
-                .unwrap();
-            assert_eq!(row.scope, scope, "{} {}", spec.method, spec.path);
-            continue;
+        let label = format!("{} {}", spec.method, spec.path);
+        match spec.access {
+            Access::ApiClient(scope) => {
+                let row = api_matrix()
+                    .into_iter()
+                    .find(|e| e.method == spec.method && e.path == spec.path)
+                    .unwrap();
+                assert_eq!(row.scope, scope, "{label}");
+            }
+            Access::Capability(_) => {
+                // Covered by `every_capability_route_admits_only_its_live_links`, which walks the
+                // table; a capability route still needs its row in `capability_rows`.
+                assert!(capability_rows().contains(&(spec.method.clone(), spec.path)), "{label}");
+            }
+            Access::Public | Access::Member(_) | Access::Metrics => {
+                let row = matrix()
+                    .into_iter()
+                    .find(|e| e.method == spec.method && e.path == spec.path)
+                    .unwrap();
+                assert_eq!(row.public, spec.access == Access::Public, "{label}");
+                assert_eq!(row.metrics, spec.access == Access::Metrics, "{label}");
+            }
         }
-        let row = matrix()
-            .into_iter()
-            .find(|e| e.method == spec.method && e.path == spec.path)
-            .unwrap();
-        assert_eq!(
-            row.public,
-            spec.access == lotse_web::routes::Access::Public,
-            "{} {}",
-            spec.method,
-            spec.path
-        );
     }
 }
+
+/// The capability routes (none in production yet; `tests/it/capability.rs` tests the guard on
+/// a router built in the test).
+fn capability_rows() -> Vec<(Method, &'static str)> {
+    Vec::new()
+}
+
+/// Every standard method the matrix tries on every path.
+const METHODS: [Method; 7] = [
+    Method::GET,
+    Method::HEAD,
+    Method::POST,
+    Method::PUT,
+    Method::PATCH,
+    Method::DELETE,
+    Method::OPTIONS,
+];
+
+storage_test!(async fn every_path_answers_each_method_it_does_not_declare_with_405_and_its_allow(db) {
+    use lotse_web::routes::Access;
+    let app = TestApp::new(db).await;
+    let world = World::build(db, "methods").await;
+    let coordinator = world.member(db, "methods-coord", Role::Coordinator, None).await;
+    let cookie = app.session_for(coordinator, world.programme.id).await;
+    let specs = lotse_web::routes::specs();
+    let paths: BTreeSet<&str> = specs.iter().map(|s| s.path).collect();
+    let count = || async {
+        lotse_store::on_pool!(&db.db, p => sqlx::query_scalar::<_, i64>("select count(*) from audit_entry").fetch_one(p).await).unwrap()
+    };
+    let before = count().await;
+    let mut refused = 0;
+    for template in &paths {
+        let declared: Vec<_> = specs.iter().filter(|s| s.path == *template).collect();
+        // The methods that run something: each declared one, and HEAD where a GET may answer it.
+        let mut allow: Vec<String> = Vec::new();
+        for s in &declared {
+            allow.push(s.method.to_string());
+            if s.method == Method::GET && s.access.answers_head() {
+                allow.push("HEAD".to_owned());
+            }
+        }
+        assert_eq!(
+            declared.iter().all(|s| matches!(s.access, Access::Public | Access::Metrics)),
+            declared.iter().all(|s| s.access.answers_head()),
+        );
+        let path = template
+            .replace("{tag}", "en")
+            .replace("{consent}", &world.care_consent.to_string())
+            .replace("{case_id}", &world.case.to_string())
+            .replace("{person_id}", &world.person.to_string())
+            .replace("{id}", &world.person.to_string())
+            .replace("{token}", "0");
+        for method in METHODS {
+            if allow.contains(&method.to_string()) {
+                continue;
+            }
+            // Signed in as a coordinator and with a bearer token: a guard that ran would answer
+            // or audit something else.
+            let headers = [("cookie", cookie.as_str()), ("authorization", "Bearer lotse_unknown")];
+            let response = app.request(method.clone(), &path, "", &headers).await;
+            let label = format!("{method} {template}");
+            assert_eq!(response.status(), 405, "{label}");
+            let got: BTreeSet<String> = response
+                .headers()
+                .get(header::ALLOW)
+                .unwrap_or_else(|| panic!("{label}: no Allow"))
+                .to_str()
+                .unwrap()
+                .split(',')
+                .map(|m| m.trim().to_owned())
+                .collect();
+            assert_eq!(got, allow.iter().cloned().collect::<BTreeSet<_>>(), "{label}: Allow");
+            refused += 1;
+        }
+    }
+    assert_eq!(count().await, before, "a refused method ran something that audits");
+    // Every path refuses most methods; guarded GET routes refuse HEAD as well.
+    assert!(refused >= paths.len() * 4, "{refused}");
+    println!("405 matrix: {} paths, {refused} refused methods", paths.len());
+});
+
+storage_test!(async fn every_capability_route_admits_only_its_live_links(db) {
+    let app = TestApp::new(db).await;
+    let (_, scope) = db.programme("links").await;
+    for spec in lotse_web::routes::specs() {
+        let lotse_web::routes::Access::Capability(purpose) = spec.access else { continue };
+        let issued = lotse_app::capability::issue(
+            &db.db,
+            app.clock.as_ref(),
+            &scope,
+            purpose,
+            uuid::Uuid::new_v4(),
+            time::Duration::hours(1),
+        )
+        .await
+        .unwrap();
+        let good = spec.path.replace("{token}", &issued.token.text());
+        let wrong = spec.path.replace("{token}", &"0".repeat(96));
+        let label = format!("{} {}", spec.method, spec.path);
+        for (path, hidden) in [(wrong, true), (good, false)] {
+            let response = if spec.method == Method::GET {
+                app.get(&path, &[]).await
+            } else {
+                app.post_form(&path, "", &[]).await
+            };
+            assert_eq!(response.status() == 404, hidden, "{label}");
+        }
+    }
+});

@@ -55,6 +55,10 @@ storage_test!(async fn every_state_changing_route_refuses_a_missing_or_forged_cs
         let refusals = match spec.access {
             lotse_web::routes::Access::Public | lotse_web::routes::Access::ApiClient(_) => 0,
             lotse_web::routes::Access::Member(_) => 3,
+            // No POST route has these yet; a capability route needs a live link here (issue 16).
+            lotse_web::routes::Access::Capability(_) | lotse_web::routes::Access::Metrics => {
+                panic!("{path}: give this test a live link for the capability route")
+            }
         };
         assert_eq!(audit_count(&app).await, before + refusals, "{path}: nothing done, each refusal of a signed-in form audited");
     }

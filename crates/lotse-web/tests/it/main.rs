@@ -14,6 +14,7 @@ mod api;
 mod app;
 mod attacks;
 mod auth;
+mod capability;
 mod coordinator;
 mod hardening;
 mod pages;
