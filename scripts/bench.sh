@@ -48,7 +48,7 @@ elif [ -n "${BENCH_BEFORE:-}" ]; then
 fi
 
 echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(date -u +%F)"
-echo "# binaries: ${bins[*]} (before = ${BENCH_BEFORE:-none}, after = $(git rev-parse --short HEAD)$(git diff --quiet || echo '+changes'))"
+echo "# binaries: ${bins[*]} (before = ${BENCH_BEFORE:-${BENCH_BEFORE_BIN:-none}}, after = ${BENCH_BIN:-$(git rev-parse --short HEAD)})"
 
 if [ -z "${BENCH_SKIP_SEED:-}" ]; then
   echo "## demo seeding, scale $scale"
