@@ -187,7 +187,8 @@ pub async fn view_case(
     case: CaseId,
 ) -> Result<CaseRecord, AccessError> {
     let now = clock.now();
-    let (mut tx, patient, visibility) = open_case(db.begin_read().await?, principal, Action::ViewCase, case, now).await?;
+    let (mut tx, patient, visibility) =
+        open_case(db.begin_read().await?, principal, Action::ViewCase, case, now).await?;
     let access = access(clock, AuditPurpose::Care);
     let scope = principal.scope();
     let mut identity = lotse_store::person::get_identity(&mut tx, scope, access, patient).await?;

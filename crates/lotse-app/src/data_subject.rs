@@ -299,7 +299,14 @@ pub async fn export(
 ) -> Result<PersonExport, AccessError> {
     let now = clock.now();
     let programme = lotse_store::programme::get(db, principal.scope().programme()).await?;
-    let mut tx = open_person_any(db.begin_read().await?, principal, Action::ExportPersonData, patient, now).await?;
+    let mut tx = open_person_any(
+        db.begin_read().await?,
+        principal,
+        Action::ExportPersonData,
+        patient,
+        now,
+    )
+    .await?;
     let scope = principal.scope();
     let access = access(clock, AuditPurpose::DataProtection);
     let identity = lotse_store::person::get_identity(&mut tx, scope, access, patient).await?;

@@ -418,6 +418,21 @@ impl Db {
         })
     }
 
+    /// Refreshes the query planner's table statistics: `PRAGMA optimize` on SQLite (analysing
+    /// every table whose statistics are missing or stale, within SQLite's analysis limit),
+    /// `ANALYZE` on PostgreSQL. Without statistics SQLite can start a join from the wrong table
+    /// (BENCHMARKS.md: a case page's onward-referral query scanned the programme). Run by
+    /// `serve` at start and after a demo is seeded.
+    pub async fn optimize(&self) -> StoreResult<()> {
+        let mut tx = self.begin().await?;
+        let sql = match self.engine() {
+            Engine::Sqlite => "PRAGMA optimize = 0x10002",
+            Engine::Postgres => "ANALYZE",
+        };
+        crate::on_conn!(&mut tx, c => sqlx::query(sql).execute(c).await.map(|r| r.rows_affected()))?;
+        tx.commit().await
+    }
+
     /// Checks that the database answers (for `/readyz`).
     pub async fn ping(&self) -> StoreResult<()> {
         crate::on_pool!(self, p => sqlx::query("select 1").execute(p).await.map(|_| ()))?;

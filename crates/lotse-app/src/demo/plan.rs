@@ -1076,6 +1076,8 @@ pub async fn seed(
             users: world.users.len(),
         });
     }
+    // The planner's statistics for the tables just filled.
+    db.optimize().await?;
     Ok(summary)
 }
 
