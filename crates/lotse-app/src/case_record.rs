@@ -6,10 +6,10 @@
 //! `access_denied` on the requested id.
 
 use lotse_domain::audit::{AuditAction, AuditPurpose};
-use lotse_domain::consent::{self, Consent, ConsentPurpose};
+use lotse_domain::consent::{Consent, ConsentPurpose};
 use lotse_domain::id::{CaseId, ConsentId, PatientId};
 use lotse_domain::patient::PatientIdentity;
-use lotse_domain::policy::{self, Action, Decision, Subject, Visibility};
+use lotse_domain::policy::{self, Action, Decision, PersonRelations, Subject, Visibility};
 use lotse_domain::prescription::PrescriptionCode;
 use lotse_domain::referral::{ClosingReason, ReferralEvent};
 use lotse_store::audit::Access;
@@ -104,47 +104,44 @@ pub async fn record_route_refused(db: &Db, clock: &dyn Clock, user: &SessionUser
     tx.commit().await
 }
 
-/// Loads a person's relations and asks the policy. `None` is a denial (also for a person that
-/// does not exist): the caller answers with [`deny`].
-pub(crate) async fn authorize_person(
+/// The relationship facts of a person now ([`lotse_store::relation::of_person`]); `None` for a
+/// person that does not exist (the caller answers with [`deny`], like a denial).
+pub(crate) async fn relations_of(
     tx: &mut Tx,
     user: &SessionUser,
-    action: Action,
     patient: PatientId,
     at: OffsetDateTime,
-) -> Result<Option<Visibility>, AccessError> {
-    let relations = match record::relations(tx, &user.scope, patient, at).await {
-        Ok(r) => r,
-        Err(StoreError::NotFound { .. }) => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(
-        match policy::decide(
-            &user.membership,
-            action,
-            Subject::Person(user.scope.programme(), &relations),
-        ) {
-            Decision::Allow(visibility) => Some(visibility),
-            Decision::Deny(_) => None,
-        },
-    )
+) -> Result<Option<PersonRelations>, AccessError> {
+    match lotse_store::relation::of_person(tx, &user.scope, patient, at).await {
+        Ok(r) => Ok(Some(r)),
+        Err(StoreError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
-/// Opens a write transaction and finds the person of a case the user may act on.
+/// Opens a write transaction and finds the person of a case the user may act on (the policy
+/// decides on the case, from the person's relationship facts).
 async fn open_case(
     db: &Db,
     user: &SessionUser,
     action: Action,
     case: CaseId,
     at: OffsetDateTime,
-) -> Result<(Tx, PatientId, Visibility), AccessError> {
+) -> Result<(Tx, PatientId, PersonRelations, Visibility), AccessError> {
     let mut tx = db.begin().await?;
     let Some(patient) = record::patient_of_case(&mut tx, &user.scope, case).await? else {
         return Err(deny(tx, user, at, "case", case.as_uuid()).await);
     };
-    match authorize_person(&mut tx, user, action, patient, at).await? {
-        Some(visibility) => Ok((tx, patient, visibility)),
-        None => Err(deny(tx, user, at, "case", case.as_uuid()).await),
+    let Some(relations) = relations_of(&mut tx, user, patient, at).await? else {
+        return Err(deny(tx, user, at, "case", case.as_uuid()).await);
+    };
+    match policy::decide(
+        &user.membership,
+        action,
+        Subject::Case(user.scope.programme(), case, &relations),
+    ) {
+        Decision::Allow(visibility) => Ok((tx, patient, relations, visibility)),
+        Decision::Deny(_) => Err(deny(tx, user, at, "case", case.as_uuid()).await),
     }
 }
 
@@ -187,7 +184,7 @@ pub async fn view_case(
     case: CaseId,
 ) -> Result<CaseRecord, AccessError> {
     let now = clock.now();
-    let (mut tx, patient, visibility) = open_case(db, user, Action::ViewCase, case, now).await?;
+    let (mut tx, patient, relations, visibility) = open_case(db, user, Action::ViewCase, case, now).await?;
     let access = access(clock, AuditPurpose::Care);
     let scope = &user.scope;
     let mut identity = lotse_store::person::get_identity(&mut tx, scope, access, patient).await?;
@@ -201,22 +198,28 @@ pub async fn view_case(
         consents: Vec::new(),
         timeline: Vec::new(),
     };
+    // Which onward referrals the reader sees is the policy's decision on each of them.
+    let shown = |id| {
+        policy::decide(
+            &user.membership,
+            Action::ViewCase,
+            Subject::OnwardReferral(scope.programme(), id, &relations),
+        )
+        .is_allowed()
+    };
     match visibility {
         Visibility::Case | Visibility::Prescriber => {
             result.prescriptions = record::prescriptions(&mut tx, scope, access, patient).await?;
             result.referrals = record::referrals(&mut tx, scope, access, patient).await?;
-            result.onward = record::onward_referrals(&mut tx, scope, access, patient, None).await?;
+            let onward = record::onward_referrals(&mut tx, scope, access, patient, None).await?;
+            result.onward = onward.into_iter().filter(|o| shown(o.id)).collect();
             if visibility == Visibility::Case {
                 result.consents = record::consents(&mut tx, scope, access, patient).await?;
             }
         }
         Visibility::Provider => {
-            let consents = record::consents(&mut tx, scope, access, patient).await?;
             let own = record::onward_referrals(&mut tx, scope, access, patient, user.membership.organisation).await?;
-            result.onward = own
-                .into_iter()
-                .filter(|o| consent::permits(&consents, ConsentPurpose::ProviderSharing, Some(o.id), now))
-                .collect();
+            result.onward = own.into_iter().filter(|o| shown(o.id)).collect();
             identity.birth_date = time::Date::MIN;
             result.identity = identity;
         }
@@ -258,8 +261,9 @@ pub struct WorklistRow {
 }
 
 /// The people the user's organisation works with now (newest change first, at most `limit`):
-/// a link facility's open cases, a practice's prescriptions, a provider's shared onward
-/// referrals. Each name shown is an audited read.
+/// a link facility's open cases it holds, a practice's prescriptions, a provider's shared onward
+/// referrals: the same relationship facts the policy decides a case page on
+/// (`lotse_store::relation`). Each name shown is an audited read.
 pub async fn worklist(
     db: &Db,
     clock: &dyn Clock,
@@ -296,8 +300,9 @@ pub async fn worklist(
         .collect())
 }
 
-/// Finds the case of a person at the link worker's facility by prescription code. An unknown
-/// code and a person of another facility get the same answer.
+/// Finds the case of a person that the link worker's facility holds, by prescription code (the
+/// policy decides on each of the person's cases). An unknown code and a person of another
+/// facility get the same answer.
 pub async fn find_case(db: &Db, clock: &dyn Clock, user: &SessionUser, code: &str) -> Result<CaseId, AccessError> {
     let decision = policy::decide(
         &user.membership,
@@ -308,16 +313,26 @@ pub async fn find_case(db: &Db, clock: &dyn Clock, user: &SessionUser, code: &st
         return Err(AccessError::NotFound);
     }
     let code = PrescriptionCode::parse(code).map_err(|e| AccessError::Invalid(e.to_string()))?;
+    let now = clock.now();
     let mut tx = db.begin().await?;
     let Some((patient, cases)) = record::find_by_code(&mut tx, &user.scope, &code.compact()).await? else {
         return Err(AccessError::NotFound);
     };
-    let mine = cases
-        .into_iter()
-        .find(|(_, facility)| Some(*facility) == user.membership.organisation);
+    let Some(relations) = relations_of(&mut tx, user, patient, now).await? else {
+        return Err(deny(tx, user, now, "patient", patient.as_uuid()).await);
+    };
+    // The first of the person's cases (oldest first) that the policy lets the user open.
+    let mine = cases.into_iter().map(|(case, _)| case).find(|case| {
+        policy::decide(
+            &user.membership,
+            Action::ViewCase,
+            Subject::Case(user.scope.programme(), *case, &relations),
+        )
+        .is_allowed()
+    });
     match mine {
-        Some((case, _)) => Ok(case),
-        None => Err(deny(tx, user, clock.now(), "patient", patient.as_uuid()).await),
+        Some(case) => Ok(case),
+        None => Err(deny(tx, user, now, "patient", patient.as_uuid()).await),
     }
 }
 
@@ -335,7 +350,7 @@ pub async fn withdraw_consent(
     expected_version: i64,
 ) -> Result<(), AccessError> {
     let now = clock.now();
-    let (mut tx, patient, _) = open_case(db, user, Action::WithdrawConsent, case, now).await?;
+    let (mut tx, patient, _, _) = open_case(db, user, Action::WithdrawConsent, case, now).await?;
     let access = access(clock, AuditPurpose::Care);
     let purpose =
         match record::withdraw_consent(&mut tx, &user.scope, access, patient, consent_id, expected_version).await {

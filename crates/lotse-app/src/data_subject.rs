@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
 use lotse_domain::audit::{AuditAction, AuditEntry, AuditPurpose, RequestReference};
 use lotse_domain::id::{ApiClientId, PatientId, UserId};
-use lotse_domain::policy::{self, Action, Decision, Subject};
+use lotse_domain::policy::{self, AccountRelations, Action, Decision, Subject};
 use lotse_domain::prescription::PrescriptionCode;
 use lotse_domain::user::User;
 use lotse_store::audit::Access;
@@ -17,7 +17,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::auth::SessionUser;
-use crate::case_record::{AccessError, access, deny};
+use crate::case_record::{AccessError, access, deny, relations_of};
 use crate::clock::Clock;
 
 /// How many audit entries a view shows.
@@ -143,8 +143,8 @@ async fn actor_names(db: &Db, entries: &[AuditEntry]) -> Result<HashMap<String, 
         .collect())
 }
 
-/// Opens a write transaction for an administrative action about a person; an erased person is still
-/// a subject of administration (their audit trail and export remain).
+/// Opens a write transaction for an administrative action about a person, as the policy decides
+/// (an erased person is still a subject of administration: their audit trail and export remain).
 async fn open_person_any(
     db: &Db,
     user: &SessionUser,
@@ -153,14 +153,8 @@ async fn open_person_any(
     at: OffsetDateTime,
 ) -> Result<Tx, AccessError> {
     let mut tx = db.begin().await?;
-    let relations = match record::relations(&mut tx, &user.scope, patient, at).await {
-        Ok(r) => r,
-        Err(StoreError::NotFound { .. }) => return Err(deny(tx, user, at, "patient", patient.as_uuid()).await),
-        Err(e) => return Err(e.into()),
-    };
-    let relations = lotse_domain::policy::PersonRelations {
-        erased: false,
-        ..relations
+    let Some(relations) = relations_of(&mut tx, user, patient, at).await? else {
+        return Err(deny(tx, user, at, "patient", patient.as_uuid()).await);
     };
     match policy::decide(
         &user.membership,
@@ -185,12 +179,16 @@ pub async fn user_audit(
         Err(StoreError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
-    let programme = user.scope.programme();
-    let member_here = target_user
-        .as_ref()
-        .filter(|u| u.memberships.iter().any(|m| m.programme == programme));
-    let decision = policy::decide(&user.membership, Action::ViewUserAudit, Subject::User(programme));
-    let (Some(target_user), true) = (member_here, decision.is_allowed()) else {
+    let allowed = |u: &User| {
+        let account = AccountRelations::of(u);
+        policy::decide(
+            &user.membership,
+            Action::ViewUserAudit,
+            Subject::User(user.scope.programme(), &account),
+        )
+        .is_allowed()
+    };
+    let Some(target_user) = target_user.filter(allowed) else {
         return Err(deny(db.begin().await?, user, now, "user", target.as_uuid()).await);
     };
     let mut tx = db.begin().await?;
@@ -205,7 +203,7 @@ pub async fn user_audit(
     )
     .await?;
     tx.commit().await?;
-    Ok((target_user.clone(), entries))
+    Ok((target_user, entries))
 }
 
 /// A consent in an export.

@@ -11,7 +11,7 @@ use lotse_store::session::SessionRecord;
 use lotse_testkit::world::{PERSON_BIRTH_DATE, PERSON_FAMILY, PERSON_GIVEN, PERSON_PHONE, SECOND_FAMILY, World};
 use lotse_testkit::{TestDb, fixed_now, storage_test};
 
-async fn session(db: &TestDb, world: &World, user: UserId) -> SessionUser {
+pub(crate) async fn session(db: &TestDb, world: &World, user: UserId) -> SessionUser {
     let token = uuid::Uuid::new_v4().simple().to_string();
     let mut tx = db.db.begin().await.unwrap();
     let record = SessionRecord {
@@ -29,7 +29,13 @@ async fn session(db: &TestDb, world: &World, user: UserId) -> SessionUser {
         .unwrap()
 }
 
-async fn as_member(db: &TestDb, world: &World, name: &str, role: Role, org: Option<OrganisationId>) -> SessionUser {
+pub(crate) async fn as_member(
+    db: &TestDb,
+    world: &World,
+    name: &str,
+    role: Role,
+    org: Option<OrganisationId>,
+) -> SessionUser {
     let user = world.member(db, name, role, org).await;
     session(db, world, user).await
 }

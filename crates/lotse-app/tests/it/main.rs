@@ -11,3 +11,4 @@
 mod admin;
 mod data_protection;
 mod demo;
+mod relationships;

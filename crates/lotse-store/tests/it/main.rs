@@ -17,5 +17,6 @@ mod login_attempt;
 mod migrations;
 mod read_only;
 mod referral;
+mod relation;
 mod scoping;
 mod stale_writes;
