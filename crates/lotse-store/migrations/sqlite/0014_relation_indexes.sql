@@ -1,5 +1,5 @@
--- Why: the relationship facts (lotse_store::relation) reach onward referrals through their case
--- and referrals through their prescription, for one person on every case page and for every
--- row of a practice's worklist; without these indexes both were scans of the programme's rows.
+-- Why: the relationship facts (lotse_store::relation) reach a person's onward referrals through
+-- their cases on every case page, and a practice's worklist starts from its prescriptions;
+-- without these indexes both were scans of all the programme's rows.
 create index onward_referral_case on onward_referral (programme_id, case_id);
-create index referral_prescription on referral (programme_id, prescription_id);
+create index prescription_practice on prescription (programme_id, practice_id);
