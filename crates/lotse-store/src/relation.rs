@@ -14,7 +14,7 @@
 //! - **Prescribed** (practice): every prescription the practice issued for the person, through
 //!   the case its referral went into (the closed loop).
 //! - **Shared with** (provider): an onward referral to one of the provider's offers whose
-//!   sharing consent is active at the time asked about ([`active_sharing`]; the same rule as
+//!   sharing consent is active at the time asked about (`active_sharing`; the same rule as
 //!   `Consent::is_active_at`, both checked against one table in the tests).
 //!
 //! Every row: `patient_id, kind, organisation_id, case_id, onward_referral_id, state,
