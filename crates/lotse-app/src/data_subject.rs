@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
 use lotse_domain::audit::{AuditAction, AuditEntry, AuditPurpose, RequestReference};
 use lotse_domain::id::{ApiClientId, PatientId, UserId};
-use lotse_domain::policy::{Action, Decision, Subject};
+use lotse_domain::policy::{AccountRelations, Action, Decision, Subject};
 use lotse_domain::prescription::PrescriptionCode;
 use lotse_domain::user::User;
 use lotse_store::audit::Access;
@@ -16,7 +16,7 @@ use lotse_store::{Db, StoreError, Tx};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::case_record::{AccessError, access, deny};
+use crate::case_record::{AccessError, access, deny, relations_of};
 use crate::clock::Clock;
 use crate::principal::Principal;
 
@@ -145,8 +145,8 @@ async fn actor_names(db: &Db, entries: &[AuditEntry]) -> Result<HashMap<String, 
 }
 
 /// Checks, in `tx` (a read transaction to view, a write transaction to change), an
-/// administrative action about a person; an erased person is still a subject of
-/// administration (their audit trail and export remain).
+/// administrative action about a person, as the policy decides (an erased person is still a
+/// subject of administration: their audit trail and export remain).
 async fn open_person_any(
     mut tx: Tx,
     principal: &Principal,
@@ -154,14 +154,8 @@ async fn open_person_any(
     patient: PatientId,
     at: OffsetDateTime,
 ) -> Result<Tx, AccessError> {
-    let relations = match record::relations(&mut tx, principal.scope(), patient, at).await {
-        Ok(r) => r,
-        Err(StoreError::NotFound { .. }) => return Err(deny(tx, principal, at, "patient", patient.as_uuid()).await),
-        Err(e) => return Err(e.into()),
-    };
-    let relations = lotse_domain::policy::PersonRelations {
-        erased: false,
-        ..relations
+    let Some(relations) = relations_of(&mut tx, principal, patient, at).await? else {
+        return Err(deny(tx, principal, at, "patient", patient.as_uuid()).await);
     };
     match principal.decide(action, Subject::Person(principal.scope().programme(), &relations)) {
         Decision::Allow(_) => Ok(tx),
@@ -182,12 +176,16 @@ pub async fn user_audit(
         Err(StoreError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
-    let programme = principal.scope().programme();
-    let member_here = target_user
-        .as_ref()
-        .filter(|u| u.memberships.iter().any(|m| m.programme == programme));
-    let decision = principal.decide(Action::ViewUserAudit, Subject::User(programme));
-    let (Some(target_user), true) = (member_here, decision.is_allowed()) else {
+    let allowed = |u: &User| {
+        let account = AccountRelations::of(u);
+        principal
+            .decide(
+                Action::ViewUserAudit,
+                Subject::User(principal.scope().programme(), &account),
+            )
+            .is_allowed()
+    };
+    let Some(target_user) = target_user.filter(allowed) else {
         return Err(deny(db.begin_read().await?, principal, now, "user", target.as_uuid()).await);
     };
     let mut tx = db.begin_read().await?;
@@ -203,7 +201,7 @@ pub async fn user_audit(
     )
     .await?;
     tx.commit().await?;
-    Ok((target_user.clone(), entries))
+    Ok((target_user, entries))
 }
 
 /// A consent in an export.
@@ -299,7 +297,14 @@ pub async fn export(
 ) -> Result<PersonExport, AccessError> {
     let now = clock.now();
     let programme = lotse_store::programme::get(db, principal.scope().programme()).await?;
-    let mut tx = open_person_any(db.begin_read().await?, principal, Action::ExportPersonData, patient, now).await?;
+    let mut tx = open_person_any(
+        db.begin_read().await?,
+        principal,
+        Action::ExportPersonData,
+        patient,
+        now,
+    )
+    .await?;
     let scope = principal.scope();
     let access = access(clock, AuditPurpose::DataProtection);
     let identity = lotse_store::person::get_identity(&mut tx, scope, access, patient).await?;

@@ -12,7 +12,7 @@ use std::net::IpAddr;
 use lotse_domain::actor::{Actor, ProgrammeScope, SystemJob};
 use lotse_domain::audit::{AuditAction, AuditPurpose};
 use lotse_domain::id::UserId;
-use lotse_domain::policy::{self, Action, Subject};
+use lotse_domain::policy::{self, AccountRelations, Action, Subject};
 use lotse_domain::user::{NewPassword, Username, authorize_membership};
 use lotse_store::audit::Access;
 use lotse_store::credential::{MemberLine, ResetCode};
@@ -95,7 +95,7 @@ pub async fn issue(
 ) -> Result<String, AccessError> {
     let now = clock.now();
     let programme = coordinator.scope.programme();
-    check_manages(db, coordinator, target, now, Reach::WhollyInProgramme).await?;
+    check_manages(db, coordinator, target, now, Action::ResetPassword).await?;
     let code = new_code();
     let record = ResetCode {
         user: target,
@@ -204,48 +204,34 @@ pub async fn redeem(
     Ok(())
 }
 
-/// Which accounts a coordinator's action may reach.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reach {
-    /// Accounts with a membership in the coordinator's programme (unlocking a second factor).
-    InProgramme,
-    /// Accounts whose every membership lies in the coordinator's programme (reset codes: an
-    /// account that also acts elsewhere is not theirs to take over).
-    WhollyInProgramme,
-}
-
-/// Whether the coordinator may manage `target` (the policy's `ManageUsers` and the account's
-/// memberships); a refusal is audited as `access_denied` and answers like a missing account.
+/// Whether the coordinator may do `action` to `target`: the policy decides on the account's
+/// memberships ([`AccountRelations`]): [`Action::ManageUsers`] (unlocking a second factor)
+/// while the account acts in the programme, [`Action::ResetPassword`] only while it acts in no
+/// other programme (a coordinator cannot take over an account that also acts elsewhere). A
+/// refusal, or an account that does not exist, is audited as `access_denied` and answers like
+/// a missing account.
 pub(crate) async fn check_manages(
     db: &Db,
     coordinator: &SessionUser,
     target: UserId,
     now: time::OffsetDateTime,
-    reach: Reach,
+    action: Action,
 ) -> Result<(), AccessError> {
-    let programme = coordinator.scope.programme();
-    let member = match lotse_store::user::get(db, target).await {
-        Ok(u) => match reach {
-            Reach::InProgramme => u.memberships.iter().any(|m| m.programme == programme),
-            Reach::WhollyInProgramme => {
-                !u.memberships.is_empty() && u.memberships.iter().all(|m| m.programme == programme)
-            }
-        },
-        Err(StoreError::NotFound { .. }) => false,
+    let account = match lotse_store::user::get(db, target).await {
+        Ok(u) => Some(AccountRelations::of(&u)),
+        Err(StoreError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
-    let allowed = policy::decide(&coordinator.membership, Action::ManageUsers, Subject::User(programme)).is_allowed();
-    if member && allowed {
+    let principal = coordinator.principal();
+    let allowed = account.is_some_and(|account| {
+        principal
+            .decide(action, Subject::User(principal.scope().programme(), &account))
+            .is_allowed()
+    });
+    if allowed {
         Ok(())
     } else {
-        Err(deny(
-            db.begin().await?,
-            &coordinator.principal(),
-            now,
-            "user",
-            target.as_uuid(),
-        )
-        .await)
+        Err(deny(db.begin().await?, &principal, now, "user", target.as_uuid()).await)
     }
 }
 

@@ -105,8 +105,8 @@ impl SessionUser {
 #[cfg(test)]
 mod tests {
     use lotse_domain::api_client::ApiScope;
-    use lotse_domain::id::{ApiClientId, OrganisationId, ProgrammeId, UserId};
-    use lotse_domain::policy::PersonRelations;
+    use lotse_domain::id::{ApiClientId, CaseId, OrganisationId, ProgrammeId, UserId};
+    use lotse_domain::policy::{Link, LinkKind, PersonRelations};
     use lotse_domain::user::{Role, User, Username, authorize_membership};
 
     use super::*;
@@ -165,11 +165,17 @@ mod tests {
 
     #[test]
     fn a_client_is_decided_by_role_and_scope_a_member_by_role() {
+        let case = CaseId::from_uuid(id(5));
         let relations = PersonRelations {
-            link_facilities: vec![OrganisationId::from_uuid(id(2))],
+            links: vec![Link {
+                kind: LinkKind::Holds,
+                organisation: OrganisationId::from_uuid(id(2)),
+                case: Some(case),
+                onward_referral: None,
+            }],
             ..PersonRelations::default()
         };
-        let person = Subject::Person(ProgrammeId::from_uuid(id(1)), &relations);
+        let person = Subject::Case(ProgrammeId::from_uuid(id(1)), case, &relations);
         assert!(member(Role::LinkWorker).decide(Action::ViewCase, person).is_allowed());
         assert!(
             member(Role::LinkWorker)

@@ -12,6 +12,7 @@
 
 use lotse_domain::audit::{AuditAction, AuditPurpose};
 use lotse_domain::id::{ProgrammeId, UserId};
+use lotse_domain::policy::Action;
 use lotse_domain::user::{User, authorize_membership};
 use lotse_store::audit::Access;
 use lotse_store::credential::PendingSignIn;
@@ -241,8 +242,7 @@ pub async fn unlock(
     target: UserId,
 ) -> Result<bool, AccessError> {
     let now = clock.now();
-    crate::password_reset::check_manages(db, coordinator, target, now, crate::password_reset::Reach::InProgramme)
-        .await?;
+    crate::password_reset::check_manages(db, coordinator, target, now, Action::ManageUsers).await?;
     let mut tx = db.begin().await?;
     let was_locked = lotse_store::login_attempt::unlock_second_factor(&mut tx, target).await?;
     if was_locked {

@@ -44,10 +44,13 @@ pub mod migrate;
 pub mod person;
 /// Programmes (installation-wide).
 pub mod programme;
-/// One person's record: relations for the policy, reads for views and exports, erasure.
+/// One person's record: reads for views and exports, erasure.
 pub mod record;
 /// Referrals and onward referrals with their lifecycles.
 pub mod referral;
+/// The relationship facts (which organisations are linked to a person now), written once for
+/// the policy and the worklists.
+pub mod relation;
 /// What a research export may read: consenting people only, no identity.
 pub mod research;
 /// Login sessions (installation-wide).

@@ -11,7 +11,7 @@ use lotse_store::session::SessionRecord;
 use lotse_testkit::world::{PERSON_BIRTH_DATE, PERSON_FAMILY, PERSON_GIVEN, PERSON_PHONE, SECOND_FAMILY, World};
 use lotse_testkit::{TestDb, fixed_now, storage_test};
 
-async fn session(db: &TestDb, world: &World, user: UserId) -> Principal {
+pub(crate) async fn session(db: &TestDb, world: &World, user: UserId) -> Principal {
     let token = uuid::Uuid::new_v4().simple().to_string();
     let mut tx = db.db.begin().await.unwrap();
     let record = SessionRecord {
@@ -30,7 +30,13 @@ async fn session(db: &TestDb, world: &World, user: UserId) -> Principal {
         .principal()
 }
 
-async fn as_member(db: &TestDb, world: &World, name: &str, role: Role, org: Option<OrganisationId>) -> Principal {
+pub(crate) async fn as_member(
+    db: &TestDb,
+    world: &World,
+    name: &str,
+    role: Role,
+    org: Option<OrganisationId>,
+) -> Principal {
     let user = world.member(db, name, role, org).await;
     session(db, world, user).await
 }

@@ -19,5 +19,6 @@ mod login_attempt;
 mod migrations;
 mod read_only;
 mod referral;
+mod relation;
 mod scoping;
 mod stale_writes;
