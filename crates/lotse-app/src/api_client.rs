@@ -10,7 +10,7 @@ use lotse_domain::api_client::{self, ApiClient, ApiScope};
 use lotse_domain::audit::{AuditAction, AuditPurpose};
 use lotse_domain::id::{ApiClientId, OrganisationId};
 use lotse_domain::programme::ProgrammeSlug;
-use lotse_domain::user::{Membership, Role, User, Username};
+use lotse_domain::user::{Role, User};
 use lotse_store::api_client::ApiClientLine;
 use lotse_store::audit::Access;
 use lotse_store::{Db, StoreError};
@@ -19,6 +19,9 @@ use uuid::Uuid;
 use crate::admin::AdminError;
 use crate::auth::{SessionUser, token_hash};
 use crate::clock::Clock;
+use crate::error::StoreFailure;
+use crate::handle::{self, Handle};
+use crate::jobs::JobToken;
 
 /// What `lotse api-client add` asks for.
 #[derive(Debug)]
@@ -51,12 +54,12 @@ const fn acts_for_organisation(role: Role) -> bool {
     matches!(role, Role::Prescriber | Role::LinkWorker | Role::OfferProvider)
 }
 
-async fn programme_scope(db: &Db, slug: &str) -> Result<ProgrammeScope, AdminError> {
+async fn programme_scope(db: &Db, job: &JobToken, slug: &str) -> Result<ProgrammeScope, AdminError> {
     let parsed = ProgrammeSlug::parse(slug).map_err(|e| AdminError::Invalid(e.to_string()))?;
     let programme = lotse_store::programme::find_by_slug(db, &parsed)
         .await?
         .ok_or_else(|| AdminError::UnknownProgramme(slug.to_owned()))?;
-    Ok(ProgrammeScope::for_system(SystemJob::Admin, programme.id))
+    Ok(job.scope(programme.id))
 }
 
 fn admin_access(clock: &dyn Clock) -> Access {
@@ -69,6 +72,7 @@ fn admin_access(clock: &dyn Clock) -> Access {
 /// Defines a client and returns its token (audited as `create` on `api_client`). Every input is
 /// checked before anything is written; a scope the role may never use is refused.
 pub async fn add(db: &Db, clock: &dyn Clock, new: &NewApiClient<'_>) -> Result<IssuedClient, AdminError> {
+    let job = JobToken::start_job(SystemJob::Admin);
     let name = api_client::parse_name(new.name).map_err(|e| AdminError::Invalid(e.to_string()))?;
     let scopes = api_client::parse_scopes(new.role, new.scopes).map_err(|e| AdminError::Invalid(e.to_string()))?;
     match (acts_for_organisation(new.role), new.organisation) {
@@ -86,7 +90,7 @@ pub async fn add(db: &Db, clock: &dyn Clock, new: &NewApiClient<'_>) -> Result<I
         }
         _ => {}
     }
-    let scope = programme_scope(db, new.programme).await?;
+    let scope = programme_scope(db, &job, new.programme).await?;
     let mut tx = db.begin().await?;
     let organisation: Option<OrganisationId> = match new.organisation {
         None => None,
@@ -135,14 +139,16 @@ pub async fn add(db: &Db, clock: &dyn Clock, new: &NewApiClient<'_>) -> Result<I
 
 /// The programme's clients, live and revoked, by name.
 pub async fn list(db: &Db, programme: &str) -> Result<Vec<ApiClientLine>, AdminError> {
-    let scope = programme_scope(db, programme).await?;
+    let job = JobToken::start_job(SystemJob::Admin);
+    let scope = programme_scope(db, &job, programme).await?;
     Ok(lotse_store::api_client::list(db, &scope).await?)
 }
 
 /// Revokes a live client by name (audited as `update` on `api_client`); its token stops working
 /// at once.
 pub async fn revoke(db: &Db, clock: &dyn Clock, programme: &str, name: &str) -> Result<ApiClientId, AdminError> {
-    let scope = programme_scope(db, programme).await?;
+    let job = JobToken::start_job(SystemJob::Admin);
+    let scope = programme_scope(db, &job, programme).await?;
     let mut tx = db.begin().await?;
     let Some(id) = lotse_store::api_client::revoke(&mut tx, &scope, name, clock.now()).await? else {
         return Err(AdminError::Invalid(format!(
@@ -174,23 +180,17 @@ pub struct ApiCaller {
 }
 
 /// The live client behind a bearer token, or `None` (unknown or revoked).
-pub async fn authenticate(db: &Db, token: &str) -> Result<Option<ApiCaller>, StoreError> {
+pub async fn authenticate(db: &impl Handle, token: &str) -> Result<Option<ApiCaller>, StoreFailure> {
+    let db = handle::store(db);
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }
     let Some(client) = lotse_store::api_client::find_live(db, &token_hash(token)).await? else {
         return Ok(None);
     };
-    let username = Username::parse("api-client").map_err(|e| StoreError::Corrupt(e.to_string()))?;
-    let membership: Membership = client.membership.clone();
     let principal = SessionUser {
-        user: User {
-            id: lotse_domain::id::UserId::from_uuid(client.id.as_uuid()),
-            username,
-            display_name: client.name.clone(),
-            memberships: vec![membership.clone()],
-        },
-        membership,
+        user: User::for_api_client(&client),
+        membership: client.membership().clone(),
         scope: client.scope(),
     };
     Ok(Some(ApiCaller { client, principal }))
@@ -199,7 +199,8 @@ pub async fn authenticate(db: &Db, token: &str) -> Result<Option<ApiCaller>, Sto
 /// Audits that a client's request was refused for a missing scope or role (403):
 /// `route_refused` on the client, at most once per client and
 /// [`crate::case_record::REFUSAL_WINDOW`].
-pub async fn record_refused(db: &Db, clock: &dyn Clock, caller: &ApiCaller) -> Result<(), StoreError> {
+pub async fn record_refused(db: &impl Handle, clock: &dyn Clock, caller: &ApiCaller) -> Result<(), StoreFailure> {
+    let db = handle::store(db);
     let now = clock.now();
     let scope = &caller.principal.scope;
     let mut tx = db.begin().await?;
@@ -213,7 +214,7 @@ pub async fn record_refused(db: &Db, clock: &dyn Clock, caller: &ApiCaller) -> R
     )
     .await?
     {
-        return tx.commit().await;
+        return Ok(tx.commit().await?);
     }
     let access = Access {
         at: now,
@@ -225,8 +226,8 @@ pub async fn record_refused(db: &Db, clock: &dyn Clock, caller: &ApiCaller) -> R
         access,
         AuditAction::RouteRefused,
         "api_client",
-        [caller.client.id.as_uuid()],
+        [caller.client.id().as_uuid()],
     )
     .await?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }

@@ -22,6 +22,8 @@ use uuid::Uuid;
 
 use crate::auth::SessionUser;
 use crate::clock::Clock;
+use crate::error::StoreFailure;
+use crate::handle::{self, Handle};
 
 /// Why a request about a person was not carried out.
 #[derive(Debug, thiserror::Error)]
@@ -37,7 +39,7 @@ pub enum AccessError {
     Conflict(String),
     /// Storage failed.
     #[error(transparent)]
-    Store(StoreError),
+    Store(StoreFailure),
 }
 
 impl From<StoreError> for AccessError {
@@ -45,8 +47,14 @@ impl From<StoreError> for AccessError {
         match err {
             StoreError::NotFound { .. } => Self::NotFound,
             StoreError::Conflict { kind, .. } => Self::Conflict(format!("the {kind} was changed meanwhile")),
-            other => Self::Store(other),
+            other => Self::Store(other.into()),
         }
+    }
+}
+
+impl From<StoreFailure> for AccessError {
+    fn from(err: StoreFailure) -> Self {
+        err.into_store().into()
     }
 }
 
@@ -71,7 +79,7 @@ pub(crate) async fn deny(mut tx: Tx, user: &SessionUser, at: OffsetDateTime, kin
     .await;
     match result {
         Ok(()) => AccessError::NotFound,
-        Err(e) => AccessError::Store(e),
+        Err(e) => AccessError::Store(e.into()),
     }
 }
 
@@ -81,7 +89,8 @@ pub const REFUSAL_WINDOW: time::Duration = time::Duration::minutes(5);
 /// Audits that a route was refused because the user's role never does that (403):
 /// `route_refused` on the user, at most once per user and [`REFUSAL_WINDOW`], so a client
 /// that repeats the request cannot flood the chain.
-pub async fn record_route_refused(db: &Db, clock: &dyn Clock, user: &SessionUser) -> Result<(), StoreError> {
+pub async fn record_route_refused(db: &impl Handle, clock: &dyn Clock, user: &SessionUser) -> Result<(), StoreFailure> {
+    let db = handle::store(db);
     let now = clock.now();
     let mut tx = db.begin().await?;
     let actor = user.scope.actor().reference();
@@ -94,14 +103,14 @@ pub async fn record_route_refused(db: &Db, clock: &dyn Clock, user: &SessionUser
     )
     .await?
     {
-        return tx.commit().await;
+        return Ok(tx.commit().await?);
     }
     let access = Access {
         at: now,
         purpose: AuditPurpose::DataProtection,
     };
-    lotse_store::audit::record_user(&mut tx, &user.scope, access, AuditAction::RouteRefused, user.user.id).await?;
-    tx.commit().await
+    lotse_store::audit::record_user(&mut tx, &user.scope, access, AuditAction::RouteRefused, user.user.id()).await?;
+    Ok(tx.commit().await?)
 }
 
 /// Loads a person's relations and asks the policy. `None` is a denial (also for a person that
@@ -181,11 +190,12 @@ pub struct CaseRecord {
 /// The case page: reads only what the visibility allows, audited per record, in one read
 /// transaction (plus the audit writes).
 pub async fn view_case(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     user: &SessionUser,
     case: CaseId,
 ) -> Result<CaseRecord, AccessError> {
+    let db = handle::store(db);
     let now = clock.now();
     let (mut tx, patient, visibility) = open_case(db, user, Action::ViewCase, case, now).await?;
     let access = access(clock, AuditPurpose::Care);
@@ -212,7 +222,7 @@ pub async fn view_case(
         }
         Visibility::Provider => {
             let consents = record::consents(&mut tx, scope, access, patient).await?;
-            let own = record::onward_referrals(&mut tx, scope, access, patient, user.membership.organisation).await?;
+            let own = record::onward_referrals(&mut tx, scope, access, patient, user.membership.organisation()).await?;
             result.onward = own
                 .into_iter()
                 .filter(|o| consent::permits(&consents, ConsentPurpose::ProviderSharing, Some(o.id), now))
@@ -261,17 +271,18 @@ pub struct WorklistRow {
 /// a link facility's open cases, a practice's prescriptions, a provider's shared onward
 /// referrals. Each name shown is an audited read.
 pub async fn worklist(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     user: &SessionUser,
     limit: i64,
 ) -> Result<Vec<WorklistRow>, AccessError> {
+    let db = handle::store(db);
     let decision = policy::decide(
         &user.membership,
         Action::ViewWorklist,
         Subject::Programme(user.scope.programme()),
     );
-    let (Decision::Allow(_), Some(org)) = (decision, user.membership.organisation) else {
+    let (Decision::Allow(_), Some(org)) = (decision, user.membership.organisation()) else {
         return Ok(Vec::new());
     };
     let mut tx = db.begin().await?;
@@ -279,7 +290,7 @@ pub async fn worklist(
         &mut tx,
         &user.scope,
         access(clock, AuditPurpose::Care),
-        user.membership.role,
+        user.membership.role(),
         org,
         limit,
     )
@@ -298,7 +309,13 @@ pub async fn worklist(
 
 /// Finds the case of a person at the link worker's facility by prescription code. An unknown
 /// code and a person of another facility get the same answer.
-pub async fn find_case(db: &Db, clock: &dyn Clock, user: &SessionUser, code: &str) -> Result<CaseId, AccessError> {
+pub async fn find_case(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    user: &SessionUser,
+    code: &str,
+) -> Result<CaseId, AccessError> {
+    let db = handle::store(db);
     let decision = policy::decide(
         &user.membership,
         Action::SearchCases,
@@ -314,7 +331,7 @@ pub async fn find_case(db: &Db, clock: &dyn Clock, user: &SessionUser, code: &st
     };
     let mine = cases
         .into_iter()
-        .find(|(_, facility)| Some(*facility) == user.membership.organisation);
+        .find(|(_, facility)| Some(*facility) == user.membership.organisation());
     match mine {
         Some((case, _)) => Ok(case),
         None => Err(deny(tx, user, clock.now(), "patient", patient.as_uuid()).await),
@@ -327,13 +344,14 @@ pub async fn find_case(db: &Db, clock: &dyn Clock, user: &SessionUser, code: &st
 /// `expected_version` is the consent's version the user saw: a consent changed (or withdrawn)
 /// meanwhile is [`AccessError::Conflict`] and nothing is changed.
 pub async fn withdraw_consent(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     user: &SessionUser,
     case: CaseId,
     consent_id: ConsentId,
     expected_version: i64,
 ) -> Result<(), AccessError> {
+    let db = handle::store(db);
     let now = clock.now();
     let (mut tx, patient, _) = open_case(db, user, Action::WithdrawConsent, case, now).await?;
     let access = access(clock, AuditPurpose::Care);

@@ -1,4 +1,5 @@
 use crate::actor::ProgrammeScope;
+use crate::api_client::ApiClient;
 use crate::id::{OrganisationId, ProgrammeId, UserId};
 
 /// What a user does in a programme. Link work is a role, not a type of person.
@@ -48,14 +49,42 @@ impl Role {
 }
 
 /// A user's role in one organisation of one programme.
+///
+/// The policy trusts it, so its fields are crate-private: outside this crate a membership is only
+/// read ([`Membership::programme`] …), never built or changed, except by the store loading it
+/// ([`Membership::from_storage`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
+    pub(crate) programme: ProgrammeId,
+    pub(crate) organisation: Option<OrganisationId>,
+    pub(crate) role: Role,
+}
+
+impl Membership {
+    /// A membership as the store reads it from its table. Only `lotse-store` calls this
+    /// (`cargo xtask ci` checks the call sites; see SECURITY.md).
+    pub const fn from_storage(programme: ProgrammeId, organisation: Option<OrganisationId>, role: Role) -> Self {
+        Self {
+            programme,
+            organisation,
+            role,
+        }
+    }
+
     /// The programme.
-    pub programme: ProgrammeId,
+    pub const fn programme(&self) -> ProgrammeId {
+        self.programme
+    }
+
     /// The organisation the user acts for (none for programme-wide roles).
-    pub organisation: Option<OrganisationId>,
+    pub const fn organisation(&self) -> Option<OrganisationId> {
+        self.organisation
+    }
+
     /// The role.
-    pub role: Role,
+    pub const fn role(&self) -> Role {
+        self.role
+    }
 }
 
 /// A login name: 3 to 64 characters of a-z, 0-9, `.`, `-`, `_`, `@`; compared lowercase.
@@ -122,17 +151,70 @@ impl NewPassword {
 }
 
 /// A user account as the domain sees it (no password hash: that stays in storage and auth).
+///
+/// [`authorize_membership`] trusts its id and memberships, so its fields are private: outside
+/// this crate a user is only read, never built or changed, except by the store loading it
+/// ([`User::from_storage`]) and by [`User::for_api_client`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
-    /// Its id.
-    pub id: UserId,
-    /// Its login name.
-    pub username: Username,
-    /// The name shown in the UI.
-    pub display_name: String,
-    /// Its memberships.
-    pub memberships: Vec<Membership>,
+    pub(crate) id: UserId,
+    pub(crate) username: Username,
+    pub(crate) display_name: String,
+    pub(crate) memberships: Vec<Membership>,
 }
+
+impl User {
+    /// An account as the store reads it from its tables. Only `lotse-store` calls this
+    /// (`cargo xtask ci` checks the call sites; see SECURITY.md).
+    pub const fn from_storage(
+        id: UserId,
+        username: Username,
+        display_name: String,
+        memberships: Vec<Membership>,
+    ) -> Self {
+        Self {
+            id,
+            username,
+            display_name,
+            memberships,
+        }
+    }
+
+    /// The stand-in user of an API client, so the API can call the same use cases as the pages:
+    /// id = the client's id, username `api-client`, display name = the client's name, and the
+    /// client's one membership (so it can never act in another programme than its own).
+    pub fn for_api_client(client: &ApiClient) -> Self {
+        Self {
+            id: UserId::from_uuid(client.id().as_uuid()),
+            username: Username(API_CLIENT_USERNAME.to_owned()),
+            display_name: client.name().to_owned(),
+            memberships: vec![client.membership().clone()],
+        }
+    }
+
+    /// Its id.
+    pub const fn id(&self) -> UserId {
+        self.id
+    }
+
+    /// Its login name.
+    pub const fn username(&self) -> &Username {
+        &self.username
+    }
+
+    /// The name shown in the UI.
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
+    /// Its memberships.
+    pub fn memberships(&self) -> &[Membership] {
+        &self.memberships
+    }
+}
+
+/// The username of every API client's stand-in user ([`User::for_api_client`]).
+pub const API_CLIENT_USERNAME: &str = "api-client";
 
 /// The policy's first gate: a user may act in a programme only through a membership there.
 /// Returns the scope for that programme, or `None` (deny).

@@ -109,9 +109,24 @@ pub enum Db {
 /// A PostgreSQL pool.
 #[derive(Clone, Debug)]
 pub struct PgDb {
-    /// The pool.
-    pub pool: PgPool,
+    /// The pool: reached only by the store's own queries (and by tests through the
+    /// `test-support` feature), so raw SQL cannot be run from above the store.
+    pub(crate) pool: PgPool,
     keys: Option<Arc<DataKeys>>,
+}
+
+impl PgDb {
+    /// The pool, for `on_pool!`.
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) const fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The pool, for `on_pool!` (public only with the `test-support` feature).
+    #[cfg(feature = "test-support")]
+    pub const fn pool(&self) -> &PgPool {
+        &self.pool
+    }
 }
 
 /// A PostgreSQL transaction.
@@ -123,6 +138,13 @@ pub struct PgTx {
 
 impl PgTx {
     /// The connection, for queries (used by `on_conn!`).
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) fn conn(&mut self) -> &mut sqlx::PgConnection {
+        &mut self.tx
+    }
+
+    /// The connection, for queries (used by `on_conn!`; public only with `test-support`).
+    #[cfg(feature = "test-support")]
     pub fn conn(&mut self) -> &mut sqlx::PgConnection {
         &mut self.tx
     }
@@ -140,8 +162,9 @@ const WRITER_WAIT: Duration = Duration::from_secs(10);
 /// processes (the CLI beside a server) still meet SQLite's busy timeout.
 #[derive(Clone, Debug)]
 pub struct SqliteDb {
-    /// The pool.
-    pub pool: SqlitePool,
+    /// The pool: reached only by the store's own queries (and by tests through the
+    /// `test-support` feature), so raw SQL cannot be run from above the store.
+    pub(crate) pool: SqlitePool,
     writer: Arc<Semaphore>,
     keys: Option<Arc<DataKeys>>,
 }
@@ -153,6 +176,18 @@ impl SqliteDb {
             writer: Arc::new(Semaphore::new(1)),
             keys: None,
         }
+    }
+
+    /// The pool, for `on_pool!`.
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) const fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The pool, for `on_pool!` (public only with the `test-support` feature).
+    #[cfg(feature = "test-support")]
+    pub const fn pool(&self) -> &SqlitePool {
+        &self.pool
     }
 }
 
@@ -166,6 +201,13 @@ pub struct SqliteTx {
 
 impl SqliteTx {
     /// The connection, for queries (used by `on_conn!`).
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) fn conn(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.tx
+    }
+
+    /// The connection, for queries (used by `on_conn!`; public only with `test-support`).
+    #[cfg(feature = "test-support")]
     pub fn conn(&mut self) -> &mut sqlx::SqliteConnection {
         &mut self.tx
     }

@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use fluent_bundle::FluentValue;
 use lotse_app::api_client::ApiCaller;
 use lotse_app::case_record::{self, AccessError};
+use lotse_app::{FailureKind, StoreFailure};
 use lotse_domain::api_client::ApiScope;
 use lotse_domain::audit::RequestReference;
 use lotse_domain::id::{CaseId, ConsentId, PatientId};
@@ -157,18 +158,23 @@ impl From<AccessError> for ApiError {
             AccessError::NotFound => Self::NotFound,
             AccessError::Invalid(message) => Self::InvalidDetail(message),
             AccessError::Conflict(_) => Self::Conflict,
-            AccessError::Store(lotse_store::StoreError::Unavailable(_)) => Self::Unavailable,
-            AccessError::Store(e) => {
-                tracing::error!(error = %e, "store error");
-                Self::Internal
-            }
+            AccessError::Store(e) => match e.kind() {
+                // `AccessError` has its own variants for these; kept for completeness.
+                FailureKind::NotFound => Self::NotFound,
+                FailureKind::Conflict => Self::Conflict,
+                FailureKind::Unavailable => Self::Unavailable,
+                FailureKind::Internal => {
+                    tracing::error!(error = %e, "store error");
+                    Self::Internal
+                }
+            },
         }
     }
 }
 
-impl From<lotse_store::StoreError> for ApiError {
-    fn from(err: lotse_store::StoreError) -> Self {
-        AccessError::Store(err).into()
+impl From<StoreFailure> for ApiError {
+    fn from(err: StoreFailure) -> Self {
+        AccessError::from(err).into()
     }
 }
 
@@ -213,7 +219,7 @@ pub async fn guard(scope: ApiScope, State(state): State<AppState>, mut request: 
     }
     let caller = match bearer(request.headers()) {
         None => None,
-        Some(token) => match lotse_app::api_client::authenticate(&state.db, token).await {
+        Some(token) => match lotse_app::api_client::authenticate(&state.app, token).await {
             Ok(found) => found,
             Err(e) => return ApiError::from(e).respond(&state, language, Some(&path)),
         },
@@ -222,7 +228,7 @@ pub async fn guard(scope: ApiScope, State(state): State<AppState>, mut request: 
         return ApiError::Unauthorized.respond(&state, language, Some(&path));
     };
     if !caller.client.may(scope.action()) {
-        if let Err(e) = lotse_app::api_client::record_refused(&state.db, state.clock.as_ref(), &caller).await {
+        if let Err(e) = lotse_app::api_client::record_refused(&state.app, state.clock.as_ref(), &caller).await {
             return ApiError::from(e).respond(&state, language, Some(&path));
         }
         return ApiError::Forbidden.respond(&state, language, Some(&path));
@@ -384,7 +390,7 @@ const WORKLIST_LIMIT: i64 = 200;
     )
 )]
 pub async fn worklist(State(state): State<AppState>, Extension(ctx): Extension<ApiContext>) -> Response {
-    match case_record::worklist(&state.db, state.clock.as_ref(), &ctx.caller.principal, WORKLIST_LIMIT).await {
+    match case_record::worklist(&state.app, state.clock.as_ref(), &ctx.caller.principal, WORKLIST_LIMIT).await {
         Ok(rows) => json(&Worklist {
             items: rows
                 .into_iter()
@@ -506,7 +512,7 @@ pub async fn case(
         Ok(id) => CaseId::from_uuid(id),
         Err(e) => return ctx.fail(&state, e),
     };
-    let record = match case_record::view_case(&state.db, state.clock.as_ref(), &ctx.caller.principal, case).await {
+    let record = match case_record::view_case(&state.app, state.clock.as_ref(), &ctx.caller.principal, case).await {
         Ok(r) => r,
         Err(e) => return ctx.fail(&state, e),
     };
@@ -610,7 +616,7 @@ pub async fn withdraw_consent(
         Err(e) => return ctx.fail(&state, e),
     };
     match case_record::withdraw_consent(
-        &state.db,
+        &state.app,
         state.clock.as_ref(),
         &ctx.caller.principal,
         case,
@@ -679,7 +685,7 @@ pub async fn export(
         Err(e) => return ctx.fail(&state, e),
     };
     match lotse_app::data_subject::export(
-        &state.db,
+        &state.app,
         state.clock.as_ref(),
         &ctx.caller.principal,
         person,

@@ -14,7 +14,7 @@ pub async fn healthz() -> &'static str {
 
 /// `GET /readyz`: the database answers.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
+    match state.app.ping().await {
         Ok(()) => "ready\n".into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
@@ -62,7 +62,7 @@ pub async fn metrics(State(state): State<AppState>, request: Request) -> Respons
     if !may_read_metrics(&state, &request) {
         return crate::error::WebError::NotFound.into_response();
     }
-    let (open, idle) = state.db.pool_stats();
+    let (open, idle) = state.app.pool_stats();
     let body = state.metrics.render(open, idle);
     (
         [(

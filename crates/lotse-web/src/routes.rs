@@ -229,8 +229,8 @@ async fn guard(action: Action, State(state): State<AppState>, mut request: Reque
         Ok(None) => return html::see_other("/login"),
         Err(e) => return e.into_response(),
     };
-    if !role_may(user.membership.role, action) {
-        if let Err(e) = lotse_app::case_record::record_route_refused(&state.db, state.clock.as_ref(), &user).await {
+    if !role_may(user.membership.role(), action) {
+        if let Err(e) = lotse_app::case_record::record_route_refused(&state.app, state.clock.as_ref(), &user).await {
             return WebError::from(e).into_response();
         }
         return WebError::Forbidden.into_response();
