@@ -73,6 +73,15 @@ impl SystemJob {
 /// the store builds; [`crate::api_client::ApiClient::scope`] for API clients, likewise built
 /// only by the store; [`ProgrammeScope::for_system`] for named system jobs, called only by
 /// `lotse-app`'s `jobs` module): there is no constructor from a raw id for handlers to call.
+///
+/// ```compile_fail,E0451
+/// use lotse_domain::actor::{Actor, ProgrammeScope};
+/// use lotse_domain::id::{ProgrammeId, UserId};
+/// let forged = ProgrammeScope {
+///     programme: ProgrammeId::from_uuid(uuid::Uuid::nil()),
+///     actor: Actor::User(UserId::from_uuid(uuid::Uuid::nil())),
+/// };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProgrammeScope {
     programme: ProgrammeId,

@@ -119,7 +119,13 @@ pub fn parse_name(input: &str) -> Result<String, ApiClientError> {
 ///
 /// Its scope is trusted ([`ApiClient::scope`]), so its fields are crate-private: outside this crate
 /// a client is only read, never built or changed, except by the store loading it
-/// ([`ApiClient::from_storage`]).
+/// ([`ApiClient::from_storage`]). A loaded client cannot be given another membership:
+///
+/// ```compile_fail,E0616
+/// fn widen(mut client: lotse_domain::api_client::ApiClient, other: lotse_domain::user::Membership) {
+///     client.membership = other;
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiClient {
     pub(crate) id: ApiClientId,

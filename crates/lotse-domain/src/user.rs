@@ -52,7 +52,17 @@ impl Role {
 ///
 /// The policy trusts it, so its fields are crate-private: outside this crate a membership is only
 /// read ([`Membership::programme`] …), never built or changed, except by the store loading it
-/// ([`Membership::from_storage`]).
+/// ([`Membership::from_storage`]). Made up elsewhere, it does not compile:
+///
+/// ```compile_fail,E0451
+/// use lotse_domain::id::ProgrammeId;
+/// use lotse_domain::user::{Membership, Role};
+/// let forged = Membership {
+///     programme: ProgrammeId::from_uuid(uuid::Uuid::nil()),
+///     organisation: None,
+///     role: Role::Coordinator,
+/// };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
     pub(crate) programme: ProgrammeId,
@@ -154,7 +164,14 @@ impl NewPassword {
 ///
 /// [`authorize_membership`] trusts its id and memberships, so its fields are private: outside
 /// this crate a user is only read, never built or changed, except by the store loading it
-/// ([`User::from_storage`]) and by [`User::for_api_client`].
+/// ([`User::from_storage`]) and by [`User::for_api_client`]. A loaded user cannot be given
+/// another membership:
+///
+/// ```compile_fail,E0616
+/// fn widen(mut user: lotse_domain::user::User, other: lotse_domain::user::Membership) {
+///     user.memberships.push(other);
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
     pub(crate) id: UserId,
