@@ -739,6 +739,23 @@ pub async fn openapi() -> Response {
 mod tests {
     use super::*;
 
+    #[test]
+    fn storage_failures_answer_by_their_kind() {
+        use lotse_store::StoreError;
+        let status = |e: StoreError| ApiError::from(StoreFailure::from(e)).parts().0;
+        assert_eq!(status(StoreError::NotFound { kind: "case" }), StatusCode::NOT_FOUND);
+        let stale = StoreError::Conflict {
+            kind: "consent",
+            current_version: 3,
+        };
+        assert_eq!(status(stale), StatusCode::CONFLICT);
+        assert_eq!(
+            status(StoreError::Unavailable(sqlx::Error::PoolTimedOut)),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(status(StoreError::NoDataKey), StatusCode::INTERNAL_SERVER_ERROR);
+    }
+
     /// The field messages' keys (the code names them where it finds the problem).
     const FIELD_KEYS: [&str; 8] = [
         "api-field-required",

@@ -126,3 +126,29 @@ impl IntoResponse for WebError {
 
 /// The language used for error pages when nothing better is known.
 pub const FALLBACK_LANGUAGE: Language = Language::German;
+
+#[cfg(test)]
+mod tests {
+    use lotse_store::StoreError;
+
+    use super::*;
+
+    #[test]
+    fn storage_failures_answer_by_their_kind() {
+        let status = |e: StoreError| WebError::from(StoreFailure::from(e)).status();
+        assert_eq!(status(StoreError::NotFound { kind: "case" }), StatusCode::NOT_FOUND);
+        let stale = StoreError::Conflict {
+            kind: "programme",
+            current_version: 3,
+        };
+        assert_eq!(status(stale), StatusCode::CONFLICT);
+        assert_eq!(
+            status(StoreError::Unavailable(sqlx::Error::PoolTimedOut)),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            status(StoreError::Corrupt("role".into())),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+}
