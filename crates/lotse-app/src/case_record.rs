@@ -12,15 +12,18 @@ use lotse_domain::patient::PatientIdentity;
 use lotse_domain::policy::{Action, Decision, PersonRelations, Subject, Visibility};
 use lotse_domain::prescription::PrescriptionCode;
 use lotse_domain::referral::{ClosingReason, ReferralEvent};
+use lotse_domain::user::Membership;
 use lotse_store::audit::Access;
 use lotse_store::event::{NewEvent, StoredEvent};
 use lotse_store::record::{self, OnwardLine, PrescriptionLine, ReferralLine};
 use lotse_store::referral::Recorded;
-use lotse_store::{Db, StoreError, Tx};
+use lotse_store::{StoreError, Tx};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::clock::Clock;
+use crate::error::StoreFailure;
+use crate::handle::{self, Handle};
 use crate::principal::Principal;
 
 /// Why a request about a person was not carried out.
@@ -37,7 +40,7 @@ pub enum AccessError {
     Conflict(String),
     /// Storage failed.
     #[error(transparent)]
-    Store(StoreError),
+    Store(StoreFailure),
 }
 
 impl From<StoreError> for AccessError {
@@ -45,8 +48,14 @@ impl From<StoreError> for AccessError {
         match err {
             StoreError::NotFound { .. } => Self::NotFound,
             StoreError::Conflict { kind, .. } => Self::Conflict(format!("the {kind} was changed meanwhile")),
-            other => Self::Store(other),
+            other => Self::Store(other.into()),
         }
+    }
+}
+
+impl From<StoreFailure> for AccessError {
+    fn from(err: StoreFailure) -> Self {
+        err.into_store().into()
     }
 }
 
@@ -79,7 +88,7 @@ pub(crate) async fn deny(mut tx: Tx, principal: &Principal, at: OffsetDateTime, 
     .await;
     match result {
         Ok(()) => AccessError::NotFound,
-        Err(e) => AccessError::Store(e),
+        Err(e) => AccessError::Store(e.into()),
     }
 }
 
@@ -90,13 +99,18 @@ pub const REFUSAL_WINDOW: time::Duration = time::Duration::minutes(5);
 /// role, an API client's role or scopes): `route_refused` on the principal itself
 /// ([`Principal::own_object`]), at most once per principal and [`REFUSAL_WINDOW`], so a caller
 /// that repeats the request cannot flood the chain.
-pub async fn record_route_refused(db: &Db, clock: &dyn Clock, principal: &Principal) -> Result<(), StoreError> {
+pub async fn record_route_refused(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+) -> Result<(), StoreFailure> {
+    let db = handle::store(db);
     let now = clock.now();
     let scope = principal.scope();
     let mut tx = db.begin().await?;
     let actor = scope.actor().reference();
     if lotse_store::audit::recent(&mut tx, scope, &actor, AuditAction::RouteRefused, now - REFUSAL_WINDOW).await? {
-        return tx.commit().await;
+        return Ok(tx.commit().await?);
     }
     let access = Access {
         at: now,
@@ -104,7 +118,7 @@ pub async fn record_route_refused(db: &Db, clock: &dyn Clock, principal: &Princi
     };
     let (kind, id) = principal.own_object();
     lotse_store::audit::record(&mut tx, scope, access, AuditAction::RouteRefused, kind, [id]).await?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
 /// The relationship facts of a person now ([`lotse_store::relation::of_person`]); `None` for a
@@ -178,11 +192,12 @@ pub struct CaseRecord {
 /// of record read is one audit entry listing the records, written by the group-commit
 /// appender before this returns.
 pub async fn view_case(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     principal: &Principal,
     case: CaseId,
 ) -> Result<CaseRecord, AccessError> {
+    let db = handle::store(db);
     let now = clock.now();
     let (mut tx, patient, relations, visibility) =
         open_case(db.begin_read().await?, principal, Action::ViewCase, case, now).await?;
@@ -219,7 +234,7 @@ pub async fn view_case(
             }
         }
         Visibility::Provider => {
-            let organisation = principal.membership().and_then(|m| m.organisation);
+            let organisation = principal.membership().and_then(Membership::organisation);
             let own = record::onward_referrals(&mut tx, scope, access, patient, organisation).await?;
             result.onward = own.into_iter().filter(|o| shown(o.id)).collect();
             identity.birth_date = time::Date::MIN;
@@ -268,16 +283,17 @@ pub struct WorklistRow {
 /// (`lotse_store::relation`). Read in a read transaction; the view is one audit entry listing
 /// the people shown.
 pub async fn worklist(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     principal: &Principal,
     limit: i64,
 ) -> Result<Vec<WorklistRow>, AccessError> {
+    let db = handle::store(db);
     let decision = principal.decide(Action::ViewWorklist, Subject::Programme(principal.scope().programme()));
     let (Decision::Allow(_), Some(membership)) = (decision, principal.membership()) else {
         return Ok(Vec::new());
     };
-    let Some(org) = membership.organisation else {
+    let Some(org) = membership.organisation() else {
         return Ok(Vec::new());
     };
     let mut tx = db.begin_read().await?;
@@ -285,7 +301,7 @@ pub async fn worklist(
         &mut tx,
         principal.scope(),
         access(clock, AuditPurpose::Care),
-        membership.role,
+        membership.role(),
         org,
         limit,
     )
@@ -305,7 +321,13 @@ pub async fn worklist(
 /// Finds the case of a person that the link worker's facility holds, by prescription code (the
 /// policy decides on each of the person's cases). An unknown code and a person of another
 /// facility get the same answer.
-pub async fn find_case(db: &Db, clock: &dyn Clock, principal: &Principal, code: &str) -> Result<CaseId, AccessError> {
+pub async fn find_case(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    code: &str,
+) -> Result<CaseId, AccessError> {
+    let db = handle::store(db);
     let decision = principal.decide(Action::SearchCases, Subject::Programme(principal.scope().programme()));
     if !decision.is_allowed() {
         return Err(AccessError::NotFound);
@@ -340,13 +362,14 @@ pub async fn find_case(db: &Db, clock: &dyn Clock, principal: &Principal, code: 
 /// `expected_version` is the consent's version the user saw: a consent changed (or withdrawn)
 /// meanwhile is [`AccessError::Conflict`] and nothing is changed.
 pub async fn withdraw_consent(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     principal: &Principal,
     case: CaseId,
     consent_id: ConsentId,
     expected_version: i64,
 ) -> Result<(), AccessError> {
+    let db = handle::store(db);
     let now = clock.now();
     let (mut tx, patient, _, _) = open_case(db.begin().await?, principal, Action::WithdrawConsent, case, now).await?;
     let access = access(clock, AuditPurpose::Care);

@@ -122,14 +122,14 @@ async fn occurrences(db: &Db, needle: &str) -> Vec<String> {
             "select m.name, p.name from sqlite_master m join pragma_table_info(m.name) p \
              where m.type = 'table' and m.name not like 'sqlite_%' and m.name <> '_sqlx_migrations'",
         )
-        .fetch_all(&db.pool)
+        .fetch_all(db.pool())
         .await
         .unwrap(),
         Db::Postgres(db) => sqlx::query_as(
             "select table_name::text, column_name::text from information_schema.columns \
              where table_schema = 'public' and table_name <> '_sqlx_migrations'",
         )
-        .fetch_all(&db.pool)
+        .fetch_all(db.pool())
         .await
         .unwrap(),
     };
