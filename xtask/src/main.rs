@@ -1,7 +1,7 @@
 //! `cargo xtask ci`: the checks CI runs, in order, each timed. Green here means green in CI.
 //!
-//! Steps: fmt, clippy (`-D warnings`), the layering check, the migration pairing check, the
-//! whole test suite (SQLite and, via `LOTSE_TEST_POSTGRES_URL`, PostgreSQL), the sqlmap
+//! Steps: fmt, clippy (`-D warnings`), the layering check, the check of where access-granting
+//! constructors are called (`grants.rs`), the migration pairing check, the whole test suite (SQLite and, via `LOTSE_TEST_POSTGRES_URL`, PostgreSQL), the sqlmap
 //! scan (`scripts/sqlmap.sh`) and the API fuzzing (`scripts/schemathesis.sh`). Only std + anyhow.
 
 use std::collections::BTreeSet;
@@ -12,6 +12,9 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 
+/// Where the constructors that grant access may be called.
+mod grants;
+
 const USAGE: &str = "\
 usage: cargo xtask <command>
 
@@ -20,7 +23,14 @@ commands:
                         fmt         cargo fmt --all -- --check
                         clippy      cargo clippy --workspace --all-targets --locked -- -D warnings
                         layering    lotse-domain must not depend on sqlx, axum or tokio;
-                                    lotse-store must not depend on axum (cargo tree -e normal -i)
+                                    lotse-store must not depend on axum (cargo tree -e normal -i);
+                                    lotse-web must not depend directly on lotse-store or sqlx
+                                    (cargo tree -e normal --depth 1); the lotse binary is built
+                                    without any test-support feature (cargo tree -e normal,features)
+                        grants      access-granting constructors (ProgrammeScope::for_system,
+                                    User/Membership/ApiClient::from_storage, the app's JobToken)
+                                    appear only in the files and job entry points listed in
+                                    xtask/src/grants.rs
                         migrations  migrations/sqlite and migrations/postgres hold the same
                                     NNNN_name.sql files
                         tests       cargo test --workspace --locked (left out by --skip-tests)
@@ -50,6 +60,13 @@ const FORBIDDEN_DEPENDENCIES: [(&str, &str); 4] = [
     ("lotse-domain", "tokio"),
     ("lotse-store", "axum"),
 ];
+
+/// Direct (normal) dependencies a crate must not have: it may still reach them through a crate
+/// it depends on (lotse-web reaches lotse-store through lotse-app), but cannot name them.
+const FORBIDDEN_DIRECT_DEPENDENCIES: [(&str, &str); 2] = [("lotse-web", "lotse-store"), ("lotse-web", "sqlx")];
+
+/// The package whose normal build must not enable a `test-support` feature: the `lotse` binary.
+const BINARY_PACKAGE: &str = "lotse-cli";
 
 const MIGRATIONS_DIR: &str = "crates/lotse-store/migrations";
 
@@ -200,6 +217,7 @@ fn ci(skip_tests: bool) -> anyhow::Result<()> {
         ])
     })?;
     steps.run("layering", layering)?;
+    steps.run("grants", || grants::check(&root()))?;
     steps.run("migrations", migrations)?;
     match postgres {
         Some(postgres) => {
@@ -306,10 +324,70 @@ fn layering() -> anyhow::Result<()> {
             ),
         }
     }
+    for (package, dependency) in FORBIDDEN_DIRECT_DEPENDENCIES {
+        let stdout = cargo_tree(&["-p", package, "-e", "normal", "--depth", "1", "--prefix", "none"])?;
+        if direct_dependencies(&stdout).contains(&dependency) {
+            println!("    VIOLATION: {package} depends directly on {dependency}");
+            violations.push(format!("{package} -> {dependency} (direct)"));
+        } else {
+            println!("    ok: {package} does not depend directly on {dependency}");
+        }
+    }
+    let stdout = cargo_tree(&["-p", BINARY_PACKAGE, "-e", "normal,features", "--prefix", "none"])?;
+    let test_support = test_support_features(&stdout);
+    if test_support.is_empty() {
+        println!("    ok: {BINARY_PACKAGE} is built without a test-support feature");
+    } else {
+        println!(
+            "    VIOLATION: {BINARY_PACKAGE} is built with {}",
+            test_support.join(", ")
+        );
+        violations.push(format!("{BINARY_PACKAGE} with {}", test_support.join(", ")));
+    }
     if !violations.is_empty() {
         bail!("forbidden dependencies: {}", violations.join(", "));
     }
     Ok(())
+}
+
+/// `cargo tree --locked <args>`'s standard output; a failure is an error.
+fn cargo_tree(args: &[&str]) -> anyhow::Result<String> {
+    let mut all = vec!["tree", "--locked"];
+    all.extend_from_slice(args);
+    let output = cargo(&all)
+        .stdin(Stdio::null())
+        .output()
+        .with_context(|| format!("cannot start `{}`", cargo_program()))?;
+    if !output.status.success() {
+        bail!(
+            "`cargo {}` failed ({}):\n{}",
+            all.join(" "),
+            output.status,
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    Ok(String::from_utf8_lossy(&output.stdout).into_owned())
+}
+
+/// The package names in `cargo tree --depth 1 --prefix none` output, without the root (the
+/// first line).
+fn direct_dependencies(tree: &str) -> Vec<&str> {
+    tree.lines()
+        .skip(1)
+        .filter_map(|line| line.split_whitespace().next())
+        .collect()
+}
+
+/// The `<package> feature "test-support"` lines of `cargo tree -e features --prefix none`.
+fn test_support_features(tree: &str) -> Vec<String> {
+    let mut found: Vec<String> = tree
+        .lines()
+        .filter(|line| line.contains("feature \"test-support\""))
+        .map(|line| line.trim().to_owned())
+        .collect();
+    found.sort();
+    found.dedup();
+    found
 }
 
 /// What `cargo tree -p <crate> -e normal -i <dep>` says about `<dep>`.
@@ -501,7 +579,27 @@ fn relay(stdout: impl std::io::Read, totals: &mut TestTotals) -> anyhow::Result<
 
 #[cfg(test)]
 mod tests {
-    use super::{Reach, TestTotals, is_migration_name};
+    use super::{Reach, TestTotals, direct_dependencies, is_migration_name, test_support_features};
+
+    #[test]
+    fn a_direct_dependency_is_found_and_the_root_is_not_one() {
+        let tree = "lotse-web v0.1.0 (/w/crates/lotse-web)\naxum v0.8.9\nlotse-app v0.1.0 (/w/crates/lotse-app)\nlotse-store v0.1.0 (/w/crates/lotse-store)\n";
+        let direct = direct_dependencies(tree);
+        assert!(direct.contains(&"lotse-store"));
+        assert!(!direct.contains(&"lotse-web"));
+        assert!(!direct_dependencies("lotse-web v0.1.0\nlotse-app v0.1.0\n").contains(&"lotse-store"));
+    }
+
+    #[test]
+    fn a_test_support_feature_in_the_binary_is_found() {
+        let clean = "lotse-cli v0.1.0\nlotse-store feature \"default\"\nlotse-store v0.1.0\n";
+        assert!(test_support_features(clean).is_empty());
+        let leaked = "lotse-store feature \"test-support\"\nlotse-store feature \"test-support\"\nx\n";
+        assert_eq!(
+            test_support_features(leaked),
+            vec!["lotse-store feature \"test-support\"".to_owned()]
+        );
+    }
 
     #[test]
     fn migration_names() {

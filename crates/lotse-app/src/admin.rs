@@ -1,6 +1,6 @@
 //! Installation administration, run by the operator through the CLI as the `system:admin` actor.
 
-use lotse_domain::actor::{ProgrammeScope, SystemJob};
+use lotse_domain::actor::SystemJob;
 use lotse_domain::audit::{AuditAction, AuditPurpose};
 use lotse_domain::checkpoint::Checkpoint;
 use lotse_domain::id::{OrganisationId, UserId};
@@ -11,6 +11,7 @@ use lotse_store::{Db, StoreError};
 use uuid::Uuid;
 
 use crate::clock::Clock;
+use crate::jobs::JobToken;
 use crate::password;
 
 /// Why an administration command failed; each message says what to do.
@@ -59,6 +60,7 @@ pub struct NewUser<'a> {
 /// Creates an account with one membership (audited in the programme's chain). Nothing is
 /// written unless everything is valid.
 pub async fn add_user(db: &Db, clock: &dyn Clock, new: &NewUser<'_>) -> Result<UserId, AdminError> {
+    let job = JobToken::start_job(SystemJob::Admin);
     let slug = ProgrammeSlug::parse(new.programme).map_err(|e| AdminError::Invalid(e.to_string()))?;
     let username = Username::parse(new.username).map_err(|e| AdminError::Invalid(e.to_string()))?;
     let display_name = new.display_name.trim();
@@ -69,7 +71,7 @@ pub async fn add_user(db: &Db, clock: &dyn Clock, new: &NewUser<'_>) -> Result<U
     let programme = lotse_store::programme::find_by_slug(db, &slug)
         .await?
         .ok_or_else(|| AdminError::UnknownProgramme(new.programme.to_owned()))?;
-    let scope = ProgrammeScope::for_system(SystemJob::Admin, programme.id);
+    let scope = job.scope(programme.id);
     let hash = password::hash(&password).map_err(|e| AdminError::Invalid(e.to_string()))?;
     let now = clock.now();
     let id = UserId::from_uuid(Uuid::new_v4());
@@ -103,9 +105,10 @@ pub async fn add_user(db: &Db, clock: &dyn Clock, new: &NewUser<'_>) -> Result<U
 
 /// Verifies every programme's audit chain.
 pub async fn verify_audit(db: &Db) -> Result<Vec<(String, ChainReport)>, StoreError> {
+    let job = JobToken::start_job(SystemJob::AuditVerify);
     let mut reports = Vec::new();
     for programme in lotse_store::programme::list(db).await? {
-        let scope = ProgrammeScope::for_system(SystemJob::AuditVerify, programme.id);
+        let scope = job.scope(programme.id);
         reports.push((
             programme.slug.as_str().to_owned(),
             lotse_store::audit::verify(db, &scope).await?,
@@ -132,10 +135,11 @@ pub async fn verify_audit_against(
     db: &Db,
     checkpoints: &[Checkpoint],
 ) -> Result<(Vec<AnchoredReport>, Vec<Checkpoint>), StoreError> {
+    let job = JobToken::start_job(SystemJob::AuditVerify);
     let programmes = lotse_store::programme::list(db).await?;
     let mut reports = Vec::new();
     for programme in &programmes {
-        let scope = ProgrammeScope::for_system(SystemJob::AuditVerify, programme.id);
+        let scope = job.scope(programme.id);
         let checkpoint = checkpoints.iter().find(|c| c.programme == programme.id);
         let anchor = checkpoint.map(|c| (c.seq, c.hash.as_str()));
         reports.push(AnchoredReport {
@@ -157,9 +161,10 @@ pub async fn verify_audit_against(
 /// (a checkpoint must never vouch for a broken chain); `lotse serve`'s hourly checkpoints skip
 /// that (they only read the heads), since the next verification checks them anyway.
 pub async fn audit_checkpoints(db: &Db, clock: &dyn Clock, verify_first: bool) -> Result<Vec<Checkpoint>, AdminError> {
+    let job = JobToken::start_job(SystemJob::AuditVerify);
     let mut out = Vec::new();
     for programme in lotse_store::programme::list(db).await? {
-        let scope = ProgrammeScope::for_system(SystemJob::AuditVerify, programme.id);
+        let scope = job.scope(programme.id);
         let (seq, hash) = lotse_store::audit::head(db, &scope).await?;
         if verify_first
             && let Some(broken) = lotse_store::audit::verify_anchored(db, &scope, Some((seq, &hash)))
@@ -206,6 +211,7 @@ pub async fn set_privacy_at(
     second_factor_required: Option<bool>,
     retention_days: Option<u32>,
 ) -> Result<lotse_domain::programme::Programme, AdminError> {
+    let job = JobToken::start_job(SystemJob::Admin);
     let slug = ProgrammeSlug::parse(programme).map_err(|e| AdminError::Invalid(e.to_string()))?;
     if let Some(days) = retention_days
         && !(30..=36_500).contains(&days)
@@ -227,7 +233,7 @@ pub async fn set_privacy_at(
     let turned_on = second_factor_required == Some(true) && !current.second_factor_required;
     current.second_factor_required = second_factor_required.unwrap_or(current.second_factor_required);
     current.retention_days = retention_days.unwrap_or(current.retention_days);
-    let scope = ProgrammeScope::for_system(SystemJob::Admin, current.id);
+    let scope = job.scope(current.id);
     let members = if turned_on {
         lotse_store::credential::members(db, &scope).await?
     } else {
@@ -272,9 +278,10 @@ pub async fn set_privacy_at(
 /// transaction per programme; each person re-sealed is audited as an update). Returns
 /// (programme slug, people re-sealed).
 pub async fn reseal_identities(db: &Db, clock: &dyn Clock) -> Result<Vec<(String, usize)>, AdminError> {
+    let job = JobToken::start_job(SystemJob::Admin);
     let mut out = Vec::new();
     for programme in lotse_store::programme::list(db).await? {
-        let scope = ProgrammeScope::for_system(SystemJob::Admin, programme.id);
+        let scope = job.scope(programme.id);
         let access = Access {
             at: clock.now(),
             purpose: AuditPurpose::Administration,

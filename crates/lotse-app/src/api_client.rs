@@ -20,6 +20,9 @@ use uuid::Uuid;
 use crate::admin::AdminError;
 use crate::auth::token_hash;
 use crate::clock::Clock;
+use crate::error::StoreFailure;
+use crate::handle::{self, Handle};
+use crate::jobs::JobToken;
 use crate::principal::Principal;
 
 /// What `lotse api-client add` asks for.
@@ -53,12 +56,12 @@ const fn acts_for_organisation(role: Role) -> bool {
     matches!(role, Role::Prescriber | Role::LinkWorker | Role::OfferProvider)
 }
 
-async fn programme_scope(db: &Db, slug: &str) -> Result<ProgrammeScope, AdminError> {
+async fn programme_scope(db: &Db, job: &JobToken, slug: &str) -> Result<ProgrammeScope, AdminError> {
     let parsed = ProgrammeSlug::parse(slug).map_err(|e| AdminError::Invalid(e.to_string()))?;
     let programme = lotse_store::programme::find_by_slug(db, &parsed)
         .await?
         .ok_or_else(|| AdminError::UnknownProgramme(slug.to_owned()))?;
-    Ok(ProgrammeScope::for_system(SystemJob::Admin, programme.id))
+    Ok(job.scope(programme.id))
 }
 
 fn admin_access(clock: &dyn Clock) -> Access {
@@ -71,6 +74,7 @@ fn admin_access(clock: &dyn Clock) -> Access {
 /// Defines a client and returns its token (audited as `create` on `api_client`). Every input is
 /// checked before anything is written; a scope the role may never use is refused.
 pub async fn add(db: &Db, clock: &dyn Clock, new: &NewApiClient<'_>) -> Result<IssuedClient, AdminError> {
+    let job = JobToken::start_job(SystemJob::Admin);
     let name = api_client::parse_name(new.name).map_err(|e| AdminError::Invalid(e.to_string()))?;
     let scopes = api_client::parse_scopes(new.role, new.scopes).map_err(|e| AdminError::Invalid(e.to_string()))?;
     match (acts_for_organisation(new.role), new.organisation) {
@@ -88,7 +92,7 @@ pub async fn add(db: &Db, clock: &dyn Clock, new: &NewApiClient<'_>) -> Result<I
         }
         _ => {}
     }
-    let scope = programme_scope(db, new.programme).await?;
+    let scope = programme_scope(db, &job, new.programme).await?;
     let mut tx = db.begin().await?;
     let organisation: Option<OrganisationId> = match new.organisation {
         None => None,
@@ -137,14 +141,16 @@ pub async fn add(db: &Db, clock: &dyn Clock, new: &NewApiClient<'_>) -> Result<I
 
 /// The programme's clients, live and revoked, by name.
 pub async fn list(db: &Db, programme: &str) -> Result<Vec<ApiClientLine>, AdminError> {
-    let scope = programme_scope(db, programme).await?;
+    let job = JobToken::start_job(SystemJob::Admin);
+    let scope = programme_scope(db, &job, programme).await?;
     Ok(lotse_store::api_client::list(db, &scope).await?)
 }
 
 /// Revokes a live client by name (audited as `update` on `api_client`); its token stops working
 /// at once.
 pub async fn revoke(db: &Db, clock: &dyn Clock, programme: &str, name: &str) -> Result<ApiClientId, AdminError> {
-    let scope = programme_scope(db, programme).await?;
+    let job = JobToken::start_job(SystemJob::Admin);
+    let scope = programme_scope(db, &job, programme).await?;
     let mut tx = db.begin().await?;
     let Some(id) = lotse_store::api_client::revoke(&mut tx, &scope, name, clock.now()).await? else {
         return Err(AdminError::Invalid(format!(
@@ -166,7 +172,8 @@ pub async fn revoke(db: &Db, clock: &dyn Clock, programme: &str, name: &str) -> 
 
 /// The live client behind a bearer token as a principal (audited as `client:<id>`), or `None`
 /// (unknown or revoked).
-pub async fn authenticate(db: &Db, token: &str) -> Result<Option<Principal>, StoreError> {
+pub async fn authenticate(db: &impl Handle, token: &str) -> Result<Option<Principal>, StoreFailure> {
+    let db = handle::store(db);
     if token.is_empty() || token.len() > 128 {
         return Ok(None);
     }

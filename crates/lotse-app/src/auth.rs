@@ -21,6 +21,8 @@ use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
 use crate::clock::Clock;
+use crate::error::StoreFailure;
+use crate::handle::{self, Handle};
 use crate::password;
 
 /// How long a session lasts.
@@ -95,7 +97,13 @@ pub enum AuthError {
     Locked,
     /// Storage failed.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] StoreFailure),
+}
+
+impl From<StoreError> for AuthError {
+    fn from(err: StoreError) -> Self {
+        Self::Store(err.into())
+    }
 }
 
 /// A successful sign-in.
@@ -245,9 +253,9 @@ pub(crate) async fn audit_account(
     action: AuditAction,
 ) -> Result<(), StoreError> {
     let Some((scope, _)) = user
-        .memberships
+        .memberships()
         .first()
-        .and_then(|m| authorize_membership(user, m.programme))
+        .and_then(|m| authorize_membership(user, m.programme()))
     else {
         return Ok(());
     };
@@ -255,7 +263,7 @@ pub(crate) async fn audit_account(
         at: now,
         purpose: AuditPurpose::Authentication,
     };
-    lotse_store::audit::record_user(tx, &scope, access, action, user.id).await
+    lotse_store::audit::record_user(tx, &scope, access, action, user.id()).await
 }
 
 /// Checks credentials; opens a session in the user's first programme, or a pending sign-in
@@ -266,13 +274,14 @@ pub(crate) async fn audit_account(
 /// not the account exists, and an unknown name costs the same argon2 work as a known one, so
 /// the answer reveals nothing. `client` is the client's address, if known.
 pub async fn sign_in(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     throttle: Throttle,
     username: &str,
     password: &str,
     client: Option<IpAddr>,
 ) -> Result<SignInOutcome, AuthError> {
+    let db = handle::store(db);
     let now = clock.now();
     let username = Username::parse(username).ok();
     let name = username.as_ref().map(name_hash);
@@ -298,13 +307,13 @@ pub async fn sign_in(
         return Err(AuthError::InvalidCredentials);
     }
     let programme = user
-        .memberships
+        .memberships()
         .first()
-        .map(|m| m.programme)
+        .map(Membership::programme)
         .ok_or(AuthError::InvalidCredentials)?;
     let (scope, membership) = authorize_membership(&user, programme).ok_or(AuthError::InvalidCredentials)?;
-    let role = membership.role;
-    let factor = lotse_store::credential::second_factor(db, user.id).await?;
+    let role = membership.role();
+    let factor = lotse_store::credential::second_factor(db, user.id()).await?;
     let required = lotse_domain::policy::needs_second_factor(role)
         && lotse_store::programme::get(db, programme).await?.second_factor_required;
     match factor {
@@ -353,7 +362,7 @@ pub(crate) async fn open_session(
     rand::fill(&mut bytes);
     let token = hex::encode(bytes);
     let record = SessionRecord {
-        user: user.id,
+        user: user.id(),
         programme: scope.programme(),
         expires_at: now + SESSION_LIFETIME,
     };
@@ -362,15 +371,20 @@ pub(crate) async fn open_session(
         at: now,
         purpose: AuditPurpose::Authentication,
     };
-    lotse_store::audit::record_user(tx, scope, access, AuditAction::SessionStart, user.id).await?;
+    lotse_store::audit::record_user(tx, scope, access, AuditAction::SessionStart, user.id()).await?;
     Ok(token)
 }
 
 /// Ends every session of the signed-in user, on every device (audited).
-pub async fn sign_out_everywhere(db: &Db, clock: &dyn Clock, signed_in: &SessionUser) -> Result<u64, StoreError> {
+pub async fn sign_out_everywhere(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    signed_in: &SessionUser,
+) -> Result<u64, StoreFailure> {
+    let db = handle::store(db);
     let mut tx = db.begin().await?;
-    let ended = lotse_store::session::delete_all_of_user(&mut tx, signed_in.user.id).await?;
-    lotse_store::credential::delete_pending_of_user(&mut tx, signed_in.user.id).await?;
+    let ended = lotse_store::session::delete_all_of_user(&mut tx, signed_in.user.id()).await?;
+    lotse_store::credential::delete_pending_of_user(&mut tx, signed_in.user.id()).await?;
     let access = Access {
         at: clock.now(),
         purpose: AuditPurpose::Authentication,
@@ -380,7 +394,7 @@ pub async fn sign_out_everywhere(db: &Db, clock: &dyn Clock, signed_in: &Session
         &signed_in.scope,
         access,
         AuditAction::SessionsRevoked,
-        signed_in.user.id,
+        signed_in.user.id(),
     )
     .await?;
     tx.commit().await?;
@@ -388,7 +402,8 @@ pub async fn sign_out_everywhere(db: &Db, clock: &dyn Clock, signed_in: &Session
 }
 
 /// The user behind a token, if the session is live and the membership still exists.
-pub async fn session(db: &Db, clock: &dyn Clock, token: &str) -> Result<Option<SessionUser>, StoreError> {
+pub async fn session(db: &impl Handle, clock: &dyn Clock, token: &str) -> Result<Option<SessionUser>, StoreFailure> {
+    let db = handle::store(db);
     let Some(record) = lotse_store::session::find_live(db, &token_hash(token), clock.now()).await? else {
         return Ok(None);
     };
@@ -403,7 +418,8 @@ pub async fn session(db: &Db, clock: &dyn Clock, token: &str) -> Result<Option<S
 }
 
 /// Ends a session (audited); unknown tokens are ignored.
-pub async fn sign_out(db: &Db, clock: &dyn Clock, token: &str) -> Result<(), StoreError> {
+pub async fn sign_out(db: &impl Handle, clock: &dyn Clock, token: &str) -> Result<(), StoreFailure> {
+    let db = handle::store(db);
     let current = session(db, clock, token).await?;
     let mut tx = db.begin().await?;
     let ended = lotse_store::session::delete(&mut tx, &token_hash(token)).await?;
@@ -412,26 +428,41 @@ pub async fn sign_out(db: &Db, clock: &dyn Clock, token: &str) -> Result<(), Sto
             at: clock.now(),
             purpose: AuditPurpose::Authentication,
         };
-        lotse_store::audit::record_user(&mut tx, &s.scope, access, AuditAction::SessionEnd, s.user.id).await?;
+        lotse_store::audit::record_user(&mut tx, &s.scope, access, AuditAction::SessionEnd, s.user.id()).await?;
     }
     tx.commit().await?;
     Ok(())
 }
 
 /// Audits a refused request of a signed-in user (e.g. a form with a forged CSRF token).
-pub async fn record_refused_request(db: &Db, clock: &dyn Clock, user: &SessionUser) -> Result<(), StoreError> {
+pub async fn record_refused_request(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    user: &SessionUser,
+) -> Result<(), StoreFailure> {
+    let db = handle::store(db);
     let mut tx = db.begin().await?;
     let access = Access {
         at: clock.now(),
         purpose: AuditPurpose::Authentication,
     };
-    lotse_store::audit::record_user(&mut tx, &user.scope, access, AuditAction::RequestRefused, user.user.id).await?;
-    tx.commit().await
+    lotse_store::audit::record_user(
+        &mut tx,
+        &user.scope,
+        access,
+        AuditAction::RequestRefused,
+        user.user.id(),
+    )
+    .await?;
+    Ok(tx.commit().await?)
 }
 
 /// A user's display name (for pages about accounts).
-pub async fn display_name(db: &Db, user: lotse_domain::id::UserId) -> Result<String, StoreError> {
-    Ok(lotse_store::user::get(db, user).await?.display_name)
+pub async fn display_name(db: &impl Handle, user: lotse_domain::id::UserId) -> Result<String, StoreFailure> {
+    Ok(lotse_store::user::get(handle::store(db), user)
+        .await?
+        .display_name()
+        .to_owned())
 }
 
 #[cfg(test)]

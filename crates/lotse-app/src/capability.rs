@@ -17,6 +17,8 @@ use uuid::Uuid;
 
 use crate::case_record::{AccessError, REFUSAL_WINDOW};
 use crate::clock::Clock;
+use crate::error::StoreFailure;
+use crate::handle::{self, Handle};
 
 /// The shortest and longest a capability may live.
 pub const LIFETIME: (Duration, Duration) = (Duration::minutes(1), Duration::days(30));
@@ -115,11 +117,12 @@ pub async fn revoke(db: &Db, clock: &dyn Clock, scope: &ProgrammeScope, id: Capa
 /// [`REFUSAL_WINDOW`]. A malformed token or an unknown id names no programme to audit in: it is
 /// only logged, without the token.
 pub async fn verify(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     token: &str,
     purpose: CapabilityPurpose,
-) -> Result<Option<Capability>, StoreError> {
+) -> Result<Option<Capability>, StoreFailure> {
+    let db = handle::store(db);
     let Some(token) = CapabilityToken::parse(token) else {
         tracing::info!("capability refused: malformed token");
         return Ok(None);

@@ -6,21 +6,24 @@
 //! [`AccessError::NotFound`] and audited as `access_denied` on the requested id.
 
 use lotse_domain::audit::{AuditAction, AuditPurpose};
-use lotse_domain::consent::{self, Consent, ConsentPurpose};
+use lotse_domain::consent::{Consent, ConsentPurpose};
 use lotse_domain::id::{CaseId, ConsentId, PatientId};
 use lotse_domain::patient::PatientIdentity;
-use lotse_domain::policy::{Action, Decision, Subject, Visibility};
+use lotse_domain::policy::{Action, Decision, PersonRelations, Subject, Visibility};
 use lotse_domain::prescription::PrescriptionCode;
 use lotse_domain::referral::{ClosingReason, ReferralEvent};
+use lotse_domain::user::Membership;
 use lotse_store::audit::Access;
 use lotse_store::event::{NewEvent, StoredEvent};
 use lotse_store::record::{self, OnwardLine, PrescriptionLine, ReferralLine};
 use lotse_store::referral::Recorded;
-use lotse_store::{Db, StoreError, Tx};
+use lotse_store::{StoreError, Tx};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::clock::Clock;
+use crate::error::StoreFailure;
+use crate::handle::{self, Handle};
 use crate::principal::Principal;
 
 /// Why a request about a person was not carried out.
@@ -37,7 +40,7 @@ pub enum AccessError {
     Conflict(String),
     /// Storage failed.
     #[error(transparent)]
-    Store(StoreError),
+    Store(StoreFailure),
 }
 
 impl From<StoreError> for AccessError {
@@ -45,8 +48,14 @@ impl From<StoreError> for AccessError {
         match err {
             StoreError::NotFound { .. } => Self::NotFound,
             StoreError::Conflict { kind, .. } => Self::Conflict(format!("the {kind} was changed meanwhile")),
-            other => Self::Store(other),
+            other => Self::Store(other.into()),
         }
+    }
+}
+
+impl From<StoreFailure> for AccessError {
+    fn from(err: StoreFailure) -> Self {
+        err.into_store().into()
     }
 }
 
@@ -79,7 +88,7 @@ pub(crate) async fn deny(mut tx: Tx, principal: &Principal, at: OffsetDateTime, 
     .await;
     match result {
         Ok(()) => AccessError::NotFound,
-        Err(e) => AccessError::Store(e),
+        Err(e) => AccessError::Store(e.into()),
     }
 }
 
@@ -90,13 +99,18 @@ pub const REFUSAL_WINDOW: time::Duration = time::Duration::minutes(5);
 /// role, an API client's role or scopes): `route_refused` on the principal itself
 /// ([`Principal::own_object`]), at most once per principal and [`REFUSAL_WINDOW`], so a caller
 /// that repeats the request cannot flood the chain.
-pub async fn record_route_refused(db: &Db, clock: &dyn Clock, principal: &Principal) -> Result<(), StoreError> {
+pub async fn record_route_refused(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+) -> Result<(), StoreFailure> {
+    let db = handle::store(db);
     let now = clock.now();
     let scope = principal.scope();
     let mut tx = db.begin().await?;
     let actor = scope.actor().reference();
     if lotse_store::audit::recent(&mut tx, scope, &actor, AuditAction::RouteRefused, now - REFUSAL_WINDOW).await? {
-        return tx.commit().await;
+        return Ok(tx.commit().await?);
     }
     let access = Access {
         at: now,
@@ -104,46 +118,43 @@ pub async fn record_route_refused(db: &Db, clock: &dyn Clock, principal: &Princi
     };
     let (kind, id) = principal.own_object();
     lotse_store::audit::record(&mut tx, scope, access, AuditAction::RouteRefused, kind, [id]).await?;
-    tx.commit().await
+    Ok(tx.commit().await?)
 }
 
-/// Loads a person's relations and asks the policy. `None` is a denial (also for a person that
-/// does not exist): the caller answers with [`deny`].
-pub(crate) async fn authorize_person(
+/// The relationship facts of a person now ([`lotse_store::relation::of_person`]); `None` for a
+/// person that does not exist (the caller answers with [`deny`], like a denial).
+pub(crate) async fn relations_of(
     tx: &mut Tx,
     principal: &Principal,
-    action: Action,
     patient: PatientId,
     at: OffsetDateTime,
-) -> Result<Option<Visibility>, AccessError> {
-    let relations = match record::relations(tx, principal.scope(), patient, at).await {
-        Ok(r) => r,
-        Err(StoreError::NotFound { .. }) => return Ok(None),
-        Err(e) => return Err(e.into()),
-    };
-    Ok(
-        match principal.decide(action, Subject::Person(principal.scope().programme(), &relations)) {
-            Decision::Allow(visibility) => Some(visibility),
-            Decision::Deny(_) => None,
-        },
-    )
+) -> Result<Option<PersonRelations>, AccessError> {
+    match lotse_store::relation::of_person(tx, principal.scope(), patient, at).await {
+        Ok(r) => Ok(Some(r)),
+        Err(StoreError::NotFound { .. }) => Ok(None),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// Finds, in `tx` (a read transaction to view, a write transaction to change), the person of a
-/// case the principal may act on.
+/// case the principal may act on (the policy decides on the case, from the person's
+/// relationship facts).
 async fn open_case(
     mut tx: Tx,
     principal: &Principal,
     action: Action,
     case: CaseId,
     at: OffsetDateTime,
-) -> Result<(Tx, PatientId, Visibility), AccessError> {
+) -> Result<(Tx, PatientId, PersonRelations, Visibility), AccessError> {
     let Some(patient) = record::patient_of_case(&mut tx, principal.scope(), case).await? else {
         return Err(deny(tx, principal, at, "case", case.as_uuid()).await);
     };
-    match authorize_person(&mut tx, principal, action, patient, at).await? {
-        Some(visibility) => Ok((tx, patient, visibility)),
-        None => Err(deny(tx, principal, at, "case", case.as_uuid()).await),
+    let Some(relations) = relations_of(&mut tx, principal, patient, at).await? else {
+        return Err(deny(tx, principal, at, "case", case.as_uuid()).await);
+    };
+    match principal.decide(action, Subject::Case(principal.scope().programme(), case, &relations)) {
+        Decision::Allow(visibility) => Ok((tx, patient, relations, visibility)),
+        Decision::Deny(_) => Err(deny(tx, principal, at, "case", case.as_uuid()).await),
     }
 }
 
@@ -181,13 +192,14 @@ pub struct CaseRecord {
 /// of record read is one audit entry listing the records, written by the group-commit
 /// appender before this returns.
 pub async fn view_case(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     principal: &Principal,
     case: CaseId,
 ) -> Result<CaseRecord, AccessError> {
+    let db = handle::store(db);
     let now = clock.now();
-    let (mut tx, patient, visibility) =
+    let (mut tx, patient, relations, visibility) =
         open_case(db.begin_read().await?, principal, Action::ViewCase, case, now).await?;
     let access = access(clock, AuditPurpose::Care);
     let scope = principal.scope();
@@ -202,23 +214,29 @@ pub async fn view_case(
         consents: Vec::new(),
         timeline: Vec::new(),
     };
+    // Which onward referrals the reader sees is the policy's decision on each of them.
+    let shown = |id| {
+        principal
+            .decide(
+                Action::ViewCase,
+                Subject::OnwardReferral(scope.programme(), id, &relations),
+            )
+            .is_allowed()
+    };
     match visibility {
         Visibility::Case | Visibility::Prescriber => {
             result.prescriptions = record::prescriptions(&mut tx, scope, access, patient).await?;
             result.referrals = record::referrals(&mut tx, scope, access, patient).await?;
-            result.onward = record::onward_referrals(&mut tx, scope, access, patient, None).await?;
+            let onward = record::onward_referrals(&mut tx, scope, access, patient, None).await?;
+            result.onward = onward.into_iter().filter(|o| shown(o.id)).collect();
             if visibility == Visibility::Case {
                 result.consents = record::consents(&mut tx, scope, access, patient).await?;
             }
         }
         Visibility::Provider => {
-            let consents = record::consents(&mut tx, scope, access, patient).await?;
-            let organisation = principal.membership().and_then(|m| m.organisation);
+            let organisation = principal.membership().and_then(Membership::organisation);
             let own = record::onward_referrals(&mut tx, scope, access, patient, organisation).await?;
-            result.onward = own
-                .into_iter()
-                .filter(|o| consent::permits(&consents, ConsentPurpose::ProviderSharing, Some(o.id), now))
-                .collect();
+            result.onward = own.into_iter().filter(|o| shown(o.id)).collect();
             identity.birth_date = time::Date::MIN;
             result.identity = identity;
         }
@@ -260,19 +278,22 @@ pub struct WorklistRow {
 }
 
 /// The people the user's organisation works with now (newest change first, at most `limit`):
-/// a link facility's open cases, a practice's prescriptions, a provider's shared onward
-/// referrals. Read in a read transaction; the view is one audit entry listing the people shown.
+/// a link facility's open cases it holds, a practice's prescriptions, a provider's shared onward
+/// referrals: the same relationship facts the policy decides a case page on
+/// (`lotse_store::relation`). Read in a read transaction; the view is one audit entry listing
+/// the people shown.
 pub async fn worklist(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     principal: &Principal,
     limit: i64,
 ) -> Result<Vec<WorklistRow>, AccessError> {
+    let db = handle::store(db);
     let decision = principal.decide(Action::ViewWorklist, Subject::Programme(principal.scope().programme()));
     let (Decision::Allow(_), Some(membership)) = (decision, principal.membership()) else {
         return Ok(Vec::new());
     };
-    let Some(org) = membership.organisation else {
+    let Some(org) = membership.organisation() else {
         return Ok(Vec::new());
     };
     let mut tx = db.begin_read().await?;
@@ -280,7 +301,7 @@ pub async fn worklist(
         &mut tx,
         principal.scope(),
         access(clock, AuditPurpose::Care),
-        membership.role,
+        membership.role(),
         org,
         limit,
     )
@@ -297,24 +318,41 @@ pub async fn worklist(
         .collect())
 }
 
-/// Finds the case of a person at the link worker's facility by prescription code. An unknown
-/// code and a person of another facility get the same answer.
-pub async fn find_case(db: &Db, clock: &dyn Clock, principal: &Principal, code: &str) -> Result<CaseId, AccessError> {
+/// Finds the case of a person that the link worker's facility holds, by prescription code (the
+/// policy decides on each of the person's cases). An unknown code and a person of another
+/// facility get the same answer.
+pub async fn find_case(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    code: &str,
+) -> Result<CaseId, AccessError> {
+    let db = handle::store(db);
     let decision = principal.decide(Action::SearchCases, Subject::Programme(principal.scope().programme()));
     if !decision.is_allowed() {
         return Err(AccessError::NotFound);
     }
     let code = PrescriptionCode::parse(code).map_err(|e| AccessError::Invalid(e.to_string()))?;
+    let now = clock.now();
     let mut tx = db.begin_read().await?;
     let Some((patient, cases)) = record::find_by_code(&mut tx, principal.scope(), &code.compact()).await? else {
         return Err(AccessError::NotFound);
     };
-    let mine = cases
-        .into_iter()
-        .find(|(_, facility)| Some(*facility) == principal.membership().and_then(|m| m.organisation));
+    let Some(relations) = relations_of(&mut tx, principal, patient, now).await? else {
+        return Err(deny(tx, principal, now, "patient", patient.as_uuid()).await);
+    };
+    // The first of the person's cases (oldest first) that the policy lets the principal open.
+    let mine = cases.into_iter().map(|(case, _)| case).find(|case| {
+        principal
+            .decide(
+                Action::ViewCase,
+                Subject::Case(principal.scope().programme(), *case, &relations),
+            )
+            .is_allowed()
+    });
     match mine {
-        Some((case, _)) => Ok(case),
-        None => Err(deny(tx, principal, clock.now(), "patient", patient.as_uuid()).await),
+        Some(case) => Ok(case),
+        None => Err(deny(tx, principal, now, "patient", patient.as_uuid()).await),
     }
 }
 
@@ -324,15 +362,16 @@ pub async fn find_case(db: &Db, clock: &dyn Clock, principal: &Principal, code: 
 /// `expected_version` is the consent's version the user saw: a consent changed (or withdrawn)
 /// meanwhile is [`AccessError::Conflict`] and nothing is changed.
 pub async fn withdraw_consent(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     principal: &Principal,
     case: CaseId,
     consent_id: ConsentId,
     expected_version: i64,
 ) -> Result<(), AccessError> {
+    let db = handle::store(db);
     let now = clock.now();
-    let (mut tx, patient, _) = open_case(db.begin().await?, principal, Action::WithdrawConsent, case, now).await?;
+    let (mut tx, patient, _, _) = open_case(db.begin().await?, principal, Action::WithdrawConsent, case, now).await?;
     let access = access(clock, AuditPurpose::Care);
     let purpose = match record::withdraw_consent(
         &mut tx,

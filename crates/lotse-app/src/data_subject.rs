@@ -7,7 +7,7 @@ use std::collections::HashMap;
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
 use lotse_domain::audit::{AuditAction, AuditEntry, AuditPurpose, RequestReference};
 use lotse_domain::id::{ApiClientId, PatientId, UserId};
-use lotse_domain::policy::{Action, Decision, Subject};
+use lotse_domain::policy::{AccountRelations, Action, Decision, Subject};
 use lotse_domain::prescription::PrescriptionCode;
 use lotse_domain::user::User;
 use lotse_store::audit::Access;
@@ -16,8 +16,10 @@ use lotse_store::{Db, StoreError, Tx};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::case_record::{AccessError, access, deny};
+use crate::case_record::{AccessError, access, deny, relations_of};
 use crate::clock::Clock;
+use crate::handle::{self, Handle};
+use crate::jobs::JobToken;
 use crate::principal::Principal;
 
 /// How many audit entries a view shows.
@@ -27,11 +29,12 @@ pub const AUDIT_VIEW_LIMIT: usize = 500;
 /// search is audited (`search` on the programme, without the code), found or not, and the
 /// person found as a read of that person.
 pub async fn find_person(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     principal: &Principal,
     code: &str,
 ) -> Result<PatientId, AccessError> {
+    let db = handle::store(db);
     let decision = principal.decide(Action::SearchPeople, Subject::Programme(principal.scope().programme()));
     if !decision.is_allowed() {
         return Err(AccessError::NotFound);
@@ -84,11 +87,12 @@ pub struct PersonOverview {
 
 /// The coordinator's page about a person (erased people included: their trail stays).
 pub async fn person_overview(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     principal: &Principal,
     patient: PatientId,
 ) -> Result<PersonOverview, AccessError> {
+    let db = handle::store(db);
     let now = clock.now();
     let mut tx = open_person_any(db.begin_read().await?, principal, Action::ViewPersonAudit, patient, now).await?;
     let profile = record::profile(
@@ -140,13 +144,13 @@ async fn actor_names(db: &Db, entries: &[AuditEntry]) -> Result<HashMap<String, 
     Ok(users_among(db, entries)
         .await?
         .into_iter()
-        .map(|(actor, user)| (actor, user.display_name))
+        .map(|(actor, user)| (actor, user.display_name().to_owned()))
         .collect())
 }
 
 /// Checks, in `tx` (a read transaction to view, a write transaction to change), an
-/// administrative action about a person; an erased person is still a subject of
-/// administration (their audit trail and export remain).
+/// administrative action about a person, as the policy decides (an erased person is still a
+/// subject of administration: their audit trail and export remain).
 async fn open_person_any(
     mut tx: Tx,
     principal: &Principal,
@@ -154,14 +158,8 @@ async fn open_person_any(
     patient: PatientId,
     at: OffsetDateTime,
 ) -> Result<Tx, AccessError> {
-    let relations = match record::relations(&mut tx, principal.scope(), patient, at).await {
-        Ok(r) => r,
-        Err(StoreError::NotFound { .. }) => return Err(deny(tx, principal, at, "patient", patient.as_uuid()).await),
-        Err(e) => return Err(e.into()),
-    };
-    let relations = lotse_domain::policy::PersonRelations {
-        erased: false,
-        ..relations
+    let Some(relations) = relations_of(&mut tx, principal, patient, at).await? else {
+        return Err(deny(tx, principal, at, "patient", patient.as_uuid()).await);
     };
     match principal.decide(action, Subject::Person(principal.scope().programme(), &relations)) {
         Decision::Allow(_) => Ok(tx),
@@ -171,23 +169,28 @@ async fn open_person_any(
 
 /// What one user read and changed in the coordinator's programme.
 pub async fn user_audit(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     principal: &Principal,
     target: UserId,
 ) -> Result<(User, Vec<AuditEntry>), AccessError> {
+    let db = handle::store(db);
     let now = clock.now();
     let target_user = match lotse_store::user::get(db, target).await {
         Ok(u) => Some(u),
         Err(StoreError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
-    let programme = principal.scope().programme();
-    let member_here = target_user
-        .as_ref()
-        .filter(|u| u.memberships.iter().any(|m| m.programme == programme));
-    let decision = principal.decide(Action::ViewUserAudit, Subject::User(programme));
-    let (Some(target_user), true) = (member_here, decision.is_allowed()) else {
+    let allowed = |u: &User| {
+        let account = AccountRelations::of(u);
+        principal
+            .decide(
+                Action::ViewUserAudit,
+                Subject::User(principal.scope().programme(), &account),
+            )
+            .is_allowed()
+    };
+    let Some(target_user) = target_user.filter(allowed) else {
         return Err(deny(db.begin_read().await?, principal, now, "user", target.as_uuid()).await);
     };
     let mut tx = db.begin_read().await?;
@@ -203,7 +206,7 @@ pub async fn user_audit(
     )
     .await?;
     tx.commit().await?;
-    Ok((target_user.clone(), entries))
+    Ok((target_user, entries))
 }
 
 /// A consent in an export.
@@ -291,12 +294,13 @@ pub struct PersonExport {
 /// Exports a person's data on the request `reference` (audited as `export` with the
 /// reference, plus a read of each record).
 pub async fn export(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     principal: &Principal,
     patient: PatientId,
     reference: &RequestReference,
 ) -> Result<PersonExport, AccessError> {
+    let db = handle::store(db);
     let now = clock.now();
     let programme = lotse_store::programme::get(db, principal.scope().programme()).await?;
     let mut tx = open_person_any(
@@ -385,14 +389,14 @@ async fn recipients(
 ) -> Result<HashMap<String, String>, StoreError> {
     let mut out = HashMap::new();
     for (actor, user) in users_among(db, entries).await? {
-        let Some(membership) = user.memberships.iter().find(|m| m.programme == scope.programme()) else {
+        let Some(membership) = user.memberships().iter().find(|m| m.programme() == scope.programme()) else {
             continue;
         };
-        let organisation = match membership.organisation {
+        let organisation = match membership.organisation() {
             Some(org) => Some(lotse_store::directory::get_organisation(tx, scope, org).await?.0),
             None => None,
         };
-        let role = membership.role.code();
+        let role = membership.role().code();
         out.insert(
             actor,
             organisation.map_or_else(|| role.to_owned(), |name| format!("{role} · {name}")),
@@ -442,12 +446,13 @@ fn fresh_code() -> String {
 /// Erases a person by anonymisation on the request `reference` (see [`record::erase`]; the
 /// `erase` entry records the reference). Returns false if already erased.
 pub async fn erase(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     principal: &Principal,
     patient: PatientId,
     reference: &RequestReference,
 ) -> Result<bool, AccessError> {
+    let db = handle::store(db);
     let now = clock.now();
     // Erasing twice is allowed and changes nothing (answers false).
     let mut tx = open_person_any(db.begin().await?, principal, Action::ErasePerson, patient, now).await?;
@@ -479,10 +484,11 @@ pub struct RetentionReport {
 /// than the programme's retention period. Runs as `system:retention`; one transaction per
 /// programme, so a failure leaves each programme either done or untouched.
 pub async fn run_retention(db: &Db, clock: &dyn Clock) -> Result<Vec<RetentionReport>, StoreError> {
+    let job = JobToken::start_job(SystemJob::Retention);
     let now = clock.now();
     let mut reports = Vec::new();
     for programme in lotse_store::programme::list(db).await? {
-        let scope = ProgrammeScope::for_system(SystemJob::Retention, programme.id);
+        let scope = job.scope(programme.id);
         let cutoff = now - time::Duration::days(i64::from(programme.retention_days));
         let mut tx = db.begin().await?;
         let due = record::retention_due(&mut tx, &scope, cutoff).await?;

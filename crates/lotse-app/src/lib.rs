@@ -17,6 +17,12 @@ pub mod clock;
 pub mod data_subject;
 /// Deterministic demo data for Düsseldorf and Norddjurs.
 pub mod demo;
+/// A storage failure as the layers above the app see it (its kind, not the store's type).
+pub mod error;
+/// The app's handle ([`App`]) that the web layer holds, and what use cases run against.
+pub mod handle;
+/// Named system jobs: the one place that makes a system job's scope.
+mod jobs;
 /// The signed-in user's programme overview.
 pub mod overview;
 /// Password hashing (argon2id).
@@ -31,3 +37,5 @@ pub mod research_export;
 pub mod second_factor;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::{FailureKind, StoreFailure};
+pub use handle::{App, Handle};

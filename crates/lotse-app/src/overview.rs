@@ -3,10 +3,13 @@
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
-use lotse_domain::actor::ProgrammeScope;
+use lotse_domain::actor::{ProgrammeScope, SystemJob};
 use lotse_domain::programme::Programme;
 use lotse_store::directory::DirectoryCounts;
-use lotse_store::{Db, StoreError};
+
+use crate::error::StoreFailure;
+use crate::handle::{self, Handle};
+use crate::jobs::JobToken;
 
 /// A programme at a glance.
 #[derive(Debug, Clone)]
@@ -20,7 +23,8 @@ pub struct ProgrammeOverview {
 }
 
 /// Loads the overview for the scope's programme.
-pub async fn programme_overview(db: &Db, scope: &ProgrammeScope) -> Result<ProgrammeOverview, StoreError> {
+pub async fn programme_overview(db: &impl Handle, scope: &ProgrammeScope) -> Result<ProgrammeOverview, StoreFailure> {
+    let db = handle::store(db);
     let programme = lotse_store::programme::get(db, scope.programme()).await?;
     let mut tx = db.begin_read().await?;
     let directory = lotse_store::directory::counts(&mut tx, scope).await?;
@@ -34,14 +38,16 @@ pub async fn programme_overview(db: &Db, scope: &ProgrammeScope) -> Result<Progr
 }
 
 /// Public facts about every programme with a public directory (for the start page).
-pub async fn public_programmes(db: &Db) -> Result<Vec<(Programme, DirectoryCounts)>, StoreError> {
+pub async fn public_programmes(db: &impl Handle) -> Result<Vec<(Programme, DirectoryCounts)>, StoreFailure> {
+    let db = handle::store(db);
+    let job = JobToken::start_job(SystemJob::PublicDirectory);
     let mut out = Vec::new();
     for programme in lotse_store::programme::list(db).await? {
         if !programme.public_directory {
             continue;
         }
         // Published offers are public data; the system scope only counts them.
-        let scope = ProgrammeScope::for_system(lotse_domain::actor::SystemJob::PublicDirectory, programme.id);
+        let scope = job.scope(programme.id);
         let mut tx = db.begin_read().await?;
         let counts = lotse_store::directory::counts(&mut tx, &scope).await?;
         tx.commit().await?;
@@ -71,7 +77,7 @@ struct CachedCounts {
 
 impl PublicCounts {
     /// The counts, from the cache while it is current.
-    pub async fn get(&self, db: &Db) -> Result<Arc<Vec<(Programme, DirectoryCounts)>>, StoreError> {
+    pub async fn get(&self, db: &impl Handle) -> Result<Arc<Vec<(Programme, DirectoryCounts)>>, StoreFailure> {
         // Read before loading: a change committed while loading leaves the cache stale, and
         // the next call rebuilds it.
         let generation = lotse_store::db::public_generation();

@@ -9,10 +9,10 @@
 
 use std::net::IpAddr;
 
-use lotse_domain::actor::{Actor, ProgrammeScope, SystemJob};
+use lotse_domain::actor::{Actor, SystemJob};
 use lotse_domain::audit::{AuditAction, AuditPurpose};
 use lotse_domain::id::UserId;
-use lotse_domain::policy::{self, Action, Subject};
+use lotse_domain::policy::{self, AccountRelations, Action, Subject};
 use lotse_domain::user::{NewPassword, Username, authorize_membership};
 use lotse_store::audit::Access;
 use lotse_store::credential::{MemberLine, ResetCode};
@@ -22,6 +22,9 @@ use crate::admin::AdminError;
 use crate::auth::{Attempt, SessionUser, Throttle, name_hash, token_hash};
 use crate::case_record::{AccessError, deny};
 use crate::clock::Clock;
+use crate::error::StoreFailure;
+use crate::handle::{self, Handle};
+use crate::jobs::JobToken;
 use crate::password;
 
 /// How long a code is valid.
@@ -45,7 +48,13 @@ pub enum ResetError {
     Locked,
     /// Storage failed.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] StoreFailure),
+}
+
+impl From<StoreError> for ResetError {
+    fn from(err: StoreError) -> Self {
+        Self::Store(err.into())
+    }
 }
 
 fn new_code() -> String {
@@ -71,7 +80,8 @@ fn normalise(code: &str) -> String {
 }
 
 /// The accounts of the coordinator's programme (for the user list).
-pub async fn members(db: &Db, user: &SessionUser) -> Result<Vec<MemberLine>, AccessError> {
+pub async fn members(db: &impl Handle, user: &SessionUser) -> Result<Vec<MemberLine>, AccessError> {
+    let db = handle::store(db);
     let decision = policy::decide(
         &user.membership,
         Action::ManageUsers,
@@ -88,14 +98,15 @@ pub async fn members(db: &Db, user: &SessionUser) -> Result<Vec<MemberLine>, Acc
 /// account that also acts in another programme). Returns the code to show once. The code never
 /// removes a second factor: that needs the installation administrator ([`issue_as_admin`]).
 pub async fn issue(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     coordinator: &SessionUser,
     target: UserId,
 ) -> Result<String, AccessError> {
+    let db = handle::store(db);
     let now = clock.now();
     let programme = coordinator.scope.programme();
-    check_manages(db, coordinator, target, now, Reach::WhollyInProgramme).await?;
+    check_manages(db, coordinator, target, now, Action::ResetPassword).await?;
     let code = new_code();
     let record = ResetCode {
         user: target,
@@ -108,7 +119,7 @@ pub async fn issue(
         &mut tx,
         &token_hash(&normalise(&code)),
         &record,
-        coordinator.user.id,
+        coordinator.user.id(),
         now,
         now + CODE_LIFETIME,
     )
@@ -139,7 +150,7 @@ pub async fn issue(
     reason = "the form's fields, the client address and the context"
 )]
 pub async fn redeem(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     throttle: Throttle,
     username: &str,
@@ -148,6 +159,7 @@ pub async fn redeem(
     repeated: &str,
     client: Option<IpAddr>,
 ) -> Result<(), ResetError> {
+    let db = handle::store(db);
     let now = clock.now();
     if new_password != repeated {
         return Err(ResetError::Mismatch);
@@ -178,74 +190,60 @@ pub async fn redeem(
     };
     let mut tx = db.begin().await?;
     let Some(taken) =
-        lotse_store::credential::take_reset_code(&mut tx, &token_hash(&normalise(code)), user.id, now).await?
+        lotse_store::credential::take_reset_code(&mut tx, &token_hash(&normalise(code)), user.id(), now).await?
     else {
         drop(tx);
         attempt.audit_failure(db, now, &user).await?;
         return Err(ResetError::InvalidCode);
     };
-    lotse_store::user::set_password_hash(&mut tx, user.id, &hash).await?;
-    lotse_store::session::delete_all_of_user(&mut tx, user.id).await?;
-    lotse_store::credential::delete_pending_of_user(&mut tx, user.id).await?;
+    lotse_store::user::set_password_hash(&mut tx, user.id(), &hash).await?;
+    lotse_store::session::delete_all_of_user(&mut tx, user.id()).await?;
+    lotse_store::credential::delete_pending_of_user(&mut tx, user.id()).await?;
     if taken.reset_second_factor {
-        lotse_store::credential::delete_second_factor(&mut tx, user.id).await?;
-        lotse_store::login_attempt::clear_codes(&mut tx, user.id).await?;
+        lotse_store::credential::delete_second_factor(&mut tx, user.id()).await?;
+        lotse_store::login_attempt::clear_codes(&mut tx, user.id()).await?;
     }
     attempt.succeeded(&mut tx).await?;
-    lotse_store::credential::set_reset_notice(&mut tx, user.id, &taken.issuer, now).await?;
+    lotse_store::credential::set_reset_notice(&mut tx, user.id(), &taken.issuer, now).await?;
     if let Some((scope, _)) = authorize_membership(&user, taken.programme) {
         let access = Access {
             at: now,
             purpose: AuditPurpose::Authentication,
         };
-        lotse_store::audit::record_user(&mut tx, &scope, access, AuditAction::PasswordReset, user.id).await?;
+        lotse_store::audit::record_user(&mut tx, &scope, access, AuditAction::PasswordReset, user.id()).await?;
     }
     tx.commit().await?;
     Ok(())
 }
 
-/// Which accounts a coordinator's action may reach.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Reach {
-    /// Accounts with a membership in the coordinator's programme (unlocking a second factor).
-    InProgramme,
-    /// Accounts whose every membership lies in the coordinator's programme (reset codes: an
-    /// account that also acts elsewhere is not theirs to take over).
-    WhollyInProgramme,
-}
-
-/// Whether the coordinator may manage `target` (the policy's `ManageUsers` and the account's
-/// memberships); a refusal is audited as `access_denied` and answers like a missing account.
+/// Whether the coordinator may do `action` to `target`: the policy decides on the account's
+/// memberships ([`AccountRelations`]): [`Action::ManageUsers`] (unlocking a second factor)
+/// while the account acts in the programme, [`Action::ResetPassword`] only while it acts in no
+/// other programme (a coordinator cannot take over an account that also acts elsewhere). A
+/// refusal, or an account that does not exist, is audited as `access_denied` and answers like
+/// a missing account.
 pub(crate) async fn check_manages(
     db: &Db,
     coordinator: &SessionUser,
     target: UserId,
     now: time::OffsetDateTime,
-    reach: Reach,
+    action: Action,
 ) -> Result<(), AccessError> {
-    let programme = coordinator.scope.programme();
-    let member = match lotse_store::user::get(db, target).await {
-        Ok(u) => match reach {
-            Reach::InProgramme => u.memberships.iter().any(|m| m.programme == programme),
-            Reach::WhollyInProgramme => {
-                !u.memberships.is_empty() && u.memberships.iter().all(|m| m.programme == programme)
-            }
-        },
-        Err(StoreError::NotFound { .. }) => false,
+    let account = match lotse_store::user::get(db, target).await {
+        Ok(u) => Some(AccountRelations::of(&u)),
+        Err(StoreError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
-    let allowed = policy::decide(&coordinator.membership, Action::ManageUsers, Subject::User(programme)).is_allowed();
-    if member && allowed {
+    let principal = coordinator.principal();
+    let allowed = account.is_some_and(|account| {
+        principal
+            .decide(action, Subject::User(principal.scope().programme(), &account))
+            .is_allowed()
+    });
+    if allowed {
         Ok(())
     } else {
-        Err(deny(
-            db.begin().await?,
-            &coordinator.principal(),
-            now,
-            "user",
-            target.as_uuid(),
-        )
-        .await)
+        Err(deny(db.begin().await?, &principal, now, "user", target.as_uuid()).await)
     }
 }
 
@@ -259,13 +257,14 @@ pub async fn issue_as_admin(
     username: &str,
     reset_second_factor: bool,
 ) -> Result<String, AdminError> {
+    let job = JobToken::start_job(SystemJob::Admin);
     let now = clock.now();
     let name = Username::parse(username).map_err(|e| AdminError::Invalid(e.to_string()))?;
     let credentials = lotse_store::user::find_credentials(db, &name)
         .await?
         .ok_or_else(|| AdminError::UnknownUser(name.as_str().to_owned()))?;
     let user = lotse_store::user::get(db, credentials.user_id).await?;
-    let Some(first) = user.memberships.first() else {
+    let Some(first) = user.memberships().first() else {
         return Err(AdminError::Invalid(format!(
             "the user {:?} has no membership in any programme",
             name.as_str()
@@ -273,8 +272,8 @@ pub async fn issue_as_admin(
     };
     let code = new_code();
     let record = ResetCode {
-        user: user.id,
-        programme: first.programme,
+        user: user.id(),
+        programme: first.programme(),
         reset_second_factor,
         issuer: Actor::System(SystemJob::Admin).reference(),
     };
@@ -284,7 +283,7 @@ pub async fn issue_as_admin(
         &mut tx,
         &token_hash(&normalise(&code)),
         &record,
-        user.id,
+        user.id(),
         now,
         now + CODE_LIFETIME,
     )
@@ -293,9 +292,9 @@ pub async fn issue_as_admin(
         at: now,
         purpose: AuditPurpose::Administration,
     };
-    for membership in &user.memberships {
-        let scope = ProgrammeScope::for_system(SystemJob::Admin, membership.programme);
-        lotse_store::audit::record_user(&mut tx, &scope, access, AuditAction::PasswordResetIssued, user.id).await?;
+    for membership in user.memberships() {
+        let scope = job.scope(membership.programme());
+        lotse_store::audit::record_user(&mut tx, &scope, access, AuditAction::PasswordResetIssued, user.id()).await?;
     }
     tx.commit().await?;
     Ok(code)
@@ -311,7 +310,8 @@ pub struct ResetNotice {
 }
 
 /// Takes the reset notice of a user who has just signed in (deleted once taken).
-pub async fn take_notice(db: &Db, user: UserId) -> Result<Option<ResetNotice>, StoreError> {
+pub async fn take_notice(db: &impl Handle, user: UserId) -> Result<Option<ResetNotice>, StoreFailure> {
+    let db = handle::store(db);
     let Some((reset_by, at)) = lotse_store::credential::take_reset_notice(db, user).await? else {
         return Ok(None);
     };
@@ -320,9 +320,9 @@ pub async fn take_notice(db: &Db, user: UserId) -> Result<Option<ResetNotice>, S
         .and_then(|id| uuid::Uuid::parse_str(id).ok());
     let by = match coordinator {
         Some(id) => match lotse_store::user::get(db, UserId::from_uuid(id)).await {
-            Ok(u) => Some(u.display_name),
+            Ok(u) => Some(u.display_name().to_owned()),
             Err(StoreError::NotFound { .. }) => Some(reset_by),
-            Err(e) => return Err(e),
+            Err(e) => return Err(e.into()),
         },
         None => None,
     };

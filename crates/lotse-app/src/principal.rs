@@ -59,7 +59,7 @@ impl Principal {
     pub const fn membership(&self) -> Option<&Membership> {
         match self {
             Self::Member(user) => Some(&user.membership),
-            Self::ApiClient { client, .. } => Some(&client.membership),
+            Self::ApiClient { client, .. } => Some(client.membership()),
             Self::Capability { .. } => None,
         }
     }
@@ -69,7 +69,7 @@ impl Principal {
     /// action.
     pub fn may(&self, action: Action) -> bool {
         match self {
-            Self::Member(user) => policy::role_may(user.membership.role, action),
+            Self::Member(user) => policy::role_may(user.membership.role(), action),
             Self::ApiClient { client, .. } => client.may(action),
             Self::Capability { .. } => false,
         }
@@ -88,8 +88,8 @@ impl Principal {
     /// `user`, `api_client` or `capability`, with its id.
     pub fn own_object(&self) -> (&'static str, Uuid) {
         match self {
-            Self::Member(user) => ("user", user.user.id.as_uuid()),
-            Self::ApiClient { client, .. } => ("api_client", client.id.as_uuid()),
+            Self::Member(user) => ("user", user.user.id().as_uuid()),
+            Self::ApiClient { client, .. } => ("api_client", client.id().as_uuid()),
             Self::Capability { capability, .. } => ("capability", capability.id().as_uuid()),
         }
     }
@@ -105,9 +105,10 @@ impl SessionUser {
 #[cfg(test)]
 mod tests {
     use lotse_domain::api_client::ApiScope;
-    use lotse_domain::id::{ApiClientId, OrganisationId, ProgrammeId, UserId};
-    use lotse_domain::policy::PersonRelations;
-    use lotse_domain::user::{Role, User, Username, authorize_membership};
+    use lotse_domain::id::{ApiClientId, CaseId, OrganisationId, ProgrammeId, UserId};
+    use lotse_domain::policy::{Link, LinkKind, PersonRelations};
+    use lotse_domain::test_support;
+    use lotse_domain::user::{Role, Username, authorize_membership};
 
     use super::*;
 
@@ -116,20 +117,20 @@ mod tests {
     }
 
     fn membership(role: Role) -> Membership {
-        Membership {
-            programme: ProgrammeId::from_uuid(id(1)),
-            organisation: Some(OrganisationId::from_uuid(id(2))),
+        test_support::membership(
+            ProgrammeId::from_uuid(id(1)),
+            Some(OrganisationId::from_uuid(id(2))),
             role,
-        }
+        )
     }
 
     fn member(role: Role) -> Principal {
-        let user = User {
-            id: UserId::from_uuid(id(3)),
-            username: Username::parse("anna").unwrap(),
-            display_name: "Anna".to_owned(),
-            memberships: vec![membership(role)],
-        };
+        let user = test_support::user(
+            UserId::from_uuid(id(3)),
+            Username::parse("anna").unwrap(),
+            "Anna".to_owned(),
+            vec![membership(role)],
+        );
         let (scope, membership) = authorize_membership(&user, ProgrammeId::from_uuid(id(1))).unwrap();
         let membership = membership.clone();
         Principal::Member(SessionUser {
@@ -140,12 +141,12 @@ mod tests {
     }
 
     fn client(role: Role, scopes: Vec<ApiScope>) -> Principal {
-        Principal::api_client(ApiClient {
-            id: ApiClientId::from_uuid(id(4)),
-            name: "his".to_owned(),
-            membership: membership(role),
+        Principal::api_client(test_support::api_client(
+            ApiClientId::from_uuid(id(4)),
+            "his".to_owned(),
+            membership(role),
             scopes,
-        })
+        ))
     }
 
     #[test]
@@ -165,11 +166,17 @@ mod tests {
 
     #[test]
     fn a_client_is_decided_by_role_and_scope_a_member_by_role() {
+        let case = CaseId::from_uuid(id(5));
         let relations = PersonRelations {
-            link_facilities: vec![OrganisationId::from_uuid(id(2))],
+            links: vec![Link {
+                kind: LinkKind::Holds,
+                organisation: OrganisationId::from_uuid(id(2)),
+                case: Some(case),
+                onward_referral: None,
+            }],
             ..PersonRelations::default()
         };
-        let person = Subject::Person(ProgrammeId::from_uuid(id(1)), &relations);
+        let person = Subject::Case(ProgrammeId::from_uuid(id(1)), case, &relations);
         assert!(member(Role::LinkWorker).decide(Action::ViewCase, person).is_allowed());
         assert!(
             member(Role::LinkWorker)

@@ -2,7 +2,7 @@
 //! evaluators. Run by the operator as `system:research-export`; each person included is an
 //! audited read with purpose `research`.
 
-use lotse_domain::actor::{ProgrammeScope, SystemJob};
+use lotse_domain::actor::SystemJob;
 use lotse_domain::audit::AuditPurpose;
 use lotse_domain::programme::ProgrammeSlug;
 use lotse_store::Db;
@@ -14,6 +14,7 @@ use time::{Date, OffsetDateTime};
 
 use crate::admin::AdminError;
 use crate::clock::Clock;
+use crate::jobs::JobToken;
 
 /// A person, by pseudonym.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -86,7 +87,7 @@ pub async fn research_export(db: &Db, clock: &dyn Clock, programme: &str) -> Res
     let programme = lotse_store::programme::find_by_slug(db, &slug)
         .await?
         .ok_or_else(|| AdminError::UnknownProgramme(slug.as_str().to_owned()))?;
-    let scope = ProgrammeScope::for_system(SystemJob::ResearchExport, programme.id);
+    let scope = JobToken::start_job(SystemJob::ResearchExport).scope(programme.id);
     let now = clock.now();
     let access = Access {
         at: now,

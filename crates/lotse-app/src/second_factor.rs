@@ -12,6 +12,7 @@
 
 use lotse_domain::audit::{AuditAction, AuditPurpose};
 use lotse_domain::id::{ProgrammeId, UserId};
+use lotse_domain::policy::Action;
 use lotse_domain::user::{User, authorize_membership};
 use lotse_store::audit::Access;
 use lotse_store::credential::PendingSignIn;
@@ -24,6 +25,8 @@ use crate::auth::{
 };
 use crate::case_record::AccessError;
 use crate::clock::Clock;
+use crate::error::StoreFailure;
+use crate::handle::{self, Handle};
 
 /// How long a pending sign-in lasts.
 pub const PENDING_LIFETIME: time::Duration = time::Duration::minutes(5);
@@ -47,7 +50,13 @@ pub enum SecondFactorError {
     Locked,
     /// Storage failed.
     #[error(transparent)]
-    Store(#[from] StoreError),
+    Store(#[from] StoreFailure),
+}
+
+impl From<StoreError> for SecondFactorError {
+    fn from(err: StoreError) -> Self {
+        Self::Store(err.into())
+    }
 }
 
 impl From<AuthError> for SecondFactorError {
@@ -82,7 +91,7 @@ fn unix(at: OffsetDateTime) -> u64 {
 }
 
 /// The code an authenticator shows at `at` for a secret (for tests and the demo).
-pub fn code_at(secret: &str, at: OffsetDateTime) -> Result<String, StoreError> {
+pub fn code_at(secret: &str, at: OffsetDateTime) -> Result<String, StoreFailure> {
     Ok(totp(secret, "x")?.generate(unix(at)).to_string())
 }
 
@@ -102,10 +111,10 @@ pub(crate) async fn start_pending(
     attempt.succeeded(&mut tx).await?;
     lotse_store::credential::delete_expired_pending(&mut tx, now).await?;
     if let Some(secret) = enrol_secret {
-        lotse_store::credential::begin_second_factor(&mut tx, user.id, secret, now).await?;
+        lotse_store::credential::begin_second_factor(&mut tx, user.id(), secret, now).await?;
     }
     let pending = PendingSignIn {
-        user: user.id,
+        user: user.id(),
         programme,
         failures: 0,
     };
@@ -125,7 +134,12 @@ pub struct Enrolment {
 
 /// The factor being set up for a pending sign-in (`None`: no such sign-in, or nothing to set
 /// up because the factor is confirmed already).
-pub async fn enrolment(db: &Db, clock: &dyn Clock, pending_token: &str) -> Result<Option<Enrolment>, StoreError> {
+pub async fn enrolment(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    pending_token: &str,
+) -> Result<Option<Enrolment>, StoreFailure> {
+    let db = handle::store(db);
     let Some(pending) = lotse_store::credential::find_pending(db, &token_hash(pending_token), clock.now()).await?
     else {
         return Ok(None);
@@ -137,7 +151,7 @@ pub async fn enrolment(db: &Db, clock: &dyn Clock, pending_token: &str) -> Resul
         return Ok(None);
     }
     let user = lotse_store::user::get(db, pending.user).await?;
-    let url = totp(&factor.secret, user.username.as_str())?
+    let url = totp(&factor.secret, user.username().as_str())?
         .to_url()
         .map_err(|e| StoreError::Corrupt(format!("TOTP URL: {e}")))?;
     Ok(Some(Enrolment {
@@ -153,12 +167,13 @@ pub async fn enrolment(db: &Db, clock: &dyn Clock, pending_token: &str) -> Resul
 /// account's counter ([`Throttle::second_factor_max_failures`], then
 /// [`SecondFactorError::Locked`] until a coordinator unlocks it).
 pub async fn verify(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     throttle: Throttle,
     pending_token: &str,
     code: &str,
 ) -> Result<SignedIn, SecondFactorError> {
+    let db = handle::store(db);
     let now = clock.now();
     let hash = token_hash(pending_token);
     let pending = lotse_store::credential::find_pending(db, &hash, now)
@@ -171,25 +186,25 @@ pub async fn verify(
     let Some(tries) = lotse_store::credential::pending_attempt(&mut tx, &hash, now, MAX_CODE_FAILURES).await? else {
         return Err(SecondFactorError::Expired);
     };
-    let counted = lotse_store::login_attempt::count_code(&mut tx, user.id, now, max_failures).await?;
+    let counted = lotse_store::login_attempt::count_code(&mut tx, user.id(), now, max_failures).await?;
     if counted.refused {
-        if lotse_store::login_attempt::take_code_refusal_audit(&mut tx, user.id, now, REFUSAL_AUDIT_PERIOD).await? {
+        if lotse_store::login_attempt::take_code_refusal_audit(&mut tx, user.id(), now, REFUSAL_AUDIT_PERIOD).await? {
             audit_account(&mut tx, now, &user, AuditAction::SignInRefused).await?;
         }
         tx.commit().await?;
         return Err(SecondFactorError::Locked);
     }
     tx.commit().await?;
-    let factor = lotse_store::credential::second_factor(db, user.id)
+    let factor = lotse_store::credential::second_factor(db, user.id())
         .await?
         .ok_or(SecondFactorError::Expired)?;
     let code: String = code.chars().filter(char::is_ascii_digit).collect();
-    let step = totp(&factor.secret, user.username.as_str())?
+    let step = totp(&factor.secret, user.username().as_str())?
         .check(&code, unix(now))
         .and_then(|s| i64::try_from(s).ok());
     let mut tx = db.begin().await?;
     let fresh = match step {
-        Some(step) => lotse_store::credential::use_step(&mut tx, user.id, step, now).await?,
+        Some(step) => lotse_store::credential::use_step(&mut tx, user.id(), step, now).await?,
         None => false,
     };
     let access = Access {
@@ -206,7 +221,7 @@ pub async fn verify(
         } else {
             AuditAction::SecondFactorFailed
         };
-        lotse_store::audit::record_user(&mut tx, &scope, access, action, user.id).await?;
+        lotse_store::audit::record_user(&mut tx, &scope, access, action, user.id()).await?;
         tx.commit().await?;
         if locks {
             tracing::warn!("second factor locked after repeated wrong codes");
@@ -218,10 +233,10 @@ pub async fn verify(
         });
     }
     if !factor.confirmed {
-        lotse_store::audit::record_user(&mut tx, &scope, access, AuditAction::SecondFactorEnrolled, user.id).await?;
+        lotse_store::audit::record_user(&mut tx, &scope, access, AuditAction::SecondFactorEnrolled, user.id()).await?;
     }
     lotse_store::credential::delete_pending(&mut tx, &hash).await?;
-    lotse_store::login_attempt::clear_codes(&mut tx, user.id).await?;
+    lotse_store::login_attempt::clear_codes(&mut tx, user.id()).await?;
     let token = open_session(&mut tx, now, &user, &scope).await?;
     tx.commit().await?;
     Ok(SignedIn {
@@ -235,14 +250,14 @@ pub async fn verify(
 /// else: not found, audited). Audited in the coordinator's programme; returns whether the
 /// factor was locked.
 pub async fn unlock(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     coordinator: &SessionUser,
     target: UserId,
 ) -> Result<bool, AccessError> {
+    let db = handle::store(db);
     let now = clock.now();
-    crate::password_reset::check_manages(db, coordinator, target, now, crate::password_reset::Reach::InProgramme)
-        .await?;
+    crate::password_reset::check_manages(db, coordinator, target, now, Action::ManageUsers).await?;
     let mut tx = db.begin().await?;
     let was_locked = lotse_store::login_attempt::unlock_second_factor(&mut tx, target).await?;
     if was_locked {
@@ -264,27 +279,34 @@ pub async fn unlock(
 }
 
 /// The accounts whose second factor is locked (for the coordinator's user list).
-pub async fn locked(db: &Db) -> Result<Vec<UserId>, StoreError> {
-    lotse_store::login_attempt::locked_second_factors(db).await
+pub async fn locked(db: &impl Handle) -> Result<Vec<UserId>, StoreFailure> {
+    Ok(lotse_store::login_attempt::locked_second_factors(handle::store(db)).await?)
 }
 
 /// Whether the signed-in user has a confirmed second factor.
-pub async fn is_set_up(db: &Db, user: &SessionUser) -> Result<bool, StoreError> {
-    Ok(lotse_store::credential::second_factor(db, user.user.id)
-        .await?
-        .is_some_and(|f| f.confirmed))
+pub async fn is_set_up(db: &impl Handle, user: &SessionUser) -> Result<bool, StoreFailure> {
+    Ok(
+        lotse_store::credential::second_factor(handle::store(db), user.user.id())
+            .await?
+            .is_some_and(|f| f.confirmed),
+    )
 }
 
 /// Starts setting up a second factor for a signed-in user who has none (also where the
 /// programme does not require one). `None` if one is set up already.
-pub async fn begin_voluntary(db: &Db, clock: &dyn Clock, user: &SessionUser) -> Result<Option<Enrolment>, StoreError> {
+pub async fn begin_voluntary(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    user: &SessionUser,
+) -> Result<Option<Enrolment>, StoreFailure> {
+    let db = handle::store(db);
     if is_set_up(db, user).await? {
         return Ok(None);
     }
     let secret = new_secret();
     let now = clock.now();
     let mut tx = db.begin().await?;
-    lotse_store::credential::begin_second_factor(&mut tx, user.user.id, &secret, now).await?;
+    lotse_store::credential::begin_second_factor(&mut tx, user.user.id(), &secret, now).await?;
     let access = Access {
         at: now,
         purpose: AuditPurpose::Authentication,
@@ -294,25 +316,26 @@ pub async fn begin_voluntary(db: &Db, clock: &dyn Clock, user: &SessionUser) -> 
         &user.scope,
         access,
         AuditAction::SecondFactorSetupStarted,
-        user.user.id,
+        user.user.id(),
     )
     .await?;
     tx.commit().await?;
-    let url = totp(&secret, user.user.username.as_str())?
+    let url = totp(&secret, user.user.username().as_str())?
         .to_url()
         .map_err(|e| StoreError::Corrupt(format!("TOTP URL: {e}")))?;
     Ok(Some(Enrolment { secret, url }))
 }
 
 /// The set-up in progress for a signed-in user, if any.
-pub async fn pending_voluntary(db: &Db, user: &SessionUser) -> Result<Option<Enrolment>, StoreError> {
-    let Some(factor) = lotse_store::credential::second_factor(db, user.user.id).await? else {
+pub async fn pending_voluntary(db: &impl Handle, user: &SessionUser) -> Result<Option<Enrolment>, StoreFailure> {
+    let db = handle::store(db);
+    let Some(factor) = lotse_store::credential::second_factor(db, user.user.id()).await? else {
         return Ok(None);
     };
     if factor.confirmed {
         return Ok(None);
     }
-    let url = totp(&factor.secret, user.user.username.as_str())?
+    let url = totp(&factor.secret, user.user.username().as_str())?
         .to_url()
         .map_err(|e| StoreError::Corrupt(format!("TOTP URL: {e}")))?;
     Ok(Some(Enrolment {
@@ -323,23 +346,24 @@ pub async fn pending_voluntary(db: &Db, user: &SessionUser) -> Result<Option<Enr
 
 /// Confirms a voluntary set-up with a first code (audited either way).
 pub async fn confirm_voluntary(
-    db: &Db,
+    db: &impl Handle,
     clock: &dyn Clock,
     user: &SessionUser,
     code: &str,
 ) -> Result<(), SecondFactorError> {
+    let db = handle::store(db);
     let now = clock.now();
-    let factor = lotse_store::credential::second_factor(db, user.user.id)
+    let factor = lotse_store::credential::second_factor(db, user.user.id())
         .await?
         .filter(|f| !f.confirmed)
         .ok_or(SecondFactorError::Expired)?;
     let code: String = code.chars().filter(char::is_ascii_digit).collect();
-    let step = totp(&factor.secret, user.user.username.as_str())?
+    let step = totp(&factor.secret, user.user.username().as_str())?
         .check(&code, unix(now))
         .and_then(|s| i64::try_from(s).ok());
     let mut tx = db.begin().await?;
     let fresh = match step {
-        Some(step) => lotse_store::credential::use_step(&mut tx, user.user.id, step, now).await?,
+        Some(step) => lotse_store::credential::use_step(&mut tx, user.user.id(), step, now).await?,
         None => false,
     };
     let access = Access {
@@ -351,7 +375,7 @@ pub async fn confirm_voluntary(
     } else {
         AuditAction::SecondFactorFailed
     };
-    lotse_store::audit::record_user(&mut tx, &user.scope, access, action, user.user.id).await?;
+    lotse_store::audit::record_user(&mut tx, &user.scope, access, action, user.user.id()).await?;
     tx.commit().await?;
     if fresh {
         Ok(())

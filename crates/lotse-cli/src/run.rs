@@ -755,7 +755,8 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
             Duration::from_secs(settings.audit_checkpoint_secs),
         )
     });
-    let state = lotse_web::AppState::new(db.clone(), clock, web).context("broken translation files")?;
+    let state =
+        lotse_web::AppState::new(lotse_app::App::new(db.clone()), clock, web).context("broken translation files")?;
     let app = lotse_web::router(state);
     let listener = tokio::net::TcpListener::bind(&settings.addr).await.with_context(|| {
         format!(

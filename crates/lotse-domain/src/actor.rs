@@ -74,10 +74,20 @@ impl SystemJob {
 ///
 /// Every storage function takes a `&ProgrammeScope` first, so a query across programmes
 /// cannot be written by accident. A scope can only be obtained from an authorization
-/// decision ([`crate::user::authorize_membership`] for users, [`ProgrammeScope::for_system`]
-/// for named system jobs, [`crate::api_client::ApiClient::scope`] for a client the store found
-/// by its token, [`crate::capability::Capability::scope`] for a link that passed its check):
-/// there is no constructor from a raw id for handlers to call.
+/// decision ([`crate::user::authorize_membership`] for users, whose [`crate::user::User`] only
+/// the store builds; [`crate::api_client::ApiClient::scope`] for a client the store found by its
+/// token, likewise built only by the store; [`crate::capability::Capability::scope`] for a link
+/// that passed its check; [`ProgrammeScope::for_system`] for named system jobs, called only by
+/// `lotse-app`'s `jobs` module): there is no constructor from a raw id for handlers to call.
+///
+/// ```compile_fail,E0451
+/// use lotse_domain::actor::{Actor, ProgrammeScope};
+/// use lotse_domain::id::{ProgrammeId, UserId};
+/// let forged = ProgrammeScope {
+///     programme: ProgrammeId::from_uuid(uuid::Uuid::nil()),
+///     actor: Actor::User(UserId::from_uuid(uuid::Uuid::nil())),
+/// };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ProgrammeScope {
     programme: ProgrammeId,
@@ -90,6 +100,10 @@ impl ProgrammeScope {
     /// System jobs are started by the operator with explicit programme arguments
     /// (or for every programme, as `audit verify` and `demo` are); their reads and writes
     /// are audited under `system:<job>`.
+    ///
+    /// Rust cannot limit a `pub fn` to one other crate: `cargo xtask ci` fails if this name
+    /// appears anywhere but here, in `lotse-app`'s `jobs.rs` (whose token only the job entry
+    /// points start) and in this crate's `test_support` (for tests only).
     pub const fn for_system(job: SystemJob, programme: ProgrammeId) -> Self {
         Self {
             programme,

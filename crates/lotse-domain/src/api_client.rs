@@ -116,32 +116,69 @@ pub fn parse_name(input: &str) -> Result<String, ApiClientError> {
 }
 
 /// A live (not revoked) API client, as the bearer check finds it.
+///
+/// Its scope is trusted ([`ApiClient::scope`]), so its fields are crate-private: outside this crate
+/// a client is only read, never built or changed, except by the store loading it
+/// ([`ApiClient::from_storage`]). A loaded client cannot be given another membership:
+///
+/// ```compile_fail,E0616
+/// fn widen(mut client: lotse_domain::api_client::ApiClient, other: lotse_domain::user::Membership) {
+///     client.membership = other;
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiClient {
-    /// Its id.
-    pub id: ApiClientId,
-    /// Its name (unique in the programme).
-    pub name: String,
-    /// The membership it acts under (its programme, role and organisation).
-    pub membership: Membership,
-    /// What it may do.
-    pub scopes: Vec<ApiScope>,
+    pub(crate) id: ApiClientId,
+    pub(crate) name: String,
+    pub(crate) membership: Membership,
+    pub(crate) scopes: Vec<ApiScope>,
 }
 
 impl ApiClient {
+    /// A client as the store reads it from its table. Only `lotse-store` calls this
+    /// (`cargo xtask ci` checks the call sites; see SECURITY.md).
+    pub const fn from_storage(id: ApiClientId, name: String, membership: Membership, scopes: Vec<ApiScope>) -> Self {
+        Self {
+            id,
+            name,
+            membership,
+            scopes,
+        }
+    }
+
+    /// Its id.
+    pub const fn id(&self) -> ApiClientId {
+        self.id
+    }
+
+    /// Its name (unique in the programme).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The membership it acts under (its programme, role and organisation).
+    pub const fn membership(&self) -> &Membership {
+        &self.membership
+    }
+
+    /// What it may do.
+    pub fn scopes(&self) -> &[ApiScope] {
+        &self.scopes
+    }
+
     /// The programme it belongs to.
     pub const fn programme(&self) -> ProgrammeId {
-        self.membership.programme
+        self.membership.programme()
     }
 
     /// Whether the client holds the scope for an action (and its role may do it).
     pub fn may(&self, action: Action) -> bool {
-        role_may(self.membership.role, action) && self.scopes.iter().any(|s| s.action() == action)
+        role_may(self.membership.role(), action) && self.scopes.iter().any(|s| s.action() == action)
     }
 
     /// The scope for the client's own programme, audited as `client:<id>`.
     pub const fn scope(&self) -> ProgrammeScope {
-        ProgrammeScope::for_api_client(self.id, self.membership.programme)
+        ProgrammeScope::for_api_client(self.id, self.membership.programme())
     }
 }
 

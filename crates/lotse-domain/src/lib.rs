@@ -43,5 +43,9 @@ pub mod programme;
 pub mod questionnaire;
 /// The referral lifecycle: issued → accepted → contacted → plan agreed → connected → closed.
 pub mod referral;
+/// Scopes for tests: only with the `test-support` feature, which only `lotse-testkit` (a
+/// dev-dependency) enables; the `lotse` binary is built without it.
+#[cfg(feature = "test-support")]
+pub mod test_support;
 /// Users, roles and memberships.
 pub mod user;

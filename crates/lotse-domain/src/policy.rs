@@ -5,11 +5,13 @@
 //! 1. [`role_may`]: can this role ever do this action? The web layer checks it for every route
 //!    (a route cannot be registered without naming its [`Action`]) and answers 403 if not.
 //! 2. [`decide`]: may this membership do this action to this subject? The use cases load the
-//!    facts ([`PersonRelations`]) and ask before they read or write; a denial about a person
-//!    looks exactly like a missing record (404), so ids reveal nothing.
+//!    facts ([`PersonRelations`], computed by one store function; [`AccountRelations`]) and ask
+//!    before they read or write: about a case, each onward referral shown, a person, an offer,
+//!    an account. A denial about a record looks exactly like a missing one (404), so ids reveal
+//!    nothing.
 
-use crate::id::{OrganisationId, ProgrammeId};
-use crate::user::{Membership, Role};
+use crate::id::{CaseId, OnwardReferralId, OrganisationId, ProgrammeId};
+use crate::user::{Membership, Role, User};
 
 /// What a signed-in user asks to do.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -36,13 +38,19 @@ pub enum Action {
     ExportPersonData,
     /// Erase a person by anonymisation (GDPR Art. 17).
     ErasePerson,
-    /// List the programme's users and issue password-reset codes.
+    /// List the programme's users, see their accounts and unlock their second factors.
     ManageUsers,
+    /// Issue a password-reset code for an account (decided on the account: it must act in the
+    /// coordinator's programme only). Its route's first gate is [`Action::ManageUsers`].
+    ResetPassword,
+    /// Change an offer of the directory: its own provider, or a coordinator curating it. No
+    /// route uses it yet; the directory pages will.
+    ManageOffer,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 14] = [
         Self::ViewProgramme,
         Self::ManageOwnAccount,
         Self::ViewWorklist,
@@ -55,6 +63,8 @@ impl Action {
         Self::ExportPersonData,
         Self::ErasePerson,
         Self::ManageUsers,
+        Self::ResetPassword,
+        Self::ManageOffer,
     ];
 
     /// The stable code (audit entries of denials, logs, docs).
@@ -72,6 +82,8 @@ impl Action {
             Self::ExportPersonData => "export_person_data",
             Self::ErasePerson => "erase_person",
             Self::ManageUsers => "manage_users",
+            Self::ResetPassword => "reset_password",
+            Self::ManageOffer => "manage_offer",
         }
     }
 }
@@ -89,7 +101,9 @@ pub const fn role_may(role: Role, action: Action) -> bool {
         | A::ViewUserAudit
         | A::ExportPersonData
         | A::ErasePerson
-        | A::ManageUsers => matches!(role, R::Coordinator),
+        | A::ManageUsers
+        | A::ResetPassword => matches!(role, R::Coordinator),
+        A::ManageOffer => matches!(role, R::OfferProvider | R::Coordinator),
     }
 }
 
@@ -98,7 +112,7 @@ impl Action {
     /// can take over another account (resetting it): a role that may do any of these needs the
     /// second factor where the programme requires it.
     pub const fn reaches_personal_data(self) -> bool {
-        !matches!(self, Self::ViewProgramme | Self::ManageOwnAccount)
+        !matches!(self, Self::ViewProgramme | Self::ManageOwnAccount | Self::ManageOffer)
     }
 }
 
@@ -112,17 +126,79 @@ pub fn needs_second_factor(role: Role) -> bool {
         .any(|action| action.reaches_personal_data() && role_may(role, action))
 }
 
-/// How organisations relate to one person, as loaded by the use case.
+/// How an organisation is linked to a person: one kind of relationship fact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum LinkKind {
+    /// A link facility holds one of the person's referrals now: the facility the referral lies
+    /// with after every redirect, for an open referral; for a closed one only while none of the
+    /// person's referrals is open (the current-facility rule, see `lotse_store::relation`).
+    Holds,
+    /// A practice issued one of the person's prescriptions.
+    Prescribed,
+    /// A provider received an onward referral whose sharing consent is active now.
+    SharedWith,
+}
+
+/// One relationship fact: an organisation linked to a person, through a case (and, for a
+/// provider, one onward referral).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Link {
+    /// What kind of link.
+    pub kind: LinkKind,
+    /// The linked organisation.
+    pub organisation: OrganisationId,
+    /// The case it goes through (`None`: a referral or prescription not in a case yet).
+    pub case: Option<CaseId>,
+    /// For [`LinkKind::SharedWith`]: the onward referral shared.
+    pub onward_referral: Option<OnwardReferralId>,
+}
+
+/// The relationship facts about one person, as the store computes them
+/// (`lotse_store::relation::of_person`) for the moment of the request.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct PersonRelations {
-    /// Link facilities holding a case or referral of the person.
-    pub link_facilities: Vec<OrganisationId>,
-    /// Practices that issued a prescription for the person.
-    pub practices: Vec<OrganisationId>,
-    /// Providers with an onward referral for which the person's sharing consent is active now.
-    pub shared_with: Vec<OrganisationId>,
+    /// Every link of an organisation to the person.
+    pub links: Vec<Link>,
     /// Whether the person's data was erased (anonymised): nothing personal is left to show.
     pub erased: bool,
+}
+
+impl PersonRelations {
+    /// Whether `organisation` has a link of `kind` that satisfies `through`.
+    fn linked(&self, kind: LinkKind, organisation: Option<OrganisationId>, through: impl Fn(&Link) -> bool) -> bool {
+        organisation.is_some_and(|org| {
+            self.links
+                .iter()
+                .any(|l| l.kind == kind && l.organisation == org && through(l))
+        })
+    }
+
+    /// The person's cases, each once, in the order of the facts.
+    pub fn cases(&self) -> Vec<CaseId> {
+        let mut cases: Vec<CaseId> = Vec::new();
+        for case in self.links.iter().filter_map(|l| l.case) {
+            if !cases.contains(&case) {
+                cases.push(case);
+            }
+        }
+        cases
+    }
+}
+
+/// The facts about a user account that a coordinator's action on it depends on.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AccountRelations {
+    /// The programmes of the account's memberships (one entry per membership).
+    pub programmes: Vec<ProgrammeId>,
+}
+
+impl AccountRelations {
+    /// The facts of an account.
+    pub fn of(user: &User) -> Self {
+        Self {
+            programmes: user.memberships.iter().map(|m| m.programme).collect(),
+        }
+    }
 }
 
 /// What an action is about.
@@ -130,31 +206,43 @@ pub struct PersonRelations {
 pub enum Subject<'a> {
     /// The programme itself (counts, lists, searches).
     Programme(ProgrammeId),
-    /// One person of a programme.
+    /// One person of a programme, for administration (audit trail, export, erasure).
     Person(ProgrammeId, &'a PersonRelations),
-    /// A user account with a membership in the programme.
-    User(ProgrammeId),
+    /// One case of a person (the case page, consent withdrawal, finding a case by code).
+    Case(ProgrammeId, CaseId, &'a PersonRelations),
+    /// One onward referral of a person (which of them a reader of the case page sees).
+    OnwardReferral(ProgrammeId, OnwardReferralId, &'a PersonRelations),
+    /// One offer of the directory, by its provider.
+    Offer(ProgrammeId, OrganisationId),
+    /// A user account, asked about from a programme.
+    User(ProgrammeId, &'a AccountRelations),
 }
 
 impl Subject<'_> {
     const fn programme(&self) -> ProgrammeId {
         match self {
-            Self::Programme(p) | Self::Person(p, _) | Self::User(p) => *p,
+            Self::Programme(p)
+            | Self::Person(p, _)
+            | Self::Case(p, ..)
+            | Self::OnwardReferral(p, ..)
+            | Self::Offer(p, _)
+            | Self::User(p, _) => *p,
         }
     }
 }
 
-/// How much of a person's record a permitted reader sees.
+/// How much of a record a permitted reader sees.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Visibility {
-    /// The link worker of the person's facility: the whole case.
+    /// The link worker of the facility holding the case: the whole case.
     Case,
     /// The prescribing practice: identity and the status of every step (the closed loop).
     Prescriber,
     /// A provider: only the onward referrals sent to it with active sharing consent, and the
-    /// contact details the person agreed to share.
+    /// contact details the person agreed to share; for an offer: its own offer.
     Provider,
-    /// A coordinator acting on a data-subject request or audit: ids, states and the audit.
+    /// A coordinator acting on a data-subject request, an audit, an account or the directory:
+    /// ids, states and the audit.
     Administration,
 }
 
@@ -174,7 +262,7 @@ pub enum DenyReason {
     OtherProgramme,
     /// The role never does this.
     Role,
-    /// No relationship between the user's organisation and the person.
+    /// No relationship between the user's organisation and the subject.
     NoRelationship,
     /// The person's data was erased.
     Erased,
@@ -187,40 +275,98 @@ impl Decision {
     }
 }
 
-fn related(org: Option<OrganisationId>, orgs: &[OrganisationId]) -> bool {
-    org.is_some_and(|o| orgs.contains(&o))
+fn allow_if(condition: bool, visibility: Visibility) -> Decision {
+    if condition {
+        Decision::Allow(visibility)
+    } else {
+        Decision::Deny(DenyReason::NoRelationship)
+    }
+}
+
+/// A care role's view of one case of a person.
+fn decide_case(membership: &Membership, action: Action, case: CaseId, relations: &PersonRelations) -> Decision {
+    let org = membership.organisation;
+    let through_case = |l: &Link| l.case == Some(case);
+    match (membership.role, action) {
+        (Role::LinkWorker, Action::ViewCase | Action::WithdrawConsent) => {
+            allow_if(relations.linked(LinkKind::Holds, org, through_case), Visibility::Case)
+        }
+        (Role::Prescriber, Action::ViewCase) => allow_if(
+            relations.linked(LinkKind::Prescribed, org, through_case),
+            Visibility::Prescriber,
+        ),
+        (Role::OfferProvider, Action::ViewCase) => allow_if(
+            relations.linked(LinkKind::SharedWith, org, through_case),
+            Visibility::Provider,
+        ),
+        _ => Decision::Deny(DenyReason::NoRelationship),
+    }
+}
+
+/// A care role's view of one onward referral of a person: the link facility and the practice
+/// see every onward referral of a person they hold or prescribed for (the closed loop); a
+/// provider only one shared with it now.
+fn decide_onward(
+    membership: &Membership,
+    action: Action,
+    onward: OnwardReferralId,
+    relations: &PersonRelations,
+) -> Decision {
+    let org = membership.organisation;
+    match (membership.role, action) {
+        (Role::LinkWorker, Action::ViewCase) => {
+            allow_if(relations.linked(LinkKind::Holds, org, |_| true), Visibility::Case)
+        }
+        (Role::Prescriber, Action::ViewCase) => allow_if(
+            relations.linked(LinkKind::Prescribed, org, |_| true),
+            Visibility::Prescriber,
+        ),
+        (Role::OfferProvider, Action::ViewCase) => allow_if(
+            relations.linked(LinkKind::SharedWith, org, |l| l.onward_referral == Some(onward)),
+            Visibility::Provider,
+        ),
+        _ => Decision::Deny(DenyReason::NoRelationship),
+    }
 }
 
 /// The second gate: may this membership do this action to this subject?
 pub fn decide(membership: &Membership, action: Action, subject: Subject<'_>) -> Decision {
     use Action as A;
     use Role as R;
-    if membership.programme != subject.programme() {
+    let programme = subject.programme();
+    if membership.programme != programme {
         return Decision::Deny(DenyReason::OtherProgramme);
     }
     if !role_may(membership.role, action) {
         return Decision::Deny(DenyReason::Role);
     }
-    let org = membership.organisation;
     match (action, subject) {
-        (A::ViewCase | A::WithdrawConsent, Subject::Person(_, relations)) => {
-            if relations.erased {
-                return Decision::Deny(DenyReason::Erased);
-            }
-            let visibility = match membership.role {
-                R::LinkWorker if related(org, &relations.link_facilities) => Some(Visibility::Case),
-                R::Prescriber if action == A::ViewCase && related(org, &relations.practices) => {
-                    Some(Visibility::Prescriber)
-                }
-                R::OfferProvider if action == A::ViewCase && related(org, &relations.shared_with) => {
-                    Some(Visibility::Provider)
-                }
-                _ => None,
-            };
-            visibility.map_or(Decision::Deny(DenyReason::NoRelationship), Decision::Allow)
+        (
+            A::ViewCase | A::WithdrawConsent,
+            Subject::Case(_, _, relations) | Subject::OnwardReferral(_, _, relations),
+        ) if relations.erased => Decision::Deny(DenyReason::Erased),
+        (A::ViewCase | A::WithdrawConsent, Subject::Case(_, case, relations)) => {
+            decide_case(membership, action, case, relations)
         }
+        (A::ViewCase, Subject::OnwardReferral(_, onward, relations)) => {
+            decide_onward(membership, action, onward, relations)
+        }
+        (A::ManageOffer, Subject::Offer(_, provider)) => match membership.role {
+            R::OfferProvider => allow_if(membership.organisation == Some(provider), Visibility::Provider),
+            R::Coordinator => Decision::Allow(Visibility::Administration),
+            _ => Decision::Deny(DenyReason::NoRelationship),
+        },
+        // An account is a coordinator's to see and unlock while it acts in the programme; to
+        // reset (and so take over) only while it acts in no other programme.
+        (A::ViewUserAudit | A::ManageUsers, Subject::User(_, account)) => {
+            allow_if(account.programmes.contains(&programme), Visibility::Administration)
+        }
+        (A::ResetPassword, Subject::User(_, account)) => allow_if(
+            !account.programmes.is_empty() && account.programmes.iter().all(|p| *p == programme),
+            Visibility::Administration,
+        ),
+        // Administration reaches erased people too: their audit trail and export remain.
         (A::ViewPersonAudit | A::ExportPersonData | A::ErasePerson, Subject::Person(..))
-        | (A::ViewUserAudit | A::ManageUsers, Subject::User(_))
         | (
             A::ViewProgramme
             | A::ManageOwnAccount
@@ -248,6 +394,14 @@ mod tests {
         ProgrammeId::from_uuid(Uuid::from_u128(n))
     }
 
+    fn case(n: u128) -> CaseId {
+        CaseId::from_uuid(Uuid::from_u128(n))
+    }
+
+    fn onward(n: u128) -> OnwardReferralId {
+        OnwardReferralId::from_uuid(Uuid::from_u128(n))
+    }
+
     fn member(role: Role, organisation: Option<u128>) -> Membership {
         Membership {
             programme: programme(1),
@@ -256,63 +410,183 @@ mod tests {
         }
     }
 
+    fn link(kind: LinkKind, organisation: u128, case_id: u128, onward_referral: Option<u128>) -> Link {
+        Link {
+            kind,
+            organisation: org(organisation),
+            case: Some(case(case_id)),
+            onward_referral: onward_referral.map(onward),
+        }
+    }
+
+    /// Facility 10 holds case 100, practice 20 prescribed into it, provider 30 has onward
+    /// referral 200 of it shared; onward referral 201 (to provider 31) is not shared; case 101
+    /// of the person is held by nobody now.
     fn relations() -> PersonRelations {
         PersonRelations {
-            link_facilities: vec![org(10)],
-            practices: vec![org(20)],
-            shared_with: vec![org(30)],
+            links: vec![
+                link(LinkKind::Holds, 10, 100, None),
+                link(LinkKind::Prescribed, 20, 100, None),
+                link(LinkKind::SharedWith, 30, 100, Some(200)),
+            ],
             erased: false,
         }
     }
 
-    #[test]
-    fn each_relationship_opens_its_own_view_only() {
-        let r = relations();
-        let person = Subject::Person(programme(1), &r);
-        let cases = [
-            (member(Role::LinkWorker, Some(10)), Decision::Allow(Visibility::Case)),
-            (
-                member(Role::Prescriber, Some(20)),
-                Decision::Allow(Visibility::Prescriber),
-            ),
-            (
-                member(Role::OfferProvider, Some(30)),
-                Decision::Allow(Visibility::Provider),
-            ),
-            (
-                member(Role::LinkWorker, Some(20)),
-                Decision::Deny(DenyReason::NoRelationship),
-            ),
-            (
-                member(Role::Prescriber, Some(10)),
-                Decision::Deny(DenyReason::NoRelationship),
-            ),
-            (
-                member(Role::OfferProvider, Some(11)),
-                Decision::Deny(DenyReason::NoRelationship),
-            ),
-            (member(Role::Coordinator, None), Decision::Deny(DenyReason::Role)),
-            (member(Role::Evaluator, None), Decision::Deny(DenyReason::Role)),
-            (member(Role::OutcomePayer, None), Decision::Deny(DenyReason::Role)),
-        ];
-        for (membership, expected) in cases {
-            assert_eq!(
-                decide(&membership, Action::ViewCase, person),
-                expected,
-                "{membership:?}"
-            );
+    /// The members of the table, by label.
+    fn members() -> Vec<(&'static str, Membership)> {
+        vec![
+            ("link worker 10", member(Role::LinkWorker, Some(10))),
+            ("link worker 11", member(Role::LinkWorker, Some(11))),
+            ("prescriber 20", member(Role::Prescriber, Some(20))),
+            ("prescriber 21", member(Role::Prescriber, Some(21))),
+            ("provider 30", member(Role::OfferProvider, Some(30))),
+            ("provider 31", member(Role::OfferProvider, Some(31))),
+            ("coordinator", member(Role::Coordinator, None)),
+            ("evaluator", member(Role::Evaluator, None)),
+            ("payer", member(Role::OutcomePayer, None)),
+        ]
+    }
+
+    const ANY_MEMBER: [&str; 9] = [
+        "link worker 10",
+        "link worker 11",
+        "prescriber 20",
+        "prescriber 21",
+        "provider 30",
+        "provider 31",
+        "coordinator",
+        "evaluator",
+        "payer",
+    ];
+
+    /// Every allowed (member, action, subject) with what it sees, written by hand; everything
+    /// else is denied.
+    fn allowed() -> Vec<(&'static str, Action, &'static str, Visibility)> {
+        use Action as A;
+        use Visibility as V;
+        let mut table = Vec::new();
+        for m in ANY_MEMBER {
+            table.push((m, A::ViewProgramme, "programme", V::Administration));
+            table.push((m, A::ManageOwnAccount, "programme", V::Administration));
         }
+        for m in &ANY_MEMBER[..6] {
+            table.push((*m, A::ViewWorklist, "programme", V::Administration));
+        }
+        table.extend([
+            ("link worker 10", A::SearchCases, "programme", V::Administration),
+            ("link worker 11", A::SearchCases, "programme", V::Administration),
+            ("coordinator", A::SearchPeople, "programme", V::Administration),
+            ("coordinator", A::ManageUsers, "programme", V::Administration),
+            ("coordinator", A::ViewPersonAudit, "person", V::Administration),
+            ("coordinator", A::ExportPersonData, "person", V::Administration),
+            ("coordinator", A::ErasePerson, "person", V::Administration),
+            ("link worker 10", A::ViewCase, "case 100", V::Case),
+            ("link worker 10", A::WithdrawConsent, "case 100", V::Case),
+            ("prescriber 20", A::ViewCase, "case 100", V::Prescriber),
+            ("provider 30", A::ViewCase, "case 100", V::Provider),
+            ("link worker 10", A::ViewCase, "onward 200 (shared)", V::Case),
+            ("prescriber 20", A::ViewCase, "onward 200 (shared)", V::Prescriber),
+            ("provider 30", A::ViewCase, "onward 200 (shared)", V::Provider),
+            ("link worker 10", A::ViewCase, "onward 201 (not shared)", V::Case),
+            ("prescriber 20", A::ViewCase, "onward 201 (not shared)", V::Prescriber),
+            ("provider 30", A::ManageOffer, "offer of 30", V::Provider),
+            ("coordinator", A::ManageOffer, "offer of 30", V::Administration),
+            ("provider 31", A::ManageOffer, "offer of 31", V::Provider),
+            ("coordinator", A::ManageOffer, "offer of 31", V::Administration),
+            ("coordinator", A::ViewUserAudit, "account here", V::Administration),
+            ("coordinator", A::ManageUsers, "account here", V::Administration),
+            ("coordinator", A::ResetPassword, "account here", V::Administration),
+            (
+                "coordinator",
+                A::ViewUserAudit,
+                "account here and elsewhere",
+                V::Administration,
+            ),
+            (
+                "coordinator",
+                A::ManageUsers,
+                "account here and elsewhere",
+                V::Administration,
+            ),
+        ]);
+        table
+    }
+
+    #[test]
+    fn every_decision_matches_the_table_written_by_hand() {
+        let r = relations();
+        let here = AccountRelations {
+            programmes: vec![programme(1)],
+        };
+        let both = AccountRelations {
+            programmes: vec![programme(1), programme(2)],
+        };
+        let elsewhere = AccountRelations {
+            programmes: vec![programme(2)],
+        };
+        let none = AccountRelations::default();
+        let p = programme(1);
+        let subjects = [
+            ("programme", Subject::Programme(p)),
+            ("person", Subject::Person(p, &r)),
+            ("case 100", Subject::Case(p, case(100), &r)),
+            ("case 101", Subject::Case(p, case(101), &r)),
+            ("onward 200 (shared)", Subject::OnwardReferral(p, onward(200), &r)),
+            ("onward 201 (not shared)", Subject::OnwardReferral(p, onward(201), &r)),
+            ("offer of 30", Subject::Offer(p, org(30))),
+            ("offer of 31", Subject::Offer(p, org(31))),
+            ("account here", Subject::User(p, &here)),
+            ("account here and elsewhere", Subject::User(p, &both)),
+            ("account elsewhere", Subject::User(p, &elsewhere)),
+            ("account without membership", Subject::User(p, &none)),
+        ];
+        let table = allowed();
+        let mut allows = 0;
+        for (label, membership) in members() {
+            for action in Action::ALL {
+                for (subject_label, subject) in subjects {
+                    let want = table
+                        .iter()
+                        .find(|(m, a, s, _)| *m == label && *a == action && *s == subject_label)
+                        .map_or(
+                            if role_may(membership.role, action) {
+                                Decision::Deny(DenyReason::NoRelationship)
+                            } else {
+                                Decision::Deny(DenyReason::Role)
+                            },
+                            |(.., v)| Decision::Allow(*v),
+                        );
+                    if want.is_allowed() {
+                        allows += 1;
+                    }
+                    assert_eq!(
+                        decide(&membership, action, subject),
+                        want,
+                        "{label} {action:?} {subject_label}"
+                    );
+                }
+            }
+        }
+        assert_eq!(allows, table.len(), "every row of the table names a real case");
     }
 
     #[test]
     fn another_programme_is_always_denied() {
         let r = relations();
+        let account = AccountRelations {
+            programmes: vec![programme(1), programme(2)],
+        };
+        let p = programme(2);
         for role in Role::ALL {
             for action in Action::ALL {
                 for subject in [
-                    Subject::Programme(programme(2)),
-                    Subject::Person(programme(2), &r),
-                    Subject::User(programme(2)),
+                    Subject::Programme(p),
+                    Subject::Person(p, &r),
+                    Subject::Case(p, case(100), &r),
+                    Subject::OnwardReferral(p, onward(200), &r),
+                    Subject::Offer(p, org(30)),
+                    Subject::User(p, &account),
                 ] {
                     assert_eq!(
                         decide(&member(role, Some(10)), action, subject),
@@ -324,50 +598,88 @@ mod tests {
     }
 
     #[test]
-    fn only_the_link_worker_withdraws_consent_and_not_after_erasure() {
+    fn an_erased_person_is_closed_to_care_and_open_to_administration() {
         let mut r = relations();
-        let lw = member(Role::LinkWorker, Some(10));
-        assert!(decide(&lw, Action::WithdrawConsent, Subject::Person(programme(1), &r)).is_allowed());
-        let prescriber = member(Role::Prescriber, Some(20));
-        assert!(!decide(&prescriber, Action::WithdrawConsent, Subject::Person(programme(1), &r)).is_allowed());
         r.erased = true;
+        let p = programme(1);
+        for (membership, subject) in [
+            (member(Role::LinkWorker, Some(10)), Subject::Case(p, case(100), &r)),
+            (member(Role::Prescriber, Some(20)), Subject::Case(p, case(100), &r)),
+            (member(Role::OfferProvider, Some(30)), Subject::Case(p, case(100), &r)),
+            (
+                member(Role::OfferProvider, Some(30)),
+                Subject::OnwardReferral(p, onward(200), &r),
+            ),
+        ] {
+            assert_eq!(
+                decide(&membership, Action::ViewCase, subject),
+                Decision::Deny(DenyReason::Erased),
+                "{membership:?}"
+            );
+        }
+        let lw = member(Role::LinkWorker, Some(10));
         assert_eq!(
-            decide(&lw, Action::ViewCase, Subject::Person(programme(1), &r)),
+            decide(&lw, Action::WithdrawConsent, Subject::Case(p, case(100), &r)),
             Decision::Deny(DenyReason::Erased)
         );
+        let coordinator = member(Role::Coordinator, None);
+        for action in [Action::ViewPersonAudit, Action::ExportPersonData, Action::ErasePerson] {
+            assert_eq!(
+                decide(&coordinator, action, Subject::Person(p, &r)),
+                Decision::Allow(Visibility::Administration)
+            );
+        }
     }
 
     #[test]
     fn a_withdrawn_sharing_consent_closes_the_provider_view() {
         let mut r = relations();
+        let p = programme(1);
         let provider = member(Role::OfferProvider, Some(30));
-        assert!(decide(&provider, Action::ViewCase, Subject::Person(programme(1), &r)).is_allowed());
-        r.shared_with.clear();
-        assert!(!decide(&provider, Action::ViewCase, Subject::Person(programme(1), &r)).is_allowed());
+        assert!(decide(&provider, Action::ViewCase, Subject::Case(p, case(100), &r)).is_allowed());
+        r.links.retain(|l| l.kind != LinkKind::SharedWith);
+        assert!(!decide(&provider, Action::ViewCase, Subject::Case(p, case(100), &r)).is_allowed());
+        assert!(!decide(&provider, Action::ViewCase, Subject::OnwardReferral(p, onward(200), &r)).is_allowed());
+        // The link facility and the practice still see the onward referral.
+        let lw = member(Role::LinkWorker, Some(10));
+        assert!(decide(&lw, Action::ViewCase, Subject::OnwardReferral(p, onward(200), &r)).is_allowed());
     }
 
     #[test]
-    fn administration_is_for_coordinators_and_never_reaches_case_content() {
-        let r = relations();
-        let coordinator = member(Role::Coordinator, None);
-        for action in [Action::ViewPersonAudit, Action::ExportPersonData, Action::ErasePerson] {
+    fn after_a_redirect_only_the_facility_holding_the_case_relates_to_it() {
+        let mut r = relations();
+        let p = programme(1);
+        for l in &mut r.links {
+            if l.kind == LinkKind::Holds {
+                l.organisation = org(11);
+            }
+        }
+        let former = member(Role::LinkWorker, Some(10));
+        let current = member(Role::LinkWorker, Some(11));
+        for action in [Action::ViewCase, Action::WithdrawConsent] {
             assert_eq!(
-                decide(&coordinator, action, Subject::Person(programme(1), &r)),
-                Decision::Allow(Visibility::Administration)
+                decide(&former, action, Subject::Case(p, case(100), &r)),
+                Decision::Deny(DenyReason::NoRelationship)
             );
-            assert!(
-                !decide(
-                    &member(Role::LinkWorker, Some(10)),
-                    action,
-                    Subject::Person(programme(1), &r)
-                )
-                .is_allowed()
+            assert_eq!(
+                decide(&current, action, Subject::Case(p, case(100), &r)),
+                Decision::Allow(Visibility::Case)
             );
         }
-        assert!(!decide(&coordinator, Action::ViewCase, Subject::Person(programme(1), &r)).is_allowed());
-        // An action about a person cannot be granted against a user subject, and the reverse.
-        assert!(!decide(&coordinator, Action::ErasePerson, Subject::User(programme(1))).is_allowed());
-        assert!(!decide(&coordinator, Action::ManageUsers, Subject::Person(programme(1), &r)).is_allowed());
+        assert!(!decide(&former, Action::ViewCase, Subject::OnwardReferral(p, onward(200), &r)).is_allowed());
+    }
+
+    #[test]
+    fn the_cases_of_the_facts_are_listed_once_in_order() {
+        let mut r = relations();
+        r.links.push(link(LinkKind::Holds, 10, 101, None));
+        r.links.push(Link {
+            kind: LinkKind::Holds,
+            organisation: org(10),
+            case: None,
+            onward_referral: None,
+        });
+        assert_eq!(r.cases(), vec![case(100), case(101)]);
     }
 
     #[test]

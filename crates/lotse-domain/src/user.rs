@@ -48,14 +48,52 @@ impl Role {
 }
 
 /// A user's role in one organisation of one programme.
+///
+/// The policy trusts it, so its fields are crate-private: outside this crate a membership is only
+/// read ([`Membership::programme`] …), never built or changed, except by the store loading it
+/// ([`Membership::from_storage`]). Made up elsewhere, it does not compile:
+///
+/// ```compile_fail,E0451
+/// use lotse_domain::id::ProgrammeId;
+/// use lotse_domain::user::{Membership, Role};
+/// let forged = Membership {
+///     programme: ProgrammeId::from_uuid(uuid::Uuid::nil()),
+///     organisation: None,
+///     role: Role::Coordinator,
+/// };
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Membership {
+    pub(crate) programme: ProgrammeId,
+    pub(crate) organisation: Option<OrganisationId>,
+    pub(crate) role: Role,
+}
+
+impl Membership {
+    /// A membership as the store reads it from its table. Only `lotse-store` calls this
+    /// (`cargo xtask ci` checks the call sites; see SECURITY.md).
+    pub const fn from_storage(programme: ProgrammeId, organisation: Option<OrganisationId>, role: Role) -> Self {
+        Self {
+            programme,
+            organisation,
+            role,
+        }
+    }
+
     /// The programme.
-    pub programme: ProgrammeId,
+    pub const fn programme(&self) -> ProgrammeId {
+        self.programme
+    }
+
     /// The organisation the user acts for (none for programme-wide roles).
-    pub organisation: Option<OrganisationId>,
+    pub const fn organisation(&self) -> Option<OrganisationId> {
+        self.organisation
+    }
+
     /// The role.
-    pub role: Role,
+    pub const fn role(&self) -> Role {
+        self.role
+    }
 }
 
 /// A login name: 3 to 64 characters of a-z, 0-9, `.`, `-`, `_`, `@`; compared lowercase.
@@ -122,16 +160,60 @@ impl NewPassword {
 }
 
 /// A user account as the domain sees it (no password hash: that stays in storage and auth).
+///
+/// [`authorize_membership`] trusts its id and memberships, so its fields are private: outside
+/// this crate a user is only read, never built or changed, except by the store loading it
+/// ([`User::from_storage`]). A loaded user cannot be given another membership:
+///
+/// ```compile_fail,E0616
+/// fn widen(mut user: lotse_domain::user::User, other: lotse_domain::user::Membership) {
+///     user.memberships.push(other);
+/// }
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct User {
+    pub(crate) id: UserId,
+    pub(crate) username: Username,
+    pub(crate) display_name: String,
+    pub(crate) memberships: Vec<Membership>,
+}
+
+impl User {
+    /// An account as the store reads it from its tables. Only `lotse-store` calls this
+    /// (`cargo xtask ci` checks the call sites; see SECURITY.md).
+    pub const fn from_storage(
+        id: UserId,
+        username: Username,
+        display_name: String,
+        memberships: Vec<Membership>,
+    ) -> Self {
+        Self {
+            id,
+            username,
+            display_name,
+            memberships,
+        }
+    }
+
     /// Its id.
-    pub id: UserId,
+    pub const fn id(&self) -> UserId {
+        self.id
+    }
+
     /// Its login name.
-    pub username: Username,
+    pub const fn username(&self) -> &Username {
+        &self.username
+    }
+
     /// The name shown in the UI.
-    pub display_name: String,
+    pub fn display_name(&self) -> &str {
+        &self.display_name
+    }
+
     /// Its memberships.
-    pub memberships: Vec<Membership>,
+    pub fn memberships(&self) -> &[Membership] {
+        &self.memberships
+    }
 }
 
 /// The policy's first gate: a user may act in a programme only through a membership there.

@@ -86,16 +86,16 @@ pub async fn find_live(db: &Db, token_hash: &str) -> StoreResult<Option<ApiClien
     .fetch_optional(p)
     .await)?;
     row.map(|(programme, id, name, role, organisation, scopes, _, _)| {
-        Ok(ApiClient {
-            id: ApiClientId::from_uuid(id),
+        Ok(ApiClient::from_storage(
+            ApiClientId::from_uuid(id),
             name,
-            membership: Membership {
-                programme: ProgrammeId::from_uuid(programme),
-                organisation: organisation.map(OrganisationId::from_uuid),
-                role: parse_role(&role)?,
-            },
-            scopes: parse_scopes(&scopes)?,
-        })
+            Membership::from_storage(
+                ProgrammeId::from_uuid(programme),
+                organisation.map(OrganisationId::from_uuid),
+                parse_role(&role)?,
+            ),
+            parse_scopes(&scopes)?,
+        ))
     })
     .transpose()
 }

@@ -30,8 +30,6 @@ pub enum Value {
     Time(OffsetDateTime),
     /// An optional timestamp.
     OptTime(Option<OffsetDateTime>),
-    /// A date.
-    Date(Date),
     /// An optional date.
     OptDate(Option<Date>),
     /// JSON (text on SQLite, jsonb on PostgreSQL).
@@ -57,7 +55,6 @@ macro_rules! bind_value {
             Value::Bool(x) => $q.bind(*x),
             Value::Time(x) => $q.bind(*x),
             Value::OptTime(x) => $q.bind(*x),
-            Value::Date(x) => $q.bind(*x),
             Value::OptDate(x) => $q.bind(*x),
             Value::Json(x) => $q.bind(x),
         }

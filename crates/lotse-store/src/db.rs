@@ -111,10 +111,25 @@ pub enum Db {
 /// A PostgreSQL pool.
 #[derive(Clone, Debug)]
 pub struct PgDb {
-    /// The pool.
-    pub pool: PgPool,
+    /// The pool: reached only by the store's own queries (and by tests through the
+    /// `test-support` feature), so raw SQL cannot be run from above the store.
+    pub(crate) pool: PgPool,
     keys: Option<Arc<DataKeys>>,
     appender: Option<Appender>,
+}
+
+impl PgDb {
+    /// The pool, for `on_pool!`.
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) const fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
+    /// The pool, for `on_pool!` (public only with the `test-support` feature).
+    #[cfg(feature = "test-support")]
+    pub const fn pool(&self) -> &PgPool {
+        &self.pool
+    }
 }
 
 /// A PostgreSQL transaction.
@@ -161,6 +176,13 @@ pub fn public_generation() -> u64 {
 
 impl PgTx {
     /// The connection, for queries (used by `on_conn!`).
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) fn conn(&mut self) -> &mut sqlx::PgConnection {
+        &mut self.tx
+    }
+
+    /// The connection, for queries (used by `on_conn!`; public only with `test-support`).
+    #[cfg(feature = "test-support")]
     pub fn conn(&mut self) -> &mut sqlx::PgConnection {
         &mut self.tx
     }
@@ -178,8 +200,9 @@ const WRITER_WAIT: Duration = Duration::from_secs(10);
 /// processes (the CLI beside a server) still meet SQLite's busy timeout.
 #[derive(Clone, Debug)]
 pub struct SqliteDb {
-    /// The pool.
-    pub pool: SqlitePool,
+    /// The pool: reached only by the store's own queries (and by tests through the
+    /// `test-support` feature), so raw SQL cannot be run from above the store.
+    pub(crate) pool: SqlitePool,
     writer: Arc<Semaphore>,
     keys: Option<Arc<DataKeys>>,
     appender: Option<Appender>,
@@ -194,6 +217,18 @@ impl SqliteDb {
             appender: None,
         }
     }
+
+    /// The pool, for `on_pool!`.
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) const fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
+
+    /// The pool, for `on_pool!` (public only with the `test-support` feature).
+    #[cfg(feature = "test-support")]
+    pub const fn pool(&self) -> &SqlitePool {
+        &self.pool
+    }
 }
 
 /// A SQLite transaction, holding the writer permit when it is a write transaction.
@@ -206,6 +241,13 @@ pub struct SqliteTx {
 
 impl SqliteTx {
     /// The connection, for queries (used by `on_conn!`).
+    #[cfg(not(feature = "test-support"))]
+    pub(crate) fn conn(&mut self) -> &mut sqlx::SqliteConnection {
+        &mut self.tx
+    }
+
+    /// The connection, for queries (used by `on_conn!`; public only with `test-support`).
+    #[cfg(feature = "test-support")]
     pub fn conn(&mut self) -> &mut sqlx::SqliteConnection {
         &mut self.tx
     }

@@ -18,8 +18,9 @@ mod appender;
 pub mod audit;
 /// Online backup and checked restore (SQLite).
 pub mod backup;
-/// Multi-row inserts for both engines, used by every insert of one or many rows.
-pub mod bulk;
+/// Multi-row inserts for both engines, used by every insert of one or many rows. Not public:
+/// it writes any table it is given.
+mod bulk;
 /// Capabilities: single-use links (the secret stored as SHA-256), used in one statement.
 pub mod capability;
 /// The second factor, pending sign-ins and password-reset codes (installation-wide).
@@ -44,10 +45,13 @@ pub mod migrate;
 pub mod person;
 /// Programmes (installation-wide).
 pub mod programme;
-/// One person's record: relations for the policy, reads for views and exports, erasure.
+/// One person's record: reads for views and exports, erasure.
 pub mod record;
 /// Referrals and onward referrals with their lifecycles.
 pub mod referral;
+/// The relationship facts (which organisations are linked to a person now), written once for
+/// the policy and the worklists.
+pub mod relation;
 /// What a research export may read: consenting people only, no identity.
 pub mod research;
 /// Login sessions (installation-wide).
@@ -64,6 +68,9 @@ pub use error::StoreError;
 ///
 /// `on_conn!(tx, c => query.execute(c).await.map(|r| r.rows_affected()))`: inside the body `c` is `&mut SqliteConnection`
 /// or `&mut PgConnection`, so one query text is compiled against both drivers.
+///
+/// Exported, but usable outside this crate only with the `test-support` feature (the
+/// connection it opens is `pub(crate)` otherwise): crates above the store cannot run raw SQL.
 #[macro_export]
 macro_rules! on_conn {
     ($tx:expr, $c:ident => $body:expr) => {
@@ -80,17 +87,18 @@ macro_rules! on_conn {
     };
 }
 
-/// Runs the same body against a pool (`&SqlitePool` or `&PgPool`).
+/// Runs the same body against a pool (`&SqlitePool` or `&PgPool`). Like [`on_conn!`], usable
+/// outside this crate only with the `test-support` feature.
 #[macro_export]
 macro_rules! on_pool {
     ($db:expr, $p:ident => $body:expr) => {
         match $db {
             $crate::db::Db::Sqlite($p) => {
-                let $p = &$p.pool;
+                let $p = $p.pool();
                 $body
             }
             $crate::db::Db::Postgres($p) => {
-                let $p = &$p.pool;
+                let $p = $p.pool();
                 $body
             }
         }

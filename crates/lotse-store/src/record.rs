@@ -1,14 +1,14 @@
 //! Reading one person's record (case view, worklists, data-subject requests) and erasing it.
 //!
 //! Functions that return personal data write one `read` audit entry per kind of record they
-//! return, listing the records (see [`crate::audit::record`]);
-//! functions that return only ids and organisation links (what the policy needs) do not.
+//! return, listing the records (see [`crate::audit::record`]); functions that return only ids
+//! (to find a person or a case) do not. The relationship facts the policy needs come from
+//! [`crate::relation`].
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::AuditAction;
 use lotse_domain::consent::{Consent, ConsentGiver, ConsentPurpose};
 use lotse_domain::id::{CaseId, ConsentId, OnwardReferralId, OrganisationId, PatientId, ReferralId, UserId};
-use lotse_domain::policy::PersonRelations;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -16,57 +16,6 @@ use crate::audit::{self, Access};
 use crate::db::Tx;
 use crate::error::{StoreError, StoreResult};
 use crate::on_conn;
-
-/// What the policy needs to know about a person: the organisations related to them now.
-pub async fn relations(
-    tx: &mut Tx,
-    scope: &ProgrammeScope,
-    patient: PatientId,
-    now: OffsetDateTime,
-) -> StoreResult<PersonRelations> {
-    let (p, id) = (scope.programme().as_uuid(), patient.as_uuid());
-    let erased: Option<Option<OffsetDateTime>> = on_conn!(tx, c => sqlx::query_scalar(
-        "select erased_at from patient where programme_id = $1 and patient_id = $2",
-    )
-    .bind(p)
-    .bind(id)
-    .fetch_optional(c)
-    .await)?;
-    let erased = erased.ok_or(StoreError::NotFound { kind: "patient" })?.is_some();
-    let link_facilities: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
-        "select link_facility_id from case_file where programme_id = $1 and patient_id = $2 \
-         union select link_facility_id from referral where programme_id = $1 and patient_id = $2",
-    )
-    .bind(p)
-    .bind(id)
-    .fetch_all(c)
-    .await)?;
-    let practices: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
-        "select distinct practice_id from prescription where programme_id = $1 and patient_id = $2",
-    )
-    .bind(p)
-    .bind(id)
-    .fetch_all(c)
-    .await)?;
-    let shared_with: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
-        "select distinct o.provider_id from consent s \
-         join onward_referral r on r.programme_id = s.programme_id and r.onward_referral_id = s.onward_referral_id \
-         join offer o on o.programme_id = r.programme_id and o.offer_id = r.offer_id \
-         where s.programme_id = $1 and s.patient_id = $2 and s.purpose = 'provider_sharing' \
-         and s.given_at <= $3 and (s.withdrawn_at is null or s.withdrawn_at > $3)",
-    )
-    .bind(p)
-    .bind(id)
-    .bind(now)
-    .fetch_all(c)
-    .await)?;
-    Ok(PersonRelations {
-        link_facilities: link_facilities.into_iter().map(OrganisationId::from_uuid).collect(),
-        practices: practices.into_iter().map(OrganisationId::from_uuid).collect(),
-        shared_with: shared_with.into_iter().map(OrganisationId::from_uuid).collect(),
-        erased,
-    })
-}
 
 /// The person a case belongs to.
 pub async fn patient_of_case(tx: &mut Tx, scope: &ProgrammeScope, case: CaseId) -> StoreResult<Option<PatientId>> {

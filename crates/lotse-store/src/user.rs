@@ -107,19 +107,19 @@ pub async fn get(db: &Db, id: UserId) -> StoreResult<User> {
     let memberships = rows
         .into_iter()
         .map(|r| {
-            Ok(Membership {
-                programme: ProgrammeId::from_uuid(r.programme_id),
-                organisation: r.organisation_id.map(OrganisationId::from_uuid),
-                role: Role::from_code(&r.role).ok_or_else(|| StoreError::Corrupt(format!("role {:?}", r.role)))?,
-            })
+            Ok(Membership::from_storage(
+                ProgrammeId::from_uuid(r.programme_id),
+                r.organisation_id.map(OrganisationId::from_uuid),
+                Role::from_code(&r.role).ok_or_else(|| StoreError::Corrupt(format!("role {:?}", r.role)))?,
+            ))
         })
         .collect::<StoreResult<Vec<_>>>()?;
-    Ok(User {
+    Ok(User::from_storage(
         id,
-        username: Username::parse(&username).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        Username::parse(&username).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         display_name,
         memberships,
-    })
+    ))
 }
 
 /// Replaces an account's password hash.

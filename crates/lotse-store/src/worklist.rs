@@ -1,18 +1,21 @@
-//! Worklists: the people an organisation works with now, by the relationship its role has.
+//! Worklists: the people an organisation works with now, by the relationship its role has
+//! (the relation rows of [`crate::relation`], so a worklist and the policy's facts agree).
 //! The names returned are one audited read: one entry listing the people shown.
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::AuditAction;
 use lotse_domain::id::{CaseId, OrganisationId};
+use lotse_domain::policy::LinkKind;
 use lotse_domain::user::Role;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::{self, Access};
 use crate::crypto::Slot;
-use crate::db::Tx;
+use crate::db::{Engine, Tx};
 use crate::error::StoreResult;
 use crate::on_conn;
+use crate::relation::{self, Key};
 
 /// One row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -29,32 +32,25 @@ pub struct Row {
     pub updated_at: OffsetDateTime,
 }
 
-const LINK_FACILITY: &str = "select k.case_id, k.patient_id, i.given_name, i.family_name, r.state, r.updated_at \
-    from case_file k \
-    join patient p on p.programme_id = k.programme_id and p.patient_id = k.patient_id and p.erased_at is null \
-    join patient_identity i on i.programme_id = k.programme_id and i.patient_id = k.patient_id \
-    join referral r on r.programme_id = k.programme_id and r.case_id = k.case_id \
-    where k.programme_id = $1 and k.link_facility_id = $2 and r.state <> 'closed' and r.updated_at <= $4 \
-    order by r.updated_at desc, k.case_id limit $3";
-
-const PRACTICE: &str = "select r.case_id, r.patient_id, i.given_name, i.family_name, r.state, r.updated_at \
-    from prescription s \
-    join referral r on r.programme_id = s.programme_id and r.prescription_id = s.prescription_id \
-    join patient p on p.programme_id = r.programme_id and p.patient_id = r.patient_id and p.erased_at is null \
-    join patient_identity i on i.programme_id = r.programme_id and i.patient_id = r.patient_id \
-    where s.programme_id = $1 and s.practice_id = $2 and r.case_id is not null and r.updated_at <= $4 \
-    order by r.updated_at desc, r.case_id limit $3";
-
-const PROVIDER: &str = "select k.case_id, k.patient_id, i.given_name, i.family_name, w.state, w.updated_at \
-    from onward_referral w \
-    join offer f on f.programme_id = w.programme_id and f.offer_id = w.offer_id \
-    join case_file k on k.programme_id = w.programme_id and k.case_id = w.case_id \
-    join patient p on p.programme_id = k.programme_id and p.patient_id = k.patient_id and p.erased_at is null \
-    join patient_identity i on i.programme_id = k.programme_id and i.patient_id = k.patient_id \
-    join consent s on s.programme_id = w.programme_id and s.onward_referral_id = w.onward_referral_id \
-      and s.purpose = 'provider_sharing' and s.given_at <= $4 and (s.withdrawn_at is null or s.withdrawn_at > $4) \
-    where w.programme_id = $1 and f.provider_id = $2 \
-    order by w.updated_at desc, k.case_id limit $3";
+/// The worklist of one kind of link: the organisation's relation rows ([`relation::part`],
+/// the same definition the policy's facts come from) that go through a case, of people not
+/// erased, changed at or before `$2`; for a link facility only open referrals (work to do).
+fn sql(kind: LinkKind, engine: Engine) -> String {
+    format!(
+        "select rel.case_id, rel.patient_id, i.given_name, i.family_name, rel.state, rel.updated_at \
+         from ({}) rel \
+         join patient p on p.programme_id = $1 and p.patient_id = rel.patient_id and p.erased_at is null \
+         join patient_identity i on i.programme_id = $1 and i.patient_id = rel.patient_id \
+         where rel.case_id is not null and rel.updated_at <= $2{} \
+         order by rel.updated_at desc, rel.case_id limit $4",
+        relation::part(kind, Key::Organisation, engine),
+        if kind == LinkKind::Holds {
+            " and rel.state <> 'closed'"
+        } else {
+            ""
+        }
+    )
+}
 
 /// The worklist of an organisation for a role (empty for roles without one).
 pub async fn for_organisation(
@@ -65,17 +61,18 @@ pub async fn for_organisation(
     organisation: OrganisationId,
     limit: i64,
 ) -> StoreResult<Vec<Row>> {
-    let sql = match role {
-        Role::LinkWorker => LINK_FACILITY,
-        Role::Prescriber => PRACTICE,
-        Role::OfferProvider => PROVIDER,
+    let kind = match role {
+        Role::LinkWorker => LinkKind::Holds,
+        Role::Prescriber => LinkKind::Prescribed,
+        Role::OfferProvider => LinkKind::SharedWith,
         Role::Coordinator | Role::Evaluator | Role::OutcomePayer => return Ok(Vec::new()),
     };
-    let rows: Vec<(Uuid, Uuid, String, String, String, OffsetDateTime)> = on_conn!(tx, c => sqlx::query_as(sql)
+    let sql = sql(kind, tx.engine());
+    let rows: Vec<(Uuid, Uuid, String, String, String, OffsetDateTime)> = on_conn!(tx, c => sqlx::query_as(&sql)
         .bind(scope.programme().as_uuid())
+        .bind(access.at)
         .bind(organisation.as_uuid())
         .bind(limit)
-        .bind(access.at)
         .fetch_all(c)
         .await)?;
     let mut seen = std::collections::HashSet::new();

@@ -26,6 +26,10 @@ use sqlx::Connection;
 use sqlx::postgres::PgConnectOptions;
 use uuid::Uuid;
 
+/// A named system job's scope for fixtures: the domain's `test-support` route, which the
+/// `lotse` binary is built without (production code gets one only from `lotse-app`'s jobs).
+pub use lotse_domain::test_support::system_scope;
+
 /// A small, fully related programme for policy and data-protection tests.
 pub mod world;
 
@@ -235,7 +239,7 @@ impl TestDb {
         }
         let programmes = lotse_store::programme::list(&self.db).await.expect("list programmes");
         for programme in programmes {
-            let scope = ProgrammeScope::for_system(SystemJob::AuditVerify, programme.id);
+            let scope = system_scope(SystemJob::AuditVerify, programme.id);
             let report = lotse_store::audit::verify(&self.db, &scope)
                 .await
                 .expect("verify audit chain");
@@ -306,7 +310,7 @@ impl TestDb {
             .await
             .expect("insert programme");
         tx.commit().await.expect("commit");
-        let scope = ProgrammeScope::for_system(SystemJob::Admin, programme.id);
+        let scope = system_scope(SystemJob::Admin, programme.id);
         (programme, scope)
     }
 }

@@ -60,6 +60,19 @@ pub struct Orgs {
     pub other_provider: OrganisationId,
 }
 
+/// A person whose referral (with a case) is still issued, so it can be redirected.
+#[derive(Debug, Clone)]
+pub struct IssuedCase {
+    /// The person.
+    pub person: PatientId,
+    /// Their case.
+    pub case: CaseId,
+    /// The issued referral, in that case (version 1).
+    pub referral: ReferralId,
+    /// Their prescription code (compact), from the first practice.
+    pub code: String,
+}
+
 /// The built world.
 #[derive(Debug, Clone)]
 pub struct World {
@@ -376,6 +389,80 @@ impl World {
             prescriber,
             ..world_stub
         }
+    }
+
+    /// Adds a person (family name `family`) prescribed by the first practice,
+    /// with a case whose only referral is still issued at `facility`: a referral that may be
+    /// redirected.
+    pub async fn issued_case(&self, db: &TestDb, family: &str, facility: OrganisationId) -> IssuedCase {
+        let scope = &self.scope;
+        let access = Access {
+            at: at(0),
+            purpose: AuditPurpose::Care,
+        };
+        let new = patient(scope, "Ilse", family, date!(1960 - 04 - 01), None);
+        let person = new.profile.id;
+        let prescription = prescription(scope, person, self.orgs.practice, self.prescriber);
+        let code = prescription.code.compact();
+        let case = Case {
+            id: CaseId::from_uuid(id()),
+            programme: scope.programme(),
+            patient: person,
+            link_facility: facility,
+            opened_at: at(1),
+        };
+        let referral = NewReferral {
+            id: ReferralId::from_uuid(id()),
+            prescription: Some(prescription.id),
+            case: Some(case.id),
+            patient: person,
+            source: ReferralSource::Prescriber,
+            history: vec![recorded(
+                ReferralEvent::Issued {
+                    link_facility: facility,
+                },
+                0,
+            )],
+        };
+        let mut tx = db.db.begin().await.expect("begin");
+        lotse_store::person::insert_patients(&mut tx, scope, access, &[new])
+            .await
+            .expect("patient");
+        lotse_store::person::insert_prescriptions(&mut tx, scope, access, &[prescription])
+            .await
+            .expect("prescription");
+        lotse_store::person::insert_cases(&mut tx, scope, access, std::slice::from_ref(&case))
+            .await
+            .expect("case");
+        lotse_store::referral::insert_many(&mut tx, scope, access, std::slice::from_ref(&referral))
+            .await
+            .expect("referral");
+        tx.commit().await.expect("commit");
+        IssuedCase {
+            person,
+            case: case.id,
+            referral: referral.id,
+            code,
+        }
+    }
+
+    /// Applies one referral event at [`fixed_now`] as `system:admin`, at the version given.
+    pub async fn apply(&self, db: &TestDb, referral: ReferralId, version: i64, event: ReferralEvent) {
+        let access = Access {
+            at: fixed_now(),
+            purpose: AuditPurpose::Care,
+        };
+        let recorded = Recorded {
+            event_id: id(),
+            event,
+            actor: "system:admin".into(),
+            at: fixed_now(),
+        };
+        let mut tx = db.db.begin().await.expect("begin");
+        lotse_store::referral::apply(&mut tx, &self.scope, access, referral, version, recorded)
+            .await
+            .expect("apply");
+        tx.commit().await.expect("commit");
     }
 
     /// Adds a user with one membership (no usable password).

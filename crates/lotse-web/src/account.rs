@@ -93,7 +93,7 @@ async fn render_step(
         ("/login/second-factor", "/login/second-factor")
     };
     let enrolment = if enrol {
-        match second_factor::enrolment(&state.db, state.clock.as_ref(), token).await? {
+        match second_factor::enrolment(&state.app, state.clock.as_ref(), token).await? {
             Some(e) => Some((grouped(&e.secret), qr_svg(&e.url)?)),
             None => return Ok(clear_pending(see_other("/login"))),
         }
@@ -152,7 +152,7 @@ async fn check_code(
         return Ok(see_other("/login"));
     };
     let code: String = form.code.chars().take(16).collect();
-    match second_factor::verify(&state.db, state.clock.as_ref(), state.config.throttle, token, &code).await {
+    match second_factor::verify(&state.app, state.clock.as_ref(), state.config.throttle, token, &code).await {
         Ok(signed_in) => Ok(clear_pending(session_response(state, &signed_in.token)?)),
         Err(SecondFactorError::WrongCode) => render_step(state, headers, csrf, enrol, true).await,
         Err(SecondFactorError::Expired) => Ok(clear_pending(see_other("/login"))),
@@ -207,8 +207,8 @@ pub async fn users(
     Extension(csrf): Extension<CsrfToken>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let members = password_reset::members(&state.db, &user).await?;
-    let locked = second_factor::locked(&state.db).await?;
+    let members = password_reset::members(&state.app, &user).await?;
+    let locked = second_factor::locked(&state.app).await?;
     let page = Page::new(&state, &headers, "/users", Some(&user), &csrf);
     let users = members
         .into_iter()
@@ -253,8 +253,8 @@ pub async fn issue_reset(
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     let target = UserId::from_uuid(crate::people::parse_id(&id)?);
     // A coordinator's code never removes a second factor (`lotse user reset --second-factor`).
-    let code = password_reset::issue(&state.db, state.clock.as_ref(), &user, target).await?;
-    let name = lotse_app::auth::display_name(&state.db, target).await?;
+    let code = password_reset::issue(&state.app, state.clock.as_ref(), &user, target).await?;
+    let name = lotse_app::auth::display_name(&state.app, target).await?;
     let page = Page::new(&state, &headers, "/users", Some(&user), &csrf);
     Ok(no_store(render(&ResetCodePage {
         page,
@@ -275,7 +275,7 @@ pub async fn unlock_second_factor(
 ) -> Result<Response, WebError> {
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     let target = UserId::from_uuid(crate::people::parse_id(&id)?);
-    second_factor::unlock(&state.db, state.clock.as_ref(), &user, target).await?;
+    second_factor::unlock(&state.app, state.clock.as_ref(), &user, target).await?;
     Ok(see_other("/users"))
 }
 
@@ -344,7 +344,7 @@ pub async fn reset(
     csrf::verify(&state, &headers, &form.csrf)?;
     let username: String = form.username.chars().take(64).collect();
     let result = password_reset::redeem(
-        &state.db,
+        &state.app,
         state.clock.as_ref(),
         state.config.throttle,
         &username,
@@ -403,7 +403,7 @@ async fn render_account(
     enrol: Option<second_factor::Enrolment>,
     failed: bool,
 ) -> Result<Response, WebError> {
-    let second_factor = second_factor::is_set_up(&state.db, user).await?;
+    let second_factor = second_factor::is_set_up(&state.app, user).await?;
     let enrol = match enrol {
         Some(e) => Some((grouped(&e.secret), qr_svg(&e.url)?)),
         None => None,
@@ -440,7 +440,7 @@ pub async fn start_second_factor(
     Form(form): Form<TokenForm>,
 ) -> Result<Response, WebError> {
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
-    let enrolment = second_factor::begin_voluntary(&state.db, state.clock.as_ref(), &user).await?;
+    let enrolment = second_factor::begin_voluntary(&state.app, state.clock.as_ref(), &user).await?;
     render_account(&state, &headers, &user, &csrf, enrolment, false).await
 }
 
@@ -454,10 +454,10 @@ pub async fn confirm_second_factor(
 ) -> Result<Response, WebError> {
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     let code: String = form.code.chars().take(16).collect();
-    match second_factor::confirm_voluntary(&state.db, state.clock.as_ref(), &user, &code).await {
+    match second_factor::confirm_voluntary(&state.app, state.clock.as_ref(), &user, &code).await {
         Ok(()) | Err(SecondFactorError::Expired) => Ok(see_other("/account")),
         Err(SecondFactorError::WrongCode) => {
-            let enrolment = second_factor::pending_voluntary(&state.db, &user).await?;
+            let enrolment = second_factor::pending_voluntary(&state.app, &user).await?;
             render_account(&state, &headers, &user, &csrf, enrolment, true).await
         }
         Err(SecondFactorError::Locked) => Err(WebError::TooManyAttempts),

@@ -19,6 +19,7 @@ use axum::response::{IntoResponse, Response};
 use fluent_bundle::FluentValue;
 use lotse_app::case_record::{self, AccessError};
 use lotse_app::principal::Principal;
+use lotse_app::{FailureKind, StoreFailure};
 use lotse_domain::api_client::ApiScope;
 use lotse_domain::audit::RequestReference;
 use lotse_domain::id::{CaseId, ConsentId, PatientId};
@@ -157,18 +158,23 @@ impl From<AccessError> for ApiError {
             AccessError::NotFound => Self::NotFound,
             AccessError::Invalid(message) => Self::InvalidDetail(message),
             AccessError::Conflict(_) => Self::Conflict,
-            AccessError::Store(lotse_store::StoreError::Unavailable(_)) => Self::Unavailable,
-            AccessError::Store(e) => {
-                tracing::error!(error = %e, "store error");
-                Self::Internal
-            }
+            AccessError::Store(e) => match e.kind() {
+                // `AccessError` has its own variants for these; kept for completeness.
+                FailureKind::NotFound => Self::NotFound,
+                FailureKind::Conflict => Self::Conflict,
+                FailureKind::Unavailable => Self::Unavailable,
+                FailureKind::Internal => {
+                    tracing::error!(error = %e, "store error");
+                    Self::Internal
+                }
+            },
         }
     }
 }
 
-impl From<lotse_store::StoreError> for ApiError {
-    fn from(err: lotse_store::StoreError) -> Self {
-        AccessError::Store(err).into()
+impl From<StoreFailure> for ApiError {
+    fn from(err: StoreFailure) -> Self {
+        AccessError::from(err).into()
     }
 }
 
@@ -208,7 +214,7 @@ pub async fn guard(scope: ApiScope, State(state): State<AppState>, mut request: 
     let path = request.uri().path().to_owned();
     let principal = match bearer(request.headers()) {
         None => None,
-        Some(token) => match lotse_app::api_client::authenticate(&state.db, token).await {
+        Some(token) => match lotse_app::api_client::authenticate(&state.app, token).await {
             Ok(found) => found,
             Err(e) => return ApiError::from(e).respond(&state, language, Some(&path)),
         },
@@ -217,7 +223,7 @@ pub async fn guard(scope: ApiScope, State(state): State<AppState>, mut request: 
         return ApiError::Unauthorized.respond(&state, language, Some(&path));
     };
     if !principal.may(scope.action()) {
-        if let Err(e) = case_record::record_route_refused(&state.db, state.clock.as_ref(), &principal).await {
+        if let Err(e) = case_record::record_route_refused(&state.app, state.clock.as_ref(), &principal).await {
             return ApiError::from(e).respond(&state, language, Some(&path));
         }
         return ApiError::Forbidden.respond(&state, language, Some(&path));
@@ -383,7 +389,7 @@ const WORKLIST_LIMIT: i64 = 200;
     )
 )]
 pub async fn worklist(State(state): State<AppState>, Extension(ctx): Extension<ApiContext>) -> Response {
-    match case_record::worklist(&state.db, state.clock.as_ref(), &ctx.principal, WORKLIST_LIMIT).await {
+    match case_record::worklist(&state.app, state.clock.as_ref(), &ctx.principal, WORKLIST_LIMIT).await {
         Ok(rows) => json(&Worklist {
             items: rows
                 .into_iter()
@@ -505,7 +511,7 @@ pub async fn case(
         Ok(id) => CaseId::from_uuid(id),
         Err(e) => return ctx.fail(&state, e),
     };
-    let record = match case_record::view_case(&state.db, state.clock.as_ref(), &ctx.principal, case).await {
+    let record = match case_record::view_case(&state.app, state.clock.as_ref(), &ctx.principal, case).await {
         Ok(r) => r,
         Err(e) => return ctx.fail(&state, e),
     };
@@ -608,7 +614,8 @@ pub async fn withdraw_consent(
         Ok(ids) => ids,
         Err(e) => return ctx.fail(&state, e),
     };
-    match case_record::withdraw_consent(&state.db, state.clock.as_ref(), &ctx.principal, case, consent, version).await {
+    match case_record::withdraw_consent(&state.app, state.clock.as_ref(), &ctx.principal, case, consent, version).await
+    {
         Ok(()) => json(&WithdrawalRecorded {
             case_id: case.to_string(),
             consent_id: consent.to_string(),
@@ -668,7 +675,7 @@ pub async fn export(
         Ok(p) => p,
         Err(e) => return ctx.fail(&state, e),
     };
-    match lotse_app::data_subject::export(&state.db, state.clock.as_ref(), &ctx.principal, person, &reference).await {
+    match lotse_app::data_subject::export(&state.app, state.clock.as_ref(), &ctx.principal, person, &reference).await {
         Ok(export) => json(&export),
         Err(e) => ctx.fail(&state, e),
     }
@@ -714,6 +721,23 @@ pub async fn openapi() -> Response {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn storage_failures_answer_by_their_kind() {
+        use lotse_store::StoreError;
+        let status = |e: StoreError| ApiError::from(StoreFailure::from(e)).parts().0;
+        assert_eq!(status(StoreError::NotFound { kind: "case" }), StatusCode::NOT_FOUND);
+        let stale = StoreError::Conflict {
+            kind: "consent",
+            current_version: 3,
+        };
+        assert_eq!(status(stale), StatusCode::CONFLICT);
+        assert_eq!(
+            status(StoreError::Unavailable(sqlx::Error::PoolTimedOut)),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(status(StoreError::NoDataKey), StatusCode::INTERNAL_SERVER_ERROR);
+    }
 
     /// The field messages' keys (the code names them where it finds the problem).
     const FIELD_KEYS: [&str; 8] = [

@@ -57,10 +57,10 @@ impl CsrfKey {
         Self(key)
     }
 
-    /// The key for a database: derived from its data keys if it has them, else random.
-    pub fn for_db(db: &lotse_store::Db) -> Self {
-        db.data_keys()
-            .map_or_else(Self::random, |keys| Self(keys.derive("lotse-web csrf v1")))
+    /// The key for an application: derived from its data keys if it has them
+    /// ([`lotse_app::App::form_token_key`]), else random.
+    pub fn for_app(app: &lotse_app::App) -> Self {
+        app.form_token_key().map_or_else(Self::random, Self)
     }
 
     fn token(&self, binding: &str, value: &str) -> String {
@@ -152,7 +152,7 @@ pub async fn verify_signed_in(
 ) -> Result<(), WebError> {
     let refused = verify(state, headers, submitted);
     if refused.is_err() {
-        lotse_app::auth::record_refused_request(&state.db, state.clock.as_ref(), user).await?;
+        lotse_app::auth::record_refused_request(&state.app, state.clock.as_ref(), user).await?;
     }
     refused
 }

@@ -1,7 +1,7 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use lotse_app::{FailureKind, StoreFailure};
 use lotse_domain::programme::Language;
-use lotse_store::StoreError;
 
 /// Everything a handler can fail with. Internal causes are logged once, here, with the
 /// request id from the surrounding span; the page says only what the user can act on.
@@ -28,20 +28,22 @@ pub enum WebError {
     /// Too many wrong second-factor codes: a coordinator must unlock the factor.
     #[error("second factor locked")]
     SecondFactorLocked,
-    /// The database is unreachable.
-    #[error("database unavailable")]
-    Unavailable(#[source] StoreError),
+    /// The database is unreachable (the cause, for the log).
+    #[error("database unavailable: {0}")]
+    Unavailable(String),
     /// Anything else.
     #[error("internal error: {0}")]
     Internal(String),
 }
 
-impl From<StoreError> for WebError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::NotFound { .. } => Self::NotFound,
-            StoreError::Unavailable(_) => Self::Unavailable(err),
-            other => Self::Internal(other.to_string()),
+/// The app says what a storage failure means; this maps that to a status.
+impl From<StoreFailure> for WebError {
+    fn from(err: StoreFailure) -> Self {
+        match err.kind() {
+            FailureKind::NotFound => Self::NotFound,
+            FailureKind::Conflict => Self::Conflict(err.to_string()),
+            FailureKind::Unavailable => Self::Unavailable(err.to_string()),
+            FailureKind::Internal => Self::Internal(err.to_string()),
         }
     }
 }
@@ -71,7 +73,7 @@ impl WebError {
             Self::Forbidden,
             Self::TooManyAttempts,
             Self::SecondFactorLocked,
-            Self::Unavailable(StoreError::NotFound { kind: "example" }),
+            Self::Unavailable(String::new()),
             Self::Internal(String::new()),
         ]
     }
@@ -124,3 +126,29 @@ impl IntoResponse for WebError {
 
 /// The language used for error pages when nothing better is known.
 pub const FALLBACK_LANGUAGE: Language = Language::German;
+
+#[cfg(test)]
+mod tests {
+    use lotse_store::StoreError;
+
+    use super::*;
+
+    #[test]
+    fn storage_failures_answer_by_their_kind() {
+        let status = |e: StoreError| WebError::from(StoreFailure::from(e)).status();
+        assert_eq!(status(StoreError::NotFound { kind: "case" }), StatusCode::NOT_FOUND);
+        let stale = StoreError::Conflict {
+            kind: "programme",
+            current_version: 3,
+        };
+        assert_eq!(status(stale), StatusCode::CONFLICT);
+        assert_eq!(
+            status(StoreError::Unavailable(sqlx::Error::PoolTimedOut)),
+            StatusCode::SERVICE_UNAVAILABLE
+        );
+        assert_eq!(
+            status(StoreError::Corrupt("role".into())),
+            StatusCode::INTERNAL_SERVER_ERROR
+        );
+    }
+}

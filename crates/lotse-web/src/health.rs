@@ -15,7 +15,7 @@ pub async fn healthz() -> &'static str {
 
 /// `GET /readyz`: the database answers.
 pub async fn readyz(State(state): State<AppState>) -> Response {
-    match state.db.ping().await {
+    match state.app.ping().await {
         Ok(()) => "ready\n".into_response(),
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
@@ -68,7 +68,7 @@ pub async fn guard(State(state): State<AppState>, request: Request, next: Next) 
 
 /// `GET /metrics`: Prometheus text format (behind [`guard`]).
 pub async fn metrics(State(state): State<AppState>) -> Response {
-    let (open, idle) = state.db.pool_stats();
+    let (open, idle) = state.app.pool_stats();
     let body = state.metrics.render(open, idle);
     (
         [(

@@ -152,13 +152,13 @@ impl Page {
         let lang = request_language(headers);
         let nav = user.map_or_else(Vec::new, |u| {
             NAV.iter()
-                .filter(|(_, _, action)| role_may(u.membership.role, *action))
+                .filter(|(_, _, action)| role_may(u.membership.role(), *action))
                 .map(|(path, key, _)| (*path, state.i18n.text(lang, key)))
                 .collect()
         });
         let user = user.map(|u| UserBadge {
-            display_name: u.user.display_name.clone(),
-            role: state.i18n.text(lang, &role_key(u.membership.role.code())),
+            display_name: u.user.display_name().to_owned(),
+            role: state.i18n.text(lang, &role_key(u.membership.role().code())),
         });
         Self {
             lang,
@@ -217,7 +217,7 @@ pub(crate) async fn current_user(state: &AppState, headers: &HeaderMap) -> Resul
     let Some(token) = session_token(state, headers) else {
         return Ok(None);
     };
-    Ok(auth::session(&state.db, state.clock.as_ref(), token).await?)
+    Ok(auth::session(&state.app, state.clock.as_ref(), token).await?)
 }
 
 pub(crate) fn see_other(to: &str) -> Response {
@@ -256,7 +256,7 @@ pub async fn start(
     let page = Page::new(&state, &headers, "/", user.as_ref(), &csrf);
     let programmes = state
         .public_counts
-        .get(&state.db)
+        .get(&state.app)
         .await?
         .iter()
         .map(|(p, counts)| ProgrammeCard {
@@ -311,7 +311,7 @@ pub async fn login(
     csrf::verify(&state, &headers, &form.csrf)?;
     let throttle = state.config.throttle;
     match auth::sign_in(
-        &state.db,
+        &state.app,
         state.clock.as_ref(),
         throttle,
         &form.username,
@@ -377,7 +377,7 @@ pub async fn logout(
 ) -> Result<Response, WebError> {
     csrf::verify(&state, &headers, &form.csrf)?;
     if let Some(token) = session_token(&state, &headers) {
-        auth::sign_out(&state.db, state.clock.as_ref(), token).await?;
+        auth::sign_out(&state.app, state.clock.as_ref(), token).await?;
     }
     let mut response = see_other("/");
     response.headers_mut().insert(SET_COOKIE, clear_session_cookie(&state));
@@ -392,7 +392,7 @@ pub async fn logout_everywhere(
     Form(form): Form<TokenForm>,
 ) -> Result<Response, WebError> {
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
-    auth::sign_out_everywhere(&state.db, state.clock.as_ref(), &user).await?;
+    auth::sign_out_everywhere(&state.app, state.clock.as_ref(), &user).await?;
     let mut response = see_other("/");
     response.headers_mut().insert(SET_COOKIE, clear_session_cookie(&state));
     Ok(response)
@@ -418,10 +418,10 @@ pub async fn programme(
     Extension(csrf): Extension<CsrfToken>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let overview = lotse_app::overview::programme_overview(&state.db, &user.scope).await?;
+    let overview = lotse_app::overview::programme_overview(&state.app, &user.scope).await?;
     let page = Page::new(&state, &headers, "/programme", Some(&user), &csrf);
     // The landing page after sign-in tells, once, who reset the account and when.
-    let reset_notice = lotse_app::password_reset::take_notice(&state.db, user.user.id)
+    let reset_notice = lotse_app::password_reset::take_notice(&state.app, user.user.id())
         .await?
         .map(|notice| {
             let at = notice.at.to_offset(time::UtcOffset::UTC);
@@ -446,12 +446,12 @@ pub async fn programme(
                 ),
             }
         });
-    let role = page.t(&role_key(user.membership.role.code()));
+    let role = page.t(&role_key(user.membership.role().code()));
     let welcome = state.i18n.text_with(
         request_language(&headers),
         "programme-welcome",
         &[
-            ("name", FluentValue::from(user.user.display_name.clone())),
+            ("name", FluentValue::from(user.user.display_name().to_owned())),
             ("role", FluentValue::from(role)),
         ],
     );

@@ -31,8 +31,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use lotse_app::Clock;
-use lotse_store::Db;
+use lotse_app::{App, Clock};
 
 /// Settings the web layer needs.
 #[derive(Clone)]
@@ -81,8 +80,9 @@ impl Default for WebConfig {
 /// What handlers share: no global state, everything is here.
 #[derive(Clone, Debug)]
 pub struct AppState {
-    /// The database.
-    pub db: Db,
+    /// The application (its database inside, out of this crate's reach): every handler passes
+    /// it to one use case.
+    pub app: App,
     /// The clock.
     pub clock: Arc<dyn Clock>,
     /// Translations.
@@ -99,10 +99,10 @@ pub struct AppState {
 
 impl AppState {
     /// Builds the state; fails only if a translation file is broken.
-    pub fn new(db: Db, clock: Arc<dyn Clock>, config: WebConfig) -> Result<Self, i18n::I18nError> {
-        let csrf_key = Arc::new(csrf::CsrfKey::for_db(&db));
+    pub fn new(app: App, clock: Arc<dyn Clock>, config: WebConfig) -> Result<Self, i18n::I18nError> {
+        let csrf_key = Arc::new(csrf::CsrfKey::for_app(&app));
         Ok(Self {
-            db,
+            app,
             clock,
             i18n: Arc::new(i18n::I18n::load()?),
             metrics: Arc::new(metrics::Metrics::new()),

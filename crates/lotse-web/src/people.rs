@@ -91,14 +91,14 @@ async fn render_worklist(
     notice: Option<(&str, StatusCode)>,
     code: String,
 ) -> Result<Response, WebError> {
-    let rows = case_record::worklist(&state.db, state.clock.as_ref(), &user.principal(), WORKLIST_LIMIT).await?;
+    let rows = case_record::worklist(&state.app, state.clock.as_ref(), &user.principal(), WORKLIST_LIMIT).await?;
     let page = Page::new(state, headers, "/cases", Some(user), csrf);
     let rows = worklist_rows(
         &page,
         rows,
-        user.membership.role == lotse_domain::user::Role::OfferProvider,
+        user.membership.role() == lotse_domain::user::Role::OfferProvider,
     );
-    let can_search = lotse_domain::policy::role_may(user.membership.role, lotse_domain::policy::Action::SearchCases);
+    let can_search = lotse_domain::policy::role_may(user.membership.role(), lotse_domain::policy::Action::SearchCases);
     let (notice, status) = html::notice(&page, notice);
     render_private(
         &WorklistPage {
@@ -141,7 +141,7 @@ pub async fn search_cases(
 ) -> Result<Response, WebError> {
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     let code: String = form.q.chars().take(40).collect();
-    match case_record::find_case(&state.db, state.clock.as_ref(), &user.principal(), &code).await {
+    match case_record::find_case(&state.app, state.clock.as_ref(), &user.principal(), &code).await {
         Ok(case) => Ok(see_other(&format!("/cases/{case}"))),
         Err(AccessError::NotFound) => {
             render_worklist(
@@ -262,7 +262,7 @@ pub async fn case(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let case = CaseId::from_uuid(parse_id(&id)?);
-    let record = case_record::view_case(&state.db, state.clock.as_ref(), &user.principal(), case).await?;
+    let record = case_record::view_case(&state.app, state.clock.as_ref(), &user.principal(), case).await?;
     let page = Page::new(&state, &headers, &format!("/cases/{case}"), Some(&user), &csrf);
     Ok(no_store(render(&case_page(page, &record))?))
 }
@@ -291,7 +291,7 @@ pub async fn withdraw_consent(
     let case = CaseId::from_uuid(parse_id(&id)?);
     let consent = ConsentId::from_uuid(parse_id(&consent)?);
     case_record::withdraw_consent(
-        &state.db,
+        &state.app,
         state.clock.as_ref(),
         &user.principal(),
         case,
@@ -343,7 +343,7 @@ pub async fn search_people(
 ) -> Result<Response, WebError> {
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     let code: String = form.q.chars().take(40).collect();
-    match data_subject::find_person(&state.db, state.clock.as_ref(), &user.principal(), &code).await {
+    match data_subject::find_person(&state.app, state.clock.as_ref(), &user.principal(), &code).await {
         Ok(patient) => Ok(see_other(&format!("/people/{patient}"))),
         Err(AccessError::NotFound) => render_people(
             &state,
@@ -422,7 +422,7 @@ async fn render_person(
 ) -> Result<Response, WebError> {
     let PersonOverview {
         profile, audit, actors, ..
-    } = data_subject::person_overview(&state.db, state.clock.as_ref(), &user.principal(), patient).await?;
+    } = data_subject::person_overview(&state.app, state.clock.as_ref(), &user.principal(), patient).await?;
     let page = Page::new(state, headers, &format!("/people/{patient}"), Some(user), csrf);
     let (notice, status) = html::notice(&page, notice);
     render_private(
@@ -506,7 +506,7 @@ pub async fn export_json(
         Ok(reference) => reference,
         Err(page) => return Ok(page),
     };
-    let export = data_subject::export(&state.db, state.clock.as_ref(), &user.principal(), patient, &reference).await?;
+    let export = data_subject::export(&state.app, state.clock.as_ref(), &user.principal(), patient, &reference).await?;
     let body = serde_json::to_vec_pretty(&export).map_err(|e| WebError::Internal(e.to_string()))?;
     let mut response = body.into_response();
     let headers = response.headers_mut();
@@ -564,7 +564,7 @@ pub async fn export_page(
         Ok(reference) => reference,
         Err(page) => return Ok(page),
     };
-    let export = data_subject::export(&state.db, state.clock.as_ref(), &user.principal(), patient, &reference).await?;
+    let export = data_subject::export(&state.app, state.clock.as_ref(), &user.principal(), patient, &reference).await?;
     let page = Page::new(
         &state,
         &headers,
@@ -593,7 +593,7 @@ pub async fn erase(
     if form.confirm.as_deref() != Some("yes") {
         return Err(WebError::BadRequest("erasure needs the confirmation box ticked".into()));
     }
-    data_subject::erase(&state.db, state.clock.as_ref(), &user.principal(), patient, &reference).await?;
+    data_subject::erase(&state.app, state.clock.as_ref(), &user.principal(), patient, &reference).await?;
     Ok(see_other(&format!("/people/{patient}")))
 }
 
@@ -615,12 +615,12 @@ pub async fn user_audit(
 ) -> Result<Response, WebError> {
     let target = UserId::from_uuid(parse_id(&id)?);
     let (target_user, entries) =
-        data_subject::user_audit(&state.db, state.clock.as_ref(), &user.principal(), target).await?;
-    let names = HashMap::from([(format!("user:{target}"), target_user.display_name.clone())]);
+        data_subject::user_audit(&state.app, state.clock.as_ref(), &user.principal(), target).await?;
+    let names = HashMap::from([(format!("user:{target}"), target_user.display_name().to_owned())]);
     let page = Page::new(&state, &headers, &format!("/users/{target}/audit"), Some(&user), &csrf);
     Ok(no_store(render(&UserAuditPage {
         page,
-        name: target_user.display_name,
+        name: target_user.display_name().to_owned(),
         audit: audit_lines(entries, &names),
     })?))
 }

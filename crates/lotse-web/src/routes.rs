@@ -317,7 +317,7 @@ async fn guard(action: Action, State(state): State<AppState>, mut request: Reque
     };
     let principal = user.principal();
     if !principal.may(action) {
-        if let Err(e) = lotse_app::case_record::record_route_refused(&state.db, state.clock.as_ref(), &principal).await
+        if let Err(e) = lotse_app::case_record::record_route_refused(&state.app, state.clock.as_ref(), &principal).await
         {
             return WebError::from(e).into_response();
         }
@@ -348,7 +348,7 @@ pub async fn capability_guard(
     let Some(token) = token else {
         return WebError::NotFound.into_response();
     };
-    match lotse_app::capability::verify(&state.db, state.clock.as_ref(), &token, purpose).await {
+    match lotse_app::capability::verify(&state.app, state.clock.as_ref(), &token, purpose).await {
         Ok(Some(capability)) => {
             let mut request = Request::from_parts(parts, body);
             request.extensions_mut().insert(Principal::capability(capability));

@@ -30,6 +30,7 @@ use super::history::{onward_story, pick, referral_story};
 use super::places::{self, ProviderKind};
 use super::{DEMO_ACCOUNTS, DEMO_PASSWORD, DemoError, DemoOptions, DemoSummary, SeededProgramme};
 use crate::clock::Clock;
+use crate::jobs::JobToken;
 
 /// Offers per scale unit: Düsseldorf and Norddjurs.
 const OFFERS_PER_SCALE: [usize; 2] = [180, 70];
@@ -161,14 +162,14 @@ fn programme(
     })
 }
 
-fn empty_world(programme: Programme, set_name: &str, rng: &mut ChaCha8Rng) -> World {
+fn empty_world(job: &JobToken, programme: Programme, set_name: &str, rng: &mut ChaCha8Rng) -> World {
     let area_set = AreaSet {
         id: AreaSetId::from_uuid(new_id(rng)),
         programme: programme.id,
         name: set_name.to_owned(),
     };
     World {
-        scope: ProgrammeScope::for_system(SystemJob::Demo, programme.id),
+        scope: job.scope(programme.id),
         programme,
         places: Vec::new(),
         areas: Vec::new(),
@@ -320,7 +321,7 @@ fn named_accounts(world: &mut World, rng: &mut ChaCha8Rng, display: &[&str; 6]) 
     }
 }
 
-fn duesseldorf(rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDateTime) -> Result<World, DemoError> {
+fn duesseldorf(job: &JobToken, rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDateTime) -> Result<World, DemoError> {
     let programme = programme(
         rng,
         "duesseldorf",
@@ -329,7 +330,7 @@ fn duesseldorf(rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDateTime) -> Res
         "Europe/Berlin",
         LinkWorkModel::LinkFacility,
     )?;
-    let mut w = empty_world(programme, "Stadtbezirke und Stadtteile", rng);
+    let mut w = empty_world(job, programme, "Stadtbezirke und Stadtteile", rng);
     w.languages = &[
         ("de", 78),
         ("tr", 7),
@@ -470,7 +471,7 @@ fn duesseldorf(rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDateTime) -> Res
     Ok(w)
 }
 
-fn norddjurs(rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDateTime) -> Result<World, DemoError> {
+fn norddjurs(job: &JobToken, rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDateTime) -> Result<World, DemoError> {
     let programme = programme(
         rng,
         "norddjurs",
@@ -479,7 +480,7 @@ fn norddjurs(rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDateTime) -> Resul
         "Europe/Copenhagen",
         LinkWorkModel::PracticeNavigator,
     )?;
-    let mut w = empty_world(programme, "Kommune og byer", rng);
+    let mut w = empty_world(job, programme, "Kommune og byer", rng);
     w.first_names = places::FIRST_NAMES_DA;
     w.last_names = places::LAST_NAMES_DA;
     w.languages = &[("da", 92), ("en", 3), ("uk", 2), ("ar", 2), ("pl", 1)];
@@ -1023,6 +1024,7 @@ pub async fn seed(
     if !(1..=1000).contains(&options.scale) {
         return Err(DemoError::BadScale(options.scale));
     }
+    let job = JobToken::start_job(SystemJob::Demo);
     for slug in ["duesseldorf", "norddjurs"] {
         let slug = ProgrammeSlug::parse(slug).map_err(|e| DemoError::Password(e.to_string()))?;
         if lotse_store::programme::find_by_slug(db, &slug).await?.is_some() {
@@ -1041,14 +1043,14 @@ pub async fn seed(
     let mut done = 0;
     let mut summary = DemoSummary::default();
     for (i, build) in [
-        duesseldorf as fn(&mut ChaCha8Rng, usize, OffsetDateTime) -> Result<World, DemoError>,
+        duesseldorf as fn(&JobToken, &mut ChaCha8Rng, usize, OffsetDateTime) -> Result<World, DemoError>,
         norddjurs,
     ]
     .into_iter()
     .enumerate()
     {
         let mut rng = ChaCha8Rng::seed_from_u64(options.seed.wrapping_mul(1_000_003).wrapping_add(i as u64));
-        let world = build(&mut rng, scale, as_of)?;
+        let world = build(&job, &mut rng, scale, as_of)?;
         write_world(db, &world, &hash, written_at).await?;
         let count = REFERRALS_PER_SCALE.get(i).copied().unwrap_or(0) * scale;
         let mut events = 0;

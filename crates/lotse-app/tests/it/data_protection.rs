@@ -11,7 +11,7 @@ use lotse_store::session::SessionRecord;
 use lotse_testkit::world::{PERSON_BIRTH_DATE, PERSON_FAMILY, PERSON_GIVEN, PERSON_PHONE, SECOND_FAMILY, World};
 use lotse_testkit::{TestDb, fixed_now, storage_test};
 
-async fn session(db: &TestDb, world: &World, user: UserId) -> Principal {
+pub(crate) async fn session(db: &TestDb, world: &World, user: UserId) -> Principal {
     let token = uuid::Uuid::new_v4().simple().to_string();
     let mut tx = db.db.begin().await.unwrap();
     let record = SessionRecord {
@@ -30,7 +30,13 @@ async fn session(db: &TestDb, world: &World, user: UserId) -> Principal {
         .principal()
 }
 
-async fn as_member(db: &TestDb, world: &World, name: &str, role: Role, org: Option<OrganisationId>) -> Principal {
+pub(crate) async fn as_member(
+    db: &TestDb,
+    world: &World,
+    name: &str,
+    role: Role,
+    org: Option<OrganisationId>,
+) -> Principal {
     let user = world.member(db, name, role, org).await;
     session(db, world, user).await
 }
@@ -116,14 +122,14 @@ async fn occurrences(db: &Db, needle: &str) -> Vec<String> {
             "select m.name, p.name from sqlite_master m join pragma_table_info(m.name) p \
              where m.type = 'table' and m.name not like 'sqlite_%' and m.name <> '_sqlx_migrations'",
         )
-        .fetch_all(&db.pool)
+        .fetch_all(db.pool())
         .await
         .unwrap(),
         Db::Postgres(db) => sqlx::query_as(
             "select table_name::text, column_name::text from information_schema.columns \
              where table_schema = 'public' and table_name <> '_sqlx_migrations'",
         )
-        .fetch_all(&db.pool)
+        .fetch_all(db.pool())
         .await
         .unwrap(),
     };

@@ -1,6 +1,6 @@
 use lotse_app::FixedClock;
 use lotse_app::demo::{DemoError, DemoOptions};
-use lotse_domain::actor::{ProgrammeScope, SystemJob};
+use lotse_domain::actor::SystemJob;
 use lotse_store::{Db, on_pool};
 use lotse_testkit::{TestDb, fixed_now, storage_test};
 use time::macros::date;
@@ -30,7 +30,7 @@ storage_test!(async fn the_demo_has_both_programmes_every_state_and_a_valid_audi
 
     let programmes = lotse_store::programme::list(&db.db).await.unwrap();
     for programme in &programmes {
-        let scope = ProgrammeScope::for_system(SystemJob::Demo, programme.id);
+        let scope = lotse_testkit::system_scope(SystemJob::Demo, programme.id);
         let mut tx = db.db.begin().await.unwrap();
         let states = lotse_store::referral::count_by_state(&mut tx, &scope).await.unwrap();
         let codes: Vec<_> = states.iter().map(|(s, _)| s.as_str()).collect();

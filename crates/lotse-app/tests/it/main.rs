@@ -12,3 +12,4 @@ mod admin;
 mod capability;
 mod data_protection;
 mod demo;
+mod relationships;

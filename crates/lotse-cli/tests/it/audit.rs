@@ -260,7 +260,7 @@ async fn entries_of(db: &lotse_testkit::TestDb, action: &str) -> i64 {
 /// Records `n` refusals (`access_denied`) in the programme, as the web layer does.
 async fn refusals(db: &lotse_testkit::TestDb, slug: &str, n: usize) {
     let programme: uuid::Uuid = on_pool!(&db.db, p => sqlx::query_scalar("select programme_id from programme where slug = $1").bind(slug).fetch_one(p).await).unwrap();
-    let scope = lotse_domain::actor::ProgrammeScope::for_system(
+    let scope = lotse_testkit::system_scope(
         lotse_domain::actor::SystemJob::Admin,
         lotse_domain::id::ProgrammeId::from_uuid(programme),
     );
@@ -329,7 +329,7 @@ storage_test!(async fn rewriting_the_chain_passes_plain_verify_but_not_the_check
         programme,
         lotse_domain::audit::AuditPurpose::Administration,
     ));
-    let scope = lotse_domain::actor::ProgrammeScope::for_system(lotse_domain::actor::SystemJob::Admin, lotse_domain::id::ProgrammeId::from_uuid(programme));
+    let scope = lotse_testkit::system_scope(lotse_domain::actor::SystemJob::Admin, lotse_domain::id::ProgrammeId::from_uuid(programme));
     let mut tx = db.db.begin().await.unwrap();
     lotse_store::audit::append(&mut tx, &scope, filler.collect()).await.unwrap();
     tx.commit().await.unwrap();

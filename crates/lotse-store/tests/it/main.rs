@@ -20,5 +20,6 @@ mod migrations;
 mod planner;
 mod read_only;
 mod referral;
+mod relation;
 mod scoping;
 mod stale_writes;

@@ -211,8 +211,8 @@ async fn postgres_schema(pool: &sqlx::PgPool) -> Schema {
 
 async fn schema(db: &Db) -> Schema {
     match db {
-        Db::Sqlite(db) => sqlite_schema(&db.pool).await,
-        Db::Postgres(db) => postgres_schema(&db.pool).await,
+        Db::Sqlite(db) => sqlite_schema(db.pool()).await,
+        Db::Postgres(db) => postgres_schema(db.pool()).await,
     }
 }
 

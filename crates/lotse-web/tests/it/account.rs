@@ -10,7 +10,7 @@ use crate::app::{PASSWORD, TestApp, text};
 
 async fn add_link_worker(app: &TestApp) {
     lotse_app::admin::add_user(
-        &app.state.db,
+        &app.db,
         app.clock.as_ref(),
         &NewUser {
             programme: "p-one",
@@ -208,7 +208,7 @@ async fn user_id(db: &lotse_testkit::TestDb, username: &str) -> uuid::Uuid {
 async fn confirmed_factor(app: &TestApp, db: &lotse_testkit::TestDb) -> String {
     let user = lotse_domain::id::UserId::from_uuid(user_id(db, "lotsin").await);
     let secret = lotse_app::second_factor::new_secret();
-    let mut tx = app.state.db.begin().await.unwrap();
+    let mut tx = app.db.begin().await.unwrap();
     lotse_store::credential::begin_second_factor(&mut tx, user, &secret, app.clock.now())
         .await
         .unwrap();

@@ -19,6 +19,8 @@ pub const CSRF: &str = "0123456789abcdef0123456789abcdef0123456789abcdef01234567
 pub struct TestApp {
     pub router: Router,
     pub state: lotse_web::AppState,
+    /// The store under the app, for fixtures and checks (the web layer itself cannot reach it).
+    pub db: lotse_store::Db,
     pub clock: Arc<FixedClock>,
 }
 
@@ -46,10 +48,11 @@ impl TestApp {
         )
         .await
         .unwrap();
-        let state = lotse_web::AppState::new(db.db.clone(), clock.clone(), config).unwrap();
+        let state = lotse_web::AppState::new(lotse_app::App::new(db.db.clone()), clock.clone(), config).unwrap();
         Self {
             router: lotse_web::router(state.clone()),
             state,
+            db: db.db.clone(),
             clock,
         }
     }
@@ -163,7 +166,7 @@ impl TestApp {
         programme: lotse_domain::id::ProgrammeId,
     ) -> String {
         let token = uuid::Uuid::new_v4().simple().to_string();
-        let mut tx = self.state.db.begin().await.unwrap();
+        let mut tx = self.db.begin().await.unwrap();
         let record = lotse_store::session::SessionRecord {
             user,
             programme,

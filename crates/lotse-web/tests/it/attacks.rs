@@ -14,7 +14,7 @@ async fn session(app: &TestApp, user: UserId, programme: ProgrammeId) -> String 
 }
 
 async fn audit_count(app: &TestApp) -> i64 {
-    lotse_store::on_pool!(&app.state.db, p => sqlx::query_scalar("select count(*) from audit_entry").fetch_one(p).await)
+    lotse_store::on_pool!(&app.db, p => sqlx::query_scalar("select count(*) from audit_entry").fetch_one(p).await)
         .unwrap()
 }
 

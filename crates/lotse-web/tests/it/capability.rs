@@ -29,11 +29,15 @@ async fn whoami(Extension(principal): Extension<Principal>) -> String {
 }
 
 /// POST: uses the capability once (the use case's transaction), else 404.
-async fn answer(State(state): State<AppState>, Extension(principal): Extension<Principal>) -> Response {
+async fn answer(
+    State(state): State<AppState>,
+    Extension(db): Extension<lotse_store::Db>,
+    Extension(principal): Extension<Principal>,
+) -> Response {
     let Principal::Capability { capability, .. } = principal else {
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     };
-    let mut tx = state.db.begin().await.unwrap();
+    let mut tx = db.begin().await.unwrap();
     let used = lotse_app::capability::redeem(&mut tx, state.clock.now(), &capability)
         .await
         .unwrap();
@@ -51,6 +55,7 @@ fn router(app: &TestApp) -> Router {
             "/c/{token}",
             guarded(Access::Capability(PURPOSE), get(whoami).post(answer), &app.state),
         )
+        .layer(Extension(app.db.clone()))
         .with_state(app.state.clone())
 }
 

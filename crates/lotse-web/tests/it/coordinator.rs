@@ -228,7 +228,7 @@ fn found_status(response: &axum::http::Response<Body>) -> u16 {
 
 async fn add_user(app: &TestApp, programme: &str, username: &str, role: Role) -> uuid::Uuid {
     lotse_app::admin::add_user(
-        &app.state.db,
+        &app.db,
         app.clock.as_ref(),
         &NewUser {
             programme,

@@ -237,7 +237,7 @@ storage_test!(async fn a_csrf_token_holds_across_instances_with_the_same_data_ke
     let app = TestApp::new(db).await;
     assert!(db.db.has_keys());
     // A second instance on the same database and data keys (as behind a load balancer).
-    let state = lotse_web::AppState::new(db.db.clone(), app.clock.clone(), lotse_web::WebConfig::default()).unwrap();
+    let state = lotse_web::AppState::new(lotse_app::App::new(db.db.clone()), app.clock.clone(), lotse_web::WebConfig::default()).unwrap();
     let other = lotse_web::router(state);
     let (cookie, token) = form_token(&app, "/login", None).await;
     let request = Request::post("/login")

@@ -70,7 +70,7 @@ storage_test!(async fn probes_and_metrics_answer(db) {
 storage_test!(async fn readiness_fails_when_the_database_is_gone(db) {
     let app = TestApp::new(db).await;
     db.skip_audit_check();
-    app.state.db.close().await;
+    app.db.close().await;
     let response = app.get("/readyz", &[]).await;
     assert_eq!(response.status(), 503);
     assert_eq!(app.get("/healthz", &[]).await.status(), 200, "the process is still up");

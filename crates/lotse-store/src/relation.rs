@@ -1,0 +1,179 @@
+//! The relationship facts: which organisations are linked to a person now, and how. Written
+//! once, as the three parts below; both forms use them: the facts of one person
+//! ([`of_person`], for the policy) and the people linked to one organisation (the worklists in
+//! [`crate::worklist`]). So "active sharing consent" and "current facility" are each one
+//! fragment of SQL.
+//!
+//! The rules:
+//! - **Holds** (link facility): the facility a referral lies with now (`referral.link_facility_id`,
+//!   which a redirect moves), through the referral's case. An open referral links its facility;
+//!   a closed one links it only while none of the person's referrals is open, so after a
+//!   redirect (or a new referral elsewhere) the former facility keeps nothing, and a facility
+//!   keeps the cases it closed until the person is referred again or anonymised. Where a case
+//!   was opened (`case_file.link_facility_id`) grants nothing.
+//! - **Prescribed** (practice): every prescription the practice issued for the person, through
+//!   the case its referral went into (the closed loop).
+//! - **Shared with** (provider): an onward referral to one of the provider's offers whose
+//!   sharing consent is active at the time asked about (`active_sharing`; the same rule as
+//!   `Consent::is_active_at`, both checked against one table in the tests).
+//!
+//! Every row: `patient_id, kind, organisation_id, case_id, onward_referral_id, state,
+//! updated_at`. Parameters: `$1` the programme, `$2` the time asked about, `$3` the person or
+//! the organisation.
+
+use lotse_domain::actor::ProgrammeScope;
+use lotse_domain::id::{CaseId, OnwardReferralId, OrganisationId, PatientId};
+use lotse_domain::policy::{Link, LinkKind, PersonRelations};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::db::{Engine, Tx};
+use crate::error::{StoreError, StoreResult};
+use crate::on_conn;
+
+/// A sharing consent `s` that holds at `$2`: given at or before it, not withdrawn at or before
+/// it. On SQLite a timestamp is RFC 3339 text in UTC with as many fraction digits as it needs
+/// (`…:00Z`, `…:00.5Z`, `…:00.75Z`): as text those do not sort as the times do (`Z` sorts after
+/// the digits and the point), without the trailing `Z` they do (a shorter fraction is a prefix),
+/// so the comparison drops it. PostgreSQL compares `timestamptz` values.
+const fn active_sharing(engine: Engine) -> &'static str {
+    match engine {
+        Engine::Postgres => {
+            "s.purpose = 'provider_sharing' and s.given_at <= $2 and (s.withdrawn_at is null or s.withdrawn_at > $2)"
+        }
+        Engine::Sqlite => {
+            "s.purpose = 'provider_sharing' and rtrim(s.given_at, 'Z') <= rtrim($2, 'Z') \
+             and (s.withdrawn_at is null or rtrim(s.withdrawn_at, 'Z') > rtrim($2, 'Z'))"
+        }
+    }
+}
+
+/// Which column `$3` is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Key {
+    /// `$3` is a person: every link to them.
+    Person,
+    /// `$3` is an organisation: every link it has.
+    Organisation,
+}
+
+/// The stored code of a kind (the `kind` column).
+const fn code(kind: LinkKind) -> &'static str {
+    match kind {
+        LinkKind::Holds => "holds",
+        LinkKind::Prescribed => "prescribed",
+        LinkKind::SharedWith => "shared_with",
+    }
+}
+
+fn kind_from_code(code: &str) -> StoreResult<LinkKind> {
+    match code {
+        "holds" => Ok(LinkKind::Holds),
+        "prescribed" => Ok(LinkKind::Prescribed),
+        "shared_with" => Ok(LinkKind::SharedWith),
+        other => Err(StoreError::Corrupt(format!("link kind {other:?}"))),
+    }
+}
+
+/// The rows of one kind of link, for a person or an organisation. Each part starts from the
+/// table its key selects through an index (a `cross join` keeps SQLite, which has no table
+/// statistics here, from starting anywhere else; PostgreSQL plans it like an inner join).
+pub(crate) fn part(kind: LinkKind, key: Key, engine: Engine) -> String {
+    match kind {
+        LinkKind::Holds => format!(
+            "select r.patient_id, '{}' as kind, r.link_facility_id as organisation_id, r.case_id, \
+             cast(null as uuid) as onward_referral_id, r.state, r.updated_at \
+             from referral r \
+             where r.programme_id = $1 and {} \
+             and (r.state <> 'closed' or not exists (select 1 from referral o where o.programme_id = r.programme_id \
+               and o.patient_id = r.patient_id and o.state <> 'closed'))",
+            code(kind),
+            match key {
+                Key::Person => "r.patient_id = $3",
+                Key::Organisation => "r.link_facility_id = $3",
+            }
+        ),
+        LinkKind::Prescribed => format!(
+            "select s.patient_id, '{}' as kind, s.practice_id as organisation_id, r.case_id, \
+             cast(null as uuid) as onward_referral_id, r.state, coalesce(r.updated_at, s.issued_at) as updated_at \
+             from prescription s \
+             left join referral r on r.programme_id = s.programme_id and r.patient_id = s.patient_id \
+               and r.prescription_id = s.prescription_id \
+             where s.programme_id = $1 and {}",
+            code(kind),
+            match key {
+                Key::Person => "s.patient_id = $3",
+                Key::Organisation => "s.practice_id = $3",
+            }
+        ),
+        LinkKind::SharedWith => format!(
+            "select k.patient_id, '{}' as kind, f.provider_id as organisation_id, w.case_id, \
+             w.onward_referral_id, w.state, w.updated_at \
+             from {} \
+             and w.programme_id = k.programme_id and w.case_id = k.case_id \
+             and f.programme_id = w.programme_id and f.offer_id = w.offer_id \
+             and exists (select 1 from consent s where s.programme_id = w.programme_id and s.patient_id = k.patient_id \
+               and s.onward_referral_id = w.onward_referral_id and {})",
+            code(kind),
+            match key {
+                Key::Person =>
+                    "case_file k cross join onward_referral w cross join offer f \
+                    where k.programme_id = $1 and k.patient_id = $3",
+                Key::Organisation =>
+                    "offer f cross join onward_referral w cross join case_file k \
+                    where f.programme_id = $1 and f.provider_id = $3",
+            },
+            active_sharing(engine),
+        ),
+    }
+}
+
+/// Every link to one person, all kinds.
+fn person_sql(engine: Engine) -> String {
+    format!(
+        "select kind, organisation_id, case_id, onward_referral_id from ({} union all {} union all {}) rel \
+         order by updated_at desc, kind, organisation_id, case_id, onward_referral_id",
+        part(LinkKind::Holds, Key::Person, engine),
+        part(LinkKind::Prescribed, Key::Person, engine),
+        part(LinkKind::SharedWith, Key::Person, engine),
+    )
+}
+
+/// The relationship facts of one person at `at` (no audit entry: ids and organisation links
+/// only). [`StoreError::NotFound`] if the person is not in the scope's programme.
+pub async fn of_person(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    patient: PatientId,
+    at: OffsetDateTime,
+) -> StoreResult<PersonRelations> {
+    let (p, id) = (scope.programme().as_uuid(), patient.as_uuid());
+    let erased: Option<Option<OffsetDateTime>> = on_conn!(tx, c => sqlx::query_scalar(
+        "select erased_at from patient where programme_id = $1 and patient_id = $2",
+    )
+    .bind(p)
+    .bind(id)
+    .fetch_optional(c)
+    .await)?;
+    let erased = erased.ok_or(StoreError::NotFound { kind: "patient" })?.is_some();
+    let sql = person_sql(tx.engine());
+    let rows: Vec<(String, Uuid, Option<Uuid>, Option<Uuid>)> = on_conn!(tx, c => sqlx::query_as(&sql)
+        .bind(p)
+        .bind(at)
+        .bind(id)
+        .fetch_all(c)
+        .await)?;
+    let mut links = Vec::with_capacity(rows.len());
+    for (kind, organisation, case, onward) in rows {
+        let link = Link {
+            kind: kind_from_code(&kind)?,
+            organisation: OrganisationId::from_uuid(organisation),
+            case: case.map(CaseId::from_uuid),
+            onward_referral: onward.map(OnwardReferralId::from_uuid),
+        };
+        if !links.contains(&link) {
+            links.push(link);
+        }
+    }
+    Ok(PersonRelations { links, erased })
+}
