@@ -36,6 +36,8 @@ pub enum Value {
     OptDate(Option<Date>),
     /// JSON (text on SQLite, jsonb on PostgreSQL).
     Json(serde_json::Value),
+    /// Bytes (blob on SQLite, bytea on PostgreSQL).
+    Bytes(Vec<u8>),
 }
 
 /// Parameters per statement, far below the engines' limits (SQLite 32,766, PostgreSQL 65,535).
@@ -60,6 +62,7 @@ macro_rules! bind_value {
             Value::Date(x) => $q.bind(*x),
             Value::OptDate(x) => $q.bind(*x),
             Value::Json(x) => $q.bind(x),
+            Value::Bytes(x) => $q.bind(x.as_slice()),
         }
     };
 }
