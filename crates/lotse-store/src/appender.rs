@@ -41,7 +41,9 @@ pub(crate) struct Appender {
 
 impl std::fmt::Debug for Job {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Job").field("entries", &self.entries.len()).finish()
+        f.debug_struct("Job")
+            .field("entries", &self.entries.len())
+            .finish_non_exhaustive()
     }
 }
 

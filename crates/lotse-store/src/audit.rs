@@ -24,6 +24,10 @@ pub(crate) async fn create_chain(tx: &mut Tx, programme: ProgrammeId) -> StoreRe
 /// commits (see [`Tx`]): a write transaction appends them as its last statements, a read
 /// transaction hands them to the group-commit appender; either way the commit returns only
 /// once they are durable, and a transaction dropped without commit writes none.
+#[expect(
+    clippy::unused_async,
+    reason = "callers await it; the entries are written when `tx` commits"
+)]
 pub async fn append(tx: &mut Tx, scope: &ProgrammeScope, entries: Vec<NewAuditEntry>) -> StoreResult<()> {
     let programme = scope.programme();
     tx.defer_audit(entries.into_iter().map(|e| (programme, e)).collect());
