@@ -14,7 +14,7 @@ use crate::on_conn;
 pub(crate) async fn create_chain(tx: &mut Tx, programme: ProgrammeId) -> StoreResult<()> {
     on_conn!(tx, c => sqlx::query("insert into audit_chain (programme_id, last_seq, last_hash) values ($1, 0, $2)")
         .bind(programme.as_uuid())
-        .bind(GENESIS_HASH)
+        .bind(hash_bytes(GENESIS_HASH)?)
         .execute(c)
         .await.map(|r| r.rows_affected()))?;
     Ok(())
@@ -24,9 +24,9 @@ pub(crate) async fn create_chain(tx: &mut Tx, programme: ProgrammeId) -> StoreRe
 /// commits (see [`Tx`]): a write transaction appends them as its last statements, a read
 /// transaction hands them to the group-commit appender; either way the commit returns only
 /// once they are durable, and a transaction dropped without commit writes none.
-#[allow(
+#[expect(
     clippy::unused_async,
-    reason = "async like every store function a use case awaits, so recording stays one call shape"
+    reason = "callers await it; the entries are written when `tx` commits"
 )]
 pub async fn append(tx: &mut Tx, scope: &ProgrammeScope, entries: Vec<NewAuditEntry>) -> StoreResult<()> {
     let programme = scope.programme();
@@ -54,7 +54,7 @@ pub(crate) async fn append_now(tx: &mut Tx, entries: Pending) -> StoreResult<()>
 
 async fn append_to_chain(tx: &mut Tx, programme: ProgrammeId, entries: Vec<NewAuditEntry>) -> StoreResult<()> {
     let count = entries.len() as i64;
-    let (last_seq, last_hash): (i64, String) = on_conn!(tx, c => sqlx::query_as(
+    let (last_seq, last_hash): (i64, Vec<u8>) = on_conn!(tx, c => sqlx::query_as(
         "update audit_chain set last_seq = last_seq + $2 where programme_id = $1 returning last_seq - $2, last_hash",
     )
     .bind(programme.as_uuid())
@@ -62,23 +62,28 @@ async fn append_to_chain(tx: &mut Tx, programme: ProgrammeId, entries: Vec<NewAu
     .fetch_optional(c)
     .await)?
     .ok_or(StoreError::NotFound { kind: "audit chain" })?;
-    let chained = audit::chain(programme, last_seq, &last_hash, entries);
+    let chained = audit::chain(programme, last_seq, &hex::encode(last_hash), entries);
     insert_entries(tx, &chained).await?;
     if let Some(last) = chained.last() {
         on_conn!(tx, c => sqlx::query("update audit_chain set last_hash = $2 where programme_id = $1")
             .bind(programme.as_uuid())
-            .bind(&last.hash)
+            .bind(hash_bytes(&last.hash)?)
             .execute(c)
             .await.map(|r| r.rows_affected()))?;
     }
     Ok(())
 }
 
+/// A hash as stored: its 32 bytes (the domain writes 64 hex digits).
+fn hash_bytes(hex_digits: &str) -> StoreResult<Vec<u8>> {
+    hex::decode(hex_digits).map_err(|e| StoreError::Corrupt(format!("audit hash is not hex: {e}")))
+}
+
 async fn insert_entries(tx: &mut Tx, entries: &[AuditEntry]) -> StoreResult<()> {
     let rows: Vec<Vec<Value>> = entries
         .iter()
         .map(|e| {
-            vec![
+            Ok(vec![
                 Value::Uuid(e.programme.as_uuid()),
                 Value::Int(e.seq),
                 Value::Time(e.entry.at),
@@ -87,12 +92,12 @@ async fn insert_entries(tx: &mut Tx, entries: &[AuditEntry]) -> StoreResult<()> 
                 Value::Text(e.entry.object_kind.clone()),
                 Value::Uuid(e.entry.object_id),
                 Value::Text(e.entry.purpose.clone()),
-                Value::Text(e.prev_hash.clone()),
-                Value::Text(e.hash.clone()),
+                Value::Bytes(hash_bytes(&e.prev_hash)?),
+                Value::Bytes(hash_bytes(&e.hash)?),
                 Value::OptText(e.entry.reference.clone()),
-            ]
+            ])
         })
-        .collect();
+        .collect::<StoreResult<_>>()?;
     let columns = [
         "programme_id",
         "seq",
@@ -202,8 +207,8 @@ struct EntryRow {
     object_kind: String,
     object_id: Uuid,
     purpose: String,
-    prev_hash: String,
-    hash: String,
+    prev_hash: Vec<u8>,
+    hash: Vec<u8>,
     reference: Option<String>,
 }
 
@@ -222,8 +227,8 @@ impl EntryRow {
                 reference: self.reference,
                 objects: Vec::new(),
             },
-            prev_hash: self.prev_hash,
-            hash: self.hash,
+            prev_hash: hex::encode(self.prev_hash),
+            hash: hex::encode(self.hash),
         }
     }
 }
@@ -244,15 +249,16 @@ pub async fn verify(db: &Db, scope: &ProgrammeScope) -> StoreResult<ChainReport>
     verify_anchored(db, scope, None).await
 }
 
-/// The head of a programme's chain: (last sequence number, last hash).
+/// The head of a programme's chain: (last sequence number, last hash in hex).
 pub async fn head(db: &Db, scope: &ProgrammeScope) -> StoreResult<(i64, String)> {
-    crate::on_pool!(db, p => sqlx::query_as(
+    let (seq, hash): (i64, Vec<u8>) = crate::on_pool!(db, p => sqlx::query_as(
         "select last_seq, last_hash from audit_chain where programme_id = $1",
     )
     .bind(scope.programme().as_uuid())
     .fetch_optional(p)
     .await)?
-    .ok_or(StoreError::NotFound { kind: "audit chain" })
+    .ok_or(StoreError::NotFound { kind: "audit chain" })?;
+    Ok((seq, hex::encode(hash)))
 }
 
 /// Verifies a programme's whole chain like [`verify`]; with `anchor` (a checkpoint's sequence

@@ -34,6 +34,8 @@ pub enum Value {
     OptDate(Option<Date>),
     /// JSON (text on SQLite, jsonb on PostgreSQL).
     Json(serde_json::Value),
+    /// Bytes (blob on SQLite, bytea on PostgreSQL).
+    Bytes(Vec<u8>),
 }
 
 /// Parameters per statement, far below the engines' limits (SQLite 32,766, PostgreSQL 65,535).
@@ -57,6 +59,7 @@ macro_rules! bind_value {
             Value::OptTime(x) => $q.bind(*x),
             Value::OptDate(x) => $q.bind(*x),
             Value::Json(x) => $q.bind(x),
+            Value::Bytes(x) => $q.bind(x.as_slice()),
         }
     };
 }

@@ -235,7 +235,7 @@ async fn rewrite_chain(db: &lotse_testkit::TestDb, slug: &str, keep: impl Fn(i64
              values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(programme).bind(e.seq).bind(e.entry.at).bind(&e.entry.actor).bind(&e.entry.action)
-        .bind(&e.entry.object_kind).bind(e.entry.object_id).bind(&e.entry.purpose).bind(&e.prev_hash).bind(&e.hash)
+        .bind(&e.entry.object_kind).bind(e.entry.object_id).bind(&e.entry.purpose).bind(hex::decode(&e.prev_hash).unwrap()).bind(hex::decode(&e.hash).unwrap())
         .execute(p).await.map(|r| r.rows_affected())).unwrap();
         for id in &e.entry.objects {
             on_pool!(&db.db, p => sqlx::query("insert into audit_object (programme_id, seq, object_id) values ($1, $2, $3)")
@@ -248,7 +248,7 @@ async fn rewrite_chain(db: &lotse_testkit::TestDb, slug: &str, keep: impl Fn(i64
             (e.seq, e.hash.clone())
         });
     on_pool!(&db.db, p => sqlx::query("update audit_chain set last_seq = $2, last_hash = $3 where programme_id = $1")
-        .bind(programme).bind(last_seq).bind(&last_hash).execute(p).await.map(|r| r.rows_affected()))
+        .bind(programme).bind(last_seq).bind(hex::decode(&last_hash).unwrap()).execute(p).await.map(|r| r.rows_affected()))
     .unwrap();
     last_seq
 }
@@ -357,7 +357,7 @@ storage_test!(async fn dropping_the_last_entries_and_moving_the_head_back_is_cau
     // Drop the last 5 entries and move the head back (the remaining hashes stay valid).
     on_pool!(&db.db, p => sqlx::query("delete from audit_object where seq > $1").bind(total - 5).execute(p).await.map(|r| r.rows_affected())).unwrap();
     on_pool!(&db.db, p => sqlx::query("delete from audit_entry where seq > $1").bind(total - 5).execute(p).await.map(|r| r.rows_affected())).unwrap();
-    let hash: String = on_pool!(&db.db, p => sqlx::query_scalar("select hash from audit_entry where seq = $1").bind(total - 5).fetch_one(p).await).unwrap();
+    let hash: Vec<u8> = on_pool!(&db.db, p => sqlx::query_scalar("select hash from audit_entry where seq = $1").bind(total - 5).fetch_one(p).await).unwrap();
     on_pool!(&db.db, p => sqlx::query("update audit_chain set last_seq = $1, last_hash = $2").bind(total - 5).bind(&hash).execute(p).await.map(|r| r.rows_affected())).unwrap();
     let (ok, out) = verify(&url).await;
     assert!(ok, "plain verify cannot see a truncation with a moved head: {out}");

@@ -1,6 +1,6 @@
 use std::collections::BTreeSet;
 
-use lotse_store::{Db, migrate, on_pool};
+use lotse_store::{Db, migrate, on_conn, on_pool};
 use lotse_testkit::TestDb;
 
 #[test]
@@ -353,10 +353,111 @@ async fn upgraded(db: &Db) -> Schema {
         values ($1, 'old.user', 'Old User', 'not-a-hash', $2, 1, $3)";
     on_pool!(db, p => sqlx::query(user).bind(uuid::Uuid::new_v4()).bind(false).bind(lotse_testkit::fixed_now()).execute(p).await.map(|_| ()))
         .unwrap();
+    let chain_head = old_audit_chain_and_events(db, programme).await;
     assert!(migrate::run(db).await.unwrap() >= 1, "the later migrations ran");
     let kept: i64 = on_pool!(db, p => sqlx::query_scalar("select count(*) from programme where programme_id = $1").bind(programme).fetch_one(p).await).unwrap();
     assert_eq!(kept, 1, "the row survived the upgrade");
+    converted_audit_chain_and_events_hold(db, programme, &chain_head).await;
     first_only
+}
+
+/// Writes a three-entry audit chain with hashes as 64 hex characters and a two-event stream,
+/// as the first migration stored them; returns the chain's last hash.
+async fn old_audit_chain_and_events(db: &Db, programme: uuid::Uuid) -> String {
+    use lotse_domain::actor::{ProgrammeScope, SystemJob};
+    use lotse_domain::audit::{AuditAction, AuditPurpose, GENESIS_HASH, NewAuditEntry, chain};
+    let pid = lotse_domain::id::ProgrammeId::from_uuid(programme);
+    let scope = ProgrammeScope::for_system(SystemJob::Admin, pid);
+    let entries: Vec<_> = (0..3)
+        .map(|_| {
+            NewAuditEntry::new(
+                lotse_testkit::fixed_now(),
+                scope.actor(),
+                AuditAction::Read,
+                "patient",
+                uuid::Uuid::new_v4(),
+                AuditPurpose::Administration,
+            )
+        })
+        .collect();
+    let chained = chain(pid, 0, GENESIS_HASH, entries);
+    for e in &chained {
+        on_pool!(db, p => sqlx::query(
+            "insert into audit_entry (programme_id, seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        )
+        .bind(programme).bind(e.seq).bind(e.entry.at).bind(&e.entry.actor).bind(&e.entry.action)
+        .bind(&e.entry.object_kind).bind(e.entry.object_id).bind(&e.entry.purpose).bind(&e.prev_hash).bind(&e.hash)
+        .execute(p).await.map(|_| ()))
+        .unwrap();
+    }
+    let last = chained.last().unwrap().hash.clone();
+    assert_eq!(last.len(), 64, "stored as hex before the upgrade");
+    on_pool!(db, p => sqlx::query("insert into audit_chain (programme_id, last_seq, last_hash) values ($1, 3, $2)")
+        .bind(programme).bind(&last).execute(p).await.map(|_| ()))
+    .unwrap();
+    let stream = uuid::Uuid::new_v4();
+    for version in 1..=2_i64 {
+        on_pool!(db, p => sqlx::query(
+            "insert into event (programme_id, event_id, stream, stream_id, stream_version, kind, payload, actor, occurred_at) \
+             values ($1, $2, 'referral', $3, $4, 'referral.accepted', $5, 'system:admin', $6)",
+        )
+        .bind(programme).bind(uuid::Uuid::new_v4()).bind(stream).bind(version)
+        .bind(serde_json::json!({"type": "accepted"})).bind(lotse_testkit::fixed_now())
+        .execute(p).await.map(|_| ()))
+        .unwrap();
+    }
+    last
+}
+
+/// After the upgrade the old chain verifies with its hashes stored as 32 bytes, its head reads
+/// back as the same hex, and the events are still read by stream and still refuse a version
+/// written twice.
+async fn converted_audit_chain_and_events_hold(db: &Db, programme: uuid::Uuid, last_hash: &str) {
+    use lotse_domain::actor::{ProgrammeScope, SystemJob};
+    let scope = ProgrammeScope::for_system(
+        SystemJob::AuditVerify,
+        lotse_domain::id::ProgrammeId::from_uuid(programme),
+    );
+    let lengths: Vec<i64> = on_pool!(db, p => sqlx::query_scalar(
+        "select cast(octet_length(hash) as bigint) from audit_entry where programme_id = $1 union all \
+         select cast(octet_length(prev_hash) as bigint) from audit_entry where programme_id = $1 union all \
+         select cast(octet_length(last_hash) as bigint) from audit_chain where programme_id = $1",
+    )
+    .bind(programme).fetch_all(p).await)
+    .unwrap();
+    assert_eq!(lengths, [32; 7], "hashes are stored as 32 bytes");
+    assert_eq!(
+        lotse_store::audit::head(db, &scope).await.unwrap(),
+        (3, last_hash.to_owned())
+    );
+    let report = lotse_store::audit::verify(db, &scope).await.unwrap();
+    assert_eq!(
+        (report.entries, report.broken),
+        (3, None),
+        "the converted chain verifies"
+    );
+    let mut tx = db.begin().await.unwrap();
+    let stream: uuid::Uuid =
+        on_conn!(&mut tx, c => sqlx::query_scalar("select stream_id from event where programme_id = $1 limit 1")
+        .bind(programme).fetch_one(c).await)
+        .unwrap();
+    let events = lotse_store::event::list_stream(&mut tx, &scope, "referral", stream)
+        .await
+        .unwrap();
+    assert_eq!(events.iter().map(|e| e.stream_version).collect::<Vec<_>>(), [1, 2]);
+    let again = lotse_store::event::NewEvent {
+        event_id: uuid::Uuid::new_v4(),
+        stream: "referral",
+        stream_id: stream,
+        stream_version: 2,
+        kind: "referral.accepted",
+        payload: serde_json::json!({"type": "accepted"}),
+        actor: "system:admin".to_owned(),
+        occurred_at: lotse_testkit::fixed_now(),
+    };
+    let err = lotse_store::event::append(&mut tx, &scope, &[again]).await.unwrap_err();
+    assert!(matches!(err, lotse_store::StoreError::Duplicate { .. }), "{err:?}");
 }
 
 fn differences(fresh: &Schema, upgraded: &Schema) -> String {

@@ -66,9 +66,19 @@ storage_test!(async fn a_duplicate_prescription_code_is_refused(db) {
     };
     lotse_store::person::insert_prescriptions(&mut tx, &scope, access(), &[rx(8)]).await.unwrap();
     tx.commit().await.unwrap();
+    // A batch whose second code is taken: the store does not draw codes (callers do, and the
+    // demo draws a colliding one again); it refuses the batch with an error naming the code
+    // key, and nothing of the batch is written.
     let mut tx = db.db.begin().await.unwrap();
-    let err = lotse_store::person::insert_prescriptions(&mut tx, &scope, access(), &[rx(8)]).await.unwrap_err();
-    assert!(matches!(err, StoreError::Duplicate { .. }), "{err:?}");
+    let err = lotse_store::person::insert_prescriptions(&mut tx, &scope, access(), &[rx(9), rx(8)]).await.unwrap_err();
+    match &err {
+        StoreError::Duplicate { constraint } => assert!(constraint.contains("code"), "{constraint}"),
+        other => panic!("expected a duplicate code, got {other:?}"),
+    }
+    drop(tx);
+    let stored: i64 = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from prescription where programme_id = $1")
+        .bind(scope.programme().as_uuid()).fetch_one(p).await).unwrap();
+    assert_eq!(stored, 1, "the refused batch wrote nothing");
 });
 
 storage_test!(async fn a_read_transaction_refuses_writes_and_does_not_block_writers(db) {
