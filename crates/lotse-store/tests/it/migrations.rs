@@ -364,10 +364,10 @@ async fn upgraded(db: &Db) -> Schema {
 /// Writes a three-entry audit chain with hashes as 64 hex characters and a two-event stream,
 /// as the first migration stored them; returns the chain's last hash.
 async fn old_audit_chain_and_events(db: &Db, programme: uuid::Uuid) -> String {
-    use lotse_domain::actor::{ProgrammeScope, SystemJob};
+    use lotse_domain::actor::SystemJob;
     use lotse_domain::audit::{AuditAction, AuditPurpose, GENESIS_HASH, NewAuditEntry, chain};
     let pid = lotse_domain::id::ProgrammeId::from_uuid(programme);
-    let scope = ProgrammeScope::for_system(SystemJob::Admin, pid);
+    let scope = lotse_testkit::system_scope(SystemJob::Admin, pid);
     let entries: Vec<_> = (0..3)
         .map(|_| {
             NewAuditEntry::new(
