@@ -414,8 +414,8 @@ async fn old_audit_chain_and_events(db: &Db, programme: uuid::Uuid) -> String {
 /// back as the same hex, and the events are still read by stream and still refuse a version
 /// written twice.
 async fn converted_audit_chain_and_events_hold(db: &Db, programme: uuid::Uuid, last_hash: &str) {
-    use lotse_domain::actor::{ProgrammeScope, SystemJob};
-    let scope = ProgrammeScope::for_system(
+    use lotse_domain::actor::SystemJob;
+    let scope = lotse_testkit::system_scope(
         SystemJob::AuditVerify,
         lotse_domain::id::ProgrammeId::from_uuid(programme),
     );
