@@ -7,13 +7,15 @@ pub mod account;
 pub mod api;
 /// The client's address (the peer, or `X-Forwarded-For` from a trusted proxy).
 pub mod client;
+/// The session and language cookies, and the signed-in user a request's session names.
+pub mod cookie;
 /// CSRF tokens for the HTML forms.
 pub mod csrf;
 /// The error type every handler returns, and its localized HTML page.
 pub mod error;
 /// `/healthz`, `/readyz` and `/metrics`.
 pub mod health;
-/// The HTML pages: start, sign-in, programme overview, language choice.
+/// The HTML pages: start, sign-in, programme overview, language choice, the error page.
 pub mod html;
 /// Fluent translations and language negotiation.
 pub mod i18n;
@@ -21,6 +23,8 @@ pub mod i18n;
 pub mod metrics;
 /// Request ids, access logs, security headers, request metrics.
 pub mod middleware;
+/// What every page shares: the layout's `Page`, label keys, rendering and redirects.
+pub mod page;
 /// Pages about people: worklist, case, consent withdrawal, data-subject requests, audit views.
 pub mod people;
 /// The route table: every route with who may call it, and the router built from it.

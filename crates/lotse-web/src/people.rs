@@ -26,7 +26,7 @@ use uuid::Uuid;
 use crate::AppState;
 use crate::csrf::{self, CsrfToken};
 use crate::error::WebError;
-use crate::html::{
+use crate::page::{
     self, Page, consent_key, event_key, no_store, onward_state_key, render, render_private, see_other, state_key,
 };
 
@@ -99,7 +99,7 @@ async fn render_worklist(
         user.membership.role() == lotse_domain::user::Role::OfferProvider,
     );
     let can_search = lotse_domain::policy::role_may(user.membership.role(), lotse_domain::policy::Action::SearchCases);
-    let (notice, status) = html::notice(&page, notice);
+    let (notice, status) = page::notice(&page, notice);
     render_private(
         &WorklistPage {
             page,
@@ -319,7 +319,7 @@ fn render_people(
     code: String,
 ) -> Result<Response, WebError> {
     let page = Page::new(state, headers, "/people", Some(user), csrf);
-    let (notice, status) = html::notice(&page, notice);
+    let (notice, status) = page::notice(&page, notice);
     render_private(&PeoplePage { page, notice, code }, status)
 }
 
@@ -424,7 +424,7 @@ async fn render_person(
         profile, audit, actors, ..
     } = data_subject::person_overview(&state.app, state.clock.as_ref(), &user.principal(), patient).await?;
     let page = Page::new(state, headers, &format!("/people/{patient}"), Some(user), csrf);
-    let (notice, status) = html::notice(&page, notice);
+    let (notice, status) = page::notice(&page, notice);
     render_private(
         &PersonPage {
             page,

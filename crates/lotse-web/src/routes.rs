@@ -31,7 +31,7 @@ use lotse_domain::capability::CapabilityPurpose;
 use lotse_domain::policy::Action;
 
 use crate::error::WebError;
-use crate::{AppState, account, api, health, html, people};
+use crate::{AppState, account, api, cookie, health, html, page, people};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -310,9 +310,9 @@ pub fn guarded(access: Access, handler: MethodRouter<AppState>, state: &AppState
 /// may do the action (else 403); the session user goes to the handler as an extension. A
 /// refusal by role is audited (`route_refused`, once per user and window).
 async fn guard(action: Action, State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let user = match html::current_user(&state, request.headers()).await {
+    let user = match cookie::current_user(&state, request.headers()).await {
         Ok(Some(user)) => user,
-        Ok(None) => return html::see_other("/login"),
+        Ok(None) => return page::see_other("/login"),
         Err(e) => return e.into_response(),
     };
     let principal = user.principal();
