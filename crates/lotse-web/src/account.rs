@@ -253,7 +253,7 @@ pub async fn issue_reset(
     Form(form): Form<IssueForm>,
 ) -> Result<Response, WebError> {
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
-    let target = UserId::from_uuid(crate::people::parse_id(&id)?);
+    let target = UserId::from_uuid(crate::page::parse_id(&id)?);
     // A coordinator's code never removes a second factor (`lotse user reset --second-factor`).
     let code = password_reset::issue(&state.app, state.clock.as_ref(), &user, target).await?;
     let name = lotse_app::auth::display_name(&state.app, target).await?;
@@ -276,7 +276,7 @@ pub async fn unlock_second_factor(
     Form(form): Form<TokenForm>,
 ) -> Result<Response, WebError> {
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
-    let target = UserId::from_uuid(crate::people::parse_id(&id)?);
+    let target = UserId::from_uuid(crate::page::parse_id(&id)?);
     second_factor::unlock(&state.app, state.clock.as_ref(), &user, target).await?;
     Ok(see_other("/users"))
 }

@@ -10,6 +10,8 @@ use fluent_bundle::FluentValue;
 use lotse_app::auth::SessionUser;
 use lotse_domain::policy::{Action, role_may};
 use lotse_domain::programme::Language;
+use serde::Deserialize;
+use uuid::Uuid;
 
 use crate::AppState;
 use crate::cookie::request_language;
@@ -173,6 +175,36 @@ pub(crate) fn no_store(mut response: Response) -> Response {
         .headers_mut()
         .insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     response
+}
+
+/// An id from a path: anything that is not a UUID in its canonical spelling (lower case,
+/// hyphenated) is simply not found.
+pub(crate) fn parse_id(raw: &str) -> Result<Uuid, WebError> {
+    lotse_domain::id::parse_canonical(raw).ok_or(WebError::NotFound)
+}
+
+/// A stored (compact) prescription code in its printed form, `XXXX-XXXX-C`.
+pub(crate) fn printed_code(compact: &str) -> String {
+    lotse_domain::prescription::PrescriptionCode::parse(compact).map_or_else(|_| compact.to_owned(), |c| c.to_string())
+}
+
+/// A timestamp to the second, UTC.
+pub(crate) fn timestamp(at: time::OffsetDateTime) -> String {
+    let at = at.to_offset(time::UtcOffset::UTC);
+    format!("{} {:02}:{:02}:{:02}", date(at), at.hour(), at.minute(), at.second())
+}
+
+pub(crate) fn date(at: time::OffsetDateTime) -> String {
+    format!("{:04}-{:02}-{:02}", at.year(), u8::from(at.month()), at.day())
+}
+
+/// A search form: a prescription code.
+#[derive(Debug, Deserialize)]
+pub struct CodeForm {
+    #[serde(default)]
+    pub(crate) q: String,
+    #[serde(default)]
+    pub(crate) csrf: String,
 }
 
 #[cfg(test)]
