@@ -15,7 +15,7 @@ use lotse_store::{Db, StoreError, Tx};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::case_record::{AccessError, REFUSAL_WINDOW};
+use crate::access::{AccessError, REFUSAL_WINDOW};
 use crate::clock::Clock;
 use crate::error::StoreFailure;
 use crate::handle::{self, Handle};

@@ -16,7 +16,7 @@ use lotse_store::{Db, StoreError, Tx};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::case_record::{AccessError, access, deny, relations_of};
+use crate::access::{AccessError, access, deny, relations_of};
 use crate::clock::Clock;
 use crate::handle::{self, Handle};
 use crate::jobs::JobToken;

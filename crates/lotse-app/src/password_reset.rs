@@ -18,9 +18,9 @@ use lotse_store::audit::Access;
 use lotse_store::credential::{MemberLine, ResetCode};
 use lotse_store::{Db, StoreError};
 
+use crate::access::{AccessError, deny};
 use crate::admin::AdminError;
 use crate::auth::{Attempt, SessionUser, Throttle, name_hash, token_hash};
-use crate::case_record::{AccessError, deny};
 use crate::clock::Clock;
 use crate::error::StoreFailure;
 use crate::handle::{self, Handle};

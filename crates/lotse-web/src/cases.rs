@@ -11,8 +11,9 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use lotse_app::access::AccessError;
 use lotse_app::auth::SessionUser;
-use lotse_app::case_record::{self, AccessError, CaseRecord, WorklistRow};
+use lotse_app::case_record::{self, CaseRecord, WorklistRow};
 use lotse_domain::id::{CaseId, ConsentId};
 use lotse_domain::policy::Visibility;
 

@@ -1,6 +1,6 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use lotse_app::case_record::AccessError;
+use lotse_app::access::AccessError;
 use lotse_app::{FailureKind, StoreFailure};
 use lotse_domain::programme::Language;
 

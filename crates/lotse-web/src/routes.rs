@@ -317,8 +317,7 @@ async fn guard(action: Action, State(state): State<AppState>, mut request: Reque
     };
     let principal = user.principal();
     if !principal.may(action) {
-        if let Err(e) = lotse_app::case_record::record_route_refused(&state.app, state.clock.as_ref(), &principal).await
-        {
+        if let Err(e) = lotse_app::access::record_route_refused(&state.app, state.clock.as_ref(), &principal).await {
             return WebError::from(e).into_response();
         }
         return WebError::Forbidden.into_response();
