@@ -2,7 +2,7 @@
 //! case, a denial audited as `access_denied` (answered as not found), a route refusal audited
 //! at most once per window, and a person's relationship facts for the policy.
 
-use lotse_domain::audit::{AuditAction, AuditPurpose};
+use lotse_domain::audit::{AuditAction, AuditPurpose, ObjectKind};
 use lotse_domain::id::PatientId;
 use lotse_domain::policy::PersonRelations;
 use lotse_store::audit::Access;
@@ -57,7 +57,13 @@ pub(crate) fn access(clock: &dyn Clock, purpose: AuditPurpose) -> Access {
 
 /// Audits a denied request for a record in `tx` (which may hold reads only), commits, and
 /// answers `NotFound`.
-pub(crate) async fn deny(mut tx: Tx, principal: &Principal, at: OffsetDateTime, kind: &str, id: Uuid) -> AccessError {
+pub(crate) async fn deny(
+    mut tx: Tx,
+    principal: &Principal,
+    at: OffsetDateTime,
+    kind: ObjectKind,
+    id: Uuid,
+) -> AccessError {
     let access = Access {
         at,
         purpose: AuditPurpose::DataProtection,

@@ -5,7 +5,7 @@
 //! policy ([`Principal::decide`]) before it reads; a denial about a person is answered as
 //! [`AccessError::NotFound`] and audited as `access_denied` on the requested id.
 
-use lotse_domain::audit::AuditPurpose;
+use lotse_domain::audit::{AuditPurpose, ObjectKind};
 use lotse_domain::consent::{Consent, ConsentPurpose};
 use lotse_domain::id::{CaseId, ConsentId, PatientId};
 use lotse_domain::patient::PatientIdentity;
@@ -36,14 +36,14 @@ async fn open_case(
     at: OffsetDateTime,
 ) -> Result<(Tx, PatientId, PersonRelations, Visibility), AccessError> {
     let Some(patient) = record::patient_of_case(&mut tx, principal.scope(), case).await? else {
-        return Err(deny(tx, principal, at, "case", case.as_uuid()).await);
+        return Err(deny(tx, principal, at, ObjectKind::Case, case.as_uuid()).await);
     };
     let Some(relations) = relations_of(&mut tx, principal, patient, at).await? else {
-        return Err(deny(tx, principal, at, "case", case.as_uuid()).await);
+        return Err(deny(tx, principal, at, ObjectKind::Case, case.as_uuid()).await);
     };
     match principal.decide(action, Subject::Case(principal.scope().programme(), case, &relations)) {
         Decision::Allow(visibility) => Ok((tx, patient, relations, visibility)),
-        Decision::Deny(_) => Err(deny(tx, principal, at, "case", case.as_uuid()).await),
+        Decision::Deny(_) => Err(deny(tx, principal, at, ObjectKind::Case, case.as_uuid()).await),
     }
 }
 
@@ -228,7 +228,7 @@ pub async fn find_case(
         return Err(AccessError::NotFound);
     };
     let Some(relations) = relations_of(&mut tx, principal, patient, now).await? else {
-        return Err(deny(tx, principal, now, "patient", patient.as_uuid()).await);
+        return Err(deny(tx, principal, now, ObjectKind::Patient, patient.as_uuid()).await);
     };
     // The first of the person's cases (oldest first) that the policy lets the principal open.
     let mine = cases.into_iter().map(|(case, _)| case).find(|case| {
@@ -241,7 +241,7 @@ pub async fn find_case(
     });
     match mine {
         Some(case) => Ok(case),
-        None => Err(deny(tx, principal, now, "patient", patient.as_uuid()).await),
+        None => Err(deny(tx, principal, now, ObjectKind::Patient, patient.as_uuid()).await),
     }
 }
 
@@ -275,7 +275,9 @@ pub async fn withdraw_consent(
         Ok(purpose) => purpose,
         // A random id or another person's consent: refused like a record the user may not see,
         // and audited with the id asked for.
-        Err(StoreError::NotFound { .. }) => return Err(deny(tx, principal, now, "consent", consent_id.as_uuid()).await),
+        Err(StoreError::NotFound { .. }) => {
+            return Err(deny(tx, principal, now, ObjectKind::Consent, consent_id.as_uuid()).await);
+        }
         Err(e) => return Err(e.into()),
     };
     if purpose == ConsentPurpose::Care {

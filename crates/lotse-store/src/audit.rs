@@ -1,5 +1,5 @@
 use lotse_domain::actor::ProgrammeScope;
-use lotse_domain::audit::{self, AuditEntry, ChainBreak, ChainVerifier, GENESIS_HASH, NewAuditEntry};
+use lotse_domain::audit::{self, AuditEntry, ChainBreak, ChainVerifier, GENESIS_HASH, NewAuditEntry, ObjectKind};
 use lotse_domain::id::ProgrammeId;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -309,7 +309,7 @@ pub async fn verify_anchored(db: &Db, scope: &ProgrammeScope, anchor: Option<(i6
 pub async fn list_for_object(
     tx: &mut Tx,
     scope: &ProgrammeScope,
-    object_kind: &str,
+    object_kind: ObjectKind,
     object_id: Uuid,
 ) -> StoreResult<Vec<AuditEntry>> {
     let programme = scope.programme();
@@ -323,7 +323,7 @@ pub async fn list_for_object(
          order by seq desc",
     )
     .bind(programme.as_uuid())
-    .bind(object_kind)
+    .bind(object_kind.code())
     .bind(object_id)
     .fetch_all(c)
     .await)?;
@@ -347,7 +347,7 @@ pub async fn record(
     scope: &ProgrammeScope,
     access: Access,
     action: lotse_domain::audit::AuditAction,
-    object_kind: &str,
+    object_kind: ObjectKind,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> StoreResult<()> {
     let entry = NewAuditEntry::about(access.at, scope.actor(), action, object_kind, ids, access.purpose);
@@ -362,7 +362,7 @@ pub async fn record_user(
     action: lotse_domain::audit::AuditAction,
     user: lotse_domain::id::UserId,
 ) -> StoreResult<()> {
-    record(tx, scope, access, action, "user", [user.as_uuid()]).await
+    record(tx, scope, access, action, ObjectKind::User, [user.as_uuid()]).await
 }
 
 /// Writes one audit entry that records the request it answers (a coordinator's export or
@@ -372,7 +372,7 @@ pub async fn record_referenced(
     scope: &ProgrammeScope,
     access: Access,
     action: lotse_domain::audit::AuditAction,
-    object_kind: &str,
+    object_kind: ObjectKind,
     id: Uuid,
     reference: Option<&lotse_domain::audit::RequestReference>,
 ) -> StoreResult<()> {
@@ -409,7 +409,7 @@ pub(crate) async fn insert_created(
     access: Access,
     (table, columns): (&str, &[&str]),
     rows: &[Vec<Value>],
-    object_kind: &str,
+    object_kind: ObjectKind,
     ids: impl IntoIterator<Item = uuid::Uuid>,
 ) -> StoreResult<()> {
     bulk::insert(tx, table, columns, rows).await?;
@@ -428,12 +428,12 @@ pub(crate) async fn insert_created(
 pub async fn list_for_objects(
     tx: &mut Tx,
     scope: &ProgrammeScope,
-    objects: &[(&'static str, Uuid)],
+    objects: &[(ObjectKind, Uuid)],
     limit: usize,
 ) -> StoreResult<Vec<AuditEntry>> {
     let mut all = Vec::new();
     for (kind, id) in objects {
-        all.extend(list_for_object(tx, scope, kind, *id).await?);
+        all.extend(list_for_object(tx, scope, *kind, *id).await?);
     }
     all.sort_by_key(|e| std::cmp::Reverse(e.seq));
     all.truncate(limit);

@@ -3,6 +3,7 @@
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::AuditAction;
+use lotse_domain::audit::ObjectKind;
 use lotse_domain::case::Case;
 use lotse_domain::consent::Consent;
 use lotse_domain::id::PatientId;
@@ -91,7 +92,7 @@ pub async fn insert_patients(
         access,
         ("patient_identity", &columns),
         &identities,
-        "patient",
+        ObjectKind::Patient,
         patients.iter().map(|n| n.profile.id.as_uuid()),
     )
     .await
@@ -177,7 +178,15 @@ pub async fn get_identity(
     .fetch_optional(c)
     .await)?
     .ok_or(StoreError::NotFound { kind: "patient" })?;
-    audit::record(tx, scope, access, AuditAction::Read, "patient", [id.as_uuid()]).await?;
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Read,
+        ObjectKind::Patient,
+        [id.as_uuid()],
+    )
+    .await?;
     open_identity(&keys, scope.programme().as_uuid(), id.as_uuid(), &row)
 }
 
@@ -226,7 +235,7 @@ pub async fn reseal_identities(tx: &mut Tx, scope: &ProgrammeScope, access: Acce
         changed.push(patient);
     }
     let n = changed.len();
-    audit::record(tx, scope, access, AuditAction::Update, "patient", changed).await?;
+    audit::record(tx, scope, access, AuditAction::Update, ObjectKind::Patient, changed).await?;
     Ok(n)
 }
 
@@ -277,7 +286,7 @@ pub async fn insert_consents(
         access,
         ("consent", &columns),
         &rows,
-        "consent",
+        ObjectKind::Consent,
         consents.iter().map(|c| c.id.as_uuid()),
     )
     .await
@@ -313,7 +322,7 @@ pub async fn insert_cases(tx: &mut Tx, scope: &ProgrammeScope, access: Access, c
         access,
         ("case_file", &columns),
         &rows,
-        "case",
+        ObjectKind::Case,
         cases.iter().map(|c| c.id.as_uuid()),
     )
     .await
@@ -358,7 +367,7 @@ pub async fn insert_prescriptions(
         access,
         ("prescription", &columns),
         &rows,
-        "prescription",
+        ObjectKind::Prescription,
         items.iter().map(|x| x.id.as_uuid()),
     )
     .await
@@ -401,7 +410,7 @@ pub async fn insert_questionnaire_responses(
         access,
         ("questionnaire_response", &columns),
         &rows,
-        "questionnaire_response",
+        ObjectKind::QuestionnaireResponse,
         items.iter().map(|q| q.id.as_uuid()),
     )
     .await

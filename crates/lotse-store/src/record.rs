@@ -22,3 +22,25 @@ pub use prescription::{PrescriptionLine, prescriptions};
 pub use profile::{Profile, profile};
 pub use referral::{ReferralLine, referrals};
 pub use response::{ResponseLine, responses};
+
+use lotse_domain::actor::ProgrammeScope;
+use lotse_domain::audit::{AuditAction, ObjectKind};
+use uuid::Uuid;
+
+use crate::audit::{self, Access};
+use crate::db::Tx;
+use crate::error::StoreResult;
+
+/// Writes a `read` audit entry of `kind` for each row (its id from `id`) and hands the rows
+/// back: the readers here return personal data only through it.
+async fn audited_read<R: Sync>(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    kind: ObjectKind,
+    rows: Vec<R>,
+    id: impl Fn(&R) -> Uuid + Send,
+) -> StoreResult<Vec<R>> {
+    audit::record(tx, scope, access, AuditAction::Read, kind, rows.iter().map(id)).await?;
+    Ok(rows)
+}

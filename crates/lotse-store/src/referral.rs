@@ -2,6 +2,7 @@
 //! written in the same transaction; `version` equals the number of events.
 
 use lotse_domain::actor::ProgrammeScope;
+use lotse_domain::audit::ObjectKind;
 use lotse_domain::event::{Lifecycle, from_payload, to_payload};
 use lotse_domain::id::{CaseId, OfferId, OnwardReferralId, OrganisationId, PatientId, PrescriptionId, ReferralId};
 use lotse_domain::onward_referral::{OnwardReferralEvent, OnwardReferralState, OnwardReferralStatus};
@@ -148,7 +149,7 @@ pub async fn insert_many(
         access,
         ("referral", &REFERRAL_COLUMNS),
         &rows,
-        "referral",
+        ObjectKind::Referral,
         ids,
     )
     .await
@@ -239,7 +240,15 @@ pub async fn apply(
         ReferralEvent::kind,
     )?;
     event::append(tx, scope, &events).await?;
-    audit::record(tx, scope, access, AuditAction::Update, "referral", [id.as_uuid()]).await?;
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Update,
+        ObjectKind::Referral,
+        [id.as_uuid()],
+    )
+    .await?;
     Ok(ReferralRecord {
         id,
         status: next,
@@ -339,7 +348,7 @@ pub async fn insert_onward_many(
         access,
         ("onward_referral", &ONWARD_COLUMNS),
         &rows,
-        "onward_referral",
+        ObjectKind::OnwardReferral,
         ids,
     )
     .await

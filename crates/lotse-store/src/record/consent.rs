@@ -2,11 +2,13 @@
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::AuditAction;
+use lotse_domain::audit::ObjectKind;
 use lotse_domain::consent::{Consent, ConsentGiver, ConsentPurpose};
 use lotse_domain::id::{ConsentId, OnwardReferralId, PatientId, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use super::audited_read;
 use crate::audit::{self, Access};
 use crate::db::Tx;
 use crate::error::{StoreError, StoreResult};
@@ -57,15 +59,7 @@ pub async fn consents(
     .bind(patient.as_uuid())
     .fetch_all(c)
     .await)?;
-    audit::record(
-        tx,
-        scope,
-        access,
-        AuditAction::Read,
-        "consent",
-        rows.iter().map(|r| r.0),
-    )
-    .await?;
+    let rows = audited_read(tx, scope, access, ObjectKind::Consent, rows, |r| r.0).await?;
     rows.into_iter().map(|r| consent_from_row(scope, patient, r)).collect()
 }
 
@@ -110,6 +104,14 @@ pub async fn withdraw_consent(
             },
         });
     };
-    audit::record(tx, scope, access, AuditAction::Update, "consent", [consent.as_uuid()]).await?;
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Update,
+        ObjectKind::Consent,
+        [consent.as_uuid()],
+    )
+    .await?;
     ConsentPurpose::from_code(&purpose).ok_or_else(|| StoreError::Corrupt(format!("purpose {purpose:?}")))
 }

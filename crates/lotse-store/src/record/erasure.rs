@@ -2,6 +2,7 @@
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::AuditAction;
+use lotse_domain::audit::ObjectKind;
 use lotse_domain::id::PatientId;
 use uuid::Uuid;
 
@@ -90,6 +91,15 @@ pub async fn erase(
             .await
             .map(|r| r.rows_affected()))?;
     }
-    audit::record_referenced(tx, scope, access, AuditAction::Erase, "patient", id, reference).await?;
+    audit::record_referenced(
+        tx,
+        scope,
+        access,
+        AuditAction::Erase,
+        ObjectKind::Patient,
+        id,
+        reference,
+    )
+    .await?;
     Ok(true)
 }

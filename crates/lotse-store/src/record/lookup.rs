@@ -2,6 +2,7 @@
 //! to find a record); they write no audit entry.
 
 use lotse_domain::actor::ProgrammeScope;
+use lotse_domain::audit::ObjectKind;
 use lotse_domain::id::{CaseId, OrganisationId, PatientId, ReferralId};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -87,37 +88,37 @@ pub async fn object_ids(
     tx: &mut Tx,
     scope: &ProgrammeScope,
     patient: PatientId,
-) -> StoreResult<Vec<(&'static str, Uuid)>> {
+) -> StoreResult<Vec<(ObjectKind, Uuid)>> {
     let (p, id) = (scope.programme().as_uuid(), patient.as_uuid());
-    let queries: [(&'static str, &str); 6] = [
+    let queries: [(ObjectKind, &str); 6] = [
         (
-            "case",
+            ObjectKind::Case,
             "select case_id from case_file where programme_id = $1 and patient_id = $2",
         ),
         (
-            "referral",
+            ObjectKind::Referral,
             "select referral_id from referral where programme_id = $1 and patient_id = $2",
         ),
         (
-            "prescription",
+            ObjectKind::Prescription,
             "select prescription_id from prescription where programme_id = $1 and patient_id = $2",
         ),
         (
-            "consent",
+            ObjectKind::Consent,
             "select consent_id from consent where programme_id = $1 and patient_id = $2",
         ),
         (
-            "onward_referral",
+            ObjectKind::OnwardReferral,
             "select r.onward_referral_id from onward_referral r join case_file k on k.programme_id = r.programme_id \
              and k.case_id = r.case_id where r.programme_id = $1 and k.patient_id = $2",
         ),
         (
-            "questionnaire_response",
+            ObjectKind::QuestionnaireResponse,
             "select q.response_id from questionnaire_response q join case_file k on k.programme_id = q.programme_id \
              and k.case_id = q.case_id where q.programme_id = $1 and k.patient_id = $2",
         ),
     ];
-    let mut out = vec![("patient", id)];
+    let mut out = vec![(ObjectKind::Patient, id)];
     for (kind, sql) in queries {
         let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(sql).bind(p).bind(id).fetch_all(c).await)?;
         out.extend(ids.into_iter().map(|i| (kind, i)));

@@ -1,12 +1,13 @@
 //! A person's onward referrals as shown in a record.
 
 use lotse_domain::actor::ProgrammeScope;
-use lotse_domain::audit::AuditAction;
+use lotse_domain::audit::ObjectKind;
 use lotse_domain::id::{OnwardReferralId, OrganisationId, PatientId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::audit::{self, Access};
+use super::audited_read;
+use crate::audit::Access;
 use crate::db::Tx;
 use crate::error::StoreResult;
 use crate::on_conn;
@@ -54,15 +55,7 @@ pub async fn onward_referrals(
     .bind(only_provider.map(|o| o.as_uuid()))
     .fetch_all(c)
     .await)?;
-    audit::record(
-        tx,
-        scope,
-        access,
-        AuditAction::Read,
-        "onward_referral",
-        rows.iter().map(|r| r.0),
-    )
-    .await?;
+    let rows = audited_read(tx, scope, access, ObjectKind::OnwardReferral, rows, |r| r.0).await?;
     Ok(rows
         .into_iter()
         .map(|r| OnwardLine {

@@ -2,6 +2,7 @@
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::AuditAction;
+use lotse_domain::audit::ObjectKind;
 use lotse_domain::id::PatientId;
 use time::OffsetDateTime;
 
@@ -37,7 +38,15 @@ pub async fn profile(tx: &mut Tx, scope: &ProgrammeScope, access: Access, patien
     .fetch_optional(c)
     .await)?
     .ok_or(StoreError::NotFound { kind: "patient" })?;
-    audit::record(tx, scope, access, AuditAction::Read, "patient", [patient.as_uuid()]).await?;
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Read,
+        ObjectKind::Patient,
+        [patient.as_uuid()],
+    )
+    .await?;
     Ok(Profile {
         age_band: row.0,
         gender: row.1,

@@ -1,12 +1,13 @@
 //! A person's questionnaire responses.
 
 use lotse_domain::actor::ProgrammeScope;
-use lotse_domain::audit::AuditAction;
+use lotse_domain::audit::ObjectKind;
 use lotse_domain::id::PatientId;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::audit::{self, Access};
+use super::audited_read;
+use crate::audit::Access;
 use crate::db::Tx;
 use crate::error::StoreResult;
 use crate::on_conn;
@@ -49,15 +50,7 @@ pub async fn responses(
         .bind(patient.as_uuid())
         .fetch_all(c)
         .await)?;
-    audit::record(
-        tx,
-        scope,
-        access,
-        AuditAction::Read,
-        "questionnaire_response",
-        rows.iter().map(|r| r.0),
-    )
-    .await?;
+    let rows = audited_read(tx, scope, access, ObjectKind::QuestionnaireResponse, rows, |r| r.0).await?;
     Ok(rows
         .into_iter()
         .map(|r| ResponseLine {
