@@ -14,7 +14,7 @@ use crate::id::ProgrammeId;
 /// The hash before the first entry of a chain.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// What was done. The stored code ([`AuditAction::code`]) is one lower-case snake_case word
+/// What was done. The stored code ([`AuditAction::code`]) is lower-case snake_case
 /// (`read`, `session_start`, `second_factor_failed`); what it was done to is in the entry's
 /// object kind ([`ObjectKind`]) and id, not in the code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -31,8 +31,9 @@ use crate::audit::{self, Access};
 use crate::db::Tx;
 use crate::error::StoreResult;
 
-/// Writes a `read` audit entry of `kind` for each row (its id from `id`) and hands the rows
-/// back: the readers here return personal data only through it.
+/// Records the read of the rows (their ids from `id`) as one `read` audit entry of `kind`
+/// (see [`crate::audit::record`]) and hands the rows back: the readers here return personal
+/// data only through it.
 async fn audited_read<R: Sync>(
     tx: &mut Tx,
     scope: &ProgrammeScope,

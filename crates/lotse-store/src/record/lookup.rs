@@ -1,5 +1,5 @@
-//! Lookups that return ids and organisation links only (what the policy and the use cases need
-//! to find a record); they write no audit entry.
+//! Lookups that return ids only (what the use cases need to find a record; the relationship
+//! facts the policy needs are in [`crate::relation`]); they write no audit entry.
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::ObjectKind;
