@@ -217,13 +217,13 @@ mod tests {
     fn a_system_scope_made_in_the_web_layer_fails() {
         let mut files = clean();
         files.push(file(
-            "crates/lotse-web/src/people.rs",
+            "crates/lotse-web/src/cases.rs",
             "fn h() {\n    let s = ProgrammeScope::for_system(SystemJob::Admin, p);\n}",
         ));
         let problems = violations(&files);
         assert_eq!(problems.len(), 1, "{problems:?}");
         assert!(
-            problems[0].starts_with("crates/lotse-web/src/people.rs:2: `for_system`"),
+            problems[0].starts_with("crates/lotse-web/src/cases.rs:2: `for_system`"),
             "{problems:?}"
         );
     }

@@ -1,7 +1,7 @@
 //! Installation administration, run by the operator through the CLI as the `system:admin` actor.
 
 use lotse_domain::actor::SystemJob;
-use lotse_domain::audit::{AuditAction, AuditPurpose};
+use lotse_domain::audit::{AuditAction, AuditPurpose, ObjectKind};
 use lotse_domain::checkpoint::Checkpoint;
 use lotse_domain::id::{OrganisationId, UserId};
 use lotse_domain::programme::ProgrammeSlug;
@@ -259,14 +259,22 @@ pub async fn set_privacy_at(
                 ended.push(member.user.as_uuid());
             }
         }
-        lotse_store::audit::record(&mut tx, &scope, access, AuditAction::SessionsRevoked, "user", ended).await?;
+        lotse_store::audit::record(
+            &mut tx,
+            &scope,
+            access,
+            AuditAction::SessionsRevoked,
+            ObjectKind::User,
+            ended,
+        )
+        .await?;
     }
     lotse_store::audit::record(
         &mut tx,
         &scope,
         access,
         AuditAction::Update,
-        "programme",
+        ObjectKind::Programme,
         [current.id.as_uuid()],
     )
     .await?;

@@ -8,7 +8,7 @@
 
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
 use lotse_domain::api_client::{self, ApiScope};
-use lotse_domain::audit::{AuditAction, AuditPurpose};
+use lotse_domain::audit::{AuditAction, AuditPurpose, ObjectKind};
 use lotse_domain::id::{ApiClientId, OrganisationId};
 use lotse_domain::programme::ProgrammeSlug;
 use lotse_domain::user::Role;
@@ -131,7 +131,7 @@ pub async fn add(db: &Db, clock: &dyn Clock, new: &NewApiClient<'_>) -> Result<I
         &scope,
         admin_access(clock),
         AuditAction::Create,
-        "api_client",
+        ObjectKind::ApiClient,
         [id.as_uuid()],
     )
     .await?;
@@ -162,7 +162,7 @@ pub async fn revoke(db: &Db, clock: &dyn Clock, programme: &str, name: &str) -> 
         &scope,
         admin_access(clock),
         AuditAction::Update,
-        "api_client",
+        ObjectKind::ApiClient,
         [id.as_uuid()],
     )
     .await?;

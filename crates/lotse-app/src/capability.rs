@@ -6,7 +6,7 @@
 //! together, or neither does. Every refusal answers the same (the web layer: 404).
 
 use lotse_domain::actor::ProgrammeScope;
-use lotse_domain::audit::{AuditAction, AuditPurpose};
+use lotse_domain::audit::{AuditAction, AuditPurpose, ObjectKind};
 use lotse_domain::capability::{Capability, CapabilityPurpose, CapabilityToken};
 use lotse_domain::id::CapabilityId;
 use lotse_store::audit::Access;
@@ -15,7 +15,7 @@ use lotse_store::{Db, StoreError, Tx};
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::case_record::{AccessError, REFUSAL_WINDOW};
+use crate::access::{AccessError, REFUSAL_WINDOW};
 use crate::clock::Clock;
 use crate::error::StoreFailure;
 use crate::handle::{self, Handle};
@@ -72,7 +72,7 @@ pub async fn issue(
         issuer,
         access(now),
         AuditAction::Create,
-        "capability",
+        ObjectKind::Capability,
         [id.as_uuid()],
     )
     .await?;
@@ -99,7 +99,7 @@ pub async fn revoke(db: &Db, clock: &dyn Clock, scope: &ProgrammeScope, id: Capa
             scope,
             access(now),
             AuditAction::Update,
-            "capability",
+            ObjectKind::Capability,
             [id.as_uuid()],
         )
         .await?;
@@ -151,7 +151,7 @@ pub async fn verify(
                     &scope,
                     access,
                     AuditAction::AccessDenied,
-                    "capability",
+                    ObjectKind::Capability,
                     [stored.id.as_uuid()],
                 )
                 .await?;
@@ -176,7 +176,7 @@ pub async fn redeem(tx: &mut Tx, now: OffsetDateTime, capability: &Capability) -
         &scope,
         access(now),
         AuditAction::Update,
-        "capability",
+        ObjectKind::Capability,
         [capability.id().as_uuid()],
     )
     .await?;

@@ -5,7 +5,7 @@
 //! policy ([`Principal::decide`]) before it reads; a denial about a person is answered as
 //! [`AccessError::NotFound`] and audited as `access_denied` on the requested id.
 
-use lotse_domain::audit::{AuditAction, AuditPurpose};
+use lotse_domain::audit::{AuditPurpose, ObjectKind};
 use lotse_domain::consent::{Consent, ConsentPurpose};
 use lotse_domain::id::{CaseId, ConsentId, PatientId};
 use lotse_domain::patient::PatientIdentity;
@@ -13,7 +13,6 @@ use lotse_domain::policy::{Action, Decision, PersonRelations, Subject, Visibilit
 use lotse_domain::prescription::PrescriptionCode;
 use lotse_domain::referral::{ClosingReason, ReferralEvent};
 use lotse_domain::user::Membership;
-use lotse_store::audit::Access;
 use lotse_store::event::{NewEvent, StoredEvent};
 use lotse_store::record::{self, OnwardLine, PrescriptionLine, ReferralLine};
 use lotse_store::referral::Recorded;
@@ -21,120 +20,10 @@ use lotse_store::{StoreError, Tx};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
+use crate::access::{AccessError, access, deny, relations_of};
 use crate::clock::Clock;
-use crate::error::StoreFailure;
 use crate::handle::{self, Handle};
 use crate::principal::Principal;
-
-/// Why a request about a person was not carried out.
-#[derive(Debug, thiserror::Error)]
-pub enum AccessError {
-    /// No such record, or the policy denies it (indistinguishable on purpose).
-    #[error("not found")]
-    NotFound,
-    /// The input is malformed; the message says how.
-    #[error("{0}")]
-    Invalid(String),
-    /// The record changed meanwhile (e.g. the consent was already withdrawn).
-    #[error("{0}")]
-    Conflict(String),
-    /// Storage failed.
-    #[error(transparent)]
-    Store(StoreFailure),
-}
-
-impl From<StoreError> for AccessError {
-    fn from(err: StoreError) -> Self {
-        match err {
-            StoreError::NotFound { .. } => Self::NotFound,
-            StoreError::Conflict { kind, .. } => Self::Conflict(format!("the {kind} was changed meanwhile")),
-            other => Self::Store(other.into()),
-        }
-    }
-}
-
-impl From<StoreFailure> for AccessError {
-    fn from(err: StoreFailure) -> Self {
-        err.into_store().into()
-    }
-}
-
-pub(crate) fn access(clock: &dyn Clock, purpose: AuditPurpose) -> Access {
-    Access {
-        at: clock.now(),
-        purpose,
-    }
-}
-
-/// Audits a denied request for a record in `tx` (which may hold reads only), commits, and
-/// answers `NotFound`.
-pub(crate) async fn deny(mut tx: Tx, principal: &Principal, at: OffsetDateTime, kind: &str, id: Uuid) -> AccessError {
-    let access = Access {
-        at,
-        purpose: AuditPurpose::DataProtection,
-    };
-    let result = async {
-        lotse_store::audit::record(
-            &mut tx,
-            principal.scope(),
-            access,
-            AuditAction::AccessDenied,
-            kind,
-            [id],
-        )
-        .await?;
-        tx.commit().await
-    }
-    .await;
-    match result {
-        Ok(()) => AccessError::NotFound,
-        Err(e) => AccessError::Store(e.into()),
-    }
-}
-
-/// Repeated refusals of one principal's routes within this window are one audit entry.
-pub const REFUSAL_WINDOW: time::Duration = time::Duration::minutes(5);
-
-/// Audits that a route was refused because the principal never does that (403: a member's
-/// role, an API client's role or scopes): `route_refused` on the principal itself
-/// ([`Principal::own_object`]), at most once per principal and [`REFUSAL_WINDOW`], so a caller
-/// that repeats the request cannot flood the chain.
-pub async fn record_route_refused(
-    db: &impl Handle,
-    clock: &dyn Clock,
-    principal: &Principal,
-) -> Result<(), StoreFailure> {
-    let db = handle::store(db);
-    let now = clock.now();
-    let scope = principal.scope();
-    let mut tx = db.begin().await?;
-    let actor = scope.actor().reference();
-    if lotse_store::audit::recent(&mut tx, scope, &actor, AuditAction::RouteRefused, now - REFUSAL_WINDOW).await? {
-        return Ok(tx.commit().await?);
-    }
-    let access = Access {
-        at: now,
-        purpose: AuditPurpose::DataProtection,
-    };
-    let (kind, id) = principal.own_object();
-    lotse_store::audit::record(&mut tx, scope, access, AuditAction::RouteRefused, kind, [id]).await?;
-    Ok(tx.commit().await?)
-}
-
-/// The relationship facts of a person now ([`lotse_store::relation::of_person`]); `None` for a
-/// person that does not exist (the caller answers with [`deny`], like a denial).
-pub(crate) async fn relations_of(
-    tx: &mut Tx,
-    principal: &Principal,
-    patient: PatientId,
-    at: OffsetDateTime,
-) -> Result<Option<PersonRelations>, AccessError> {
-    match lotse_store::relation::of_person(tx, principal.scope(), patient, at).await {
-        Ok(r) => Ok(Some(r)),
-        Err(StoreError::NotFound { .. }) => Ok(None),
-        Err(e) => Err(e.into()),
-    }
-}
 
 /// Finds, in `tx` (a read transaction to view, a write transaction to change), the person of a
 /// case the principal may act on (the policy decides on the case, from the person's
@@ -147,14 +36,14 @@ async fn open_case(
     at: OffsetDateTime,
 ) -> Result<(Tx, PatientId, PersonRelations, Visibility), AccessError> {
     let Some(patient) = record::patient_of_case(&mut tx, principal.scope(), case).await? else {
-        return Err(deny(tx, principal, at, "case", case.as_uuid()).await);
+        return Err(deny(tx, principal, at, ObjectKind::Case, case.as_uuid()).await);
     };
     let Some(relations) = relations_of(&mut tx, principal, patient, at).await? else {
-        return Err(deny(tx, principal, at, "case", case.as_uuid()).await);
+        return Err(deny(tx, principal, at, ObjectKind::Case, case.as_uuid()).await);
     };
     match principal.decide(action, Subject::Case(principal.scope().programme(), case, &relations)) {
         Decision::Allow(visibility) => Ok((tx, patient, relations, visibility)),
-        Decision::Deny(_) => Err(deny(tx, principal, at, "case", case.as_uuid()).await),
+        Decision::Deny(_) => Err(deny(tx, principal, at, ObjectKind::Case, case.as_uuid()).await),
     }
 }
 
@@ -339,7 +228,7 @@ pub async fn find_case(
         return Err(AccessError::NotFound);
     };
     let Some(relations) = relations_of(&mut tx, principal, patient, now).await? else {
-        return Err(deny(tx, principal, now, "patient", patient.as_uuid()).await);
+        return Err(deny(tx, principal, now, ObjectKind::Patient, patient.as_uuid()).await);
     };
     // The first of the person's cases (oldest first) that the policy lets the principal open.
     let mine = cases.into_iter().map(|(case, _)| case).find(|case| {
@@ -352,7 +241,7 @@ pub async fn find_case(
     });
     match mine {
         Some(case) => Ok(case),
-        None => Err(deny(tx, principal, now, "patient", patient.as_uuid()).await),
+        None => Err(deny(tx, principal, now, ObjectKind::Patient, patient.as_uuid()).await),
     }
 }
 
@@ -386,7 +275,9 @@ pub async fn withdraw_consent(
         Ok(purpose) => purpose,
         // A random id or another person's consent: refused like a record the user may not see,
         // and audited with the id asked for.
-        Err(StoreError::NotFound { .. }) => return Err(deny(tx, principal, now, "consent", consent_id.as_uuid()).await),
+        Err(StoreError::NotFound { .. }) => {
+            return Err(deny(tx, principal, now, ObjectKind::Consent, consent_id.as_uuid()).await);
+        }
         Err(e) => return Err(e.into()),
     };
     if purpose == ConsentPurpose::Care {

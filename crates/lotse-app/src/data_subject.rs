@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
-use lotse_domain::audit::{AuditAction, AuditEntry, AuditPurpose, RequestReference};
+use lotse_domain::audit::{AuditAction, AuditEntry, AuditPurpose, ObjectKind, RequestReference};
 use lotse_domain::id::{ApiClientId, PatientId, UserId};
 use lotse_domain::policy::{AccountRelations, Action, Decision, Subject};
 use lotse_domain::prescription::PrescriptionCode;
@@ -16,7 +16,7 @@ use lotse_store::{Db, StoreError, Tx};
 use serde::Serialize;
 use time::OffsetDateTime;
 
-use crate::case_record::{AccessError, access, deny, relations_of};
+use crate::access::{AccessError, access, deny, relations_of};
 use crate::clock::Clock;
 use crate::handle::{self, Handle};
 use crate::jobs::JobToken;
@@ -52,7 +52,7 @@ pub async fn find_person(
         principal.scope(),
         access,
         AuditAction::Search,
-        "programme",
+        ObjectKind::Programme,
         [programme],
     )
     .await?;
@@ -62,7 +62,7 @@ pub async fn find_person(
             principal.scope(),
             access,
             AuditAction::Read,
-            "patient",
+            ObjectKind::Patient,
             [patient.as_uuid()],
         )
         .await?;
@@ -159,11 +159,11 @@ async fn open_person_any(
     at: OffsetDateTime,
 ) -> Result<Tx, AccessError> {
     let Some(relations) = relations_of(&mut tx, principal, patient, at).await? else {
-        return Err(deny(tx, principal, at, "patient", patient.as_uuid()).await);
+        return Err(deny(tx, principal, at, ObjectKind::Patient, patient.as_uuid()).await);
     };
     match principal.decide(action, Subject::Person(principal.scope().programme(), &relations)) {
         Decision::Allow(_) => Ok(tx),
-        Decision::Deny(_) => Err(deny(tx, principal, at, "patient", patient.as_uuid()).await),
+        Decision::Deny(_) => Err(deny(tx, principal, at, ObjectKind::Patient, patient.as_uuid()).await),
     }
 }
 
@@ -191,7 +191,14 @@ pub async fn user_audit(
             .is_allowed()
     };
     let Some(target_user) = target_user.filter(allowed) else {
-        return Err(deny(db.begin_read().await?, principal, now, "user", target.as_uuid()).await);
+        return Err(deny(
+            db.begin_read().await?,
+            principal,
+            now,
+            ObjectKind::User,
+            target.as_uuid(),
+        )
+        .await);
     };
     let mut tx = db.begin_read().await?;
     let limit = i64::try_from(AUDIT_VIEW_LIMIT).unwrap_or(i64::MAX);
@@ -328,7 +335,7 @@ pub async fn export(
         scope,
         access,
         AuditAction::Export,
-        "patient",
+        ObjectKind::Patient,
         patient.as_uuid(),
         Some(reference),
     )

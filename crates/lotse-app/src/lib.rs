@@ -1,6 +1,9 @@
 //! Lotse's use cases: authorize, load, decide, write state + event + audit in one transaction.
 //! Also the demo data generator (product code: `lotse demo`), which tests reuse.
 
+/// What the use cases about people share: the access error, audited denials and refusals, a
+/// person's relationship facts.
+pub mod access;
 /// Installation administration: programmes, users, audit verification.
 pub mod admin;
 /// API clients: defining, listing, revoking, and the bearer check.

@@ -10,7 +10,7 @@
 use std::net::IpAddr;
 
 use lotse_domain::actor::{Actor, SystemJob};
-use lotse_domain::audit::{AuditAction, AuditPurpose};
+use lotse_domain::audit::{AuditAction, AuditPurpose, ObjectKind};
 use lotse_domain::id::UserId;
 use lotse_domain::policy::{self, AccountRelations, Action, Subject};
 use lotse_domain::user::{NewPassword, Username, authorize_membership};
@@ -18,9 +18,9 @@ use lotse_store::audit::Access;
 use lotse_store::credential::{MemberLine, ResetCode};
 use lotse_store::{Db, StoreError};
 
+use crate::access::{AccessError, deny};
 use crate::admin::AdminError;
 use crate::auth::{Attempt, SessionUser, Throttle, name_hash, token_hash};
-use crate::case_record::{AccessError, deny};
 use crate::clock::Clock;
 use crate::error::StoreFailure;
 use crate::handle::{self, Handle};
@@ -243,7 +243,7 @@ pub(crate) async fn check_manages(
     if allowed {
         Ok(())
     } else {
-        Err(deny(db.begin().await?, &principal, now, "user", target.as_uuid()).await)
+        Err(deny(db.begin().await?, &principal, now, ObjectKind::User, target.as_uuid()).await)
     }
 }
 

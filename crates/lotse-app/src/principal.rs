@@ -6,6 +6,7 @@
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::api_client::ApiClient;
+use lotse_domain::audit::ObjectKind;
 use lotse_domain::capability::Capability;
 use lotse_domain::policy::{self, Action, Decision, DenyReason, Subject};
 use lotse_domain::user::Membership;
@@ -86,11 +87,11 @@ impl Principal {
 
     /// The audit object that names the principal itself (for its refused requests):
     /// `user`, `api_client` or `capability`, with its id.
-    pub fn own_object(&self) -> (&'static str, Uuid) {
+    pub fn own_object(&self) -> (ObjectKind, Uuid) {
         match self {
-            Self::Member(user) => ("user", user.user.id().as_uuid()),
-            Self::ApiClient { client, .. } => ("api_client", client.id().as_uuid()),
-            Self::Capability { capability, .. } => ("capability", capability.id().as_uuid()),
+            Self::Member(user) => (ObjectKind::User, user.user.id().as_uuid()),
+            Self::ApiClient { client, .. } => (ObjectKind::ApiClient, client.id().as_uuid()),
+            Self::Capability { capability, .. } => (ObjectKind::Capability, capability.id().as_uuid()),
         }
     }
 }

@@ -20,10 +20,10 @@ use lotse_store::{Db, StoreError};
 use time::OffsetDateTime;
 use totp_rs::{Builder, Secret, Totp};
 
+use crate::access::AccessError;
 use crate::auth::{
     Attempt, AuthError, REFUSAL_AUDIT_PERIOD, SessionUser, SignedIn, Throttle, audit_account, open_session, token_hash,
 };
-use crate::case_record::AccessError;
 use crate::clock::Clock;
 use crate::error::StoreFailure;
 use crate::handle::{self, Handle};

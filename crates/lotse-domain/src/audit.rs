@@ -14,9 +14,9 @@ use crate::id::ProgrammeId;
 /// The hash before the first entry of a chain.
 pub const GENESIS_HASH: &str = "0000000000000000000000000000000000000000000000000000000000000000";
 
-/// What was done. The stored code ([`AuditAction::code`]) is one lower-case snake_case word
+/// What was done. The stored code ([`AuditAction::code`]) is lower-case snake_case
 /// (`read`, `session_start`, `second_factor_failed`); what it was done to is in the entry's
-/// record type and id, not in the code.
+/// object kind ([`ObjectKind`]) and id, not in the code.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditAction {
     /// Personal data was read.
@@ -97,6 +97,73 @@ impl AuditAction {
     }
 }
 
+/// The kind of record an entry is about; its stored code ([`ObjectKind::code`], the entry's
+/// `object_kind`) is the record's table name in lower-case snake_case (`onward_referral`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ObjectKind {
+    /// A person (their profile or identity).
+    Patient,
+    /// A case file.
+    Case,
+    /// A prescription.
+    Prescription,
+    /// A referral.
+    Referral,
+    /// An onward referral to an offer.
+    OnwardReferral,
+    /// A consent.
+    Consent,
+    /// A questionnaire response.
+    QuestionnaireResponse,
+    /// A user account.
+    User,
+    /// An API client.
+    ApiClient,
+    /// A capability link.
+    Capability,
+    /// The programme itself.
+    Programme,
+}
+
+impl ObjectKind {
+    /// Every kind.
+    pub const ALL: [Self; 11] = [
+        Self::Patient,
+        Self::Case,
+        Self::Prescription,
+        Self::Referral,
+        Self::OnwardReferral,
+        Self::Consent,
+        Self::QuestionnaireResponse,
+        Self::User,
+        Self::ApiClient,
+        Self::Capability,
+        Self::Programme,
+    ];
+
+    /// The stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Patient => "patient",
+            Self::Case => "case",
+            Self::Prescription => "prescription",
+            Self::Referral => "referral",
+            Self::OnwardReferral => "onward_referral",
+            Self::Consent => "consent",
+            Self::QuestionnaireResponse => "questionnaire_response",
+            Self::User => "user",
+            Self::ApiClient => "api_client",
+            Self::Capability => "capability",
+            Self::Programme => "programme",
+        }
+    }
+
+    /// The kind with this code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
 /// Why it was done (the purpose recorded with every access).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuditPurpose {
@@ -140,7 +207,8 @@ pub struct NewAuditEntry {
     pub actor: String,
     /// What.
     pub action: String,
-    /// The kind of record (`patient`, `referral`, `user`…).
+    /// The kind of record: an [`ObjectKind`] code (`patient`, `referral`, `user`…), kept as
+    /// text so entries written by any version verify.
     pub object_kind: String,
     /// The record's id; the nil id for an entry about several records ([`Self::objects`]).
     pub object_id: Uuid,
@@ -161,7 +229,7 @@ impl NewAuditEntry {
         at: OffsetDateTime,
         actor: &crate::actor::Actor,
         action: AuditAction,
-        object_kind: &str,
+        object_kind: ObjectKind,
         object_id: Uuid,
         purpose: AuditPurpose,
     ) -> Self {
@@ -169,7 +237,7 @@ impl NewAuditEntry {
             at: truncate_to_micros(at),
             actor: actor.reference(),
             action: action.code().to_owned(),
-            object_kind: object_kind.to_owned(),
+            object_kind: object_kind.code().to_owned(),
             object_id,
             purpose: purpose.code().to_owned(),
             reference: None,
@@ -184,7 +252,7 @@ impl NewAuditEntry {
         at: OffsetDateTime,
         actor: &crate::actor::Actor,
         action: AuditAction,
-        object_kind: &str,
+        object_kind: ObjectKind,
         ids: impl IntoIterator<Item = Uuid>,
         purpose: AuditPurpose,
     ) -> Option<Self> {
@@ -481,6 +549,17 @@ mod tests {
     use super::*;
     use crate::actor::{Actor, SystemJob};
 
+    #[test]
+    fn object_kind_codes_are_distinct_snake_case_and_read_back() {
+        let mut seen = std::collections::HashSet::new();
+        for kind in ObjectKind::ALL {
+            let code = kind.code();
+            assert!(seen.insert(code), "{code} twice");
+            assert!(code.chars().all(|c| c.is_ascii_lowercase() || c == '_'), "{code}");
+            assert_eq!(ObjectKind::from_code(code), Some(kind));
+        }
+        assert_eq!(ObjectKind::from_code("Patient"), None);
+    }
     fn entries(n: usize) -> Vec<AuditEntry> {
         let programme = ProgrammeId::from_uuid(Uuid::from_u128(1));
         let new = (0..n).map(|i| {
@@ -488,7 +567,7 @@ mod tests {
                 datetime!(2026-11-22 10:00:00.123456789 UTC),
                 &Actor::System(SystemJob::Demo),
                 AuditAction::Create,
-                "patient",
+                ObjectKind::Patient,
                 Uuid::from_u128(i as u128),
                 AuditPurpose::Demo,
             )
@@ -570,7 +649,7 @@ mod tests {
                 at,
                 &actor,
                 AuditAction::Read,
-                "patient",
+                ObjectKind::Patient,
                 ids.iter().map(|i| Uuid::from_u128(*i)),
                 AuditPurpose::Care,
             )
@@ -584,7 +663,7 @@ mod tests {
                 at,
                 &actor,
                 AuditAction::Read,
-                "patient",
+                ObjectKind::Patient,
                 Uuid::from_u128(7),
                 AuditPurpose::Care
             ),

@@ -1,5 +1,6 @@
-//! API clients (installation-wide table, found by the SHA-256 of the bearer token like a
-//! session; each row belongs to one programme). The token itself is never stored.
+//! API clients: a tenant table (each row belongs to one programme, `programme_id` first in its
+//! keys), reached without a scope only by the SHA-256 of the bearer token, like a session. The
+//! token itself is never stored.
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::api_client::{ApiClient, ApiScope};

@@ -1,14 +1,40 @@
 use lotse_domain::actor::ProgrammeScope;
-use lotse_domain::audit::{self, AuditEntry, ChainBreak, ChainVerifier, GENESIS_HASH, NewAuditEntry};
+use lotse_domain::audit::{self, AuditEntry, ChainBreak, ChainVerifier, GENESIS_HASH, NewAuditEntry, ObjectKind};
 use lotse_domain::id::ProgrammeId;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::appender::Pending;
-use crate::bulk::{self, Value};
+use crate::bulk::{self, table_row};
 use crate::db::{Db, Tx};
 use crate::error::{StoreError, StoreResult};
 use crate::on_conn;
+
+table_row! {
+    /// One of the records an entry lists.
+    ObjectInsertRow => "audit_object" {
+        programme_id: Uuid,
+        seq: i64,
+        object_id: Uuid,
+    }
+}
+
+table_row! {
+    /// An audit entry, placed in its chain.
+    EntryInsertRow => "audit_entry" {
+        programme_id: Uuid,
+        seq: i64,
+        at: OffsetDateTime,
+        actor: String,
+        action: String,
+        object_kind: String,
+        object_id: Uuid,
+        purpose: String,
+        prev_hash: Vec<u8>,
+        hash: Vec<u8>,
+        reference: Option<String>,
+    }
+}
 
 /// Creates an empty chain for a new programme (called when the programme is inserted).
 pub(crate) async fn create_chain(tx: &mut Tx, programme: ProgrammeId) -> StoreResult<()> {
@@ -80,49 +106,37 @@ fn hash_bytes(hex_digits: &str) -> StoreResult<Vec<u8>> {
 }
 
 async fn insert_entries(tx: &mut Tx, entries: &[AuditEntry]) -> StoreResult<()> {
-    let rows: Vec<Vec<Value>> = entries
+    let rows: Vec<_> = entries
         .iter()
         .map(|e| {
-            Ok(vec![
-                Value::Uuid(e.programme.as_uuid()),
-                Value::Int(e.seq),
-                Value::Time(e.entry.at),
-                Value::Text(e.entry.actor.clone()),
-                Value::Text(e.entry.action.clone()),
-                Value::Text(e.entry.object_kind.clone()),
-                Value::Uuid(e.entry.object_id),
-                Value::Text(e.entry.purpose.clone()),
-                Value::Bytes(hash_bytes(&e.prev_hash)?),
-                Value::Bytes(hash_bytes(&e.hash)?),
-                Value::OptText(e.entry.reference.clone()),
-            ])
+            Ok(EntryInsertRow {
+                programme_id: e.programme.as_uuid(),
+                seq: e.seq,
+                at: e.entry.at,
+                actor: e.entry.actor.clone(),
+                action: e.entry.action.clone(),
+                object_kind: e.entry.object_kind.clone(),
+                object_id: e.entry.object_id,
+                purpose: e.entry.purpose.clone(),
+                prev_hash: hash_bytes(&e.prev_hash)?,
+                hash: hash_bytes(&e.hash)?,
+                reference: e.entry.reference.clone(),
+            })
         })
         .collect::<StoreResult<_>>()?;
-    let columns = [
-        "programme_id",
-        "seq",
-        "at",
-        "actor",
-        "action",
-        "object_kind",
-        "object_id",
-        "purpose",
-        "prev_hash",
-        "hash",
-        "reference",
-    ];
-    bulk::insert(tx, "audit_entry", &columns, &rows).await?;
-    let objects: Vec<Vec<Value>> = entries
+    bulk::insert_rows(tx, rows).await?;
+    let objects: Vec<_> = entries
         .iter()
         .flat_map(|e| {
-            e.entry
-                .objects
-                .iter()
-                .map(|id| vec![Value::Uuid(e.programme.as_uuid()), Value::Int(e.seq), Value::Uuid(*id)])
+            e.entry.objects.iter().map(|id| ObjectInsertRow {
+                programme_id: e.programme.as_uuid(),
+                seq: e.seq,
+                object_id: *id,
+            })
         })
         .collect();
     if !objects.is_empty() {
-        bulk::insert(tx, "audit_object", &["programme_id", "seq", "object_id"], &objects).await?;
+        bulk::insert_rows(tx, objects).await?;
     }
     Ok(())
 }
@@ -309,7 +323,7 @@ pub async fn verify_anchored(db: &Db, scope: &ProgrammeScope, anchor: Option<(i6
 pub async fn list_for_object(
     tx: &mut Tx,
     scope: &ProgrammeScope,
-    object_kind: &str,
+    object_kind: ObjectKind,
     object_id: Uuid,
 ) -> StoreResult<Vec<AuditEntry>> {
     let programme = scope.programme();
@@ -323,7 +337,7 @@ pub async fn list_for_object(
          order by seq desc",
     )
     .bind(programme.as_uuid())
-    .bind(object_kind)
+    .bind(object_kind.code())
     .bind(object_id)
     .fetch_all(c)
     .await)?;
@@ -347,7 +361,7 @@ pub async fn record(
     scope: &ProgrammeScope,
     access: Access,
     action: lotse_domain::audit::AuditAction,
-    object_kind: &str,
+    object_kind: ObjectKind,
     ids: impl IntoIterator<Item = Uuid>,
 ) -> StoreResult<()> {
     let entry = NewAuditEntry::about(access.at, scope.actor(), action, object_kind, ids, access.purpose);
@@ -362,7 +376,7 @@ pub async fn record_user(
     action: lotse_domain::audit::AuditAction,
     user: lotse_domain::id::UserId,
 ) -> StoreResult<()> {
-    record(tx, scope, access, action, "user", [user.as_uuid()]).await
+    record(tx, scope, access, action, ObjectKind::User, [user.as_uuid()]).await
 }
 
 /// Writes one audit entry that records the request it answers (a coordinator's export or
@@ -372,7 +386,7 @@ pub async fn record_referenced(
     scope: &ProgrammeScope,
     access: Access,
     action: lotse_domain::audit::AuditAction,
-    object_kind: &str,
+    object_kind: ObjectKind,
     id: Uuid,
     reference: Option<&lotse_domain::audit::RequestReference>,
 ) -> StoreResult<()> {
@@ -407,12 +421,11 @@ pub(crate) async fn insert_created(
     tx: &mut Tx,
     scope: &ProgrammeScope,
     access: Access,
-    (table, columns): (&str, &[&str]),
-    rows: &[Vec<Value>],
-    object_kind: &str,
+    rows: Vec<impl bulk::Row>,
+    object_kind: ObjectKind,
     ids: impl IntoIterator<Item = uuid::Uuid>,
 ) -> StoreResult<()> {
-    bulk::insert(tx, table, columns, rows).await?;
+    bulk::insert_rows(tx, rows).await?;
     record(
         tx,
         scope,
@@ -428,12 +441,12 @@ pub(crate) async fn insert_created(
 pub async fn list_for_objects(
     tx: &mut Tx,
     scope: &ProgrammeScope,
-    objects: &[(&'static str, Uuid)],
+    objects: &[(ObjectKind, Uuid)],
     limit: usize,
 ) -> StoreResult<Vec<AuditEntry>> {
     let mut all = Vec::new();
     for (kind, id) in objects {
-        all.extend(list_for_object(tx, scope, kind, *id).await?);
+        all.extend(list_for_object(tx, scope, *kind, *id).await?);
     }
     all.sort_by_key(|e| std::cmp::Reverse(e.seq));
     all.truncate(limit);

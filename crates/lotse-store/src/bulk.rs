@@ -1,5 +1,7 @@
-//! Multi-row inserts written once for both engines: rows of [`Value`]s are bound per driver and
-//! sent in chunks below each engine's parameter limit. Single inserts use the same path.
+//! Multi-row inserts written once for both engines: each table has a row struct ([`Row`],
+//! declared with `table_row!`, its fields the table's columns by name and in order); its
+//! [`Value`]s are bound per driver and sent in chunks below each engine's parameter limit.
+//! Single inserts use the same path.
 
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -37,6 +39,65 @@ pub enum Value {
     /// Bytes (blob on SQLite, bytea on PostgreSQL).
     Bytes(Vec<u8>),
 }
+
+macro_rules! value_from {
+    ($($t:ty => $variant:ident),* $(,)?) => {
+        $(impl From<$t> for Value {
+            fn from(x: $t) -> Self {
+                Self::$variant(x)
+            }
+        })*
+    };
+}
+
+value_from! {
+    Uuid => Uuid,
+    Option<Uuid> => OptUuid,
+    String => Text,
+    Option<String> => OptText,
+    i64 => Int,
+    f64 => Real,
+    Option<f64> => OptReal,
+    bool => Bool,
+    OffsetDateTime => Time,
+    Option<OffsetDateTime> => OptTime,
+    Option<Date> => OptDate,
+    serde_json::Value => Json,
+    Vec<u8> => Bytes,
+}
+
+/// A row of one table, inserted with [`insert_rows`]. Declare it with [`table_row!`]: the
+/// struct's fields are the table's columns, named as the columns and in their order, so a
+/// value cannot go to another column unnoticed (a wrong type does not compile; a wrong field
+/// is named at the call site).
+pub(crate) trait Row {
+    /// The table.
+    const TABLE: &'static str;
+    /// Its columns, in the order of [`Row::into_values`].
+    const COLUMNS: &'static [&'static str];
+    /// The values, one per column.
+    fn into_values(self) -> Vec<Value>;
+}
+
+/// Declares a [`Row`] struct: `table_row!(Name => "table" { column: Type, … })`.
+macro_rules! table_row {
+    ($(#[$meta:meta])* $name:ident => $table:literal { $($column:ident: $ty:ty),* $(,)? }) => {
+        $(#[$meta])*
+        pub(crate) struct $name {
+            $(pub(crate) $column: $ty,)*
+        }
+
+        impl $crate::bulk::Row for $name {
+            const TABLE: &'static str = $table;
+            const COLUMNS: &'static [&'static str] = &[$(stringify!($column)),*];
+
+            fn into_values(self) -> Vec<$crate::bulk::Value> {
+                vec![$($crate::bulk::Value::from(self.$column)),*]
+            }
+        }
+    };
+}
+pub(crate) use table_row;
 
 /// Parameters per statement, far below the engines' limits (SQLite 32,766, PostgreSQL 65,535).
 /// Binding cost grows faster than linearly with statement size: seeding the scale-1 demo on
@@ -85,7 +146,7 @@ fn statement(table: &str, columns: &[&str], rows: usize) -> String {
 }
 
 /// Inserts rows into `table`. Every row must have one value per column.
-pub async fn insert(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> StoreResult<u64> {
+async fn insert(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec<Value>]) -> StoreResult<u64> {
     let per_chunk = (MAX_PARAMS / columns.len().max(1)).max(1);
     let mut inserted = 0;
     for chunk in rows.chunks(per_chunk) {
@@ -103,6 +164,12 @@ pub async fn insert(tx: &mut Tx, table: &str, columns: &[&str], rows: &[Vec<Valu
     Ok(inserted)
 }
 
+/// Inserts rows of one table.
+pub(crate) async fn insert_rows<R: Row>(tx: &mut Tx, rows: Vec<R>) -> StoreResult<u64> {
+    let values: Vec<Vec<Value>> = rows.into_iter().map(Row::into_values).collect();
+    insert(tx, R::TABLE, R::COLUMNS, &values).await
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -113,5 +180,18 @@ mod tests {
             statement("t", &["a", "b"], 2),
             "insert into t (a, b) values ($1,$2),($3,$4)"
         );
+    }
+
+    table_row!(Pair => "t" { b: i64, a: Option<String> });
+
+    #[test]
+    fn a_row_names_its_columns_in_field_order() {
+        assert_eq!(<Pair as Row>::TABLE, "t");
+        assert_eq!(<Pair as Row>::COLUMNS, ["b", "a"]);
+        let row = Pair {
+            a: Some("x".into()),
+            b: 2,
+        };
+        assert_eq!(row.into_values(), vec![Value::Int(2), Value::OptText(Some("x".into()))]);
     }
 }

@@ -8,10 +8,70 @@ use lotse_domain::organisation::{Organisation, OrganisationKind};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::bulk::{self, Value};
+use crate::bulk::table_row;
+use crate::bulk::{self};
 use crate::db::Tx;
 use crate::error::{StoreError, StoreResult};
 use crate::on_conn;
+
+table_row! {
+    /// An area set.
+    AreaSetRow => "area_set" {
+        programme_id: Uuid,
+        area_set_id: Uuid,
+        name: String,
+    }
+}
+
+table_row! {
+    /// An area.
+    AreaRow => "area" {
+        programme_id: Uuid,
+        area_id: Uuid,
+        area_set_id: Uuid,
+        parent_id: Option<Uuid>,
+        kind: String,
+        name: String,
+        lat: f64,
+        lon: f64,
+        deprivation: Option<f64>,
+    }
+}
+
+table_row! {
+    /// An organisation.
+    OrganisationRow => "organisation" {
+        programme_id: Uuid,
+        organisation_id: Uuid,
+        kind: String,
+        name: String,
+        area_id: Option<Uuid>,
+        version: i64,
+        created_at: OffsetDateTime,
+    }
+}
+
+table_row! {
+    /// An offer.
+    OfferRow => "offer" {
+        programme_id: Uuid,
+        offer_id: Uuid,
+        provider_id: Uuid,
+        title: String,
+        description: String,
+        language: String,
+        need_domains: String,
+        area_id: Option<Uuid>,
+        lat: Option<f64>,
+        lon: Option<f64>,
+        free: bool,
+        status: String,
+        published: bool,
+        last_verified: Option<time::Date>,
+        version: i64,
+        updated_at: OffsetDateTime,
+    }
+}
 
 fn join_codes<'a>(codes: impl IntoIterator<Item = &'a str>) -> String {
     codes.into_iter().collect::<Vec<_>>().join(",")
@@ -22,9 +82,13 @@ pub async fn insert_area_sets(tx: &mut Tx, scope: &ProgrammeScope, sets: &[AreaS
     let p = scope.programme().as_uuid();
     let rows: Vec<_> = sets
         .iter()
-        .map(|s| vec![Value::Uuid(p), Value::Uuid(s.id.as_uuid()), Value::Text(s.name.clone())])
+        .map(|s| AreaSetRow {
+            programme_id: p,
+            area_set_id: s.id.as_uuid(),
+            name: s.name.clone(),
+        })
         .collect();
-    bulk::insert(tx, "area_set", &["programme_id", "area_set_id", "name"], &rows).await?;
+    bulk::insert_rows(tx, rows).await?;
     Ok(())
 }
 
@@ -34,32 +98,19 @@ pub async fn insert_areas(tx: &mut Tx, scope: &ProgrammeScope, areas: &[Area]) -
     let p = scope.programme().as_uuid();
     let rows: Vec<_> = areas
         .iter()
-        .map(|a| {
-            vec![
-                Value::Uuid(p),
-                Value::Uuid(a.id.as_uuid()),
-                Value::Uuid(a.area_set.as_uuid()),
-                Value::OptUuid(a.parent.map(|x| x.as_uuid())),
-                Value::Text(a.kind.code().to_owned()),
-                Value::Text(a.name.clone()),
-                Value::Real(a.centroid.lat()),
-                Value::Real(a.centroid.lon()),
-                Value::OptReal(a.deprivation.map(lotse_domain::area::DeprivationIndex::value)),
-            ]
+        .map(|a| AreaRow {
+            programme_id: p,
+            area_id: a.id.as_uuid(),
+            area_set_id: a.area_set.as_uuid(),
+            parent_id: a.parent.map(|x| x.as_uuid()),
+            kind: a.kind.code().to_owned(),
+            name: a.name.clone(),
+            lat: a.centroid.lat(),
+            lon: a.centroid.lon(),
+            deprivation: a.deprivation.map(lotse_domain::area::DeprivationIndex::value),
         })
         .collect();
-    let columns = [
-        "programme_id",
-        "area_id",
-        "area_set_id",
-        "parent_id",
-        "kind",
-        "name",
-        "lat",
-        "lon",
-        "deprivation",
-    ];
-    bulk::insert(tx, "area", &columns, &rows).await?;
+    bulk::insert_rows(tx, rows).await?;
     Ok(())
 }
 
@@ -73,28 +124,17 @@ pub async fn insert_organisations(
     let p = scope.programme().as_uuid();
     let rows: Vec<_> = organisations
         .iter()
-        .map(|o| {
-            vec![
-                Value::Uuid(p),
-                Value::Uuid(o.id.as_uuid()),
-                Value::Text(o.kind.code().to_owned()),
-                Value::Text(o.name.clone()),
-                Value::OptUuid(o.area.map(|a| a.as_uuid())),
-                Value::Int(1),
-                Value::Time(now),
-            ]
+        .map(|o| OrganisationRow {
+            programme_id: p,
+            organisation_id: o.id.as_uuid(),
+            kind: o.kind.code().to_owned(),
+            name: o.name.clone(),
+            area_id: o.area.map(|a| a.as_uuid()),
+            version: 1,
+            created_at: now,
         })
         .collect();
-    let columns = [
-        "programme_id",
-        "organisation_id",
-        "kind",
-        "name",
-        "area_id",
-        "version",
-        "created_at",
-    ];
-    bulk::insert(tx, "organisation", &columns, &rows).await?;
+    bulk::insert_rows(tx, rows).await?;
     Ok(())
 }
 
@@ -104,46 +144,26 @@ pub async fn insert_offers(tx: &mut Tx, scope: &ProgrammeScope, offers: &[Offer]
     let p = scope.programme().as_uuid();
     let rows: Vec<_> = offers
         .iter()
-        .map(|o| {
-            vec![
-                Value::Uuid(p),
-                Value::Uuid(o.id.as_uuid()),
-                Value::Uuid(o.provider.as_uuid()),
-                Value::Text(o.title.clone()),
-                Value::Text(o.description.clone()),
-                Value::Text(o.language.clone()),
-                Value::Text(join_codes(o.need_domains.iter().map(|n| n.code()))),
-                Value::OptUuid(o.area.map(|a| a.as_uuid())),
-                Value::OptReal(o.location.map(lotse_domain::area::GeoPoint::lat)),
-                Value::OptReal(o.location.map(lotse_domain::area::GeoPoint::lon)),
-                Value::Bool(o.free),
-                Value::Text(o.status.code().to_owned()),
-                Value::Bool(o.published),
-                Value::OptDate(o.last_verified),
-                Value::Int(1),
-                Value::Time(o.updated_at),
-            ]
+        .map(|o| OfferRow {
+            programme_id: p,
+            offer_id: o.id.as_uuid(),
+            provider_id: o.provider.as_uuid(),
+            title: o.title.clone(),
+            description: o.description.clone(),
+            language: o.language.clone(),
+            need_domains: join_codes(o.need_domains.iter().map(|n| n.code())),
+            area_id: o.area.map(|a| a.as_uuid()),
+            lat: o.location.map(lotse_domain::area::GeoPoint::lat),
+            lon: o.location.map(lotse_domain::area::GeoPoint::lon),
+            free: o.free,
+            status: o.status.code().to_owned(),
+            published: o.published,
+            last_verified: o.last_verified,
+            version: 1,
+            updated_at: o.updated_at,
         })
         .collect();
-    let columns = [
-        "programme_id",
-        "offer_id",
-        "provider_id",
-        "title",
-        "description",
-        "language",
-        "need_domains",
-        "area_id",
-        "lat",
-        "lon",
-        "free",
-        "status",
-        "published",
-        "last_verified",
-        "version",
-        "updated_at",
-    ];
-    bulk::insert(tx, "offer", &columns, &rows).await?;
+    bulk::insert_rows(tx, rows).await?;
     Ok(())
 }
 

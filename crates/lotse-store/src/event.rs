@@ -5,10 +5,25 @@ use serde_json::Value as Json;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-use crate::bulk::{self, Value};
+use crate::bulk::{self, table_row};
 use crate::db::Tx;
 use crate::error::StoreResult;
 use crate::on_conn;
+
+table_row! {
+    /// An event.
+    EventRow => "event" {
+        programme_id: Uuid,
+        event_id: Uuid,
+        stream: String,
+        stream_id: Uuid,
+        stream_version: i64,
+        kind: String,
+        payload: serde_json::Value,
+        actor: String,
+        occurred_at: OffsetDateTime,
+    }
+}
 
 /// An event to append.
 #[derive(Debug, Clone, PartialEq)]
@@ -31,39 +46,25 @@ pub struct NewEvent {
     pub occurred_at: OffsetDateTime,
 }
 
-const COLUMNS: [&str; 9] = [
-    "programme_id",
-    "event_id",
-    "stream",
-    "stream_id",
-    "stream_version",
-    "kind",
-    "payload",
-    "actor",
-    "occurred_at",
-];
-
 /// Appends events to the scope's programme. A duplicate `(stream, stream_id, stream_version)`
 /// is refused by the database, so two writers can never both append the same version.
 pub async fn append(tx: &mut Tx, scope: &ProgrammeScope, events: &[NewEvent]) -> StoreResult<()> {
     let programme = scope.programme().as_uuid();
-    let rows: Vec<Vec<Value>> = events
+    let rows: Vec<_> = events
         .iter()
-        .map(|e| {
-            vec![
-                Value::Uuid(programme),
-                Value::Uuid(e.event_id),
-                Value::Text(e.stream.to_owned()),
-                Value::Uuid(e.stream_id),
-                Value::Int(e.stream_version),
-                Value::Text(e.kind.to_owned()),
-                Value::Json(e.payload.clone()),
-                Value::Text(e.actor.clone()),
-                Value::Time(e.occurred_at),
-            ]
+        .map(|e| EventRow {
+            programme_id: programme,
+            event_id: e.event_id,
+            stream: e.stream.to_owned(),
+            stream_id: e.stream_id,
+            stream_version: e.stream_version,
+            kind: e.kind.to_owned(),
+            payload: e.payload.clone(),
+            actor: e.actor.clone(),
+            occurred_at: e.occurred_at,
         })
         .collect();
-    bulk::insert(tx, "event", &COLUMNS, &rows).await?;
+    bulk::insert_rows(tx, rows).await?;
     Ok(())
 }
 

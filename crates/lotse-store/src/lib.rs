@@ -4,7 +4,9 @@
 //! - every function that touches tenant data takes `scope: &ProgrammeScope` first and filters
 //!   by its programme; only installation-wide tables are reached without one: `programme`,
 //!   `user_account`, `session`, `login_attempt`, `user_second_factor`, `pending_sign_in`,
-//!   `password_reset_code`, `second_factor_attempt` and `account_notice`;
+//!   `password_reset_code`, `second_factor_attempt` and `account_notice`; two lookups reach
+//!   a tenant row by what a caller presents and return its programme: `api_client::find_live`
+//!   (by the token's SHA-256) and `capability::find` (by the id a link names);
 //! - a state change, its event and its audit entries are written in one transaction ([`Tx`]);
 //! - mutable aggregates carry a `version`; a stale update is [`StoreError::Conflict`];
 //! - queries are written once and compiled for both engines by [`on_conn!`]; where SQL must

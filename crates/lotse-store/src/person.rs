@@ -3,20 +3,104 @@
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::AuditAction;
+use lotse_domain::audit::ObjectKind;
 use lotse_domain::case::Case;
 use lotse_domain::consent::Consent;
 use lotse_domain::id::PatientId;
 use lotse_domain::patient::{PatientIdentity, PatientProfile};
 use lotse_domain::prescription::Prescription;
 use lotse_domain::questionnaire::QuestionnaireResponse;
-use time::Date;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
 
 use crate::audit::{self, Access, insert_created};
-use crate::bulk::{self, Value};
+use crate::bulk::table_row;
+use crate::bulk::{self};
 use crate::crypto::{DataKeys, Slot};
 use crate::db::Tx;
 use crate::error::{StoreError, StoreResult};
 use crate::on_conn;
+
+table_row! {
+    /// A person's derived attributes.
+    PatientRow => "patient" {
+        programme_id: Uuid,
+        patient_id: Uuid,
+        age_band: String,
+        gender: String,
+        language: String,
+        created_at: OffsetDateTime,
+    }
+}
+
+table_row! {
+    /// A person's identity, sealed.
+    PatientIdentityRow => "patient_identity" {
+        programme_id: Uuid,
+        patient_id: Uuid,
+        given_name: String,
+        family_name: String,
+        birth_date: String,
+        phone: Option<String>,
+    }
+}
+
+table_row! {
+    /// A consent.
+    ConsentRow => "consent" {
+        programme_id: Uuid,
+        consent_id: Uuid,
+        patient_id: Uuid,
+        purpose: String,
+        onward_referral_id: Option<Uuid>,
+        text_version: String,
+        language: String,
+        given_by: String,
+        recorded_by: Uuid,
+        given_at: OffsetDateTime,
+        withdrawn_at: Option<OffsetDateTime>,
+        version: i64,
+    }
+}
+
+table_row! {
+    /// A case.
+    CaseRow => "case_file" {
+        programme_id: Uuid,
+        case_id: Uuid,
+        patient_id: Uuid,
+        link_facility_id: Uuid,
+        opened_at: OffsetDateTime,
+        version: i64,
+    }
+}
+
+table_row! {
+    /// A prescription.
+    PrescriptionRow => "prescription" {
+        programme_id: Uuid,
+        prescription_id: Uuid,
+        code: String,
+        patient_id: Uuid,
+        practice_id: Uuid,
+        prescriber_id: Uuid,
+        need_domains: String,
+        issued_at: OffsetDateTime,
+    }
+}
+
+table_row! {
+    /// A questionnaire response.
+    ResponseRow => "questionnaire_response" {
+        programme_id: Uuid,
+        response_id: Uuid,
+        case_id: Uuid,
+        instrument: String,
+        timepoint: String,
+        answers: serde_json::Value,
+        answered_at: OffsetDateTime,
+    }
+}
 
 /// A person to register: derived profile and identity.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -37,15 +121,13 @@ pub async fn insert_patients(
     let p = scope.programme().as_uuid();
     let profiles: Vec<_> = patients
         .iter()
-        .map(|n| {
-            vec![
-                Value::Uuid(p),
-                Value::Uuid(n.profile.id.as_uuid()),
-                Value::Text(n.profile.age_band.clone()),
-                Value::Text(n.profile.gender.code().to_owned()),
-                Value::Text(n.profile.language.clone()),
-                Value::Time(access.at),
-            ]
+        .map(|n| PatientRow {
+            programme_id: p,
+            patient_id: n.profile.id.as_uuid(),
+            age_band: n.profile.age_band.clone(),
+            gender: n.profile.gender.code().to_owned(),
+            language: n.profile.language.clone(),
+            created_at: access.at,
         })
         .collect();
     let keys = tx.keys()?;
@@ -53,45 +135,23 @@ pub async fn insert_patients(
         .iter()
         .map(|n| {
             let sealed = seal_identity(&keys, p, n.profile.id.as_uuid(), &n.identity)?;
-            Ok(vec![
-                Value::Uuid(p),
-                Value::Uuid(n.profile.id.as_uuid()),
-                Value::Text(sealed.0),
-                Value::Text(sealed.1),
-                Value::Text(sealed.2),
-                Value::OptText(sealed.3),
-            ])
+            Ok(PatientIdentityRow {
+                programme_id: p,
+                patient_id: n.profile.id.as_uuid(),
+                given_name: sealed.0,
+                family_name: sealed.1,
+                birth_date: sealed.2,
+                phone: sealed.3,
+            })
         })
         .collect::<StoreResult<Vec<_>>>()?;
-    bulk::insert(
-        tx,
-        "patient",
-        &[
-            "programme_id",
-            "patient_id",
-            "age_band",
-            "gender",
-            "language",
-            "created_at",
-        ],
-        &profiles,
-    )
-    .await?;
-    let columns = [
-        "programme_id",
-        "patient_id",
-        "given_name",
-        "family_name",
-        "birth_date",
-        "phone",
-    ];
+    bulk::insert_rows(tx, profiles).await?;
     insert_created(
         tx,
         scope,
         access,
-        ("patient_identity", &columns),
-        &identities,
-        "patient",
+        identities,
+        ObjectKind::Patient,
         patients.iter().map(|n| n.profile.id.as_uuid()),
     )
     .await
@@ -177,7 +237,15 @@ pub async fn get_identity(
     .fetch_optional(c)
     .await)?
     .ok_or(StoreError::NotFound { kind: "patient" })?;
-    audit::record(tx, scope, access, AuditAction::Read, "patient", [id.as_uuid()]).await?;
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Read,
+        ObjectKind::Patient,
+        [id.as_uuid()],
+    )
+    .await?;
     open_identity(&keys, scope.programme().as_uuid(), id.as_uuid(), &row)
 }
 
@@ -226,7 +294,7 @@ pub async fn reseal_identities(tx: &mut Tx, scope: &ProgrammeScope, access: Acce
         changed.push(patient);
     }
     let n = changed.len();
-    audit::record(tx, scope, access, AuditAction::Update, "patient", changed).await?;
+    audit::record(tx, scope, access, AuditAction::Update, ObjectKind::Patient, changed).await?;
     Ok(n)
 }
 
@@ -240,44 +308,27 @@ pub async fn insert_consents(
     let p = scope.programme().as_uuid();
     let rows: Vec<_> = consents
         .iter()
-        .map(|c| {
-            vec![
-                Value::Uuid(p),
-                Value::Uuid(c.id.as_uuid()),
-                Value::Uuid(c.patient.as_uuid()),
-                Value::Text(c.purpose.code().to_owned()),
-                Value::OptUuid(c.onward_referral.map(|o| o.as_uuid())),
-                Value::Text(c.text_version.clone()),
-                Value::Text(c.language.clone()),
-                Value::Text(c.given_by.code().to_owned()),
-                Value::Uuid(c.recorded_by.as_uuid()),
-                Value::Time(c.given_at),
-                Value::OptTime(c.withdrawn_at),
-                Value::Int(1),
-            ]
+        .map(|c| ConsentRow {
+            programme_id: p,
+            consent_id: c.id.as_uuid(),
+            patient_id: c.patient.as_uuid(),
+            purpose: c.purpose.code().to_owned(),
+            onward_referral_id: c.onward_referral.map(|o| o.as_uuid()),
+            text_version: c.text_version.clone(),
+            language: c.language.clone(),
+            given_by: c.given_by.code().to_owned(),
+            recorded_by: c.recorded_by.as_uuid(),
+            given_at: c.given_at,
+            withdrawn_at: c.withdrawn_at,
+            version: 1,
         })
         .collect();
-    let columns = [
-        "programme_id",
-        "consent_id",
-        "patient_id",
-        "purpose",
-        "onward_referral_id",
-        "text_version",
-        "language",
-        "given_by",
-        "recorded_by",
-        "given_at",
-        "withdrawn_at",
-        "version",
-    ];
     insert_created(
         tx,
         scope,
         access,
-        ("consent", &columns),
-        &rows,
-        "consent",
+        rows,
+        ObjectKind::Consent,
         consents.iter().map(|c| c.id.as_uuid()),
     )
     .await
@@ -288,32 +339,21 @@ pub async fn insert_cases(tx: &mut Tx, scope: &ProgrammeScope, access: Access, c
     let p = scope.programme().as_uuid();
     let rows: Vec<_> = cases
         .iter()
-        .map(|c| {
-            vec![
-                Value::Uuid(p),
-                Value::Uuid(c.id.as_uuid()),
-                Value::Uuid(c.patient.as_uuid()),
-                Value::Uuid(c.link_facility.as_uuid()),
-                Value::Time(c.opened_at),
-                Value::Int(1),
-            ]
+        .map(|c| CaseRow {
+            programme_id: p,
+            case_id: c.id.as_uuid(),
+            patient_id: c.patient.as_uuid(),
+            link_facility_id: c.link_facility.as_uuid(),
+            opened_at: c.opened_at,
+            version: 1,
         })
         .collect();
-    let columns = [
-        "programme_id",
-        "case_id",
-        "patient_id",
-        "link_facility_id",
-        "opened_at",
-        "version",
-    ];
     insert_created(
         tx,
         scope,
         access,
-        ("case_file", &columns),
-        &rows,
-        "case",
+        rows,
+        ObjectKind::Case,
         cases.iter().map(|c| c.id.as_uuid()),
     )
     .await
@@ -329,36 +369,23 @@ pub async fn insert_prescriptions(
     let p = scope.programme().as_uuid();
     let rows: Vec<_> = items
         .iter()
-        .map(|x| {
-            vec![
-                Value::Uuid(p),
-                Value::Uuid(x.id.as_uuid()),
-                Value::Text(x.code.compact()),
-                Value::Uuid(x.patient.as_uuid()),
-                Value::Uuid(x.practice.as_uuid()),
-                Value::Uuid(x.prescriber.as_uuid()),
-                Value::Text(x.need_domains.iter().map(|n| n.code()).collect::<Vec<_>>().join(",")),
-                Value::Time(x.issued_at),
-            ]
+        .map(|x| PrescriptionRow {
+            programme_id: p,
+            prescription_id: x.id.as_uuid(),
+            code: x.code.compact(),
+            patient_id: x.patient.as_uuid(),
+            practice_id: x.practice.as_uuid(),
+            prescriber_id: x.prescriber.as_uuid(),
+            need_domains: x.need_domains.iter().map(|n| n.code()).collect::<Vec<_>>().join(","),
+            issued_at: x.issued_at,
         })
         .collect();
-    let columns = [
-        "programme_id",
-        "prescription_id",
-        "code",
-        "patient_id",
-        "practice_id",
-        "prescriber_id",
-        "need_domains",
-        "issued_at",
-    ];
     insert_created(
         tx,
         scope,
         access,
-        ("prescription", &columns),
-        &rows,
-        "prescription",
+        rows,
+        ObjectKind::Prescription,
         items.iter().map(|x| x.id.as_uuid()),
     )
     .await
@@ -374,34 +401,22 @@ pub async fn insert_questionnaire_responses(
     let p = scope.programme().as_uuid();
     let rows: Vec<_> = items
         .iter()
-        .map(|q| {
-            vec![
-                Value::Uuid(p),
-                Value::Uuid(q.id.as_uuid()),
-                Value::Uuid(q.case.as_uuid()),
-                Value::Text(q.answers.instrument().code().to_owned()),
-                Value::Text(q.timepoint.code().to_owned()),
-                Value::Json(serde_json::json!(q.answers.items())),
-                Value::Time(q.answered_at),
-            ]
+        .map(|q| ResponseRow {
+            programme_id: p,
+            response_id: q.id.as_uuid(),
+            case_id: q.case.as_uuid(),
+            instrument: q.answers.instrument().code().to_owned(),
+            timepoint: q.timepoint.code().to_owned(),
+            answers: serde_json::json!(q.answers.items()),
+            answered_at: q.answered_at,
         })
         .collect();
-    let columns = [
-        "programme_id",
-        "response_id",
-        "case_id",
-        "instrument",
-        "timepoint",
-        "answers",
-        "answered_at",
-    ];
     insert_created(
         tx,
         scope,
         access,
-        ("questionnaire_response", &columns),
-        &rows,
-        "questionnaire_response",
+        rows,
+        ObjectKind::QuestionnaireResponse,
         items.iter().map(|q| q.id.as_uuid()),
     )
     .await

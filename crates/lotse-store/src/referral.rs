@@ -2,6 +2,7 @@
 //! written in the same transaction; `version` equals the number of events.
 
 use lotse_domain::actor::ProgrammeScope;
+use lotse_domain::audit::ObjectKind;
 use lotse_domain::event::{Lifecycle, from_payload, to_payload};
 use lotse_domain::id::{CaseId, OfferId, OnwardReferralId, OrganisationId, PatientId, PrescriptionId, ReferralId};
 use lotse_domain::onward_referral::{OnwardReferralEvent, OnwardReferralState, OnwardReferralStatus};
@@ -13,11 +14,45 @@ use uuid::Uuid;
 use lotse_domain::audit::AuditAction;
 
 use crate::audit::{self, Access};
-use crate::bulk::Value;
+use crate::bulk::table_row;
 use crate::db::Tx;
 use crate::error::{StoreError, StoreResult};
 use crate::event::{self, NewEvent};
 use crate::on_conn;
+
+table_row! {
+    /// A referral with its state (the fold of its events).
+    ReferralInsertRow => "referral" {
+        programme_id: Uuid,
+        referral_id: Uuid,
+        prescription_id: Option<Uuid>,
+        case_id: Option<Uuid>,
+        patient_id: Uuid,
+        source: String,
+        link_facility_id: Uuid,
+        state: String,
+        closing_reason: Option<String>,
+        failed_contact_attempts: i64,
+        version: i64,
+        issued_at: OffsetDateTime,
+        updated_at: OffsetDateTime,
+    }
+}
+
+table_row! {
+    /// An onward referral with its state (the fold of its events).
+    OnwardInsertRow => "onward_referral" {
+        programme_id: Uuid,
+        onward_referral_id: Uuid,
+        case_id: Uuid,
+        offer_id: Uuid,
+        state: String,
+        end_reason: Option<String>,
+        version: i64,
+        created_at: OffsetDateTime,
+        updated_at: OffsetDateTime,
+    }
+}
 
 /// One event with who recorded it and when.
 #[derive(Debug, Clone, PartialEq)]
@@ -85,22 +120,6 @@ fn to_events<E: serde::Serialize>(
         .collect()
 }
 
-const REFERRAL_COLUMNS: [&str; 13] = [
-    "programme_id",
-    "referral_id",
-    "prescription_id",
-    "case_id",
-    "patient_id",
-    "source",
-    "link_facility_id",
-    "state",
-    "closing_reason",
-    "failed_contact_attempts",
-    "version",
-    "issued_at",
-    "updated_at",
-];
-
 /// Inserts referrals with their histories; each row's state is the fold of its events, so a
 /// history with an invalid transition is refused and nothing is written.
 pub async fn insert_many(
@@ -117,21 +136,21 @@ pub async fn insert_many(
         let (Some(first), Some(last)) = (r.history.first(), r.history.last()) else {
             return Err(StoreError::Corrupt("a referral needs at least one event".into()));
         };
-        rows.push(vec![
-            Value::Uuid(programme),
-            Value::Uuid(r.id.as_uuid()),
-            Value::OptUuid(r.prescription.map(|p| p.as_uuid())),
-            Value::OptUuid(r.case.map(|c| c.as_uuid())),
-            Value::Uuid(r.patient.as_uuid()),
-            Value::Text(r.source.code().to_owned()),
-            Value::Uuid(status.link_facility.as_uuid()),
-            Value::Text(status.state.code().to_owned()),
-            Value::OptText(status.state.closing_reason().map(|c| c.code().to_owned())),
-            Value::Int(i64::from(status.failed_contact_attempts)),
-            Value::Int(r.history.len() as i64),
-            Value::Time(first.at),
-            Value::Time(last.at),
-        ]);
+        rows.push(ReferralInsertRow {
+            programme_id: programme,
+            referral_id: r.id.as_uuid(),
+            prescription_id: r.prescription.map(|p| p.as_uuid()),
+            case_id: r.case.map(|c| c.as_uuid()),
+            patient_id: r.patient.as_uuid(),
+            source: r.source.code().to_owned(),
+            link_facility_id: status.link_facility.as_uuid(),
+            state: status.state.code().to_owned(),
+            closing_reason: status.state.closing_reason().map(|c| c.code().to_owned()),
+            failed_contact_attempts: i64::from(status.failed_contact_attempts),
+            version: r.history.len() as i64,
+            issued_at: first.at,
+            updated_at: last.at,
+        });
         events.extend(to_events(
             "referral",
             r.id.as_uuid(),
@@ -142,16 +161,7 @@ pub async fn insert_many(
     }
     event::append(tx, scope, &events).await?;
     let ids = referrals.iter().map(|r| r.id.as_uuid());
-    audit::insert_created(
-        tx,
-        scope,
-        access,
-        ("referral", &REFERRAL_COLUMNS),
-        &rows,
-        "referral",
-        ids,
-    )
-    .await
+    audit::insert_created(tx, scope, access, rows, ObjectKind::Referral, ids).await
 }
 
 #[derive(sqlx::FromRow)]
@@ -239,7 +249,15 @@ pub async fn apply(
         ReferralEvent::kind,
     )?;
     event::append(tx, scope, &events).await?;
-    audit::record(tx, scope, access, AuditAction::Update, "referral", [id.as_uuid()]).await?;
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Update,
+        ObjectKind::Referral,
+        [id.as_uuid()],
+    )
+    .await?;
     Ok(ReferralRecord {
         id,
         status: next,
@@ -283,18 +301,6 @@ pub struct NewOnwardReferral {
     pub history: Vec<Recorded<OnwardReferralEvent>>,
 }
 
-const ONWARD_COLUMNS: [&str; 9] = [
-    "programme_id",
-    "onward_referral_id",
-    "case_id",
-    "offer_id",
-    "state",
-    "end_reason",
-    "version",
-    "created_at",
-    "updated_at",
-];
-
 /// Inserts onward referrals with their histories (state = fold of events).
 pub async fn insert_onward_many(
     tx: &mut Tx,
@@ -312,17 +318,17 @@ pub async fn insert_onward_many(
                 "an onward referral needs at least one event".into(),
             ));
         };
-        rows.push(vec![
-            Value::Uuid(programme),
-            Value::Uuid(o.id.as_uuid()),
-            Value::Uuid(o.case.as_uuid()),
-            Value::Uuid(status.offer.as_uuid()),
-            Value::Text(status.state.code().to_owned()),
-            Value::OptText(status.state.end_reason().map(|r| r.code().to_owned())),
-            Value::Int(o.history.len() as i64),
-            Value::Time(first.at),
-            Value::Time(last.at),
-        ]);
+        rows.push(OnwardInsertRow {
+            programme_id: programme,
+            onward_referral_id: o.id.as_uuid(),
+            case_id: o.case.as_uuid(),
+            offer_id: status.offer.as_uuid(),
+            state: status.state.code().to_owned(),
+            end_reason: status.state.end_reason().map(|r| r.code().to_owned()),
+            version: o.history.len() as i64,
+            created_at: first.at,
+            updated_at: last.at,
+        });
         events.extend(to_events(
             "onward_referral",
             o.id.as_uuid(),
@@ -333,16 +339,7 @@ pub async fn insert_onward_many(
     }
     event::append(tx, scope, &events).await?;
     let ids = items.iter().map(|o| o.id.as_uuid());
-    audit::insert_created(
-        tx,
-        scope,
-        access,
-        ("onward_referral", &ONWARD_COLUMNS),
-        &rows,
-        "onward_referral",
-        ids,
-    )
-    .await
+    audit::insert_created(tx, scope, access, rows, ObjectKind::OnwardReferral, ids).await
 }
 
 /// An onward referral's stored state and version; it must exist in the scope's programme.

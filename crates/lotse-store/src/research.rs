@@ -3,6 +3,7 @@
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::AuditAction;
+use lotse_domain::audit::ObjectKind;
 use lotse_domain::id::PatientId;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -26,7 +27,15 @@ pub async fn cohort(tx: &mut Tx, scope: &ProgrammeScope, access: Access) -> Stor
     .bind(access.at)
     .fetch_all(c)
     .await)?;
-    audit::record(tx, scope, access, AuditAction::Read, "patient", ids.iter().copied()).await?;
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Read,
+        ObjectKind::Patient,
+        ids.iter().copied(),
+    )
+    .await?;
     Ok(ids.into_iter().map(PatientId::from_uuid).collect())
 }
 

@@ -4,6 +4,7 @@
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::AuditAction;
+use lotse_domain::audit::ObjectKind;
 use lotse_domain::id::{CaseId, OrganisationId};
 use lotse_domain::policy::LinkKind;
 use lotse_domain::user::Role;
@@ -92,7 +93,7 @@ pub async fn for_organisation(
     let mut patients: Vec<Uuid> = rows.iter().map(|r| r.1).collect();
     patients.sort_unstable();
     patients.dedup();
-    audit::record(tx, scope, access, AuditAction::Read, "patient", patients).await?;
+    audit::record(tx, scope, access, AuditAction::Read, ObjectKind::Patient, patients).await?;
     rows.into_iter()
         .map(|r| {
             Ok(Row {

@@ -18,9 +18,11 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::client::ClientAddress;
+use crate::cookie::cookie;
 use crate::csrf::{self, CsrfToken};
 use crate::error::WebError;
-use crate::html::{Page, TokenForm, cookie, no_store, render, render_private, see_other, session_response};
+use crate::html::{TokenForm, session_response};
+use crate::page::{Page, no_store, render, render_private, see_other};
 
 /// The pending sign-in cookie (password right, second factor not yet shown).
 pub const PENDING_COOKIE: &str = "lotse_pending";
@@ -216,7 +218,7 @@ pub async fn users(
             id: m.user.to_string(),
             name: m.display_name,
             username: m.username,
-            role: page.t(&crate::html::role_key(&m.role)),
+            role: page.t(&crate::page::role_key(&m.role)),
             organisation: m.organisation.unwrap_or_default(),
             second_factor: m.second_factor,
             second_factor_locked: locked.contains(&m.user),
@@ -251,7 +253,7 @@ pub async fn issue_reset(
     Form(form): Form<IssueForm>,
 ) -> Result<Response, WebError> {
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
-    let target = UserId::from_uuid(crate::people::parse_id(&id)?);
+    let target = UserId::from_uuid(crate::page::parse_id(&id)?);
     // A coordinator's code never removes a second factor (`lotse user reset --second-factor`).
     let code = password_reset::issue(&state.app, state.clock.as_ref(), &user, target).await?;
     let name = lotse_app::auth::display_name(&state.app, target).await?;
@@ -274,7 +276,7 @@ pub async fn unlock_second_factor(
     Form(form): Form<TokenForm>,
 ) -> Result<Response, WebError> {
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
-    let target = UserId::from_uuid(crate::people::parse_id(&id)?);
+    let target = UserId::from_uuid(crate::page::parse_id(&id)?);
     second_factor::unlock(&state.app, state.clock.as_ref(), &user, target).await?;
     Ok(see_other("/users"))
 }
@@ -297,7 +299,7 @@ fn render_reset(
     username: String,
 ) -> Result<Response, WebError> {
     let page = Page::new(state, headers, "/password-reset", None, csrf);
-    let (error, status) = crate::html::notice(&page, outcome);
+    let (error, status) = crate::page::notice(&page, outcome);
     render_private(
         &PasswordResetPage {
             page,

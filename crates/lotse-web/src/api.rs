@@ -17,7 +17,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use fluent_bundle::FluentValue;
-use lotse_app::case_record::{self, AccessError};
+use lotse_app::access::AccessError;
+use lotse_app::case_record;
 use lotse_app::principal::Principal;
 use lotse_app::{FailureKind, StoreFailure};
 use lotse_domain::api_client::ApiScope;
@@ -223,7 +224,7 @@ pub async fn guard(scope: ApiScope, State(state): State<AppState>, mut request: 
         return ApiError::Unauthorized.respond(&state, language, Some(&path));
     };
     if !principal.may(scope.action()) {
-        if let Err(e) = case_record::record_route_refused(&state.app, state.clock.as_ref(), &principal).await {
+        if let Err(e) = lotse_app::access::record_route_refused(&state.app, state.clock.as_ref(), &principal).await {
             return ApiError::from(e).respond(&state, language, Some(&path));
         }
         return ApiError::Forbidden.respond(&state, language, Some(&path));

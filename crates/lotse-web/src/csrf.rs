@@ -17,8 +17,8 @@ use hmac::{Hmac, Mac};
 use sha2::Sha256;
 
 use crate::AppState;
+use crate::cookie::{cookie, session_token};
 use crate::error::WebError;
-use crate::html::{cookie, session_token};
 
 /// The cookie holding the pre-session value (without `secure_cookies`).
 pub const CSRF_COOKIE: &str = "lotse_csrf";

@@ -1,5 +1,6 @@
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
+use lotse_app::access::AccessError;
 use lotse_app::{FailureKind, StoreFailure};
 use lotse_domain::programme::Language;
 
@@ -44,6 +45,17 @@ impl From<StoreFailure> for WebError {
             FailureKind::Conflict => Self::Conflict(err.to_string()),
             FailureKind::Unavailable => Self::Unavailable(err.to_string()),
             FailureKind::Internal => Self::Internal(err.to_string()),
+        }
+    }
+}
+
+impl From<AccessError> for WebError {
+    fn from(err: AccessError) -> Self {
+        match err {
+            AccessError::NotFound => Self::NotFound,
+            AccessError::Invalid(message) => Self::BadRequest(message),
+            AccessError::Conflict(message) => Self::Conflict(message),
+            AccessError::Store(e) => e.into(),
         }
     }
 }

@@ -1,232 +1,25 @@
 //! The HTML pages. Forms post, then redirect; everything works without JavaScript.
 
-use std::sync::Arc;
-
 use askama::Template;
 use axum::Extension;
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::http::header::{ACCEPT_LANGUAGE, CONTENT_TYPE, COOKIE, LOCATION, SET_COOKIE};
+use axum::http::header::{CONTENT_TYPE, SET_COOKIE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use fluent_bundle::FluentValue;
 use lotse_app::auth::{self, AuthError, SessionUser, SignInOutcome};
-use lotse_domain::policy::{Action, role_may};
 use lotse_domain::programme::Language;
 use serde::Deserialize;
 
 use crate::AppState;
 use crate::client::ClientAddress;
+use crate::cookie::{
+    LANGUAGE_COOKIE, clear_session_cookie, current_user, request_language, session_cookie_name, session_token,
+};
 use crate::csrf::{self, CsrfToken};
 use crate::error::WebError;
-use crate::i18n::{I18n, negotiate};
-
-/// The session cookie's name.
-pub const SESSION_COOKIE: &str = "lotse_session";
-/// The session cookie's name with `secure_cookies`: `__Host-` needs Secure, Path=/ and no
-/// Domain, so a sibling domain cannot plant or overwrite it.
-pub const SESSION_COOKIE_SECURE: &str = "__Host-lotse_session";
-
-/// The session cookie name in use.
-pub const fn session_cookie_name(secure: bool) -> &'static str {
-    if secure { SESSION_COOKIE_SECURE } else { SESSION_COOKIE }
-}
-
-/// The request's session token (from the cookie name in use).
-pub fn session_token<'a>(state: &AppState, headers: &'a HeaderMap) -> Option<&'a str> {
-    cookie(headers, session_cookie_name(state.config.secure_cookies))
-}
-
-/// A `Set-Cookie` value that removes the session cookie (Secure too when the name is
-/// `__Host-`, or browsers ignore it).
-fn clear_session_cookie(state: &AppState) -> HeaderValue {
-    if state.config.secure_cookies {
-        HeaderValue::from_static("__Host-lotse_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0; Secure")
-    } else {
-        HeaderValue::from_static("lotse_session=; Path=/; HttpOnly; SameSite=Strict; Max-Age=0")
-    }
-}
-
-/// The language choice cookie's name.
-pub const LANGUAGE_COOKIE: &str = "lotse_lang";
-
-/// Reads one cookie from the request.
-pub fn cookie<'a>(headers: &'a HeaderMap, name: &str) -> Option<&'a str> {
-    headers
-        .get_all(COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(k, _)| *k == name)
-        .map(|(_, v)| v)
-}
-
-/// The request's language: the user's choice, else Accept-Language.
-pub fn request_language(headers: &HeaderMap) -> Language {
-    negotiate(
-        cookie(headers, LANGUAGE_COOKIE),
-        headers.get(ACCEPT_LANGUAGE).and_then(|v| v.to_str().ok()),
-        None,
-    )
-}
-
-/// Who is shown as signed in.
-#[derive(Debug, Clone)]
-pub struct UserBadge {
-    /// Display name.
-    pub display_name: String,
-    /// Localized role.
-    pub role: String,
-}
-
-/// What every page's layout needs.
-#[derive(Debug, Clone)]
-pub struct Page {
-    lang: Language,
-    i18n: Arc<I18n>,
-    /// The signed-in user, if any.
-    pub user: Option<UserBadge>,
-    /// The current path, for the language switcher's way back.
-    pub path: String,
-    /// The CSRF token every form embeds.
-    pub csrf: String,
-    /// Navigation entries the signed-in user's role may use: (path, label).
-    pub nav: Vec<(&'static str, String)>,
-}
-
-/// The key of a role's label (`role-link-worker`), from its code.
-pub(crate) fn role_key(code: &str) -> String {
-    format!("role-{}", code.replace('_', "-"))
-}
-
-/// The key of a referral state's label (`state-plan-agreed`), from its stored code.
-pub(crate) fn state_key(code: &str) -> String {
-    format!("state-{}", code.replace('_', "-"))
-}
-
-/// The key of an onward referral state's label (`onward-state-did-not-attend`), from its code.
-pub(crate) fn onward_state_key(code: &str) -> String {
-    format!("onward-state-{}", code.replace('_', "-"))
-}
-
-/// The key of an event's label (`event-referral-plan-agreed`), from its kind.
-pub(crate) fn event_key(kind: &str) -> String {
-    format!("event-{}", kind.replace(['_', '.'], "-"))
-}
-
-/// The key of a consent purpose's label (`consent-provider-sharing`), from its code.
-pub(crate) fn consent_key(code: &str) -> String {
-    format!("consent-{}", code.replace('_', "-"))
-}
-
-/// The navigation: (path, label key, the action it needs).
-const NAV: [(&str, &str, Action); 5] = [
-    ("/programme", "nav-programme", Action::ViewProgramme),
-    ("/cases", "nav-cases", Action::ViewWorklist),
-    ("/people", "nav-people", Action::SearchPeople),
-    ("/users", "nav-users", Action::ManageUsers),
-    ("/account", "nav-account", Action::ManageOwnAccount),
-];
-
-/// Only plain local paths may be used as a way back (no open redirects, nothing to escape).
-fn safe_path(path: &str) -> String {
-    let ok = path.starts_with('/')
-        && !path.starts_with("//")
-        && path.len() <= 200
-        && path
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.'));
-    if ok { path.to_owned() } else { "/".to_owned() }
-}
-
-impl Page {
-    /// A page for a request.
-    pub fn new(
-        state: &AppState,
-        headers: &HeaderMap,
-        path: &str,
-        user: Option<&SessionUser>,
-        csrf: &CsrfToken,
-    ) -> Self {
-        let lang = request_language(headers);
-        let nav = user.map_or_else(Vec::new, |u| {
-            NAV.iter()
-                .filter(|(_, _, action)| role_may(u.membership.role(), *action))
-                .map(|(path, key, _)| (*path, state.i18n.text(lang, key)))
-                .collect()
-        });
-        let user = user.map(|u| UserBadge {
-            display_name: u.user.display_name().to_owned(),
-            role: state.i18n.text(lang, &role_key(u.membership.role().code())),
-        });
-        Self {
-            lang,
-            i18n: state.i18n.clone(),
-            user,
-            path: safe_path(path),
-            csrf: csrf.0.clone(),
-            nav,
-        }
-    }
-
-    /// Translates a key.
-    pub fn t(&self, key: &str) -> String {
-        self.i18n.text(self.lang, key)
-    }
-
-    /// Translates a key with one numeric argument `count`.
-    pub fn count(&self, key: &str, count: i64) -> String {
-        self.i18n
-            .text_with(self.lang, key, &[("count", FluentValue::from(count))])
-    }
-
-    /// The page language's tag.
-    pub fn lang_tag(&self) -> &'static str {
-        self.lang.tag()
-    }
-
-    /// The language switcher's entries: (tag, endonym).
-    pub fn languages(&self) -> Vec<(&'static str, &'static str)> {
-        vec![("de", "Deutsch"), ("da", "Dansk"), ("en", "English")]
-    }
-}
-
-/// A form page's notice: the translated message for `(key, status)`, and the status to answer
-/// with (200 without a notice).
-pub(crate) fn notice(page: &Page, notice: Option<(&str, StatusCode)>) -> (Option<String>, StatusCode) {
-    (
-        notice.map(|(key, _)| page.t(key)),
-        notice.map_or(StatusCode::OK, |(_, status)| status),
-    )
-}
-
-/// Renders a page with a status and `Cache-Control: no-store`.
-pub(crate) fn render_private(template: &impl Template, status: StatusCode) -> Result<Response, WebError> {
-    let mut response = render(template)?;
-    *response.status_mut() = status;
-    Ok(no_store(response))
-}
-
-pub(crate) fn render(template: &impl Template) -> Result<Response, WebError> {
-    let body = template.render().map_err(|e| WebError::Internal(e.to_string()))?;
-    Ok(Html(body).into_response())
-}
-
-pub(crate) async fn current_user(state: &AppState, headers: &HeaderMap) -> Result<Option<SessionUser>, WebError> {
-    let Some(token) = session_token(state, headers) else {
-        return Ok(None);
-    };
-    Ok(auth::session(&state.app, state.clock.as_ref(), token).await?)
-}
-
-pub(crate) fn see_other(to: &str) -> Response {
-    let mut response = StatusCode::SEE_OTHER.into_response();
-    if let Ok(value) = HeaderValue::from_str(to) {
-        response.headers_mut().insert(LOCATION, value);
-    }
-    response
-}
+use crate::page::{Page, render, role_key, safe_path, see_other, state_key};
 
 /// One programme on the start page.
 #[derive(Debug)]
@@ -359,14 +152,6 @@ pub struct TokenForm {
     /// The token (missing counts as wrong: 403).
     #[serde(default)]
     pub(crate) csrf: String,
-}
-
-/// Marks a response with personal or one-time data as not to be stored by any cache.
-pub(crate) fn no_store(mut response: Response) -> Response {
-    response
-        .headers_mut()
-        .insert(axum::http::header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    response
 }
 
 /// `POST /logout`: ends the session and clears the cookie.
@@ -540,29 +325,4 @@ pub fn error_page(state: &AppState, headers: &HeaderMap, title_key: &str, messag
     let page = Page::new(state, headers, "/", None, &CsrfToken(String::new()));
     let (title, message) = (page.t(title_key), page.t(message_key));
     ErrorTemplate { page, title, message }.render().ok()
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn only_plain_local_paths_are_ways_back() {
-        assert_eq!(safe_path("/programme"), "/programme");
-        assert_eq!(safe_path("//evil.example"), "/");
-        assert_eq!(safe_path("https://evil.example"), "/");
-        assert_eq!(safe_path("/a?b=<script>"), "/");
-    }
-
-    #[test]
-    fn cookies_are_found_among_others() {
-        let mut headers = HeaderMap::new();
-        headers.insert(
-            COOKIE,
-            HeaderValue::from_static("a=1; lotse_lang=da; lotse_session=abc"),
-        );
-        assert_eq!(cookie(&headers, LANGUAGE_COOKIE), Some("da"));
-        assert_eq!(cookie(&headers, SESSION_COOKIE), Some("abc"));
-        assert_eq!(request_language(&headers), Language::Danish);
-    }
 }

@@ -196,7 +196,9 @@ mod tests {
             include_str!("../templates/user_audit.html"),
             include_str!("../templates/export.html"),
             include_str!("html.rs"),
-            include_str!("people.rs"),
+            include_str!("page.rs"),
+            include_str!("cases.rs"),
+            include_str!("data_subject.rs"),
             include_str!("account.rs"),
             include_str!("../templates/second_factor.html"),
             include_str!("../templates/users.html"),
@@ -228,7 +230,7 @@ mod tests {
     /// Keys the pages build from domain codes, from the enums' own lists (every state, event,
     /// consent purpose and role), through the same functions the pages use.
     fn dynamic_keys() -> Vec<String> {
-        use crate::html::{consent_key, event_key, onward_state_key, role_key, state_key};
+        use crate::page::{consent_key, event_key, onward_state_key, role_key, state_key};
         use lotse_domain::consent::{ConsentPurpose, WITHDRAWN_EVENT};
         use lotse_domain::onward_referral::{OnwardReferralEvent, OnwardReferralState};
         use lotse_domain::referral::{ReferralEvent, ReferralState};

@@ -5,15 +5,21 @@
 pub mod account;
 /// `/api/v1` for API clients: JSON, problem+json errors, the generated OpenAPI document.
 pub mod api;
+/// The care roles' pages: worklist, case, consent withdrawal.
+pub mod cases;
 /// The client's address (the peer, or `X-Forwarded-For` from a trusted proxy).
 pub mod client;
+/// The session and language cookies, and the signed-in user a request's session names.
+pub mod cookie;
 /// CSRF tokens for the HTML forms.
 pub mod csrf;
+/// The coordinator's pages: finding a person, data-subject requests, audit views.
+pub mod data_subject;
 /// The error type every handler returns, and its localized HTML page.
 pub mod error;
 /// `/healthz`, `/readyz` and `/metrics`.
 pub mod health;
-/// The HTML pages: start, sign-in, programme overview, language choice.
+/// The HTML pages: start, sign-in, programme overview, language choice, the error page.
 pub mod html;
 /// Fluent translations and language negotiation.
 pub mod i18n;
@@ -21,8 +27,8 @@ pub mod i18n;
 pub mod metrics;
 /// Request ids, access logs, security headers, request metrics.
 pub mod middleware;
-/// Pages about people: worklist, case, consent withdrawal, data-subject requests, audit views.
-pub mod people;
+/// What every page shares: the layout's `Page`, label keys, rendering and redirects.
+pub mod page;
 /// The route table: every route with who may call it, and the router built from it.
 pub mod routes;
 

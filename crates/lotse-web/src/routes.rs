@@ -31,7 +31,7 @@ use lotse_domain::capability::CapabilityPurpose;
 use lotse_domain::policy::Action;
 
 use crate::error::WebError;
-use crate::{AppState, account, api, health, html, people};
+use crate::{AppState, account, api, cases, cookie, data_subject, health, html, page};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -167,48 +167,48 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (spec(Method::GET, "/static/lotse.css", Public), get(html::stylesheet)),
         (
             spec(Method::GET, "/cases", Member(A::ViewWorklist)),
-            get(people::worklist),
+            get(cases::worklist),
         ),
         (
             spec(Method::POST, "/cases/search", Member(A::SearchCases)),
-            post(people::search_cases),
+            post(cases::search_cases),
         ),
-        (spec(Method::GET, "/cases/{id}", Member(A::ViewCase)), get(people::case)),
+        (spec(Method::GET, "/cases/{id}", Member(A::ViewCase)), get(cases::case)),
         (
             spec(
                 Method::POST,
                 "/cases/{id}/consents/{consent}/withdraw",
                 Member(A::WithdrawConsent),
             ),
-            post(people::withdraw_consent),
+            post(cases::withdraw_consent),
         ),
         (
             spec(Method::GET, "/people", Member(A::SearchPeople)),
-            get(people::people_form),
+            get(data_subject::people_form),
         ),
         (
             spec(Method::POST, "/people/search", Member(A::SearchPeople)),
-            post(people::search_people),
+            post(data_subject::search_people),
         ),
         (
             spec(Method::GET, "/people/{id}", Member(A::ViewPersonAudit)),
-            get(people::person),
+            get(data_subject::person),
         ),
         (
             spec(Method::POST, "/people/{id}/export.json", Member(A::ExportPersonData)),
-            post(people::export_json),
+            post(data_subject::export_json),
         ),
         (
             spec(Method::POST, "/people/{id}/export", Member(A::ExportPersonData)),
-            post(people::export_page),
+            post(data_subject::export_page),
         ),
         (
             spec(Method::POST, "/people/{id}/erase", Member(A::ErasePerson)),
-            post(people::erase),
+            post(data_subject::erase),
         ),
         (
             spec(Method::GET, "/users/{id}/audit", Member(A::ViewUserAudit)),
-            get(people::user_audit),
+            get(data_subject::user_audit),
         ),
         (spec(Method::GET, "/api/openapi.json", Public), get(api::openapi)),
         (
@@ -310,15 +310,14 @@ pub fn guarded(access: Access, handler: MethodRouter<AppState>, state: &AppState
 /// may do the action (else 403); the session user goes to the handler as an extension. A
 /// refusal by role is audited (`route_refused`, once per user and window).
 async fn guard(action: Action, State(state): State<AppState>, mut request: Request, next: Next) -> Response {
-    let user = match html::current_user(&state, request.headers()).await {
+    let user = match cookie::current_user(&state, request.headers()).await {
         Ok(Some(user)) => user,
-        Ok(None) => return html::see_other("/login"),
+        Ok(None) => return page::see_other("/login"),
         Err(e) => return e.into_response(),
     };
     let principal = user.principal();
     if !principal.may(action) {
-        if let Err(e) = lotse_app::case_record::record_route_refused(&state.app, state.clock.as_ref(), &principal).await
-        {
+        if let Err(e) = lotse_app::access::record_route_refused(&state.app, state.clock.as_ref(), &principal).await {
             return WebError::from(e).into_response();
         }
         return WebError::Forbidden.into_response();

@@ -2,7 +2,7 @@
 
 use lotse_domain::actor::{Actor, ProgrammeScope, SystemJob};
 use lotse_domain::area::{Area, AreaKind, AreaSet, DeprivationIndex, GeoPoint};
-use lotse_domain::audit::AuditPurpose;
+use lotse_domain::audit::{AuditPurpose, ObjectKind};
 use lotse_domain::case::Case;
 use lotse_domain::consent::{Consent, ConsentGiver, ConsentPurpose};
 use lotse_domain::id::{
@@ -985,7 +985,7 @@ async fn write_world(db: &Db, w: &World, password_hash: &str, now: OffsetDateTim
         &w.scope,
         access,
         lotse_domain::audit::AuditAction::Create,
-        "user",
+        ObjectKind::User,
         w.users.iter().map(|u| u.0.as_uuid()),
     )
     .await?;

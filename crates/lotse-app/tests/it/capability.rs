@@ -2,8 +2,8 @@
 //! once, revoked; refusals audited as the capability, with ids only.
 
 use lotse_app::FixedClock;
+use lotse_app::access::AccessError;
 use lotse_app::capability;
-use lotse_app::case_record::AccessError;
 use lotse_app::principal::Principal;
 use lotse_domain::capability::{CapabilityPurpose, CapabilityToken};
 use lotse_domain::policy::{Action, Subject};

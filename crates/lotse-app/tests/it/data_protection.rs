@@ -1,7 +1,8 @@
 //! Consent enforcement, data-subject rights and retention, on both engines.
 
 use lotse_app::FixedClock;
-use lotse_app::case_record::{self, AccessError};
+use lotse_app::access::AccessError;
+use lotse_app::case_record;
 use lotse_app::data_subject;
 use lotse_app::principal::Principal;
 use lotse_domain::id::{OrganisationId, UserId};

@@ -2,7 +2,8 @@
 //! provider sees only what is shared now, and coordinators' account and person checks.
 
 use lotse_app::FixedClock;
-use lotse_app::case_record::{self, AccessError};
+use lotse_app::access::AccessError;
+use lotse_app::case_record;
 use lotse_app::principal::Principal;
 use lotse_app::{data_subject, password_reset, second_factor};
 use lotse_domain::audit::{AuditPurpose, RequestReference};

@@ -276,7 +276,7 @@ async fn refusals(db: &lotse_testkit::TestDb, slug: &str, n: usize) {
             &scope,
             access,
             lotse_domain::audit::AuditAction::AccessDenied,
-            "patient",
+            lotse_domain::audit::ObjectKind::Patient,
             [uuid::Uuid::new_v4()],
         )
         .await
@@ -325,7 +325,7 @@ storage_test!(async fn rewriting_the_chain_passes_plain_verify_but_not_the_check
         lotse_testkit::fixed_now(),
         &lotse_domain::actor::Actor::System(lotse_domain::actor::SystemJob::Admin),
         lotse_domain::audit::AuditAction::Update,
-        "programme",
+        lotse_domain::audit::ObjectKind::Programme,
         programme,
         lotse_domain::audit::AuditPurpose::Administration,
     ));

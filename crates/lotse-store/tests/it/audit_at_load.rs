@@ -33,7 +33,7 @@ storage_test!(async fn a_read_of_several_records_is_one_entry_that_lists_them(db
     assert_eq!(before, 1, "the insert of five people is one `create` entry");
 
     let mut tx = db.db.begin_read().await.unwrap();
-    lotse_store::audit::record(&mut tx, &scope, access(), AuditAction::Read, "patient", ids.iter().rev().copied())
+    lotse_store::audit::record(&mut tx, &scope, access(), AuditAction::Read, lotse_domain::audit::ObjectKind::Patient, ids.iter().rev().copied())
         .await
         .unwrap();
     tx.commit().await.unwrap();
@@ -47,14 +47,14 @@ storage_test!(async fn a_read_of_several_records_is_one_entry_that_lists_them(db
     // "Who saw this person?" finds the list entry from each person listed.
     let mut tx = db.db.begin_read().await.unwrap();
     for id in &ids {
-        let entries = lotse_store::audit::list_for_object(&mut tx, &scope, "patient", *id).await.unwrap();
+        let entries = lotse_store::audit::list_for_object(&mut tx, &scope, lotse_domain::audit::ObjectKind::Patient, *id).await.unwrap();
         let actions: Vec<_> = entries.iter().map(|e| (e.seq, e.entry.action.as_str())).collect();
         assert_eq!(actions, [(2, "read"), (1, "create")]);
         assert_eq!(entries[0].entry.objects, sorted, "the records, in id order");
         assert!(entries[0].entry.object_id.is_nil());
     }
     // Nobody else is named by it.
-    let stranger = lotse_store::audit::list_for_object(&mut tx, &scope, "patient", Uuid::new_v4()).await.unwrap();
+    let stranger = lotse_store::audit::list_for_object(&mut tx, &scope, lotse_domain::audit::ObjectKind::Patient, Uuid::new_v4()).await.unwrap();
     assert!(stranger.is_empty());
     drop(tx);
     let report = lotse_store::audit::verify(&db.db, &scope).await.unwrap();
@@ -89,12 +89,12 @@ storage_test!(async fn parallel_audited_reads_are_all_written_in_one_gap_free_ch
         tasks.push(tokio::spawn(async move {
             let mut tx = pool.begin_read().await.unwrap();
             let n = 1 + i % ids.len();
-            lotse_store::audit::record(&mut tx, &scope, access(), AuditAction::Read, "patient", ids[..n].to_vec())
+            lotse_store::audit::record(&mut tx, &scope, access(), AuditAction::Read, lotse_domain::audit::ObjectKind::Patient, ids[..n].to_vec())
                 .await
                 .unwrap();
             if i % 3 == 0 {
                 // A denial in the other programme, in the same transaction.
-                lotse_store::audit::record(&mut tx, &other, access(), AuditAction::AccessDenied, "patient", [Uuid::new_v4()])
+                lotse_store::audit::record(&mut tx, &other, access(), AuditAction::AccessDenied, lotse_domain::audit::ObjectKind::Patient, [Uuid::new_v4()])
                     .await
                     .unwrap();
             }
@@ -119,12 +119,12 @@ storage_test!(async fn a_read_transaction_that_is_not_committed_writes_no_entry(
     let (_, scope) = db.programme("p-one").await;
     let ids = people(db, &scope, 2).await;
     let mut tx = db.db.begin_read().await.unwrap();
-    lotse_store::audit::record(&mut tx, &scope, access(), AuditAction::Read, "patient", ids.clone())
+    lotse_store::audit::record(&mut tx, &scope, access(), AuditAction::Read, lotse_domain::audit::ObjectKind::Patient, ids.clone())
         .await
         .unwrap();
     drop(tx);
     let mut tx = db.db.begin().await.unwrap();
-    lotse_store::audit::record(&mut tx, &scope, access(), AuditAction::Read, "patient", ids)
+    lotse_store::audit::record(&mut tx, &scope, access(), AuditAction::Read, lotse_domain::audit::ObjectKind::Patient, ids)
         .await
         .unwrap();
     drop(tx);

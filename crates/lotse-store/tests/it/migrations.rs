@@ -374,7 +374,7 @@ async fn old_audit_chain_and_events(db: &Db, programme: uuid::Uuid) -> String {
                 lotse_testkit::fixed_now(),
                 scope.actor(),
                 AuditAction::Read,
-                "patient",
+                lotse_domain::audit::ObjectKind::Patient,
                 uuid::Uuid::new_v4(),
                 AuditPurpose::Administration,
             )

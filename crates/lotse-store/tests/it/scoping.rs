@@ -35,12 +35,12 @@ storage_test!(async fn reading_an_identity_is_audited_and_scoped(db) {
     drop(tx);
 
     let mut tx = db.db.begin().await.unwrap();
-    let entries = lotse_store::audit::list_for_object(&mut tx, &one, "patient", id.as_uuid()).await.unwrap();
+    let entries = lotse_store::audit::list_for_object(&mut tx, &one, lotse_domain::audit::ObjectKind::Patient, id.as_uuid()).await.unwrap();
     let actions: Vec<_> = entries.iter().map(|e| e.entry.action.as_str()).collect();
     assert_eq!(actions, [AuditAction::Read.code(), AuditAction::Create.code()]);
     assert!(entries.iter().all(|e| e.entry.purpose == AuditPurpose::Care.code()));
     assert!(entries.iter().all(|e| !format!("{e:?}").contains("Erika")), "no personal data in audit entries");
-    let other = lotse_store::audit::list_for_object(&mut tx, &two, "patient", id.as_uuid()).await.unwrap();
+    let other = lotse_store::audit::list_for_object(&mut tx, &two, lotse_domain::audit::ObjectKind::Patient, id.as_uuid()).await.unwrap();
     assert!(other.is_empty());
 });
 

@@ -1,0 +1,117 @@
+//! A person's consents, and their withdrawal.
+
+use lotse_domain::actor::ProgrammeScope;
+use lotse_domain::audit::AuditAction;
+use lotse_domain::audit::ObjectKind;
+use lotse_domain::consent::{Consent, ConsentGiver, ConsentPurpose};
+use lotse_domain::id::{ConsentId, OnwardReferralId, PatientId, UserId};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::audited_read;
+use crate::audit::{self, Access};
+use crate::db::Tx;
+use crate::error::{StoreError, StoreResult};
+use crate::on_conn;
+
+type ConsentRow = (
+    Uuid,
+    String,
+    Option<Uuid>,
+    String,
+    String,
+    String,
+    Uuid,
+    OffsetDateTime,
+    Option<OffsetDateTime>,
+    i64,
+);
+
+fn consent_from_row(scope: &ProgrammeScope, patient: PatientId, r: ConsentRow) -> StoreResult<Consent> {
+    Ok(Consent {
+        id: ConsentId::from_uuid(r.0),
+        programme: scope.programme(),
+        patient,
+        purpose: ConsentPurpose::from_code(&r.1).ok_or_else(|| StoreError::Corrupt(format!("purpose {:?}", r.1)))?,
+        onward_referral: r.2.map(OnwardReferralId::from_uuid),
+        text_version: r.3,
+        language: r.4,
+        given_by: ConsentGiver::from_code(&r.5).ok_or_else(|| StoreError::Corrupt(format!("giver {:?}", r.5)))?,
+        recorded_by: UserId::from_uuid(r.6),
+        given_at: r.7,
+        withdrawn_at: r.8,
+        version: r.9,
+    })
+}
+
+/// A person's consents, oldest first (audited per consent).
+pub async fn consents(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    patient: PatientId,
+) -> StoreResult<Vec<Consent>> {
+    let rows: Vec<ConsentRow> = on_conn!(tx, c => sqlx::query_as(
+        "select consent_id, purpose, onward_referral_id, text_version, language, given_by, recorded_by, given_at, \
+         withdrawn_at, version from consent where programme_id = $1 and patient_id = $2 order by given_at, consent_id",
+    )
+    .bind(scope.programme().as_uuid())
+    .bind(patient.as_uuid())
+    .fetch_all(c)
+    .await)?;
+    let rows = audited_read(tx, scope, access, ObjectKind::Consent, rows, |r| r.0).await?;
+    rows.into_iter().map(|r| consent_from_row(scope, patient, r)).collect()
+}
+
+/// Records a withdrawal of the consent at `expected_version` (the version the user saw): sets
+/// `withdrawn_at` and audits the update; returns the consent's purpose. A stale version, or a
+/// consent already withdrawn, is [`StoreError::Conflict`] with the version now stored, and
+/// nothing is changed. The caller appends the timeline event in the same transaction.
+pub async fn withdraw_consent(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    patient: PatientId,
+    consent: ConsentId,
+    expected_version: i64,
+) -> StoreResult<ConsentPurpose> {
+    let purpose: Option<String> = on_conn!(tx, c => sqlx::query_scalar(
+        "update consent set withdrawn_at = $4, version = version + 1 \
+         where programme_id = $1 and patient_id = $2 and consent_id = $3 and version = $5 and withdrawn_at is null \
+         returning purpose",
+    )
+    .bind(scope.programme().as_uuid())
+    .bind(patient.as_uuid())
+    .bind(consent.as_uuid())
+    .bind(access.at)
+    .bind(expected_version)
+    .fetch_optional(c)
+    .await)?;
+    let Some(purpose) = purpose else {
+        let current: Option<i64> = on_conn!(tx, c => sqlx::query_scalar(
+            "select version from consent where programme_id = $1 and patient_id = $2 and consent_id = $3",
+        )
+        .bind(scope.programme().as_uuid())
+        .bind(patient.as_uuid())
+        .bind(consent.as_uuid())
+        .fetch_optional(c)
+        .await)?;
+        return Err(match current {
+            None => StoreError::NotFound { kind: "consent" },
+            Some(current_version) => StoreError::Conflict {
+                kind: "consent",
+                current_version,
+            },
+        });
+    };
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Update,
+        ObjectKind::Consent,
+        [consent.as_uuid()],
+    )
+    .await?;
+    ConsentPurpose::from_code(&purpose).ok_or_else(|| StoreError::Corrupt(format!("purpose {purpose:?}")))
+}

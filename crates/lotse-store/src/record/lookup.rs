@@ -1,0 +1,145 @@
+//! Lookups that return ids only (what the use cases need to find a record; the relationship
+//! facts the policy needs are in [`crate::relation`]); they write no audit entry.
+
+use lotse_domain::actor::ProgrammeScope;
+use lotse_domain::audit::ObjectKind;
+use lotse_domain::id::{CaseId, OrganisationId, PatientId, ReferralId};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::db::Tx;
+use crate::error::StoreResult;
+use crate::on_conn;
+
+/// The person a case belongs to.
+pub async fn patient_of_case(tx: &mut Tx, scope: &ProgrammeScope, case: CaseId) -> StoreResult<Option<PatientId>> {
+    let id: Option<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
+        "select patient_id from case_file where programme_id = $1 and case_id = $2",
+    )
+    .bind(scope.programme().as_uuid())
+    .bind(case.as_uuid())
+    .fetch_optional(c)
+    .await)?;
+    Ok(id.map(PatientId::from_uuid))
+}
+
+/// Whether the person exists in the scope's programme.
+pub async fn patient_exists(tx: &mut Tx, scope: &ProgrammeScope, patient: PatientId) -> StoreResult<bool> {
+    let n: i64 = on_conn!(tx, c => sqlx::query_scalar(
+        "select count(*) from patient where programme_id = $1 and patient_id = $2",
+    )
+    .bind(scope.programme().as_uuid())
+    .bind(patient.as_uuid())
+    .fetch_one(c)
+    .await)?;
+    Ok(n > 0)
+}
+
+/// The person and their case at a facility, found by a prescription code (compact form).
+pub async fn find_by_code(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    code: &str,
+) -> StoreResult<Option<(PatientId, Vec<(CaseId, OrganisationId)>)>> {
+    let p = scope.programme().as_uuid();
+    let patient: Option<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
+        "select patient_id from prescription where programme_id = $1 and code = $2",
+    )
+    .bind(p)
+    .bind(code)
+    .fetch_optional(c)
+    .await)?;
+    let Some(patient) = patient else { return Ok(None) };
+    let cases: Vec<(Uuid, Uuid)> = on_conn!(tx, c => sqlx::query_as(
+        "select case_id, link_facility_id from case_file where programme_id = $1 and patient_id = $2 order by opened_at",
+    )
+    .bind(p)
+    .bind(patient)
+    .fetch_all(c)
+    .await)?;
+    Ok(Some((
+        PatientId::from_uuid(patient),
+        cases
+            .into_iter()
+            .map(|(c, f)| (CaseId::from_uuid(c), OrganisationId::from_uuid(f)))
+            .collect(),
+    )))
+}
+
+/// A person's referrals that are not closed, with their versions (ids and states only).
+pub async fn open_referrals(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    patient: PatientId,
+) -> StoreResult<Vec<(ReferralId, i64)>> {
+    let rows: Vec<(Uuid, i64)> = on_conn!(tx, c => sqlx::query_as(
+        "select referral_id, version from referral where programme_id = $1 and patient_id = $2 and state <> 'closed' \
+         order by issued_at",
+    )
+    .bind(scope.programme().as_uuid())
+    .bind(patient.as_uuid())
+    .fetch_all(c)
+    .await)?;
+    Ok(rows.into_iter().map(|(id, v)| (ReferralId::from_uuid(id), v)).collect())
+}
+
+/// Every record id that belongs to a person, by audit object kind (for the person's audit view).
+pub async fn object_ids(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    patient: PatientId,
+) -> StoreResult<Vec<(ObjectKind, Uuid)>> {
+    let (p, id) = (scope.programme().as_uuid(), patient.as_uuid());
+    let queries: [(ObjectKind, &str); 6] = [
+        (
+            ObjectKind::Case,
+            "select case_id from case_file where programme_id = $1 and patient_id = $2",
+        ),
+        (
+            ObjectKind::Referral,
+            "select referral_id from referral where programme_id = $1 and patient_id = $2",
+        ),
+        (
+            ObjectKind::Prescription,
+            "select prescription_id from prescription where programme_id = $1 and patient_id = $2",
+        ),
+        (
+            ObjectKind::Consent,
+            "select consent_id from consent where programme_id = $1 and patient_id = $2",
+        ),
+        (
+            ObjectKind::OnwardReferral,
+            "select r.onward_referral_id from onward_referral r join case_file k on k.programme_id = r.programme_id \
+             and k.case_id = r.case_id where r.programme_id = $1 and k.patient_id = $2",
+        ),
+        (
+            ObjectKind::QuestionnaireResponse,
+            "select q.response_id from questionnaire_response q join case_file k on k.programme_id = q.programme_id \
+             and k.case_id = q.case_id where q.programme_id = $1 and k.patient_id = $2",
+        ),
+    ];
+    let mut out = vec![(ObjectKind::Patient, id)];
+    for (kind, sql) in queries {
+        let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(sql).bind(p).bind(id).fetch_all(c).await)?;
+        out.extend(ids.into_iter().map(|i| (kind, i)));
+    }
+    Ok(out)
+}
+
+/// People due for anonymisation: not erased, with referrals, all of them closed, the last change
+/// before `cutoff`.
+pub async fn retention_due(tx: &mut Tx, scope: &ProgrammeScope, cutoff: OffsetDateTime) -> StoreResult<Vec<PatientId>> {
+    let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
+        "select p.patient_id from patient p \
+         join referral r on r.programme_id = p.programme_id and r.patient_id = p.patient_id \
+         where p.programme_id = $1 and p.erased_at is null \
+         group by p.patient_id \
+         having sum(case when r.state = 'closed' then 0 else 1 end) = 0 and max(r.updated_at) < $2 \
+         order by p.patient_id",
+    )
+    .bind(scope.programme().as_uuid())
+    .bind(cutoff)
+    .fetch_all(c)
+    .await)?;
+    Ok(ids.into_iter().map(PatientId::from_uuid).collect())
+}

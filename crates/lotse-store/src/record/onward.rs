@@ -1,0 +1,71 @@
+//! A person's onward referrals as shown in a record.
+
+use lotse_domain::actor::ProgrammeScope;
+use lotse_domain::audit::ObjectKind;
+use lotse_domain::id::{OnwardReferralId, OrganisationId, PatientId};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::audited_read;
+use crate::audit::Access;
+use crate::db::Tx;
+use crate::error::StoreResult;
+use crate::on_conn;
+
+/// An onward referral as shown in a record.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct OnwardLine {
+    /// Its id.
+    pub id: OnwardReferralId,
+    /// The offer's title.
+    pub offer: String,
+    /// The provider's id.
+    pub provider_id: OrganisationId,
+    /// The provider's name.
+    pub provider: String,
+    /// State code.
+    pub state: String,
+    /// End reason code, once ended.
+    pub end_reason: Option<String>,
+    /// Last change.
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+}
+
+/// A person's onward referrals (all of them, or only those to one provider), audited per item.
+pub async fn onward_referrals(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    patient: PatientId,
+    only_provider: Option<OrganisationId>,
+) -> StoreResult<Vec<OnwardLine>> {
+    type Row = (Uuid, String, Uuid, String, String, Option<String>, OffsetDateTime);
+    let rows: Vec<Row> = on_conn!(tx, c => sqlx::query_as(
+        "select r.onward_referral_id, f.title, f.provider_id, o.name, r.state, r.end_reason, r.updated_at \
+         from onward_referral r \
+         join case_file k on k.programme_id = r.programme_id and k.case_id = r.case_id \
+         join offer f on f.programme_id = r.programme_id and f.offer_id = r.offer_id \
+         join organisation o on o.programme_id = f.programme_id and o.organisation_id = f.provider_id \
+         where r.programme_id = $1 and k.patient_id = $2 and ($3 is null or f.provider_id = $3) \
+         order by r.created_at",
+    )
+    .bind(scope.programme().as_uuid())
+    .bind(patient.as_uuid())
+    .bind(only_provider.map(|o| o.as_uuid()))
+    .fetch_all(c)
+    .await)?;
+    let rows = audited_read(tx, scope, access, ObjectKind::OnwardReferral, rows, |r| r.0).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| OnwardLine {
+            id: OnwardReferralId::from_uuid(r.0),
+            offer: r.1,
+            provider_id: OrganisationId::from_uuid(r.2),
+            provider: r.3,
+            state: r.4,
+            end_reason: r.5,
+            updated_at: r.6,
+        })
+        .collect())
+}

@@ -1,0 +1,64 @@
+//! A person's questionnaire responses.
+
+use lotse_domain::actor::ProgrammeScope;
+use lotse_domain::audit::ObjectKind;
+use lotse_domain::id::PatientId;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use super::audited_read;
+use crate::audit::Access;
+use crate::db::Tx;
+use crate::error::StoreResult;
+use crate::on_conn;
+
+/// A questionnaire response in an export.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct ResponseLine {
+    /// Its id.
+    pub id: Uuid,
+    /// Instrument code.
+    pub instrument: String,
+    /// Timepoint code.
+    pub timepoint: String,
+    /// The answers as recorded.
+    pub answers: serde_json::Value,
+    /// When answered.
+    #[serde(with = "time::serde::rfc3339")]
+    pub answered_at: OffsetDateTime,
+}
+
+/// A person's questionnaire responses (audited per response).
+pub async fn responses(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    patient: PatientId,
+) -> StoreResult<Vec<ResponseLine>> {
+    let rows: Vec<(
+        Uuid,
+        String,
+        String,
+        sqlx::types::Json<serde_json::Value>,
+        OffsetDateTime,
+    )> = on_conn!(tx, c => sqlx::query_as(
+            "select q.response_id, q.instrument, q.timepoint, q.answers, q.answered_at from questionnaire_response q \
+             join case_file k on k.programme_id = q.programme_id and k.case_id = q.case_id \
+             where q.programme_id = $1 and k.patient_id = $2 order by q.answered_at",
+        )
+        .bind(scope.programme().as_uuid())
+        .bind(patient.as_uuid())
+        .fetch_all(c)
+        .await)?;
+    let rows = audited_read(tx, scope, access, ObjectKind::QuestionnaireResponse, rows, |r| r.0).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| ResponseLine {
+            id: r.0,
+            instrument: r.1,
+            timepoint: r.2,
+            answers: r.3.0,
+            answered_at: r.4,
+        })
+        .collect())
+}
