@@ -724,8 +724,12 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
         }
         print_demo_accounts();
     }
-    // Fresh planner statistics (SQLite keeps none of its own; cheap when they are current).
-    db.optimize().await.context("cannot refresh the planner statistics")?;
+    // Fresh planner statistics on SQLite, which keeps none of its own (cheap when they are
+    // current). PostgreSQL's autovacuum keeps its statistics: a full ANALYZE at every start of
+    // every instance would only delay start-up on a large database.
+    if db.engine() == Engine::Sqlite {
+        db.optimize().await.context("cannot refresh the planner statistics")?;
+    }
     let web = lotse_web::WebConfig {
         secure_cookies: settings.secure_cookies,
         request_timeout: Duration::from_secs(settings.request_timeout_secs),

@@ -464,7 +464,8 @@ impl Db {
     /// every table whose statistics are missing or stale, within SQLite's analysis limit),
     /// `ANALYZE` on PostgreSQL. Without statistics SQLite can start a join from the wrong table
     /// (BENCHMARKS.md: a case page's onward-referral query scanned the programme). Run by
-    /// `serve` at start and after a demo is seeded.
+    /// `serve` at start (SQLite only; PostgreSQL's autovacuum keeps its own) and after a demo
+    /// is seeded.
     pub async fn optimize(&self) -> StoreResult<()> {
         let mut tx = self.begin().await?;
         let sql = match self.engine() {
