@@ -404,10 +404,9 @@ pub async fn sign_out_everywhere(
 /// The user behind a token, if the session is live and the membership still exists.
 pub async fn session(db: &impl Handle, clock: &dyn Clock, token: &str) -> Result<Option<SessionUser>, StoreFailure> {
     let db = handle::store(db);
-    let Some(record) = lotse_store::session::find_live(db, &token_hash(token), clock.now()).await? else {
+    let Some((record, user)) = lotse_store::session::find_live_user(db, &token_hash(token), clock.now()).await? else {
         return Ok(None);
     };
-    let user = lotse_store::user::get(db, record.user).await?;
     Ok(
         authorize_membership(&user, record.programme).map(|(scope, membership)| SessionUser {
             membership: membership.clone(),

@@ -13,7 +13,7 @@ use lotse_domain::policy::{Action, Decision, PersonRelations, Subject, Visibilit
 use lotse_domain::prescription::PrescriptionCode;
 use lotse_domain::referral::{ClosingReason, ReferralEvent};
 use lotse_domain::user::Membership;
-use lotse_store::event::{NewEvent, StoredEvent};
+use lotse_store::event::NewEvent;
 use lotse_store::record::{self, OnwardLine, PrescriptionLine, ReferralLine};
 use lotse_store::referral::Recorded;
 use lotse_store::{StoreError, Tx};
@@ -141,14 +141,14 @@ async fn timeline(tx: &mut Tx, principal: &Principal, record: &CaseRecord) -> Re
     streams.extend(record.referrals.iter().map(|r| ("referral", r.id.as_uuid())));
     streams.extend(record.onward.iter().map(|o| ("onward_referral", o.id.as_uuid())));
     streams.extend(record.consents.iter().map(|c| ("consent", c.id.as_uuid())));
-    let mut entries = Vec::new();
-    for (stream, id) in streams {
-        let events: Vec<StoredEvent> = lotse_store::event::list_stream(tx, principal.scope(), stream, id).await?;
-        entries.extend(events.into_iter().map(|e| TimelineEntry {
+    let events = lotse_store::event::list_streams(tx, principal.scope(), &streams).await?;
+    let mut entries: Vec<TimelineEntry> = events
+        .into_iter()
+        .map(|e| TimelineEntry {
             at: e.occurred_at,
             kind: e.kind,
-        }));
-    }
+        })
+        .collect();
     entries.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.kind.cmp(&b.kind)));
     Ok(entries)
 }

@@ -191,7 +191,11 @@ impl PgTx {
 /// How long a write transaction waits for its turn in the SQLite writer queue.
 const WRITER_WAIT: Duration = Duration::from_secs(10);
 
-/// A SQLite pool and its writer queue.
+/// A SQLite database: a pool for writes and reads outside a transaction, a pool for read
+/// transactions, and the writer queue.
+///
+/// The read pool's connections have `PRAGMA query_only` on from the moment they open, so a
+/// read transaction needs no statement to switch it on and none to switch it off again.
 ///
 /// SQLite has one writer at a time. Left to SQLite, waiting writers poll with growing sleeps
 /// (the busy handler), which under load gives some requests second-long waits while others
@@ -203,15 +207,18 @@ pub struct SqliteDb {
     /// The pool: reached only by the store's own queries (and by tests through the
     /// `test-support` feature), so raw SQL cannot be run from above the store.
     pub(crate) pool: SqlitePool,
+    /// Connections for read transactions ([`Db::begin_read`]), `query_only` on.
+    reader: SqlitePool,
     writer: Arc<Semaphore>,
     keys: Option<Arc<DataKeys>>,
     appender: Option<Appender>,
 }
 
 impl SqliteDb {
-    fn new(pool: SqlitePool) -> Self {
+    fn new(pool: SqlitePool, reader: SqlitePool) -> Self {
         Self {
             pool,
+            reader,
             writer: Arc::new(Semaphore::new(1)),
             keys: None,
             appender: None,
@@ -316,16 +323,18 @@ impl Db {
                     .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(5));
                 let pool = SqlitePoolOptions::new()
                     .max_connections(settings.max_connections)
-                    // A read transaction switches its connection to `query_only`; every
-                    // connection leaves it off when it goes back to the pool.
-                    .after_release(|conn, _| {
-                        Box::pin(async move {
-                            sqlx::query("PRAGMA query_only = OFF").execute(conn).await?;
-                            Ok(true)
-                        })
-                    })
                     .acquire_timeout(settings.connect_timeout)
-                    .connect_with(options)
+                    .connect_with(options.clone())
+                    .await
+                    .map_err(StoreError::Unavailable)?;
+                // Opened after the main pool, so the file exists and has its journal mode. An
+                // in-memory database (`sqlite::memory:`) would be a second, empty database
+                // here, as it already is for every connection of the main pool: Lotse needs a
+                // file.
+                let reader = SqlitePoolOptions::new()
+                    .max_connections(settings.max_connections)
+                    .acquire_timeout(settings.connect_timeout)
+                    .connect_with(options.create_if_missing(false).pragma("query_only", "on"))
                     .await
                     .map_err(StoreError::Unavailable)?;
                 if let Some(path) = &file {
@@ -335,7 +344,7 @@ impl Db {
                         crate::files::make_private(&side).map_err(io)?;
                     }
                 }
-                Ok(Self::Sqlite(SqliteDb::new(pool)).with_appender())
+                Ok(Self::Sqlite(SqliteDb::new(pool, reader)).with_appender())
             }
             Engine::Postgres => {
                 let options = PgConnectOptions::from_str(url.expose())
@@ -412,21 +421,17 @@ impl Db {
     }
 
     /// Begins a read-only transaction: deferred on SQLite (no write lock, so readers never
-    /// wait for writers under WAL) with `PRAGMA query_only` on (reset when the connection goes
-    /// back to the pool), `READ ONLY` on PostgreSQL. A write inside it fails on both engines.
+    /// wait for writers under WAL) on a connection of the read pool (`PRAGMA query_only` on),
+    /// `READ ONLY` on PostgreSQL. A write inside it fails on both engines.
     /// Reads of personal data use it too: their audit entries go to the group-commit appender
     /// when it commits (see [`Tx`]).
     pub async fn begin_read(&self) -> StoreResult<Tx> {
         Ok(match self {
-            Self::Sqlite(db) => {
-                let mut tx = db.pool.begin().await?;
-                sqlx::query("PRAGMA query_only = ON").execute(&mut *tx).await?;
-                Tx::Sqlite(SqliteTx {
-                    tx,
-                    writer: None,
-                    common: TxCommon::new(db.keys.as_ref(), db.appender.as_ref()),
-                })
-            }
+            Self::Sqlite(db) => Tx::Sqlite(SqliteTx {
+                tx: db.reader.begin().await?,
+                writer: None,
+                common: TxCommon::new(db.keys.as_ref(), db.appender.as_ref()),
+            }),
             Self::Postgres(db) => Tx::Postgres(PgTx {
                 tx: db.pool.begin_with("BEGIN READ ONLY").await?,
                 read_only: true,
@@ -482,14 +487,24 @@ impl Db {
         Ok(())
     }
 
-    /// Pool statistics for `/metrics`: (open connections, idle connections).
+    /// Pool statistics for `/metrics`: (open connections, idle connections), SQLite's two
+    /// pools together.
     pub fn pool_stats(&self) -> (u32, usize) {
-        crate::on_pool!(self, p => (p.size(), p.num_idle()))
+        match self {
+            Self::Sqlite(db) => (
+                db.pool.size() + db.reader.size(),
+                db.pool.num_idle() + db.reader.num_idle(),
+            ),
+            Self::Postgres(db) => (db.pool.size(), db.pool.num_idle()),
+        }
     }
 
     /// Closes every connection, waiting for those in use to be returned. On SQLite this also
     /// checkpoints the WAL when the last connection closes.
     pub async fn close(&self) {
+        if let Self::Sqlite(db) = self {
+            db.reader.close().await;
+        }
         crate::on_pool!(self, p => p.close().await);
     }
 }

@@ -2,11 +2,13 @@
 //! the session token is stored: a database leak yields no usable cookie.
 
 use lotse_domain::id::{ProgrammeId, UserId};
+use lotse_domain::user::User;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::db::{Db, Tx};
 use crate::error::StoreResult;
+use crate::user::{MembershipRow, account};
 use crate::{on_conn, on_pool};
 
 /// A live session.
@@ -50,6 +52,58 @@ pub async fn find_live(db: &Db, token_hash: &str, now: OffsetDateTime) -> StoreR
             expires_at,
         })
         .filter(|s| s.expires_at > now))
+}
+
+/// The live session for a token hash with its account and the account's memberships, in one
+/// statement (every signed-in request asks this first).
+pub async fn find_live_user(
+    db: &Db,
+    token_hash: &str,
+    now: OffsetDateTime,
+) -> StoreResult<Option<(SessionRecord, User)>> {
+    type Row = (
+        Uuid,
+        Uuid,
+        OffsetDateTime,
+        String,
+        String,
+        Option<Uuid>,
+        Option<Uuid>,
+        Option<String>,
+    );
+    let rows: Vec<Row> = on_pool!(db, p => sqlx::query_as(
+        "select s.user_id, s.programme_id, s.expires_at, u.username, u.display_name, \
+         m.programme_id, m.organisation_id, m.role \
+         from session s join user_account u on u.user_id = s.user_id \
+         left join membership m on m.user_id = s.user_id \
+         where s.session_hash = $1 order by m.programme_id, m.role",
+    )
+    .bind(token_hash)
+    .fetch_all(p)
+    .await)?;
+    let Some((user, programme, expires_at, username, display_name, ..)) = rows.first().cloned() else {
+        return Ok(None);
+    };
+    if expires_at <= now {
+        return Ok(None);
+    }
+    let memberships = rows
+        .into_iter()
+        .filter_map(|(.., programme_id, organisation_id, role)| {
+            Some(MembershipRow {
+                programme_id: programme_id?,
+                organisation_id,
+                role: role?,
+            })
+        })
+        .collect();
+    let user = UserId::from_uuid(user);
+    let record = SessionRecord {
+        user,
+        programme: ProgrammeId::from_uuid(programme),
+        expires_at,
+    };
+    Ok(Some((record, account(user, &username, display_name, memberships)?)))
 }
 
 /// Ends a session; returns whether one was ended.

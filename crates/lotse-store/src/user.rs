@@ -82,11 +82,12 @@ pub async fn find_credentials(db: &Db, username: &Username) -> StoreResult<Optio
     }))
 }
 
+/// One stored membership.
 #[derive(sqlx::FromRow)]
-struct MembershipRow {
-    programme_id: Uuid,
-    organisation_id: Option<Uuid>,
-    role: String,
+pub(crate) struct MembershipRow {
+    pub(crate) programme_id: Uuid,
+    pub(crate) organisation_id: Option<Uuid>,
+    pub(crate) role: String,
 }
 
 /// An account with all its memberships; it must exist.
@@ -104,6 +105,12 @@ pub async fn get(db: &Db, id: UserId) -> StoreResult<User> {
     .bind(id.as_uuid())
     .fetch_all(p)
     .await)?;
+    account(id, &username, display_name, rows)
+}
+
+/// An account from its stored row and membership rows (the membership rows in
+/// `programme_id, role` order).
+pub(crate) fn account(id: UserId, username: &str, display_name: String, rows: Vec<MembershipRow>) -> StoreResult<User> {
     let memberships = rows
         .into_iter()
         .map(|r| {
@@ -116,7 +123,7 @@ pub async fn get(db: &Db, id: UserId) -> StoreResult<User> {
         .collect::<StoreResult<Vec<_>>>()?;
     Ok(User::from_storage(
         id,
-        Username::parse(&username).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        Username::parse(username).map_err(|e| StoreError::Corrupt(e.to_string()))?,
         display_name,
         memberships,
     ))
