@@ -2,6 +2,7 @@ use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::{self, AuditEntry, ChainBreak, ChainVerifier, GENESIS_HASH, NewAuditEntry, ObjectKind};
 use lotse_domain::id::ProgrammeId;
 use time::OffsetDateTime;
+use serde_json::Value as Json;
 use uuid::Uuid;
 
 use crate::appender::Pending;
@@ -9,15 +10,6 @@ use crate::bulk::{self, table_row};
 use crate::db::{Db, Tx};
 use crate::error::{StoreError, StoreResult};
 use crate::on_conn;
-
-table_row! {
-    /// One of the records an entry lists.
-    ObjectInsertRow => "audit_object" {
-        programme_id: Uuid,
-        seq: i64,
-        object_id: Uuid,
-    }
-}
 
 table_row! {
     /// An audit entry, placed in its chain.
@@ -125,18 +117,57 @@ async fn insert_entries(tx: &mut Tx, entries: &[AuditEntry]) -> StoreResult<()> 
         })
         .collect::<StoreResult<_>>()?;
     bulk::insert_rows(tx, rows).await?;
-    let objects: Vec<_> = entries
-        .iter()
-        .flat_map(|e| {
-            e.entry.objects.iter().map(|id| ObjectInsertRow {
-                programme_id: e.programme.as_uuid(),
-                seq: e.seq,
-                object_id: *id,
-            })
-        })
-        .collect();
-    if !objects.is_empty() {
-        bulk::insert_rows(tx, objects).await?;
+    insert_objects(tx, entries).await
+}
+
+/// Inserts the records the entries list, in one statement whose text does not depend on how
+/// many there are (so it is prepared once per connection, and binds three values, not three
+/// per record): PostgreSQL takes three arrays, SQLite one JSON array of
+/// `[programme, seq, object]` triples with the ids in hex.
+async fn insert_objects(tx: &mut Tx, entries: &[AuditEntry]) -> StoreResult<()> {
+    let listed = entries.iter().flat_map(|e| e.entry.objects.iter().map(move |id| (e, *id)));
+    match tx {
+        Tx::Sqlite(t) => {
+            let triples: Vec<Json> = listed
+                .map(|(e, id)| {
+                    serde_json::json!([
+                        e.programme.as_uuid().simple().to_string(),
+                        e.seq,
+                        id.simple().to_string()
+                    ])
+                })
+                .collect();
+            if triples.is_empty() {
+                return Ok(());
+            }
+            sqlx::query(
+                "insert into audit_object (programme_id, seq, object_id) \
+                 select unhex(j.value ->> 0), j.value ->> 1, unhex(j.value ->> 2) from json_each($1) j",
+            )
+            .bind(Json::Array(triples))
+            .execute(t.conn())
+            .await?;
+        }
+        Tx::Postgres(t) => {
+            let (mut programmes, mut seqs, mut ids) = (Vec::new(), Vec::new(), Vec::new());
+            for (e, id) in listed {
+                programmes.push(e.programme.as_uuid());
+                seqs.push(e.seq);
+                ids.push(id);
+            }
+            if ids.is_empty() {
+                return Ok(());
+            }
+            sqlx::query(
+                "insert into audit_object (programme_id, seq, object_id) \
+                 select * from unnest($1::uuid[], $2::bigint[], $3::uuid[])",
+            )
+            .bind(programmes)
+            .bind(seqs)
+            .bind(ids)
+            .execute(t.conn())
+            .await?;
+        }
     }
     Ok(())
 }
