@@ -128,16 +128,26 @@ pub(crate) fn part(kind: LinkKind, key: Key, engine: Engine) -> String {
     }
 }
 
-/// Every link to one person, all kinds.
+/// Every link to one person, all kinds, after one row that says whether the person exists in
+/// the programme and is erased (`person` or `erased`, no organisation): one statement for all
+/// the facts.
 fn person_sql(engine: Engine) -> String {
     format!(
-        "select kind, organisation_id, case_id, onward_referral_id from ({} union all {} union all {}) rel \
-         order by updated_at desc, kind, organisation_id, case_id, onward_referral_id",
+        "select kind, organisation_id, case_id, onward_referral_id from (\
+         select patient_id, case when erased_at is null then 'person' else 'erased' end as kind, \
+         cast(null as uuid) as organisation_id, cast(null as uuid) as case_id, \
+         cast(null as uuid) as onward_referral_id, cast(null as text) as state, erased_at as updated_at, 0 as part \
+         from patient where programme_id = $1 and patient_id = $3 \
+         union all select *, 1 from ({}) h union all select *, 1 from ({}) p union all select *, 1 from ({}) s) rel \
+         order by part, updated_at desc, kind, organisation_id, case_id, onward_referral_id",
         part(LinkKind::Holds, Key::Person, engine),
         part(LinkKind::Prescribed, Key::Person, engine),
         part(LinkKind::SharedWith, Key::Person, engine),
     )
 }
+
+/// kind, organisation, case, onward referral.
+type FactRow = (String, Option<Uuid>, Option<Uuid>, Option<Uuid>);
 
 /// The relationship facts of one person at `at` (no audit entry: ids and organisation links
 /// only). [`StoreError::NotFound`] if the person is not in the scope's programme.
@@ -148,23 +158,23 @@ pub async fn of_person(
     at: OffsetDateTime,
 ) -> StoreResult<PersonRelations> {
     let (p, id) = (scope.programme().as_uuid(), patient.as_uuid());
-    let erased: Option<Option<OffsetDateTime>> = on_conn!(tx, c => sqlx::query_scalar(
-        "select erased_at from patient where programme_id = $1 and patient_id = $2",
-    )
-    .bind(p)
-    .bind(id)
-    .fetch_optional(c)
-    .await)?;
-    let erased = erased.ok_or(StoreError::NotFound { kind: "patient" })?.is_some();
     let sql = person_sql(tx.engine());
-    let rows: Vec<(String, Uuid, Option<Uuid>, Option<Uuid>)> = on_conn!(tx, c => sqlx::query_as(&sql)
+    let rows: Vec<FactRow> = on_conn!(tx, c => sqlx::query_as(&sql)
         .bind(p)
         .bind(at)
         .bind(id)
         .fetch_all(c)
         .await)?;
+    let mut rows = rows.into_iter();
+    let erased = match rows.next() {
+        Some((kind, ..)) if kind == "person" => false,
+        Some((kind, ..)) if kind == "erased" => true,
+        _ => return Err(StoreError::NotFound { kind: "patient" }),
+    };
     let mut links = Vec::with_capacity(rows.len());
     for (kind, organisation, case, onward) in rows {
+        let organisation =
+            organisation.ok_or_else(|| StoreError::Corrupt(format!("a {kind} link without an organisation")))?;
         let link = Link {
             kind: kind_from_code(&kind)?,
             organisation: OrganisationId::from_uuid(organisation),
