@@ -321,8 +321,12 @@ impl Db {
                     .busy_timeout(Duration::from_secs(5))
                     .log_statements(tracing::log::LevelFilter::Trace)
                     .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(5));
+                // No ping before each use: a SQLite connection is a file handle in this process
+                // and cannot go stale, and the ping costs a round trip to the connection's
+                // worker thread on every query and transaction.
                 let pool = SqlitePoolOptions::new()
                     .max_connections(settings.max_connections)
+                    .test_before_acquire(false)
                     .acquire_timeout(settings.connect_timeout)
                     .connect_with(options.clone())
                     .await
@@ -333,6 +337,7 @@ impl Db {
                 // file.
                 let reader = SqlitePoolOptions::new()
                     .max_connections(settings.max_connections)
+                    .test_before_acquire(false)
                     .acquire_timeout(settings.connect_timeout)
                     .connect_with(options.create_if_missing(false).pragma("query_only", "on"))
                     .await
@@ -353,6 +358,7 @@ impl Db {
                     .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(5));
                 let pool = PgPoolOptions::new()
                     .max_connections(settings.max_connections)
+                    .test_before_acquire(false)
                     .acquire_timeout(settings.connect_timeout)
                     .connect_with(options)
                     .await
