@@ -35,11 +35,12 @@ async fn open_case(
     case: CaseId,
     at: OffsetDateTime,
 ) -> Result<(Tx, PatientId, PersonRelations, Visibility), AccessError> {
-    let Some(patient) = record::patient_of_case(&mut tx, principal.scope(), case).await? else {
-        return Err(deny(tx, principal, at, ObjectKind::Case, case.as_uuid()).await);
-    };
-    let Some(relations) = relations_of(&mut tx, principal, patient, at).await? else {
-        return Err(deny(tx, principal, at, ObjectKind::Case, case.as_uuid()).await);
+    let (patient, relations) = match lotse_store::relation::of_case(&mut tx, principal.scope(), case, at).await {
+        Ok(found) => found,
+        Err(StoreError::NotFound { .. }) => {
+            return Err(deny(tx, principal, at, ObjectKind::Case, case.as_uuid()).await);
+        }
+        Err(e) => return Err(e.into()),
     };
     match principal.decide(action, Subject::Case(principal.scope().programme(), case, &relations)) {
         Decision::Allow(visibility) => Ok((tx, patient, relations, visibility)),

@@ -16,7 +16,7 @@ mod response;
 
 pub use consent::{consents, withdraw_consent};
 pub use erasure::erase;
-pub use lookup::{find_by_code, object_ids, open_referrals, patient_exists, patient_of_case, retention_due};
+pub use lookup::{find_by_code, object_ids, open_referrals, patient_exists, retention_due};
 pub use onward::{OnwardLine, onward_referrals};
 pub use prescription::{PrescriptionLine, prescriptions};
 pub use profile::{Profile, profile};

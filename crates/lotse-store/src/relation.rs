@@ -53,8 +53,20 @@ const fn active_sharing(engine: Engine) -> &'static str {
 pub(crate) enum Key {
     /// `$3` is a person: every link to them.
     Person,
+    /// `$3` is a case: every link to the person it belongs to.
+    PersonOfCase,
     /// `$3` is an organisation: every link it has.
     Organisation,
+}
+
+impl Key {
+    /// The person the rows are about, as an SQL expression (for the keys about one person).
+    const fn person(self) -> &'static str {
+        match self {
+            Self::Person | Self::Organisation => "$3",
+            Self::PersonOfCase => "(select c0.patient_id from case_file c0 where c0.programme_id = $1 and c0.case_id = $3)",
+        }
+    }
 }
 
 /// The stored code of a kind (the `kind` column).
@@ -89,8 +101,8 @@ pub(crate) fn part(kind: LinkKind, key: Key, engine: Engine) -> String {
                and o.patient_id = r.patient_id and o.state <> 'closed'))",
             code(kind),
             match key {
-                Key::Person => "r.patient_id = $3",
-                Key::Organisation => "r.link_facility_id = $3",
+                Key::Person | Key::PersonOfCase => format!("r.patient_id = {}", key.person()),
+                Key::Organisation => "r.link_facility_id = $3".to_owned(),
             }
         ),
         LinkKind::Prescribed => format!(
@@ -102,8 +114,8 @@ pub(crate) fn part(kind: LinkKind, key: Key, engine: Engine) -> String {
              where s.programme_id = $1 and {}",
             code(kind),
             match key {
-                Key::Person => "s.patient_id = $3",
-                Key::Organisation => "s.practice_id = $3",
+                Key::Person | Key::PersonOfCase => format!("s.patient_id = {}", key.person()),
+                Key::Organisation => "s.practice_id = $3".to_owned(),
             }
         ),
         LinkKind::SharedWith => format!(
@@ -116,12 +128,14 @@ pub(crate) fn part(kind: LinkKind, key: Key, engine: Engine) -> String {
                and s.onward_referral_id = w.onward_referral_id and {})",
             code(kind),
             match key {
-                Key::Person =>
+                Key::Person | Key::PersonOfCase => format!(
                     "case_file k cross join onward_referral w cross join offer f \
-                    where k.programme_id = $1 and k.patient_id = $3",
-                Key::Organisation =>
-                    "offer f cross join onward_referral w cross join case_file k \
-                    where f.programme_id = $1 and f.provider_id = $3",
+                    where k.programme_id = $1 and k.patient_id = {}",
+                    key.person()
+                ),
+                Key::Organisation => "offer f cross join onward_referral w cross join case_file k \
+                    where f.programme_id = $1 and f.provider_id = $3"
+                    .to_owned(),
             },
             active_sharing(engine),
         ),
@@ -130,24 +144,25 @@ pub(crate) fn part(kind: LinkKind, key: Key, engine: Engine) -> String {
 
 /// Every link to one person, all kinds, after one row that says whether the person exists in
 /// the programme and is erased (`person` or `erased`, no organisation): one statement for all
-/// the facts.
-fn person_sql(engine: Engine) -> String {
+/// the facts. `key` is [`Key::Person`] or [`Key::PersonOfCase`].
+fn person_sql(key: Key, engine: Engine) -> String {
     format!(
-        "select kind, organisation_id, case_id, onward_referral_id from (\
+        "select patient_id, kind, organisation_id, case_id, onward_referral_id from (\
          select patient_id, case when erased_at is null then 'person' else 'erased' end as kind, \
          cast(null as uuid) as organisation_id, cast(null as uuid) as case_id, \
          cast(null as uuid) as onward_referral_id, cast(null as text) as state, erased_at as updated_at, 0 as part \
-         from patient where programme_id = $1 and patient_id = $3 \
+         from patient where programme_id = $1 and patient_id = {} \
          union all select *, 1 from ({}) h union all select *, 1 from ({}) p union all select *, 1 from ({}) s) rel \
          order by part, updated_at desc, kind, organisation_id, case_id, onward_referral_id",
-        part(LinkKind::Holds, Key::Person, engine),
-        part(LinkKind::Prescribed, Key::Person, engine),
-        part(LinkKind::SharedWith, Key::Person, engine),
+        key.person(),
+        part(LinkKind::Holds, key, engine),
+        part(LinkKind::Prescribed, key, engine),
+        part(LinkKind::SharedWith, key, engine),
     )
 }
 
-/// kind, organisation, case, onward referral.
-type FactRow = (String, Option<Uuid>, Option<Uuid>, Option<Uuid>);
+/// patient, kind, organisation, case, onward referral.
+type FactRow = (Uuid, String, Option<Uuid>, Option<Uuid>, Option<Uuid>);
 
 /// The relationship facts of one person at `at` (no audit entry: ids and organisation links
 /// only). [`StoreError::NotFound`] if the person is not in the scope's programme.
@@ -157,22 +172,42 @@ pub async fn of_person(
     patient: PatientId,
     at: OffsetDateTime,
 ) -> StoreResult<PersonRelations> {
-    let (p, id) = (scope.programme().as_uuid(), patient.as_uuid());
-    let sql = person_sql(tx.engine());
+    Ok(facts(tx, scope, Key::Person, patient.as_uuid(), at).await?.1)
+}
+
+/// The person a case belongs to and their relationship facts at `at`, in one statement.
+/// [`StoreError::NotFound`] if the case is not in the scope's programme.
+pub async fn of_case(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    case: CaseId,
+    at: OffsetDateTime,
+) -> StoreResult<(PatientId, PersonRelations)> {
+    facts(tx, scope, Key::PersonOfCase, case.as_uuid(), at).await
+}
+
+async fn facts(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    key: Key,
+    id: Uuid,
+    at: OffsetDateTime,
+) -> StoreResult<(PatientId, PersonRelations)> {
+    let sql = person_sql(key, tx.engine());
     let rows: Vec<FactRow> = on_conn!(tx, c => sqlx::query_as(&sql)
-        .bind(p)
+        .bind(scope.programme().as_uuid())
         .bind(at)
         .bind(id)
         .fetch_all(c)
         .await)?;
     let mut rows = rows.into_iter();
-    let erased = match rows.next() {
-        Some((kind, ..)) if kind == "person" => false,
-        Some((kind, ..)) if kind == "erased" => true,
+    let (patient, erased) = match rows.next() {
+        Some((patient, kind, ..)) if kind == "person" => (patient, false),
+        Some((patient, kind, ..)) if kind == "erased" => (patient, true),
         _ => return Err(StoreError::NotFound { kind: "patient" }),
     };
     let mut links = Vec::with_capacity(rows.len());
-    for (kind, organisation, case, onward) in rows {
+    for (_, kind, organisation, case, onward) in rows {
         let organisation =
             organisation.ok_or_else(|| StoreError::Corrupt(format!("a {kind} link without an organisation")))?;
         let link = Link {
@@ -185,5 +220,5 @@ pub async fn of_person(
             links.push(link);
         }
     }
-    Ok(PersonRelations { links, erased })
+    Ok((PatientId::from_uuid(patient), PersonRelations { links, erased }))
 }

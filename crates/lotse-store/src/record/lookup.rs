@@ -11,18 +11,6 @@ use crate::db::Tx;
 use crate::error::StoreResult;
 use crate::on_conn;
 
-/// The person a case belongs to.
-pub async fn patient_of_case(tx: &mut Tx, scope: &ProgrammeScope, case: CaseId) -> StoreResult<Option<PatientId>> {
-    let id: Option<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
-        "select patient_id from case_file where programme_id = $1 and case_id = $2",
-    )
-    .bind(scope.programme().as_uuid())
-    .bind(case.as_uuid())
-    .fetch_optional(c)
-    .await)?;
-    Ok(id.map(PatientId::from_uuid))
-}
-
 /// Whether the person exists in the scope's programme.
 pub async fn patient_exists(tx: &mut Tx, scope: &ProgrammeScope, patient: PatientId) -> StoreResult<bool> {
     let n: i64 = on_conn!(tx, c => sqlx::query_scalar(
