@@ -1,8 +1,8 @@
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::{self, AuditEntry, ChainBreak, ChainVerifier, GENESIS_HASH, NewAuditEntry, ObjectKind};
 use lotse_domain::id::ProgrammeId;
-use time::OffsetDateTime;
 use serde_json::Value as Json;
+use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::appender::Pending;
@@ -125,7 +125,9 @@ async fn insert_entries(tx: &mut Tx, entries: &[AuditEntry]) -> StoreResult<()> 
 /// per record): PostgreSQL takes three arrays, SQLite one JSON array of
 /// `[programme, seq, object]` triples with the ids in hex.
 async fn insert_objects(tx: &mut Tx, entries: &[AuditEntry]) -> StoreResult<()> {
-    let listed = entries.iter().flat_map(|e| e.entry.objects.iter().map(move |id| (e, *id)));
+    let listed = entries
+        .iter()
+        .flat_map(|e| e.entry.objects.iter().map(move |id| (e, *id)));
     match tx {
         Tx::Sqlite(t) => {
             let triples: Vec<Json> = listed

@@ -224,6 +224,17 @@ mod tests {
     }
 
     #[test]
+    #[allow(clippy::assertions_on_constants, reason = "the constant is the build's flag")]
+    fn poly1305_uses_the_portable_backend() {
+        // .cargo/config.toml sets it for the whole build: the AVX2 backend is slower on
+        // values as short as identity fields (BENCHMARKS.md).
+        assert!(
+            cfg!(poly1305_force_soft),
+            "build without .cargo/config.toml's rustflags"
+        );
+    }
+
+    #[test]
     fn derived_secrets_follow_the_first_key_and_the_purpose() {
         let (a, b) = (DataKeys::generate_spec("a"), DataKeys::generate_spec("b"));
         let ab = DataKeys::parse(&format!("{a},{b}")).unwrap();

@@ -64,7 +64,9 @@ impl Key {
     const fn person(self) -> &'static str {
         match self {
             Self::Person | Self::Organisation => "$3",
-            Self::PersonOfCase => "(select c0.patient_id from case_file c0 where c0.programme_id = $1 and c0.case_id = $3)",
+            Self::PersonOfCase => {
+                "(select c0.patient_id from case_file c0 where c0.programme_id = $1 and c0.case_id = $3)"
+            }
         }
     }
 }
