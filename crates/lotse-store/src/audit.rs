@@ -81,24 +81,20 @@ async fn append_to_chain(tx: &mut Tx, programme: ProgrammeId, entries: Vec<NewAu
     .await)?
     .ok_or(StoreError::NotFound { kind: "audit chain" })?;
     let chained = audit::chain(programme, last_seq, &hex::encode(last_hash), entries);
-    insert_entries(tx, &chained).await?;
-    if let Some(last) = chained.last() {
-        on_conn!(tx, c => sqlx::query("update audit_chain set last_hash = $2 where programme_id = $1")
-            .bind(programme.as_uuid())
-            .bind(hash_bytes(&last.hash)?)
-            .execute(c)
-            .await.map(|r| r.rows_affected()))?;
+    match tx {
+        Tx::Postgres(t) => append_postgres(t, programme, &chained).await,
+        Tx::Sqlite(_) => append_sqlite(tx, programme, &chained).await,
     }
-    Ok(())
 }
 
-/// A hash as stored: its 32 bytes (the domain writes 64 hex digits).
-fn hash_bytes(hex_digits: &str) -> StoreResult<Vec<u8>> {
-    hex::decode(hex_digits).map_err(|e| StoreError::Corrupt(format!("audit hash is not hex: {e}")))
-}
-
-async fn insert_entries(tx: &mut Tx, entries: &[AuditEntry]) -> StoreResult<()> {
-    let rows: Vec<_> = entries
+/// On SQLite the chained entries (one multi-row insert), the records they list (one
+/// statement of fixed text over a JSON array: prepared once, one value bound) and the new
+/// chain head.
+async fn append_sqlite(tx: &mut Tx, programme: ProgrammeId, chained: &[AuditEntry]) -> StoreResult<()> {
+    let Some(last) = chained.last() else {
+        return Ok(());
+    };
+    let rows: Vec<_> = chained
         .iter()
         .map(|e| {
             Ok(EntryInsertRow {
@@ -117,61 +113,108 @@ async fn insert_entries(tx: &mut Tx, entries: &[AuditEntry]) -> StoreResult<()> 
         })
         .collect::<StoreResult<_>>()?;
     bulk::insert_rows(tx, rows).await?;
-    insert_objects(tx, entries).await
+    let triples: Vec<Json> = chained
+        .iter()
+        .flat_map(|e| {
+            e.entry.objects.iter().map(move |id| {
+                serde_json::json!([
+                    e.programme.as_uuid().simple().to_string(),
+                    e.seq,
+                    id.simple().to_string()
+                ])
+            })
+        })
+        .collect();
+    if !triples.is_empty() {
+        on_conn!(tx, c => sqlx::query(
+            "insert into audit_object (programme_id, seq, object_id) \
+             select unhex(j.value ->> 0), j.value ->> 1, unhex(j.value ->> 2) from json_each($1) j",
+        )
+        .bind(Json::Array(triples))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    }
+    on_conn!(tx, c => sqlx::query("update audit_chain set last_hash = $2 where programme_id = $1")
+        .bind(programme.as_uuid())
+        .bind(hash_bytes(&last.hash)?)
+        .execute(c)
+        .await.map(|r| r.rows_affected()))?;
+    Ok(())
 }
 
-/// Inserts the records the entries list, in one statement whose text does not depend on how
-/// many there are (so it is prepared once per connection, and binds three values, not three
-/// per record): PostgreSQL takes three arrays, SQLite one JSON array of
-/// `[programme, seq, object]` triples with the ids in hex.
-async fn insert_objects(tx: &mut Tx, entries: &[AuditEntry]) -> StoreResult<()> {
-    let listed = entries
-        .iter()
-        .flat_map(|e| e.entry.objects.iter().map(move |id| (e, *id)));
-    match tx {
-        Tx::Sqlite(t) => {
-            let triples: Vec<Json> = listed
-                .map(|(e, id)| {
-                    serde_json::json!([
-                        e.programme.as_uuid().simple().to_string(),
-                        e.seq,
-                        id.simple().to_string()
-                    ])
-                })
-                .collect();
-            if triples.is_empty() {
-                return Ok(());
-            }
-            sqlx::query(
-                "insert into audit_object (programme_id, seq, object_id) \
-                 select unhex(j.value ->> 0), j.value ->> 1, unhex(j.value ->> 2) from json_each($1) j",
-            )
-            .bind(Json::Array(triples))
-            .execute(t.conn())
-            .await?;
-        }
-        Tx::Postgres(t) => {
-            let (mut programmes, mut seqs, mut ids) = (Vec::new(), Vec::new(), Vec::new());
-            for (e, id) in listed {
-                programmes.push(e.programme.as_uuid());
-                seqs.push(e.seq);
-                ids.push(id);
-            }
-            if ids.is_empty() {
-                return Ok(());
-            }
-            sqlx::query(
-                "insert into audit_object (programme_id, seq, object_id) \
-                 select * from unnest($1::uuid[], $2::bigint[], $3::uuid[])",
-            )
-            .bind(programmes)
-            .bind(seqs)
-            .bind(ids)
-            .execute(t.conn())
-            .await?;
+/// On PostgreSQL the chained entries, the records they list and the new chain head go in with
+/// one statement of fixed text (three data-modifying parts over arrays), one round trip
+/// instead of three per batch.
+async fn append_postgres(tx: &mut crate::db::PgTx, programme: ProgrammeId, chained: &[AuditEntry]) -> StoreResult<()> {
+    let Some(last) = chained.last() else {
+        return Ok(());
+    };
+    let mut e = EntryArrays::default();
+    for entry in chained {
+        e.seq.push(entry.seq);
+        e.at.push(entry.entry.at);
+        e.actor.push(entry.entry.actor.clone());
+        e.action.push(entry.entry.action.clone());
+        e.object_kind.push(entry.entry.object_kind.clone());
+        e.object_id.push(entry.entry.object_id);
+        e.purpose.push(entry.entry.purpose.clone());
+        e.prev_hash.push(hash_bytes(&entry.prev_hash)?);
+        e.hash.push(hash_bytes(&entry.hash)?);
+        e.reference.push(entry.entry.reference.clone());
+        for id in &entry.entry.objects {
+            e.object_seq.push(entry.seq);
+            e.listed.push(*id);
         }
     }
+    sqlx::query(
+        "with head as (update audit_chain set last_hash = $2 where programme_id = $1), \
+         entries as (insert into audit_entry \
+           (programme_id, seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference) \
+           select $1, * from unnest($3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], \
+             $8::uuid[], $9::text[], $10::bytea[], $11::bytea[], $12::text[])) \
+         insert into audit_object (programme_id, seq, object_id) \
+         select $1, * from unnest($13::bigint[], $14::uuid[])",
+    )
+    .bind(programme.as_uuid())
+    .bind(hash_bytes(&last.hash)?)
+    .bind(e.seq)
+    .bind(e.at)
+    .bind(e.actor)
+    .bind(e.action)
+    .bind(e.object_kind)
+    .bind(e.object_id)
+    .bind(e.purpose)
+    .bind(e.prev_hash)
+    .bind(e.hash)
+    .bind(e.reference)
+    .bind(e.object_seq)
+    .bind(e.listed)
+    .execute(tx.conn())
+    .await?;
     Ok(())
+}
+
+/// The columns of chained entries as arrays, for [`append_postgres`].
+#[derive(Default)]
+struct EntryArrays {
+    seq: Vec<i64>,
+    at: Vec<OffsetDateTime>,
+    actor: Vec<String>,
+    action: Vec<String>,
+    object_kind: Vec<String>,
+    object_id: Vec<Uuid>,
+    purpose: Vec<String>,
+    prev_hash: Vec<Vec<u8>>,
+    hash: Vec<Vec<u8>>,
+    reference: Vec<Option<String>>,
+    object_seq: Vec<i64>,
+    listed: Vec<Uuid>,
+}
+
+/// A hash as stored: its 32 bytes (the domain writes 64 hex digits).
+fn hash_bytes(hex_digits: &str) -> StoreResult<Vec<u8>> {
+    hex::decode(hex_digits).map_err(|e| StoreError::Corrupt(format!("audit hash is not hex: {e}")))
 }
 
 /// The records of the entries of a programme with `first <= seq <= last` that list several,
