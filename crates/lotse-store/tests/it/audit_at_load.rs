@@ -77,6 +77,21 @@ storage_test!(async fn a_changed_or_removed_record_of_a_list_entry_breaks_the_ch
     assert_eq!(report.broken, Some(ChainBreak::Altered { seq: 1 }), "an id removed from the list");
 });
 
+storage_test!(async fn a_listed_record_without_its_entry_is_never_shown(db) {
+    // audit_object has no foreign key to audit_entry (migration 0016): a row whose entry does
+    // not exist must not make "who saw this person?" name anyone.
+    let (_, scope) = db.programme("p-one").await;
+    let ids = people(db, &scope, 1).await;
+    let p = scope.programme().as_uuid();
+    on_pool!(&db.db, c => sqlx::query("insert into audit_object (programme_id, seq, object_id) values ($1, 1000, $2)")
+        .bind(p).bind(ids[0]).execute(c).await.map(|r| r.rows_affected())).unwrap();
+    let mut tx = db.db.begin_read().await.unwrap();
+    let entries = lotse_store::audit::list_for_object(&mut tx, &scope, lotse_domain::audit::ObjectKind::Patient, ids[0]).await.unwrap();
+    drop(tx);
+    let seqs: Vec<_> = entries.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [1], "only the entry that created the person");
+});
+
 storage_test!(async fn parallel_audited_reads_are_all_written_in_one_gap_free_chain(db) {
     let (_, scope) = db.programme("p-one").await;
     let ids = people(db, &scope, 4).await;
