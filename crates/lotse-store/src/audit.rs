@@ -480,9 +480,11 @@ pub async fn recent(
     action: lotse_domain::audit::AuditAction,
     since: OffsetDateTime,
 ) -> StoreResult<bool> {
-    let count: i64 = on_conn!(tx, c => sqlx::query_scalar(
-        "select count(*) from audit_entry where programme_id = $1 and actor = $2 and action = $3 and at >= $4",
-    )
+    let sql = format!(
+        "select count(*) from audit_entry where programme_id = $1 and actor = $2 and action = $3 and {}",
+        tx.engine().time_cmp("at", ">=", "$4")
+    );
+    let count: i64 = on_conn!(tx, c => sqlx::query_scalar(&sql)
     .bind(scope.programme().as_uuid())
     .bind(actor)
     .bind(action.code())

@@ -111,10 +111,12 @@ pub async fn get(tx: &mut Tx, scope: &ProgrammeScope, id: CapabilityId) -> Store
 /// Uses a capability once, in one statement: marks it used only if it is unused, unrevoked and
 /// unexpired at `now`, and says whether it did. Of two parallel uses exactly one gets `true`.
 pub async fn redeem(tx: &mut Tx, scope: &ProgrammeScope, id: CapabilityId, now: OffsetDateTime) -> StoreResult<bool> {
-    let affected = on_conn!(tx, c => sqlx::query(
+    let sql = format!(
         "update capability set used_at = $3 where programme_id = $1 and capability_id = $2 \
-         and used_at is null and revoked_at is null and expires_at > $3",
-    )
+         and used_at is null and revoked_at is null and {}",
+        tx.engine().time_cmp("expires_at", ">", "$3")
+    );
+    let affected = on_conn!(tx, c => sqlx::query(&sql)
     .bind(scope.programme().as_uuid())
     .bind(id.as_uuid())
     .bind(now)

@@ -204,9 +204,11 @@ pub async fn insert_pending(
 
 /// A live pending sign-in for a token hash.
 pub async fn find_pending(db: &Db, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<PendingSignIn>> {
-    let row: Option<(Uuid, Uuid, i64)> = on_pool!(db, p => sqlx::query_as(
-        "select user_id, programme_id, failures from pending_sign_in where token_hash = $1 and expires_at > $2",
-    )
+    let sql = format!(
+        "select user_id, programme_id, failures from pending_sign_in where token_hash = $1 and {}",
+        db.engine().time_cmp("expires_at", ">", "$2")
+    );
+    let row: Option<(Uuid, Uuid, i64)> = on_pool!(db, p => sqlx::query_as(&sql)
     .bind(token_hash)
     .bind(now)
     .fetch_optional(p)
@@ -227,10 +229,12 @@ pub async fn pending_attempt(
     now: OffsetDateTime,
     max_codes: i64,
 ) -> StoreResult<Option<i64>> {
-    Ok(on_conn!(tx, c => sqlx::query_scalar(
+    let sql = format!(
         "update pending_sign_in set failures = failures + 1 \
-         where token_hash = $1 and expires_at > $2 and failures < $3 returning failures",
-    )
+         where token_hash = $1 and {} and failures < $3 returning failures",
+        tx.engine().time_cmp("expires_at", ">", "$2")
+    );
+    Ok(on_conn!(tx, c => sqlx::query_scalar(&sql)
     .bind(token_hash)
     .bind(now)
     .bind(max_codes)
@@ -251,13 +255,15 @@ pub async fn delete_pending_of_user(tx: &mut Tx, user: UserId) -> StoreResult<u6
 
 /// Deletes expired pending sign-ins.
 pub async fn delete_expired_pending(tx: &mut Tx, now: OffsetDateTime) -> StoreResult<u64> {
-    Ok(
-        on_conn!(tx, c => sqlx::query("delete from pending_sign_in where expires_at <= $1")
+    let expired = format!(
+        "delete from pending_sign_in where {}",
+        tx.engine().time_cmp("expires_at", "<=", "$1")
+    );
+    Ok(on_conn!(tx, c => sqlx::query(&expired)
         .bind(now)
         .execute(c)
         .await
-        .map(|r| r.rows_affected()))?,
-    )
+        .map(|r| r.rows_affected()))?)
 }
 
 /// Ends a pending sign-in.
@@ -323,11 +329,13 @@ pub async fn take_reset_code(
     user: UserId,
     now: OffsetDateTime,
 ) -> StoreResult<Option<ResetCode>> {
-    let row: Option<(Uuid, bool, Option<String>, Uuid)> = on_conn!(tx, c => sqlx::query_as(
+    let sql = format!(
         "update password_reset_code set used_at = $3 \
-         where code_hash = $1 and user_id = $2 and used_at is null and expires_at > $3 \
+         where code_hash = $1 and user_id = $2 and used_at is null and {} \
          returning programme_id, reset_second_factor, issuer, issued_by",
-    )
+        tx.engine().time_cmp("expires_at", ">", "$3")
+    );
+    let row: Option<(Uuid, bool, Option<String>, Uuid)> = on_conn!(tx, c => sqlx::query_as(&sql)
     .bind(code_hash)
     .bind(user.as_uuid())
     .bind(now)

@@ -24,6 +24,28 @@ pub enum Engine {
     Postgres,
 }
 
+impl Engine {
+    /// `left op right` for two timestamps in SQL (`op` one of `<`, `<=`, `>`, `>=`).
+    /// PostgreSQL compares `timestamptz` values. SQLite holds RFC 3339 text in UTC with as
+    /// many fraction digits as a time needs (`…:00Z`, `…:00.5Z`, `…:00.75Z`): as text those
+    /// do not order as the times do (`Z` sorts after the digits and the point); without the
+    /// trailing `Z` they do (a shorter fraction is a prefix), so the comparison drops it.
+    pub(crate) fn time_cmp(self, left: &str, op: &str, right: &str) -> String {
+        match self {
+            Self::Postgres => format!("{left} {op} {right}"),
+            Self::Sqlite => format!("rtrim({left}, 'Z') {op} rtrim({right}, 'Z')"),
+        }
+    }
+
+    /// A timestamp column as a sort key that orders as the times do (see [`Engine::time_cmp`]).
+    pub(crate) fn time_key(self, column: &str) -> String {
+        match self {
+            Self::Postgres => column.to_owned(),
+            Self::Sqlite => format!("rtrim({column}, 'Z')"),
+        }
+    }
+}
+
 /// A database URL whose `Debug` and `Display` hide any password.
 #[derive(Clone, PartialEq, Eq)]
 pub struct DatabaseUrl {

@@ -77,22 +77,26 @@ pub async fn find(db: &Db, key: &str) -> StoreResult<Option<Attempts>> {
 pub async fn count(tx: &mut Tx, key: &str, now: OffsetDateTime, limits: &Limits) -> StoreResult<Counted> {
     // Inside the update every expression sees the old row. "locked": locked_until > now;
     // "running": not locked before and the window still open.
-    let row: (i64, Option<OffsetDateTime>) = on_conn!(tx, c => sqlx::query_as(
+    let engine = tx.engine();
+    let locked = engine.time_cmp("login_attempt.locked_until", ">", "$2");
+    let running = engine.time_cmp("login_attempt.first_failure_at", ">", "$3");
+    let sql = format!(
         "insert into login_attempt (username_hash, failures, first_failure_at, locked_until) \
          values ($1, 1, $2, case when 1 >= $4 then $5 else null end) \
          on conflict (username_hash) do update set \
-         failures = case when login_attempt.locked_until > $2 then login_attempt.failures + 1 \
-             when login_attempt.locked_until is null and login_attempt.first_failure_at > $3 \
+         failures = case when {locked} then login_attempt.failures + 1 \
+             when login_attempt.locked_until is null and {running} \
              then login_attempt.failures + 1 else 1 end, \
-         first_failure_at = case when login_attempt.locked_until > $2 then login_attempt.first_failure_at \
-             when login_attempt.locked_until is null and login_attempt.first_failure_at > $3 \
+         first_failure_at = case when {locked} then login_attempt.first_failure_at \
+             when login_attempt.locked_until is null and {running} \
              then login_attempt.first_failure_at else $2 end, \
-         locked_until = case when login_attempt.locked_until > $2 then login_attempt.locked_until \
-             when login_attempt.locked_until is null and login_attempt.first_failure_at > $3 \
+         locked_until = case when {locked} then login_attempt.locked_until \
+             when login_attempt.locked_until is null and {running} \
              then (case when login_attempt.failures + 1 >= $4 then $5 else null end) \
              else (case when 1 >= $4 then $5 else null end) end \
-         returning failures, locked_until",
-    )
+         returning failures, locked_until"
+    );
+    let row: (i64, Option<OffsetDateTime>) = on_conn!(tx, c => sqlx::query_as(&sql)
     .bind(key)
     .bind(now)
     .bind(now - limits.window)
@@ -142,10 +146,12 @@ pub async fn take_refusal_audit(
     now: OffsetDateTime,
     every: time::Duration,
 ) -> StoreResult<bool> {
-    let changed = on_conn!(tx, c => sqlx::query(
+    let sql = format!(
         "update login_attempt set refusal_audited_at = $2 \
-         where username_hash = $1 and (refusal_audited_at is null or refusal_audited_at <= $3)",
-    )
+         where username_hash = $1 and (refusal_audited_at is null or {})",
+        tx.engine().time_cmp("refusal_audited_at", "<=", "$3")
+    );
+    let changed = on_conn!(tx, c => sqlx::query(&sql)
     .bind(key)
     .bind(now)
     .bind(now - every)
@@ -158,9 +164,13 @@ pub async fn take_refusal_audit(
 /// Deletes counters whose window and lock have passed (names that do not exist included), so
 /// the table holds only what still matters. Returns how many were deleted.
 pub async fn delete_expired(tx: &mut Tx, now: OffsetDateTime, window: time::Duration) -> StoreResult<u64> {
-    Ok(on_conn!(tx, c => sqlx::query(
-        "delete from login_attempt where first_failure_at <= $1 and (locked_until is null or locked_until <= $2)",
-    )
+    let engine = tx.engine();
+    let sql = format!(
+        "delete from login_attempt where {} and (locked_until is null or {})",
+        engine.time_cmp("first_failure_at", "<=", "$1"),
+        engine.time_cmp("locked_until", "<=", "$2")
+    );
+    Ok(on_conn!(tx, c => sqlx::query(&sql)
     .bind(now - window)
     .bind(now)
     .execute(c)
@@ -226,10 +236,12 @@ pub async fn take_code_refusal_audit(
     now: OffsetDateTime,
     every: time::Duration,
 ) -> StoreResult<bool> {
-    let changed = on_conn!(tx, c => sqlx::query(
+    let sql = format!(
         "update second_factor_attempt set refusal_audited_at = $2 \
-         where user_id = $1 and (refusal_audited_at is null or refusal_audited_at <= $3)",
-    )
+         where user_id = $1 and (refusal_audited_at is null or {})",
+        tx.engine().time_cmp("refusal_audited_at", "<=", "$3")
+    );
+    let changed = on_conn!(tx, c => sqlx::query(&sql)
     .bind(user.as_uuid())
     .bind(now)
     .bind(now - every)

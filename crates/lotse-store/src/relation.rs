@@ -32,20 +32,13 @@ use crate::error::{StoreError, StoreResult};
 use crate::on_conn;
 
 /// A sharing consent `s` that holds at `$2`: given at or before it, not withdrawn at or before
-/// it. On SQLite a timestamp is RFC 3339 text in UTC with as many fraction digits as it needs
-/// (`…:00Z`, `…:00.5Z`, `…:00.75Z`): as text those do not sort as the times do (`Z` sorts after
-/// the digits and the point), without the trailing `Z` they do (a shorter fraction is a prefix),
-/// so the comparison drops it. PostgreSQL compares `timestamptz` values.
-const fn active_sharing(engine: Engine) -> &'static str {
-    match engine {
-        Engine::Postgres => {
-            "s.purpose = 'provider_sharing' and s.given_at <= $2 and (s.withdrawn_at is null or s.withdrawn_at > $2)"
-        }
-        Engine::Sqlite => {
-            "s.purpose = 'provider_sharing' and rtrim(s.given_at, 'Z') <= rtrim($2, 'Z') \
-             and (s.withdrawn_at is null or rtrim(s.withdrawn_at, 'Z') > rtrim($2, 'Z'))"
-        }
-    }
+/// it (timestamps compared by [`Engine::time_cmp`], which SQLite's text needs).
+fn active_sharing(engine: Engine) -> String {
+    format!(
+        "s.purpose = 'provider_sharing' and {} and (s.withdrawn_at is null or {})",
+        engine.time_cmp("s.given_at", "<=", "$2"),
+        engine.time_cmp("s.withdrawn_at", ">", "$2")
+    )
 }
 
 /// Which column `$3` is compared with.

@@ -16,13 +16,17 @@ use crate::on_conn;
 /// People with a research consent active at `access.at`, not erased; audited as read for
 /// research. Withdrawal before `access.at` leaves a person out.
 pub async fn cohort(tx: &mut Tx, scope: &ProgrammeScope, access: Access) -> StoreResult<Vec<PatientId>> {
-    let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
+    let engine = tx.engine();
+    let sql = format!(
         "select distinct p.patient_id from patient p \
          join consent s on s.programme_id = p.programme_id and s.patient_id = p.patient_id \
          where p.programme_id = $1 and p.erased_at is null and s.purpose = 'research' \
-         and s.given_at <= $2 and (s.withdrawn_at is null or s.withdrawn_at > $2) \
+         and {} and (s.withdrawn_at is null or {}) \
          order by p.patient_id",
-    )
+        engine.time_cmp("s.given_at", "<=", "$2"),
+        engine.time_cmp("s.withdrawn_at", ">", "$2")
+    );
+    let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(&sql)
     .bind(scope.programme().as_uuid())
     .bind(access.at)
     .fetch_all(c)

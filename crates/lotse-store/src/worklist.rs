@@ -42,14 +42,16 @@ fn sql(kind: LinkKind, engine: Engine) -> String {
          from ({}) rel \
          join patient p on p.programme_id = $1 and p.patient_id = rel.patient_id and p.erased_at is null \
          join patient_identity i on i.programme_id = $1 and i.patient_id = rel.patient_id \
-         where rel.case_id is not null and rel.updated_at <= $2{} \
-         order by rel.updated_at desc, rel.case_id limit $4",
+         where rel.case_id is not null and {}{} \
+         order by {} desc, rel.case_id limit $4",
         relation::part(kind, Key::Organisation, engine),
+        engine.time_cmp("rel.updated_at", "<=", "$2"),
         if kind == LinkKind::Holds {
             " and rel.state <> 'closed'"
         } else {
             ""
-        }
+        },
+        engine.time_key("rel.updated_at"),
     )
 }
 

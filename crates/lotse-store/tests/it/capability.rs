@@ -89,3 +89,16 @@ storage_test!(async fn a_revoked_an_expired_or_a_foreign_capability_is_not_used(
     tx.commit().await.unwrap();
     assert!(redeem(&db.db, &scope, foreign.id(), 1).await);
 });
+
+storage_test!(async fn a_capability_is_expired_in_the_second_after_its_expiry(db) {
+    // SQLite stores times as RFC 3339 text with as many fraction digits as they need: as text,
+    // `…:00Z` sorts after `…:00.5Z`, so a plain comparison would still accept this use.
+    let (_, scope) = db.programme("cap").await;
+    let token = issue(&db.db, &scope, Duration::hours(1)).await;
+    let mut tx = db.db.begin().await.unwrap();
+    let late = fixed_now() + Duration::hours(1) + Duration::milliseconds(500);
+    assert!(!capability::redeem(&mut tx, &scope, token.id(), late).await.unwrap(), "used half a second after expiry");
+    let early = fixed_now() + Duration::hours(1) - Duration::milliseconds(500);
+    assert!(capability::redeem(&mut tx, &scope, token.id(), early).await.unwrap(), "used half a second before expiry");
+    tx.commit().await.unwrap();
+});
