@@ -117,14 +117,17 @@ pub async fn object_ids(
 /// People due for anonymisation: not erased, with referrals, all of them closed, the last change
 /// before `cutoff`.
 pub async fn retention_due(tx: &mut Tx, scope: &ProgrammeScope, cutoff: OffsetDateTime) -> StoreResult<Vec<PatientId>> {
-    let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
+    let engine = tx.engine();
+    let sql = format!(
         "select p.patient_id from patient p \
          join referral r on r.programme_id = p.programme_id and r.patient_id = p.patient_id \
          where p.programme_id = $1 and p.erased_at is null \
          group by p.patient_id \
-         having sum(case when r.state = 'closed' then 0 else 1 end) = 0 and max(r.updated_at) < $2 \
+         having sum(case when r.state = 'closed' then 0 else 1 end) = 0 and {} \
          order by p.patient_id",
-    )
+        engine.time_cmp(&format!("max({})", engine.time_key("r.updated_at")), "<", "$2")
+    );
+    let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(&sql)
     .bind(scope.programme().as_uuid())
     .bind(cutoff)
     .fetch_all(c)
