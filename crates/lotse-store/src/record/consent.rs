@@ -51,9 +51,10 @@ pub async fn consents(
     access: Access,
     patient: PatientId,
 ) -> StoreResult<Vec<Consent>> {
-    let rows: Vec<ConsentRow> = on_conn!(tx, c => sqlx::query_as(
+    let order = tx.engine().time_key("given_at");
+    let rows: Vec<ConsentRow> = on_conn!(tx, c => sqlx::query_as(&format!(
         "select consent_id, purpose, onward_referral_id, text_version, language, given_by, recorded_by, given_at, \
-         withdrawn_at, version from consent where programme_id = $1 and patient_id = $2 order by given_at, consent_id",
+         withdrawn_at, version from consent where programme_id = $1 and patient_id = $2 order by {order}, consent_id"),
     )
     .bind(scope.programme().as_uuid())
     .bind(patient.as_uuid())

@@ -38,8 +38,9 @@ pub async fn find_by_code(
     .fetch_optional(c)
     .await)?;
     let Some(patient) = patient else { return Ok(None) };
-    let cases: Vec<(Uuid, Uuid)> = on_conn!(tx, c => sqlx::query_as(
-        "select case_id, link_facility_id from case_file where programme_id = $1 and patient_id = $2 order by opened_at",
+    let order = tx.engine().time_key("opened_at");
+    let cases: Vec<(Uuid, Uuid)> = on_conn!(tx, c => sqlx::query_as(&format!(
+        "select case_id, link_facility_id from case_file where programme_id = $1 and patient_id = $2 order by {order}"),
     )
     .bind(p)
     .bind(patient)
@@ -60,9 +61,10 @@ pub async fn open_referrals(
     scope: &ProgrammeScope,
     patient: PatientId,
 ) -> StoreResult<Vec<(ReferralId, i64)>> {
-    let rows: Vec<(Uuid, i64)> = on_conn!(tx, c => sqlx::query_as(
+    let order = tx.engine().time_key("issued_at");
+    let rows: Vec<(Uuid, i64)> = on_conn!(tx, c => sqlx::query_as(&format!(
         "select referral_id, version from referral where programme_id = $1 and patient_id = $2 and state <> 'closed' \
-         order by issued_at",
+         order by {order}"),
     )
     .bind(scope.programme().as_uuid())
     .bind(patient.as_uuid())

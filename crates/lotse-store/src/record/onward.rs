@@ -41,14 +41,15 @@ pub async fn onward_referrals(
     only_provider: Option<OrganisationId>,
 ) -> StoreResult<Vec<OnwardLine>> {
     type Row = (Uuid, String, Uuid, String, String, Option<String>, OffsetDateTime);
-    let rows: Vec<Row> = on_conn!(tx, c => sqlx::query_as(
+    let order = tx.engine().time_key("r.created_at");
+    let rows: Vec<Row> = on_conn!(tx, c => sqlx::query_as(&format!(
         "select r.onward_referral_id, f.title, f.provider_id, o.name, r.state, r.end_reason, r.updated_at \
          from onward_referral r \
          join case_file k on k.programme_id = r.programme_id and k.case_id = r.case_id \
          join offer f on f.programme_id = r.programme_id and f.offer_id = r.offer_id \
          join organisation o on o.programme_id = f.programme_id and o.organisation_id = f.provider_id \
          where r.programme_id = $1 and k.patient_id = $2 and ($3 is null or f.provider_id = $3) \
-         order by r.created_at",
+         order by {order}"),
     )
     .bind(scope.programme().as_uuid())
     .bind(patient.as_uuid())

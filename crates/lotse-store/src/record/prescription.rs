@@ -37,10 +37,11 @@ pub async fn prescriptions(
     access: Access,
     patient: PatientId,
 ) -> StoreResult<Vec<PrescriptionLine>> {
-    let rows: Vec<(Uuid, String, String, Uuid, String, OffsetDateTime)> = on_conn!(tx, c => sqlx::query_as(
+    let order = tx.engine().time_key("p.issued_at");
+    let rows: Vec<(Uuid, String, String, Uuid, String, OffsetDateTime)> = on_conn!(tx, c => sqlx::query_as(&format!(
         "select p.prescription_id, p.code, o.name, p.practice_id, p.need_domains, p.issued_at from prescription p \
          join organisation o on o.programme_id = p.programme_id and o.organisation_id = p.practice_id \
-         where p.programme_id = $1 and p.patient_id = $2 order by p.issued_at",
+         where p.programme_id = $1 and p.patient_id = $2 order by {order}"),
     )
     .bind(scope.programme().as_uuid())
     .bind(patient.as_uuid())

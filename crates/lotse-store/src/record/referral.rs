@@ -49,10 +49,11 @@ pub async fn referrals(
         OffsetDateTime,
         OffsetDateTime,
     );
-    let rows: Vec<Row> = on_conn!(tx, c => sqlx::query_as(
+    let order = tx.engine().time_key("r.issued_at");
+    let rows: Vec<Row> = on_conn!(tx, c => sqlx::query_as(&format!(
         "select r.referral_id, r.source, o.name, r.state, r.closing_reason, r.issued_at, r.updated_at from referral r \
          join organisation o on o.programme_id = r.programme_id and o.organisation_id = r.link_facility_id \
-         where r.programme_id = $1 and r.patient_id = $2 order by r.issued_at",
+         where r.programme_id = $1 and r.patient_id = $2 order by {order}"),
     )
     .bind(scope.programme().as_uuid())
     .bind(patient.as_uuid())

@@ -35,16 +35,17 @@ pub async fn responses(
     access: Access,
     patient: PatientId,
 ) -> StoreResult<Vec<ResponseLine>> {
+    let order = tx.engine().time_key("q.answered_at");
     let rows: Vec<(
         Uuid,
         String,
         String,
         sqlx::types::Json<serde_json::Value>,
         OffsetDateTime,
-    )> = on_conn!(tx, c => sqlx::query_as(
+    )> = on_conn!(tx, c => sqlx::query_as(&format!(
             "select q.response_id, q.instrument, q.timepoint, q.answers, q.answered_at from questionnaire_response q \
              join case_file k on k.programme_id = q.programme_id and k.case_id = q.case_id \
-             where q.programme_id = $1 and k.patient_id = $2 order by q.answered_at",
+             where q.programme_id = $1 and k.patient_id = $2 order by {order}"),
         )
         .bind(scope.programme().as_uuid())
         .bind(patient.as_uuid())
