@@ -148,11 +148,12 @@ fn person_sql(key: Key, engine: Engine) -> String {
          cast(null as uuid) as onward_referral_id, cast(null as text) as state, erased_at as updated_at, 0 as part \
          from patient where programme_id = $1 and patient_id = {} \
          union all select *, 1 from ({}) h union all select *, 1 from ({}) p union all select *, 1 from ({}) s) rel \
-         order by part, updated_at desc, kind, organisation_id, case_id, onward_referral_id",
+         order by part, {} desc, kind, organisation_id, case_id, onward_referral_id",
         key.person(),
         part(LinkKind::Holds, key, engine),
         part(LinkKind::Prescribed, key, engine),
         part(LinkKind::SharedWith, key, engine),
+        engine.time_key("updated_at"),
     )
 }
 

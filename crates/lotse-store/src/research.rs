@@ -102,9 +102,10 @@ pub async fn rows(
     .bind(p)
     .fetch_all(c)
     .await)?;
-    let referrals: Vec<(Uuid, String, String, Option<String>, OffsetDateTime, OffsetDateTime)> = on_conn!(tx, c => sqlx::query_as(
+    let (issued, answered) = (tx.engine().time_key("issued_at"), tx.engine().time_key("q.answered_at"));
+    let referrals: Vec<(Uuid, String, String, Option<String>, OffsetDateTime, OffsetDateTime)> = on_conn!(tx, c => sqlx::query_as(&format!(
             "select patient_id, source, state, closing_reason, issued_at, updated_at from referral \
-             where programme_id = $1 order by patient_id, issued_at",
+             where programme_id = $1 order by patient_id, {issued}"),
         )
         .bind(p)
         .fetch_all(c)
@@ -115,10 +116,10 @@ pub async fn rows(
         String,
         sqlx::types::Json<serde_json::Value>,
         OffsetDateTime,
-    )> = on_conn!(tx, c => sqlx::query_as(
+    )> = on_conn!(tx, c => sqlx::query_as(&format!(
             "select k.patient_id, q.instrument, q.timepoint, q.answers, q.answered_at from questionnaire_response q \
              join case_file k on k.programme_id = q.programme_id and k.case_id = q.case_id \
-             where q.programme_id = $1 order by k.patient_id, q.answered_at",
+             where q.programme_id = $1 order by k.patient_id, {answered}"),
         )
         .bind(p)
         .fetch_all(c)
