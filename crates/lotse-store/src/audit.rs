@@ -88,8 +88,8 @@ async fn append_to_chain(tx: &mut Tx, programme: ProgrammeId, entries: Vec<NewAu
 }
 
 /// On SQLite the chained entries (one multi-row insert), the records they list (one
-/// statement of fixed text over a JSON array: prepared once, one value bound) and the new
-/// chain head.
+/// statement of fixed text over a JSON array of `[seq, id in hex]`: prepared once, two values
+/// bound) and the new chain head.
 async fn append_sqlite(tx: &mut Tx, programme: ProgrammeId, chained: &[AuditEntry]) -> StoreResult<()> {
     let Some(last) = chained.last() else {
         return Ok(());
@@ -113,24 +113,22 @@ async fn append_sqlite(tx: &mut Tx, programme: ProgrammeId, chained: &[AuditEntr
         })
         .collect::<StoreResult<_>>()?;
     bulk::insert_rows(tx, rows).await?;
-    let triples: Vec<Json> = chained
+    let listed: Vec<Json> = chained
         .iter()
         .flat_map(|e| {
-            e.entry.objects.iter().map(move |id| {
-                serde_json::json!([
-                    e.programme.as_uuid().simple().to_string(),
-                    e.seq,
-                    id.simple().to_string()
-                ])
-            })
+            e.entry
+                .objects
+                .iter()
+                .map(move |id| serde_json::json!([e.seq, id.simple().to_string()]))
         })
         .collect();
-    if !triples.is_empty() {
+    if !listed.is_empty() {
         on_conn!(tx, c => sqlx::query(
             "insert into audit_object (programme_id, seq, object_id) \
-             select unhex(j.value ->> 0), j.value ->> 1, unhex(j.value ->> 2) from json_each($1) j",
+             select $1, j.value ->> 0, unhex(j.value ->> 1) from json_each($2) j",
         )
-        .bind(Json::Array(triples))
+        .bind(programme.as_uuid())
+        .bind(Json::Array(listed))
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;

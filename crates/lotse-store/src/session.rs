@@ -37,23 +37,6 @@ pub async fn insert(tx: &mut Tx, token_hash: &str, record: &SessionRecord, now: 
     Ok(())
 }
 
-/// The session for a token hash, if it exists and has not expired at `now`.
-pub async fn find_live(db: &Db, token_hash: &str, now: OffsetDateTime) -> StoreResult<Option<SessionRecord>> {
-    let row: Option<(Uuid, Uuid, OffsetDateTime)> = on_pool!(db, p => sqlx::query_as(
-        "select user_id, programme_id, expires_at from session where session_hash = $1",
-    )
-    .bind(token_hash)
-    .fetch_optional(p)
-    .await)?;
-    Ok(row
-        .map(|(user, programme, expires_at)| SessionRecord {
-            user: UserId::from_uuid(user),
-            programme: ProgrammeId::from_uuid(programme),
-            expires_at,
-        })
-        .filter(|s| s.expires_at > now))
-}
-
 /// The live session for a token hash with its account and the account's memberships, in one
 /// statement (every signed-in request asks this first).
 pub async fn find_live_user(

@@ -62,7 +62,7 @@ storage_test!(async fn acknowledged_writes_survive_sigkill(db) {
     // Restart on the same database: every acknowledged session is there and works.
     let restarted = start(&url, &[]).await;
     for token in &acknowledged {
-        let found = lotse_store::session::find_live(&db.db, &lotse_app::auth::token_hash(token), fixed_now()).await.unwrap();
+        let found = lotse_store::session::find_live_user(&db.db, &lotse_app::auth::token_hash(token), fixed_now()).await.unwrap();
         assert!(found.is_some(), "an acknowledged write was lost");
     }
     let last = acknowledged.last().unwrap();
