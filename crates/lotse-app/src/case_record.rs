@@ -286,7 +286,6 @@ pub async fn withdraw_consent(
         // prescriber sees why.
         for (referral, version) in record::open_referrals(&mut tx, principal.scope(), patient).await? {
             let closed = Recorded {
-                event_id: Uuid::new_v4(),
                 event: ReferralEvent::Closed {
                     reason: ClosingReason::ConsentWithdrawn,
                 },
@@ -300,11 +299,9 @@ pub async fn withdraw_consent(
         .await?
         .len();
     let event = NewEvent {
-        event_id: Uuid::new_v4(),
         stream: "consent",
         stream_id: consent_id.as_uuid(),
         stream_version: i64::try_from(version).unwrap_or(i64::MAX - 1) + 1,
-        kind: lotse_domain::consent::WITHDRAWN_EVENT,
         payload: serde_json::json!({ "type": "withdrawn" }),
         actor: principal.scope().actor().reference(),
         occurred_at: now,

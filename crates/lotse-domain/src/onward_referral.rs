@@ -205,7 +205,7 @@ impl OnwardReferralEvent {
         "onward_referral.lapsed",
     ];
 
-    /// The event's kind, as stored in `event.kind`.
+    /// The event's kind: the stream and the payload's `type` (the store derives it when reading events).
     pub const fn kind(&self) -> &'static str {
         match self {
             Self::Proposed { .. } => "onward_referral.proposed",

@@ -199,7 +199,7 @@ impl ReferralEvent {
         "referral.closed",
     ];
 
-    /// The event's kind, as stored in `event.kind`.
+    /// The event's kind: the stream and the payload's `type` (the store derives it when reading events).
     pub const fn kind(&self) -> &'static str {
         match self {
             Self::Issued { .. } => "referral.issued",

@@ -14,11 +14,9 @@ table_row! {
     /// An event.
     EventRow => "event" {
         programme_id: Uuid,
-        event_id: Uuid,
-        stream: String,
         stream_id: Uuid,
         stream_version: i64,
-        kind: String,
+        stream: String,
         payload: serde_json::Value,
         actor: String,
         occurred_at: OffsetDateTime,
@@ -28,17 +26,14 @@ table_row! {
 /// An event to append.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
-    /// Its id.
-    pub event_id: Uuid,
     /// The lifecycle (`referral`, `onward_referral`).
     pub stream: &'static str,
     /// The record it belongs to.
     pub stream_id: Uuid,
     /// Its position in the stream, from 1.
     pub stream_version: i64,
-    /// Its kind (`referral.accepted`).
-    pub kind: &'static str,
-    /// The serialised domain event.
+    /// The serialised domain event, tagged with its `type` (`accepted`): with the stream it
+    /// names the event's kind (`referral.accepted`).
     pub payload: Json,
     /// `user:<uuid>` or `system:<job>`.
     pub actor: String,
@@ -46,19 +41,18 @@ pub struct NewEvent {
     pub occurred_at: OffsetDateTime,
 }
 
-/// Appends events to the scope's programme. A duplicate `(stream, stream_id, stream_version)`
-/// is refused by the database, so two writers can never both append the same version.
+/// Appends events to the scope's programme. A duplicate `(stream_id, stream_version)` is
+/// refused by the database (a stream id is its record's id, unique across streams), so two
+/// writers can never both append the same version.
 pub async fn append(tx: &mut Tx, scope: &ProgrammeScope, events: &[NewEvent]) -> StoreResult<()> {
     let programme = scope.programme().as_uuid();
     let rows: Vec<_> = events
         .iter()
         .map(|e| EventRow {
             programme_id: programme,
-            event_id: e.event_id,
-            stream: e.stream.to_owned(),
             stream_id: e.stream_id,
             stream_version: e.stream_version,
-            kind: e.kind.to_owned(),
+            stream: e.stream.to_owned(),
             payload: e.payload.clone(),
             actor: e.actor.clone(),
             occurred_at: e.occurred_at,
@@ -69,11 +63,12 @@ pub async fn append(tx: &mut Tx, scope: &ProgrammeScope, events: &[NewEvent]) ->
 }
 
 /// A stored event.
-#[derive(Debug, Clone, PartialEq, sqlx::FromRow)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {
     /// Its position in the stream.
     pub stream_version: i64,
-    /// Its kind.
+    /// Its kind (`referral.accepted`): the stream and the payload's `type`, which is not stored
+    /// twice.
     pub kind: String,
     /// The serialised domain event.
     pub payload: Json,
@@ -90,15 +85,16 @@ pub async fn list_stream(
     stream: &str,
     stream_id: Uuid,
 ) -> StoreResult<Vec<StoredEvent>> {
-    Ok(on_conn!(tx, c => sqlx::query_as(
-        "select stream_version, kind, payload, actor, occurred_at from event \
+    let rows: Vec<PartRow> = on_conn!(tx, c => sqlx::query_as(
+        "select 0 as part, stream, stream_version, payload, actor, occurred_at from event \
          where programme_id = $1 and stream = $2 and stream_id = $3 order by stream_version",
     )
     .bind(scope.programme().as_uuid())
     .bind(stream)
     .bind(stream_id)
     .fetch_all(c)
-    .await)?)
+    .await)?;
+    Ok(rows.into_iter().map(PartRow::into_event).collect())
 }
 
 /// The events of several streams, in one statement: for each `(stream, stream_id)` its events
@@ -111,12 +107,12 @@ pub async fn list_streams(
     if streams.is_empty() {
         return Ok(Vec::new());
     }
-    // One indexed lookup per stream (the primary key starts with programme, stream, stream_id),
+    // One indexed lookup per stream (the primary key starts with programme, stream_id),
     // joined with `union all`: the same plan on both engines, whatever their statistics.
     let sql = (0..streams.len())
         .map(|i| {
             format!(
-                "select * from (select {i} as part, stream_version, kind, payload, actor, occurred_at from event \
+                "select * from (select {i} as part, stream, stream_version, payload, actor, occurred_at from event \
                  where programme_id = $1 and stream = ${} and stream_id = ${}) p{i}",
                 2 * i + 2,
                 2 * i + 3
@@ -133,25 +129,35 @@ pub async fn list_streams(
         }
         query.fetch_all(c).await
     })?;
-    Ok(rows
-        .into_iter()
-        .map(|r| StoredEvent {
-            stream_version: r.stream_version,
-            kind: r.kind,
-            payload: r.payload,
-            actor: r.actor,
-            occurred_at: r.occurred_at,
-        })
-        .collect())
+    Ok(rows.into_iter().map(PartRow::into_event).collect())
 }
 
 #[derive(sqlx::FromRow)]
 struct PartRow {
     #[allow(dead_code, reason = "only orders the rows")]
     part: i32,
+    stream: String,
     stream_version: i64,
-    kind: String,
     payload: Json,
     actor: String,
     occurred_at: OffsetDateTime,
+}
+
+impl PartRow {
+    fn into_event(self) -> StoredEvent {
+        StoredEvent {
+            kind: kind(&self.stream, &self.payload),
+            stream_version: self.stream_version,
+            payload: self.payload,
+            actor: self.actor,
+            occurred_at: self.occurred_at,
+        }
+    }
+}
+
+/// An event's kind: its stream and its payload's `type` (`referral` and `accepted` make
+/// `referral.accepted`, what the domain's `kind()` answers; a test holds the two together).
+pub fn kind(stream: &str, payload: &Json) -> String {
+    let tag = payload.get("type").and_then(Json::as_str).unwrap_or("unknown");
+    format!("{stream}.{tag}")
 }

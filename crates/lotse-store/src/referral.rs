@@ -57,8 +57,6 @@ table_row! {
 /// One event with who recorded it and when.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Recorded<E> {
-    /// A fresh id for the event.
-    pub event_id: Uuid,
     /// The domain event.
     pub event: E,
     /// `user:<uuid>` or `system:<job>`.
@@ -106,13 +104,20 @@ fn to_events<E: serde::Serialize>(
         .iter()
         .zip(from_version..)
         .map(|(r, version)| {
+            let payload = to_payload(&r.event)?;
+            // The kind is not stored: it is read back as the stream and the payload's `type`.
+            if crate::event::kind(stream, &payload) != kind(&r.event) {
+                return Err(StoreError::Corrupt(format!(
+                    "event {} would be read back as {}",
+                    kind(&r.event),
+                    crate::event::kind(stream, &payload)
+                )));
+            }
             Ok(NewEvent {
-                event_id: r.event_id,
                 stream,
                 stream_id,
                 stream_version: version,
-                kind: kind(&r.event),
-                payload: to_payload(&r.event)?,
+                payload,
                 actor: r.actor.clone(),
                 occurred_at: r.at,
             })

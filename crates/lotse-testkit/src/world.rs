@@ -141,7 +141,6 @@ fn at(minutes: i64) -> time::OffsetDateTime {
 
 fn recorded<E>(event: E, minutes: i64) -> Recorded<E> {
     Recorded {
-        event_id: id(),
         event,
         actor: "system:admin".into(),
         at: at(minutes),
@@ -453,7 +452,6 @@ impl World {
             purpose: AuditPurpose::Care,
         };
         let recorded = Recorded {
-            event_id: id(),
             event,
             actor: "system:admin".into(),
             at: fixed_now(),

@@ -95,7 +95,6 @@ storage_test!(async fn a_provider_sees_only_onward_referrals_shared_now(db) {
         id,
         case: world.case,
         history: vec![Recorded {
-            event_id: Uuid::new_v4(),
             event: OnwardReferralEvent::Proposed { offer },
             actor: "system:admin".into(),
             at: fixed_now() - Duration::days(1),

@@ -57,7 +57,6 @@ pub fn patient(scope: &ProgrammeScope, given_name: &str) -> NewPatient {
 
 pub fn recorded(event: ReferralEvent, minutes: i64) -> Recorded<ReferralEvent> {
     Recorded {
-        event_id: Uuid::new_v4(),
         event,
         actor: "system:admin".into(),
         at: fixed_now() + time::Duration::minutes(minutes),

@@ -447,11 +447,9 @@ async fn converted_audit_chain_and_events_hold(db: &Db, programme: uuid::Uuid, l
         .unwrap();
     assert_eq!(events.iter().map(|e| e.stream_version).collect::<Vec<_>>(), [1, 2]);
     let again = lotse_store::event::NewEvent {
-        event_id: uuid::Uuid::new_v4(),
         stream: "referral",
         stream_id: stream,
         stream_version: 2,
-        kind: "referral.accepted",
         payload: serde_json::json!({"type": "accepted"}),
         actor: "system:admin".to_owned(),
         occurred_at: lotse_testkit::fixed_now(),

@@ -155,7 +155,6 @@ storage_test!(async fn a_closed_referral_links_its_facility_only_while_none_of_t
             patient: world.second_person,
             source: lotse_domain::prescription::ReferralSource::SelfReferral,
             history: vec![lotse_store::referral::Recorded {
-                event_id: uuid::Uuid::new_v4(),
                 event: ReferralEvent::Issued { link_facility: b },
                 actor: "system:admin".into(),
                 at: now - Duration::hours(1),

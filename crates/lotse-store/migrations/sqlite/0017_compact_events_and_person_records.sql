@@ -1,0 +1,85 @@
+-- Why: size (issue 12 §7, "Size and scale"; BENCHMARKS.md, "size, second round").
+-- 1. An event no longer stores event_id (a random id nothing looked up) nor kind (it repeated
+--    the stream and the payload's `type`; the store derives it when reading, and refuses to
+--    write an event whose kind would read back differently). Its key is its record's id and
+--    its place in that record's stream, (programme_id, stream_id, stream_version): a stream id
+--    is a record id, unique across streams, so a version is still written once; the stream
+--    stays a column that every read filters on.
+-- 2. consent, questionnaire_response and patient_identity are stored in their primary key
+--    (without rowid): one copy of each row instead of a table plus its key index. Nothing
+--    references these tables, so each is copied, dropped and its copy renamed (SQLite cannot
+--    change a table's key in place); keys keep programme_id first.
+create table event_new (
+    programme_id blob not null references programme (programme_id),
+    stream_id blob not null,
+    stream_version integer not null,
+    stream text not null,
+    payload text not null,
+    actor text not null,
+    occurred_at text not null,
+    primary key (programme_id, stream_id, stream_version)
+) without rowid;
+insert into event_new (programme_id, stream_id, stream_version, stream, payload, actor, occurred_at)
+select programme_id, stream_id, stream_version, stream, payload, actor, occurred_at
+from event order by programme_id, stream_id, stream_version;
+drop table event;
+alter table event_new rename to event;
+
+create table consent_new (
+    programme_id blob not null,
+    consent_id blob not null,
+    patient_id blob not null,
+    purpose text not null,
+    onward_referral_id blob,
+    text_version text not null,
+    language text not null,
+    given_by text not null,
+    recorded_by blob not null references user_account (user_id),
+    given_at text not null,
+    withdrawn_at text,
+    version integer not null,
+    primary key (programme_id, consent_id),
+    foreign key (programme_id, patient_id) references patient (programme_id, patient_id),
+    foreign key (programme_id, onward_referral_id) references onward_referral (programme_id, onward_referral_id)
+) without rowid;
+insert into consent_new (programme_id, consent_id, patient_id, purpose, onward_referral_id, text_version,
+    language, given_by, recorded_by, given_at, withdrawn_at, version)
+select programme_id, consent_id, patient_id, purpose, onward_referral_id, text_version,
+    language, given_by, recorded_by, given_at, withdrawn_at, version
+from consent order by programme_id, consent_id;
+drop table consent;
+alter table consent_new rename to consent;
+create index consent_patient on consent (programme_id, patient_id);
+
+create table questionnaire_response_new (
+    programme_id blob not null,
+    response_id blob not null,
+    case_id blob not null,
+    instrument text not null,
+    timepoint text not null,
+    answers text not null,
+    answered_at text not null,
+    primary key (programme_id, response_id),
+    foreign key (programme_id, case_id) references case_file (programme_id, case_id)
+) without rowid;
+insert into questionnaire_response_new (programme_id, response_id, case_id, instrument, timepoint, answers, answered_at)
+select programme_id, response_id, case_id, instrument, timepoint, answers, answered_at
+from questionnaire_response order by programme_id, response_id;
+drop table questionnaire_response;
+alter table questionnaire_response_new rename to questionnaire_response;
+
+create table patient_identity_new (
+    programme_id blob not null,
+    patient_id blob not null,
+    given_name text not null,
+    family_name text not null,
+    birth_date text not null,
+    phone text,
+    primary key (programme_id, patient_id),
+    foreign key (programme_id, patient_id) references patient (programme_id, patient_id)
+) without rowid;
+insert into patient_identity_new (programme_id, patient_id, given_name, family_name, birth_date, phone)
+select programme_id, patient_id, given_name, family_name, birth_date, phone
+from patient_identity order by programme_id, patient_id;
+drop table patient_identity;
+alter table patient_identity_new rename to patient_identity;
