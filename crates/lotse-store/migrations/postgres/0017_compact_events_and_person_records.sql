@@ -6,7 +6,7 @@
 --    is a record id, unique across streams, so a version is still written once; the stream
 --    stays a column that every read filters on. Dropped columns free their space when the
 --    table is next rewritten (VACUUM FULL); new rows no longer hold them.
--- 2. SQLite stores consent, questionnaire_response and patient_identity in their primary key;
+-- 2. SQLite stores consent and questionnaire_response in their primary key;
 --    PostgreSQL has no such layout, so nothing changes for them here.
 alter table event drop constraint event_pkey;
 alter table event drop column event_id, drop column kind;
