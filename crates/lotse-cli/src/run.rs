@@ -59,6 +59,8 @@ fn beside(path: &std::path::Path, suffix: &str) -> std::path::PathBuf {
 async fn open_db(common: &Common, max_connections: u32, key_files: KeyFiles) -> anyhow::Result<Db> {
     let url = DatabaseUrl::parse(&common.database_url)
         .context("invalid database URL (--database-url / LOTSE_DATABASE_URL)")?;
+    // Unusable keys are refused before the database is touched (no file created, nothing migrated).
+    configured_data_keys(common)?;
     if let Some(path) = url.sqlite_path() {
         let dir = path
             .parent()

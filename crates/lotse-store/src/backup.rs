@@ -135,7 +135,7 @@ pub async fn check_keys(source: &Path, keys: Option<&DataKeys>) -> Result<(), Ba
         reason,
     };
     let mut conn = open_read_only(source).await?;
-    let samples: Vec<(uuid::Uuid, uuid::Uuid, String)> = sqlx::query_as(
+    let samples: Vec<(uuid::Uuid, uuid::Uuid, Vec<u8>)> = sqlx::query_as(
         "select programme_id, patient_id, family_name from patient_identity p \
          where patient_id = (select min(patient_id) from patient_identity q where q.programme_id = p.programme_id)",
     )

@@ -38,6 +38,8 @@ pub enum Value {
     Json(serde_json::Value),
     /// Bytes (blob on SQLite, bytea on PostgreSQL).
     Bytes(Vec<u8>),
+    /// Optional bytes.
+    OptBytes(Option<Vec<u8>>),
 }
 
 macro_rules! value_from {
@@ -64,6 +66,7 @@ value_from! {
     Option<Date> => OptDate,
     serde_json::Value => Json,
     Vec<u8> => Bytes,
+    Option<Vec<u8>> => OptBytes,
 }
 
 /// A row of one table, inserted with [`insert_rows`]. Declare it with [`table_row!`]: the
@@ -121,6 +124,7 @@ macro_rules! bind_value {
             Value::OptDate(x) => $q.bind(*x),
             Value::Json(x) => $q.bind(x),
             Value::Bytes(x) => $q.bind(x.as_slice()),
+            Value::OptBytes(x) => $q.bind(x.as_deref()),
         }
     };
 }

@@ -40,7 +40,7 @@ fn secret_slot(user: UserId) -> Slot<'static> {
     }
 }
 
-fn open_secret(keys: &DataKeys, user: UserId, stored: &str) -> StoreResult<String> {
+fn open_secret(keys: &DataKeys, user: UserId, stored: &[u8]) -> StoreResult<String> {
     if !DataKeys::is_sealed(stored) {
         return Err(StoreError::Corrupt(
             "a TOTP secret is stored unencrypted: run `lotse keys rotate` (or restart lotse) to seal it".into(),
@@ -51,7 +51,7 @@ fn open_secret(keys: &DataKeys, user: UserId, stored: &str) -> StoreResult<Strin
 
 /// The user's factor, if any (its secret opened with the data keys).
 pub async fn second_factor(db: &Db, user: UserId) -> StoreResult<Option<SecondFactor>> {
-    let row: Option<(String, Option<OffsetDateTime>, i64)> = on_pool!(db, p => sqlx::query_as(
+    let row: Option<(Vec<u8>, Option<OffsetDateTime>, i64)> = on_pool!(db, p => sqlx::query_as(
         "select secret, confirmed_at, last_used_step from user_second_factor where user_id = $1",
     )
     .bind(user.as_uuid())
@@ -78,13 +78,12 @@ pub async fn reseal_secrets(db: &Db) -> StoreResult<u64> {
 /// Seals the TOTP secrets stored as plain text (from before sealing existed), in one
 /// transaction; returns how many (run at every start with data keys).
 pub async fn seal_plain_secrets(db: &Db) -> StoreResult<u64> {
-    // Runs at every start: look first, so a database with nothing to seal takes no write lock.
-    let plain: i64 = on_pool!(db, p => sqlx::query_scalar(
-        "select count(*) from user_second_factor where secret not like 'enc1:%'",
-    )
-    .fetch_one(p)
-    .await)?;
-    if plain == 0 {
+    // Runs at every start: look first, so a database with nothing to seal takes no write lock
+    // (one row per account with a second factor).
+    let stored: Vec<Vec<u8>> = on_pool!(db, p => sqlx::query_scalar("select secret from user_second_factor")
+        .fetch_all(p)
+        .await)?;
+    if stored.iter().all(|s| DataKeys::is_sealed(s)) {
         return Ok(0);
     }
     reseal(db, true).await
@@ -93,7 +92,7 @@ pub async fn seal_plain_secrets(db: &Db) -> StoreResult<u64> {
 async fn reseal(db: &Db, plain_only: bool) -> StoreResult<u64> {
     let keys = db.keys()?;
     let mut tx = db.begin().await?;
-    let rows: Vec<(Uuid, String)> = on_conn!(&mut tx, c => sqlx::query_as(
+    let rows: Vec<(Uuid, Vec<u8>)> = on_conn!(&mut tx, c => sqlx::query_as(
         "select user_id, secret from user_second_factor order by user_id",
     )
     .fetch_all(c)
@@ -104,11 +103,7 @@ async fn reseal(db: &Db, plain_only: bool) -> StoreResult<u64> {
             continue;
         }
         let user = UserId::from_uuid(user);
-        let secret = if DataKeys::is_sealed(&stored) {
-            keys.open(secret_slot(user), &stored)?
-        } else {
-            stored
-        };
+        let secret = keys.open_or_plain(secret_slot(user), &stored)?;
         let sealed = keys.seal(secret_slot(user), &secret)?;
         on_conn!(&mut tx, c => sqlx::query("update user_second_factor set secret = $2 where user_id = $1")
             .bind(user.as_uuid())

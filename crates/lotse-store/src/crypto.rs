@@ -1,12 +1,14 @@
 //! Encryption of identity fields at rest: XChaCha20-Poly1305 with a key from configuration.
 //!
-//! A sealed value is `enc1:<key id>:<hex of 24-byte nonce ‖ ciphertext ‖ tag>`. The associated
-//! data binds it to its programme, person and column, so a value copied into another row or
-//! column does not open. Several keys may be configured: the first seals, all open, so keys
-//! rotate by adding a new first key and running `lotse keys rotate` (which re-seals every value
-//! with it), after which the old key can be removed. A value without the `enc1:` prefix (written
-//! before encryption was switched on) is never read as plain text by [`DataKeys::open`]: that
-//! would let anyone who can write to the database plant a value that reads as genuine. Only
+//! A sealed value is stored as bytes: `1 ‖ length of the key id ‖ key id ‖ 24-byte nonce ‖
+//! ciphertext ‖ tag` (before migration 0018 it was the text `enc1:<key id>:<hex of the same
+//! nonce ‖ ciphertext ‖ tag>`, twice as long; the migration rewrote it). The associated data binds
+//! it to its programme, person and column, so a value copied into another row or column does not
+//! open. Several keys may be configured: the first seals, all open, so keys rotate by adding a
+//! new first key and running `lotse keys rotate` (which re-seals every value with it), after
+//! which the old key can be removed. A value written before encryption was switched on is
+//! stored as `0 ‖ its UTF-8` and is never read as plain text by [`DataKeys::open`]: that would
+//! let anyone who can write to the database plant a value that reads as genuine. Only
 //! `lotse keys rotate` reads such values, through [`DataKeys::open_or_plain`], to seal them.
 
 use std::fmt;
@@ -17,7 +19,13 @@ use uuid::Uuid;
 
 use crate::error::StoreError;
 
-const PREFIX: &str = "enc1:";
+/// A value as stored: sealed (or, from before encryption, marked plain).
+pub type Sealed = Vec<u8>;
+
+/// The first byte of a sealed value.
+const SEALED: u8 = 1;
+/// The first byte of a value written before encryption (its UTF-8 follows).
+const PLAIN: u8 = 0;
 
 /// One key.
 #[derive(Clone)]
@@ -131,7 +139,7 @@ impl DataKeys {
     }
 
     /// Encrypts a value for a slot with the first key.
-    pub fn seal(&self, slot: Slot<'_>, plaintext: &str) -> Result<String, StoreError> {
+    pub fn seal(&self, slot: Slot<'_>, plaintext: &str) -> Result<Vec<u8>, StoreError> {
         let key = self
             .keys
             .first()
@@ -149,32 +157,36 @@ impl DataKeys {
                 },
             )
             .map_err(|_| StoreError::Corrupt("encryption failed".into()))?;
-        let mut out = Vec::with_capacity(24 + sealed.len());
+        let id_len = u8::try_from(key.id.len()).map_err(|_| StoreError::Corrupt("key id too long".into()))?;
+        let mut out = Vec::with_capacity(2 + key.id.len() + 24 + sealed.len());
+        out.push(SEALED);
+        out.push(id_len);
+        out.extend_from_slice(key.id.as_bytes());
         out.extend_from_slice(&nonce);
         out.extend_from_slice(&sealed);
-        Ok(format!("{PREFIX}{}:{}", key.id, hex::encode(out)))
+        Ok(out)
     }
 
-    /// Decrypts a sealed value. A value without the prefix is refused (`StoreError::Corrupt`
-    /// naming the column and `lotse keys rotate`), never read as plain text.
-    pub fn open(&self, slot: Slot<'_>, stored: &str) -> Result<String, StoreError> {
-        let Some(rest) = stored.strip_prefix(PREFIX) else {
-            return Err(StoreError::Corrupt(format!(
-                "{} is stored unencrypted although data keys are configured: run `lotse keys rotate` to seal it",
-                slot.column
-            )));
+    /// Decrypts a sealed value. A value written before encryption is refused
+    /// (`StoreError::Corrupt` naming the column and `lotse keys rotate`), never read as plain text.
+    pub fn open(&self, slot: Slot<'_>, stored: &[u8]) -> Result<String, StoreError> {
+        let (id, body) = match stored.split_first() {
+            Some((&SEALED, rest)) => split_key_id(rest)
+                .ok_or_else(|| StoreError::Corrupt(format!("sealed {} without a key id", slot.column)))?,
+            Some((&PLAIN, _)) => {
+                return Err(StoreError::Corrupt(format!(
+                    "{} is stored unencrypted although data keys are configured: run `lotse keys rotate` to seal it",
+                    slot.column
+                )));
+            }
+            _ => return Err(StoreError::Corrupt(format!("{} is not a sealed value", slot.column))),
         };
-        let (id, hex_body) = rest
-            .split_once(':')
-            .ok_or_else(|| StoreError::Corrupt(format!("sealed {} without key id", slot.column)))?;
         let key = self.keys.iter().find(|k| k.id == id).ok_or_else(|| {
             StoreError::Corrupt(format!(
                 "{} is sealed with data key {id:?}, which is not configured",
                 slot.column
             ))
         })?;
-        let body =
-            hex::decode(hex_body).map_err(|_| StoreError::Corrupt(format!("sealed {} is not hex", slot.column)))?;
         if body.len() < 24 + 16 {
             return Err(StoreError::Corrupt(format!("sealed {} is too short", slot.column)));
         }
@@ -187,28 +199,52 @@ impl DataKeys {
         String::from_utf8(plain).map_err(|_| StoreError::Corrupt(format!("{} is not UTF-8", slot.column)))
     }
 
-    /// Decrypts a sealed value, or returns a value without the prefix as it is: only for
-    /// sealing values written before encryption (`lotse keys rotate`).
-    pub fn open_or_plain(&self, slot: Slot<'_>, stored: &str) -> Result<String, StoreError> {
-        if Self::is_sealed(stored) {
-            self.open(slot, stored)
-        } else {
-            Ok(stored.to_owned())
+    /// Decrypts a sealed value, or returns a value written before encryption as it is: only
+    /// for sealing such values (`lotse keys rotate`).
+    pub fn open_or_plain(&self, slot: Slot<'_>, stored: &[u8]) -> Result<String, StoreError> {
+        match stored.split_first() {
+            Some((&PLAIN, text)) => String::from_utf8(text.to_vec())
+                .map_err(|_| StoreError::Corrupt(format!("{} is not UTF-8", slot.column))),
+            _ => self.open(slot, stored),
         }
     }
 
-    /// Whether a stored value is sealed at all (else it is plain text from before sealing).
-    pub fn is_sealed(stored: &str) -> bool {
-        stored.starts_with(PREFIX)
+    /// Whether a stored value is sealed at all (else it was written before encryption).
+    pub fn is_sealed(stored: &[u8]) -> bool {
+        stored.first() == Some(&SEALED)
     }
 
     /// Whether a stored value is sealed with the current key (else `lotse keys rotate` re-seals it).
-    pub fn is_current(&self, stored: &str) -> bool {
-        stored
-            .strip_prefix(PREFIX)
-            .and_then(|rest| rest.split_once(':'))
-            .is_some_and(|(id, _)| id == self.current_id())
+    pub fn is_current(&self, stored: &[u8]) -> bool {
+        Self::key_id(stored) == Some(self.current_id())
     }
+
+    /// The id of the key a stored value is sealed with (none for a value written before
+    /// encryption, or bytes that are not a sealed value).
+    pub fn key_id(stored: &[u8]) -> Option<&str> {
+        stored
+            .split_first()
+            .filter(|(first, _)| **first == SEALED)
+            .and_then(|(_, rest)| split_key_id(rest))
+            .map(|(id, _)| id)
+    }
+
+    /// A value as written before encryption, in its stored form (what migration 0018 made of
+    /// the plain text it found; for tests of `lotse keys rotate`).
+    pub fn unsealed(value: &str) -> Vec<u8> {
+        let mut out = Vec::with_capacity(1 + value.len());
+        out.push(PLAIN);
+        out.extend_from_slice(value.as_bytes());
+        out
+    }
+}
+
+/// Splits `length ‖ key id ‖ rest`.
+fn split_key_id(bytes: &[u8]) -> Option<(&str, &[u8])> {
+    let (&len, rest) = bytes.split_first()?;
+    let len = usize::from(len);
+    let id = std::str::from_utf8(rest.get(..len)?).ok()?;
+    Some((id, rest.get(len..)?))
 }
 
 #[cfg(test)]
@@ -250,7 +286,14 @@ mod tests {
     fn sealed_values_open_only_in_their_slot_and_with_their_key() {
         let keys = DataKeys::parse(&DataKeys::generate_spec("k1")).unwrap();
         let sealed = keys.seal(slot("family_name"), "Matrixfrau").unwrap();
-        assert!(sealed.starts_with("enc1:k1:") && !sealed.contains("Matrixfrau"));
+        assert!(sealed.starts_with(b"\x01\x02k1") && !sealed.windows(10).any(|w| w == b"Matrixfrau"));
+        assert_eq!(DataKeys::key_id(&sealed), Some("k1"));
+        assert_eq!(DataKeys::key_id(&DataKeys::unsealed("k1")), None);
+        assert_eq!(
+            sealed.len(),
+            2 + 2 + 24 + 10 + 16,
+            "format byte, key id, nonce, text, tag"
+        );
         assert_eq!(keys.open(slot("family_name"), &sealed).unwrap(), "Matrixfrau");
         assert!(keys.open(slot("given_name"), &sealed).is_err(), "another column");
         let other_row = Slot {
@@ -268,12 +311,23 @@ mod tests {
             sealed,
             "a fresh nonce each time"
         );
-        let err = keys.open(slot("x"), "plain legacy").unwrap_err().to_string();
+        let err = keys
+            .open(slot("x"), &DataKeys::unsealed("plain legacy"))
+            .unwrap_err()
+            .to_string();
         assert!(
             err.contains("x is stored unencrypted") && err.contains("lotse keys rotate"),
             "{err}"
         );
-        assert_eq!(keys.open_or_plain(slot("x"), "plain legacy").unwrap(), "plain legacy");
+        assert_eq!(
+            keys.open_or_plain(slot("x"), &DataKeys::unsealed("plain legacy"))
+                .unwrap(),
+            "plain legacy"
+        );
+        assert!(
+            keys.open(slot("x"), b"").is_err() && keys.open(slot("x"), b"\x01\x09k1").is_err(),
+            "cut short"
+        );
         assert_eq!(keys.open_or_plain(slot("family_name"), &sealed).unwrap(), "Matrixfrau");
     }
 

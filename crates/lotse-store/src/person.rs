@@ -16,7 +16,7 @@ use uuid::Uuid;
 use crate::audit::{self, Access, insert_created};
 use crate::bulk::table_row;
 use crate::bulk::{self};
-use crate::crypto::{DataKeys, Slot};
+use crate::crypto::{DataKeys, Sealed, Slot};
 use crate::db::Tx;
 use crate::error::{StoreError, StoreResult};
 use crate::on_conn;
@@ -38,10 +38,10 @@ table_row! {
     PatientIdentityRow => "patient_identity" {
         programme_id: Uuid,
         patient_id: Uuid,
-        given_name: String,
-        family_name: String,
-        birth_date: String,
-        phone: Option<String>,
+        given_name: Vec<u8>,
+        family_name: Vec<u8>,
+        birth_date: Vec<u8>,
+        phone: Option<Vec<u8>>,
     }
 }
 
@@ -159,7 +159,7 @@ pub async fn insert_patients(
 
 /// The identity columns as stored: (given name, family name, birth date, phone), each sealed
 /// for its person and column.
-type SealedIdentity = (String, String, String, Option<String>);
+pub(crate) type SealedIdentity = (Sealed, Sealed, Sealed, Option<Sealed>);
 
 fn slot(programme: uuid::Uuid, patient: uuid::Uuid, column: &str) -> Slot<'_> {
     Slot {
@@ -201,7 +201,7 @@ pub(crate) fn open_identity(
 
 /// Opens an identity through `open` (sealed values only, or for rotation also plain ones).
 fn open_identity_by(
-    open: impl Fn(Slot<'_>, &str) -> StoreResult<String>,
+    open: impl Fn(Slot<'_>, &[u8]) -> StoreResult<String>,
     programme: uuid::Uuid,
     patient: uuid::Uuid,
     stored: &SealedIdentity,
@@ -255,7 +255,7 @@ pub async fn get_identity(
 pub async fn reseal_identities(tx: &mut Tx, scope: &ProgrammeScope, access: Access) -> StoreResult<usize> {
     let keys = tx.keys()?;
     let p = scope.programme().as_uuid();
-    let rows: Vec<(uuid::Uuid, String, String, String, Option<String>)> = on_conn!(tx, c => sqlx::query_as(
+    let rows: Vec<(uuid::Uuid, Sealed, Sealed, Sealed, Option<Sealed>)> = on_conn!(tx, c => sqlx::query_as(
         "select patient_id, given_name, family_name, birth_date, phone from patient_identity where programme_id = $1",
     )
     .bind(p)

@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::{self, Access};
-use crate::crypto::Slot;
+use crate::crypto::{Sealed, Slot};
 use crate::db::{Engine, Tx};
 use crate::error::StoreResult;
 use crate::on_conn;
@@ -71,7 +71,7 @@ pub async fn for_organisation(
         Role::Coordinator | Role::Evaluator | Role::OutcomePayer => return Ok(Vec::new()),
     };
     let sql = sql(kind, tx.engine());
-    let rows: Vec<(Uuid, Uuid, String, String, String, OffsetDateTime)> = on_conn!(tx, c => sqlx::query_as(&sql)
+    let rows: Vec<(Uuid, Uuid, Sealed, Sealed, String, OffsetDateTime)> = on_conn!(tx, c => sqlx::query_as(&sql)
         .bind(scope.programme().as_uuid())
         .bind(access.at)
         .bind(organisation.as_uuid())
@@ -82,7 +82,7 @@ pub async fn for_organisation(
     let rows: Vec<_> = rows.into_iter().filter(|r| seen.insert(r.0)).collect();
     let keys = tx.keys()?;
     let p = scope.programme().as_uuid();
-    let open = |patient: Uuid, column: &str, value: &str| {
+    let open = |patient: Uuid, column: &str, value: &[u8]| {
         keys.open(
             Slot {
                 programme: p,

@@ -255,14 +255,15 @@ impl TestDb {
     /// Every stored identity, opened with the test keys: (person, given name, family name,
     /// birth date, phone). For scans that must not find a name where it does not belong.
     pub async fn identities(&self) -> Vec<(Uuid, String, String, String, Option<String>)> {
-        let rows: Vec<(Uuid, Uuid, String, String, String, Option<String>)> = lotse_store::on_pool!(&self.db, p => sqlx::query_as(
+        use lotse_store::crypto::Sealed;
+        let rows: Vec<(Uuid, Uuid, Sealed, Sealed, Sealed, Option<Sealed>)> = lotse_store::on_pool!(&self.db, p => sqlx::query_as(
             "select programme_id, patient_id, given_name, family_name, birth_date, phone from patient_identity order by patient_id",
         )
         .fetch_all(p)
         .await)
         .expect("read identities");
         let keys = test_keys();
-        let open = |programme: Uuid, patient: Uuid, column: &str, value: &str| {
+        let open = |programme: Uuid, patient: Uuid, column: &str, value: &[u8]| {
             keys.open(
                 lotse_store::crypto::Slot {
                     programme,

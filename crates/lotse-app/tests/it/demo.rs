@@ -64,8 +64,11 @@ storage_test!(async fn events_and_audit_entries_hold_no_personal_data(db) {
     let clock = FixedClock::new(fixed_now());
     lotse_app::demo::seed(&db.db, &clock, options(), &mut |_, _| {}).await.unwrap();
     let names: Vec<(String, String)> = db.identities().await.into_iter().map(|i| (i.1, i.2)).collect();
-    let stored: Vec<String> = on_pool!(&db.db, p => sqlx::query_scalar("select family_name from patient_identity").fetch_all(p).await).unwrap();
-    assert!(stored.iter().all(|f| f.starts_with("enc1:test:")), "identities are encrypted at rest");
+    let stored: Vec<Vec<u8>> = on_pool!(&db.db, p => sqlx::query_scalar("select family_name from patient_identity").fetch_all(p).await).unwrap();
+    assert!(
+        stored.iter().all(|f| lotse_store::crypto::DataKeys::key_id(f) == Some("test")),
+        "identities are encrypted at rest"
+    );
     let payloads: Vec<String> = on_pool!(&db.db, p => sqlx::query_scalar("select cast(payload as text) || actor || stream from event").fetch_all(p).await).unwrap();
     let audit: Vec<String> = on_pool!(&db.db, p => sqlx::query_scalar("select actor || action || object_kind || purpose from audit_entry").fetch_all(p).await).unwrap();
     let haystack = format!("{}\n{}", payloads.join("\n"), audit.join("\n"));

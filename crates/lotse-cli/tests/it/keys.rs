@@ -48,6 +48,10 @@ async fn bad_keys_are_named_and_generate_makes_good_ones() {
         !ok && err.contains("LOTSE_DATA_KEYS is not usable") && err.contains("is not hex"),
         "{err}"
     );
+    assert!(
+        !err.contains("database migrated") && !std::path::Path::new("lotse.db").exists(),
+        "refused before the default database is created: {err}"
+    );
     let (ok, out, _) = run(&["keys", "generate", "--id", "k2"], None).await;
     assert!(ok);
     let spec = out.trim();
@@ -78,17 +82,17 @@ storage_test!(async fn rotation_re_encrypts_every_identity_with_the_new_first_ke
     let (ok, out, _) = run(&["keys", "rotate", "--database-url", &url], Some(&both)).await;
     assert!(ok && out.contains("rotate: 0 people re-encrypted"), "idempotent: {out}");
     assert!(out.contains("second factors: 0 TOTP secrets re-encrypted"), "idempotent: {out}");
-    let secret: String = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select secret from user_second_factor").fetch_one(p).await).unwrap();
-    assert!(secret.starts_with("enc1:k2:"), "{secret}");
+    let secret: Vec<u8> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select secret from user_second_factor").fetch_one(p).await).unwrap();
+    assert_eq!(lotse_store::crypto::DataKeys::key_id(&secret), Some("k2"));
 
-    let stored: Vec<String> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select family_name from patient_identity").fetch_all(p).await).unwrap();
-    assert!(stored.iter().all(|f| f.starts_with("enc1:k2:")), "{stored:?}");
+    let stored: Vec<Vec<u8>> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select family_name from patient_identity").fetch_all(p).await).unwrap();
+    assert!(stored.iter().all(|f| lotse_store::crypto::DataKeys::key_id(f) == Some("k2")), "{stored:?}");
     let keys = lotse_store::crypto::DataKeys::parse(&new).unwrap();
-    let rows: Vec<(uuid::Uuid, uuid::Uuid, String)> = lotse_store::on_pool!(&db.db, p => sqlx::query_as("select programme_id, patient_id, family_name from patient_identity order by family_name").fetch_all(p).await).unwrap();
+    let rows: Vec<(uuid::Uuid, uuid::Uuid, Vec<u8>)> = lotse_store::on_pool!(&db.db, p => sqlx::query_as("select programme_id, patient_id, family_name from patient_identity order by family_name").fetch_all(p).await).unwrap();
     let row = rows.into_iter().find(|r| {
         keys.open(lotse_store::crypto::Slot { programme: r.0, record: r.1, column: "family_name" }, &r.2).is_ok_and(|f| f == PERSON_FAMILY)
     }).unwrap();
-    assert!(row.2.starts_with("enc1:k2:"), "opens with the new key alone");
+    assert_eq!(lotse_store::crypto::DataKeys::key_id(&row.2), Some("k2"), "opens with the new key alone");
 });
 
 storage_test!(async fn without_a_key_identities_are_refused_with_a_clear_message(db) {

@@ -39,7 +39,7 @@ async fn family_names(url: &str, keys: &DataKeys) -> Vec<Result<String, String>>
     )
     .await
     .unwrap();
-    let rows: Vec<(uuid::Uuid, uuid::Uuid, String)> = lotse_store::on_pool!(&db, p => sqlx::query_as(
+    let rows: Vec<(uuid::Uuid, uuid::Uuid, Vec<u8>)> = lotse_store::on_pool!(&db, p => sqlx::query_as(
         "select programme_id, patient_id, family_name from patient_identity order by patient_id",
     )
     .fetch_all(p)

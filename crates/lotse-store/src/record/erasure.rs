@@ -45,7 +45,7 @@ pub async fn erase(
         };
     }
     let keys = tx.keys()?;
-    let stored: Option<(String, String, String, Option<String>)> = on_conn!(tx, c => sqlx::query_as(
+    let stored: Option<crate::person::SealedIdentity> = on_conn!(tx, c => sqlx::query_as(
         "select given_name, family_name, birth_date, phone from patient_identity where programme_id = $1 and patient_id = $2",
     )
     .bind(p)

@@ -354,11 +354,101 @@ async fn upgraded(db: &Db) -> Schema {
     on_pool!(db, p => sqlx::query(user).bind(uuid::Uuid::new_v4()).bind(false).bind(lotse_testkit::fixed_now()).execute(p).await.map(|_| ()))
         .unwrap();
     let chain_head = old_audit_chain_and_events(db, programme).await;
+    let person = old_identity(db, programme).await;
     assert!(migrate::run(db).await.unwrap() >= 1, "the later migrations ran");
     let kept: i64 = on_pool!(db, p => sqlx::query_scalar("select count(*) from programme where programme_id = $1").bind(programme).fetch_one(p).await).unwrap();
     assert_eq!(kept, 1, "the row survived the upgrade");
     converted_audit_chain_and_events_hold(db, programme, &chain_head).await;
+    converted_identity_holds(db, programme, person).await;
     first_only
+}
+
+/// Writes a person whose given name is sealed as the text `enc1:<key id>:<hex>` (as stored
+/// before migration 0018) and whose other fields are plain (as stored before encryption);
+/// returns the person.
+async fn old_identity(db: &Db, programme: uuid::Uuid) -> uuid::Uuid {
+    let person = uuid::Uuid::new_v4();
+    let slot = lotse_store::crypto::Slot {
+        programme,
+        record: person,
+        column: "given_name",
+    };
+    let sealed = lotse_testkit::test_keys().seal(slot, "Alma").unwrap();
+    let id = lotse_store::crypto::DataKeys::key_id(&sealed).unwrap();
+    let old_text = format!("enc1:{id}:{}", hex::encode(&sealed[2 + id.len()..]));
+    on_pool!(db, p => sqlx::query(
+        "insert into patient (programme_id, patient_id, age_band, gender, language, created_at) \
+         values ($1, $2, '65-79', 'female', 'de', $3)",
+    )
+    .bind(programme).bind(person).bind(lotse_testkit::fixed_now())
+    .execute(p).await.map(|_| ()))
+    .unwrap();
+    let birth = time::macros::date!(1950 - 03 - 02);
+    let insert = "insert into patient_identity (programme_id, patient_id, given_name, family_name, birth_date, phone) \
+        values ($1, $2, $3, 'Altmann', $4, null)";
+    match db {
+        // The first migration declares the birth date as text on SQLite and as a date on PostgreSQL.
+        Db::Sqlite(_) => on_pool!(db, p => sqlx::query(insert).bind(programme).bind(person).bind(&old_text)
+            .bind("1950-03-02").execute(p).await.map(|_| ())),
+        Db::Postgres(_) => on_pool!(db, p => sqlx::query(insert).bind(programme).bind(person).bind(&old_text)
+            .bind(birth).execute(p).await.map(|_| ())),
+    }
+    .unwrap();
+    person
+}
+
+/// After the upgrade the sealed given name opens with its key as before, the plain fields are
+/// refused until `lotse keys rotate` seals them, and then the whole identity reads back.
+async fn converted_identity_holds(db: &Db, programme: uuid::Uuid, person: uuid::Uuid) {
+    use lotse_domain::actor::SystemJob;
+    let db = db.clone().with_keys(lotse_testkit::test_keys());
+    let (given, family): (Vec<u8>, Vec<u8>) = on_pool!(&db, p => sqlx::query_as(
+        "select given_name, family_name from patient_identity where programme_id = $1 and patient_id = $2",
+    )
+    .bind(programme).bind(person).fetch_one(p).await)
+    .unwrap();
+    let slot = |column| lotse_store::crypto::Slot {
+        programme,
+        record: person,
+        column,
+    };
+    assert_eq!(
+        lotse_testkit::test_keys().open(slot("given_name"), &given).unwrap(),
+        "Alma"
+    );
+    assert_eq!(family, lotse_store::crypto::DataKeys::unsealed("Altmann"));
+    let scope = lotse_testkit::system_scope(SystemJob::Admin, lotse_domain::id::ProgrammeId::from_uuid(programme));
+    let access = lotse_store::audit::Access {
+        at: lotse_testkit::fixed_now(),
+        purpose: lotse_domain::audit::AuditPurpose::Administration,
+    };
+    let patient = lotse_domain::id::PatientId::from_uuid(person);
+    let mut tx = db.begin().await.unwrap();
+    let err = lotse_store::person::get_identity(&mut tx, &scope, access, patient)
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("stored unencrypted"), "{err}");
+    drop(tx);
+    let mut tx = db.begin().await.unwrap();
+    assert_eq!(
+        lotse_store::person::reseal_identities(&mut tx, &scope, access)
+            .await
+            .unwrap(),
+        1
+    );
+    let identity = lotse_store::person::get_identity(&mut tx, &scope, access, patient)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(
+        (
+            identity.given_name.as_str(),
+            identity.family_name.as_str(),
+            identity.birth_date,
+            identity.phone
+        ),
+        ("Alma", "Altmann", time::macros::date!(1950 - 03 - 02), None)
+    );
 }
 
 /// Writes a three-entry audit chain with hashes as 64 hex characters and a two-event stream,

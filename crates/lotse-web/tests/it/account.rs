@@ -64,8 +64,11 @@ storage_test!(async fn a_programme_that_requires_it_sets_up_the_second_factor_at
         .unwrap()
         .replace(' ', "");
     assert_eq!(secret.len(), 32, "160 bits in base32");
-    let stored: String = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select secret from user_second_factor").fetch_one(p).await).unwrap();
-    assert!(stored.starts_with("enc1:") && !stored.contains(&secret), "the secret is sealed at rest: {stored}");
+    let stored: Vec<u8> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select secret from user_second_factor").fetch_one(p).await).unwrap();
+    assert!(
+        lotse_store::crypto::DataKeys::is_sealed(&stored) && !stored.windows(secret.len()).any(|w| w == secret.as_bytes()),
+        "the secret is sealed at rest: {stored:?}"
+    );
 
     let wrong = app.post_form("/login/enrol", "code=000000", &[("cookie", &pending), ("accept-language", "en")]).await;
     assert_eq!(wrong.status(), 401);
