@@ -6,8 +6,17 @@
 --    is a record id, unique across streams, so a version is still written once; the stream
 --    stays a column that every read filters on. Dropped columns free their space when the
 --    table is next rewritten (VACUUM FULL); new rows no longer hold them.
--- 2. SQLite stores consent and questionnaire_response in their primary key;
---    PostgreSQL has no such layout, so nothing changes for them here.
+-- 2. The keys of consent and questionnaire_response start with what every query filters on:
+--    a consent is always read through its person (programme_id, patient_id, consent_id), so the
+--    index consent_patient is no longer needed; a response through its case (programme_id,
+--    case_id, response_id), which no index served before. Ids are random and made by the
+--    store, so they stay unique without a key of their own. (SQLite also stores both tables in
+--    their key.)
 alter table event drop constraint event_pkey;
 alter table event drop column event_id, drop column kind;
 alter table event add primary key (programme_id, stream_id, stream_version);
+alter table consent drop constraint consent_pkey;
+alter table consent add primary key (programme_id, patient_id, consent_id);
+drop index consent_patient;
+alter table questionnaire_response drop constraint questionnaire_response_pkey;
+alter table questionnaire_response add primary key (programme_id, case_id, response_id);
