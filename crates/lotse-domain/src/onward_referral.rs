@@ -304,6 +304,12 @@ mod tests {
         ];
         let kinds: Vec<_> = events.iter().map(OnwardReferralEvent::kind).collect();
         assert_eq!(kinds, OnwardReferralEvent::KINDS);
+        // The store keeps no kind: it reads it back as the stream and the payload's `type`.
+        for event in &events {
+            let payload = serde_json::to_value(event).unwrap();
+            let tag = payload["type"].as_str().unwrap();
+            assert_eq!(format!("onward_referral.{tag}"), event.kind());
+        }
         for state in OnwardReferralState::ALL {
             let reason = state.end_reason().map(EndReason::code);
             assert_eq!(OnwardReferralState::from_codes(state.code(), reason), Some(state));

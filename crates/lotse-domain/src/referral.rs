@@ -325,6 +325,12 @@ mod tests {
         ];
         let kinds: Vec<_> = events.iter().map(ReferralEvent::kind).collect();
         assert_eq!(kinds, ReferralEvent::KINDS);
+        // The store keeps no kind: it reads it back as the stream and the payload's `type`.
+        for event in &events {
+            let payload = serde_json::to_value(event).unwrap();
+            let tag = payload["type"].as_str().unwrap();
+            assert_eq!(format!("referral.{tag}"), event.kind());
+        }
         for state in ReferralState::ALL {
             let reason = state.closing_reason().map(ClosingReason::code);
             assert_eq!(ReferralState::from_codes(state.code(), reason), Some(state));

@@ -161,3 +161,25 @@ pub fn kind(stream: &str, payload: &Json) -> String {
     let tag = payload.get("type").and_then(Json::as_str).unwrap_or("unknown");
     format!("{stream}.{tag}")
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    #[test]
+    fn the_kind_is_the_stream_and_the_payloads_type() {
+        for (stream, payload, kind) in [
+            ("referral", json!({"type": "accepted"}), "referral.accepted"),
+            (
+                "onward_referral",
+                json!({"type": "sent", "channel": "signed_link"}),
+                "onward_referral.sent",
+            ),
+            ("consent", json!({"type": "withdrawn"}), "consent.withdrawn"),
+            ("referral", json!({"reason": "other"}), "referral.unknown"),
+            ("referral", json!({"type": 7}), "referral.unknown"),
+        ] {
+            assert_eq!(super::kind(stream, &payload), kind, "{payload}");
+        }
+    }
+}
