@@ -82,22 +82,38 @@ fn kind_from_code(code: &str) -> StoreResult<LinkKind> {
     }
 }
 
+/// Which rows of a part.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Rows {
+    /// Every link.
+    All,
+    /// Only the links through open referrals (a link facility's worklist: work to do). For
+    /// [`LinkKind::Holds`] that is the rule's first half alone: an open referral always links
+    /// its facility, so the check for the person's other referrals is left out.
+    Open,
+}
+
 /// The rows of one kind of link, for a person or an organisation. Each part starts from the
 /// table its key selects through an index (a `cross join` keeps SQLite, which has no table
 /// statistics here, from starting anywhere else; PostgreSQL plans it like an inner join).
-pub(crate) fn part(kind: LinkKind, key: Key, engine: Engine) -> String {
+pub(crate) fn part(kind: LinkKind, key: Key, engine: Engine, rows: Rows) -> String {
     match kind {
         LinkKind::Holds => format!(
             "select r.patient_id, '{}' as kind, r.link_facility_id as organisation_id, r.case_id, \
              cast(null as uuid) as onward_referral_id, r.state, r.updated_at \
              from referral r \
-             where r.programme_id = $1 and {} \
-             and (r.state <> 'closed' or not exists (select 1 from referral o where o.programme_id = r.programme_id \
-               and o.patient_id = r.patient_id and o.state <> 'closed'))",
+             where r.programme_id = $1 and {} and {}",
             code(kind),
             match key {
                 Key::Person | Key::PersonOfCase => format!("r.patient_id = {}", key.person()),
                 Key::Organisation => "r.link_facility_id = $3".to_owned(),
+            },
+            match rows {
+                Rows::Open => "r.state <> 'closed'",
+                Rows::All => {
+                    "(r.state <> 'closed' or not exists (select 1 from referral o where o.programme_id = r.programme_id \
+                     and o.patient_id = r.patient_id and o.state <> 'closed'))"
+                }
             }
         ),
         LinkKind::Prescribed => format!(
@@ -150,9 +166,9 @@ fn person_sql(key: Key, engine: Engine) -> String {
          union all select *, 1 from ({}) h union all select *, 1 from ({}) p union all select *, 1 from ({}) s) rel \
          order by part, {} desc, kind, organisation_id, case_id, onward_referral_id",
         key.person(),
-        part(LinkKind::Holds, key, engine),
-        part(LinkKind::Prescribed, key, engine),
-        part(LinkKind::SharedWith, key, engine),
+        part(LinkKind::Holds, key, engine, Rows::All),
+        part(LinkKind::Prescribed, key, engine, Rows::All),
+        part(LinkKind::SharedWith, key, engine, Rows::All),
         engine.time_key("updated_at"),
     )
 }

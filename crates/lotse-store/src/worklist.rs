@@ -16,7 +16,7 @@ use crate::crypto::{Sealed, Slot};
 use crate::db::{Engine, Tx};
 use crate::error::StoreResult;
 use crate::on_conn;
-use crate::relation::{self, Key};
+use crate::relation::{self, Key, Rows};
 
 /// One row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -42,15 +42,15 @@ fn sql(kind: LinkKind, engine: Engine) -> String {
          from ({}) rel \
          join patient p on p.programme_id = $1 and p.patient_id = rel.patient_id and p.erased_at is null \
          join patient_identity i on i.programme_id = $1 and i.patient_id = rel.patient_id \
-         where rel.case_id is not null and {}{} \
+         where rel.case_id is not null and {} \
          order by {} desc, rel.case_id limit $4",
-        relation::part(kind, Key::Organisation, engine),
+        relation::part(
+            kind,
+            Key::Organisation,
+            engine,
+            if kind == LinkKind::Holds { Rows::Open } else { Rows::All }
+        ),
         engine.time_cmp("rel.updated_at", "<=", "$2"),
-        if kind == LinkKind::Holds {
-            " and rel.state <> 'closed'"
-        } else {
-            ""
-        },
         engine.time_key("rel.updated_at"),
     )
 }
