@@ -4,7 +4,9 @@
 --    write an event whose kind would read back differently). Its key is its record's id and
 --    its place in that record's stream, (programme_id, stream_id, stream_version): a stream id
 --    is a record id, unique across streams, so a version is still written once; the stream
---    stays a column that every read filters on.
+--    stays a column that every read filters on, stored as a code (1 referral, 2
+--    onward_referral, 3 consent: `event::stream_code`) instead of its name. An event of
+--    another stream fails the migration (not null) rather than being dropped.
 -- 2. consent and questionnaire_response are stored in their primary key (without rowid): one
 --    copy of each row instead of a table plus its key index. Their keys start with what every
 --    query filters on: a consent is always read through its person (programme_id, patient_id,
@@ -19,14 +21,16 @@ create table event_new (
     programme_id blob not null references programme (programme_id),
     stream_id blob not null,
     stream_version integer not null,
-    stream text not null,
+    stream integer not null,
     payload text not null,
     actor text not null,
     occurred_at text not null,
     primary key (programme_id, stream_id, stream_version)
 ) without rowid;
 insert into event_new (programme_id, stream_id, stream_version, stream, payload, actor, occurred_at)
-select programme_id, stream_id, stream_version, stream, payload, actor, occurred_at
+select programme_id, stream_id, stream_version,
+    case stream when 'referral' then 1 when 'onward_referral' then 2 when 'consent' then 3 end,
+    payload, actor, occurred_at
 from event order by programme_id, stream_id, stream_version;
 drop table event;
 alter table event_new rename to event;
