@@ -6,14 +6,15 @@
 --    is a record id, unique across streams, so a version is still written once; the stream
 --    stays a column that every read filters on, stored as a code (1 referral, 2
 --    onward_referral, 3 consent: `event::stream_code`) instead of its name; an event of
---    another stream fails the migration (not null) rather than being dropped. Dropped columns free their space when the
---    table is next rewritten (VACUUM FULL); new rows no longer hold them.
+--    another stream fails the migration (not null) rather than being dropped. Dropped
+--    columns free their space when the table is next rewritten (VACUUM FULL); new rows no
+--    longer hold them.
 -- 2. The keys of consent and questionnaire_response start with what every query filters on:
 --    a consent is always read through its person (programme_id, patient_id, consent_id), so the
 --    index consent_patient is no longer needed; a response through its case (programme_id,
---    case_id, response_id), which no index served before. Ids are random and made by the
---    store, so they stay unique without a key of their own. (SQLite also stores both tables in
---    their key.)
+--    case_id, response_id), which no index served before. Ids are random 128-bit values made
+--    by the store, so they need no key of their own to stay unique in practice. (SQLite also
+--    stores both tables in their key.)
 alter table event drop constraint event_pkey;
 alter table event drop column event_id, drop column kind;
 alter table event alter column stream type bigint

@@ -12,11 +12,11 @@
 --    query filters on: a consent is always read through its person (programme_id, patient_id,
 --    consent_id), so the index consent_patient is no longer needed; a response through its
 --    case (programme_id, case_id, response_id), which no index served before. Ids are random
---    and made by the store, so they stay unique without a key of their own. Nothing
---    references these tables, so each is copied, dropped and its copy renamed (SQLite cannot
---    change a table's key in place); keys keep programme_id first. (patient_identity stays as it is: its rows of about
---    450 bytes fill pages in random key order worse than the key index costs, 5.67 MB against
---    5.29 MB at scale 4.)
+--    128-bit values made by the store, so they need no key of their own to stay unique in
+--    practice. Nothing references these tables, so each is copied, dropped and its copy
+--    renamed (SQLite cannot change a table's key in place); keys keep programme_id first.
+--    (patient_identity stays as it is: its rows of about 450 bytes fill pages in random key
+--    order worse than the key index costs, 5.67 MB against 5.29 MB at scale 4.)
 create table event_new (
     programme_id blob not null references programme (programme_id),
     stream_id blob not null,
