@@ -3,7 +3,9 @@
 -- `enc1:<key id>:<hex>` (twice as long): the four identity columns of patient_identity and the
 -- TOTP secret of user_second_factor. A value found unsealed (written before encryption) becomes
 -- `0 ‖ its UTF-8`, which `DataKeys::open` refuses and `lotse keys rotate` seals, as before.
--- The conversion is done here, without keys: it only re-encodes what is stored.
+-- The conversion is done here, without keys: it only re-encodes what is stored. Each column is
+-- converted by the same expression: `enc1:<id>:<hex>` becomes 1, the id's length, the id and
+-- the hex's bytes; anything else is plain text and becomes 0 and its bytes.
 -- SQLite cannot change a column's type in place: both tables are copied, dropped and their
 -- copies renamed (nothing references them).
 create table patient_identity_new (
@@ -18,10 +20,38 @@ create table patient_identity_new (
 );
 insert into patient_identity_new (programme_id, patient_id, given_name, family_name, birth_date, phone)
 select programme_id, patient_id,
-    case when given_name is null then null when given_name like 'enc1:%' then unhex('01' || printf('%02x', length(substr(given_name, 6, instr(substr(given_name, 6), ':') - 1))) || hex(substr(given_name, 6, instr(substr(given_name, 6), ':') - 1)) || substr(given_name, 6 + instr(substr(given_name, 6), ':'))) else unhex('00' || hex(given_name)) end,
-    case when family_name is null then null when family_name like 'enc1:%' then unhex('01' || printf('%02x', length(substr(family_name, 6, instr(substr(family_name, 6), ':') - 1))) || hex(substr(family_name, 6, instr(substr(family_name, 6), ':') - 1)) || substr(family_name, 6 + instr(substr(family_name, 6), ':'))) else unhex('00' || hex(family_name)) end,
-    case when birth_date is null then null when birth_date like 'enc1:%' then unhex('01' || printf('%02x', length(substr(birth_date, 6, instr(substr(birth_date, 6), ':') - 1))) || hex(substr(birth_date, 6, instr(substr(birth_date, 6), ':') - 1)) || substr(birth_date, 6 + instr(substr(birth_date, 6), ':'))) else unhex('00' || hex(birth_date)) end,
-    case when phone is null then null when phone like 'enc1:%' then unhex('01' || printf('%02x', length(substr(phone, 6, instr(substr(phone, 6), ':') - 1))) || hex(substr(phone, 6, instr(substr(phone, 6), ':') - 1)) || substr(phone, 6 + instr(substr(phone, 6), ':'))) else unhex('00' || hex(phone)) end
+    case
+        when given_name is null then null
+        when given_name like 'enc1:%' then unhex('01'
+            || printf('%02x', length(substr(given_name, 6, instr(substr(given_name, 6), ':') - 1)))
+            || hex(substr(given_name, 6, instr(substr(given_name, 6), ':') - 1))
+            || substr(given_name, 6 + instr(substr(given_name, 6), ':')))
+        else unhex('00' || hex(given_name))
+    end,
+    case
+        when family_name is null then null
+        when family_name like 'enc1:%' then unhex('01'
+            || printf('%02x', length(substr(family_name, 6, instr(substr(family_name, 6), ':') - 1)))
+            || hex(substr(family_name, 6, instr(substr(family_name, 6), ':') - 1))
+            || substr(family_name, 6 + instr(substr(family_name, 6), ':')))
+        else unhex('00' || hex(family_name))
+    end,
+    case
+        when birth_date is null then null
+        when birth_date like 'enc1:%' then unhex('01'
+            || printf('%02x', length(substr(birth_date, 6, instr(substr(birth_date, 6), ':') - 1)))
+            || hex(substr(birth_date, 6, instr(substr(birth_date, 6), ':') - 1))
+            || substr(birth_date, 6 + instr(substr(birth_date, 6), ':')))
+        else unhex('00' || hex(birth_date))
+    end,
+    case
+        when phone is null then null
+        when phone like 'enc1:%' then unhex('01'
+            || printf('%02x', length(substr(phone, 6, instr(substr(phone, 6), ':') - 1)))
+            || hex(substr(phone, 6, instr(substr(phone, 6), ':') - 1))
+            || substr(phone, 6 + instr(substr(phone, 6), ':')))
+        else unhex('00' || hex(phone))
+    end
 from patient_identity order by rowid;
 drop table patient_identity;
 alter table patient_identity_new rename to patient_identity;
@@ -34,6 +64,16 @@ create table user_second_factor_new (
     created_at text not null
 );
 insert into user_second_factor_new (user_id, secret, confirmed_at, last_used_step, created_at)
-select user_id, case when secret is null then null when secret like 'enc1:%' then unhex('01' || printf('%02x', length(substr(secret, 6, instr(substr(secret, 6), ':') - 1))) || hex(substr(secret, 6, instr(substr(secret, 6), ':') - 1)) || substr(secret, 6 + instr(substr(secret, 6), ':'))) else unhex('00' || hex(secret)) end, confirmed_at, last_used_step, created_at from user_second_factor;
+select user_id,
+    case
+        when secret is null then null
+        when secret like 'enc1:%' then unhex('01'
+            || printf('%02x', length(substr(secret, 6, instr(substr(secret, 6), ':') - 1)))
+            || hex(substr(secret, 6, instr(substr(secret, 6), ':') - 1))
+            || substr(secret, 6 + instr(substr(secret, 6), ':')))
+        else unhex('00' || hex(secret))
+    end,
+    confirmed_at, last_used_step, created_at
+from user_second_factor;
 drop table user_second_factor;
 alter table user_second_factor_new rename to user_second_factor;
