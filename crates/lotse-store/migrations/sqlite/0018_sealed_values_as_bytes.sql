@@ -4,7 +4,8 @@
 -- TOTP secret of user_second_factor. A value found unsealed (written before encryption) becomes
 -- `0 ‖ its UTF-8`, which `DataKeys::open` refuses and `lotse keys rotate` seals, as before.
 -- The conversion is done here, without keys: it only re-encodes what is stored. Each column is
--- converted by the same expression: `enc1:<id>:<hex>` becomes 1, the id's length, the id and
+-- converted by the same expression (SQLite cannot define a function in SQL, so it is written out
+-- per column): `enc1:<id>:<hex>` becomes 1, the id's length, the id and
 -- the hex's bytes; anything else is plain text and becomes 0 and its bytes.
 -- SQLite cannot change a column's type in place: both tables are copied, dropped and their
 -- copies renamed (nothing references them).
