@@ -1,4 +1,4 @@
-//! API clients: a tenant table (each row belongs to one programme, `programme_id` first in its
+//! API clients: a tenant table (each row belongs to one programme, `programme_key` first in its
 //! keys), reached without a scope only by the SHA-256 of the bearer token, like a session. The
 //! token itself is never stored.
 
@@ -49,12 +49,13 @@ fn parse_role(code: &str) -> StoreResult<Role> {
 
 /// Stores a new client (`Duplicate` when the name is taken in the programme).
 pub async fn insert(tx: &mut Tx, scope: &ProgrammeScope, token_hash: &str, line: &ApiClientLine) -> StoreResult<()> {
+    let key = tx.programme_key(scope.programme()).await?;
     on_conn!(tx, c => sqlx::query(
-        "insert into api_client (token_hash, programme_id, client_id, name, role, organisation_id, scopes, created_at) \
+        "insert into api_client (token_hash, programme_key, client_id, name, role, organisation_id, scopes, created_at) \
          values ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(token_hash)
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(line.id.as_uuid())
     .bind(&line.name)
     .bind(line.role.code())
@@ -66,8 +67,8 @@ pub async fn insert(tx: &mut Tx, scope: &ProgrammeScope, token_hash: &str, line:
     Ok(())
 }
 
-type Row = (
-    Uuid,
+type Row<P> = (
+    P,
     Uuid,
     String,
     String,
@@ -79,9 +80,10 @@ type Row = (
 
 /// The live (not revoked) client for a token hash.
 pub async fn find_live(db: &Db, token_hash: &str) -> StoreResult<Option<ApiClient>> {
-    let row: Option<Row> = on_pool!(db, p => sqlx::query_as(
-        "select programme_id, client_id, name, role, organisation_id, scopes, created_at, revoked_at \
-         from api_client where token_hash = $1 and revoked_at is null",
+    let row: Option<Row<Uuid>> = on_pool!(db, p => sqlx::query_as(
+        "select p.programme_id, a.client_id, a.name, a.role, a.organisation_id, a.scopes, a.created_at, a.revoked_at \
+         from api_client a join programme p on p.programme_key = a.programme_key \
+         where a.token_hash = $1 and a.revoked_at is null",
     )
     .bind(token_hash)
     .fetch_optional(p)
@@ -103,11 +105,12 @@ pub async fn find_live(db: &Db, token_hash: &str) -> StoreResult<Option<ApiClien
 
 /// The programme's clients, by name.
 pub async fn list(db: &Db, scope: &ProgrammeScope) -> StoreResult<Vec<ApiClientLine>> {
-    let rows: Vec<Row> = on_pool!(db, p => sqlx::query_as(
-        "select programme_id, client_id, name, role, organisation_id, scopes, created_at, revoked_at \
-         from api_client where programme_id = $1 order by name",
+    let key = db.programme_key(scope.programme()).await?;
+    let rows: Vec<Row<i64>> = on_pool!(db, p => sqlx::query_as(
+        "select programme_key, client_id, name, role, organisation_id, scopes, created_at, revoked_at \
+         from api_client where programme_key = $1 order by name",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .fetch_all(p)
     .await)?;
     rows.into_iter().map(line).collect()
@@ -121,11 +124,12 @@ pub async fn revoke(
     name: &str,
     now: OffsetDateTime,
 ) -> StoreResult<Option<ApiClientId>> {
+    let key = tx.programme_key(scope.programme()).await?;
     let id: Option<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
-        "update api_client set revoked_at = $3 where programme_id = $1 and name = $2 and revoked_at is null \
+        "update api_client set revoked_at = $3 where programme_key = $1 and name = $2 and revoked_at is null \
          returning client_id",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(name)
     .bind(now)
     .fetch_optional(c)
@@ -134,7 +138,7 @@ pub async fn revoke(
 }
 
 /// A stored row as a client line.
-fn line((_, id, name, role, organisation, scopes, created_at, revoked_at): Row) -> StoreResult<ApiClientLine> {
+fn line((_, id, name, role, organisation, scopes, created_at, revoked_at): Row<i64>) -> StoreResult<ApiClientLine> {
     Ok(ApiClientLine {
         id: ApiClientId::from_uuid(id),
         name,
@@ -148,11 +152,12 @@ fn line((_, id, name, role, organisation, scopes, created_at, revoked_at): Row) 
 
 /// One of the programme's clients (live or revoked) by id.
 pub async fn get(db: &Db, scope: &ProgrammeScope, id: ApiClientId) -> StoreResult<Option<ApiClientLine>> {
-    let row: Option<Row> = on_pool!(db, p => sqlx::query_as(
-        "select programme_id, client_id, name, role, organisation_id, scopes, created_at, revoked_at \
-         from api_client where programme_id = $1 and client_id = $2",
+    let key = db.programme_key(scope.programme()).await?;
+    let row: Option<Row<i64>> = on_pool!(db, p => sqlx::query_as(
+        "select programme_key, client_id, name, role, organisation_id, scopes, created_at, revoked_at \
+         from api_client where programme_key = $1 and client_id = $2",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(id.as_uuid())
     .fetch_optional(p)
     .await)?;

@@ -14,7 +14,7 @@ use crate::on_conn;
 table_row! {
     /// An audit entry, placed in its chain.
     EntryInsertRow => "audit_entry" {
-        programme_id: Uuid,
+        programme_key: i64,
         seq: i64,
         at: OffsetDateTime,
         actor: String,
@@ -80,17 +80,18 @@ async fn append_to_chain(tx: &mut Tx, programme: ProgrammeId, entries: Vec<NewAu
     .fetch_optional(c)
     .await)?
     .ok_or(StoreError::NotFound { kind: "audit chain" })?;
+    let key = tx.programme_key(programme).await?;
     let chained = audit::chain(programme, last_seq, &hex::encode(last_hash), entries);
     match tx {
-        Tx::Postgres(t) => append_postgres(t, programme, &chained).await,
-        Tx::Sqlite(_) => append_sqlite(tx, programme, &chained).await,
+        Tx::Postgres(t) => append_postgres(t, programme, key, &chained).await,
+        Tx::Sqlite(_) => append_sqlite(tx, programme, key, &chained).await,
     }
 }
 
 /// On SQLite the chained entries (one multi-row insert), the records they list (one
 /// statement of fixed text over a JSON array of `[seq, id in hex]`: prepared once, two values
 /// bound) and the new chain head.
-async fn append_sqlite(tx: &mut Tx, programme: ProgrammeId, chained: &[AuditEntry]) -> StoreResult<()> {
+async fn append_sqlite(tx: &mut Tx, programme: ProgrammeId, key: i64, chained: &[AuditEntry]) -> StoreResult<()> {
     let Some(last) = chained.last() else {
         return Ok(());
     };
@@ -98,7 +99,7 @@ async fn append_sqlite(tx: &mut Tx, programme: ProgrammeId, chained: &[AuditEntr
         .iter()
         .map(|e| {
             Ok(EntryInsertRow {
-                programme_id: e.programme.as_uuid(),
+                programme_key: key,
                 seq: e.seq,
                 at: e.entry.at,
                 actor: e.entry.actor.clone(),
@@ -124,10 +125,10 @@ async fn append_sqlite(tx: &mut Tx, programme: ProgrammeId, chained: &[AuditEntr
         .collect();
     if !listed.is_empty() {
         on_conn!(tx, c => sqlx::query(
-            "insert into audit_object (programme_id, seq, object_id) \
+            "insert into audit_object (programme_key, seq, object_id) \
              select $1, j.value ->> 0, unhex(j.value ->> 1) from json_each($2) j",
         )
-        .bind(programme.as_uuid())
+        .bind(key)
         .bind(Json::Array(listed))
         .execute(c)
         .await
@@ -144,7 +145,12 @@ async fn append_sqlite(tx: &mut Tx, programme: ProgrammeId, chained: &[AuditEntr
 /// On PostgreSQL the chained entries, the records they list and the new chain head go in with
 /// one statement of fixed text (three data-modifying parts over arrays), one round trip
 /// instead of three per batch.
-async fn append_postgres(tx: &mut crate::db::PgTx, programme: ProgrammeId, chained: &[AuditEntry]) -> StoreResult<()> {
+async fn append_postgres(
+    tx: &mut crate::db::PgTx,
+    programme: ProgrammeId,
+    key: i64,
+    chained: &[AuditEntry],
+) -> StoreResult<()> {
     let Some(last) = chained.last() else {
         return Ok(());
     };
@@ -168,11 +174,11 @@ async fn append_postgres(tx: &mut crate::db::PgTx, programme: ProgrammeId, chain
     sqlx::query(
         "with head as (update audit_chain set last_hash = $2 where programme_id = $1), \
          entries as (insert into audit_entry \
-           (programme_id, seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference) \
-           select $1, * from unnest($3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], \
+           (programme_key, seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference) \
+           select $15, * from unnest($3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], \
              $8::uuid[], $9::text[], $10::bytea[], $11::bytea[], $12::text[])) \
-         insert into audit_object (programme_id, seq, object_id) \
-         select $1, * from unnest($13::bigint[], $14::uuid[])",
+         insert into audit_object (programme_key, seq, object_id) \
+         select $15, * from unnest($13::bigint[], $14::uuid[])",
     )
     .bind(programme.as_uuid())
     .bind(hash_bytes(&last.hash)?)
@@ -188,6 +194,7 @@ async fn append_postgres(tx: &mut crate::db::PgTx, programme: ProgrammeId, chain
     .bind(e.reference)
     .bind(e.object_seq)
     .bind(e.listed)
+    .bind(key)
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -223,14 +230,16 @@ async fn objects_between(
     first: i64,
     last: i64,
 ) -> StoreResult<std::collections::HashMap<i64, Vec<Uuid>>> {
-    let sql = "select seq, object_id from audit_object where programme_id = $1 and seq >= $2 and seq <= $3 \
+    let sql = "select seq, object_id from audit_object where programme_key = $1 and seq >= $2 and seq <= $3 \
                order by seq, object_id";
     let rows: Vec<(i64, Uuid)> = match conn {
         Conn::Tx(tx) => {
-            on_conn!(tx, c => sqlx::query_as(sql).bind(programme.as_uuid()).bind(first).bind(last).fetch_all(c).await)?
+            let key = tx.programme_key(programme).await?;
+            on_conn!(tx, c => sqlx::query_as(sql).bind(key).bind(first).bind(last).fetch_all(c).await)?
         }
         Conn::Pool(db) => {
-            crate::on_pool!(db, p => sqlx::query_as(sql).bind(programme.as_uuid()).bind(first).bind(last).fetch_all(p).await)?
+            let key = db.programme_key(programme).await?;
+            crate::on_pool!(db, p => sqlx::query_as(sql).bind(key).bind(first).bind(last).fetch_all(p).await)?
         }
     };
     let mut out: std::collections::HashMap<i64, Vec<Uuid>> = std::collections::HashMap::new();
@@ -358,14 +367,15 @@ pub async fn verify_anchored(db: &Db, scope: &ProgrammeScope, anchor: Option<(i6
         Some((seq, hash)) => ChainVerifier::anchored(programme, seq, hash),
         None => ChainVerifier::new(programme),
     };
+    let key = db.programme_key(programme).await?;
     let mut after = 0_i64;
     let mut checked = 0_i64;
     loop {
         let rows: Vec<EntryRow> = crate::on_pool!(db, p => sqlx::query_as(
             "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference \
-             from audit_entry where programme_id = $1 and seq > $2 and seq <= $3 order by seq limit 5000",
+             from audit_entry where programme_key = $1 and seq > $2 and seq <= $3 order by seq limit 5000",
         )
-        .bind(programme.as_uuid())
+        .bind(key)
         .bind(after)
         .bind(head_seq)
         .fetch_all(p)
@@ -401,16 +411,17 @@ pub async fn list_for_object(
     object_id: Uuid,
 ) -> StoreResult<Vec<AuditEntry>> {
     let programme = scope.programme();
+    let key = tx.programme_key(programme).await?;
     let rows: Vec<EntryRow> = on_conn!(&mut *tx, c => sqlx::query_as(
         "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference \
-         from audit_entry where programme_id = $1 and object_kind = $2 and object_id = $3 \
+         from audit_entry where programme_key = $1 and object_kind = $2 and object_id = $3 \
          union all \
          select e.seq, e.at, e.actor, e.action, e.object_kind, e.object_id, e.purpose, e.prev_hash, e.hash, e.reference \
-         from audit_object o join audit_entry e on e.programme_id = o.programme_id and e.seq = o.seq \
-         where o.programme_id = $1 and o.object_id = $3 and e.object_kind = $2 \
+         from audit_object o join audit_entry e on e.programme_key = o.programme_key and e.seq = o.seq \
+         where o.programme_key = $1 and o.object_id = $3 and e.object_kind = $2 \
          order by seq desc",
     )
-    .bind(programme.as_uuid())
+    .bind(key)
     .bind(object_kind.code())
     .bind(object_id)
     .fetch_all(c)
@@ -479,11 +490,12 @@ pub async fn recent(
     since: OffsetDateTime,
 ) -> StoreResult<bool> {
     let sql = format!(
-        "select count(*) from audit_entry where programme_id = $1 and actor = $2 and action = $3 and {}",
+        "select count(*) from audit_entry where programme_key = $1 and actor = $2 and action = $3 and {}",
         tx.engine().time_cmp("at", ">=", "$4")
     );
+    let key = tx.programme_key(scope.programme()).await?;
     let count: i64 = on_conn!(tx, c => sqlx::query_scalar(&sql)
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(actor)
     .bind(action.code())
     .bind(since)
@@ -537,11 +549,12 @@ pub async fn list_for_actor(
     limit: i64,
 ) -> StoreResult<Vec<AuditEntry>> {
     let programme = scope.programme();
+    let key = tx.programme_key(programme).await?;
     let rows: Vec<EntryRow> = on_conn!(tx, c => sqlx::query_as(
         "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference \
-         from audit_entry where programme_id = $1 and actor = $2 order by seq desc limit $3",
+         from audit_entry where programme_key = $1 and actor = $2 order by seq desc limit $3",
     )
-    .bind(programme.as_uuid())
+    .bind(key)
     .bind(actor)
     .bind(limit)
     .fetch_all(c)

@@ -136,8 +136,9 @@ pub async fn check_keys(source: &Path, keys: Option<&DataKeys>) -> Result<(), Ba
     };
     let mut conn = open_read_only(source).await?;
     let samples: Vec<(uuid::Uuid, uuid::Uuid, Vec<u8>)> = sqlx::query_as(
-        "select programme_id, patient_id, family_name from patient_identity p \
-         where patient_id = (select min(patient_id) from patient_identity q where q.programme_id = p.programme_id)",
+        "select g.programme_id, p.patient_id, p.family_name from patient_identity p \
+         join programme g on g.programme_key = p.programme_key \
+         where p.patient_id = (select min(patient_id) from patient_identity q where q.programme_key = p.programme_key)",
     )
     .fetch_all(&mut conn)
     .await

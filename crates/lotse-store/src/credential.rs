@@ -391,14 +391,15 @@ pub struct MemberLine {
 
 /// The accounts with a membership in the scope's programme, by display name.
 pub async fn members(db: &Db, scope: &ProgrammeScope) -> StoreResult<Vec<MemberLine>> {
+    let key = db.programme_key(scope.programme()).await?;
     let rows: Vec<(Uuid, String, String, String, Option<String>, bool)> = on_pool!(db, p => sqlx::query_as(
         "select u.user_id, u.username, u.display_name, m.role, o.name, \
          exists (select 1 from user_second_factor f where f.user_id = u.user_id and f.confirmed_at is not null) \
          from membership m join user_account u on u.user_id = m.user_id \
-         left join organisation o on o.programme_id = m.programme_id and o.organisation_id = m.organisation_id \
-         where m.programme_id = $1 order by u.display_name, u.username",
+         left join organisation o on o.programme_key = m.programme_key and o.organisation_id = m.organisation_id \
+         where m.programme_key = $1 order by u.display_name, u.username",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .fetch_all(p)
     .await)?;
     Ok(rows

@@ -14,6 +14,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::appender::{Appender, Pending};
 use crate::crypto::DataKeys;
 use crate::error::{StoreError, StoreResult};
+use lotse_domain::id::ProgrammeId;
 
 /// Which engine a URL names.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -138,6 +139,7 @@ pub struct PgDb {
     pub(crate) pool: PgPool,
     keys: Option<Arc<DataKeys>>,
     appender: Option<Appender>,
+    programme_keys: ProgrammeKeys,
 }
 
 impl PgDb {
@@ -166,6 +168,8 @@ pub struct PgTx {
 #[derive(Debug)]
 struct TxCommon {
     keys: Option<Arc<DataKeys>>,
+    /// The database's programme numbers, shared with its [`Db`].
+    programme_keys: ProgrammeKeys,
     /// Audit entries waiting for the commit.
     audit: Pending,
     /// Where a read transaction's audit entries go (`None` in a write transaction).
@@ -175,9 +179,10 @@ struct TxCommon {
 }
 
 impl TxCommon {
-    fn new(keys: Option<&Arc<DataKeys>>, appender: Option<&Appender>) -> Self {
+    fn new(keys: Option<&Arc<DataKeys>>, programme_keys: &ProgrammeKeys, appender: Option<&Appender>) -> Self {
         Self {
             keys: keys.cloned(),
+            programme_keys: programme_keys.clone(),
             audit: Vec::new(),
             appender: appender.cloned(),
             public_changed: false,
@@ -210,6 +215,35 @@ impl PgTx {
     }
 }
 
+const PROGRAMME_KEY: &str = "select programme_key from programme where programme_id = $1";
+
+/// The programmes' numbers in one database, remembered after their first lookup.
+///
+/// A programme is named by its id everywhere outside the database; inside it, the tables of
+/// its records hold its `programme_key`, a small number given when the programme is created
+/// (one or two bytes per row and per index entry instead of the id's sixteen). The number
+/// never changes, so a remembered one stays right for as long as the database does; all
+/// handles and transactions of one [`Db`] share one map.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct ProgrammeKeys(Arc<std::sync::RwLock<std::collections::HashMap<ProgrammeId, i64>>>);
+
+impl ProgrammeKeys {
+    fn get(&self, programme: ProgrammeId) -> Option<i64> {
+        self.0
+            .read()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .get(&programme)
+            .copied()
+    }
+
+    fn insert(&self, programme: ProgrammeId, key: i64) {
+        self.0
+            .write()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .insert(programme, key);
+    }
+}
+
 /// How long a write transaction waits for its turn in the SQLite writer queue.
 const WRITER_WAIT: Duration = Duration::from_secs(10);
 
@@ -234,6 +268,7 @@ pub struct SqliteDb {
     writer: Arc<Semaphore>,
     keys: Option<Arc<DataKeys>>,
     appender: Option<Appender>,
+    programme_keys: ProgrammeKeys,
 }
 
 impl SqliteDb {
@@ -244,6 +279,7 @@ impl SqliteDb {
             writer: Arc::new(Semaphore::new(1)),
             keys: None,
             appender: None,
+            programme_keys: ProgrammeKeys::default(),
         }
     }
 
@@ -389,6 +425,7 @@ impl Db {
                     pool,
                     keys: None,
                     appender: None,
+                    programme_keys: ProgrammeKeys::default(),
                 })
                 .with_appender())
             }
@@ -448,6 +485,22 @@ impl Db {
         .ok_or(StoreError::NoDataKey)
     }
 
+    /// The programme's number in this database (see [`ProgrammeKeys`]), for reads outside a
+    /// transaction; [`StoreError::NotFound`] for a programme the database does not hold.
+    pub(crate) async fn programme_key(&self, programme: ProgrammeId) -> StoreResult<i64> {
+        let known = match self {
+            Self::Sqlite(db) => &db.programme_keys,
+            Self::Postgres(db) => &db.programme_keys,
+        };
+        if let Some(key) = known.get(programme) {
+            return Ok(key);
+        }
+        let key = crate::on_pool!(self, p => sqlx::query_scalar(PROGRAMME_KEY).bind(programme.as_uuid()).fetch_optional(p).await)?
+            .ok_or(StoreError::NotFound { kind: "programme" })?;
+        known.insert(programme, key);
+        Ok(key)
+    }
+
     /// Begins a read-only transaction: deferred on SQLite (no write lock, so readers never
     /// wait for writers under WAL) on a connection of the read pool (`PRAGMA query_only` on),
     /// `READ ONLY` on PostgreSQL. A write inside it fails on both engines.
@@ -458,12 +511,12 @@ impl Db {
             Self::Sqlite(db) => Tx::Sqlite(SqliteTx {
                 tx: db.reader.begin().await?,
                 writer: None,
-                common: TxCommon::new(db.keys.as_ref(), db.appender.as_ref()),
+                common: TxCommon::new(db.keys.as_ref(), &db.programme_keys, db.appender.as_ref()),
             }),
             Self::Postgres(db) => Tx::Postgres(PgTx {
                 tx: db.pool.begin_with("BEGIN READ ONLY").await?,
                 read_only: true,
-                common: TxCommon::new(db.keys.as_ref(), db.appender.as_ref()),
+                common: TxCommon::new(db.keys.as_ref(), &db.programme_keys, db.appender.as_ref()),
             }),
         })
     }
@@ -482,13 +535,13 @@ impl Db {
                 Tx::Sqlite(SqliteTx {
                     tx: db.pool.begin_with("BEGIN IMMEDIATE").await?,
                     writer: Some(permit),
-                    common: TxCommon::new(db.keys.as_ref(), None),
+                    common: TxCommon::new(db.keys.as_ref(), &db.programme_keys, None),
                 })
             }
             Self::Postgres(db) => Tx::Postgres(PgTx {
                 tx: db.pool.begin().await?,
                 read_only: false,
-                common: TxCommon::new(db.keys.as_ref(), None),
+                common: TxCommon::new(db.keys.as_ref(), &db.programme_keys, None),
             }),
         })
     }
@@ -623,6 +676,19 @@ impl Tx {
             Self::Sqlite(_) => Engine::Sqlite,
             Self::Postgres(_) => Engine::Postgres,
         }
+    }
+
+    /// The programme's number in this database (see [`ProgrammeKeys`]): the value the tables
+    /// of a programme's records hold in `programme_key`. [`StoreError::NotFound`] for a
+    /// programme the database does not hold.
+    pub(crate) async fn programme_key(&mut self, programme: ProgrammeId) -> StoreResult<i64> {
+        if let Some(key) = self.common().programme_keys.get(programme) {
+            return Ok(key);
+        }
+        let key = crate::on_conn!(self, c => sqlx::query_scalar(PROGRAMME_KEY).bind(programme.as_uuid()).fetch_optional(c).await)?
+            .ok_or(StoreError::NotFound { kind: "programme" })?;
+        self.common().programme_keys.insert(programme, key);
+        Ok(key)
     }
 
     /// The data keys for identity fields, or [`StoreError::NoDataKey`].

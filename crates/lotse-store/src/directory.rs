@@ -17,7 +17,7 @@ use crate::on_conn;
 table_row! {
     /// An area set.
     AreaSetRow => "area_set" {
-        programme_id: Uuid,
+        programme_key: i64,
         area_set_id: Uuid,
         name: String,
     }
@@ -26,7 +26,7 @@ table_row! {
 table_row! {
     /// An area.
     AreaRow => "area" {
-        programme_id: Uuid,
+        programme_key: i64,
         area_id: Uuid,
         area_set_id: Uuid,
         parent_id: Option<Uuid>,
@@ -41,7 +41,7 @@ table_row! {
 table_row! {
     /// An organisation.
     OrganisationRow => "organisation" {
-        programme_id: Uuid,
+        programme_key: i64,
         organisation_id: Uuid,
         kind: String,
         name: String,
@@ -54,7 +54,7 @@ table_row! {
 table_row! {
     /// An offer.
     OfferRow => "offer" {
-        programme_id: Uuid,
+        programme_key: i64,
         offer_id: Uuid,
         provider_id: Uuid,
         title: String,
@@ -79,11 +79,11 @@ fn join_codes<'a>(codes: impl IntoIterator<Item = &'a str>) -> String {
 
 /// Inserts area sets.
 pub async fn insert_area_sets(tx: &mut Tx, scope: &ProgrammeScope, sets: &[AreaSet]) -> StoreResult<()> {
-    let p = scope.programme().as_uuid();
+    let key = tx.programme_key(scope.programme()).await?;
     let rows: Vec<_> = sets
         .iter()
         .map(|s| AreaSetRow {
-            programme_id: p,
+            programme_key: key,
             area_set_id: s.id.as_uuid(),
             name: s.name.clone(),
         })
@@ -94,12 +94,12 @@ pub async fn insert_area_sets(tx: &mut Tx, scope: &ProgrammeScope, sets: &[AreaS
 
 /// Inserts areas; parents must come before their children.
 pub async fn insert_areas(tx: &mut Tx, scope: &ProgrammeScope, areas: &[Area]) -> StoreResult<()> {
+    let key = tx.programme_key(scope.programme()).await?;
     tx.changes_public_counts();
-    let p = scope.programme().as_uuid();
     let rows: Vec<_> = areas
         .iter()
         .map(|a| AreaRow {
-            programme_id: p,
+            programme_key: key,
             area_id: a.id.as_uuid(),
             area_set_id: a.area_set.as_uuid(),
             parent_id: a.parent.map(|x| x.as_uuid()),
@@ -121,11 +121,11 @@ pub async fn insert_organisations(
     organisations: &[Organisation],
     now: OffsetDateTime,
 ) -> StoreResult<()> {
-    let p = scope.programme().as_uuid();
+    let key = tx.programme_key(scope.programme()).await?;
     let rows: Vec<_> = organisations
         .iter()
         .map(|o| OrganisationRow {
-            programme_id: p,
+            programme_key: key,
             organisation_id: o.id.as_uuid(),
             kind: o.kind.code().to_owned(),
             name: o.name.clone(),
@@ -140,12 +140,12 @@ pub async fn insert_organisations(
 
 /// Inserts offers.
 pub async fn insert_offers(tx: &mut Tx, scope: &ProgrammeScope, offers: &[Offer]) -> StoreResult<()> {
+    let key = tx.programme_key(scope.programme()).await?;
     tx.changes_public_counts();
-    let p = scope.programme().as_uuid();
     let rows: Vec<_> = offers
         .iter()
         .map(|o| OfferRow {
-            programme_id: p,
+            programme_key: key,
             offer_id: o.id.as_uuid(),
             provider_id: o.provider.as_uuid(),
             title: o.title.clone(),
@@ -173,10 +173,11 @@ pub async fn get_organisation(
     scope: &ProgrammeScope,
     id: OrganisationId,
 ) -> StoreResult<(String, OrganisationKind)> {
+    let key = tx.programme_key(scope.programme()).await?;
     let (name, kind): (String, String) = on_conn!(tx, c => sqlx::query_as(
-        "select name, kind from organisation where programme_id = $1 and organisation_id = $2",
+        "select name, kind from organisation where programme_key = $1 and organisation_id = $2",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(id.as_uuid())
     .fetch_optional(c)
     .await)?
@@ -199,13 +200,13 @@ pub struct DirectoryCounts {
 
 /// Counts areas, organisations and published active offers.
 pub async fn counts(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<DirectoryCounts> {
-    let p: Uuid = scope.programme().as_uuid();
+    let key = tx.programme_key(scope.programme()).await?;
     let (areas, organisations, published_offers): (i64, i64, i64) = on_conn!(tx, c => sqlx::query_as(
-        "select (select count(*) from area where programme_id = $1), \
-                (select count(*) from organisation where programme_id = $1), \
-                (select count(*) from offer where programme_id = $1 and published = $2 and status = 'active')",
+        "select (select count(*) from area where programme_key = $1), \
+                (select count(*) from organisation where programme_key = $1), \
+                (select count(*) from offer where programme_key = $1 and published = $2 and status = 'active')",
     )
-    .bind(p)
+    .bind(key)
     .bind(true)
     .fetch_one(c)
     .await)?;
@@ -222,10 +223,11 @@ pub async fn find_organisations_by_name(
     scope: &ProgrammeScope,
     name: &str,
 ) -> StoreResult<Vec<OrganisationId>> {
+    let key = tx.programme_key(scope.programme()).await?;
     let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
-        "select organisation_id from organisation where programme_id = $1 and lower(name) = lower($2)",
+        "select organisation_id from organisation where programme_key = $1 and lower(name) = lower($2)",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(name)
     .fetch_all(c)
     .await)?;

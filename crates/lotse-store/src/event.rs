@@ -35,7 +35,7 @@ fn stream_name(code: i64) -> StoreResult<&'static str> {
 table_row! {
     /// An event.
     EventRow => "event" {
-        programme_id: Uuid,
+        programme_key: i64,
         stream_id: Uuid,
         stream_version: i64,
         stream: i64,
@@ -67,12 +67,12 @@ pub struct NewEvent {
 /// refused by the database (a stream id is its record's id, unique across streams), so two
 /// writers can never both append the same version.
 pub async fn append(tx: &mut Tx, scope: &ProgrammeScope, events: &[NewEvent]) -> StoreResult<()> {
-    let programme = scope.programme().as_uuid();
+    let key = tx.programme_key(scope.programme()).await?;
     let rows = events
         .iter()
         .map(|e| {
             Ok(EventRow {
-                programme_id: programme,
+                programme_key: key,
                 stream_id: e.stream_id,
                 stream_version: e.stream_version,
                 stream: stream_code(e.stream)?,
@@ -109,11 +109,12 @@ pub async fn list_stream(
     stream: &str,
     stream_id: Uuid,
 ) -> StoreResult<Vec<StoredEvent>> {
+    let key = tx.programme_key(scope.programme()).await?;
     let rows: Vec<PartRow> = on_conn!(tx, c => sqlx::query_as(
         "select 0 as part, stream, stream_version, payload, actor, occurred_at from event \
-         where programme_id = $1 and stream = $2 and stream_id = $3 order by stream_version",
+         where programme_key = $1 and stream = $2 and stream_id = $3 order by stream_version",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(stream_code(stream)?)
     .bind(stream_id)
     .fetch_all(c)
@@ -128,6 +129,7 @@ pub async fn list_streams(
     scope: &ProgrammeScope,
     streams: &[(&str, Uuid)],
 ) -> StoreResult<Vec<StoredEvent>> {
+    let key = tx.programme_key(scope.programme()).await?;
     if streams.is_empty() {
         return Ok(Vec::new());
     }
@@ -137,7 +139,7 @@ pub async fn list_streams(
         .map(|i| {
             format!(
                 "select * from (select {i} as part, stream, stream_version, payload, actor, occurred_at from event \
-                 where programme_id = $1 and stream = ${} and stream_id = ${}) p{i}",
+                 where programme_key = $1 and stream = ${} and stream_id = ${}) p{i}",
                 2 * i + 2,
                 2 * i + 3
             )
@@ -145,13 +147,12 @@ pub async fn list_streams(
         .collect::<Vec<_>>()
         .join(" union all ")
         + " order by part, stream_version";
-    let programme = scope.programme().as_uuid();
     let codes = streams
         .iter()
         .map(|(stream, id)| Ok((stream_code(stream)?, *id)))
         .collect::<StoreResult<Vec<_>>>()?;
     let rows: Vec<PartRow> = on_conn!(tx, c => {
-        let mut query = sqlx::query_as(&sql).bind(programme);
+        let mut query = sqlx::query_as(&sql).bind(key);
         for (code, id) in &codes {
             query = query.bind(*code).bind(*id);
         }

@@ -24,7 +24,7 @@ use crate::on_conn;
 table_row! {
     /// A person's derived attributes.
     PatientRow => "patient" {
-        programme_id: Uuid,
+        programme_key: i64,
         patient_id: Uuid,
         age_band: String,
         gender: String,
@@ -36,7 +36,7 @@ table_row! {
 table_row! {
     /// A person's identity, sealed.
     PatientIdentityRow => "patient_identity" {
-        programme_id: Uuid,
+        programme_key: i64,
         patient_id: Uuid,
         given_name: Vec<u8>,
         family_name: Vec<u8>,
@@ -48,7 +48,7 @@ table_row! {
 table_row! {
     /// A consent.
     ConsentRow => "consent" {
-        programme_id: Uuid,
+        programme_key: i64,
         consent_id: Uuid,
         patient_id: Uuid,
         purpose: String,
@@ -66,7 +66,7 @@ table_row! {
 table_row! {
     /// A case.
     CaseRow => "case_file" {
-        programme_id: Uuid,
+        programme_key: i64,
         case_id: Uuid,
         patient_id: Uuid,
         link_facility_id: Uuid,
@@ -78,7 +78,7 @@ table_row! {
 table_row! {
     /// A prescription.
     PrescriptionRow => "prescription" {
-        programme_id: Uuid,
+        programme_key: i64,
         prescription_id: Uuid,
         code: String,
         patient_id: Uuid,
@@ -92,7 +92,7 @@ table_row! {
 table_row! {
     /// A questionnaire response.
     ResponseRow => "questionnaire_response" {
-        programme_id: Uuid,
+        programme_key: i64,
         response_id: Uuid,
         case_id: Uuid,
         instrument: String,
@@ -118,11 +118,12 @@ pub async fn insert_patients(
     access: Access,
     patients: &[NewPatient],
 ) -> StoreResult<()> {
+    let key = tx.programme_key(scope.programme()).await?;
     let p = scope.programme().as_uuid();
     let profiles: Vec<_> = patients
         .iter()
         .map(|n| PatientRow {
-            programme_id: p,
+            programme_key: key,
             patient_id: n.profile.id.as_uuid(),
             age_band: n.profile.age_band.clone(),
             gender: n.profile.gender.code().to_owned(),
@@ -136,7 +137,7 @@ pub async fn insert_patients(
         .map(|n| {
             let sealed = seal_identity(&keys, p, n.profile.id.as_uuid(), &n.identity)?;
             Ok(PatientIdentityRow {
-                programme_id: p,
+                programme_key: key,
                 patient_id: n.profile.id.as_uuid(),
                 given_name: sealed.0,
                 family_name: sealed.1,
@@ -228,11 +229,12 @@ pub async fn get_identity(
     access: Access,
     id: PatientId,
 ) -> StoreResult<PatientIdentity> {
+    let key = tx.programme_key(scope.programme()).await?;
     let keys = tx.keys()?;
     let row: SealedIdentity = on_conn!(tx, c => sqlx::query_as(
-        "select given_name, family_name, birth_date, phone from patient_identity where programme_id = $1 and patient_id = $2",
+        "select given_name, family_name, birth_date, phone from patient_identity where programme_key = $1 and patient_id = $2",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(id.as_uuid())
     .fetch_optional(c)
     .await)?
@@ -253,12 +255,13 @@ pub async fn get_identity(
 /// (also values written before encryption); returns how many people were re-sealed. Each is
 /// audited as an update.
 pub async fn reseal_identities(tx: &mut Tx, scope: &ProgrammeScope, access: Access) -> StoreResult<usize> {
+    let key = tx.programme_key(scope.programme()).await?;
     let keys = tx.keys()?;
     let p = scope.programme().as_uuid();
     let rows: Vec<(uuid::Uuid, Sealed, Sealed, Sealed, Option<Sealed>)> = on_conn!(tx, c => sqlx::query_as(
-        "select patient_id, given_name, family_name, birth_date, phone from patient_identity where programme_id = $1",
+        "select patient_id, given_name, family_name, birth_date, phone from patient_identity where programme_key = $1",
     )
-    .bind(p)
+    .bind(key)
     .fetch_all(c)
     .await)?;
     let mut changed = Vec::new();
@@ -280,9 +283,9 @@ pub async fn reseal_identities(tx: &mut Tx, scope: &ProgrammeScope, access: Acce
         let sealed = seal_identity(&keys, p, patient, &identity)?;
         on_conn!(tx, c => sqlx::query(
             "update patient_identity set given_name = $3, family_name = $4, birth_date = $5, phone = $6 \
-             where programme_id = $1 and patient_id = $2",
+             where programme_key = $1 and patient_id = $2",
         )
-        .bind(p)
+        .bind(key)
         .bind(patient)
         .bind(&sealed.0)
         .bind(&sealed.1)
@@ -305,11 +308,11 @@ pub async fn insert_consents(
     access: Access,
     consents: &[Consent],
 ) -> StoreResult<()> {
-    let p = scope.programme().as_uuid();
+    let key = tx.programme_key(scope.programme()).await?;
     let rows: Vec<_> = consents
         .iter()
         .map(|c| ConsentRow {
-            programme_id: p,
+            programme_key: key,
             consent_id: c.id.as_uuid(),
             patient_id: c.patient.as_uuid(),
             purpose: c.purpose.code().to_owned(),
@@ -336,11 +339,11 @@ pub async fn insert_consents(
 
 /// Inserts cases, one audit entry each.
 pub async fn insert_cases(tx: &mut Tx, scope: &ProgrammeScope, access: Access, cases: &[Case]) -> StoreResult<()> {
-    let p = scope.programme().as_uuid();
+    let key = tx.programme_key(scope.programme()).await?;
     let rows: Vec<_> = cases
         .iter()
         .map(|c| CaseRow {
-            programme_id: p,
+            programme_key: key,
             case_id: c.id.as_uuid(),
             patient_id: c.patient.as_uuid(),
             link_facility_id: c.link_facility.as_uuid(),
@@ -366,11 +369,11 @@ pub async fn insert_prescriptions(
     access: Access,
     items: &[Prescription],
 ) -> StoreResult<()> {
-    let p = scope.programme().as_uuid();
+    let key = tx.programme_key(scope.programme()).await?;
     let rows: Vec<_> = items
         .iter()
         .map(|x| PrescriptionRow {
-            programme_id: p,
+            programme_key: key,
             prescription_id: x.id.as_uuid(),
             code: x.code.compact(),
             patient_id: x.patient.as_uuid(),
@@ -398,11 +401,11 @@ pub async fn insert_questionnaire_responses(
     access: Access,
     items: &[QuestionnaireResponse],
 ) -> StoreResult<()> {
-    let p = scope.programme().as_uuid();
+    let key = tx.programme_key(scope.programme()).await?;
     let rows: Vec<_> = items
         .iter()
         .map(|q| ResponseRow {
-            programme_id: p,
+            programme_key: key,
             response_id: q.id.as_uuid(),
             case_id: q.case.as_uuid(),
             instrument: q.answers.instrument().code().to_owned(),
@@ -424,9 +427,10 @@ pub async fn insert_questionnaire_responses(
 
 /// Counts people in the scope's programme.
 pub async fn count_patients(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<i64> {
+    let key = tx.programme_key(scope.programme()).await?;
     Ok(
-        on_conn!(tx, c => sqlx::query_scalar("select count(*) from patient where programme_id = $1")
-        .bind(scope.programme().as_uuid())
+        on_conn!(tx, c => sqlx::query_scalar("select count(*) from patient where programme_key = $1")
+        .bind(key)
         .fetch_one(c)
         .await)?,
     )

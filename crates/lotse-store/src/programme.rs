@@ -57,7 +57,8 @@ pub async fn insert(tx: &mut Tx, programme: &Programme, now: OffsetDateTime) -> 
     tx.changes_public_counts();
     let languages: Vec<&str> = programme.languages.iter().map(|l| l.tag()).collect();
     let sql = format!(
-        "insert into programme ({COLUMNS}, version, created_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11)"
+        "insert into programme ({COLUMNS}, version, created_at, programme_key) \
+         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, coalesce(max(programme_key), 0) + 1 from programme"
     );
     on_conn!(tx, c => sqlx::query(&sql)
         .bind(programme.id.as_uuid())

@@ -23,7 +23,7 @@ use crate::on_conn;
 table_row! {
     /// A referral with its state (the fold of its events).
     ReferralInsertRow => "referral" {
-        programme_id: Uuid,
+        programme_key: i64,
         referral_id: Uuid,
         prescription_id: Option<Uuid>,
         case_id: Option<Uuid>,
@@ -42,7 +42,7 @@ table_row! {
 table_row! {
     /// An onward referral with its state (the fold of its events).
     OnwardInsertRow => "onward_referral" {
-        programme_id: Uuid,
+        programme_key: i64,
         onward_referral_id: Uuid,
         case_id: Uuid,
         offer_id: Uuid,
@@ -133,7 +133,7 @@ pub async fn insert_many(
     access: Access,
     referrals: &[NewReferral],
 ) -> StoreResult<()> {
-    let programme = scope.programme().as_uuid();
+    let key = tx.programme_key(scope.programme()).await?;
     let mut rows = Vec::with_capacity(referrals.len());
     let mut events = Vec::new();
     for r in referrals {
@@ -142,7 +142,7 @@ pub async fn insert_many(
             return Err(StoreError::Corrupt("a referral needs at least one event".into()));
         };
         rows.push(ReferralInsertRow {
-            programme_id: programme,
+            programme_key: key,
             referral_id: r.id.as_uuid(),
             prescription_id: r.prescription.map(|p| p.as_uuid()),
             case_id: r.case.map(|c| c.as_uuid()),
@@ -180,11 +180,12 @@ struct ReferralRow {
 
 /// A referral's stored state; it must exist in the scope's programme.
 pub async fn get(tx: &mut Tx, scope: &ProgrammeScope, id: ReferralId) -> StoreResult<ReferralRecord> {
+    let key = tx.programme_key(scope.programme()).await?;
     let row: ReferralRow = on_conn!(tx, c => sqlx::query_as(
         "select link_facility_id, state, closing_reason, failed_contact_attempts, version \
-         from referral where programme_id = $1 and referral_id = $2",
+         from referral where programme_key = $1 and referral_id = $2",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(id.as_uuid())
     .fetch_optional(c)
     .await)?
@@ -216,6 +217,7 @@ pub async fn apply(
     expected_version: i64,
     recorded: Recorded<ReferralEvent>,
 ) -> StoreResult<ReferralRecord> {
+    let key = tx.programme_key(scope.programme()).await?;
     let current = get(tx, scope, id).await?;
     if current.version != expected_version {
         return Err(StoreError::Conflict {
@@ -226,9 +228,9 @@ pub async fn apply(
     let next = current.status.apply(&recorded.event)?;
     let n = on_conn!(tx, c => sqlx::query(
         "update referral set state = $3, closing_reason = $4, link_facility_id = $5, failed_contact_attempts = $6, \
-         version = version + 1, updated_at = $7 where programme_id = $1 and referral_id = $2 and version = $8",
+         version = version + 1, updated_at = $7 where programme_key = $1 and referral_id = $2 and version = $8",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(id.as_uuid())
     .bind(next.state.code())
     .bind(next.state.closing_reason().map(lotse_domain::referral::ClosingReason::code))
@@ -287,10 +289,11 @@ async fn replay_stream<L: Lifecycle>(tx: &mut Tx, scope: &ProgrammeScope, stream
 
 /// Referral counts per state code in the scope's programme.
 pub async fn count_by_state(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Vec<(String, i64)>> {
+    let key = tx.programme_key(scope.programme()).await?;
     Ok(on_conn!(tx, c => sqlx::query_as(
-        "select state, count(*) from referral where programme_id = $1 group by state order by state",
+        "select state, count(*) from referral where programme_key = $1 group by state order by state",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .fetch_all(c)
     .await)?)
 }
@@ -313,7 +316,7 @@ pub async fn insert_onward_many(
     access: Access,
     items: &[NewOnwardReferral],
 ) -> StoreResult<()> {
-    let programme = scope.programme().as_uuid();
+    let key = tx.programme_key(scope.programme()).await?;
     let mut rows = Vec::with_capacity(items.len());
     let mut events = Vec::new();
     for o in items {
@@ -324,7 +327,7 @@ pub async fn insert_onward_many(
             ));
         };
         rows.push(OnwardInsertRow {
-            programme_id: programme,
+            programme_key: key,
             onward_referral_id: o.id.as_uuid(),
             case_id: o.case.as_uuid(),
             offer_id: status.offer.as_uuid(),
@@ -353,10 +356,11 @@ pub async fn get_onward(
     scope: &ProgrammeScope,
     id: OnwardReferralId,
 ) -> StoreResult<(OnwardReferralStatus, i64)> {
+    let key = tx.programme_key(scope.programme()).await?;
     let row: (Uuid, String, Option<String>, i64) = on_conn!(tx, c => sqlx::query_as(
-        "select offer_id, state, end_reason, version from onward_referral where programme_id = $1 and onward_referral_id = $2",
+        "select offer_id, state, end_reason, version from onward_referral where programme_key = $1 and onward_referral_id = $2",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(id.as_uuid())
     .fetch_optional(c)
     .await)?
@@ -383,10 +387,11 @@ pub async fn replay_onward(
 
 /// Every referral id in the scope's programme (for consistency checks), in id order.
 pub async fn list_ids(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Vec<ReferralId>> {
+    let key = tx.programme_key(scope.programme()).await?;
     let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
-        "select referral_id from referral where programme_id = $1 order by referral_id",
+        "select referral_id from referral where programme_key = $1 order by referral_id",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .fetch_all(c)
     .await)?;
     Ok(ids.into_iter().map(ReferralId::from_uuid).collect())

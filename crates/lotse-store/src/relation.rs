@@ -58,7 +58,7 @@ impl Key {
         match self {
             Self::Person | Self::Organisation => "$3",
             Self::PersonOfCase => {
-                "(select c0.patient_id from case_file c0 where c0.programme_id = $1 and c0.case_id = $3)"
+                "(select c0.patient_id from case_file c0 where c0.programme_key = $1 and c0.case_id = $3)"
             }
         }
     }
@@ -102,7 +102,7 @@ pub(crate) fn part(kind: LinkKind, key: Key, engine: Engine, rows: Rows) -> Stri
             "select r.patient_id, '{}' as kind, r.link_facility_id as organisation_id, r.case_id, \
              cast(null as uuid) as onward_referral_id, r.state, r.updated_at \
              from referral r \
-             where r.programme_id = $1 and {} and {}",
+             where r.programme_key = $1 and {} and {}",
             code(kind),
             match key {
                 Key::Person | Key::PersonOfCase => format!("r.patient_id = {}", key.person()),
@@ -111,7 +111,7 @@ pub(crate) fn part(kind: LinkKind, key: Key, engine: Engine, rows: Rows) -> Stri
             match rows {
                 Rows::Open => "r.state <> 'closed'",
                 Rows::All => {
-                    "(r.state <> 'closed' or not exists (select 1 from referral o where o.programme_id = r.programme_id \
+                    "(r.state <> 'closed' or not exists (select 1 from referral o where o.programme_key = r.programme_key \
                      and o.patient_id = r.patient_id and o.state <> 'closed'))"
                 }
             }
@@ -120,9 +120,9 @@ pub(crate) fn part(kind: LinkKind, key: Key, engine: Engine, rows: Rows) -> Stri
             "select s.patient_id, '{}' as kind, s.practice_id as organisation_id, r.case_id, \
              cast(null as uuid) as onward_referral_id, r.state, coalesce(r.updated_at, s.issued_at) as updated_at \
              from prescription s \
-             left join referral r on r.programme_id = s.programme_id and r.patient_id = s.patient_id \
+             left join referral r on r.programme_key = s.programme_key and r.patient_id = s.patient_id \
                and r.prescription_id = s.prescription_id \
-             where s.programme_id = $1 and {}",
+             where s.programme_key = $1 and {}",
             code(kind),
             match key {
                 Key::Person | Key::PersonOfCase => format!("s.patient_id = {}", key.person()),
@@ -133,19 +133,19 @@ pub(crate) fn part(kind: LinkKind, key: Key, engine: Engine, rows: Rows) -> Stri
             "select k.patient_id, '{}' as kind, f.provider_id as organisation_id, w.case_id, \
              w.onward_referral_id, w.state, w.updated_at \
              from {} \
-             and w.programme_id = k.programme_id and w.case_id = k.case_id \
-             and f.programme_id = w.programme_id and f.offer_id = w.offer_id \
-             and exists (select 1 from consent s where s.programme_id = w.programme_id and s.patient_id = k.patient_id \
+             and w.programme_key = k.programme_key and w.case_id = k.case_id \
+             and f.programme_key = w.programme_key and f.offer_id = w.offer_id \
+             and exists (select 1 from consent s where s.programme_key = w.programme_key and s.patient_id = k.patient_id \
                and s.onward_referral_id = w.onward_referral_id and {})",
             code(kind),
             match key {
                 Key::Person | Key::PersonOfCase => format!(
                     "case_file k cross join onward_referral w cross join offer f \
-                    where k.programme_id = $1 and k.patient_id = {}",
+                    where k.programme_key = $1 and k.patient_id = {}",
                     key.person()
                 ),
                 Key::Organisation => "offer f cross join onward_referral w cross join case_file k \
-                    where f.programme_id = $1 and f.provider_id = $3"
+                    where f.programme_key = $1 and f.provider_id = $3"
                     .to_owned(),
             },
             active_sharing(engine),
@@ -162,7 +162,7 @@ fn person_sql(key: Key, engine: Engine) -> String {
          select patient_id, case when erased_at is null then 'person' else 'erased' end as kind, \
          cast(null as uuid) as organisation_id, cast(null as uuid) as case_id, \
          cast(null as uuid) as onward_referral_id, cast(null as text) as state, erased_at as updated_at, 0 as part \
-         from patient where programme_id = $1 and patient_id = {} \
+         from patient where programme_key = $1 and patient_id = {} \
          union all select *, 1 from ({}) h union all select *, 1 from ({}) p union all select *, 1 from ({}) s) rel \
          order by part, {} desc, kind, organisation_id, case_id, onward_referral_id",
         key.person(),
@@ -205,9 +205,10 @@ async fn facts(
     id: Uuid,
     at: OffsetDateTime,
 ) -> StoreResult<(PatientId, PersonRelations)> {
+    let programme = tx.programme_key(scope.programme()).await?;
     let sql = person_sql(key, tx.engine());
     let rows: Vec<FactRow> = on_conn!(tx, c => sqlx::query_as(&sql)
-        .bind(scope.programme().as_uuid())
+        .bind(programme)
         .bind(at)
         .bind(id)
         .fetch_all(c)

@@ -16,18 +16,19 @@ use crate::on_conn;
 /// People with a research consent active at `access.at`, not erased; audited as read for
 /// research. Withdrawal before `access.at` leaves a person out.
 pub async fn cohort(tx: &mut Tx, scope: &ProgrammeScope, access: Access) -> StoreResult<Vec<PatientId>> {
+    let key = tx.programme_key(scope.programme()).await?;
     let engine = tx.engine();
     let sql = format!(
         "select distinct p.patient_id from patient p \
-         join consent s on s.programme_id = p.programme_id and s.patient_id = p.patient_id \
-         where p.programme_id = $1 and p.erased_at is null and s.purpose = 'research' \
+         join consent s on s.programme_key = p.programme_key and s.patient_id = p.patient_id \
+         where p.programme_key = $1 and p.erased_at is null and s.purpose = 'research' \
          and {} and (s.withdrawn_at is null or {}) \
          order by p.patient_id",
         engine.time_cmp("s.given_at", "<=", "$2"),
         engine.time_cmp("s.withdrawn_at", ">", "$2")
     );
     let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(&sql)
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(access.at)
     .fetch_all(c)
     .await)?;
@@ -94,20 +95,20 @@ pub async fn rows(
     scope: &ProgrammeScope,
     people: &[PatientId],
 ) -> StoreResult<(Vec<PersonRow>, Vec<ReferralRow>, Vec<ResponseRow>)> {
-    let p = scope.programme().as_uuid();
+    let key = tx.programme_key(scope.programme()).await?;
     let wanted: std::collections::HashSet<Uuid> = people.iter().map(PatientId::as_uuid).collect();
     let persons: Vec<(Uuid, String, String, String)> = on_conn!(tx, c => sqlx::query_as(
-        "select patient_id, age_band, gender, language from patient where programme_id = $1 order by patient_id",
+        "select patient_id, age_band, gender, language from patient where programme_key = $1 order by patient_id",
     )
-    .bind(p)
+    .bind(key)
     .fetch_all(c)
     .await)?;
     let (issued, answered) = (tx.engine().time_key("issued_at"), tx.engine().time_key("q.answered_at"));
     let referrals: Vec<(Uuid, String, String, Option<String>, OffsetDateTime, OffsetDateTime)> = on_conn!(tx, c => sqlx::query_as(&format!(
             "select patient_id, source, state, closing_reason, issued_at, updated_at from referral \
-             where programme_id = $1 order by patient_id, {issued}"),
+             where programme_key = $1 order by patient_id, {issued}"),
         )
-        .bind(p)
+        .bind(key)
         .fetch_all(c)
         .await)?;
     let responses: Vec<(
@@ -118,10 +119,10 @@ pub async fn rows(
         OffsetDateTime,
     )> = on_conn!(tx, c => sqlx::query_as(&format!(
             "select k.patient_id, q.instrument, q.timepoint, q.answers, q.answered_at from questionnaire_response q \
-             join case_file k on k.programme_id = q.programme_id and k.case_id = q.case_id \
-             where q.programme_id = $1 order by k.patient_id, {answered}"),
+             join case_file k on k.programme_key = q.programme_key and k.case_id = q.case_id \
+             where q.programme_key = $1 order by k.patient_id, {answered}"),
         )
-        .bind(p)
+        .bind(key)
         .fetch_all(c)
         .await)?;
     Ok((

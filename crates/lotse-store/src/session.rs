@@ -56,10 +56,11 @@ pub async fn find_live_user(
     );
     let rows: Vec<Row> = on_pool!(db, p => sqlx::query_as(
         "select s.user_id, s.programme_id, s.expires_at, u.username, u.display_name, \
-         m.programme_id, m.organisation_id, m.role \
+         p.programme_id, m.organisation_id, m.role \
          from session s join user_account u on u.user_id = s.user_id \
          left join membership m on m.user_id = s.user_id \
-         where s.session_hash = $1 order by m.programme_id, m.role",
+         left join programme p on p.programme_key = m.programme_key \
+         where s.session_hash = $1 order by p.programme_id, m.role",
     )
     .bind(token_hash)
     .fetch_all(p)

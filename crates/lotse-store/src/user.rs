@@ -54,10 +54,11 @@ pub async fn add_membership(
     organisation: Option<OrganisationId>,
     now: OffsetDateTime,
 ) -> StoreResult<()> {
+    let key = tx.programme_key(scope.programme()).await?;
     on_conn!(tx, c => sqlx::query(
-        "insert into membership (programme_id, user_id, role, organisation_id, created_at) values ($1, $2, $3, $4, $5)",
+        "insert into membership (programme_key, user_id, role, organisation_id, created_at) values ($1, $2, $3, $4, $5)",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(user.as_uuid())
     .bind(role.code())
     .bind(organisation.map(|o| o.as_uuid()))
@@ -100,7 +101,8 @@ pub async fn get(db: &Db, id: UserId) -> StoreResult<User> {
     .await)?
     .ok_or(StoreError::NotFound { kind: "user" })?;
     let rows: Vec<MembershipRow> = on_pool!(db, p => sqlx::query_as(
-        "select programme_id, organisation_id, role from membership where user_id = $1 order by programme_id, role",
+        "select p.programme_id, m.organisation_id, m.role from membership m \
+         join programme p on p.programme_key = m.programme_key where m.user_id = $1 order by p.programme_id, m.role",
     )
     .bind(id.as_uuid())
     .fetch_all(p)

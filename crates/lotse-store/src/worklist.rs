@@ -40,8 +40,8 @@ fn sql(kind: LinkKind, engine: Engine) -> String {
     format!(
         "select rel.case_id, rel.patient_id, i.given_name, i.family_name, rel.state, rel.updated_at \
          from ({}) rel \
-         join patient p on p.programme_id = $1 and p.patient_id = rel.patient_id and p.erased_at is null \
-         join patient_identity i on i.programme_id = $1 and i.patient_id = rel.patient_id \
+         join patient p on p.programme_key = $1 and p.patient_id = rel.patient_id and p.erased_at is null \
+         join patient_identity i on i.programme_key = $1 and i.patient_id = rel.patient_id \
          where rel.case_id is not null and {} \
          order by {} desc, rel.case_id limit $4",
         relation::part(
@@ -64,6 +64,7 @@ pub async fn for_organisation(
     organisation: OrganisationId,
     limit: i64,
 ) -> StoreResult<Vec<Row>> {
+    let key = tx.programme_key(scope.programme()).await?;
     let kind = match role {
         Role::LinkWorker => LinkKind::Holds,
         Role::Prescriber => LinkKind::Prescribed,
@@ -72,7 +73,7 @@ pub async fn for_organisation(
     };
     let sql = sql(kind, tx.engine());
     let rows: Vec<(Uuid, Uuid, Sealed, Sealed, String, OffsetDateTime)> = on_conn!(tx, c => sqlx::query_as(&sql)
-        .bind(scope.programme().as_uuid())
+        .bind(key)
         .bind(access.at)
         .bind(organisation.as_uuid())
         .bind(limit)

@@ -257,7 +257,8 @@ impl TestDb {
     pub async fn identities(&self) -> Vec<(Uuid, String, String, String, Option<String>)> {
         use lotse_store::crypto::Sealed;
         let rows: Vec<(Uuid, Uuid, Sealed, Sealed, Sealed, Option<Sealed>)> = lotse_store::on_pool!(&self.db, p => sqlx::query_as(
-            "select programme_id, patient_id, given_name, family_name, birth_date, phone from patient_identity order by patient_id",
+            "select g.programme_id, i.patient_id, i.given_name, i.family_name, i.birth_date, i.phone from patient_identity i \
+             join programme g on g.programme_key = i.programme_key order by i.patient_id",
         )
         .fetch_all(p)
         .await)

@@ -16,7 +16,7 @@ const PURPOSE: CapabilityPurpose = CapabilityPurpose::OnwardReferralAnswer;
 
 /// (actor, action, object kind) of every audit entry, in order.
 async fn audit(db: &Db) -> Vec<(String, String, String)> {
-    lotse_store::on_pool!(db, p => sqlx::query_as("select actor, action, object_kind from audit_entry order by programme_id, seq").fetch_all(p).await)
+    lotse_store::on_pool!(db, p => sqlx::query_as("select actor, action, object_kind from audit_entry order by programme_key, seq").fetch_all(p).await)
         .unwrap()
 }
 

@@ -43,7 +43,7 @@ pub(crate) async fn as_member(
 }
 
 async fn actions(db: &Db) -> Vec<String> {
-    lotse_store::on_pool!(db, p => sqlx::query_scalar("select action from audit_entry order by programme_id, seq").fetch_all(p).await)
+    lotse_store::on_pool!(db, p => sqlx::query_scalar("select action from audit_entry order by programme_key, seq").fetch_all(p).await)
         .unwrap()
 }
 
@@ -288,7 +288,7 @@ storage_test!(async fn a_worklist_view_is_one_audit_entry_that_each_persons_trai
     assert_eq!(rows.len(), 2, "both people the practice prescribed for");
     assert_eq!(seq(&db.db).await, before + 1, "one entry for the view, not one per person");
     let listed: Vec<uuid::Uuid> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar(
-        "select o.object_id from audit_object o join audit_entry e on e.programme_id = o.programme_id and e.seq = o.seq \
+        "select o.object_id from audit_object o join audit_entry e on e.programme_key = o.programme_key and e.seq = o.seq \
          where e.seq = $1 and e.action = 'read' and e.object_kind = 'patient' order by o.object_id",
     ).bind(before + 1).fetch_all(p).await).unwrap();
     let mut people = vec![world.person.as_uuid(), world.second_person.as_uuid()];

@@ -117,7 +117,7 @@ storage_test!(async fn a_redirected_referral_lies_with_the_facility_it_went_to(d
     lotse_app::demo::seed(&db.db, &clock, options(), &mut |_, _| ()).await.unwrap();
     // Cases of redirected referrals exist in the demo, so the check below has something to see.
     let redirected: i64 = on_pool!(&db.db, p => sqlx::query_scalar(
-        "select count(distinct r.referral_id) from referral r join event e on e.programme_id = r.programme_id \
+        "select count(distinct r.referral_id) from referral r join event e on e.programme_key = r.programme_key \
          and e.stream_id = r.referral_id where e.stream = 1 /* referral */ and e.payload ->> 'type' = 'redirected' \
          and r.case_id is not null",
     )
@@ -128,7 +128,7 @@ storage_test!(async fn a_redirected_referral_lies_with_the_facility_it_went_to(d
     // Every case lies with the facility that holds its referral now: the former facility has
     // no relationship left, and the new one sees the person on its worklist.
     let elsewhere: i64 = on_pool!(&db.db, p => sqlx::query_scalar(
-        "select count(*) from case_file k join referral r on r.programme_id = k.programme_id and r.case_id = k.case_id \
+        "select count(*) from case_file k join referral r on r.programme_key = k.programme_key and r.case_id = k.case_id \
          where r.link_facility_id <> k.link_facility_id",
     )
     .fetch_one(p)

@@ -69,7 +69,7 @@ storage_test!(async fn after_a_redirect_only_the_new_facility_has_the_case(db) {
 
 async fn offer_of(db: &TestDb, world: &World, provider: lotse_domain::id::OrganisationId) -> OfferId {
     let id: Uuid = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar(
-        "select offer_id from offer where programme_id = $1 and provider_id = $2",
+        "select offer_id from offer where programme_key = (select programme_key from programme where programme_id = $1) and provider_id = $2",
     )
     .bind(world.programme.id.as_uuid())
     .bind(provider.as_uuid())

@@ -201,11 +201,11 @@ type Row = (i64, time::OffsetDateTime, String, String, String, uuid::Uuid, Strin
 async fn rewrite_chain(db: &lotse_testkit::TestDb, slug: &str, keep: impl Fn(i64, &str) -> bool) -> i64 {
     let programme: uuid::Uuid = on_pool!(&db.db, p => sqlx::query_scalar("select programme_id from programme where slug = $1").bind(slug).fetch_one(p).await).unwrap();
     let rows: Vec<Row> = on_pool!(&db.db, p => sqlx::query_as(
-        "select seq, at, actor, action, object_kind, object_id, purpose from audit_entry where programme_id = $1 order by seq",
+        "select seq, at, actor, action, object_kind, object_id, purpose from audit_entry where programme_key = (select programme_key from programme where programme_id = $1) order by seq",
     ).bind(programme).fetch_all(p).await).unwrap();
     // The records listed by entries about several: kept with their entries, renumbered too.
     let listed: Vec<(i64, uuid::Uuid)> = on_pool!(&db.db, p => sqlx::query_as(
-        "select seq, object_id from audit_object where programme_id = $1 order by seq, object_id",
+        "select seq, object_id from audit_object where programme_key = (select programme_key from programme where programme_id = $1) order by seq, object_id",
     ).bind(programme).fetch_all(p).await)
     .unwrap();
     let kept = rows
@@ -227,18 +227,18 @@ async fn rewrite_chain(db: &lotse_testkit::TestDb, slug: &str, keep: impl Fn(i64
         });
     let pid = lotse_domain::id::ProgrammeId::from_uuid(programme);
     let chained = lotse_domain::audit::chain(pid, 0, lotse_domain::audit::GENESIS_HASH, kept);
-    on_pool!(&db.db, p => sqlx::query("delete from audit_object where programme_id = $1").bind(programme).execute(p).await.map(|r| r.rows_affected())).unwrap();
-    on_pool!(&db.db, p => sqlx::query("delete from audit_entry where programme_id = $1").bind(programme).execute(p).await.map(|r| r.rows_affected())).unwrap();
+    on_pool!(&db.db, p => sqlx::query("delete from audit_object where programme_key = (select programme_key from programme where programme_id = $1)").bind(programme).execute(p).await.map(|r| r.rows_affected())).unwrap();
+    on_pool!(&db.db, p => sqlx::query("delete from audit_entry where programme_key = (select programme_key from programme where programme_id = $1)").bind(programme).execute(p).await.map(|r| r.rows_affected())).unwrap();
     for e in &chained {
         on_pool!(&db.db, p => sqlx::query(
-            "insert into audit_entry (programme_id, seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "insert into audit_entry (programme_key, seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash) \
+             values ((select programme_key from programme where programme_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10)",
         )
         .bind(programme).bind(e.seq).bind(e.entry.at).bind(&e.entry.actor).bind(&e.entry.action)
         .bind(&e.entry.object_kind).bind(e.entry.object_id).bind(&e.entry.purpose).bind(hex::decode(&e.prev_hash).unwrap()).bind(hex::decode(&e.hash).unwrap())
         .execute(p).await.map(|r| r.rows_affected())).unwrap();
         for id in &e.entry.objects {
-            on_pool!(&db.db, p => sqlx::query("insert into audit_object (programme_id, seq, object_id) values ($1, $2, $3)")
+            on_pool!(&db.db, p => sqlx::query("insert into audit_object (programme_key, seq, object_id) values ((select programme_key from programme where programme_id = $1), $2, $3)")
                 .bind(programme).bind(e.seq).bind(id).execute(p).await.map(|r| r.rows_affected())).unwrap();
         }
     }
@@ -292,7 +292,7 @@ storage_test!(async fn rewriting_the_chain_passes_plain_verify_but_not_the_check
     refusals(db, "anchored", 4).await;
     let url = db.url.expose().to_owned();
     let (file, checkpoint_failed) = try_checkpoint(&url).await;
-    let total: i64 = on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from audit_entry a join programme p on p.programme_id = a.programme_id where p.slug = 'anchored'").fetch_one(p).await).unwrap();
+    let total: i64 = on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from audit_entry a join programme p on p.programme_key = a.programme_key where p.slug = 'anchored'").fetch_one(p).await).unwrap();
 
     // Delete every `access_denied` entry, recompute every hash and the head.
     db.skip_audit_check();
@@ -352,7 +352,7 @@ storage_test!(async fn dropping_the_last_entries_and_moving_the_head_back_is_cau
     lotse_testkit::world::World::build(db, "anchored").await;
     let url = db.url.expose().to_owned();
     let (file, checkpoint_failed) = try_checkpoint(&url).await;
-    let total: i64 = on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from audit_entry a join programme p on p.programme_id = a.programme_id where p.slug = 'anchored'").fetch_one(p).await).unwrap();
+    let total: i64 = on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from audit_entry a join programme p on p.programme_key = a.programme_key where p.slug = 'anchored'").fetch_one(p).await).unwrap();
     db.skip_audit_check();
     // Drop the last 5 entries and move the head back (the remaining hashes stay valid).
     on_pool!(&db.db, p => sqlx::query("delete from audit_object where seq > $1").bind(total - 5).execute(p).await.map(|r| r.rows_affected())).unwrap();

@@ -88,7 +88,7 @@ storage_test!(async fn rotation_re_encrypts_every_identity_with_the_new_first_ke
     let stored: Vec<Vec<u8>> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select family_name from patient_identity").fetch_all(p).await).unwrap();
     assert!(stored.iter().all(|f| lotse_store::crypto::DataKeys::key_id(f) == Some("k2")), "{stored:?}");
     let keys = lotse_store::crypto::DataKeys::parse(&new).unwrap();
-    let rows: Vec<(uuid::Uuid, uuid::Uuid, Vec<u8>)> = lotse_store::on_pool!(&db.db, p => sqlx::query_as("select programme_id, patient_id, family_name from patient_identity order by family_name").fetch_all(p).await).unwrap();
+    let rows: Vec<(uuid::Uuid, uuid::Uuid, Vec<u8>)> = lotse_store::on_pool!(&db.db, p => sqlx::query_as("select g.programme_id, i.patient_id, i.family_name from patient_identity i join programme g on g.programme_key = i.programme_key order by i.family_name").fetch_all(p).await).unwrap();
     let row = rows.into_iter().find(|r| {
         keys.open(lotse_store::crypto::Slot { programme: r.0, record: r.1, column: "family_name" }, &r.2).is_ok_and(|f| f == PERSON_FAMILY)
     }).unwrap();

@@ -40,7 +40,8 @@ async fn family_names(url: &str, keys: &DataKeys) -> Vec<Result<String, String>>
     .await
     .unwrap();
     let rows: Vec<(uuid::Uuid, uuid::Uuid, Vec<u8>)> = lotse_store::on_pool!(&db, p => sqlx::query_as(
-        "select programme_id, patient_id, family_name from patient_identity order by patient_id",
+        "select g.programme_id, i.patient_id, i.family_name from patient_identity i \
+         join programme g on g.programme_key = i.programme_key order by i.patient_id",
     )
     .fetch_all(p)
     .await)

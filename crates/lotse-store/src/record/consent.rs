@@ -51,12 +51,13 @@ pub async fn consents(
     access: Access,
     patient: PatientId,
 ) -> StoreResult<Vec<Consent>> {
+    let key = tx.programme_key(scope.programme()).await?;
     let order = tx.engine().time_key("given_at");
     let rows: Vec<ConsentRow> = on_conn!(tx, c => sqlx::query_as(&format!(
         "select consent_id, purpose, onward_referral_id, text_version, language, given_by, recorded_by, given_at, \
-         withdrawn_at, version from consent where programme_id = $1 and patient_id = $2 order by {order}, consent_id"),
+         withdrawn_at, version from consent where programme_key = $1 and patient_id = $2 order by {order}, consent_id"),
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(patient.as_uuid())
     .fetch_all(c)
     .await)?;
@@ -76,12 +77,13 @@ pub async fn withdraw_consent(
     consent: ConsentId,
     expected_version: i64,
 ) -> StoreResult<ConsentPurpose> {
+    let key = tx.programme_key(scope.programme()).await?;
     let purpose: Option<String> = on_conn!(tx, c => sqlx::query_scalar(
         "update consent set withdrawn_at = $4, version = version + 1 \
-         where programme_id = $1 and patient_id = $2 and consent_id = $3 and version = $5 and withdrawn_at is null \
+         where programme_key = $1 and patient_id = $2 and consent_id = $3 and version = $5 and withdrawn_at is null \
          returning purpose",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(patient.as_uuid())
     .bind(consent.as_uuid())
     .bind(access.at)
@@ -90,9 +92,9 @@ pub async fn withdraw_consent(
     .await)?;
     let Some(purpose) = purpose else {
         let current: Option<i64> = on_conn!(tx, c => sqlx::query_scalar(
-            "select version from consent where programme_id = $1 and patient_id = $2 and consent_id = $3",
+            "select version from consent where programme_key = $1 and patient_id = $2 and consent_id = $3",
         )
-        .bind(scope.programme().as_uuid())
+        .bind(key)
         .bind(patient.as_uuid())
         .bind(consent.as_uuid())
         .fetch_optional(c)

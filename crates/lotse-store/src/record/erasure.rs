@@ -27,11 +27,12 @@ pub async fn erase(
     fresh_codes: &mut (dyn FnMut() -> String + Send),
     reference: Option<&lotse_domain::audit::RequestReference>,
 ) -> StoreResult<bool> {
+    let key = tx.programme_key(scope.programme()).await?;
     let (p, id) = (scope.programme().as_uuid(), patient.as_uuid());
     let marked = on_conn!(tx, c => sqlx::query(
-        "update patient set erased_at = $3 where programme_id = $1 and patient_id = $2 and erased_at is null",
+        "update patient set erased_at = $3 where programme_key = $1 and patient_id = $2 and erased_at is null",
     )
-    .bind(p)
+    .bind(key)
     .bind(id)
     .bind(access.at)
     .execute(c)
@@ -46,9 +47,9 @@ pub async fn erase(
     }
     let keys = tx.keys()?;
     let stored: Option<crate::person::SealedIdentity> = on_conn!(tx, c => sqlx::query_as(
-        "select given_name, family_name, birth_date, phone from patient_identity where programme_id = $1 and patient_id = $2",
+        "select given_name, family_name, birth_date, phone from patient_identity where programme_key = $1 and patient_id = $2",
     )
-    .bind(p)
+    .bind(key)
     .bind(id)
     .fetch_optional(c)
     .await)?;
@@ -64,9 +65,9 @@ pub async fn erase(
         let sealed = crate::person::seal_identity(&keys, p, id, &anonymous)?;
         on_conn!(tx, c => sqlx::query(
             "update patient_identity set given_name = $3, family_name = $4, birth_date = $5, phone = null \
-             where programme_id = $1 and patient_id = $2",
+             where programme_key = $1 and patient_id = $2",
         )
-        .bind(p)
+        .bind(key)
         .bind(id)
         .bind(&sealed.0)
         .bind(&sealed.1)
@@ -76,15 +77,15 @@ pub async fn erase(
         .map(|r| r.rows_affected()))?;
     }
     let prescriptions: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
-        "select prescription_id from prescription where programme_id = $1 and patient_id = $2",
+        "select prescription_id from prescription where programme_key = $1 and patient_id = $2",
     )
-    .bind(p)
+    .bind(key)
     .bind(id)
     .fetch_all(c)
     .await)?;
     for prescription in &prescriptions {
-        on_conn!(tx, c => sqlx::query("update prescription set code = $3 where programme_id = $1 and prescription_id = $2")
-            .bind(p)
+        on_conn!(tx, c => sqlx::query("update prescription set code = $3 where programme_key = $1 and prescription_id = $2")
+            .bind(key)
             .bind(prescription)
             .bind(fresh_codes())
             .execute(c)

@@ -13,10 +13,11 @@ use crate::on_conn;
 
 /// Whether the person exists in the scope's programme.
 pub async fn patient_exists(tx: &mut Tx, scope: &ProgrammeScope, patient: PatientId) -> StoreResult<bool> {
+    let key = tx.programme_key(scope.programme()).await?;
     let n: i64 = on_conn!(tx, c => sqlx::query_scalar(
-        "select count(*) from patient where programme_id = $1 and patient_id = $2",
+        "select count(*) from patient where programme_key = $1 and patient_id = $2",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(patient.as_uuid())
     .fetch_one(c)
     .await)?;
@@ -29,20 +30,20 @@ pub async fn find_by_code(
     scope: &ProgrammeScope,
     code: &str,
 ) -> StoreResult<Option<(PatientId, Vec<(CaseId, OrganisationId)>)>> {
-    let p = scope.programme().as_uuid();
+    let key = tx.programme_key(scope.programme()).await?;
     let patient: Option<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
-        "select patient_id from prescription where programme_id = $1 and code = $2",
+        "select patient_id from prescription where programme_key = $1 and code = $2",
     )
-    .bind(p)
+    .bind(key)
     .bind(code)
     .fetch_optional(c)
     .await)?;
     let Some(patient) = patient else { return Ok(None) };
     let order = tx.engine().time_key("opened_at");
     let cases: Vec<(Uuid, Uuid)> = on_conn!(tx, c => sqlx::query_as(&format!(
-        "select case_id, link_facility_id from case_file where programme_id = $1 and patient_id = $2 order by {order}"),
+        "select case_id, link_facility_id from case_file where programme_key = $1 and patient_id = $2 order by {order}"),
     )
-    .bind(p)
+    .bind(key)
     .bind(patient)
     .fetch_all(c)
     .await)?;
@@ -61,12 +62,13 @@ pub async fn open_referrals(
     scope: &ProgrammeScope,
     patient: PatientId,
 ) -> StoreResult<Vec<(ReferralId, i64)>> {
+    let key = tx.programme_key(scope.programme()).await?;
     let order = tx.engine().time_key("issued_at");
     let rows: Vec<(Uuid, i64)> = on_conn!(tx, c => sqlx::query_as(&format!(
-        "select referral_id, version from referral where programme_id = $1 and patient_id = $2 and state <> 'closed' \
+        "select referral_id, version from referral where programme_key = $1 and patient_id = $2 and state <> 'closed' \
          order by {order}"),
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(patient.as_uuid())
     .fetch_all(c)
     .await)?;
@@ -79,38 +81,39 @@ pub async fn object_ids(
     scope: &ProgrammeScope,
     patient: PatientId,
 ) -> StoreResult<Vec<(ObjectKind, Uuid)>> {
-    let (p, id) = (scope.programme().as_uuid(), patient.as_uuid());
+    let key = tx.programme_key(scope.programme()).await?;
+    let id = patient.as_uuid();
     let queries: [(ObjectKind, &str); 6] = [
         (
             ObjectKind::Case,
-            "select case_id from case_file where programme_id = $1 and patient_id = $2",
+            "select case_id from case_file where programme_key = $1 and patient_id = $2",
         ),
         (
             ObjectKind::Referral,
-            "select referral_id from referral where programme_id = $1 and patient_id = $2",
+            "select referral_id from referral where programme_key = $1 and patient_id = $2",
         ),
         (
             ObjectKind::Prescription,
-            "select prescription_id from prescription where programme_id = $1 and patient_id = $2",
+            "select prescription_id from prescription where programme_key = $1 and patient_id = $2",
         ),
         (
             ObjectKind::Consent,
-            "select consent_id from consent where programme_id = $1 and patient_id = $2",
+            "select consent_id from consent where programme_key = $1 and patient_id = $2",
         ),
         (
             ObjectKind::OnwardReferral,
-            "select r.onward_referral_id from onward_referral r join case_file k on k.programme_id = r.programme_id \
-             and k.case_id = r.case_id where r.programme_id = $1 and k.patient_id = $2",
+            "select r.onward_referral_id from onward_referral r join case_file k on k.programme_key = r.programme_key \
+             and k.case_id = r.case_id where r.programme_key = $1 and k.patient_id = $2",
         ),
         (
             ObjectKind::QuestionnaireResponse,
-            "select q.response_id from questionnaire_response q join case_file k on k.programme_id = q.programme_id \
-             and k.case_id = q.case_id where q.programme_id = $1 and k.patient_id = $2",
+            "select q.response_id from questionnaire_response q join case_file k on k.programme_key = q.programme_key \
+             and k.case_id = q.case_id where q.programme_key = $1 and k.patient_id = $2",
         ),
     ];
     let mut out = vec![(ObjectKind::Patient, id)];
     for (kind, sql) in queries {
-        let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(sql).bind(p).bind(id).fetch_all(c).await)?;
+        let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(sql).bind(key).bind(id).fetch_all(c).await)?;
         out.extend(ids.into_iter().map(|i| (kind, i)));
     }
     Ok(out)
@@ -119,18 +122,19 @@ pub async fn object_ids(
 /// People due for anonymisation: not erased, with referrals, all of them closed, the last change
 /// before `cutoff`.
 pub async fn retention_due(tx: &mut Tx, scope: &ProgrammeScope, cutoff: OffsetDateTime) -> StoreResult<Vec<PatientId>> {
+    let key = tx.programme_key(scope.programme()).await?;
     let engine = tx.engine();
     let sql = format!(
         "select p.patient_id from patient p \
-         join referral r on r.programme_id = p.programme_id and r.patient_id = p.patient_id \
-         where p.programme_id = $1 and p.erased_at is null \
+         join referral r on r.programme_key = p.programme_key and r.patient_id = p.patient_id \
+         where p.programme_key = $1 and p.erased_at is null \
          group by p.patient_id \
          having sum(case when r.state = 'closed' then 0 else 1 end) = 0 and {} \
          order by p.patient_id",
         engine.time_cmp(&format!("max({})", engine.time_key("r.updated_at")), "<", "$2")
     );
     let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(&sql)
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(cutoff)
     .fetch_all(c)
     .await)?;

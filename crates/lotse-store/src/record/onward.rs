@@ -40,18 +40,19 @@ pub async fn onward_referrals(
     patient: PatientId,
     only_provider: Option<OrganisationId>,
 ) -> StoreResult<Vec<OnwardLine>> {
+    let key = tx.programme_key(scope.programme()).await?;
     type Row = (Uuid, String, Uuid, String, String, Option<String>, OffsetDateTime);
     let order = tx.engine().time_key("r.created_at");
     let rows: Vec<Row> = on_conn!(tx, c => sqlx::query_as(&format!(
         "select r.onward_referral_id, f.title, f.provider_id, o.name, r.state, r.end_reason, r.updated_at \
          from onward_referral r \
-         join case_file k on k.programme_id = r.programme_id and k.case_id = r.case_id \
-         join offer f on f.programme_id = r.programme_id and f.offer_id = r.offer_id \
-         join organisation o on o.programme_id = f.programme_id and o.organisation_id = f.provider_id \
-         where r.programme_id = $1 and k.patient_id = $2 and ($3 is null or f.provider_id = $3) \
+         join case_file k on k.programme_key = r.programme_key and k.case_id = r.case_id \
+         join offer f on f.programme_key = r.programme_key and f.offer_id = r.offer_id \
+         join organisation o on o.programme_key = f.programme_key and o.organisation_id = f.provider_id \
+         where r.programme_key = $1 and k.patient_id = $2 and ($3 is null or f.provider_id = $3) \
          order by {order}"),
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(patient.as_uuid())
     .bind(only_provider.map(|o| o.as_uuid()))
     .fetch_all(c)

@@ -37,13 +37,14 @@ pub async fn prescriptions(
     access: Access,
     patient: PatientId,
 ) -> StoreResult<Vec<PrescriptionLine>> {
+    let key = tx.programme_key(scope.programme()).await?;
     let order = tx.engine().time_key("p.issued_at");
     let rows: Vec<(Uuid, String, String, Uuid, String, OffsetDateTime)> = on_conn!(tx, c => sqlx::query_as(&format!(
         "select p.prescription_id, p.code, o.name, p.practice_id, p.need_domains, p.issued_at from prescription p \
-         join organisation o on o.programme_id = p.programme_id and o.organisation_id = p.practice_id \
-         where p.programme_id = $1 and p.patient_id = $2 order by {order}"),
+         join organisation o on o.programme_key = p.programme_key and o.organisation_id = p.practice_id \
+         where p.programme_key = $1 and p.patient_id = $2 order by {order}"),
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(patient.as_uuid())
     .fetch_all(c)
     .await)?;

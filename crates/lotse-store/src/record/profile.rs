@@ -30,10 +30,11 @@ pub struct Profile {
 
 /// A person's derived attributes (audited as a read of the patient).
 pub async fn profile(tx: &mut Tx, scope: &ProgrammeScope, access: Access, patient: PatientId) -> StoreResult<Profile> {
+    let key = tx.programme_key(scope.programme()).await?;
     let row: (String, String, String, OffsetDateTime, Option<OffsetDateTime>) = on_conn!(tx, c => sqlx::query_as(
-        "select age_band, gender, language, created_at, erased_at from patient where programme_id = $1 and patient_id = $2",
+        "select age_band, gender, language, created_at, erased_at from patient where programme_key = $1 and patient_id = $2",
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(patient.as_uuid())
     .fetch_optional(c)
     .await)?

@@ -40,6 +40,7 @@ pub async fn referrals(
     access: Access,
     patient: PatientId,
 ) -> StoreResult<Vec<ReferralLine>> {
+    let key = tx.programme_key(scope.programme()).await?;
     type Row = (
         Uuid,
         String,
@@ -52,10 +53,10 @@ pub async fn referrals(
     let order = tx.engine().time_key("r.issued_at");
     let rows: Vec<Row> = on_conn!(tx, c => sqlx::query_as(&format!(
         "select r.referral_id, r.source, o.name, r.state, r.closing_reason, r.issued_at, r.updated_at from referral r \
-         join organisation o on o.programme_id = r.programme_id and o.organisation_id = r.link_facility_id \
-         where r.programme_id = $1 and r.patient_id = $2 order by {order}"),
+         join organisation o on o.programme_key = r.programme_key and o.organisation_id = r.link_facility_id \
+         where r.programme_key = $1 and r.patient_id = $2 order by {order}"),
     )
-    .bind(scope.programme().as_uuid())
+    .bind(key)
     .bind(patient.as_uuid())
     .fetch_all(c)
     .await)?;

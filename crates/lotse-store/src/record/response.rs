@@ -35,6 +35,7 @@ pub async fn responses(
     access: Access,
     patient: PatientId,
 ) -> StoreResult<Vec<ResponseLine>> {
+    let key = tx.programme_key(scope.programme()).await?;
     let order = tx.engine().time_key("q.answered_at");
     let rows: Vec<(
         Uuid,
@@ -44,10 +45,10 @@ pub async fn responses(
         OffsetDateTime,
     )> = on_conn!(tx, c => sqlx::query_as(&format!(
             "select q.response_id, q.instrument, q.timepoint, q.answers, q.answered_at from questionnaire_response q \
-             join case_file k on k.programme_id = q.programme_id and k.case_id = q.case_id \
-             where q.programme_id = $1 and k.patient_id = $2 order by {order}"),
+             join case_file k on k.programme_key = q.programme_key and k.case_id = q.case_id \
+             where q.programme_key = $1 and k.patient_id = $2 order by {order}"),
         )
-        .bind(scope.programme().as_uuid())
+        .bind(key)
         .bind(patient.as_uuid())
         .fetch_all(c)
         .await)?;

@@ -33,7 +33,7 @@ storage_test!(async fn an_intact_chain_verifies(db) {
 storage_test!(async fn an_altered_row_is_named(db) {
     let scope = seed(db).await;
     db.skip_audit_check();
-    exec(&db.db, "update audit_entry set action = 'read' where programme_id = $1 and seq = 4", scope.programme().as_uuid()).await;
+    exec(&db.db, "update audit_entry set action = 'read' where programme_key = (select programme_key from programme where programme_id = $1) and seq = 4", scope.programme().as_uuid()).await;
     let report = lotse_store::audit::verify(&db.db, &scope).await.unwrap();
     assert_eq!(report.broken, Some(ChainBreak::Altered { seq: 4 }));
     assert_eq!(report.entries, 3);
@@ -42,7 +42,7 @@ storage_test!(async fn an_altered_row_is_named(db) {
 storage_test!(async fn a_deleted_row_is_named(db) {
     let scope = seed(db).await;
     db.skip_audit_check();
-    exec(&db.db, "delete from audit_entry where programme_id = $1 and seq = 2", scope.programme().as_uuid()).await;
+    exec(&db.db, "delete from audit_entry where programme_key = (select programme_key from programme where programme_id = $1) and seq = 2", scope.programme().as_uuid()).await;
     let report = lotse_store::audit::verify(&db.db, &scope).await.unwrap();
     assert_eq!(report.broken, Some(ChainBreak::Missing { expected: 2, found: 3 }));
 });
@@ -50,7 +50,7 @@ storage_test!(async fn a_deleted_row_is_named(db) {
 storage_test!(async fn a_deleted_tail_is_detected(db) {
     let scope = seed(db).await;
     db.skip_audit_check();
-    exec(&db.db, "delete from audit_entry where programme_id = $1 and seq >= 6", scope.programme().as_uuid()).await;
+    exec(&db.db, "delete from audit_entry where programme_key = (select programme_key from programme where programme_id = $1) and seq >= 6", scope.programme().as_uuid()).await;
     let report = lotse_store::audit::verify(&db.db, &scope).await.unwrap();
     assert_eq!(report.broken, Some(ChainBreak::Truncated { last: 5, head: 7 }));
 });

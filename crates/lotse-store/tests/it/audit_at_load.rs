@@ -41,7 +41,7 @@ storage_test!(async fn a_read_of_several_records_is_one_entry_that_lists_them(db
     let (after, _) = lotse_store::audit::head(&db.db, &scope).await.unwrap();
     assert_eq!(after, 2, "one entry for the whole view");
     let p = scope.programme().as_uuid();
-    assert_eq!(count(&db.db, "select count(*) from audit_object where programme_id = $1 and seq = 2", p).await, 5);
+    assert_eq!(count(&db.db, "select count(*) from audit_object where programme_key = (select programme_key from programme where programme_id = $1) and seq = 2", p).await, 5);
     let mut sorted = ids.clone();
     sorted.sort_unstable();
     // "Who saw this person?" finds the list entry from each person listed.
@@ -66,12 +66,12 @@ storage_test!(async fn a_changed_or_removed_record_of_a_list_entry_breaks_the_ch
     let ids = people(db, &scope, 3).await;
     db.skip_audit_check();
     let p = scope.programme().as_uuid();
-    on_pool!(&db.db, c => sqlx::query("update audit_object set object_id = $2 where programme_id = $1 and object_id = $3")
+    on_pool!(&db.db, c => sqlx::query("update audit_object set object_id = $2 where programme_key = (select programme_key from programme where programme_id = $1) and object_id = $3")
         .bind(p).bind(Uuid::new_v4()).bind(ids[1]).execute(c).await.map(|r| r.rows_affected())).unwrap();
     let report = lotse_store::audit::verify(&db.db, &scope).await.unwrap();
     assert_eq!(report.broken, Some(ChainBreak::Altered { seq: 1 }), "another id in the list");
 
-    on_pool!(&db.db, c => sqlx::query("delete from audit_object where programme_id = $1 and object_id = $2")
+    on_pool!(&db.db, c => sqlx::query("delete from audit_object where programme_key = (select programme_key from programme where programme_id = $1) and object_id = $2")
         .bind(p).bind(ids[0]).execute(c).await.map(|r| r.rows_affected())).unwrap();
     let report = lotse_store::audit::verify(&db.db, &scope).await.unwrap();
     assert_eq!(report.broken, Some(ChainBreak::Altered { seq: 1 }), "an id removed from the list");
@@ -83,7 +83,7 @@ storage_test!(async fn a_listed_record_without_its_entry_is_never_shown(db) {
     let (_, scope) = db.programme("p-one").await;
     let ids = people(db, &scope, 1).await;
     let p = scope.programme().as_uuid();
-    on_pool!(&db.db, c => sqlx::query("insert into audit_object (programme_id, seq, object_id) values ($1, 1000, $2)")
+    on_pool!(&db.db, c => sqlx::query("insert into audit_object (programme_key, seq, object_id) values ((select programme_key from programme where programme_id = $1), 1000, $2)")
         .bind(p).bind(ids[0]).execute(c).await.map(|r| r.rows_affected())).unwrap();
     let mut tx = db.db.begin_read().await.unwrap();
     let entries = lotse_store::audit::list_for_object(&mut tx, &scope, lotse_domain::audit::ObjectKind::Patient, ids[0]).await.unwrap();
@@ -126,7 +126,7 @@ storage_test!(async fn parallel_audited_reads_are_all_written_in_one_gap_free_ch
     assert_eq!((report.entries, report.broken), (i64::try_from(reads.div_ceil(3)).unwrap(), None));
     let p = scope.programme().as_uuid();
     // 120 reads of 1, 2, 3, 4 people in turn: 30 single entries, 90 list entries.
-    let listed = count(&db.db, "select count(*) from audit_object where programme_id = $1 and seq > 1", p).await;
+    let listed = count(&db.db, "select count(*) from audit_object where programme_key = (select programme_key from programme where programme_id = $1) and seq > 1", p).await;
     assert_eq!(listed, 30 * (2 + 3 + 4));
 });
 
@@ -185,8 +185,8 @@ storage_test!(async fn a_write_transaction_appends_its_entries_with_its_change(d
     drop(tx);
     assert_eq!(lotse_store::audit::head(&db.db, &scope).await.unwrap().0, 0, "rolled back: no entry");
     let p = scope.programme().as_uuid();
-    assert_eq!(count(&db.db, "select count(*) from patient where programme_id = $1", p).await, 0);
+    assert_eq!(count(&db.db, "select count(*) from patient where programme_key = (select programme_key from programme where programme_id = $1)", p).await, 0);
     people(db, &scope, 1).await;
     assert_eq!(lotse_store::audit::head(&db.db, &scope).await.unwrap().0, 1);
-    assert_eq!(count(&db.db, "select count(*) from patient where programme_id = $1", p).await, 1);
+    assert_eq!(count(&db.db, "select count(*) from patient where programme_key = (select programme_key from programme where programme_id = $1)", p).await, 1);
 });

@@ -192,7 +192,8 @@ async fn postgres_schema(pool: &sqlx::PgPool) -> Schema {
             }
         }
     }
-    // Indexes that no constraint owns.
+    // Indexes that no key constraint owns (a foreign key names the unique index it refers to
+    // in `conindid` too, without owning it).
     let indexes: Vec<(String, String, bool, Vec<String>)> = sqlx::query_as(
         "select t.relname::text, i.relname::text, x.indisunique, \
                 array(select a.attname::text from unnest(x.indkey::int2[]) with ordinality k(n, o) \
@@ -200,7 +201,7 @@ async fn postgres_schema(pool: &sqlx::PgPool) -> Schema {
          from pg_index x join pg_class i on i.oid = x.indexrelid join pg_class t on t.oid = x.indrelid \
          join pg_namespace s on s.oid = t.relnamespace \
          where s.nspname = 'public' and t.relname != '_sqlx_migrations' \
-           and not exists (select 1 from pg_constraint c where c.conindid = x.indexrelid)",
+           and not exists (select 1 from pg_constraint c where c.conindid = x.indexrelid and c.contype <> 'f')",
     )
     .fetch_all(pool)
     .await
@@ -264,8 +265,9 @@ async fn postgres_schema_equals_sqlite_schema() {
 
 /// Tables that hold no programme's data: the programme, user accounts and what belongs to an
 /// account (sessions, sign-in counters, second factors and their counters, reset codes,
-/// notices); every other
-/// table has `programme_id` first in its primary key and in every unique key.
+/// notices); every other table has the programme first in its primary key and in every unique
+/// key: its `programme_key` (migration 0019), or its id in the few tables listed in
+/// [`HELD_BY_PROGRAMME_ID`].
 const INSTALLATION_WIDE: &[&str] = &[
     "programme",
     "user_account",
@@ -277,6 +279,10 @@ const INSTALLATION_WIDE: &[&str] = &[
     "account_notice",
     "second_factor_attempt",
 ];
+
+/// Tenant tables of few rows that name their programme by id, not by its number: the chain head
+/// (one row per programme) and capabilities (found by the id a link names).
+const HELD_BY_PROGRAMME_ID: &[&str] = &["audit_chain", "capability"];
 
 #[tokio::test]
 async fn every_tenant_key_starts_with_the_programme() {
@@ -292,13 +298,18 @@ async fn every_tenant_key_starts_with_the_programme() {
         if keys.is_empty() {
             wrong.push(format!("{table}: no primary key"));
         }
+        let first = if HELD_BY_PROGRAMME_ID.contains(&table.as_str()) {
+            "programme_id"
+        } else {
+            "programme_key"
+        };
         for (_, kind, columns) in keys {
-            if columns.first().map(String::as_str) != Some("programme_id") {
+            if columns.first().map(String::as_str) != Some(first) {
                 wrong.push(format!("{table}: {kind} key {columns:?}"));
             }
         }
     }
-    assert!(wrong.is_empty(), "tenant keys without programme_id first: {wrong:#?}");
+    assert!(wrong.is_empty(), "tenant keys without the programme first: {wrong:#?}");
 }
 
 async fn indexes(db: &Db) -> BTreeSet<String> {
@@ -403,7 +414,7 @@ async fn converted_identity_holds(db: &Db, programme: uuid::Uuid, person: uuid::
     use lotse_domain::actor::SystemJob;
     let db = db.clone().with_keys(lotse_testkit::test_keys());
     let (given, family): (Vec<u8>, Vec<u8>) = on_pool!(&db, p => sqlx::query_as(
-        "select given_name, family_name from patient_identity where programme_id = $1 and patient_id = $2",
+        "select given_name, family_name from patient_identity where programme_key = (select programme_key from programme where programme_id = $1) and patient_id = $2",
     )
     .bind(programme).bind(person).fetch_one(p).await)
     .unwrap();
@@ -510,8 +521,8 @@ async fn converted_audit_chain_and_events_hold(db: &Db, programme: uuid::Uuid, l
         lotse_domain::id::ProgrammeId::from_uuid(programme),
     );
     let lengths: Vec<i64> = on_pool!(db, p => sqlx::query_scalar(
-        "select cast(octet_length(hash) as bigint) from audit_entry where programme_id = $1 union all \
-         select cast(octet_length(prev_hash) as bigint) from audit_entry where programme_id = $1 union all \
+        "select cast(octet_length(hash) as bigint) from audit_entry where programme_key = (select programme_key from programme where programme_id = $1) union all \
+         select cast(octet_length(prev_hash) as bigint) from audit_entry where programme_key = (select programme_key from programme where programme_id = $1) union all \
          select cast(octet_length(last_hash) as bigint) from audit_chain where programme_id = $1",
     )
     .bind(programme).fetch_all(p).await)
@@ -529,7 +540,7 @@ async fn converted_audit_chain_and_events_hold(db: &Db, programme: uuid::Uuid, l
     );
     let mut tx = db.begin().await.unwrap();
     let stream: uuid::Uuid =
-        on_conn!(&mut tx, c => sqlx::query_scalar("select stream_id from event where programme_id = $1 limit 1")
+        on_conn!(&mut tx, c => sqlx::query_scalar("select stream_id from event where programme_key = (select programme_key from programme where programme_id = $1) limit 1")
         .bind(programme).fetch_one(c).await)
         .unwrap();
     let events = lotse_store::event::list_stream(&mut tx, &scope, "referral", stream)

@@ -72,7 +72,7 @@ storage_test!(async fn active_sharing_in_sql_and_in_the_domain_agree_with_a_tabl
     for (purpose, withdrawn, expected) in ORACLE {
         let withdrawn_at = withdrawn.map(|ms| given + Duration::milliseconds(ms));
         on_pool!(&db.db, p => sqlx::query(
-            "update consent set purpose = $3, given_at = $4, withdrawn_at = $5 where programme_id = $1 and consent_id = $2",
+            "update consent set purpose = $3, given_at = $4, withdrawn_at = $5 where programme_key = (select programme_key from programme where programme_id = $1) and consent_id = $2",
         )
         .bind(world.programme.id.as_uuid())
         .bind(world.sharing_consent.as_uuid())
@@ -183,7 +183,7 @@ storage_test!(async fn where_a_case_was_opened_grants_nothing(db) {
     let issued = world.issued_case(db, "Akte", a).await;
     world.apply(db, issued.referral, 1, ReferralEvent::Redirected { to: b }).await;
     let opened_at: uuid::Uuid = on_pool!(&db.db, p => sqlx::query_scalar(
-        "select link_facility_id from case_file where programme_id = $1 and case_id = $2",
+        "select link_facility_id from case_file where programme_key = (select programme_key from programme where programme_id = $1) and case_id = $2",
     )
     .bind(world.programme.id.as_uuid())
     .bind(issued.case.as_uuid())

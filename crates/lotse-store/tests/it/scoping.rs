@@ -76,7 +76,7 @@ storage_test!(async fn a_duplicate_prescription_code_is_refused(db) {
         other => panic!("expected a duplicate code, got {other:?}"),
     }
     drop(tx);
-    let stored: i64 = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from prescription where programme_id = $1")
+    let stored: i64 = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from prescription where programme_key = (select programme_key from programme where programme_id = $1)")
         .bind(scope.programme().as_uuid()).fetch_one(p).await).unwrap();
     assert_eq!(stored, 1, "the refused batch wrote nothing");
 });

@@ -10,7 +10,7 @@ use lotse_testkit::{TestDb, storage_test};
 use crate::app::{TestApp, text};
 
 async fn audit(db: &TestDb) -> Vec<(String, String, String)> {
-    lotse_store::on_pool!(&db.db, p => sqlx::query_as("select actor, action, object_kind from audit_entry order by programme_id, seq").fetch_all(p).await).unwrap()
+    lotse_store::on_pool!(&db.db, p => sqlx::query_as("select actor, action, object_kind from audit_entry order by programme_key, seq").fetch_all(p).await).unwrap()
 }
 
 /// A link-worker client of the world's facility with the given scopes, made like the CLI does.

@@ -18,11 +18,11 @@ async fn session_of(app: &TestApp, user: UserId, programme: ProgrammeId) -> Stri
 }
 
 async fn audit_rows(db: &TestDb) -> Vec<(String, String, Option<String>)> {
-    lotse_store::on_pool!(&db.db, p => sqlx::query_as("select action, object_kind, reference from audit_entry order by programme_id, seq").fetch_all(p).await).unwrap()
+    lotse_store::on_pool!(&db.db, p => sqlx::query_as("select action, object_kind, reference from audit_entry order by programme_key, seq").fetch_all(p).await).unwrap()
 }
 
 async fn actions(db: &TestDb) -> Vec<String> {
-    lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select action from audit_entry order by programme_id, seq").fetch_all(p).await).unwrap()
+    lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select action from audit_entry order by programme_key, seq").fetch_all(p).await).unwrap()
 }
 
 async fn audit_count(db: &TestDb) -> i64 {
