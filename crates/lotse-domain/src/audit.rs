@@ -459,6 +459,15 @@ pub enum ChainBreak {
         /// The checkpoint's entry.
         checkpoint: i64,
     },
+    /// The records the store keeps by record for "who saw this person?" differ from what an
+    /// entry lists (and its hash covers): one was changed, added or removed.
+    #[error(
+        "the records listed by entry {seq} differ from those stored for it by record: one was changed, added or removed"
+    )]
+    Listed {
+        /// The entry (0 when the difference is a row that no entry explains).
+        seq: i64,
+    },
 }
 
 /// Incremental verification, so a long chain is checked without holding it in memory.

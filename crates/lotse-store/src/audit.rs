@@ -25,6 +25,7 @@ table_row! {
         prev_hash: Vec<u8>,
         hash: Vec<u8>,
         reference: Option<String>,
+        objects: Option<Vec<u8>>,
     }
 }
 
@@ -110,6 +111,7 @@ async fn append_sqlite(tx: &mut Tx, programme: ProgrammeId, key: i64, chained: &
                 prev_hash: hash_bytes(&e.prev_hash)?,
                 hash: hash_bytes(&e.hash)?,
                 reference: e.entry.reference.clone(),
+                objects: packed(&e.entry.objects),
             })
         })
         .collect::<StoreResult<_>>()?;
@@ -166,6 +168,7 @@ async fn append_postgres(
         e.prev_hash.push(hash_bytes(&entry.prev_hash)?);
         e.hash.push(hash_bytes(&entry.hash)?);
         e.reference.push(entry.entry.reference.clone());
+        e.objects.push(packed(&entry.entry.objects));
         for id in &entry.entry.objects {
             e.object_seq.push(entry.seq);
             e.listed.push(*id);
@@ -174,9 +177,9 @@ async fn append_postgres(
     sqlx::query(
         "with head as (update audit_chain set last_hash = $2 where programme_id = $1), \
          entries as (insert into audit_entry \
-           (programme_key, seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference) \
+           (programme_key, seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference, objects) \
            select $15, * from unnest($3::bigint[], $4::timestamptz[], $5::text[], $6::text[], $7::text[], \
-             $8::uuid[], $9::text[], $10::bytea[], $11::bytea[], $12::text[])) \
+             $8::uuid[], $9::text[], $10::bytea[], $11::bytea[], $12::text[], $16::bytea[])) \
          insert into audit_object (programme_key, seq, object_id) \
          select $15, * from unnest($13::bigint[], $14::uuid[])",
     )
@@ -195,6 +198,7 @@ async fn append_postgres(
     .bind(e.object_seq)
     .bind(e.listed)
     .bind(key)
+    .bind(e.objects)
     .execute(tx.conn())
     .await?;
     Ok(())
@@ -213,6 +217,7 @@ struct EntryArrays {
     prev_hash: Vec<Vec<u8>>,
     hash: Vec<Vec<u8>>,
     reference: Vec<Option<String>>,
+    objects: Vec<Option<Vec<u8>>>,
     object_seq: Vec<i64>,
     listed: Vec<Uuid>,
 }
@@ -222,77 +227,28 @@ fn hash_bytes(hex_digits: &str) -> StoreResult<Vec<u8>> {
     hex::decode(hex_digits).map_err(|e| StoreError::Corrupt(format!("audit hash is not hex: {e}")))
 }
 
-/// The records of the entries of a programme with `first <= seq <= last` that list several,
-/// by sequence number, each in id order.
-async fn objects_between(
-    conn: Conn<'_>,
-    programme: ProgrammeId,
-    first: i64,
-    last: i64,
-) -> StoreResult<std::collections::HashMap<i64, Vec<Uuid>>> {
-    let sql = "select seq, object_id from audit_object where programme_key = $1 and seq >= $2 and seq <= $3 \
-               order by seq, object_id";
-    let rows: Vec<(i64, Uuid)> = match conn {
-        Conn::Tx(tx) => {
-            let key = tx.programme_key(programme).await?;
-            on_conn!(tx, c => sqlx::query_as(sql).bind(key).bind(first).bind(last).fetch_all(c).await)?
-        }
-        Conn::Pool(db) => {
-            let key = db.programme_key(programme).await?;
-            crate::on_pool!(db, p => sqlx::query_as(sql).bind(key).bind(first).bind(last).fetch_all(p).await)?
-        }
+/// The ids an entry lists, as stored in `audit_entry.objects`: 16 bytes each, in the entry's
+/// (id) order; `None` for an entry about one record.
+fn packed(ids: &[Uuid]) -> Option<Vec<u8>> {
+    (!ids.is_empty()).then(|| ids.iter().flat_map(|id| *id.as_bytes()).collect())
+}
+
+/// The ids of a stored `audit_entry.objects`.
+fn unpacked(bytes: Option<&[u8]>) -> StoreResult<Vec<Uuid>> {
+    let Some(bytes) = bytes else {
+        return Ok(Vec::new());
     };
-    let mut out: std::collections::HashMap<i64, Vec<Uuid>> = std::collections::HashMap::new();
-    for (seq, id) in rows {
-        out.entry(seq).or_default().push(id);
+    if bytes.len() % 16 != 0 {
+        return Err(StoreError::Corrupt(format!(
+            "an audit entry's list of {} bytes is not a list of ids",
+            bytes.len()
+        )));
     }
-    Ok(out)
-}
-
-/// Where to read from: a transaction or the pool.
-enum Conn<'a> {
-    Tx(&'a mut Tx),
-    Pool(&'a Db),
-}
-
-impl Conn<'_> {
-    fn reborrow(&mut self) -> Conn<'_> {
-        match self {
-            Conn::Tx(tx) => Conn::Tx(tx),
-            Conn::Pool(db) => Conn::Pool(db),
-        }
-    }
-}
-
-/// Fills in the records of the entries that list several: with one query over their range
-/// when `rows` are consecutive entries (a page of the chain), else one query per such entry
-/// (scattered entries, at most a view's limit).
-async fn with_objects(
-    mut conn: Conn<'_>,
-    programme: ProgrammeId,
-    rows: Vec<EntryRow>,
-    consecutive: bool,
-) -> StoreResult<Vec<AuditEntry>> {
-    let lists: Vec<i64> = rows.iter().filter(|r| r.object_id.is_nil()).map(|r| r.seq).collect();
-    let mut objects = std::collections::HashMap::new();
-    if consecutive {
-        if let (Some(&first), Some(&last)) = (lists.iter().min(), lists.iter().max()) {
-            objects = objects_between(conn, programme, first, last).await?;
-        }
-    } else {
-        for seq in lists {
-            objects.extend(objects_between(conn.reborrow(), programme, seq, seq).await?);
-        }
-    }
-    Ok(rows
-        .into_iter()
-        .map(|r| {
-            let ids = objects.remove(&r.seq).unwrap_or_default();
-            let mut entry = r.into_entry(programme);
-            entry.entry.objects = ids;
-            entry
-        })
-        .collect())
+    bytes
+        .chunks_exact(16)
+        .map(|id| <[u8; 16]>::try_from(id).map(Uuid::from_bytes))
+        .collect::<Result<_, _>>()
+        .map_err(|e| StoreError::Corrupt(format!("an audit entry's list: {e}")))
 }
 
 #[derive(sqlx::FromRow)]
@@ -307,11 +263,13 @@ struct EntryRow {
     prev_hash: Vec<u8>,
     hash: Vec<u8>,
     reference: Option<String>,
+    objects: Option<Vec<u8>>,
 }
 
 impl EntryRow {
-    fn into_entry(self, programme: ProgrammeId) -> AuditEntry {
-        AuditEntry {
+    fn into_entry(self, programme: ProgrammeId) -> StoreResult<AuditEntry> {
+        let objects = unpacked(self.objects.as_deref())?;
+        Ok(AuditEntry {
             programme,
             seq: self.seq,
             entry: NewAuditEntry {
@@ -322,12 +280,17 @@ impl EntryRow {
                 object_id: self.object_id,
                 purpose: self.purpose,
                 reference: self.reference,
-                objects: Vec::new(),
+                objects,
             },
             prev_hash: hex::encode(self.prev_hash),
             hash: hex::encode(self.hash),
-        }
+        })
     }
+}
+
+/// Stored entries as domain entries.
+fn entries(programme: ProgrammeId, rows: Vec<EntryRow>) -> StoreResult<Vec<AuditEntry>> {
+    rows.into_iter().map(|r| r.into_entry(programme)).collect()
 }
 
 /// The outcome of verifying one programme's chain.
@@ -372,7 +335,7 @@ pub async fn verify_anchored(db: &Db, scope: &ProgrammeScope, anchor: Option<(i6
     let mut checked = 0_i64;
     loop {
         let rows: Vec<EntryRow> = crate::on_pool!(db, p => sqlx::query_as(
-            "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference \
+            "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference, objects \
              from audit_entry where programme_key = $1 and seq > $2 and seq <= $3 order by seq limit 5000",
         )
         .bind(key)
@@ -383,7 +346,7 @@ pub async fn verify_anchored(db: &Db, scope: &ProgrammeScope, anchor: Option<(i6
         if rows.is_empty() {
             break;
         }
-        for entry in with_objects(Conn::Pool(db), programme, rows, true).await? {
+        for entry in entries(programme, rows)? {
             after = entry.seq;
             if let Err(broken) = verifier.check(&entry) {
                 return Ok(ChainReport {
@@ -395,12 +358,58 @@ pub async fn verify_anchored(db: &Db, scope: &ProgrammeScope, anchor: Option<(i6
             checked += 1;
         }
     }
-    let broken = verifier.finish(head_seq, &head_hash).err();
+    let broken = match verifier.finish(head_seq, &head_hash) {
+        Err(broken) => Some(broken),
+        Ok(_) => listed_break(db, key).await?,
+    };
     Ok(ChainReport {
         programme,
         entries: checked,
         broken,
     })
+}
+
+/// Whether `audit_object` (the listed records by record, for "who saw this person?") agrees
+/// with the lists the entries hold and their hashes cover: every row names a record that its
+/// entry lists (at a 16-byte boundary of the packed list), and there are as many rows as
+/// listed ids, so none was changed, added or removed. The first entry that disagrees, if any.
+/// (A searched id found first at an unaligned place counts as not listed: such a false alarm
+/// needs an id made of the halves of two listed ones.)
+async fn listed_break(db: &Db, key: i64) -> StoreResult<Option<ChainBreak>> {
+    let position = match db.engine() {
+        crate::Engine::Sqlite => "instr(e.objects, o.object_id)",
+        crate::Engine::Postgres => "position(uuid_send(o.object_id) in e.objects)",
+    };
+    let stray = format!(
+        "select o.seq from audit_object o \
+         left join audit_entry e on e.programme_key = o.programme_key and e.seq = o.seq \
+         where o.programme_key = $1 and not coalesce({position} % 16 = 1, false) order by o.seq limit 1"
+    );
+    let seq: Option<i64> = crate::on_pool!(db, p => sqlx::query_scalar(&stray).bind(key).fetch_optional(p).await)?;
+    if let Some(seq) = seq {
+        return Ok(Some(ChainBreak::Listed { seq }));
+    }
+    let (rows, listed_bytes): (i64, i64) = crate::on_pool!(db, p => sqlx::query_as(
+        "select (select count(*) from audit_object where programme_key = $1), \
+                (select coalesce(sum(length(objects)), 0) from audit_entry where programme_key = $1)",
+    )
+    .bind(key)
+    .fetch_one(p)
+    .await)?;
+    if rows * 16 == listed_bytes {
+        return Ok(None);
+    }
+    let seq: Option<i64> = crate::on_pool!(db, p => sqlx::query_scalar(
+        "select e.seq from audit_entry e \
+         left join (select seq, count(*) as n from audit_object where programme_key = $1 group by seq) c \
+           on c.seq = e.seq \
+         where e.programme_key = $1 and e.objects is not null and coalesce(c.n, 0) * 16 <> length(e.objects) \
+         order by e.seq limit 1",
+    )
+    .bind(key)
+    .fetch_optional(p)
+    .await)?;
+    Ok(Some(ChainBreak::Listed { seq: seq.unwrap_or(0) }))
 }
 
 /// Entries about one record, newest first (for coordinators' audit views and tests).
@@ -413,10 +422,10 @@ pub async fn list_for_object(
     let programme = scope.programme();
     let key = tx.programme_key(programme).await?;
     let rows: Vec<EntryRow> = on_conn!(&mut *tx, c => sqlx::query_as(
-        "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference \
+        "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference, objects \
          from audit_entry where programme_key = $1 and object_kind = $2 and object_id = $3 \
          union all \
-         select e.seq, e.at, e.actor, e.action, e.object_kind, e.object_id, e.purpose, e.prev_hash, e.hash, e.reference \
+         select e.seq, e.at, e.actor, e.action, e.object_kind, e.object_id, e.purpose, e.prev_hash, e.hash, e.reference, e.objects \
          from audit_object o join audit_entry e on e.programme_key = o.programme_key and e.seq = o.seq \
          where o.programme_key = $1 and o.object_id = $3 and e.object_kind = $2 \
          order by seq desc",
@@ -426,7 +435,7 @@ pub async fn list_for_object(
     .bind(object_id)
     .fetch_all(c)
     .await)?;
-    with_objects(Conn::Tx(tx), programme, rows, false).await
+    entries(programme, rows)
 }
 
 /// When and why personal data is touched: every store function that reads or writes personal
@@ -551,7 +560,7 @@ pub async fn list_for_actor(
     let programme = scope.programme();
     let key = tx.programme_key(programme).await?;
     let rows: Vec<EntryRow> = on_conn!(tx, c => sqlx::query_as(
-        "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference \
+        "select seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, reference, objects \
          from audit_entry where programme_key = $1 and actor = $2 order by seq desc limit $3",
     )
     .bind(key)
@@ -559,5 +568,5 @@ pub async fn list_for_actor(
     .bind(limit)
     .fetch_all(c)
     .await)?;
-    with_objects(Conn::Tx(tx), programme, rows, false).await
+    entries(programme, rows)
 }

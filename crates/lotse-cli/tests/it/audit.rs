@@ -231,11 +231,12 @@ async fn rewrite_chain(db: &lotse_testkit::TestDb, slug: &str, keep: impl Fn(i64
     on_pool!(&db.db, p => sqlx::query("delete from audit_entry where programme_key = (select programme_key from programme where programme_id = $1)").bind(programme).execute(p).await.map(|r| r.rows_affected())).unwrap();
     for e in &chained {
         on_pool!(&db.db, p => sqlx::query(
-            "insert into audit_entry (programme_key, seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash) \
-             values ((select programme_key from programme where programme_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+            "insert into audit_entry (programme_key, seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash, objects) \
+             values ((select programme_key from programme where programme_id = $1), $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
         )
         .bind(programme).bind(e.seq).bind(e.entry.at).bind(&e.entry.actor).bind(&e.entry.action)
         .bind(&e.entry.object_kind).bind(e.entry.object_id).bind(&e.entry.purpose).bind(hex::decode(&e.prev_hash).unwrap()).bind(hex::decode(&e.hash).unwrap())
+        .bind((!e.entry.objects.is_empty()).then(|| e.entry.objects.iter().flat_map(|id| *id.as_bytes()).collect::<Vec<u8>>()))
         .execute(p).await.map(|r| r.rows_affected())).unwrap();
         for id in &e.entry.objects {
             on_pool!(&db.db, p => sqlx::query("insert into audit_object (programme_key, seq, object_id) values ((select programme_key from programme where programme_id = $1), $2, $3)")
