@@ -465,7 +465,7 @@ pub enum ChainBreak {
         "the records listed by entry {seq} differ from those stored for it by record: one was changed, added or removed"
     )]
     Listed {
-        /// The entry (0 when the difference is a row that no entry explains).
+        /// The entry, or the sequence number that a row no entry lists names.
         seq: i64,
     },
 }

@@ -331,6 +331,7 @@ pub async fn verify_anchored(db: &Db, scope: &ProgrammeScope, anchor: Option<(i6
         None => ChainVerifier::new(programme),
     };
     let key = db.programme_key(programme).await?;
+    let mut listed = ListedRows::open(db, key).await?;
     let mut after = 0_i64;
     let mut checked = 0_i64;
     loop {
@@ -348,11 +349,15 @@ pub async fn verify_anchored(db: &Db, scope: &ProgrammeScope, anchor: Option<(i6
         }
         for entry in entries(programme, rows)? {
             after = entry.seq;
-            if let Err(broken) = verifier.check(&entry) {
+            let broken = match verifier.check(&entry) {
+                Err(broken) => Some(broken),
+                Ok(()) => listed.check(&entry).await?,
+            };
+            if broken.is_some() {
                 return Ok(ChainReport {
                     programme,
                     entries: checked,
-                    broken: Some(broken),
+                    broken,
                 });
             }
             checked += 1;
@@ -360,7 +365,7 @@ pub async fn verify_anchored(db: &Db, scope: &ProgrammeScope, anchor: Option<(i6
     }
     let broken = match verifier.finish(head_seq, &head_hash) {
         Err(broken) => Some(broken),
-        Ok(_) => listed_break(db, key).await?,
+        Ok(_) => listed.finish(db, scope, head_seq).await?,
     };
     Ok(ChainReport {
         programme,
@@ -369,47 +374,53 @@ pub async fn verify_anchored(db: &Db, scope: &ProgrammeScope, anchor: Option<(i6
     })
 }
 
-/// Whether `audit_object` (the listed records by record, for "who saw this person?") agrees
-/// with the lists the entries hold and their hashes cover: every row names a record that its
-/// entry lists (at a 16-byte boundary of the packed list), and there are as many rows as
-/// listed ids, so none was changed, added or removed. The first entry that disagrees, if any.
-/// (A searched id found first at an unaligned place counts as not listed: such a false alarm
-/// needs an id made of the halves of two listed ones.)
-async fn listed_break(db: &Db, key: i64) -> StoreResult<Option<ChainBreak>> {
-    let position = match db.engine() {
-        crate::Engine::Sqlite => "instr(e.objects, o.object_id)",
-        crate::Engine::Postgres => "position(uuid_send(o.object_id) in e.objects)",
-    };
-    let stray = format!(
-        "select o.seq from audit_object o \
-         left join audit_entry e on e.programme_key = o.programme_key and e.seq = o.seq \
-         where o.programme_key = $1 and not coalesce({position} % 16 = 1, false) order by o.seq limit 1"
-    );
-    let seq: Option<i64> = crate::on_pool!(db, p => sqlx::query_scalar(&stray).bind(key).fetch_optional(p).await)?;
-    if let Some(seq) = seq {
-        return Ok(Some(ChainBreak::Listed { seq }));
+/// The rows of `audit_object` (the listed records by record, for "who saw this person?") of
+/// one programme in entry order, compared with the lists the entries hold and their hashes
+/// cover, entry by entry, while the chain is verified: one statement, sorted by the database,
+/// read as a stream, so memory stays flat.
+struct ListedRows<'a> {
+    rows: futures_util::stream::BoxStream<'a, Result<(i64, Uuid), sqlx::Error>>,
+    next: Option<(i64, Uuid)>,
+}
+
+impl<'a> ListedRows<'a> {
+    async fn open(db: &'a Db, key: i64) -> StoreResult<Self> {
+        let sql = "select seq, object_id from audit_object where programme_key = $1 order by seq, object_id";
+        let rows = crate::on_pool!(db, p => sqlx::query_as(sql).bind(key).fetch(p));
+        let mut listed = Self { rows, next: None };
+        listed.advance().await?;
+        Ok(listed)
     }
-    let (rows, listed_bytes): (i64, i64) = crate::on_pool!(db, p => sqlx::query_as(
-        "select (select count(*) from audit_object where programme_key = $1), \
-                (select coalesce(sum(length(objects)), 0) from audit_entry where programme_key = $1)",
-    )
-    .bind(key)
-    .fetch_one(p)
-    .await)?;
-    if rows * 16 == listed_bytes {
-        return Ok(None);
+
+    async fn advance(&mut self) -> StoreResult<()> {
+        self.next = futures_util::TryStreamExt::try_next(&mut self.rows).await?;
+        Ok(())
     }
-    let seq: Option<i64> = crate::on_pool!(db, p => sqlx::query_scalar(
-        "select e.seq from audit_entry e \
-         left join (select seq, count(*) as n from audit_object where programme_key = $1 group by seq) c \
-           on c.seq = e.seq \
-         where e.programme_key = $1 and e.objects is not null and coalesce(c.n, 0) * 16 <> length(e.objects) \
-         order by e.seq limit 1",
-    )
-    .bind(key)
-    .fetch_optional(p)
-    .await)?;
-    Ok(Some(ChainBreak::Listed { seq: seq.unwrap_or(0) }))
+
+    /// The rows of `entry`, compared with its list: [`ChainBreak::Listed`] for a row before it
+    /// that no entry lists, or for rows other than its list.
+    async fn check(&mut self, entry: &AuditEntry) -> StoreResult<Option<ChainBreak>> {
+        if let Some((seq, _)) = self.next.filter(|(seq, _)| *seq < entry.seq) {
+            return Ok(Some(ChainBreak::Listed { seq }));
+        }
+        let mut rows = Vec::new();
+        while let Some((_, id)) = self.next.filter(|(seq, _)| *seq == entry.seq) {
+            rows.push(id);
+            self.advance().await?;
+        }
+        Ok((rows != entry.entry.objects).then_some(ChainBreak::Listed { seq: entry.seq }))
+    }
+
+    /// After the last entry up to the chain's head (`head`, read before the rows): a row left
+    /// is listed by no entry, unless an entry appended since then lists it (its number is
+    /// at most the head now; it is checked by the next verification).
+    async fn finish(self, db: &Db, scope: &ProgrammeScope, head: i64) -> StoreResult<Option<ChainBreak>> {
+        let Some((seq, _)) = self.next else {
+            return Ok(None);
+        };
+        let orphan = seq <= head || seq > self::head(db, scope).await?.0;
+        Ok(orphan.then_some(ChainBreak::Listed { seq }))
+    }
 }
 
 /// Entries about one record, newest first (for coordinators' audit views and tests).

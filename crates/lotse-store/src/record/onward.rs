@@ -40,8 +40,8 @@ pub async fn onward_referrals(
     patient: PatientId,
     only_provider: Option<OrganisationId>,
 ) -> StoreResult<Vec<OnwardLine>> {
-    let key = tx.programme_key(scope.programme()).await?;
     type Row = (Uuid, String, Uuid, String, String, Option<String>, OffsetDateTime);
+    let key = tx.programme_key(scope.programme()).await?;
     let order = tx.engine().time_key("r.created_at");
     let rows: Vec<Row> = on_conn!(tx, c => sqlx::query_as(&format!(
         "select r.onward_referral_id, f.title, f.provider_id, o.name, r.state, r.end_reason, r.updated_at \

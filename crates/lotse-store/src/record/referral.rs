@@ -40,7 +40,6 @@ pub async fn referrals(
     access: Access,
     patient: PatientId,
 ) -> StoreResult<Vec<ReferralLine>> {
-    let key = tx.programme_key(scope.programme()).await?;
     type Row = (
         Uuid,
         String,
@@ -50,6 +49,7 @@ pub async fn referrals(
         OffsetDateTime,
         OffsetDateTime,
     );
+    let key = tx.programme_key(scope.programme()).await?;
     let order = tx.engine().time_key("r.issued_at");
     let rows: Vec<Row> = on_conn!(tx, c => sqlx::query_as(&format!(
         "select r.referral_id, r.source, o.name, r.state, r.closing_reason, r.issued_at, r.updated_at from referral r \
