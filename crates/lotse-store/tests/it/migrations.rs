@@ -666,3 +666,139 @@ async fn an_upgraded_postgres_database_equals_a_fresh_one() {
         .unwrap();
     assert!(diff.is_empty(), "the upgraded schema differs from a fresh one:\n{diff}");
 }
+
+/// Runs the migrations up to `last` (a version) only.
+async fn migrate_up_to(db: &Db, last: i64) {
+    let dir = match db {
+        Db::Sqlite(_) => "sqlite",
+        Db::Postgres(_) => "postgres",
+    };
+    let source = match db {
+        Db::Sqlite(_) => &migrate::SQLITE,
+        Db::Postgres(_) => &migrate::POSTGRES,
+    };
+    let copy = std::env::temp_dir().join(format!("lotse-migrations-to-{last}-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir(&copy).unwrap();
+    for m in source.iter().filter(|m| m.version <= last) {
+        let name = format!("{:04}_{}.sql", m.version, m.description.replace(' ', "_"));
+        let from = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("migrations")
+            .join(dir)
+            .join(&name);
+        std::fs::copy(from, copy.join(&name)).unwrap();
+    }
+    let migrator = sqlx::migrate::Migrator::new(copy.as_path()).await.unwrap();
+    std::fs::remove_dir_all(&copy).ok();
+    on_pool!(db, p => migrator.run(p).await).unwrap();
+}
+
+/// A list view's entry written before migration 0020 (its records only in `audit_object`)
+/// holds them itself after it: the chain verifies (the entry's hash covers them), the table
+/// agrees, and "who saw this person?" still finds the entry.
+async fn a_list_entry_is_packed_by_migration_0020(db: &Db) {
+    use lotse_domain::actor::SystemJob;
+    use lotse_domain::audit::{AuditAction, AuditPurpose, GENESIS_HASH, NewAuditEntry, ObjectKind, chain};
+    migrate_up_to(db, 19).await;
+    let programme = uuid::Uuid::new_v4();
+    on_pool!(db, p => sqlx::query(
+        "insert into programme (programme_id, slug, name, languages, time_zone, link_work_model, \
+         contact_attempts_before_unreachable, public_directory, version, created_at, programme_key) \
+         values ($1, 'lists', 'Lists', 'de', 'Europe/Berlin', 'link_facility', 3, $2, 1, $3, 1)",
+    )
+    .bind(programme).bind(false).bind(lotse_testkit::fixed_now()).execute(p).await.map(|_| ()))
+    .unwrap();
+    let pid = lotse_domain::id::ProgrammeId::from_uuid(programme);
+    let scope = lotse_testkit::system_scope(SystemJob::AuditVerify, pid);
+    let people: Vec<uuid::Uuid> = (0..3).map(|_| uuid::Uuid::new_v4()).collect();
+    let entry = NewAuditEntry::about(
+        lotse_testkit::fixed_now(),
+        scope.actor(),
+        AuditAction::Read,
+        ObjectKind::Patient,
+        people.clone(),
+        AuditPurpose::Administration,
+    )
+    .unwrap();
+    let chained = chain(pid, 0, GENESIS_HASH, vec![entry]);
+    let e = &chained[0];
+    on_pool!(db, p => sqlx::query(
+        "insert into audit_entry (programme_key, seq, at, actor, action, object_kind, object_id, purpose, prev_hash, hash) \
+         values (1, $1, $2, $3, $4, $5, $6, $7, $8, $9)",
+    )
+    .bind(e.seq).bind(e.entry.at).bind(&e.entry.actor).bind(&e.entry.action).bind(&e.entry.object_kind)
+    .bind(e.entry.object_id).bind(&e.entry.purpose).bind(hex::decode(&e.prev_hash).unwrap()).bind(hex::decode(&e.hash).unwrap())
+    .execute(p).await.map(|_| ()))
+    .unwrap();
+    for id in &people {
+        on_pool!(db, p => sqlx::query("insert into audit_object (programme_key, seq, object_id) values (1, 1, $1)")
+            .bind(id).execute(p).await.map(|_| ()))
+        .unwrap();
+    }
+    on_pool!(db, p => sqlx::query("insert into audit_chain (programme_id, last_seq, last_hash) values ($1, 1, $2)")
+        .bind(programme).bind(hex::decode(&e.hash).unwrap()).execute(p).await.map(|_| ()))
+    .unwrap();
+
+    assert!(migrate::run(db).await.unwrap() >= 1, "migration 0020 ran");
+    let packed: Vec<u8> =
+        on_pool!(db, p => sqlx::query_scalar("select objects from audit_entry where programme_key = 1 and seq = 1")
+        .fetch_one(p).await)
+        .unwrap();
+    let mut sorted = people.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        packed,
+        sorted.iter().flat_map(|id| *id.as_bytes()).collect::<Vec<u8>>(),
+        "16 bytes per id, in id order"
+    );
+    let report = lotse_store::audit::verify(db, &scope).await.unwrap();
+    assert_eq!((report.entries, report.broken), (1, None));
+    let mut tx = db.begin_read().await.unwrap();
+    let seen = lotse_store::audit::list_for_object(&mut tx, &scope, ObjectKind::Patient, people[1])
+        .await
+        .unwrap();
+    drop(tx);
+    assert_eq!(
+        seen.iter().map(|e| (e.seq, e.entry.objects.len())).collect::<Vec<_>>(),
+        [(1, 3)]
+    );
+}
+
+#[tokio::test]
+async fn a_list_entry_is_packed_by_migration_0020_on_sqlite() {
+    let path = std::env::temp_dir().join(format!("lotse-upgrade-0020-{}.db", uuid::Uuid::new_v4()));
+    let url = lotse_store::DatabaseUrl::parse(&format!("sqlite:{}", path.display())).unwrap();
+    let db = Db::connect(&url, lotse_store::db::PoolSettings::default())
+        .await
+        .unwrap();
+    a_list_entry_is_packed_by_migration_0020(&db).await;
+    db.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_list_entry_is_packed_by_migration_0020_on_postgres() {
+    let Some(admin_url) = lotse_testkit::postgres_url() else {
+        return;
+    };
+    let name = format!("lotse_upgrade_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+        .await
+        .unwrap();
+    sqlx::query(&format!("create database {name}"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let base = admin_url.split('?').next().unwrap().rsplit_once('/').unwrap().0;
+    let url = lotse_store::DatabaseUrl::parse(&format!("{base}/{name}")).unwrap();
+    let db = Db::connect(&url, lotse_store::db::PoolSettings::default())
+        .await
+        .unwrap();
+    a_list_entry_is_packed_by_migration_0020(&db).await;
+    db.close().await;
+    sqlx::query(&format!("drop database {name} with (force)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+}
