@@ -632,15 +632,11 @@ async fn an_upgraded_sqlite_database_equals_a_fresh_one() {
     assert!(diff.is_empty(), "the upgraded schema differs from a fresh one:\n{diff}");
 }
 
-/// The same on PostgreSQL.
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_upgraded_postgres_database_equals_a_fresh_one() {
-    let Some(admin_url) = lotse_testkit::postgres_url() else {
-        return;
-    };
-    let fresh = TestDb::postgres().await.unwrap();
+/// A new empty PostgreSQL database beside the one at `admin_url`: its handle, the admin
+/// connection that drops it (`drop database NAME with (force)`) and its name.
+async fn empty_postgres_database(admin_url: &str) -> (Db, sqlx::PgConnection, String) {
     let name = format!("lotse_upgrade_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
+    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(admin_url)
         .await
         .unwrap();
     sqlx::query(&format!("create database {name}"))
@@ -649,9 +645,20 @@ async fn an_upgraded_postgres_database_equals_a_fresh_one() {
         .unwrap();
     let base = admin_url.split('?').next().unwrap().rsplit_once('/').unwrap().0;
     let url = lotse_store::DatabaseUrl::parse(&format!("{base}/{name}")).unwrap();
-    let old = Db::connect(&url, lotse_store::db::PoolSettings::default())
+    let db = Db::connect(&url, lotse_store::db::PoolSettings::default())
         .await
         .unwrap();
+    (db, admin, name)
+}
+
+/// The same on PostgreSQL.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_upgraded_postgres_database_equals_a_fresh_one() {
+    let Some(admin_url) = lotse_testkit::postgres_url() else {
+        return;
+    };
+    let fresh = TestDb::postgres().await.unwrap();
+    let (old, mut admin, name) = empty_postgres_database(&admin_url).await;
     let first_only = upgraded(&old).await;
     let fresh = schema(&fresh.db).await;
     assert!(
@@ -782,19 +789,7 @@ async fn a_list_entry_is_packed_by_migration_0020_on_postgres() {
     let Some(admin_url) = lotse_testkit::postgres_url() else {
         return;
     };
-    let name = format!("lotse_upgrade_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = <sqlx::PgConnection as sqlx::Connection>::connect(&admin_url)
-        .await
-        .unwrap();
-    sqlx::query(&format!("create database {name}"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
-    let base = admin_url.split('?').next().unwrap().rsplit_once('/').unwrap().0;
-    let url = lotse_store::DatabaseUrl::parse(&format!("{base}/{name}")).unwrap();
-    let db = Db::connect(&url, lotse_store::db::PoolSettings::default())
-        .await
-        .unwrap();
+    let (db, mut admin, name) = empty_postgres_database(&admin_url).await;
     a_list_entry_is_packed_by_migration_0020(&db).await;
     db.close().await;
     sqlx::query(&format!("drop database {name} with (force)"))
