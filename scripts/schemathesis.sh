@@ -30,7 +30,7 @@ import sqlite3, sys
 con = sqlite3.connect(sys.argv[1])
 row = con.execute(
     "select o.name from user_account u join membership m on m.user_id = u.user_id "
-    "join organisation o on o.programme_id = m.programme_id and o.organisation_id = m.organisation_id "
+    "join organisation o on o.programme_key = m.programme_key and o.organisation_id = m.organisation_id "
     "where u.username = ?", (sys.argv[2],)).fetchone()
 print(row[0] if row else "")
 PY
@@ -42,7 +42,7 @@ person_id=$(python3 - "$db" <<'PY'
 import sqlite3, sys, uuid
 con = sqlite3.connect(sys.argv[1])
 row = con.execute(
-    "select c.patient_id from case_file c join programme p on p.programme_id = c.programme_id "
+    "select c.patient_id from case_file c join programme p on p.programme_key = c.programme_key "
     "where p.slug = 'duesseldorf' order by c.opened_at limit 1").fetchone()
 print(uuid.UUID(bytes=row[0]) if row else "")
 PY

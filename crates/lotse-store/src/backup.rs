@@ -135,14 +135,26 @@ pub async fn check_keys(source: &Path, keys: Option<&DataKeys>) -> Result<(), Ba
         reason,
     };
     let mut conn = open_read_only(source).await?;
-    let samples: Vec<(uuid::Uuid, uuid::Uuid, Vec<u8>)> = sqlx::query_as(
+    // A backup written before migration 0019 names the programme by id in patient_identity;
+    // it is migrated once restored.
+    let by_number: bool = sqlx::query_scalar(
+        "select count(*) > 0 from pragma_table_info('patient_identity') where name = 'programme_key'",
+    )
+    .fetch_one(&mut conn)
+    .await
+    .map_err(|e| invalid(format!("cannot read its tables ({e})")))?;
+    let sql = if by_number {
         "select g.programme_id, p.patient_id, p.family_name from patient_identity p \
          join programme g on g.programme_key = p.programme_key \
-         where p.patient_id = (select min(patient_id) from patient_identity q where q.programme_key = p.programme_key)",
-    )
-    .fetch_all(&mut conn)
-    .await
-    .map_err(|e| invalid(format!("cannot read its identities ({e})")))?;
+         where p.patient_id = (select min(patient_id) from patient_identity q where q.programme_key = p.programme_key)"
+    } else {
+        "select programme_id, patient_id, family_name from patient_identity p \
+         where patient_id = (select min(patient_id) from patient_identity q where q.programme_id = p.programme_id)"
+    };
+    let samples: Vec<(uuid::Uuid, uuid::Uuid, Vec<u8>)> = sqlx::query_as(sql)
+        .fetch_all(&mut conn)
+        .await
+        .map_err(|e| invalid(format!("cannot read its identities ({e})")))?;
     conn.close().await.ok();
     for (programme, patient, family_name) in samples {
         if !DataKeys::is_sealed(&family_name) {

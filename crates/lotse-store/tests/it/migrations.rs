@@ -797,3 +797,58 @@ async fn a_list_entry_is_packed_by_migration_0020_on_postgres() {
         .await
         .unwrap();
 }
+
+/// A backup written before migration 0019 (the programme named by id in patient_identity) is
+/// still checked against the keys at hand before a restore: it opens with its own keys and is
+/// refused with others.
+#[tokio::test]
+async fn a_backup_from_before_programme_numbers_is_checked_against_the_keys() {
+    use lotse_store::crypto::{DataKeys, Slot};
+    let path = std::env::temp_dir().join(format!("lotse-backup-0018-{}.db", uuid::Uuid::new_v4()));
+    let url = lotse_store::DatabaseUrl::parse(&format!("sqlite:{}", path.display())).unwrap();
+    let db = Db::connect(&url, lotse_store::db::PoolSettings::default())
+        .await
+        .unwrap();
+    migrate_up_to(&db, 18).await;
+    let (programme, person) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    on_pool!(&db, p => sqlx::query(
+        "insert into programme (programme_id, slug, name, languages, time_zone, link_work_model, \
+         contact_attempts_before_unreachable, public_directory, version, created_at) \
+         values ($1, 'old', 'Old', 'de', 'Europe/Berlin', 'link_facility', 3, 0, 1, $2)",
+    )
+    .bind(programme).bind(lotse_testkit::fixed_now()).execute(p).await.map(|_| ()))
+    .unwrap();
+    on_pool!(&db, p => sqlx::query(
+        "insert into patient (programme_id, patient_id, age_band, gender, language, created_at) \
+         values ($1, $2, '65-79', 'female', 'de', $3)",
+    )
+    .bind(programme).bind(person).bind(lotse_testkit::fixed_now()).execute(p).await.map(|_| ()))
+    .unwrap();
+    let keys = lotse_testkit::test_keys();
+    let seal = |column: &str, value: &str| {
+        keys.seal(
+            Slot {
+                programme,
+                record: person,
+                column,
+            },
+            value,
+        )
+        .unwrap()
+    };
+    on_pool!(&db, p => sqlx::query(
+        "insert into patient_identity (programme_id, patient_id, given_name, family_name, birth_date, phone) \
+         values ($1, $2, $3, $4, $5, null)",
+    )
+    .bind(programme).bind(person).bind(seal("given_name", "Alma")).bind(seal("family_name", "Altmann"))
+    .bind(seal("birth_date", "1950-03-02")).execute(p).await.map(|_| ()))
+    .unwrap();
+    db.close().await;
+    lotse_store::backup::check_keys(&path, Some(&keys)).await.unwrap();
+    let other = DataKeys::parse(&DataKeys::generate_spec("other")).unwrap();
+    let refused = lotse_store::backup::check_keys(&path, Some(&other)).await.unwrap_err();
+    for suffix in ["", "-wal", "-shm"] {
+        std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
+    }
+    assert!(refused.to_string().contains("do not open"), "{refused}");
+}
