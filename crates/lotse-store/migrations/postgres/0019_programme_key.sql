@@ -12,6 +12,9 @@
 -- Keys and indexes keep the programme first.
 -- Dropping the id column (cascade) drops the keys, indexes and foreign keys that contained it;
 -- they are made again over programme_key.
+-- The notices PostgreSQL sends for each object the cascade drops are not shown to whoever
+-- runs the migration.
+set local client_min_messages = warning;
 
 alter table programme add column programme_key bigint not null default 0;
 update programme set programme_key = n.k
