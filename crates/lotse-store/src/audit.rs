@@ -545,7 +545,8 @@ pub(crate) async fn insert_created(
     .await
 }
 
-/// Entries about any of several records, newest first, at most `limit` (a person's audit view).
+/// Entries about any of several records, newest first, each once, at most `limit` (a person's
+/// audit view).
 pub async fn list_for_objects(
     tx: &mut Tx,
     scope: &ProgrammeScope,
@@ -557,6 +558,8 @@ pub async fn list_for_objects(
         all.extend(list_for_object(tx, scope, *kind, *id).await?);
     }
     all.sort_by_key(|e| std::cmp::Reverse(e.seq));
+    // An entry that lists several of the records is found once per record.
+    all.dedup_by_key(|e| e.seq);
     all.truncate(limit);
     Ok(all)
 }

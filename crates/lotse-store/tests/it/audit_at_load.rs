@@ -194,3 +194,21 @@ storage_test!(async fn a_write_transaction_appends_its_entries_with_its_change(d
     assert_eq!(lotse_store::audit::head(&db.db, &scope).await.unwrap().0, 1);
     assert_eq!(count(&db.db, "select count(*) from patient where programme_key = (select programme_key from programme where programme_id = $1)", p).await, 1);
 });
+
+storage_test!(async fn a_person_s_trail_shows_an_entry_once_however_many_of_their_records_it_lists(db) {
+    // An entry listing two of the records asked about (a case page reads a person's consents
+    // as one entry) is one line of "who saw this person?", not one per record.
+    let (_, scope) = db.programme("p-one").await;
+    let ids = people(db, &scope, 2).await;
+    let mut tx = db.db.begin_read().await.unwrap();
+    lotse_store::audit::record(&mut tx, &scope, access(), AuditAction::Read, lotse_domain::audit::ObjectKind::Patient, ids.clone())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let objects: Vec<_> = ids.iter().map(|id| (lotse_domain::audit::ObjectKind::Patient, *id)).collect();
+    let mut tx = db.db.begin_read().await.unwrap();
+    let trail = lotse_store::audit::list_for_objects(&mut tx, &scope, &objects, 50).await.unwrap();
+    drop(tx);
+    let seqs: Vec<_> = trail.iter().map(|e| e.seq).collect();
+    assert_eq!(seqs, [2, 1], "the read and the create, each once, newest first");
+});
