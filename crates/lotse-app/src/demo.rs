@@ -9,6 +9,7 @@
 //! everything else (same tables, events and audit chain), in batches.
 
 mod history;
+mod offer_details;
 pub mod places;
 mod plan;
 

@@ -8,6 +8,8 @@ pub mod access;
 pub mod admin;
 /// API clients: defining, listing, revoking, and the bearer check.
 pub mod api_client;
+/// `lotse import areas`: area sets, areas and postcodes from a programme's CSV files.
+pub mod area_import;
 /// Sign-in, sessions and sign-out, with throttling (per account and per client address).
 pub mod auth;
 /// Capabilities: issuing, revoking, verifying and using single-use links.

@@ -69,6 +69,9 @@ pub enum Command {
     /// Data keys for identity fields: make one, or re-encrypt with the first configured key.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Import a programme's data from files.
+    #[command(subcommand)]
+    Import(ImportCommand),
     /// Export data for others (an output directory, one file per table and a data dictionary).
     #[command(subcommand)]
     Export(ExportCommand),
@@ -301,6 +304,24 @@ pub struct ResearchArgs {
     pub programme: String,
     /// The directory to create (must not exist)
     pub dir: std::path::PathBuf,
+}
+
+/// `lotse import …`.
+#[derive(Debug, Subcommand)]
+pub enum ImportCommand {
+    /// Area sets, areas and postcodes from CSV (`areas.csv`: area_set,name,kind,parent,lat,lon,deprivation;
+    /// `postcodes.csv`: postcode,lat,lon and one column per area set). All or nothing.
+    Areas(ImportAreasArgs),
+}
+
+/// `lotse import areas PATH`.
+#[derive(Debug, Args)]
+pub struct ImportAreasArgs {
+    /// Programme slug, e.g. `duesseldorf`
+    #[arg(long)]
+    pub programme: String,
+    /// A CSV file, or a directory holding `areas.csv` and/or `postcodes.csv`
+    pub path: std::path::PathBuf,
 }
 
 /// `lotse retention …`.

@@ -3,6 +3,7 @@
 mod cli;
 mod config;
 mod export;
+mod import;
 mod progress;
 mod run;
 mod server;

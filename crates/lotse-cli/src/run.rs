@@ -15,7 +15,7 @@ use lotse_store::{DatabaseUrl, Db, Engine};
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{
-    AuditCommand, Cli, Command, ConfigCommand, ExportCommand, KeysCommand, LogFormat, ProgrammeCommand,
+    AuditCommand, Cli, Command, ConfigCommand, ExportCommand, ImportCommand, KeysCommand, LogFormat, ProgrammeCommand,
     RetentionCommand, UserCommand,
 };
 use crate::config::{self, Common};
@@ -501,6 +501,18 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 let n = secrets.context("cannot re-encrypt the TOTP secrets")?;
                 println!("second factors: {n} TOTP secrets re-encrypted");
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Import(ImportCommand::Areas(args)) => {
+            let files = crate::import::read_import_files(&args.path, &["areas.csv", "postcodes.csv"])?;
+            let db = open_db(&common, 2, KeyFiles::Existing).await?;
+            let report = lotse_app::area_import::import_areas(&db, &args.programme, &files).await;
+            db.close().await;
+            let report = report?;
+            println!(
+                "{}: {} area set(s) created, {} area(s) added, {} changed, {} postcode(s) written",
+                args.programme, report.area_sets_created, report.areas_added, report.areas_updated, report.postcodes
+            );
             Ok(ExitCode::SUCCESS)
         }
         Command::Export(ExportCommand::Research(args)) => {

@@ -141,6 +141,54 @@ pub struct Area {
     pub deprivation: Option<DeprivationIndex>,
 }
 
+/// A postcode as a programme stores it: trimmed, upper case, inner runs of spaces made one.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct PostcodeCode(String);
+
+/// Why a postcode was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0:?} is not a postcode: use 2 to 10 letters, digits, spaces or hyphens, starting with a letter or digit")]
+pub struct PostcodeError(pub String);
+
+impl PostcodeCode {
+    /// Validates and normalises a postcode ("40210", "8500", "DK-8585", "SW1A 1AA").
+    pub fn parse(input: &str) -> Result<Self, PostcodeError> {
+        let joined = input.split_whitespace().collect::<Vec<_>>().join(" ").to_uppercase();
+        let fine = (2..=10).contains(&joined.chars().count())
+            && joined.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+            && joined
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == ' ' || c == '-');
+        if fine {
+            Ok(Self(joined))
+        } else {
+            Err(PostcodeError(input.to_owned()))
+        }
+    }
+
+    /// The postcode.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl std::fmt::Display for PostcodeCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A postcode of a programme: its centroid and the area it falls in, per area set.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Postcode {
+    /// The postcode.
+    pub code: PostcodeCode,
+    /// Its centroid (a person's home is stored at this precision).
+    pub centroid: GeoPoint,
+    /// The area it falls in, at most one per set.
+    pub areas: Vec<(AreaSetId, AreaId)>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -154,5 +202,28 @@ mod tests {
         assert!(GeoPoint::parse(91.0, 0.0).is_err());
         assert!(GeoPoint::parse(0.0, f64::NAN).is_err());
         assert!(DeprivationIndex::parse(1.5).is_none());
+    }
+
+    #[test]
+    fn postcodes_are_normalised_or_refused() {
+        let table = [
+            ("40210", Some("40210")),
+            (" 8500 ", Some("8500")),
+            ("sw1a   1aa", Some("SW1A 1AA")),
+            ("DK-8585", Some("DK-8585")),
+            ("4", None),
+            ("", None),
+            ("-4021", None),
+            ("40210;drop", None),
+            ("12345678901", None),
+            ("4021ü", None),
+        ];
+        for (input, expected) in table {
+            assert_eq!(
+                PostcodeCode::parse(input).ok().as_ref().map(PostcodeCode::as_str),
+                expected,
+                "{input:?}"
+            );
+        }
     }
 }

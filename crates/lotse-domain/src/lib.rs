@@ -17,6 +17,8 @@ pub mod capability;
 /// A case: the link worker's file for one person in one programme.
 pub mod case;
 pub mod checkpoint;
+/// Enums with a stable text code (`coded_enum!`).
+pub mod code;
 /// Consent by purpose, with text version, language, who gave and who recorded it.
 pub mod consent;
 /// The append-only event envelope shared by all lifecycles.

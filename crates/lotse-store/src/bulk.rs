@@ -22,6 +22,8 @@ pub enum Value {
     OptText(Option<String>),
     /// An integer.
     Int(i64),
+    /// An optional integer.
+    OptInt(Option<i64>),
     /// A float.
     Real(f64),
     /// An optional float.
@@ -58,6 +60,7 @@ value_from! {
     String => Text,
     Option<String> => OptText,
     i64 => Int,
+    Option<i64> => OptInt,
     f64 => Real,
     Option<f64> => OptReal,
     bool => Bool,
@@ -117,6 +120,7 @@ macro_rules! bind_value {
             Value::OptText(x) => $q.bind(x.as_deref()),
             Value::Int(x) => $q.bind(*x),
             Value::Real(x) => $q.bind(*x),
+            Value::OptInt(x) => $q.bind(*x),
             Value::OptReal(x) => $q.bind(*x),
             Value::Bool(x) => $q.bind(*x),
             Value::Time(x) => $q.bind(*x),

@@ -3,7 +3,6 @@
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::area::{Area, AreaSet};
 use lotse_domain::id::OrganisationId;
-use lotse_domain::offer::Offer;
 use lotse_domain::organisation::{Organisation, OrganisationKind};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -49,32 +48,6 @@ table_row! {
         version: i64,
         created_at: OffsetDateTime,
     }
-}
-
-table_row! {
-    /// An offer.
-    OfferRow => "offer" {
-        programme_key: i64,
-        offer_id: Uuid,
-        provider_id: Uuid,
-        title: String,
-        description: String,
-        language: String,
-        need_domains: String,
-        area_id: Option<Uuid>,
-        lat: Option<f64>,
-        lon: Option<f64>,
-        free: bool,
-        status: String,
-        published: bool,
-        last_verified: Option<time::Date>,
-        version: i64,
-        updated_at: OffsetDateTime,
-    }
-}
-
-fn join_codes<'a>(codes: impl IntoIterator<Item = &'a str>) -> String {
-    codes.into_iter().collect::<Vec<_>>().join(",")
 }
 
 /// Inserts area sets.
@@ -132,35 +105,6 @@ pub async fn insert_organisations(
             area_id: o.area.map(|a| a.as_uuid()),
             version: 1,
             created_at: now,
-        })
-        .collect();
-    bulk::insert_rows(tx, rows).await?;
-    Ok(())
-}
-
-/// Inserts offers.
-pub async fn insert_offers(tx: &mut Tx, scope: &ProgrammeScope, offers: &[Offer]) -> StoreResult<()> {
-    let key = tx.programme_key(scope.programme()).await?;
-    tx.changes_public_counts();
-    let rows: Vec<_> = offers
-        .iter()
-        .map(|o| OfferRow {
-            programme_key: key,
-            offer_id: o.id.as_uuid(),
-            provider_id: o.provider.as_uuid(),
-            title: o.title.clone(),
-            description: o.description.clone(),
-            language: o.language.clone(),
-            need_domains: join_codes(o.need_domains.iter().map(|n| n.code())),
-            area_id: o.area.map(|a| a.as_uuid()),
-            lat: o.location.map(lotse_domain::area::GeoPoint::lat),
-            lon: o.location.map(lotse_domain::area::GeoPoint::lon),
-            free: o.free,
-            status: o.status.code().to_owned(),
-            published: o.published,
-            last_verified: o.last_verified,
-            version: 1,
-            updated_at: o.updated_at,
         })
         .collect();
     bulk::insert_rows(tx, rows).await?;
@@ -232,4 +176,94 @@ pub async fn find_organisations_by_name(
     .fetch_all(c)
     .await)?;
     Ok(ids.into_iter().map(OrganisationId::from_uuid).collect())
+}
+
+/// The area sets of the scope's programme, by name.
+pub async fn list_area_sets(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Vec<AreaSet>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let rows: Vec<(Uuid, String)> = on_conn!(tx, c => sqlx::query_as(
+        "select area_set_id, name from area_set where programme_key = $1 order by name, area_set_id",
+    )
+    .bind(key)
+    .fetch_all(c)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| AreaSet {
+            id: lotse_domain::id::AreaSetId::from_uuid(id),
+            programme: scope.programme(),
+            name,
+        })
+        .collect())
+}
+
+type AreaColumns = (Uuid, Uuid, Option<Uuid>, String, String, f64, f64, Option<f64>);
+
+/// The areas of the scope's programme, parents before their children, then by name.
+pub async fn list_areas(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Vec<Area>> {
+    use lotse_domain::area::{AreaKind, DeprivationIndex, GeoPoint};
+    use lotse_domain::id::{AreaId, AreaSetId};
+    let key = tx.programme_key(scope.programme()).await?;
+    let rows: Vec<AreaColumns> = on_conn!(tx, c => sqlx::query_as(
+        "select area_id, area_set_id, parent_id, kind, name, lat, lon, deprivation from area \
+         where programme_key = $1 order by name, area_id",
+    )
+    .bind(key)
+    .fetch_all(c)
+    .await)?;
+    let mut areas = Vec::with_capacity(rows.len());
+    for (id, set, parent, kind, name, lat, lon, deprivation) in rows {
+        areas.push(Area {
+            id: AreaId::from_uuid(id),
+            programme: scope.programme(),
+            area_set: AreaSetId::from_uuid(set),
+            parent: parent.map(AreaId::from_uuid),
+            kind: AreaKind::from_code(&kind).ok_or_else(|| StoreError::Corrupt(format!("area kind {kind:?}")))?,
+            name,
+            centroid: GeoPoint::parse(lat, lon).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            deprivation: deprivation.and_then(DeprivationIndex::parse),
+        });
+    }
+    // Parents first: repeat passes over the rest, taking areas whose parent is placed.
+    let mut placed = std::collections::HashSet::new();
+    let mut ordered = Vec::with_capacity(areas.len());
+    while !areas.is_empty() {
+        let (ready, rest): (Vec<Area>, Vec<Area>) = areas
+            .into_iter()
+            .partition(|a| a.parent.is_none_or(|p| placed.contains(&p)));
+        if ready.is_empty() {
+            return Err(StoreError::Corrupt(
+                "areas form a cycle or name a missing parent".into(),
+            ));
+        }
+        placed.extend(ready.iter().map(|a| a.id));
+        ordered.extend(ready);
+        areas = rest;
+    }
+    Ok(ordered)
+}
+
+/// Changes an area's parent, kind, centroid and deprivation index (its set and name stay).
+pub async fn update_area(tx: &mut Tx, scope: &ProgrammeScope, area: &Area) -> StoreResult<()> {
+    let key = tx.programme_key(scope.programme()).await?;
+    tx.changes_public_counts();
+    let changed = on_conn!(tx, c => sqlx::query(
+        "update area set parent_id = $3, kind = $4, lat = $5, lon = $6, deprivation = $7 \
+         where programme_key = $1 and area_id = $2",
+    )
+    .bind(key)
+    .bind(area.id.as_uuid())
+    .bind(area.parent.map(|p| p.as_uuid()))
+    .bind(area.kind.code())
+    .bind(area.centroid.lat())
+    .bind(area.centroid.lon())
+    .bind(area.deprivation.map(lotse_domain::area::DeprivationIndex::value))
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if changed == 1 {
+        Ok(())
+    } else {
+        Err(StoreError::NotFound { kind: "area" })
+    }
 }

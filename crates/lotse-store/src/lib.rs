@@ -43,8 +43,12 @@ mod files;
 pub mod login_attempt;
 /// Embedded, paired migrations.
 pub mod migrate;
+/// Offers with their need domains, target groups, languages, accessibility, sessions and texts.
+pub mod offer;
 /// People: patient profile and identity, consents, cases, prescriptions, questionnaires.
 pub mod person;
+/// Postcodes: centroid and area per area set, per programme.
+pub mod postcode;
 /// Programmes (installation-wide).
 pub mod programme;
 /// One person's record: reads for views and exports, erasure.

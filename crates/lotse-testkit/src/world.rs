@@ -16,7 +16,7 @@ use lotse_domain::id::{
     CaseId, ConsentId, OfferId, OnwardReferralId, OrganisationId, PatientId, PrescriptionId, ReferralId, UserId,
 };
 use lotse_domain::need::NeedDomain;
-use lotse_domain::offer::{Offer, OfferStatus};
+use lotse_domain::offer::{AgeRange, Capacity, Cost, Offer, OfferCategory, OfferContact, OfferStatus, TargetGroup};
 use lotse_domain::onward_referral::{AnswerChannel, OnwardReferralEvent};
 use lotse_domain::organisation::{Organisation, OrganisationKind};
 use lotse_domain::patient::{Gender, PatientIdentity, PatientProfile};
@@ -124,10 +124,20 @@ fn offer(scope: &ProgrammeScope, provider: OrganisationId, title: &str) -> Offer
         title: title.into(),
         description: "Wöchentlich, offen für alle.".into(),
         language: "de".into(),
+        translations: Vec::new(),
+        category: OfferCategory::Group,
         need_domains: vec![NeedDomain::Loneliness],
+        target_groups: vec![TargetGroup::Everyone],
+        languages: vec!["de".into()],
+        ages: AgeRange::default(),
         area: None,
         location: None,
-        free: true,
+        address: None,
+        contact: OfferContact::default(),
+        schedule: Vec::new(),
+        cost: Cost::FREE,
+        accessibility: Vec::new(),
+        capacity: Capacity::default(),
         status: OfferStatus::Active,
         published: true,
         last_verified: None,
@@ -258,7 +268,7 @@ impl World {
         lotse_store::directory::insert_organisations(&mut tx, &scope, &orgs, fixed_now())
             .await
             .expect("organisations");
-        lotse_store::directory::insert_offers(&mut tx, &scope, &offers)
+        lotse_store::offer::insert_offers(&mut tx, &scope, &offers)
             .await
             .expect("offers");
         tx.commit().await.expect("commit");

@@ -27,6 +27,7 @@ use time::{Duration, OffsetDateTime, Time};
 use uuid::Uuid;
 
 use super::history::{onward_story, pick, referral_story};
+use super::offer_details;
 use super::places::{self, ProviderKind};
 use super::{DEMO_ACCOUNTS, DEMO_PASSWORD, DemoError, DemoOptions, DemoSummary, SeededProgramme};
 use crate::clock::Clock;
@@ -65,6 +66,8 @@ fn unreachable_point() -> GeoPoint {
 struct Place {
     id: AreaId,
     name: &'static str,
+    postcode: &'static str,
+    city: &'static str,
     centroid: (f64, f64),
 }
 
@@ -236,7 +239,7 @@ fn add_offers(
     world: &mut World,
     rng: &mut ChaCha8Rng,
     templates: &[places::OfferTemplate],
-    language: &str,
+    locale: &offer_details::Locale,
     count: usize,
     as_of: OffsetDateTime,
 ) {
@@ -265,27 +268,69 @@ fn add_offers(
             _ => OfferStatus::Ended,
         };
         let verified_days_ago = rng.random_range(0..540);
+        let id = OfferId::from_uuid(new_id(rng));
+        let title = format!("{} – {}", template.title, p.name);
+        let published = rng.random_bool(0.95);
+        let need_domains: Vec<NeedDomain> = template
+            .need_domains
+            .iter()
+            .filter_map(|c| NeedDomain::from_code(c))
+            .collect();
+        let d = offer_details::details(id, template, &need_domains, locale, p.postcode, p.city);
         world.offers.push(Offer {
-            id: OfferId::from_uuid(new_id(rng)),
+            id,
             programme: world.programme.id,
             provider,
-            title: format!("{} – {}", template.title, p.name),
+            title,
             description: template.description.to_owned(),
-            language: language.to_owned(),
-            need_domains: template
-                .need_domains
-                .iter()
-                .filter_map(|c| NeedDomain::from_code(c))
-                .collect(),
+            language: locale.language.to_owned(),
+            translations: Vec::new(),
+            category: d.category,
+            need_domains,
+            target_groups: d.target_groups,
+            languages: d.languages,
+            ages: d.ages,
             area: Some(p.id),
             location: Some(location),
-            free: template.free,
+            address: Some(d.address),
+            contact: d.contact,
+            schedule: d.schedule,
+            cost: d.cost,
+            accessibility: d.accessibility,
+            capacity: d.capacity,
             status,
-            published: rng.random_bool(0.95),
+            published,
             last_verified: Some((as_of - Duration::days(verified_days_ago)).date()),
             updated_at: as_of - Duration::days(verified_days_ago),
         });
     }
+}
+
+/// The demo's postcode table: each postcode at the mean of its places' centroids, in the
+/// area of the first place that has it (the shipped CSV files say the same; a test compares).
+fn postcodes(w: &World) -> Vec<lotse_domain::area::Postcode> {
+    let mut order: Vec<&str> = Vec::new();
+    let mut by_code: std::collections::HashMap<&str, (AreaId, f64, f64, f64)> = std::collections::HashMap::new();
+    for p in &w.places {
+        let entry = by_code.entry(p.postcode).or_insert_with(|| {
+            order.push(p.postcode);
+            (p.id, 0.0, 0.0, 0.0)
+        });
+        entry.1 += p.centroid.0;
+        entry.2 += p.centroid.1;
+        entry.3 += 1.0;
+    }
+    order
+        .into_iter()
+        .filter_map(|code| {
+            let (area, lat, lon, n) = by_code.get(code)?;
+            Some(lotse_domain::area::Postcode {
+                code: lotse_domain::area::PostcodeCode::parse(code).ok()?,
+                centroid: GeoPoint::parse(lat / n, lon / n).ok()?,
+                areas: vec![(w.area_set.id, *area)],
+            })
+        })
+        .collect()
 }
 
 fn named_accounts(world: &mut World, rng: &mut ChaCha8Rng, display: &[&str; 6]) {
@@ -374,6 +419,8 @@ fn duesseldorf(job: &JobToken, rng: &mut ChaCha8Rng, scale: usize, as_of: Offset
             w.places.push(Place {
                 id: a.id,
                 name: q.name,
+                postcode: q.postcode,
+                city: "Düsseldorf",
                 centroid: (q.lat, q.lon),
             });
             w.areas.push(a);
@@ -455,7 +502,14 @@ fn duesseldorf(job: &JobToken, rng: &mut ChaCha8Rng, scale: usize, as_of: Offset
         });
     }
     add_providers(&mut w, rng, places::DUESSELDORF_PROVIDER_PATTERNS, 60 * scale);
-    add_offers(&mut w, rng, places::OFFERS_DE, "de", OFFERS_PER_SCALE[0] * scale, as_of);
+    add_offers(
+        &mut w,
+        rng,
+        places::OFFERS_DE,
+        &offer_details::DUESSELDORF,
+        OFFERS_PER_SCALE[0] * scale,
+        as_of,
+    );
     named_accounts(
         &mut w,
         rng,
@@ -511,6 +565,8 @@ fn norddjurs(job: &JobToken, rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDa
         w.places.push(Place {
             id: a.id,
             name: town.name,
+            postcode: town.postcode,
+            city: town.name,
             centroid: (town.lat, town.lon),
         });
         w.areas.push(a);
@@ -564,7 +620,14 @@ fn norddjurs(job: &JobToken, rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDa
         }
     }
     add_providers(&mut w, rng, places::NORDDJURS_PROVIDER_PATTERNS, 25 * scale);
-    add_offers(&mut w, rng, places::OFFERS_DA, "da", OFFERS_PER_SCALE[1] * scale, as_of);
+    add_offers(
+        &mut w,
+        rng,
+        places::OFFERS_DA,
+        &offer_details::NORDDJURS,
+        OFFERS_PER_SCALE[1] * scale,
+        as_of,
+    );
     named_accounts(
         &mut w,
         rng,
@@ -976,6 +1039,7 @@ async fn write_world(db: &Db, w: &World, password_hash: &str, now: OffsetDateTim
     lotse_store::programme::insert(&mut tx, &w.programme, now).await?;
     lotse_store::directory::insert_area_sets(&mut tx, &w.scope, std::slice::from_ref(&w.area_set)).await?;
     lotse_store::directory::insert_areas(&mut tx, &w.scope, &w.areas).await?;
+    lotse_store::postcode::upsert_postcodes(&mut tx, &w.scope, &postcodes(w)).await?;
     lotse_store::directory::insert_organisations(&mut tx, &w.scope, &w.organisations, now).await?;
     for (id, username, display, role, org) in &w.users {
         let username = Username::parse(username).map_err(|e| DemoError::Password(e.to_string()))?;
@@ -992,7 +1056,7 @@ async fn write_world(db: &Db, w: &World, password_hash: &str, now: OffsetDateTim
     )
     .await?;
     for chunk in w.offers.chunks(5000) {
-        lotse_store::directory::insert_offers(&mut tx, &w.scope, chunk).await?;
+        lotse_store::offer::insert_offers(&mut tx, &w.scope, chunk).await?;
     }
     tx.commit().await?;
     Ok(())

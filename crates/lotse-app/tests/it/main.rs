@@ -9,6 +9,7 @@
 )]
 
 mod admin;
+mod area_import;
 mod capability;
 mod data_protection;
 mod demo;

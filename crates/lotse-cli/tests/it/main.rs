@@ -14,6 +14,7 @@ mod bad_input;
 mod connections;
 mod crash;
 mod files;
+mod import;
 mod keys;
 mod restore;
 mod server;

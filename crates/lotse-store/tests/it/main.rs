@@ -17,6 +17,7 @@ mod credential;
 mod fixtures;
 mod login_attempt;
 mod migrations;
+mod offer;
 mod planner;
 mod read_only;
 mod referral;

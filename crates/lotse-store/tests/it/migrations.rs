@@ -841,3 +841,91 @@ async fn a_backup_from_before_programme_numbers_is_checked_against_the_keys() {
     }
     assert!(refused.to_string().contains("do not open"), "{refused}");
 }
+
+/// An offer written before migration 0021 keeps its need domains (moved from comma-joined text
+/// into `offer_need`, one row each) and its cost (`free` becomes `cost = 'free'` or `'paid'`).
+async fn need_domains_move_to_rows_in_migration_0021(db: &Db) {
+    migrate_up_to(db, 20).await;
+    let programme = uuid::Uuid::new_v4();
+    on_pool!(db, p => sqlx::query(
+        "insert into programme (programme_id, slug, name, languages, time_zone, link_work_model, \
+         contact_attempts_before_unreachable, public_directory, version, created_at, programme_key) \
+         values ($1, 'offers', 'Offers', 'de', 'Europe/Berlin', 'link_facility', 3, $2, 1, $3, 1)",
+    )
+    .bind(programme).bind(false).bind(lotse_testkit::fixed_now()).execute(p).await.map(|_| ()))
+    .unwrap();
+    let provider = uuid::Uuid::new_v4();
+    on_pool!(db, p => sqlx::query(
+        "insert into organisation (programme_key, organisation_id, kind, name, version, created_at) \
+         values (1, $1, 'offer_provider', 'Chor', 1, $2)",
+    )
+    .bind(provider).bind(lotse_testkit::fixed_now()).execute(p).await.map(|_| ()))
+    .unwrap();
+    let (choir, walk, bare) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    for (id, needs, free) in [
+        (choir, "loneliness,creativity-culture", true),
+        (walk, "nature", false),
+        (bare, "", true),
+    ] {
+        on_pool!(db, p => sqlx::query(
+            "insert into offer (programme_key, offer_id, provider_id, title, description, language, need_domains, \
+             free, status, published, version, updated_at) values (1, $1, $2, 'T', 'D', 'de', $3, $4, 'active', $5, 1, $6)",
+        )
+        .bind(id).bind(provider).bind(needs).bind(free).bind(true).bind(lotse_testkit::fixed_now())
+        .execute(p).await.map(|_| ()))
+        .unwrap();
+    }
+    assert!(migrate::run(db).await.unwrap() >= 1, "migration 0021 ran");
+    let mut rows: Vec<(uuid::Uuid, String)> =
+        on_pool!(db, p => sqlx::query_as("select offer_id, need_domain from offer_need where programme_key = 1")
+        .fetch_all(p).await)
+        .unwrap();
+    rows.sort();
+    let mut expected = vec![
+        (choir, "creativity-culture".to_owned()),
+        (choir, "loneliness".to_owned()),
+        (walk, "nature".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(rows, expected);
+    let mut costs: Vec<(uuid::Uuid, String)> =
+        on_pool!(db, p => sqlx::query_as("select offer_id, cost from offer where programme_key = 1")
+        .fetch_all(p).await)
+        .unwrap();
+    costs.sort();
+    let mut expected = vec![
+        (choir, "free".to_owned()),
+        (walk, "paid".to_owned()),
+        (bare, "free".to_owned()),
+    ];
+    expected.sort();
+    assert_eq!(costs, expected);
+}
+
+#[tokio::test]
+async fn need_domains_move_to_rows_in_migration_0021_on_sqlite() {
+    let path = std::env::temp_dir().join(format!("lotse-upgrade-0021-{}.db", uuid::Uuid::new_v4()));
+    let url = lotse_store::DatabaseUrl::parse(&format!("sqlite:{}", path.display())).unwrap();
+    let db = Db::connect(&url, lotse_store::db::PoolSettings::default())
+        .await
+        .unwrap();
+    need_domains_move_to_rows_in_migration_0021(&db).await;
+    db.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn need_domains_move_to_rows_in_migration_0021_on_postgres() {
+    let Some(admin_url) = lotse_testkit::postgres_url() else {
+        return;
+    };
+    let (db, mut admin, name) = empty_postgres_database(&admin_url).await;
+    need_domains_move_to_rows_in_migration_0021(&db).await;
+    db.close().await;
+    sqlx::query(&format!("drop database {name} with (force)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+}

@@ -1,0 +1,45 @@
+//! `lotse import areas`: the shipped example directory imports into the demo; a bad file is
+//! one clear message naming file, line and column, and a non-zero exit.
+
+use crate::server::lotse;
+
+async fn run(args: &[&str]) -> (i32, String, String) {
+    let out = lotse().args(args).output().await.unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+#[tokio::test]
+async fn the_example_directory_imports_and_a_bad_file_is_named_by_line_and_column() {
+    let dir = std::env::temp_dir().join(format!("lotse-import-{}", uuid::Uuid::new_v4()));
+    std::fs::create_dir(&dir).unwrap();
+    let url = format!("sqlite:{}/lotse.db", dir.display());
+    let (code, _, stderr) = run(&["demo", "--scale", "1", "--database-url", &url]).await;
+    assert_eq!(code, 0, "{stderr}");
+    let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/areas/duesseldorf");
+    let (code, stdout, stderr) =
+        run(&["import", "areas", examples, "--programme", "duesseldorf", "--database-url", &url]).await;
+    assert_eq!(code, 0, "{stderr}");
+    assert!(
+        stdout.contains("duesseldorf: 0 area set(s) created, 0 area(s) added, 0 changed, 31 postcode(s) written"),
+        "{stdout}"
+    );
+
+    let bad = dir.join("postcodes.csv");
+    std::fs::write(&bad, "postcode,lat,lon\n40210,151.2,6.7\n").unwrap();
+    let (code, _, stderr) = run(&["import", "areas", bad.to_str().unwrap(), "--programme", "duesseldorf", "--database-url", &url]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("nothing was imported; 1 problem(s)"), "{stderr}");
+    assert!(stderr.contains("postcodes.csv, line 2, column lat: coordinates out of range"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+
+    let empty = dir.join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    let (code, _, stderr) = run(&["import", "areas", empty.to_str().unwrap(), "--programme", "duesseldorf", "--database-url", &url]).await;
+    assert_eq!(code, 1);
+    assert!(stderr.contains("holds none of areas.csv, postcodes.csv"), "{stderr}");
+    std::fs::remove_dir_all(&dir).ok();
+}
