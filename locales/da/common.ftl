@@ -32,5 +32,6 @@ error-too-many = For mange mislykkede login-forsøg på denne konto. Vent et par
 error-second-factor-locked = For mange forkerte koder til denne konto: den anden faktor er spærret. Bed din programkoordinator om at låse den op.
 error-conflict-title = Allerede ændret
 error-conflict = Denne post er blevet ændret i mellemtiden, eller ændringen var allerede foretaget. Genindlæs siden for at se den aktuelle status.
+nav-offers = Tilbud
 nav-cases = Arbejdsliste
 nav-people = Databeskyttelse

@@ -99,3 +99,4 @@ person-export = Anmodning om indsigt (eksport)
 person-reference = Anmodningens referencenummer (f.eks. DSR-2026/17)
 person-reference-hint = 1 til 40 tegn: bogstaver A-Z, cifre og - _ / . — et sagsnummer, aldrig et navn. Det gemmes med logposten.
 person-reference-invalid = Referencenummeret blev ikke accepteret: det har 1 til 40 tegn af bogstaver A-Z, cifre og - _ / . (ingen navne, ingen mellemrum). Intet blev eksporteret eller slettet.
+case-find-offers = Find tilbud til borgeren

@@ -32,5 +32,6 @@ error-too-many = Zu viele fehlgeschlagene Anmeldungen für dieses Konto. Bitte w
 error-second-factor-locked = Zu viele falsche Codes für dieses Konto: Der zweite Faktor ist gesperrt. Bitte lassen Sie ihn von Ihrer Programmkoordination entsperren.
 error-conflict-title = Bereits geändert
 error-conflict = Dieser Datensatz wurde inzwischen geändert, oder die Änderung war schon erfolgt. Laden Sie die Seite neu, um den aktuellen Stand zu sehen.
+nav-offers = Angebote
 nav-cases = Arbeitsliste
 nav-people = Datenschutz

@@ -99,3 +99,4 @@ person-export = Auskunftsersuchen (Export)
 person-reference = Aktenzeichen der Anfrage (z. B. DSR-2026/17)
 person-reference-hint = 1 bis 40 Zeichen: Buchstaben A-Z, Ziffern und - _ / . — ein Aktenzeichen, nie ein Name. Es wird mit dem Protokolleintrag gespeichert.
 person-reference-invalid = Das Aktenzeichen wurde nicht angenommen: es hat 1 bis 40 Zeichen aus Buchstaben A-Z, Ziffern und - _ / . (keine Namen, keine Leerzeichen). Nichts wurde exportiert oder gelöscht.
+case-find-offers = Passende Angebote suchen

@@ -32,5 +32,6 @@ error-too-many = Too many failed sign-ins for this account. Please wait a few mi
 error-second-factor-locked = Too many wrong codes for this account: its second factor is locked. Please ask your programme coordinator to unlock it.
 error-conflict-title = Already changed
 error-conflict = This record was changed in the meantime, or the change was already made. Reload the page to see its current state.
+nav-offers = Offers
 nav-cases = Worklist
 nav-people = Data protection

@@ -99,3 +99,4 @@ person-export = Access request (export)
 person-reference = Reference of the request (e.g. DSR-2026/17)
 person-reference-hint = 1 to 40 characters: letters A-Z, digits and - _ / . — a request number, never a name. It is recorded with the audit entry.
 person-reference-invalid = The request reference was not accepted: it has 1 to 40 characters of letters A-Z, digits and - _ / . (no names, no spaces). Nothing was exported or erased.
+case-find-offers = Find offers for this person

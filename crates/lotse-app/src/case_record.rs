@@ -28,7 +28,7 @@ use crate::principal::Principal;
 /// Finds, in `tx` (a read transaction to view, a write transaction to change), the person of a
 /// case the principal may act on (the policy decides on the case, from the person's
 /// relationship facts).
-async fn open_case(
+pub(crate) async fn open_case(
     mut tx: Tx,
     principal: &Principal,
     action: Action,

@@ -22,12 +22,16 @@ pub mod clock;
 pub mod data_subject;
 /// Deterministic demo data for Düsseldorf and Norddjurs.
 pub mod demo;
+/// The directory's use cases: member, public and case-based search over a kept index.
+pub mod directory;
 /// A storage failure as the layers above the app see it (its kind, not the store's type).
 pub mod error;
 /// The app's handle ([`App`]) that the web layer holds, and what use cases run against.
 pub mod handle;
 /// Named system jobs: the one place that makes a system job's scope.
 mod jobs;
+/// The directory search: a per-programme index of offers, matching and explanations.
+pub mod offer_search;
 /// The signed-in user's programme overview.
 pub mod overview;
 /// Password hashing (argon2id).

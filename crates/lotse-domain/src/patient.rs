@@ -4,7 +4,7 @@
 
 use time::Date;
 
-use crate::id::{PatientId, ProgrammeId};
+use crate::id::{AreaId, PatientId, ProgrammeId};
 
 /// Identifying data. Lives in its own table; every read and write is audited.
 #[derive(Clone, PartialEq, Eq)]
@@ -88,6 +88,12 @@ pub struct PatientProfile {
     pub gender: Gender,
     /// Preferred language (BCP 47 tag; may be a sheet language such as `tr`).
     pub language: String,
+    /// Home postcode (a postcode of the programme's table): its centroid is the person's home
+    /// for search. Cleared by erasure.
+    pub home_postcode: Option<String>,
+    /// Home area (the finest area of the administrative set), for search without a postcode
+    /// and for equity reports.
+    pub home_area: Option<AreaId>,
 }
 
 #[cfg(test)]

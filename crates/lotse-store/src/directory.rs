@@ -267,3 +267,18 @@ pub async fn update_area(tx: &mut Tx, scope: &ProgrammeScope, area: &Area) -> St
         Err(StoreError::NotFound { kind: "area" })
     }
 }
+
+/// Every organisation of the scope's programme with its name.
+pub async fn organisation_names(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Vec<(OrganisationId, String)>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let rows: Vec<(Uuid, String)> = on_conn!(tx, c => sqlx::query_as(
+        "select organisation_id, name from organisation where programme_key = $1 order by organisation_id",
+    )
+    .bind(key)
+    .fetch_all(c)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| (OrganisationId::from_uuid(id), name))
+        .collect())
+}

@@ -574,3 +574,98 @@ mod tests {
         assert_eq!(from_minutes(1500), None);
     }
 }
+
+/// How an offer's provider has answered the onward referrals sent to it.
+#[derive(Debug, Clone, Copy, PartialEq, Default)]
+pub struct AnswerStats {
+    /// Onward referrals sent to the provider that it answered (acknowledged, declined, or
+    /// recorded attendance).
+    pub answered: u32,
+    /// Of those, the ones it took (everything but a decline).
+    pub taken: u32,
+    /// Sent ones that lapsed without an answer.
+    pub lapsed: u32,
+    /// Median days from sending to the first answer, over the answered ones.
+    pub median_reply_days: Option<f64>,
+}
+
+/// Answer statistics per offer of the scope's programme (offers never sent to are left out).
+pub async fn answer_stats(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<HashMap<OfferId, AnswerStats>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let states: Vec<(Uuid, String, i64)> = on_conn!(tx, c => sqlx::query_as(
+        "select offer_id, state, count(*) from onward_referral where programme_key = $1 \
+         and state in ('acknowledged', 'attending', 'ended', 'did_not_attend', 'declined_by_provider', 'lapsed') \
+         group by offer_id, state",
+    )
+    .bind(key)
+    .fetch_all(c)
+    .await)?;
+    let mut stats: HashMap<OfferId, AnswerStats> = HashMap::new();
+    for (offer, state, n) in states {
+        let s = stats.entry(OfferId::from_uuid(offer)).or_default();
+        let n = u32::try_from(n).unwrap_or(u32::MAX);
+        match state.as_str() {
+            "lapsed" => s.lapsed += n,
+            "declined_by_provider" => s.answered += n,
+            _ => {
+                s.answered += n;
+                s.taken += n;
+            }
+        }
+    }
+    // Reply time: from the `sent` event to the provider's first answer, per onward referral.
+    let sql = match tx.engine() {
+        crate::db::Engine::Sqlite => {
+            "select w.offer_id, s.occurred_at, min(a.occurred_at) from onward_referral w \
+             join event s on s.programme_key = w.programme_key and s.stream_id = w.onward_referral_id \
+               and s.stream = 2 and json_extract(s.payload, '$.type') = 'sent' \
+             join event a on a.programme_key = w.programme_key and a.stream_id = w.onward_referral_id \
+               and a.stream = 2 and a.stream_version > s.stream_version \
+               and json_extract(a.payload, '$.type') in ('acknowledged', 'declined_by_provider', 'attendance_started', 'did_not_attend') \
+             where w.programme_key = $1 group by w.offer_id, w.onward_referral_id, s.occurred_at"
+        }
+        crate::db::Engine::Postgres => {
+            "select w.offer_id, s.occurred_at, min(a.occurred_at) from onward_referral w \
+             join event s on s.programme_key = w.programme_key and s.stream_id = w.onward_referral_id \
+               and s.stream = 2 and s.payload->>'type' = 'sent' \
+             join event a on a.programme_key = w.programme_key and a.stream_id = w.onward_referral_id \
+               and a.stream = 2 and a.stream_version > s.stream_version \
+               and a.payload->>'type' in ('acknowledged', 'declined_by_provider', 'attendance_started', 'did_not_attend') \
+             where w.programme_key = $1 group by w.offer_id, w.onward_referral_id, s.occurred_at"
+        }
+    };
+    let replies: Vec<(Uuid, OffsetDateTime, OffsetDateTime)> =
+        on_conn!(tx, c => sqlx::query_as(sql).bind(key).fetch_all(c).await)?;
+    let mut days: HashMap<OfferId, Vec<f64>> = HashMap::new();
+    for (offer, sent, answered) in replies {
+        days.entry(OfferId::from_uuid(offer))
+            .or_default()
+            .push((answered - sent).as_seconds_f64() / 86_400.0);
+    }
+    for (offer, mut d) in days {
+        d.sort_by(f64::total_cmp);
+        let median = match d.len() {
+            0 => None,
+            n if n % 2 == 1 => d.get(n / 2).copied(),
+            n => Some(f64::midpoint(
+                d.get(n / 2 - 1).copied().unwrap_or(0.0),
+                d.get(n / 2).copied().unwrap_or(0.0),
+            )),
+        };
+        stats.entry(offer).or_default().median_reply_days = median;
+    }
+    Ok(stats)
+}
+
+/// A cheap summary of the programme's offers that changes with every insert and edit (count
+/// and sum of versions): a process compares it to see whether another process changed offers.
+pub async fn directory_stamp(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<(i64, i64)> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let stamp: (i64, i64) = on_conn!(tx, c => sqlx::query_as(
+        "select count(*), cast(coalesce(sum(version), 0) as bigint) from offer where programme_key = $1",
+    )
+    .bind(key)
+    .fetch_one(c)
+    .await)?;
+    Ok(stamp)
+}

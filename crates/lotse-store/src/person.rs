@@ -30,6 +30,8 @@ table_row! {
         gender: String,
         language: String,
         created_at: OffsetDateTime,
+        home_postcode: Option<String>,
+        home_area_id: Option<Uuid>,
     }
 }
 
@@ -129,6 +131,8 @@ pub async fn insert_patients(
             gender: n.profile.gender.code().to_owned(),
             language: n.profile.language.clone(),
             created_at: access.at,
+            home_postcode: n.profile.home_postcode.clone(),
+            home_area_id: n.profile.home_area.map(|a| a.as_uuid()),
         })
         .collect();
     let keys = tx.keys()?;

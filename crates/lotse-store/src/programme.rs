@@ -140,3 +140,14 @@ pub async fn update_privacy(tx: &mut Tx, programme: &Programme, expected_version
         },
     })
 }
+
+/// After how many days the scope's programme's offers are due for review.
+pub async fn offer_review_days(tx: &mut Tx, scope: &lotse_domain::actor::ProgrammeScope) -> StoreResult<u32> {
+    let days: i64 =
+        on_conn!(tx, c => sqlx::query_scalar("select offer_review_days from programme where programme_id = $1")
+        .bind(scope.programme().as_uuid())
+        .fetch_optional(c)
+        .await)?
+        .ok_or(StoreError::NotFound { kind: "programme" })?;
+    u32::try_from(days).map_err(|_| StoreError::Corrupt(format!("offer_review_days {days}")))
+}

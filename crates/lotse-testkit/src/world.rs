@@ -100,6 +100,8 @@ pub struct World {
     pub second_case: CaseId,
     /// The prescriber who issued the prescriptions.
     pub prescriber: UserId,
+    /// The first provider's offer (published, active).
+    pub offer: OfferId,
 }
 
 fn id() -> Uuid {
@@ -171,6 +173,8 @@ fn patient(
             age_band: "65-79".into(),
             gender: Gender::Female,
             language: "de".into(),
+            home_postcode: None,
+            home_area: None,
         },
         identity: PatientIdentity {
             given_name: given.into(),
@@ -285,6 +289,7 @@ impl World {
             second_person: PatientId::from_uuid(id()),
             second_case: CaseId::from_uuid(id()),
             prescriber: UserId::from_uuid(id()),
+            offer: offer_id,
         };
         let prescriber = world_stub
             .member(

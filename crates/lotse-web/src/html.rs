@@ -30,6 +30,8 @@ pub struct ProgrammeCard {
     pub areas: String,
     /// "180 published offers".
     pub offers: String,
+    /// Its public directory, if it has one.
+    pub directory: Option<String>,
 }
 
 #[derive(Template)]
@@ -56,6 +58,7 @@ pub async fn start(
             name: p.name.clone(),
             areas: page.count("start-areas", counts.areas),
             offers: page.count("start-offers", counts.published_offers),
+            directory: p.public_directory.then(|| format!("/directory/{}", p.slug.as_str())),
         })
         .collect();
     render(&StartPage { page, programmes })

@@ -21,15 +21,15 @@ macro_rules! locale {
 pub const LOCALES: [(Language, LocaleFiles); 3] = [
     (
         Language::German,
-        locale!("de": "common", "start", "login", "programme", "people", "account", "api"),
+        locale!("de": "common", "start", "login", "programme", "people", "account", "api", "directory"),
     ),
     (
         Language::Danish,
-        locale!("da": "common", "start", "login", "programme", "people", "account", "api"),
+        locale!("da": "common", "start", "login", "programme", "people", "account", "api", "directory"),
     ),
     (
         Language::English,
-        locale!("en": "common", "start", "login", "programme", "people", "account", "api"),
+        locale!("en": "common", "start", "login", "programme", "people", "account", "api", "directory"),
     ),
 ];
 
@@ -205,12 +205,22 @@ mod tests {
             include_str!("../templates/reset_code.html"),
             include_str!("../templates/password_reset.html"),
             include_str!("../templates/account.html"),
+            include_str!("../templates/directory.html"),
+            include_str!("../templates/directory_index.html"),
+            include_str!("../templates/offer.html"),
+            include_str!("directory.rs"),
         ];
         for source in sources {
             for part in source.split(".t(\"").skip(1) {
                 if let Some((key, _)) = part.split_once('"') {
                     used.push(key.to_owned());
                 }
+            }
+        }
+        // The directory page also names keys in other calls (`count`, `text_with`, `bad`).
+        for part in include_str!("directory.rs").split('"').skip(1).step_by(2) {
+            if ["dir-", "reason-", "offer-"].iter().any(|p| part.starts_with(p)) && !part.contains(['{', ' ']) {
+                used.push(part.to_owned());
             }
         }
         assert!(used.len() > 10);
@@ -245,7 +255,24 @@ mod tests {
             .chain(OnwardReferralState::ALL.map(|s| onward_state_key(s.code())))
             .chain(ConsentPurpose::ALL.map(|p| consent_key(p.code())))
             .chain(Role::ALL.map(|r| role_key(r.code())))
+            .chain(directory_keys())
             .collect()
+    }
+
+    /// Keys the directory pages build from the offer taxonomies' codes.
+    fn directory_keys() -> Vec<String> {
+        use lotse_domain::need::NeedDomain;
+        use lotse_domain::offer::{AccessibilityFeature, CostKind, DayPart, OfferCategory, OfferStatus, TargetGroup};
+        let mut keys: Vec<String> = NeedDomain::ALL.iter().map(|n| format!("need-{}", n.code())).collect();
+        keys.extend(OfferCategory::ALL.iter().map(|c| format!("category-{}", c.code())));
+        keys.extend(AccessibilityFeature::ALL.iter().map(|c| format!("access-{}", c.code())));
+        keys.extend(CostKind::ALL.iter().map(|c| format!("cost-{}", c.code())));
+        keys.extend(TargetGroup::ALL.iter().map(|c| format!("target-{}", c.code())));
+        keys.extend(DayPart::ALL.iter().map(|c| format!("daypart-{}", c.code())));
+        keys.extend(OfferStatus::ALL.iter().map(|c| format!("offer-status-{}", c.code())));
+        keys.extend((1..=7).map(|d| format!("weekday-{d}")));
+        keys.extend(["de", "da", "en", "tr", "ar", "uk", "ru", "pl"].map(|l| format!("speaks-{l}")));
+        keys
     }
 
     #[test]

@@ -15,6 +15,8 @@ pub mod cookie;
 pub mod csrf;
 /// The coordinator's pages: finding a person, data-subject requests, audit views.
 pub mod data_subject;
+/// The directory pages: members' search, search from a case, the public directory.
+pub mod directory;
 /// The error type every handler returns, and its localized HTML page.
 pub mod error;
 /// `/healthz`, `/readyz` and `/metrics`.
@@ -101,6 +103,8 @@ pub struct AppState {
     pub csrf_key: Arc<csrf::CsrfKey>,
     /// The start page's public counts, cached.
     pub public_counts: lotse_app::overview::PublicCounts,
+    /// The programmes' directory indexes, kept between requests.
+    pub directories: lotse_app::directory::Directories,
 }
 
 impl AppState {
@@ -115,6 +119,7 @@ impl AppState {
             config,
             csrf_key,
             public_counts: lotse_app::overview::PublicCounts::default(),
+            directories: lotse_app::directory::Directories::default(),
         })
     }
 }

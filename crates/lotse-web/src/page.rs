@@ -69,9 +69,10 @@ pub(crate) fn consent_key(code: &str) -> String {
 }
 
 /// The navigation: (path, label key, the action it needs).
-const NAV: [(&str, &str, Action); 5] = [
+const NAV: [(&str, &str, Action); 6] = [
     ("/programme", "nav-programme", Action::ViewProgramme),
     ("/cases", "nav-cases", Action::ViewWorklist),
+    ("/offers", "nav-offers", Action::ViewProgramme),
     ("/people", "nav-people", Action::SearchPeople),
     ("/users", "nav-users", Action::ManageUsers),
     ("/account", "nav-account", Action::ManageOwnAccount),
@@ -127,6 +128,11 @@ impl Page {
     pub fn count(&self, key: &str, count: i64) -> String {
         self.i18n
             .text_with(self.lang, key, &[("count", FluentValue::from(count))])
+    }
+
+    /// Translates a key with named arguments.
+    pub fn text_with(&self, key: &str, args: &[(&str, FluentValue<'_>)]) -> String {
+        self.i18n.text_with(self.lang, key, args)
     }
 
     /// The page language's tag.

@@ -31,7 +31,7 @@ use lotse_domain::capability::CapabilityPurpose;
 use lotse_domain::policy::Action;
 
 use crate::error::WebError;
-use crate::{AppState, account, api, cases, cookie, data_subject, health, html, page};
+use crate::{AppState, account, api, cases, cookie, data_subject, directory, health, html, page};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -174,6 +174,27 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(cases::search_cases),
         ),
         (spec(Method::GET, "/cases/{id}", Member(A::ViewCase)), get(cases::case)),
+        (
+            spec(Method::GET, "/cases/{id}/offers", Member(A::ViewCase)),
+            get(directory::case_search),
+        ),
+        (
+            spec(Method::GET, "/offers", Member(A::ViewProgramme)),
+            get(directory::search),
+        ),
+        (
+            spec(Method::GET, "/offers/{id}", Member(A::ViewProgramme)),
+            get(directory::offer),
+        ),
+        (spec(Method::GET, "/directory", Public), get(directory::public_index)),
+        (
+            spec(Method::GET, "/directory/{slug}", Public),
+            get(directory::public_search),
+        ),
+        (
+            spec(Method::GET, "/directory/{slug}/offers/{id}", Public),
+            get(directory::public_offer),
+        ),
         (
             spec(
                 Method::POST,

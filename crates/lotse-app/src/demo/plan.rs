@@ -808,6 +808,8 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
             age_band: age_band(birth, issued_at.date()).to_owned(),
             gender,
             language: language.to_owned(),
+            home_postcode: None,
+            home_area: None,
         },
         identity: PatientIdentity {
             given_name: given,
@@ -818,6 +820,11 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
     });
 
     let practice = pick(rng, &w.practices);
+    // Home: the practice's place (no draw, so the rest of the demo stays as it was).
+    if let (Some(p), Some(place)) = (b.patients.last_mut(), w.places.get(practice.place)) {
+        p.profile.home_postcode = Some(place.postcode.to_owned());
+        p.profile.home_area = Some(place.id);
+    }
     let facility = match w.programme.link_work_model {
         LinkWorkModel::PracticeNavigator => w
             .facilities

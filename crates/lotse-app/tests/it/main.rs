@@ -13,4 +13,5 @@ mod area_import;
 mod capability;
 mod data_protection;
 mod demo;
+mod offer_search;
 mod relationships;

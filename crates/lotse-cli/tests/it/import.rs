@@ -20,8 +20,16 @@ async fn the_example_directory_imports_and_a_bad_file_is_named_by_line_and_colum
     let (code, _, stderr) = run(&["demo", "--scale", "1", "--database-url", &url]).await;
     assert_eq!(code, 0, "{stderr}");
     let examples = concat!(env!("CARGO_MANIFEST_DIR"), "/../../docs/examples/areas/duesseldorf");
-    let (code, stdout, stderr) =
-        run(&["import", "areas", examples, "--programme", "duesseldorf", "--database-url", &url]).await;
+    let (code, stdout, stderr) = run(&[
+        "import",
+        "areas",
+        examples,
+        "--programme",
+        "duesseldorf",
+        "--database-url",
+        &url,
+    ])
+    .await;
     assert_eq!(code, 0, "{stderr}");
     assert!(
         stdout.contains("duesseldorf: 0 area set(s) created, 0 area(s) added, 0 changed, 31 postcode(s) written"),
@@ -30,15 +38,36 @@ async fn the_example_directory_imports_and_a_bad_file_is_named_by_line_and_colum
 
     let bad = dir.join("postcodes.csv");
     std::fs::write(&bad, "postcode,lat,lon\n40210,151.2,6.7\n").unwrap();
-    let (code, _, stderr) = run(&["import", "areas", bad.to_str().unwrap(), "--programme", "duesseldorf", "--database-url", &url]).await;
+    let (code, _, stderr) = run(&[
+        "import",
+        "areas",
+        bad.to_str().unwrap(),
+        "--programme",
+        "duesseldorf",
+        "--database-url",
+        &url,
+    ])
+    .await;
     assert_eq!(code, 1);
     assert!(stderr.contains("nothing was imported; 1 problem(s)"), "{stderr}");
-    assert!(stderr.contains("postcodes.csv, line 2, column lat: coordinates out of range"), "{stderr}");
+    assert!(
+        stderr.contains("postcodes.csv, line 2, column lat: coordinates out of range"),
+        "{stderr}"
+    );
     assert!(!stderr.contains("panicked"), "{stderr}");
 
     let empty = dir.join("empty");
     std::fs::create_dir(&empty).unwrap();
-    let (code, _, stderr) = run(&["import", "areas", empty.to_str().unwrap(), "--programme", "duesseldorf", "--database-url", &url]).await;
+    let (code, _, stderr) = run(&[
+        "import",
+        "areas",
+        empty.to_str().unwrap(),
+        "--programme",
+        "duesseldorf",
+        "--database-url",
+        &url,
+    ])
+    .await;
     assert_eq!(code, 1);
     assert!(stderr.contains("holds none of areas.csv, postcodes.csv"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();

@@ -30,7 +30,7 @@ pub async fn erase(
     let key = tx.programme_key(scope.programme()).await?;
     let (p, id) = (scope.programme().as_uuid(), patient.as_uuid());
     let marked = on_conn!(tx, c => sqlx::query(
-        "update patient set erased_at = $3 where programme_key = $1 and patient_id = $2 and erased_at is null",
+        "update patient set erased_at = $3, home_postcode = null where programme_key = $1 and patient_id = $2 and erased_at is null",
     )
     .bind(key)
     .bind(id)

@@ -26,13 +26,26 @@ pub struct Profile {
     /// When the identity was erased, if it was.
     #[serde(with = "time::serde::rfc3339::option")]
     pub erased_at: Option<OffsetDateTime>,
+    /// Home postcode (cleared by erasure).
+    pub home_postcode: Option<String>,
+    /// Home area.
+    pub home_area: Option<uuid::Uuid>,
 }
 
 /// A person's derived attributes (audited as a read of the patient).
 pub async fn profile(tx: &mut Tx, scope: &ProgrammeScope, access: Access, patient: PatientId) -> StoreResult<Profile> {
     let key = tx.programme_key(scope.programme()).await?;
-    let row: (String, String, String, OffsetDateTime, Option<OffsetDateTime>) = on_conn!(tx, c => sqlx::query_as(
-        "select age_band, gender, language, created_at, erased_at from patient where programme_key = $1 and patient_id = $2",
+    let row: (
+        String,
+        String,
+        String,
+        OffsetDateTime,
+        Option<OffsetDateTime>,
+        Option<String>,
+        Option<uuid::Uuid>,
+    ) = on_conn!(tx, c => sqlx::query_as(
+        "select age_band, gender, language, created_at, erased_at, home_postcode, home_area_id from patient \
+         where programme_key = $1 and patient_id = $2",
     )
     .bind(key)
     .bind(patient.as_uuid())
@@ -54,5 +67,7 @@ pub async fn profile(tx: &mut Tx, scope: &ProgrammeScope, access: Access, patien
         language: row.2,
         created_at: row.3,
         erased_at: row.4,
+        home_postcode: row.5,
+        home_area: row.6,
     })
 }

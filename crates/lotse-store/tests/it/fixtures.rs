@@ -45,6 +45,8 @@ pub fn patient(scope: &ProgrammeScope, given_name: &str) -> NewPatient {
             age_band: "65-79".into(),
             gender: Gender::Female,
             language: "de".into(),
+            home_postcode: None,
+            home_area: None,
         },
         identity: PatientIdentity {
             given_name: given_name.into(),

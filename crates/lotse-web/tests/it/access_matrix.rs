@@ -61,6 +61,8 @@ enum Params {
     Tag,
     /// A (wrong) second-factor code in the body.
     Code,
+    /// The first offer of programme A (and A's slug for the public directory).
+    Offer,
 }
 
 /// One route's expectations.
@@ -118,6 +120,18 @@ const ANYONE: &[Who] = &[
     (R::OutcomePayer, O::None, P::Other),
 ];
 const LINK_WORKER_OWN: &[Who] = &[(R::LinkWorker, O::Own, P::Own)];
+/// Every member of programme A (the directory of A is theirs to search).
+const ANYONE_OWN: &[Who] = &[
+    (R::Prescriber, O::Own, P::Own),
+    (R::Prescriber, O::Other, P::Own),
+    (R::LinkWorker, O::Own, P::Own),
+    (R::LinkWorker, O::Other, P::Own),
+    (R::OfferProvider, O::Own, P::Own),
+    (R::OfferProvider, O::Other, P::Own),
+    (R::Coordinator, O::None, P::Own),
+    (R::Evaluator, O::None, P::Own),
+    (R::OutcomePayer, O::None, P::Own),
+];
 const COORDINATOR_OWN: &[Who] = &[(R::Coordinator, O::None, P::Own)];
 const COORDINATORS: &[Who] = &[(R::Coordinator, O::None, P::Own), (R::Coordinator, O::None, P::Other)];
 
@@ -298,6 +312,21 @@ fn matrix() -> Vec<Expect> {
         member(Method::POST, "/logout/everywhere", ALL_ROLES, ANYONE, &[], Params::None),
         public(Method::POST, "/logout", Params::None, ""),
         public(Method::GET, "/api/openapi.json", Params::None, ""),
+        // The directory: offers hold no personal data; a member searches their own programme.
+        member(Method::GET, "/offers", ALL_ROLES, ANYONE, &[], Params::None),
+        member(Method::GET, "/offers/{id}", ALL_ROLES, ANYONE_OWN, &[], Params::Offer),
+        // The search from a case reads the person's profile: the case's link worker only.
+        member(
+            Method::GET,
+            "/cases/{id}/offers",
+            CARE,
+            LINK_WORKER_OWN,
+            &[],
+            Params::Case,
+        ),
+        public(Method::GET, "/directory", Params::None, ""),
+        public(Method::GET, "/directory/{slug}", Params::Offer, ""),
+        public(Method::GET, "/directory/{slug}/offers/{id}", Params::Offer, ""),
         member(
             Method::POST,
             "/people/{id}/erase",
@@ -397,6 +426,7 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
             let path = e
                 .path
                 .replace("{tag}", "en")
+                .replace("{slug}", a.programme.slug.as_str())
                 .replace("{consent}", &a.care_consent.to_string())
                 .replace(
                     "{id}",
@@ -405,6 +435,7 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
                         Params::Person => a.person.to_string(),
                         Params::SecondPerson => a.second_person.to_string(),
                         Params::UserOfA => link_worker_a.to_string(),
+                        Params::Offer => a.offer.as_uuid().to_string(),
                         Params::None | Params::Tag | Params::Code => String::new(),
                     },
                 );

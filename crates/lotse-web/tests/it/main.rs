@@ -16,5 +16,6 @@ mod attacks;
 mod auth;
 mod capability;
 mod coordinator;
+mod directory;
 mod hardening;
 mod pages;

@@ -1,0 +1,157 @@
+//! The in-process directory search benchmark (BENCHMARKS.md, "Directory search"): builds the
+//! index of both demo programmes from a database, reports build time and memory, then runs a
+//! fixed list of 100 realistic link-worker queries (60 German, 40 Danish: words, a 5 km radius
+//! from a postcode, two facet filters, top 20 with facet counts) and reports p50, p99 and max
+//! per query over all rounds. Run it through `scripts/bench-search.sh`; never in CI.
+//!
+//! Usage: `search_bench DATABASE_URL [ROUNDS]`.
+
+#![allow(clippy::indexing_slicing, reason = "a benchmark over fixed, non-empty lists")]
+
+use std::time::Instant;
+
+use lotse_app::offer_search::{Origin, SearchRequest};
+use lotse_domain::need::NeedDomain;
+use lotse_domain::offer::{AccessibilityFeature, CostKind, DayPart, OfferCategory};
+use lotse_store::{DatabaseUrl, Db};
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
+        })
+        .unwrap_or(0)
+}
+
+const WORDS_DE: [&str; 20] = [
+    "Chor",
+    "Spaziergang",
+    "Sport",
+    "Trauer",
+    "Schulden",
+    "Garten",
+    "Kochen",
+    "Computer",
+    "Deutsch",
+    "Café",
+    "Senioren",
+    "Tanz",
+    "Wandern",
+    "Nähen",
+    "Beratung",
+    "Yoga",
+    "Frühstück",
+    "Musik",
+    "Malen",
+    "Schwimmen",
+];
+const POSTCODES_DE: [&str; 6] = ["40210", "40233", "40223", "40476", "40595", "40627"];
+const WORDS_DA: [&str; 10] = [
+    "kor",
+    "gåtur",
+    "motion",
+    "sorg",
+    "gæld",
+    "have",
+    "madlavning",
+    "computer",
+    "fællesskab",
+    "gymnastik",
+];
+const POSTCODES_DA: [&str; 4] = ["8500", "8585", "8963", "8950"];
+
+fn queries(words: &[&str], postcodes: &[&str], count: usize) -> Vec<SearchRequest> {
+    let facets: [fn(&mut SearchRequest); 6] = [
+        |r| r.needs = vec![NeedDomain::Loneliness],
+        |r| r.max_cost = Some(CostKind::Free),
+        |r| r.accessibility = vec![AccessibilityFeature::StepFree],
+        |r| r.day_parts = vec![DayPart::Afternoon],
+        |r| r.categories = vec![OfferCategory::Group, OfferCategory::Sport, OfferCategory::Culture],
+        |r| r.needs = vec![NeedDomain::PhysicalActivity, NeedDomain::Nature],
+    ];
+    (0..count)
+        .map(|i| {
+            let mut r = SearchRequest {
+                text: words[i % words.len()].to_owned(),
+                origin: Some(Origin::Postcode(postcodes[i % postcodes.len()].to_owned())),
+                radius_m: Some(5000),
+                per_page: 20,
+                page: 1,
+                ..SearchRequest::default()
+            };
+            facets[i % facets.len()](&mut r);
+            facets[(i / facets.len() + i + 1) % facets.len()](&mut r);
+            r
+        })
+        .collect()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    #[expect(
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        clippy::cast_precision_loss,
+        reason = "an index into a short list"
+    )]
+    let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
+    sorted.get(i).copied().unwrap_or(f64::NAN)
+}
+
+#[tokio::main(flavor = "current_thread")]
+async fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let mut args = std::env::args().skip(1);
+    let url = args.next().ok_or("usage: search_bench DATABASE_URL [ROUNDS]")?;
+    let rounds: usize = args.next().map_or(Ok(20), |r| r.parse())?;
+    let db = Db::connect(&DatabaseUrl::parse(&url)?, lotse_store::db::PoolSettings::default()).await?;
+    let today = lotse_app::Clock::now(&lotse_app::SystemClock).date();
+    let mut times = Vec::new();
+    let mut totals = Vec::new();
+    for (slug, words, postcodes, count) in [
+        ("duesseldorf", &WORDS_DE[..], &POSTCODES_DE[..], 60),
+        ("norddjurs", &WORDS_DA[..], &POSTCODES_DA[..], 40),
+    ] {
+        let before = rss_kib();
+        let start = Instant::now();
+        let index = lotse_app::directory::index_for(&db, slug, today).await?;
+        let build = start.elapsed();
+        let after = rss_kib();
+        println!(
+            "{slug}: {} offers indexed in {:.3} s; resident memory {} KiB → {} KiB (+{} KiB)",
+            index.len(),
+            build.as_secs_f64(),
+            before,
+            after,
+            after.saturating_sub(before)
+        );
+        let list = queries(words, postcodes, count);
+        for r in &list {
+            let answer = index.search(r)?;
+            totals.push(answer.total);
+        }
+        for _ in 0..rounds {
+            for r in &list {
+                let start = Instant::now();
+                let answer = index.search(r)?;
+                times.push(start.elapsed().as_secs_f64() * 1000.0);
+                std::hint::black_box(answer);
+            }
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    totals.sort_unstable();
+    println!(
+        "{} searches ({} queries × {rounds} rounds): p50 {:.3} ms, p99 {:.3} ms, max {:.3} ms; matches per query: median {}, max {}",
+        times.len(),
+        totals.len(),
+        percentile(&times, 0.5),
+        percentile(&times, 0.99),
+        times.last().copied().unwrap_or(f64::NAN),
+        totals.get(totals.len() / 2).copied().unwrap_or(0),
+        totals.last().copied().unwrap_or(0),
+    );
+    db.close().await;
+    Ok(())
+}
