@@ -357,16 +357,18 @@ fn rows(page: &Page, offer_base: &str, matches: &[Match]) -> Vec<ResultRow> {
 }
 
 fn choices<T: Copy + PartialEq>(
+    page: &Page,
     all: &[T],
     counts: &[(T, u32)],
     chosen: &[T],
-    value: impl Fn(T) -> String,
-    label: impl Fn(T) -> String,
+    code: fn(T) -> &'static str,
+    prefix: &str,
 ) -> Vec<Choice> {
     all.iter()
         .map(|x| {
             let n = counts.iter().find(|(c, _)| c == x).map_or(0, |(_, n)| *n);
-            (value(*x), label(*x), n, chosen.contains(x))
+            let label = page.t(&format!("{prefix}-{}", code(*x)));
+            (code(*x).to_owned(), label, n, chosen.contains(x))
         })
         .collect()
 }
@@ -399,33 +401,30 @@ fn directory_page(
         target_groups: Vec::new(),
     };
     let a = answer.unwrap_or(&empty);
-    let needs = choices(
-        &NeedDomain::ALL,
-        &a.needs,
-        &r.needs,
-        |n| n.code().to_owned(),
-        |n| page.t(&format!("need-{}", n.code())),
-    );
+    let needs = choices(&page, &NeedDomain::ALL, &a.needs, &r.needs, NeedDomain::code, "need");
     let categories = choices(
+        &page,
         OfferCategory::ALL,
         &a.categories,
         &r.categories,
-        |c| c.code().to_owned(),
-        |c| page.t(&format!("category-{}", c.code())),
+        OfferCategory::code,
+        "category",
     );
     let access = choices(
+        &page,
         AccessibilityFeature::ALL,
         &a.accessibility,
         &r.accessibility,
-        |c| c.code().to_owned(),
-        |c| page.t(&format!("access-{}", c.code())),
+        AccessibilityFeature::code,
+        "access",
     );
     let costs = choices(
+        &page,
         CostKind::ALL,
         &a.costs,
         r.max_cost.as_slice(),
-        |c| c.code().to_owned(),
-        |c| page.t(&format!("cost-{}", c.code())),
+        CostKind::code,
+        "cost",
     );
     let mut languages: Vec<Choice> = a
         .languages

@@ -36,18 +36,24 @@ async fn the_example_directory_imports_and_a_bad_file_is_named_by_line_and_colum
         "{stdout}"
     );
 
+    let import = |path: &std::path::Path| {
+        let (path, url) = (path.to_str().unwrap().to_owned(), url.clone());
+        async move {
+            run(&[
+                "import",
+                "areas",
+                &path,
+                "--programme",
+                "duesseldorf",
+                "--database-url",
+                &url,
+            ])
+            .await
+        }
+    };
     let bad = dir.join("postcodes.csv");
     std::fs::write(&bad, "postcode,lat,lon\n40210,151.2,6.7\n").unwrap();
-    let (code, _, stderr) = run(&[
-        "import",
-        "areas",
-        bad.to_str().unwrap(),
-        "--programme",
-        "duesseldorf",
-        "--database-url",
-        &url,
-    ])
-    .await;
+    let (code, _, stderr) = import(&bad).await;
     assert_eq!(code, 1);
     assert!(stderr.contains("nothing was imported; 1 problem(s)"), "{stderr}");
     assert!(
@@ -58,16 +64,7 @@ async fn the_example_directory_imports_and_a_bad_file_is_named_by_line_and_colum
 
     let empty = dir.join("empty");
     std::fs::create_dir(&empty).unwrap();
-    let (code, _, stderr) = run(&[
-        "import",
-        "areas",
-        empty.to_str().unwrap(),
-        "--programme",
-        "duesseldorf",
-        "--database-url",
-        &url,
-    ])
-    .await;
+    let (code, _, stderr) = import(&empty).await;
     assert_eq!(code, 1);
     assert!(stderr.contains("holds none of areas.csv, postcodes.csv"), "{stderr}");
     std::fs::remove_dir_all(&dir).ok();
