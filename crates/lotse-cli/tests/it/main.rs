@@ -15,6 +15,7 @@ mod connections;
 mod crash;
 mod files;
 mod import;
+mod instances;
 mod keys;
 mod restore;
 mod server;
