@@ -43,7 +43,7 @@ pub const JOB_START: &str = "start_job";
 pub const JOB_TOKEN_FILE: &str = "crates/lotse-app/src/jobs.rs";
 
 /// The job entry points: the only (file, function) pairs that start a job.
-pub const JOB_ENTRY_POINTS: [(&str, &str); 14] = [
+pub const JOB_ENTRY_POINTS: [(&str, &str); 17] = [
     ("crates/lotse-app/src/admin.rs", "add_user"),
     ("crates/lotse-app/src/admin.rs", "verify_audit"),
     ("crates/lotse-app/src/admin.rs", "verify_audit_against"),
@@ -53,8 +53,11 @@ pub const JOB_ENTRY_POINTS: [(&str, &str); 14] = [
     ("crates/lotse-app/src/api_client.rs", "add"),
     ("crates/lotse-app/src/api_client.rs", "list"),
     ("crates/lotse-app/src/api_client.rs", "revoke"),
+    ("crates/lotse-app/src/area_import.rs", "import_areas"),
     ("crates/lotse-app/src/data_subject.rs", "run_retention"),
     ("crates/lotse-app/src/demo/plan.rs", "seed"),
+    ("crates/lotse-app/src/directory.rs", "public_scope"),
+    ("crates/lotse-app/src/directory.rs", "index_for"),
     ("crates/lotse-app/src/overview.rs", "public_programmes"),
     ("crates/lotse-app/src/password_reset.rs", "issue_as_admin"),
     ("crates/lotse-app/src/research_export.rs", "research_export"),
