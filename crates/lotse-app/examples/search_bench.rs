@@ -64,13 +64,23 @@ const WORDS_DA: [&str; 10] = [
 const POSTCODES_DA: [&str; 4] = ["8500", "8585", "8963", "8950"];
 
 fn queries(words: &[&str], postcodes: &[&str], count: usize) -> Vec<SearchRequest> {
-    let facets: [fn(&mut SearchRequest); 6] = [
-        |r| r.needs = vec![NeedDomain::Loneliness],
-        |r| r.max_cost = Some(CostKind::Free),
+    // Two facets of different kinds per query: one of `first`, one of `second`.
+    let first: [fn(&mut SearchRequest); 3] = [
+        |r| r.needs = vec![NeedDomain::Loneliness, NeedDomain::PhysicalActivity],
+        |r| r.max_cost = Some(CostKind::Reduced),
         |r| r.accessibility = vec![AccessibilityFeature::StepFree],
-        |r| r.day_parts = vec![DayPart::Afternoon],
-        |r| r.categories = vec![OfferCategory::Group, OfferCategory::Sport, OfferCategory::Culture],
-        |r| r.needs = vec![NeedDomain::PhysicalActivity, NeedDomain::Nature],
+    ];
+    let second: [fn(&mut SearchRequest); 3] = [
+        |r| r.day_parts = vec![DayPart::Afternoon, DayPart::Evening],
+        |r| {
+            r.categories = vec![
+                OfferCategory::Group,
+                OfferCategory::Sport,
+                OfferCategory::Culture,
+                OfferCategory::MeetingPlace,
+            ]
+        },
+        |r| r.languages = vec!["de".into(), "da".into(), "tr".into()],
     ];
     (0..count)
         .map(|i| {
@@ -82,8 +92,8 @@ fn queries(words: &[&str], postcodes: &[&str], count: usize) -> Vec<SearchReques
                 page: 1,
                 ..SearchRequest::default()
             };
-            facets[i % facets.len()](&mut r);
-            facets[(i / facets.len() + i + 1) % facets.len()](&mut r);
+            first[i % first.len()](&mut r);
+            second[(i / first.len()) % second.len()](&mut r);
             r
         })
         .collect()
@@ -118,10 +128,13 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         let index = lotse_app::directory::index_for(&db, slug, today).await?;
         let build = start.elapsed();
         let after = rss_kib();
+        let (load, make) = index.build_times();
         println!(
-            "{slug}: {} offers indexed in {:.3} s; resident memory {} KiB → {} KiB (+{} KiB)",
+            "{slug}: {} offers indexed in {:.3} s (reading the store {:.3} s, documents and index {:.3} s); resident memory {} KiB → {} KiB (+{} KiB)",
             index.len(),
             build.as_secs_f64(),
+            load.as_secs_f64(),
+            make.as_secs_f64(),
             before,
             after,
             after.saturating_sub(before)

@@ -294,6 +294,8 @@ pub struct DirectoryIndex {
     organisations: HashMap<OrganisationId, String>,
     review_days: u32,
     today: Date,
+    /// How long reading from the store and building the index took.
+    build_times: (std::time::Duration, std::time::Duration),
 }
 
 impl std::fmt::Debug for DirectoryIndex {
@@ -328,6 +330,7 @@ fn prior(listing: &Listing) -> f32 {
 impl DirectoryIndex {
     /// Builds the index of the scope's programme from the store.
     pub async fn build(db: &Db, scope: &ProgrammeScope, today: Date) -> Result<Self, lotse_store::StoreError> {
+        let started = std::time::Instant::now();
         let mut tx = db.begin_read().await?;
         let offers = lotse_store::offer::load_offers(&mut tx, scope).await?;
         let areas = lotse_store::directory::list_areas(&mut tx, scope).await?;
@@ -336,6 +339,7 @@ impl DirectoryIndex {
         let answers = lotse_store::offer::answer_stats(&mut tx, scope).await?;
         let review_days = lotse_store::programme::offer_review_days(&mut tx, scope).await?;
         tx.commit().await?;
+        let loaded = started.elapsed();
         let mut me = Self {
             index: IndexBuilder::new().build(),
             listings: Vec::with_capacity(offers.len()),
@@ -354,6 +358,7 @@ impl DirectoryIndex {
             organisations: organisations.into_iter().collect(),
             review_days,
             today,
+            build_times: (loaded, std::time::Duration::ZERO),
         };
         let mut builder = IndexBuilder::new();
         for stored in offers {
@@ -365,6 +370,7 @@ impl DirectoryIndex {
             me.listings.push(Some(listing));
         }
         me.index = builder.build();
+        me.build_times.1 = started.elapsed().saturating_sub(loaded);
         Ok(me)
     }
 
@@ -497,6 +503,11 @@ impl DirectoryIndex {
         if let Some(slot) = self.listings.get_mut(key as usize) {
             *slot = Some(listing);
         }
+    }
+
+    /// How long its build took: reading from the store, then making the documents and the index.
+    pub fn build_times(&self) -> (std::time::Duration, std::time::Duration) {
+        self.build_times
     }
 
     /// The number of offers indexed.
