@@ -78,7 +78,7 @@ fn queries(words: &[&str], postcodes: &[&str], count: usize) -> Vec<SearchReques
                 OfferCategory::Sport,
                 OfferCategory::Culture,
                 OfferCategory::MeetingPlace,
-            ]
+            ];
         },
         |r| r.languages = vec!["de".into(), "da".into(), "tr".into()],
     ];
