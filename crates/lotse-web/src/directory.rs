@@ -251,6 +251,14 @@ fn slot(page: &Page, day: Weekday, part: DayPart) -> String {
     )
 }
 
+/// The labels of a list of codes (`need-loneliness` …), joined with commas.
+fn labels<'a>(page: &Page, prefix: &str, codes: impl Iterator<Item = &'a str>) -> String {
+    codes
+        .map(|c| page.t(&format!("{prefix}-{c}")))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
 /// The plain-language explanation of one result, in the page's language.
 pub fn explain(page: &Page, reasons: &[Reason]) -> Vec<String> {
     let with = |key: &str, name: &str, value: String| page.text_with(key, &[(name, FluentValue::from(value))]);
@@ -285,11 +293,7 @@ pub fn explain(page: &Page, reasons: &[Reason]) -> Vec<String> {
                     .collect();
                 with("reason-matches", "what", what.join(", "))
             }
-            Reason::Accessible(features) => features
-                .iter()
-                .map(|f| page.t(&format!("access-{}", f.code())))
-                .collect::<Vec<_>>()
-                .join(", "),
+            Reason::Accessible(features) => labels(page, "access", features.iter().map(|f| f.code())),
             Reason::OpenPlaces(n) => count("reason-open-places", *n),
             Reason::Full { waiting_list } => count("reason-full", *waiting_list),
             Reason::Answers { days } => count("reason-answers", *days),
@@ -719,29 +723,17 @@ fn offer_page(page: Page, back: String, listing: &Listing) -> OfferPage {
     ));
     facts.push((
         t("offer-needs"),
-        o.need_domains
-            .iter()
-            .map(|n| t(&format!("need-{}", n.code())))
-            .collect::<Vec<_>>()
-            .join(", "),
+        labels(&page, "need", o.need_domains.iter().map(|x| x.code())),
     ));
     facts.push((
         t("offer-for"),
-        o.target_groups
-            .iter()
-            .map(|g| t(&format!("target-{}", g.code())))
-            .collect::<Vec<_>>()
-            .join(", "),
+        labels(&page, "target", o.target_groups.iter().map(|x| x.code())),
     ));
     facts.push((t("dir-category"), t(&format!("category-{}", o.category.code()))));
     if !o.accessibility.is_empty() {
         facts.push((
             t("dir-access"),
-            o.accessibility
-                .iter()
-                .map(|f| t(&format!("access-{}", f.code())))
-                .collect::<Vec<_>>()
-                .join(", "),
+            labels(&page, "access", o.accessibility.iter().map(|x| x.code())),
         ));
     }
     facts.push((t("offer-status"), t(&format!("offer-status-{}", o.status.code()))));
