@@ -35,11 +35,19 @@ struct Cached {
     index: Arc<DirectoryIndex>,
 }
 
+/// The programmes with a public directory, as last read.
+struct PublicList {
+    generation: u64,
+    checked: Instant,
+    programmes: Vec<Programme>,
+}
+
 /// The programmes' indexes, shared by every request of a process.
 #[derive(Clone, Default)]
 pub struct Directories {
     cached: Arc<RwLock<HashMap<ProgrammeId, Cached>>>,
     building: Arc<tokio::sync::Mutex<()>>,
+    public: Arc<RwLock<Option<PublicList>>>,
 }
 
 impl std::fmt::Debug for Directories {
@@ -93,6 +101,46 @@ impl Directories {
             },
         );
         Ok(index)
+    }
+
+    /// Every programme with a public directory and its index (the list of programmes is read
+    /// again after [`REFRESH_AFTER`], like the indexes).
+    pub(crate) async fn public_indexes(
+        &self,
+        db: &impl Handle,
+        now: OffsetDateTime,
+    ) -> Result<Vec<(Programme, Arc<DirectoryIndex>)>, StoreFailure> {
+        let generation = lotse_store::db::public_generation();
+        let known = self
+            .public
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .as_ref()
+            .filter(|p| p.generation == generation && p.checked.elapsed() < REFRESH_AFTER)
+            .map(|p| p.programmes.clone());
+        let programmes = if let Some(p) = known {
+            p
+        } else {
+            let programmes: Vec<Programme> = lotse_store::programme::list(handle::store(db))
+                .await?
+                .into_iter()
+                .filter(|p| p.public_directory)
+                .collect();
+            *self.public.write().unwrap_or_else(PoisonError::into_inner) = Some(PublicList {
+                generation,
+                checked: Instant::now(),
+                programmes: programmes.clone(),
+            });
+            programmes
+        };
+        let job = JobToken::start_job(SystemJob::PublicDirectory);
+        let mut out = Vec::with_capacity(programmes.len());
+        for programme in programmes {
+            let scope = job.scope(programme.id);
+            let index = self.index(db, &scope, now).await?;
+            out.push((programme, index));
+        }
+        Ok(out)
     }
 
     fn read(&self) -> std::sync::RwLockReadGuard<'_, HashMap<ProgrammeId, Cached>> {

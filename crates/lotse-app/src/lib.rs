@@ -28,6 +28,8 @@ pub mod directory;
 pub mod error;
 /// The app's handle ([`App`]) that the web layer holds, and what use cases run against.
 pub mod handle;
+/// The directory as Open Referral HSDS 3.0: the public read API's use cases and the mapping.
+pub mod hsds;
 /// Named system jobs: the one place that makes a system job's scope.
 mod jobs;
 /// The directory search: a per-programme index of offers, matching and explanations.

@@ -219,6 +219,11 @@ pub struct SearchRequest {
     pub page: u32,
     /// Results per page.
     pub per_page: u32,
+    /// Results `(offset, limit)` instead of `page` and `per_page` (the limit is clamped to
+    /// [`MAX_PER_PAGE`] all the same).
+    pub window: Option<(usize, usize)>,
+    /// Leave the facet counts out (they cost time; the HSDS feed shows none).
+    pub without_facet_counts: bool,
 }
 
 /// Why a search was refused.
@@ -248,6 +253,8 @@ pub struct Match {
     pub listing: Listing,
     /// Metres from the origin, where both points are known.
     pub distance_m: Option<f64>,
+    /// Its score in this search (comparable within one programme's directory only).
+    pub score: f32,
     /// Why it was chosen.
     pub reasons: Vec<Reason>,
 }
@@ -544,6 +551,21 @@ impl DirectoryIndex {
 
     /// Searches.
     pub fn search(&self, r: &SearchRequest) -> Result<SearchAnswer, SearchError> {
+        self.search_where(r, None)
+    }
+
+    /// Every listing, in the order of the index (unlisted ones too).
+    pub fn listings(&self) -> impl Iterator<Item = &Listing> {
+        self.listings.iter().flatten()
+    }
+
+    /// Searches among the listings `only` accepts (checked one by one over the whole directory:
+    /// for conditions the facets do not hold, such as "modified after" or a session's hours).
+    pub fn search_where(
+        &self,
+        r: &SearchRequest,
+        only: Option<&dyn Fn(&Listing) -> bool>,
+    ) -> Result<SearchAnswer, SearchError> {
         let (origin, from_home) = match &r.origin {
             None => (None, false),
             Some(Origin::Home(p)) => (Some(*p), true),
@@ -633,6 +655,16 @@ impl DirectoryIndex {
                 r.target_groups.iter().map(|g| position(TargetGroup::ALL, g)).collect(),
             ));
         }
+        if let Some(only) = only {
+            let keys = self
+                .listings
+                .iter()
+                .enumerate()
+                .filter(|(_, l)| l.as_ref().is_some_and(only))
+                .filter_map(|(k, _)| u32::try_from(k).ok())
+                .collect();
+            filters.push(Filter::Keys { keys });
+        }
         let p = &r.preferences;
         let mut boosts = Vec::new();
         boosts.extend(p.needs.iter().map(|n| Boost {
@@ -684,18 +716,24 @@ impl DirectoryIndex {
                 Order::Relevance => Sort::Relevance,
                 Order::Distance => Sort::Distance,
             },
-            offset: (page as usize - 1).saturating_mul(per_page as usize),
-            limit: per_page as usize,
-            count_facets: vec![
-                facet::NEED,
-                facet::CATEGORY,
-                facet::LANGUAGE,
-                facet::ACCESS,
-                facet::COST,
-                facet::SLOT,
-                facet::AREA,
-                facet::TARGET,
-            ],
+            offset: r
+                .window
+                .map_or((page as usize - 1).saturating_mul(per_page as usize), |w| w.0),
+            limit: r.window.map_or(per_page as usize, |w| w.1.min(MAX_PER_PAGE as usize)),
+            count_facets: if r.without_facet_counts {
+                Vec::new()
+            } else {
+                vec![
+                    facet::NEED,
+                    facet::CATEGORY,
+                    facet::LANGUAGE,
+                    facet::ACCESS,
+                    facet::COST,
+                    facet::SLOT,
+                    facet::AREA,
+                    facet::TARGET,
+                ]
+            },
         };
         let results = self.index.search(&query);
         let matches = results
@@ -706,6 +744,7 @@ impl DirectoryIndex {
                 Some(Match {
                     reasons: reasons(listing, r, h.distance_m, from_home, &h.matched_terms),
                     distance_m: h.distance_m,
+                    score: h.score,
                     listing: listing.clone(),
                 })
             })

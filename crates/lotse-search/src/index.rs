@@ -402,6 +402,11 @@ impl Index {
         }
     }
 
+    /// The internal ids of the documents with these keys (unknown keys are left out).
+    pub(crate) fn ids_of(&self, keys: &[DocKey]) -> RoaringBitmap {
+        keys.iter().filter_map(|k| self.by_key.get(k).copied()).collect()
+    }
+
     /// Removes the document with `key`, if present. Its words stay in the dictionary (with no
     /// documents) until the next full build.
     pub fn remove(&mut self, key: DocKey) {

@@ -2,6 +2,7 @@
 
 use crate::facets::FacetId;
 use crate::geo::Point;
+use crate::index::DocKey;
 use crate::text::{Analyzer, Lang, fold, lowercase_into, tokens};
 
 /// At most this many terms of a query's text are used; later words are ignored.
@@ -73,6 +74,12 @@ pub enum Filter {
         facet: FacetId,
         /// Excluded values.
         values: Vec<u32>,
+    },
+    /// The document's key is one of `keys` (for conditions the caller checks itself, such as
+    /// "modified after"; unknown keys are ignored, so an empty list matches nothing).
+    Keys {
+        /// Accepted keys.
+        keys: Vec<DocKey>,
     },
 }
 

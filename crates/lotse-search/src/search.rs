@@ -309,6 +309,7 @@ impl Index {
                     included.push(Cow::Owned(self.facets.any_of(*facet, values)));
                 }
                 Filter::NoneOf { facet, values } => excluded |= self.facets.any_of(*facet, values),
+                Filter::Keys { keys } => included.push(Cow::Owned(self.ids_of(keys))),
             }
         }
         included.sort_by_key(|docs| docs.len());

@@ -21,15 +21,15 @@ macro_rules! locale {
 pub const LOCALES: [(Language, LocaleFiles); 3] = [
     (
         Language::German,
-        locale!("de": "common", "start", "login", "programme", "people", "account", "api", "directory"),
+        locale!("de": "common", "start", "login", "programme", "people", "account", "api", "directory", "hsds"),
     ),
     (
         Language::Danish,
-        locale!("da": "common", "start", "login", "programme", "people", "account", "api", "directory"),
+        locale!("da": "common", "start", "login", "programme", "people", "account", "api", "directory", "hsds"),
     ),
     (
         Language::English,
-        locale!("en": "common", "start", "login", "programme", "people", "account", "api", "directory"),
+        locale!("en": "common", "start", "login", "programme", "people", "account", "api", "directory", "hsds"),
     ),
 ];
 

@@ -21,6 +21,8 @@ pub mod directory;
 pub mod error;
 /// `/healthz`, `/readyz` and `/metrics`.
 pub mod health;
+/// `/hsds`: the directory as an Open Referral HSDS 3.0 / ORUK read API.
+pub mod hsds;
 /// The HTML pages: start, sign-in, programme overview, language choice, the error page.
 pub mod html;
 /// Fluent translations and language negotiation.
@@ -133,5 +135,6 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), csrf::ensure_token));
     let api = routes::build(&state, Surface::Api);
     let probes = routes::build(&state, Surface::Probe);
-    middleware::wrap(pages.merge(api).merge(probes), state.clone()).with_state(state)
+    let feed = routes::build(&state, Surface::Feed);
+    middleware::wrap(pages.merge(api).merge(probes).merge(feed), state.clone()).with_state(state)
 }

@@ -122,11 +122,8 @@ async fn record_metrics(State(state): State<AppState>, request: Request, next: N
 /// Adds security headers, and turns error statuses into localized error pages.
 async fn pages_and_headers(State(state): State<AppState>, request: Request, next: Next) -> Response {
     let headers = request.headers().clone();
-    let api_path = request
-        .uri()
-        .path()
-        .starts_with("/api/")
-        .then(|| request.uri().path().to_owned());
+    let feed = request.uri().path().starts_with("/hsds");
+    let api_path = (request.uri().path().starts_with("/api/") || feed).then(|| request.uri().path().to_owned());
     let mut response = next.run(request).await;
     if let Some(path) = api_path {
         response = crate::api::ensure_problem(&state, &headers, &path, response);
@@ -178,6 +175,10 @@ async fn pages_and_headers(State(state): State<AppState>, request: Request, next
     set(h, "cross-origin-opener-policy", "same-origin");
     if !h.contains_key(axum::http::header::CACHE_CONTROL) {
         set(h, "cache-control", "no-store");
+    }
+    if feed {
+        // The HSDS feed is open data for any site's scripts (ORUK asks for this).
+        set(h, "access-control-allow-origin", "*");
     }
     if state.config.secure_cookies {
         set(h, "strict-transport-security", "max-age=31536000; includeSubDomains");

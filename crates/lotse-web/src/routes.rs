@@ -31,7 +31,7 @@ use lotse_domain::capability::CapabilityPurpose;
 use lotse_domain::policy::Action;
 
 use crate::error::WebError;
-use crate::{AppState, account, api, cases, cookie, data_subject, directory, health, html, page};
+use crate::{AppState, account, api, cases, cookie, data_subject, directory, health, hsds, html, page};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -66,6 +66,8 @@ pub enum Surface {
     Api,
     /// The probes and metrics: no cookies.
     Probe,
+    /// `/hsds`: public, no cookies, problem+json errors, `Access-Control-Allow-Origin: *`.
+    Feed,
 }
 
 /// One route of the table.
@@ -103,6 +105,16 @@ const fn probe(path: &'static str) -> RouteSpec {
         path,
         access: Access::Public,
         surface: Surface::Probe,
+    }
+}
+
+/// An HSDS feed route: public GET, without cookies.
+const fn feed(path: &'static str) -> RouteSpec {
+    RouteSpec {
+        method: Method::GET,
+        path,
+        access: Access::Public,
+        surface: Surface::Feed,
     }
 }
 
@@ -232,6 +244,18 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(data_subject::user_audit),
         ),
         (spec(Method::GET, "/api/openapi.json", Public), get(api::openapi)),
+        (feed("/hsds"), get(hsds::root)),
+        (feed("/hsds/"), get(hsds::root)),
+        (feed("/hsds/services"), get(hsds::services)),
+        (feed("/hsds/services/{id}"), get(hsds::service)),
+        (feed("/hsds/service_at_locations"), get(hsds::service_at_locations)),
+        (feed("/hsds/service_at_locations/{id}"), get(hsds::service_at_location)),
+        (feed("/hsds/organizations"), get(hsds::organizations)),
+        (feed("/hsds/organizations/{id}"), get(hsds::organization)),
+        (feed("/hsds/taxonomies"), get(hsds::taxonomies)),
+        (feed("/hsds/taxonomies/{id}"), get(hsds::taxonomy)),
+        (feed("/hsds/taxonomy_terms"), get(hsds::taxonomy_terms)),
+        (feed("/hsds/taxonomy_terms/{id}"), get(hsds::taxonomy_term)),
         (
             spec(Method::GET, "/api/v1/worklist", ApiClient(ApiScope::WorklistRead)),
             get(api::worklist),
@@ -397,6 +421,7 @@ mod tests {
             let probe = matches!(s.path, "/healthz" | "/readyz" | "/metrics");
             assert_eq!(s.surface == Surface::Probe, probe, "{}", s.path);
             assert_eq!(s.surface == Surface::Api, s.path.starts_with("/api/v1/"), "{}", s.path);
+            assert_eq!(s.surface == Surface::Feed, s.path.starts_with("/hsds"), "{}", s.path);
         }
     }
 

@@ -102,6 +102,22 @@ fn exclusions_remove_documents() {
 }
 
 #[test]
+fn a_key_filter_keeps_only_those_documents_and_ands_with_the_rest() {
+    let index = index();
+    let keys = |k: &[u32]| Filter::Keys { keys: k.to_vec() };
+    let table: Vec<(Vec<Filter>, &[u32])> = vec![
+        (vec![keys(&[2, 3, 6])], &[2, 3, 6]),
+        (vec![keys(&[2, 3, 6]), any_of(CATEGORY, &[10, 11])], &[2, 3]),
+        (vec![keys(&[2, 3, 6]), none_of(COST, &[0])], &[3]),
+        (vec![keys(&[4, 99])], &[4]),
+        (vec![keys(&[])], &[]),
+    ];
+    for (filters, expected) in table {
+        assert_eq!(filtered(&index, filters.clone()), expected, "{filters:?}");
+    }
+}
+
+#[test]
 fn counts_cover_the_whole_matching_set() {
     let index = index();
     let results = index.search(&Query {
