@@ -704,9 +704,18 @@ impl Modify for BearerAuth {
 )]
 pub struct ApiDoc;
 
-/// The document as pretty JSON (what `/api/openapi.json` serves and the snapshot holds).
+/// The document as pretty JSON (what `/api/openapi.json` serves and the snapshot holds): the
+/// generated `/api/v1` part with the `/hsds` part added ([`crate::hsds_openapi`]).
 pub fn openapi_json() -> String {
-    ApiDoc::openapi().to_pretty_json().unwrap_or_default()
+    static DOC: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    DOC.get_or_init(|| {
+        let Ok(mut doc) = serde_json::to_value(ApiDoc::openapi()) else {
+            return String::new();
+        };
+        crate::hsds_openapi::merge(&mut doc);
+        serde_json::to_string_pretty(&doc).unwrap_or_default()
+    })
+    .clone()
 }
 
 /// `GET /api/openapi.json`.

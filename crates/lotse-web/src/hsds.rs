@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::header::{CONTENT_TYPE, HOST};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, HOST};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use fluent_bundle::FluentValue;
@@ -163,7 +163,10 @@ fn json<T: Serialize>(value: &T) -> Response {
     match serde_json::to_vec(value) {
         Ok(body) => (
             StatusCode::OK,
-            [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+            [
+                (CONTENT_TYPE, HeaderValue::from_static("application/json")),
+                (CACHE_CONTROL, HeaderValue::from_static("public, max-age=60")),
+            ],
             body,
         )
             .into_response(),
@@ -180,8 +183,25 @@ struct Params {
 
 impl Params {
     fn read(query: Option<&str>) -> Result<Self, Failure> {
-        let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default())
-            .map_err(|_| Failure::Bad(vec![bad("query", "hsds-error-query")]))?;
+        // Decoded strictly: a percent-encoded byte sequence that is not UTF-8 is refused, not
+        // replaced.
+        let decode = |s: &str| -> Option<String> {
+            let s = s.replace('+', " ");
+            percent_encoding::percent_decode_str(&s)
+                .decode_utf8()
+                .ok()
+                .map(std::borrow::Cow::into_owned)
+        };
+        let pairs: Vec<(String, String)> = query
+            .unwrap_or_default()
+            .split('&')
+            .filter(|p| !p.is_empty())
+            .map(|p| {
+                let (name, value) = p.split_once('=').unwrap_or((p, ""));
+                Some((decode(name)?, decode(value)?))
+            })
+            .collect::<Option<_>>()
+            .ok_or_else(|| Failure::Bad(vec![bad("query", "hsds-error-query")]))?;
         let mut problems = Vec::new();
         let mut seen = std::collections::BTreeSet::new();
         for (name, _) in &pairs {
@@ -192,21 +212,25 @@ impl Params {
         Ok(Self { pairs, problems })
     }
 
+    /// A text parameter: an empty value is no value.
     fn raw(&self, name: &str) -> Option<&str> {
-        self.pairs
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, v)| v.as_str())
-            .filter(|v| !v.is_empty())
+        self.value(name).filter(|v| !v.trim().is_empty())
     }
 
+    fn value(&self, name: &str) -> Option<&str> {
+        self.pairs.iter().find(|(n, _)| n == name).map(|(_, v)| v.as_str())
+    }
+
+    /// A typed parameter: present means it must parse (an empty value too is wrong).
     fn take<T>(&mut self, name: &str, parse: impl Fn(&str) -> Result<T, BadParam>) -> Option<T> {
-        let value = self.raw(name)?.to_owned();
+        let value = self.value(name)?.to_owned();
         match parse(&value) {
             Ok(v) => Some(v),
-            Err(mut p) => {
-                p.field = name.to_owned();
-                self.problems.push(p);
+            Err(p) => {
+                self.problems.push(BadParam {
+                    field: name.to_owned(),
+                    ..p
+                });
                 None
             }
         }
@@ -214,9 +238,9 @@ impl Params {
 
     fn integer(&mut self, name: &str, min: u32, max: u32) -> Option<u32> {
         self.take(name, |v| {
-            v.trim()
-                .parse::<u32>()
-                .ok()
+            Some(v)
+                .filter(|v| !v.is_empty() && v.bytes().all(|b| b.is_ascii_digit()))
+                .and_then(|v| v.parse::<u32>().ok())
                 .filter(|n| (min..=max).contains(n))
                 .ok_or_else(|| BadParam {
                     field: String::new(),
@@ -228,17 +252,15 @@ impl Params {
 
     fn boolean(&mut self, name: &str) -> bool {
         self.take(name, |v| match v {
-            "true" | "1" => Ok(true),
-            "false" | "0" => Ok(false),
+            "true" => Ok(true),
+            "false" => Ok(false),
             _ => Err(bad("", "hsds-error-boolean")),
         })
         .unwrap_or(false)
     }
 
     fn uuid(&mut self, name: &str) -> Option<Uuid> {
-        self.take(name, |v| {
-            Uuid::parse_str(v.trim()).map_err(|_| bad("", "hsds-error-uuid"))
-        })
+        self.take(name, |v| parse_uuid(v).ok_or_else(|| bad("", "hsds-error-uuid")))
     }
 
     fn finish<T>(self, value: T) -> Result<T, Failure> {
@@ -251,8 +273,7 @@ impl Params {
 }
 
 fn parse_day(v: &str) -> Result<Weekday, BadParam> {
-    let v = v.trim().to_ascii_uppercase();
-    let day = match v.get(..2).unwrap_or_default() {
+    Ok(match v {
         "MO" => Weekday::Monday,
         "TU" => Weekday::Tuesday,
         "WE" => Weekday::Wednesday,
@@ -261,26 +282,16 @@ fn parse_day(v: &str) -> Result<Weekday, BadParam> {
         "SA" => Weekday::Saturday,
         "SU" => Weekday::Sunday,
         _ => return Err(bad("", "hsds-error-day")),
-    };
-    // Two letters, or the English name.
-    let names = [
-        "MONDAY",
-        "TUESDAY",
-        "WEDNESDAY",
-        "THURSDAY",
-        "FRIDAY",
-        "SATURDAY",
-        "SUNDAY",
-    ];
-    if v.len() == 2 || names.contains(&v.as_str()) {
-        Ok(day)
-    } else {
-        Err(bad("", "hsds-error-day"))
-    }
+    })
+}
+
+/// A UUID in its hyphenated form only (as the schemas' `format: uuid`).
+fn parse_uuid(v: &str) -> Option<Uuid> {
+    (v.len() == 36).then(|| Uuid::parse_str(v).ok()).flatten()
 }
 
 fn parse_time(v: &str) -> Result<Time, BadParam> {
-    let parts: Vec<&str> = v.trim().split(':').collect();
+    let parts: Vec<&str> = v.split(':').collect();
     let number = |s: Option<&&str>, max: u8| -> Option<u8> {
         let s = s?;
         (s.len() == 2 && s.bytes().all(|b| b.is_ascii_digit()))
@@ -302,7 +313,6 @@ fn parse_time(v: &str) -> Result<Time, BadParam> {
 }
 
 fn parse_datetime(v: &str) -> Result<OffsetDateTime, BadParam> {
-    let v = v.trim();
     if let Ok(t) = OffsetDateTime::parse(v, &Rfc3339) {
         return Ok(t);
     }
@@ -364,17 +374,20 @@ fn service_query(params: &mut Params) -> ServiceQuery {
     }
 }
 
-/// `GET /hsds` and `GET /hsds/`: what this API is.
-pub async fn root(headers: HeaderMap) -> Response {
+/// `GET /hsds` and `GET /hsds/`: what this API is. The profile is described by the OpenAPI
+/// document itself (HSDS 3.0 with the ORUK 3.0 filters, see the `hsds` tag).
+pub async fn root(State(state): State<AppState>, headers: HeaderMap) -> Response {
     let host = headers
         .get(HOST)
         .and_then(|h| h.to_str().ok())
-        .filter(|h| h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
+        .filter(|h| !h.is_empty() && h.bytes().all(|b| b.is_ascii_alphanumeric() || b".-:[]".contains(&b)))
         .unwrap_or("localhost");
+    let scheme = if state.config.secure_cookies { "https" } else { "http" };
+    let openapi_url = format!("{scheme}://{host}/api/openapi.json");
     json(&ApiInfo {
         version: HSDS_VERSION.to_owned(),
-        profile: format!("http://{host}/hsds/profile"),
-        openapi_url: format!("http://{host}/api/openapi.json"),
+        profile: format!("{openapi_url}#hsds"),
+        openapi_url,
     })
 }
 
@@ -473,9 +486,9 @@ fn ndjson_answer(
 }
 
 fn offer_id(raw: &str) -> Result<OfferId, Failure> {
-    Uuid::parse_str(raw)
+    parse_uuid(raw)
         .map(OfferId::from_uuid)
-        .map_err(|_| Failure::Bad(vec![bad("id", "hsds-error-uuid")]))
+        .ok_or_else(|| Failure::Bad(vec![bad("id", "hsds-error-uuid")]))
 }
 
 /// `GET /hsds/services/{id}`: one listed service, fully nested.
@@ -518,7 +531,7 @@ pub async fn service_at_location(
 ) -> Response {
     let path = format!("/hsds/service_at_locations/{id}");
     let answer = async {
-        let id = Uuid::parse_str(&id).map_err(|_| Failure::Bad(vec![bad("id", "hsds-error-uuid")]))?;
+        let id = parse_uuid(&id).ok_or_else(|| Failure::Bad(vec![bad("id", "hsds-error-uuid")]))?;
         let feed = feed(&state).await?;
         feed.service_at_location(id, &labels(&state, &headers))
             .ok_or(Failure::NotFound)
@@ -566,7 +579,7 @@ pub async fn organization(
         let full_service = params.boolean("full_service");
         let _ = params.boolean("full");
         params.finish(())?;
-        let id = Uuid::parse_str(&id).map_err(|_| Failure::Bad(vec![bad("id", "hsds-error-uuid")]))?;
+        let id = parse_uuid(&id).ok_or_else(|| Failure::Bad(vec![bad("id", "hsds-error-uuid")]))?;
         let feed = feed(&state).await?;
         feed.organization(id, &labels(&state, &headers), full_service)
             .ok_or(Failure::NotFound)
@@ -605,8 +618,8 @@ pub async fn taxonomies(State(state): State<AppState>, headers: HeaderMap, RawQu
 
 /// `GET /hsds/taxonomies/{id}`.
 pub async fn taxonomy(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let found = Uuid::parse_str(&id)
-        .map_err(|_| Failure::Bad(vec![bad("id", "hsds-error-uuid")]))
+    let found = parse_uuid(&id)
+        .ok_or_else(|| Failure::Bad(vec![bad("id", "hsds-error-uuid")]))
         .and_then(|id| Vocabulary::by_id(id).ok_or(Failure::NotFound));
     match found {
         Ok(v) => json(&v.taxonomy(&labels(&state, &headers))),
@@ -645,8 +658,8 @@ pub async fn taxonomy_terms(State(state): State<AppState>, headers: HeaderMap, R
 
 /// `GET /hsds/taxonomy_terms/{id}`.
 pub async fn taxonomy_term(State(state): State<AppState>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    let found = Uuid::parse_str(&id)
-        .map_err(|_| Failure::Bad(vec![bad("id", "hsds-error-uuid")]))
+    let found = parse_uuid(&id)
+        .ok_or_else(|| Failure::Bad(vec![bad("id", "hsds-error-uuid")]))
         .and_then(|id| Term::by_id(id).ok_or(Failure::NotFound));
     match found {
         Ok(t) => json(&t.taxonomy_term(&labels(&state, &headers))),
@@ -661,21 +674,40 @@ mod tests {
     #[test]
     fn days_and_times_parse_as_oruk_writes_them() {
         assert_eq!(parse_day("TU"), Ok(Weekday::Tuesday));
-        assert_eq!(parse_day("tuesday"), Ok(Weekday::Tuesday));
-        assert_eq!(parse_day("Su"), Ok(Weekday::Sunday));
-        for wrong in ["", "T", "TUX", "Tuesdays", "DI", "7"] {
+        assert_eq!(parse_day("SU"), Ok(Weekday::Sunday));
+        for wrong in ["", "T", "TUX", "tu", "Tuesday", "DI", "7", " TU"] {
             assert!(parse_day(wrong).is_err(), "{wrong}");
         }
         assert_eq!(parse_time("14:00"), Ok(Time::from_hms(14, 0, 0).unwrap()));
         assert_eq!(parse_time("23:59:59"), Ok(Time::from_hms(23, 59, 59).unwrap()));
-        for wrong in ["", "24:00", "9:00", "14", "14:60", "14:00:60", "14:00:00:00", "ab:cd"] {
+        for wrong in [
+            "",
+            "24:00",
+            "9:00",
+            "14",
+            "14:60",
+            "14:00:60",
+            "14:00:00:00",
+            "ab:cd",
+            " 14:00",
+        ] {
             assert!(parse_time(wrong).is_err(), "{wrong}");
         }
         assert!(parse_datetime("2026-12-01T10:00:00Z").is_ok());
         assert_eq!(
-            parse_datetime("2026-12-01").map(|t| t.unix_timestamp()),
+            parse_datetime("2026-12-01").map(OffsetDateTime::unix_timestamp),
             Ok(1_796_083_200)
         );
         assert!(parse_datetime("yesterday").is_err());
+        let id = "3fa85f64-5717-4562-b3fc-2c963f66afa6";
+        assert!(parse_uuid(id).is_some());
+        for wrong in [
+            "",
+            "3fa85f6457174562b3fc2c963f66afa6",
+            "{3fa85f64-5717-4562-b3fc-2c963f66afa6}",
+            "x",
+        ] {
+            assert!(parse_uuid(wrong).is_none(), "{wrong}");
+        }
     }
 }

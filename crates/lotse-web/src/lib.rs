@@ -23,6 +23,8 @@ pub mod error;
 pub mod health;
 /// `/hsds`: the directory as an Open Referral HSDS 3.0 / ORUK read API.
 pub mod hsds;
+/// The `/hsds` part of the OpenAPI document, made from the official HSDS schemas.
+pub mod hsds_openapi;
 /// The HTML pages: start, sign-in, programme overview, language choice, the error page.
 pub mod html;
 /// Fluent translations and language negotiation.

@@ -2,6 +2,7 @@
 //! schedules, phone …) are UUIDv5 names under the offer's id, so they are the same in every
 //! answer and every export.
 
+use lotse_domain::area::GeoPoint;
 use lotse_domain::offer::{CostKind, Offer};
 use time::format_description::well_known::Rfc3339;
 use time::{Date, OffsetDateTime, Time, Weekday};
@@ -194,45 +195,15 @@ pub fn service(listing: &Listing, ctx: Context<'_>, nesting: Nesting) -> Service
         amount,
         amount_description: o.cost.note.as_deref().and_then(non_empty),
     }];
-    if o.location.is_some() || o.address.is_some() {
-        let location_id = part_id(id, "location");
-        service.service_at_locations = vec![ServiceAtLocation {
+    service.service_at_locations = location(listing, ctx, Nesting::Full)
+        .map(|location| ServiceAtLocation {
             id: part_id(id, "service_at_location"),
             service_id: id,
-            location_id,
-            location: Location {
-                id: location_id,
-                location_type: "physical".to_owned(),
-                name: listing.area_name.clone(),
-                latitude: o.location.map(|p| p.lat()),
-                longitude: o.location.map(|p| p.lon()),
-                addresses: o
-                    .address
-                    .iter()
-                    .map(|a| PostalAddress {
-                        id: part_id(id, "address"),
-                        location_id,
-                        address_1: a.street.clone(),
-                        city: a.city.clone(),
-                        state_province: String::new(),
-                        postal_code: a.postcode.clone(),
-                        country: ctx.country.to_owned(),
-                        address_type: "physical".to_owned(),
-                    })
-                    .collect(),
-                accessibility: o
-                    .accessibility
-                    .iter()
-                    .map(|f| Accessibility {
-                        id: part_id(id, &format!("accessibility/{}", f.code())),
-                        location_id,
-                        description: ctx.labels.label(&format!("access-{}", f.code())),
-                        details: f.code().to_owned(),
-                    })
-                    .collect(),
-            },
-        }];
-    }
+            location_id: location.id,
+            location,
+        })
+        .into_iter()
+        .collect();
     service.attributes = Term::of_offer(o)
         .into_iter()
         .map(|term| Attribute {
@@ -246,27 +217,62 @@ pub fn service(listing: &Listing, ctx: Context<'_>, nesting: Nesting) -> Service
     service
 }
 
-/// An offer's place in a list of services at locations (`None` without a place).
-pub fn service_at_location(listing: &Listing, ctx: Context<'_>) -> Option<ServiceAtLocationItem> {
+/// Where an offer takes place (`None` without a point or an address): with its address and
+/// accessibility features when fully nested, else the one-to-one fields only.
+fn location(listing: &Listing, ctx: Context<'_>, nesting: Nesting) -> Option<Location> {
     let o = &listing.offer;
     if o.location.is_none() && o.address.is_none() {
         return None;
     }
     let id = o.id.as_uuid();
     let location_id = part_id(id, "location");
+    let mut location = Location {
+        id: location_id,
+        location_type: "physical".to_owned(),
+        name: listing.area_name.clone(),
+        latitude: o.location.map(GeoPoint::lat),
+        longitude: o.location.map(GeoPoint::lon),
+        addresses: Vec::new(),
+        accessibility: Vec::new(),
+    };
+    if nesting == Nesting::Full {
+        location.addresses = o
+            .address
+            .iter()
+            .map(|a| PostalAddress {
+                id: part_id(id, "address"),
+                location_id,
+                address_1: a.street.clone(),
+                city: a.city.clone(),
+                state_province: String::new(),
+                postal_code: a.postcode.clone(),
+                country: ctx.country.to_owned(),
+                address_type: "physical".to_owned(),
+            })
+            .collect();
+        location.accessibility = o
+            .accessibility
+            .iter()
+            .map(|f| Accessibility {
+                id: part_id(id, &format!("accessibility/{}", f.code())),
+                location_id,
+                description: ctx.labels.label(&format!("access-{}", f.code())),
+                details: f.code().to_owned(),
+            })
+            .collect();
+    }
+    Some(location)
+}
+
+/// An offer's place in a list of services at locations (`None` without a place).
+pub fn service_at_location(listing: &Listing, ctx: Context<'_>) -> Option<ServiceAtLocationItem> {
+    let location = location(listing, ctx, Nesting::List)?;
+    let id = listing.offer.id.as_uuid();
     Some(ServiceAtLocationItem {
         id: part_id(id, "service_at_location"),
         service_id: id,
-        location_id,
-        location: Location {
-            id: location_id,
-            location_type: "physical".to_owned(),
-            name: listing.area_name.clone(),
-            latitude: o.location.map(|p| p.lat()),
-            longitude: o.location.map(|p| p.lon()),
-            addresses: Vec::new(),
-            accessibility: Vec::new(),
-        },
+        location_id: location.id,
+        location,
         service: service(listing, ctx, Nesting::List),
     })
 }

@@ -63,6 +63,14 @@ enum Params {
     Code,
     /// The first offer of programme A (and A's slug for the public directory).
     Offer,
+    /// The HSDS service at location of that offer.
+    HsdsPlace,
+    /// The HSDS organization providing that offer.
+    HsdsOrganization,
+    /// An HSDS taxonomy.
+    HsdsTaxonomy,
+    /// An HSDS taxonomy term.
+    HsdsTerm,
 }
 
 /// One route's expectations.
@@ -327,6 +335,19 @@ fn matrix() -> Vec<Expect> {
         public(Method::GET, "/directory", Params::None, ""),
         public(Method::GET, "/directory/{slug}", Params::Offer, ""),
         public(Method::GET, "/directory/{slug}/offers/{id}", Params::Offer, ""),
+        // The HSDS feed: listed offers of public directories, for anyone.
+        public(Method::GET, "/hsds", Params::None, ""),
+        public(Method::GET, "/hsds/", Params::None, ""),
+        public(Method::GET, "/hsds/services", Params::None, ""),
+        public(Method::GET, "/hsds/services/{id}", Params::Offer, ""),
+        public(Method::GET, "/hsds/service_at_locations", Params::None, ""),
+        public(Method::GET, "/hsds/service_at_locations/{id}", Params::HsdsPlace, ""),
+        public(Method::GET, "/hsds/organizations", Params::None, ""),
+        public(Method::GET, "/hsds/organizations/{id}", Params::HsdsOrganization, ""),
+        public(Method::GET, "/hsds/taxonomies", Params::None, ""),
+        public(Method::GET, "/hsds/taxonomies/{id}", Params::HsdsTaxonomy, ""),
+        public(Method::GET, "/hsds/taxonomy_terms", Params::None, ""),
+        public(Method::GET, "/hsds/taxonomy_terms/{id}", Params::HsdsTerm, ""),
         member(
             Method::POST,
             "/people/{id}/erase",
@@ -419,6 +440,12 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
     let app = TestApp::new(db).await;
     let a = World::build(db, "matrix-a").await;
     let b = World::build_with_family(db, "matrix-b", "Andersprogramm").await;
+    // The offer takes place somewhere (so that the feed has a service at a location).
+    let mut tx = db.db.begin().await.unwrap();
+    let mut stored = lotse_store::offer::get_offer(&mut tx, &a.scope, a.offer).await.unwrap();
+    stored.offer.location = Some(lotse_domain::area::GeoPoint::parse(51.2277, 6.7735).unwrap());
+    lotse_store::offer::update_offer(&mut tx, &a.scope, &stored.offer, stored.version).await.unwrap();
+    tx.commit().await.unwrap();
     let (callers, link_worker_a) = callers(db, &a, &b).await;
     let (mut checked, mut allowed, mut unexpected) = (0, 0, Vec::new());
     for e in matrix() {
@@ -436,6 +463,10 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
                         Params::SecondPerson => a.second_person.to_string(),
                         Params::UserOfA => link_worker_a.to_string(),
                         Params::Offer => a.offer.as_uuid().to_string(),
+                        Params::HsdsPlace => lotse_app::hsds::map::part_id(a.offer.as_uuid(), "service_at_location").to_string(),
+                        Params::HsdsOrganization => a.orgs.provider.as_uuid().to_string(),
+                        Params::HsdsTaxonomy => lotse_app::hsds::taxonomy::Vocabulary::NeedDomain.id().to_string(),
+                        Params::HsdsTerm => lotse_app::hsds::taxonomy::Term::all()[0].id().to_string(),
                         Params::None | Params::Tag | Params::Code => String::new(),
                     },
                 );
