@@ -4,8 +4,11 @@
 //! nothing here reads a person. Programmes follow one another in the order of their slugs;
 //! within one, results come in the order of the search (best match, or nearest first).
 
+pub mod export;
+pub mod import;
 pub mod map;
 pub mod model;
+mod tabular;
 pub mod taxonomy;
 
 use std::sync::Arc;

@@ -294,6 +294,19 @@ pub enum KeysCommand {
 pub enum ExportCommand {
     /// Pseudonymised tables of the people who gave research consent, for evaluators.
     Research(ResearchArgs),
+    /// The programme's published offers as Open Referral HSDS 3.0 JSON (services.json,
+    /// organizations.json, taxonomies.json, taxonomy_terms.json).
+    Hsds(HsdsExportArgs),
+}
+
+/// `lotse export hsds DIR`.
+#[derive(Debug, Args)]
+pub struct HsdsExportArgs {
+    /// Programme slug, e.g. `duesseldorf`
+    #[arg(long)]
+    pub programme: String,
+    /// The directory to create (must not exist)
+    pub dir: std::path::PathBuf,
 }
 
 /// `lotse export research DIR`.
@@ -312,6 +325,23 @@ pub enum ImportCommand {
     /// Area sets, areas and postcodes from CSV (`areas.csv`: area_set,name,kind,parent,lat,lon,deprivation;
     /// `postcodes.csv`: postcode,lat,lon and one column per area set). All or nothing.
     Areas(ImportAreasArgs),
+    /// Offers from Open Referral files: HSDS 3.0 JSON or ndjson, a directory with
+    /// `services.json` (as `lotse export hsds` writes) or the tabular package (`services.csv` …),
+    /// or ORUK 1.0 services. All or nothing unless `--partial`.
+    Hsds(ImportHsdsArgs),
+}
+
+/// `lotse import hsds PATH`.
+#[derive(Debug, Args)]
+pub struct ImportHsdsArgs {
+    /// Programme slug, e.g. `duesseldorf`
+    #[arg(long)]
+    pub programme: String,
+    /// Import the records without problems and report the others (else one problem refuses all)
+    #[arg(long)]
+    pub partial: bool,
+    /// A `.json` or `.ndjson` file, or a directory
+    pub path: std::path::PathBuf,
 }
 
 /// `lotse import areas PATH`.

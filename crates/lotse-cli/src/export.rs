@@ -25,8 +25,57 @@ fn write_table<T: Serialize>(dir: &Path, name: &str, rows: &[T], header: &[&str]
     Ok(())
 }
 
+/// Writes the HSDS export's files into `dir`, which must not exist yet.
+pub fn write_hsds(dir: &Path, files: &[(&str, String)]) -> anyhow::Result<()> {
+    write_dir(dir, |staging| {
+        for (name, content) in files {
+            let path = staging.join(name);
+            std::fs::write(&path, content).with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        Ok(())
+    })
+}
+
 /// Writes the research export into `dir`, which must not exist yet.
 pub fn write_research(dir: &Path, export: &ResearchExport) -> anyhow::Result<()> {
+    write_dir(dir, |staging| {
+        write_table(
+            staging,
+            "people.csv",
+            &export.people,
+            &["pseudonym", "age_band", "gender", "language"],
+        )?;
+        write_table(
+            staging,
+            "referrals.csv",
+            &export.referrals,
+            &[
+                "pseudonym",
+                "source",
+                "state",
+                "closing_reason",
+                "issued_on",
+                "updated_on",
+            ],
+        )?;
+        write_table(
+            staging,
+            "questionnaire_responses.csv",
+            &export.responses,
+            &["pseudonym", "instrument", "timepoint", "answers", "answered_on"],
+        )?;
+        let dictionary = DICTIONARY
+            .replace("{programme}", &export.programme)
+            .replace("{exported_at}", &export.exported_at.to_string())
+            .replace("{people}", &export.people.len().to_string());
+        std::fs::write(staging.join("DATA_DICTIONARY.md"), dictionary)?;
+        Ok(())
+    })
+}
+
+/// Creates `dir` (which must not exist) with what `fill` writes into a staging directory,
+/// renamed into place only when all of it was written.
+fn write_dir(dir: &Path, fill: impl FnOnce(&Path) -> anyhow::Result<()>) -> anyhow::Result<()> {
     if dir.exists() {
         anyhow::bail!(
             "{} exists; choose a new directory (an export never overwrites)",
@@ -50,36 +99,7 @@ pub fn write_research(dir: &Path, export: &ResearchExport) -> anyhow::Result<()>
     ));
     std::fs::create_dir(&staging).with_context(|| format!("cannot create {}", staging.display()))?;
     let result = (|| -> anyhow::Result<()> {
-        write_table(
-            &staging,
-            "people.csv",
-            &export.people,
-            &["pseudonym", "age_band", "gender", "language"],
-        )?;
-        write_table(
-            &staging,
-            "referrals.csv",
-            &export.referrals,
-            &[
-                "pseudonym",
-                "source",
-                "state",
-                "closing_reason",
-                "issued_on",
-                "updated_on",
-            ],
-        )?;
-        write_table(
-            &staging,
-            "questionnaire_responses.csv",
-            &export.responses,
-            &["pseudonym", "instrument", "timepoint", "answers", "answered_on"],
-        )?;
-        let dictionary = DICTIONARY
-            .replace("{programme}", &export.programme)
-            .replace("{exported_at}", &export.exported_at.to_string())
-            .replace("{people}", &export.people.len().to_string());
-        std::fs::write(staging.join("DATA_DICTIONARY.md"), dictionary)?;
+        fill(&staging)?;
         std::fs::rename(&staging, dir).with_context(|| format!("cannot move the export to {}", dir.display()))?;
         Ok(())
     })();

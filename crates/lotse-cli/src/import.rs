@@ -41,3 +41,27 @@ pub fn read_import_files(path: &Path, known: &[&str]) -> anyhow::Result<Vec<Impo
     }
     Ok(files)
 }
+
+/// The HSDS tables a directory may hold (the tabular data package).
+const HSDS_TABLES: [&str; 12] = [
+    "services.csv",
+    "organizations.csv",
+    "service_at_location.csv",
+    "locations.csv",
+    "addresses.csv",
+    "accessibility.csv",
+    "schedules.csv",
+    "languages.csv",
+    "phones.csv",
+    "cost_options.csv",
+    "attributes.csv",
+    "taxonomy_terms.csv",
+];
+
+/// An HSDS file, or a directory's `services.json` (an export) or else its tables.
+pub fn read_hsds_files(path: &Path) -> anyhow::Result<Vec<ImportFile>> {
+    if path.is_dir() && path.join("services.json").is_file() {
+        return Ok(vec![read(&path.join("services.json"))?]);
+    }
+    read_import_files(path, &HSDS_TABLES)
+}

@@ -515,6 +515,57 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Import(ImportCommand::Hsds(args)) => {
+            let files = crate::import::read_hsds_files(&args.path)?;
+            let db = open_db(&common, 2, KeyFiles::Existing).await?;
+            let report =
+                lotse_app::hsds::import::import(&db, &lotse_app::SystemClock, &args.programme, &files, args.partial)
+                    .await;
+            db.close().await;
+            let report = report?;
+            for note in &report.notes {
+                println!("note: {note}");
+            }
+            for skipped in &report.skipped {
+                println!("skipped: {skipped}");
+            }
+            println!(
+                "{}: {} offer(s) added, {} replaced, {} provider(s) added, {} record(s) skipped, {} note(s)",
+                args.programme,
+                report.created,
+                report.updated,
+                report.organisations_created,
+                report.skipped.len(),
+                report.notes.len()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Export(ExportCommand::Hsds(args)) => {
+            if args.dir.exists() {
+                anyhow::bail!(
+                    "{} exists; choose a new directory (an export never overwrites)",
+                    args.dir.display()
+                );
+            }
+            let labels = lotse_web::hsds::english_labels()?;
+            let db = open_db(&common, 2, KeyFiles::Existing).await?;
+            let today = lotse_app::Clock::now(&lotse_app::SystemClock).date();
+            let export = lotse_app::hsds::export::export(&db, &args.programme, today, &labels).await;
+            db.close().await;
+            let export = export.map_err(|e| match e {
+                lotse_app::directory::DirectoryError::NotFound => anyhow::anyhow!("no programme {}", args.programme),
+                other => anyhow::anyhow!(other),
+            })?;
+            crate::export::write_hsds(&args.dir, &export.files()?)?;
+            println!(
+                "{}: {} service(s), {} organization(s) written to {}",
+                args.programme,
+                export.services.len(),
+                export.organizations.len(),
+                args.dir.display()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Export(ExportCommand::Research(args)) => {
             if args.dir.exists() {
                 anyhow::bail!(

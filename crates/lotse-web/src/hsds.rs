@@ -51,6 +51,15 @@ impl Labels for FeedLabels {
     }
 }
 
+/// The feed's words in English, for `lotse export hsds` (an export is the same in every
+/// installation).
+pub fn english_labels() -> Result<impl Labels, crate::i18n::I18nError> {
+    Ok(FeedLabels {
+        i18n: Arc::new(I18n::load()?),
+        language: Language::English,
+    })
+}
+
 fn labels(state: &AppState, headers: &HeaderMap) -> FeedLabels {
     FeedLabels {
         i18n: Arc::clone(&state.i18n),
