@@ -125,6 +125,15 @@ pub fn components() -> Map<String, Value> {
         }
         out.insert("hsds_organization_with_services".to_owned(), Value::Object(org));
     }
+    // A service at a location as lists give it: with the service (as the compiled HSDS list
+    // schema has it).
+    if let Some(Value::Object(sal)) = out.get("hsds_service_at_location").cloned() {
+        let mut sal = sal;
+        if let Some(Value::Object(props)) = sal.get_mut("properties") {
+            props.insert("service".to_owned(), json!({"$ref": "#/components/schemas/hsds_service"}));
+        }
+        out.insert("hsds_service_at_location_item".to_owned(), Value::Object(sal));
+    }
     out.insert(
         "hsds_minimal_service".to_owned(),
         json!({
@@ -305,7 +314,7 @@ pub fn paths() -> Map<String, Value> {
         "Listed services at their locations",
         &service_filters(),
         &json!({
-            "200": ok("A page of services at locations", &page_of(&schema_ref("hsds_service_at_location"))),
+            "200": ok("A page of services at locations", &page_of(&schema_ref("hsds_service_at_location_item"))),
             "400": problem("A parameter is wrong"),
         }),
     );
@@ -366,7 +375,7 @@ pub fn paths() -> Map<String, Value> {
         by_id(
             tag,
             "One listed service at its location",
-            &schema_ref("hsds_service_at_location"),
+            &schema_ref("hsds_service_at_location_item"),
             &[],
         ),
     );
@@ -416,7 +425,7 @@ mod tests {
     #[test]
     fn every_official_schema_is_read_and_every_reference_resolves() {
         let components = components();
-        assert_eq!(components.len(), SCHEMAS.len() + 2);
+        assert_eq!(components.len(), SCHEMAS.len() + 3);
         let text = serde_json::to_string(&components).unwrap();
         for (i, _) in text.match_indices("#/components/schemas/") {
             let rest = &text[i + "#/components/schemas/".len()..];
