@@ -20,11 +20,19 @@ pub enum ApiScope {
     ConsentWrite,
     /// `export:read`: a person's data export (a data-subject access request).
     ExportRead,
+    /// Search the programme's offer directory (`GET /api/v1/offers`).
+    DirectoryRead,
 }
 
 impl ApiScope {
     /// Every scope.
-    pub const ALL: [Self; 4] = [Self::WorklistRead, Self::CaseRead, Self::ConsentWrite, Self::ExportRead];
+    pub const ALL: [Self; 5] = [
+        Self::WorklistRead,
+        Self::CaseRead,
+        Self::ConsentWrite,
+        Self::ExportRead,
+        Self::DirectoryRead,
+    ];
 
     /// The stable code (`worklist:read` …).
     pub const fn code(self) -> &'static str {
@@ -33,6 +41,7 @@ impl ApiScope {
             Self::CaseRead => "case:read",
             Self::ConsentWrite => "consent:write",
             Self::ExportRead => "export:read",
+            Self::DirectoryRead => "directory:read",
         }
     }
 
@@ -48,6 +57,7 @@ impl ApiScope {
             Self::CaseRead => Action::ViewCase,
             Self::ConsentWrite => Action::WithdrawConsent,
             Self::ExportRead => Action::ExportPersonData,
+            Self::DirectoryRead => Action::ViewProgramme,
         }
     }
 }
@@ -62,7 +72,7 @@ impl fmt::Display for ApiScope {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiClientError {
     /// A scope code that does not exist.
-    #[error("unknown scope {0:?}: the scopes are worklist:read, case:read, consent:write, export:read")]
+    #[error("unknown scope {0:?}: the scopes are worklist:read, case:read, consent:write, export:read, directory:read")]
     UnknownScope(String),
     /// No scope given.
     #[error("give at least one scope with --scopes")]

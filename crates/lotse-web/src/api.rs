@@ -78,6 +78,8 @@ pub enum ApiError {
     Invalid(Vec<(String, &'static str)>),
     /// Bad input the use case found, with its (English) message (400).
     InvalidDetail(String),
+    /// Bad parameters with their messages, already in the caller's language (400).
+    InvalidFields(Vec<FieldProblem>),
     /// The record changed meanwhile, or the change was already made (409).
     Conflict,
     /// A body that is not declared as `application/json` (415).
@@ -94,7 +96,7 @@ impl ApiError {
             Self::Unauthorized => (StatusCode::UNAUTHORIZED, "unauthorized"),
             Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound => (StatusCode::NOT_FOUND, "not-found"),
-            Self::Invalid(_) | Self::InvalidDetail(_) => (StatusCode::BAD_REQUEST, "invalid"),
+            Self::Invalid(_) | Self::InvalidDetail(_) | Self::InvalidFields(_) => (StatusCode::BAD_REQUEST, "invalid"),
             Self::Conflict => (StatusCode::CONFLICT, "conflict"),
             Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"),
             Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
@@ -116,6 +118,7 @@ impl ApiError {
                     })
                     .collect(),
             ),
+            Self::InvalidFields(fields) => Some(fields.clone()),
             _ => None,
         };
         let detail = match self {
@@ -682,6 +685,229 @@ pub async fn export(
     }
 }
 
+/// A page of the offer search.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferResults {
+    /// Offers matching, over all pages.
+    pub total: usize,
+    /// This page, from 1.
+    pub page: u32,
+    /// Offers per page.
+    pub per_page: u32,
+    /// This page's offers, best match first (or nearest first with `sort=distance`).
+    pub offers: Vec<OfferResult>,
+    /// Counts of the matching offers per facet value.
+    pub facets: Vec<FacetCount>,
+}
+
+/// One offer found, with why it was chosen.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferResult {
+    /// The offer.
+    #[schema(format = Uuid)]
+    pub offer_id: String,
+    /// Its title in its own language.
+    pub title: String,
+    /// The provider.
+    pub provider: String,
+    /// Its area (Quartier / område).
+    pub area: Option<String>,
+    /// Metres from the search's point or postcode.
+    pub distance_m: Option<u32>,
+    /// `active`, `paused` or `ended`.
+    pub status: String,
+    /// Whether its details are due for review.
+    pub needs_review: bool,
+    /// Why it was chosen, each part in the caller's language.
+    pub explanation: Vec<String>,
+}
+
+/// A facet value and how many matching offers have it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FacetCount {
+    /// `need`, `category`, `lang`, `access`, `cost`, `target` or `area` (the query parameter
+    /// that filters by it).
+    pub facet: String,
+    /// The value (a code, a language tag, an area id).
+    pub value: String,
+    /// Matching offers with it.
+    pub count: u32,
+}
+
+const SEARCH_PARAMS: [(&str, &str); 16] = [
+    (
+        "q",
+        "Words (German, Danish, English; typos and spelling variants are forgiven)",
+    ),
+    ("postcode", "Measure distances from this postcode of the programme"),
+    ("lat", "Measure from this point (with lon)"),
+    ("lon", "Measure from this point (with lat)"),
+    ("radius", "Only offers within this many kilometres (0.1 to 100)"),
+    ("need", "A need domain code (repeatable)"),
+    ("category", "A category code (repeatable)"),
+    ("lang", "A language spoken at the offer (repeatable)"),
+    ("access", "An accessibility feature every result has (repeatable)"),
+    ("target", "A target group code (repeatable)"),
+    ("cost", "The highest cost: free, reduced or paid"),
+    ("day", "A weekday, 1 (Monday) to 7 (repeatable)"),
+    ("part", "A part of the day: morning, afternoon, evening (repeatable)"),
+    ("age", "Only offers admitting this age (0 to 120)"),
+    ("sort", "relevance (default) or distance"),
+    ("page", "Page from 1; per_page 1 to 100 (larger is clamped)"),
+];
+
+fn search_params() -> Vec<utoipa::openapi::path::Parameter> {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    let mut params: Vec<_> = SEARCH_PARAMS
+        .iter()
+        .chain(&[
+            ("per_page", "Offers per page, 1 to 100 (larger is clamped)"),
+            ("area", "An area id (repeatable)"),
+        ])
+        .map(|(name, description)| {
+            ParameterBuilder::new()
+                .name(*name)
+                .parameter_in(ParameterIn::Query)
+                .description(Some(*description))
+                .schema(Some(ObjectBuilder::new().schema_type(Type::String)))
+                .build()
+        })
+        .collect();
+    params.sort_by(|a, b| a.name.cmp(&b.name));
+    params
+}
+
+struct SearchParams;
+
+impl Modify for SearchParams {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Some(item) = openapi.paths.paths.get_mut("/api/v1/offers")
+            && let Some(get) = item.get.as_mut()
+        {
+            get.parameters = Some(search_params());
+        }
+    }
+}
+
+/// `GET /api/v1/offers`: the same search as the page `/offers` (parameters as its form).
+#[utoipa::path(
+    get,
+    path = "/api/v1/offers",
+    tag = "directory",
+    security(("bearer" = ["directory:read"])),
+    responses(
+        (status = 200, description = "A page of offers with their explanations and facet counts", body = OfferResults, content_type = "application/json"),
+        (status = 400, description = "A parameter is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn offers(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let page = crate::page::Page::for_language(&state, ctx.language);
+    let (form, bad) = crate::directory::parse_search(query.as_deref());
+    if let Some(b) = bad {
+        let problem = FieldProblem {
+            message: crate::directory::bad_message(&page, &b),
+            field: b.param,
+        };
+        return ctx.fail(&state, ApiError::InvalidFields(vec![problem]));
+    }
+    let request = &form.request;
+    let answer = lotse_app::directory::search(
+        &state.app,
+        &state.directories,
+        state.clock.as_ref(),
+        &ctx.principal,
+        request,
+    )
+    .await;
+    let answer = match answer {
+        Ok(a) => a,
+        Err(lotse_app::directory::DirectoryError::Search(e)) => {
+            let field = match e {
+                lotse_app::offer_search::SearchError::RadiusWithoutOrigin => "radius",
+                lotse_app::offer_search::SearchError::DistanceWithoutOrigin => "sort",
+                lotse_app::offer_search::SearchError::UnknownArea(_) => "area",
+                _ => "postcode",
+            };
+            let problem = FieldProblem {
+                field: field.to_owned(),
+                message: crate::directory::search_error(&page, &e, &form),
+            };
+            return ctx.fail(&state, ApiError::InvalidFields(vec![problem]));
+        }
+        Err(lotse_app::directory::DirectoryError::NotFound) => return ctx.fail(&state, ApiError::NotFound),
+        Err(lotse_app::directory::DirectoryError::Store(e)) => return ctx.fail(&state, e),
+    };
+    let mut facets = Vec::new();
+    let mut add = |facet: &str, value: String, count: u32| {
+        facets.push(FacetCount {
+            facet: facet.to_owned(),
+            value,
+            count,
+        });
+    };
+    answer
+        .needs
+        .iter()
+        .for_each(|(v, n)| add("need", v.code().to_owned(), *n));
+    answer
+        .categories
+        .iter()
+        .for_each(|(v, n)| add("category", v.code().to_owned(), *n));
+    answer.languages.iter().for_each(|(v, n)| add("lang", v.clone(), *n));
+    answer
+        .accessibility
+        .iter()
+        .for_each(|(v, n)| add("access", v.code().to_owned(), *n));
+    answer
+        .costs
+        .iter()
+        .for_each(|(v, n)| add("cost", v.code().to_owned(), *n));
+    answer
+        .target_groups
+        .iter()
+        .for_each(|(v, n)| add("target", v.code().to_owned(), *n));
+    answer
+        .areas
+        .iter()
+        .for_each(|(v, n)| add("area", v.as_uuid().to_string(), *n));
+    let per_page = if request.per_page == 0 {
+        lotse_app::offer_search::DEFAULT_PER_PAGE
+    } else {
+        request.per_page.min(lotse_app::offer_search::MAX_PER_PAGE)
+    };
+    json(&OfferResults {
+        total: answer.total,
+        page: request.page.max(1),
+        per_page,
+        offers: answer
+            .matches
+            .iter()
+            .map(|m| {
+                let o = &m.listing.offer;
+                OfferResult {
+                    offer_id: o.id.as_uuid().to_string(),
+                    title: o.title.clone(),
+                    provider: m.listing.provider_name.clone(),
+                    area: m.listing.area_name.clone(),
+                    #[expect(clippy::cast_possible_truncation, clippy::cast_sign_loss, reason = "metres on Earth")]
+                    distance_m: m.distance_m.map(|d| d.round() as u32),
+                    status: o.status.code().to_owned(),
+                    needs_review: m.listing.needs_review,
+                    explanation: crate::directory::explain(&page, &m.reasons),
+                }
+            })
+            .collect(),
+        facets,
+    })
+}
+
 struct BearerAuth;
 
 impl Modify for BearerAuth {
@@ -698,9 +924,9 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lotse API", description = "Social prescribing with a closed loop: the API for clients of one programme."),
-    paths(worklist, case, withdraw_consent, export),
+    paths(worklist, case, withdraw_consent, export, offers),
     components(schemas(Problem, FieldProblem)),
-    modifiers(&BearerAuth),
+    modifiers(&BearerAuth, &SearchParams),
 )]
 pub struct ApiDoc;
 

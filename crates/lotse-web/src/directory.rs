@@ -38,6 +38,8 @@ const MAX_PAGE: u32 = 10_000;
 /// A parameter the page could not use: an i18n key, the field's label key, the value.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct BadParam {
+    /// The query parameter (`radius`), for the API's field-precise problems.
+    pub param: String,
     key: &'static str,
     field: &'static str,
     value: String,
@@ -46,6 +48,7 @@ pub struct BadParam {
 
 fn bad(key: &'static str, field: &'static str, value: &str, range: &'static str) -> BadParam {
     BadParam {
+        param: String::new(),
         key,
         field,
         value: value.chars().take(60).collect(),
@@ -201,7 +204,8 @@ pub fn parse_search(query: Option<&str>) -> (SearchForm, Option<BadParam>) {
     let mut first = None;
     let (mut lat, mut lon) = (None, None);
     for (name, value) in &pairs {
-        if let Err(b) = apply(&mut form, &mut lat, &mut lon, name, value) {
+        if let Err(mut b) = apply(&mut form, &mut lat, &mut lon, name, value) {
+            b.param.clone_from(name);
             first.get_or_insert(b);
         }
     }
@@ -209,12 +213,18 @@ pub fn parse_search(query: Option<&str>) -> (SearchForm, Option<BadParam>) {
         (Some(lat), Some(lon)) => match GeoPoint::parse(lat, lon) {
             Ok(p) => form.request.origin = Some(Origin::Point(p)),
             Err(_) => {
-                first.get_or_insert(bad("dir-error-point", "dir-postcode", "", ""));
+                first.get_or_insert(BadParam {
+                    param: "lat".to_owned(),
+                    ..bad("dir-error-point", "dir-postcode", "", "")
+                });
             }
         },
         (None, None) => {}
         _ => {
-            first.get_or_insert(bad("dir-error-point", "dir-postcode", "", ""));
+            first.get_or_insert(BadParam {
+                param: "lat".to_owned(),
+                ..bad("dir-error-point", "dir-postcode", "", "")
+            });
         }
     }
     form.base = serde_urlencoded::to_string(
@@ -510,7 +520,8 @@ fn directory_page(
     }
 }
 
-fn bad_message(page: &Page, b: &BadParam) -> String {
+/// The message of a bad parameter, in the page's language.
+pub fn bad_message(page: &Page, b: &BadParam) -> String {
     page.text_with(
         b.key,
         &[
@@ -521,7 +532,8 @@ fn bad_message(page: &Page, b: &BadParam) -> String {
     )
 }
 
-fn search_error(page: &Page, e: &SearchError, form: &SearchForm) -> String {
+/// The message of a search the index refused, in the page's language.
+pub fn search_error(page: &Page, e: &SearchError, form: &SearchForm) -> String {
     match e {
         SearchError::UnknownPostcode(_) | SearchError::BadPostcode(_) => {
             bad_message(page, &bad("dir-error-postcode", "dir-postcode", &form.postcode, ""))

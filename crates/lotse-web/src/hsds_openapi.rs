@@ -130,7 +130,10 @@ pub fn components() -> Map<String, Value> {
     if let Some(Value::Object(sal)) = out.get("hsds_service_at_location").cloned() {
         let mut sal = sal;
         if let Some(Value::Object(props)) = sal.get_mut("properties") {
-            props.insert("service".to_owned(), json!({"$ref": "#/components/schemas/hsds_service"}));
+            props.insert(
+                "service".to_owned(),
+                json!({"$ref": "#/components/schemas/hsds_service"}),
+            );
         }
         out.insert("hsds_service_at_location_item".to_owned(), Value::Object(sal));
     }

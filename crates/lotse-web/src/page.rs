@@ -90,6 +90,18 @@ pub(crate) fn safe_path(path: &str) -> String {
 }
 
 impl Page {
+    /// Words in one language without a page around them (for API answers that explain).
+    pub fn for_language(state: &AppState, lang: Language) -> Self {
+        Self {
+            lang,
+            i18n: state.i18n.clone(),
+            user: None,
+            path: String::new(),
+            csrf: String::new(),
+            nav: Vec::new(),
+        }
+    }
+
     /// A page for a request.
     pub fn new(
         state: &AppState,

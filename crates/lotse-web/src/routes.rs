@@ -261,6 +261,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(api::worklist),
         ),
         (
+            spec(Method::GET, "/api/v1/offers", ApiClient(ApiScope::DirectoryRead)),
+            get(api::offers),
+        ),
+        (
             spec(Method::GET, "/api/v1/cases/{case_id}", ApiClient(ApiScope::CaseRead)),
             get(api::case),
         ),

@@ -572,6 +572,15 @@ fn api_matrix() -> Vec<ApiExpect> {
             allow: COORDINATOR_OWN,
             reveals_to: COORDINATOR_OWN,
         },
+        // The offer search: offers hold no personal data; every role of the programme.
+        ApiExpect {
+            method: Method::GET,
+            path: "/api/v1/offers",
+            scope: ApiScope::DirectoryRead,
+            roles: ALL_ROLES,
+            allow: ANYONE,
+            reveals_to: &[],
+        },
         ApiExpect {
             method: Method::POST,
             path: "/api/v1/cases/{case_id}/consent-withdrawals",
@@ -635,7 +644,7 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
         let body = match e.scope {
             ApiScope::ConsentWrite => format!("{{\"consent_id\":\"{}\",\"version\":1}}", a.care_consent),
             ApiScope::ExportRead => r#"{"reference":"DSR-2026/9"}"#.to_owned(),
-            ApiScope::WorklistRead | ApiScope::CaseRead => String::new(),
+            ApiScope::WorklistRead | ApiScope::CaseRead | ApiScope::DirectoryRead => String::new(),
         };
         // No token, and a token nobody holds: 401 with the Bearer challenge.
         for auth in [None, Some("Bearer lotse_unknown")] {
@@ -690,7 +699,11 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
     }
     assert!(unexpected.is_empty(), "{} unexpected outcomes:\n{}", unexpected.len(), unexpected.join("\n"));
     assert_eq!(checked, api_matrix().len() * (2 + ANYONE.len() * 2));
-    assert_eq!(allowed, 9 + 3 + 1 + 1, "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1");
+    assert_eq!(
+        allowed,
+        9 + 3 + 1 + 1 + ANYONE.len(),
+        "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1, the offer search: every client (its own programme's offers)"
+    );
 });
 
 #[test]

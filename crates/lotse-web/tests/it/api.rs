@@ -249,3 +249,33 @@ storage_test!(async fn the_person_export_names_an_api_client_as_a_recipient_by_r
         "{recipient}"
     );
 });
+
+storage_test!(async fn the_offer_search_answers_with_explanations_in_the_caller_s_language_and_names_a_bad_parameter(db) {
+    let app = TestApp::new(db).await;
+    let a = World::build(db, "api-offers").await;
+    let (bearer, _) = link_worker_client(db, &a, "finder", "directory:read").await;
+    let de = [("authorization", bearer.as_str()), ("accept-language", "de")];
+    // "Spaziergrupe": a letter missing, found all the same, with why.
+    let response = app.get("/api/v1/offers?q=Spaziergrupe&need=loneliness", &de).await;
+    assert_eq!(response.status(), 200);
+    let body: serde_json::Value = serde_json::from_str(&text(response).await).unwrap();
+    assert_eq!(body["total"], 1, "{body}");
+    assert_eq!(body["offers"][0]["offer_id"], a.offer.as_uuid().to_string());
+    assert_eq!(body["offers"][0]["title"], "Spaziergruppe");
+    let explanation: Vec<&str> = body["offers"][0]["explanation"].as_array().unwrap().iter().map(|e| e.as_str().unwrap()).collect();
+    assert!(explanation.contains(&"kostenlos"), "{explanation:?}");
+    assert!(body["facets"].as_array().unwrap().iter().any(|f| f["facet"] == "need" && f["value"] == "loneliness" && f["count"] == 1));
+
+    // A bad parameter: 400, named, in the caller's language.
+    let response = app.get("/api/v1/offers?q=Chor&radius=500", &de).await;
+    assert_eq!(response.status(), 400);
+    let problem: serde_json::Value = serde_json::from_str(&text(response).await).unwrap();
+    assert_eq!(problem["errors"][0]["field"], "radius", "{problem}");
+    assert!(problem["errors"][0]["message"].as_str().unwrap().contains("500"), "{problem}");
+    let response = app.get("/api/v1/offers?radius=5", &de).await;
+    assert_eq!(response.status(), 400, "a radius without a point");
+    // Without the scope: 403; without a token: 401.
+    let (other, _) = link_worker_client(db, &a, "reader", "worklist:read").await;
+    assert_eq!(app.get("/api/v1/offers", &[("authorization", other.as_str())]).await.status(), 403);
+    assert_eq!(app.get("/api/v1/offers", &[]).await.status(), 401);
+});
