@@ -520,6 +520,16 @@ impl DirectoryIndex {
         self.keys.is_empty()
     }
 
+    /// Every offer's listing (any status, listed or not), in no particular order.
+    pub fn listings(&self) -> impl Iterator<Item = &Listing> {
+        self.listings.iter().filter_map(Option::as_ref)
+    }
+
+    /// After how many days an offer is due for review (the programme's setting when built).
+    pub const fn review_days(&self) -> u32 {
+        self.review_days
+    }
+
     /// One offer's listing.
     pub fn listing_of(&self, id: OfferId) -> Option<&Listing> {
         self.keys

@@ -20,11 +20,20 @@ pub enum ApiScope {
     ConsentWrite,
     /// `export:read`: a person's data export (a data-subject access request).
     ExportRead,
+    /// `offer:write`: read and change offers of the directory (a provider its own, a
+    /// coordinator any of the programme).
+    OfferWrite,
 }
 
 impl ApiScope {
     /// Every scope.
-    pub const ALL: [Self; 4] = [Self::WorklistRead, Self::CaseRead, Self::ConsentWrite, Self::ExportRead];
+    pub const ALL: [Self; 5] = [
+        Self::WorklistRead,
+        Self::CaseRead,
+        Self::ConsentWrite,
+        Self::ExportRead,
+        Self::OfferWrite,
+    ];
 
     /// The stable code (`worklist:read` …).
     pub const fn code(self) -> &'static str {
@@ -33,6 +42,7 @@ impl ApiScope {
             Self::CaseRead => "case:read",
             Self::ConsentWrite => "consent:write",
             Self::ExportRead => "export:read",
+            Self::OfferWrite => "offer:write",
         }
     }
 
@@ -48,6 +58,7 @@ impl ApiScope {
             Self::CaseRead => Action::ViewCase,
             Self::ConsentWrite => Action::WithdrawConsent,
             Self::ExportRead => Action::ExportPersonData,
+            Self::OfferWrite => Action::ManageOffer,
         }
     }
 }

@@ -21,15 +21,24 @@ macro_rules! locale {
 pub const LOCALES: [(Language, LocaleFiles); 3] = [
     (
         Language::German,
-        locale!("de": "common", "start", "login", "programme", "people", "account", "api", "directory"),
+        locale!(
+            "de": "common", "start", "login", "programme", "people", "account", "api", "directory",
+            "offer_edit"
+        ),
     ),
     (
         Language::Danish,
-        locale!("da": "common", "start", "login", "programme", "people", "account", "api", "directory"),
+        locale!(
+            "da": "common", "start", "login", "programme", "people", "account", "api", "directory",
+            "offer_edit"
+        ),
     ),
     (
         Language::English,
-        locale!("en": "common", "start", "login", "programme", "people", "account", "api", "directory"),
+        locale!(
+            "en": "common", "start", "login", "programme", "people", "account", "api", "directory",
+            "offer_edit"
+        ),
     ),
 ];
 
@@ -209,6 +218,10 @@ mod tests {
             include_str!("../templates/directory_index.html"),
             include_str!("../templates/offer.html"),
             include_str!("directory.rs"),
+            include_str!("../templates/offer_edit.html"),
+            include_str!("../templates/offer_review.html"),
+            include_str!("../templates/offer_duplicates.html"),
+            include_str!("offer_edit.rs"),
         ];
         for source in sources {
             for part in source.split(".t(\"").skip(1) {
@@ -217,10 +230,13 @@ mod tests {
                 }
             }
         }
-        // The directory page also names keys in other calls (`count`, `text_with`, `bad`).
-        for part in include_str!("directory.rs").split('"').skip(1).step_by(2) {
-            if ["dir-", "reason-", "offer-"].iter().any(|p| part.starts_with(p)) && !part.contains(['{', ' ']) {
-                used.push(part.to_owned());
+        // The directory pages also name keys in other calls (`count`, `text_with`, `bad`).
+        for source in [include_str!("directory.rs"), include_str!("offer_edit.rs")] {
+            for part in source.split('"').skip(1).step_by(2) {
+                let prefixes = ["dir-", "reason-", "offer-", "edit-", "review-", "duplicates-", "curate-"];
+                if prefixes.iter().any(|p| part.starts_with(p)) && !part.contains(['{', ' ']) {
+                    used.push(part.to_owned());
+                }
             }
         }
         assert!(used.len() > 10);

@@ -13,5 +13,6 @@ mod area_import;
 mod capability;
 mod data_protection;
 mod demo;
+mod offer_edit;
 mod offer_search;
 mod relationships;

@@ -18,4 +18,5 @@ mod capability;
 mod coordinator;
 mod directory;
 mod hardening;
+mod offer_edit;
 mod pages;
