@@ -54,11 +54,11 @@ review-intro = { $count ->
    *[other] { $count } tilbud er ikke bekræftet i mere end { $days } dage.
 }
 duplicates-title = Mulige dubletter
-duplicates-intro = Par af tilbud med meget ens titler fra samme udbyder eller på samme adresse. Ved sammenlægning afsluttes det ene tilbud og peger på det andet.
+duplicates-intro = Par af tilbud med meget ens titler fra samme udbyder eller med samme postnummer. Ved sammenlægning afsluttes det ene tilbud og peger på det andet.
 duplicates-none = Ingen mulige dubletter.
-duplicates-same-both = samme udbyder og adresse
+duplicates-same-both = samme udbyder og postnummer
 duplicates-same-provider = samme udbyder
-duplicates-same-place = samme adresse
+duplicates-same-place = samme postnummer
 duplicates-similar = titler { $percent } % ens
 duplicates-keep-first = Behold det første, læg det andet sammen med det
 duplicates-keep-second = Behold det andet, læg det første sammen med det

@@ -54,11 +54,11 @@ review-intro = { $count ->
    *[other] { $count } Angebote wurden seit mehr als { $days } Tagen nicht geprüft.
 }
 duplicates-title = Mögliche Dubletten
-duplicates-intro = Paare von Angeboten mit sehr ähnlichem Titel vom selben Anbieter oder an derselben Adresse. Beim Zusammenführen endet ein Angebot und verweist auf das andere.
+duplicates-intro = Paare von Angeboten mit sehr ähnlichem Titel vom selben Anbieter oder mit derselben Postleitzahl. Beim Zusammenführen endet ein Angebot und verweist auf das andere.
 duplicates-none = Keine möglichen Dubletten.
-duplicates-same-both = selber Anbieter und selbe Adresse
+duplicates-same-both = selber Anbieter und selbe Postleitzahl
 duplicates-same-provider = selber Anbieter
-duplicates-same-place = selbe Adresse
+duplicates-same-place = selbe Postleitzahl
 duplicates-similar = Titel zu { $percent } % gleich
 duplicates-keep-first = Das erste behalten, das zweite hineinführen
 duplicates-keep-second = Das zweite behalten, das erste hineinführen

@@ -54,11 +54,11 @@ review-intro = { $count ->
    *[other] { $count } offers have not been verified for more than { $days } days.
 }
 duplicates-title = Possible duplicates
-duplicates-intro = Pairs of offers with very similar titles from the same provider or at the same address. Merging ends one offer and points it to the other.
+duplicates-intro = Pairs of offers with very similar titles from the same provider or with the same postcode. Merging ends one offer and points it to the other.
 duplicates-none = No possible duplicates.
-duplicates-same-both = same provider and address
+duplicates-same-both = same provider and postcode
 duplicates-same-provider = same provider
-duplicates-same-place = same address
+duplicates-same-place = same postcode
 duplicates-similar = titles { $percent } % alike
 duplicates-keep-first = Keep the first, merge the second into it
 duplicates-keep-second = Keep the second, merge the first into it

@@ -22,7 +22,7 @@ use lotse_store::StoreError;
 use lotse_store::offer::StoredOffer;
 use time::Date;
 
-use crate::access::{access, deny};
+use crate::access::{AccessError, access, deny};
 use crate::clock::Clock;
 use crate::directory::Directories;
 use crate::error::StoreFailure;
@@ -123,15 +123,17 @@ async fn authorized(
         Err(StoreError::NotFound { .. }) => None,
         Err(e) => return Err(e.into()),
     };
-    let decision = stored.as_ref().map_or(Decision::Deny(lotse_domain::policy::DenyReason::NoRelationship), |s| {
-        principal.decide(action, Subject::Offer(scope.programme(), s.offer.provider))
-    });
-    match (stored, decision) {
-        (Some(stored), Decision::Allow(visibility)) => Ok((tx, stored, visibility)),
-        _ => {
-            deny(tx, principal, now, ObjectKind::Offer, id.as_uuid()).await;
-            Err(EditError::NotFound)
-        }
+    let decision = stored
+        .as_ref()
+        .map_or(Decision::Deny(lotse_domain::policy::DenyReason::NoRelationship), |s| {
+            principal.decide(action, Subject::Offer(scope.programme(), s.offer.provider))
+        });
+    if let (Some(stored), Decision::Allow(visibility)) = (stored, decision) {
+        return Ok((tx, stored, visibility));
+    }
+    match deny(tx, principal, now, ObjectKind::Offer, id.as_uuid()).await {
+        AccessError::Store(e) => Err(EditError::Store(e)),
+        _ => Err(EditError::NotFound),
     }
 }
 
@@ -269,7 +271,10 @@ pub async fn review_list(
     principal: &Principal,
 ) -> Result<ReviewList, EditError> {
     let scope = principal.scope();
-    if !principal.decide(Action::CurateDirectory, Subject::Programme(scope.programme())).is_allowed() {
+    if !principal
+        .decide(Action::CurateDirectory, Subject::Programme(scope.programme()))
+        .is_allowed()
+    {
         return Err(EditError::NotFound);
     }
     let index = directories.index(db, scope, clock.now()).await?;
@@ -301,9 +306,9 @@ pub struct DuplicatePair {
     pub second: DuplicateSide,
     /// How similar their titles are (0–1, see [`title_similarity`]).
     pub similarity: f64,
-    /// Why they were compared: same provider, same address (street and postcode), or both.
+    /// They have the same provider.
     pub same_provider: bool,
-    /// They share street and postcode (or only a postcode when neither has a street).
+    /// They have the same postcode.
     pub same_place: bool,
 }
 
@@ -326,7 +331,7 @@ pub struct DuplicateSide {
 pub const DUPLICATE_THRESHOLD: f64 = 0.6;
 /// The most pairs proposed at once (the most similar first).
 pub const MAX_PAIRS: usize = 200;
-/// Groups (one provider, one address) larger than this are compared only within their first
+/// Groups (one provider, one postcode) larger than this are compared only within their first
 /// this many offers, so one huge provider cannot make the page slow.
 const MAX_GROUP: usize = 500;
 
@@ -373,21 +378,23 @@ pub struct Candidate {
     pub side: DuplicateSide,
     /// Its provider.
     pub provider: OrganisationId,
-    /// Its street, if any.
-    pub street: Option<String>,
 }
 
+/// The place two offers share to be compared: the postcode, without spaces, in lower case.
 fn place_key(c: &Candidate) -> Option<String> {
-    let postcode = c.side.postcode.as_deref()?.trim();
-    if postcode.is_empty() {
-        return None;
-    }
-    let street = c.street.as_deref().map(lotse_search::fold).unwrap_or_default();
-    Some(format!("{}|{street}", postcode.to_lowercase()))
+    let postcode: String = c
+        .side
+        .postcode
+        .as_deref()?
+        .chars()
+        .filter(|ch| !ch.is_whitespace())
+        .flat_map(char::to_lowercase)
+        .collect();
+    (!postcode.is_empty()).then_some(postcode)
 }
 
-/// Proposes pairs among offers that are not ended: the same provider, or the same place
-/// (postcode and folded street), with titles at least [`DUPLICATE_THRESHOLD`] similar. The
+/// Proposes pairs among the candidates (the caller leaves ended offers out): the same
+/// provider, or the same postcode, with titles at least [`DUPLICATE_THRESHOLD`] similar. The
 /// most similar first, then by ids; at most [`MAX_PAIRS`].
 pub fn find_duplicates(candidates: &[Candidate]) -> Vec<DuplicatePair> {
     let mut groups: HashMap<String, Vec<usize>> = HashMap::new();
@@ -447,7 +454,10 @@ pub async fn duplicates(
     principal: &Principal,
 ) -> Result<Vec<DuplicatePair>, EditError> {
     let scope = principal.scope();
-    if !principal.decide(Action::CurateDirectory, Subject::Programme(scope.programme())).is_allowed() {
+    if !principal
+        .decide(Action::CurateDirectory, Subject::Programme(scope.programme()))
+        .is_allowed()
+    {
         return Err(EditError::NotFound);
     }
     let index = directories.index(db, scope, clock.now()).await?;
@@ -463,7 +473,6 @@ pub async fn duplicates(
                 version: l.version,
             },
             provider: l.offer.provider,
-            street: l.offer.address.as_ref().map(|a| a.street.clone()),
         })
         .collect();
     Ok(find_duplicates(&candidates))
@@ -475,7 +484,7 @@ mod tests {
 
     use super::*;
 
-    fn candidate(n: u128, provider: u128, title: &str, street: &str, postcode: &str) -> Candidate {
+    fn candidate(n: u128, provider: u128, title: &str, postcode: &str) -> Candidate {
         Candidate {
             side: DuplicateSide {
                 id: OfferId::from_uuid(Uuid::from_u128(n)),
@@ -485,25 +494,24 @@ mod tests {
                 version: 1,
             },
             provider: OrganisationId::from_uuid(Uuid::from_u128(provider)),
-            street: (!street.is_empty()).then(|| street.to_owned()),
         }
     }
 
     #[test]
     fn the_finder_proposes_the_pairs_of_the_table() {
-        // (provider, title, street, postcode) of each offer, and whether pairs are expected,
-        // written by hand: (a, b, proposed?).
+        // (id, provider, title, postcode) of each offer, and the pairs expected, written by
+        // hand: (a, b, proposed?).
         let offers = [
-            (1, 1, "Erzählcafé für Senioren", "Kölner Str. 1", "40210"),
-            (2, 1, "Erzaehlcafe fuer Senioren", "", ""), // same provider, other spelling
-            (3, 2, "Erzählcafé für Senioren", "Kölner Straße 1", "40210"), // other provider, same place
-            (4, 3, "Erzählcafé für Senioren", "Grenaavej 3", "8500"), // other provider and place
-            (5, 1, "Schachclub", "", ""),                 // same provider, other title
-            (6, 4, "Spaziergruppe am Rhein", "Rheinufer", "40213"),
-            (7, 5, "Spaziergruppe am Rhein", "Rheinufer", "40213"), // same place
-            (8, 4, "Spaziergruppe im Park", "", ""),       // same provider, partly similar
-            (9, 6, "Strickcafé", "Markt 2", "8585"),
-            (10, 6, "Strickcafe!", "", ""),               // punctuation and accents only
+            (1, 1, "Erzählcafé für Senioren", "40210"),
+            (2, 1, "Erzaehlcafe fuer Senioren", ""), // same provider, other spelling
+            (3, 2, "Erzählcafé für Senioren", "40 210"), // other provider, same postcode
+            (4, 3, "Erzählcafé für Senioren", "8500"), // other provider and postcode
+            (5, 1, "Schachclub", ""),                // same provider, other title
+            (6, 4, "Spaziergruppe am Rhein", "40213"),
+            (7, 5, "Spaziergruppe am Rhein", "40213"), // same postcode
+            (8, 4, "Spaziergruppe im Park", ""),       // same provider, partly similar
+            (9, 6, "Strickcafé", "8585"),
+            (10, 6, "Strickcafe!", ""), // accents and punctuation only
         ];
         let expected: [(u128, u128, bool); 9] = [
             (1, 2, true),
@@ -516,10 +524,7 @@ mod tests {
             (9, 10, true),
             (3, 4, false),
         ];
-        let candidates: Vec<Candidate> = offers
-            .iter()
-            .map(|&(n, p, t, s, c)| candidate(n, p, t, s, c))
-            .collect();
+        let candidates: Vec<Candidate> = offers.iter().map(|&(n, p, t, c)| candidate(n, p, t, c)).collect();
         let found = find_duplicates(&candidates);
         let ids: BTreeSet<(u128, u128)> = found
             .iter()
@@ -529,7 +534,9 @@ mod tests {
             assert_eq!(ids.contains(&(a, b)), proposed, "{a} and {b}: {found:#?}");
         }
         assert_eq!(ids.len(), 4, "no pair beyond the table: {ids:?}");
-        let pair = found.iter().find(|p| p.first.id.as_uuid().as_u128() == 1 && p.second.id.as_uuid().as_u128() == 3);
+        let pair = found
+            .iter()
+            .find(|p| p.first.id.as_uuid().as_u128() == 1 && p.second.id.as_uuid().as_u128() == 3);
         assert!(pair.is_some_and(|p| p.same_place && !p.same_provider));
     }
 

@@ -262,13 +262,11 @@ impl Checker {
         }
         let mut out = Vec::new();
         for v in values {
-            match parse(v.trim()) {
-                Some(c) => out.push(c),
-                None => {
-                    self.fail(field, FieldProblem::UnknownCode);
-                    return Vec::new();
-                }
-            }
+            let Some(c) = parse(v.trim()) else {
+                self.fail(field, FieldProblem::UnknownCode);
+                return Vec::new();
+            };
+            out.push(c);
         }
         out
     }
@@ -401,7 +399,10 @@ impl OfferEdit {
         });
         let accessibility = c.codes("accessibility", &self.accessibility, AccessibilityFeature::from_code);
         let age = |c: &mut Checker, field: &str, v: &str| c.number(field, v, 120).and_then(|n| u8::try_from(n).ok());
-        let (min_age, max_age) = (age(&mut c, "min_age", &self.min_age), age(&mut c, "max_age", &self.max_age));
+        let (min_age, max_age) = (
+            age(&mut c, "min_age", &self.min_age),
+            age(&mut c, "max_age", &self.max_age),
+        );
         let ages = AgeRange::parse(min_age, max_age).unwrap_or_else(|_| {
             c.fail("max_age", FieldProblem::AgesReversed);
             AgeRange::default()
@@ -433,7 +434,9 @@ impl OfferEdit {
             .sessions
             .iter()
             .enumerate()
-            .filter(|(_, s)| !(s.weekday.trim().is_empty() && s.opens_at.trim().is_empty() && s.closes_at.trim().is_empty()))
+            .filter(|(_, s)| {
+                !(s.weekday.trim().is_empty() && s.opens_at.trim().is_empty() && s.closes_at.trim().is_empty())
+            })
             .collect();
         if rows.len() > MAX_SESSIONS {
             c.fail("sessions", FieldProblem::TooMany);
@@ -572,14 +575,26 @@ mod tests {
             ),
             (|e| e.min_age = "-1".into(), vec![("min_age", FieldProblem::Number)]),
             (|e| e.max_age = "121".into(), vec![("max_age", FieldProblem::Number)]),
-            (|e| e.open_places = "1e9".into(), vec![("open_places", FieldProblem::Number)]),
+            (
+                |e| e.open_places = "1e9".into(),
+                vec![("open_places", FieldProblem::Number)],
+            ),
             (
                 |e| e.waiting_list = "99999999999999999999".into(),
                 vec![("waiting_list", FieldProblem::Number)],
             ),
-            (|e| e.cost_amount = "-3".into(), vec![("cost_amount", FieldProblem::Amount)]),
-            (|e| e.cost_amount = "3,505".into(), vec![("cost_amount", FieldProblem::Amount)]),
-            (|e| e.category = "party".into(), vec![("category", FieldProblem::UnknownCode)]),
+            (
+                |e| e.cost_amount = "-3".into(),
+                vec![("cost_amount", FieldProblem::Amount)],
+            ),
+            (
+                |e| e.cost_amount = "3,505".into(),
+                vec![("cost_amount", FieldProblem::Amount)],
+            ),
+            (
+                |e| e.category = "party".into(),
+                vec![("category", FieldProblem::UnknownCode)],
+            ),
             (|e| e.cost = "cheap".into(), vec![("cost", FieldProblem::UnknownCode)]),
             (
                 |e| e.need_domains.push("boredom".into()),

@@ -365,9 +365,6 @@ pub fn decide(membership: &Membership, action: Action, subject: Subject<'_>) -> 
             R::Coordinator => Decision::Allow(Visibility::Administration),
             _ => Decision::Deny(DenyReason::NoRelationship),
         },
-        // Curating the directory: the role gate above admits coordinators only; any offer of
-        // their programme.
-        (A::CurateDirectory, Subject::Offer(..)) => Decision::Allow(Visibility::Administration),
         // An account is a coordinator's to see and unlock while it acts in the programme; to
         // reset (and so take over) only while it acts in no other programme.
         (A::ViewUserAudit | A::ManageUsers, Subject::User(_, account)) => {
@@ -378,7 +375,10 @@ pub fn decide(membership: &Membership, action: Action, subject: Subject<'_>) -> 
             Visibility::Administration,
         ),
         // Administration reaches erased people too: their audit trail and export remain.
+        // Curating the directory: the role gate above admits coordinators only; any offer of
+        // their programme.
         (A::ViewPersonAudit | A::ExportPersonData | A::ErasePerson, Subject::Person(..))
+        | (A::CurateDirectory, Subject::Offer(..))
         | (
             A::ViewProgramme
             | A::ManageOwnAccount

@@ -22,9 +22,9 @@ use lotse_domain::offer_edit::OfferEvent;
 
 use crate::audit::Access;
 use crate::bulk::{self, table_row};
-use crate::event::NewEvent;
 use crate::db::Tx;
 use crate::error::{StoreError, StoreResult};
+use crate::event::NewEvent;
 use crate::on_conn;
 
 table_row! {
@@ -350,7 +350,10 @@ pub async fn change(
 ) -> StoreResult<i64> {
     let payload = lotse_domain::event::to_payload(event)?;
     if crate::event::kind(OfferEvent::STREAM, &payload) != event.kind() {
-        return Err(StoreError::Corrupt(format!("event {} would be read back otherwise", event.kind())));
+        return Err(StoreError::Corrupt(format!(
+            "event {} would be read back otherwise",
+            event.kind()
+        )));
     }
     let key = tx.programme_key(scope.programme()).await?;
     let mut ids = vec![offer.id.as_uuid()];

@@ -233,7 +233,15 @@ mod tests {
         // The directory pages also name keys in other calls (`count`, `text_with`, `bad`).
         for source in [include_str!("directory.rs"), include_str!("offer_edit.rs")] {
             for part in source.split('"').skip(1).step_by(2) {
-                let prefixes = ["dir-", "reason-", "offer-", "edit-", "review-", "duplicates-", "curate-"];
+                let prefixes = [
+                    "dir-",
+                    "reason-",
+                    "offer-",
+                    "edit-",
+                    "review-",
+                    "duplicates-",
+                    "curate-",
+                ];
                 if prefixes.iter().any(|p| part.starts_with(p)) && !part.contains(['{', ' ']) {
                     used.push(part.to_owned());
                 }

@@ -93,7 +93,10 @@ fn field_label(page: &Page, field: &str) -> String {
             "edit-session-field",
             &[
                 ("number", FluentValue::from(n + 1)),
-                ("part", FluentValue::from(page.t(&format!("edit-field-{}", part.replace('_', "-"))))),
+                (
+                    "part",
+                    FluentValue::from(page.t(&format!("edit-field-{}", part.replace('_', "-")))),
+                ),
             ],
         );
     }
@@ -133,7 +136,10 @@ fn edit_page(page: Page, offer: &EditableOffer, edit: OfferEdit, version: i64, e
         .map(|s| SessionRow {
             days: (1..=7u8)
                 .map(|d| Choice {
-                    code: ["1", "2", "3", "4", "5", "6", "7"].get(usize::from(d - 1)).copied().unwrap_or("1"),
+                    code: ["1", "2", "3", "4", "5", "6", "7"]
+                        .get(usize::from(d - 1))
+                        .copied()
+                        .unwrap_or("1"),
                     label: page.t(&format!("weekday-{d}")),
                     chosen: s.weekday.trim() == d.to_string(),
                 })
@@ -148,16 +154,36 @@ fn edit_page(page: Page, offer: &EditableOffer, edit: OfferEdit, version: i64, e
         id: o.id.to_string(),
         version,
         languages: edit.languages.join(", "),
-        categories: choices(&page, "category", OfferCategory::ALL.iter().map(|c| c.code()), &[edit.category.clone()]),
-        needs: choices(&page, "need", NeedDomain::ALL.iter().map(|c| c.code()), &edit.need_domains),
-        targets: choices(&page, "target", TargetGroup::ALL.iter().map(|c| c.code()), &edit.target_groups),
+        categories: choices(
+            &page,
+            "category",
+            OfferCategory::ALL.iter().map(|c| c.code()),
+            std::slice::from_ref(&edit.category),
+        ),
+        needs: choices(
+            &page,
+            "need",
+            NeedDomain::ALL.iter().map(|c| c.code()),
+            &edit.need_domains,
+        ),
+        targets: choices(
+            &page,
+            "target",
+            TargetGroup::ALL.iter().map(|c| c.code()),
+            &edit.target_groups,
+        ),
         access: choices(
             &page,
             "access",
             AccessibilityFeature::ALL.iter().map(|c| c.code()),
             &edit.accessibility,
         ),
-        costs: choices(&page, "cost", CostKind::ALL.iter().map(|c| c.code()), &[edit.cost.clone()]),
+        costs: choices(
+            &page,
+            "cost",
+            CostKind::ALL.iter().map(|c| c.code()),
+            std::slice::from_ref(&edit.cost),
+        ),
         sessions,
         errors,
         may_curate: offer.may_curate,
@@ -201,7 +227,11 @@ fn one(pairs: &[(String, String)], name: &str) -> String {
 }
 
 fn all(pairs: &[(String, String)], name: &str) -> Vec<String> {
-    pairs.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect()
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
 }
 
 /// The version a form carries; a missing or malformed one is 0, which the use case refuses
@@ -273,7 +303,10 @@ pub async fn save(
         Err(EditError::Invalid(errors)) => {
             let offer = offer_edit::offer_for_edit(&state.app, state.clock.as_ref(), &principal, id).await?;
             let page = Page::new(&state, &headers, &format!("/offers/{id}/edit"), Some(&user), &csrf);
-            render_private(&edit_page(page, &offer, edit, version, &errors), StatusCode::BAD_REQUEST)
+            render_private(
+                &edit_page(page, &offer, edit, version, &errors),
+                StatusCode::BAD_REQUEST,
+            )
         }
         Err(e) => Err(e.into()),
     }

@@ -295,11 +295,19 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(api::export),
         ),
         (
-            spec(Method::GET, "/api/v1/offers/{offer_id}", ApiClient(ApiScope::OfferWrite)),
+            spec(
+                Method::GET,
+                "/api/v1/offers/{offer_id}",
+                ApiClient(ApiScope::OfferWrite),
+            ),
             get(api::offer::get_offer),
         ),
         (
-            spec(Method::PUT, "/api/v1/offers/{offer_id}", ApiClient(ApiScope::OfferWrite)),
+            spec(
+                Method::PUT,
+                "/api/v1/offers/{offer_id}",
+                ApiClient(ApiScope::OfferWrite),
+            ),
             put(api::offer::put_offer),
         ),
     ]

@@ -23,11 +23,19 @@ async fn count(db: &TestDb, sql: &'static str) -> i64 {
 }
 
 async fn denials(db: &TestDb) -> i64 {
-    count(db, "select count(*) from audit_entry where action = 'access_denied' and object_kind = 'offer'").await
+    count(
+        db,
+        "select count(*) from audit_entry where action = 'access_denied' and object_kind = 'offer'",
+    )
+    .await
 }
 
 async fn offer_updates(db: &TestDb) -> i64 {
-    count(db, "select count(*) from audit_entry where action = 'update' and object_kind = 'offer'").await
+    count(
+        db,
+        "select count(*) from audit_entry where action = 'update' and object_kind = 'offer'",
+    )
+    .await
 }
 
 async fn stored(db: &TestDb, world: &World, id: OfferId) -> lotse_store::offer::StoredOffer {
@@ -39,9 +47,14 @@ async fn stored(db: &TestDb, world: &World, id: OfferId) -> lotse_store::offer::
 
 async fn event_kinds(db: &TestDb, world: &World, id: OfferId) -> Vec<(i64, String, String)> {
     let mut tx = db.db.begin_read().await.unwrap();
-    let events = lotse_store::event::list_stream(&mut tx, &world.scope, "offer", id.as_uuid()).await.unwrap();
+    let events = lotse_store::event::list_stream(&mut tx, &world.scope, "offer", id.as_uuid())
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
-    events.into_iter().map(|e| (e.stream_version, e.kind, e.actor)).collect()
+    events
+        .into_iter()
+        .map(|e| (e.stream_version, e.kind, e.actor))
+        .collect()
 }
 
 async fn titles(db: &TestDb, dirs: &Directories, clock: &FixedClock, who: &Principal, text: &str) -> Vec<String> {
@@ -58,7 +71,11 @@ async fn other_offer(db: &TestDb, world: &World) -> OfferId {
     let mut tx = db.db.begin_read().await.unwrap();
     let all = lotse_store::offer::load_offers(&mut tx, &world.scope).await.unwrap();
     tx.commit().await.unwrap();
-    all.iter().find(|o| o.offer.provider == world.orgs.other_provider).unwrap().offer.id
+    all.iter()
+        .find(|o| o.offer.provider == world.orgs.other_provider)
+        .unwrap()
+        .offer
+        .id
 }
 
 fn actor(p: &Principal) -> String {
@@ -206,7 +223,9 @@ async fn verified_on(db: &TestDb, world: &World, id: OfferId, day: Option<time::
     let mut tx = db.db.begin().await.unwrap();
     let mut s = lotse_store::offer::get_offer(&mut tx, &world.scope, id).await.unwrap();
     s.offer.last_verified = day;
-    lotse_store::offer::update_offer(&mut tx, &world.scope, &s.offer, s.version).await.unwrap();
+    lotse_store::offer::update_offer(&mut tx, &world.scope, &s.offer, s.version)
+        .await
+        .unwrap();
     tx.commit().await.unwrap();
 }
 

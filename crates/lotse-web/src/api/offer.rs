@@ -1,8 +1,9 @@
 //! `GET` and `PUT /api/v1/offers/{offer_id}`: an offer as its provider (its own offers) or a
 //! coordinator (any offer of the programme) reads and changes it, through the same use cases
-//! as the edit form (`lotse_app::offer_edit`). `PUT` replaces the editable fields (every field
-//! is required; `null` clears an optional one) and names the version it was based on: a stale
-//! one is 409 and nothing changes; a wrong field is 400 with each field named.
+//! as the edit form (`lotse_app::offer_edit`). `PUT` replaces the editable fields (the lists,
+//! texts, codes and `waiting_list` are required; an optional field absent or `null` is cleared)
+//! and names the version it was based on: a stale one is 409 and nothing changes; a wrong field
+//! is 400 with each field named.
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -185,6 +186,21 @@ const FIELDS: [&str; 22] = [
     "sessions",
 ];
 
+/// The fields that must be present (the others may be absent, which is `null`: none).
+const REQUIRED: [&str; 11] = [
+    "version",
+    "title",
+    "description",
+    "category",
+    "need_domains",
+    "target_groups",
+    "languages",
+    "accessibility",
+    "cost",
+    "waiting_list",
+    "sessions",
+];
+
 /// Reads the body's fields by their JSON types, each problem named by its field.
 struct Reader {
     problems: Vec<(String, &'static str)>,
@@ -199,7 +215,7 @@ impl Reader {
     fn string(&mut self, field: &str, v: Option<&Value>, nullable: bool) -> String {
         match v {
             Some(Value::String(s)) => s.clone(),
-            Some(Value::Null) if nullable => String::new(),
+            None | Some(Value::Null) if nullable => String::new(),
             _ => self.wrong(field),
         }
     }
@@ -207,31 +223,21 @@ impl Reader {
     fn integer(&mut self, field: &str, v: Option<&Value>, nullable: bool) -> String {
         match v {
             Some(Value::Number(n)) if n.is_i64() || n.is_u64() => n.to_string(),
-            Some(Value::Null) if nullable => String::new(),
+            None | Some(Value::Null) if nullable => String::new(),
             _ => self.wrong(field),
         }
     }
 
     fn strings(&mut self, field: &str, v: Option<&Value>) -> Vec<String> {
-        match v {
-            Some(Value::Array(items)) => {
-                let mut out = Vec::new();
-                for item in items {
-                    match item {
-                        Value::String(s) => out.push(s.clone()),
-                        _ => {
-                            self.wrong(field);
-                            return Vec::new();
-                        }
-                    }
-                }
-                out
-            }
-            _ => {
-                self.wrong(field);
-                Vec::new()
-            }
-        }
+        let Some(Value::Array(items)) = v else {
+            self.wrong(field);
+            return Vec::new();
+        };
+        let texts: Option<Vec<String>> = items.iter().map(|i| i.as_str().map(str::to_owned)).collect();
+        texts.unwrap_or_else(|| {
+            self.wrong(field);
+            Vec::new()
+        })
     }
 }
 
@@ -248,7 +254,7 @@ fn parse_change(body: &[u8]) -> Result<(i64, OfferEdit), ApiError> {
             r.problems.push((key.clone(), "api-field-unknown"));
         }
     }
-    for field in FIELDS {
+    for field in REQUIRED {
         if !map.contains_key(field) {
             r.problems.push((field.to_owned(), "api-field-required"));
         }
@@ -265,14 +271,14 @@ fn parse_change(body: &[u8]) -> Result<(i64, OfferEdit), ApiError> {
         r.problems.push(("version".to_owned(), "api-field-not-version"));
     }
     let cost_amount = match get("cost_amount_cents") {
-        Some(Value::Null) => String::new(),
-        Some(Value::Number(n)) => match n.as_u64() {
-            Some(c) => format!("{}.{:02}", c / 100, c % 100),
-            None => {
+        None | Some(Value::Null) => String::new(),
+        Some(Value::Number(n)) => n.as_u64().map_or_else(
+            || {
                 r.problems.push(("cost_amount_cents".to_owned(), "offer-error-amount"));
                 String::new()
-            }
-        },
+            },
+            |c| format!("{}.{:02}", c / 100, c % 100),
+        ),
         _ => r.wrong("cost_amount_cents"),
     };
     let mut sessions = Vec::new();
@@ -284,7 +290,10 @@ fn parse_change(body: &[u8]) -> Result<(i64, OfferEdit), ApiError> {
                     r.wrong(&format!("sessions[{i}]"));
                     continue;
                 };
-                if let Some(extra) = s.keys().find(|k| !["weekday", "opens_at", "closes_at"].contains(&k.as_str())) {
+                if let Some(extra) = s
+                    .keys()
+                    .find(|k| !["weekday", "opens_at", "closes_at"].contains(&k.as_str()))
+                {
                     r.problems.push((field(extra), "api-field-unknown"));
                 }
                 sessions.push(SessionInput {
@@ -442,7 +451,14 @@ mod tests {
         let fields: Vec<&str> = problems.iter().map(|(f, _)| f.as_str()).collect();
         assert_eq!(
             fields,
-            ["version", "cost_amount_cents", "sessions[0].weekday", "title", "need_domains", "min_age"]
+            [
+                "version",
+                "cost_amount_cents",
+                "sessions[0].weekday",
+                "title",
+                "need_domains",
+                "min_age"
+            ]
         );
         let Err(ApiError::Invalid(problems)) = parse_change(br#"{"title": "x", "colour": "red"}"#) else {
             panic!("refused");

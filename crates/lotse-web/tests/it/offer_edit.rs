@@ -20,7 +20,14 @@ async fn stored(db: &TestDb, world: &World, id: OfferId) -> lotse_store::offer::
     s
 }
 
-async fn cookie(app: &TestApp, world: &World, db: &TestDb, name: &str, role: Role, org: Option<lotse_domain::id::OrganisationId>) -> String {
+async fn cookie(
+    app: &TestApp,
+    world: &World,
+    db: &TestDb,
+    name: &str,
+    role: Role,
+    org: Option<lotse_domain::id::OrganisationId>,
+) -> String {
     let user = world.member(db, name, role, org).await;
     app.session_for(user, world.programme.id).await
 }
@@ -144,11 +151,10 @@ storage_test!(async fn a_coordinator_curates_from_the_form_the_review_list_and_t
 
 /// A provider's API client of the world with the offer scope; returns the `Authorization` value.
 async fn client(db: &TestDb, world: &World, name: &str, role: Role, org: lotse_domain::id::OrganisationId) -> String {
-    let organisation =
-        lotse_store::directory::get_organisation(&mut db.db.begin().await.unwrap(), &world.scope, org)
-            .await
-            .unwrap()
-            .0;
+    let organisation = lotse_store::directory::get_organisation(&mut db.db.begin().await.unwrap(), &world.scope, org)
+        .await
+        .unwrap()
+        .0;
     let issued = lotse_app::api_client::add(
         &db.db,
         &lotse_app::clock::FixedClock::new(lotse_testkit::fixed_now()),
