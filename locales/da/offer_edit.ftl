@@ -62,3 +62,4 @@ duplicates-same-place = samme postnummer
 duplicates-similar = titler { $percent } % ens
 duplicates-keep-first = Behold det første, læg det andet sammen med det
 duplicates-keep-second = Behold det andet, læg det første sammen med det
+offer-error-unknown-postcode = { $field }: dette postnummer findes ikke i programmets postnummertabel.

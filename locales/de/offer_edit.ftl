@@ -62,3 +62,4 @@ duplicates-same-place = selbe Postleitzahl
 duplicates-similar = Titel zu { $percent } % gleich
 duplicates-keep-first = Das erste behalten, das zweite hineinführen
 duplicates-keep-second = Das zweite behalten, das erste hineinführen
+offer-error-unknown-postcode = { $field }: Diese Postleitzahl steht nicht in der Postleitzahlentabelle des Programms.

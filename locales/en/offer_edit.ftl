@@ -62,3 +62,4 @@ duplicates-same-place = same postcode
 duplicates-similar = titles { $percent } % alike
 duplicates-keep-first = Keep the first, merge the second into it
 duplicates-keep-second = Keep the second, merge the first into it
+offer-error-unknown-postcode = { $field }: this postcode is not in the programme's postcode table.

@@ -12,11 +12,12 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
+use lotse_domain::area::PostcodeCode;
 use lotse_domain::audit::{AuditPurpose, ObjectKind};
 use lotse_domain::event::TransitionError;
 use lotse_domain::id::{OfferId, OrganisationId};
 use lotse_domain::offer::{Offer, OfferStatus};
-use lotse_domain::offer_edit::{FieldError, OfferEdit, OfferEvent};
+use lotse_domain::offer_edit::{FieldError, FieldProblem, OfferEdit, OfferEvent};
 use lotse_domain::policy::{Action, Decision, Subject, Visibility};
 use lotse_store::StoreError;
 use lotse_store::offer::StoredOffer;
@@ -179,14 +180,55 @@ pub async fn edit(
     }
     let event = OfferEvent::Updated;
     event.apply(stored.offer.status)?;
+    let before = stored.offer.address.as_ref().map(|a| a.postcode.clone());
     let mut offer = stored.offer;
     edit.apply_to(&mut offer).map_err(EditError::Invalid)?;
+    let after = offer.address.as_ref().map(|a| a.postcode.clone());
+    if after != before
+        && let Some(code) = after.filter(|c| !c.is_empty())
+    {
+        place_at_postcode(&mut tx, principal.scope(), &mut offer, &code).await?;
+    }
     offer.updated_at = clock.now();
     let access = access(clock, AuditPurpose::Administration);
     let version =
         lotse_store::offer::change(&mut tx, principal.scope(), access, &offer, expected_version, &event).await?;
     tx.commit().await?;
     Ok(version)
+}
+
+/// Moves an offer whose postcode changed to that postcode's centroid and area (its former area
+/// if the postcode lies in it, else the postcode's area in its first set). A postcode the programme's table
+/// does not hold is a field error, unless the programme has no postcode table at all (then the
+/// point and area stay as they are: nothing to compute them from).
+async fn place_at_postcode(
+    tx: &mut lotse_store::Tx,
+    scope: &lotse_domain::actor::ProgrammeScope,
+    offer: &mut Offer,
+    code: &str,
+) -> Result<(), EditError> {
+    let unknown = || {
+        EditError::Invalid(vec![FieldError {
+            field: "postcode".to_owned(),
+            problem: FieldProblem::UnknownPostcode,
+        }])
+    };
+    let found = match PostcodeCode::parse(code) {
+        Ok(code) => lotse_store::postcode::find_postcode(tx, scope, &code).await?,
+        Err(_) => None,
+    };
+    match found {
+        Some(p) => {
+            offer.location = Some(p.centroid);
+            let areas: Vec<_> = p.areas.iter().map(|(_, area)| *area).collect();
+            if !offer.area.is_some_and(|a| areas.contains(&a)) {
+                offer.area = areas.first().copied();
+            }
+            Ok(())
+        }
+        None if lotse_store::postcode::list_postcodes(tx, scope).await?.is_empty() => Ok(()),
+        None => Err(unknown()),
+    }
 }
 
 /// A coordinator's change of an offer's standing: verify (last verified today, in UTC), pause,

@@ -95,6 +95,9 @@ pub enum FieldProblem {
     TooMany,
     /// A weekday is 1 (Monday) to 7 (Sunday).
     Weekday,
+    /// Not a postcode of the programme's postcode table (checked by the use case, which can
+    /// read the table).
+    UnknownPostcode,
 }
 
 impl FieldProblem {
@@ -111,11 +114,12 @@ impl FieldProblem {
             Self::SessionEndsBeforeStart => "session-ends-before-start",
             Self::TooMany => "too-many",
             Self::Weekday => "weekday",
+            Self::UnknownPostcode => "unknown-postcode",
         }
     }
 
     /// Every problem.
-    pub const ALL: [Self; 10] = [
+    pub const ALL: [Self; 11] = [
         Self::Required,
         Self::TooLong,
         Self::Number,
@@ -126,6 +130,7 @@ impl FieldProblem {
         Self::SessionEndsBeforeStart,
         Self::TooMany,
         Self::Weekday,
+        Self::UnknownPostcode,
     ];
 }
 

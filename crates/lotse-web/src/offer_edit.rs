@@ -116,6 +116,7 @@ pub(crate) const fn problem_key(p: FieldProblem) -> &'static str {
         FieldProblem::SessionEndsBeforeStart => "offer-error-session-ends-before-start",
         FieldProblem::TooMany => "offer-error-too-many",
         FieldProblem::Weekday => "offer-error-weekday",
+        FieldProblem::UnknownPostcode => "offer-error-unknown-postcode",
     }
 }
 

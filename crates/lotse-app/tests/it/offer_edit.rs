@@ -289,3 +289,39 @@ storage_test!(async fn the_duplicate_finder_proposes_stored_look_alikes_until_me
     let refused = offer_edit::duplicates(&db.db, &dirs, &clock, &provider).await;
     assert!(matches!(refused, Err(EditError::NotFound)), "{refused:?}");
 });
+
+storage_test!(async fn a_new_postcode_moves_the_offer_to_its_centroid_or_is_refused(db) {
+    let world = World::build(db, "edit-postcode").await;
+    let clock = FixedClock::new(fixed_now());
+    let provider = as_member(db, &world, "anbieter", Role::OfferProvider, Some(world.orgs.provider)).await;
+    let with_postcode = |offer: &lotse_domain::offer::Offer, code: &str| {
+        let mut edit = OfferEdit::of(offer);
+        edit.street = "Kölner Straße 1".into();
+        edit.city = "Düsseldorf".into();
+        edit.postcode = code.into();
+        edit
+    };
+    // Without a postcode table any postcode is taken, and the point stays as it was.
+    let s = stored(db, &world, world.offer).await;
+    let v = offer_edit::edit(&db.db, &clock, &provider, world.offer, s.version, &with_postcode(&s.offer, "12345"))
+        .await
+        .unwrap();
+    assert_eq!(stored(db, &world, world.offer).await.offer.location, s.offer.location);
+
+    let centroid = lotse_domain::area::GeoPoint::parse(51.2217, 6.7762).unwrap();
+    let table = [lotse_domain::area::Postcode {
+        code: lotse_domain::area::PostcodeCode::parse("40210").unwrap(),
+        centroid,
+        areas: Vec::new(),
+    }];
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::postcode::upsert_postcodes(&mut tx, &world.scope, &table).await.unwrap();
+    tx.commit().await.unwrap();
+    let s = stored(db, &world, world.offer).await;
+    let unknown = offer_edit::edit(&db.db, &clock, &provider, world.offer, v, &with_postcode(&s.offer, "99999")).await;
+    let Err(EditError::Invalid(fields)) = unknown else { panic!("refused: {unknown:?}") };
+    assert_eq!(fields.first().map(|f| (f.field.as_str(), f.problem)), Some(("postcode", FieldProblem::UnknownPostcode)));
+    offer_edit::edit(&db.db, &clock, &provider, world.offer, v, &with_postcode(&s.offer, "40210")).await.unwrap();
+    let moved = stored(db, &world, world.offer).await.offer;
+    assert_eq!((moved.location, moved.address.map(|a| a.postcode)), (Some(centroid), Some("40210".to_owned())));
+});
