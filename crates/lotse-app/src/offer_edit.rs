@@ -108,8 +108,9 @@ impl Curation {
     }
 }
 
-/// Loads an offer in `tx` and asks the policy about it; a missing or denied offer is audited
-/// (`access_denied`) and answered as not found.
+/// Loads an offer in `tx` (a read transaction for reading, a write transaction for a change)
+/// and asks the policy about it; a missing or denied offer is audited (`access_denied`) and
+/// answered as not found.
 async fn authorized(
     mut tx: lotse_store::Tx,
     clock: &dyn Clock,
@@ -146,7 +147,7 @@ pub async fn offer_for_edit(
     id: OfferId,
 ) -> Result<EditableOffer, EditError> {
     let store = handle::store(db);
-    let (tx, stored, _) = authorized(store.begin().await?, clock, principal, Action::ManageOffer, id).await?;
+    let (tx, stored, _) = authorized(store.begin_read().await?, clock, principal, Action::ManageOffer, id).await?;
     tx.commit().await?;
     let may_curate = principal
         .decide(
