@@ -253,6 +253,8 @@ const CHILD_TABLES: [&str; 6] = [
 
 /// Replaces an offer whose stored version is `expected_version`; returns the new version.
 /// Another version is [`StoreError::Conflict`]; an unknown offer is [`StoreError::NotFound`].
+/// It writes no event and no audit entry: use cases change offers through [`change`], which
+/// calls it (by convention; this one is left public for imports and test set-up).
 pub async fn update_offer(
     tx: &mut Tx,
     scope: &ProgrammeScope,
