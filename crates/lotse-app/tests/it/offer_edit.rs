@@ -325,3 +325,64 @@ storage_test!(async fn a_new_postcode_moves_the_offer_to_its_centroid_or_is_refu
     let moved = stored(db, &world, world.offer).await.offer;
     assert_eq!((moved.location, moved.address.map(|a| a.postcode)), (Some(centroid), Some("40210".to_owned())));
 });
+
+/// A session of an existing account (the demo's named accounts have a known username).
+async fn session_of(db: &TestDb, username: &str, programme: lotse_domain::id::ProgrammeId) -> Principal {
+    let user: uuid::Uuid =
+        lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select user_id from user_account where username = $1")
+        .bind(username)
+        .fetch_one(p)
+        .await)
+        .unwrap();
+    let token = uuid::Uuid::new_v4().simple().to_string();
+    let record = lotse_store::session::SessionRecord {
+        user: lotse_domain::id::UserId::from_uuid(user),
+        programme,
+        expires_at: fixed_now() + Duration::days(30),
+    };
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::session::insert(&mut tx, &lotse_app::auth::token_hash(&token), &record, fixed_now())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    lotse_app::auth::session(&db.db, &FixedClock::new(fixed_now()), &token)
+        .await
+        .unwrap()
+        .unwrap()
+        .principal()
+}
+
+storage_test!(async fn in_the_demo_providers_edit_and_coordinators_have_offers_to_review_and_merge(db) {
+    let clock = FixedClock::new(fixed_now());
+    let options = lotse_app::demo::DemoOptions { scale: 1, seed: 42, as_of: time::macros::date!(2026 - 11 - 02) };
+    lotse_app::demo::seed(&db.db, &clock, options, &mut |_, _| {}).await.unwrap();
+    let dirs = Directories::default();
+    for (slug, provider, coordinator) in [
+        ("duesseldorf", "anbieter.duesseldorf", "koordination.duesseldorf"),
+        ("norddjurs", "tilbud.norddjurs", "koordinator.norddjurs"),
+    ] {
+        let programme = lotse_store::programme::find_by_slug(&db.db, &lotse_domain::programme::ProgrammeSlug::parse(slug).unwrap())
+            .await
+            .unwrap()
+            .unwrap();
+        let provider = session_of(db, provider, programme.id).await;
+        let organisation = provider.membership().and_then(|m| m.organisation()).unwrap();
+        let scope = lotse_testkit::system_scope(lotse_domain::actor::SystemJob::Demo, programme.id);
+        let mut tx = db.db.begin_read().await.unwrap();
+        let offers = lotse_store::offer::load_offers(&mut tx, &scope).await.unwrap();
+        tx.commit().await.unwrap();
+        let own = offers
+            .iter()
+            .find(|o| o.offer.provider == organisation && o.offer.status != OfferStatus::Ended)
+            .unwrap_or_else(|| panic!("{slug}: the demo provider has an offer to edit"));
+        let mut edit = OfferEdit::of(&own.offer);
+        edit.waiting_list = "2".into();
+        offer_edit::edit(&db.db, &clock, &provider, own.offer.id, own.version, &edit).await.unwrap();
+
+        let coordinator = session_of(db, coordinator, programme.id).await;
+        let review = offer_edit::review_list(&db.db, &dirs, &clock, &coordinator).await.unwrap();
+        assert!(!review.items.is_empty(), "{slug}: offers are due for review");
+        let pairs = offer_edit::duplicates(&db.db, &dirs, &clock, &coordinator).await.unwrap();
+        assert!(!pairs.is_empty(), "{slug}: the finder proposes duplicates");
+    }
+});
