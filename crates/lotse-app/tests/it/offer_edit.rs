@@ -366,7 +366,7 @@ storage_test!(async fn in_the_demo_providers_edit_and_coordinators_have_offers_t
             .unwrap()
             .unwrap();
         let provider = session_of(db, provider, programme.id).await;
-        let organisation = provider.membership().and_then(|m| m.organisation()).unwrap();
+        let organisation = provider.membership().and_then(lotse_domain::user::Membership::organisation).unwrap();
         let scope = lotse_testkit::system_scope(lotse_domain::actor::SystemJob::Demo, programme.id);
         let mut tx = db.db.begin_read().await.unwrap();
         let offers = lotse_store::offer::load_offers(&mut tx, &scope).await.unwrap();
