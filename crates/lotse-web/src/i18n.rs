@@ -21,24 +21,15 @@ macro_rules! locale {
 pub const LOCALES: [(Language, LocaleFiles); 3] = [
     (
         Language::German,
-        locale!(
-            "de": "common", "start", "login", "programme", "people", "account", "api", "directory",
-            "offer_edit"
-        ),
+        locale!("de": "common", "start", "login", "programme", "people", "account", "api", "directory"),
     ),
     (
         Language::Danish,
-        locale!(
-            "da": "common", "start", "login", "programme", "people", "account", "api", "directory",
-            "offer_edit"
-        ),
+        locale!("da": "common", "start", "login", "programme", "people", "account", "api", "directory"),
     ),
     (
         Language::English,
-        locale!(
-            "en": "common", "start", "login", "programme", "people", "account", "api", "directory",
-            "offer_edit"
-        ),
+        locale!("en": "common", "start", "login", "programme", "people", "account", "api", "directory"),
     ),
 ];
 

@@ -31,7 +31,8 @@ use lotse_domain::capability::CapabilityPurpose;
 use lotse_domain::policy::Action;
 
 use crate::error::WebError;
-use crate::{AppState, account, api, cases, cookie, data_subject, directory, health, html, offer_edit, page};
+use crate::offer_edit;
+use crate::{AppState, account, api, cases, cookie, data_subject, directory, health, html, page};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
