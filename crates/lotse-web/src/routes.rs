@@ -31,7 +31,6 @@ use lotse_domain::capability::CapabilityPurpose;
 use lotse_domain::policy::Action;
 
 use crate::error::WebError;
-use crate::offer_edit;
 use crate::{AppState, account, api, cases, cookie, data_subject, directory, health, html, page};
 
 /// Who may call a route.
@@ -191,39 +190,39 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         // and curates (verify, pause, resume, end, merge; the review list and duplicates).
         (
             spec(Method::GET, "/offers/review", Member(A::CurateDirectory)),
-            get(offer_edit::review),
+            get(crate::offer_edit::review),
         ),
         (
             spec(Method::GET, "/offers/duplicates", Member(A::CurateDirectory)),
-            get(offer_edit::duplicates),
+            get(crate::offer_edit::duplicates),
         ),
         (
             spec(Method::GET, "/offers/{id}/edit", Member(A::ManageOffer)),
-            get(offer_edit::form),
+            get(crate::offer_edit::form),
         ),
         (
             spec(Method::POST, "/offers/{id}/edit", Member(A::ManageOffer)),
-            post(offer_edit::save),
+            post(crate::offer_edit::save),
         ),
         (
             spec(Method::POST, "/offers/{id}/verify", Member(A::CurateDirectory)),
-            post(offer_edit::verify),
+            post(crate::offer_edit::verify),
         ),
         (
             spec(Method::POST, "/offers/{id}/pause", Member(A::CurateDirectory)),
-            post(offer_edit::pause),
+            post(crate::offer_edit::pause),
         ),
         (
             spec(Method::POST, "/offers/{id}/resume", Member(A::CurateDirectory)),
-            post(offer_edit::resume),
+            post(crate::offer_edit::resume),
         ),
         (
             spec(Method::POST, "/offers/{id}/end", Member(A::CurateDirectory)),
-            post(offer_edit::end),
+            post(crate::offer_edit::end),
         ),
         (
             spec(Method::POST, "/offers/{id}/merge", Member(A::CurateDirectory)),
-            post(offer_edit::merge),
+            post(crate::offer_edit::merge),
         ),
         (spec(Method::GET, "/directory", Public), get(directory::public_index)),
         (
