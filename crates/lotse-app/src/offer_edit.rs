@@ -322,7 +322,7 @@ pub async fn review_list(
     }
     let index = directories.index(db, scope, clock.now()).await?;
     let mut items: Vec<ReviewItem> = index
-        .listings()
+        .all_listings()
         .filter(|l| l.needs_review && l.offer.status != OfferStatus::Ended)
         .map(|l| ReviewItem {
             id: l.offer.id,
@@ -505,7 +505,7 @@ pub async fn duplicates(
     }
     let index = directories.index(db, scope, clock.now()).await?;
     let candidates: Vec<Candidate> = index
-        .listings()
+        .all_listings()
         .filter(|l| l.offer.status != OfferStatus::Ended)
         .map(|l| Candidate {
             side: DuplicateSide {

@@ -521,7 +521,7 @@ impl DirectoryIndex {
     }
 
     /// Every offer's listing (any status, listed or not), in no particular order.
-    pub fn listings(&self) -> impl Iterator<Item = &Listing> {
+    pub fn all_listings(&self) -> impl Iterator<Item = &Listing> {
         self.listings.iter().filter_map(Option::as_ref)
     }
 
