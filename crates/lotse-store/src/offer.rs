@@ -7,18 +7,17 @@ use std::collections::HashMap;
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::area::GeoPoint;
+use lotse_domain::audit::{AuditAction, ObjectKind};
 use lotse_domain::id::{AreaId, OfferId, OrganisationId};
 use lotse_domain::need::NeedDomain;
 use lotse_domain::offer::{
     AccessibilityFeature, Address, AgeRange, Capacity, Cost, CostKind, Offer, OfferCategory, OfferContact, OfferStatus,
     OfferText, Session, TargetGroup,
 };
+use lotse_domain::offer_edit::OfferEvent;
 use sqlx::Row as _;
 use time::{Date, OffsetDateTime, Time, Weekday};
 use uuid::Uuid;
-
-use lotse_domain::audit::{AuditAction, ObjectKind};
-use lotse_domain::offer_edit::OfferEvent;
 
 use crate::audit::Access;
 use crate::bulk::{self, table_row};
