@@ -55,8 +55,8 @@ first_case() {
 # role, demo account whose organisation the client acts for (or -), scopes
 clients="prescriber arzt.duesseldorf worklist:read,case:read
 link-worker lotsin.duesseldorf worklist:read,case:read,consent:write,directory:read
-offer-provider anbieter.duesseldorf worklist:read,case:read
-coordinator - export:read,directory:read"
+offer-provider anbieter.duesseldorf worklist:read,case:read,offer:write
+coordinator - export:read,directory:read,offer:write"
 
 version=$("$venv/bin/schemathesis" --version 2>/dev/null | tail -1)
 echo "$version against $base/api/openapi.json (seed $seed, at most $max_examples examples per operation)"

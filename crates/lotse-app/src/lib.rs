@@ -32,6 +32,9 @@ pub mod handle;
 pub mod hsds;
 /// Named system jobs: the one place that makes a system job's scope.
 mod jobs;
+/// Keeping the directory current: editing, verifying, pausing, ending and merging offers; the
+/// review list and the duplicate finder.
+pub mod offer_edit;
 /// The directory search: a per-programme index of offers, matching and explanations.
 pub mod offer_search;
 /// The signed-in user's programme overview.

@@ -527,6 +527,11 @@ impl DirectoryIndex {
         self.keys.is_empty()
     }
 
+    /// After how many days an offer is due for review (the programme's setting when built).
+    pub const fn review_days(&self) -> u32 {
+        self.review_days
+    }
+
     /// One offer's listing.
     pub fn listing_of(&self, id: OfferId) -> Option<&Listing> {
         self.keys

@@ -214,8 +214,8 @@ pub struct ApiClientAddArgs {
     /// Organisation it acts for (exact name), for prescriber, link-worker and offer-provider
     #[arg(long)]
     pub organisation: Option<String>,
-    /// Scopes, comma-separated: worklist:read, case:read, consent:write, export:read, directory:read (each must
-    /// be one the role may use)
+    /// Scopes, comma-separated: worklist:read, case:read, consent:write, export:read,
+    /// directory:read, offer:write (each must be one the role may use)
     #[arg(long)]
     pub scopes: String,
 }

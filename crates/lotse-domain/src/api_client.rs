@@ -20,18 +20,22 @@ pub enum ApiScope {
     ConsentWrite,
     /// `export:read`: a person's data export (a data-subject access request).
     ExportRead,
-    /// Search the programme's offer directory (`GET /api/v1/offers`).
+    /// `directory:read`: search the programme's offer directory (`GET /api/v1/offers`).
     DirectoryRead,
+    /// `offer:write`: read and change offers of the directory (a provider its own, a
+    /// coordinator any of the programme).
+    OfferWrite,
 }
 
 impl ApiScope {
     /// Every scope.
-    pub const ALL: [Self; 5] = [
+    pub const ALL: [Self; 6] = [
         Self::WorklistRead,
         Self::CaseRead,
         Self::ConsentWrite,
         Self::ExportRead,
         Self::DirectoryRead,
+        Self::OfferWrite,
     ];
 
     /// The stable code (`worklist:read` …).
@@ -42,6 +46,7 @@ impl ApiScope {
             Self::ConsentWrite => "consent:write",
             Self::ExportRead => "export:read",
             Self::DirectoryRead => "directory:read",
+            Self::OfferWrite => "offer:write",
         }
     }
 
@@ -58,6 +63,7 @@ impl ApiScope {
             Self::ConsentWrite => Action::WithdrawConsent,
             Self::ExportRead => Action::ExportPersonData,
             Self::DirectoryRead => Action::ViewProgramme,
+            Self::OfferWrite => Action::ManageOffer,
         }
     }
 }
@@ -72,7 +78,9 @@ impl fmt::Display for ApiScope {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ApiClientError {
     /// A scope code that does not exist.
-    #[error("unknown scope {0:?}: the scopes are worklist:read, case:read, consent:write, export:read, directory:read")]
+    #[error(
+        "unknown scope {0:?}: the scopes are worklist:read, case:read, consent:write, export:read, directory:read, offer:write"
+    )]
     UnknownScope(String),
     /// No scope given.
     #[error("give at least one scope with --scopes")]

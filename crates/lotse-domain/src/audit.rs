@@ -123,11 +123,13 @@ pub enum ObjectKind {
     Capability,
     /// The programme itself.
     Programme,
+    /// An offer of the directory (not personal data; its changes are audited like any write).
+    Offer,
 }
 
 impl ObjectKind {
     /// Every kind.
-    pub const ALL: [Self; 11] = [
+    pub const ALL: [Self; 12] = [
         Self::Patient,
         Self::Case,
         Self::Prescription,
@@ -139,6 +141,7 @@ impl ObjectKind {
         Self::ApiClient,
         Self::Capability,
         Self::Programme,
+        Self::Offer,
     ];
 
     /// The stable code.
@@ -155,6 +158,7 @@ impl ObjectKind {
             Self::ApiClient => "api_client",
             Self::Capability => "capability",
             Self::Programme => "programme",
+            Self::Offer => "offer",
         }
     }
 

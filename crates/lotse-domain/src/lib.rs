@@ -29,6 +29,8 @@ pub mod id;
 pub mod need;
 /// Offers (Angebote / tilbud) in the directory.
 pub mod offer;
+/// Keeping offers current: the checked edit, the offer's events and status transitions.
+pub mod offer_edit;
 /// The onward referral lifecycle: from a case to one offer.
 pub mod onward_referral;
 /// Organisations and their kinds.

@@ -43,14 +43,17 @@ pub enum Action {
     /// Issue a password-reset code for an account (decided on the account: it must act in the
     /// coordinator's programme only). Its route's first gate is [`Action::ManageUsers`].
     ResetPassword,
-    /// Change an offer of the directory: its own provider, or a coordinator curating it. No
-    /// route uses it yet; the directory pages will.
+    /// Change an offer of the directory: its own provider, or a coordinator curating it
+    /// (`/offers/{id}/edit`, `PUT /api/v1/offers/{id}`).
     ManageOffer,
+    /// Curate the programme's directory: verify, pause, resume, end and merge offers, and see
+    /// the review list and the proposed duplicates. Coordinators only.
+    CurateDirectory,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Self; 14] = [
+    pub const ALL: [Self; 15] = [
         Self::ViewProgramme,
         Self::ManageOwnAccount,
         Self::ViewWorklist,
@@ -65,6 +68,7 @@ impl Action {
         Self::ManageUsers,
         Self::ResetPassword,
         Self::ManageOffer,
+        Self::CurateDirectory,
     ];
 
     /// The stable code (audit entries of denials, logs, docs).
@@ -84,6 +88,7 @@ impl Action {
             Self::ManageUsers => "manage_users",
             Self::ResetPassword => "reset_password",
             Self::ManageOffer => "manage_offer",
+            Self::CurateDirectory => "curate_directory",
         }
     }
 }
@@ -102,7 +107,8 @@ pub const fn role_may(role: Role, action: Action) -> bool {
         | A::ExportPersonData
         | A::ErasePerson
         | A::ManageUsers
-        | A::ResetPassword => matches!(role, R::Coordinator),
+        | A::ResetPassword
+        | A::CurateDirectory => matches!(role, R::Coordinator),
         A::ManageOffer => matches!(role, R::OfferProvider | R::Coordinator),
     }
 }
@@ -112,7 +118,10 @@ impl Action {
     /// can take over another account (resetting it): a role that may do any of these needs the
     /// second factor where the programme requires it.
     pub const fn reaches_personal_data(self) -> bool {
-        !matches!(self, Self::ViewProgramme | Self::ManageOwnAccount | Self::ManageOffer)
+        !matches!(
+            self,
+            Self::ViewProgramme | Self::ManageOwnAccount | Self::ManageOffer | Self::CurateDirectory
+        )
     }
 }
 
@@ -366,14 +375,18 @@ pub fn decide(membership: &Membership, action: Action, subject: Subject<'_>) -> 
             Visibility::Administration,
         ),
         // Administration reaches erased people too: their audit trail and export remain.
+        // Curating the directory: the role gate above admits coordinators only; any offer of
+        // their programme.
         (A::ViewPersonAudit | A::ExportPersonData | A::ErasePerson, Subject::Person(..))
+        | (A::CurateDirectory, Subject::Offer(..))
         | (
             A::ViewProgramme
             | A::ManageOwnAccount
             | A::ViewWorklist
             | A::SearchCases
             | A::SearchPeople
-            | A::ManageUsers,
+            | A::ManageUsers
+            | A::CurateDirectory,
             Subject::Programme(_),
         ) => Decision::Allow(Visibility::Administration),
         _ => Decision::Deny(DenyReason::NoRelationship),
@@ -494,6 +507,9 @@ mod tests {
             ("coordinator", A::ManageOffer, "offer of 30", V::Administration),
             ("provider 31", A::ManageOffer, "offer of 31", V::Provider),
             ("coordinator", A::ManageOffer, "offer of 31", V::Administration),
+            ("coordinator", A::CurateDirectory, "programme", V::Administration),
+            ("coordinator", A::CurateDirectory, "offer of 30", V::Administration),
+            ("coordinator", A::CurateDirectory, "offer of 31", V::Administration),
             ("coordinator", A::ViewUserAudit, "account here", V::Administration),
             ("coordinator", A::ManageUsers, "account here", V::Administration),
             ("coordinator", A::ResetPassword, "account here", V::Administration),

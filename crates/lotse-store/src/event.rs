@@ -12,7 +12,7 @@ use crate::on_conn;
 
 /// The lifecycles that have events, and the code the `stream` column stores for each (a
 /// number instead of the name: 1 byte on SQLite instead of 8 to 15, on every event).
-const STREAMS: [(&str, i64); 3] = [("referral", 1), ("onward_referral", 2), ("consent", 3)];
+const STREAMS: [(&str, i64); 4] = [("referral", 1), ("onward_referral", 2), ("consent", 3), ("offer", 4)];
 
 /// The stored code of a stream; an unknown stream is refused, so no event is written that
 /// could not be read back.
@@ -214,11 +214,11 @@ mod tests {
 
     #[test]
     fn streams_are_stored_as_codes_and_unknown_ones_are_refused() {
-        for (stream, code) in [("referral", 1), ("onward_referral", 2), ("consent", 3)] {
+        for (stream, code) in [("referral", 1), ("onward_referral", 2), ("consent", 3), ("offer", 4)] {
             assert_eq!(super::stream_code(stream).unwrap(), code);
             assert_eq!(super::stream_name(code).unwrap(), stream);
         }
-        assert!(super::stream_code("offer").is_err());
-        assert!(super::stream_name(4).is_err());
+        assert!(super::stream_code("programme").is_err());
+        assert!(super::stream_name(5).is_err());
     }
 }

@@ -7,19 +7,23 @@ use std::collections::HashMap;
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::area::GeoPoint;
+use lotse_domain::audit::{AuditAction, ObjectKind};
 use lotse_domain::id::{AreaId, OfferId, OrganisationId};
 use lotse_domain::need::NeedDomain;
 use lotse_domain::offer::{
     AccessibilityFeature, Address, AgeRange, Capacity, Cost, CostKind, Offer, OfferCategory, OfferContact, OfferStatus,
     OfferText, Session, TargetGroup,
 };
+use lotse_domain::offer_edit::OfferEvent;
 use sqlx::Row as _;
 use time::{Date, OffsetDateTime, Time, Weekday};
 use uuid::Uuid;
 
+use crate::audit::Access;
 use crate::bulk::{self, table_row};
 use crate::db::Tx;
 use crate::error::{StoreError, StoreResult};
+use crate::event::NewEvent;
 use crate::on_conn;
 
 table_row! {
@@ -248,6 +252,8 @@ const CHILD_TABLES: [&str; 6] = [
 
 /// Replaces an offer whose stored version is `expected_version`; returns the new version.
 /// Another version is [`StoreError::Conflict`]; an unknown offer is [`StoreError::NotFound`].
+/// It writes no event and no audit entry: use cases change offers through [`change`], which
+/// calls it (by convention; this one is left public for imports and test set-up).
 pub async fn update_offer(
     tx: &mut Tx,
     scope: &ProgrammeScope,
@@ -328,9 +334,76 @@ pub async fn update_offer(
     Ok(next)
 }
 
+/// Writes one change of an offer: the offer as it is to be stored (read at
+/// `expected_version`), its event and an audit entry (`update` on the offer, by the scope's
+/// actor), all in `tx`; returns the new version. The event's place in the offer's stream is
+/// the new version (an offer inserted at version 1 without an event starts its stream at 2).
+/// For [`OfferEvent::Merged`] the offer also names the offer that remains, which must be
+/// another offer of the programme ([`StoreError::NotFound`] otherwise). A stale version is
+/// [`StoreError::Conflict`]; the caller has checked the transition ([`OfferEvent::apply`]).
+pub async fn change(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    offer: &Offer,
+    expected_version: i64,
+    event: &OfferEvent,
+) -> StoreResult<i64> {
+    let payload = lotse_domain::event::to_payload(event)?;
+    if crate::event::kind(OfferEvent::STREAM, &payload) != event.kind() {
+        return Err(StoreError::Corrupt(format!(
+            "event {} would be read back otherwise",
+            event.kind()
+        )));
+    }
+    let key = tx.programme_key(scope.programme()).await?;
+    let mut ids = vec![offer.id.as_uuid()];
+    if let OfferEvent::Merged { into } = event {
+        let survivor: Option<i64> = on_conn!(tx, c => sqlx::query_scalar(
+            "select version from offer where programme_key = $1 and offer_id = $2 and offer_id <> $3",
+        )
+        .bind(key)
+        .bind(into.as_uuid())
+        .bind(offer.id.as_uuid())
+        .fetch_optional(c)
+        .await)?;
+        if survivor.is_none() {
+            return Err(StoreError::NotFound { kind: "offer" });
+        }
+        ids.push(into.as_uuid());
+    }
+    let version = update_offer(tx, scope, offer, expected_version).await?;
+    if let OfferEvent::Merged { into } = event {
+        on_conn!(tx, c => sqlx::query(
+            "update offer set merged_into = $3 where programme_key = $1 and offer_id = $2",
+        )
+        .bind(key)
+        .bind(offer.id.as_uuid())
+        .bind(into.as_uuid())
+        .execute(c)
+        .await
+        .map(|_| ()))?;
+    }
+    crate::event::append(
+        tx,
+        scope,
+        &[NewEvent {
+            stream: OfferEvent::STREAM,
+            stream_id: offer.id.as_uuid(),
+            stream_version: version,
+            payload,
+            actor: scope.actor().reference(),
+            occurred_at: access.at,
+        }],
+    )
+    .await?;
+    crate::audit::record(tx, scope, access, AuditAction::Update, ObjectKind::Offer, ids).await?;
+    Ok(version)
+}
+
 const OFFER_COLUMNS: &str = "offer_id, provider_id, title, description, language, area_id, lat, lon, status, \
      published, last_verified, version, updated_at, category, min_age, max_age, cost, cost_amount_cents, \
-     cost_note, street, postcode, city, phone, email, url, open_places, waiting_list";
+     cost_note, street, postcode, city, phone, email, url, open_places, waiting_list, merged_into";
 
 fn corrupt(what: &str, value: &impl std::fmt::Debug) -> StoreError {
     StoreError::Corrupt(format!("offer {what} {value:?}"))
@@ -355,6 +428,8 @@ pub struct StoredOffer {
     pub offer: Offer,
     /// Its version, for optimistic concurrency.
     pub version: i64,
+    /// For an offer merged into another as its duplicate: the offer that remains.
+    pub merged_into: Option<OfferId>,
 }
 
 macro_rules! offer_from_row {
@@ -379,6 +454,7 @@ macro_rules! offer_from_row {
             .map_err(|e| corrupt("ages", &e))?;
         StoredOffer {
             version: r.try_get(11)?,
+            merged_into: r.try_get::<Option<Uuid>, _>(27)?.map(OfferId::from_uuid),
             offer: Offer {
                 id: OfferId::from_uuid(r.try_get(0)?),
                 programme: $scope.programme(),

@@ -33,6 +33,9 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::AppState;
 
+/// `/api/v1/offers/{offer_id}`: reading and changing an offer of the directory.
+pub mod offer;
+
 /// The media type of problem documents.
 pub const PROBLEM_JSON: &str = "application/problem+json";
 
@@ -924,7 +927,7 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lotse API", description = "Social prescribing with a closed loop: the API for clients of one programme."),
-    paths(worklist, case, withdraw_consent, export, offers),
+    paths(worklist, case, withdraw_consent, export, offers, offer::get_offer, offer::put_offer),
     components(schemas(Problem, FieldProblem)),
     modifiers(&BearerAuth, &SearchParams),
 )]
@@ -976,7 +979,8 @@ mod tests {
     }
 
     /// The field messages' keys (the code names them where it finds the problem).
-    const FIELD_KEYS: [&str; 8] = [
+    const FIELD_KEYS: [&str; 9] = [
+        "api-field-wrong-type",
         "api-field-required",
         "api-field-not-version",
         "api-field-not-string",

@@ -23,6 +23,7 @@ use lotse_domain::area::GeoPoint;
 use lotse_domain::id::{AreaId, CaseId, OfferId};
 use lotse_domain::need::NeedDomain;
 use lotse_domain::offer::{AccessibilityFeature, CostKind, DayPart, OfferCategory, TargetGroup};
+use lotse_domain::policy::{Action, Subject};
 use time::Weekday;
 
 use crate::AppState;
@@ -661,6 +662,8 @@ pub async fn case_search(
 struct OfferPage {
     page: Page,
     back: String,
+    /// The edit form's path, for the offer's provider and coordinators.
+    edit: Option<String>,
     title: String,
     description: String,
     facts: Vec<(String, String)>,
@@ -755,6 +758,7 @@ fn offer_page(page: Page, back: String, listing: &Listing) -> OfferPage {
     ));
     OfferPage {
         back,
+        edit: None,
         title: o.title.clone(),
         description: o.description.clone(),
         facts,
@@ -798,7 +802,16 @@ pub async fn offer(
         Some(&user),
         &csrf,
     );
-    render_private(&offer_page(page, "/offers".into(), &listing), StatusCode::OK)
+    let principal = user.principal();
+    let may_edit = principal
+        .decide(
+            Action::ManageOffer,
+            Subject::Offer(principal.scope().programme(), listing.offer.provider),
+        )
+        .is_allowed();
+    let mut offer = offer_page(page, "/offers".into(), &listing);
+    offer.edit = may_edit.then(|| format!("/offers/{}/edit", id.as_uuid()));
+    render_private(&offer, StatusCode::OK)
 }
 
 #[derive(Template)]

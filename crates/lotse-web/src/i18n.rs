@@ -209,6 +209,10 @@ mod tests {
             include_str!("../templates/directory_index.html"),
             include_str!("../templates/offer.html"),
             include_str!("directory.rs"),
+            include_str!("../templates/offer_edit.html"),
+            include_str!("../templates/offer_review.html"),
+            include_str!("../templates/offer_duplicates.html"),
+            include_str!("offer_edit.rs"),
         ];
         for source in sources {
             for part in source.split(".t(\"").skip(1) {
@@ -217,10 +221,21 @@ mod tests {
                 }
             }
         }
-        // The directory page also names keys in other calls (`count`, `text_with`, `bad`).
-        for part in include_str!("directory.rs").split('"').skip(1).step_by(2) {
-            if ["dir-", "reason-", "offer-"].iter().any(|p| part.starts_with(p)) && !part.contains(['{', ' ']) {
-                used.push(part.to_owned());
+        // The directory pages also name keys in other calls (`count`, `text_with`, `bad`).
+        for source in [include_str!("directory.rs"), include_str!("offer_edit.rs")] {
+            for part in source.split('"').skip(1).step_by(2) {
+                let prefixes = [
+                    "dir-",
+                    "reason-",
+                    "offer-",
+                    "edit-",
+                    "review-",
+                    "duplicates-",
+                    "curate-",
+                ];
+                if prefixes.iter().any(|p| part.starts_with(p)) && !part.contains(['{', ' ']) {
+                    used.push(part.to_owned());
+                }
             }
         }
         assert!(used.len() > 10);

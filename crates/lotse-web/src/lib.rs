@@ -33,6 +33,8 @@ pub mod i18n;
 pub mod metrics;
 /// Request ids, access logs, security headers, request metrics.
 pub mod middleware;
+/// Keeping the directory current: the offer edit form, curation, review list, duplicates.
+pub mod offer_edit;
 /// What every page shares: the layout's `Page`, label keys, rendering and redirects.
 pub mod page;
 /// The route table: every route with who may call it, and the router built from it.

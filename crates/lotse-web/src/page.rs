@@ -69,10 +69,11 @@ pub(crate) fn consent_key(code: &str) -> String {
 }
 
 /// The navigation: (path, label key, the action it needs).
-const NAV: [(&str, &str, Action); 6] = [
+const NAV: [(&str, &str, Action); 7] = [
     ("/programme", "nav-programme", Action::ViewProgramme),
     ("/cases", "nav-cases", Action::ViewWorklist),
     ("/offers", "nav-offers", Action::ViewProgramme),
+    ("/offers/review", "nav-review", Action::CurateDirectory),
     ("/people", "nav-people", Action::SearchPeople),
     ("/users", "nav-users", Action::ManageUsers),
     ("/account", "nav-account", Action::ManageOwnAccount),

@@ -23,7 +23,7 @@ use axum::http::header::ALLOW;
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::routing::{MethodRouter, get, post};
+use axum::routing::{MethodRouter, get, post, put};
 use lotse_app::auth::SessionUser;
 use lotse_app::principal::Principal;
 use lotse_domain::api_client::ApiScope;
@@ -198,6 +198,44 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(Method::GET, "/offers/{id}", Member(A::ViewProgramme)),
             get(directory::offer),
         ),
+        // Keeping the directory current: a provider edits its own offers, a coordinator any,
+        // and curates (verify, pause, resume, end, merge; the review list and duplicates).
+        (
+            spec(Method::GET, "/offers/review", Member(A::CurateDirectory)),
+            get(crate::offer_edit::review),
+        ),
+        (
+            spec(Method::GET, "/offers/duplicates", Member(A::CurateDirectory)),
+            get(crate::offer_edit::duplicates),
+        ),
+        (
+            spec(Method::GET, "/offers/{id}/edit", Member(A::ManageOffer)),
+            get(crate::offer_edit::form),
+        ),
+        (
+            spec(Method::POST, "/offers/{id}/edit", Member(A::ManageOffer)),
+            post(crate::offer_edit::save),
+        ),
+        (
+            spec(Method::POST, "/offers/{id}/verify", Member(A::CurateDirectory)),
+            post(crate::offer_edit::verify),
+        ),
+        (
+            spec(Method::POST, "/offers/{id}/pause", Member(A::CurateDirectory)),
+            post(crate::offer_edit::pause),
+        ),
+        (
+            spec(Method::POST, "/offers/{id}/resume", Member(A::CurateDirectory)),
+            post(crate::offer_edit::resume),
+        ),
+        (
+            spec(Method::POST, "/offers/{id}/end", Member(A::CurateDirectory)),
+            post(crate::offer_edit::end),
+        ),
+        (
+            spec(Method::POST, "/offers/{id}/merge", Member(A::CurateDirectory)),
+            post(crate::offer_edit::merge),
+        ),
         (spec(Method::GET, "/directory", Public), get(directory::public_index)),
         (
             spec(Method::GET, "/directory/{slug}", Public),
@@ -283,6 +321,22 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 ApiClient(ApiScope::ExportRead),
             ),
             post(api::export),
+        ),
+        (
+            spec(
+                Method::GET,
+                "/api/v1/offers/{offer_id}",
+                ApiClient(ApiScope::OfferWrite),
+            ),
+            get(api::offer::get_offer),
+        ),
+        (
+            spec(
+                Method::PUT,
+                "/api/v1/offers/{offer_id}",
+                ApiClient(ApiScope::OfferWrite),
+            ),
+            put(api::offer::put_offer),
         ),
     ]
 }

@@ -337,7 +337,23 @@ fn named_accounts(world: &mut World, rng: &mut ChaCha8Rng, display: &[&str; 6]) 
     let slug = world.programme.slug.as_str().to_owned();
     let practice = world.practices.first().map(|p| p.id);
     let facility = world.facilities.first().map(|f| f.id);
-    let provider = world.providers.first().map(|p| p.0);
+    // The named provider keeps offers to edit: the first provider, unless it has no offer that
+    // has not ended; then the provider of the first such offer.
+    let first = world.providers.first().map(|p| p.0);
+    let running = |org: OrganisationId| {
+        world
+            .offers
+            .iter()
+            .any(|o| o.provider == org && o.status != OfferStatus::Ended)
+    };
+    let provider = first.filter(|p| running(*p)).or_else(|| {
+        world
+            .offers
+            .iter()
+            .find(|o| o.status != OfferStatus::Ended)
+            .map(|o| o.provider)
+            .or(first)
+    });
     let office = world
         .organisations
         .iter()

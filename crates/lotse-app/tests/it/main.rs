@@ -14,5 +14,6 @@ mod capability;
 mod data_protection;
 mod demo;
 mod hsds_interchange;
+mod offer_edit;
 mod offer_search;
 mod relationships;

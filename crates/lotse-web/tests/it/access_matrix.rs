@@ -141,6 +141,8 @@ const ANYONE_OWN: &[Who] = &[
     (R::OutcomePayer, O::None, P::Own),
 ];
 const COORDINATOR_OWN: &[Who] = &[(R::Coordinator, O::None, P::Own)];
+/// Who may change the first offer of programme A: its provider and A's coordinator.
+const OFFER_EDITORS: &[Who] = &[(R::OfferProvider, O::Own, P::Own), (R::Coordinator, O::None, P::Own)];
 const COORDINATORS: &[Who] = &[(R::Coordinator, O::None, P::Own), (R::Coordinator, O::None, P::Other)];
 
 const fn public(method: Method, path: &'static str, params: Params, body: &'static str) -> Expect {
@@ -332,6 +334,81 @@ fn matrix() -> Vec<Expect> {
             &[],
             Params::Case,
         ),
+        // Keeping the directory current: a provider its own offer, a coordinator any offer of
+        // the programme; curation is the coordinator's. The forms' bodies are judged after the
+        // decision (version 0 or empty fields: 400), so nothing changes while the matrix runs.
+        member(
+            Method::GET,
+            "/offers/review",
+            &[R::Coordinator],
+            COORDINATORS,
+            &[],
+            Params::None,
+        ),
+        member(
+            Method::GET,
+            "/offers/duplicates",
+            &[R::Coordinator],
+            COORDINATORS,
+            &[],
+            Params::None,
+        ),
+        member(
+            Method::GET,
+            "/offers/{id}/edit",
+            &[R::OfferProvider, R::Coordinator],
+            OFFER_EDITORS,
+            &[],
+            Params::Offer,
+        ),
+        member(
+            Method::POST,
+            "/offers/{id}/edit",
+            &[R::OfferProvider, R::Coordinator],
+            OFFER_EDITORS,
+            &[],
+            Params::Offer,
+        ),
+        member(
+            Method::POST,
+            "/offers/{id}/verify",
+            &[R::Coordinator],
+            COORDINATOR_OWN,
+            &[],
+            Params::Offer,
+        ),
+        member(
+            Method::POST,
+            "/offers/{id}/pause",
+            &[R::Coordinator],
+            COORDINATOR_OWN,
+            &[],
+            Params::Offer,
+        ),
+        member(
+            Method::POST,
+            "/offers/{id}/resume",
+            &[R::Coordinator],
+            COORDINATOR_OWN,
+            &[],
+            Params::Offer,
+        ),
+        member(
+            Method::POST,
+            "/offers/{id}/end",
+            &[R::Coordinator],
+            COORDINATOR_OWN,
+            &[],
+            Params::Offer,
+        ),
+        member(
+            Method::POST,
+            "/offers/{id}/merge",
+            &[R::Coordinator],
+            COORDINATOR_OWN,
+            &[],
+            Params::Offer,
+        ),
         public(Method::GET, "/directory", Params::None, ""),
         public(Method::GET, "/directory/{slug}", Params::Offer, ""),
         public(Method::GET, "/directory/{slug}/offers/{id}", Params::Offer, ""),
@@ -476,6 +553,9 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
                 (Params::SecondPerson, _) => "confirm=yes&reference=DSR-2026%2F2".to_owned(),
                 (Params::Code, _) => "code=000000".to_owned(),
                 (Params::CaseConsent, _) => "version=1".to_owned(),
+                (Params::Offer, p) if p.ends_with("/edit") => "version=1".to_owned(),
+                (Params::Offer, p) if p.ends_with("/merge") => format!("version=0&into={}", a.offer.as_uuid()),
+                (Params::Offer, _) => "version=0".to_owned(),
                 _ => e.body.to_owned(),
             };
             let session = match caller.user {
@@ -589,6 +669,22 @@ fn api_matrix() -> Vec<ApiExpect> {
             allow: LINK_WORKER_OWN,
             reveals_to: &[],
         },
+        ApiExpect {
+            method: Method::GET,
+            path: "/api/v1/offers/{offer_id}",
+            scope: ApiScope::OfferWrite,
+            roles: &[R::OfferProvider, R::Coordinator],
+            allow: OFFER_EDITORS,
+            reveals_to: &[],
+        },
+        ApiExpect {
+            method: Method::PUT,
+            path: "/api/v1/offers/{offer_id}",
+            scope: ApiScope::OfferWrite,
+            roles: &[R::OfferProvider, R::Coordinator],
+            allow: OFFER_EDITORS,
+            reveals_to: &[],
+        },
     ]
 }
 
@@ -619,6 +715,21 @@ async fn api_client(
     token
 }
 
+/// A valid replacement of A's first offer at its current version.
+async fn offer_body(db: &TestDb, a: &World) -> String {
+    let mut tx = db.db.begin_read().await.unwrap();
+    let stored = lotse_store::offer::get_offer(&mut tx, &a.scope, a.offer).await.unwrap();
+    tx.commit().await.unwrap();
+    serde_json::json!({
+        "version": stored.version, "title": "Spaziergruppe", "description": "", "category": "group",
+        "need_domains": ["loneliness"], "target_groups": [], "languages": ["de"], "accessibility": [],
+        "min_age": null, "max_age": null, "cost": "free", "cost_amount_cents": null, "cost_note": null,
+        "street": null, "postcode": null, "city": null, "phone": null, "email": null, "url": null,
+        "open_places": null, "waiting_list": 0, "sessions": []
+    })
+    .to_string()
+}
+
 storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(db) {
     let app = TestApp::new(db).await;
     let a = World::build(db, "api-a").await;
@@ -640,11 +751,12 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
         let path = e
             .path
             .replace("{case_id}", &a.case.to_string())
-            .replace("{person_id}", &a.person.to_string());
+            .replace("{person_id}", &a.person.to_string())
+            .replace("{offer_id}", &a.offer.as_uuid().to_string());
         let body = match e.scope {
             ApiScope::ConsentWrite => format!("{{\"consent_id\":\"{}\",\"version\":1}}", a.care_consent),
             ApiScope::ExportRead => r#"{"reference":"DSR-2026/9"}"#.to_owned(),
-            ApiScope::WorklistRead | ApiScope::CaseRead | ApiScope::DirectoryRead => String::new(),
+            ApiScope::WorklistRead | ApiScope::CaseRead | ApiScope::DirectoryRead | ApiScope::OfferWrite => String::new(),
         };
         // No token, and a token nobody holds: 401 with the Bearer challenge.
         for auth in [None, Some("Bearer lotse_unknown")] {
@@ -667,6 +779,8 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
                 let token = api_client(db, world, role, org(role, o, p), scopes).await;
                 let bearer = format!("Bearer {token}");
                 let headers = [("accept-language", "en"), ("authorization", bearer.as_str())];
+                // A replacement names the version stored now, so each allowed client succeeds.
+                let body = if e.method == Method::PUT { offer_body(db, &a).await } else { body.clone() };
                 let response = app.request(e.method.clone(), &path, &body, &headers).await;
                 let status = response.status().as_u16();
                 let page = text(response).await;
@@ -701,8 +815,8 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
     assert_eq!(checked, api_matrix().len() * (2 + ANYONE.len() * 2));
     assert_eq!(
         allowed,
-        9 + 3 + 1 + 1 + ANYONE.len(),
-        "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1, the offer search: every client (its own programme's offers)"
+        9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len(),
+        "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers)"
     );
 });
 

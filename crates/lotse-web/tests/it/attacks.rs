@@ -28,6 +28,8 @@ storage_test!(async fn every_state_changing_route_refuses_a_missing_or_forged_cs
     for spec in posts {
         let (user, id) = if spec.path.starts_with("/people") || spec.path.starts_with("/users") {
             (coordinator, world.person.to_string())
+        } else if spec.path.starts_with("/offers") {
+            (coordinator, world.offer.as_uuid().to_string())
         } else {
             (link_worker, world.case.to_string())
         };

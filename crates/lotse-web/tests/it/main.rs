@@ -16,6 +16,7 @@ mod attacks;
 mod auth;
 mod capability;
 mod coordinator;
+mod curation;
 mod directory;
 mod hardening;
 mod hsds;
