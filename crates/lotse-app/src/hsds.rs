@@ -209,9 +209,27 @@ impl Feed {
         query: &ServiceQuery,
         offset: usize,
         limit: usize,
+        visit: impl FnMut(&Programme, &Listing),
+    ) -> Result<usize, HsdsError> {
+        self.window_where(query, None, offset, limit, visit)
+    }
+
+    /// [`Feed::window`] over the listings `also` accepts as well.
+    fn window_where(
+        &self,
+        query: &ServiceQuery,
+        also: Option<&dyn Fn(&Listing) -> bool>,
+        offset: usize,
+        limit: usize,
         mut visit: impl FnMut(&Programme, &Listing),
     ) -> Result<usize, HsdsError> {
-        let only = query.predicate();
+        let inner = query.predicate();
+        let only: Option<Predicate<'_>> = match (inner, also) {
+            (Some(p), Some(a)) => Some(Box::new(move |l: &Listing| a(l) && p(l))),
+            (Some(p), None) => Some(p),
+            (None, Some(a)) => Some(Box::new(a)),
+            (None, None) => None,
+        };
         let mut total = 0;
         let mut skip = offset;
         let mut want = limit;
@@ -278,44 +296,11 @@ impl Feed {
     ) -> Result<Page<ServiceAtLocationItem>, HsdsError> {
         let (page, per_page) = query.page_and_size();
         let placed = |l: &Listing| l.offer.location.is_some() || l.offer.address.is_some();
-        let inner = query.predicate();
-        let only: Box<dyn Fn(&Listing) -> bool> = match inner {
-            Some(p) => Box::new(move |l| placed(l) && p(l)),
-            None => Box::new(placed),
-        };
         let mut contents = Vec::new();
-        let mut total = 0;
-        let mut skip = (page - 1).saturating_mul(per_page);
-        let mut want = per_page;
-        let mut postcode_known = query.postcode.is_none();
-        for (programme, index) in &self.programmes {
-            let answer = match index.search_where(&query.request(skip, want), Some(&*only)) {
-                Ok(a) => a,
-                Err(SearchError::UnknownPostcode(_)) => continue,
-                Err(e) => {
-                    return Err(HsdsError::Invalid {
-                        field: field_of(&e),
-                        message: e.to_string(),
-                    });
-                }
-            };
-            postcode_known = true;
-            total += answer.total;
-            contents.extend(
-                answer
-                    .matches
-                    .iter()
-                    .filter_map(|m| map::service_at_location(&m.listing, Self::context(programme, labels))),
-            );
-            want -= answer.matches.len().min(want);
-            skip = skip.saturating_sub(answer.total);
-        }
-        if !postcode_known {
-            return Err(HsdsError::Invalid {
-                field: "postcode",
-                message: "this postcode is not known in any public directory".to_owned(),
-            });
-        }
+        let offset = (page - 1).saturating_mul(per_page);
+        let total = self.window_where(query, Some(&placed), offset, per_page, |p, l| {
+            contents.extend(map::service_at_location(l, Self::context(p, labels)));
+        })?;
         Ok(Page::new(contents, total as u64, page as u64, per_page as u64))
     }
 
