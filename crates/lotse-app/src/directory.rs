@@ -4,6 +4,7 @@
 //! search, an edit by another process within [`REFRESH_AFTER`].
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
@@ -48,6 +49,7 @@ pub struct Directories {
     cached: Arc<RwLock<HashMap<ProgrammeId, Cached>>>,
     building: Arc<tokio::sync::Mutex<()>>,
     public: Arc<RwLock<Option<PublicList>>>,
+    public_refreshing: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for Directories {
@@ -69,13 +71,27 @@ impl Directories {
         let generation = lotse_store::db::public_generation();
         let day = now.date();
         let fresh = |c: &Cached| c.generation == generation && c.day == day;
+        let kept = self
+            .read()
+            .get(&programme)
+            .filter(|c| fresh(c))
+            .map(|c| (Arc::clone(&c.index), c.checked.elapsed() < REFRESH_AFTER));
+        if let Some((index, true)) = &kept {
+            return Ok(Arc::clone(index));
+        }
+        // Due for the cross-instance check: one request checks, the others meanwhile answer from
+        // the kept index (it is at most one check older); with nothing kept, they wait.
+        let _one_at_a_time = match (self.building.try_lock(), &kept) {
+            (Ok(guard), _) => guard,
+            (Err(_), Some((index, _))) => return Ok(Arc::clone(index)),
+            (Err(_), None) => self.building.lock().await,
+        };
         if let Some(c) = self.read().get(&programme)
             && fresh(c)
             && c.checked.elapsed() < REFRESH_AFTER
         {
             return Ok(Arc::clone(&c.index));
         }
-        let _one_at_a_time = self.building.lock().await;
         let stamp = {
             let mut tx = db.begin_read().await?;
             let stamp = lotse_store::offer::directory_stamp(&mut tx, scope).await?;
@@ -111,26 +127,35 @@ impl Directories {
         now: OffsetDateTime,
     ) -> Result<Vec<(Programme, Arc<DirectoryIndex>)>, StoreFailure> {
         let generation = lotse_store::db::public_generation();
-        let known = self
-            .public
-            .read()
-            .unwrap_or_else(PoisonError::into_inner)
-            .as_ref()
-            .filter(|p| p.generation == generation && p.checked.elapsed() < REFRESH_AFTER)
-            .map(|p| p.programmes.clone());
-        let programmes = if let Some(p) = known {
+        let (known, due) = {
+            let list = self.public.read().unwrap_or_else(PoisonError::into_inner);
+            let kept = list.as_ref().filter(|p| p.generation == generation);
+            (
+                kept.map(|p| p.programmes.clone()),
+                kept.is_none_or(|p| p.checked.elapsed() >= REFRESH_AFTER),
+            )
+        };
+        // One request reads the list again when it is due; the others use the kept one.
+        let refresh = due
+            && (known.is_none()
+                || self
+                    .public_refreshing
+                    .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
+                    .is_ok());
+        let programmes = if let (Some(p), false) = (known, refresh) {
             p
         } else {
-            let programmes: Vec<Programme> = lotse_store::programme::list(handle::store(db))
-                .await?
-                .into_iter()
-                .filter(|p| p.public_directory)
-                .collect();
+            let listed = lotse_store::programme::list(handle::store(db)).await;
+            if listed.is_err() {
+                self.public_refreshing.store(false, Ordering::Release);
+            }
+            let programmes: Vec<Programme> = listed?.into_iter().filter(|p| p.public_directory).collect();
             *self.public.write().unwrap_or_else(PoisonError::into_inner) = Some(PublicList {
                 generation,
                 checked: Instant::now(),
                 programmes: programmes.clone(),
             });
+            self.public_refreshing.store(false, Ordering::Release);
             programmes
         };
         let job = JobToken::start_job(SystemJob::PublicDirectory);
