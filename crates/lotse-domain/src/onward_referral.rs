@@ -206,6 +206,18 @@ impl OnwardReferralEvent {
     ];
 
     /// The event's kind: the stream and the payload's `type` (the store derives it when reading events).
+    /// Whether this is the provider's answer to a sent onward referral (what its reply time is
+    /// measured to).
+    pub const fn is_provider_answer(&self) -> bool {
+        matches!(
+            self,
+            Self::DeclinedByProvider { .. }
+                | Self::Acknowledged { .. }
+                | Self::AttendanceStarted { .. }
+                | Self::DidNotAttend { .. }
+        )
+    }
+
     pub const fn kind(&self) -> &'static str {
         match self {
             Self::Proposed { .. } => "onward_referral.proposed",

@@ -689,29 +689,15 @@ pub async fn answer_stats(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Ha
             }
         }
     }
-    // Reply time: from the `sent` event to the provider's first answer, per onward referral.
-    let sql = match tx.engine() {
-        crate::db::Engine::Sqlite => {
-            "select w.offer_id, s.occurred_at, min(a.occurred_at) from onward_referral w \
-             join event s on s.programme_key = w.programme_key and s.stream_id = w.onward_referral_id \
-               and s.stream = 2 and json_extract(s.payload, '$.type') = 'sent' \
-             join event a on a.programme_key = w.programme_key and a.stream_id = w.onward_referral_id \
-               and a.stream = 2 and a.stream_version > s.stream_version \
-               and json_extract(a.payload, '$.type') in ('acknowledged', 'declined_by_provider', 'attendance_started', 'did_not_attend') \
-             where w.programme_key = $1 group by w.offer_id, w.onward_referral_id, s.occurred_at"
-        }
-        crate::db::Engine::Postgres => {
-            "select w.offer_id, s.occurred_at, min(a.occurred_at) from onward_referral w \
-             join event s on s.programme_key = w.programme_key and s.stream_id = w.onward_referral_id \
-               and s.stream = 2 and s.payload->>'type' = 'sent' \
-             join event a on a.programme_key = w.programme_key and a.stream_id = w.onward_referral_id \
-               and a.stream = 2 and a.stream_version > s.stream_version \
-               and a.payload->>'type' in ('acknowledged', 'declined_by_provider', 'attendance_started', 'did_not_attend') \
-             where w.programme_key = $1 group by w.offer_id, w.onward_referral_id, s.occurred_at"
-        }
-    };
-    let replies: Vec<(Uuid, OffsetDateTime, OffsetDateTime)> =
-        on_conn!(tx, c => sqlx::query_as(sql).bind(key).fetch_all(c).await)?;
+    // Reply time: from sending to the provider's first answer, kept on each onward referral
+    // (`referral::reply_times`, migration 0023).
+    let replies: Vec<(Uuid, OffsetDateTime, OffsetDateTime)> = on_conn!(tx, c => sqlx::query_as(
+        "select offer_id, sent_at, answered_at from onward_referral \
+         where programme_key = $1 and sent_at is not null and answered_at is not null",
+    )
+    .bind(key)
+    .fetch_all(c)
+    .await)?;
     let mut days: HashMap<OfferId, Vec<f64>> = HashMap::new();
     for (offer, sent, answered) in replies {
         days.entry(OfferId::from_uuid(offer))

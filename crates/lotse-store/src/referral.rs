@@ -51,7 +51,21 @@ table_row! {
         version: i64,
         created_at: OffsetDateTime,
         updated_at: OffsetDateTime,
+        sent_at: Option<OffsetDateTime>,
+        answered_at: Option<OffsetDateTime>,
     }
+}
+
+/// When an onward referral was sent and when its provider first answered after that, from its
+/// history (kept on the row, so that the directory reads reply times without the events).
+pub fn reply_times(history: &[Recorded<OnwardReferralEvent>]) -> (Option<OffsetDateTime>, Option<OffsetDateTime>) {
+    let sent = history.iter().position(|h| h.event == OnwardReferralEvent::Sent);
+    let sent_at = sent.and_then(|i| history.get(i)).map(|h| h.at);
+    let answered_at = sent
+        .and_then(|i| history.get(i + 1..))
+        .and_then(|rest| rest.iter().find(|h| h.event.is_provider_answer()))
+        .map(|h| h.at);
+    (sent_at, answered_at)
 }
 
 /// One event with who recorded it and when.
@@ -336,6 +350,8 @@ pub async fn insert_onward_many(
             version: o.history.len() as i64,
             created_at: first.at,
             updated_at: last.at,
+            sent_at: reply_times(&o.history).0,
+            answered_at: reply_times(&o.history).1,
         });
         events.extend(to_events(
             "onward_referral",

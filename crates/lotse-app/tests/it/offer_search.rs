@@ -199,3 +199,103 @@ storage_test!(async fn a_search_that_cannot_be_answered_says_why(db) {
     let big = index.search(&SearchRequest { per_page: 100_000, ..SearchRequest::default() }).unwrap();
     assert_eq!(big.matches.len(), 100);
 });
+
+/// Median reply days per offer, computed here from the onward referrals' events: from the
+/// `sent` event to the first provider answer after it (the oracle for the kept reply times).
+async fn reply_days_from_events(db: &TestDb, programme_key: i64) -> std::collections::BTreeMap<uuid::Uuid, f64> {
+    let payload = match db.db.engine() {
+        lotse_store::db::Engine::Sqlite => "e.payload",
+        lotse_store::db::Engine::Postgres => "e.payload::text",
+    };
+    let sql = format!(
+        "select w.offer_id, e.stream_id, e.stream_version, {payload}, e.occurred_at from event e \
+         join onward_referral w on w.programme_key = e.programme_key and w.onward_referral_id = e.stream_id \
+         where e.programme_key = $1 and e.stream = 2 order by e.stream_id, e.stream_version"
+    );
+    let rows: Vec<(uuid::Uuid, uuid::Uuid, i64, String, time::OffsetDateTime)> =
+        lotse_store::on_pool!(&db.db, p => sqlx::query_as(&sql).bind(programme_key).fetch_all(p).await).unwrap();
+    let answers = [
+        "acknowledged",
+        "declined_by_provider",
+        "attendance_started",
+        "did_not_attend",
+    ];
+    let mut per_referral: std::collections::BTreeMap<
+        uuid::Uuid,
+        (uuid::Uuid, Option<time::OffsetDateTime>, Option<time::OffsetDateTime>),
+    > = std::collections::BTreeMap::new();
+    for (offer, stream, _, payload, at) in rows {
+        let kind: serde_json::Value = serde_json::from_str(&payload).unwrap();
+        let kind = kind["type"].as_str().unwrap_or_default().to_owned();
+        let entry = per_referral.entry(stream).or_insert((offer, None, None));
+        if kind == "sent" && entry.1.is_none() {
+            entry.1 = Some(at);
+        } else if answers.contains(&kind.as_str()) && entry.1.is_some() && entry.2.is_none() {
+            entry.2 = Some(at);
+        }
+    }
+    let mut days: std::collections::BTreeMap<uuid::Uuid, Vec<f64>> = std::collections::BTreeMap::new();
+    for (offer, sent, answered) in per_referral.into_values() {
+        if let (Some(s), Some(a)) = (sent, answered) {
+            days.entry(offer).or_default().push((a - s).as_seconds_f64() / 86_400.0);
+        }
+    }
+    days.into_iter()
+        .map(|(offer, mut d)| {
+            d.sort_by(f64::total_cmp);
+            let n = d.len();
+            let median = if n % 2 == 1 {
+                d[n / 2]
+            } else {
+                f64::midpoint(d[n / 2 - 1], d[n / 2])
+            };
+            (offer, median)
+        })
+        .collect()
+}
+
+storage_test!(async fn kept_reply_times_agree_with_the_events_and_migration_0023_fills_them_in(db) {
+    let (_, _, scope) = demo(db).await;
+    let key: i64 = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select programme_key from programme where slug = 'duesseldorf'")
+        .fetch_one(p).await).unwrap();
+    let expected = reply_days_from_events(db, key).await;
+    assert!(expected.len() > 20, "the demo has answered onward referrals: {}", expected.len());
+    let kept = |stats: &std::collections::HashMap<lotse_domain::id::OfferId, lotse_store::offer::AnswerStats>| {
+        stats
+            .iter()
+            .filter_map(|(o, s)| Some((o.as_uuid(), s.median_reply_days?)))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let stats = async || {
+        let mut tx = db.db.begin_read().await.unwrap();
+        let s = lotse_store::offer::answer_stats(&mut tx, &scope).await.unwrap();
+        tx.commit().await.unwrap();
+        s
+    };
+    let check = |got: std::collections::BTreeMap<uuid::Uuid, f64>, when: &str| {
+        assert_eq!(got.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>(), "{when}");
+        for (offer, days) in &got {
+            assert!((days - expected[offer]).abs() < 1e-6, "{when}: {offer}: {days} vs {}", expected[offer]);
+        }
+    };
+    check(kept(&stats().await), "written with the events");
+
+    // Forget them, run the migration's statements that fill them in, and read again.
+    lotse_store::on_pool!(&db.db, p => sqlx::query("update onward_referral set sent_at = null, answered_at = null")
+        .execute(p).await.map(|_| ())).unwrap();
+    assert!(kept(&stats().await).is_empty(), "nothing kept, nothing read");
+    let engine = match db.db.engine() {
+        lotse_store::db::Engine::Sqlite => "sqlite",
+        lotse_store::db::Engine::Postgres => "postgres",
+    };
+    let file = std::fs::read_to_string(format!(
+        "{}/../lotse-store/migrations/{engine}/0023_onward_reply_times.sql",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .unwrap();
+    let code: String = file.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join("\n");
+    for statement in code.split(';').map(str::trim).filter(|s| s.starts_with("update")) {
+        lotse_store::on_pool!(&db.db, p => sqlx::query(statement).execute(p).await.map(|_| ())).unwrap();
+    }
+    check(kept(&stats().await), "filled in by migration 0023");
+});
