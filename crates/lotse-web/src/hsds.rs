@@ -272,6 +272,24 @@ impl Params {
         self.take(name, |v| parse_uuid(v).ok_or_else(|| bad("", "hsds-error-uuid")))
     }
 
+    /// `page` and `per_page`, with their defaults.
+    fn paging(&mut self) -> (u32, u32) {
+        (
+            self.integer("page", 1, MAX_PAGE).unwrap_or(1),
+            self.integer("per_page", 1, MAX_PER_PAGE).unwrap_or(DEFAULT_PER_PAGE),
+        )
+    }
+
+    /// `taxonomy_id`: one of the four taxonomies.
+    fn vocabulary(&mut self) -> Option<Vocabulary> {
+        let id = self.uuid("taxonomy_id")?;
+        let v = Vocabulary::by_id(id);
+        if v.is_none() {
+            self.problems.push(bad("taxonomy_id", "hsds-error-taxonomy"));
+        }
+        v
+    }
+
     fn finish<T>(self, value: T) -> Result<T, Failure> {
         if self.problems.is_empty() {
             Ok(value)
@@ -342,13 +360,7 @@ fn service_query(params: &mut Params) -> ServiceQuery {
             args: vec![("max", MAX_SEARCH_CHARS.to_string())],
         });
     }
-    let taxonomy = params.uuid("taxonomy_id").and_then(|id| {
-        let v = Vocabulary::by_id(id);
-        if v.is_none() {
-            params.problems.push(bad("taxonomy_id", "hsds-error-taxonomy"));
-        }
-        v
-    });
+    let taxonomy = params.vocabulary();
     let term = params.uuid("taxonomy_term_id").and_then(|id| {
         let t = Term::by_id(id);
         if t.is_none() {
@@ -365,9 +377,10 @@ fn service_query(params: &mut Params) -> ServiceQuery {
     }
     let age =
         |params: &mut Params, name: &str| params.integer(name, 0, 150).map(|a| u8::try_from(a).unwrap_or(u8::MAX));
+    let (page, per_page) = params.paging();
     ServiceQuery {
-        page: params.integer("page", 1, MAX_PAGE).unwrap_or(1),
-        per_page: params.integer("per_page", 1, MAX_PER_PAGE).unwrap_or(DEFAULT_PER_PAGE),
+        page,
+        per_page,
         taxonomy,
         term,
         organization: params.uuid("organization_id"),
@@ -556,8 +569,7 @@ pub async fn service_at_location(
 pub async fn organizations(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let answer = async {
         let mut params = Params::read(query.as_deref())?;
-        let page = params.integer("page", 1, MAX_PAGE).unwrap_or(1);
-        let per_page = params.integer("per_page", 1, MAX_PER_PAGE).unwrap_or(DEFAULT_PER_PAGE);
+        let (page, per_page) = params.paging();
         let search = params.raw("search").unwrap_or_default().to_owned();
         if search.chars().count() > MAX_SEARCH_CHARS {
             params.problems.push(BadParam {
@@ -602,9 +614,8 @@ pub async fn organization(
 
 fn page_params(query: Option<&str>) -> Result<(u32, u32), Failure> {
     let mut params = Params::read(query)?;
-    let page = params.integer("page", 1, MAX_PAGE).unwrap_or(1);
-    let per_page = params.integer("per_page", 1, MAX_PER_PAGE).unwrap_or(DEFAULT_PER_PAGE);
-    params.finish((page, per_page))
+    let paging = params.paging();
+    params.finish(paging)
 }
 
 fn paged<T: Clone>(all: &[T], page: u32, per_page: u32) -> Page<T> {
@@ -640,15 +651,8 @@ pub async fn taxonomy(State(state): State<AppState>, headers: HeaderMap, Path(id
 pub async fn taxonomy_terms(State(state): State<AppState>, headers: HeaderMap, RawQuery(query): RawQuery) -> Response {
     let answer = (|| {
         let mut params = Params::read(query.as_deref())?;
-        let page = params.integer("page", 1, MAX_PAGE).unwrap_or(1);
-        let per_page = params.integer("per_page", 1, MAX_PER_PAGE).unwrap_or(DEFAULT_PER_PAGE);
-        let vocabulary = params.uuid("taxonomy_id").and_then(|id| {
-            let v = Vocabulary::by_id(id);
-            if v.is_none() {
-                params.problems.push(bad("taxonomy_id", "hsds-error-taxonomy"));
-            }
-            v
-        });
+        let (page, per_page) = params.paging();
+        let vocabulary = params.vocabulary();
         params.finish((page, per_page, vocabulary))
     })();
     match answer {
