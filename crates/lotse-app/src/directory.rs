@@ -31,7 +31,7 @@ pub const REFRESH_AFTER: Duration = Duration::from_secs(1);
 struct Cached {
     generation: u64,
     checked: Instant,
-    stamp: (i64, i64),
+    stamp: i64,
     day: Date,
     index: Arc<DirectoryIndex>,
 }

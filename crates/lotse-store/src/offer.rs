@@ -719,15 +719,17 @@ pub async fn answer_stats(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Ha
     Ok(stats)
 }
 
-/// A cheap summary of the programme's offers that changes with every insert and edit (count
-/// and sum of versions): a process compares it to see whether another process changed offers.
-pub async fn directory_stamp(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<(i64, i64)> {
+/// A number that grows with every insert, update and delete of the programme's offers, kept by
+/// database triggers in one row (`offer_stamp`, migration 0024): a process compares it to see
+/// whether another process changed offers. Every offer change bumps the offer's version, so
+/// changes to its child tables count too. 0 for a programme that never had an offer.
+pub async fn directory_stamp(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<i64> {
     let key = tx.programme_key(scope.programme()).await?;
-    let stamp: (i64, i64) = on_conn!(tx, c => sqlx::query_as(
-        "select count(*), cast(coalesce(sum(version), 0) as bigint) from offer where programme_key = $1",
+    let stamp: Option<i64> = on_conn!(tx, c => sqlx::query_scalar(
+        "select changes from offer_stamp where programme_key = $1",
     )
     .bind(key)
-    .fetch_one(c)
+    .fetch_optional(c)
     .await)?;
-    Ok(stamp)
+    Ok(stamp.unwrap_or(0))
 }

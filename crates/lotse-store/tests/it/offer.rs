@@ -132,6 +132,50 @@ storage_test!(async fn a_stale_offer_edit_is_refused_and_changes_nothing(db) {
     assert!(matches!(err, StoreError::NotFound { kind: "offer" }), "{err:?}");
 });
 
+async fn stamps(
+    db: &lotse_store::Db,
+    one: &lotse_domain::actor::ProgrammeScope,
+    two: &lotse_domain::actor::ProgrammeScope,
+) -> (i64, i64) {
+    let mut tx = db.begin_read().await.unwrap();
+    let a = lotse_store::offer::directory_stamp(&mut tx, one).await.unwrap();
+    let b = lotse_store::offer::directory_stamp(&mut tx, two).await.unwrap();
+    tx.commit().await.unwrap();
+    (a, b)
+}
+
+storage_test!(async fn the_directory_stamp_moves_with_every_offer_write_and_only_in_its_programme(db) {
+    let (_, scope) = db.programme("p-one").await;
+    let (_, other) = db.programme("p-two").await;
+    let provider = facility(db, &scope).await;
+    let before = stamps(&db.db, &scope, &other).await;
+    assert_eq!(before, (0, 0), "a programme without offers");
+    let offer = full_offer(&scope, provider);
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::offer::insert_offers(&mut tx, &scope, std::slice::from_ref(&offer)).await.unwrap();
+    tx.commit().await.unwrap();
+    let inserted = stamps(&db.db, &scope, &other).await;
+    assert!(inserted.0 > before.0 && inserted.1 == 0, "{inserted:?}");
+    assert_eq!(stamps(&db.db, &scope, &other).await, inserted, "reading changes nothing");
+
+    let mut edited = offer.clone();
+    edited.title = "Frauenchor Bilk".into();
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::offer::update_offer(&mut tx, &scope, &edited, 1).await.unwrap();
+    tx.commit().await.unwrap();
+    let updated = stamps(&db.db, &scope, &other).await;
+    assert!(updated.0 > inserted.0 && updated.1 == 0, "{updated:?}");
+
+    // A refused (stale) edit and a rolled-back edit leave it where it was.
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::offer::update_offer(&mut tx, &scope, &offer, 1).await.unwrap_err();
+    drop(tx);
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::offer::update_offer(&mut tx, &scope, &offer, 2).await.unwrap();
+    drop(tx);
+    assert_eq!(stamps(&db.db, &scope, &other).await, updated);
+});
+
 storage_test!(async fn postcodes_map_to_a_centroid_and_an_area_per_set(db) {
     let (_, scope) = db.programme("p-one").await;
     let (_, other) = db.programme("p-two").await;
