@@ -45,6 +45,8 @@ pub mod login_attempt;
 pub mod migrate;
 /// Offers with their need domains, target groups, languages, accessibility, sessions and texts.
 pub mod offer;
+/// How each offer's provider answered its onward referrals, kept per offer.
+pub mod offer_answers;
 /// People: patient profile and identity, consents, cases, prescriptions, questionnaires.
 pub mod person;
 /// Postcodes: centroid and area per area set, per programme.

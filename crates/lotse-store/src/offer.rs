@@ -24,6 +24,7 @@ use crate::bulk::{self, table_row};
 use crate::db::Tx;
 use crate::error::{StoreError, StoreResult};
 use crate::event::NewEvent;
+pub use crate::offer_answers::{AnswerStats, answer_stats};
 use crate::on_conn;
 
 table_row! {
@@ -649,74 +650,6 @@ mod tests {
         assert_eq!(end_minutes(Time::from_hms(23, 59, 59).unwrap_or(Time::MIDNIGHT)), 1440);
         assert_eq!(from_minutes(1500), None);
     }
-}
-
-/// How an offer's provider has answered the onward referrals sent to it.
-#[derive(Debug, Clone, Copy, PartialEq, Default)]
-pub struct AnswerStats {
-    /// Onward referrals sent to the provider that it answered (acknowledged, declined, or
-    /// recorded attendance).
-    pub answered: u32,
-    /// Of those, the ones it took (everything but a decline).
-    pub taken: u32,
-    /// Sent ones that lapsed without an answer.
-    pub lapsed: u32,
-    /// Median days from sending to the first answer, over the answered ones.
-    pub median_reply_days: Option<f64>,
-}
-
-/// Answer statistics per offer of the scope's programme (offers never sent to are left out).
-pub async fn answer_stats(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<HashMap<OfferId, AnswerStats>> {
-    let key = tx.programme_key(scope.programme()).await?;
-    let states: Vec<(Uuid, String, i64)> = on_conn!(tx, c => sqlx::query_as(
-        "select offer_id, state, count(*) from onward_referral where programme_key = $1 \
-         and state in ('acknowledged', 'attending', 'ended', 'did_not_attend', 'declined_by_provider', 'lapsed') \
-         group by offer_id, state",
-    )
-    .bind(key)
-    .fetch_all(c)
-    .await)?;
-    let mut stats: HashMap<OfferId, AnswerStats> = HashMap::new();
-    for (offer, state, n) in states {
-        let s = stats.entry(OfferId::from_uuid(offer)).or_default();
-        let n = u32::try_from(n).unwrap_or(u32::MAX);
-        match state.as_str() {
-            "lapsed" => s.lapsed += n,
-            "declined_by_provider" => s.answered += n,
-            _ => {
-                s.answered += n;
-                s.taken += n;
-            }
-        }
-    }
-    // Reply time: from sending to the provider's first answer, kept on each onward referral
-    // (`referral::reply_times`, migration 0023).
-    let replies: Vec<(Uuid, OffsetDateTime, OffsetDateTime)> = on_conn!(tx, c => sqlx::query_as(
-        "select offer_id, sent_at, answered_at from onward_referral \
-         where programme_key = $1 and sent_at is not null and answered_at is not null",
-    )
-    .bind(key)
-    .fetch_all(c)
-    .await)?;
-    let mut days: HashMap<OfferId, Vec<f64>> = HashMap::new();
-    for (offer, sent, answered) in replies {
-        days.entry(OfferId::from_uuid(offer))
-            .or_default()
-            .push((answered - sent).as_seconds_f64() / 86_400.0);
-    }
-    for (offer, mut d) in days {
-        d.sort_by(f64::total_cmp);
-        let median = match d.len() {
-            0 => None,
-            n if n % 2 == 1 => d.get(n / 2).copied(),
-            n => Some(f64::midpoint(
-                d.get(n / 2 - 1).copied().unwrap_or(0.0),
-                d.get(n / 2).copied().unwrap_or(0.0),
-            )),
-        };
-        stats.entry(offer).or_default().median_reply_days = median;
-    }
-    Ok(stats)
 }
 
 /// A number that grows with every insert, update and delete of the programme's offers, kept by

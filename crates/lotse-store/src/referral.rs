@@ -323,7 +323,8 @@ pub struct NewOnwardReferral {
     pub history: Vec<Recorded<OnwardReferralEvent>>,
 }
 
-/// Inserts onward referrals with their histories (state = fold of events).
+/// Inserts onward referrals with their histories (state = fold of events), and computes the
+/// answer figures of their offers again (`offer_answers`).
 pub async fn insert_onward_many(
     tx: &mut Tx,
     scope: &ProgrammeScope,
@@ -362,8 +363,10 @@ pub async fn insert_onward_many(
         )?);
     }
     event::append(tx, scope, &events).await?;
+    let offers: Vec<Uuid> = rows.iter().map(|r| r.offer_id).collect();
     let ids = items.iter().map(|o| o.id.as_uuid());
-    audit::insert_created(tx, scope, access, rows, ObjectKind::OnwardReferral, ids).await
+    audit::insert_created(tx, scope, access, rows, ObjectKind::OnwardReferral, ids).await?;
+    crate::offer_answers::refresh(tx, key, &offers).await
 }
 
 /// An onward referral's stored state and version; it must exist in the scope's programme.

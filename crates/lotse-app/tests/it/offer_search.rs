@@ -254,16 +254,57 @@ async fn reply_days_from_events(db: &TestDb, programme_key: i64) -> std::collect
         .collect()
 }
 
-storage_test!(async fn kept_reply_times_agree_with_the_events_and_migration_0023_fills_them_in(db) {
+/// Per offer (answered, taken, lapsed) from the onward referrals' states, by a table written
+/// here: a provider's answer is an acknowledgement, attendance or a decline; all but the
+/// decline count as taken.
+async fn counts_from_states(
+    db: &lotse_testkit::TestDb,
+    key: i64,
+) -> std::collections::BTreeMap<uuid::Uuid, (u32, u32, u32)> {
+    const TABLE: &[(&str, (u32, u32, u32))] = &[
+        ("acknowledged", (1, 1, 0)),
+        ("attending", (1, 1, 0)),
+        ("ended", (1, 1, 0)),
+        ("did_not_attend", (1, 1, 0)),
+        ("declined_by_provider", (1, 0, 0)),
+        ("lapsed", (0, 0, 1)),
+    ];
+    let rows: Vec<(uuid::Uuid, String)> = lotse_store::on_pool!(&db.db, p => sqlx::query_as(
+        "select offer_id, state from onward_referral where programme_key = $1",
+    )
+    .bind(key)
+    .fetch_all(p)
+    .await)
+    .unwrap();
+    let mut out = std::collections::BTreeMap::new();
+    for (offer, state) in rows {
+        if let Some((_, (a, t, l))) = TABLE.iter().find(|(s, _)| *s == state) {
+            let e: &mut (u32, u32, u32) = out.entry(offer).or_default();
+            *e = (e.0 + a, e.1 + t, e.2 + l);
+        }
+    }
+    out
+}
+
+storage_test!(async fn kept_answer_figures_agree_with_the_events_and_migrations_0023_and_0025_fill_them_in(db) {
     let (_, _, scope) = demo(db).await;
     let key: i64 = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select programme_key from programme where slug = 'duesseldorf'")
         .fetch_one(p).await).unwrap();
     let expected = reply_days_from_events(db, key).await;
     assert!(expected.len() > 20, "the demo has answered onward referrals: {}", expected.len());
+    let expected_counts = counts_from_states(db, key).await;
+    assert!(expected_counts.values().any(|c| c.2 > 0) && expected_counts.values().any(|c| c.0 > c.1));
     let kept = |stats: &std::collections::HashMap<lotse_domain::id::OfferId, lotse_store::offer::AnswerStats>| {
         stats
             .iter()
             .filter_map(|(o, s)| Some((o.as_uuid(), s.median_reply_days?)))
+            .collect::<std::collections::BTreeMap<_, _>>()
+    };
+    let counts = |stats: &std::collections::HashMap<lotse_domain::id::OfferId, lotse_store::offer::AnswerStats>| {
+        stats
+            .iter()
+            .map(|(o, s)| (o.as_uuid(), (s.answered, s.taken, s.lapsed)))
+            .filter(|(_, c)| *c != (0, 0, 0))
             .collect::<std::collections::BTreeMap<_, _>>()
     };
     let stats = async || {
@@ -272,30 +313,35 @@ storage_test!(async fn kept_reply_times_agree_with_the_events_and_migration_0023
         tx.commit().await.unwrap();
         s
     };
-    let check = |got: std::collections::BTreeMap<uuid::Uuid, f64>, when: &str| {
-        assert_eq!(got.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>(), "{when}");
-        for (offer, days) in &got {
+    let check = |got: &std::collections::HashMap<lotse_domain::id::OfferId, lotse_store::offer::AnswerStats>, when: &str| {
+        let medians = kept(got);
+        assert_eq!(medians.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>(), "{when}");
+        for (offer, days) in &medians {
             assert!((days - expected[offer]).abs() < 1e-6, "{when}: {offer}: {days} vs {}", expected[offer]);
         }
+        assert_eq!(counts(got), expected_counts, "{when}");
     };
-    check(kept(&stats().await), "written with the events");
+    check(&stats().await, "kept as the onward referrals were written");
 
-    // Forget them, run the migration's statements that fill them in, and read again.
+    // Forget them, run the migrations' statements that fill them in, and read again.
     lotse_store::on_pool!(&db.db, p => sqlx::query("update onward_referral set sent_at = null, answered_at = null")
         .execute(p).await.map(|_| ())).unwrap();
-    assert!(kept(&stats().await).is_empty(), "nothing kept, nothing read");
+    lotse_store::on_pool!(&db.db, p => sqlx::query("delete from offer_answers").execute(p).await.map(|_| ())).unwrap();
+    assert!(stats().await.is_empty(), "nothing kept, nothing read");
     let engine = match db.db.engine() {
         lotse_store::db::Engine::Sqlite => "sqlite",
         lotse_store::db::Engine::Postgres => "postgres",
     };
-    let file = std::fs::read_to_string(format!(
-        "{}/../lotse-store/migrations/{engine}/0023_onward_reply_times.sql",
-        env!("CARGO_MANIFEST_DIR")
-    ))
-    .unwrap();
-    let code: String = file.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join("\n");
-    for statement in code.split(';').map(str::trim).filter(|s| s.starts_with("update")) {
-        lotse_store::on_pool!(&db.db, p => sqlx::query(statement).execute(p).await.map(|_| ())).unwrap();
+    for (migration, verb) in [("0023_onward_reply_times", "update"), ("0025_offer_answers", "insert")] {
+        let file = std::fs::read_to_string(format!(
+            "{}/../lotse-store/migrations/{engine}/{migration}.sql",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        let code: String = file.lines().filter(|l| !l.starts_with("--")).collect::<Vec<_>>().join("\n");
+        for statement in code.split(';').map(str::trim).filter(|s| s.starts_with(verb)) {
+            lotse_store::on_pool!(&db.db, p => sqlx::query(statement).execute(p).await.map(|_| ())).unwrap();
+        }
     }
-    check(kept(&stats().await), "filled in by migration 0023");
+    check(&stats().await, "filled in by migrations 0023 and 0025");
 });
