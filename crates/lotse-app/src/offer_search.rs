@@ -339,15 +339,10 @@ impl DirectoryIndex {
     pub async fn build(db: &Db, scope: &ProgrammeScope, today: Date) -> Result<Self, lotse_store::StoreError> {
         let started = std::time::Instant::now();
         let mut tx = db.begin_read().await?;
-        eprintln!("TMP before offers {:?}", started.elapsed());
         let offers = lotse_store::offer::load_offers(&mut tx, scope).await?;
-        eprintln!("TMP before areas {:?}", started.elapsed());
         let areas = lotse_store::directory::list_areas(&mut tx, scope).await?;
-        eprintln!("TMP before postcodes {:?}", started.elapsed());
         let postcodes = lotse_store::postcode::list_postcodes(&mut tx, scope).await?;
-        eprintln!("TMP before organisations {:?}", started.elapsed());
         let organisations = lotse_store::directory::organisation_names(&mut tx, scope).await?;
-        eprintln!("TMP before answers {:?}", started.elapsed());
         let answers = lotse_store::offer::answer_stats(&mut tx, scope).await?;
         let review_days = lotse_store::programme::offer_review_days(&mut tx, scope).await?;
         tx.commit().await?;
