@@ -10,6 +10,10 @@
 
 use std::time::Instant;
 
+/// The server's allocator (`lotse-cli`), so that memory is measured as it serves.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use lotse_app::offer_search::{Origin, SearchRequest};
 use lotse_domain::need::NeedDomain;
 use lotse_domain::offer::{AccessibilityFeature, CostKind, DayPart, OfferCategory};
