@@ -508,10 +508,12 @@ async fn read(tx: &mut Tx, scope: &ProgrammeScope, only: Option<OfferId>) -> Sto
         if let Some(id) = only_id {
             q = q.bind(id);
         }
-        let rows = q.fetch_all(c).await?;
-        let mut out = Vec::with_capacity(rows.len());
-        for r in &rows {
-            out.push(offer_from_row!(scope, r));
+        // Row by row: at 100,000 offers, holding every raw row until all are read doubled the
+        // memory of an index build.
+        let mut rows = q.fetch(c);
+        let mut out = Vec::new();
+        while let Some(r) = futures_util::TryStreamExt::try_next(&mut rows).await? {
+            out.push(offer_from_row!(scope, &r));
         }
         Ok::<_, StoreError>(out)
     })?;
