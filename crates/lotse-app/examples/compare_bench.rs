@@ -1091,6 +1091,14 @@ async fn run(
     }
     println!();
     println!(
+        "Queries that no engine found anything for: {}; that every engine found the same number of offers for: {}.",
+        answers.iter().filter(|a| a.iter().all(Vec::is_empty)).count(),
+        answers
+            .iter()
+            .filter(|a| a[0].len() == a[1].len() && a[1].len() == a[2].len())
+            .count()
+    );
+    println!(
         "| pair | top 10 shared | top 10 identical | top 20 shared | top 20 identical | same set of all matches |"
     );
     println!("|---|---|---|---|---|---|");
