@@ -1136,7 +1136,12 @@ async fn run(
                     let Some(d) = by_key.get(k) else { continue };
                     let (kind, example) = if x == 2 {
                         let lexemes = pg_lexemes(pg, *k, &c.sql.words).await?;
-                        ("PostgreSQL lexemes", format!("{} → {lexemes}", c.request.text))
+                        let kind = if lexemes.is_empty() {
+                            "no lexeme matching (so a filter or the radius differs)"
+                        } else {
+                            "PostgreSQL lexemes"
+                        };
+                        (kind, format!("{} → {lexemes}", c.request.text))
                     } else {
                         let (kind, word) = explain(d, &c.request.text);
                         (kind, format!("{} → {word}", c.request.text))
