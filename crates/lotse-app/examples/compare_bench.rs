@@ -839,32 +839,67 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let by_key: HashMap<i32, &Doc> = docs.iter().flatten().map(|d| (d.key, d)).collect();
     let loaded: Vec<&Doc> = docs.iter().flatten().collect();
 
-    // The scratch SQLite file.
+    // The scratch SQLite file, removed whatever happens after it is made.
     let sqlite_path = std::env::temp_dir().join(format!("lotse_compare_{}.db", std::process::id()));
+    let result = with_scratch_sqlite(&sqlite_path, &pg_server, &programmes, &cases, &by_key, &loaded, rounds).await;
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = sqlite_path.clone().into_os_string();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+    result
+}
+
+async fn with_scratch_sqlite(
+    sqlite_path: &std::path::Path,
+    pg_server: &str,
+    programmes: &[Programme],
+    cases: &[Case],
+    by_key: &HashMap<i32, &Doc>,
+    loaded: &[&Doc],
+    rounds: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
     let sqlite = sqlx::sqlite::SqlitePoolOptions::new()
         .max_connections(1)
         .connect_with(
             sqlx::sqlite::SqliteConnectOptions::new()
-                .filename(&sqlite_path)
+                .filename(sqlite_path)
                 .create_if_missing(true)
                 .journal_mode(sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sqlx::sqlite::SqliteSynchronous::Off),
         )
         .await?;
     let start = Instant::now();
-    sqlite_load(&sqlite, &loaded).await?;
-    println!(
-        "SQLite FTS5 + R*Tree: {} offers loaded into {} in {:.1} s",
-        loaded.len(),
-        sqlite_path.display(),
-        start.elapsed().as_secs_f64()
-    );
+    let result = match sqlite_load(&sqlite, loaded).await {
+        Ok(()) => {
+            println!(
+                "SQLite FTS5 + R*Tree: {} offers loaded into {} in {:.1} s",
+                loaded.len(),
+                sqlite_path.display(),
+                start.elapsed().as_secs_f64()
+            );
+            with_scratch_postgres(pg_server, programmes, cases, by_key, loaded, &sqlite, rounds).await
+        }
+        Err(e) => Err(e.into()),
+    };
+    sqlite.close().await;
+    result
+}
 
-    // The scratch PostgreSQL database.
+async fn with_scratch_postgres(
+    pg_server: &str,
+    programmes: &[Programme],
+    cases: &[Case],
+    by_key: &HashMap<i32, &Doc>,
+    loaded: &[&Doc],
+    sqlite: &sqlx::SqlitePool,
+    rounds: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
+    // The scratch PostgreSQL database, dropped whatever happens after it is made.
     let scratch = format!("lotse_compare_{}", std::process::id());
     let admin = sqlx::postgres::PgPoolOptions::new()
         .max_connections(1)
-        .connect(&pg_server)
+        .connect(pg_server)
         .await?;
     sqlx::query(&format!("DROP DATABASE IF EXISTS {scratch}"))
         .execute(&admin)
@@ -872,6 +907,25 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     sqlx::query(&format!("CREATE DATABASE {scratch}"))
         .execute(&admin)
         .await?;
+    let result = in_scratch_postgres(pg_server, &scratch, programmes, cases, by_key, loaded, sqlite, rounds).await;
+    sqlx::query(&format!("DROP DATABASE IF EXISTS {scratch}"))
+        .execute(&admin)
+        .await?;
+    admin.close().await;
+    result
+}
+
+#[expect(clippy::too_many_arguments, reason = "the benchmark's state, passed down once")]
+async fn in_scratch_postgres(
+    pg_server: &str,
+    scratch: &str,
+    programmes: &[Programme],
+    cases: &[Case],
+    by_key: &HashMap<i32, &Doc>,
+    loaded: &[&Doc],
+    sqlite: &sqlx::SqlitePool,
+    rounds: usize,
+) -> Result<(), Box<dyn std::error::Error>> {
     let pg_options: sqlx::postgres::PgConnectOptions = pg_server.parse()?;
     let pg = sqlx::postgres::PgPoolOptions::new()
         .max_connections(1)
@@ -880,33 +934,23 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         // weigh how common the words are.
         .connect_with(
             pg_options
-                .database(&scratch)
+                .database(scratch)
                 .options([("plan_cache_mode", "force_custom_plan")]),
         )
         .await?;
     let start = Instant::now();
-    let result = match pg_load(&pg, &loaded).await {
+    let result = match pg_load(&pg, loaded).await {
         Ok(()) => {
             println!(
                 "PostgreSQL FTS + earthdistance: {} offers loaded into database {scratch} in {:.1} s",
                 loaded.len(),
                 start.elapsed().as_secs_f64()
             );
-            run(&programmes, &cases, &by_key, &sqlite, &pg, rounds).await
+            run(programmes, cases, by_key, sqlite, &pg, rounds).await
         }
         Err(e) => Err(e.into()),
     };
     pg.close().await;
-    sqlite.close().await;
-    sqlx::query(&format!("DROP DATABASE IF EXISTS {scratch}"))
-        .execute(&admin)
-        .await?;
-    admin.close().await;
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = sqlite_path.clone().into_os_string();
-        p.push(suffix);
-        let _ = std::fs::remove_file(p);
-    }
     result
 }
 
