@@ -6,18 +6,16 @@
 //!
 //! Usage: `search_bench DATABASE_URL [ROUNDS]`.
 
-#![allow(clippy::indexing_slicing, reason = "a benchmark over fixed, non-empty lists")]
-
 use std::time::Instant;
+
+use lotse_store::{DatabaseUrl, Db};
 
 /// The server's allocator (`lotse-cli`), so that memory is measured as it serves.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-use lotse_app::offer_search::{Origin, SearchRequest};
-use lotse_domain::need::NeedDomain;
-use lotse_domain::offer::{AccessibilityFeature, CostKind, DayPart, OfferCategory};
-use lotse_store::{DatabaseUrl, Db};
+#[path = "shared/bench_queries.rs"]
+mod bench_queries;
 
 fn rss_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
@@ -28,79 +26,6 @@ fn rss_kib() -> u64 {
                 .and_then(|l| l.split_whitespace().nth(1).and_then(|v| v.parse().ok()))
         })
         .unwrap_or(0)
-}
-
-const WORDS_DE: [&str; 20] = [
-    "Chor",
-    "Spaziergang",
-    "Sport",
-    "Trauer",
-    "Schulden",
-    "Garten",
-    "Kochen",
-    "Computer",
-    "Deutsch",
-    "Café",
-    "Senioren",
-    "Tanz",
-    "Wandern",
-    "Nähen",
-    "Beratung",
-    "Yoga",
-    "Frühstück",
-    "Musik",
-    "Malen",
-    "Schwimmen",
-];
-const POSTCODES_DE: [&str; 6] = ["40210", "40233", "40223", "40476", "40595", "40627"];
-const WORDS_DA: [&str; 10] = [
-    "kor",
-    "gåtur",
-    "motion",
-    "sorg",
-    "gæld",
-    "have",
-    "madlavning",
-    "computer",
-    "fællesskab",
-    "gymnastik",
-];
-const POSTCODES_DA: [&str; 4] = ["8500", "8585", "8963", "8950"];
-
-fn queries(words: &[&str], postcodes: &[&str], count: usize) -> Vec<SearchRequest> {
-    // Two facets of different kinds per query: one of `first`, one of `second`.
-    let first: [fn(&mut SearchRequest); 3] = [
-        |r| r.needs = vec![NeedDomain::Loneliness, NeedDomain::PhysicalActivity],
-        |r| r.max_cost = Some(CostKind::Reduced),
-        |r| r.accessibility = vec![AccessibilityFeature::StepFree],
-    ];
-    let second: [fn(&mut SearchRequest); 3] = [
-        |r| r.day_parts = vec![DayPart::Afternoon, DayPart::Evening],
-        |r| {
-            r.categories = vec![
-                OfferCategory::Group,
-                OfferCategory::Sport,
-                OfferCategory::Culture,
-                OfferCategory::MeetingPlace,
-            ];
-        },
-        |r| r.languages = vec!["de".into(), "da".into(), "tr".into()],
-    ];
-    (0..count)
-        .map(|i| {
-            let mut r = SearchRequest {
-                text: words[i % words.len()].to_owned(),
-                origin: Some(Origin::Postcode(postcodes[i % postcodes.len()].to_owned())),
-                radius_m: Some(5000),
-                per_page: 20,
-                page: 1,
-                ..SearchRequest::default()
-            };
-            first[i % first.len()](&mut r);
-            second[(i / first.len()) % second.len()](&mut r);
-            r
-        })
-        .collect()
 }
 
 fn percentile(sorted: &[f64], p: f64) -> f64 {
@@ -123,10 +48,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let today = lotse_app::Clock::now(&lotse_app::SystemClock).date();
     let mut times = Vec::new();
     let mut totals = Vec::new();
-    for (slug, words, postcodes, count) in [
-        ("duesseldorf", &WORDS_DE[..], &POSTCODES_DE[..], 60),
-        ("norddjurs", &WORDS_DA[..], &POSTCODES_DA[..], 40),
-    ] {
+    for (slug, list) in bench_queries::programmes() {
         let before = rss_kib();
         let start = Instant::now();
         let index = lotse_app::directory::index_for(&db, slug, today).await?;
@@ -143,7 +65,6 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             after,
             after.saturating_sub(before)
         );
-        let list = queries(words, postcodes, count);
         for r in &list {
             let answer = index.search(r)?;
             totals.push(answer.total);

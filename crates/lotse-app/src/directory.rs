@@ -373,9 +373,9 @@ pub async fn search_for_case(
     Ok((profile, index.search(&request)?))
 }
 
-/// Builds the index of a programme by slug, outside any request: for the operator's benchmark
-/// (`scripts/bench-search.sh`) and checks. Runs as `system:public-directory`; the index holds
-/// the programme's offers only (no personal data).
+/// Builds the index of a programme by slug, outside any request: for the operator's benchmarks
+/// (`scripts/bench-search.sh`, `scripts/bench-compare.sh`) and checks. Runs as
+/// `system:public-directory`; the index holds the programme's offers only (no personal data).
 pub async fn index_for(db: &impl Handle, slug: &str, today: Date) -> Result<DirectoryIndex, DirectoryError> {
     let slug = ProgrammeSlug::parse(slug).map_err(|_| DirectoryError::NotFound)?;
     let programme = lotse_store::programme::find_by_slug(handle::store(db), &slug)
