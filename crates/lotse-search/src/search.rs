@@ -264,10 +264,15 @@ impl Index {
             }
         }
 
-        let mut typos = Vec::new();
-        self.terms
-            .typo_neighbours(&term.folded, |found| typos.push(&found.exact));
-        add(VariantKind::Typo, typos);
+        // A word that some document holds as it is was meant as typed: correcting it would turn
+        // one real word into another ("Kochen" into "Kuchen", "Wandern" into "Ländern") and fill
+        // a page with those when nothing near matches the word itself.
+        if exact.is_none_or(|p| p.any.is_empty()) {
+            let mut typos = Vec::new();
+            self.terms
+                .typo_neighbours(&term.folded, |found| typos.push(&found.exact));
+            add(VariantKind::Typo, typos);
+        }
 
         TermMatch::new(term, variants, &weights, documents)
     }
