@@ -58,7 +58,7 @@
 //! | related   | a stem 1–2 chars longer or shorter sharing the rest (≥ 4 chars)    | 0.6    |
 //! | prefix    | a token the last term begins (≥ [`MIN_PREFIX_CHARS`] chars)        | 0.5    |
 //! | typo      | a token within edit distance 1 (5–8 chars) or 2 (9–24 chars), only  | 0.3    |
-//! |           | for a query word that no document holds as it is                   |        |
+//! |           | for a query term that no other variant finds in any document        |        |
 //!
 //! "Related" exists because Snowball does not bring every derived form to one stem (German
 //! `wandern` → `wand`, `Wanderungen` → `wander`). Typo candidates come from a deletion

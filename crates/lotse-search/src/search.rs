@@ -229,7 +229,7 @@ impl Index {
         let mut add = |kind: VariantKind, postings: Vec<&'a Postings>| {
             let postings: Vec<&Postings> = postings.into_iter().filter(|p| !p.any.is_empty()).collect();
             let (any, title) = match postings.as_slice() {
-                [] => return,
+                [] => return false,
                 [one] => (Cow::Borrowed(&one.any), Cow::Borrowed(&one.title)),
                 many => (
                     Cow::Owned(many.iter().map(|p| &p.any).union()),
@@ -237,37 +237,39 @@ impl Index {
                 ),
             };
             variants.push(Variant { kind, any, title });
+            true
         };
 
         let exact = self.terms.find(&term.folded).map(|found| &found.exact);
-        add(VariantKind::Exact, exact.into_iter().collect());
+        let mut found_otherwise = add(VariantKind::Exact, exact.into_iter().collect());
 
         let stems = term
             .stems
             .iter()
             .filter_map(|stem| self.terms.find(stem))
             .map(|found| &found.stem);
-        add(VariantKind::Stem, stems.collect());
+        found_otherwise |= add(VariantKind::Stem, stems.collect());
 
-        add(VariantKind::Related, self.related_stems(term));
+        found_otherwise |= add(VariantKind::Related, self.related_stems(term));
 
         if term.prefix {
             if let Some(cached) = self.terms.cached_prefix(&term.folded) {
-                add(VariantKind::Prefix, vec![cached]);
+                found_otherwise |= add(VariantKind::Prefix, vec![cached]);
             } else {
                 let completions = self
                     .terms
                     .with_prefix(&term.folded)
                     .filter(|found| *found.text != *term.folded)
                     .map(|found| &found.exact);
-                add(VariantKind::Prefix, completions.collect());
+                found_otherwise |= add(VariantKind::Prefix, completions.collect());
             }
         }
 
-        // A word that some document holds as it is was meant as typed: correcting it would turn
-        // one real word into another ("Kochen" into "Kuchen", "Wandern" into "Ländern") and fill
-        // a page with those when nothing near matches the word itself.
-        if exact.is_none_or(|p| p.any.is_empty()) {
+        // Only a word that finds nothing otherwise is corrected. A word that some document holds
+        // as it is, or by its stem, a related stem or as a prefix, was meant as typed:
+        // correcting it would turn one real word into another ("Kochen" into "Kuchen", "Wandern"
+        // into "Ländern") and fill a page with those when nothing near matches the word itself.
+        if !found_otherwise {
             let mut typos = Vec::new();
             self.terms
                 .typo_neighbours(&term.folded, |found| typos.push(&found.exact));

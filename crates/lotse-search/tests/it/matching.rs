@@ -127,6 +127,20 @@ fn a_word_some_document_holds_as_it_is_is_not_corrected() {
 }
 
 #[test]
+fn a_word_found_by_its_stem_is_not_corrected_either() {
+    // "Wandern" is held by no document, but its German stem finds "Wanderung"; "Ländern" is
+    // two edits away and a real word of another meaning.
+    let index = build([doc(1, "Wanderung am Rhein", ""), doc(2, "Aus allen Ländern", "")]);
+    let results = index.search(&text("Wandern", DE));
+    assert_eq!(keys(&results), [1]);
+    assert!(!results.hits[0].typo);
+    // With nothing found by word, stem or prefix, the typo is forgiven.
+    let results = index.search(&text("Rhien", DE));
+    assert_eq!(keys(&results), [1]);
+    assert!(results.hits[0].typo);
+}
+
+#[test]
 fn a_rare_word_one_edit_away_from_a_held_word_is_not_a_typo_match() {
     // "Schwimmer" in one title is one edit from "Schwimmen" in forty bodies.
     let mut docs: Vec<Document> = (1..=40).map(|key| doc(key, "Kurs", "Schwimmen")).collect();
