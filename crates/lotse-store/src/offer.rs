@@ -625,6 +625,21 @@ pub async fn get_offer(tx: &mut Tx, scope: &ProgrammeScope, id: OfferId) -> Stor
         .ok_or(StoreError::NotFound { kind: "offer" })
 }
 
+/// A number that grows with every insert, update and delete of the programme's offers, kept by
+/// database triggers in one row (`offer_stamp`, migration 0024): a process compares it to see
+/// whether another process changed offers. Every offer change bumps the offer's version, so
+/// changes to its child tables count too. 0 for a programme that never had an offer.
+pub async fn directory_stamp(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<i64> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let stamp: Option<i64> = on_conn!(tx, c => sqlx::query_scalar(
+        "select changes from offer_stamp where programme_key = $1",
+    )
+    .bind(key)
+    .fetch_optional(c)
+    .await)?;
+    Ok(stamp.unwrap_or(0))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -652,19 +667,4 @@ mod tests {
         assert_eq!(end_minutes(Time::from_hms(23, 59, 59).unwrap_or(Time::MIDNIGHT)), 1440);
         assert_eq!(from_minutes(1500), None);
     }
-}
-
-/// A number that grows with every insert, update and delete of the programme's offers, kept by
-/// database triggers in one row (`offer_stamp`, migration 0024): a process compares it to see
-/// whether another process changed offers. Every offer change bumps the offer's version, so
-/// changes to its child tables count too. 0 for a programme that never had an offer.
-pub async fn directory_stamp(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<i64> {
-    let key = tx.programme_key(scope.programme()).await?;
-    let stamp: Option<i64> = on_conn!(tx, c => sqlx::query_scalar(
-        "select changes from offer_stamp where programme_key = $1",
-    )
-    .bind(key)
-    .fetch_optional(c)
-    .await)?;
-    Ok(stamp.unwrap_or(0))
 }

@@ -29,63 +29,51 @@ pub struct AnswerStats {
     pub median_reply_days: Option<f64>,
 }
 
-/// The statement that computes the figures of the offers it selects: the same as migration
-/// 0025's, which selects every offer (a test runs both and compares).
-const SQLITE: &str = "insert into offer_answers (programme_key, offer_id, answered, taken, lapsed, median_reply_days)
-select c.programme_key, c.offer_id, c.answered, c.taken, c.lapsed, m.median
-from (select programme_key, offer_id,
-             count(*) filter (where state in ('acknowledged', 'attending', 'ended', 'did_not_attend', 'declined_by_provider')) as answered,
-             count(*) filter (where state in ('acknowledged', 'attending', 'ended', 'did_not_attend')) as taken,
-             count(*) filter (where state = 'lapsed') as lapsed
-      from onward_referral where programme_key = $1 and offer_id in (select unhex(value) from json_each($2))
-      group by programme_key, offer_id) c
-left join (select programme_key, offer_id, avg(days) as median
-           from (select programme_key, offer_id, julianday(answered_at) - julianday(sent_at) as days,
-                        row_number() over (partition by programme_key, offer_id order by julianday(answered_at) - julianday(sent_at)) as i,
-                        count(*) over (partition by programme_key, offer_id) as n
-                 from onward_referral where programme_key = $1 and offer_id in (select unhex(value) from json_each($2)) and sent_at is not null and answered_at is not null) r
-           where i in ((n + 1) / 2, (n + 2) / 2)
-           group by programme_key, offer_id) m
-  on m.programme_key = c.programme_key and m.offer_id = c.offer_id
-where c.answered + c.lapsed > 0 or m.median is not null";
-const POSTGRES: &str = "insert into offer_answers (programme_key, offer_id, answered, taken, lapsed, median_reply_days)
-select c.programme_key, c.offer_id, c.answered, c.taken, c.lapsed, m.median
-from (select programme_key, offer_id,
-             count(*) filter (where state in ('acknowledged', 'attending', 'ended', 'did_not_attend', 'declined_by_provider')) as answered,
-             count(*) filter (where state in ('acknowledged', 'attending', 'ended', 'did_not_attend')) as taken,
-             count(*) filter (where state = 'lapsed') as lapsed
-      from onward_referral where programme_key = $1 and offer_id in (select x::uuid from jsonb_array_elements_text($2) x)
-      group by programme_key, offer_id) c
-left join (select programme_key, offer_id, avg(days) as median
-           from (select programme_key, offer_id, extract(epoch from answered_at - sent_at) / 86400.0 as days,
-                        row_number() over (partition by programme_key, offer_id order by extract(epoch from answered_at - sent_at) / 86400.0) as i,
-                        count(*) over (partition by programme_key, offer_id) as n
-                 from onward_referral where programme_key = $1 and offer_id in (select x::uuid from jsonb_array_elements_text($2) x) and sent_at is not null and answered_at is not null) r
-           where i in ((n + 1) / 2, (n + 2) / 2)
-           group by programme_key, offer_id) m
-  on m.programme_key = c.programme_key and m.offer_id = c.offer_id
-where c.answered + c.lapsed > 0 or m.median is not null";
+/// The statement that computes the figures of the offers `only` selects, with `days` the
+/// engine's days between `sent_at` and `answered_at`: the same as migration 0025's, which
+/// selects every offer (a test runs both and compares them with the events).
+fn statement(days: &str, only: &str) -> String {
+    format!(
+        "insert into offer_answers (programme_key, offer_id, answered, taken, lapsed, median_reply_days) \
+         select c.programme_key, c.offer_id, c.answered, c.taken, c.lapsed, m.median \
+         from (select programme_key, offer_id, \
+                 count(*) filter (where state in ('acknowledged', 'attending', 'ended', 'did_not_attend', 'declined_by_provider')) as answered, \
+                 count(*) filter (where state in ('acknowledged', 'attending', 'ended', 'did_not_attend')) as taken, \
+                 count(*) filter (where state = 'lapsed') as lapsed \
+               from onward_referral where {only} \
+               group by programme_key, offer_id) c \
+         left join (select programme_key, offer_id, avg(days) as median \
+                    from (select programme_key, offer_id, {days} as days, \
+                            row_number() over (partition by programme_key, offer_id order by {days}) as i, \
+                            count(*) over (partition by programme_key, offer_id) as n \
+                          from onward_referral where {only} and sent_at is not null and answered_at is not null) r \
+                    where i in ((n + 1) / 2, (n + 2) / 2) \
+                    group by programme_key, offer_id) m \
+           on m.programme_key = c.programme_key and m.offer_id = c.offer_id \
+         where c.answered + c.lapsed > 0 or m.median is not null"
+    )
+}
 
 /// Computes the figures of these offers again from their onward referrals.
 pub(crate) async fn refresh(tx: &mut Tx, key: i64, offers: &[Uuid]) -> StoreResult<()> {
     let mut offers = offers.to_vec();
     offers.sort_unstable();
     offers.dedup();
+    let (days, only) = match tx {
+        Tx::Sqlite(_) => (
+            "julianday(answered_at) - julianday(sent_at)",
+            "programme_key = $1 and offer_id in (select unhex(value) from json_each($2))",
+        ),
+        Tx::Postgres(_) => (
+            "extract(epoch from answered_at - sent_at) / 86400.0",
+            "programme_key = $1 and offer_id in (select x::uuid from jsonb_array_elements_text($2) x)",
+        ),
+    };
+    let delete = format!("delete from offer_answers where {only}");
+    let insert = statement(days, only);
     for chunk in offers.chunks(5000) {
         let listed = Json::Array(chunk.iter().map(|o| Json::String(o.simple().to_string())).collect());
-        let delete = match tx {
-            Tx::Sqlite(_) => {
-                "delete from offer_answers where programme_key = $1 and offer_id in (select unhex(value) from json_each($2))"
-            }
-            Tx::Postgres(_) => {
-                "delete from offer_answers where programme_key = $1 and offer_id in (select x::uuid from jsonb_array_elements_text($2) x)"
-            }
-        };
-        let insert = match tx {
-            Tx::Sqlite(_) => SQLITE,
-            Tx::Postgres(_) => POSTGRES,
-        };
-        for sql in [delete, insert] {
+        for sql in [&delete, &insert] {
             on_conn!(tx, c => sqlx::query(sql).bind(key).bind(&listed).execute(c).await.map(|_| ()))?;
         }
     }
