@@ -1120,6 +1120,9 @@ pub async fn seed(
             return Err(DemoError::AlreadySeeded);
         }
     }
+    // People's identities are sealed with a data key: without one, refuse before writing
+    // anything, or the half-seeded programme would make every later attempt "already seeded".
+    db.keys()?;
     let scale = options.scale as usize;
     let password = NewPassword::parse(DEMO_PASSWORD).map_err(|e| DemoError::Password(e.to_string()))?;
     let hash = crate::password::hash(&password).map_err(|e| DemoError::Password(e.to_string()))?;

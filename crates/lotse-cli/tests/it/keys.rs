@@ -103,6 +103,10 @@ storage_test!(async fn without_a_key_identities_are_refused_with_a_clear_message
     let (ok, _, err) = run(&["demo", "--database-url", &url], None).await;
     assert!(!ok, "{err}");
     assert!(err.contains("no data key is configured: set LOTSE_DATA_KEYS"), "{err}");
+    // Refused before anything was written: no half-seeded programme blocks the next attempt.
+    let programmes: i64 = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from programme").fetch_one(p).await).unwrap();
+    let offers: i64 = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from offer").fetch_one(p).await).unwrap();
+    assert_eq!((programmes, offers), (0, 0));
     let (ok, _, err) = run(&["audit", "verify", "--database-url", &url], None).await;
     assert!(ok, "what needs no identity still runs: {err}");
     let (ok, _, err) = run(&["audit", "checkpoint", "--database-url", &url], None).await;
