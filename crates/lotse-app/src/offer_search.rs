@@ -22,7 +22,7 @@ use lotse_domain::need::NeedDomain;
 use lotse_domain::offer::{AccessibilityFeature, CostKind, DayPart, Offer, OfferCategory, OfferStatus, TargetGroup};
 use lotse_search::{Boost, DocKey, Document, FacetId, Filter, Index, IndexBuilder, Lang, Near, Point, Query, Sort};
 use lotse_store::Db;
-use lotse_store::offer::AnswerStats;
+use lotse_store::offer_answers::AnswerStats;
 use time::{Date, Weekday};
 
 /// Facets of the index (the numbers are internal to this module).
@@ -343,7 +343,7 @@ impl DirectoryIndex {
         let areas = lotse_store::directory::list_areas(&mut tx, scope).await?;
         let postcodes = lotse_store::postcode::list_postcodes(&mut tx, scope).await?;
         let organisations = lotse_store::directory::organisation_names(&mut tx, scope).await?;
-        let answers = lotse_store::offer::answer_stats(&mut tx, scope).await?;
+        let answers = lotse_store::offer_answers::answer_stats(&mut tx, scope).await?;
         let review_days = lotse_store::programme::offer_review_days(&mut tx, scope).await?;
         tx.commit().await?;
         let loaded = started.elapsed();

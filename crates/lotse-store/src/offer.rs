@@ -24,7 +24,6 @@ use crate::bulk::{self, table_row};
 use crate::db::Tx;
 use crate::error::{StoreError, StoreResult};
 use crate::event::NewEvent;
-pub use crate::offer_answers::{AnswerStats, answer_stats};
 use crate::on_conn;
 
 table_row! {

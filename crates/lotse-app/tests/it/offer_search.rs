@@ -173,7 +173,7 @@ storage_test!(async fn a_full_offer_sinks_below_an_open_one_and_an_edit_shows_at
         s.offer.title = "Boulefreunde Volmerswerth".into();
         s.offer.capacity.open_places = open;
         s.offer.capacity.waiting_list = if open == Some(0) { 5 } else { 0 };
-        index.upsert(s.offer.clone(), s.version + 1, lotse_store::offer::AnswerStats::default());
+        index.upsert(s.offer.clone(), s.version + 1, lotse_store::offer_answers::AnswerStats::default());
     }
     let answer = index.search(&SearchRequest { text: "Boulefreunde".into(), ..SearchRequest::default() }).unwrap();
     let ids: Vec<_> = answer.matches.iter().map(|m| m.listing.offer.id).collect();
@@ -294,13 +294,13 @@ storage_test!(async fn kept_answer_figures_agree_with_the_events_and_migrations_
     assert!(expected.len() > 20, "the demo has answered onward referrals: {}", expected.len());
     let expected_counts = counts_from_states(db, key).await;
     assert!(expected_counts.values().any(|c| c.2 > 0) && expected_counts.values().any(|c| c.0 > c.1));
-    let kept = |stats: &std::collections::HashMap<lotse_domain::id::OfferId, lotse_store::offer::AnswerStats>| {
+    let kept = |stats: &std::collections::HashMap<lotse_domain::id::OfferId, lotse_store::offer_answers::AnswerStats>| {
         stats
             .iter()
             .filter_map(|(o, s)| Some((o.as_uuid(), s.median_reply_days?)))
             .collect::<std::collections::BTreeMap<_, _>>()
     };
-    let counts = |stats: &std::collections::HashMap<lotse_domain::id::OfferId, lotse_store::offer::AnswerStats>| {
+    let counts = |stats: &std::collections::HashMap<lotse_domain::id::OfferId, lotse_store::offer_answers::AnswerStats>| {
         stats
             .iter()
             .map(|(o, s)| (o.as_uuid(), (s.answered, s.taken, s.lapsed)))
@@ -309,11 +309,11 @@ storage_test!(async fn kept_answer_figures_agree_with_the_events_and_migrations_
     };
     let stats = async || {
         let mut tx = db.db.begin_read().await.unwrap();
-        let s = lotse_store::offer::answer_stats(&mut tx, &scope).await.unwrap();
+        let s = lotse_store::offer_answers::answer_stats(&mut tx, &scope).await.unwrap();
         tx.commit().await.unwrap();
         s
     };
-    let check = |got: &std::collections::HashMap<lotse_domain::id::OfferId, lotse_store::offer::AnswerStats>, when: &str| {
+    let check = |got: &std::collections::HashMap<lotse_domain::id::OfferId, lotse_store::offer_answers::AnswerStats>, when: &str| {
         let medians = kept(got);
         assert_eq!(medians.keys().collect::<Vec<_>>(), expected.keys().collect::<Vec<_>>(), "{when}");
         for (offer, days) in &medians {
