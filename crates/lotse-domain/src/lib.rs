@@ -12,6 +12,8 @@ pub mod api_client;
 pub mod area;
 /// The tamper-evident audit log: entries, their hash chain and its verification.
 pub mod audit;
+/// Working days in a programme's time zone and holiday calendar.
+pub mod calendar;
 /// Capabilities: single-use signed links for one purpose and one object (no account).
 pub mod capability;
 /// A case: the link worker's file for one person in one programme.
