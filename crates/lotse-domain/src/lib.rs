@@ -29,6 +29,8 @@ pub mod event;
 pub mod id;
 /// The taxonomy of need domains.
 pub mod need;
+/// What a link worker must do next on a case, and by when: the worklist's order.
+pub mod next_action;
 /// Offers (Angebote / tilbud) in the directory.
 pub mod offer;
 /// Keeping offers current: the checked edit, the offer's events and status transitions.
