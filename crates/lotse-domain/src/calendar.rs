@@ -274,8 +274,9 @@ impl WorkingDays {
     }
 
     /// The programme's local calendar date at the instant `at` (whatever offset `at` carries).
-    /// Outside the range the time zone database covers (before year -9999 or after 9999) it is
-    /// the UTC date.
+    /// Within a day of the ends of `time`'s range (years -9999 and 9999), where the time zone
+    /// database or the local date would run out, it is the UTC date (or, failing that, the
+    /// date `at` carries).
     pub fn local_date(&self, at: OffsetDateTime) -> Date {
         let offset = jiff::Timestamp::from_second(at.unix_timestamp())
             .ok()
@@ -283,8 +284,8 @@ impl WorkingDays {
             .and_then(|seconds| UtcOffset::from_whole_seconds(seconds).ok())
             .unwrap_or(UtcOffset::UTC);
         at.checked_to_offset(offset)
-            .unwrap_or_else(|| at.to_offset(UtcOffset::UTC))
-            .date()
+            .or_else(|| at.checked_to_offset(UtcOffset::UTC))
+            .map_or(at.date(), OffsetDateTime::date)
     }
 }
 
@@ -730,6 +731,11 @@ mod tests {
         // Berlin's date would be in year 10000: the UTC date instead.
         assert_eq!(wd.local_date(datetime!(9999-12-31 23:59:59 UTC)), date!(9999 - 12 - 31));
         assert_eq!(wd.local_date(datetime!(-9999-01-01 00:00 UTC)), date!(-9999 - 01 - 01));
+        // Neither Berlin's nor the UTC date exists (year -10000): the date it carries.
+        assert_eq!(
+            wd.local_date(datetime!(-9999-01-01 00:00 +05:00)),
+            date!(-9999 - 01 - 01)
+        );
         assert_eq!(wd.add_working_days(Date::MAX, 3), Date::MAX);
         assert_eq!(wd.add_working_days(Date::MIN, -3), Date::MIN);
     }
