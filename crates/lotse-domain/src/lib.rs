@@ -25,6 +25,8 @@ pub mod code;
 pub mod consent;
 /// The append-only event envelope shared by all lifecycles.
 pub mod event;
+/// What is wrong with one field of a form or an API body.
+pub mod field;
 /// Typed ids (`ReferralId(Uuid)` …).
 pub mod id;
 /// The taxonomy of need domains.

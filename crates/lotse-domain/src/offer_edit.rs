@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 use time::{Time, Weekday};
 
 use crate::event::TransitionError;
+use crate::field::{FieldError, FieldProblem};
 use crate::id::OfferId;
 use crate::need::NeedDomain;
 use crate::offer::{
@@ -69,79 +70,6 @@ impl OfferEvent {
             event: self.kind(),
         })
     }
-}
-
-/// What is wrong with one field of an edit. Its [`code`](FieldProblem::code) names the message
-/// (`offer-error-<code>` in the UI's Fluent files).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FieldProblem {
-    /// Must not be empty.
-    Required,
-    /// Longer than allowed.
-    TooLong,
-    /// Not a whole number, or outside its range.
-    Number,
-    /// Not an amount of money (`3.50` or `3,50`), or outside its range.
-    Amount,
-    /// Not one of the known codes.
-    UnknownCode,
-    /// The minimum age is above the maximum age.
-    AgesReversed,
-    /// Not a time of day (`HH:MM`).
-    Time,
-    /// A session must end after it starts.
-    SessionEndsBeforeStart,
-    /// Too many entries.
-    TooMany,
-    /// A weekday is 1 (Monday) to 7 (Sunday).
-    Weekday,
-    /// Not a postcode of the programme's postcode table (checked by the use case, which can
-    /// read the table).
-    UnknownPostcode,
-}
-
-impl FieldProblem {
-    /// The stable code (the i18n key is `offer-error-<code>`).
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::Required => "required",
-            Self::TooLong => "too-long",
-            Self::Number => "number",
-            Self::Amount => "amount",
-            Self::UnknownCode => "unknown-code",
-            Self::AgesReversed => "ages-reversed",
-            Self::Time => "time",
-            Self::SessionEndsBeforeStart => "session-ends-before-start",
-            Self::TooMany => "too-many",
-            Self::Weekday => "weekday",
-            Self::UnknownPostcode => "unknown-postcode",
-        }
-    }
-
-    /// Every problem.
-    pub const ALL: [Self; 11] = [
-        Self::Required,
-        Self::TooLong,
-        Self::Number,
-        Self::Amount,
-        Self::UnknownCode,
-        Self::AgesReversed,
-        Self::Time,
-        Self::SessionEndsBeforeStart,
-        Self::TooMany,
-        Self::Weekday,
-        Self::UnknownPostcode,
-    ];
-}
-
-/// One field's problem: the field's name as the form and the API spell it (`title`,
-/// `sessions[1].closes_at`), and what is wrong.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct FieldError {
-    /// The field.
-    pub field: String,
-    /// What is wrong.
-    pub problem: FieldProblem,
 }
 
 /// A weekly session as entered: weekday number (1 = Monday) and `HH:MM` times.

@@ -17,7 +17,8 @@ use lotse_app::offer_edit::{self, Curation, EditError, EditableOffer};
 use lotse_domain::id::OfferId;
 use lotse_domain::need::NeedDomain;
 use lotse_domain::offer::{AccessibilityFeature, CostKind, OfferCategory, TargetGroup};
-use lotse_domain::offer_edit::{FieldError, FieldProblem, OfferEdit, SessionInput};
+use lotse_domain::field::{FieldError, FieldProblem};
+use lotse_domain::offer_edit::{OfferEdit, SessionInput};
 
 use crate::AppState;
 use crate::csrf::{self, CsrfToken};
@@ -103,20 +104,25 @@ fn field_label(page: &Page, field: &str) -> String {
     page.t(&format!("edit-field-{}", field.replace('_', "-")))
 }
 
-/// The i18n key of a field's problem (`offer-error-<code>`; its message takes `$field`).
+/// The i18n key of a field's problem (`field-error-<code>`; its message takes `$field`).
 pub(crate) const fn problem_key(p: FieldProblem) -> &'static str {
     match p {
-        FieldProblem::Required => "offer-error-required",
-        FieldProblem::TooLong => "offer-error-too-long",
-        FieldProblem::Number => "offer-error-number",
-        FieldProblem::Amount => "offer-error-amount",
-        FieldProblem::UnknownCode => "offer-error-unknown-code",
-        FieldProblem::AgesReversed => "offer-error-ages-reversed",
-        FieldProblem::Time => "offer-error-time",
-        FieldProblem::SessionEndsBeforeStart => "offer-error-session-ends-before-start",
-        FieldProblem::TooMany => "offer-error-too-many",
-        FieldProblem::Weekday => "offer-error-weekday",
-        FieldProblem::UnknownPostcode => "offer-error-unknown-postcode",
+        FieldProblem::Required => "field-error-required",
+        FieldProblem::TooLong => "field-error-too-long",
+        FieldProblem::Number => "field-error-number",
+        FieldProblem::Amount => "field-error-amount",
+        FieldProblem::UnknownCode => "field-error-unknown-code",
+        FieldProblem::AgesReversed => "field-error-ages-reversed",
+        FieldProblem::Time => "field-error-time",
+        FieldProblem::SessionEndsBeforeStart => "field-error-session-ends-before-start",
+        FieldProblem::TooMany => "field-error-too-many",
+        FieldProblem::Weekday => "field-error-weekday",
+        FieldProblem::UnknownPostcode => "field-error-unknown-postcode",
+        FieldProblem::Date => "field-error-date",
+        FieldProblem::DateInFuture => "field-error-date-in-future",
+        FieldProblem::DateTooEarly => "field-error-date-too-early",
+        FieldProblem::Phone => "field-error-phone",
+        FieldProblem::ConsentRequired => "field-error-consent-required",
     }
 }
 
@@ -523,7 +529,7 @@ mod tests {
     #[test]
     fn every_problem_has_its_key() {
         for p in FieldProblem::ALL {
-            assert_eq!(problem_key(p), format!("offer-error-{}", p.code()));
+            assert_eq!(problem_key(p), format!("field-error-{}", p.code()));
         }
     }
 

@@ -730,6 +730,10 @@ fn working_time(rng: &mut ChaCha8Rng, as_of: OffsetDateTime, days_back: i64) -> 
     day.with_time(time).assume_utc()
 }
 
+/// The instruments the demo's cases answered (the first two; the others come with the
+/// questionnaire pages).
+const DEMO_INSTRUMENTS: [Instrument; 2] = [Instrument::Who5, Instrument::Ucla3];
+
 fn answers(rng: &mut ChaCha8Rng, instrument: Instrument, better: bool) -> Option<Answers> {
     let range = instrument.answer_range();
     let (low, high) = (*range.start(), *range.end());
@@ -739,6 +743,7 @@ fn answers(rng: &mut ChaCha8Rng, instrument: Instrument, better: bool) -> Option
             let v = match (instrument, better) {
                 (Instrument::Who5, false) | (Instrument::Ucla3, true) => rng.random_range(low..=2),
                 (Instrument::Who5, true) | (Instrument::Ucla3, false) => rng.random_range(2..=high),
+                _ => rng.random_range(low..=high),
             };
             (!rng.random_bool(0.02)).then_some(v)
         })
@@ -970,7 +975,7 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
             }
             b.consents.push(research);
         }
-        for instrument in Instrument::ALL {
+        for instrument in DEMO_INSTRUMENTS {
             if let Some(a) = answers(rng, instrument, false) {
                 b.questionnaires.push(QuestionnaireResponse {
                     id: QuestionnaireResponseId::from_uuid(new_id(rng)),
@@ -986,7 +991,7 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
             .closed
             .filter(|(r, _)| *r == lotse_domain::referral::ClosingReason::GoalsMet)
         {
-            for instrument in Instrument::ALL {
+            for instrument in DEMO_INSTRUMENTS {
                 if let Some(a) = answers(rng, instrument, true) {
                     b.questionnaires.push(QuestionnaireResponse {
                         id: QuestionnaireResponseId::from_uuid(new_id(rng)),

@@ -12,7 +12,8 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use lotse_app::offer_edit::{self, EditError, EditableOffer};
 use lotse_domain::id::OfferId;
-use lotse_domain::offer_edit::{FieldError, OfferEdit, SessionInput};
+use lotse_domain::field::FieldError;
+use lotse_domain::offer_edit::{OfferEdit, SessionInput};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -274,7 +275,7 @@ fn parse_change(body: &[u8]) -> Result<(i64, OfferEdit), ApiError> {
         None | Some(Value::Null) => String::new(),
         Some(Value::Number(n)) => n.as_u64().map_or_else(
             || {
-                r.problems.push(("cost_amount_cents".to_owned(), "offer-error-amount"));
+                r.problems.push(("cost_amount_cents".to_owned(), "field-error-amount"));
                 String::new()
             },
             |c| format!("{}.{:02}", c / 100, c % 100),
