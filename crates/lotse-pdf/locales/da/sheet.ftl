@@ -1,0 +1,14 @@
+# Arket "Social henvisning" til borgeren. Enkelt sprog, korte sætninger. Ingen
+# helbredsoplysninger: arket kan blive væk.
+# Variabler: $date (allerede formateret), $practice (navnet på den henvisende praksis).
+sheet-title = Social henvisning
+sheet-code-label = Din kode
+sheet-issued = Udstedt den { $date } af { $practice }
+sheet-next-heading = Hvad sker der nu?
+sheet-next-referred = Din læge har henvist dig til tilbuddet nedenfor. Her får du hjælp til at finde aktiviteter, fællesskaber og rådgivning tæt på dig.
+sheet-next-contact = De kontakter dig inden for de næste par dage. Hvis du ikke har hørt fra dem efter to uger, så ring gerne selv til dem.
+sheet-next-bring = Tag dette ark eller din kode med til det første møde. Du kan også oplyse koden i telefonen.
+sheet-contact-heading = Her kan du henvende dig
+sheet-phone = Telefon
+sheet-hours = Åbningstider
+sheet-privacy = Der står ingen helbredsoplysninger på dette ark. Hvis du mister det, kan du bede din læge om et nyt.

@@ -1,0 +1,14 @@
+# Das Blatt „Soziales Rezept“ für die Person. Einfache Sprache, kurze Sätze. Keine
+# Gesundheitsdaten: Das Blatt kann verloren gehen.
+# Variablen: $date (schon formatiert), $practice (Name der überweisenden Praxis).
+sheet-title = Soziales Rezept
+sheet-code-label = Ihr Code
+sheet-issued = Ausgestellt am { $date } von { $practice }
+sheet-next-heading = Wie geht es weiter?
+sheet-next-referred = Ihre Praxis hat Sie an die unten genannte Lotsenstelle vermittelt. Dort hilft man Ihnen, Angebote, Gruppen und Beratung in Ihrer Nähe zu finden.
+sheet-next-contact = Die Lotsenstelle meldet sich in den nächsten Tagen bei Ihnen. Wenn Sie nach zwei Wochen nichts gehört haben, rufen Sie bitte selbst dort an.
+sheet-next-bring = Bringen Sie dieses Blatt oder Ihren Code zum ersten Treffen mit. Sie können den Code auch am Telefon nennen.
+sheet-contact-heading = Ihre Lotsenstelle
+sheet-phone = Telefon
+sheet-hours = Öffnungszeiten
+sheet-privacy = Auf diesem Blatt stehen keine Gesundheitsdaten. Wenn Sie es verlieren, fragen Sie Ihre Praxis nach einem neuen.

@@ -1,0 +1,14 @@
+# The prescription sheet ("Soziales Rezept") handed to the person. Plain language, short
+# sentences. No health data on this sheet: it may be lost.
+# Variables: $date (already formatted), $practice (name of the referring practice).
+sheet-title = Social prescription
+sheet-code-label = Your code
+sheet-issued = Issued on { $date } by { $practice }
+sheet-next-heading = What happens next
+sheet-next-referred = Your practice has referred you to the link service below. The people there help you find activities, groups and advice near you.
+sheet-next-contact = The link service will contact you in the next few days. If you have not heard from them within two weeks, please call them yourself.
+sheet-next-bring = Bring this sheet or your code to your first meeting. You can also give the code over the phone.
+sheet-contact-heading = Your link service
+sheet-phone = Phone
+sheet-hours = Opening hours
+sheet-privacy = This sheet contains no health information. If you lose it, ask your practice for a new one.

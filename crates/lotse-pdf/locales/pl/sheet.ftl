@@ -1,0 +1,14 @@
+# Kartka „Recepta społeczna” dla pacjenta. Prosty język, krótkie zdania. Żadnych danych
+# o zdrowiu: kartka może zginąć.
+# Zmienne: $date (już sformatowana), $practice (nazwa kierującej praktyki).
+sheet-title = Recepta społeczna
+sheet-code-label = Twój kod
+sheet-issued = Wystawiono: { $date } · { $practice }
+sheet-next-heading = Co dalej?
+sheet-next-referred = Twój lekarz skierował Cię do punktu wsparcia podanego poniżej. Pomogą Ci tam znaleźć zajęcia, grupy i porady w Twojej okolicy.
+sheet-next-contact = Punkt wsparcia skontaktuje się z Tobą w ciągu najbliższych dni. Jeśli w ciągu dwóch tygodni nikt się nie odezwie, zadzwoń tam samodzielnie.
+sheet-next-bring = Przynieś tę kartkę lub swój kod na pierwsze spotkanie. Kod możesz też podać przez telefon.
+sheet-contact-heading = Gdzie się zgłosić
+sheet-phone = Telefon
+sheet-hours = Godziny otwarcia
+sheet-privacy = Na tej kartce nie ma danych o zdrowiu. Jeśli ją zgubisz, poproś lekarza o nową.

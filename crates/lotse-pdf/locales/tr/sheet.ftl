@@ -1,0 +1,14 @@
+# Kişiye verilen "Sosyal reçete" kâğıdı. Sade dil, kısa cümleler. Sağlık bilgisi yok:
+# kâğıt kaybolabilir.
+# Değişkenler: $date (biçimlendirilmiş), $practice (yönlendiren muayenehanenin adı).
+sheet-title = Sosyal reçete
+sheet-code-label = Kodunuz
+sheet-issued = Veriliş tarihi: { $date } · { $practice }
+sheet-next-heading = Bundan sonra ne olacak?
+sheet-next-referred = Doktorunuz sizi aşağıdaki danışma merkezine yönlendirdi. Orada yakınınızdaki etkinlikleri, grupları ve danışmanlık hizmetlerini bulmanıza yardımcı olurlar.
+sheet-next-contact = Danışma merkezi önümüzdeki birkaç gün içinde sizinle iletişime geçecek. İki hafta içinde sizden haber almazsanız lütfen onları siz arayın.
+sheet-next-bring = İlk görüşmeye bu kâğıdı veya kodunuzu getirin. Kodu telefonda da söyleyebilirsiniz.
+sheet-contact-heading = Danışma merkeziniz
+sheet-phone = Telefon
+sheet-hours = Çalışma saatleri
+sheet-privacy = Bu kâğıtta sağlık bilgisi yoktur. Kaybederseniz doktorunuzdan yenisini isteyin.
