@@ -45,6 +45,8 @@ pub mod organisation;
 pub mod patient;
 /// The one authorization policy: role × relationship × programme.
 pub mod policy;
+/// The prescriber's form checked: the person, the consents, the prescription; blind-index text.
+pub mod prescribing;
 /// Prescriptions and their human-readable codes with a check character.
 pub mod prescription;
 /// Programmes (tenants) and their settings.
