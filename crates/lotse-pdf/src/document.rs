@@ -182,7 +182,8 @@ impl Cursor {
         }
     }
 
-    /// Lays out and places a paragraph in the current column.
+    /// Lays out and places a paragraph in the current column (a paragraph that starts beside
+    /// the QR code keeps the narrower width to its end).
     fn paragraph(&mut self, text: &str, style: TextStyle, base: Base) -> Result<(), PdfError> {
         let (left, width) = self.column();
         let lines = layout_paragraph(text, style, base, width)?;
@@ -382,4 +383,79 @@ pub fn layout(document: &Document) -> Result<Layout, PdfError> {
     }
     cursor.layout.pages.push(cursor.current);
     Ok(cursor.layout)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn x_of(layout: &Layout, text: &str) -> f32 {
+        layout.text_runs().find(|r| r.text == text).unwrap().x
+    }
+
+    #[test]
+    fn tables_and_lists_mirror_on_right_to_left_pages() {
+        let blocks = vec![
+            Block::List(vec!["بند".to_owned()]),
+            Block::Table {
+                header: vec!["الخطوة".to_owned(), "التاريخ".to_owned()],
+                rows: vec![vec!["Laufgruppe".to_owned(), "15.01.2027".to_owned()]],
+            },
+        ];
+        let rtl = layout(&Document {
+            title: String::new(),
+            language: "ar".to_owned(),
+            direction: Direction::Rtl,
+            blocks: blocks.clone(),
+        })
+        .unwrap();
+        assert!(
+            x_of(&rtl, "الخطوة") > x_of(&rtl, "التاريخ"),
+            "first column on the right"
+        );
+        assert!(x_of(&rtl, "Laufgruppe") > x_of(&rtl, "15.01.2027"));
+        assert!(x_of(&rtl, "•") > x_of(&rtl, "بند"), "bullet on the right");
+
+        let ltr = layout(&Document {
+            title: String::new(),
+            language: "de".to_owned(),
+            direction: Direction::Ltr,
+            blocks,
+        })
+        .unwrap();
+        assert!(x_of(&ltr, "Laufgruppe") < x_of(&ltr, "15.01.2027"));
+        assert!(x_of(&ltr, "•") < x_of(&ltr, "بند"));
+    }
+
+    #[test]
+    fn blocks_beside_the_qr_code_are_narrower_until_they_pass_it() {
+        let long = "Wort ".repeat(200);
+        let laid_out = layout(&Document {
+            title: String::new(),
+            language: "de".to_owned(),
+            direction: Direction::Ltr,
+            blocks: vec![
+                Block::Qr {
+                    data: "X".to_owned(),
+                    size: 100.0,
+                },
+                Block::Paragraph(long.clone()),
+                Block::Paragraph(long),
+            ],
+        })
+        .unwrap();
+        let right_edge = |run: &GlyphRun| run.x + run.width;
+        let beside = laid_out
+            .text_runs()
+            .filter(|r| r.y < MARGIN + 100.0)
+            .map(right_edge)
+            .fold(0.0, f32::max);
+        let below = laid_out
+            .text_runs()
+            .filter(|r| r.y > MARGIN + 200.0)
+            .map(right_edge)
+            .fold(0.0, f32::max);
+        assert!(beside < A4.0 - MARGIN - 100.0, "{beside}");
+        assert!(below > A4.0 - MARGIN - 60.0, "{below}");
+    }
 }
