@@ -43,6 +43,8 @@ pub mod overview;
 pub mod password;
 /// Password reset through a coordinator's one-time code.
 pub mod password_reset;
+/// The prescriber's minute: register, consent, prescribe; the practice's board.
+pub mod prescribe;
 /// Who a use case acts for: a signed-in member, an API client or a capability's holder.
 pub mod principal;
 /// The pseudonymised research export (people with research consent only).

@@ -93,4 +93,3 @@ pub struct FieldError {
     /// What is wrong.
     pub problem: FieldProblem,
 }
-

@@ -56,3 +56,14 @@ pub struct Organisation {
     /// The area it is in.
     pub area: Option<AreaId>,
 }
+
+/// An organisation's public contact details (printed on the prescription sheet).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct OrganisationContact {
+    /// The postal address, one line each.
+    pub address_lines: Vec<String>,
+    /// Telephone, if given.
+    pub phone: Option<String>,
+    /// Opening hours, one line each ("Mo–Fr 9–13 Uhr").
+    pub opening_hours: Vec<String>,
+}

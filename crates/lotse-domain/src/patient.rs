@@ -94,6 +94,8 @@ pub struct PatientProfile {
     /// Home area (the finest area of the administrative set), for search without a postcode
     /// and for equity reports.
     pub home_area: Option<AreaId>,
+    /// Every language the person speaks, theirs first (empty: only `language` is known).
+    pub languages: Vec<String>,
 }
 
 #[cfg(test)]

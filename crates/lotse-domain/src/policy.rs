@@ -49,11 +49,14 @@ pub enum Action {
     /// Curate the programme's directory: verify, pause, resume, end and merge offers, and see
     /// the review list and the proposed duplicates. Coordinators only.
     CurateDirectory,
+    /// Register a person (or find them among the practice's own) and issue a prescription
+    /// with the consents given: prescribers, for their practice.
+    Prescribe,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Self; 15] = [
+    pub const ALL: [Self; 16] = [
         Self::ViewProgramme,
         Self::ManageOwnAccount,
         Self::ViewWorklist,
@@ -69,6 +72,7 @@ impl Action {
         Self::ResetPassword,
         Self::ManageOffer,
         Self::CurateDirectory,
+        Self::Prescribe,
     ];
 
     /// The stable code (audit entries of denials, logs, docs).
@@ -89,6 +93,7 @@ impl Action {
             Self::ResetPassword => "reset_password",
             Self::ManageOffer => "manage_offer",
             Self::CurateDirectory => "curate_directory",
+            Self::Prescribe => "prescribe",
         }
     }
 }
@@ -110,6 +115,7 @@ pub const fn role_may(role: Role, action: Action) -> bool {
         | A::ResetPassword
         | A::CurateDirectory => matches!(role, R::Coordinator),
         A::ManageOffer => matches!(role, R::OfferProvider | R::Coordinator),
+        A::Prescribe => matches!(role, R::Prescriber),
     }
 }
 
@@ -360,6 +366,12 @@ pub fn decide(membership: &Membership, action: Action, subject: Subject<'_>) -> 
         (A::ViewCase, Subject::OnwardReferral(_, onward, relations)) => {
             decide_onward(membership, action, onward, relations)
         }
+        // A prescriber prescribes again for a person only where the practice prescribed before
+        // (choosing them from the practice's own people); anyone else is registered anew.
+        (A::Prescribe, Subject::Person(_, relations)) => allow_if(
+            !relations.erased && relations.linked(LinkKind::Prescribed, membership.organisation, |_| true),
+            Visibility::Prescriber,
+        ),
         (A::ManageOffer, Subject::Offer(_, provider)) => match membership.role {
             R::OfferProvider => allow_if(membership.organisation == Some(provider), Visibility::Provider),
             R::Coordinator => Decision::Allow(Visibility::Administration),
@@ -386,7 +398,8 @@ pub fn decide(membership: &Membership, action: Action, subject: Subject<'_>) -> 
             | A::SearchCases
             | A::SearchPeople
             | A::ManageUsers
-            | A::CurateDirectory,
+            | A::CurateDirectory
+            | A::Prescribe,
             Subject::Programme(_),
         ) => Decision::Allow(Visibility::Administration),
         _ => Decision::Deny(DenyReason::NoRelationship),
@@ -508,6 +521,9 @@ mod tests {
             ("provider 31", A::ManageOffer, "offer of 31", V::Provider),
             ("coordinator", A::ManageOffer, "offer of 31", V::Administration),
             ("coordinator", A::CurateDirectory, "programme", V::Administration),
+            ("prescriber 20", A::Prescribe, "programme", V::Administration),
+            ("prescriber 21", A::Prescribe, "programme", V::Administration),
+            ("prescriber 20", A::Prescribe, "person", V::Prescriber),
             ("coordinator", A::CurateDirectory, "offer of 30", V::Administration),
             ("coordinator", A::CurateDirectory, "offer of 31", V::Administration),
             ("coordinator", A::ViewUserAudit, "account here", V::Administration),

@@ -12,6 +12,7 @@ use crate::field::{FieldError, FieldProblem};
 use crate::id::OrganisationId;
 use crate::need::NeedDomain;
 use crate::patient::{Gender, PatientIdentity};
+use crate::prescription::Urgency;
 
 /// The version of the consent texts shown at prescription time (the texts are the UI's
 /// `consent-*-text` messages in each language; a change of their wording raises this).
@@ -24,33 +25,6 @@ pub const MAX_REASON: usize = 1000;
 
 /// The languages a person can be registered with: the prescription sheet's languages.
 pub const PERSON_LANGUAGES: [&str; 8] = ["de", "da", "en", "tr", "ar", "uk", "ru", "pl"];
-
-/// How soon the person should be contacted.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Urgency {
-    /// Within the programme's usual time.
-    Routine,
-    /// Soon: the link worker should give it priority.
-    Soon,
-}
-
-impl Urgency {
-    /// Every urgency.
-    pub const ALL: [Self; 2] = [Self::Routine, Self::Soon];
-
-    /// The stable code.
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::Routine => "routine",
-            Self::Soon => "soon",
-        }
-    }
-
-    /// Parses a stored code.
-    pub fn from_code(code: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|u| u.code() == code)
-    }
-}
 
 /// A person's registration as entered (form fields or an API body, all text).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

@@ -165,6 +165,33 @@ impl ReferralSource {
     }
 }
 
+/// How soon the person should be contacted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Urgency {
+    /// Within the programme's usual time.
+    Routine,
+    /// Soon: the link worker should give it priority.
+    Soon,
+}
+
+impl Urgency {
+    /// Every urgency.
+    pub const ALL: [Self; 2] = [Self::Routine, Self::Soon];
+
+    /// The stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Routine => "routine",
+            Self::Soon => "soon",
+        }
+    }
+
+    /// Parses a stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|u| u.code() == code)
+    }
+}
+
 /// A prescription as issued: who, for whom, for which needs (FHIR ServiceRequest).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Prescription {
@@ -184,6 +211,8 @@ pub struct Prescription {
     pub need_domains: Vec<NeedDomain>,
     /// When it was issued.
     pub issued_at: time::OffsetDateTime,
+    /// How soon the person should be contacted.
+    pub urgency: Urgency,
 }
 
 #[cfg(test)]

@@ -282,3 +282,72 @@ pub async fn organisation_names(tx: &mut Tx, scope: &ProgrammeScope) -> StoreRes
         .map(|(id, name)| (OrganisationId::from_uuid(id), name))
         .collect())
 }
+
+/// The link facilities of the scope's programme (id and name), by name.
+pub async fn link_facilities(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Vec<(OrganisationId, String)>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let rows: Vec<(Uuid, String)> = on_conn!(tx, c => sqlx::query_as(
+        "select organisation_id, name from organisation where programme_key = $1 and kind = 'link_facility' \
+         order by name, organisation_id",
+    )
+    .bind(key)
+    .fetch_all(c)
+    .await)?;
+    Ok(rows
+        .into_iter()
+        .map(|(id, name)| (OrganisationId::from_uuid(id), name))
+        .collect())
+}
+
+/// An organisation's public contact details; it must exist in the scope's programme.
+pub async fn organisation_contact(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    id: OrganisationId,
+) -> StoreResult<lotse_domain::organisation::OrganisationContact> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let (address, phone, hours): (Option<String>, Option<String>, Option<String>) = on_conn!(tx, c => sqlx::query_as(
+        "select address, phone, opening_hours from organisation where programme_key = $1 and organisation_id = $2",
+    )
+    .bind(key)
+    .bind(id.as_uuid())
+    .fetch_optional(c)
+    .await)?
+    .ok_or(StoreError::NotFound { kind: "organisation" })?;
+    let lines = |v: Option<String>| {
+        v.map(|v| v.lines().map(str::to_owned).filter(|l| !l.trim().is_empty()).collect())
+            .unwrap_or_default()
+    };
+    Ok(lotse_domain::organisation::OrganisationContact {
+        address_lines: lines(address),
+        phone,
+        opening_hours: lines(hours),
+    })
+}
+
+/// Sets organisations' public contact details (the demo, and a coordinator's settings later).
+pub async fn set_organisation_contacts(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    contacts: &[(OrganisationId, lotse_domain::organisation::OrganisationContact)],
+) -> StoreResult<()> {
+    let key = tx.programme_key(scope.programme()).await?;
+    for (id, contact) in contacts {
+        let n = on_conn!(tx, c => sqlx::query(
+            "update organisation set address = $3, phone = $4, opening_hours = $5 \
+             where programme_key = $1 and organisation_id = $2",
+        )
+        .bind(key)
+        .bind(id.as_uuid())
+        .bind(contact.address_lines.join("\n"))
+        .bind(contact.phone.as_deref())
+        .bind(contact.opening_hours.join("\n"))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(StoreError::NotFound { kind: "organisation" });
+        }
+    }
+    Ok(())
+}

@@ -20,6 +20,8 @@ mod appender;
 pub mod audit;
 /// Online backup and checked restore (SQLite).
 pub mod backup;
+/// The practice's board: its prescriptions with the state of their referrals.
+pub mod board;
 /// Multi-row inserts for both engines, used by every insert of one or many rows. Not public:
 /// it writes any table it is given.
 mod bulk;

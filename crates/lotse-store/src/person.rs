@@ -8,6 +8,7 @@ use lotse_domain::case::Case;
 use lotse_domain::consent::Consent;
 use lotse_domain::id::PatientId;
 use lotse_domain::patient::{PatientIdentity, PatientProfile};
+use lotse_domain::prescribing::blind_index_text;
 use lotse_domain::prescription::Prescription;
 use lotse_domain::questionnaire::QuestionnaireResponse;
 use time::{Date, OffsetDateTime};
@@ -32,6 +33,7 @@ table_row! {
         created_at: OffsetDateTime,
         home_postcode: Option<String>,
         home_area_id: Option<Uuid>,
+        languages: String,
     }
 }
 
@@ -44,6 +46,8 @@ table_row! {
         family_name: Vec<u8>,
         birth_date: Vec<u8>,
         phone: Option<Vec<u8>>,
+        blind_index: Option<Vec<u8>>,
+        blind_key_id: Option<String>,
     }
 }
 
@@ -88,6 +92,16 @@ table_row! {
         prescriber_id: Uuid,
         need_domains: String,
         issued_at: OffsetDateTime,
+        urgency: String,
+    }
+}
+
+table_row! {
+    /// A prescription's reason, sealed (a row of its own: erasure deletes it).
+    PrescriptionReasonRow => "prescription_reason" {
+        programme_key: i64,
+        prescription_id: Uuid,
+        reason: Vec<u8>,
     }
 }
 
@@ -133,9 +147,11 @@ pub async fn insert_patients(
             created_at: access.at,
             home_postcode: n.profile.home_postcode.clone(),
             home_area_id: n.profile.home_area.map(|a| a.as_uuid()),
+            languages: n.profile.languages.join(","),
         })
         .collect();
     let keys = tx.keys()?;
+    let blind = BlindIndex::new(&keys);
     let identities = patients
         .iter()
         .map(|n| {
@@ -147,6 +163,8 @@ pub async fn insert_patients(
                 family_name: sealed.1,
                 birth_date: sealed.2,
                 phone: sealed.3,
+                blind_index: Some(blind.of(&n.identity)),
+                blind_key_id: Some(keys.current_id().to_owned()),
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
@@ -160,6 +178,84 @@ pub async fn insert_patients(
         patients.iter().map(|n| n.profile.id.as_uuid()),
     )
     .await
+}
+
+/// A person's blind index: HMAC-SHA256 of [`blind_index_text`] under a secret derived from the
+/// first data key (`DataKeys::derive("blind-index")`), so equal names and birth dates meet
+/// without decrypting anyone, and the index says nothing without the key. Rows keep the id of
+/// the key it came from; `lotse keys rotate` recomputes them with the new key.
+pub(crate) struct BlindIndex([u8; 32]);
+
+impl BlindIndex {
+    /// The index under the current first key.
+    pub(crate) fn new(keys: &DataKeys) -> Self {
+        Self(keys.derive("blind-index"))
+    }
+
+    /// One person's index.
+    pub(crate) fn of(&self, identity: &PatientIdentity) -> Vec<u8> {
+        use hmac::{Hmac, Mac};
+        let text = blind_index_text(identity);
+        match <Hmac<sha2::Sha256> as Mac>::new_from_slice(&self.0) {
+            Ok(mut mac) => {
+                mac.update(text.as_bytes());
+                mac.finalize().into_bytes().to_vec()
+            }
+            // HMAC takes keys of any length: not reached.
+            Err(_) => Vec::new(),
+        }
+    }
+}
+
+/// The people of the scope's programme (not erased) whose blind index equals that of
+/// `identity`: possible duplicates, found without decrypting anyone. No audit entry: ids only;
+/// the caller decides which of them the user may see and audits what it shows.
+pub async fn possible_duplicates(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    identity: &PatientIdentity,
+) -> StoreResult<Vec<PatientId>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let index = BlindIndex::new(&*tx.keys()?).of(identity);
+    let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
+        "select i.patient_id from patient_identity i \
+         join patient p on p.programme_key = i.programme_key and p.patient_id = i.patient_id and p.erased_at is null \
+         where i.programme_key = $1 and i.blind_index = $2 order by p.created_at, i.patient_id",
+    )
+    .bind(key)
+    .bind(index)
+    .fetch_all(c)
+    .await)?;
+    Ok(ids.into_iter().map(PatientId::from_uuid).collect())
+}
+
+/// Stores a prescription's reason, sealed for the prescription (audited with the
+/// prescription's creation: one row written in the same transaction).
+pub async fn insert_prescription_reason(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    prescription: lotse_domain::id::PrescriptionId,
+    reason: &str,
+) -> StoreResult<()> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let sealed = tx.keys()?.seal(
+        Slot {
+            programme: scope.programme().as_uuid(),
+            record: prescription.as_uuid(),
+            column: "reason",
+        },
+        reason,
+    )?;
+    bulk::insert_rows(
+        tx,
+        vec![PrescriptionReasonRow {
+            programme_key: key,
+            prescription_id: prescription.as_uuid(),
+            reason: sealed,
+        }],
+    )
+    .await?;
+    Ok(())
 }
 
 /// The identity columns as stored: (given name, family name, birth date, phone), each sealed
@@ -255,6 +351,9 @@ pub async fn get_identity(
     open_identity(&keys, scope.programme().as_uuid(), id.as_uuid(), &row)
 }
 
+/// A stored identity row: the person, the sealed identity columns, the blind index's key id.
+type StoredIdentity = (uuid::Uuid, Sealed, Sealed, Sealed, Option<Sealed>, Option<String>);
+
 /// Re-seals every identity of the scope's programme that is not sealed with the current key
 /// (also values written before encryption); returns how many people were re-sealed. Each is
 /// audited as an update.
@@ -262,18 +361,21 @@ pub async fn reseal_identities(tx: &mut Tx, scope: &ProgrammeScope, access: Acce
     let key = tx.programme_key(scope.programme()).await?;
     let keys = tx.keys()?;
     let p = scope.programme().as_uuid();
-    let rows: Vec<(uuid::Uuid, Sealed, Sealed, Sealed, Option<Sealed>)> = on_conn!(tx, c => sqlx::query_as(
-        "select patient_id, given_name, family_name, birth_date, phone from patient_identity where programme_key = $1",
+    let blind = BlindIndex::new(&keys);
+    let rows: Vec<StoredIdentity> = on_conn!(tx, c => sqlx::query_as(
+        "select patient_id, given_name, family_name, birth_date, phone, blind_key_id from patient_identity \
+         where programme_key = $1",
     )
     .bind(key)
     .fetch_all(c)
     .await)?;
     let mut changed = Vec::new();
-    for (patient, given, family, birth, phone) in rows {
+    for (patient, given, family, birth, phone, blind_key_id) in rows {
         let current = [Some(&given), Some(&family), Some(&birth), phone.as_ref()]
             .into_iter()
             .flatten()
-            .all(|v| keys.is_current(v));
+            .all(|v| keys.is_current(v))
+            && blind_key_id.as_deref() == Some(keys.current_id());
         if current {
             continue;
         }
@@ -286,8 +388,8 @@ pub async fn reseal_identities(tx: &mut Tx, scope: &ProgrammeScope, access: Acce
         )?;
         let sealed = seal_identity(&keys, p, patient, &identity)?;
         on_conn!(tx, c => sqlx::query(
-            "update patient_identity set given_name = $3, family_name = $4, birth_date = $5, phone = $6 \
-             where programme_key = $1 and patient_id = $2",
+            "update patient_identity set given_name = $3, family_name = $4, birth_date = $5, phone = $6, \
+             blind_index = $7, blind_key_id = $8 where programme_key = $1 and patient_id = $2",
         )
         .bind(key)
         .bind(patient)
@@ -295,6 +397,8 @@ pub async fn reseal_identities(tx: &mut Tx, scope: &ProgrammeScope, access: Acce
         .bind(&sealed.1)
         .bind(&sealed.2)
         .bind(&sealed.3)
+        .bind(blind.of(&identity))
+        .bind(keys.current_id())
         .execute(c)
         .await
         .map(|r| r.rows_affected()))?;
@@ -385,6 +489,7 @@ pub async fn insert_prescriptions(
             prescriber_id: x.prescriber.as_uuid(),
             need_domains: x.need_domains.iter().map(|n| n.code()).collect::<Vec<_>>().join(","),
             issued_at: x.issued_at,
+            urgency: x.urgency.code().to_owned(),
         })
         .collect();
     insert_created(

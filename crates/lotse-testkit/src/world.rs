@@ -175,6 +175,7 @@ fn patient(
             language: "de".into(),
             home_postcode: None,
             home_area: None,
+            languages: Vec::new(),
         },
         identity: PatientIdentity {
             given_name: given.into(),
@@ -222,6 +223,7 @@ fn prescription(scope: &ProgrammeScope, patient: PatientId, practice: Organisati
         prescriber: by,
         need_domains: vec![NeedDomain::Loneliness],
         issued_at: at(0),
+        urgency: lotse_domain::prescription::Urgency::Routine,
     }
 }
 

@@ -14,10 +14,10 @@ use axum::response::Response;
 use fluent_bundle::FluentValue;
 use lotse_app::auth::SessionUser;
 use lotse_app::offer_edit::{self, Curation, EditError, EditableOffer};
+use lotse_domain::field::{FieldError, FieldProblem};
 use lotse_domain::id::OfferId;
 use lotse_domain::need::NeedDomain;
 use lotse_domain::offer::{AccessibilityFeature, CostKind, OfferCategory, TargetGroup};
-use lotse_domain::field::{FieldError, FieldProblem};
 use lotse_domain::offer_edit::{OfferEdit, SessionInput};
 
 use crate::AppState;

@@ -831,6 +831,7 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
             language: language.to_owned(),
             home_postcode: None,
             home_area: None,
+            languages: Vec::new(),
         },
         identity: PatientIdentity {
             given_name: given,
@@ -903,6 +904,7 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
             prescriber,
             need_domains: needs,
             issued_at,
+            urgency: lotse_domain::prescription::Urgency::Routine,
         }
     });
     if prescription.is_some() {

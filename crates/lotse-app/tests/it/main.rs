@@ -16,4 +16,5 @@ mod demo;
 mod hsds_interchange;
 mod offer_edit;
 mod offer_search;
+mod prescribing;
 mod relationships;

@@ -16,7 +16,8 @@ use crate::on_conn;
 /// set to the first of its year's January — reports use the stored age band —, phone removed;
 /// sealed again, so nothing of the old ciphertext remains),
 /// prescription codes are replaced by fresh random ones (a code held by the practice no longer
-/// leads here), and `erased_at` is set. Questionnaire answers are item scores without free text
+/// leads here), the reasons for prescribing and the blind index are deleted, and `erased_at`
+/// is set. Questionnaire answers are item scores without free text
 /// and stay, now attached to an anonymous person. States, events and derived attributes stay, so counts do not change.
 /// Returns false if the person was already erased.
 pub async fn erase(
@@ -64,8 +65,8 @@ pub async fn erase(
         };
         let sealed = crate::person::seal_identity(&keys, p, id, &anonymous)?;
         on_conn!(tx, c => sqlx::query(
-            "update patient_identity set given_name = $3, family_name = $4, birth_date = $5, phone = null \
-             where programme_key = $1 and patient_id = $2",
+            "update patient_identity set given_name = $3, family_name = $4, birth_date = $5, phone = null, \
+             blind_index = null, blind_key_id = null where programme_key = $1 and patient_id = $2",
         )
         .bind(key)
         .bind(id)
@@ -92,6 +93,16 @@ pub async fn erase(
             .await
             .map(|r| r.rows_affected()))?;
     }
+    // The reasons for prescribing are free text about the person: gone.
+    on_conn!(tx, c => sqlx::query(
+        "delete from prescription_reason where programme_key = $1 and prescription_id in \
+         (select prescription_id from prescription where programme_key = $1 and patient_id = $2)",
+    )
+    .bind(key)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     audit::record_referenced(
         tx,
         scope,

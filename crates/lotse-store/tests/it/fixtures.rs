@@ -47,6 +47,7 @@ pub fn patient(scope: &ProgrammeScope, given_name: &str) -> NewPatient {
             language: "de".into(),
             home_postcode: None,
             home_area: None,
+            languages: Vec::new(),
         },
         identity: PatientIdentity {
             given_name: given_name.into(),

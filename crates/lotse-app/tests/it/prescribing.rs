@@ -1,0 +1,211 @@
+//! The prescriber's minute on both engines: a prescription with transfer consent reaches the
+//! facility's worklist and the practice's board; without it nothing leaves the practice;
+//! duplicates are offered only among the practice's own people; bad input writes nothing.
+
+use lotse_app::FixedClock;
+use lotse_app::case_record;
+use lotse_app::prescribe::{self, PrescribeError, PrescribeForm};
+use lotse_domain::field::FieldProblem;
+use lotse_domain::prescribing::{ConsentInput, PrescriptionInput, RegistrationInput};
+use lotse_domain::user::Role;
+use lotse_testkit::world::World;
+use lotse_testkit::{TestDb, fixed_now, storage_test};
+
+use crate::data_protection::as_member;
+
+fn form(world: &World, family: &str, transfer: bool) -> PrescribeForm {
+    PrescribeForm {
+        patient: None,
+        person: RegistrationInput {
+            given_name: "Erika".into(),
+            family_name: family.into(),
+            birth_date: "1948-05-17".into(),
+            phone: "0211 998877".into(),
+            postcode: String::new(),
+            language: "tr".into(),
+            other_languages: vec!["de".into()],
+            gender: "female".into(),
+        },
+        confirmed_new: false,
+        prescription: PrescriptionInput {
+            need_domains: vec!["loneliness".into(), "physical-activity".into()],
+            reason: "Vereinsamt seit dem Umzug der Tochter".into(),
+            urgency: "soon".into(),
+            link_facility: if transfer {
+                world.orgs.facility.to_string()
+            } else {
+                String::new()
+            },
+            consents: ConsentInput {
+                transfer,
+                care: transfer,
+                research: false,
+                given_by: "person".into(),
+            },
+        },
+    }
+}
+
+async fn count(db: &TestDb, table: &str) -> i64 {
+    lotse_store::on_pool!(&db.db, p => sqlx::query_scalar(&format!("select count(*) from {table}")).fetch_one(p).await)
+        .unwrap()
+}
+
+storage_test!(async fn a_prescription_with_transfer_reaches_the_facility_and_the_board(db) {
+    let world = World::build(db, "rx-transfer").await;
+    let clock = FixedClock::new(fixed_now());
+    let gp = as_member(db, &world, "dr-b", Role::Prescriber, Some(world.orgs.practice)).await;
+    let at_facility = as_member(db, &world, "lotsin-a", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let elsewhere = as_member(db, &world, "lotsin-b", Role::LinkWorker, Some(world.orgs.other_facility)).await;
+
+    let done = prescribe::prescribe(&db.db, &clock, &gp, &form(&world, "Yılmaz", true)).await.unwrap();
+    let case = done.case.expect("a case at the facility");
+    assert!(done.referral.is_some());
+
+    let board = prescribe::board(&db.db, &clock, &gp, 100).await.unwrap();
+    let row = board.iter().find(|r| r.prescription == done.prescription).expect("on the board");
+    assert_eq!((row.state.as_deref(), row.urgency.as_str()), (Some("issued"), "soon"));
+    assert_eq!(row.family_name, "Yılmaz");
+    assert_eq!(row.link_facility, Some(world.orgs.facility));
+
+    let listed = |rows: &[case_record::WorklistRow]| rows.iter().any(|r| r.case == case && r.state == "issued");
+    assert!(listed(&case_record::worklist(&db.db, &clock, &at_facility, 100).await.unwrap()));
+    assert!(!listed(&case_record::worklist(&db.db, &clock, &elsewhere, 100).await.unwrap()));
+    let record = case_record::view_case(&db.db, &clock, &at_facility, case).await.unwrap();
+    assert_eq!(record.identity.given_name, "Erika");
+    assert_eq!(record.timeline.iter().filter(|t| t.kind == "referral.issued").count(), 1);
+    assert_eq!(record.consents.len(), 2, "transfer and care");
+
+    let view = prescribe::view(&db.db, &clock, &gp, done.prescription).await.unwrap();
+    assert_eq!(view.code, done.code);
+    assert_eq!(view.language, "tr");
+    assert_eq!(view.timeline.len(), 1);
+
+    // The reason is sealed: its bytes are not the text.
+    let stored: Vec<u8> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select reason from prescription_reason")
+        .fetch_one(p)
+        .await)
+    .unwrap();
+    assert!(!String::from_utf8_lossy(&stored).contains("Umzug"));
+    db.assert_audit_chains_intact().await;
+});
+
+storage_test!(async fn without_transfer_consent_nothing_leaves_the_practice(db) {
+    let world = World::build(db, "rx-local").await;
+    let clock = FixedClock::new(fixed_now());
+    let gp = as_member(db, &world, "dr-b", Role::Prescriber, Some(world.orgs.practice)).await;
+    let at_facility = as_member(db, &world, "lotsin-a", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let (cases, referrals) = (count(db, "case_file").await, count(db, "referral").await);
+    let before = case_record::worklist(&db.db, &clock, &at_facility, 100).await.unwrap().len();
+
+    let done = prescribe::prescribe(&db.db, &clock, &gp, &form(&world, "Lokal", false)).await.unwrap();
+    assert_eq!((done.case, done.referral), (None, None));
+    assert_eq!((count(db, "case_file").await, count(db, "referral").await), (cases, referrals));
+    assert_eq!(case_record::worklist(&db.db, &clock, &at_facility, 100).await.unwrap().len(), before);
+    let board = prescribe::board(&db.db, &clock, &gp, 100).await.unwrap();
+    let row = board.iter().find(|r| r.prescription == done.prescription).expect("on the board");
+    assert_eq!((row.state.as_deref(), row.link_facility), (None, None));
+    // Another practice does not see it.
+    let other = as_member(db, &world, "dr-c", Role::Prescriber, Some(world.orgs.other_practice)).await;
+    let theirs = prescribe::board(&db.db, &clock, &other, 100).await.unwrap();
+    assert!(theirs.iter().all(|r| r.prescription != done.prescription));
+    let peek = prescribe::view(&db.db, &clock, &other, done.prescription).await;
+    assert!(matches!(peek, Err(PrescribeError::NotFound)), "{peek:?}");
+});
+
+storage_test!(async fn duplicates_are_offered_only_among_the_practices_own_people(db) {
+    let world = World::build(db, "rx-dup").await;
+    let clock = FixedClock::new(fixed_now());
+    let gp = as_member(db, &world, "dr-b", Role::Prescriber, Some(world.orgs.practice)).await;
+    let other = as_member(db, &world, "dr-c", Role::Prescriber, Some(world.orgs.other_practice)).await;
+    let first = prescribe::prescribe(&db.db, &clock, &gp, &form(&world, "Müller", true)).await.unwrap();
+
+    // The same person, spelt otherwise: offered to the practice that knows her.
+    let mut again = form(&world, "MUELLER", true);
+    again.person.given_name = " erika ".into();
+    let Err(PrescribeError::PossibleDuplicates(known)) = prescribe::prescribe(&db.db, &clock, &gp, &again).await else {
+        panic!("expected the practice's own person to be offered");
+    };
+    assert_eq!(known.len(), 1);
+    assert_eq!(known[0].patient, first.patient);
+    assert_eq!(known[0].name, "Erika Müller");
+
+    // Choosing her prescribes again for the same person.
+    again.patient = Some(first.patient);
+    let second = prescribe::prescribe(&db.db, &clock, &gp, &again).await.unwrap();
+    assert_eq!(second.patient, first.patient);
+    assert_ne!(second.code, first.code);
+
+    // Another practice is told nothing: the person is registered anew.
+    let theirs = prescribe::prescribe(&db.db, &clock, &other, &form(&world, "Müller", false)).await.unwrap();
+    assert_ne!(theirs.patient, first.patient);
+    // And it cannot choose her by id; the attempt is audited.
+    let denied_before: i64 = count_denials(db).await;
+    let mut steal = form(&world, "x", false);
+    steal.patient = Some(first.patient);
+    let refused = prescribe::prescribe(&db.db, &clock, &other, &steal).await;
+    assert!(matches!(refused, Err(PrescribeError::NotFound)), "{refused:?}");
+    assert_eq!(count_denials(db).await, denied_before + 1);
+
+    // Confirmed as someone else: registered anew.
+    let mut new = form(&world, "Müller", true);
+    new.confirmed_new = true;
+    let twin = prescribe::prescribe(&db.db, &clock, &gp, &new).await.unwrap();
+    assert_ne!(twin.patient, first.patient);
+});
+
+async fn count_denials(db: &TestDb) -> i64 {
+    lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from audit_entry where action = 'access_denied'")
+        .fetch_one(p)
+        .await)
+    .unwrap()
+}
+
+storage_test!(async fn bad_input_names_every_field_and_writes_nothing(db) {
+    let world = World::build(db, "rx-bad").await;
+    let clock = FixedClock::new(fixed_now());
+    let gp = as_member(db, &world, "dr-b", Role::Prescriber, Some(world.orgs.practice)).await;
+    let tables = ["patient", "prescription", "consent", "case_file", "referral", "event"];
+    let mut before = Vec::new();
+    for t in tables {
+        before.push(count(db, t).await);
+    }
+
+    let mut bad = form(&world, "", true);
+    bad.person.birth_date = "2099-01-01".into();
+    bad.prescription.need_domains = vec![];
+    let Err(PrescribeError::Invalid(errors)) = prescribe::prescribe(&db.db, &clock, &gp, &bad).await else {
+        panic!("expected field errors");
+    };
+    let named: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.problem)).collect();
+    assert_eq!(
+        named,
+        [
+            ("family_name", FieldProblem::Required),
+            ("birth_date", FieldProblem::DateInFuture),
+            ("need_domains", FieldProblem::Required),
+        ]
+    );
+
+    // A practice is not a link facility; an unknown postcode is named.
+    let mut wrong = form(&world, "Falsch", true);
+    wrong.prescription.link_facility = world.orgs.practice.to_string();
+    wrong.person.postcode = "99999".into();
+    let Err(PrescribeError::Invalid(errors)) = prescribe::prescribe(&db.db, &clock, &gp, &wrong).await else {
+        panic!("expected field errors");
+    };
+    let named: Vec<_> = errors.iter().map(|e| (e.field.as_str(), e.problem)).collect();
+    assert_eq!(
+        named,
+        [("link_facility", FieldProblem::UnknownCode), ("postcode", FieldProblem::UnknownPostcode)]
+    );
+
+    // A link worker does not prescribe.
+    let lotsin = as_member(db, &world, "lotsin-a", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let refused = prescribe::prescribe(&db.db, &clock, &lotsin, &form(&world, "Ok", true)).await;
+    assert!(matches!(refused, Err(PrescribeError::NotFound)), "{refused:?}");
+
+    for (t, n) in tables.into_iter().zip(before) {
+        assert_eq!(count(db, t).await, n, "{t}: nothing half-written");
+    }
+});

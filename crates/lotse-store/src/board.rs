@@ -1,0 +1,131 @@
+//! The practice's board: every prescription a practice issued, with the state of the referral
+//! it became (none: it stayed in the practice, without transfer consent), newest change first.
+//! The names shown are one audited read listing the people.
+
+use lotse_domain::actor::ProgrammeScope;
+use lotse_domain::audit::{AuditAction, ObjectKind};
+use lotse_domain::id::{CaseId, OrganisationId, PatientId, PrescriptionId, ReferralId};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+use crate::audit::{self, Access};
+use crate::crypto::{Sealed, Slot};
+use crate::db::Tx;
+use crate::error::StoreResult;
+use crate::on_conn;
+
+/// One prescription on the board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardRow {
+    /// The prescription.
+    pub prescription: PrescriptionId,
+    /// Its code (compact).
+    pub code: String,
+    /// The person.
+    pub patient: PatientId,
+    /// Given name.
+    pub given_name: String,
+    /// Family name.
+    pub family_name: String,
+    /// Urgency code.
+    pub urgency: String,
+    /// When it was issued.
+    pub issued_at: OffsetDateTime,
+    /// The referral it became, if it left the practice.
+    pub referral: Option<ReferralId>,
+    /// The case the referral is in.
+    pub case: Option<CaseId>,
+    /// The referral's state code (none: not transferred).
+    pub state: Option<String>,
+    /// The referral's closing reason code.
+    pub closing_reason: Option<String>,
+    /// The link facility it lies with now.
+    pub link_facility: Option<OrganisationId>,
+    /// Last change (the referral's, else the issue).
+    pub updated_at: OffsetDateTime,
+}
+
+type Raw = (
+    Uuid,
+    String,
+    Uuid,
+    Sealed,
+    Sealed,
+    String,
+    OffsetDateTime,
+    Option<Uuid>,
+    Option<Uuid>,
+    Option<String>,
+    Option<String>,
+    Option<Uuid>,
+    Option<OffsetDateTime>,
+);
+
+/// The board of one practice: its prescriptions of people not erased, newest change first, at
+/// most `limit`; `only` narrows to one prescription (the prescription page).
+pub async fn for_practice(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    practice: OrganisationId,
+    only: Option<PrescriptionId>,
+    limit: i64,
+) -> StoreResult<Vec<BoardRow>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let order = tx.engine().time_key("coalesce(r.updated_at, s.issued_at)");
+    let sql = format!(
+        "select s.prescription_id, s.code, s.patient_id, i.given_name, i.family_name, s.urgency, s.issued_at, \
+         r.referral_id, r.case_id, r.state, r.closing_reason, r.link_facility_id, r.updated_at \
+         from prescription s \
+         join patient p on p.programme_key = s.programme_key and p.patient_id = s.patient_id and p.erased_at is null \
+         join patient_identity i on i.programme_key = s.programme_key and i.patient_id = s.patient_id \
+         left join referral r on r.programme_key = s.programme_key and r.prescription_id = s.prescription_id \
+         where s.programme_key = $1 and s.practice_id = $2 and ($3 or s.prescription_id = $4) \
+         order by {order} desc, s.prescription_id limit $5"
+    );
+    let rows: Vec<Raw> = on_conn!(tx, c => sqlx::query_as(&sql)
+        .bind(key)
+        .bind(practice.as_uuid())
+        .bind(only.is_none())
+        .bind(only.map_or(Uuid::nil(), |p| p.as_uuid()))
+        .bind(limit)
+        .fetch_all(c)
+        .await)?;
+    let keys = tx.keys()?;
+    let programme = scope.programme().as_uuid();
+    let open = |patient: Uuid, column: &str, value: &[u8]| {
+        keys.open(
+            Slot {
+                programme,
+                record: patient,
+                column,
+            },
+            value,
+        )
+    };
+    let mut patients: Vec<Uuid> = rows.iter().map(|r| r.2).collect();
+    patients.sort_unstable();
+    patients.dedup();
+    if !patients.is_empty() {
+        audit::record(tx, scope, access, AuditAction::Read, ObjectKind::Patient, patients).await?;
+    }
+    rows.into_iter()
+        .map(|r| {
+            Ok(BoardRow {
+                prescription: PrescriptionId::from_uuid(r.0),
+                code: r.1,
+                patient: PatientId::from_uuid(r.2),
+                given_name: open(r.2, "given_name", &r.3)?,
+                family_name: open(r.2, "family_name", &r.4)?,
+                urgency: r.5,
+                issued_at: r.6,
+                referral: r.7.map(ReferralId::from_uuid),
+                case: r.8.map(CaseId::from_uuid),
+                state: r.9,
+                closing_reason: r.10,
+                link_facility: r.11.map(OrganisationId::from_uuid),
+                updated_at: r.12.unwrap_or(r.6),
+            })
+        })
+        .collect()
+}
