@@ -115,6 +115,16 @@ fn every_language_renders_and_pdftotext_finds_code_facility_and_fixed_texts() {
 }
 
 #[test]
+fn every_sheet_fits_on_one_page() {
+    for language in SheetLanguage::ALL {
+        let laid_out = layout(&sheet_document(&content(language)).unwrap()).unwrap();
+        assert_eq!(laid_out.pages.len(), 1, "{}", language.tag());
+        let lowest = laid_out.text_runs().map(|r| r.y).fold(0.0, f32::max);
+        assert!(lowest < A4.1 - MARGIN, "{}: text down to {lowest}", language.tag());
+    }
+}
+
+#[test]
 fn fonts_are_embedded_as_subsets_with_unicode_maps() {
     let german = prescription_sheet(&content(SheetLanguage::De)).unwrap();
     let arabic = prescription_sheet(&content(SheetLanguage::Ar)).unwrap();
