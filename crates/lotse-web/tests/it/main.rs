@@ -14,6 +14,7 @@ mod api;
 mod app;
 mod attacks;
 mod auth;
+mod browser;
 mod capability;
 mod coordinator;
 mod curation;
