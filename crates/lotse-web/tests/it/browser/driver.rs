@@ -26,13 +26,19 @@ pub struct Prerequisites {
 
 /// The repository's root (the tests run in the crate's directory).
 fn repo_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../..")
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    manifest
+        .parent()
+        .and_then(Path::parent)
+        .unwrap_or(manifest)
+        .to_path_buf()
 }
 
 /// A program from an environment variable (`LOTSE_CHROMIUM`, `LOTSE_CHROMEDRIVER`) or `PATH`.
 fn program(var: &str, names: &[&str]) -> Option<PathBuf> {
     if let Some(path) = std::env::var_os(var).filter(|p| !p.is_empty()) {
-        return Some(PathBuf::from(path));
+        let path = PathBuf::from(path);
+        return path.is_file().then_some(path);
     }
     let path = std::env::var_os("PATH")?;
     std::env::split_paths(&path)
