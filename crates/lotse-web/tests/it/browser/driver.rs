@@ -187,6 +187,9 @@ impl Drop for Chromedriver {
     }
 }
 
+/// The browser window: (width, height) in CSS pixels.
+const WINDOW: (u32, u32) = (1280, 1000);
+
 /// Headless chromium flags that work in a container without a display or network.
 const CHROMIUM_ARGS: [&str; 10] = [
     "--headless",
@@ -420,10 +423,32 @@ impl Browser {
         .await;
     }
 
-    /// Saves a screenshot of the viewport as `NN-<name>.png` and returns its path.
+    /// Saves a screenshot of the whole page (the window is made as tall as the page, up to
+    /// 8000 px, for the shot) as `NNN-<name>.png` and returns its path.
     pub async fn screenshot(&mut self, name: &str) -> PathBuf {
         self.step += 1;
+        let sizes = self
+            .client
+            .execute(
+                "return [document.documentElement.scrollHeight, window.outerHeight - window.innerHeight];",
+                Vec::new(),
+            )
+            .await
+            .expect("page height");
+        let height = |i: usize| sizes.get(i).and_then(serde_json::Value::as_u64).unwrap_or(0);
+        let full = u32::try_from(height(0) + height(1))
+            .unwrap_or(u32::MAX)
+            .clamp(WINDOW.1, 8000);
+        if full > WINDOW.1 {
+            self.client.set_window_size(WINDOW.0, full).await.expect("tall window");
+        }
         let png = self.client.screenshot().await.expect("screenshot");
+        if full > WINDOW.1 {
+            self.client
+                .set_window_size(WINDOW.0, WINDOW.1)
+                .await
+                .expect("window size back");
+        }
         let file: String = name
             .chars()
             .map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' })
