@@ -333,13 +333,14 @@ pub async fn prescribe(
         need_domains: request.need_domains.clone(),
         issued_at: now,
         urgency: request.urgency,
+        link_facility: request.link_facility,
     };
     lotse_store::person::insert_prescriptions(&mut tx, scope, access, std::slice::from_ref(&prescription)).await?;
     if let Some(reason) = &request.reason {
         lotse_store::person::insert_prescription_reason(&mut tx, scope, prescription.id, reason).await?;
     }
     let (mut case_id, mut referral_id) = (None, None);
-    if let Some(facility) = request.link_facility {
+    if let Some(facility) = request.link_facility.filter(|_| request.transfer) {
         let case = Case {
             id: CaseId::from_uuid(Uuid::now_v7()),
             programme: scope.programme(),

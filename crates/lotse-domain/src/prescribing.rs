@@ -311,7 +311,8 @@ pub struct PrescriptionRequest {
     pub reason: Option<String>,
     /// How soon.
     pub urgency: Urgency,
-    /// Where it goes: `Some` exactly when transfer consent was given.
+    /// The link facility printed on the sheet (required with transfer consent, which sends
+    /// the referral there; without it the person contacts the facility themselves).
     pub link_facility: Option<OrganisationId>,
     /// Transfer consent given.
     pub transfer: bool,
@@ -339,7 +340,8 @@ impl PrescriptionRequest {
     /// Checks a prescription: at least one known need domain, a reason of at most
     /// [`MAX_REASON`] characters, a known urgency; with transfer consent a link facility (an
     /// id; the use case checks that it is one of the programme's link facilities); care and
-    /// research consent only together with transfer (without it nothing leaves the practice).
+    /// research consent only together with transfer (without it nothing leaves the practice;
+    /// a facility may still be named, for the sheet).
     pub fn parse(input: &PrescriptionInput) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let mut fail = |field: &str, problem| {
@@ -381,18 +383,16 @@ impl PrescriptionRequest {
         if (consents.care || consents.research) && !consents.transfer {
             fail("consent_transfer", FieldProblem::ConsentRequired);
         }
-        let link_facility = if consents.transfer {
-            let id = input.link_facility.trim();
-            if id.is_empty() {
+        let id = input.link_facility.trim();
+        let link_facility = if id.is_empty() {
+            if consents.transfer {
                 fail("link_facility", FieldProblem::Required);
-                None
-            } else if let Ok(uuid) = uuid::Uuid::parse_str(id) {
-                Some(OrganisationId::from_uuid(uuid))
-            } else {
-                fail("link_facility", FieldProblem::UnknownCode);
-                None
             }
+            None
+        } else if let Ok(uuid) = uuid::Uuid::parse_str(id) {
+            Some(OrganisationId::from_uuid(uuid))
         } else {
+            fail("link_facility", FieldProblem::UnknownCode);
             None
         };
         match (urgency, given_by) {
@@ -565,7 +565,10 @@ mod tests {
         input.consents.transfer = false;
         input.consents.care = false;
         let p = PrescriptionRequest::parse(&input).unwrap();
-        assert_eq!(p.link_facility, None);
+        assert!(p.link_facility.is_some(), "named for the sheet");
+        assert!(!p.transfer);
+        input.link_facility = String::new();
+        assert_eq!(PrescriptionRequest::parse(&input).unwrap().link_facility, None);
         input.consents.care = true;
         let errors = PrescriptionRequest::parse(&input).unwrap_err();
         assert_eq!(problems(&errors), [("consent_transfer", FieldProblem::ConsentRequired)]);

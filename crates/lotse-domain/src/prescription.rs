@@ -213,6 +213,9 @@ pub struct Prescription {
     pub issued_at: time::OffsetDateTime,
     /// How soon the person should be contacted.
     pub urgency: Urgency,
+    /// The link facility named on the sheet (where the referral went first, with transfer
+    /// consent; without it, where the person may turn themselves).
+    pub link_facility: Option<OrganisationId>,
 }
 
 #[cfg(test)]

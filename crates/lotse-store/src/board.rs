@@ -39,7 +39,7 @@ pub struct BoardRow {
     pub state: Option<String>,
     /// The referral's closing reason code.
     pub closing_reason: Option<String>,
-    /// The link facility it lies with now.
+    /// The link facility it lies with now (without a referral: the one named on the sheet).
     pub link_facility: Option<OrganisationId>,
     /// Last change (the referral's, else the issue).
     pub updated_at: OffsetDateTime,
@@ -75,7 +75,7 @@ pub async fn for_practice(
     let order = tx.engine().time_key("coalesce(r.updated_at, s.issued_at)");
     let sql = format!(
         "select s.prescription_id, s.code, s.patient_id, i.given_name, i.family_name, s.urgency, s.issued_at, \
-         r.referral_id, r.case_id, r.state, r.closing_reason, r.link_facility_id, r.updated_at \
+         r.referral_id, r.case_id, r.state, r.closing_reason, coalesce(r.link_facility_id, s.link_facility_id), r.updated_at \
          from prescription s \
          join patient p on p.programme_key = s.programme_key and p.patient_id = s.patient_id and p.erased_at is null \
          join patient_identity i on i.programme_key = s.programme_key and i.patient_id = s.patient_id \

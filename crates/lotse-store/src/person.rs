@@ -93,6 +93,7 @@ table_row! {
         need_domains: String,
         issued_at: OffsetDateTime,
         urgency: String,
+        link_facility_id: Option<Uuid>,
     }
 }
 
@@ -490,6 +491,7 @@ pub async fn insert_prescriptions(
             need_domains: x.need_domains.iter().map(|n| n.code()).collect::<Vec<_>>().join(","),
             issued_at: x.issued_at,
             urgency: x.urgency.code().to_owned(),
+            link_facility_id: x.link_facility.map(|f| f.as_uuid()),
         })
         .collect();
     insert_created(

@@ -224,6 +224,7 @@ fn prescription(scope: &ProgrammeScope, patient: PatientId, practice: Organisati
         need_domains: vec![NeedDomain::Loneliness],
         issued_at: at(0),
         urgency: lotse_domain::prescription::Urgency::Routine,
+        link_facility: None,
     }
 }
 

@@ -60,6 +60,17 @@ impl From<AccessError> for WebError {
     }
 }
 
+impl From<lotse_app::prescribe::PrescribeError> for WebError {
+    fn from(err: lotse_app::prescribe::PrescribeError) -> Self {
+        use lotse_app::prescribe::PrescribeError as E;
+        match err {
+            E::Store(e) => e.into(),
+            E::Invalid(_) | E::PossibleDuplicates(_) => Self::BadRequest(err.to_string()),
+            E::NotFound => Self::NotFound,
+        }
+    }
+}
+
 impl WebError {
     /// The HTTP status.
     pub const fn status(&self) -> StatusCode {

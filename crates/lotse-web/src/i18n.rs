@@ -21,15 +21,15 @@ macro_rules! locale {
 pub const LOCALES: [(Language, LocaleFiles); 3] = [
     (
         Language::German,
-        locale!("de": "common", "start", "login", "programme", "people", "account", "api", "directory", "hsds"),
+        locale!("de": "common", "start", "login", "programme", "people", "account", "api", "directory", "hsds", "prescriptions"),
     ),
     (
         Language::Danish,
-        locale!("da": "common", "start", "login", "programme", "people", "account", "api", "directory", "hsds"),
+        locale!("da": "common", "start", "login", "programme", "people", "account", "api", "directory", "hsds", "prescriptions"),
     ),
     (
         Language::English,
-        locale!("en": "common", "start", "login", "programme", "people", "account", "api", "directory", "hsds"),
+        locale!("en": "common", "start", "login", "programme", "people", "account", "api", "directory", "hsds", "prescriptions"),
     ),
 ];
 

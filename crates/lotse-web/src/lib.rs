@@ -37,6 +37,8 @@ pub mod middleware;
 pub mod offer_edit;
 /// What every page shares: the layout's `Page`, label keys, rendering and redirects.
 pub mod page;
+/// The prescriber's pages: the practice's board, the prescription form, the sheet as PDF.
+pub mod prescriptions;
 /// The route table: every route with who may call it, and the router built from it.
 pub mod routes;
 

@@ -23,7 +23,9 @@ use lotse_domain::offer_edit::{OfferEdit, SessionInput};
 use crate::AppState;
 use crate::csrf::{self, CsrfToken};
 use crate::error::WebError;
-use crate::page::{Page, parse_id, render_private, safe_path, see_other};
+use crate::page::{
+    Page, form_all as all, form_one as one, form_pairs as pairs, parse_id, render_private, safe_path, see_other,
+};
 
 impl From<EditError> for WebError {
     fn from(e: EditError) -> Self {
@@ -218,27 +220,6 @@ pub async fn form(
     let page = Page::new(&state, &headers, &format!("/offers/{id}/edit"), Some(&user), &csrf);
     let edit = OfferEdit::of(&offer.offer);
     render_private(&edit_page(page, &offer, edit, offer.version, &[]), StatusCode::OK)
-}
-
-/// The posted form as pairs (repeated names kept in order).
-fn pairs(body: &[u8]) -> Result<Vec<(String, String)>, WebError> {
-    serde_urlencoded::from_bytes(body).map_err(|_| WebError::BadRequest("the form is not url-encoded".into()))
-}
-
-fn one(pairs: &[(String, String)], name: &str) -> String {
-    pairs
-        .iter()
-        .find(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .unwrap_or_default()
-}
-
-fn all(pairs: &[(String, String)], name: &str) -> Vec<String> {
-    pairs
-        .iter()
-        .filter(|(k, _)| k == name)
-        .map(|(_, v)| v.clone())
-        .collect()
 }
 
 /// The version a form carries; a missing or malformed one is 0, which the use case refuses

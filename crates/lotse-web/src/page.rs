@@ -69,8 +69,9 @@ pub(crate) fn consent_key(code: &str) -> String {
 }
 
 /// The navigation: (path, label key, the action it needs).
-const NAV: [(&str, &str, Action); 7] = [
+const NAV: [(&str, &str, Action); 8] = [
     ("/programme", "nav-programme", Action::ViewProgramme),
+    ("/prescriptions", "nav-prescriptions", Action::Prescribe),
     ("/cases", "nav-cases", Action::ViewWorklist),
     ("/offers", "nav-offers", Action::ViewProgramme),
     ("/offers/review", "nav-review", Action::CurateDirectory),
@@ -224,6 +225,29 @@ pub struct CodeForm {
     pub(crate) q: String,
     #[serde(default)]
     pub(crate) csrf: String,
+}
+
+/// The posted form as pairs (repeated names kept in order).
+pub(crate) fn form_pairs(body: &[u8]) -> Result<Vec<(String, String)>, WebError> {
+    serde_urlencoded::from_bytes(body).map_err(|_| WebError::BadRequest("the form is not url-encoded".into()))
+}
+
+/// The first value of a field (empty when missing).
+pub(crate) fn form_one(pairs: &[(String, String)], name: &str) -> String {
+    pairs
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .unwrap_or_default()
+}
+
+/// Every value of a repeated field, in order.
+pub(crate) fn form_all(pairs: &[(String, String)], name: &str) -> Vec<String> {
+    pairs
+        .iter()
+        .filter(|(k, _)| k == name)
+        .map(|(_, v)| v.clone())
+        .collect()
 }
 
 #[cfg(test)]

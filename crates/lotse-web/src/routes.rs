@@ -31,7 +31,7 @@ use lotse_domain::capability::CapabilityPurpose;
 use lotse_domain::policy::Action;
 
 use crate::error::WebError;
-use crate::{AppState, account, api, cases, cookie, data_subject, directory, health, hsds, html, page};
+use crate::{AppState, account, api, cases, cookie, data_subject, directory, health, hsds, html, page, prescriptions};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -180,6 +180,26 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(Method::GET, "/cases", Member(A::ViewWorklist)),
             get(cases::worklist),
+        ),
+        (
+            spec(Method::GET, "/prescriptions", Member(A::Prescribe)),
+            get(prescriptions::board),
+        ),
+        (
+            spec(Method::GET, "/prescriptions/new", Member(A::Prescribe)),
+            get(prescriptions::new_form),
+        ),
+        (
+            spec(Method::POST, "/prescriptions", Member(A::Prescribe)),
+            post(prescriptions::create),
+        ),
+        (
+            spec(Method::GET, "/prescriptions/{id}", Member(A::Prescribe)),
+            get(prescriptions::show),
+        ),
+        (
+            spec(Method::GET, "/prescriptions/{id}/sheet.pdf", Member(A::Prescribe)),
+            get(prescriptions::sheet),
         ),
         (
             spec(Method::POST, "/cases/search", Member(A::SearchCases)),

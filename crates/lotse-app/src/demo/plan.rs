@@ -905,6 +905,7 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
             need_domains: needs,
             issued_at,
             urgency: lotse_domain::prescription::Urgency::Routine,
+            link_facility: None,
         }
     });
     if prescription.is_some() {

@@ -2,7 +2,8 @@
 -- name and birth date, keyed with a secret derived from the data key, whose id is kept beside
 -- it) finds possible duplicates in a programme without decrypting anyone; rows written before
 -- this have none until `lotse keys rotate` re-seals them. The languages a person speaks
--- (theirs first, comma-separated tags). A prescription's urgency, and its reason sealed in a
+-- (theirs first, comma-separated tags). A prescription's urgency, the link facility named on
+-- its sheet, and its reason sealed in a
 -- row of its own that erasure deletes. Referrals are found by prescription (the practice's
 -- board), and by facility and state (the link facility's inbox and worklist).
 alter table patient_identity add column blind_index blob;
@@ -10,6 +11,7 @@ alter table patient_identity add column blind_key_id text;
 create index patient_identity_blind on patient_identity (programme_key, blind_index);
 alter table patient add column languages text not null default '';
 alter table prescription add column urgency text not null default 'routine';
+alter table prescription add column link_facility_id blob;
 create table prescription_reason (
     programme_key integer not null,
     prescription_id blob not null,

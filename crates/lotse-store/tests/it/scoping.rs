@@ -64,6 +64,7 @@ storage_test!(async fn a_duplicate_prescription_code_is_refused(db) {
         need_domains: vec![lotse_domain::need::NeedDomain::Loneliness],
         issued_at: lotse_testkit::fixed_now(),
         urgency: lotse_domain::prescription::Urgency::Routine,
+            link_facility: None,
     };
     lotse_store::person::insert_prescriptions(&mut tx, &scope, access(), &[rx(8)]).await.unwrap();
     tx.commit().await.unwrap();

@@ -71,6 +71,8 @@ enum Params {
     HsdsTaxonomy,
     /// An HSDS taxonomy term.
     HsdsTerm,
+    /// The prescription of the first person of programme A (by A's practice).
+    Prescription,
 }
 
 /// One route's expectations.
@@ -141,6 +143,14 @@ const ANYONE_OWN: &[Who] = &[
     (R::OutcomePayer, O::None, P::Own),
 ];
 const COORDINATOR_OWN: &[Who] = &[(R::Coordinator, O::None, P::Own)];
+/// Every prescriber: each sees its own practice's board and form.
+const PRESCRIBERS: &[Who] = &[
+    (R::Prescriber, O::Own, P::Own),
+    (R::Prescriber, O::Other, P::Own),
+    (R::Prescriber, O::Own, P::Other),
+];
+/// The practice of programme A that prescribed for its people.
+const PRACTICE_OWN: &[Who] = &[(R::Prescriber, O::Own, P::Own)];
 /// Who may change the first offer of programme A: its provider and A's coordinator.
 const OFFER_EDITORS: &[Who] = &[(R::OfferProvider, O::Own, P::Own), (R::Coordinator, O::None, P::Own)];
 const COORDINATORS: &[Who] = &[(R::Coordinator, O::None, P::Own), (R::Coordinator, O::None, P::Other)];
@@ -222,6 +232,47 @@ fn matrix() -> Vec<Expect> {
             Params::Case,
         ),
         member(Method::GET, "/cases/{id}", CARE, CARE_OWN, CARE_OWN, Params::Case),
+        // Prescribing: each practice its own board; a prescription only its practice's.
+        member(
+            Method::GET,
+            "/prescriptions",
+            &[R::Prescriber],
+            PRESCRIBERS,
+            PRACTICE_OWN,
+            Params::None,
+        ),
+        member(
+            Method::GET,
+            "/prescriptions/new",
+            &[R::Prescriber],
+            PRESCRIBERS,
+            &[],
+            Params::None,
+        ),
+        member(
+            Method::POST,
+            "/prescriptions",
+            &[R::Prescriber],
+            PRESCRIBERS,
+            &[],
+            Params::None,
+        ),
+        member(
+            Method::GET,
+            "/prescriptions/{id}",
+            &[R::Prescriber],
+            PRACTICE_OWN,
+            PRACTICE_OWN,
+            Params::Prescription,
+        ),
+        member(
+            Method::GET,
+            "/prescriptions/{id}/sheet.pdf",
+            &[R::Prescriber],
+            PRACTICE_OWN,
+            &[],
+            Params::Prescription,
+        ),
         member(
             Method::POST,
             "/cases/{id}/consents/{consent}/withdraw",
@@ -503,6 +554,16 @@ async fn cookie(app: &TestApp, user: UserId, programme: ProgrammeId) -> String {
 }
 
 /// 400 means the request passed access control and was judged on its content (a wrong code).
+/// The id of the prescription with this code.
+async fn prescription_of(db: &TestDb, code: &str) -> String {
+    let id: uuid::Uuid = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select prescription_id from prescription where code = $1")
+        .bind(code)
+        .fetch_one(p)
+        .await)
+    .unwrap();
+    id.to_string()
+}
+
 fn classify(status: u16, location: Option<&str>) -> Outcome {
     match (status, location) {
         (303, Some("/login")) => Outcome::SignIn,
@@ -544,6 +605,7 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
                         Params::HsdsOrganization => a.orgs.provider.as_uuid().to_string(),
                         Params::HsdsTaxonomy => lotse_app::hsds::taxonomy::Vocabulary::NeedDomain.id().to_string(),
                         Params::HsdsTerm => lotse_app::hsds::taxonomy::Term::all()[0].id().to_string(),
+                        Params::Prescription => prescription_of(db, &a.code).await,
                         Params::None | Params::Tag | Params::Code => String::new(),
                     },
                 );

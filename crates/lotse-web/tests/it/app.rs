@@ -194,7 +194,8 @@ impl TestApp {
     }
 }
 
+/// The body as text (a binary body, such as a PDF, with its invalid bytes replaced).
 pub async fn text(response: Response<Body>) -> String {
     let bytes = axum::body::to_bytes(response.into_body(), 1 << 22).await.unwrap();
-    String::from_utf8(bytes.to_vec()).unwrap()
+    String::from_utf8_lossy(&bytes).into_owned()
 }

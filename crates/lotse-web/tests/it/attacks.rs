@@ -23,11 +23,14 @@ storage_test!(async fn every_state_changing_route_refuses_a_missing_or_forged_cs
     let world = World::build(db, "csrf").await;
     let link_worker = world.member(db, "lotsin", Role::LinkWorker, Some(world.orgs.facility)).await;
     let coordinator = world.member(db, "koordination", Role::Coordinator, None).await;
+    let prescriber = world.member(db, "praxis", Role::Prescriber, Some(world.orgs.practice)).await;
     let posts: Vec<_> = lotse_web::routes::specs().into_iter().filter(|s| s.method == Method::POST).collect();
     assert!(posts.len() >= 6, "{posts:?}");
     for spec in posts {
         let (user, id) = if spec.path.starts_with("/people") || spec.path.starts_with("/users") {
             (coordinator, world.person.to_string())
+        } else if spec.path.starts_with("/prescriptions") {
+            (prescriber, String::new())
         } else if spec.path.starts_with("/offers") {
             (coordinator, world.offer.as_uuid().to_string())
         } else {

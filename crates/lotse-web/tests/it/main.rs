@@ -22,3 +22,4 @@ mod directory;
 mod hardening;
 mod hsds;
 mod pages;
+mod prescriptions;

@@ -1,0 +1,398 @@
+//! The prescriber's pages: the practice's board (`/prescriptions`), the prescription form
+//! (`/prescriptions/new`, one page: the person, the consents, the prescription; keyboard
+//! only, in the order a GP asks), a prescription with its timeline, and its sheet as PDF in
+//! the person's language.
+//!
+//! Every handler is behind the route guard (`Action::Prescribe`); the use cases in
+//! `lotse_app::prescribe` ask the policy about the record. Searches for people never use the
+//! URL: the form is a POST, and a person is chosen by opaque id.
+
+use askama::Template;
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use fluent_bundle::FluentValue;
+use lotse_app::auth::SessionUser;
+use lotse_app::prescribe::{self, KnownPerson, PrescribeError, PrescribeForm};
+use lotse_domain::field::FieldError;
+use lotse_domain::id::{PatientId, PrescriptionId};
+use lotse_domain::prescribing::{ConsentInput, PERSON_LANGUAGES, PrescriptionInput, RegistrationInput};
+use lotse_pdf::sheet::{Contact, SheetContent, SheetLanguage};
+
+use crate::AppState;
+use crate::csrf::{self, CsrfToken};
+use crate::error::WebError;
+use crate::offer_edit::problem_key;
+use crate::page::{
+    Page, date, event_key, form_all, form_one, form_pairs, parse_id, printed_code, render_private, see_other,
+    state_key, timestamp,
+};
+
+/// How many prescriptions the board shows.
+const BOARD_LIMIT: i64 = 100;
+
+/// One line of the board.
+struct BoardLine {
+    id: String,
+    name: String,
+    code: String,
+    state: String,
+    urgent: bool,
+    updated: String,
+}
+
+#[derive(Template)]
+#[template(path = "prescriptions.html")]
+struct BoardPage {
+    page: Page,
+    rows: Vec<BoardLine>,
+}
+
+/// The state shown for a prescription: its referral's, or "stayed in the practice".
+fn shown_state(page: &Page, state: Option<&str>, closing_reason: Option<&str>) -> String {
+    match (state, closing_reason) {
+        (None, _) => page.t("rx-state-local"),
+        (Some(s), Some(reason)) => format!(
+            "{}: {}",
+            page.t(&state_key(s)),
+            page.t(&format!("closing-{}", reason.replace('_', "-")))
+        ),
+        (Some(s), None) => page.t(&state_key(s)),
+    }
+}
+
+/// `GET /prescriptions`: the practice's board.
+pub async fn board(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let rows = prescribe::board(&state.app, state.clock.as_ref(), &user.principal(), BOARD_LIMIT).await?;
+    let page = Page::new(&state, &headers, "/prescriptions", Some(&user), &csrf);
+    let rows = rows
+        .into_iter()
+        .map(|r| BoardLine {
+            id: r.prescription.to_string(),
+            name: format!("{} {}", r.given_name, r.family_name),
+            code: printed_code(&r.code),
+            state: shown_state(&page, r.state.as_deref(), r.closing_reason.as_deref()),
+            urgent: r.urgency == "soon",
+            updated: date(r.updated_at),
+        })
+        .collect();
+    render_private(&BoardPage { page, rows }, StatusCode::OK)
+}
+
+/// A choice of a select or a checkbox group.
+struct Choice {
+    code: String,
+    label: String,
+    chosen: bool,
+}
+
+#[derive(Template)]
+#[template(path = "prescription_new.html")]
+struct FormPage {
+    page: Page,
+    errors: Vec<String>,
+    person: RegistrationInput,
+    patient: String,
+    known: Vec<(String, String, String)>,
+    needs: Vec<Choice>,
+    facilities: Vec<Choice>,
+    languages: Vec<Choice>,
+    genders: Vec<Choice>,
+    givers: Vec<Choice>,
+    urgent: bool,
+    reason: String,
+    transfer: bool,
+    care: bool,
+    research: bool,
+    other_languages: String,
+}
+
+/// The label of a field, for messages (`rx-field-<field>`).
+fn field_label(page: &Page, field: &str) -> String {
+    page.t(&format!("rx-field-{}", field.replace('_', "-")))
+}
+
+fn messages(page: &Page, errors: &[FieldError]) -> Vec<String> {
+    errors
+        .iter()
+        .map(|e| {
+            page.text_with(
+                problem_key(e.problem),
+                &[("field", FluentValue::from(field_label(page, &e.field)))],
+            )
+        })
+        .collect()
+}
+
+async fn form_page(
+    state: &AppState,
+    user: &SessionUser,
+    page: Page,
+    form: &PrescribeForm,
+    errors: &[FieldError],
+    known: &[KnownPerson],
+) -> Result<FormPage, WebError> {
+    let choices = prescribe::form_choices(&state.app, &user.principal()).await?;
+    let p = &form.prescription;
+    let chosen_language = if form.person.language.is_empty() {
+        page.lang_tag().to_owned()
+    } else {
+        form.person.language.clone()
+    };
+    Ok(FormPage {
+        errors: messages(&page, errors),
+        person: form.person.clone(),
+        patient: form.patient.map(|p| p.to_string()).unwrap_or_default(),
+        known: known
+            .iter()
+            .map(|k| (k.patient.to_string(), k.name.clone(), k.birth_date.to_string()))
+            .collect(),
+        needs: choices
+            .need_domains
+            .iter()
+            .map(|n| Choice {
+                code: n.code().to_owned(),
+                label: page.t(&format!("need-{}", n.code())),
+                chosen: p.need_domains.iter().any(|c| c == n.code()),
+            })
+            .collect(),
+        facilities: choices
+            .facilities
+            .iter()
+            .map(|(id, name)| Choice {
+                code: id.to_string(),
+                label: name.clone(),
+                chosen: p.link_facility == id.to_string(),
+            })
+            .collect(),
+        languages: PERSON_LANGUAGES
+            .iter()
+            .map(|tag| Choice {
+                code: (*tag).to_owned(),
+                label: page.t(&format!("rx-language-{tag}")),
+                chosen: *tag == chosen_language,
+            })
+            .collect(),
+        genders: ["", "female", "male", "diverse"]
+            .iter()
+            .map(|g| Choice {
+                code: (*g).to_owned(),
+                label: page.t(&format!("rx-gender-{}", if g.is_empty() { "not-stated" } else { g })),
+                chosen: form.person.gender == *g,
+            })
+            .collect(),
+        givers: ["person", "parent_or_guardian", "legal_representative"]
+            .iter()
+            .map(|g| Choice {
+                code: (*g).to_owned(),
+                label: page.t(&format!("rx-given-by-{}", g.replace('_', "-"))),
+                chosen: p.consents.given_by == *g,
+            })
+            .collect(),
+        urgent: p.urgency == "soon",
+        reason: p.reason.clone(),
+        transfer: p.consents.transfer,
+        care: p.consents.care,
+        research: p.consents.research,
+        other_languages: form.person.other_languages.join(", "),
+        page,
+    })
+}
+
+/// `GET /prescriptions/new`: the prescription form.
+pub async fn new_form(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let page = Page::new(&state, &headers, "/prescriptions/new", Some(&user), &csrf);
+    let mut form = PrescribeForm::default();
+    // What a GP usually ticks: the person agrees to the transfer and to being accompanied.
+    form.prescription.consents.transfer = true;
+    form.prescription.consents.care = true;
+    let page = form_page(&state, &user, page, &form, &[], &[]).await?;
+    render_private(&page, StatusCode::OK)
+}
+
+/// The posted form.
+fn form_of(pairs: &[(String, String)]) -> PrescribeForm {
+    let checked = |name: &str| form_one(pairs, name) == "yes";
+    PrescribeForm {
+        patient: parse_id(&form_one(pairs, "patient")).ok().map(PatientId::from_uuid),
+        person: RegistrationInput {
+            given_name: form_one(pairs, "given_name"),
+            family_name: form_one(pairs, "family_name"),
+            birth_date: form_one(pairs, "birth_date"),
+            phone: form_one(pairs, "phone"),
+            postcode: form_one(pairs, "postcode"),
+            language: form_one(pairs, "language"),
+            other_languages: form_one(pairs, "other_languages")
+                .split([',', ' '])
+                .filter(|l| !l.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            gender: form_one(pairs, "gender"),
+        },
+        confirmed_new: checked("confirmed_new"),
+        prescription: PrescriptionInput {
+            need_domains: form_all(pairs, "need"),
+            reason: form_one(pairs, "reason"),
+            urgency: if checked("urgent") {
+                "soon".into()
+            } else {
+                "routine".into()
+            },
+            link_facility: form_one(pairs, "link_facility"),
+            consents: ConsentInput {
+                transfer: checked("consent_transfer"),
+                care: checked("consent_care"),
+                research: checked("consent_research"),
+                given_by: form_one(pairs, "consent_given_by"),
+            },
+        },
+    }
+}
+
+/// `POST /prescriptions`: issues the prescription and shows it (303); a wrong field, or a
+/// person the practice already knows, shows the form again with everything entered.
+pub async fn create(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = form_pairs(&body)?;
+    csrf::verify_signed_in(&state, &user, &headers, &form_one(&pairs, "csrf")).await?;
+    let form = form_of(&pairs);
+    match prescribe::prescribe(&state.app, state.clock.as_ref(), &user.principal(), &form).await {
+        Ok(done) => Ok(see_other(&format!("/prescriptions/{}", done.prescription))),
+        Err(PrescribeError::Invalid(errors)) => {
+            let page = Page::new(&state, &headers, "/prescriptions/new", Some(&user), &csrf);
+            render_private(
+                &form_page(&state, &user, page, &form, &errors, &[]).await?,
+                StatusCode::BAD_REQUEST,
+            )
+        }
+        Err(PrescribeError::PossibleDuplicates(known)) => {
+            let page = Page::new(&state, &headers, "/prescriptions/new", Some(&user), &csrf);
+            render_private(
+                &form_page(&state, &user, page, &form, &[], &known).await?,
+                StatusCode::CONFLICT,
+            )
+        }
+        Err(PrescribeError::NotFound) => Err(WebError::NotFound),
+        Err(PrescribeError::Store(e)) => Err(e.into()),
+    }
+}
+
+#[derive(Template)]
+#[template(path = "prescription.html")]
+struct PrescriptionPage {
+    page: Page,
+    id: String,
+    name: String,
+    code: String,
+    issued: String,
+    state: String,
+    urgent: bool,
+    transferred: bool,
+    facility: Option<String>,
+    timeline: Vec<(String, String)>,
+    sheet_language: String,
+}
+
+async fn view_of(state: &AppState, user: &SessionUser, id: &str) -> Result<prescribe::PrescriptionView, WebError> {
+    let id = PrescriptionId::from_uuid(parse_id(id)?);
+    prescribe::view(&state.app, state.clock.as_ref(), &user.principal(), id)
+        .await
+        .map_err(|e| match e {
+            PrescribeError::Store(e) => e.into(),
+            _ => WebError::NotFound,
+        })
+}
+
+/// `GET /prescriptions/{id}`: one prescription, its state and timeline, and the sheet.
+pub async fn show(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let view = view_of(&state, &user, &id).await?;
+    let page = Page::new(&state, &headers, &format!("/prescriptions/{id}"), Some(&user), &csrf);
+    let row = &view.row;
+    let prescription = PrescriptionPage {
+        id: row.prescription.to_string(),
+        name: format!("{} {}", row.given_name, row.family_name),
+        code: view.code.to_string(),
+        issued: timestamp(row.issued_at),
+        state: shown_state(&page, row.state.as_deref(), row.closing_reason.as_deref()),
+        urgent: row.urgency == "soon",
+        transferred: row.referral.is_some(),
+        facility: view.facility.as_ref().map(|(name, _)| name.clone()),
+        timeline: view
+            .timeline
+            .iter()
+            .map(|(at, kind)| (timestamp(*at), page.t(&event_key(kind))))
+            .collect(),
+        sheet_language: page.t(&format!("rx-language-{}", view.language)),
+        page,
+    };
+    render_private(&prescription, StatusCode::OK)
+}
+
+/// `GET /prescriptions/{id}/sheet.pdf`: the sheet in the person's language (German where the
+/// person's language has no sheet). Never cached.
+pub async fn sheet(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let view = view_of(&state, &user, &id).await?;
+    let language = SheetLanguage::from_tag(&view.language).unwrap_or(SheetLanguage::De);
+    let facility = view.facility.map_or_else(
+        || Contact {
+            name: String::new(),
+            address_lines: Vec::new(),
+            phone: String::new(),
+            opening_hours: Vec::new(),
+        },
+        |(name, contact)| Contact {
+            name,
+            address_lines: contact.address_lines,
+            phone: contact.phone.unwrap_or_default(),
+            opening_hours: contact.opening_hours,
+        },
+    );
+    let content = SheetContent {
+        language,
+        code: view.code.to_string(),
+        issued_on: view.row.issued_at.date(),
+        practice: view.practice_name,
+        facility,
+    };
+    let bytes = tokio::task::spawn_blocking(move || lotse_pdf::sheet::prescription_sheet(&content))
+        .await
+        .map_err(|e| WebError::Internal(e.to_string()))?
+        .map_err(|e| WebError::Internal(e.to_string()))?;
+    let mut response = bytes.into_response();
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
+    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    let file = format!("attachment; filename=\"rezept-{}.pdf\"", view.code);
+    if let Ok(value) = HeaderValue::from_str(&file) {
+        headers.insert(CONTENT_DISPOSITION, value);
+    }
+    Ok(response)
+}

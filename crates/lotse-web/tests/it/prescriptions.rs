@@ -1,0 +1,61 @@
+//! The prescriber's pages through the real router on both engines: the form names wrong
+//! fields in the user's language and keeps what was entered; a prescription is issued and
+//! shows on the board; its sheet is a PDF.
+
+use axum::http::header;
+use lotse_domain::user::Role;
+use lotse_testkit::storage_test;
+use lotse_testkit::world::World;
+
+use crate::app::{TestApp, text};
+
+storage_test!(async fn a_gp_prescribes_through_the_form_and_downloads_the_sheet(db) {
+    let app = TestApp::new(db).await;
+    let world = World::build(db, "rx-web").await;
+    let gp = world.member(db, "dr-web", Role::Prescriber, Some(world.orgs.practice)).await;
+    let cookie = app.session_for(gp, world.programme.id).await;
+    let headers = [("cookie", cookie.as_str()), ("accept-language", "de")];
+
+    let form = text(app.get("/prescriptions/new", &headers).await).await;
+    assert!(form.contains("Soziales Rezept ausstellen"), "{form}");
+    assert!(form.contains(&world.orgs.facility.to_string()), "the facility is offered");
+
+    // Wrong: no family name, a birth date in the future, no need. Named in German; kept.
+    let bad = "given_name=Ay%C5%9Fe&family_name=&birth_date=2999-01-01&language=tr&consent_transfer=yes";
+    let response = app.post_form("/prescriptions", bad, &headers).await;
+    assert_eq!(response.status(), 400);
+    let page = text(response).await;
+    assert!(page.contains("Nachname"), "{page}");
+    assert!(page.contains("Dieses Datum liegt in der Zukunft"), "{page}");
+    assert!(page.contains("value=\"Ayşe\""), "what was entered stays");
+
+    let good = format!(
+        "given_name=Ay%C5%9Fe&family_name=Demir&birth_date=14.03.1950&language=tr&need=loneliness&need=nature\
+         &reason=allein&urgent=yes&link_facility={}&consent_transfer=yes&consent_care=yes&consent_given_by=person",
+        world.orgs.facility
+    );
+    let response = app.post_form("/prescriptions", &good, &headers).await;
+    assert_eq!(response.status(), 303);
+    let location = response.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert!(location.starts_with("/prescriptions/"), "{location}");
+
+    let board = text(app.get("/prescriptions", &headers).await).await;
+    assert!(board.contains("Ayşe Demir"), "{board}");
+    assert!(board.contains("Ausgestellt"), "the state: issued");
+    let shown = text(app.get(&location, &headers).await).await;
+    assert!(shown.contains("Soziales Rezept ausgestellt"), "the timeline: {shown}");
+    assert!(shown.contains("Türkisch"), "the sheet's language");
+
+    let sheet = app.get(&format!("{location}/sheet.pdf"), &headers).await;
+    assert_eq!(sheet.status(), 200);
+    assert_eq!(sheet.headers()[header::CONTENT_TYPE], "application/pdf");
+    assert_eq!(sheet.headers()[header::CACHE_CONTROL], "no-store");
+    let bytes = axum::body::to_bytes(sheet.into_body(), 1 << 22).await.unwrap();
+    assert!(bytes.starts_with(b"%PDF-"));
+
+    // The same person again: the practice is asked whether it is her (409, the form again).
+    let response = app.post_form("/prescriptions", &good.replace("Ay%C5%9Fe", "ayse"), &headers).await;
+    assert_eq!(response.status(), 409);
+    let page = text(response).await;
+    assert!(page.contains("Ayşe Demir (1950-03-14)"), "{page}");
+});
