@@ -96,6 +96,7 @@ struct Choice {
 
 #[derive(Template)]
 #[template(path = "prescription_new.html")]
+#[expect(clippy::struct_excessive_bools, reason = "one per checkbox of the form")]
 struct FormPage {
     page: Page,
     errors: Vec<String>,

@@ -730,6 +730,35 @@ fn working_time(rng: &mut ChaCha8Rng, as_of: OffsetDateTime, days_back: i64) -> 
     day.with_time(time).assume_utc()
 }
 
+/// The link facilities' public contact details, printed on prescription sheets: an address in
+/// the facility's quarter, a telephone number and opening hours (made up, no randomness).
+fn facility_contacts(w: &World) -> Vec<(OrganisationId, lotse_domain::organisation::OrganisationContact)> {
+    let danish = w.programme.languages.first() == Some(&lotse_domain::programme::Language::Danish);
+    w.facilities
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let place = w.places.get(f.place)?;
+            let (street, hours) = if danish {
+                ("Torvet", ["Man–tors 9–15", "Fre 9–12"])
+            } else {
+                ("Marktplatz", ["Mo–Do 9–16 Uhr", "Fr 9–13 Uhr"])
+            };
+            Some((
+                f.id,
+                lotse_domain::organisation::OrganisationContact {
+                    address_lines: vec![
+                        format!("{street} {}", i + 1),
+                        format!("{} {}", place.postcode, place.city),
+                    ],
+                    phone: Some(format!("{}555 01{:02}", w.phone_prefix, i)),
+                    opening_hours: hours.iter().map(|h| (*h).to_owned()).collect(),
+                },
+            ))
+        })
+        .collect()
+}
+
 /// The instruments the demo's cases answered (the first two; the others come with the
 /// questionnaire pages).
 const DEMO_INSTRUMENTS: [Instrument; 2] = [Instrument::Who5, Instrument::Ucla3];
@@ -1072,6 +1101,7 @@ async fn write_world(db: &Db, w: &World, password_hash: &str, now: OffsetDateTim
     lotse_store::directory::insert_areas(&mut tx, &w.scope, &w.areas).await?;
     lotse_store::postcode::upsert_postcodes(&mut tx, &w.scope, &postcodes(w)).await?;
     lotse_store::directory::insert_organisations(&mut tx, &w.scope, &w.organisations, now).await?;
+    lotse_store::directory::set_organisation_contacts(&mut tx, &w.scope, &facility_contacts(w)).await?;
     for (id, username, display, role, org) in &w.users {
         let username = Username::parse(username).map_err(|e| DemoError::Password(e.to_string()))?;
         lotse_store::user::insert(&mut tx, *id, &username, display, password_hash, now).await?;
