@@ -52,5 +52,6 @@ fn content(language: SheetLanguage) -> SheetContent {
             phone: "+49 211 123 45 67".to_owned(),
             opening_hours: vec!["Mo–Fr 9–13 Uhr".to_owned(), "Do 15–18 Uhr".to_owned()],
         },
+        referred: true,
     }
 }

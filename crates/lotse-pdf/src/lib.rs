@@ -18,6 +18,7 @@
 //!         phone: "0211 123 45 67".to_owned(),
 //!         opening_hours: vec!["Mo–Fr 9–13 Uhr".to_owned()],
 //!     },
+//!     referred: true,
 //! })?;
 //! # Ok::<(), lotse_pdf::PdfError>(())
 //! ```

@@ -128,8 +128,11 @@ pub struct SheetContent {
     pub issued_on: time::Date,
     /// The referring practice's name.
     pub practice: String,
-    /// The link facility.
+    /// The link facility (an empty name: none was named, and the contact block is left out).
     pub facility: Contact,
+    /// Whether the prescription was sent to the facility (the person gave transfer consent):
+    /// then the facility will call; else the person is asked to contact it themselves.
+    pub referred: bool,
 }
 
 type Bundle = FluentBundle<FluentResource>;
@@ -155,13 +158,14 @@ static BUNDLES: LazyLock<Result<HashMap<SheetLanguage, Bundle>, PdfError>> = Laz
 });
 
 /// The message ids every sheet.ftl must have.
-pub const MESSAGE_IDS: [&str; 11] = [
+pub const MESSAGE_IDS: [&str; 12] = [
     "sheet-title",
     "sheet-code-label",
     "sheet-issued",
     "sheet-next-heading",
     "sheet-next-referred",
     "sheet-next-contact",
+    "sheet-next-self",
     "sheet-next-bring",
     "sheet-contact-heading",
     "sheet-phone",
@@ -204,34 +208,44 @@ pub fn sheet_document(content: &SheetContent) -> Result<Document, PdfError> {
     issued.set("date", language.format_date(content.issued_on));
     issued.set("practice", content.practice.clone());
     let facility = &content.facility;
+    let mut next = vec![Block::Heading(t("sheet-next-heading")?)];
+    if content.referred {
+        next.push(Block::Paragraph(t("sheet-next-referred")?));
+        next.push(Block::Paragraph(t("sheet-next-contact")?));
+    } else {
+        next.push(Block::Paragraph(t("sheet-next-self")?));
+    }
+    next.push(Block::Paragraph(t("sheet-next-bring")?));
+    let mut contact = Vec::new();
+    if !facility.name.is_empty() {
+        contact.push(Block::Heading(t("sheet-contact-heading")?));
+        contact.push(Block::Strong(facility.name.clone()));
+        contact.push(Block::Lines(facility.address_lines.clone()));
+        contact.push(Block::KeyValue(vec![
+            (t("sheet-phone")?, facility.phone.clone()),
+            (t("sheet-hours")?, facility.opening_hours.join("\n")),
+        ]));
+    }
+    let mut blocks = vec![
+        Block::Qr {
+            data: content.code.clone(),
+            size: 118.0,
+        },
+        Block::Title(t("sheet-title")?),
+        Block::Paragraph(t("sheet-code-label")?),
+        Block::Code(content.code.clone()),
+        Block::Paragraph(message(language, "sheet-issued", Some(&issued))?),
+        Block::Space(6.0),
+    ];
+    blocks.extend(next);
+    blocks.extend(contact);
+    blocks.push(Block::Space(12.0));
+    blocks.push(Block::Note(t("sheet-privacy")?));
     Ok(Document {
         title: format!("{} {}", t("sheet-title")?, content.code),
         language: language.tag().to_owned(),
         direction: language.direction(),
-        blocks: vec![
-            Block::Qr {
-                data: content.code.clone(),
-                size: 118.0,
-            },
-            Block::Title(t("sheet-title")?),
-            Block::Paragraph(t("sheet-code-label")?),
-            Block::Code(content.code.clone()),
-            Block::Paragraph(message(language, "sheet-issued", Some(&issued))?),
-            Block::Space(6.0),
-            Block::Heading(t("sheet-next-heading")?),
-            Block::Paragraph(t("sheet-next-referred")?),
-            Block::Paragraph(t("sheet-next-contact")?),
-            Block::Paragraph(t("sheet-next-bring")?),
-            Block::Heading(t("sheet-contact-heading")?),
-            Block::Strong(facility.name.clone()),
-            Block::Lines(facility.address_lines.clone()),
-            Block::KeyValue(vec![
-                (t("sheet-phone")?, facility.phone.clone()),
-                (t("sheet-hours")?, facility.opening_hours.join("\n")),
-            ]),
-            Block::Space(12.0),
-            Block::Note(t("sheet-privacy")?),
-        ],
+        blocks,
     })
 }
 

@@ -35,6 +35,7 @@ fn content(language: SheetLanguage) -> SheetContent {
             phone: "+49 211 123 45 67".to_owned(),
             opening_hours: vec!["Mo–Fr 9–13 Uhr".to_owned(), "Do 15–18 Uhr".to_owned()],
         },
+        referred: true,
     }
 }
 
@@ -112,6 +113,28 @@ fn every_language_renders_and_pdftotext_finds_code_facility_and_fixed_texts() {
             assert!(text.contains(words), "{tag}: {words:?} missing in {text}");
         }
     }
+}
+
+#[test]
+fn without_transfer_the_sheet_asks_the_person_to_call_and_without_a_facility_names_none() {
+    let mut own = content(SheetLanguage::De);
+    own.referred = false;
+    let pdf = prescription_sheet(&own).unwrap();
+    let Some(text) = pdftotext(&pdf, true) else {
+        return;
+    };
+    let text = normalise(&text);
+    assert!(text.contains("Bitte melden Sie sich dort selbst"), "{text}");
+    assert!(!text.contains("Lotsenstelle meldet sich"), "{text}");
+    assert!(text.contains(FACILITY), "{text}");
+    own.facility.name = String::new();
+    let Some(text) = pdftotext(&prescription_sheet(&own).unwrap(), true) else {
+        return;
+    };
+    assert!(
+        !text.contains("Öffnungszeiten"),
+        "no contact block without a facility: {text}"
+    );
 }
 
 #[test]

@@ -382,6 +382,7 @@ pub async fn sheet(
         issued_on: view.row.issued_at.date(),
         practice: view.practice_name,
         facility,
+        referred: view.row.referral.is_some(),
     };
     let bytes = tokio::task::spawn_blocking(move || lotse_pdf::sheet::prescription_sheet(&content))
         .await

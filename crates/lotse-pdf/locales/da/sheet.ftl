@@ -7,6 +7,7 @@ sheet-issued = Udstedt den { $date } af { $practice }
 sheet-next-heading = Hvad sker der nu?
 sheet-next-referred = Din læge har henvist dig til tilbuddet nedenfor. Der får du hjælp til at finde aktiviteter, fællesskaber og rådgivning tæt på dig.
 sheet-next-contact = De kontakter dig inden for de næste par dage. Hvis du ikke har hørt fra dem efter to uger, så ring gerne selv til dem.
+sheet-next-self = Din læge anbefaler dig tilbuddet nedenfor. Kontakt dem selv: Der får du hjælp til at finde aktiviteter, fællesskaber og rådgivning tæt på dig.
 sheet-next-bring = Tag dette ark eller din kode med til det første møde. Du kan også oplyse koden i telefonen.
 sheet-contact-heading = Her kan du henvende dig
 sheet-phone = Telefon

@@ -7,6 +7,7 @@ sheet-issued = Ausgestellt am { $date } von { $practice }
 sheet-next-heading = Wie geht es weiter?
 sheet-next-referred = Ihre Praxis hat Sie an die unten genannte Lotsenstelle vermittelt. Dort hilft man Ihnen, Angebote, Gruppen und Beratung in Ihrer Nähe zu finden.
 sheet-next-contact = Die Lotsenstelle meldet sich in den nächsten Tagen bei Ihnen. Wenn Sie nach zwei Wochen nichts gehört haben, rufen Sie bitte selbst dort an.
+sheet-next-self = Ihre Praxis empfiehlt Ihnen die unten genannte Lotsenstelle. Bitte melden Sie sich dort selbst: Dort hilft man Ihnen, Angebote, Gruppen und Beratung in Ihrer Nähe zu finden.
 sheet-next-bring = Bringen Sie dieses Blatt oder Ihren Code zum ersten Treffen mit. Sie können den Code auch am Telefon nennen.
 sheet-contact-heading = Ihre Lotsenstelle
 sheet-phone = Telefon

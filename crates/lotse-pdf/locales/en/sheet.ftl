@@ -7,6 +7,7 @@ sheet-issued = Issued on { $date } by { $practice }
 sheet-next-heading = What happens next
 sheet-next-referred = Your practice has referred you to the link service below. The people there help you find activities, groups and advice near you.
 sheet-next-contact = The link service will contact you in the next few days. If you have not heard from them within two weeks, please call them yourself.
+sheet-next-self = Your practice recommends the link service below. Please contact them yourself: the people there help you find activities, groups and advice near you.
 sheet-next-bring = Bring this sheet or your code to your first meeting. You can also give the code over the phone.
 sheet-contact-heading = Your link service
 sheet-phone = Phone

@@ -7,6 +7,7 @@ sheet-issued = Wystawiono: { $date } · { $practice }
 sheet-next-heading = Co dalej?
 sheet-next-referred = Twój lekarz skierował Cię do punktu wsparcia podanego poniżej. Pomogą Ci tam znaleźć zajęcia, grupy i porady w Twojej okolicy.
 sheet-next-contact = Punkt wsparcia skontaktuje się z Tobą w ciągu najbliższych dni. Jeśli w ciągu dwóch tygodni nikt się nie odezwie, zadzwoń tam samodzielnie.
+sheet-next-self = Twój lekarz poleca Ci punkt wsparcia podany poniżej. Zgłoś się tam samodzielnie: pomogą Ci znaleźć zajęcia, grupy i porady w Twojej okolicy.
 sheet-next-bring = Przynieś tę kartkę lub swój kod na pierwsze spotkanie. Kod możesz też podać przez telefon.
 sheet-contact-heading = Gdzie się zgłosić
 sheet-phone = Telefon

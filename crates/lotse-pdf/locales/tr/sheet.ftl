@@ -7,6 +7,7 @@ sheet-issued = Veriliş tarihi: { $date } · { $practice }
 sheet-next-heading = Bundan sonra ne olacak?
 sheet-next-referred = Doktorunuz sizi aşağıdaki danışma merkezine yönlendirdi. Orada yakınınızdaki etkinlikleri, grupları ve danışmanlık hizmetlerini bulmanıza yardımcı olurlar.
 sheet-next-contact = Danışma merkezi önümüzdeki birkaç gün içinde sizinle iletişime geçecek. İki hafta içinde onlardan haber alamazsanız lütfen onları siz arayın.
+sheet-next-self = Doktorunuz size aşağıdaki danışma merkezini öneriyor. Lütfen onlarla kendiniz iletişime geçin: Orada yakınınızdaki etkinlikleri, grupları ve danışmanlık hizmetlerini bulmanıza yardımcı olurlar.
 sheet-next-bring = İlk görüşmeye bu kâğıdı veya kodunuzu getirin. Kodu telefonda da söyleyebilirsiniz.
 sheet-contact-heading = Danışma merkeziniz
 sheet-phone = Telefon
