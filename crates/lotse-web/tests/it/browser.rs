@@ -163,7 +163,13 @@ async fn check_reachable(browser: &mut Browser, nav: &[String], prefix: &str) ->
             checked.push(path.clone());
             for href in browser.hrefs("main a[href^=\"/\"]").await {
                 let kind = page_kind(&href);
-                if !href.starts_with("//") && !seen.contains(&kind) {
+                // Files (`sheet.pdf`, `….json`) are downloads, not pages: axe has nothing to do.
+                let file = href
+                    .split(['?', '#'])
+                    .next()
+                    .and_then(|p| p.rsplit('/').next())
+                    .is_some_and(|last| last.contains('.'));
+                if !href.starts_with("//") && !file && !seen.contains(&kind) {
                     seen.push(kind);
                     next.push(href.replace("&amp;", "&"));
                 }
