@@ -117,25 +117,30 @@ async fn ready(port: u16) -> bool {
     false
 }
 
-/// A chromedriver process (in its own process group, with the chromium it starts) and the
-/// browser profile; both end on drop.
+/// A chromedriver process (in its own process group, with the chromium it starts) and its
+/// scratch folder (the browser profile, and TMPDIR for both programs); all end on drop.
 struct Chromedriver {
     child: Child,
     port: u16,
+    scratch: PathBuf,
     profile: PathBuf,
 }
 
 impl Chromedriver {
     async fn start(program: &Path, log: &Path) -> Self {
         let port = free_port();
-        let profile = std::env::temp_dir().join(format!("lotse-browser-profile-{}", uuid::Uuid::new_v4()));
+        let scratch = std::env::temp_dir().join(format!("lotse-browser-{}", uuid::Uuid::new_v4()));
+        let (profile, tmp) = (scratch.join("profile"), scratch.join("tmp"));
         std::fs::create_dir_all(&profile).expect("browser profile directory");
+        std::fs::create_dir_all(&tmp).expect("browser temp directory");
         let output = std::fs::File::create(log.with_extension("out")).expect("chromedriver output file");
         let child = Command::new(program)
             .arg(format!("--port={port}"))
             .arg(format!("--log-path={}", log.display()))
             // Warnings only: at INFO every command is logged, axe-core's source included.
             .arg("--log-level=WARNING")
+            // chromium's scoped and shared-memory files: removed with the scratch folder.
+            .env("TMPDIR", &tmp)
             .stdin(Stdio::null())
             .stdout(output.try_clone().map_or_else(|_| Stdio::null(), Stdio::from))
             .stderr(Stdio::from(output))
@@ -143,7 +148,12 @@ impl Chromedriver {
             .process_group(0)
             .spawn()
             .unwrap_or_else(|e| panic!("cannot start {}: {e}", program.display()));
-        let mut driver = Self { child, port, profile };
+        let mut driver = Self {
+            child,
+            port,
+            scratch,
+            profile,
+        };
         let started = Instant::now();
         while !ready(port).await {
             if let Ok(Some(status)) = driver.child.try_wait() {
@@ -183,7 +193,7 @@ impl Drop for Chromedriver {
         self.signal_group("-KILL");
         let _ = self.child.kill();
         let _ = self.child.wait();
-        let _ = std::fs::remove_dir_all(&self.profile);
+        let _ = std::fs::remove_dir_all(&self.scratch);
     }
 }
 
