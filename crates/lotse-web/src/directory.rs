@@ -863,6 +863,12 @@ pub async fn public_search(
         axum::http::header::CACHE_CONTROL,
         axum::http::HeaderValue::from_static("public, max-age=60"),
     );
+    // The page is in the language the cookie or Accept-Language chose: a cached copy must not
+    // answer another language.
+    response.headers_mut().insert(
+        axum::http::header::VARY,
+        axum::http::HeaderValue::from_static("Cookie, Accept-Language"),
+    );
     Ok(response)
 }
 

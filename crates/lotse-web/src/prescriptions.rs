@@ -216,11 +216,8 @@ pub async fn new_form(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let page = Page::new(&state, &headers, "/prescriptions/new", Some(&user), &csrf);
-    let mut form = PrescribeForm::default();
-    // What a GP usually ticks: the person agrees to the transfer and to being accompanied.
-    form.prescription.consents.transfer = true;
-    form.prescription.consents.care = true;
-    let page = form_page(&state, &user, page, &form, &[], &[]).await?;
+    // Nothing is ticked in advance: each consent is the person's own answer.
+    let page = form_page(&state, &user, page, &PrescribeForm::default(), &[], &[]).await?;
     render_private(&page, StatusCode::OK)
 }
 

@@ -276,11 +276,6 @@ impl Browser {
         }
     }
 
-    /// The WebDriver client, for what the helpers below do not cover.
-    pub fn client(&self) -> &Client {
-        &self.client
-    }
-
     /// Opens a path on the server (`/cases`) and waits for it to load.
     pub async fn visit(&self, path: &str) {
         let url = format!("{}{path}", self.base);
