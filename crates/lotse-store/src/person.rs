@@ -116,6 +116,10 @@ table_row! {
         timepoint: String,
         answers: serde_json::Value,
         answered_at: OffsetDateTime,
+        instrument_version: Option<String>,
+        score_total: Option<i64>,
+        score_band: Option<String>,
+        score_measures: serde_json::Value,
     }
 }
 
@@ -505,7 +509,9 @@ pub async fn insert_prescriptions(
     .await
 }
 
-/// Inserts questionnaire responses, one audit entry each.
+/// Inserts questionnaire responses, one audit entry each, each scored by the published rules
+/// (`Answers::score`) and stored with the rules' version; answers those rules leave unscored
+/// (missing items) keep the version and no total.
 pub async fn insert_questionnaire_responses(
     tx: &mut Tx,
     scope: &ProgrammeScope,
@@ -515,14 +521,33 @@ pub async fn insert_questionnaire_responses(
     let key = tx.programme_key(scope.programme()).await?;
     let rows: Vec<_> = items
         .iter()
-        .map(|q| ResponseRow {
-            programme_key: key,
-            response_id: q.id.as_uuid(),
-            case_id: q.case.as_uuid(),
-            instrument: q.answers.instrument().code().to_owned(),
-            timepoint: q.timepoint.code().to_owned(),
-            answers: serde_json::json!(q.answers.items()),
-            answered_at: q.answered_at,
+        .map(|q| {
+            let score = q.answers.score().ok();
+            ResponseRow {
+                programme_key: key,
+                response_id: q.id.as_uuid(),
+                case_id: q.case.as_uuid(),
+                instrument: q.answers.instrument().code().to_owned(),
+                timepoint: q.timepoint.code().to_owned(),
+                answers: serde_json::json!(q.answers.items()),
+                answered_at: q.answered_at,
+                instrument_version: Some(q.answers.instrument().version().to_owned()),
+                score_total: score.as_ref().and_then(|s| s.total).map(|t| i64::from(t.hundredths())),
+                score_band: score.as_ref().and_then(|s| s.band).map(|b| b.code().to_owned()),
+                score_measures: serde_json::Value::Array(
+                    score
+                        .iter()
+                        .flat_map(|s| &s.measures)
+                        .map(|m| {
+                            serde_json::json!({
+                                "code": m.code,
+                                "hundredths": m.value.map(lotse_domain::questionnaire::ScoreValue::hundredths),
+                                "band": m.band.map(lotse_domain::questionnaire::Band::code),
+                            })
+                        })
+                        .collect(),
+                ),
+            }
         })
         .collect();
     insert_created(

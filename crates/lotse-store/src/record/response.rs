@@ -23,10 +23,28 @@ pub struct ResponseLine {
     pub timepoint: String,
     /// The answers as recorded.
     pub answers: serde_json::Value,
+    /// The version of the scoring rules (none before scores were stored).
+    pub instrument_version: Option<String>,
+    /// The total in hundredths of a point, if scored.
+    pub score_total: Option<i64>,
+    /// The total's published band, if any.
+    pub score_band: Option<String>,
     /// When answered.
     #[serde(with = "time::serde::rfc3339")]
     pub answered_at: OffsetDateTime,
 }
+
+/// A response row as read.
+type ResponseRow = (
+    Uuid,
+    String,
+    String,
+    sqlx::types::Json<serde_json::Value>,
+    OffsetDateTime,
+    Option<String>,
+    Option<i64>,
+    Option<String>,
+);
 
 /// A person's questionnaire responses (audited per response).
 pub async fn responses(
@@ -37,14 +55,9 @@ pub async fn responses(
 ) -> StoreResult<Vec<ResponseLine>> {
     let key = tx.programme_key(scope.programme()).await?;
     let order = tx.engine().time_key("q.answered_at");
-    let rows: Vec<(
-        Uuid,
-        String,
-        String,
-        sqlx::types::Json<serde_json::Value>,
-        OffsetDateTime,
-    )> = on_conn!(tx, c => sqlx::query_as(&format!(
-            "select q.response_id, q.instrument, q.timepoint, q.answers, q.answered_at from questionnaire_response q \
+    let rows: Vec<ResponseRow> = on_conn!(tx, c => sqlx::query_as(&format!(
+            "select q.response_id, q.instrument, q.timepoint, q.answers, q.answered_at, q.instrument_version, \
+             q.score_total, q.score_band from questionnaire_response q \
              join case_file k on k.programme_key = q.programme_key and k.case_id = q.case_id \
              where q.programme_key = $1 and k.patient_id = $2 order by {order}"),
         )
@@ -61,6 +74,9 @@ pub async fn responses(
             timepoint: r.2,
             answers: r.3.0,
             answered_at: r.4,
+            instrument_version: r.5,
+            score_total: r.6,
+            score_band: r.7,
         })
         .collect())
 }

@@ -19,6 +19,7 @@ mod login_attempt;
 mod migrations;
 mod offer;
 mod planner;
+mod questionnaire;
 mod read_only;
 mod referral;
 mod relation;
