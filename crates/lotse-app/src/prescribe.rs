@@ -7,6 +7,10 @@
 //! with its `referral.issued` event; each with its audit entries. Without transfer consent the
 //! prescription stays in the practice: no case, no referral, nothing the link facility sees.
 //!
+//! The link facility is one of the programme's link facilities; where the practices do the
+//! link work themselves (`LinkWorkModel::PracticeNavigator`, Norddjurs) it is the prescriber's
+//! own practice, chosen when none is given, and no other organisation is accepted.
+//!
 //! Duplicates: a new person's blind index is compared with the programme's. People the
 //! practice prescribed for before are offered to choose ([`PrescribeError::PossibleDuplicates`]);
 //! others are never shown to the practice (that would reveal who is in the programme): the new
@@ -27,6 +31,7 @@ use lotse_domain::prescribing::{
     CONSENT_TEXT_VERSION, PrescriptionInput, PrescriptionRequest, Registration, RegistrationInput,
 };
 use lotse_domain::prescription::{Prescription, PrescriptionCode, ReferralSource};
+use lotse_domain::programme::{LinkWorkModel, Programme};
 use lotse_domain::referral::ReferralEvent;
 use lotse_store::StoreError;
 use lotse_store::board::BoardRow;
@@ -138,10 +143,20 @@ fn practice_of(principal: &Principal) -> Result<OrganisationId, PrescribeError> 
 }
 
 /// The choices of the prescription form (for a prescriber only).
+/// In a programme whose practices do the link work themselves
+/// ([`LinkWorkModel::PracticeNavigator`]), the practice is the only choice; else the
+/// programme's link facilities.
 pub async fn form_choices(db: &impl Handle, principal: &Principal) -> Result<FormChoices, PrescribeError> {
-    practice_of(principal)?;
+    let practice = practice_of(principal)?;
+    let programme = lotse_store::programme::get(handle::store(db), principal.scope().programme()).await?;
     let mut tx = handle::store(db).begin_read().await?;
-    let facilities = lotse_store::directory::link_facilities(&mut tx, principal.scope()).await?;
+    let facilities = match programme.link_work_model {
+        LinkWorkModel::PracticeNavigator => {
+            let (name, _) = lotse_store::directory::get_organisation(&mut tx, principal.scope(), practice).await?;
+            vec![(practice, name)]
+        }
+        LinkWorkModel::LinkFacility => lotse_store::directory::link_facilities(&mut tx, principal.scope()).await?,
+    };
     tx.commit().await?;
     Ok(FormChoices {
         facilities,
@@ -149,11 +164,10 @@ pub async fn form_choices(db: &impl Handle, principal: &Principal) -> Result<For
     })
 }
 
-/// The programme's date today (its time zone).
-async fn programme_today(db: &impl Handle, principal: &Principal, now: OffsetDateTime) -> Result<Date, PrescribeError> {
-    let programme = lotse_store::programme::get(handle::store(db), principal.scope().programme()).await?;
+/// The programme's date at `now` (its time zone).
+fn programme_date(programme: &Programme, now: OffsetDateTime) -> Date {
     // The holiday calendar does not matter for a date; an unknown zone falls back to UTC.
-    Ok(WorkingDays::new(HolidayCalendar::WeekendsOnly, &programme.time_zone).map_or(now.date(), |w| w.local_date(now)))
+    WorkingDays::new(HolidayCalendar::WeekendsOnly, &programme.time_zone).map_or(now.date(), |w| w.local_date(now))
 }
 
 fn random_code() -> PrescriptionCode {
@@ -186,13 +200,20 @@ pub async fn prescribe(
     let practice = practice_of(principal)?;
     let prescriber = recorder(principal).ok_or(PrescribeError::NotFound)?;
     let now = clock.now();
-    let today = programme_today(db, principal, now).await?;
+    let programme = lotse_store::programme::get(handle::store(db), principal.scope().programme()).await?;
+    let today = programme_date(&programme, now);
     let scope = principal.scope();
+    let navigator = programme.link_work_model == LinkWorkModel::PracticeNavigator;
+    // Where the practice does the link work itself, the referral goes to the practice.
+    let mut prescription_input = form.prescription.clone();
+    if navigator && prescription_input.link_facility.trim().is_empty() {
+        prescription_input.link_facility = practice.to_string();
+    }
     let registration = match form.patient {
         Some(_) => None,
         None => Some(Registration::parse(&form.person, today)),
     };
-    let request = PrescriptionRequest::parse(&form.prescription);
+    let request = PrescriptionRequest::parse(&prescription_input);
     let mut errors = Vec::new();
     let registration = match registration {
         Some(Ok(r)) => Some(r),
@@ -216,7 +237,8 @@ pub async fn prescribe(
     let mut tx = handle::store(db).begin().await?;
     if let Some(facility) = request.link_facility {
         match lotse_store::directory::get_organisation(&mut tx, scope, facility).await {
-            Ok((_, OrganisationKind::LinkFacility)) => {}
+            Ok((_, OrganisationKind::LinkFacility)) if !navigator => {}
+            Ok((_, OrganisationKind::Practice)) if navigator && facility == practice => {}
             Ok(_) | Err(StoreError::NotFound { .. }) => errors.push(FieldError {
                 field: "link_facility".into(),
                 problem: FieldProblem::UnknownCode,

@@ -209,3 +209,34 @@ storage_test!(async fn bad_input_names_every_field_and_writes_nothing(db) {
         assert_eq!(count(db, t).await, n, "{t}: nothing half-written");
     }
 });
+
+storage_test!(async fn where_practices_do_the_link_work_the_referral_goes_to_the_practice(db) {
+    let world = World::build(db, "rx-navigator").await;
+    lotse_store::on_pool!(&db.db, p => sqlx::query("update programme set link_work_model = 'practice_navigator' where programme_id = $1")
+        .bind(world.programme.id.as_uuid())
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
+    let clock = FixedClock::new(fixed_now());
+    let gp = as_member(db, &world, "dr-n", Role::Prescriber, Some(world.orgs.practice)).await;
+    let navigator = as_member(db, &world, "navigator", Role::LinkWorker, Some(world.orgs.practice)).await;
+
+    let choices = prescribe::form_choices(&db.db, &gp).await.unwrap();
+    assert_eq!(choices.facilities.iter().map(|f| f.0).collect::<Vec<_>>(), [world.orgs.practice]);
+
+    // No facility given: the practice's own navigator takes it.
+    let mut own = form(&world, "Navigator", true);
+    own.prescription.link_facility = String::new();
+    let done = prescribe::prescribe(&db.db, &clock, &gp, &own).await.unwrap();
+    let case = done.case.expect("a case at the practice");
+    let rows = case_record::worklist(&db.db, &clock, &navigator, 100).await.unwrap();
+    assert!(rows.iter().any(|r| r.case == case && r.state == "issued"), "on the navigator's worklist");
+
+    // A link facility is not where this programme's referrals go.
+    let elsewhere = form(&world, "Anderswo", true);
+    let Err(PrescribeError::Invalid(errors)) = prescribe::prescribe(&db.db, &clock, &gp, &elsewhere).await else {
+        panic!("expected the facility to be refused");
+    };
+    assert_eq!(errors[0].field, "link_facility");
+});
