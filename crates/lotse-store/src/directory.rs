@@ -270,10 +270,18 @@ pub async fn update_area(tx: &mut Tx, scope: &ProgrammeScope, area: &Area) -> St
 
 /// Every organisation of the scope's programme with its name.
 pub async fn organisation_names(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Vec<(OrganisationId, String)>> {
-    let key = tx.programme_key(scope.programme()).await?;
-    let rows: Vec<(Uuid, String)> = on_conn!(tx, c => sqlx::query_as(
+    named(
+        tx,
+        scope,
         "select organisation_id, name from organisation where programme_key = $1 order by organisation_id",
     )
+    .await
+}
+
+/// Organisations (id, name) by a query whose only parameter is the programme.
+async fn named(tx: &mut Tx, scope: &ProgrammeScope, sql: &'static str) -> StoreResult<Vec<(OrganisationId, String)>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let rows: Vec<(Uuid, String)> = on_conn!(tx, c => sqlx::query_as(sql)
     .bind(key)
     .fetch_all(c)
     .await)?;
@@ -285,18 +293,13 @@ pub async fn organisation_names(tx: &mut Tx, scope: &ProgrammeScope) -> StoreRes
 
 /// The link facilities of the scope's programme (id and name), by name.
 pub async fn link_facilities(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Vec<(OrganisationId, String)>> {
-    let key = tx.programme_key(scope.programme()).await?;
-    let rows: Vec<(Uuid, String)> = on_conn!(tx, c => sqlx::query_as(
+    named(
+        tx,
+        scope,
         "select organisation_id, name from organisation where programme_key = $1 and kind = 'link_facility' \
          order by name, organisation_id",
     )
-    .bind(key)
-    .fetch_all(c)
-    .await)?;
-    Ok(rows
-        .into_iter()
-        .map(|(id, name)| (OrganisationId::from_uuid(id), name))
-        .collect())
+    .await
 }
 
 /// An organisation's public contact details; it must exist in the scope's programme.
