@@ -47,6 +47,8 @@ pub mod password_reset;
 pub mod prescribe;
 /// Who a use case acts for: a signed-in member, an API client or a capability's holder.
 pub mod principal;
+/// The link worker's first steps on a referral: accept, redirect, contact attempts, unreachable.
+pub mod referral_work;
 /// The pseudonymised research export (people with research consent only).
 pub mod research_export;
 /// The TOTP second factor: pending sign-ins, set-up and verification.

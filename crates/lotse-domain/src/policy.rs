@@ -28,6 +28,9 @@ pub enum Action {
     ViewCase,
     /// Record that a person withdrew a consent.
     WithdrawConsent,
+    /// Work a case's open referral as its link worker: accept it, redirect it to another link
+    /// facility, record contact attempts, declare the person unreachable.
+    WorkCase,
     /// Find a person for a data-subject request (by prescription code).
     SearchPeople,
     /// See who read and changed one person's data.
@@ -56,13 +59,14 @@ pub enum Action {
 
 impl Action {
     /// Every action.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 17] = [
         Self::ViewProgramme,
         Self::ManageOwnAccount,
         Self::ViewWorklist,
         Self::SearchCases,
         Self::ViewCase,
         Self::WithdrawConsent,
+        Self::WorkCase,
         Self::SearchPeople,
         Self::ViewPersonAudit,
         Self::ViewUserAudit,
@@ -84,6 +88,7 @@ impl Action {
             Self::SearchCases => "search_cases",
             Self::ViewCase => "view_case",
             Self::WithdrawConsent => "withdraw_consent",
+            Self::WorkCase => "work_case",
             Self::SearchPeople => "search_people",
             Self::ViewPersonAudit => "view_person_audit",
             Self::ViewUserAudit => "view_user_audit",
@@ -105,7 +110,7 @@ pub const fn role_may(role: Role, action: Action) -> bool {
     match action {
         A::ViewProgramme | A::ManageOwnAccount => true,
         A::ViewWorklist | A::ViewCase => matches!(role, R::Prescriber | R::LinkWorker | R::OfferProvider),
-        A::SearchCases | A::WithdrawConsent => matches!(role, R::LinkWorker),
+        A::SearchCases | A::WithdrawConsent | A::WorkCase => matches!(role, R::LinkWorker),
         A::SearchPeople
         | A::ViewPersonAudit
         | A::ViewUserAudit
@@ -303,7 +308,7 @@ fn decide_case(membership: &Membership, action: Action, case: CaseId, relations:
     let org = membership.organisation;
     let through_case = |l: &Link| l.case == Some(case);
     match (membership.role, action) {
-        (Role::LinkWorker, Action::ViewCase | Action::WithdrawConsent) => {
+        (Role::LinkWorker, Action::ViewCase | Action::WithdrawConsent | Action::WorkCase) => {
             allow_if(relations.linked(LinkKind::Holds, org, through_case), Visibility::Case)
         }
         (Role::Prescriber, Action::ViewCase) => allow_if(
@@ -357,10 +362,10 @@ pub fn decide(membership: &Membership, action: Action, subject: Subject<'_>) -> 
     }
     match (action, subject) {
         (
-            A::ViewCase | A::WithdrawConsent,
+            A::ViewCase | A::WithdrawConsent | A::WorkCase,
             Subject::Case(_, _, relations) | Subject::OnwardReferral(_, _, relations),
         ) if relations.erased => Decision::Deny(DenyReason::Erased),
-        (A::ViewCase | A::WithdrawConsent, Subject::Case(_, case, relations)) => {
+        (A::ViewCase | A::WithdrawConsent | A::WorkCase, Subject::Case(_, case, relations)) => {
             decide_case(membership, action, case, relations)
         }
         (A::ViewCase, Subject::OnwardReferral(_, onward, relations)) => {
@@ -509,6 +514,7 @@ mod tests {
             ("coordinator", A::ErasePerson, "person", V::Administration),
             ("link worker 10", A::ViewCase, "case 100", V::Case),
             ("link worker 10", A::WithdrawConsent, "case 100", V::Case),
+            ("link worker 10", A::WorkCase, "case 100", V::Case),
             ("prescriber 20", A::ViewCase, "case 100", V::Prescriber),
             ("provider 30", A::ViewCase, "case 100", V::Provider),
             ("link worker 10", A::ViewCase, "onward 200 (shared)", V::Case),
@@ -688,7 +694,7 @@ mod tests {
         }
         let former = member(Role::LinkWorker, Some(10));
         let current = member(Role::LinkWorker, Some(11));
-        for action in [Action::ViewCase, Action::WithdrawConsent] {
+        for action in [Action::ViewCase, Action::WithdrawConsent, Action::WorkCase] {
             assert_eq!(
                 decide(&former, action, Subject::Case(p, case(100), &r)),
                 Decision::Deny(DenyReason::NoRelationship)

@@ -145,6 +145,50 @@ impl ClosingReason {
     }
 }
 
+/// Why a link facility passed a referral on to another one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RedirectReason {
+    /// The person lives in another facility's area.
+    WrongArea,
+    /// The person belongs to a target group another facility serves.
+    TargetGroup,
+    /// The facility has no capacity now.
+    Capacity,
+    /// The person asked for another facility.
+    PersonAsked,
+    /// Another reason.
+    #[default]
+    Other,
+}
+
+impl RedirectReason {
+    /// Every reason, in a stable order (the order of the form's choices).
+    pub const ALL: [Self; 5] = [
+        Self::WrongArea,
+        Self::TargetGroup,
+        Self::Capacity,
+        Self::PersonAsked,
+        Self::Other,
+    ];
+
+    /// The stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::WrongArea => "wrong_area",
+            Self::TargetGroup => "target_group",
+            Self::Capacity => "capacity",
+            Self::PersonAsked => "person_asked",
+            Self::Other => "other",
+        }
+    }
+
+    /// Parses a code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
 /// What happened to a referral. Past tense; stored as the event payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -158,6 +202,10 @@ pub enum ReferralEvent {
     Redirected {
         /// The new facility.
         to: OrganisationId,
+        /// Why. Events written before the reason was recorded read as
+        /// [`RedirectReason::Other`].
+        #[serde(default)]
+        reason: RedirectReason,
     },
     /// Taken on by the link facility.
     Accepted,
@@ -273,7 +321,7 @@ impl Lifecycle for ReferralStatus {
         use ReferralState as S;
         let next = |state| Ok(Self { state, ..*self });
         match (self.state, event) {
-            (S::Issued, E::Redirected { to }) if *to != self.link_facility => Ok(Self {
+            (S::Issued, E::Redirected { to, .. }) if *to != self.link_facility => Ok(Self {
                 link_facility: *to,
                 ..*self
             }),
@@ -312,7 +360,10 @@ mod tests {
     fn kinds_and_states_are_complete() {
         let events = [
             ReferralEvent::Issued { link_facility: org(1) },
-            ReferralEvent::Redirected { to: org(2) },
+            ReferralEvent::Redirected {
+                to: org(2),
+                reason: RedirectReason::Capacity,
+            },
             ReferralEvent::Accepted,
             ReferralEvent::ContactAttemptFailed,
             ReferralEvent::Contacted,
@@ -345,8 +396,14 @@ mod tests {
     fn candidates() -> Vec<ReferralEvent> {
         let mut all = vec![
             ReferralEvent::Issued { link_facility: org(1) },
-            ReferralEvent::Redirected { to: org(1) },
-            ReferralEvent::Redirected { to: org(2) },
+            ReferralEvent::Redirected {
+                to: org(1),
+                reason: RedirectReason::Capacity,
+            },
+            ReferralEvent::Redirected {
+                to: org(2),
+                reason: RedirectReason::Capacity,
+            },
             ReferralEvent::Accepted,
             ReferralEvent::ContactAttemptFailed,
             ReferralEvent::Contacted,
@@ -388,7 +445,12 @@ mod tests {
             "referral.connected is not allowed when the referral is issued"
         );
         assert!(
-            issued.apply(&ReferralEvent::Redirected { to: org(1) }).is_err(),
+            issued
+                .apply(&ReferralEvent::Redirected {
+                    to: org(1),
+                    reason: RedirectReason::Capacity,
+                })
+                .is_err(),
             "redirect to itself"
         );
         assert!(ReferralStatus::start(&ReferralEvent::Accepted).is_err());
@@ -457,6 +519,19 @@ mod tests {
             crate::event::from_payload::<ReferralEvent>(serde_json::json!({"type": "marked_unreachable"})).unwrap(),
             ReferralEvent::MarkedUnreachable { attempts_required: 1 }
         );
+        // Written before the redirect reason was recorded.
+        let to = org(2);
+        assert_eq!(
+            crate::event::from_payload::<ReferralEvent>(serde_json::json!({"type": "redirected", "to": to})).unwrap(),
+            ReferralEvent::Redirected {
+                to,
+                reason: RedirectReason::Other
+            }
+        );
+        for reason in RedirectReason::ALL {
+            assert_eq!(RedirectReason::from_code(reason.code()), Some(reason));
+            assert_eq!(serde_json::to_value(reason).unwrap(), reason.code());
+        }
     }
 
     /// The transition table, written out by hand from the lifecycle in the module docs,
@@ -510,7 +585,7 @@ mod tests {
 
     fn oracle(model: Model, event: &ReferralEvent) -> Option<Model> {
         match (model.state, event) {
-            ("issued", ReferralEvent::Redirected { to }) => (facility_of(*to) != model.facility).then_some(Model {
+            ("issued", ReferralEvent::Redirected { to, .. }) => (facility_of(*to) != model.facility).then_some(Model {
                 facility: facility_of(*to),
                 ..model
             }),

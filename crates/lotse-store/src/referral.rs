@@ -101,6 +101,8 @@ pub struct NewReferral {
 pub struct ReferralRecord {
     /// Its id.
     pub id: ReferralId,
+    /// The case it belongs to, if any.
+    pub case: Option<CaseId>,
     /// The folded status.
     pub status: ReferralStatus,
     /// Equals the number of events.
@@ -185,6 +187,7 @@ pub async fn insert_many(
 
 #[derive(sqlx::FromRow)]
 struct ReferralRow {
+    case_id: Option<Uuid>,
     link_facility_id: Uuid,
     state: String,
     closing_reason: Option<String>,
@@ -196,7 +199,7 @@ struct ReferralRow {
 pub async fn get(tx: &mut Tx, scope: &ProgrammeScope, id: ReferralId) -> StoreResult<ReferralRecord> {
     let key = tx.programme_key(scope.programme()).await?;
     let row: ReferralRow = on_conn!(tx, c => sqlx::query_as(
-        "select link_facility_id, state, closing_reason, failed_contact_attempts, version \
+        "select case_id, link_facility_id, state, closing_reason, failed_contact_attempts, version \
          from referral where programme_key = $1 and referral_id = $2",
     )
     .bind(key)
@@ -208,6 +211,7 @@ pub async fn get(tx: &mut Tx, scope: &ProgrammeScope, id: ReferralId) -> StoreRe
         .ok_or_else(|| StoreError::Corrupt(format!("referral state {:?}", row.state)))?;
     Ok(ReferralRecord {
         id,
+        case: row.case_id.map(CaseId::from_uuid),
         status: ReferralStatus {
             state,
             link_facility: OrganisationId::from_uuid(row.link_facility_id),
@@ -281,6 +285,7 @@ pub async fn apply(
     .await?;
     Ok(ReferralRecord {
         id,
+        case: current.case,
         status: next,
         version: expected_version + 1,
     })

@@ -1,5 +1,6 @@
 //! The care roles' pages (link workers, prescribers, providers): the worklist, the case page,
-//! consent withdrawal.
+//! consent withdrawal, and the link worker's first steps on a referral (accept, redirect,
+//! contact attempts, unreachable).
 //!
 //! Every handler here is behind the route guard (see `routes.rs`) and gets the signed-in user
 //! as an extension; the use case it calls asks the policy about the record. Ids in paths are
@@ -11,18 +12,21 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
+use fluent_bundle::FluentValue;
 use lotse_app::access::AccessError;
 use lotse_app::auth::SessionUser;
 use lotse_app::case_record::{self, CaseRecord, WorklistRow};
-use lotse_domain::id::{CaseId, ConsentId};
+use lotse_app::referral_work::{self, ContactOutcome, NextSteps, WorkError, WorkStep};
+use lotse_domain::id::{CaseId, ConsentId, OrganisationId};
 use lotse_domain::policy::Visibility;
+use lotse_domain::referral::{RedirectReason, ReferralState};
 
 use crate::AppState;
 use crate::csrf::{self, CsrfToken};
 use crate::error::WebError;
 use crate::page::{
-    self, CodeForm, Page, consent_key, date, event_key, no_store, onward_state_key, parse_id, printed_code, render,
-    render_private, see_other, state_key,
+    self, CodeForm, Page, consent_key, date, event_key, onward_state_key, parse_id, printed_code, render_private,
+    see_other, state_key,
 };
 
 /// How many rows a worklist shows.
@@ -148,6 +152,63 @@ struct CasePage {
     consents: Vec<ConsentView>,
     can_withdraw: bool,
     timeline: Vec<(String, String)>,
+    /// The link worker's next steps on the open referral.
+    work: Option<WorkView>,
+    /// What went wrong with the last step (a conflict, a refused step).
+    notice: Option<String>,
+}
+
+/// The link worker's forms on the case page: which are shown, and what they offer.
+#[expect(clippy::struct_excessive_bools, reason = "one flag per form the template shows")]
+struct WorkView {
+    /// The referral's version, sent back with each step.
+    version: i64,
+    accept: bool,
+    redirect: bool,
+    reached: bool,
+    not_reached: bool,
+    unreachable: bool,
+    /// "1 of 3 contact attempts without success".
+    attempts: Option<String>,
+    /// Redirect targets (id, name).
+    targets: Vec<(String, String)>,
+    /// Redirect reasons (code, label).
+    reasons: Vec<(&'static str, String)>,
+}
+
+fn work_view(page: &Page, next: NextSteps) -> WorkView {
+    let has = |step| next.steps.contains(&step);
+    WorkView {
+        version: next.version,
+        accept: has(WorkStep::Accept),
+        redirect: has(WorkStep::Redirect) && !next.redirect_targets.is_empty(),
+        reached: has(WorkStep::Reached),
+        not_reached: has(WorkStep::NotReached),
+        unreachable: has(WorkStep::MarkUnreachable),
+        attempts: (next.state == ReferralState::Accepted).then(|| {
+            page.text_with(
+                "work-attempts",
+                &[
+                    ("failed", FluentValue::from(next.failed_attempts)),
+                    ("required", FluentValue::from(next.attempts_required)),
+                ],
+            )
+        }),
+        targets: next
+            .redirect_targets
+            .into_iter()
+            .map(|(id, name)| (id.to_string(), name))
+            .collect(),
+        reasons: RedirectReason::ALL
+            .iter()
+            .map(|r| {
+                (
+                    r.code(),
+                    page.t(&format!("redirect-reason-{}", r.code().replace('_', "-"))),
+                )
+            })
+            .collect(),
+    }
 }
 
 fn case_page(page: Page, record: &CaseRecord) -> CasePage {
@@ -203,8 +264,35 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
             .iter()
             .map(|t| (date(t.at), page.t(&event_key(&t.kind))))
             .collect(),
+        work: None,
+        notice: None,
         page,
     }
+}
+
+/// Renders the case page with the link worker's next steps and, after a failed step, a notice.
+async fn render_case(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &SessionUser,
+    csrf: &CsrfToken,
+    case: CaseId,
+    notice: Option<(String, StatusCode)>,
+) -> Result<Response, WebError> {
+    let principal = user.principal();
+    let record = case_record::view_case(&state.app, state.clock.as_ref(), &principal, case).await?;
+    let next = if record.visibility == Visibility::Case {
+        referral_work::next_steps(&state.app, state.clock.as_ref(), &principal, case).await?
+    } else {
+        None
+    };
+    let page = Page::new(state, headers, &format!("/cases/{case}"), Some(user), csrf);
+    let work = next.map(|n| work_view(&page, n));
+    let mut view = case_page(page, &record);
+    view.work = work;
+    let status = notice.as_ref().map_or(StatusCode::OK, |(_, status)| *status);
+    view.notice = notice.map(|(text, _)| text);
+    render_private(&view, status)
 }
 
 /// `GET /cases/{id}`: one person's record, as the relationship allows (404 otherwise).
@@ -216,9 +304,7 @@ pub async fn case(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let case = CaseId::from_uuid(parse_id(&id)?);
-    let record = case_record::view_case(&state.app, state.clock.as_ref(), &user.principal(), case).await?;
-    let page = Page::new(&state, &headers, &format!("/cases/{case}"), Some(&user), &csrf);
-    Ok(no_store(render(&case_page(page, &record))?))
+    render_case(&state, &headers, &user, &csrf, case, None).await
 }
 
 /// The withdrawal form: the token and the consent's version the page showed.
@@ -254,4 +340,167 @@ pub async fn withdraw_consent(
     )
     .await?;
     Ok(see_other(&format!("/cases/{case}")))
+}
+
+impl From<WorkError> for WebError {
+    fn from(err: WorkError) -> Self {
+        match err {
+            WorkError::NotFound => Self::NotFound,
+            WorkError::Store(e) => e.into(),
+            WorkError::Invalid(_) => Self::BadRequest(err.to_string()),
+            WorkError::Refused { .. } | WorkError::TooFewAttempts { .. } | WorkError::Conflict { .. } => {
+                Self::Conflict(err.to_string())
+            }
+        }
+    }
+}
+
+/// A step's form: the token, the referral's version the page showed, and the step's fields.
+#[derive(Debug, serde::Deserialize)]
+pub struct WorkForm {
+    /// The CSRF token (missing counts as wrong: 403).
+    #[serde(default)]
+    csrf: String,
+    /// The version shown (missing: refused as stale, since no version was seen).
+    #[serde(default)]
+    version: i64,
+    /// Redirect: the facility's id.
+    #[serde(default)]
+    to: String,
+    /// Redirect: the reason's code.
+    #[serde(default)]
+    reason: String,
+    /// Contact: `reached` or `not_reached`.
+    #[serde(default)]
+    outcome: String,
+}
+
+/// What the user sends, as the use case takes it.
+enum Step {
+    Accept,
+    Redirect(OrganisationId, RedirectReason),
+    Contact(ContactOutcome),
+    Unreachable,
+}
+
+/// Runs a step; 303 back to the case on success. A conflict, a refused step or a wrong field
+/// shows the case page again (as it is now) with a notice saying what happened: 409 or 400.
+async fn work_step(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &SessionUser,
+    csrf: &CsrfToken,
+    id: &str,
+    form: &WorkForm,
+    step: Result<Step, ()>,
+) -> Result<Response, WebError> {
+    csrf::verify_signed_in(state, user, headers, &form.csrf).await?;
+    let case = CaseId::from_uuid(parse_id(id)?);
+    let Ok(step) = step else {
+        let page = Page::new(state, headers, "/cases", Some(user), csrf);
+        let text = page.t("work-invalid");
+        return render_case(state, headers, user, csrf, case, Some((text, StatusCode::BAD_REQUEST))).await;
+    };
+    let (app, clock, principal) = (&state.app, state.clock.as_ref(), user.principal());
+    let version = form.version;
+    let result = match step {
+        Step::Accept => referral_work::accept(app, clock, &principal, case, version).await,
+        Step::Redirect(to, reason) => referral_work::redirect(app, clock, &principal, case, to, reason, version).await,
+        Step::Contact(outcome) => referral_work::record_contact(app, clock, &principal, case, outcome, version).await,
+        Step::Unreachable => referral_work::mark_unreachable(app, clock, &principal, case, version).await,
+    };
+    let page = Page::new(state, headers, "/cases", Some(user), csrf);
+    let state_label = |s: ReferralState| page.t(&state_key(s.code()));
+    let notice = match result {
+        Ok(()) => return Ok(see_other(&format!("/cases/{case}"))),
+        Err(WorkError::Conflict { state: now, .. }) => (
+            page.text_with("work-conflict", &[("state", FluentValue::from(state_label(now)))]),
+            StatusCode::CONFLICT,
+        ),
+        Err(WorkError::Refused { state: now, step }) => (
+            page.text_with(
+                "work-refused",
+                &[
+                    ("state", FluentValue::from(state_label(now))),
+                    ("step", FluentValue::from(page.t(&format!("work-step-{}", step.code())))),
+                ],
+            ),
+            StatusCode::CONFLICT,
+        ),
+        Err(WorkError::TooFewAttempts { failed, required }) => (
+            page.text_with(
+                "work-too-few-attempts",
+                &[
+                    ("failed", FluentValue::from(failed)),
+                    ("required", FluentValue::from(required)),
+                ],
+            ),
+            StatusCode::CONFLICT,
+        ),
+        Err(WorkError::Invalid(_)) => (page.t("work-redirect-target-invalid"), StatusCode::BAD_REQUEST),
+        Err(e) => return Err(e.into()),
+    };
+    render_case(state, headers, user, csrf, case, Some(notice)).await
+}
+
+/// `POST /cases/{id}/accept`: the link worker takes the referral on.
+pub async fn accept(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<WorkForm>,
+) -> Result<Response, WebError> {
+    work_step(&state, &headers, &user, &csrf, &id, &form, Ok(Step::Accept)).await
+}
+
+/// `POST /cases/{id}/redirect`: passes the referral on to another link facility (`to`), with a
+/// reason code (`reason`).
+pub async fn redirect(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<WorkForm>,
+) -> Result<Response, WebError> {
+    let to = lotse_domain::id::parse_canonical(&form.to).map(OrganisationId::from_uuid);
+    let reason = RedirectReason::from_code(&form.reason);
+    let step = match (to, reason) {
+        (Some(to), Some(reason)) => Ok(Step::Redirect(to, reason)),
+        _ => Err(()),
+    };
+    work_step(&state, &headers, &user, &csrf, &id, &form, step).await
+}
+
+/// `POST /cases/{id}/contacts`: records a contact attempt (`outcome`: `reached` or
+/// `not_reached`).
+pub async fn record_contact(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<WorkForm>,
+) -> Result<Response, WebError> {
+    let step = match form.outcome.as_str() {
+        "reached" => Ok(Step::Contact(ContactOutcome::Reached)),
+        "not_reached" => Ok(Step::Contact(ContactOutcome::NotReached)),
+        _ => Err(()),
+    };
+    work_step(&state, &headers, &user, &csrf, &id, &form, step).await
+}
+
+/// `POST /cases/{id}/unreachable`: declares the person unreachable (after the programme's
+/// number of failed attempts).
+pub async fn mark_unreachable(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<WorkForm>,
+) -> Result<Response, WebError> {
+    work_step(&state, &headers, &user, &csrf, &id, &form, Ok(Step::Unreachable)).await
 }

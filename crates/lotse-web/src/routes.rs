@@ -274,6 +274,22 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(cases::withdraw_consent),
         ),
         (
+            spec(Method::POST, "/cases/{id}/accept", Member(A::WorkCase)),
+            post(cases::accept),
+        ),
+        (
+            spec(Method::POST, "/cases/{id}/redirect", Member(A::WorkCase)),
+            post(cases::redirect),
+        ),
+        (
+            spec(Method::POST, "/cases/{id}/contacts", Member(A::WorkCase)),
+            post(cases::record_contact),
+        ),
+        (
+            spec(Method::POST, "/cases/{id}/unreachable", Member(A::WorkCase)),
+            post(cases::mark_unreachable),
+        ),
+        (
             spec(Method::GET, "/people", Member(A::SearchPeople)),
             get(data_subject::people_form),
         ),

@@ -3,7 +3,7 @@
 
 use lotse_domain::id::{OfferId, OrganisationId};
 use lotse_domain::onward_referral::{AnswerChannel, EndReason, OnwardReferralEvent};
-use lotse_domain::referral::{ClosingReason, ReferralEvent};
+use lotse_domain::referral::{ClosingReason, RedirectReason, ReferralEvent};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use time::{Duration, OffsetDateTime};
@@ -68,8 +68,14 @@ pub(super) fn referral_story(
         now,
     };
     if let Some(other) = alternative.filter(|_| rng.random_bool(0.05))
-        && w.push(ReferralEvent::Redirected { to: other }, hours(rng, 4, 48))
-            .is_none()
+        && w.push(
+            ReferralEvent::Redirected {
+                to: other,
+                reason: RedirectReason::WrongArea,
+            },
+            hours(rng, 4, 48),
+        )
+        .is_none()
     {
         return story;
     }

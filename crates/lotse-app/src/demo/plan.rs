@@ -966,7 +966,7 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
         .iter()
         .rev()
         .find_map(|(event, _)| match event {
-            lotse_domain::referral::ReferralEvent::Redirected { to } => Some(*to),
+            lotse_domain::referral::ReferralEvent::Redirected { to, .. } => Some(*to),
             _ => None,
         })
         .and_then(|to| w.facilities.iter().find(|f| f.id == to))

@@ -17,4 +17,5 @@ mod hsds_interchange;
 mod offer_edit;
 mod offer_search;
 mod prescribing;
+mod referral_work;
 mod relationships;

@@ -11,7 +11,7 @@ use lotse_domain::consent::{Consent, ConsentGiver, ConsentPurpose};
 use lotse_domain::id::{ConsentId, OfferId, OnwardReferralId};
 use lotse_domain::onward_referral::OnwardReferralEvent;
 use lotse_domain::policy::Visibility;
-use lotse_domain::referral::ReferralEvent;
+use lotse_domain::referral::{RedirectReason, ReferralEvent};
 use lotse_domain::user::Role;
 use lotse_store::audit::Access;
 use lotse_store::referral::{NewOnwardReferral, Recorded};
@@ -46,7 +46,10 @@ storage_test!(async fn after_a_redirect_only_the_new_facility_has_the_case(db) {
     let not_b = case_record::view_case(&db.db, &clock, &at_b, issued.case).await;
     assert!(matches!(not_b, Err(AccessError::NotFound)), "{not_b:?}");
 
-    world.apply(db, issued.referral, 1, ReferralEvent::Redirected { to: b }).await;
+    world.apply(db, issued.referral, 1, ReferralEvent::Redirected {
+                to: b,
+                reason: RedirectReason::WrongArea,
+            }).await;
 
     let before = denials(db).await;
     assert!(!listed(&case_record::worklist(&db.db, &clock, &at_a, 100).await.unwrap()), "gone from A's worklist");

@@ -5,7 +5,7 @@ use lotse_domain::audit::AuditPurpose;
 use lotse_domain::consent::{self, ConsentPurpose};
 use lotse_domain::id::{CaseId, OrganisationId};
 use lotse_domain::policy::{LinkKind, PersonRelations};
-use lotse_domain::referral::{ClosingReason, ReferralEvent};
+use lotse_domain::referral::{ClosingReason, RedirectReason, ReferralEvent};
 use lotse_domain::user::Role;
 use lotse_store::audit::Access;
 use lotse_store::on_pool;
@@ -114,7 +114,10 @@ storage_test!(async fn a_redirect_moves_the_case_to_the_new_facility_and_the_wor
     let listed = |rows: &[lotse_store::worklist::Row]| rows.iter().any(|r| r.case == issued.case);
     assert!(listed(&link_worklist(db, &world, a).await) && !listed(&link_worklist(db, &world, b).await));
 
-    world.apply(db, issued.referral, 1, ReferralEvent::Redirected { to: b }).await;
+    world.apply(db, issued.referral, 1, ReferralEvent::Redirected {
+                to: b,
+                reason: RedirectReason::WrongArea,
+            }).await;
     assert_eq!(holders(&facts(db, &world, issued.person, now).await), vec![(b, Some(issued.case))]);
     assert!(
         !listed(&link_worklist(db, &world, a).await),
@@ -181,7 +184,10 @@ storage_test!(async fn where_a_case_was_opened_grants_nothing(db) {
     let (a, b) = (world.orgs.facility, world.orgs.other_facility);
     // The case file says A; its referral lies with B: B holds it, A does not.
     let issued = world.issued_case(db, "Akte", a).await;
-    world.apply(db, issued.referral, 1, ReferralEvent::Redirected { to: b }).await;
+    world.apply(db, issued.referral, 1, ReferralEvent::Redirected {
+                to: b,
+                reason: RedirectReason::WrongArea,
+            }).await;
     let opened_at: uuid::Uuid = on_pool!(&db.db, p => sqlx::query_scalar(
         "select link_facility_id from case_file where programme_key = (select programme_key from programme where programme_id = $1) and case_id = $2",
     )
