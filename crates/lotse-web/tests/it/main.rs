@@ -23,3 +23,4 @@ mod hardening;
 mod hsds;
 mod pages;
 mod prescriptions;
+mod worklist;
