@@ -267,3 +267,22 @@ storage_test!(async fn other_roles_keep_the_newest_change_first(db) {
     let list = case_record::next_action_worklist(&db.db, &clock, &gp, 100, None).await.unwrap();
     assert!(list.rows.is_empty());
 });
+
+storage_test!(async fn only_the_people_shown_are_audited(db) {
+    let world = World::build(db, "next-audit").await;
+    build(db, &world).await;
+    let clock = FixedClock::new(NOW);
+    let lotsin = as_member(db, &world, "lotsin-audit", Role::LinkWorker, Some(world.orgs.other_facility)).await;
+    let seq = || async {
+        lotse_store::on_pool!(&db.db, p => sqlx::query_scalar::<_, i64>("select max(seq) from audit_entry").fetch_one(p).await).unwrap()
+    };
+    let before = seq().await;
+    let two = case_record::next_action_worklist(&db.db, &clock, &lotsin, 2, None).await.unwrap();
+    assert_eq!(two.rows.len(), 2);
+    assert_eq!(seq().await, before + 1, "one entry for the view");
+    let listed: i64 = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar(
+        "select count(*) from audit_object o join audit_entry e on e.programme_key = o.programme_key and e.seq = o.seq \
+         where e.seq = $1 and e.action = 'read' and e.object_kind = 'patient'",
+    ).bind(before + 1).fetch_one(p).await).unwrap();
+    assert_eq!(listed, 2, "the two people shown, not all eight read for ordering");
+});
