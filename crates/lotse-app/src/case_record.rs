@@ -5,19 +5,24 @@
 //! policy ([`Principal::decide`]) before it reads; a denial about a person is answered as
 //! [`AccessError::NotFound`] and audited as `access_denied` on the requested id.
 
+use std::collections::HashMap;
+
 use lotse_domain::audit::{AuditPurpose, ObjectKind};
+use lotse_domain::calendar::WorkingDays;
 use lotse_domain::consent::{Consent, ConsentPurpose};
 use lotse_domain::id::{CaseId, ConsentId, PatientId};
+use lotse_domain::next_action::{CaseFacts, NextAction, NextActionKind, NextActionSettings, classify};
 use lotse_domain::patient::PatientIdentity;
 use lotse_domain::policy::{Action, Decision, PersonRelations, Subject, Visibility};
 use lotse_domain::prescription::PrescriptionCode;
 use lotse_domain::referral::{ClosingReason, ReferralEvent};
-use lotse_domain::user::Membership;
+use lotse_domain::user::{Membership, Role};
 use lotse_store::event::NewEvent;
 use lotse_store::record::{self, OnwardLine, PrescriptionLine, ReferralLine};
 use lotse_store::referral::Recorded;
+use lotse_store::worklist::LinkCase;
 use lotse_store::{StoreError, Tx};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::access::{AccessError, access, deny, relations_of};
@@ -165,19 +170,53 @@ pub struct WorklistRow {
     pub state: String,
     /// Last change.
     pub updated_at: OffsetDateTime,
+    /// What the link worker must do next and by when (link workers only; `None` for the other
+    /// roles, and for cases with nothing due).
+    pub next: Option<NextAction>,
 }
 
-/// The people the user's organisation works with now (newest change first, at most `limit`):
-/// a link facility's open cases it holds, a practice's prescriptions, a provider's shared onward
-/// referrals: the same relationship facts the policy decides a case page on
-/// (`lotse_store::relation`). Read in a read transaction; the view is one audit entry listing
-/// the people shown.
+/// A link worker's worklist, ordered by next action.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Worklist {
+    /// The rows shown: those of the filter's kind (or all), earliest due first (ties by kind
+    /// priority, then case id), cases with nothing due last (newest change first); at most the
+    /// limit.
+    pub rows: Vec<WorklistRow>,
+    /// How many of the facility's open cases have each kind of next action (every kind, in
+    /// priority order, zeros included), before the filter and the limit.
+    pub counts: Vec<(NextActionKind, usize)>,
+    /// The kind filtered on, if any.
+    pub kind: Option<NextActionKind>,
+    /// The programme's local date the actions were computed for (overdue: due before it).
+    pub today: Date,
+}
+
+/// Parses a next-action filter (`first_contact_overdue`); an unknown code is
+/// [`AccessError::Invalid`] naming the codes allowed.
+pub fn parse_kind(code: &str) -> Result<NextActionKind, AccessError> {
+    NextActionKind::from_code(code).ok_or_else(|| {
+        let known: Vec<&str> = NextActionKind::ALL.iter().map(|k| k.code()).collect();
+        AccessError::Invalid(format!(
+            "unknown next action {code:?}; the kinds are {}",
+            known.join(", ")
+        ))
+    })
+}
+
+/// The people the user's organisation works with now (at most `limit`): a link facility's open
+/// cases it holds, ordered by next action (see [`next_action_worklist`]); a practice's
+/// prescriptions and a provider's shared onward referrals, newest change first: the same
+/// relationship facts the policy decides a case page on (`lotse_store::relation`). Read in a
+/// read transaction; the view is one audit entry listing the people shown.
 pub async fn worklist(
     db: &impl Handle,
     clock: &dyn Clock,
     principal: &Principal,
     limit: i64,
 ) -> Result<Vec<WorklistRow>, AccessError> {
+    if principal.membership().map(Membership::role) == Some(Role::LinkWorker) {
+        return Ok(next_action_worklist(db, clock, principal, limit, None).await?.rows);
+    }
     let db = handle::store(db);
     let decision = principal.decide(Action::ViewWorklist, Subject::Programme(principal.scope().programme()));
     let (Decision::Allow(_), Some(membership)) = (decision, principal.membership()) else {
@@ -204,8 +243,128 @@ pub async fn worklist(
             name: format!("{} {}", r.given_name, r.family_name),
             state: r.state,
             updated_at: r.updated_at,
+            next: None,
         })
         .collect())
+}
+
+/// A link facility's case as the next-action rules see it: its times as dates in the
+/// programme's time zone. Plan reviews, follow-ups and follow-up questionnaires are not
+/// scheduled anywhere yet, so those dates are `None`.
+fn case_facts(case: &LinkCase, working_days: &WorkingDays) -> CaseFacts {
+    let local = |at: OffsetDateTime| working_days.local_date(at);
+    CaseFacts {
+        state: case.state,
+        issued_on: local(case.issued_at),
+        accepted_on: case.accepted_at.map(local),
+        failed_contact_attempts: case.failed_contact_attempts,
+        last_attempt_on: case.last_attempt_at.map(local),
+        contacted_on: case.contacted_at.map(local),
+        baseline_questionnaire_done: case.baseline_questionnaire_done,
+        follow_up_questionnaire_due_on: None,
+        next_plan_review_on: None,
+        next_follow_up_on: None,
+    }
+}
+
+/// The link worker's worklist: every open case the facility holds gets its next action
+/// ([`classify`] with the programme's working days, its time zone and holiday calendar, and
+/// the default [`NextActionSettings`]; `today` is the programme's local date at the clock's
+/// now), sorted by it; `kind` keeps only cases with that kind of next action. Counts are per
+/// kind over all the open cases. One statement reads the facts of all open cases (no query
+/// per case), plus the programme's settings; only the rows shown have their names opened and
+/// audited. Other roles get an empty worklist here.
+pub async fn next_action_worklist(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    limit: i64,
+    kind: Option<NextActionKind>,
+) -> Result<Worklist, AccessError> {
+    let db = handle::store(db);
+    let now = clock.now();
+    let counts_of = |counts: &HashMap<NextActionKind, usize>| {
+        NextActionKind::ALL
+            .iter()
+            .map(|k| (*k, counts.get(k).copied().unwrap_or(0)))
+            .collect::<Vec<_>>()
+    };
+    let decision = principal.decide(Action::ViewWorklist, Subject::Programme(principal.scope().programme()));
+    let facility = match (decision, principal.membership()) {
+        (Decision::Allow(_), Some(m)) if m.role() == Role::LinkWorker => m.organisation(),
+        _ => None,
+    };
+    let programme = lotse_store::programme::get(db, principal.scope().programme()).await?;
+    let working_days = WorkingDays::new(programme.holiday_calendar, &programme.time_zone)
+        .map_err(|e| AccessError::from(StoreError::Corrupt(e.to_string())))?;
+    let today = working_days.local_date(now);
+    let Some(facility) = facility else {
+        return Ok(Worklist {
+            rows: Vec::new(),
+            counts: counts_of(&HashMap::new()),
+            kind,
+            today,
+        });
+    };
+    let settings = NextActionSettings::default();
+    let limit = usize::try_from(limit).unwrap_or(0);
+    let mut counts = HashMap::new();
+    let mut tx = db.begin_read().await?;
+    let rows = lotse_store::worklist::for_link_facility(
+        &mut tx,
+        principal.scope(),
+        access(clock, AuditPurpose::Care),
+        facility,
+        |cases| {
+            let mut ranked: Vec<(usize, Option<NextAction>, &LinkCase)> = cases
+                .iter()
+                .enumerate()
+                .map(|(i, c)| {
+                    (
+                        i,
+                        classify(&case_facts(c, &working_days), &settings, &working_days, today),
+                        c,
+                    )
+                })
+                .collect();
+            for (_, next, _) in &ranked {
+                if let Some(next) = next {
+                    *counts.entry(next.kind).or_insert(0) += 1;
+                }
+            }
+            ranked.retain(|(_, next, _)| kind.is_none_or(|k| next.is_some_and(|n| n.kind == k)));
+            // Due cases first by their action; then those with nothing due, newest change first.
+            ranked.sort_by(|a, b| match (a.1, b.1) {
+                (Some(x), Some(y)) => x.cmp(&y).then_with(|| a.2.case.cmp(&b.2.case)),
+                (Some(_), None) => std::cmp::Ordering::Less,
+                (None, Some(_)) => std::cmp::Ordering::Greater,
+                (None, None) => {
+                    b.2.updated_at
+                        .cmp(&a.2.updated_at)
+                        .then_with(|| a.2.case.cmp(&b.2.case))
+                }
+            });
+            ranked.into_iter().take(limit).map(|(i, _, _)| i).collect()
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let rows = rows
+        .into_iter()
+        .map(|(r, facts)| WorklistRow {
+            case: r.case,
+            name: format!("{} {}", r.given_name, r.family_name),
+            state: r.state,
+            updated_at: r.updated_at,
+            next: classify(&case_facts(&facts, &working_days), &settings, &working_days, today),
+        })
+        .collect();
+    Ok(Worklist {
+        rows,
+        counts: counts_of(&counts),
+        kind,
+        today,
+    })
 }
 
 /// Finds the case of a person that the link worker's facility holds, by prescription code (the

@@ -1,3 +1,4 @@
+use crate::calendar::HolidayCalendar;
 use crate::id::ProgrammeId;
 
 /// A short lowercase name used in URLs and CLI arguments (`duesseldorf`, `norddjurs`).
@@ -100,6 +101,9 @@ pub struct Programme {
     pub languages: Vec<Language>,
     /// IANA time zone name (`Europe/Berlin`).
     pub time_zone: String,
+    /// The public holidays its deadlines skip (with the time zone, its
+    /// [`crate::calendar::WorkingDays`]).
+    pub holiday_calendar: HolidayCalendar,
     /// How link work is organised.
     pub link_work_model: LinkWorkModel,
     /// Failed contact attempts before a person may be marked unreachable.

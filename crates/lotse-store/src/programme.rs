@@ -1,5 +1,6 @@
 //! Programmes: an installation-wide table (the tenants themselves).
 
+use lotse_domain::calendar::HolidayCalendar;
 use lotse_domain::id::ProgrammeId;
 use lotse_domain::programme::{Language, LinkWorkModel, Programme, ProgrammeSlug};
 use time::OffsetDateTime;
@@ -16,6 +17,7 @@ struct ProgrammeRow {
     name: String,
     languages: String,
     time_zone: String,
+    holiday_calendar: String,
     link_work_model: String,
     contact_attempts_before_unreachable: i64,
     public_directory: bool,
@@ -38,6 +40,8 @@ impl TryFrom<ProgrammeRow> for Programme {
             name: row.name,
             languages,
             time_zone: row.time_zone,
+            holiday_calendar: HolidayCalendar::from_code(&row.holiday_calendar)
+                .ok_or_else(|| StoreError::Corrupt(format!("holiday calendar {:?}", row.holiday_calendar)))?,
             link_work_model: LinkWorkModel::from_code(&row.link_work_model)
                 .ok_or_else(|| StoreError::Corrupt(format!("link work model {:?}", row.link_work_model)))?,
             contact_attempts_before_unreachable: u32::try_from(row.contact_attempts_before_unreachable)
@@ -50,7 +54,8 @@ impl TryFrom<ProgrammeRow> for Programme {
 }
 
 const COLUMNS: &str = "programme_id, slug, name, languages, time_zone, link_work_model, \
-                       contact_attempts_before_unreachable, public_directory, retention_days, second_factor_required";
+                       contact_attempts_before_unreachable, public_directory, retention_days, second_factor_required, \
+                       holiday_calendar";
 
 /// Inserts a programme and its empty audit chain.
 pub async fn insert(tx: &mut Tx, programme: &Programme, now: OffsetDateTime) -> StoreResult<()> {
@@ -58,7 +63,7 @@ pub async fn insert(tx: &mut Tx, programme: &Programme, now: OffsetDateTime) -> 
     let languages: Vec<&str> = programme.languages.iter().map(|l| l.tag()).collect();
     let sql = format!(
         "insert into programme ({COLUMNS}, version, created_at, programme_key) \
-         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, coalesce(max(programme_key), 0) + 1 from programme"
+         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, 1, $11, coalesce(max(programme_key), 0) + 1 from programme"
     );
     on_conn!(tx, c => sqlx::query(&sql)
         .bind(programme.id.as_uuid())
@@ -72,6 +77,7 @@ pub async fn insert(tx: &mut Tx, programme: &Programme, now: OffsetDateTime) -> 
         .bind(i64::from(programme.retention_days))
         .bind(programme.second_factor_required)
         .bind(now)
+        .bind(programme.holiday_calendar.code())
         .execute(c)
         .await.map(|r| r.rows_affected()))?;
     crate::audit::create_chain(tx, programme.id).await

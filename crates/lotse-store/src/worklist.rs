@@ -7,6 +7,7 @@ use lotse_domain::audit::AuditAction;
 use lotse_domain::audit::ObjectKind;
 use lotse_domain::id::{CaseId, OrganisationId};
 use lotse_domain::policy::LinkKind;
+use lotse_domain::referral::ReferralState;
 use lotse_domain::user::Role;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -14,7 +15,7 @@ use uuid::Uuid;
 use crate::audit::{self, Access};
 use crate::crypto::{Sealed, Slot};
 use crate::db::{Engine, Tx};
-use crate::error::StoreResult;
+use crate::error::{StoreError, StoreResult};
 use crate::on_conn;
 use crate::relation::{self, Key, Rows};
 
@@ -106,6 +107,162 @@ pub async fn for_organisation(
                 state: r.4,
                 updated_at: r.5,
             })
+        })
+        .collect()
+}
+
+/// A link facility's open case with the facts its next action is computed from (see
+/// `lotse_domain::next_action::CaseFacts`, which takes these times as programme-local dates).
+/// Plan reviews, follow-ups and follow-up questionnaires are not scheduled anywhere yet, so
+/// there are no facts about them here: their dates are `None` for every case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkCase {
+    /// The case.
+    pub case: CaseId,
+    /// The referral's state.
+    pub state: ReferralState,
+    /// When the referral was issued (its first event).
+    pub issued_at: OffsetDateTime,
+    /// When it was accepted: its latest `referral.accepted` event, if any.
+    pub accepted_at: Option<OffsetDateTime>,
+    /// Failed contact attempts (the referral row's count; attempts are only recorded after
+    /// acceptance).
+    pub failed_contact_attempts: u32,
+    /// Its latest `referral.contact_attempt_failed` event, if any.
+    pub last_attempt_at: Option<OffsetDateTime>,
+    /// Its latest `referral.contacted` event, if any.
+    pub contacted_at: Option<OffsetDateTime>,
+    /// Whether the case has a baseline questionnaire response.
+    pub baseline_questionnaire_done: bool,
+    /// Last change of the referral.
+    pub updated_at: OffsetDateTime,
+}
+
+/// The latest time of a referral's events of one type (`accepted`), as a scalar subquery on
+/// `r`: the stream's key (programme_key, stream_id, stream_version) finds them, newest first.
+fn latest_event(stream: i64, kind: &str) -> String {
+    format!(
+        "(select e.occurred_at from event e where e.programme_key = r.programme_key and e.stream_id = r.referral_id \
+         and e.stream = {stream} and e.payload ->> 'type' = '{kind}' order by e.stream_version desc limit 1)"
+    )
+}
+
+/// A link facility's open referrals with cases, of people not erased, changed at or before
+/// `$2`, with their next-action facts, in one statement: the same rows as the facility's
+/// [`LinkKind::Holds`] relation with [`Rows::Open`] (`$3` the facility). Served by the index
+/// `referral_facility` (programme_key, link_facility_id, state), the event key
+/// (programme_key, stream_id, stream_version) and the response key (programme_key, case_id,
+/// response_id). `->>` reads a JSON text field on both engines (PostgreSQL `jsonb`, SQLite
+/// JSON text).
+fn link_sql(engine: Engine, referral_stream: i64) -> String {
+    format!(
+        "select r.case_id, r.patient_id, i.given_name, i.family_name, r.state, r.closing_reason, \
+           r.failed_contact_attempts, r.issued_at, r.updated_at, \
+           {} as accepted_at, {} as last_attempt_at, {} as contacted_at, \
+           exists (select 1 from questionnaire_response q where q.programme_key = r.programme_key \
+             and q.case_id = r.case_id and q.timepoint = 'baseline') as baseline_done \
+         from referral r \
+         join patient p on p.programme_key = $1 and p.patient_id = r.patient_id and p.erased_at is null \
+         join patient_identity i on i.programme_key = $1 and i.patient_id = r.patient_id \
+         where r.programme_key = $1 and r.link_facility_id = $3 and r.state <> 'closed' \
+           and r.case_id is not null and {} \
+         order by r.case_id",
+        latest_event(referral_stream, "accepted"),
+        latest_event(referral_stream, "contact_attempt_failed"),
+        latest_event(referral_stream, "contacted"),
+        engine.time_cmp("r.updated_at", "<=", "$2"),
+    )
+}
+
+/// One stored row of [`link_sql`].
+type LinkRow = (
+    Uuid,
+    Uuid,
+    Sealed,
+    Sealed,
+    String,
+    Option<String>,
+    i64,
+    OffsetDateTime,
+    OffsetDateTime,
+    Option<OffsetDateTime>,
+    Option<OffsetDateTime>,
+    Option<OffsetDateTime>,
+    bool,
+);
+
+/// A link facility's worklist ordered by the caller: every open case it holds is read with
+/// its facts in one statement ([`LinkCase`], ordered by case id); `choose` returns the
+/// positions of the cases to show, in the order to show them (positions out of range and
+/// repeats are skipped). Only the names of the cases chosen are opened, and the audit entry
+/// lists only their people.
+pub async fn for_link_facility(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    facility: OrganisationId,
+    choose: impl FnOnce(&[LinkCase]) -> Vec<usize>,
+) -> StoreResult<Vec<(Row, LinkCase)>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let sql = link_sql(tx.engine(), crate::event::stream_code("referral")?);
+    let rows: Vec<LinkRow> = on_conn!(tx, c => sqlx::query_as(&sql)
+        .bind(key)
+        .bind(access.at)
+        .bind(facility.as_uuid())
+        .fetch_all(c)
+        .await)?;
+    let cases = rows
+        .iter()
+        .map(|r| {
+            Ok(LinkCase {
+                case: CaseId::from_uuid(r.0),
+                state: ReferralState::from_codes(&r.4, r.5.as_deref())
+                    .ok_or_else(|| StoreError::Corrupt(format!("referral state {:?}", r.4)))?,
+                issued_at: r.7,
+                accepted_at: r.9,
+                failed_contact_attempts: u32::try_from(r.6).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                last_attempt_at: r.10,
+                contacted_at: r.11,
+                baseline_questionnaire_done: r.12,
+                updated_at: r.8,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let mut seen = std::collections::HashSet::new();
+    let chosen: Vec<usize> = choose(&cases)
+        .into_iter()
+        .filter(|&i| i < rows.len() && seen.insert(i))
+        .collect();
+    let keys = tx.keys()?;
+    let p = scope.programme().as_uuid();
+    let open = |patient: Uuid, column: &str, value: &[u8]| {
+        keys.open(
+            Slot {
+                programme: p,
+                record: patient,
+                column,
+            },
+            value,
+        )
+    };
+    let mut patients: Vec<Uuid> = chosen.iter().filter_map(|&i| rows.get(i)).map(|r| r.1).collect();
+    patients.sort_unstable();
+    patients.dedup();
+    audit::record(tx, scope, access, AuditAction::Read, ObjectKind::Patient, patients).await?;
+    chosen
+        .into_iter()
+        .filter_map(|i| Some((rows.get(i)?, *cases.get(i)?)))
+        .map(|(r, facts)| {
+            Ok((
+                Row {
+                    case: facts.case,
+                    given_name: open(r.1, "given_name", &r.2)?,
+                    family_name: open(r.1, "family_name", &r.3)?,
+                    state: r.4.clone(),
+                    updated_at: r.8,
+                },
+                facts,
+            ))
         })
         .collect()
 }

@@ -18,6 +18,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
+use lotse_domain::calendar::HolidayCalendar;
 use lotse_domain::id::ProgrammeId;
 use lotse_domain::programme::{Language, LinkWorkModel, Programme, ProgrammeSlug};
 use lotse_store::db::PoolSettings;
@@ -301,6 +302,7 @@ impl TestDb {
             name: format!("Test programme {slug}"),
             languages: vec![Language::German, Language::English],
             time_zone: "Europe/Berlin".into(),
+            holiday_calendar: HolidayCalendar::GermanyNrw,
             link_work_model: LinkWorkModel::LinkFacility,
             contact_attempts_before_unreachable: 3,
             public_directory: true,

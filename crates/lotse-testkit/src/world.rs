@@ -412,9 +412,28 @@ impl World {
     /// with a case whose only referral is still issued at `facility`: a referral that may be
     /// redirected.
     pub async fn issued_case(&self, db: &TestDb, family: &str, facility: OrganisationId) -> IssuedCase {
+        let issued = ReferralEvent::Issued {
+            link_facility: facility,
+        };
+        self.case_with_history(db, family, facility, vec![(issued, at(0))])
+            .await
+    }
+
+    /// Adds a person (family name `family`) prescribed by the first practice, with a case at
+    /// `facility` whose only referral has these events at these times (the first should be
+    /// `Issued` to `facility`; the case opens a minute after it). The returned referral's
+    /// version is the number of events.
+    pub async fn case_with_history(
+        &self,
+        db: &TestDb,
+        family: &str,
+        facility: OrganisationId,
+        history: Vec<(ReferralEvent, time::OffsetDateTime)>,
+    ) -> IssuedCase {
         let scope = &self.scope;
+        let first = history.first().map_or(at(0), |(_, at)| *at);
         let access = Access {
-            at: at(0),
+            at: first,
             purpose: AuditPurpose::Care,
         };
         let new = patient(scope, "Ilse", family, date!(1960 - 04 - 01), None);
@@ -426,7 +445,7 @@ impl World {
             programme: scope.programme(),
             patient: person,
             link_facility: facility,
-            opened_at: at(1),
+            opened_at: first + time::Duration::minutes(1),
         };
         let referral = NewReferral {
             id: ReferralId::from_uuid(id()),
@@ -434,12 +453,14 @@ impl World {
             case: Some(case.id),
             patient: person,
             source: ReferralSource::Prescriber,
-            history: vec![recorded(
-                ReferralEvent::Issued {
-                    link_facility: facility,
-                },
-                0,
-            )],
+            history: history
+                .into_iter()
+                .map(|(event, at)| Recorded {
+                    event,
+                    actor: "system:admin".into(),
+                    at,
+                })
+                .collect(),
         };
         let mut tx = db.db.begin().await.expect("begin");
         lotse_store::person::insert_patients(&mut tx, scope, access, &[new])

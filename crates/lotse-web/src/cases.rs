@@ -9,17 +9,20 @@
 use askama::Template;
 use axum::Extension;
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use fluent_bundle::FluentValue;
 use lotse_app::access::AccessError;
 use lotse_app::auth::SessionUser;
-use lotse_app::case_record::{self, CaseRecord, WorklistRow};
+use lotse_app::case_record::{self, CaseRecord, Worklist, WorklistRow};
 use lotse_app::referral_work::{self, ContactOutcome, NextSteps, WorkError, WorkStep};
 use lotse_domain::id::{CaseId, ConsentId, OrganisationId};
+use lotse_domain::next_action::NextActionKind;
 use lotse_domain::policy::Visibility;
 use lotse_domain::referral::{RedirectReason, ReferralState};
+use lotse_domain::user::Role;
+use time::Date;
 
 use crate::AppState;
 use crate::csrf::{self, CsrfToken};
@@ -36,18 +39,80 @@ const WORKLIST_LIMIT: i64 = 50;
 #[template(path = "worklist.html")]
 struct WorklistPage {
     page: Page,
-    rows: Vec<(String, String, String, String)>,
+    rows: Vec<Line>,
+    /// Whether the rows have a next step (a link worker's worklist).
+    next_steps: bool,
+    /// The next-step filter links (a link worker's worklist).
+    filters: Vec<Filter>,
     can_search: bool,
     notice: Option<String>,
     code: String,
 }
 
+/// One worklist row as shown.
+struct Line {
+    id: String,
+    name: String,
+    state: String,
+    updated: String,
+    /// The next step: its label, its due date, and whether it is overdue.
+    next: Option<(String, String, bool)>,
+}
+
+/// A filter link above a link worker's worklist: all, or one kind of next step.
+struct Filter {
+    href: String,
+    label: String,
+    count: usize,
+    current: bool,
+}
+
+/// The key of a next step's label (`next-action-first-contact-overdue`), from its kind.
+pub(crate) fn next_action_key(kind: NextActionKind) -> String {
+    format!("next-action-{}", kind.code().replace('_', "-"))
+}
+
 /// Worklist rows; a provider's rows hold onward referral states, the others referral states.
-fn worklist_rows(page: &Page, rows: Vec<WorklistRow>, onward: bool) -> Vec<(String, String, String, String)> {
+fn worklist_rows(page: &Page, rows: Vec<WorklistRow>, onward: bool, today: Option<Date>) -> Vec<Line> {
     let key = if onward { onward_state_key } else { state_key };
     rows.into_iter()
-        .map(|r| (r.case.to_string(), r.name, page.t(&key(&r.state)), date(r.updated_at)))
+        .map(|r| Line {
+            id: r.case.to_string(),
+            state: page.t(&key(&r.state)),
+            updated: date(r.updated_at),
+            next: r.next.map(|n| {
+                let overdue = today.is_some_and(|t| n.is_overdue(t));
+                (page.t(&next_action_key(n.kind)), n.due_on.to_string(), overdue)
+            }),
+            name: r.name,
+        })
         .collect()
+}
+
+/// The filter links: all cases, then every kind with its count.
+fn filters(page: &Page, list: &Worklist) -> Vec<Filter> {
+    let total = list.counts.iter().map(|(_, n)| n).sum();
+    let all = Filter {
+        href: "/cases".into(),
+        label: page.t("cases-filter-all"),
+        count: total,
+        current: list.kind.is_none(),
+    };
+    std::iter::once(all)
+        .chain(list.counts.iter().map(|(kind, count)| Filter {
+            href: format!("/cases?kind={}", kind.code()),
+            label: page.t(&next_action_key(*kind)),
+            count: *count,
+            current: list.kind == Some(*kind),
+        }))
+        .collect()
+}
+
+/// The next-step filter of `GET /cases?kind=…`: an unknown kind is a 400 naming the kinds.
+#[derive(Debug, Default, serde::Deserialize)]
+pub struct WorklistQuery {
+    /// A next-action kind code (`first_contact_overdue`).
+    kind: Option<String>,
 }
 
 async fn render_worklist(
@@ -57,20 +122,36 @@ async fn render_worklist(
     csrf: &CsrfToken,
     notice: Option<(&str, StatusCode)>,
     code: String,
+    kind: Option<NextActionKind>,
 ) -> Result<Response, WebError> {
-    let rows = case_record::worklist(&state.app, state.clock.as_ref(), &user.principal(), WORKLIST_LIMIT).await?;
+    let role = user.membership.role();
     let page = Page::new(state, headers, "/cases", Some(user), csrf);
-    let rows = worklist_rows(
-        &page,
-        rows,
-        user.membership.role() == lotse_domain::user::Role::OfferProvider,
-    );
+    let (rows, filters) = if role == Role::LinkWorker {
+        let list = case_record::next_action_worklist(
+            &state.app,
+            state.clock.as_ref(),
+            &user.principal(),
+            WORKLIST_LIMIT,
+            kind,
+        )
+        .await?;
+        let filters = filters(&page, &list);
+        (worklist_rows(&page, list.rows, false, Some(list.today)), filters)
+    } else {
+        let rows = case_record::worklist(&state.app, state.clock.as_ref(), &user.principal(), WORKLIST_LIMIT).await?;
+        (
+            worklist_rows(&page, rows, role == Role::OfferProvider, None),
+            Vec::new(),
+        )
+    };
     let can_search = lotse_domain::policy::role_may(user.membership.role(), lotse_domain::policy::Action::SearchCases);
     let (notice, status) = page::notice(&page, notice);
     render_private(
         &WorklistPage {
             page,
             rows,
+            next_steps: role == Role::LinkWorker,
+            filters,
             can_search,
             notice,
             code,
@@ -79,14 +160,23 @@ async fn render_worklist(
     )
 }
 
-/// `GET /cases`: the people my organisation works with.
+/// `GET /cases`: the people my organisation works with; a link worker's by next step,
+/// `?kind=first_contact_overdue` keeping one kind (an unknown kind is 400).
 pub async fn worklist(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
     Extension(csrf): Extension<CsrfToken>,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
-    render_worklist(&state, &headers, &user, &csrf, None, String::new()).await
+    let query: WorklistQuery =
+        serde_urlencoded::from_str(query.as_deref().unwrap_or("")).map_err(|e| WebError::BadRequest(e.to_string()))?;
+    let kind = query
+        .kind
+        .filter(|k| !k.is_empty())
+        .map(|k| case_record::parse_kind(&k))
+        .transpose()?;
+    render_worklist(&state, &headers, &user, &csrf, None, String::new(), kind).await
 }
 
 /// `POST /cases/search`: finds the case by prescription code and redirects to its opaque id.
@@ -109,6 +199,7 @@ pub async fn search_cases(
                 &csrf,
                 Some(("cases-not-found", StatusCode::NOT_FOUND)),
                 code,
+                None,
             )
             .await
         }
@@ -120,6 +211,7 @@ pub async fn search_cases(
                 &csrf,
                 Some(("cases-bad-code", StatusCode::BAD_REQUEST)),
                 code,
+                None,
             )
             .await
         }

@@ -270,6 +270,11 @@ mod tests {
             .chain(OnwardReferralState::ALL.map(|s| onward_state_key(s.code())))
             .chain(ConsentPurpose::ALL.map(|p| consent_key(p.code())))
             .chain(Role::ALL.map(|r| role_key(r.code())))
+            .chain(
+                lotse_domain::next_action::NextActionKind::ALL
+                    .iter()
+                    .map(|k| crate::cases::next_action_key(*k)),
+            )
             .chain(directory_keys())
             .collect()
     }

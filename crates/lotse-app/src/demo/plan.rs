@@ -3,6 +3,7 @@
 use lotse_domain::actor::{Actor, ProgrammeScope, SystemJob};
 use lotse_domain::area::{Area, AreaKind, AreaSet, DeprivationIndex, GeoPoint};
 use lotse_domain::audit::{AuditPurpose, ObjectKind};
+use lotse_domain::calendar::HolidayCalendar;
 use lotse_domain::case::Case;
 use lotse_domain::consent::{Consent, ConsentGiver, ConsentPurpose};
 use lotse_domain::id::{
@@ -149,6 +150,7 @@ fn programme(
     name: &str,
     languages: Vec<Language>,
     tz: &str,
+    holiday_calendar: HolidayCalendar,
     model: LinkWorkModel,
 ) -> Result<Programme, DemoError> {
     Ok(Programme {
@@ -157,6 +159,7 @@ fn programme(
         name: name.to_owned(),
         languages,
         time_zone: tz.to_owned(),
+        holiday_calendar,
         link_work_model: model,
         contact_attempts_before_unreachable: 3,
         public_directory: true,
@@ -389,6 +392,7 @@ fn duesseldorf(job: &JobToken, rng: &mut ChaCha8Rng, scale: usize, as_of: Offset
         "Soziales Rezept Düsseldorf (Demo)",
         vec![Language::German, Language::English],
         "Europe/Berlin",
+        HolidayCalendar::GermanyNrw,
         LinkWorkModel::LinkFacility,
     )?;
     let mut w = empty_world(job, programme, "Stadtbezirke und Stadtteile", rng);
@@ -548,6 +552,7 @@ fn norddjurs(job: &JobToken, rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDa
         "Sociale henvisninger Norddjurs (Demo)",
         vec![Language::Danish, Language::English],
         "Europe/Copenhagen",
+        HolidayCalendar::Denmark,
         LinkWorkModel::PracticeNavigator,
     )?;
     let mut w = empty_world(job, programme, "Kommune og byer", rng);

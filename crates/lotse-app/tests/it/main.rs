@@ -14,6 +14,7 @@ mod capability;
 mod data_protection;
 mod demo;
 mod hsds_interchange;
+mod next_action;
 mod offer_edit;
 mod offer_search;
 mod prescribing;

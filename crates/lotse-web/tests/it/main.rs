@@ -24,3 +24,4 @@ mod hsds;
 mod pages;
 mod prescriptions;
 mod referral_work;
+mod worklist;

@@ -1,0 +1,288 @@
+//! The link worker's worklist ordered by next action, on both engines: referrals in every
+//! state with events at chosen dates around Easter 2026 (an NRW programme: Karfreitag 3 April
+//! and Ostermontag 6 April are holidays), read at a fixed clock, give the order, kinds, due
+//! dates and counts written out below by hand; the kind filter keeps one kind and refuses an
+//! unknown one; the programme's holiday calendar moves a due date.
+
+use lotse_app::FixedClock;
+use lotse_app::access::AccessError;
+use lotse_app::case_record::{self, Worklist};
+use lotse_domain::audit::AuditPurpose;
+use lotse_domain::id::{CaseId, QuestionnaireResponseId};
+use lotse_domain::next_action::NextActionKind as K;
+use lotse_domain::questionnaire::{Answers, Instrument, QuestionnaireResponse, Timepoint};
+use lotse_domain::referral::{ClosingReason, ReferralEvent as E};
+use lotse_domain::user::Role;
+use lotse_store::audit::Access;
+use lotse_testkit::world::World;
+use lotse_testkit::{TestDb, storage_test};
+use time::macros::{date, datetime};
+use time::{Date, OffsetDateTime};
+
+use crate::data_protection::as_member;
+
+/// Wednesday 1 April 2026, 12:00 in Düsseldorf (CEST, UTC+2).
+const NOW: OffsetDateTime = datetime!(2026-04-01 10:00 UTC);
+
+/// A time on a day of March or April 2026, UTC.
+fn t(month: u8, day: u8, hour: u8) -> OffsetDateTime {
+    let month = time::Month::try_from(month).unwrap();
+    Date::from_calendar_date(2026, month, day)
+        .unwrap()
+        .with_hms(hour, 0, 0)
+        .unwrap()
+        .assume_utc()
+}
+
+/// The cases: family name and referral history. All at the world's second facility, which
+/// holds nothing else.
+fn histories(world: &World) -> Vec<(&'static str, Vec<(E, OffsetDateTime)>)> {
+    let issued = |at| {
+        (
+            E::Issued {
+                link_facility: world.orgs.other_facility,
+            },
+            at,
+        )
+    };
+    vec![
+        // Issued Monday 30 March: accept by the next working day, Tuesday 31 March (overdue).
+        ("Anna", vec![issued(t(3, 30, 8))]),
+        // Issued 31 March at 22:30 UTC, which is already 1 April in Düsseldorf: due Thursday 2 April.
+        ("Bert", vec![issued(datetime!(2026-03-31 22:30 UTC))]),
+        // Accepted Monday 23 March: first contact due 5 working days later, Monday 30 March;
+        // today is after that.
+        ("Clara", vec![issued(t(3, 20, 8)), (E::Accepted, t(3, 23, 9))]),
+        // Accepted Monday 30 March: 31 March, 1, 2, (3 and 6 April are holidays), 7, 8 April.
+        ("Dora", vec![issued(t(3, 27, 8)), (E::Accepted, t(3, 30, 9))]),
+        // A failed attempt on Tuesday 31 March: the next is due 2 working days later, 2 April
+        // (a tie with Bert; a new referral comes first).
+        (
+            "Emil",
+            vec![
+                issued(t(3, 20, 8)),
+                (E::Accepted, t(3, 23, 9)),
+                (E::ContactAttemptFailed, t(3, 31, 9)),
+            ],
+        ),
+        // Contacted Tuesday 31 March, no baseline questionnaire: due 10 working days later
+        // (1, 2, 7, 8, 9, 10, 13, 14, 15, 16 April).
+        (
+            "Frida",
+            vec![
+                issued(t(3, 13, 8)),
+                (E::Accepted, t(3, 16, 9)),
+                (E::Contacted, t(3, 31, 9)),
+            ],
+        ),
+        // Contacted, baseline questionnaire done (added below): nothing due.
+        (
+            "Gustav",
+            vec![
+                issued(t(3, 13, 8)),
+                (E::Accepted, t(3, 16, 9)),
+                (E::Contacted, t(3, 20, 9)),
+            ],
+        ),
+        // Unreachable after three attempts, no follow-up scheduled: nothing due; changed
+        // later than Gustav, so listed before him.
+        (
+            "Hanna",
+            vec![
+                issued(t(3, 13, 8)),
+                (E::Accepted, t(3, 16, 9)),
+                (E::ContactAttemptFailed, t(3, 17, 9)),
+                (E::ContactAttemptFailed, t(3, 19, 9)),
+                (E::ContactAttemptFailed, t(3, 23, 9)),
+                (E::MarkedUnreachable { attempts_required: 3 }, t(3, 24, 9)),
+            ],
+        ),
+        // Closed: not on the worklist.
+        (
+            "Ingo",
+            vec![
+                issued(t(3, 13, 8)),
+                (
+                    E::Closed {
+                        reason: ClosingReason::Declined,
+                    },
+                    t(3, 16, 9),
+                ),
+            ],
+        ),
+    ]
+}
+
+/// The expected worklist, written by hand from the rules (not computed): family name, kind
+/// and due date (`None`: nothing due).
+fn oracle() -> Vec<(&'static str, Option<(K, Date)>)> {
+    vec![
+        ("Clara", Some((K::FirstContactOverdue, date!(2026 - 03 - 30)))),
+        ("Anna", Some((K::New, date!(2026 - 03 - 31)))),
+        ("Bert", Some((K::New, date!(2026 - 04 - 02)))),
+        ("Emil", Some((K::ContactAttemptDue, date!(2026 - 04 - 02)))),
+        ("Dora", Some((K::FirstContactDue, date!(2026 - 04 - 08)))),
+        ("Frida", Some((K::QuestionnaireDue, date!(2026 - 04 - 16)))),
+        ("Hanna", None),
+        ("Gustav", None),
+    ]
+}
+
+/// Builds the cases; returns the case of each family name.
+async fn build(db: &TestDb, world: &World) -> Vec<(&'static str, CaseId)> {
+    let mut cases = Vec::new();
+    for (family, history) in histories(world) {
+        let made = world
+            .case_with_history(db, family, world.orgs.other_facility, history)
+            .await;
+        cases.push((family, made.case));
+    }
+    let gustav = cases.iter().find(|(f, _)| *f == "Gustav").unwrap().1;
+    let response = QuestionnaireResponse {
+        id: QuestionnaireResponseId::from_uuid(uuid::Uuid::new_v4()),
+        programme: world.programme.id,
+        case: gustav,
+        timepoint: Timepoint::Baseline,
+        answers: Answers::parse(Instrument::Who5, vec![Some(3); 5]).unwrap(),
+        answered_at: t(3, 25, 9),
+    };
+    // A follow-up response does not count as the baseline.
+    let frida = cases.iter().find(|(f, _)| *f == "Frida").unwrap().1;
+    let follow_up = QuestionnaireResponse {
+        id: QuestionnaireResponseId::from_uuid(uuid::Uuid::new_v4()),
+        case: frida,
+        timepoint: Timepoint::FollowUp,
+        ..response.clone()
+    };
+    let access = Access {
+        at: t(3, 25, 9),
+        purpose: AuditPurpose::Care,
+    };
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::person::insert_questionnaire_responses(&mut tx, &world.scope, access, &[response, follow_up])
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    cases
+}
+
+/// The worklist as (family name, kind and due date).
+fn seen(list: &Worklist) -> Vec<(String, Option<(K, Date)>)> {
+    list.rows
+        .iter()
+        .map(|r| {
+            let family = r.name.rsplit(' ').next().unwrap().to_owned();
+            (family, r.next.map(|n| (n.kind, n.due_on)))
+        })
+        .collect()
+}
+
+fn expected(rows: &[(&'static str, Option<(K, Date)>)]) -> Vec<(String, Option<(K, Date)>)> {
+    rows.iter().map(|(f, n)| ((*f).to_owned(), *n)).collect()
+}
+
+storage_test!(async fn the_link_workers_worklist_is_ordered_by_next_action(db) {
+    let world = World::build(db, "next-action").await;
+    build(db, &world).await;
+    let clock = FixedClock::new(NOW);
+    let lotsin = as_member(db, &world, "lotsin-next", Role::LinkWorker, Some(world.orgs.other_facility)).await;
+
+    let list = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, None).await.unwrap();
+    assert_eq!(list.today, date!(2026 - 04 - 01));
+    assert_eq!(seen(&list), expected(&oracle()));
+    let overdue: Vec<bool> = list.rows.iter().filter_map(|r| r.next).map(|n| n.is_overdue(list.today)).collect();
+    assert_eq!(overdue, [true, true, false, false, false, false]);
+    assert_eq!(
+        list.counts,
+        [
+            (K::FirstContactOverdue, 1),
+            (K::New, 2),
+            (K::FirstContactDue, 1),
+            (K::ContactAttemptDue, 1),
+            (K::PlanReviewDue, 0),
+            (K::FollowUpDue, 0),
+            (K::QuestionnaireDue, 1),
+        ]
+    );
+    // The plain worklist gives the same order to a link worker.
+    let plain = case_record::worklist(&db.db, &clock, &lotsin, 100).await.unwrap();
+    assert_eq!(plain, list.rows);
+    // The limit cuts after ordering.
+    let two = case_record::next_action_worklist(&db.db, &clock, &lotsin, 2, None).await.unwrap();
+    assert_eq!(seen(&two), expected(&oracle()[..2]));
+    assert_eq!(two.counts, list.counts, "counts are over all open cases");
+});
+
+storage_test!(async fn the_worklist_filters_by_kind_and_refuses_an_unknown_kind(db) {
+    let world = World::build(db, "next-filter").await;
+    build(db, &world).await;
+    let clock = FixedClock::new(NOW);
+    let lotsin = as_member(db, &world, "lotsin-filter", Role::LinkWorker, Some(world.orgs.other_facility)).await;
+
+    let kind = case_record::parse_kind("new").unwrap();
+    let list = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, Some(kind)).await.unwrap();
+    let only_new: Vec<_> = oracle().into_iter().filter(|(_, n)| n.is_some_and(|(k, _)| k == K::New)).collect();
+    assert_eq!(seen(&list), expected(&only_new));
+    assert_eq!(list.counts.iter().map(|(_, n)| n).sum::<usize>(), 6, "counts ignore the filter");
+    let overdue = case_record::parse_kind("first_contact_overdue").unwrap();
+    let list = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, Some(overdue)).await.unwrap();
+    assert_eq!(seen(&list), expected(&oracle()[..1]));
+
+    let Err(AccessError::Invalid(message)) = case_record::parse_kind("urgent") else {
+        panic!("an unknown kind must be refused");
+    };
+    assert!(message.contains("urgent") && message.contains("first_contact_overdue"), "{message}");
+});
+
+storage_test!(async fn the_programmes_holiday_calendar_moves_a_due_date(db) {
+    let world = World::build(db, "next-holiday").await;
+    build(db, &world).await;
+    let clock = FixedClock::new(NOW);
+    let lotsin = as_member(db, &world, "lotsin-holiday", Role::LinkWorker, Some(world.orgs.other_facility)).await;
+    let dora = |list: &Worklist| {
+        seen(list).into_iter().find(|(f, _)| f == "Dora").and_then(|(_, n)| n).unwrap()
+    };
+    let nrw = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, None).await.unwrap();
+    assert_eq!(dora(&nrw), (K::FirstContactDue, date!(2026 - 04 - 08)), "Karfreitag and Ostermontag skipped");
+
+    lotse_store::on_pool!(&db.db, p => sqlx::query("update programme set holiday_calendar = 'weekends-only' where programme_id = $1")
+        .bind(world.programme.id.as_uuid())
+        .execute(p)
+        .await
+        .map(|_| ()))
+    .unwrap();
+    let plain = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, None).await.unwrap();
+    assert_eq!(dora(&plain), (K::FirstContactDue, date!(2026 - 04 - 06)), "without holidays: Easter Monday");
+});
+
+storage_test!(async fn other_roles_keep_the_newest_change_first(db) {
+    let world = World::build(db, "next-roles").await;
+    build(db, &world).await;
+    let clock = FixedClock::new(NOW);
+    let gp = as_member(db, &world, "dr-next", Role::Prescriber, Some(world.orgs.practice)).await;
+    let rows = case_record::worklist(&db.db, &clock, &gp, 100).await.unwrap();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.next.is_none()));
+    assert!(rows.windows(2).all(|w| w[0].updated_at >= w[1].updated_at), "newest change first");
+    let list = case_record::next_action_worklist(&db.db, &clock, &gp, 100, None).await.unwrap();
+    assert!(list.rows.is_empty());
+});
+
+storage_test!(async fn only_the_people_shown_are_audited(db) {
+    let world = World::build(db, "next-audit").await;
+    build(db, &world).await;
+    let clock = FixedClock::new(NOW);
+    let lotsin = as_member(db, &world, "lotsin-audit", Role::LinkWorker, Some(world.orgs.other_facility)).await;
+    let seq = || async {
+        lotse_store::on_pool!(&db.db, p => sqlx::query_scalar::<_, i64>("select max(seq) from audit_entry").fetch_one(p).await).unwrap()
+    };
+    let before = seq().await;
+    let two = case_record::next_action_worklist(&db.db, &clock, &lotsin, 2, None).await.unwrap();
+    assert_eq!(two.rows.len(), 2);
+    assert_eq!(seq().await, before + 1, "one entry for the view");
+    let listed: i64 = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar(
+        "select count(*) from audit_object o join audit_entry e on e.programme_key = o.programme_key and e.seq = o.seq \
+         where e.seq = $1 and e.action = 'read' and e.object_kind = 'patient'",
+    ).bind(before + 1).fetch_one(p).await).unwrap();
+    assert_eq!(listed, 2, "the two people shown, not all eight read for ordering");
+});
