@@ -12,6 +12,7 @@
 mod audit;
 mod audit_at_load;
 mod backup;
+mod blind_index;
 mod capability;
 mod credential;
 mod fixtures;
