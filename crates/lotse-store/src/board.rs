@@ -9,7 +9,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::{self, Access};
-use crate::crypto::{Sealed, Slot};
+use crate::crypto::Sealed;
 use crate::db::Tx;
 use crate::error::StoreResult;
 use crate::on_conn;
@@ -94,14 +94,7 @@ pub async fn for_practice(
     let keys = tx.keys()?;
     let programme = scope.programme().as_uuid();
     let open = |patient: Uuid, column: &str, value: &[u8]| {
-        keys.open(
-            Slot {
-                programme,
-                record: patient,
-                column,
-            },
-            value,
-        )
+        crate::person::open_column(&keys, programme, patient, column, value)
     };
     let mut patients: Vec<Uuid> = rows.iter().map(|r| r.2).collect();
     patients.sort_unstable();

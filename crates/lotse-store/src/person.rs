@@ -275,6 +275,17 @@ fn slot(programme: uuid::Uuid, patient: uuid::Uuid, column: &str) -> Slot<'_> {
     }
 }
 
+/// Opens one sealed identity column of a person (a worklist's or a board's names).
+pub(crate) fn open_column(
+    keys: &DataKeys,
+    programme: uuid::Uuid,
+    patient: uuid::Uuid,
+    column: &str,
+    value: &[u8],
+) -> StoreResult<String> {
+    keys.open(slot(programme, patient, column), value)
+}
+
 /// Seals an identity for storage.
 pub(crate) fn seal_identity(
     keys: &DataKeys,

@@ -13,7 +13,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::audit::{self, Access};
-use crate::crypto::{Sealed, Slot};
+use crate::crypto::Sealed;
 use crate::db::{Engine, Tx};
 use crate::error::{StoreError, StoreResult};
 use crate::on_conn;
@@ -84,16 +84,7 @@ pub async fn for_organisation(
     let rows: Vec<_> = rows.into_iter().filter(|r| seen.insert(r.0)).collect();
     let keys = tx.keys()?;
     let p = scope.programme().as_uuid();
-    let open = |patient: Uuid, column: &str, value: &[u8]| {
-        keys.open(
-            Slot {
-                programme: p,
-                record: patient,
-                column,
-            },
-            value,
-        )
-    };
+    let open = |patient: Uuid, column: &str, value: &[u8]| crate::person::open_column(&keys, p, patient, column, value);
     let mut patients: Vec<Uuid> = rows.iter().map(|r| r.1).collect();
     patients.sort_unstable();
     patients.dedup();
@@ -235,16 +226,7 @@ pub async fn for_link_facility(
         .collect();
     let keys = tx.keys()?;
     let p = scope.programme().as_uuid();
-    let open = |patient: Uuid, column: &str, value: &[u8]| {
-        keys.open(
-            Slot {
-                programme: p,
-                record: patient,
-                column,
-            },
-            value,
-        )
-    };
+    let open = |patient: Uuid, column: &str, value: &[u8]| crate::person::open_column(&keys, p, patient, column, value);
     let mut patients: Vec<Uuid> = chosen.iter().filter_map(|&i| rows.get(i)).map(|r| r.1).collect();
     patients.sort_unstable();
     patients.dedup();
