@@ -210,3 +210,7 @@ field-error-date-in-future = { $field }: Datoen ligger i fremtiden.
 field-error-date-too-early = { $field }: Datoen ligger før 1900.
 field-error-phone = { $field }: Angiv et telefonnummer med 6 til 20 cifre (mellemrum, +, -, / og parenteser er tilladt).
 field-error-consent-required = { $field }: Uden dette samtykke kan dette trin ikke gennemføres.
+field-error-already-shortlisted = { $field }: Dette tilbud er allerede på personens liste over forslag.
+field-error-date-in-past = { $field }: Datoen er passeret; angiv i dag eller senere.
+field-error-date-not-after-today = { $field }: Angiv en dato efter i dag.
+field-error-date-too-far = { $field }: Angiv en dato inden for et år.

@@ -210,3 +210,7 @@ field-error-date-in-future = { $field }: Dieses Datum liegt in der Zukunft.
 field-error-date-too-early = { $field }: Dieses Datum liegt vor 1900.
 field-error-phone = { $field }: Bitte eine Telefonnummer mit 6 bis 20 Ziffern angeben (erlaubt sind auch Leerzeichen, +, -, / und Klammern).
 field-error-consent-required = { $field }: Ohne diese Einwilligung ist dieser Schritt nicht möglich.
+field-error-already-shortlisted = { $field }: Dieses Angebot steht schon auf der Auswahlliste der Person.
+field-error-date-in-past = { $field }: Das Datum liegt in der Vergangenheit; bitte heute oder später.
+field-error-date-not-after-today = { $field }: Bitte ein Datum nach heute.
+field-error-date-too-far = { $field }: Bitte ein Datum innerhalb eines Jahres.

@@ -210,3 +210,7 @@ field-error-date-in-future = { $field }: this date lies in the future.
 field-error-date-too-early = { $field }: this date lies before 1900.
 field-error-phone = { $field }: enter a telephone number with 6 to 20 digits (spaces, +, -, / and brackets are allowed).
 field-error-consent-required = { $field }: this step is not possible without this consent.
+field-error-already-shortlisted = { $field }: this offer is already on the person's shortlist.
+field-error-date-in-past = { $field }: this date has passed; enter today or later.
+field-error-date-not-after-today = { $field }: enter a date after today.
+field-error-date-too-far = { $field }: enter a date within a year.

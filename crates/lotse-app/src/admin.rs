@@ -282,10 +282,11 @@ pub async fn set_privacy_at(
     Ok(current)
 }
 
-/// Re-encrypts, in every programme, the identities not sealed with the first data key (one
-/// transaction per programme; each person re-sealed is audited as an update). Returns
-/// (programme slug, people re-sealed).
-pub async fn reseal_identities(db: &Db, clock: &dyn Clock) -> Result<Vec<(String, usize)>, AdminError> {
+/// Re-encrypts, in every programme, the identities, the prescription reasons and the
+/// conversation notes not sealed with the first data key (one transaction per programme; each
+/// person, prescription and note re-sealed is audited as an update). Returns (programme slug,
+/// people re-sealed, reasons and notes re-sealed).
+pub async fn reseal_identities(db: &Db, clock: &dyn Clock) -> Result<Vec<(String, usize, usize)>, AdminError> {
     let job = JobToken::start_job(SystemJob::Admin);
     let mut out = Vec::new();
     for programme in lotse_store::programme::list(db).await? {
@@ -295,9 +296,11 @@ pub async fn reseal_identities(db: &Db, clock: &dyn Clock) -> Result<Vec<(String
             purpose: AuditPurpose::Administration,
         };
         let mut tx = db.begin().await?;
-        let n = lotse_store::person::reseal_identities(&mut tx, &scope, access).await?;
+        let people = lotse_store::person::reseal_identities(&mut tx, &scope, access).await?;
+        let notes = lotse_store::person::reseal_prescription_reasons(&mut tx, &scope, access).await?
+            + lotse_store::note::reseal(&mut tx, &scope, access).await?;
         tx.commit().await?;
-        out.push((programme.slug.as_str().to_owned(), n));
+        out.push((programme.slug.as_str().to_owned(), people, notes));
     }
     Ok(out)
 }

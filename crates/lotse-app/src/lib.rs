@@ -18,6 +18,8 @@ pub mod capability;
 pub mod case_record;
 /// The clock: the one place that reads the time.
 pub mod clock;
+/// The link worker's conversation notes on a case.
+pub mod conversation;
 /// Data-subject rights (export, erasure), audit views, the retention job.
 pub mod data_subject;
 /// Deterministic demo data for Düsseldorf and Norddjurs.
@@ -53,6 +55,8 @@ pub mod referral_work;
 pub mod research_export;
 /// The TOTP second factor: pending sign-ins, set-up and verification.
 pub mod second_factor;
+/// The person's shortlist of offers: proposed, accepted or declined.
+pub mod shortlist;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use error::{FailureKind, StoreFailure};

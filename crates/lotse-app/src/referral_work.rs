@@ -1,6 +1,7 @@
 //! The link worker's first steps on a new referral: accept it, or pass it on to another link
 //! facility of the programme (with a reason); record contact attempts; declare the person
-//! unreachable after the programme's number of failed attempts.
+//! unreachable after the programme's number of failed attempts; raise a concern with the
+//! prescriber.
 //!
 //! Each step works on the case's open referral that the worker's facility holds, is decided by
 //! the policy on the case ([`Action::WorkCase`]), and writes the event, the referral's new
@@ -13,7 +14,7 @@ use lotse_domain::field::{FieldError, FieldProblem};
 use lotse_domain::id::{CaseId, OrganisationId, PatientId, ReferralId};
 use lotse_domain::organisation::OrganisationKind;
 use lotse_domain::policy::Action;
-use lotse_domain::referral::{RedirectReason, ReferralEvent, ReferralState};
+use lotse_domain::referral::{ConcernKind, RedirectReason, ReferralEvent, ReferralState};
 use lotse_domain::user::Membership;
 use lotse_store::referral::{Recorded, ReferralRecord};
 use lotse_store::{StoreError, Tx};
@@ -38,6 +39,8 @@ pub enum WorkStep {
     NotReached,
     /// Declare the person unreachable.
     MarkUnreachable,
+    /// Raise a concern with the prescriber.
+    RaiseConcern,
 }
 
 impl WorkStep {
@@ -49,6 +52,7 @@ impl WorkStep {
             Self::Reached => "reached",
             Self::NotReached => "not-reached",
             Self::MarkUnreachable => "mark-unreachable",
+            Self::RaiseConcern => "raise-concern",
         }
     }
 }
@@ -143,15 +147,19 @@ fn possible_steps(record: &ReferralRecord, attempts_required: u32) -> Vec<WorkSt
             if record.status.may_mark_unreachable(attempts_required) {
                 steps.push(WorkStep::MarkUnreachable);
             }
+            steps.push(WorkStep::RaiseConcern);
             steps
         }
-        ReferralState::Unreachable => vec![WorkStep::Reached],
-        _ => Vec::new(),
+        ReferralState::Unreachable => vec![WorkStep::Reached, WorkStep::RaiseConcern],
+        ReferralState::Contacted | ReferralState::PlanAgreed | ReferralState::Connected => {
+            vec![WorkStep::RaiseConcern]
+        }
+        ReferralState::Closed(_) => Vec::new(),
     }
 }
 
 /// The open referral of `case` that `principal`'s facility holds.
-async fn held_referral(
+pub(crate) async fn held_referral(
     tx: &mut Tx,
     principal: &Principal,
     patient: PatientId,
@@ -351,6 +359,30 @@ pub async fn record_contact(
     work(db, clock, principal, case, expected_version, step, event)
         .await
         .map(drop)
+}
+
+/// Raises a concern with the prescriber (safeguarding, or health getting worse): an event on the
+/// case's referral that leaves its state as it is; the practice's board shows it at once. Not
+/// before the referral is accepted, nor after it is closed ([`WorkError::Refused`]).
+pub async fn raise_concern(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    case: CaseId,
+    kind: ConcernKind,
+    expected_version: i64,
+) -> Result<(), WorkError> {
+    work(
+        db,
+        clock,
+        principal,
+        case,
+        expected_version,
+        WorkStep::RaiseConcern,
+        ReferralEvent::ConcernRaised { kind },
+    )
+    .await
+    .map(drop)
 }
 
 /// Declares the person unreachable: only after the programme's

@@ -494,8 +494,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 Err(_) => None,
             };
             db.close().await;
-            for (slug, n) in result? {
-                println!("{slug}: {n} people re-encrypted");
+            for (slug, people, notes) in result? {
+                println!("{slug}: {people} people and {notes} reasons and notes re-encrypted");
             }
             if let Some(secrets) = secrets {
                 let n = secrets.context("cannot re-encrypt the TOTP secrets")?;

@@ -125,11 +125,13 @@ pub enum ObjectKind {
     Programme,
     /// An offer of the directory (not personal data; its changes are audited like any write).
     Offer,
+    /// A link worker's conversation note on a case (sealed; every reader is audited).
+    CaseNote,
 }
 
 impl ObjectKind {
     /// Every kind.
-    pub const ALL: [Self; 12] = [
+    pub const ALL: [Self; 13] = [
         Self::Patient,
         Self::Case,
         Self::Prescription,
@@ -142,6 +144,7 @@ impl ObjectKind {
         Self::Capability,
         Self::Programme,
         Self::Offer,
+        Self::CaseNote,
     ];
 
     /// The stable code.
@@ -159,6 +162,7 @@ impl ObjectKind {
             Self::Capability => "capability",
             Self::Programme => "programme",
             Self::Offer => "offer",
+            Self::CaseNote => "case_note",
         }
     }
 

@@ -38,6 +38,14 @@ pub enum FieldProblem {
     Phone,
     /// A consent this step needs was not given.
     ConsentRequired,
+    /// The offer is already on the person's shortlist (and not yet declined or ended).
+    AlreadyShortlisted,
+    /// The date lies before today.
+    DateInPast,
+    /// The date must lie after today.
+    DateNotAfterToday,
+    /// The date lies too far ahead.
+    DateTooFar,
 }
 
 impl FieldProblem {
@@ -60,11 +68,15 @@ impl FieldProblem {
             Self::DateTooEarly => "date-too-early",
             Self::Phone => "phone",
             Self::ConsentRequired => "consent-required",
+            Self::AlreadyShortlisted => "already-shortlisted",
+            Self::DateInPast => "date-in-past",
+            Self::DateNotAfterToday => "date-not-after-today",
+            Self::DateTooFar => "date-too-far",
         }
     }
 
     /// Every problem.
-    pub const ALL: [Self; 16] = [
+    pub const ALL: [Self; 20] = [
         Self::Required,
         Self::TooLong,
         Self::Number,
@@ -81,6 +93,10 @@ impl FieldProblem {
         Self::DateTooEarly,
         Self::Phone,
         Self::ConsentRequired,
+        Self::AlreadyShortlisted,
+        Self::DateInPast,
+        Self::DateNotAfterToday,
+        Self::DateTooFar,
     ];
 }
 

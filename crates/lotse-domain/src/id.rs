@@ -77,6 +77,8 @@ typed_id!(
     ApiClientId,
     /// A capability: a single-use signed link for one purpose and one object.
     CapabilityId,
+    /// A conversation note on a case.
+    NoteId,
 );
 
 #[cfg(test)]

@@ -4,6 +4,8 @@
 //! environment or clock: time is always an argument (`now`), ids are made by the caller.
 //! `cargo xtask ci` fails if it ever depends on sqlx, axum or tokio.
 
+/// The action plan agreed with the person: goals, milestones, obstacles, review date.
+pub mod action_plan;
 /// Actors (users and named system jobs) and the programme scope every query needs.
 pub mod actor;
 /// API clients: a programme's machine callers, their scopes and the scope each needs.

@@ -134,6 +134,54 @@ impl EndReason {
     }
 }
 
+/// Why the person declined an offer of the shortlist.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum DeclineReason {
+    /// It is not what the person wants.
+    NotInterested,
+    /// It meets at times the person cannot make.
+    Times,
+    /// It is too far, or hard to get to.
+    TooFar,
+    /// It costs too much.
+    Cost,
+    /// The person's health does not allow it now.
+    Health,
+    /// Another reason.
+    #[default]
+    Other,
+}
+
+impl DeclineReason {
+    /// Every reason, in the order of the form's choices.
+    pub const ALL: [Self; 6] = [
+        Self::NotInterested,
+        Self::Times,
+        Self::TooFar,
+        Self::Cost,
+        Self::Health,
+        Self::Other,
+    ];
+
+    /// The stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::NotInterested => "not_interested",
+            Self::Times => "times",
+            Self::TooFar => "too_far",
+            Self::Cost => "cost",
+            Self::Health => "health",
+            Self::Other => "other",
+        }
+    }
+
+    /// Parses a code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
 /// How a provider's answer reached Lotse: the event records who recorded it and how.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -158,7 +206,11 @@ pub enum OnwardReferralEvent {
     /// The person accepts.
     AcceptedByPerson,
     /// The person declines.
-    DeclinedByPerson,
+    DeclinedByPerson {
+        /// Why. Events written before the reason was recorded read as [`DeclineReason::Other`].
+        #[serde(default)]
+        reason: DeclineReason,
+    },
     /// Sent to the provider (needs the person's sharing consent, checked by the use case).
     Sent,
     /// The provider declines.
@@ -222,7 +274,7 @@ impl OnwardReferralEvent {
         match self {
             Self::Proposed { .. } => "onward_referral.proposed",
             Self::AcceptedByPerson => "onward_referral.accepted_by_person",
-            Self::DeclinedByPerson => "onward_referral.declined_by_person",
+            Self::DeclinedByPerson { .. } => "onward_referral.declined_by_person",
             Self::Sent => "onward_referral.sent",
             Self::DeclinedByProvider { .. } => "onward_referral.declined_by_provider",
             Self::Acknowledged { .. } => "onward_referral.acknowledged",
@@ -266,7 +318,7 @@ impl Lifecycle for OnwardReferralStatus {
         use OnwardReferralState as S;
         let state = match (self.state, event) {
             (S::Proposed, E::AcceptedByPerson) => S::Accepted,
-            (S::Proposed | S::Accepted, E::DeclinedByPerson) => S::DeclinedByPerson,
+            (S::Proposed | S::Accepted, E::DeclinedByPerson { .. }) => S::DeclinedByPerson,
             (S::Accepted, E::Sent) => S::Sent,
             (S::Sent, E::DeclinedByProvider { .. }) => S::DeclinedByProvider,
             (S::Sent, E::Acknowledged { .. }) => S::Acknowledged,
@@ -303,7 +355,9 @@ mod tests {
         let events = [
             OnwardReferralEvent::Proposed { offer: offer() },
             OnwardReferralEvent::AcceptedByPerson,
-            OnwardReferralEvent::DeclinedByPerson,
+            OnwardReferralEvent::DeclinedByPerson {
+                reason: DeclineReason::Cost,
+            },
             OnwardReferralEvent::Sent,
             OnwardReferralEvent::DeclinedByProvider { channel },
             OnwardReferralEvent::Acknowledged { channel },
@@ -334,7 +388,9 @@ mod tests {
         let mut all = vec![
             E::Proposed { offer: offer() },
             E::AcceptedByPerson,
-            E::DeclinedByPerson,
+            E::DeclinedByPerson {
+                reason: DeclineReason::Other,
+            },
             E::Sent,
             E::DeclinedByProvider { channel: c },
             E::Acknowledged {
@@ -353,7 +409,11 @@ mod tests {
     #[test]
     fn final_states_accept_nothing() {
         let proposed = OnwardReferralStatus::start(&OnwardReferralEvent::Proposed { offer: offer() }).unwrap();
-        let declined = proposed.apply(&OnwardReferralEvent::DeclinedByPerson).unwrap();
+        let declined = proposed
+            .apply(&OnwardReferralEvent::DeclinedByPerson {
+                reason: DeclineReason::TooFar,
+            })
+            .unwrap();
         assert!(declined.state.is_final());
         for event in candidates() {
             assert!(declined.apply(&event).is_err());

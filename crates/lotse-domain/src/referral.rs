@@ -189,6 +189,34 @@ impl RedirectReason {
     }
 }
 
+/// What a link worker raises with the prescriber (DESIGN §2: the practice hears at once).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConcernKind {
+    /// A safeguarding concern (the person may be at risk).
+    Safeguarding,
+    /// The person's health seems to be getting worse.
+    HealthWorse,
+}
+
+impl ConcernKind {
+    /// Every kind, in the order of the form's choices.
+    pub const ALL: [Self; 2] = [Self::Safeguarding, Self::HealthWorse];
+
+    /// The stable code (stored in `referral.concern_kind`).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Safeguarding => "safeguarding",
+            Self::HealthWorse => "health_worse",
+        }
+    }
+
+    /// Parses a code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|k| k.code() == code)
+    }
+}
+
 /// What happened to a referral. Past tense; stored as the event payload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -231,11 +259,18 @@ pub enum ReferralEvent {
         /// Why.
         reason: ClosingReason,
     },
+    /// The link worker raised a concern with the prescriber. The state does not change; the
+    /// referral row keeps the latest concern for the practice's board. Its kind only: what
+    /// worries the link worker is said on the phone, not stored in an event.
+    ConcernRaised {
+        /// Which concern.
+        kind: ConcernKind,
+    },
 }
 
 impl ReferralEvent {
     /// Every kind of event, as [`Self::kind`] returns it.
-    pub const KINDS: [&'static str; 9] = [
+    pub const KINDS: [&'static str; 10] = [
         "referral.issued",
         "referral.redirected",
         "referral.accepted",
@@ -245,6 +280,7 @@ impl ReferralEvent {
         "referral.plan_agreed",
         "referral.connected",
         "referral.closed",
+        "referral.concern_raised",
     ];
 
     /// The event's kind: the stream and the payload's `type` (the store derives it when reading events).
@@ -259,6 +295,7 @@ impl ReferralEvent {
             Self::PlanAgreed => "referral.plan_agreed",
             Self::Connected => "referral.connected",
             Self::Closed { .. } => "referral.closed",
+            Self::ConcernRaised { .. } => "referral.concern_raised",
         }
     }
 }
@@ -338,6 +375,9 @@ impl Lifecycle for ReferralStatus {
             }
             (S::Contacted, E::PlanAgreed) => next(S::PlanAgreed),
             (S::PlanAgreed, E::Connected) => next(S::Connected),
+            (S::Accepted | S::Contacted | S::Unreachable | S::PlanAgreed | S::Connected, E::ConcernRaised { .. }) => {
+                Ok(*self)
+            }
             (S::Closed(_), _) => Err(self.refuse(event)),
             (_, E::Closed { reason }) => next(S::Closed(*reason)),
             _ => Err(self.refuse(event)),
@@ -372,6 +412,9 @@ mod tests {
             ReferralEvent::Connected,
             ReferralEvent::Closed {
                 reason: ClosingReason::Other,
+            },
+            ReferralEvent::ConcernRaised {
+                kind: ConcernKind::Safeguarding,
             },
         ];
         let kinds: Vec<_> = events.iter().map(ReferralEvent::kind).collect();
@@ -413,6 +456,12 @@ mod tests {
             ReferralEvent::MarkedUnreachable { attempts_required: 0 },
             ReferralEvent::PlanAgreed,
             ReferralEvent::Connected,
+            ReferralEvent::ConcernRaised {
+                kind: ConcernKind::Safeguarding,
+            },
+            ReferralEvent::ConcernRaised {
+                kind: ConcernKind::HealthWorse,
+            },
         ];
         all.extend(ClosingReason::ALL.map(|reason| ReferralEvent::Closed { reason }));
         all
@@ -557,6 +606,12 @@ mod tests {
         ("unreachable", "referral.contacted", "contacted"),
         ("contacted", "referral.plan_agreed", "plan_agreed"),
         ("plan_agreed", "referral.connected", "connected"),
+        // A concern changes nothing, once the facility has taken the referral on.
+        ("accepted", "referral.concern_raised", "accepted"),
+        ("contacted", "referral.concern_raised", "contacted"),
+        ("unreachable", "referral.concern_raised", "unreachable"),
+        ("plan_agreed", "referral.concern_raised", "plan_agreed"),
+        ("connected", "referral.concern_raised", "connected"),
     ];
     const OPEN: &[&str] = &[
         "issued",

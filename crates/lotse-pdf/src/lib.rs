@@ -27,6 +27,8 @@
 pub mod document;
 /// The embedded fonts.
 pub mod font;
+/// The action plan printed for the person.
+pub mod plan;
 /// Layout to PDF bytes.
 pub mod render;
 /// The prescription sheet: content, languages, translations.
@@ -35,6 +37,7 @@ pub mod sheet;
 pub mod text;
 
 pub use document::{Block, Document, Item, Layout, Page, layout};
+pub use plan::{PlanContent, action_plan, plan_document};
 pub use render::render;
 pub use sheet::{Contact, SheetContent, SheetLanguage, prescription_sheet, sheet_document};
 pub use text::{Direction, GlyphRun, PlacedGlyph};

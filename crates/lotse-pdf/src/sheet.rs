@@ -77,7 +77,7 @@ impl SheetLanguage {
 
     /// The issue date as people of this language write it (day first everywhere; dots,
     /// slashes for English and Arabic).
-    fn format_date(self, date: time::Date) -> String {
+    pub(crate) fn format_date(self, date: time::Date) -> String {
         let separator = match self {
             Self::En | Self::Ar => '/',
             _ => '.',
@@ -157,8 +157,8 @@ static BUNDLES: LazyLock<Result<HashMap<SheetLanguage, Bundle>, PdfError>> = Laz
     Ok(bundles)
 });
 
-/// The message ids every sheet.ftl must have.
-pub const MESSAGE_IDS: [&str; 12] = [
+/// The message ids every sheet.ftl must have (the prescription sheet's and the action plan's).
+pub const MESSAGE_IDS: [&str; 21] = [
     "sheet-title",
     "sheet-code-label",
     "sheet-issued",
@@ -171,6 +171,15 @@ pub const MESSAGE_IDS: [&str; 12] = [
     "sheet-phone",
     "sheet-hours",
     "sheet-privacy",
+    "plan-title",
+    "plan-written",
+    "plan-goals",
+    "plan-milestones",
+    "plan-step",
+    "plan-by",
+    "plan-obstacles",
+    "plan-review",
+    "plan-privacy",
 ];
 
 /// One translated message; a missing message or a formatting error is an error.
@@ -274,12 +283,23 @@ mod tests {
         for language in SheetLanguage::ALL {
             for id in MESSAGE_IDS {
                 let mut args = FluentArgs::new();
-                args.set("date", "01.02.2026");
-                args.set("practice", "P");
+                for (name, value) in [
+                    ("date", "01.02.2026"),
+                    ("practice", "P"),
+                    ("worker", "W"),
+                    ("facility", "F"),
+                ] {
+                    args.set(name, value);
+                }
+                args.set("version", 1);
                 let text = message(language, id, Some(&args)).unwrap();
                 assert!(!text.trim().is_empty(), "{}: {id} is empty", language.tag());
             }
-            let defined = language.source().lines().filter(|l| l.starts_with("sheet-")).count();
+            let defined = language
+                .source()
+                .lines()
+                .filter(|l| l.starts_with("sheet-") || l.starts_with("plan-"))
+                .count();
             assert_eq!(defined, MESSAGE_IDS.len(), "{}: unexpected messages", language.tag());
         }
     }

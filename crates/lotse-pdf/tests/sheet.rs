@@ -338,3 +338,64 @@ fn the_block_model_flows_an_action_plan_over_pages() {
         assert!(text.contains("15.01.2027"), "{text}");
     }
 }
+
+fn plan(language: SheetLanguage) -> lotse_pdf::PlanContent {
+    lotse_pdf::PlanContent {
+        language,
+        version: 2,
+        written_on: time::macros::date!(2026 - 12 - 03),
+        link_worker: "Petra Lange".to_owned(),
+        facility: content(language).facility,
+        goals: vec![
+            "Wieder im Chor singen".to_owned(),
+            "Einmal pro Woche unter Leute".to_owned(),
+        ],
+        milestones: vec![
+            ("Chorprobe anschauen".to_owned(), time::macros::date!(2026 - 12 - 10)),
+            ("Erste Probe".to_owned(), time::macros::date!(2027 - 01 - 07)),
+        ],
+        obstacles: vec!["Treppen: einen Chor im Erdgeschoss wählen".to_owned()],
+        review_on: time::macros::date!(2027 - 03 - 03),
+    }
+}
+
+#[test]
+fn the_action_plan_prints_the_persons_words_in_every_language() {
+    for language in SheetLanguage::ALL {
+        let tag = language.tag();
+        let content = plan(language);
+        assert!(!format!("{content:?}").contains("Chor"), "Debug holds no words");
+        let document = lotse_pdf::plan_document(&content).unwrap();
+        assert_eq!(layout(&document).unwrap().pages.len(), 1, "{tag}");
+        let pdf = lotse_pdf::action_plan(&content).unwrap();
+        let Some(text) = pdftotext(&pdf, language != SheetLanguage::Ar) else {
+            return;
+        };
+        for words in [
+            "Wieder im Chor singen",
+            "Chorprobe anschauen",
+            "Erdgeschoss",
+            "Petra Lange",
+            FACILITY,
+        ] {
+            assert!(text.contains(words), "{tag}: {words:?} missing in {text}");
+        }
+        let review = if matches!(language, SheetLanguage::En | SheetLanguage::Ar) {
+            "03/03/2027"
+        } else {
+            "03.03.2027"
+        };
+        assert!(text.contains(review), "{tag}: review date missing in {text}");
+        let title = match language {
+            SheetLanguage::De => "Mein Plan",
+            SheetLanguage::Da => "Min plan",
+            SheetLanguage::En => "My plan",
+            SheetLanguage::Tr => "Planım",
+            SheetLanguage::Ar => "خطتي",
+            SheetLanguage::Uk => "Мій план",
+            SheetLanguage::Ru => "Мой план",
+            SheetLanguage::Pl => "Mój plan",
+        };
+        assert!(text.contains(title), "{tag}: title missing in {text}");
+    }
+}

@@ -1,6 +1,7 @@
 //! The practice's board: every prescription a practice issued, with the state of the referral
 //! it became (none: it stayed in the practice, without transfer consent), newest change first.
-//! The names shown are one audited read listing the people.
+//! The names shown are one audited read listing the people. A concern the link worker raised
+//! shows on its row from the moment it is saved (the referral row keeps the latest).
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::{AuditAction, ObjectKind};
@@ -43,6 +44,8 @@ pub struct BoardRow {
     pub link_facility: Option<OrganisationId>,
     /// Last change (the referral's, else the issue).
     pub updated_at: OffsetDateTime,
+    /// The latest concern the link worker raised (its kind code and when), if any.
+    pub concern: Option<(String, OffsetDateTime)>,
 }
 
 type Raw = (
@@ -58,6 +61,8 @@ type Raw = (
     Option<String>,
     Option<String>,
     Option<Uuid>,
+    Option<OffsetDateTime>,
+    Option<String>,
     Option<OffsetDateTime>,
 );
 
@@ -75,7 +80,8 @@ pub async fn for_practice(
     let order = tx.engine().time_key("coalesce(r.updated_at, s.issued_at)");
     let sql = format!(
         "select s.prescription_id, s.code, s.patient_id, i.given_name, i.family_name, s.urgency, s.issued_at, \
-         r.referral_id, r.case_id, r.state, r.closing_reason, coalesce(r.link_facility_id, s.link_facility_id), r.updated_at \
+         r.referral_id, r.case_id, r.state, r.closing_reason, coalesce(r.link_facility_id, s.link_facility_id), r.updated_at, \
+         r.concern_kind, r.concern_raised_at \
          from prescription s \
          join patient p on p.programme_key = s.programme_key and p.patient_id = s.patient_id and p.erased_at is null \
          join patient_identity i on i.programme_key = s.programme_key and i.patient_id = s.patient_id \
@@ -118,6 +124,7 @@ pub async fn for_practice(
                 closing_reason: r.10,
                 link_facility: r.11.map(OrganisationId::from_uuid),
                 updated_at: r.12.unwrap_or(r.6),
+                concern: r.13.zip(r.14),
             })
         })
         .collect()

@@ -45,6 +45,8 @@ mod files;
 pub mod login_attempt;
 /// Embedded, paired migrations.
 pub mod migrate;
+/// A case's conversation notes, sealed, every read audited.
+pub mod note;
 /// Offers with their need domains, target groups, languages, accessibility, sessions and texts.
 pub mod offer;
 /// How each offer's provider answered its onward referrals, kept per offer.

@@ -263,6 +263,53 @@ pub async fn insert_prescription_reason(
     Ok(())
 }
 
+/// Seals again every prescription reason of the scope's programme not sealed with the current
+/// key; returns how many. Each prescription is audited as an update.
+pub async fn reseal_prescription_reasons(tx: &mut Tx, scope: &ProgrammeScope, access: Access) -> StoreResult<usize> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let keys = tx.keys()?;
+    let p = scope.programme().as_uuid();
+    let rows: Vec<(Uuid, Vec<u8>)> = on_conn!(tx, c => sqlx::query_as(
+        "select prescription_id, reason from prescription_reason where programme_key = $1",
+    )
+    .bind(key)
+    .fetch_all(c)
+    .await)?;
+    let mut changed = Vec::new();
+    for (id, reason) in rows {
+        if keys.is_current(&reason) {
+            continue;
+        }
+        let slot = || Slot {
+            programme: p,
+            record: id,
+            column: "reason",
+        };
+        let sealed = keys.seal(slot(), &keys.open(slot(), &reason)?)?;
+        on_conn!(tx, c => sqlx::query(
+            "update prescription_reason set reason = $3 where programme_key = $1 and prescription_id = $2",
+        )
+        .bind(key)
+        .bind(id)
+        .bind(&sealed)
+        .execute(c)
+        .await
+        .map(drop))?;
+        changed.push(id);
+    }
+    let n = changed.len();
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Update,
+        ObjectKind::Prescription,
+        changed,
+    )
+    .await?;
+    Ok(n)
+}
+
 /// The identity columns as stored: (given name, family name, birth date, phone), each sealed
 /// for its person and column.
 pub(crate) type SealedIdentity = (Sealed, Sealed, Sealed, Option<Sealed>);

@@ -36,7 +36,18 @@ table_row! {
         version: i64,
         issued_at: OffsetDateTime,
         updated_at: OffsetDateTime,
+        concern_kind: Option<String>,
+        concern_raised_at: Option<OffsetDateTime>,
     }
+}
+
+/// The latest concern raised in a referral's history (its kind code and when), as
+/// [`apply`] keeps it on the row.
+fn latest_concern(history: &[Recorded<ReferralEvent>]) -> Option<(String, OffsetDateTime)> {
+    history.iter().rev().find_map(|h| match h.event {
+        ReferralEvent::ConcernRaised { kind } => Some((kind.code().to_owned(), h.at)),
+        _ => None,
+    })
 }
 
 table_row! {
@@ -171,6 +182,8 @@ pub async fn insert_many(
             version: r.history.len() as i64,
             issued_at: first.at,
             updated_at: last.at,
+            concern_kind: latest_concern(&r.history).map(|c| c.0),
+            concern_raised_at: latest_concern(&r.history).map(|c| c.1),
         });
         events.extend(to_events(
             "referral",
@@ -244,9 +257,17 @@ pub async fn apply(
         });
     }
     let next = current.status.apply(&recorded.event)?;
+    // A concern is kept on the row (the latest one) for the practice's board.
+    let concern = match recorded.event {
+        ReferralEvent::ConcernRaised { kind } => Some(kind.code()),
+        _ => None,
+    };
     let n = on_conn!(tx, c => sqlx::query(
         "update referral set state = $3, closing_reason = $4, link_facility_id = $5, failed_contact_attempts = $6, \
-         version = version + 1, updated_at = $7 where programme_key = $1 and referral_id = $2 and version = $8",
+         version = version + 1, updated_at = $7, \
+         concern_kind = coalesce(cast($9 as text), concern_kind), \
+         concern_raised_at = case when cast($9 as text) is null then concern_raised_at else $7 end \
+         where programme_key = $1 and referral_id = $2 and version = $8",
     )
     .bind(key)
     .bind(id.as_uuid())
@@ -256,6 +277,7 @@ pub async fn apply(
     .bind(i64::from(next.failed_contact_attempts))
     .bind(recorded.at)
     .bind(expected_version)
+    .bind(concern)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -398,6 +420,93 @@ pub async fn get_onward(
         },
         row.3,
     ))
+}
+
+/// Applies one event to an onward referral whose caller last saw `expected_version`.
+///
+/// As [`apply`] for referrals: the domain checks the transition, the row changes only if its
+/// version is still `expected_version` (else [`StoreError::Conflict`]), and the event and the
+/// audit entry are written in the same transaction. The row's reply times follow the events as
+/// [`reply_times`] computes them from a whole history: `sent_at` is set by `Sent`, `answered_at`
+/// by the first provider answer after it. The offer's answer figures are computed again.
+pub async fn apply_onward(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    id: OnwardReferralId,
+    expected_version: i64,
+    recorded: Recorded<OnwardReferralEvent>,
+) -> StoreResult<(OnwardReferralStatus, i64)> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let (current, version) = get_onward(tx, scope, id).await?;
+    if version != expected_version {
+        return Err(StoreError::Conflict {
+            kind: "onward referral",
+            current_version: version,
+        });
+    }
+    let next = current.apply(&recorded.event)?;
+    let sent = recorded.event == OnwardReferralEvent::Sent;
+    let answer = recorded.event.is_provider_answer();
+    let n = on_conn!(tx, c => sqlx::query(
+        "update onward_referral set state = $3, end_reason = $4, version = version + 1, updated_at = $5, \
+         sent_at = case when $7 then $5 else sent_at end, \
+         answered_at = case when $8 and sent_at is not null and answered_at is null then $5 else answered_at end \
+         where programme_key = $1 and onward_referral_id = $2 and version = $6",
+    )
+    .bind(key)
+    .bind(id.as_uuid())
+    .bind(next.state.code())
+    .bind(next.state.end_reason().map(lotse_domain::onward_referral::EndReason::code))
+    .bind(recorded.at)
+    .bind(expected_version)
+    .bind(sent)
+    .bind(answer)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if n == 0 {
+        let (_, now) = get_onward(tx, scope, id).await?;
+        return Err(StoreError::Conflict {
+            kind: "onward referral",
+            current_version: now,
+        });
+    }
+    let events = to_events(
+        "onward_referral",
+        id.as_uuid(),
+        expected_version + 1,
+        std::slice::from_ref(&recorded),
+        OnwardReferralEvent::kind,
+    )?;
+    event::append(tx, scope, &events).await?;
+    audit::record(
+        tx,
+        scope,
+        access,
+        AuditAction::Update,
+        ObjectKind::OnwardReferral,
+        [id.as_uuid()],
+    )
+    .await?;
+    crate::offer_answers::refresh(tx, key, &[current.offer.as_uuid()]).await?;
+    Ok((next, expected_version + 1))
+}
+
+/// The case an onward referral belongs to; it must exist in the scope's programme.
+pub async fn case_of_onward(tx: &mut Tx, scope: &ProgrammeScope, id: OnwardReferralId) -> StoreResult<CaseId> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let case: Uuid = on_conn!(tx, c => sqlx::query_scalar(
+        "select case_id from onward_referral where programme_key = $1 and onward_referral_id = $2",
+    )
+    .bind(key)
+    .bind(id.as_uuid())
+    .fetch_optional(c)
+    .await)?
+    .ok_or(StoreError::NotFound {
+        kind: "onward referral",
+    })?;
+    Ok(CaseId::from_uuid(case))
 }
 
 /// Recomputes an onward referral's status from its events.

@@ -16,11 +16,13 @@ use fluent_bundle::FluentValue;
 use lotse_app::access::AccessError;
 use lotse_app::auth::SessionUser;
 use lotse_app::case_record::{self, CaseRecord, Worklist, WorklistRow};
+use lotse_app::conversation;
 use lotse_app::referral_work::{self, ContactOutcome, NextSteps, WorkError, WorkStep};
 use lotse_domain::id::{CaseId, ConsentId, OrganisationId};
 use lotse_domain::next_action::NextActionKind;
+use lotse_domain::onward_referral::{DeclineReason, OnwardReferralState};
 use lotse_domain::policy::Visibility;
-use lotse_domain::referral::{RedirectReason, ReferralState};
+use lotse_domain::referral::{ConcernKind, RedirectReason, ReferralState};
 use lotse_domain::user::Role;
 use time::Date;
 
@@ -240,7 +242,13 @@ struct CasePage {
     view_key: &'static str,
     prescriptions: Vec<(String, String, String)>,
     referrals: Vec<(String, String, String)>,
-    onward: Vec<(String, String, String)>,
+    onward: Vec<OnwardView>,
+    /// The person's answers to a proposed offer (reason code, label), for the link worker.
+    decline_reasons: Vec<(&'static str, String)>,
+    /// The conversation notes, for the link worker holding the case.
+    notes: Option<Vec<NoteView>>,
+    /// The text put back in the note form.
+    note_draft: String,
     consents: Vec<ConsentView>,
     can_withdraw: bool,
     timeline: Vec<(String, String)>,
@@ -248,6 +256,25 @@ struct CasePage {
     work: Option<WorkView>,
     /// What went wrong with the last step (a conflict, a refused step).
     notice: Option<String>,
+}
+
+/// An onward referral (an offer of the shortlist) on the case page.
+struct OnwardView {
+    id: String,
+    offer: String,
+    state: String,
+    updated: String,
+    /// Its version, sent back with the person's answer.
+    version: i64,
+    /// Whether the person's answer is asked for (proposed, and the reader works the case).
+    answerable: bool,
+}
+
+/// A conversation note on the case page.
+struct NoteView {
+    written: String,
+    author: String,
+    body: String,
 }
 
 /// The link worker's forms on the case page: which are shown, and what they offer.
@@ -260,6 +287,10 @@ struct WorkView {
     reached: bool,
     not_reached: bool,
     unreachable: bool,
+    /// Whether a concern may be raised with the prescriber.
+    concern: bool,
+    /// The kinds of concern (code, label).
+    concern_kinds: Vec<(&'static str, String)>,
     /// "1 of 3 contact attempts without success".
     attempts: Option<String>,
     /// Redirect targets (id, name).
@@ -277,6 +308,11 @@ fn work_view(page: &Page, next: NextSteps) -> WorkView {
         reached: has(WorkStep::Reached),
         not_reached: has(WorkStep::NotReached),
         unreachable: has(WorkStep::MarkUnreachable),
+        concern: has(WorkStep::RaiseConcern),
+        concern_kinds: ConcernKind::ALL
+            .iter()
+            .map(|k| (k.code(), page.t(&format!("concern-{}", k.code().replace('_', "-")))))
+            .collect(),
         attempts: (next.state == ReferralState::Accepted).then(|| {
             page.text_with(
                 "work-attempts",
@@ -331,14 +367,26 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
         onward: record
             .onward
             .iter()
-            .map(|o| {
+            .map(|o| OnwardView {
+                id: o.id.to_string(),
+                offer: format!("{} · {}", o.offer, o.provider),
+                state: page.t(&onward_state_key(&o.state)),
+                updated: date(o.updated_at),
+                version: o.version,
+                answerable: false,
+            })
+            .collect(),
+        decline_reasons: DeclineReason::ALL
+            .iter()
+            .map(|r| {
                 (
-                    format!("{} · {}", o.offer, o.provider),
-                    page.t(&onward_state_key(&o.state)),
-                    date(o.updated_at),
+                    r.code(),
+                    page.t(&format!("decline-reason-{}", r.code().replace('_', "-"))),
                 )
             })
             .collect(),
+        notes: None,
+        note_draft: String::new(),
         consents: record
             .consents
             .iter()
@@ -363,13 +411,27 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
 }
 
 /// Renders the case page with the link worker's next steps and, after a failed step, a notice.
-async fn render_case(
+pub(crate) async fn render_case(
     state: &AppState,
     headers: &HeaderMap,
     user: &SessionUser,
     csrf: &CsrfToken,
     case: CaseId,
     notice: Option<(String, StatusCode)>,
+) -> Result<Response, WebError> {
+    render_case_with_draft(state, headers, user, csrf, case, notice, String::new()).await
+}
+
+/// As [`render_case`], with a note's text put back in the note form (after a refused note, so
+/// that nothing typed is lost).
+pub(crate) async fn render_case_with_draft(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &SessionUser,
+    csrf: &CsrfToken,
+    case: CaseId,
+    notice: Option<(String, StatusCode)>,
+    draft: String,
 ) -> Result<Response, WebError> {
     let principal = user.principal();
     let record = case_record::view_case(&state.app, state.clock.as_ref(), &principal, case).await?;
@@ -378,10 +440,34 @@ async fn render_case(
     } else {
         None
     };
+    let notes = if next.is_some() {
+        conversation::notes(&state.app, state.clock.as_ref(), &principal, case).await?
+    } else {
+        None
+    };
     let page = Page::new(state, headers, &format!("/cases/{case}"), Some(user), csrf);
     let work = next.map(|n| work_view(&page, n));
     let mut view = case_page(page, &record);
+    if work.is_some() {
+        for o in &mut view.onward {
+            o.answerable = record
+                .onward
+                .iter()
+                .any(|r| r.id.to_string() == o.id && r.state == OnwardReferralState::Proposed.code());
+        }
+    }
+    view.notes = notes.map(|notes| {
+        notes
+            .into_iter()
+            .map(|n| NoteView {
+                written: crate::page::timestamp(n.written_at),
+                author: n.author_name.unwrap_or_default(),
+                body: n.body,
+            })
+            .collect()
+    });
     view.work = work;
+    view.note_draft = draft;
     let status = notice.as_ref().map_or(StatusCode::OK, |(_, status)| *status);
     view.notice = notice.map(|(text, _)| text);
     render_private(&view, status)
@@ -465,6 +551,9 @@ pub struct WorkForm {
     /// Contact: `reached` or `not_reached`.
     #[serde(default)]
     outcome: String,
+    /// Concern: its kind's code.
+    #[serde(default)]
+    kind: String,
 }
 
 /// What the user sends, as the use case takes it.
@@ -473,6 +562,7 @@ enum Step {
     Redirect(OrganisationId, RedirectReason),
     Contact(ContactOutcome),
     Unreachable,
+    Concern(ConcernKind),
 }
 
 /// Runs a step; 303 back to the case on success. A conflict, a refused step or a wrong field
@@ -500,6 +590,7 @@ async fn work_step(
         Step::Redirect(to, reason) => referral_work::redirect(app, clock, &principal, case, to, reason, version).await,
         Step::Contact(outcome) => referral_work::record_contact(app, clock, &principal, case, outcome, version).await,
         Step::Unreachable => referral_work::mark_unreachable(app, clock, &principal, case, version).await,
+        Step::Concern(kind) => referral_work::raise_concern(app, clock, &principal, case, kind, version).await,
     };
     let page = Page::new(state, headers, "/cases", Some(user), csrf);
     let state_label = |s: ReferralState| page.t(&state_key(s.code()));
@@ -595,4 +686,18 @@ pub async fn mark_unreachable(
     Form(form): Form<WorkForm>,
 ) -> Result<Response, WebError> {
     work_step(&state, &headers, &user, &csrf, &id, &form, Ok(Step::Unreachable)).await
+}
+
+/// `POST /cases/{id}/concerns`: raises a concern with the prescriber (`kind`: `safeguarding` or
+/// `health_worse`); the practice's board shows it at once.
+pub async fn raise_concern(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<WorkForm>,
+) -> Result<Response, WebError> {
+    let step = ConcernKind::from_code(&form.kind).map(Step::Concern).ok_or(());
+    work_step(&state, &headers, &user, &csrf, &id, &form, step).await
 }

@@ -316,6 +316,8 @@ pub fn explain(page: &Page, reasons: &[Reason]) -> Vec<String> {
 
 /// One result line as the template shows it.
 pub struct ResultRow {
+    /// The offer's id (for the shortlist form).
+    id: String,
     href: String,
     title: String,
     provider: String,
@@ -348,6 +350,8 @@ struct DirectoryPage {
     page_no: i64,
     previous: Option<String>,
     next: Option<String>,
+    /// Where each result's "put on the shortlist" form posts, if it has one.
+    shortlist: Option<String>,
 }
 
 fn rows(page: &Page, offer_base: &str, matches: &[Match]) -> Vec<ResultRow> {
@@ -356,6 +360,7 @@ fn rows(page: &Page, offer_base: &str, matches: &[Match]) -> Vec<ResultRow> {
         .map(|m| {
             let o = &m.listing.offer;
             ResultRow {
+                id: o.id.as_uuid().to_string(),
                 href: format!("{offer_base}/{}", o.id.as_uuid()),
                 title: o.title.clone(),
                 provider: m.listing.provider_name.clone(),
@@ -393,6 +398,9 @@ struct Frame {
     intro: String,
     action: String,
     offer_base: String,
+    /// Where each result's "put on the shortlist" form posts (a link worker's search from a
+    /// case); none elsewhere.
+    shortlist: Option<String>,
 }
 
 fn directory_page(
@@ -501,6 +509,7 @@ fn directory_page(
     let next = (a.total > page_no as usize * per_page as usize).then(|| link(page_no + 1));
     DirectoryPage {
         rows: rows(&page, &frame.offer_base, &a.matches),
+        shortlist: frame.shortlist.clone(),
         total: i64::try_from(a.total).unwrap_or(i64::MAX),
         title: frame.title,
         intro: frame.intro,
@@ -601,6 +610,7 @@ pub async fn search(
         title: page.t("dir-title"),
         intro: page.t("dir-intro"),
         action: "/offers".into(),
+        shortlist: None,
         offer_base: "/offers".into(),
     };
     let principal = user.principal();
@@ -636,10 +646,13 @@ pub async fn case_search(
         }
         _ => page.t("dir-case-intro-no-home"),
     };
+    let shortlist = (user.membership.role() == lotse_domain::user::Role::LinkWorker)
+        .then(|| format!("/cases/{}/shortlist", case.as_uuid()));
     let frame = Frame {
         title: page.t("dir-case-title"),
         intro,
         action: path,
+        shortlist,
         offer_base: "/offers".into(),
     };
     answer_page(page, frame, query.as_deref(), true, |r| async move {
@@ -851,6 +864,7 @@ pub async fn public_search(
         title: page.t("dir-public-title"),
         intro: String::new(),
         action: path.clone(),
+        shortlist: None,
         offer_base: format!("{path}/offers"),
     };
     let mut response = answer_page(page, frame, query.as_deref(), false, |r| async move {

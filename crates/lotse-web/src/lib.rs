@@ -5,6 +5,8 @@
 pub mod account;
 /// `/api/v1` for API clients: JSON, problem+json errors, the generated OpenAPI document.
 pub mod api;
+/// The link worker's shortlist and conversation notes on a case.
+pub mod case_work;
 /// The care roles' pages: worklist, case, consent withdrawal.
 pub mod cases;
 /// The client's address (the peer, or `X-Forwarded-For` from a trusted proxy).

@@ -125,6 +125,10 @@ pub(crate) const fn problem_key(p: FieldProblem) -> &'static str {
         FieldProblem::DateTooEarly => "field-error-date-too-early",
         FieldProblem::Phone => "field-error-phone",
         FieldProblem::ConsentRequired => "field-error-consent-required",
+        FieldProblem::AlreadyShortlisted => "field-error-already-shortlisted",
+        FieldProblem::DateInPast => "field-error-date-in-past",
+        FieldProblem::DateNotAfterToday => "field-error-date-not-after-today",
+        FieldProblem::DateTooFar => "field-error-date-too-far",
     }
 }
 

@@ -42,6 +42,8 @@ struct BoardLine {
     state: String,
     urgent: bool,
     updated: String,
+    /// The latest concern the link worker raised: "kind (date)".
+    concern: Option<String>,
 }
 
 #[derive(Template)]
@@ -64,6 +66,17 @@ fn shown_state(page: &Page, state: Option<&str>, closing_reason: Option<&str>) -
     }
 }
 
+/// A concern as shown: its kind and when it was raised.
+fn shown_concern(page: &Page, concern: Option<&(String, time::OffsetDateTime)>) -> Option<String> {
+    concern.map(|(kind, at)| {
+        format!(
+            "{} ({})",
+            page.t(&format!("concern-{}", kind.replace('_', "-"))),
+            date(*at)
+        )
+    })
+}
+
 /// `GET /prescriptions`: the practice's board.
 pub async fn board(
     State(state): State<AppState>,
@@ -82,6 +95,7 @@ pub async fn board(
             state: shown_state(&page, r.state.as_deref(), r.closing_reason.as_deref()),
             urgent: r.urgency == "soon",
             updated: date(r.updated_at),
+            concern: shown_concern(&page, r.concern.as_ref()),
         })
         .collect();
     render_private(&BoardPage { page, rows }, StatusCode::OK)
@@ -305,6 +319,7 @@ struct PrescriptionPage {
     urgent: bool,
     transferred: bool,
     facility: Option<String>,
+    concern: Option<String>,
     timeline: Vec<(String, String)>,
     sheet_language: String,
 }
@@ -339,6 +354,7 @@ pub async fn show(
         urgent: row.urgency == "soon",
         transferred: row.referral.is_some(),
         facility: view.facility.as_ref().map(|(name, _)| name.clone()),
+        concern: shown_concern(&page, row.concern.as_ref()),
         timeline: view
             .timeline
             .iter()

@@ -31,7 +31,9 @@ use lotse_domain::capability::CapabilityPurpose;
 use lotse_domain::policy::Action;
 
 use crate::error::WebError;
-use crate::{AppState, account, api, cases, cookie, data_subject, directory, health, hsds, html, page, prescriptions};
+use crate::{
+    AppState, account, api, case_work, cases, cookie, data_subject, directory, health, hsds, html, page, prescriptions,
+};
 
 /// Who may call a route.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -288,6 +290,22 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(Method::POST, "/cases/{id}/unreachable", Member(A::WorkCase)),
             post(cases::mark_unreachable),
+        ),
+        (
+            spec(Method::POST, "/cases/{id}/concerns", Member(A::WorkCase)),
+            post(cases::raise_concern),
+        ),
+        (
+            spec(Method::POST, "/cases/{id}/notes", Member(A::WorkCase)),
+            post(case_work::add_note),
+        ),
+        (
+            spec(Method::POST, "/cases/{id}/shortlist", Member(A::WorkCase)),
+            post(case_work::propose),
+        ),
+        (
+            spec(Method::POST, "/cases/{id}/shortlist/{onward}", Member(A::WorkCase)),
+            post(case_work::answer),
         ),
         (
             spec(Method::GET, "/people", Member(A::SearchPeople)),

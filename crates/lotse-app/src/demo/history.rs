@@ -2,8 +2,8 @@
 //! sequence (the store folds it again and refuses it otherwise) and stops at `now`.
 
 use lotse_domain::id::{OfferId, OrganisationId};
-use lotse_domain::onward_referral::{AnswerChannel, EndReason, OnwardReferralEvent};
-use lotse_domain::referral::{ClosingReason, RedirectReason, ReferralEvent};
+use lotse_domain::onward_referral::{AnswerChannel, DeclineReason, EndReason, OnwardReferralEvent};
+use lotse_domain::referral::{ClosingReason, ConcernKind, RedirectReason, ReferralEvent};
 use rand::Rng;
 use rand_chacha::ChaCha8Rng;
 use time::{Duration, OffsetDateTime};
@@ -124,6 +124,21 @@ pub(super) fn referral_story(
         return story;
     };
     w.story.contacted_at = Some(contacted);
+    // About one in twenty people gives the link worker cause for concern after the first
+    // conversation. Chosen by the contact's minute, not drawn, so that the random stream (and
+    // the rest of the demo) stays as it was before concerns were recorded.
+    if contacted.minute() % 20 == 7 {
+        let kind = if contacted.second() % 2 == 0 {
+            ConcernKind::HealthWorse
+        } else {
+            ConcernKind::Safeguarding
+        };
+        if w.push(ReferralEvent::ConcernRaised { kind }, Duration::hours(3))
+            .is_none()
+        {
+            return story;
+        }
+    }
     if rng.random_bool(0.08) {
         let reason = if rng.random_bool(0.5) {
             ClosingReason::Declined
@@ -193,7 +208,13 @@ pub(super) fn onward_story(
     s.events.push((E::Proposed { offer }, proposed_at));
     let mut c = Cursor { at: proposed_at, now };
     if attends_at.is_none() && rng.random_bool(0.2) {
-        c.step(&mut s, E::DeclinedByPerson, hours(rng, 1, 72));
+        // The reason follows from the proposal's minute, so that the random stream (and with it
+        // the rest of the demo) stays as it was before reasons were recorded.
+        let reason = DeclineReason::ALL
+            .get(usize::from(proposed_at.minute()) % DeclineReason::ALL.len())
+            .copied()
+            .unwrap_or_default();
+        c.step(&mut s, E::DeclinedByPerson { reason }, hours(rng, 1, 72));
         return s;
     }
     if !c.step(&mut s, E::AcceptedByPerson, hours(rng, 1, 24)) || !c.step(&mut s, E::Sent, hours(rng, 1, 24)) {

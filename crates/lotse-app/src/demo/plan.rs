@@ -7,7 +7,7 @@ use lotse_domain::calendar::HolidayCalendar;
 use lotse_domain::case::Case;
 use lotse_domain::consent::{Consent, ConsentGiver, ConsentPurpose};
 use lotse_domain::id::{
-    AreaId, AreaSetId, CaseId, ConsentId, OfferId, OnwardReferralId, OrganisationId, PatientId, PrescriptionId,
+    AreaId, AreaSetId, CaseId, ConsentId, NoteId, OfferId, OnwardReferralId, OrganisationId, PatientId, PrescriptionId,
     ProgrammeId, QuestionnaireResponseId, ReferralId, UserId,
 };
 use lotse_domain::need::NeedDomain;
@@ -20,6 +20,7 @@ use lotse_domain::questionnaire::{Answers, Instrument, QuestionnaireResponse, Ti
 use lotse_domain::user::{NewPassword, Role, Username};
 use lotse_store::Db;
 use lotse_store::audit::Access;
+use lotse_store::note::NewNote;
 use lotse_store::person::NewPatient;
 use lotse_store::referral::{NewOnwardReferral, NewReferral, Recorded};
 use rand::{Rng, SeedableRng};
@@ -674,7 +675,51 @@ struct Batch {
     onward: Vec<NewOnwardReferral>,
     consents: Vec<Consent>,
     questionnaires: Vec<QuestionnaireResponse>,
+    notes: Vec<NewNote>,
     events: usize,
+}
+
+/// What a link worker notes after a first conversation ("what matters to you?"), in German
+/// and Danish. Invented; none describes a real person.
+const DEMO_NOTES: [(&str, &str); 5] = [
+    (
+        "Möchte wieder unter Leute. Früher im Kirchenchor gesungen; Bus fahren geht, Treppen schwer.",
+        "Vil gerne ud blandt mennesker igen. Sang tidligere i kor; kan tage bussen, trapper er svære.",
+    ),
+    (
+        "Seit dem Umzug allein. Interesse an Gartenarbeit und Kochen; nachmittags Zeit.",
+        "Alene siden flytningen. Interesseret i havearbejde og madlavning; har tid om eftermiddagen.",
+    ),
+    (
+        "Wichtig ist ihr der Hund: Spaziergruppe mit Hund wäre ideal. Wenig Geld, nur kostenlose Angebote.",
+        "Hunden er vigtig for hende: en gågruppe med hund ville være ideel. Få penge, kun gratis tilbud.",
+    ),
+    (
+        "Sucht Arbeit und Struktur im Alltag. Spricht auch Türkisch; Beratung zu Schulden gewünscht.",
+        "Søger arbejde og struktur i hverdagen. Taler også tyrkisk; ønsker rådgivning om gæld.",
+    ),
+    (
+        "Pflegt seine Frau, kaum Zeit für sich. Ein Treffen für pflegende Angehörige, vormittags.",
+        "Passer sin kone og har næsten ingen tid til sig selv. Et møde for pårørende, om formiddagen.",
+    ),
+];
+
+/// The note on a case after its first conversation. Its text and id follow from the case and
+/// the contact's time, not drawn, so that the random stream (and the rest of the demo) stays
+/// as it was before notes were recorded.
+fn first_conversation_note(w: &World, case: CaseId, author: UserId, contacted_at: OffsetDateTime) -> NewNote {
+    let (de, da) = DEMO_NOTES
+        .get(usize::from(contacted_at.minute()) % DEMO_NOTES.len())
+        .copied()
+        .unwrap_or(("", ""));
+    let danish = w.programme.languages.first() == Some(&Language::Danish);
+    NewNote {
+        id: NoteId::from_uuid(Uuid::from_u128(case.as_uuid().as_u128().rotate_left(64) ^ 0x6e6f_7465)),
+        case,
+        author,
+        written_at: contacted_at + Duration::minutes(20),
+        body: if danish { da } else { de }.to_owned(),
+    }
 }
 
 /// Draws before a code drawn again is given up on; with random values (29^8 codes) a second
@@ -996,6 +1041,8 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
         }
     });
     if let (Some(at), Some(case)) = (story.contacted_at, &case) {
+        b.notes
+            .push(first_conversation_note(w, case.id, facility.link_worker, at));
         if rng.random_bool(0.6) {
             let mut research = consent(
                 rng,
@@ -1142,6 +1189,7 @@ async fn write_batch(db: &Db, w: &World, b: &Batch, now: OffsetDateTime) -> Resu
     lotse_store::referral::insert_onward_many(&mut tx, s, access, &b.onward).await?;
     lotse_store::person::insert_consents(&mut tx, s, access, &b.consents).await?;
     lotse_store::person::insert_questionnaire_responses(&mut tx, s, access, &b.questionnaires).await?;
+    lotse_store::note::insert(&mut tx, s, access, &b.notes).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -11,6 +11,7 @@
 mod admin;
 mod area_import;
 mod capability;
+mod case_work;
 mod data_protection;
 mod demo;
 mod hsds_interchange;

@@ -50,7 +50,11 @@ storage_test!(async fn accept_then_a_failed_attempt_then_contact(db) {
     referral_work::record_contact(&db.db, &clock, &lotsin, issued.case, ContactOutcome::NotReached, 2).await.unwrap();
     let next = referral_work::next_steps(&db.db, &clock, &lotsin, issued.case).await.unwrap().unwrap();
     assert_eq!((next.state, next.failed_attempts, next.attempts_required), (ReferralState::Accepted, 1, 3));
-    assert_eq!(next.steps, vec![WorkStep::Reached, WorkStep::NotReached], "not yet unreachable");
+    assert_eq!(
+        next.steps,
+        vec![WorkStep::Reached, WorkStep::NotReached, WorkStep::RaiseConcern],
+        "not yet unreachable"
+    );
     referral_work::record_contact(&db.db, &clock, &lotsin, issued.case, ContactOutcome::Reached, 3).await.unwrap();
 
     assert_eq!(
@@ -66,7 +70,7 @@ storage_test!(async fn accept_then_a_failed_attempt_then_contact(db) {
     assert!(stored[1..].iter().all(|e| e.actor == lotsin.scope().actor().reference()), "recorded as the worker");
     let next = referral_work::next_steps(&db.db, &clock, &lotsin, issued.case).await.unwrap().unwrap();
     assert_eq!((next.state, next.version), (ReferralState::Contacted, 4));
-    assert!(next.steps.is_empty());
+    assert_eq!(next.steps, vec![WorkStep::RaiseConcern], "from here on the shortlist and the plan");
     let page = case_record::view_case(&db.db, &clock, &lotsin, issued.case).await.unwrap();
     assert_eq!(page.referrals[0].state, "contacted");
     // Contact made: an earlier step is refused, naming the state.
@@ -183,7 +187,10 @@ storage_test!(async fn unreachable_only_after_the_programmes_attempts(db) {
     let last: ReferralEvent = lotse_domain::event::from_payload(stored.last().unwrap().payload.clone()).unwrap();
     assert_eq!(last, ReferralEvent::MarkedUnreachable { attempts_required: 3 });
     let next = referral_work::next_steps(&db.db, &clock, &lotsin, issued.case).await.unwrap().unwrap();
-    assert_eq!((next.state, next.steps), (ReferralState::Unreachable, vec![WorkStep::Reached]));
+    assert_eq!(
+        (next.state, next.steps),
+        (ReferralState::Unreachable, vec![WorkStep::Reached, WorkStep::RaiseConcern])
+    );
     // Reached after all.
     referral_work::record_contact(&db.db, &clock, &lotsin, issued.case, ContactOutcome::Reached, version + 1)
         .await

@@ -13,3 +13,13 @@ sheet-contact-heading = مركز الإرشاد الخاص بك
 sheet-phone = الهاتف
 sheet-hours = ساعات العمل
 sheet-privacy = لا تحتوي هذه الورقة على أي معلومات صحية. إذا فقدتها، اطلب ورقة جديدة من عيادتك.
+# خطة العمل للشخص (بكلماته؛ هي ملك له).
+plan-title = خطتي
+plan-written = تم الاتفاق عليها في { $date } مع { $worker }، { $facility } (النسخة { $version })
+plan-goals = ما يهمني
+plan-milestones = خطواتي التالية
+plan-step = الخطوة
+plan-by = بحلول
+plan-obstacles = ما قد يصعب – وما يساعد
+plan-review = سنتحدث عن ذلك مرة أخرى في { $date }.
+plan-privacy = هذه الخطة ملك لك. احتفظ بها جيدًا؛ فهي تتضمن أهدافك الشخصية.

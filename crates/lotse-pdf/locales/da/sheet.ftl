@@ -13,3 +13,13 @@ sheet-contact-heading = Her kan du henvende dig
 sheet-phone = Telefon
 sheet-hours = Åbningstider
 sheet-privacy = Der står ingen helbredsoplysninger på dette ark. Hvis du mister det, kan du bede din læge om et nyt.
+# Handlingsplanen til personen (med personens egne ord; den tilhører personen).
+plan-title = Min plan
+plan-written = Aftalt den { $date } med { $worker }, { $facility } (version { $version })
+plan-goals = Det er vigtigt for mig
+plan-milestones = Mine næste skridt
+plan-step = Skridt
+plan-by = Senest
+plan-obstacles = Hvad kan blive svært – og hvad hjælper
+plan-review = Vi taler om det igen den { $date }.
+plan-privacy = Denne plan tilhører dig. Pas godt på den; den indeholder dine personlige mål.

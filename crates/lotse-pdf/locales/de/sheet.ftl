@@ -13,3 +13,14 @@ sheet-contact-heading = Ihre Lotsenstelle
 sheet-phone = Telefon
 sheet-hours = Öffnungszeiten
 sheet-privacy = Auf diesem Blatt stehen keine Gesundheitsdaten. Wenn Sie es verlieren, fragen Sie Ihre Praxis nach einem neuen.
+# Der Aktionsplan für die Person (ihre eigenen Worte; er gehört ihr).
+# Variablen: $date (formatiert), $worker (Name der Lotsin/des Lotsen), $facility, $version.
+plan-title = Mein Plan
+plan-written = Vereinbart am { $date } mit { $worker }, { $facility } (Fassung { $version })
+plan-goals = Was mir wichtig ist
+plan-milestones = Meine nächsten Schritte
+plan-step = Schritt
+plan-by = Bis
+plan-obstacles = Was schwierig werden kann – und was hilft
+plan-review = Wir sprechen am { $date } wieder darüber.
+plan-privacy = Dieser Plan gehört Ihnen. Bewahren Sie ihn gut auf; er enthält Ihre persönlichen Ziele.

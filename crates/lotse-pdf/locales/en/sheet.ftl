@@ -13,3 +13,13 @@ sheet-contact-heading = Your link service
 sheet-phone = Phone
 sheet-hours = Opening hours
 sheet-privacy = This sheet contains no health information. If you lose it, ask your practice for a new one.
+# The action plan for the person (in their own words; it belongs to them).
+plan-title = My plan
+plan-written = Agreed on { $date } with { $worker }, { $facility } (version { $version })
+plan-goals = What matters to me
+plan-milestones = My next steps
+plan-step = Step
+plan-by = By
+plan-obstacles = What may get in the way – and what helps
+plan-review = We will talk about it again on { $date }.
+plan-privacy = This plan belongs to you. Keep it safe; it holds your personal goals.

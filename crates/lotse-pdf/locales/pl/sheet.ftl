@@ -13,3 +13,13 @@ sheet-contact-heading = Gdzie się zgłosić
 sheet-phone = Telefon
 sheet-hours = Godziny otwarcia
 sheet-privacy = Na tej kartce nie ma danych o zdrowiu. Jeśli ją zgubisz, poproś lekarza o nową.
+# Plan działania dla osoby (jej własnymi słowami; należy do niej).
+plan-title = Mój plan
+plan-written = Uzgodniono { $date } z { $worker }, { $facility } (wersja { $version })
+plan-goals = Co jest dla mnie ważne
+plan-milestones = Moje następne kroki
+plan-step = Krok
+plan-by = Do
+plan-obstacles = Co może przeszkodzić – i co pomoże
+plan-review = Porozmawiamy o tym ponownie { $date }.
+plan-privacy = Ten plan należy do Ciebie. Przechowuj go starannie; zawiera Twoje osobiste cele.

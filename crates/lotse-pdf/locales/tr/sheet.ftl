@@ -13,3 +13,13 @@ sheet-contact-heading = Danışma merkeziniz
 sheet-phone = Telefon
 sheet-hours = Çalışma saatleri
 sheet-privacy = Bu kâğıtta sağlık bilgisi yoktur. Kaybederseniz doktorunuzdan yenisini isteyin.
+# Kişinin eylem planı (kendi sözleriyle; plan kişiye aittir).
+plan-title = Planım
+plan-written = { $date } tarihinde { $worker } ile kararlaştırıldı, { $facility } (sürüm { $version })
+plan-goals = Benim için önemli olan
+plan-milestones = Sonraki adımlarım
+plan-step = Adım
+plan-by = Tarih
+plan-obstacles = Neler zorlaştırabilir – ve ne yardımcı olur
+plan-review = { $date } tarihinde bunu tekrar konuşacağız.
+plan-privacy = Bu plan size aittir. İyi saklayın; kişisel hedeflerinizi içerir.

@@ -103,6 +103,16 @@ pub async fn erase(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
+    // So are the link workers' conversation notes.
+    on_conn!(tx, c => sqlx::query(
+        "delete from case_note where programme_key = $1 and case_id in \
+         (select case_id from case_file where programme_key = $1 and patient_id = $2)",
+    )
+    .bind(key)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     audit::record_referenced(
         tx,
         scope,

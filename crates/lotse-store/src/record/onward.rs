@@ -2,7 +2,7 @@
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::ObjectKind;
-use lotse_domain::id::{OnwardReferralId, OrganisationId, PatientId};
+use lotse_domain::id::{OfferId, OnwardReferralId, OrganisationId, PatientId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -30,6 +30,12 @@ pub struct OnwardLine {
     /// Last change.
     #[serde(with = "time::serde::rfc3339")]
     pub updated_at: OffsetDateTime,
+    /// Its version (the number of its events; sent back with the person's answer).
+    #[serde(skip)]
+    pub version: i64,
+    /// The offer's id.
+    #[serde(skip)]
+    pub offer_id: OfferId,
 }
 
 /// A person's onward referrals (all of them, or only those to one provider), audited per item.
@@ -40,11 +46,21 @@ pub async fn onward_referrals(
     patient: PatientId,
     only_provider: Option<OrganisationId>,
 ) -> StoreResult<Vec<OnwardLine>> {
-    type Row = (Uuid, String, Uuid, String, String, Option<String>, OffsetDateTime);
+    type Row = (
+        Uuid,
+        String,
+        Uuid,
+        String,
+        String,
+        Option<String>,
+        OffsetDateTime,
+        i64,
+        Uuid,
+    );
     let key = tx.programme_key(scope.programme()).await?;
     let order = tx.engine().time_key("r.created_at");
     let rows: Vec<Row> = on_conn!(tx, c => sqlx::query_as(&format!(
-        "select r.onward_referral_id, f.title, f.provider_id, o.name, r.state, r.end_reason, r.updated_at \
+        "select r.onward_referral_id, f.title, f.provider_id, o.name, r.state, r.end_reason, r.updated_at, r.version, r.offer_id \
          from onward_referral r \
          join case_file k on k.programme_key = r.programme_key and k.case_id = r.case_id \
          join offer f on f.programme_key = r.programme_key and f.offer_id = r.offer_id \
@@ -68,6 +84,8 @@ pub async fn onward_referrals(
             state: r.4,
             end_reason: r.5,
             updated_at: r.6,
+            version: r.7,
+            offer_id: OfferId::from_uuid(r.8),
         })
         .collect())
 }

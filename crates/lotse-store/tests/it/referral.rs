@@ -85,3 +85,128 @@ storage_test!(async fn a_batch_with_one_invalid_history_writes_nothing(db) {
     let report = lotse_store::audit::verify(&db.db, &scope).await.unwrap();
     assert!(report.broken.is_none(), "{:?}", report.broken);
 });
+
+/// The row of an onward referral as the directory reads it: state, end reason, version, reply
+/// times.
+async fn onward_row(
+    db: &lotse_testkit::TestDb,
+    id: lotse_domain::id::OnwardReferralId,
+) -> (
+    String,
+    Option<String>,
+    i64,
+    Option<time::OffsetDateTime>,
+    Option<time::OffsetDateTime>,
+) {
+    lotse_store::on_pool!(&db.db, p => sqlx::query_as(
+        "select state, end_reason, version, sent_at, answered_at from onward_referral where onward_referral_id = $1",
+    )
+    .bind(id.as_uuid())
+    .fetch_one(p)
+    .await)
+    .unwrap()
+}
+
+storage_test!(async fn an_onward_referral_applied_step_by_step_equals_its_history_inserted_whole(db) {
+    use lotse_domain::id::{CaseId, OnwardReferralId};
+    use lotse_domain::onward_referral::{AnswerChannel, EndReason, OnwardReferralEvent as E};
+    use lotse_store::referral::{NewOnwardReferral, Recorded};
+
+    let world = lotse_testkit::world::World::build(db, "onward-apply").await;
+    let at = |m: i64| lotse_testkit::fixed_now() + time::Duration::minutes(m);
+    let step = |event: E, m: i64| Recorded { event, actor: "system:admin".to_owned(), at: at(m) };
+    let channel = AnswerChannel::SignedLink;
+    let history = [
+        step(E::Proposed { offer: world.offer }, 0),
+        step(E::AcceptedByPerson, 10),
+        step(E::Sent, 20),
+        step(E::Acknowledged { channel }, 80),
+        step(E::AttendanceStarted { channel }, 200),
+        step(E::Ended { reason: EndReason::Completed }, 900),
+    ];
+    let new = |id: OnwardReferralId, case: CaseId, history: Vec<Recorded<E>>| NewOnwardReferral { id, case, history };
+    let (whole, stepped) = (OnwardReferralId::from_uuid(uuid::Uuid::now_v7()), OnwardReferralId::from_uuid(uuid::Uuid::now_v7()));
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::referral::insert_onward_many(
+        &mut tx,
+        &world.scope,
+        access(),
+        &[new(whole, world.case, history.to_vec()), new(stepped, world.second_case, history[..1].to_vec())],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    for (version, recorded) in (1..).zip(history[1..].iter()) {
+        let mut tx = db.db.begin().await.unwrap();
+        let (_, now) = lotse_store::referral::apply_onward(&mut tx, &world.scope, access(), stepped, version, recorded.clone())
+            .await
+            .unwrap();
+        tx.commit().await.unwrap();
+        assert_eq!(now, version + 1);
+    }
+    // The same row either way; written out: sent at minute 20, first answer at minute 80.
+    let row = onward_row(db, stepped).await;
+    assert_eq!(row, onward_row(db, whole).await);
+    assert_eq!(row, ("ended".to_owned(), Some("completed".to_owned()), 6, Some(at(20)), Some(at(80))));
+    let mut tx = db.db.begin().await.unwrap();
+    let (stored, _) = lotse_store::referral::get_onward(&mut tx, &world.scope, stepped).await.unwrap();
+    assert_eq!(stored, lotse_store::referral::replay_onward(&mut tx, &world.scope, stepped).await.unwrap());
+    // The offer's answer figures count both (and the world's own acknowledged one).
+    let stats = lotse_store::offer_answers::answer_stats(&mut tx, &world.scope).await.unwrap();
+    assert_eq!(stats[&world.offer].answered, 3, "{:?}", stats[&world.offer]);
+    // Ended is final: a further event is refused and writes nothing; a stale version conflicts.
+    let refused = lotse_store::referral::apply_onward(&mut tx, &world.scope, access(), stepped, 6, step(E::Lapsed, 901))
+        .await
+        .unwrap_err();
+    assert_eq!(refused.to_string(), "onward_referral.lapsed is not allowed when the onward_referral is ended");
+    let stale = lotse_store::referral::apply_onward(&mut tx, &world.scope, access(), stepped, 3, step(E::Lapsed, 901))
+        .await
+        .unwrap_err();
+    assert!(matches!(stale, StoreError::Conflict { current_version: 6, .. }), "{stale:?}");
+    drop(tx);
+    assert_eq!(onward_row(db, stepped).await.2, 6);
+    db.assert_audit_chains_intact().await;
+});
+
+storage_test!(async fn a_concern_is_kept_on_the_referral_row_and_changes_no_state(db) {
+    use lotse_domain::referral::ConcernKind;
+    let (_, scope) = db.programme("p-one").await;
+    let (id, _) = issued_referral(db, &scope).await;
+    let mut tx = db.db.begin().await.unwrap();
+    let refused = lotse_store::referral::apply(
+        &mut tx,
+        &scope,
+        access(),
+        id,
+        1,
+        recorded(ReferralEvent::ConcernRaised { kind: ConcernKind::Safeguarding }, 2),
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(refused.to_string(), "referral.concern_raised is not allowed when the referral is issued");
+    drop(tx);
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::referral::apply(&mut tx, &scope, access(), id, 1, recorded(ReferralEvent::Accepted, 5)).await.unwrap();
+    let after = lotse_store::referral::apply(
+        &mut tx,
+        &scope,
+        access(),
+        id,
+        2,
+        recorded(ReferralEvent::ConcernRaised { kind: ConcernKind::HealthWorse }, 7),
+    )
+    .await
+    .unwrap();
+    assert_eq!((after.status.state, after.version), (ReferralState::Accepted, 3));
+    lotse_store::referral::apply(&mut tx, &scope, access(), id, 3, recorded(ReferralEvent::Contacted, 9)).await.unwrap();
+    tx.commit().await.unwrap();
+    let row: (String, Option<String>, Option<time::OffsetDateTime>) = lotse_store::on_pool!(&db.db, p => sqlx::query_as(
+        "select state, concern_kind, concern_raised_at from referral where referral_id = $1",
+    )
+    .bind(id.as_uuid())
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    let at7 = recorded(ReferralEvent::Accepted, 7).at;
+    assert_eq!(row, ("contacted".to_owned(), Some("health_worse".to_owned()), Some(at7)), "a later event keeps the concern");
+});

@@ -307,6 +307,41 @@ fn matrix() -> Vec<Expect> {
             LINK_WORKER_OWN,
             Params::Case,
         ),
+        // After the first contact: a concern with a stale version (409), a blank note, an
+        // unknown offer for the shortlist (400), a stale answer on the shortlist (409); each shows
+        // the case page to the own link worker and writes nothing.
+        member(
+            Method::POST,
+            "/cases/{id}/concerns",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            LINK_WORKER_OWN,
+            Params::Case,
+        ),
+        member(
+            Method::POST,
+            "/cases/{id}/notes",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            LINK_WORKER_OWN,
+            Params::Case,
+        ),
+        member(
+            Method::POST,
+            "/cases/{id}/shortlist",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            LINK_WORKER_OWN,
+            Params::Case,
+        ),
+        member(
+            Method::POST,
+            "/cases/{id}/shortlist/{onward}",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            LINK_WORKER_OWN,
+            Params::Case,
+        ),
         member(
             Method::POST,
             "/cases/{id}/consents/{consent}/withdraw",
@@ -628,6 +663,7 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
                 .replace("{tag}", "en")
                 .replace("{slug}", a.programme.slug.as_str())
                 .replace("{consent}", &a.care_consent.to_string())
+                .replace("{onward}", &a.onward.to_string())
                 .replace(
                     "{id}",
                     &match e.params {
@@ -650,9 +686,12 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
                 (Params::SecondPerson, _) => "confirm=yes&reference=DSR-2026%2F2".to_owned(),
                 (Params::Code, _) => "code=000000".to_owned(),
                 (Params::CaseConsent, _) => "version=1".to_owned(),
-                (Params::Case, p) if p.ends_with("/accept") || p.ends_with("/redirect") || p.ends_with("/contacts") || p.ends_with("/unreachable") => {
+                (Params::Case, p) if p.ends_with("/accept") || p.ends_with("/redirect") || p.ends_with("/contacts") || p.ends_with("/unreachable") || p.ends_with("/concerns") => {
                     "version=0".to_owned()
                 }
+                (Params::Case, p) if p.ends_with("/notes") => "body=".to_owned(),
+                (Params::Case, p) if p.ends_with("/shortlist") => "offer=nonsense".to_owned(),
+                (Params::Case, p) if p.ends_with("/{onward}") => "version=0&answer=accept".to_owned(),
                 (Params::Offer, p) if p.ends_with("/edit") => "version=1".to_owned(),
                 (Params::Offer, p) if p.ends_with("/merge") => format!("version=0&into={}", a.offer.as_uuid()),
                 (Params::Offer, _) => "version=0".to_owned(),

@@ -37,7 +37,11 @@ storage_test!(async fn every_state_changing_route_refuses_a_missing_or_forged_cs
             (link_worker, world.case.to_string())
         };
         let cookie = session(&app, user, world.programme.id).await;
-        let path = spec.path.replace("{id}", &id).replace("{consent}", &world.care_consent.to_string());
+        let path = spec
+            .path
+            .replace("{id}", &id)
+            .replace("{consent}", &world.care_consent.to_string())
+            .replace("{onward}", &world.onward.to_string());
         let before = audit_count(&app).await;
         let fields = "username=coord&password=a+long+enough+password&confirm=yes&q=X";
         for (body, cookie_token) in [

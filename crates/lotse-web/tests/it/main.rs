@@ -16,6 +16,7 @@ mod attacks;
 mod auth;
 mod browser;
 mod capability;
+mod case_work;
 mod coordinator;
 mod curation;
 mod directory;

@@ -1,0 +1,97 @@
+//! The link worker's conversation notes on a case ("what matters to you?"): written and read
+//! only by the link workers of the facility holding the case ([`Action::WorkCase`]); a
+//! prescriber, a provider or a coordinator sees none. The text is sealed at rest
+//! (`lotse_store::note`); every reading of a case's notes audits each note for its reader.
+
+use lotse_domain::audit::AuditPurpose;
+use lotse_domain::field::{FieldError, FieldProblem};
+use lotse_domain::id::{CaseId, NoteId};
+use lotse_domain::policy::Action;
+use lotse_store::note::{NewNote, Note};
+use uuid::Uuid;
+
+use crate::access::access;
+use crate::case_record::open_case;
+use crate::clock::Clock;
+use crate::handle::{self, Handle};
+use crate::principal::Principal;
+use crate::referral_work::{WorkError, held_referral};
+
+/// The longest note, in characters.
+pub const MAX_NOTE_CHARS: usize = 4000;
+
+/// Checks a note's text: not blank, at most [`MAX_NOTE_CHARS`] characters (field `body`).
+pub fn parse_body(body: &str) -> Result<String, FieldError> {
+    let body = body.trim();
+    let problem = if body.is_empty() {
+        FieldProblem::Required
+    } else if body.chars().count() > MAX_NOTE_CHARS {
+        FieldProblem::TooLong
+    } else {
+        return Ok(body.to_owned());
+    };
+    Err(FieldError {
+        field: "body".into(),
+        problem,
+    })
+}
+
+/// Writes a note on the case (the case's referral must lie with the writer's facility; the
+/// writer is a signed-in member).
+pub async fn add_note(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    case: CaseId,
+    body: &str,
+) -> Result<NoteId, WorkError> {
+    let body = parse_body(body).map_err(|e| WorkError::Invalid(vec![e]))?;
+    let now = clock.now();
+    let (mut tx, patient, _, _) =
+        open_case(handle::store(db).begin().await?, principal, Action::WorkCase, case, now).await?;
+    held_referral(&mut tx, principal, patient, case).await?;
+    // A note has a person as its author: a signed-in link worker, not an API client.
+    let Principal::Member(user) = principal else {
+        return Err(WorkError::NotFound);
+    };
+    let author = user.user.id();
+    let id = NoteId::from_uuid(Uuid::now_v7());
+    let note = NewNote {
+        id,
+        case,
+        author,
+        written_at: now,
+        body,
+    };
+    let scope = principal.scope();
+    lotse_store::note::insert(&mut tx, scope, access(clock, AuditPurpose::Care), &[note]).await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// The case's notes, newest first, for the link worker holding it; each note read is audited.
+/// `None` when the case's referral no longer lies with the reader's facility.
+pub async fn notes(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    case: CaseId,
+) -> Result<Option<Vec<Note>>, WorkError> {
+    let now = clock.now();
+    let (mut tx, patient, _, _) = open_case(
+        handle::store(db).begin_read().await?,
+        principal,
+        Action::WorkCase,
+        case,
+        now,
+    )
+    .await?;
+    match held_referral(&mut tx, principal, patient, case).await {
+        Ok(_) => {}
+        Err(WorkError::NotFound) => return Ok(None),
+        Err(e) => return Err(e),
+    }
+    let notes = lotse_store::note::of_case(&mut tx, principal.scope(), access(clock, AuditPurpose::Care), case).await?;
+    tx.commit().await?;
+    Ok(Some(notes))
+}

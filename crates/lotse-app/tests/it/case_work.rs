@@ -1,0 +1,350 @@
+//! The link worker's work after the first contact, on both engines: the shortlist from the
+//! matching engine with the person's answers, conversation notes (sealed, each read audited,
+//! erased with the person), and a concern raised that the practice's board shows at once. Each
+//! with the denials: nobody but the link worker holding the case.
+
+use lotse_app::FixedClock;
+use lotse_app::clock::Clock;
+use lotse_app::conversation;
+use lotse_app::directory::{self, Directories};
+use lotse_app::offer_search::SearchRequest;
+use lotse_app::prescribe;
+use lotse_app::principal::Principal;
+use lotse_app::referral_work::{self, ContactOutcome, WorkError, WorkStep};
+use lotse_app::shortlist::{self, PersonAnswer, ShortlistError};
+use lotse_domain::audit::{AuditAction, ObjectKind};
+use lotse_domain::field::FieldProblem;
+use lotse_domain::id::{OfferId, OnwardReferralId};
+use lotse_domain::onward_referral::{DeclineReason, OnwardReferralEvent, OnwardReferralState};
+use lotse_domain::referral::{ConcernKind, ReferralEvent, ReferralState};
+use lotse_domain::user::Role;
+use lotse_testkit::world::World;
+use lotse_testkit::{TestDb, fixed_now, storage_test};
+use uuid::Uuid;
+
+use crate::data_protection::as_member;
+
+async fn link_worker(db: &TestDb, world: &World, name: &str) -> Principal {
+    as_member(db, world, name, Role::LinkWorker, Some(world.orgs.facility)).await
+}
+
+async fn onward_kinds(db: &TestDb, world: &World, id: OnwardReferralId) -> Vec<String> {
+    let mut tx = db.db.begin_read().await.unwrap();
+    let events = lotse_store::event::list_stream(&mut tx, &world.scope, "onward_referral", id.as_uuid())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    events.into_iter().map(|e| e.kind).collect()
+}
+
+/// How many read entries name each note.
+async fn note_reads(db: &TestDb, world: &World, notes: &[lotse_store::note::Note]) -> Vec<usize> {
+    let mut tx = db.db.begin_read().await.unwrap();
+    let mut reads = Vec::new();
+    for note in notes {
+        let entries =
+            lotse_store::audit::list_for_object(&mut tx, &world.scope, ObjectKind::CaseNote, note.id.as_uuid())
+                .await
+                .unwrap();
+        assert!(
+            entries.iter().any(|e| e.entry.action == AuditAction::Create.code()),
+            "its creation is audited"
+        );
+        reads.push(
+            entries
+                .iter()
+                .filter(|e| e.entry.action == AuditAction::Read.code())
+                .count(),
+        );
+    }
+    tx.commit().await.unwrap();
+    reads
+}
+
+async fn count(db: &TestDb, sql: &str) -> i64 {
+    lotse_store::on_pool!(&db.db, p => sqlx::query_scalar(sql).fetch_one(p).await).unwrap()
+}
+
+storage_test!(async fn a_shortlist_from_the_matching_engine_and_the_persons_answers(db) {
+    let world = World::build(db, "shortlist").await;
+    let clock = FixedClock::new(fixed_now());
+    let lotsin = link_worker(db, &world, "lotsin-a").await;
+    let issued = world.issued_case(db, "Auswahl", world.orgs.facility).await;
+
+    // The matching engine ranks the programme's offers for the person.
+    let dirs = Directories::default();
+    let (_, answer) = directory::search_for_case(&db.db, &dirs, &clock, &lotsin, issued.case, &SearchRequest {
+        per_page: 10,
+        page: 1,
+        ..SearchRequest::default()
+    })
+    .await
+    .unwrap();
+    let found: Vec<OfferId> = answer.matches.iter().map(|m| m.listing.offer.id).collect();
+    assert_eq!(found.len(), 2, "both listed offers of the world");
+
+    // Not before the person was reached: nothing is written.
+    let early = shortlist::propose(&db.db, &clock, &lotsin, issued.case, found[0]).await;
+    assert!(matches!(early, Err(ShortlistError::NotContacted(ReferralState::Issued))), "{early:?}");
+    referral_work::accept(&db.db, &clock, &lotsin, issued.case, 1).await.unwrap();
+    referral_work::record_contact(&db.db, &clock, &lotsin, issued.case, ContactOutcome::Reached, 2).await.unwrap();
+
+    let first = shortlist::propose(&db.db, &clock, &lotsin, issued.case, found[0]).await.unwrap();
+    let second = shortlist::propose(&db.db, &clock, &lotsin, issued.case, found[1]).await.unwrap();
+    // The same offer again, an unknown offer: a field error on `offer`, nothing written.
+    let twice = shortlist::propose(&db.db, &clock, &lotsin, issued.case, found[0]).await;
+    let unknown = shortlist::propose(&db.db, &clock, &lotsin, issued.case, OfferId::from_uuid(Uuid::now_v7())).await;
+    for (result, problem) in [(twice, FieldProblem::AlreadyShortlisted), (unknown, FieldProblem::UnknownCode)] {
+        match result {
+            Err(ShortlistError::Invalid(fields)) => {
+                assert_eq!((fields[0].field.as_str(), fields[0].problem), ("offer", problem));
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    shortlist::answer(&db.db, &clock, &lotsin, issued.case, first, PersonAnswer::Accept, 1).await.unwrap();
+    shortlist::answer(
+        &db.db,
+        &clock,
+        &lotsin,
+        issued.case,
+        second,
+        PersonAnswer::Decline(DeclineReason::TooFar),
+        1,
+    )
+    .await
+    .unwrap();
+    assert_eq!(onward_kinds(db, &world, first).await, ["onward_referral.proposed", "onward_referral.accepted_by_person"]);
+    assert_eq!(
+        onward_kinds(db, &world, second).await,
+        ["onward_referral.proposed", "onward_referral.declined_by_person"]
+    );
+    // The reason is in the event; the row equals the fold of the events.
+    let mut tx = db.db.begin_read().await.unwrap();
+    let events = lotse_store::event::list_stream(&mut tx, &world.scope, "onward_referral", second.as_uuid())
+        .await
+        .unwrap();
+    let declined: OnwardReferralEvent = lotse_domain::event::from_payload(events[1].payload.clone()).unwrap();
+    assert_eq!(declined, OnwardReferralEvent::DeclinedByPerson { reason: DeclineReason::TooFar });
+    for id in [first, second] {
+        let (row, version) = lotse_store::referral::get_onward(&mut tx, &world.scope, id).await.unwrap();
+        let replayed = lotse_store::referral::replay_onward(&mut tx, &world.scope, id).await.unwrap();
+        assert_eq!((row, version), (replayed, 2));
+    }
+    tx.commit().await.unwrap();
+
+    // A stale version is a conflict naming the state now; an answer given is not given again.
+    let stale = shortlist::answer(&db.db, &clock, &lotsin, issued.case, first, PersonAnswer::Accept, 1).await;
+    assert!(
+        matches!(stale, Err(ShortlistError::Conflict { state: OnwardReferralState::Accepted, version: 2 })),
+        "{stale:?}"
+    );
+    let again = shortlist::answer(&db.db, &clock, &lotsin, issued.case, first, PersonAnswer::Accept, 2).await;
+    assert!(matches!(again, Err(ShortlistError::Refused(OnwardReferralState::Accepted))), "{again:?}");
+    // A declined offer may be proposed again later.
+    shortlist::propose(&db.db, &clock, &lotsin, issued.case, found[1]).await.unwrap();
+    // An onward referral of another case, through this case's path: not found.
+    let foreign = shortlist::answer(&db.db, &clock, &lotsin, issued.case, world.onward, PersonAnswer::Accept, 1).await;
+    assert!(matches!(foreign, Err(ShortlistError::NotFound)), "{foreign:?}");
+    assert_eq!(onward_kinds(db, &world, first).await.len(), 2, "nothing more written");
+    db.assert_audit_chains_intact().await;
+});
+
+storage_test!(async fn nobody_but_the_holding_link_worker_builds_the_shortlist(db) {
+    let world = World::build(db, "shortlist-denied").await;
+    let clock = FixedClock::new(fixed_now());
+    let lotsin = link_worker(db, &world, "lotsin-a").await;
+    // `world.case` is contacted at the facility; its person has one onward referral already.
+    let proposed = shortlist::propose(&db.db, &clock, &lotsin, world.case, world.offer).await;
+    assert!(matches!(proposed, Err(ShortlistError::Invalid(_))), "already on it: {proposed:?}");
+    let before = count(db, "select count(*) from onward_referral").await;
+    let others = [
+        as_member(db, &world, "dr-b", Role::Prescriber, Some(world.orgs.practice)).await,
+        as_member(db, &world, "provider", Role::OfferProvider, Some(world.orgs.provider)).await,
+        as_member(db, &world, "lotsin-b", Role::LinkWorker, Some(world.orgs.other_facility)).await,
+        as_member(db, &world, "coord", Role::Coordinator, None).await,
+    ];
+    let mut tx = db.db.begin_read().await.unwrap();
+    let offers = lotse_store::offer::load_offers(&mut tx, &world.scope).await.unwrap();
+    tx.commit().await.unwrap();
+    let other_offer = offers.iter().map(|o| o.offer.id).find(|id| *id != world.offer).unwrap();
+    for who in &others {
+        let propose = shortlist::propose(&db.db, &clock, who, world.case, other_offer).await;
+        assert!(matches!(propose, Err(ShortlistError::NotFound)), "{propose:?}");
+        let answer = shortlist::answer(&db.db, &clock, who, world.case, world.onward, PersonAnswer::Accept, 2).await;
+        assert!(matches!(answer, Err(ShortlistError::NotFound)), "{answer:?}");
+    }
+    assert_eq!(count(db, "select count(*) from onward_referral").await, before, "nothing written");
+    db.assert_audit_chains_intact().await;
+});
+
+storage_test!(async fn notes_are_sealed_each_read_is_audited_and_erasure_deletes_them(db) {
+    let world = World::build(db, "notes").await;
+    let clock = FixedClock::new(fixed_now());
+    let lotsin = link_worker(db, &world, "lotsin-a").await;
+    let text = "Möchte wieder singen; der Hund ist ihr wichtig.";
+    conversation::add_note(&db.db, &clock, &lotsin, world.case, text).await.unwrap();
+    clock.advance(time::Duration::minutes(5));
+    conversation::add_note(&db.db, &clock, &lotsin, world.case, "  Zweites Gespräch.  ").await.unwrap();
+
+    // Sealed at rest: the text is in no column as written.
+    let bodies: Vec<Vec<u8>> =
+        lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select body from case_note").fetch_all(p).await).unwrap();
+    assert_eq!(bodies.len(), 2);
+    assert!(bodies.iter().all(|b| !String::from_utf8_lossy(b).contains("singen") && !String::from_utf8_lossy(b).contains("Zweites")));
+
+    let notes = conversation::notes(&db.db, &clock, &lotsin, world.case).await.unwrap().unwrap();
+    let shown: Vec<&str> = notes.iter().map(|n| n.body.as_str()).collect();
+    assert_eq!(shown, ["Zweites Gespräch.", text], "newest first, trimmed");
+    assert!(notes[0].author_name.as_deref().is_some_and(|n| n.contains("lotsin-a")), "{:?}", notes[0].author_name);
+    // Each note names its reader's read, and its writer's creation.
+    let reads = note_reads(db, &world, &notes).await;
+    assert_eq!(reads, [1, 1], "one read of each note by its reader");
+    // Wrong input names the field; nothing is written.
+    for (body, problem) in [("   ", FieldProblem::Required), (&"x".repeat(4001)[..], FieldProblem::TooLong)] {
+        match conversation::add_note(&db.db, &clock, &lotsin, world.case, body).await {
+            Err(WorkError::Invalid(fields)) => assert_eq!((fields[0].field.as_str(), fields[0].problem), ("body", problem)),
+            other => panic!("{other:?}"),
+        }
+    }
+    // Nobody else writes or reads them: not the prescriber, provider, other facility, coordinator.
+    for (name, role, org) in [
+        ("dr-b", Role::Prescriber, Some(world.orgs.practice)),
+        ("provider", Role::OfferProvider, Some(world.orgs.provider)),
+        ("lotsin-b", Role::LinkWorker, Some(world.orgs.other_facility)),
+        ("coord", Role::Coordinator, None),
+    ] {
+        let who = as_member(db, &world, name, role, org).await;
+        let read = conversation::notes(&db.db, &clock, &who, world.case).await;
+        assert!(matches!(read, Err(WorkError::NotFound)), "{name}: {read:?}");
+        let write = conversation::add_note(&db.db, &clock, &who, world.case, "nein").await;
+        assert!(matches!(write, Err(WorkError::NotFound)), "{name}: {write:?}");
+    }
+    assert_eq!(count(db, "select count(*) from case_note").await, 2, "nothing else written");
+    assert_eq!(note_reads(db, &world, &notes).await, [1, 1], "refused readers read nothing");
+
+    // Sealed with the current key already: resealing changes nothing.
+    let mut tx = db.db.begin().await.unwrap();
+    let access = lotse_store::audit::Access { at: fixed_now(), purpose: lotse_domain::audit::AuditPurpose::Administration };
+    assert_eq!(lotse_store::note::reseal(&mut tx, &world.scope, access).await.unwrap(), 0);
+    // Erasure deletes the person's notes.
+    lotse_store::record::erase(&mut tx, &world.scope, access, world.person, &mut || "ERASED1".to_owned(), None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(count(db, "select count(*) from case_note").await, 0);
+    db.assert_audit_chains_intact().await;
+});
+
+storage_test!(async fn a_concern_shows_on_the_practices_board_at_once(db) {
+    let world = World::build(db, "concern").await;
+    let clock = FixedClock::new(fixed_now());
+    let lotsin = link_worker(db, &world, "lotsin-a").await;
+    let doctor = as_member(db, &world, "dr-a", Role::Prescriber, Some(world.orgs.practice)).await;
+    let issued = world.issued_case(db, "Sorge", world.orgs.facility).await;
+
+    // Not before the referral is taken on.
+    let early = referral_work::raise_concern(&db.db, &clock, &lotsin, issued.case, ConcernKind::Safeguarding, 1).await;
+    assert!(
+        matches!(early, Err(WorkError::Refused { state: ReferralState::Issued, step: WorkStep::RaiseConcern })),
+        "{early:?}"
+    );
+    referral_work::accept(&db.db, &clock, &lotsin, issued.case, 1).await.unwrap();
+    let next = referral_work::next_steps(&db.db, &clock, &lotsin, issued.case).await.unwrap().unwrap();
+    assert!(next.steps.contains(&WorkStep::RaiseConcern), "{next:?}");
+    // The prescriber may not raise one (nor anyone but the holding link worker).
+    let doctor_try = referral_work::raise_concern(&db.db, &clock, &doctor, issued.case, ConcernKind::HealthWorse, 2).await;
+    assert!(matches!(doctor_try, Err(WorkError::NotFound)), "{doctor_try:?}");
+
+    let board = prescribe::board(&db.db, &clock, &doctor, 50).await.unwrap();
+    let row = board.iter().find(|r| r.referral == Some(issued.referral)).unwrap();
+    assert_eq!(row.concern, None);
+
+    clock.advance(time::Duration::hours(1));
+    referral_work::raise_concern(&db.db, &clock, &lotsin, issued.case, ConcernKind::HealthWorse, 2).await.unwrap();
+    let board = prescribe::board(&db.db, &clock, &doctor, 50).await.unwrap();
+    let row = board.iter().find(|r| r.referral == Some(issued.referral)).unwrap();
+    assert_eq!(row.concern, Some(("health_worse".to_owned(), clock.now())));
+    assert_eq!(row.state.as_deref(), Some("accepted"), "the state does not change");
+
+    // It is an event (without personal data), and audited as a change of the referral.
+    let mut tx = db.db.begin_read().await.unwrap();
+    let events = lotse_store::event::list_stream(&mut tx, &world.scope, "referral", issued.referral.as_uuid())
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last.payload, serde_json::json!({"type": "concern_raised", "kind": "health_worse"}));
+    let event: ReferralEvent = lotse_domain::event::from_payload(last.payload.clone()).unwrap();
+    assert_eq!(event, ReferralEvent::ConcernRaised { kind: ConcernKind::HealthWorse });
+    assert_eq!(last.actor, lotsin.scope().actor().reference());
+    let updates = count(
+        db,
+        &format!(
+            "select count(*) from audit_entry where object_kind = 'referral' and action = 'update' and actor = '{}'",
+            lotsin.scope().actor().reference()
+        ),
+    )
+    .await;
+    assert_eq!(updates, 2, "accepted, concern raised");
+    // A later concern replaces the shown one; the state still does not change.
+    clock.advance(time::Duration::hours(1));
+    referral_work::raise_concern(&db.db, &clock, &lotsin, issued.case, ConcernKind::Safeguarding, 3).await.unwrap();
+    let board = prescribe::board(&db.db, &clock, &doctor, 50).await.unwrap();
+    let row = board.iter().find(|r| r.referral == Some(issued.referral)).unwrap();
+    assert_eq!(row.concern, Some(("safeguarding".to_owned(), clock.now())));
+    db.assert_audit_chains_intact().await;
+});
+
+storage_test!(async fn rotating_the_key_seals_notes_and_reasons_again(db) {
+    let world = World::build(db, "notes-rotate").await;
+    let clock = FixedClock::new(fixed_now());
+    let lotsin = link_worker(db, &world, "lotsin-a").await;
+    conversation::add_note(&db.db, &clock, &lotsin, world.case, "Mag Schach.").await.unwrap();
+    // A reason for one of the world's prescriptions, written under the test key.
+    let existing: Uuid = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select prescription_id from prescription limit 1").fetch_one(p).await)
+        .unwrap();
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::person::insert_prescription_reason(
+        &mut tx,
+        &world.scope,
+        lotse_domain::id::PrescriptionId::from_uuid(existing),
+        "Einsam seit dem Tod des Mannes.",
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+
+    // A new first key; the old one stays for reading.
+    let rotated = db.db.clone().with_keys(
+        lotse_store::crypto::DataKeys::parse(&format!(
+            "next:{},{}",
+            "1f".repeat(32),
+            lotse_testkit::TEST_DATA_KEYS
+        ))
+        .unwrap(),
+    );
+    let (n_notes, n_reasons) = {
+        let access = lotse_store::audit::Access { at: fixed_now(), purpose: lotse_domain::audit::AuditPurpose::Administration };
+        let mut tx = rotated.begin().await.unwrap();
+        let notes = lotse_store::note::reseal(&mut tx, &world.scope, access).await.unwrap();
+        let reasons = lotse_store::person::reseal_prescription_reasons(&mut tx, &world.scope, access).await.unwrap();
+        tx.commit().await.unwrap();
+        (notes, reasons)
+    };
+    assert_eq!((n_notes, n_reasons), (1, 1));
+    // Only the new key is needed now: the note reads back under it alone.
+    let only_new = db.db.clone().with_keys(lotse_store::crypto::DataKeys::parse(&format!("next:{}", "1f".repeat(32))).unwrap());
+    let mut tx = only_new.begin_read().await.unwrap();
+    let access = lotse_store::audit::Access { at: fixed_now(), purpose: lotse_domain::audit::AuditPurpose::Care };
+    let notes = lotse_store::note::of_case(&mut tx, &world.scope, access, world.case).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(notes.iter().map(|n| n.body.as_str()).collect::<Vec<_>>(), ["Mag Schach."]);
+    // Done: a second run seals nothing.
+    let mut tx = rotated.begin().await.unwrap();
+    let access = lotse_store::audit::Access { at: fixed_now(), purpose: lotse_domain::audit::AuditPurpose::Administration };
+    assert_eq!(lotse_store::note::reseal(&mut tx, &world.scope, access).await.unwrap(), 0);
+    assert_eq!(lotse_store::person::reseal_prescription_reasons(&mut tx, &world.scope, access).await.unwrap(), 0);
+    tx.commit().await.unwrap();
+});

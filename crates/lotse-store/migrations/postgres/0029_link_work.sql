@@ -1,0 +1,32 @@
+-- Why: the link worker's work after the first contact. Conversation notes ("what matters to
+-- you?"): a note is sealed for its row (its text is personal and may be health data); who
+-- wrote it (a user) and when are plain, so that a case's notes list in order without opening
+-- them; erasure deletes a person's notes. The concern raised with the prescriber is an event
+-- of the referral; the referral keeps its latest (kind and when) for the practice's board.
+create table case_note (
+    programme_key bigint not null,
+    note_id uuid not null,
+    case_id uuid not null,
+    author_id uuid not null,
+    written_at timestamptz not null,
+    body bytea not null,
+    primary key (programme_key, note_id),
+    foreign key (programme_key, case_id) references case_file (programme_key, case_id)
+);
+create index case_note_case on case_note (programme_key, case_id, written_at);
+alter table referral add column concern_kind text;
+alter table referral add column concern_raised_at timestamptz;
+-- The action plan agreed with the person, versioned: every save is a new row (the old ones
+-- stay). Its text (goals, milestones, obstacles) is sealed as one value; the review date is
+-- plain, for the worklist's "plan review due".
+create table action_plan (
+    programme_key bigint not null,
+    case_id uuid not null,
+    version bigint not null,
+    author_id uuid not null,
+    written_at timestamptz not null,
+    review_on date not null,
+    body bytea not null,
+    primary key (programme_key, case_id, version),
+    foreign key (programme_key, case_id) references case_file (programme_key, case_id)
+);

@@ -1,0 +1,116 @@
+//! The link worker's work after the first contact through the pages, on both engines: a
+//! shortlist from the case's offer search with the person's answers, conversation notes (a
+//! refused note keeps its text), and a concern that the practice's board shows at once.
+
+use axum::http::header;
+use lotse_domain::user::Role;
+use lotse_testkit::storage_test;
+use lotse_testkit::world::World;
+
+use crate::app::{TestApp, text};
+
+storage_test!(async fn the_link_worker_builds_a_shortlist_from_the_offer_search(db) {
+    let app = TestApp::new(db).await;
+    let world = World::build(db, "shortlist-web").await;
+    let lotsin = world.member(db, "lotsin-web", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let cookie = app.session_for(lotsin, world.programme.id).await;
+    let headers = [("cookie", cookie.as_str()), ("accept-language", "de")];
+    let case = format!("/cases/{}", world.case);
+
+    // The offer search from the case has a shortlist form on each result.
+    let page = text(app.get(&format!("{case}/offers"), &headers).await).await;
+    assert!(page.contains(&format!("action=\"{case}/shortlist\"")), "{page}");
+    assert!(page.contains("Auf die Auswahlliste"), "{page}");
+    let mut tx = db.db.begin_read().await.unwrap();
+    let offers = lotse_store::offer::load_offers(&mut tx, &world.scope).await.unwrap();
+    tx.commit().await.unwrap();
+    let other = offers.iter().find(|o| o.offer.id != world.offer).unwrap();
+    assert!(page.contains(&format!("name=\"offer\" value=\"{}\"", other.offer.id)), "{page}");
+
+    // The world's offer is on the shortlist already (acknowledged): refused, naming the field.
+    let response = app.post_form(&format!("{case}/shortlist"), &format!("offer={}", world.offer), &headers).await;
+    assert_eq!(response.status(), 400);
+    let page = text(response).await;
+    assert!(page.contains("Angebot: Dieses Angebot steht schon auf der Auswahlliste der Person."), "{page}");
+    let response = app.post_form(&format!("{case}/shortlist"), "offer=nonsense", &headers).await;
+    assert_eq!(response.status(), 400);
+
+    let response = app.post_form(&format!("{case}/shortlist"), &format!("offer={}", other.offer.id), &headers).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()[header::LOCATION], format!("{case}#shortlist").as_str());
+    let page = text(app.get(&case, &headers).await).await;
+    assert!(page.contains(&other.offer.title) && page.contains("Vorgeschlagen"), "{page}");
+    let start = page.find(&format!("action=\"{case}/shortlist/")).expect("an answer form");
+    let onward = &page[start + format!("action=\"{case}/shortlist/").len()..][..36];
+
+    // Declining needs a known reason; then it is declined, with the reason in the event.
+    let answer = format!("{case}/shortlist/{onward}");
+    let response = app.post_form(&answer, "version=1&answer=decline&reason=whatever", &headers).await;
+    assert_eq!(response.status(), 400);
+    assert!(text(response).await.contains("Grund"), "the field is named");
+    let response = app.post_form(&answer, "version=1&answer=decline&reason=times", &headers).await;
+    assert_eq!(response.status(), 303);
+    let page = text(app.get(&case, &headers).await).await;
+    assert!(page.contains("Von der Person abgelehnt"), "{page}");
+    // A second tab still showing the proposal: told what it is now, nothing saved.
+    let response = app.post_form(&answer, "version=1&answer=accept", &headers).await;
+    assert_eq!(response.status(), 409);
+    assert!(text(response).await.contains("das Angebot ist jetzt „Von der Person abgelehnt“"));
+
+    // The prescriber sees the case but may not touch the shortlist.
+    let gp = world.member(db, "dr-web", Role::Prescriber, Some(world.orgs.practice)).await;
+    let gp_cookie = app.session_for(gp, world.programme.id).await;
+    let response = app
+        .post_form(&format!("{case}/shortlist"), &format!("offer={}", other.offer.id), &[("cookie", gp_cookie.as_str())])
+        .await;
+    assert_eq!(response.status(), 403);
+});
+
+storage_test!(async fn notes_and_a_concern_from_the_case_page(db) {
+    let app = TestApp::new(db).await;
+    let world = World::build(db, "notes-web").await;
+    let lotsin = world.member(db, "lotsin-web", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let cookie = app.session_for(lotsin, world.programme.id).await;
+    let headers = [("cookie", cookie.as_str()), ("accept-language", "de")];
+    let case = format!("/cases/{}", world.case);
+
+    let page = text(app.get(&case, &headers).await).await;
+    assert!(page.contains("Gesprächsnotizen") && page.contains(&format!("action=\"{case}/notes\"")), "{page}");
+    assert!(page.contains(&format!("action=\"{case}/concerns\"")), "{page}");
+
+    // An empty note names the field; a long one keeps the text in the form; nothing is saved.
+    let response = app.post_form(&format!("{case}/notes"), "body=+++", &headers).await;
+    assert_eq!(response.status(), 400);
+    assert!(text(response).await.contains("Notiz"), "the field is named");
+    let long = "Wald".repeat(1001);
+    let response = app.post_form(&format!("{case}/notes"), &format!("body={long}"), &headers).await;
+    assert_eq!(response.status(), 400);
+    assert!(text(response).await.contains(&format!(">{long}</textarea>")), "nothing typed is lost");
+    let response = app.post_form(&format!("{case}/notes"), "body=Singt+gern+im+Chor.", &headers).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()[header::LOCATION], format!("{case}#notes").as_str());
+    let page = text(app.get(&case, &headers).await).await;
+    assert!(page.contains("Singt gern im Chor."), "{page}");
+
+    // The prescriber's view of the case holds no notes.
+    let gp = world.member(db, "dr-web", Role::Prescriber, Some(world.orgs.practice)).await;
+    let gp_cookie = app.session_for(gp, world.programme.id).await;
+    let gp_headers = [("cookie", gp_cookie.as_str()), ("accept-language", "de")];
+    let page = text(app.get(&case, &gp_headers).await).await;
+    assert!(!page.contains("Singt gern") && !page.contains("Gesprächsnotizen"), "{page}");
+    let board = text(app.get("/prescriptions", &gp_headers).await).await;
+    assert!(!board.contains("Sorge gemeldet"), "{board}");
+
+    // A concern: unknown kind 400; then the practice's board shows it at once.
+    let response = app.post_form(&format!("{case}/concerns"), "version=3&kind=vague", &headers).await;
+    assert_eq!(response.status(), 400);
+    let response = app.post_form(&format!("{case}/concerns"), "version=3&kind=safeguarding", &headers).await;
+    assert_eq!(response.status(), 303);
+    let board = text(app.get("/prescriptions", &gp_headers).await).await;
+    assert!(board.contains("Sorge gemeldet: Gefährdung (Schutz der Person)"), "{board}");
+    let page = text(app.get(&case, &gp_headers).await).await;
+    assert!(page.contains("Sorge an die Praxis gemeldet"), "in the timeline: {page}");
+    // Not the prescriber's to raise.
+    let response = app.post_form(&format!("{case}/concerns"), "version=4&kind=safeguarding", &[("cookie", gp_cookie.as_str())]).await;
+    assert_eq!(response.status(), 403);
+});
