@@ -282,10 +282,10 @@ pub async fn set_privacy_at(
     Ok(current)
 }
 
-/// Re-encrypts, in every programme, the identities, the prescription reasons and the
-/// conversation notes not sealed with the first data key (one transaction per programme; each
-/// person, prescription and note re-sealed is audited as an update). Returns (programme slug,
-/// people re-sealed, reasons and notes re-sealed).
+/// Re-encrypts, in every programme, the identities, the prescription reasons, the conversation
+/// notes and the action plans not sealed with the first data key (one transaction per
+/// programme; each person, prescription, note and case re-sealed is audited as an update).
+/// Returns (programme slug, people re-sealed, reasons, notes and plan versions re-sealed).
 pub async fn reseal_identities(db: &Db, clock: &dyn Clock) -> Result<Vec<(String, usize, usize)>, AdminError> {
     let job = JobToken::start_job(SystemJob::Admin);
     let mut out = Vec::new();
@@ -298,7 +298,8 @@ pub async fn reseal_identities(db: &Db, clock: &dyn Clock) -> Result<Vec<(String
         let mut tx = db.begin().await?;
         let people = lotse_store::person::reseal_identities(&mut tx, &scope, access).await?;
         let notes = lotse_store::person::reseal_prescription_reasons(&mut tx, &scope, access).await?
-            + lotse_store::note::reseal(&mut tx, &scope, access).await?;
+            + lotse_store::note::reseal(&mut tx, &scope, access).await?
+            + lotse_store::action_plan::reseal(&mut tx, &scope, access).await?;
         tx.commit().await?;
         out.push((programme.slug.as_str().to_owned(), people, notes));
     }

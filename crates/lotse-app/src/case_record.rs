@@ -249,8 +249,8 @@ pub async fn worklist(
 }
 
 /// A link facility's case as the next-action rules see it: its times as dates in the
-/// programme's time zone. Plan reviews, follow-ups and follow-up questionnaires are not
-/// scheduled anywhere yet, so those dates are `None`.
+/// programme's time zone, and the latest action plan's review date. Follow-ups and follow-up
+/// questionnaires are not scheduled anywhere yet, so those dates are `None`.
 fn case_facts(case: &LinkCase, working_days: &WorkingDays) -> CaseFacts {
     let local = |at: OffsetDateTime| working_days.local_date(at);
     CaseFacts {
@@ -262,7 +262,7 @@ fn case_facts(case: &LinkCase, working_days: &WorkingDays) -> CaseFacts {
         contacted_on: case.contacted_at.map(local),
         baseline_questionnaire_done: case.baseline_questionnaire_done,
         follow_up_questionnaire_due_on: None,
-        next_plan_review_on: None,
+        next_plan_review_on: case.plan_review_on,
         next_follow_up_on: None,
     }
 }

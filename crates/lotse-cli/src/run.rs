@@ -495,7 +495,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             db.close().await;
             for (slug, people, notes) in result? {
-                println!("{slug}: {people} people and {notes} reasons and notes re-encrypted");
+                println!("{slug}: {people} people and {notes} reasons, notes and plans re-encrypted");
             }
             if let Some(secrets) = secrets {
                 let n = secrets.context("cannot re-encrypt the TOTP secrets")?;

@@ -12,6 +12,8 @@
 //! - queries are written once and compiled for both engines by [`on_conn!`]; where SQL must
 //!   differ, both arms stand side by side in the same function.
 
+/// A case's action plan, versioned and sealed.
+pub mod action_plan;
 /// API clients: bearer tokens (stored as SHA-256) of a programme's machine callers.
 pub mod api_client;
 /// Group commit of the audit entries of read transactions.

@@ -104,8 +104,8 @@ pub async fn for_organisation(
 
 /// A link facility's open case with the facts its next action is computed from (see
 /// `lotse_domain::next_action::CaseFacts`, which takes these times as programme-local dates).
-/// Plan reviews, follow-ups and follow-up questionnaires are not scheduled anywhere yet, so
-/// there are no facts about them here: their dates are `None` for every case.
+/// The plan review is the latest action plan's review date; follow-ups and follow-up
+/// questionnaires are not scheduled anywhere yet, so there are no facts about them here.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct LinkCase {
     /// The case.
@@ -125,6 +125,8 @@ pub struct LinkCase {
     pub contacted_at: Option<OffsetDateTime>,
     /// Whether the case has a baseline questionnaire response.
     pub baseline_questionnaire_done: bool,
+    /// The review date of the case's latest action plan, if it has one.
+    pub plan_review_on: Option<time::Date>,
     /// Last change of the referral.
     pub updated_at: OffsetDateTime,
 }
@@ -142,8 +144,8 @@ fn latest_event(stream: i64, kind: &str) -> String {
 /// `$2`, with their next-action facts, in one statement: the same rows as the facility's
 /// [`LinkKind::Holds`] relation with [`Rows::Open`] (`$3` the facility). Served by the index
 /// `referral_facility` (programme_key, link_facility_id, state), the event key
-/// (programme_key, stream_id, stream_version) and the response key (programme_key, case_id,
-/// response_id). `->>` reads a JSON text field on both engines (PostgreSQL `jsonb`, SQLite
+/// (programme_key, stream_id, stream_version), the response key (programme_key, case_id,
+/// response_id) and the plan key (programme_key, case_id, version). `->>` reads a JSON text field on both engines (PostgreSQL `jsonb`, SQLite
 /// JSON text).
 fn link_sql(engine: Engine, referral_stream: i64) -> String {
     format!(
@@ -151,7 +153,9 @@ fn link_sql(engine: Engine, referral_stream: i64) -> String {
            r.failed_contact_attempts, r.issued_at, r.updated_at, \
            {} as accepted_at, {} as last_attempt_at, {} as contacted_at, \
            exists (select 1 from questionnaire_response q where q.programme_key = r.programme_key \
-             and q.case_id = r.case_id and q.timepoint = 'baseline') as baseline_done \
+             and q.case_id = r.case_id and q.timepoint = 'baseline') as baseline_done, \
+           (select a.review_on from action_plan a where a.programme_key = r.programme_key \
+             and a.case_id = r.case_id order by a.version desc limit 1) as plan_review_on \
          from referral r \
          join patient p on p.programme_key = $1 and p.patient_id = r.patient_id and p.erased_at is null \
          join patient_identity i on i.programme_key = $1 and i.patient_id = r.patient_id \
@@ -180,6 +184,7 @@ type LinkRow = (
     Option<OffsetDateTime>,
     Option<OffsetDateTime>,
     bool,
+    Option<time::Date>,
 );
 
 /// A link facility's worklist ordered by the caller: every open case it holds is read with
@@ -215,6 +220,7 @@ pub async fn for_link_facility(
                 last_attempt_at: r.10,
                 contacted_at: r.11,
                 baseline_questionnaire_done: r.12,
+                plan_review_on: r.13,
                 updated_at: r.8,
             })
         })

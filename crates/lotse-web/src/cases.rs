@@ -14,10 +14,12 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use fluent_bundle::FluentValue;
 use lotse_app::access::AccessError;
+use lotse_app::action_plan::StoredPlan;
 use lotse_app::auth::SessionUser;
 use lotse_app::case_record::{self, CaseRecord, Worklist, WorklistRow};
-use lotse_app::conversation;
 use lotse_app::referral_work::{self, ContactOutcome, NextSteps, WorkError, WorkStep};
+use lotse_app::{action_plan, conversation};
+use lotse_domain::action_plan::ActionPlanInput;
 use lotse_domain::id::{CaseId, ConsentId, OrganisationId};
 use lotse_domain::next_action::NextActionKind;
 use lotse_domain::onward_referral::{DeclineReason, OnwardReferralState};
@@ -249,6 +251,8 @@ struct CasePage {
     notes: Option<Vec<NoteView>>,
     /// The text put back in the note form.
     note_draft: String,
+    /// The action plan, for the link worker holding the case.
+    plan: Option<PlanView>,
     consents: Vec<ConsentView>,
     can_withdraw: bool,
     timeline: Vec<(String, String)>,
@@ -268,6 +272,91 @@ struct OnwardView {
     version: i64,
     /// Whether the person's answer is asked for (proposed, and the reader works the case).
     answerable: bool,
+}
+
+/// What a refused form sent, put back in it so that nothing typed is lost.
+#[derive(Debug, Default)]
+pub(crate) struct Draft {
+    /// A note's text.
+    pub(crate) note: String,
+    /// A plan as entered.
+    pub(crate) plan: Option<ActionPlanInput>,
+}
+
+/// The action plan on the case page.
+struct PlanView {
+    /// The latest version (0: none yet), sent back with a save.
+    version: i64,
+    /// The latest version as shown.
+    current: Option<PlanShown>,
+    /// Earlier versions: (version, when, by whom).
+    earlier: Vec<(i64, String, String)>,
+    /// The form, filled with the latest version or what was sent.
+    form: PlanForm,
+    /// Whether a plan may be saved now (after contact).
+    can_save: bool,
+}
+
+/// One version of the plan as shown.
+struct PlanShown {
+    goals: Vec<String>,
+    milestones: Vec<(String, String)>,
+    obstacles: Vec<String>,
+    review_on: String,
+    written: String,
+    author: String,
+}
+
+/// The plan form's values.
+struct PlanForm {
+    goals: String,
+    /// Rows (text, date): the plan's milestones and empty rows to add more.
+    milestones: Vec<(String, String)>,
+    obstacles: String,
+    review_on: String,
+}
+
+/// How many milestone rows the form shows at least, and at most.
+const PLAN_ROWS: (usize, usize) = (4, 10);
+
+fn plan_view(versions: &[StoredPlan], draft: Option<ActionPlanInput>, can_save: bool) -> PlanView {
+    let latest = versions.first();
+    let mut input = draft
+        .or_else(|| latest.map(|p| p.content.to_input()))
+        .unwrap_or_default();
+    let rows = (input.milestones.len() + 2).clamp(PLAN_ROWS.0, PLAN_ROWS.1);
+    input
+        .milestones
+        .resize(rows.max(input.milestones.len()), (String::new(), String::new()));
+    let shown = |p: &StoredPlan| PlanShown {
+        goals: p.content.goals.clone(),
+        milestones: p
+            .content
+            .milestones
+            .iter()
+            .map(|m| (m.text.clone(), m.due_on.to_string()))
+            .collect(),
+        obstacles: p.content.obstacles.clone(),
+        review_on: p.content.review_on.to_string(),
+        written: date(p.written_at),
+        author: p.author_name.clone().unwrap_or_default(),
+    };
+    PlanView {
+        version: latest.map_or(0, |p| p.version),
+        current: latest.map(shown),
+        earlier: versions
+            .iter()
+            .skip(1)
+            .map(|p| (p.version, date(p.written_at), p.author_name.clone().unwrap_or_default()))
+            .collect(),
+        form: PlanForm {
+            goals: input.goals,
+            milestones: input.milestones,
+            obstacles: input.obstacles,
+            review_on: input.review_on,
+        },
+        can_save,
+    }
 }
 
 /// A conversation note on the case page.
@@ -387,6 +476,7 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
             .collect(),
         notes: None,
         note_draft: String::new(),
+        plan: None,
         consents: record
             .consents
             .iter()
@@ -419,11 +509,11 @@ pub(crate) async fn render_case(
     case: CaseId,
     notice: Option<(String, StatusCode)>,
 ) -> Result<Response, WebError> {
-    render_case_with_draft(state, headers, user, csrf, case, notice, String::new()).await
+    render_case_with_draft(state, headers, user, csrf, case, notice, Draft::default()).await
 }
 
-/// As [`render_case`], with a note's text put back in the note form (after a refused note, so
-/// that nothing typed is lost).
+/// As [`render_case`], with what a refused form sent put back in it, so that nothing typed is
+/// lost.
 pub(crate) async fn render_case_with_draft(
     state: &AppState,
     headers: &HeaderMap,
@@ -431,7 +521,7 @@ pub(crate) async fn render_case_with_draft(
     csrf: &CsrfToken,
     case: CaseId,
     notice: Option<(String, StatusCode)>,
-    draft: String,
+    draft: Draft,
 ) -> Result<Response, WebError> {
     let principal = user.principal();
     let record = case_record::view_case(&state.app, state.clock.as_ref(), &principal, case).await?;
@@ -440,11 +530,19 @@ pub(crate) async fn render_case_with_draft(
     } else {
         None
     };
-    let notes = if next.is_some() {
-        conversation::notes(&state.app, state.clock.as_ref(), &principal, case).await?
+    let (notes, plans) = if next.is_some() {
+        let notes = conversation::notes(&state.app, state.clock.as_ref(), &principal, case).await?;
+        let plans = action_plan::versions(&state.app, state.clock.as_ref(), &principal, case).await?;
+        (notes, plans)
     } else {
-        None
+        (None, None)
     };
+    let can_plan = next.as_ref().is_some_and(|n| {
+        matches!(
+            n.state,
+            ReferralState::Contacted | ReferralState::PlanAgreed | ReferralState::Connected
+        )
+    });
     let page = Page::new(state, headers, &format!("/cases/{case}"), Some(user), csrf);
     let work = next.map(|n| work_view(&page, n));
     let mut view = case_page(page, &record);
@@ -467,7 +565,8 @@ pub(crate) async fn render_case_with_draft(
             .collect()
     });
     view.work = work;
-    view.note_draft = draft;
+    view.note_draft = draft.note;
+    view.plan = plans.map(|versions| plan_view(&versions, draft.plan, can_plan));
     let status = notice.as_ref().map_or(StatusCode::OK, |(_, status)| *status);
     view.notice = notice.map(|(text, _)| text);
     render_private(&view, status)

@@ -300,6 +300,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(case_work::add_note),
         ),
         (
+            spec(Method::POST, "/cases/{id}/plan", Member(A::WorkCase)),
+            post(case_work::save_plan),
+        ),
+        (
+            spec(Method::GET, "/cases/{id}/plan.pdf", Member(A::WorkCase)),
+            get(case_work::plan_pdf),
+        ),
+        (
             spec(Method::POST, "/cases/{id}/shortlist", Member(A::WorkCase)),
             post(case_work::propose),
         ),

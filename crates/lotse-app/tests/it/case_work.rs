@@ -4,6 +4,8 @@
 //! with the denials: nobody but the link worker holding the case.
 
 use lotse_app::FixedClock;
+use lotse_app::action_plan::{self, PlanError};
+use lotse_app::case_record;
 use lotse_app::clock::Clock;
 use lotse_app::conversation;
 use lotse_app::directory::{self, Directories};
@@ -12,9 +14,11 @@ use lotse_app::prescribe;
 use lotse_app::principal::Principal;
 use lotse_app::referral_work::{self, ContactOutcome, WorkError, WorkStep};
 use lotse_app::shortlist::{self, PersonAnswer, ShortlistError};
+use lotse_domain::action_plan::ActionPlanInput;
 use lotse_domain::audit::{AuditAction, ObjectKind};
 use lotse_domain::field::FieldProblem;
 use lotse_domain::id::{OfferId, OnwardReferralId};
+use lotse_domain::next_action::NextActionKind;
 use lotse_domain::onward_referral::{DeclineReason, OnwardReferralEvent, OnwardReferralState};
 use lotse_domain::referral::{ConcernKind, ReferralEvent, ReferralState};
 use lotse_domain::user::Role;
@@ -347,4 +351,106 @@ storage_test!(async fn rotating_the_key_seals_notes_and_reasons_again(db) {
     assert_eq!(lotse_store::note::reseal(&mut tx, &world.scope, access).await.unwrap(), 0);
     assert_eq!(lotse_store::person::reseal_prescription_reasons(&mut tx, &world.scope, access).await.unwrap(), 0);
     tx.commit().await.unwrap();
+});
+
+fn plan_input(review_on: &str) -> ActionPlanInput {
+    ActionPlanInput {
+        goals: "Wieder im Chor singen\nJede Woche unter Leute".into(),
+        milestones: vec![
+            ("Chorprobe anschauen".into(), "10.11.2026".into()),
+            (String::new(), String::new()),
+        ],
+        obstacles: "Treppen – Chor im Erdgeschoss".into(),
+        review_on: review_on.into(),
+    }
+}
+
+storage_test!(async fn a_plan_needs_contact_is_versioned_sealed_and_sets_the_review(db) {
+    let world = World::build(db, "plan").await;
+    let clock = FixedClock::new(fixed_now());
+    let lotsin = link_worker(db, &world, "lotsin-a").await;
+    let issued = world.issued_case(db, "Plan", world.orgs.facility).await;
+    referral_work::accept(&db.db, &clock, &lotsin, issued.case, 1).await.unwrap();
+
+    // Not before contact: nothing written.
+    let early = action_plan::save(&db.db, &clock, &lotsin, issued.case, &plan_input("2026-11-03"), 0).await;
+    assert!(matches!(early, Err(PlanError::NotContacted(ReferralState::Accepted))), "{early:?}");
+    referral_work::record_contact(&db.db, &clock, &lotsin, issued.case, ContactOutcome::Reached, 2).await.unwrap();
+    // Every wrong field at once (today is 2026-11-02 in Düsseldorf).
+    let wrong = ActionPlanInput {
+        goals: String::new(),
+        milestones: vec![("Gestern".into(), "01.11.2026".into())],
+        obstacles: String::new(),
+        review_on: "02.11.2026".into(),
+    };
+    match action_plan::save(&db.db, &clock, &lotsin, issued.case, &wrong, 0).await {
+        Err(PlanError::Invalid(errors)) => assert_eq!(
+            errors.iter().map(|e| (e.field.as_str(), e.problem)).collect::<Vec<_>>(),
+            [
+                ("goals", FieldProblem::Required),
+                ("milestones[0].due_on", FieldProblem::DateInPast),
+                ("review_on", FieldProblem::DateNotAfterToday)
+            ]
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(action_plan::save(&db.db, &clock, &lotsin, issued.case, &plan_input("03.11.2026"), 0).await.unwrap(), 1);
+    // The first plan agrees it: the referral moves on, the board shows it.
+    let next = referral_work::next_steps(&db.db, &clock, &lotsin, issued.case).await.unwrap().unwrap();
+    assert_eq!(next.state, ReferralState::PlanAgreed);
+    // A second tab still on "no plan": a conflict naming the version now; nothing written.
+    let stale = action_plan::save(&db.db, &clock, &lotsin, issued.case, &plan_input("04.11.2026"), 0).await;
+    assert!(matches!(stale, Err(PlanError::Conflict(1))), "{stale:?}");
+    clock.advance(time::Duration::hours(1));
+    let mut changed = plan_input("05.11.2026");
+    changed.goals.push_str("\nSchach spielen");
+    assert_eq!(action_plan::save(&db.db, &clock, &lotsin, issued.case, &changed, 1).await.unwrap(), 2);
+    let mut tx = db.db.begin_read().await.unwrap();
+    let events = lotse_store::event::list_stream(&mut tx, &world.scope, "referral", issued.referral.as_uuid()).await.unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(events.iter().filter(|e| e.kind == "referral.plan_agreed").count(), 1, "agreed once");
+
+    // Both versions stay, newest first; the text is sealed at rest.
+    let versions = action_plan::versions(&db.db, &clock, &lotsin, issued.case).await.unwrap().unwrap();
+    assert_eq!(versions.iter().map(|v| v.version).collect::<Vec<_>>(), [2, 1]);
+    assert_eq!(versions[0].content.goals.last().map(String::as_str), Some("Schach spielen"));
+    assert_eq!(versions[1].content.review_on, time::macros::date!(2026 - 11 - 03));
+    let bodies: Vec<Vec<u8>> =
+        lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select body from action_plan").fetch_all(p).await).unwrap();
+    assert!(bodies.iter().all(|b| !String::from_utf8_lossy(b).contains("Chor")));
+
+    // The worklist shows the review as the next step on its date (before the baseline
+    // questionnaire, due ten working days after contact).
+    let list = case_record::next_action_worklist(&db.db, &clock, &lotsin, 50, None).await.unwrap();
+    let row = list.rows.iter().find(|r| r.case == issued.case).unwrap();
+    let next = row.next.unwrap();
+    assert_eq!((next.kind, next.due_on), (NextActionKind::PlanReviewDue, time::macros::date!(2026 - 11 - 05)));
+
+    // The printout has the latest version, the person's language and the facility.
+    let printable = action_plan::printable(&db.db, &clock, &lotsin, issued.case).await.unwrap().unwrap();
+    assert_eq!((printable.plan.version, printable.language.as_str()), (2, "de"));
+    assert!(!printable.facility_name.is_empty());
+    // Nobody else reads or writes it.
+    for (name, role, org) in [
+        ("dr-b", Role::Prescriber, Some(world.orgs.practice)),
+        ("lotsin-b", Role::LinkWorker, Some(world.orgs.other_facility)),
+        ("coord", Role::Coordinator, None),
+    ] {
+        let who = as_member(db, &world, name, role, org).await;
+        let save = action_plan::save(&db.db, &clock, &who, issued.case, &plan_input("05.11.2026"), 2).await;
+        assert!(matches!(save, Err(PlanError::NotFound)), "{name}: {save:?}");
+        let read = action_plan::versions(&db.db, &clock, &who, issued.case).await;
+        assert!(matches!(read, Err(WorkError::NotFound)), "{name}: {read:?}");
+        let print = action_plan::printable(&db.db, &clock, &who, issued.case).await;
+        assert!(matches!(print, Err(WorkError::NotFound)), "{name}: {print:?}");
+    }
+    // Erasure deletes the plans.
+    let mut tx = db.db.begin().await.unwrap();
+    let access = lotse_store::audit::Access { at: fixed_now(), purpose: lotse_domain::audit::AuditPurpose::DataProtection };
+    lotse_store::record::erase(&mut tx, &world.scope, access, issued.person, &mut || "ERASED2".to_owned(), None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(count(db, "select count(*) from action_plan").await, 0);
+    db.assert_audit_chains_intact().await;
 });

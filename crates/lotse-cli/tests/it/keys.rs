@@ -77,10 +77,10 @@ storage_test!(async fn rotation_re_encrypts_every_identity_with_the_new_first_ke
     let both = format!("{new},{TEST_DATA_KEYS}");
     let (ok, out, err) = run(&["keys", "rotate", "--database-url", &url], Some(&both)).await;
     assert!(ok, "{err}");
-    assert!(out.contains("rotate: 2 people and 0 reasons and notes re-encrypted"), "{out}");
+    assert!(out.contains("rotate: 2 people and 0 reasons, notes and plans re-encrypted"), "{out}");
     assert!(out.contains("second factors: 1 TOTP secrets re-encrypted"), "{out}");
     let (ok, out, _) = run(&["keys", "rotate", "--database-url", &url], Some(&both)).await;
-    assert!(ok && out.contains("rotate: 0 people and 0 reasons and notes re-encrypted"), "idempotent: {out}");
+    assert!(ok && out.contains("rotate: 0 people and 0 reasons, notes and plans re-encrypted"), "idempotent: {out}");
     assert!(out.contains("second factors: 0 TOTP secrets re-encrypted"), "idempotent: {out}");
     let secret: Vec<u8> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select secret from user_second_factor").fetch_one(p).await).unwrap();
     assert_eq!(lotse_store::crypto::DataKeys::key_id(&secret), Some("k2"));

@@ -16,7 +16,8 @@ use crate::on_conn;
 /// set to the first of its year's January — reports use the stored age band —, phone removed;
 /// sealed again, so nothing of the old ciphertext remains),
 /// prescription codes are replaced by fresh random ones (a code held by the practice no longer
-/// leads here), the reasons for prescribing and the blind index are deleted, and `erased_at`
+/// leads here), the reasons for prescribing, the blind index, the action plans and the
+/// conversation notes are deleted, and `erased_at`
 /// is set. Questionnaire answers are item scores without free text
 /// and stay, now attached to an anonymous person. States, events and derived attributes stay, so counts do not change.
 /// Returns false if the person was already erased.
@@ -103,7 +104,16 @@ pub async fn erase(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
-    // So are the link workers' conversation notes.
+    // So are the action plans (the person's words) and the link workers' conversation notes.
+    on_conn!(tx, c => sqlx::query(
+        "delete from action_plan where programme_key = $1 and case_id in \
+         (select case_id from case_file where programme_key = $1 and patient_id = $2)",
+    )
+    .bind(key)
+    .bind(id)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     on_conn!(tx, c => sqlx::query(
         "delete from case_note where programme_key = $1 and case_id in \
          (select case_id from case_file where programme_key = $1 and patient_id = $2)",

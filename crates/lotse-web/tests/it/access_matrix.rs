@@ -326,6 +326,24 @@ fn matrix() -> Vec<Expect> {
             LINK_WORKER_OWN,
             Params::Case,
         ),
+        // The plan: a blank plan is 400 with the case page; the printout of A's plan (set up
+        // below) is a PDF, which names nobody in plain bytes.
+        member(
+            Method::POST,
+            "/cases/{id}/plan",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            LINK_WORKER_OWN,
+            Params::Case,
+        ),
+        member(
+            Method::GET,
+            "/cases/{id}/plan.pdf",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            &[],
+            Params::Case,
+        ),
         member(
             Method::POST,
             "/cases/{id}/shortlist",
@@ -653,6 +671,18 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
     let mut stored = lotse_store::offer::get_offer(&mut tx, &a.scope, a.offer).await.unwrap();
     stored.offer.location = Some(lotse_domain::area::GeoPoint::parse(51.2277, 6.7735).unwrap());
     lotse_store::offer::update_offer(&mut tx, &a.scope, &stored.offer, stored.version).await.unwrap();
+    // A's case has a plan, so that its printout exists.
+    let plan = lotse_domain::action_plan::ActionPlanContent::parse(
+        &lotse_domain::action_plan::ActionPlanInput {
+            goals: "Singen".into(),
+            review_on: "2099-01-01".into(),
+            ..Default::default()
+        },
+        time::macros::date!(2098 - 06 - 01),
+    )
+    .unwrap();
+    let access = lotse_store::audit::Access { at: lotse_testkit::fixed_now(), purpose: lotse_domain::audit::AuditPurpose::Care };
+    lotse_store::action_plan::save(&mut tx, &a.scope, access, a.case, 0, a.prescriber, &plan).await.unwrap();
     tx.commit().await.unwrap();
     let (callers, link_worker_a) = callers(db, &a, &b).await;
     let (mut checked, mut allowed, mut unexpected) = (0, 0, Vec::new());
@@ -690,6 +720,7 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
                     "version=0".to_owned()
                 }
                 (Params::Case, p) if p.ends_with("/notes") => "body=".to_owned(),
+                (Params::Case, p) if p.ends_with("/plan") => "version=0&goals=".to_owned(),
                 (Params::Case, p) if p.ends_with("/shortlist") => "offer=nonsense".to_owned(),
                 (Params::Case, p) if p.ends_with("/{onward}") => "version=0&answer=accept".to_owned(),
                 (Params::Offer, p) if p.ends_with("/edit") => "version=1".to_owned(),

@@ -114,3 +114,54 @@ storage_test!(async fn notes_and_a_concern_from_the_case_page(db) {
     let response = app.post_form(&format!("{case}/concerns"), "version=4&kind=safeguarding", &[("cookie", gp_cookie.as_str())]).await;
     assert_eq!(response.status(), 403);
 });
+
+storage_test!(async fn the_link_worker_agrees_a_plan_and_prints_it(db) {
+    let app = TestApp::new(db).await;
+    let world = World::build(db, "plan-web").await;
+    let lotsin = world.member(db, "lotsin-web", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let cookie = app.session_for(lotsin, world.programme.id).await;
+    let headers = [("cookie", cookie.as_str()), ("accept-language", "de")];
+    let case = format!("/cases/{}", world.case);
+
+    let page = text(app.get(&case, &headers).await).await;
+    assert!(page.contains("Noch kein Plan vereinbart.") && page.contains(&format!("action=\"{case}/plan\"")), "{page}");
+    let response = app.get(&format!("{case}/plan.pdf"), &headers).await;
+    assert_eq!(response.status(), 404, "no plan to print yet");
+
+    // Wrong fields: each named, the form keeps what was typed, nothing saved.
+    let wrong = "version=0&goals=Singen&milestone_text=Chor&milestone_due=gestern&milestone_text=&milestone_due=&obstacles=&review_on=";
+    let response = app.post_form(&format!("{case}/plan"), wrong, &headers).await;
+    assert_eq!(response.status(), 400);
+    let page = text(response).await;
+    assert!(page.contains("Datum von Schritt 1"), "{page}");
+    assert!(page.contains("Nächste Besprechung"), "{page}");
+    assert!(page.contains(">Singen</textarea>") && page.contains("value=\"gestern\""), "kept: {page}");
+
+    let good = "version=0&goals=Wieder+singen%0AUnter+Leute&milestone_text=Chor+anschauen&milestone_due=2026-12-20&obstacles=Treppen&review_on=2027-01-15";
+    let response = app.post_form(&format!("{case}/plan"), good, &headers).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()[header::LOCATION], format!("{case}#plan").as_str());
+    let page = text(app.get(&case, &headers).await).await;
+    assert!(page.contains("Fassung 1") && page.contains("Wieder singen") && page.contains("2027-01-15"), "{page}");
+    // A second save on the version seen first: told, nothing saved.
+    let response = app.post_form(&format!("{case}/plan"), good, &headers).await;
+    assert_eq!(response.status(), 409);
+    assert!(text(response).await.contains("jetzt Fassung 1"));
+
+    let response = app.get(&format!("{case}/plan.pdf"), &headers).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()[header::CONTENT_TYPE], "application/pdf");
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    let body = axum::body::to_bytes(response.into_body(), 10_000_000).await.unwrap();
+    assert!(body.starts_with(b"%PDF-"));
+
+    // The practice's board: plan agreed. The prescriber may neither read nor print the plan.
+    let gp = world.member(db, "dr-web", Role::Prescriber, Some(world.orgs.practice)).await;
+    let gp_cookie = app.session_for(gp, world.programme.id).await;
+    let gp_headers = [("cookie", gp_cookie.as_str()), ("accept-language", "de")];
+    let board = text(app.get("/prescriptions", &gp_headers).await).await;
+    assert!(board.contains("Plan vereinbart") || board.contains("Aktionsplan vereinbart"), "{board}");
+    let page = text(app.get(&case, &gp_headers).await).await;
+    assert!(!page.contains("Wieder singen"), "{page}");
+    assert_eq!(app.get(&format!("{case}/plan.pdf"), &gp_headers).await.status(), 403);
+});
