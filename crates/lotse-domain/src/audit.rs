@@ -127,11 +127,13 @@ pub enum ObjectKind {
     Offer,
     /// A link worker's conversation note on a case (sealed; every reader is audited).
     CaseNote,
+    /// An invitation to answer a questionnaire through a self-completion link.
+    QuestionnaireInvitation,
 }
 
 impl ObjectKind {
     /// Every kind.
-    pub const ALL: [Self; 13] = [
+    pub const ALL: [Self; 14] = [
         Self::Patient,
         Self::Case,
         Self::Prescription,
@@ -145,6 +147,7 @@ impl ObjectKind {
         Self::Programme,
         Self::Offer,
         Self::CaseNote,
+        Self::QuestionnaireInvitation,
     ];
 
     /// The stable code.
@@ -163,6 +166,7 @@ impl ObjectKind {
             Self::Programme => "programme",
             Self::Offer => "offer",
             Self::CaseNote => "case_note",
+            Self::QuestionnaireInvitation => "questionnaire_invitation",
         }
     }
 

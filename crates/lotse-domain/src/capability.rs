@@ -23,16 +23,20 @@ pub enum CapabilityPurpose {
     /// Answer one onward referral (accept, decline, attended, did not attend); the object is
     /// the onward referral.
     OnwardReferralAnswer,
+    /// Answer one questionnaire of one person (self-completion, without an account); the
+    /// object is the questionnaire invitation.
+    QuestionnaireAnswer,
 }
 
 impl CapabilityPurpose {
     /// Every purpose.
-    pub const ALL: [Self; 1] = [Self::OnwardReferralAnswer];
+    pub const ALL: [Self; 2] = [Self::OnwardReferralAnswer, Self::QuestionnaireAnswer];
 
     /// The stable code (stored, audited).
     pub const fn code(self) -> &'static str {
         match self {
             Self::OnwardReferralAnswer => "onward_referral_answer",
+            Self::QuestionnaireAnswer => "questionnaire_answer",
         }
     }
 
@@ -45,6 +49,7 @@ impl CapabilityPurpose {
     pub const fn object_kind(self) -> &'static str {
         match self {
             Self::OnwardReferralAnswer => "onward_referral",
+            Self::QuestionnaireAnswer => "questionnaire_invitation",
         }
     }
 }

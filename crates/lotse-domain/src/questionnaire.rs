@@ -228,6 +228,40 @@ pub struct QuestionnaireResponse {
     pub answers: Answers,
     /// When answered.
     pub answered_at: OffsetDateTime,
+    /// Who gave the answers.
+    pub answered_by: AnsweredBy,
+}
+
+/// Who gave a questionnaire's answers: the person alone (through a self-completion link), or
+/// the link worker with the person.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum AnsweredBy {
+    /// The person, on their own device.
+    Person,
+    /// The link worker, asking the person.
+    LinkWorkerWithPerson,
+}
+
+impl AnsweredBy {
+    /// The stable code (stored in `questionnaire_response.answered_by`).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Person => "person",
+            Self::LinkWorkerWithPerson => "link_worker_with_person",
+        }
+    }
+
+    /// Parses a stored code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        [Self::Person, Self::LinkWorkerWithPerson]
+            .into_iter()
+            .find(|a| a.code() == code)
+    }
+}
+
+impl Timepoint {
+    /// Every timepoint.
+    pub const ALL: [Self; 2] = [Self::Baseline, Self::FollowUp];
 }
 
 #[cfg(test)]

@@ -43,6 +43,8 @@ pub mod error;
 pub mod event;
 /// Files readable only by their owner.
 mod files;
+/// Self-completion invitations: one questionnaire of one case, answered once by link.
+pub mod invitation;
 /// Failed sign-in counters for throttling (installation-wide).
 pub mod login_attempt;
 /// Embedded, paired migrations.

@@ -120,6 +120,7 @@ table_row! {
         score_total: Option<i64>,
         score_band: Option<String>,
         score_measures: serde_json::Value,
+        answered_by: Option<String>,
     }
 }
 
@@ -605,6 +606,7 @@ pub async fn insert_questionnaire_responses(
                         })
                         .collect(),
                 ),
+                answered_by: Some(q.answered_by.code().to_owned()),
             }
         })
         .collect();

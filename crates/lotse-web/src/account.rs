@@ -59,7 +59,7 @@ struct SecondFactorPage {
     enrol: Option<(String, String)>,
 }
 
-fn qr_svg(url: &str) -> Result<String, WebError> {
+pub(crate) fn qr_svg(url: &str) -> Result<String, WebError> {
     let code = QrCode::new(url.as_bytes()).map_err(|e| WebError::Internal(e.to_string()))?;
     let svg = code
         .render::<svg::Color<'_>>()

@@ -18,7 +18,7 @@ use lotse_app::action_plan::StoredPlan;
 use lotse_app::auth::SessionUser;
 use lotse_app::case_record::{self, CaseRecord, Worklist, WorklistRow};
 use lotse_app::referral_work::{self, ContactOutcome, NextSteps, WorkError, WorkStep};
-use lotse_app::{action_plan, conversation};
+use lotse_app::{action_plan, conversation, questionnaires};
 use lotse_domain::action_plan::ActionPlanInput;
 use lotse_domain::id::{CaseId, ConsentId, OrganisationId};
 use lotse_domain::next_action::NextActionKind;
@@ -253,6 +253,8 @@ struct CasePage {
     note_draft: String,
     /// The action plan, for the link worker holding the case.
     plan: Option<PlanView>,
+    /// The questionnaires, for the link worker holding the case.
+    questionnaires: Option<QuestionnairesView>,
     consents: Vec<ConsentView>,
     can_withdraw: bool,
     timeline: Vec<(String, String)>,
@@ -281,6 +283,84 @@ pub(crate) struct Draft {
     pub(crate) note: String,
     /// A plan as entered.
     pub(crate) plan: Option<ActionPlanInput>,
+}
+
+/// The questionnaires on the case page.
+struct QuestionnairesView {
+    /// Responses: (date, instrument, timepoint, score and band, who answered).
+    responses: Vec<(String, String, String, String, String)>,
+    /// Self-completion links: (made, instrument, timepoint, answered or open until).
+    invitations: Vec<(String, String, String, String)>,
+    /// The instruments offered in the person's language (code, name).
+    offered: Vec<(&'static str, String)>,
+    /// Timepoints (code, label).
+    timepoints: Vec<(&'static str, String)>,
+}
+
+fn questionnaires_view(page: &Page, q: &questionnaires::CaseQuestionnaires) -> QuestionnairesView {
+    let instrument = |code: &str| page.t(&format!("instrument-{code}"));
+    let timepoint = |code: &str| page.t(&format!("timepoint-{}", code.replace('_', "-")));
+    QuestionnairesView {
+        responses: q
+            .responses
+            .iter()
+            .map(|r| {
+                let total = r.score_total.map_or_else(String::new, |t| {
+                    let whole = t / 100;
+                    let cents = (t % 100).abs();
+                    if cents == 0 {
+                        whole.to_string()
+                    } else {
+                        format!("{whole},{cents:02}")
+                    }
+                });
+                let band = r
+                    .score_band
+                    .as_deref()
+                    .map(|b| page.t(&format!("band-{}", b.replace('_', "-"))))
+                    .unwrap_or_default();
+                let score = [total, band]
+                    .into_iter()
+                    .filter(|x| !x.is_empty())
+                    .collect::<Vec<_>>()
+                    .join(" · ");
+                let by = r
+                    .answered_by
+                    .as_deref()
+                    .map(|a| page.t(&format!("answered-by-{}", a.replace('_', "-"))))
+                    .unwrap_or_default();
+                (
+                    date(r.answered_at),
+                    instrument(&r.instrument),
+                    timepoint(&r.timepoint),
+                    score,
+                    by,
+                )
+            })
+            .rev()
+            .collect(),
+        invitations: q
+            .invitations
+            .iter()
+            .map(|i| {
+                let status = match i.answered_at {
+                    Some(at) => page.text_with("q-answered-on", &[("date", FluentValue::from(date(at)))]),
+                    None => page.text_with("q-open-until", &[("date", FluentValue::from(date(i.expires_at)))]),
+                };
+                (
+                    date(i.created_at),
+                    instrument(i.instrument.code()),
+                    timepoint(i.timepoint.code()),
+                    status,
+                )
+            })
+            .collect(),
+        offered: q.offered.iter().map(|i| (i.code(), instrument(i.code()))).collect(),
+        timepoints: lotse_domain::questionnaire::Timepoint::ALL
+            .iter()
+            .map(|t| (t.code(), timepoint(t.code())))
+            .collect(),
+    }
 }
 
 /// The action plan on the case page.
@@ -477,6 +557,7 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
         notes: None,
         note_draft: String::new(),
         plan: None,
+        questionnaires: None,
         consents: record
             .consents
             .iter()
@@ -537,6 +618,11 @@ pub(crate) async fn render_case_with_draft(
     } else {
         (None, None)
     };
+    let questionnaires = if next.is_some() {
+        questionnaires::for_case(&state.app, state.clock.as_ref(), &principal, case).await?
+    } else {
+        None
+    };
     let can_plan = next.as_ref().is_some_and(|n| {
         matches!(
             n.state,
@@ -566,6 +652,7 @@ pub(crate) async fn render_case_with_draft(
     });
     view.work = work;
     view.note_draft = draft.note;
+    view.questionnaires = questionnaires.as_ref().map(|q| questionnaires_view(&view.page, q));
     view.plan = plans.map(|versions| plan_view(&versions, draft.plan, can_plan));
     let status = notice.as_ref().map_or(StatusCode::OK, |(_, status)| *status);
     view.notice = notice.map(|(text, _)| text);

@@ -31,6 +31,8 @@ pub mod hsds_openapi;
 pub mod html;
 /// Fluent translations and language negotiation.
 pub mod i18n;
+/// A per-link limit on capability links.
+pub mod link_limit;
 /// Prometheus metrics for requests and the database pool.
 pub mod metrics;
 /// Request ids, access logs, security headers, request metrics.
@@ -41,6 +43,8 @@ pub mod offer_edit;
 pub mod page;
 /// The prescriber's pages: the practice's board, the prescription form, the sheet as PDF.
 pub mod prescriptions;
+/// Questionnaires: with the person on the case page, and the self-completion link.
+pub mod questionnaires;
 /// The route table: every route with who may call it, and the router built from it.
 pub mod routes;
 
@@ -115,6 +119,8 @@ pub struct AppState {
     pub public_counts: lotse_app::overview::PublicCounts,
     /// The programmes' directory indexes, kept between requests.
     pub directories: lotse_app::directory::Directories,
+    /// How often each capability link was opened lately.
+    pub link_limiter: Arc<link_limit::LinkLimiter>,
 }
 
 impl AppState {
@@ -130,6 +136,7 @@ impl AppState {
             csrf_key,
             public_counts: lotse_app::overview::PublicCounts::default(),
             directories: lotse_app::directory::Directories::default(),
+            link_limiter: Arc::new(link_limit::LinkLimiter::default()),
         })
     }
 }

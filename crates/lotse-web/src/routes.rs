@@ -33,6 +33,7 @@ use lotse_domain::policy::Action;
 use crate::error::WebError;
 use crate::{
     AppState, account, api, case_work, cases, cookie, data_subject, directory, health, hsds, html, page, prescriptions,
+    questionnaires,
 };
 
 /// Who may call a route.
@@ -308,6 +309,35 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(case_work::plan_pdf),
         ),
         (
+            spec(Method::GET, "/cases/{id}/questionnaires/new", Member(A::WorkCase)),
+            get(questionnaires::new_form),
+        ),
+        (
+            spec(Method::POST, "/cases/{id}/questionnaires", Member(A::WorkCase)),
+            post(questionnaires::record),
+        ),
+        (
+            spec(Method::POST, "/cases/{id}/questionnaires/links", Member(A::WorkCase)),
+            post(questionnaires::make_link),
+        ),
+        // A self-completion link: the person answers one questionnaire without an account.
+        (
+            spec(
+                Method::GET,
+                "/q/{token}",
+                Access::Capability(CapabilityPurpose::QuestionnaireAnswer),
+            ),
+            get(questionnaires::self_form),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/q/{token}",
+                Access::Capability(CapabilityPurpose::QuestionnaireAnswer),
+            ),
+            post(questionnaires::self_answer),
+        ),
+        (
             spec(Method::POST, "/cases/{id}/shortlist", Member(A::WorkCase)),
             post(case_work::propose),
         ),
@@ -494,7 +524,8 @@ async fn guard(action: Action, State(state): State<AppState>, mut request: Reque
 /// The gate of a capability route: the `{token}` path parameter must be a valid link of the
 /// route's purpose (see [`lotse_app::capability::verify`]); every refusal answers 404, so a
 /// wrong, expired, revoked or used link and a link that never existed look alike. The
-/// capability goes to the handler as its [`Principal`] (audited as `capability:<id>`).
+/// capability goes to the handler as its [`Principal`] (audited as `capability:<id>`). A link
+/// opened more than `link_limit::PER_WINDOW` times in `link_limit::WINDOW` answers 429 first.
 pub async fn capability_guard(
     purpose: CapabilityPurpose,
     State(state): State<AppState>,
@@ -512,6 +543,9 @@ pub async fn capability_guard(
     let Some(token) = token else {
         return WebError::NotFound.into_response();
     };
+    if !state.link_limiter.allow(&token, state.clock.now()) {
+        return WebError::TooManyAttempts.into_response();
+    }
     match lotse_app::capability::verify(&state.app, state.clock.as_ref(), &token, purpose).await {
         Ok(Some(capability)) => {
             let mut request = Request::from_parts(parts, body);

@@ -124,10 +124,10 @@ pub(super) fn referral_story(
         return story;
     };
     w.story.contacted_at = Some(contacted);
-    // About one in twenty people gives the link worker cause for concern after the first
+    // About one in twelve people gives the link worker cause for concern after the first
     // conversation. Chosen by the contact's minute, not drawn, so that the random stream (and
     // the rest of the demo) stays as it was before concerns were recorded.
-    if contacted.minute() % 20 == 7 {
+    if contacted.minute() % 12 == 7 {
         let kind = if contacted.second() % 2 == 0 {
             ConcernKind::HealthWorse
         } else {

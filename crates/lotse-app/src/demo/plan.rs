@@ -1068,6 +1068,7 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
                     timepoint: Timepoint::Baseline,
                     answers: a,
                     answered_at: at,
+                    answered_by: lotse_domain::questionnaire::AnsweredBy::LinkWorkerWithPerson,
                 });
             }
         }
@@ -1084,6 +1085,8 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
                         timepoint: Timepoint::FollowUp,
                         answers: a,
                         answered_at: closed_at,
+                        // Follow-ups come back through the self-completion link.
+                        answered_by: lotse_domain::questionnaire::AnsweredBy::Person,
                     });
                 }
             }

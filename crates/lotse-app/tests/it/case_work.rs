@@ -12,6 +12,7 @@ use lotse_app::directory::{self, Directories};
 use lotse_app::offer_search::SearchRequest;
 use lotse_app::prescribe;
 use lotse_app::principal::Principal;
+use lotse_app::questionnaires;
 use lotse_app::referral_work::{self, ContactOutcome, WorkError, WorkStep};
 use lotse_app::shortlist::{self, PersonAnswer, ShortlistError};
 use lotse_domain::action_plan::ActionPlanInput;
@@ -452,5 +453,83 @@ storage_test!(async fn a_plan_needs_contact_is_versioned_sealed_and_sets_the_rev
         .unwrap();
     tx.commit().await.unwrap();
     assert_eq!(count(db, "select count(*) from action_plan").await, 0);
+    db.assert_audit_chains_intact().await;
+});
+
+storage_test!(async fn a_self_completion_link_is_answered_once_by_the_person(db) {
+    use lotse_domain::capability::CapabilityPurpose;
+    use lotse_domain::questionnaire::{Instrument, Timepoint};
+
+    let world = World::build(db, "self-completion").await;
+    let clock = FixedClock::new(fixed_now());
+    let lotsin = link_worker(db, &world, "lotsin-a").await;
+    // The world's person speaks German: WHO-5 has a validated German wording, UCLA-3 has not.
+    let offered = questionnaires::for_case(&db.db, &clock, &lotsin, world.case).await.unwrap().unwrap();
+    assert_eq!(offered.offered, [Instrument::Who5]);
+    let refused = questionnaires::invite(&db.db, &clock, &lotsin, world.case, Instrument::Ucla3, Timepoint::Baseline).await;
+    assert!(matches!(refused, Err(WorkError::Invalid(_))), "{refused:?}");
+
+    let link = questionnaires::invite(&db.db, &clock, &lotsin, world.case, Instrument::Who5, Timepoint::Baseline).await.unwrap();
+    assert_eq!(link.token.text().len(), 96, "long and random");
+    assert_eq!(link.expires_at, fixed_now() + questionnaires::LINK_LIFETIME);
+    let verify = |token: String| {
+        let clock = &clock;
+        async move {
+            lotse_app::capability::verify(&db.db, clock, &token, CapabilityPurpose::QuestionnaireAnswer).await.unwrap()
+        }
+    };
+    let person = Principal::capability(verify(link.token.text()).await.unwrap());
+    let form = questionnaires::self_completion(&db.db, &person).await.unwrap();
+    assert_eq!((form.instrument, form.language.as_str(), form.items.items.len()), (Instrument::Who5, "de", 5));
+
+    // Out of range: named per item, nothing written, the link still works.
+    let wrong = ["5", "9", "", "x", "3"].map(String::from);
+    match questionnaires::answer_self_completion(&db.db, &clock, &person, &wrong).await {
+        Err(WorkError::Invalid(errors)) => assert_eq!(
+            errors.iter().map(|e| e.field.as_str()).collect::<Vec<_>>(),
+            ["items[1]", "items[3]"]
+        ),
+        other => panic!("{other:?}"),
+    }
+    let person = Principal::capability(verify(link.token.text()).await.expect("still usable"));
+    let good = ["5", "4", "3", "4", "5"].map(String::from);
+    questionnaires::answer_self_completion(&db.db, &clock, &person, &good).await.unwrap();
+    // Used once: the link is refused now, and answering again through it writes nothing.
+    assert!(verify(link.token.text()).await.is_none(), "used");
+    let again = questionnaires::answer_self_completion(&db.db, &clock, &person, &good).await;
+    assert!(matches!(again, Err(WorkError::NotFound)), "{again:?}");
+
+    // The link worker sees it: scored, answered by the person, when.
+    let seen = questionnaires::for_case(&db.db, &clock, &lotsin, world.case).await.unwrap().unwrap();
+    let response = seen.responses.iter().find(|r| r.answered_by.as_deref() == Some("person")).unwrap();
+    assert_eq!((response.instrument.as_str(), response.timepoint.as_str(), response.score_total), ("who5", "baseline", Some(2100)));
+    assert_eq!(seen.invitations[0].answered_at, Some(fixed_now()));
+    // The response is written as the capability, never as a user.
+    let actor: String = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar(
+        "select actor from audit_entry where object_kind = 'questionnaire_response' and action = 'create' order by seq desc limit 1"
+    ).fetch_one(p).await).unwrap();
+    assert!(actor.starts_with("capability:"), "{actor}");
+
+    // Another link expires unanswered.
+    let late = questionnaires::invite(&db.db, &clock, &lotsin, world.case, Instrument::Who5, Timepoint::FollowUp).await.unwrap();
+    clock.advance(questionnaires::LINK_LIFETIME + time::Duration::minutes(1));
+    assert!(verify(late.token.text()).await.is_none(), "expired");
+
+    // With the person: answers recorded as the link worker's, with the person.
+    questionnaires::record(&db.db, &clock, &lotsin, world.case, Instrument::Who5, Timepoint::FollowUp, &good).await.unwrap();
+    let seen = questionnaires::for_case(&db.db, &clock, &lotsin, world.case).await.unwrap().unwrap();
+    assert!(seen.responses.iter().any(|r| r.answered_by.as_deref() == Some("link_worker_with_person")));
+    // Nobody else makes links or records answers.
+    for (name, role, org) in [
+        ("dr-b", Role::Prescriber, Some(world.orgs.practice)),
+        ("lotsin-b", Role::LinkWorker, Some(world.orgs.other_facility)),
+        ("coord", Role::Coordinator, None),
+    ] {
+        let who = as_member(db, &world, name, role, org).await;
+        let invite = questionnaires::invite(&db.db, &clock, &who, world.case, Instrument::Who5, Timepoint::Baseline).await;
+        assert!(matches!(invite, Err(WorkError::NotFound)), "{name}: {invite:?}");
+        let record = questionnaires::record(&db.db, &clock, &who, world.case, Instrument::Who5, Timepoint::Baseline, &good).await;
+        assert!(matches!(record, Err(WorkError::NotFound)), "{name}: {record:?}");
+    }
     db.assert_audit_chains_intact().await;
 });

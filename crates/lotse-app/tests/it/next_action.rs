@@ -145,6 +145,7 @@ async fn build(db: &TestDb, world: &World) -> Vec<(&'static str, CaseId)> {
         timepoint: Timepoint::Baseline,
         answers: Answers::parse(Instrument::Who5, vec![Some(3); 5]).unwrap(),
         answered_at: t(3, 25, 9),
+        answered_by: lotse_domain::questionnaire::AnsweredBy::LinkWorkerWithPerson,
     };
     // A follow-up response does not count as the baseline.
     let frida = cases.iter().find(|(f, _)| *f == "Frida").unwrap().1;

@@ -30,3 +30,24 @@ create table action_plan (
     primary key (programme_key, case_id, version),
     foreign key (programme_key, case_id) references case_file (programme_key, case_id)
 );
+-- Who answered a questionnaire: the person through a self-completion link, or the link
+-- worker with the person (none: recorded before this was kept). A self-completion invitation
+-- is for one questionnaire of one case; its capability (the link) names it. It holds codes
+-- and times only.
+alter table questionnaire_response add column answered_by text;
+create table questionnaire_invitation (
+    programme_key integer not null,
+    invitation_id blob not null,
+    case_id blob not null,
+    instrument text not null,
+    timepoint text not null,
+    language text not null,
+    created_by blob not null,
+    created_at text not null,
+    expires_at text not null,
+    response_id blob,
+    answered_at text,
+    primary key (programme_key, invitation_id),
+    foreign key (programme_key, case_id) references case_file (programme_key, case_id)
+);
+create index questionnaire_invitation_case on questionnaire_invitation (programme_key, case_id);

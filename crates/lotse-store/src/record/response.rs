@@ -32,6 +32,8 @@ pub struct ResponseLine {
     /// When answered.
     #[serde(with = "time::serde::rfc3339")]
     pub answered_at: OffsetDateTime,
+    /// Who answered (`person`, `link_worker_with_person`; none before this was recorded).
+    pub answered_by: Option<String>,
 }
 
 /// A response row as read.
@@ -43,6 +45,7 @@ type ResponseRow = (
     OffsetDateTime,
     Option<String>,
     Option<i64>,
+    Option<String>,
     Option<String>,
 );
 
@@ -57,7 +60,7 @@ pub async fn responses(
     let order = tx.engine().time_key("q.answered_at");
     let rows: Vec<ResponseRow> = on_conn!(tx, c => sqlx::query_as(&format!(
             "select q.response_id, q.instrument, q.timepoint, q.answers, q.answered_at, q.instrument_version, \
-             q.score_total, q.score_band from questionnaire_response q \
+             q.score_total, q.score_band, q.answered_by from questionnaire_response q \
              join case_file k on k.programme_key = q.programme_key and k.case_id = q.case_id \
              where q.programme_key = $1 and k.patient_id = $2 order by {order}"),
         )
@@ -77,6 +80,7 @@ pub async fn responses(
             instrument_version: r.5,
             score_total: r.6,
             score_band: r.7,
+            answered_by: r.8,
         })
         .collect())
 }

@@ -25,6 +25,7 @@ storage_test!(async fn scores_are_stored_with_the_version_of_their_rules(db) {
         timepoint: Timepoint::Baseline,
         answers: Answers::parse(instrument, items).unwrap(),
         answered_at: fixed_now(),
+ answered_by: lotse_domain::questionnaire::AnsweredBy::LinkWorkerWithPerson,
     };
     let responses = [
         // WHO-5 3+3+2+2+2 = 12: poor well-being; percentage 48.

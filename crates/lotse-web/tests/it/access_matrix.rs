@@ -344,6 +344,32 @@ fn matrix() -> Vec<Expect> {
             &[],
             Params::Case,
         ),
+        // Questionnaires: the form with the person and a link need a known instrument (none
+        // given: 400); the form's GET without one is 400 too.
+        member(
+            Method::GET,
+            "/cases/{id}/questionnaires/new",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            &[],
+            Params::Case,
+        ),
+        member(
+            Method::POST,
+            "/cases/{id}/questionnaires",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            &[],
+            Params::Case,
+        ),
+        member(
+            Method::POST,
+            "/cases/{id}/questionnaires/links",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            &[],
+            Params::Case,
+        ),
         member(
             Method::POST,
             "/cases/{id}/shortlist",
@@ -1041,7 +1067,43 @@ fn each_route_has_the_access_kind_of_its_row() {
 /// The capability routes (none in production yet; `tests/it/capability.rs` tests the guard on
 /// a router built in the test).
 fn capability_rows() -> Vec<(Method, &'static str)> {
-    Vec::new()
+    vec![(Method::GET, "/q/{token}"), (Method::POST, "/q/{token}")]
+}
+
+/// An object a capability of `purpose` is for: a questionnaire invitation for the world's case.
+pub async fn capability_object(
+    db: &lotse_testkit::TestDb,
+    world: &World,
+    purpose: lotse_domain::capability::CapabilityPurpose,
+) -> uuid::Uuid {
+    use lotse_domain::capability::CapabilityPurpose as P;
+    match purpose {
+        P::OnwardReferralAnswer => world.onward.as_uuid(),
+        P::QuestionnaireAnswer => {
+            let invitation = lotse_store::invitation::Invitation {
+                id: uuid::Uuid::now_v7(),
+                case: world.case,
+                instrument: lotse_domain::questionnaire::Instrument::Who5,
+                timepoint: lotse_domain::questionnaire::Timepoint::Baseline,
+                language: "de".to_owned(),
+                created_by: world.prescriber,
+                created_at: lotse_testkit::fixed_now(),
+                expires_at: lotse_testkit::fixed_now() + time::Duration::days(14),
+                response: None,
+                answered_at: None,
+            };
+            let access = lotse_store::audit::Access {
+                at: lotse_testkit::fixed_now(),
+                purpose: lotse_domain::audit::AuditPurpose::Care,
+            };
+            let mut tx = db.db.begin().await.unwrap();
+            lotse_store::invitation::insert(&mut tx, &world.scope, access, &invitation)
+                .await
+                .unwrap();
+            tx.commit().await.unwrap();
+            invitation.id
+        }
+    }
 }
 
 /// Every standard method the matrix tries on every path.
@@ -1120,15 +1182,17 @@ storage_test!(async fn every_path_answers_each_method_it_does_not_declare_with_4
 
 storage_test!(async fn every_capability_route_admits_only_its_live_links(db) {
     let app = TestApp::new(db).await;
-    let (_, scope) = db.programme("links").await;
+    let world = World::build(db, "links").await;
+    let scope = world.scope.clone();
     for spec in lotse_web::routes::specs() {
         let lotse_web::routes::Access::Capability(purpose) = spec.access else { continue };
+        let object = capability_object(db, &world, purpose).await;
         let issued = lotse_app::capability::issue(
             &db.db,
             app.clock.as_ref(),
             &scope,
             purpose,
-            uuid::Uuid::new_v4(),
+            object,
             time::Duration::hours(1),
         )
         .await

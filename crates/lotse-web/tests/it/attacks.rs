@@ -37,11 +37,24 @@ storage_test!(async fn every_state_changing_route_refuses_a_missing_or_forged_cs
             (link_worker, world.case.to_string())
         };
         let cookie = session(&app, user, world.programme.id).await;
+        // A capability route gets a live link of its purpose.
+        let token = match spec.access {
+            lotse_web::routes::Access::Capability(purpose) => {
+                let object = crate::access_matrix::capability_object(db, &world, purpose).await;
+                lotse_app::capability::issue(&db.db, app.clock.as_ref(), &world.scope, purpose, object, time::Duration::hours(1))
+                    .await
+                    .unwrap()
+                    .token
+                    .text()
+            }
+            _ => String::new(),
+        };
         let path = spec
             .path
             .replace("{id}", &id)
             .replace("{consent}", &world.care_consent.to_string())
-            .replace("{onward}", &world.onward.to_string());
+            .replace("{onward}", &world.onward.to_string())
+            .replace("{token}", &token);
         let before = audit_count(&app).await;
         let fields = "username=coord&password=a+long+enough+password&confirm=yes&q=X";
         for (body, cookie_token) in [
@@ -61,13 +74,13 @@ storage_test!(async fn every_state_changing_route_refuses_a_missing_or_forged_cs
         }
         // A public route has no one to audit; an API route saw no client (401, like a page
         // without a session).
+        // A capability's refused form is not audited (the link holder is not signed in).
         let refusals = match spec.access {
-            lotse_web::routes::Access::Public | lotse_web::routes::Access::ApiClient(_) => 0,
+            lotse_web::routes::Access::Public
+            | lotse_web::routes::Access::ApiClient(_)
+            | lotse_web::routes::Access::Capability(_) => 0,
             lotse_web::routes::Access::Member(_) => 3,
-            // No POST route has these yet; a capability route needs a live link here (issue 16).
-            lotse_web::routes::Access::Capability(_) | lotse_web::routes::Access::Metrics => {
-                panic!("{path}: give this test a live link for the capability route")
-            }
+            lotse_web::routes::Access::Metrics => panic!("{path}: no POST route is a metrics route"),
         };
         assert_eq!(audit_count(&app).await, before + refusals, "{path}: nothing done, each refusal of a signed-in form audited");
     }

@@ -165,3 +165,56 @@ storage_test!(async fn the_link_worker_agrees_a_plan_and_prints_it(db) {
     assert!(!page.contains("Wieder singen"), "{page}");
     assert_eq!(app.get(&format!("{case}/plan.pdf"), &gp_headers).await.status(), 403);
 });
+
+storage_test!(async fn the_person_answers_the_who5_through_the_link_without_an_account(db) {
+    let app = TestApp::new(db).await;
+    let world = World::build(db, "q-web").await;
+    let lotsin = world.member(db, "lotsin-web", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let cookie = app.session_for(lotsin, world.programme.id).await;
+    let headers = [("cookie", cookie.as_str()), ("accept-language", "de"), ("host", "lotse.example")];
+    let case = format!("/cases/{}", world.case);
+
+    let page = text(app.get(&case, &headers).await).await;
+    assert!(page.contains("Fragebögen") && page.contains("WHO-5 (Wohlbefinden)"), "{page}");
+    assert!(!page.contains("UCLA-3"), "not offered in German: {page}");
+    let response = app.post_form(&format!("{case}/questionnaires/links"), "instrument=who5&timepoint=baseline", &headers).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    let page = text(response).await;
+    let start = page.find("http://lotse.example/q/").expect("the link");
+    let token = &page[start + "http://lotse.example/q/".len()..][..96];
+    assert!(page.contains("<svg"), "its QR code");
+    let unknown = app.post_form(&format!("{case}/questionnaires/links"), "instrument=ucla3&timepoint=baseline", &headers).await;
+    assert_eq!(unknown.status(), 400, "not offered in the person's language");
+
+    // The person, without an account: the questionnaire and nothing about them.
+    let link = format!("/q/{token}");
+    let form = text(app.get(&link, &[("accept-language", "de")]).await).await;
+    assert!(form.contains("Wohlbefinden") && form.contains("name=\"item-5\""), "{form}");
+    assert!(!form.contains(world.person.to_string().as_str()) && !form.contains("Erika") && !form.contains("Ilse"), "{form}");
+    let wrong = app.post_form(&link, "item-1=5&item-2=9", &[("accept-language", "de")]).await;
+    assert_eq!(wrong.status(), 400);
+    let wrong = text(wrong).await;
+    assert!(wrong.contains("Frage 2: Bitte eine der Antworten wählen.") && wrong.contains("value=\"5\" checked"), "{wrong}");
+    let done = app.post_form(&link, "item-1=5&item-2=4&item-3=3&item-4=4&item-5=5", &[("accept-language", "de")]).await;
+    assert_eq!(done.status(), 200);
+    assert!(text(done).await.contains("Vielen Dank"));
+    assert_eq!(app.get(&link, &[]).await.status(), 404, "used once");
+    assert_eq!(app.post_form(&link, "item-1=1", &[]).await.status(), 404, "used once");
+
+    // The link worker sees who answered and when.
+    let page = text(app.get(&case, &headers).await).await;
+    assert!(page.contains("die Person selbst") && page.contains("beantwortet am"), "{page}");
+
+    // A link opened too often answers 429 before it is checked.
+    let response = app.post_form(&format!("{case}/questionnaires/links"), "instrument=who5&timepoint=follow_up", &headers).await;
+    let page = text(response).await;
+    let start = page.find("/q/").unwrap();
+    let busy = format!("/q/{}", &page[start + 3..][..96]);
+    let mut statuses = Vec::new();
+    for _ in 0..=lotse_web::link_limit::PER_WINDOW {
+        statuses.push(app.get(&busy, &[]).await.status().as_u16());
+    }
+    assert_eq!(statuses.iter().filter(|s| **s == 200).count(), lotse_web::link_limit::PER_WINDOW as usize);
+    assert_eq!(statuses.last(), Some(&429));
+});
