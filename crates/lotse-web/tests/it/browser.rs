@@ -220,3 +220,138 @@ storage_test!(async fn every_page_of_link_workers_and_gps_passes_axe_in_every_la
     harness.finish().await;
     println!("browser test on {:?}: {:.1} s", db.engine(), started.elapsed().as_secs_f64());
 });
+
+/// Waits until the browser is at a path starting with `prefix` and returns it.
+async fn landed(browser: &Browser, prefix: &str) -> String {
+    browser
+        .wait_until(&format!("a page under {prefix}"), || async {
+            browser.path().await.starts_with(prefix) && browser.ready().await
+        })
+        .await;
+    browser.path().await
+}
+
+/// The visible text of the page's main content.
+async fn main_text(browser: &Browser) -> String {
+    browser.text("main").await
+}
+
+storage_test!(async fn the_journey_from_the_gps_desk_to_an_agreed_plan(db) {
+    let started = Instant::now();
+    let Some(mut harness) = Harness::start(db, &[PRESCRIBER, LINK_WORKER], "journey").await else { return };
+    let world = harness.server.world.clone();
+    let b = &mut harness.browser;
+    b.visit("/").await;
+    b.choose_language("de").await;
+
+    // 1. The GP registers the person, records consent, prescribes and downloads the sheet.
+    b.sign_in(PRESCRIBER.username, PRESCRIBER.password).await;
+    b.visit("/prescriptions/new").await;
+    b.fill("#given_name", "Gerda").await;
+    b.fill("#family_name", "Reisewitz").await;
+    b.fill("#birth_date", "14.03.1950").await;
+    b.fill("#phone", "0211 123456").await;
+    b.click("input[name=need][value=loneliness]").await;
+    b.fill("#reason", "Seit dem Tod ihres Mannes viel allein.").await;
+    b.select("#link_facility", &world.orgs.facility.to_string()).await;
+    b.click("input[name=consent_transfer]").await;
+    b.click("input[name=consent_care]").await;
+    b.check("gp-prescription-form").await;
+    b.click("form[action=\"/prescriptions\"] button[type=submit]").await;
+    let prescription = landed(b, "/prescriptions/").await;
+    let code = b.text("dl.facts code").await;
+    b.check("gp-prescription").await;
+    let (status, kind, bytes) = b.fetch(&format!("{prescription}/sheet.pdf")).await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"), "the sheet downloads");
+    assert!(bytes > 10_000, "a sheet with embedded fonts: {bytes} bytes");
+    b.sign_out().await;
+
+    // 2. The link worker finds the referral by its code, accepts it, misses the person once,
+    //    then reaches them.
+    b.sign_in(LINK_WORKER.username, LINK_WORKER.password).await;
+    b.visit("/cases").await;
+    b.fill("#q", &code).await;
+    b.click("form[action=\"/cases/search\"] button[type=submit]").await;
+    let case = landed(b, "/cases/").await;
+    assert!(main_text(b).await.contains("Gerda Reisewitz"));
+    b.click("form[action$=\"/accept\"] button").await;
+    landed(b, &case).await;
+    b.click("button[name=outcome][value=not_reached]").await;
+    landed(b, &case).await;
+    assert!(main_text(b).await.contains("1 von 3 Kontaktversuchen ohne Erfolg"));
+    b.check("link-worker-first-attempt").await;
+    b.click("button[name=outcome][value=reached]").await;
+    landed(b, &case).await;
+    b.check("link-worker-contacted").await;
+
+    // 3. A self-completion link for the baseline WHO-5; the person answers on "their phone".
+    b.visit(&format!("{case}/questionnaires/new?instrument=who5&timepoint=baseline")).await;
+    b.check("link-worker-who5-with-person").await;
+    b.visit(&case).await;
+    b.select("#q-link-instrument", "who5").await;
+    b.select("#q-link-timepoint", "baseline").await;
+    b.click("form[action$=\"/questionnaires/links\"] button").await;
+    landed(b, &format!("{case}/questionnaires/links")).await;
+    let url = b.text("code.link").await;
+    let link = url.get(url.find("/q/").expect("a /q/ link")..).unwrap_or_default().to_owned();
+    b.check("link-worker-self-completion-link").await;
+    b.sign_out().await;
+    b.visit(&link).await;
+    assert!(!main_text(b).await.contains("Gerda"), "the person's page names nobody");
+    for (item, answer) in [(1, 4), (2, 3), (3, 3), (4, 2), (5, 4)] {
+        b.click(&format!("input[name=item-{item}][value=\"{answer}\"]")).await;
+    }
+    b.check("person-who5").await;
+    b.click("form.questionnaire button[type=submit]").await;
+    b.wait_until("the thank-you", || async { b.ready().await && main_text(b).await.contains("Vielen Dank") })
+        .await;
+    b.check("person-who5-sent").await;
+
+    // 4. The link worker builds a shortlist; the person accepts two offers; they agree a plan.
+    b.sign_in(LINK_WORKER.username, LINK_WORKER.password).await;
+    b.visit(&case).await;
+    assert!(main_text(b).await.contains("die Person selbst"), "who answered the WHO-5");
+    for n in 0..2 {
+        b.visit(&format!("{case}/offers")).await;
+        if n == 0 {
+            b.check("link-worker-offers").await;
+        }
+        let buttons = b.find_all("form[action$=\"/shortlist\"] button").await;
+        assert!(buttons.len() >= 2, "two offers to put on the shortlist");
+        buttons[n].click().await.expect("shortlist");
+        landed(b, &case).await;
+    }
+    for _ in 0..2 {
+        b.click("button[name=answer][value=accept]").await;
+        landed(b, &case).await;
+    }
+    assert_eq!(main_text(b).await.matches("Von der Person angenommen").count(), 2);
+    b.fill("#plan-goals", "Wieder unter Leute kommen\nEinmal pro Woche etwas mit anderen machen").await;
+    b.fill("#m-text-1", "Spaziergruppe ausprobieren").await;
+    b.fill("#m-due-1", "20.11.2026").await;
+    b.fill("#plan-obstacles", "Kein Auto – Treffpunkt mit dem Bus erreichbar").await;
+    b.fill("#plan-review", "15.12.2026").await;
+    b.click("form[action$=\"/plan\"] button[type=submit]").await;
+    landed(b, &case).await;
+    let page = main_text(b).await;
+    assert!(page.contains("Fassung 1") && page.contains("Plan vereinbart"), "{page}");
+    let (status, kind, _) = b.fetch(&format!("{case}/plan.pdf")).await;
+    assert_eq!((status, kind.as_str()), (200, "application/pdf"), "the plan prints");
+    b.check("link-worker-plan-agreed").await;
+    b.sign_out().await;
+
+    // 5. The GP's board shows "plan agreed", and the prescription its timeline.
+    b.sign_in(PRESCRIBER.username, PRESCRIBER.password).await;
+    b.visit("/prescriptions").await;
+    let board = main_text(b).await;
+    assert!(board.contains("Gerda Reisewitz") && board.contains("Plan vereinbart"), "{board}");
+    b.check("gp-board-plan-agreed").await;
+    b.visit(&prescription).await;
+    let timeline = main_text(b).await;
+    for step in ["Überweisung angenommen", "Kontaktversuch ohne Erfolg", "Kontakt aufgenommen", "Aktionsplan vereinbart"] {
+        assert!(timeline.contains(step), "{step} missing in {timeline}");
+    }
+    b.check("gp-prescription-timeline").await;
+    harness.finish().await;
+    println!("journey on {:?}: {:.1} s", db.engine(), started.elapsed().as_secs_f64());
+});

@@ -317,6 +317,56 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot type into {css:?}: {e}"));
     }
 
+    /// Chooses the option with `value` in the select matching `css`.
+    pub async fn select(&self, css: &str, value: &str) {
+        let chosen = self
+            .client
+            .execute(
+                "const [css, value] = arguments; const s = document.querySelector(css); \
+                 if (!s || ![...s.options].some(o => o.value === value)) return false; \
+                 s.value = value; return true;",
+                vec![serde_json::json!(css), serde_json::json!(value)],
+            )
+            .await
+            .expect("select");
+        assert_eq!(
+            chosen,
+            serde_json::json!(true),
+            "no option {value:?} in {css:?} on {}",
+            self.path().await
+        );
+    }
+
+    /// Fetches `path` from the server with the browser's cookies (the page's own `fetch` is
+    /// barred by the content security policy) and returns the status, the content type and
+    /// the body's length: for downloads, which the browser would save, not show.
+    pub async fn fetch(&self, path: &str) -> (u16, String, usize) {
+        let cookies = self.client.get_all_cookies().await.expect("cookies");
+        let cookie = cookies
+            .iter()
+            .map(|c| format!("{}={}", c.name(), c.value()))
+            .collect::<Vec<_>>()
+            .join("; ");
+        let client = hyper_util::client::legacy::Client::builder(hyper_util::rt::TokioExecutor::new())
+            .build_http::<axum::body::Body>();
+        let request = axum::http::Request::get(format!("{}{path}", self.base))
+            .header("cookie", cookie)
+            .body(axum::body::Body::empty())
+            .expect("request");
+        let response = client.request(request).await.expect("fetch");
+        let status = response.status().as_u16();
+        let kind = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
+            .to_owned();
+        let body = axum::body::to_bytes(axum::body::Body::new(response.into_body()), 50_000_000)
+            .await
+            .expect("body");
+        (status, kind, body.len())
+    }
+
     /// Clicks an element (a link or a submit button: waits for the next page to load).
     pub async fn click(&self, css: &str) {
         let element = self.find(css).await;
