@@ -69,3 +69,4 @@ rx-language-ar = arabisk
 rx-language-uk = ukrainsk
 rx-language-ru = russisk
 rx-language-pl = polsk
+rx-field-source = Hvor kommer personen fra?

@@ -69,3 +69,4 @@ rx-language-ar = Arabisch
 rx-language-uk = Ukrainisch
 rx-language-ru = Russisch
 rx-language-pl = Polnisch
+rx-field-source = Woher kommt die Person?

@@ -69,3 +69,4 @@ rx-language-ar = Arabic
 rx-language-uk = Ukrainian
 rx-language-ru = Russian
 rx-language-pl = Polish
+rx-field-source = Where does the person come from?

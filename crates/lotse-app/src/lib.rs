@@ -34,6 +34,8 @@ pub mod error;
 pub mod handle;
 /// The directory as Open Referral HSDS 3.0: the public read API's use cases and the mapping.
 pub mod hsds;
+/// Intake at the link facility: people who come without a prescription.
+pub mod intake;
 /// Named system jobs: the one place that makes a system job's scope.
 mod jobs;
 /// Keeping the directory current: editing, verifying, pausing, ending and merging offers; the

@@ -165,7 +165,7 @@ pub async fn form_choices(db: &impl Handle, principal: &Principal) -> Result<For
 }
 
 /// The programme's date at `now` (its time zone).
-fn programme_date(programme: &Programme, now: OffsetDateTime) -> Date {
+pub(crate) fn programme_date(programme: &Programme, now: OffsetDateTime) -> Date {
     // The holiday calendar does not matter for a date; an unknown zone falls back to UTC.
     WorkingDays::new(HolidayCalendar::WeekendsOnly, &programme.time_zone).map_or(now.date(), |w| w.local_date(now))
 }
@@ -246,20 +246,13 @@ pub async fn prescribe(
             Err(e) => return Err(e.into()),
         }
     }
-    let mut home = None;
-    if let Some(code) = registration.as_ref().and_then(|r| r.postcode.as_deref()) {
-        let found = match PostcodeCode::parse(code) {
-            Ok(code) => lotse_store::postcode::find_postcode(&mut tx, scope, &code).await?,
-            Err(_) => None,
-        };
-        match found {
-            Some(p) => home = Some(p),
-            None => errors.push(FieldError {
-                field: "postcode".into(),
-                problem: FieldProblem::UnknownPostcode,
-            }),
+    let home = match home_postcode(&mut tx, scope, registration.as_ref()).await? {
+        Ok(home) => home,
+        Err(e) => {
+            errors.push(e);
+            None
         }
-    }
+    };
     if !errors.is_empty() {
         return Err(PrescribeError::Invalid(errors));
     }
@@ -293,20 +286,8 @@ pub async fn prescribe(
                     return Err(PrescribeError::PossibleDuplicates(known));
                 }
             }
-            let id = PatientId::from_uuid(Uuid::now_v7());
-            let new = NewPatient {
-                profile: PatientProfile {
-                    id,
-                    programme: scope.programme(),
-                    age_band: age_band(reg.identity.birth_date, today).to_owned(),
-                    gender: reg.gender,
-                    language: reg.language.clone(),
-                    home_postcode: home.as_ref().map(|p| p.code.as_str().to_owned()),
-                    home_area: home.as_ref().and_then(|p| p.areas.last().map(|(_, area)| *area)),
-                    languages: reg.languages.clone(),
-                },
-                identity: reg.identity.clone(),
-            };
+            let new = new_patient(scope, reg, home.as_ref(), today);
+            let id = new.profile.id;
             lotse_store::person::insert_patients(&mut tx, scope, access, std::slice::from_ref(&new)).await?;
             (id, reg.language.clone())
         }
@@ -397,6 +378,49 @@ pub async fn prescribe(
         case: case_id,
         referral: referral_id,
     })
+}
+
+/// The registration's postcode looked up in the programme's table: none given is `None`; one
+/// the programme does not know is a field error on `postcode`.
+pub(crate) async fn home_postcode(
+    tx: &mut lotse_store::Tx,
+    scope: &lotse_domain::actor::ProgrammeScope,
+    registration: Option<&Registration>,
+) -> Result<Result<Option<lotse_domain::area::Postcode>, FieldError>, StoreError> {
+    let Some(code) = registration.and_then(|r| r.postcode.as_deref()) else {
+        return Ok(Ok(None));
+    };
+    let found = match PostcodeCode::parse(code) {
+        Ok(code) => lotse_store::postcode::find_postcode(tx, scope, &code).await?,
+        Err(_) => None,
+    };
+    Ok(found.map(Some).ok_or(FieldError {
+        field: "postcode".into(),
+        problem: FieldProblem::UnknownPostcode,
+    }))
+}
+
+/// A new person from a registration: the profile (age band on `today`, home from the postcode)
+/// and the identity.
+pub(crate) fn new_patient(
+    scope: &lotse_domain::actor::ProgrammeScope,
+    reg: &Registration,
+    home: Option<&lotse_domain::area::Postcode>,
+    today: time::Date,
+) -> NewPatient {
+    NewPatient {
+        profile: PatientProfile {
+            id: PatientId::from_uuid(Uuid::now_v7()),
+            programme: scope.programme(),
+            age_band: age_band(reg.identity.birth_date, today).to_owned(),
+            gender: reg.gender,
+            language: reg.language.clone(),
+            home_postcode: home.map(|p| p.code.as_str().to_owned()),
+            home_area: home.and_then(|p| p.areas.last().map(|(_, area)| *area)),
+            languages: reg.languages.clone(),
+        },
+        identity: reg.identity.clone(),
+    }
 }
 
 /// The people the practice prescribed for before whose blind index equals the new person's,

@@ -55,11 +55,14 @@ pub enum Action {
     /// Register a person (or find them among the practice's own) and issue a prescription
     /// with the consents given: prescribers, for their practice.
     Prescribe,
+    /// Register a person who comes to the link facility without a referral (on their own, from
+    /// social services or a pharmacy): person, consents, case and referral (link workers).
+    RegisterReferral,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Self; 17] = [
+    pub const ALL: [Self; 18] = [
         Self::ViewProgramme,
         Self::ManageOwnAccount,
         Self::ViewWorklist,
@@ -77,6 +80,7 @@ impl Action {
         Self::ManageOffer,
         Self::CurateDirectory,
         Self::Prescribe,
+        Self::RegisterReferral,
     ];
 
     /// The stable code (audit entries of denials, logs, docs).
@@ -99,6 +103,7 @@ impl Action {
             Self::ManageOffer => "manage_offer",
             Self::CurateDirectory => "curate_directory",
             Self::Prescribe => "prescribe",
+            Self::RegisterReferral => "register_referral",
         }
     }
 }
@@ -110,7 +115,7 @@ pub const fn role_may(role: Role, action: Action) -> bool {
     match action {
         A::ViewProgramme | A::ManageOwnAccount => true,
         A::ViewWorklist | A::ViewCase => matches!(role, R::Prescriber | R::LinkWorker | R::OfferProvider),
-        A::SearchCases | A::WithdrawConsent | A::WorkCase => matches!(role, R::LinkWorker),
+        A::SearchCases | A::WithdrawConsent | A::WorkCase | A::RegisterReferral => matches!(role, R::LinkWorker),
         A::SearchPeople
         | A::ViewPersonAudit
         | A::ViewUserAudit
@@ -404,7 +409,8 @@ pub fn decide(membership: &Membership, action: Action, subject: Subject<'_>) -> 
             | A::SearchPeople
             | A::ManageUsers
             | A::CurateDirectory
-            | A::Prescribe,
+            | A::Prescribe
+            | A::RegisterReferral,
             Subject::Programme(_),
         ) => Decision::Allow(Visibility::Administration),
         _ => Decision::Deny(DenyReason::NoRelationship),
@@ -507,6 +513,8 @@ mod tests {
         table.extend([
             ("link worker 10", A::SearchCases, "programme", V::Administration),
             ("link worker 11", A::SearchCases, "programme", V::Administration),
+            ("link worker 10", A::RegisterReferral, "programme", V::Administration),
+            ("link worker 11", A::RegisterReferral, "programme", V::Administration),
             ("coordinator", A::SearchPeople, "programme", V::Administration),
             ("coordinator", A::ManageUsers, "programme", V::Administration),
             ("coordinator", A::ViewPersonAudit, "person", V::Administration),

@@ -119,6 +119,52 @@ pub async fn save(
     Ok(version)
 }
 
+/// A first plan to store in bulk (the demo): version 1 of its case.
+#[derive(Clone, PartialEq, Eq)]
+pub struct NewPlan {
+    /// The case.
+    pub case: CaseId,
+    /// Who wrote it.
+    pub author: UserId,
+    /// When.
+    pub written_at: OffsetDateTime,
+    /// What it says.
+    pub content: ActionPlanContent,
+}
+
+impl std::fmt::Debug for NewPlan {
+    /// Never prints the person's words.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "NewPlan({})", self.case)
+    }
+}
+
+/// Stores first plans (version 1) of cases that have none, sealed; one audit entry lists the
+/// cases. A case that has a plan already is [`StoreError::Duplicate`], and nothing is written.
+pub async fn insert_first(tx: &mut Tx, scope: &ProgrammeScope, access: Access, plans: &[NewPlan]) -> StoreResult<()> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let keys = tx.keys()?;
+    let p = scope.programme().as_uuid();
+    let name = column(1);
+    let rows = plans
+        .iter()
+        .map(|plan| {
+            let json = serde_json::to_string(&plan.content).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+            Ok(PlanRow {
+                programme_key: key,
+                case_id: plan.case.as_uuid(),
+                version: 1,
+                author_id: plan.author.as_uuid(),
+                written_at: plan.written_at,
+                review_on: Some(plan.content.review_on),
+                body: keys.seal(seal_slot(p, plan.case.as_uuid(), &name), &json)?,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    let cases = plans.iter().map(|plan| plan.case.as_uuid());
+    audit::insert_created(tx, scope, access, rows, ObjectKind::Case, cases).await
+}
+
 /// The latest version of the case's plan (0: none yet).
 pub async fn latest_version(tx: &mut Tx, scope: &ProgrammeScope, case: CaseId) -> StoreResult<i64> {
     let key = tx.programme_key(scope.programme()).await?;

@@ -49,6 +49,8 @@ struct WorklistPage {
     /// The next-step filter links (a link worker's worklist).
     filters: Vec<Filter>,
     can_search: bool,
+    /// Whether the reader registers people who come without a prescription (link workers).
+    can_register: bool,
     notice: Option<String>,
     code: String,
 }
@@ -157,6 +159,10 @@ async fn render_worklist(
             next_steps: role == Role::LinkWorker,
             filters,
             can_search,
+            can_register: lotse_domain::policy::role_may(
+                user.membership.role(),
+                lotse_domain::policy::Action::RegisterReferral,
+            ),
             notice,
             code,
         },

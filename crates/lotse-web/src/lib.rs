@@ -31,6 +31,8 @@ pub mod hsds_openapi;
 pub mod html;
 /// Fluent translations and language negotiation.
 pub mod i18n;
+/// Intake at the link facility: registering a person who comes without a prescription.
+pub mod intake;
 /// A per-link limit on capability links.
 pub mod link_limit;
 /// Prometheus metrics for requests and the database pool.

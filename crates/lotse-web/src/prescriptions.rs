@@ -102,10 +102,10 @@ pub async fn board(
 }
 
 /// A choice of a select or a checkbox group.
-struct Choice {
-    code: String,
-    label: String,
-    chosen: bool,
+pub(crate) struct Choice {
+    pub(crate) code: String,
+    pub(crate) label: String,
+    pub(crate) chosen: bool,
 }
 
 #[derive(Template)]
@@ -135,7 +135,7 @@ fn field_label(page: &Page, field: &str) -> String {
     page.t(&format!("rx-field-{}", field.replace('_', "-")))
 }
 
-fn messages(page: &Page, errors: &[FieldError]) -> Vec<String> {
+pub(crate) fn messages(page: &Page, errors: &[FieldError]) -> Vec<String> {
     errors
         .iter()
         .map(|e| {
@@ -188,30 +188,9 @@ async fn form_page(
                 chosen: p.link_facility == id.to_string(),
             })
             .collect(),
-        languages: PERSON_LANGUAGES
-            .iter()
-            .map(|tag| Choice {
-                code: (*tag).to_owned(),
-                label: page.t(&format!("rx-language-{tag}")),
-                chosen: *tag == chosen_language,
-            })
-            .collect(),
-        genders: ["", "female", "male", "diverse"]
-            .iter()
-            .map(|g| Choice {
-                code: (*g).to_owned(),
-                label: page.t(&format!("rx-gender-{}", if g.is_empty() { "not-stated" } else { g })),
-                chosen: form.person.gender == *g,
-            })
-            .collect(),
-        givers: ["person", "parent_or_guardian", "legal_representative"]
-            .iter()
-            .map(|g| Choice {
-                code: (*g).to_owned(),
-                label: page.t(&format!("rx-given-by-{}", g.replace('_', "-"))),
-                chosen: p.consents.given_by == *g,
-            })
-            .collect(),
+        languages: language_choices(&page, &chosen_language),
+        genders: gender_choices(&page, &form.person.gender),
+        givers: giver_choices(&page, &p.consents.given_by),
         urgent: p.urgency == "soon",
         reason: p.reason.clone(),
         transfer: p.consents.transfer,
@@ -220,6 +199,60 @@ async fn form_page(
         other_languages: form.person.other_languages.join(", "),
         page,
     })
+}
+
+/// The person's language choices, `chosen` selected.
+pub(crate) fn language_choices(page: &Page, chosen: &str) -> Vec<Choice> {
+    PERSON_LANGUAGES
+        .iter()
+        .map(|tag| Choice {
+            code: (*tag).to_owned(),
+            label: page.t(&format!("rx-language-{tag}")),
+            chosen: *tag == chosen,
+        })
+        .collect()
+}
+
+/// The gender choices (none stated first).
+pub(crate) fn gender_choices(page: &Page, chosen: &str) -> Vec<Choice> {
+    ["", "female", "male", "diverse"]
+        .iter()
+        .map(|g| Choice {
+            code: (*g).to_owned(),
+            label: page.t(&format!("rx-gender-{}", if g.is_empty() { "not-stated" } else { g })),
+            chosen: chosen == *g,
+        })
+        .collect()
+}
+
+/// Who gives consent: the person, a parent or guardian, a legal representative.
+pub(crate) fn giver_choices(page: &Page, chosen: &str) -> Vec<Choice> {
+    ["person", "parent_or_guardian", "legal_representative"]
+        .iter()
+        .map(|g| Choice {
+            code: (*g).to_owned(),
+            label: page.t(&format!("rx-given-by-{}", g.replace('_', "-"))),
+            chosen: chosen == *g,
+        })
+        .collect()
+}
+
+/// The person's fields as posted.
+pub(crate) fn person_of(pairs: &[(String, String)]) -> RegistrationInput {
+    RegistrationInput {
+        given_name: form_one(pairs, "given_name"),
+        family_name: form_one(pairs, "family_name"),
+        birth_date: form_one(pairs, "birth_date"),
+        phone: form_one(pairs, "phone"),
+        postcode: form_one(pairs, "postcode"),
+        language: form_one(pairs, "language"),
+        other_languages: form_one(pairs, "other_languages")
+            .split([',', ' '])
+            .filter(|l| !l.is_empty())
+            .map(str::to_owned)
+            .collect(),
+        gender: form_one(pairs, "gender"),
+    }
 }
 
 /// `GET /prescriptions/new`: the prescription form.
@@ -240,20 +273,7 @@ fn form_of(pairs: &[(String, String)]) -> PrescribeForm {
     let checked = |name: &str| form_one(pairs, name) == "yes";
     PrescribeForm {
         patient: parse_id(&form_one(pairs, "patient")).ok().map(PatientId::from_uuid),
-        person: RegistrationInput {
-            given_name: form_one(pairs, "given_name"),
-            family_name: form_one(pairs, "family_name"),
-            birth_date: form_one(pairs, "birth_date"),
-            phone: form_one(pairs, "phone"),
-            postcode: form_one(pairs, "postcode"),
-            language: form_one(pairs, "language"),
-            other_languages: form_one(pairs, "other_languages")
-                .split([',', ' '])
-                .filter(|l| !l.is_empty())
-                .map(str::to_owned)
-                .collect(),
-            gender: form_one(pairs, "gender"),
-        },
+        person: person_of(pairs),
         confirmed_new: checked("confirmed_new"),
         prescription: PrescriptionInput {
             need_domains: form_all(pairs, "need"),

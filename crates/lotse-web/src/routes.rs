@@ -32,8 +32,8 @@ use lotse_domain::policy::Action;
 
 use crate::error::WebError;
 use crate::{
-    AppState, account, api, case_work, cases, cookie, data_subject, directory, health, hsds, html, page, prescriptions,
-    questionnaires,
+    AppState, account, api, case_work, cases, cookie, data_subject, directory, health, hsds, html, intake, page,
+    prescriptions, questionnaires,
 };
 
 /// Who may call a route.
@@ -203,6 +203,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(Method::GET, "/prescriptions/{id}/sheet.pdf", Member(A::Prescribe)),
             get(prescriptions::sheet),
+        ),
+        (
+            spec(Method::GET, "/cases/new", Member(A::RegisterReferral)),
+            get(intake::form),
+        ),
+        (
+            spec(Method::POST, "/cases/new", Member(A::RegisterReferral)),
+            post(intake::register),
         ),
         (
             spec(Method::POST, "/cases/search", Member(A::SearchCases)),

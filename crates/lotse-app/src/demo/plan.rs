@@ -19,6 +19,7 @@ use lotse_domain::programme::{Language, LinkWorkModel, Programme, ProgrammeSlug}
 use lotse_domain::questionnaire::{Answers, Instrument, QuestionnaireResponse, Timepoint};
 use lotse_domain::user::{NewPassword, Role, Username};
 use lotse_store::Db;
+use lotse_store::action_plan::NewPlan;
 use lotse_store::audit::Access;
 use lotse_store::note::NewNote;
 use lotse_store::person::NewPatient;
@@ -676,7 +677,42 @@ struct Batch {
     consents: Vec<Consent>,
     questionnaires: Vec<QuestionnaireResponse>,
     notes: Vec<NewNote>,
+    plans: Vec<NewPlan>,
     events: usize,
+}
+
+/// The first plan of a case whose referral reached "plan agreed": goals in German or Danish,
+/// one step two weeks on, one obstacle, a review within the next three weeks. Chosen by the
+/// plan's time, not drawn, so that the random stream (and the rest of the demo) stays as it was
+/// before plans were written.
+fn first_plan(w: &World, case: CaseId, author: UserId, plan_at: OffsetDateTime, as_of: OffsetDateTime) -> NewPlan {
+    const GOALS: [(&str, &str); 3] = [
+        ("Wieder unter Leute kommen", "Komme ud blandt andre igen"),
+        ("Mich mehr bewegen", "Bevæge mig mere"),
+        ("Etwas Neues lernen", "Lære noget nyt"),
+    ];
+    let pick = usize::from(plan_at.minute()) % GOALS.len();
+    let (goal_de, goal_da) = GOALS.get(pick).copied().unwrap_or(("", ""));
+    let danish = w.programme.languages.first() == Some(&Language::Danish);
+    let text = |de: &str, da: &str| if danish { da } else { de }.to_owned();
+    let review = (plan_at + Duration::days(42)).max(as_of + Duration::days(i64::from(plan_at.minute() % 21) + 1));
+    NewPlan {
+        case,
+        author,
+        written_at: plan_at,
+        content: lotse_domain::action_plan::ActionPlanContent {
+            goals: vec![text(goal_de, goal_da)],
+            milestones: vec![lotse_domain::action_plan::Milestone {
+                text: text("Das erste Treffen besuchen", "Deltage i det første møde"),
+                due_on: (plan_at + Duration::days(14)).date(),
+            }],
+            obstacles: vec![text(
+                "Hinkommen – die Lotsin zeigt den Weg beim ersten Mal",
+                "At komme derhen – navigatøren viser vejen første gang",
+            )],
+            review_on: review.date(),
+        },
+    }
 }
 
 /// What a link worker notes after a first conversation ("what matters to you?"), in German
@@ -1093,6 +1129,8 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
         }
     }
     if let (Some(plan_at), Some(case)) = (story.plan_at, &case) {
+        b.plans
+            .push(first_plan(w, case.id, facility.link_worker, plan_at, as_of));
         let n = rng.random_range(1..=3);
         for k in 0..n {
             let Some(offer) = w.offers.get(rng.random_range(0..w.offers.len().max(1))) else {
@@ -1193,6 +1231,7 @@ async fn write_batch(db: &Db, w: &World, b: &Batch, now: OffsetDateTime) -> Resu
     lotse_store::person::insert_consents(&mut tx, s, access, &b.consents).await?;
     lotse_store::person::insert_questionnaire_responses(&mut tx, s, access, &b.questionnaires).await?;
     lotse_store::note::insert(&mut tx, s, access, &b.notes).await?;
+    lotse_store::action_plan::insert_first(&mut tx, s, access, &b.plans).await?;
     tx.commit().await?;
     Ok(())
 }

@@ -533,3 +533,73 @@ storage_test!(async fn a_self_completion_link_is_answered_once_by_the_person(db)
     }
     db.assert_audit_chains_intact().await;
 });
+
+storage_test!(async fn a_link_worker_registers_a_person_who_comes_without_a_prescription(db) {
+    use lotse_app::intake::{self, IntakeForm};
+    use lotse_domain::prescribing::RegistrationInput;
+
+    let world = World::build(db, "intake").await;
+    let clock = FixedClock::new(fixed_now());
+    let lotsin = link_worker(db, &world, "lotsin-a").await;
+    let form = IntakeForm {
+        person: RegistrationInput {
+            given_name: "Hasan".into(),
+            family_name: "Yıldız".into(),
+            birth_date: "02.02.1961".into(),
+            language: "tr".into(),
+            ..RegistrationInput::default()
+        },
+        source: "pharmacy".into(),
+        care: true,
+        research: false,
+        given_by: String::new(),
+    };
+    // Every wrong field at once; nothing is written.
+    let before = count(db, "select count(*) from patient").await;
+    let wrong = IntakeForm {
+        person: RegistrationInput {
+            birth_date: "31.02.1961".into(),
+            ..form.person.clone()
+        },
+        source: "prescriber".into(),
+        care: false,
+        ..form.clone()
+    };
+    match intake::register(&db.db, &clock, &lotsin, &wrong).await {
+        Err(WorkError::Invalid(errors)) => assert_eq!(
+            errors.iter().map(|e| (e.field.as_str(), e.problem)).collect::<Vec<_>>(),
+            [
+                ("birth_date", FieldProblem::Date),
+                ("source", FieldProblem::UnknownCode),
+                ("consent_care", FieldProblem::ConsentRequired)
+            ]
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(count(db, "select count(*) from patient").await, before);
+
+    let case = intake::register(&db.db, &clock, &lotsin, &form).await.unwrap();
+    // The case lies with the worker's facility, accepted, from a pharmacy, with care consent.
+    let next = referral_work::next_steps(&db.db, &clock, &lotsin, case).await.unwrap().unwrap();
+    assert_eq!(next.state, ReferralState::Accepted);
+    let record = case_record::view_case(&db.db, &clock, &lotsin, case).await.unwrap();
+    assert_eq!(record.identity.family_name, "Yıldız");
+    assert_eq!(record.consents.iter().map(|c| c.purpose.code()).collect::<Vec<_>>(), ["care"]);
+    let source: String = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select source from referral where case_id = $1")
+        .bind(case.as_uuid()).fetch_one(p).await).unwrap();
+    assert_eq!(source, "pharmacy");
+    let list = case_record::next_action_worklist(&db.db, &clock, &lotsin, 50, None).await.unwrap();
+    assert!(list.rows.iter().any(|r| r.case == case), "on the facility's worklist");
+    // No one but a link worker registers people.
+    for (name, role, org) in [
+        ("dr-b", Role::Prescriber, Some(world.orgs.practice)),
+        ("provider", Role::OfferProvider, Some(world.orgs.provider)),
+        ("coord", Role::Coordinator, None),
+    ] {
+        let who = as_member(db, &world, name, role, org).await;
+        let refused = intake::register(&db.db, &clock, &who, &form).await;
+        assert!(matches!(refused, Err(WorkError::NotFound)), "{name}: {refused:?}");
+    }
+    assert_eq!(count(db, "select count(*) from patient").await, before + 1);
+    db.assert_audit_chains_intact().await;
+});

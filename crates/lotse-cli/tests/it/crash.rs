@@ -106,7 +106,15 @@ storage_test!(async fn serve_with_demo_answers_start_page_and_health_then_stops_
     // The pages about people: the worklist and a case show names (audited, never logged).
     let worklist = http(&server.addr, "GET", "/cases", &[("cookie", &session)], "").await.unwrap();
     assert_eq!(worklist.status, 200);
-    let case = worklist.body.split("href=\"/cases/").nth(1).and_then(|rest| rest.split('"').next()).unwrap().to_owned();
+    // The first case linked (the intake form's link, `/cases/new`, is no case).
+    let case = worklist
+        .body
+        .split("href=\"/cases/")
+        .skip(1)
+        .filter_map(|rest| rest.split('"').next())
+        .find(|id| uuid::Uuid::parse_str(id).is_ok())
+        .unwrap()
+        .to_owned();
     let case_page = http(&server.addr, "GET", &format!("/cases/{case}"), &[("cookie", &session)], "").await.unwrap();
     assert_eq!(case_page.status, 200);
     let codes: Vec<String> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select code from prescription limit 3").fetch_all(p).await).unwrap();

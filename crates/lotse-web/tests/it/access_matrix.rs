@@ -149,6 +149,12 @@ const PRESCRIBERS: &[Who] = &[
     (R::Prescriber, O::Other, P::Own),
     (R::Prescriber, O::Own, P::Other),
 ];
+/// Every link worker, each in their own programme (intake is programme-wide).
+const LINK_WORKERS: &[Who] = &[
+    (R::LinkWorker, O::Own, P::Own),
+    (R::LinkWorker, O::Other, P::Own),
+    (R::LinkWorker, O::Own, P::Other),
+];
 /// The practice of programme A that prescribed for its people.
 const PRACTICE_OWN: &[Who] = &[(R::Prescriber, O::Own, P::Own)];
 /// Who may change the first offer of programme A: its provider and A's coordinator.
@@ -223,6 +229,23 @@ fn matrix() -> Vec<Expect> {
         ),
         member(Method::GET, "/programme", ALL_ROLES, ANYONE, &[], Params::None),
         member(Method::GET, "/cases", CARE, ANY_CARE, CARE_OWN, Params::None),
+        // Intake: the form, and a blank registration (400, the form again).
+        member(
+            Method::GET,
+            "/cases/new",
+            &[R::LinkWorker],
+            LINK_WORKERS,
+            &[],
+            Params::None,
+        ),
+        member(
+            Method::POST,
+            "/cases/new",
+            &[R::LinkWorker],
+            LINK_WORKERS,
+            &[],
+            Params::None,
+        ),
         member(
             Method::POST,
             "/cases/search",

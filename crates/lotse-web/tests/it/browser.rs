@@ -233,7 +233,7 @@ async fn landed(browser: &Browser, prefix: &str) -> String {
 
 /// The visible text of the page's main content.
 async fn main_text(browser: &Browser) -> String {
-    browser.text("main").await
+    browser.main_text().await
 }
 
 storage_test!(async fn the_journey_from_the_gps_desk_to_an_agreed_plan(db) {
@@ -257,7 +257,7 @@ storage_test!(async fn the_journey_from_the_gps_desk_to_an_agreed_plan(db) {
     b.click("input[name=consent_transfer]").await;
     b.click("input[name=consent_care]").await;
     b.check("gp-prescription-form").await;
-    b.click("form[action=\"/prescriptions\"] button[type=submit]").await;
+    b.submit("form[action=\"/prescriptions\"] button[type=submit]").await;
     let prescription = landed(b, "/prescriptions/").await;
     let code = b.text("dl.facts code").await;
     b.check("gp-prescription").await;
@@ -271,17 +271,14 @@ storage_test!(async fn the_journey_from_the_gps_desk_to_an_agreed_plan(db) {
     b.sign_in(LINK_WORKER.username, LINK_WORKER.password).await;
     b.visit("/cases").await;
     b.fill("#q", &code).await;
-    b.click("form[action=\"/cases/search\"] button[type=submit]").await;
+    b.submit("form[action=\"/cases/search\"] button[type=submit]").await;
     let case = landed(b, "/cases/").await;
     assert!(main_text(b).await.contains("Gerda Reisewitz"));
-    b.click("form[action$=\"/accept\"] button").await;
-    landed(b, &case).await;
-    b.click("button[name=outcome][value=not_reached]").await;
-    landed(b, &case).await;
+    b.submit("form[action$=\"/accept\"] button").await;
+    b.submit("button[name=outcome][value=not_reached]").await;
     assert!(main_text(b).await.contains("1 von 3 Kontaktversuchen ohne Erfolg"));
     b.check("link-worker-first-attempt").await;
-    b.click("button[name=outcome][value=reached]").await;
-    landed(b, &case).await;
+    b.submit("button[name=outcome][value=reached]").await;
     b.check("link-worker-contacted").await;
 
     // 3. A self-completion link for the baseline WHO-5; the person answers on "their phone".
@@ -290,8 +287,7 @@ storage_test!(async fn the_journey_from_the_gps_desk_to_an_agreed_plan(db) {
     b.visit(&case).await;
     b.select("#q-link-instrument", "who5").await;
     b.select("#q-link-timepoint", "baseline").await;
-    b.click("form[action$=\"/questionnaires/links\"] button").await;
-    landed(b, &format!("{case}/questionnaires/links")).await;
+    b.submit("form[action$=\"/questionnaires/links\"] button").await;
     let url = b.text("code.link").await;
     let link = url.get(url.find("/q/").expect("a /q/ link")..).unwrap_or_default().to_owned();
     b.check("link-worker-self-completion-link").await;
@@ -302,9 +298,8 @@ storage_test!(async fn the_journey_from_the_gps_desk_to_an_agreed_plan(db) {
         b.click(&format!("input[name=item-{item}][value=\"{answer}\"]")).await;
     }
     b.check("person-who5").await;
-    b.click("form.questionnaire button[type=submit]").await;
-    b.wait_until("the thank-you", || async { b.ready().await && main_text(b).await.contains("Vielen Dank") })
-        .await;
+    b.submit("form.questionnaire button[type=submit]").await;
+    assert!(main_text(b).await.contains("Vielen Dank"));
     b.check("person-who5-sent").await;
 
     // 4. The link worker builds a shortlist; the person accepts two offers; they agree a plan.
@@ -318,12 +313,10 @@ storage_test!(async fn the_journey_from_the_gps_desk_to_an_agreed_plan(db) {
         }
         let buttons = b.find_all("form[action$=\"/shortlist\"] button").await;
         assert!(buttons.len() >= 2, "two offers to put on the shortlist");
-        buttons[n].click().await.expect("shortlist");
-        landed(b, &case).await;
+        b.submit(&format!("ol.results > li:nth-of-type({}) form[action$=\"/shortlist\"] button", n + 1)).await;
     }
     for _ in 0..2 {
-        b.click("button[name=answer][value=accept]").await;
-        landed(b, &case).await;
+        b.submit("button[name=answer][value=accept]").await;
     }
     assert_eq!(main_text(b).await.matches("Von der Person angenommen").count(), 2);
     b.fill("#plan-goals", "Wieder unter Leute kommen\nEinmal pro Woche etwas mit anderen machen").await;
@@ -331,8 +324,7 @@ storage_test!(async fn the_journey_from_the_gps_desk_to_an_agreed_plan(db) {
     b.fill("#m-due-1", "20.11.2026").await;
     b.fill("#plan-obstacles", "Kein Auto – Treffpunkt mit dem Bus erreichbar").await;
     b.fill("#plan-review", "15.12.2026").await;
-    b.click("form[action$=\"/plan\"] button[type=submit]").await;
-    landed(b, &case).await;
+    b.submit("form[action$=\"/plan\"] button[type=submit]").await;
     let page = main_text(b).await;
     assert!(page.contains("Fassung 1") && page.contains("Plan vereinbart"), "{page}");
     let (status, kind, _) = b.fetch(&format!("{case}/plan.pdf")).await;

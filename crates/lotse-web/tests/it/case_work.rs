@@ -218,3 +218,30 @@ storage_test!(async fn the_person_answers_the_who5_through_the_link_without_an_a
     assert_eq!(statuses.iter().filter(|s| **s == 200).count(), lotse_web::link_limit::PER_WINDOW as usize);
     assert_eq!(statuses.last(), Some(&429));
 });
+
+storage_test!(async fn the_intake_form_registers_a_person_and_opens_the_case(db) {
+    let app = TestApp::new(db).await;
+    let world = World::build(db, "intake-web").await;
+    let lotsin = world.member(db, "lotsin-web", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let cookie = app.session_for(lotsin, world.programme.id).await;
+    let headers = [("cookie", cookie.as_str()), ("accept-language", "de")];
+
+    let list = text(app.get("/cases", &headers).await).await;
+    assert!(list.contains("href=\"/cases/new\""), "{list}");
+    let form = text(app.get("/cases/new", &headers).await).await;
+    assert!(form.contains("Von einer Apotheke geschickt") && !form.contains(" checked"), "nothing ticked: {form}");
+    let body = "given_name=Hasan&family_name=Y%C4%B1ld%C4%B1z&birth_date=02.02.1961&language=tr&source=self";
+    let response = app.post_form("/cases/new", body, &headers).await;
+    assert_eq!(response.status(), 400, "care consent is required");
+    let page = text(response).await;
+    assert!(page.contains("value=\"Hasan\"") && page.contains("Begleitung durch eine Lotsin"), "kept: {page}");
+    let response = app.post_form("/cases/new", &format!("{body}&consent_care=yes"), &headers).await;
+    assert_eq!(response.status(), 303);
+    let case = response.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    let page = text(app.get(&case, &headers).await).await;
+    assert!(page.contains("Hasan Yıldız") && page.contains("Überweisung angenommen"), "{page}");
+    // A prescriber may not register people here.
+    let gp = world.member(db, "dr-web", Role::Prescriber, Some(world.orgs.practice)).await;
+    let gp_cookie = app.session_for(gp, world.programme.id).await;
+    assert_eq!(app.get("/cases/new", &[("cookie", gp_cookie.as_str())]).await.status(), 403);
+});

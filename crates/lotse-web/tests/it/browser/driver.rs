@@ -376,6 +376,40 @@ impl Browser {
             .unwrap_or_else(|e| panic!("cannot click {css:?}: {e}"));
     }
 
+    /// Clicks a submit button or link and waits until the next document has loaded (the old
+    /// page is marked before the click, so a page that answers with the same path counts too).
+    pub async fn submit(&self, css: &str) {
+        self.client
+            .execute("window.__lotseOld = true; return true;", Vec::new())
+            .await
+            .expect("mark the page");
+        self.click(css).await;
+        self.wait_until(&format!("the page after {css}"), || async {
+            let fresh = self
+                .client
+                .execute(
+                    "return window.__lotseOld === undefined && document.readyState === 'complete';",
+                    Vec::new(),
+                )
+                .await;
+            fresh.is_ok_and(|f| f == serde_json::json!(true))
+        })
+        .await;
+    }
+
+    /// The visible text of the page's `main` (empty while a page loads; never a stale element).
+    pub async fn main_text(&self) -> String {
+        self.client
+            .execute(
+                "const m = document.querySelector('main'); return m ? m.innerText : '';",
+                Vec::new(),
+            )
+            .await
+            .ok()
+            .and_then(|t| t.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    }
+
     /// The visible text of the first element matching `css`.
     pub async fn text(&self, css: &str) -> String {
         self.find(css).await.text().await.expect("element text")

@@ -1,0 +1,159 @@
+//! Intake at the link facility: a person who comes without a prescription (on their own, sent
+//! by social services or by a pharmacy) is registered by a link worker ([`Action::RegisterReferral`]):
+//! the person with minimal data, their consent to be accompanied (care; research optional),
+//! a case at the worker's facility and a referral with its source, issued and accepted at once
+//! (the facility takes the person on as it registers them), all in one transaction.
+
+use lotse_domain::audit::AuditPurpose;
+use lotse_domain::case::Case;
+use lotse_domain::consent::{Consent, ConsentGiver, ConsentPurpose};
+use lotse_domain::field::{FieldError, FieldProblem};
+use lotse_domain::id::{CaseId, ConsentId, ReferralId};
+use lotse_domain::policy::{Action, Decision, Subject};
+use lotse_domain::prescribing::{CONSENT_TEXT_VERSION, Registration, RegistrationInput};
+use lotse_domain::prescription::ReferralSource;
+use lotse_domain::referral::ReferralEvent;
+use lotse_store::referral::{NewReferral, Recorded};
+use uuid::Uuid;
+
+use crate::access::access;
+use crate::clock::Clock;
+use crate::handle::{self, Handle};
+use crate::prescribe::{home_postcode, new_patient, programme_date};
+use crate::principal::Principal;
+use crate::referral_work::WorkError;
+
+/// The sources a link worker registers (a prescription comes through the prescriber's form).
+pub const SOURCES: [ReferralSource; 3] = [
+    ReferralSource::SelfReferral,
+    ReferralSource::SocialServices,
+    ReferralSource::Pharmacy,
+];
+
+/// The intake form as sent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IntakeForm {
+    /// The person.
+    pub person: RegistrationInput,
+    /// Where they come from (a code of [`SOURCES`]).
+    pub source: String,
+    /// Consent to be accompanied by the link worker (required).
+    pub care: bool,
+    /// Consent to research (optional).
+    pub research: bool,
+    /// Who gave the consents (`person`, `parent_or_guardian`, `legal_representative`).
+    pub given_by: String,
+}
+
+/// Registers the person at the link worker's facility (see the module documentation); every
+/// wrong field is named at once ([`WorkError::Invalid`]). Returns the new case.
+pub async fn register(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    form: &IntakeForm,
+) -> Result<CaseId, WorkError> {
+    let scope = principal.scope();
+    let allowed = principal.decide(Action::RegisterReferral, Subject::Programme(scope.programme()));
+    let facility = principal
+        .membership()
+        .and_then(lotse_domain::user::Membership::organisation);
+    let (Decision::Allow(_), Some(facility), Principal::Member(user)) = (allowed, facility, principal) else {
+        return Err(WorkError::NotFound);
+    };
+    let now = clock.now();
+    let programme = lotse_store::programme::get(handle::store(db), scope.programme()).await?;
+    let today = programme_date(&programme, now);
+    let mut errors = Vec::new();
+    let registration = match Registration::parse(&form.person, today) {
+        Ok(r) => Some(r),
+        Err(e) => {
+            errors.extend(e);
+            None
+        }
+    };
+    let mut wrong = |field: &str, problem| {
+        errors.push(FieldError {
+            field: field.to_owned(),
+            problem,
+        });
+    };
+    let source = SOURCES.into_iter().find(|s| s.code() == form.source.trim());
+    if source.is_none() {
+        wrong("source", FieldProblem::UnknownCode);
+    }
+    if !form.care {
+        wrong("consent_care", FieldProblem::ConsentRequired);
+    }
+    let given_by = match form.given_by.trim() {
+        "" => Some(ConsentGiver::Person),
+        code => ConsentGiver::from_code(code),
+    };
+    if given_by.is_none() {
+        wrong("consent_given_by", FieldProblem::UnknownCode);
+    }
+    let mut tx = handle::store(db).begin().await?;
+    let home = match home_postcode(&mut tx, scope, registration.as_ref()).await? {
+        Ok(home) => home,
+        Err(e) => {
+            errors.push(e);
+            None
+        }
+    };
+    let (Some(registration), Some(source), Some(given_by), true) = (registration, source, given_by, errors.is_empty())
+    else {
+        return Err(WorkError::Invalid(errors));
+    };
+    let access = access(clock, AuditPurpose::Care);
+    let new = new_patient(scope, &registration, home.as_ref(), today);
+    let patient = new.profile.id;
+    lotse_store::person::insert_patients(&mut tx, scope, access, std::slice::from_ref(&new)).await?;
+    let consent = |purpose| Consent {
+        id: ConsentId::from_uuid(Uuid::now_v7()),
+        programme: scope.programme(),
+        patient,
+        purpose,
+        onward_referral: None,
+        text_version: CONSENT_TEXT_VERSION.to_owned(),
+        language: registration.language.clone(),
+        given_by,
+        recorded_by: user.user.id(),
+        given_at: now,
+        withdrawn_at: None,
+        version: 1,
+    };
+    let mut consents = vec![consent(ConsentPurpose::Care)];
+    if form.research {
+        consents.push(consent(ConsentPurpose::Research));
+    }
+    lotse_store::person::insert_consents(&mut tx, scope, access, &consents).await?;
+    let case = Case {
+        id: CaseId::from_uuid(Uuid::now_v7()),
+        programme: scope.programme(),
+        patient,
+        link_facility: facility,
+        opened_at: now,
+    };
+    lotse_store::person::insert_cases(&mut tx, scope, access, std::slice::from_ref(&case)).await?;
+    let step = |event| Recorded {
+        event,
+        actor: scope.actor().reference(),
+        at: now,
+    };
+    let referral = NewReferral {
+        id: ReferralId::from_uuid(Uuid::now_v7()),
+        prescription: None,
+        case: Some(case.id),
+        patient,
+        source,
+        history: vec![
+            step(ReferralEvent::Issued {
+                link_facility: facility,
+            }),
+            step(ReferralEvent::Accepted),
+        ],
+    };
+    lotse_store::referral::insert_many(&mut tx, scope, access, std::slice::from_ref(&referral)).await?;
+    tx.commit().await?;
+    Ok(case.id)
+}

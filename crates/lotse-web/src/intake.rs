@@ -1,0 +1,105 @@
+//! Intake at the link facility (`/cases/new`): a link worker registers a person who comes
+//! without a prescription (on their own, sent by social services or by a pharmacy), with their
+//! consent to be accompanied; the new case opens. A wrong field shows the form again with
+//! everything entered and one message per field.
+
+use askama::Template;
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use lotse_app::auth::SessionUser;
+use lotse_app::intake::{self, IntakeForm};
+use lotse_app::referral_work::WorkError;
+use lotse_domain::field::FieldError;
+use lotse_domain::prescribing::RegistrationInput;
+
+use crate::AppState;
+use crate::csrf::{self, CsrfToken};
+use crate::error::WebError;
+use crate::page::{Page, form_one, form_pairs, render_private, see_other};
+use crate::prescriptions::{Choice, gender_choices, giver_choices, language_choices, messages, person_of};
+
+#[derive(Template)]
+#[template(path = "intake.html")]
+struct IntakePage {
+    page: Page,
+    errors: Vec<String>,
+    person: RegistrationInput,
+    other_languages: String,
+    languages: Vec<Choice>,
+    genders: Vec<Choice>,
+    givers: Vec<Choice>,
+    /// Sources (code, label, chosen).
+    sources: Vec<(&'static str, String, bool)>,
+    care: bool,
+    research: bool,
+}
+
+fn intake_page(page: Page, form: &IntakeForm, errors: &[FieldError]) -> IntakePage {
+    let language = if form.person.language.is_empty() {
+        page.lang_tag().to_owned()
+    } else {
+        form.person.language.clone()
+    };
+    IntakePage {
+        errors: messages(&page, errors),
+        other_languages: form.person.other_languages.join(", "),
+        languages: language_choices(&page, &language),
+        genders: gender_choices(&page, &form.person.gender),
+        givers: giver_choices(&page, &form.given_by),
+        sources: intake::SOURCES
+            .iter()
+            .map(|s| {
+                (
+                    s.code(),
+                    page.t(&format!("source-{}", s.code())),
+                    form.source == s.code(),
+                )
+            })
+            .collect(),
+        care: form.care,
+        research: form.research,
+        person: form.person.clone(),
+        page,
+    }
+}
+
+/// `GET /cases/new`: the intake form (nothing ticked in advance).
+pub async fn form(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+) -> Result<Response, WebError> {
+    let page = Page::new(&state, &headers, "/cases/new", Some(&user), &csrf);
+    render_private(&intake_page(page, &IntakeForm::default(), &[]), StatusCode::OK)
+}
+
+/// `POST /cases/new`: registers the person and opens their case (303 to it).
+pub async fn register(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = form_pairs(&body)?;
+    csrf::verify_signed_in(&state, &user, &headers, &form_one(&pairs, "csrf")).await?;
+    let form = IntakeForm {
+        person: person_of(&pairs),
+        source: form_one(&pairs, "source"),
+        care: form_one(&pairs, "consent_care") == "yes",
+        research: form_one(&pairs, "consent_research") == "yes",
+        given_by: form_one(&pairs, "consent_given_by"),
+    };
+    match intake::register(&state.app, state.clock.as_ref(), &user.principal(), &form).await {
+        Ok(case) => Ok(see_other(&format!("/cases/{case}"))),
+        Err(WorkError::Invalid(errors)) => {
+            let page = Page::new(&state, &headers, "/cases/new", Some(&user), &csrf);
+            render_private(&intake_page(page, &form, &errors), StatusCode::BAD_REQUEST)
+        }
+        Err(e) => Err(e.into()),
+    }
+}
