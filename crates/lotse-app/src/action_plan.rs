@@ -23,7 +23,7 @@ use crate::clock::Clock;
 use crate::error::StoreFailure;
 use crate::handle::{self, Handle};
 use crate::principal::Principal;
-use crate::referral_work::{WorkError, held_referral};
+use crate::referral_work::{WorkError, held_referral, open_held};
 
 /// Why a plan was not saved (nothing was written).
 #[derive(Debug, thiserror::Error)]
@@ -133,20 +133,9 @@ pub async fn versions(
     principal: &Principal,
     case: CaseId,
 ) -> Result<Option<Vec<StoredPlan>>, WorkError> {
-    let now = clock.now();
-    let (mut tx, patient, _, _) = open_case(
-        handle::store(db).begin_read().await?,
-        principal,
-        Action::WorkCase,
-        case,
-        now,
-    )
-    .await?;
-    match held_referral(&mut tx, principal, patient, case).await {
-        Ok(_) => {}
-        Err(WorkError::NotFound) => return Ok(None),
-        Err(e) => return Err(e),
-    }
+    let Some((mut tx, _, _)) = open_held(db, clock, principal, case).await? else {
+        return Ok(None);
+    };
     let access = access(clock, AuditPurpose::Care);
     let versions = lotse_store::action_plan::versions(&mut tx, principal.scope(), access, case).await?;
     tx.commit().await?;

@@ -15,7 +15,7 @@ use crate::case_record::open_case;
 use crate::clock::Clock;
 use crate::handle::{self, Handle};
 use crate::principal::Principal;
-use crate::referral_work::{WorkError, held_referral};
+use crate::referral_work::{WorkError, held_referral, open_held};
 
 /// The longest note, in characters.
 pub const MAX_NOTE_CHARS: usize = 4000;
@@ -77,20 +77,9 @@ pub async fn notes(
     principal: &Principal,
     case: CaseId,
 ) -> Result<Option<Vec<Note>>, WorkError> {
-    let now = clock.now();
-    let (mut tx, patient, _, _) = open_case(
-        handle::store(db).begin_read().await?,
-        principal,
-        Action::WorkCase,
-        case,
-        now,
-    )
-    .await?;
-    match held_referral(&mut tx, principal, patient, case).await {
-        Ok(_) => {}
-        Err(WorkError::NotFound) => return Ok(None),
-        Err(e) => return Err(e),
-    }
+    let Some((mut tx, _, _)) = open_held(db, clock, principal, case).await? else {
+        return Ok(None);
+    };
     let notes = lotse_store::note::of_case(&mut tx, principal.scope(), access(clock, AuditPurpose::Care), case).await?;
     tx.commit().await?;
     Ok(Some(notes))

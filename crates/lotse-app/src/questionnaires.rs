@@ -27,7 +27,7 @@ use crate::case_record::open_case;
 use crate::clock::Clock;
 use crate::handle::{self, Handle};
 use crate::principal::Principal;
-use crate::referral_work::{WorkError, held_referral};
+use crate::referral_work::{WorkError, held_referral, open_held};
 
 /// How long a self-completion link works.
 pub const LINK_LIFETIME: Duration = Duration::days(14);
@@ -62,20 +62,9 @@ pub async fn for_case(
     principal: &Principal,
     case: CaseId,
 ) -> Result<Option<CaseQuestionnaires>, WorkError> {
-    let now = clock.now();
-    let (mut tx, patient, _, _) = open_case(
-        handle::store(db).begin_read().await?,
-        principal,
-        Action::WorkCase,
-        case,
-        now,
-    )
-    .await?;
-    match held_referral(&mut tx, principal, patient, case).await {
-        Ok(_) => {}
-        Err(WorkError::NotFound) => return Ok(None),
-        Err(e) => return Err(e),
-    }
+    let Some((mut tx, patient, _)) = open_held(db, clock, principal, case).await? else {
+        return Ok(None);
+    };
     let scope = principal.scope();
     let access = access(clock, AuditPurpose::Care);
     let profile = lotse_store::record::profile(&mut tx, scope, access, patient).await?;

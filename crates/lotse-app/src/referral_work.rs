@@ -176,6 +176,30 @@ pub(crate) async fn held_referral(
     Err(WorkError::NotFound)
 }
 
+/// Opens, for reading, a case the principal's facility holds: the transaction, the person and
+/// the held referral; `None` when the case's referral no longer lies with the facility (the
+/// page then shows no link work). A case the principal may not work is [`WorkError::NotFound`].
+pub(crate) async fn open_held(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    case: CaseId,
+) -> Result<Option<(Tx, PatientId, ReferralRecord)>, WorkError> {
+    let (mut tx, patient, _, _) = open_case(
+        handle::store(db).begin_read().await?,
+        principal,
+        Action::WorkCase,
+        case,
+        clock.now(),
+    )
+    .await?;
+    match held_referral(&mut tx, principal, patient, case).await {
+        Ok(record) => Ok(Some((tx, patient, record))),
+        Err(WorkError::NotFound) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
 /// The programme's number of failed contact attempts before "unreachable".
 async fn attempts_required(db: &impl Handle, principal: &Principal) -> Result<u32, WorkError> {
     let programme = lotse_store::programme::get(handle::store(db), principal.scope().programme()).await?;
@@ -191,19 +215,8 @@ pub async fn next_steps(
     case: CaseId,
 ) -> Result<Option<NextSteps>, WorkError> {
     let required = attempts_required(db, principal).await?;
-    let now = clock.now();
-    let (mut tx, patient, _, _) = open_case(
-        handle::store(db).begin_read().await?,
-        principal,
-        Action::WorkCase,
-        case,
-        now,
-    )
-    .await?;
-    let record = match held_referral(&mut tx, principal, patient, case).await {
-        Ok(record) => record,
-        Err(WorkError::NotFound) => return Ok(None),
-        Err(e) => return Err(e),
+    let Some((mut tx, _, record)) = open_held(db, clock, principal, case).await? else {
+        return Ok(None);
     };
     let steps = possible_steps(&record, required);
     let redirect_targets = if steps.contains(&WorkStep::Redirect) {

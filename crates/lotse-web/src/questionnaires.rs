@@ -157,6 +157,30 @@ async fn language_of(state: &AppState, user: &SessionUser, case: CaseId) -> Resu
         .ok_or(WebError::NotFound)
 }
 
+/// The form the link worker fills in with the person, as sent (`answers`, `errors`) or empty.
+#[expect(clippy::too_many_arguments, reason = "one page, the values it shows")]
+fn with_person_page(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &SessionUser,
+    csrf: &CsrfToken,
+    case: CaseId,
+    (instrument, timepoint): (Instrument, Timepoint),
+    language: &str,
+    answers: &[String],
+    errors: &[FieldError],
+) -> Result<Response, WebError> {
+    let set = items::item_set(instrument, language).ok_or(WebError::NotFound)?;
+    let page = Page::new(state, headers, &format!("/cases/{case}"), Some(user), csrf);
+    let hidden = vec![
+        ("instrument", instrument.code().to_owned()),
+        ("timepoint", timepoint.code().to_owned()),
+    ];
+    let action = format!("/cases/{case}/questionnaires");
+    let view = questionnaire_page(page, instrument, set, language, action, hidden, answers, errors);
+    render_private(&view, StatusCode::OK)
+}
+
 /// `GET /cases/{id}/questionnaires/new?instrument=…&timepoint=…`: the form to fill in with the
 /// person, in the person's language (404 where the instrument has no validated wording in it).
 pub async fn new_form(
@@ -172,23 +196,17 @@ pub async fn new_form(
     // The case first: whoever may not see it gets 404 whatever they send.
     let language = language_of(&state, &user, case).await?;
     let (instrument, timepoint) = chosen(&pairs)?;
-    let set = items::item_set(instrument, &language).ok_or(WebError::NotFound)?;
-    let page = Page::new(&state, &headers, &format!("/cases/{case}"), Some(&user), &csrf);
-    let hidden = vec![
-        ("instrument", instrument.code().to_owned()),
-        ("timepoint", timepoint.code().to_owned()),
-    ];
-    let view = questionnaire_page(
-        page,
-        instrument,
-        set,
+    with_person_page(
+        &state,
+        &headers,
+        &user,
+        &csrf,
+        case,
+        (instrument, timepoint),
         &language,
-        format!("/cases/{case}/questionnaires"),
-        hidden,
         &[],
         &[],
-    );
-    render_private(&view, StatusCode::OK)
+    )
 }
 
 /// `POST /cases/{id}/questionnaires`: records the answers given with the person. Wrong answers:
@@ -220,23 +238,12 @@ pub async fn record(
         Ok(_) => Ok(see_other(&format!("/cases/{case}#questionnaires"))),
         Err(WorkError::Invalid(errors)) if !errors.iter().any(|e| e.field == "instrument") => {
             let language = language_of(&state, &user, case).await?;
-            let set = items::item_set(instrument, &language).ok_or(WebError::NotFound)?;
-            let page = Page::new(&state, &headers, &format!("/cases/{case}"), Some(&user), &csrf);
-            let hidden = vec![
-                ("instrument", instrument.code().to_owned()),
-                ("timepoint", timepoint.code().to_owned()),
-            ];
-            let view = questionnaire_page(
-                page,
-                instrument,
-                set,
-                &language,
-                format!("/cases/{case}/questionnaires"),
-                hidden,
-                &answers,
-                &errors,
-            );
-            render_private(&view, StatusCode::BAD_REQUEST)
+            let chosen = (instrument, timepoint);
+            let mut response = with_person_page(
+                &state, &headers, &user, &csrf, case, chosen, &language, &answers, &errors,
+            )?;
+            *response.status_mut() = StatusCode::BAD_REQUEST;
+            Ok(response)
         }
         Err(WorkError::Invalid(_)) => Err(WebError::BadRequest(
             "instrument: not offered in the person's language".into(),

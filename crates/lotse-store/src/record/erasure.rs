@@ -94,35 +94,23 @@ pub async fn erase(
             .await
             .map(|r| r.rows_affected()))?;
     }
-    // The reasons for prescribing are free text about the person: gone.
-    on_conn!(tx, c => sqlx::query(
+    // The person's free text is gone: the reasons for prescribing, the action plans (their
+    // words) and the link workers' conversation notes.
+    for delete in [
         "delete from prescription_reason where programme_key = $1 and prescription_id in \
          (select prescription_id from prescription where programme_key = $1 and patient_id = $2)",
-    )
-    .bind(key)
-    .bind(id)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    // So are the action plans (the person's words) and the link workers' conversation notes.
-    on_conn!(tx, c => sqlx::query(
         "delete from action_plan where programme_key = $1 and case_id in \
          (select case_id from case_file where programme_key = $1 and patient_id = $2)",
-    )
-    .bind(key)
-    .bind(id)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    on_conn!(tx, c => sqlx::query(
         "delete from case_note where programme_key = $1 and case_id in \
          (select case_id from case_file where programme_key = $1 and patient_id = $2)",
-    )
-    .bind(key)
-    .bind(id)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
+    ] {
+        on_conn!(tx, c => sqlx::query(delete)
+            .bind(key)
+            .bind(id)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
     audit::record_referenced(
         tx,
         scope,
