@@ -28,7 +28,7 @@ pub const LIFETIME: (Duration, Duration) = (Duration::minutes(1), Duration::days
 pub struct IssuedCapability {
     /// Its id (audit entries name it as `capability:<id>`).
     pub id: CapabilityId,
-    /// The token for the link (`/c/{token}`).
+    /// The token for the link (a capability route's `{token}`, e.g. `/q/{token}`).
     pub token: CapabilityToken,
     /// When it stops working.
     pub expires_at: OffsetDateTime,

@@ -1,6 +1,7 @@
-//! The capability guard, on a router built here around `routes::guarded` (no production route
-//! uses a capability yet): only a live link of the route's purpose reaches the handler, as the
-//! capability's principal; every other link is 404; a use is once only, also in parallel.
+//! The capability guard, on a router built here around `routes::guarded` (the production
+//! capability routes, `/q/{token}`, have their own tests in `case_work` and `access_matrix`):
+//! only a live link of the route's purpose reaches the handler, as the capability's
+//! principal; every other link is 404; a use is once only, also in parallel.
 
 use axum::Router;
 use axum::body::Body;
