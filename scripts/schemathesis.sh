@@ -53,8 +53,8 @@ first_case() {
 }
 
 # role, demo account whose organisation the client acts for (or -), scopes
-clients="prescriber arzt.duesseldorf worklist:read,case:read
-link-worker lotsin.duesseldorf worklist:read,case:read,consent:write,directory:read
+clients="prescriber arzt.duesseldorf worklist:read,case:read,prescription:write
+link-worker lotsin.duesseldorf worklist:read,case:read,consent:write,directory:read,case:work
 offer-provider anbieter.duesseldorf worklist:read,case:read,offer:write
 coordinator - export:read,directory:read,offer:write"
 

@@ -34,7 +34,7 @@ use lotse_domain::prescription::{Prescription, PrescriptionCode, ReferralSource}
 use lotse_domain::programme::{LinkWorkModel, Programme};
 use lotse_domain::referral::ReferralEvent;
 use lotse_store::StoreError;
-use lotse_store::board::BoardRow;
+pub use lotse_store::board::BoardRow;
 use lotse_store::person::NewPatient;
 use lotse_store::referral::{NewReferral, Recorded};
 use time::{Date, OffsetDateTime};
@@ -103,6 +103,10 @@ pub struct PrescribeForm {
     pub confirmed_new: bool,
     /// The prescription and consents.
     pub prescription: PrescriptionInput,
+    /// For an API client (a practice's software): the username of the prescriber who
+    /// prescribes, a prescriber of the client's practice. A signed-in member prescribes as
+    /// themself and this is ignored.
+    pub prescriber: String,
 }
 
 /// What was issued.
@@ -178,12 +182,46 @@ fn random_code() -> PrescriptionCode {
     PrescriptionCode::from_values(values)
 }
 
-/// The user who records (the prescriber of a session; an API client acts for no user and
-/// cannot prescribe yet).
-fn recorder(principal: &Principal) -> Option<lotse_domain::id::UserId> {
+/// The prescriber who prescribes: the signed-in member; for an API client, the prescriber it
+/// names (`form.prescriber`: an account, not disabled, with a prescriber membership of the
+/// client's practice in the programme; else the field is wrong). A capability never prescribes.
+async fn prescriber_of(
+    db: &impl Handle,
+    principal: &Principal,
+    practice: OrganisationId,
+    form: &PrescribeForm,
+) -> Result<lotse_domain::id::UserId, PrescribeError> {
     match principal {
-        Principal::Member(session) => Some(session.user.id()),
-        Principal::ApiClient { .. } | Principal::Capability { .. } => None,
+        Principal::Member(session) => Ok(session.user.id()),
+        Principal::Capability { .. } => Err(PrescribeError::NotFound),
+        Principal::ApiClient { .. } => {
+            let wrong = |problem| {
+                PrescribeError::Invalid(vec![FieldError {
+                    field: "prescriber".into(),
+                    problem,
+                }])
+            };
+            if form.prescriber.trim().is_empty() {
+                return Err(wrong(FieldProblem::Required));
+            }
+            let Ok(username) = lotse_domain::user::Username::parse(form.prescriber.trim()) else {
+                return Err(wrong(FieldProblem::UnknownCode));
+            };
+            let store = handle::store(db);
+            let Some(found) = lotse_store::user::find_credentials(store, &username).await? else {
+                return Err(wrong(FieldProblem::UnknownCode));
+            };
+            let user = lotse_store::user::get(store, found.user_id).await?;
+            let prescribes_here = user.memberships().iter().any(|m| {
+                m.programme() == principal.scope().programme()
+                    && m.organisation() == Some(practice)
+                    && m.role() == lotse_domain::user::Role::Prescriber
+            });
+            if found.disabled || !prescribes_here {
+                return Err(wrong(FieldProblem::UnknownCode));
+            }
+            Ok(found.user_id)
+        }
     }
 }
 
@@ -198,7 +236,7 @@ pub async fn prescribe(
     form: &PrescribeForm,
 ) -> Result<Prescribed, PrescribeError> {
     let practice = practice_of(principal)?;
-    let prescriber = recorder(principal).ok_or(PrescribeError::NotFound)?;
+    let prescriber = prescriber_of(db, principal, practice, form).await?;
     let now = clock.now();
     let programme = lotse_store::programme::get(handle::store(db), principal.scope().programme()).await?;
     let today = programme_date(&programme, now);

@@ -25,17 +25,24 @@ pub enum ApiScope {
     /// `offer:write`: read and change offers of the directory (a provider its own, a
     /// coordinator any of the programme).
     OfferWrite,
+    /// `case:work`: the link worker's work on a case its facility holds (the referral's steps,
+    /// the shortlist, questionnaires taken with the person, reading notes and plan versions).
+    CaseWork,
+    /// `prescription:write`: prescribe for the client's practice, and read its board.
+    PrescriptionWrite,
 }
 
 impl ApiScope {
     /// Every scope.
-    pub const ALL: [Self; 6] = [
+    pub const ALL: [Self; 8] = [
         Self::WorklistRead,
         Self::CaseRead,
         Self::ConsentWrite,
         Self::ExportRead,
         Self::DirectoryRead,
         Self::OfferWrite,
+        Self::CaseWork,
+        Self::PrescriptionWrite,
     ];
 
     /// The stable code (`worklist:read` …).
@@ -47,6 +54,8 @@ impl ApiScope {
             Self::ExportRead => "export:read",
             Self::DirectoryRead => "directory:read",
             Self::OfferWrite => "offer:write",
+            Self::CaseWork => "case:work",
+            Self::PrescriptionWrite => "prescription:write",
         }
     }
 
@@ -64,6 +73,8 @@ impl ApiScope {
             Self::ExportRead => Action::ExportPersonData,
             Self::DirectoryRead => Action::ViewProgramme,
             Self::OfferWrite => Action::ManageOffer,
+            Self::CaseWork => Action::WorkCase,
+            Self::PrescriptionWrite => Action::Prescribe,
         }
     }
 }
@@ -79,7 +90,7 @@ impl fmt::Display for ApiScope {
 pub enum ApiClientError {
     /// A scope code that does not exist.
     #[error(
-        "unknown scope {0:?}: the scopes are worklist:read, case:read, consent:write, export:read, directory:read, offer:write"
+        "unknown scope {0:?}: the scopes are worklist:read, case:read, consent:write, export:read, directory:read, offer:write, case:work, prescription:write"
     )]
     UnknownScope(String),
     /// No scope given.

@@ -33,8 +33,14 @@ use utoipa::{Modify, OpenApi, ToSchema};
 
 use crate::AppState;
 
+/// Reading a JSON body field by field.
+mod body;
+/// `/api/v1/cases/{case_id}/…`: the link worker's work on a case its facility holds.
+pub mod link_work;
 /// `/api/v1/offers/{offer_id}`: reading and changing an offer of the directory.
 pub mod offer;
+/// `/api/v1/prescriptions`: the practice's board, and prescribing.
+pub mod prescribing;
 
 /// The media type of problem documents.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -57,6 +63,23 @@ pub struct Problem {
     /// One entry per field that was wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldProblem>>,
+    /// A new person matching people the practice knows (`POST /api/v1/prescriptions`): send
+    /// one's `patient_id`, or `confirmed_new: true`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub candidates: Option<Vec<Candidate>>,
+}
+
+/// A person the practice prescribed for before, with the same name and birth date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
+pub struct Candidate {
+    /// Their id.
+    #[schema(format = Uuid)]
+    pub patient_id: String,
+    /// Their name.
+    pub name: String,
+    /// Their birth date.
+    #[schema(format = Date)]
+    pub birth_date: String,
 }
 
 /// What is wrong with one field.
@@ -85,6 +108,11 @@ pub enum ApiError {
     InvalidFields(Vec<FieldProblem>),
     /// The record changed meanwhile, or the change was already made (409).
     Conflict,
+    /// The step is not possible now, or the record changed meanwhile, with what it is now,
+    /// already in the caller's language (409).
+    ConflictDetail(String),
+    /// A new person who may be someone the practice knows already (409).
+    PossibleDuplicates(Vec<Candidate>),
     /// A body that is not declared as `application/json` (415).
     UnsupportedMediaType,
     /// The database is unreachable (503).
@@ -100,7 +128,8 @@ impl ApiError {
             Self::Forbidden => (StatusCode::FORBIDDEN, "forbidden"),
             Self::NotFound => (StatusCode::NOT_FOUND, "not-found"),
             Self::Invalid(_) | Self::InvalidDetail(_) | Self::InvalidFields(_) => (StatusCode::BAD_REQUEST, "invalid"),
-            Self::Conflict => (StatusCode::CONFLICT, "conflict"),
+            Self::Conflict | Self::ConflictDetail(_) => (StatusCode::CONFLICT, "conflict"),
+            Self::PossibleDuplicates(_) => (StatusCode::CONFLICT, "possible-duplicates"),
             Self::UnsupportedMediaType => (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported-media-type"),
             Self::Unavailable => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             Self::Internal => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
@@ -125,7 +154,7 @@ impl ApiError {
             _ => None,
         };
         let detail = match self {
-            Self::InvalidDetail(message) => message.clone(),
+            Self::InvalidDetail(message) | Self::ConflictDetail(message) => message.clone(),
             _ => i18n.text(language, &format!("api-{kind}")),
         };
         Problem {
@@ -135,6 +164,10 @@ impl ApiError {
             detail,
             instance: instance.map(str::to_owned),
             errors,
+            candidates: match self {
+                Self::PossibleDuplicates(people) => Some(people.clone()),
+                _ => None,
+            },
         }
     }
 
@@ -274,6 +307,7 @@ pub fn ensure_problem(state: &AppState, headers: &HeaderMap, path: &str, respons
         detail: state.i18n.text(language, detail_key),
         instance: Some(path.to_owned()),
         errors: None,
+        candidates: None,
     };
     let body = serde_json::to_vec(&problem).unwrap_or_default();
     let mut out = (status, [(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON))], body).into_response();
@@ -285,13 +319,13 @@ pub fn ensure_problem(state: &AppState, headers: &HeaderMap, path: &str, respons
     out
 }
 
-fn parse_path_id(field: &'static str, text: &str) -> Result<uuid::Uuid, ApiError> {
+pub(crate) fn parse_path_id(field: &'static str, text: &str) -> Result<uuid::Uuid, ApiError> {
     lotse_domain::id::parse_canonical(text)
         .ok_or_else(|| ApiError::Invalid(vec![(field.to_owned(), "api-field-not-id")]))
 }
 
 /// A body must be declared as JSON (`application/json`, parameters allowed).
-fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
+pub(crate) fn require_json(headers: &HeaderMap) -> Result<(), ApiError> {
     let json = headers
         .get(CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
@@ -342,14 +376,19 @@ fn json_fields<const N: usize>(body: &[u8], fields: [&'static str; N]) -> Result
 /// Body fields that are JSON integers.
 const INTEGER_FIELDS: [&str; 1] = ["version"];
 
-fn timestamp(at: time::OffsetDateTime) -> String {
+pub(crate) fn timestamp(at: time::OffsetDateTime) -> String {
     at.format(&Rfc3339).unwrap_or_default()
 }
 
 fn json<T: Serialize>(value: &T) -> Response {
+    json_with(StatusCode::OK, value)
+}
+
+/// A JSON answer with `status` (201 for a record made).
+pub(crate) fn json_with<T: Serialize>(status: StatusCode, value: &T) -> Response {
     match serde_json::to_vec(value) {
         Ok(body) => (
-            StatusCode::OK,
+            status,
             [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
             body,
         )
@@ -428,7 +467,8 @@ pub struct CaseView {
     /// Referrals (not for providers).
     #[schema(value_type = Vec<Object>)]
     pub referrals: Vec<serde_json::Value>,
-    /// Onward referrals.
+    /// Onward referrals (the shortlist and beyond), each with its `version` (sent back with
+    /// the person's answer) and `offer_id`.
     #[schema(value_type = Vec<Object>)]
     pub onward_referrals: Vec<serde_json::Value>,
     /// Consents (link worker only).
@@ -533,7 +573,18 @@ pub async fn case(
         },
         prescriptions: values(&record.prescriptions),
         referrals: values(&record.referrals),
-        onward_referrals: values(&record.onward),
+        onward_referrals: record
+            .onward
+            .iter()
+            .filter_map(|o| {
+                let mut value = serde_json::to_value(o).ok()?;
+                if let Some(fields) = value.as_object_mut() {
+                    fields.insert("version".to_owned(), o.version.into());
+                    fields.insert("offer_id".to_owned(), o.offer_id.to_string().into());
+                }
+                Some(value)
+            })
+            .collect(),
         consents: record
             .consents
             .iter()
@@ -927,8 +978,27 @@ impl Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "Lotse API", description = "Social prescribing with a closed loop: the API for clients of one programme."),
-    paths(worklist, case, withdraw_consent, export, offers, offer::get_offer, offer::put_offer),
-    components(schemas(Problem, FieldProblem)),
+    paths(
+        worklist,
+        case,
+        withdraw_consent,
+        export,
+        offers,
+        offer::get_offer,
+        offer::put_offer,
+        link_work::next_steps,
+        link_work::take_step,
+        link_work::propose,
+        link_work::answer,
+        link_work::questionnaires,
+        link_work::record_questionnaire,
+        link_work::notes,
+        link_work::plan,
+        prescribing::board,
+        prescribing::prescription,
+        prescribing::prescribe,
+    ),
+    components(schemas(Problem, FieldProblem, Candidate)),
     modifiers(&BearerAuth, &SearchParams),
 )]
 pub struct ApiDoc;

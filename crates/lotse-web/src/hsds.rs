@@ -131,6 +131,7 @@ impl Failure {
             detail,
             instance: Some(path.to_owned()),
             errors,
+            candidates: None,
         };
         let body = serde_json::to_vec(&problem).unwrap_or_default();
         (status, [(CONTENT_TYPE, HeaderValue::from_static(PROBLEM_JSON))], body).into_response()

@@ -275,6 +275,8 @@ fn form_of(pairs: &[(String, String)]) -> PrescribeForm {
         patient: parse_id(&form_one(pairs, "patient")).ok().map(PatientId::from_uuid),
         person: person_of(pairs),
         confirmed_new: checked("confirmed_new"),
+        // The signed-in prescriber prescribes as themself.
+        prescriber: String::new(),
         prescription: PrescriptionInput {
             need_domains: form_all(pairs, "need"),
             reason: form_one(pairs, "reason"),

@@ -531,6 +531,16 @@ storage_test!(async fn a_self_completion_link_is_answered_once_by_the_person(db)
         let record = questionnaires::record(&db.db, &clock, &who, world.case, Instrument::Who5, Timepoint::Baseline, &good).await;
         assert!(matches!(record, Err(WorkError::NotFound)), "{name}: {record:?}");
     }
+    // Erasing the person revokes the links not used yet.
+    let open = questionnaires::invite(&db.db, &clock, &lotsin, world.case, Instrument::Who5, Timepoint::FollowUp).await.unwrap();
+    assert!(verify(open.token.text()).await.is_some(), "usable before the erasure");
+    let mut tx = db.db.begin().await.unwrap();
+    let access = lotse_store::audit::Access { at: clock.now(), purpose: lotse_domain::audit::AuditPurpose::DataProtection };
+    lotse_store::record::erase(&mut tx, &world.scope, access, world.person, &mut || "ERASED3".to_owned(), None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(verify(open.token.text()).await.is_none(), "revoked with the erasure");
     db.assert_audit_chains_intact().await;
 });
 

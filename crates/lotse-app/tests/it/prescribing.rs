@@ -27,6 +27,7 @@ fn form(world: &World, family: &str, transfer: bool) -> PrescribeForm {
             gender: "female".into(),
         },
         confirmed_new: false,
+        prescriber: String::new(),
         prescription: PrescriptionInput {
             need_domains: vec!["loneliness".into(), "physical-activity".into()],
             reason: "Vereinsamt seit dem Umzug der Tochter".into(),

@@ -17,8 +17,8 @@ use crate::on_conn;
 /// sealed again, so nothing of the old ciphertext remains),
 /// prescription codes are replaced by fresh random ones (a code held by the practice no longer
 /// leads here), the reasons for prescribing, the blind index, the action plans and the
-/// conversation notes are deleted, and `erased_at`
-/// is set. Questionnaire answers are item scores without free text
+/// conversation notes are deleted, the person's self-completion links not used yet are revoked,
+/// and `erased_at` is set. Questionnaire answers are item scores without free text
 /// and stay, now attached to an anonymous person. States, events and derived attributes stay, so counts do not change.
 /// Returns false if the person was already erased.
 pub async fn erase(
@@ -111,6 +111,19 @@ pub async fn erase(
             .await
             .map(|r| r.rows_affected()))?;
     }
+    // A self-completion link not used yet stops working: nobody answers for an erased person.
+    on_conn!(tx, c => sqlx::query(
+        "update capability set revoked_at = $3 where programme_id = $4 and purpose = 'questionnaire_answer' \
+         and revoked_at is null and used_at is null and object_id in (select invitation_id from questionnaire_invitation \
+         where programme_key = $1 and case_id in (select case_id from case_file where programme_key = $1 and patient_id = $2))",
+    )
+    .bind(key)
+    .bind(id)
+    .bind(access.at)
+    .bind(p)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
     audit::record_referenced(
         tx,
         scope,

@@ -18,6 +18,7 @@ use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
 
+use super::body::Reader;
 use super::{ApiContext, ApiError, json, parse_path_id, require_json};
 use crate::AppState;
 use crate::offer_edit::problem_key;
@@ -202,67 +203,9 @@ const REQUIRED: [&str; 11] = [
     "sessions",
 ];
 
-/// Reads the body's fields by their JSON types, each problem named by its field.
-struct Reader {
-    problems: Vec<(String, &'static str)>,
-}
-
-impl Reader {
-    fn wrong(&mut self, field: &str) -> String {
-        self.problems.push((field.to_owned(), "api-field-wrong-type"));
-        String::new()
-    }
-
-    fn string(&mut self, field: &str, v: Option<&Value>, nullable: bool) -> String {
-        match v {
-            Some(Value::String(s)) => s.clone(),
-            None | Some(Value::Null) if nullable => String::new(),
-            _ => self.wrong(field),
-        }
-    }
-
-    fn integer(&mut self, field: &str, v: Option<&Value>, nullable: bool) -> String {
-        match v {
-            Some(Value::Number(n)) if n.is_i64() || n.is_u64() => n.to_string(),
-            None | Some(Value::Null) if nullable => String::new(),
-            _ => self.wrong(field),
-        }
-    }
-
-    fn strings(&mut self, field: &str, v: Option<&Value>) -> Vec<String> {
-        let Some(Value::Array(items)) = v else {
-            self.wrong(field);
-            return Vec::new();
-        };
-        let texts: Option<Vec<String>> = items.iter().map(|i| i.as_str().map(str::to_owned)).collect();
-        texts.unwrap_or_else(|| {
-            self.wrong(field);
-            Vec::new()
-        })
-    }
-}
-
 /// The body as an edit and the version it was based on.
 fn parse_change(body: &[u8]) -> Result<(i64, OfferEdit), ApiError> {
-    let value: Value =
-        serde_json::from_slice(body).map_err(|_| ApiError::Invalid(vec![(String::new(), "api-body-not-json")]))?;
-    let Value::Object(map) = value else {
-        return Err(ApiError::Invalid(vec![(String::new(), "api-body-not-object")]));
-    };
-    let mut r = Reader { problems: Vec::new() };
-    for key in map.keys() {
-        if !FIELDS.contains(&key.as_str()) {
-            r.problems.push((key.clone(), "api-field-unknown"));
-        }
-    }
-    for field in REQUIRED {
-        if !map.contains_key(field) {
-            r.problems.push((field.to_owned(), "api-field-required"));
-        }
-    }
-    if !r.problems.is_empty() {
-        return Err(ApiError::Invalid(r.problems));
-    }
+    let (mut r, map) = Reader::object(body, &FIELDS, &REQUIRED)?;
     let get = |f: &str| map.get(f);
     let version = match get("version") {
         Some(Value::Number(n)) => n.as_i64().filter(|v| *v >= 1),
@@ -312,10 +255,10 @@ fn parse_change(body: &[u8]) -> Result<(i64, OfferEdit), ApiError> {
         title: r.string("title", get("title"), false),
         description: r.string("description", get("description"), false),
         category: r.string("category", get("category"), false),
-        need_domains: r.strings("need_domains", get("need_domains")),
-        target_groups: r.strings("target_groups", get("target_groups")),
-        languages: r.strings("languages", get("languages")),
-        accessibility: r.strings("accessibility", get("accessibility")),
+        need_domains: r.strings("need_domains", get("need_domains"), false),
+        target_groups: r.strings("target_groups", get("target_groups"), false),
+        languages: r.strings("languages", get("languages"), false),
+        accessibility: r.strings("accessibility", get("accessibility"), false),
         min_age: r.integer("min_age", get("min_age"), true),
         max_age: r.integer("max_age", get("max_age"), true),
         cost: r.string("cost", get("cost"), false),

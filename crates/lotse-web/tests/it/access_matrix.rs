@@ -842,9 +842,13 @@ struct ApiExpect {
     allow: &'static [Who],
     /// Clients that see the person's name in the answer.
     reveals_to: &'static [Who],
+    /// The statuses an allowed client gets (past every gate; 400 or 409 when the request
+    /// reaches the use case's own checks, as noted per row).
+    ok: &'static [u16],
 }
 
-/// The API expectations. The withdrawal succeeds once (for the one allowed client).
+/// The API expectations. The withdrawal succeeds once (for the one allowed client); it comes
+/// last, since it closes the referral the link work rows need open.
 fn api_matrix() -> Vec<ApiExpect> {
     vec![
         ApiExpect {
@@ -854,6 +858,7 @@ fn api_matrix() -> Vec<ApiExpect> {
             roles: CARE,
             allow: ANY_CARE,
             reveals_to: CARE_OWN,
+            ok: &[200],
         },
         ApiExpect {
             method: Method::GET,
@@ -862,6 +867,7 @@ fn api_matrix() -> Vec<ApiExpect> {
             roles: CARE,
             allow: CARE_OWN,
             reveals_to: CARE_OWN,
+            ok: &[200],
         },
         ApiExpect {
             method: Method::POST,
@@ -870,6 +876,7 @@ fn api_matrix() -> Vec<ApiExpect> {
             roles: &[R::Coordinator],
             allow: COORDINATOR_OWN,
             reveals_to: COORDINATOR_OWN,
+            ok: &[200],
         },
         // The offer search: offers hold no personal data; every role of the programme.
         ApiExpect {
@@ -879,14 +886,7 @@ fn api_matrix() -> Vec<ApiExpect> {
             roles: ALL_ROLES,
             allow: ANYONE,
             reveals_to: &[],
-        },
-        ApiExpect {
-            method: Method::POST,
-            path: "/api/v1/cases/{case_id}/consent-withdrawals",
-            scope: ApiScope::ConsentWrite,
-            roles: &[R::LinkWorker],
-            allow: LINK_WORKER_OWN,
-            reveals_to: &[],
+            ok: &[200],
         },
         ApiExpect {
             method: Method::GET,
@@ -895,6 +895,7 @@ fn api_matrix() -> Vec<ApiExpect> {
             roles: &[R::OfferProvider, R::Coordinator],
             allow: OFFER_EDITORS,
             reveals_to: &[],
+            ok: &[200],
         },
         ApiExpect {
             method: Method::PUT,
@@ -903,6 +904,122 @@ fn api_matrix() -> Vec<ApiExpect> {
             roles: &[R::OfferProvider, R::Coordinator],
             allow: OFFER_EDITORS,
             reveals_to: &[],
+            ok: &[200],
+        },
+        // The link worker's work: only the client of the facility holding A's case passes. A's
+        // referral is contacted (version 3), so accepting it is refused (409); its offer is on
+        // the shortlist already (400); the onward referral was answered long ago (409, stale).
+        ApiExpect {
+            method: Method::GET,
+            path: "/api/v1/cases/{case_id}/steps",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[200],
+        },
+        ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/cases/{case_id}/steps",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[409],
+        },
+        ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/cases/{case_id}/shortlist",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[400],
+        },
+        ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/cases/{case_id}/shortlist/{onward_referral_id}",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[409],
+        },
+        ApiExpect {
+            method: Method::GET,
+            path: "/api/v1/cases/{case_id}/questionnaires",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[200],
+        },
+        ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/cases/{case_id}/questionnaires",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[201],
+        },
+        ApiExpect {
+            method: Method::GET,
+            path: "/api/v1/cases/{case_id}/notes",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[200],
+        },
+        ApiExpect {
+            method: Method::GET,
+            path: "/api/v1/cases/{case_id}/plan",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[200],
+        },
+        // Prescribing: each practice its own board and prescriptions; a new person each time,
+        // named by the first practice's prescriber (so the other practice's client is told that
+        // this prescriber is not one of its own: 400).
+        ApiExpect {
+            method: Method::GET,
+            path: "/api/v1/prescriptions",
+            scope: ApiScope::PrescriptionWrite,
+            roles: &[R::Prescriber],
+            allow: PRESCRIBERS,
+            reveals_to: PRACTICE_OWN,
+            ok: &[200],
+        },
+        ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/prescriptions",
+            scope: ApiScope::PrescriptionWrite,
+            roles: &[R::Prescriber],
+            allow: PRESCRIBERS,
+            reveals_to: &[],
+            ok: &[201, 400],
+        },
+        ApiExpect {
+            method: Method::GET,
+            path: "/api/v1/prescriptions/{prescription_id}",
+            scope: ApiScope::PrescriptionWrite,
+            roles: &[R::Prescriber],
+            allow: PRACTICE_OWN,
+            reveals_to: PRACTICE_OWN,
+            ok: &[200],
+        },
+        // Last: withdrawing the care consent closes A's open referral.
+        ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/cases/{case_id}/consent-withdrawals",
+            scope: ApiScope::ConsentWrite,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[200],
         },
     ]
 }
@@ -966,16 +1083,34 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
         }
     };
     let (mut checked, mut allowed, mut unexpected) = (0, 0, Vec::new());
+    let prescription = prescription_of(db, &a.code).await;
     for e in api_matrix() {
         let path = e
             .path
             .replace("{case_id}", &a.case.to_string())
             .replace("{person_id}", &a.person.to_string())
-            .replace("{offer_id}", &a.offer.as_uuid().to_string());
-        let body = match e.scope {
-            ApiScope::ConsentWrite => format!("{{\"consent_id\":\"{}\",\"version\":1}}", a.care_consent),
-            ApiScope::ExportRead => r#"{"reference":"DSR-2026/9"}"#.to_owned(),
-            ApiScope::WorklistRead | ApiScope::CaseRead | ApiScope::DirectoryRead | ApiScope::OfferWrite => String::new(),
+            .replace("{offer_id}", &a.offer.as_uuid().to_string())
+            .replace("{onward_referral_id}", &a.onward.to_string())
+            .replace("{prescription_id}", &prescription);
+        let body = match (e.method.clone(), e.path) {
+            (_, p) if e.scope == ApiScope::ConsentWrite && p.ends_with("withdrawals") => {
+                format!("{{\"consent_id\":\"{}\",\"version\":1}}", a.care_consent)
+            }
+            (_, p) if p.ends_with("/export") => r#"{"reference":"DSR-2026/9"}"#.to_owned(),
+            (Method::POST, p) if p.ends_with("/steps") => r#"{"step":"accept","version":1}"#.to_owned(),
+            (Method::POST, p) if p.ends_with("/shortlist") => format!("{{\"offer_id\":\"{}\"}}", a.offer.as_uuid()),
+            (Method::POST, p) if p.ends_with("{onward_referral_id}") => r#"{"version":1,"answer":"accept"}"#.to_owned(),
+            (Method::POST, p) if p.ends_with("/questionnaires") => {
+                r#"{"instrument":"who5","timepoint":"baseline","items":[3,3,4,2,3]}"#.to_owned()
+            }
+            (Method::POST, "/api/v1/prescriptions") => serde_json::json!({
+                "prescriber": "api-a-fixture-prescriber",
+                "person": {"given_name": "Mira", "family_name": "Probe", "birth_date": "1950-01-01", "language": "de"},
+                "need_domains": ["loneliness"],
+                "consents": {"given_by": "person"}
+            })
+            .to_string(),
+            _ => String::new(),
         };
         // No token, and a token nobody holds: 401 with the Bearer challenge.
         for auth in [None, Some("Bearer lotse_unknown")] {
@@ -998,8 +1133,15 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
                 let token = api_client(db, world, role, org(role, o, p), scopes).await;
                 let bearer = format!("Bearer {token}");
                 let headers = [("accept-language", "en"), ("authorization", bearer.as_str())];
-                // A replacement names the version stored now, so each allowed client succeeds.
-                let body = if e.method == Method::PUT { offer_body(db, &a).await } else { body.clone() };
+                // A replacement names the version stored now, so each allowed client succeeds;
+                // a prescription names the prescriber of the client's programme's first practice.
+                let body = if e.method == Method::PUT {
+                    offer_body(db, &a).await
+                } else if p == P::Other {
+                    body.replace("api-a-fixture-prescriber", "api-b-fixture-prescriber")
+                } else {
+                    body.clone()
+                };
                 let response = app.request(e.method.clone(), &path, &body, &headers).await;
                 let status = response.status().as_u16();
                 let page = text(response).await;
@@ -1014,7 +1156,7 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
                     Outcome::Hidden
                 };
                 let got = match status {
-                    200 => Outcome::Allowed,
+                    s if e.ok.contains(&s) => Outcome::Allowed,
                     403 => Outcome::Refused,
                     404 => Outcome::Hidden,
                     other => panic!("{label}: unexpected status {other}: {page}"),
@@ -1034,8 +1176,8 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
     assert_eq!(checked, api_matrix().len() * (2 + ANYONE.len() * 2));
     assert_eq!(
         allowed,
-        9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len(),
-        "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers)"
+        9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 8 + 3 + 3 + 1,
+        "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 8 routes: 1 each, the board and prescribing: 3 prescribers each, a prescription: its practice"
     );
 });
 

@@ -11,6 +11,7 @@
 mod access_matrix;
 mod account;
 mod api;
+mod api_link_work;
 mod app;
 mod attacks;
 mod auth;

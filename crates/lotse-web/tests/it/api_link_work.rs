@@ -1,0 +1,292 @@
+//! `/api/v1` for prescribing and the link worker's work: a practice's software prescribes, a
+//! facility's software takes the referral to a shortlist and a questionnaire, and the practice
+//! reads its board; every refusal answers problem+json naming the field or saying what the
+//! record is now, in the caller's language, and writes nothing.
+
+use axum::http::Method;
+use lotse_app::api_client::NewApiClient;
+use lotse_domain::id::OrganisationId;
+use lotse_domain::user::Role;
+use lotse_testkit::world::World;
+use lotse_testkit::{TestDb, storage_test};
+use serde_json::{Value, json};
+
+use crate::app::{TestApp, text};
+
+/// A client of `organisation` with `role` and `scopes`, made like the CLI does: its bearer
+/// header and its audit actor.
+async fn client(
+    db: &TestDb,
+    world: &World,
+    role: Role,
+    organisation: OrganisationId,
+    scopes: &str,
+) -> (String, String) {
+    let name = lotse_store::directory::get_organisation(&mut db.db.begin().await.unwrap(), &world.scope, organisation)
+        .await
+        .unwrap()
+        .0;
+    let issued = lotse_app::api_client::add(
+        &db.db,
+        &lotse_app::clock::FixedClock::new(lotse_testkit::fixed_now()),
+        &NewApiClient {
+            programme: world.programme.slug.as_str(),
+            name: &format!("c-{}", role.code()),
+            role,
+            organisation: Some(&name),
+            scopes,
+        },
+    )
+    .await
+    .unwrap();
+    (format!("Bearer {}", issued.token), format!("client:{}", issued.id))
+}
+
+/// Sends `body` (JSON) with the client's token in German; the status and the parsed answer.
+async fn call(app: &TestApp, bearer: &str, method: Method, path: &str, body: &Value) -> (u16, Value) {
+    let body = if body.is_null() {
+        String::new()
+    } else {
+        body.to_string()
+    };
+    let headers = [
+        ("authorization", bearer),
+        ("accept-language", "de"),
+        ("content-type", "application/json"),
+    ];
+    let response = app.request(method, path, &body, &headers).await;
+    let status = response.status().as_u16();
+    let page = text(response).await;
+    (
+        status,
+        serde_json::from_str(&page).unwrap_or_else(|_| panic!("{status}: {page}")),
+    )
+}
+
+fn fields(problem: &Value) -> Vec<String> {
+    problem["errors"]
+        .as_array()
+        .map(|e| {
+            e.iter()
+                .map(|f| f["field"].as_str().unwrap_or_default().to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+async fn count(db: &TestDb, table: &str) -> i64 {
+    let sql = format!("select count(*) from {table}");
+    lotse_store::on_pool!(&db.db, p => sqlx::query_scalar::<_, i64>(&sql).fetch_one(p).await).unwrap()
+}
+
+async fn audited_by(db: &TestDb, actor: &str, action: &str) -> i64 {
+    lotse_store::on_pool!(&db.db, p => sqlx::query_scalar::<_, i64>("select count(*) from audit_entry where actor = $1 and action = $2")
+        .bind(actor)
+        .bind(action)
+        .fetch_one(p)
+        .await)
+    .unwrap()
+}
+
+storage_test!(async fn a_practice_prescribes_and_a_facility_works_the_referral_through_the_api(db) {
+    let app = TestApp::new(db).await;
+    let a = World::build(db, "api-link-work").await;
+    let (gp, gp_actor) = client(db, &a, Role::Prescriber, a.orgs.practice, "prescription:write").await;
+    let (lw, lw_actor) = client(db, &a, Role::LinkWorker, a.orgs.facility, "case:work,case:read").await;
+
+    // Wrong fields: each named by its JSON path, in German; nothing written.
+    let people = count(db, "patient").await;
+    let bad = json!({
+        "prescriber": "api-link-work-fixture-prescriber",
+        "person": {"given_name": "Ines", "family_name": "Apitest", "birth_date": "1950-02-31", "language": "de", "nickname": "x"},
+        "need_domains": ["loneliness", "no-such-need"],
+        "consents": {"transfer": "yes", "given_by": ""}
+    });
+    let (status, problem) = call(&app, &gp, Method::POST, "/api/v1/prescriptions", &bad).await;
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(problem["type"], "urn:lotse:problem:invalid");
+    let named = fields(&problem);
+    for field in ["person.nickname", "consents.transfer"] {
+        assert!(named.contains(&field.to_owned()), "{field} in {named:?}");
+    }
+    assert!(problem["errors"][0]["message"].as_str().unwrap().contains("person.nickname"), "{problem}");
+    assert_eq!(count(db, "patient").await, people);
+    let bad = json!({
+        "prescriber": "api-link-work-fixture-prescriber",
+        "person": {"given_name": "Ines", "family_name": "Apitest", "birth_date": "1950-02-31", "language": "de"},
+        "need_domains": ["no-such-need"],
+        "consents": {"transfer": true, "given_by": "neighbour"}
+    });
+    let (status, problem) = call(&app, &gp, Method::POST, "/api/v1/prescriptions", &bad).await;
+    assert_eq!(status, 400, "{problem}");
+    let named = fields(&problem);
+    for field in ["person.birth_date", "need_domains", "consents.given_by", "link_facility_id"] {
+        assert!(named.contains(&field.to_owned()), "{field} in {named:?}");
+    }
+    assert_eq!(count(db, "patient").await, people);
+
+    // Prescribed with transfer and care consent: the referral goes to the facility.
+    // The prescriber named must be one of the practice's.
+    let mut prescription = json!({
+        "prescriber": "nobody-here",
+        "person": {"given_name": "Ines", "family_name": "Apitest", "birth_date": "1950-02-28", "language": "de"},
+        "need_domains": ["loneliness"],
+        "reason": "lebt allein seit dem Tod des Mannes",
+        "link_facility_id": a.orgs.facility.to_string(),
+        "consents": {"transfer": true, "care": true, "given_by": "person"}
+    });
+    let (status, problem) = call(&app, &gp, Method::POST, "/api/v1/prescriptions", &prescription).await;
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(fields(&problem), vec!["prescriber".to_owned()]);
+    assert_eq!(count(db, "patient").await, people);
+    // A prescriber of another practice is refused the same way.
+    a.member(db, "dr-other-practice", Role::Prescriber, Some(a.orgs.other_practice)).await;
+    prescription["prescriber"] = json!("dr-other-practice");
+    let (status, problem) = call(&app, &gp, Method::POST, "/api/v1/prescriptions", &prescription).await;
+    assert_eq!((status, fields(&problem)), (400, vec!["prescriber".to_owned()]), "{problem}");
+    assert_eq!(count(db, "patient").await, people);
+    prescription["prescriber"] = json!("api-link-work-fixture-prescriber");
+    let (status, issued) = call(&app, &gp, Method::POST, "/api/v1/prescriptions", &prescription).await;
+    assert_eq!(status, 201, "{issued}");
+    let case = issued["case_id"].as_str().unwrap().to_owned();
+    assert!(issued["code"].as_str().unwrap().len() >= 6, "{issued}");
+    assert!(audited_by(db, &gp_actor, "create").await >= 1);
+
+    // The same name and birth date again: 409 with the person the practice knows.
+    let (status, problem) = call(&app, &gp, Method::POST, "/api/v1/prescriptions", &prescription).await;
+    assert_eq!(status, 409, "{problem}");
+    assert_eq!(problem["type"], "urn:lotse:problem:possible-duplicates");
+    assert_eq!(problem["candidates"][0]["patient_id"], issued["patient_id"]);
+
+    // The facility: the referral is new; accept it.
+    let steps = format!("/api/v1/cases/{case}/steps");
+    let (status, now) = call(&app, &lw, Method::GET, &steps, &Value::Null).await;
+    assert_eq!(status, 200, "{now}");
+    assert_eq!(now["state"], "issued");
+    assert!(now["steps"].as_array().unwrap().contains(&json!("accept")), "{now}");
+    let version = now["version"].as_i64().unwrap();
+    let (status, taken) = call(&app, &lw, Method::POST, &steps, &json!({"step": "accept", "version": version})).await;
+    assert_eq!(status, 200, "{taken}");
+    assert_eq!(taken["state"], "accepted");
+    assert_eq!(taken["version"], version + 1);
+
+    // A stale version: 409 saying what the referral is now (German), nothing written.
+    let events = count(db, "event").await;
+    let (status, problem) = call(&app, &lw, Method::POST, &steps, &json!({"step": "not-reached", "version": version})).await;
+    assert_eq!(status, 409, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("Angenommen"), "{problem}");
+    assert_eq!(count(db, "event").await, events);
+    // A step the state does not allow, and an unknown step or concern kind.
+    let (status, problem) = call(&app, &lw, Method::POST, &steps, &json!({"step": "accept", "version": version + 1})).await;
+    assert_eq!(status, 409, "{problem}");
+    let (status, problem) =
+        call(&app, &lw, Method::POST, &steps, &json!({"step": "raise-concern", "version": version + 1, "kind": "worried"})).await;
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(fields(&problem), vec!["kind".to_owned()]);
+    let (status, problem) = call(&app, &lw, Method::POST, &steps, &json!({"step": "redirect", "version": version + 1})).await;
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(fields(&problem), vec!["facility_id".to_owned(), "reason".to_owned()]);
+    assert_eq!(count(db, "event").await, events);
+
+    // A failed and then a successful contact.
+    let (_, taken) = call(&app, &lw, Method::POST, &steps, &json!({"step": "not-reached", "version": version + 1})).await;
+    assert_eq!(taken["state"], "accepted", "{taken}");
+    let (_, taken) = call(&app, &lw, Method::POST, &steps, &json!({"step": "reached", "version": version + 2})).await;
+    assert_eq!(taken["state"], "contacted", "{taken}");
+
+    // The shortlist: the world's offer, once; the person's answer needs a reason to decline.
+    let shortlist = format!("/api/v1/cases/{case}/shortlist");
+    let offer = json!({"offer_id": a.offer.as_uuid().to_string()});
+    let (status, entry) = call(&app, &lw, Method::POST, &shortlist, &offer).await;
+    assert_eq!(status, 201, "{entry}");
+    assert_eq!(entry["state"], "proposed");
+    let (status, problem) = call(&app, &lw, Method::POST, &shortlist, &offer).await;
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(fields(&problem), vec!["offer_id".to_owned()]);
+    let answer = format!("{shortlist}/{}", entry["onward_referral_id"].as_str().unwrap());
+    let (status, problem) = call(&app, &lw, Method::POST, &answer, &json!({"version": 1, "answer": "decline"})).await;
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(fields(&problem), vec!["reason".to_owned()]);
+    let (status, answered) = call(&app, &lw, Method::POST, &answer, &json!({"version": 1, "answer": "accept"})).await;
+    assert_eq!(status, 200, "{answered}");
+    assert_eq!(answered["state"], "accepted");
+    // An answer based on the version before: 409 naming the state now, nothing written.
+    let (status, problem) =
+        call(&app, &lw, Method::POST, &answer, &json!({"version": 1, "answer": "decline", "reason": "too_far"})).await;
+    assert_eq!(status, 409, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("angenommen"), "{problem}");
+    let (_, record) = call(&app, &lw, Method::GET, &format!("/api/v1/cases/{case}"), &Value::Null).await;
+    assert_eq!(record["onward_referrals"][0]["state"], "accepted", "{record}");
+    assert_eq!(record["onward_referrals"][0]["version"], 2, "{record}");
+
+    // A WHO-5 taken with the person: out of range is named per item; then scored as published.
+    let questionnaires = format!("/api/v1/cases/{case}/questionnaires");
+    let (status, problem) = call(
+        &app,
+        &lw,
+        Method::POST,
+        &questionnaires,
+        &json!({"instrument": "who5", "timepoint": "baseline", "items": [6, 3, "3", 2, 3]}),
+    )
+    .await;
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(fields(&problem), vec!["items[2]".to_owned()]);
+    let (status, problem) = call(
+        &app,
+        &lw,
+        Method::POST,
+        &questionnaires,
+        &json!({"instrument": "who5", "timepoint": "baseline", "items": [6, 3, 3, 2, 3]}),
+    )
+    .await;
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(fields(&problem), vec!["items[0]".to_owned()]);
+    let (status, recorded) = call(
+        &app,
+        &lw,
+        Method::POST,
+        &questionnaires,
+        &json!({"instrument": "who5", "timepoint": "baseline", "items": [3, 3, 4, 2, 3]}),
+    )
+    .await;
+    assert_eq!(status, 201, "{recorded}");
+    let (status, found) = call(&app, &lw, Method::GET, &questionnaires, &Value::Null).await;
+    assert_eq!(status, 200, "{found}");
+    assert_eq!(found["responses"][0]["score"], 15.0, "WHO-5 raw score 0-25: 3+3+4+2+3");
+    assert_eq!(found["responses"][0]["answered_by"], "link_worker_with_person");
+    assert!(found["offered"].as_array().unwrap().contains(&json!("who5")));
+
+    // Notes and plan: read only here (none yet).
+    let (status, notes) = call(&app, &lw, Method::GET, &format!("/api/v1/cases/{case}/notes"), &Value::Null).await;
+    assert_eq!((status, notes["notes"].as_array().unwrap().len()), (200, 0));
+    let (status, plan) = call(&app, &lw, Method::GET, &format!("/api/v1/cases/{case}/plan"), &Value::Null).await;
+    assert_eq!((status, plan["versions"].as_array().unwrap().len()), (200, 0));
+    assert!(audited_by(db, &lw_actor, "update").await + audited_by(db, &lw_actor, "create").await >= 4);
+
+    // The practice sees every step on its board, with the timeline.
+    let (status, board) = call(&app, &gp, Method::GET, "/api/v1/prescriptions", &Value::Null).await;
+    assert_eq!(status, 200, "{board}");
+    let row = board["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["prescription_id"] == issued["prescription_id"])
+        .unwrap()
+        .clone();
+    assert_eq!(row["state"], "contacted", "{row}");
+    let one = format!("/api/v1/prescriptions/{}", issued["prescription_id"].as_str().unwrap());
+    let (status, view) = call(&app, &gp, Method::GET, &one, &Value::Null).await;
+    assert_eq!(status, 200, "{view}");
+    let kinds: Vec<&str> = view["timeline"].as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap()).collect();
+    assert_eq!(
+        kinds,
+        ["referral.issued", "referral.accepted", "referral.contact_attempt_failed", "referral.contacted"],
+        "{view}"
+    );
+
+    // The facility's client cannot prescribe, nor the practice's work the case.
+    let (status, _) = call(&app, &lw, Method::GET, "/api/v1/prescriptions", &Value::Null).await;
+    assert_eq!(status, 403);
+    let (status, _) = call(&app, &gp, Method::GET, &steps, &Value::Null).await;
+    assert_eq!(status, 403);
+});
