@@ -1,7 +1,8 @@
 //! The practice's board: every prescription a practice issued, with the state of the referral
 //! it became (none: it stayed in the practice, without transfer consent), newest change first.
 //! The names shown are one audited read listing the people. A concern the link worker raised
-//! shows on its row from the moment it is saved (the referral row keeps the latest).
+//! shows on its row from the moment it is saved (the referral row keeps the latest). The order
+//! is the prescription's `board_at`, which the referral's writes keep at its last change.
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::{AuditAction, ObjectKind};
@@ -77,7 +78,12 @@ pub async fn for_practice(
     limit: i64,
 ) -> StoreResult<Vec<BoardRow>> {
     let key = tx.programme_key(scope.programme()).await?;
-    let order = tx.engine().time_key("coalesce(r.updated_at, s.issued_at)");
+    // The prescription's own last-change time, in the order of the index `prescription_board`
+    // (programme_key, practice_id, board_at desc, prescription_id): the first rows come from
+    // the index, nothing of the practice's other prescriptions is read or sorted. The column as
+    // stored, so that the index serves the order (on SQLite exact to the second: see migration
+    // 0030).
+    let order = "s.board_at";
     let sql = format!(
         "select s.prescription_id, s.code, s.patient_id, i.given_name, i.family_name, s.urgency, s.issued_at, \
          r.referral_id, r.case_id, r.state, r.closing_reason, coalesce(r.link_facility_id, s.link_facility_id), r.updated_at, \

@@ -94,6 +94,7 @@ table_row! {
         issued_at: OffsetDateTime,
         urgency: String,
         link_facility_id: Option<Uuid>,
+        board_at: OffsetDateTime,
     }
 }
 
@@ -555,6 +556,8 @@ pub async fn insert_prescriptions(
             issued_at: x.issued_at,
             urgency: x.urgency.code().to_owned(),
             link_facility_id: x.link_facility.map(|f| f.as_uuid()),
+            // Its last change; the referral's events move it on (`referral::insert_many`, `apply`).
+            board_at: x.issued_at,
         })
         .collect();
     insert_created(

@@ -38,7 +38,25 @@ table_row! {
         updated_at: OffsetDateTime,
         concern_kind: Option<String>,
         concern_raised_at: Option<OffsetDateTime>,
+        accepted_at: Option<OffsetDateTime>,
+        last_attempt_at: Option<OffsetDateTime>,
+        contacted_at: Option<OffsetDateTime>,
     }
+}
+
+/// The time of the latest event of a referral's history that `is` matches.
+fn latest(history: &[Recorded<ReferralEvent>], is: impl Fn(&ReferralEvent) -> bool) -> Option<OffsetDateTime> {
+    history.iter().rev().find(|h| is(&h.event)).map(|h| h.at)
+}
+
+/// The row's times of the latest acceptance, failed contact attempt and contact that `event`
+/// sets (the worklist's next-action facts): one of the three, or none.
+const fn fact_times(event: &ReferralEvent) -> (bool, bool, bool) {
+    (
+        matches!(event, ReferralEvent::Accepted),
+        matches!(event, ReferralEvent::ContactAttemptFailed),
+        matches!(event, ReferralEvent::Contacted),
+    )
 }
 
 /// The latest concern raised in a referral's history (its kind code and when), as
@@ -184,6 +202,9 @@ pub async fn insert_many(
             updated_at: last.at,
             concern_kind: latest_concern(&r.history).map(|c| c.0),
             concern_raised_at: latest_concern(&r.history).map(|c| c.1),
+            accepted_at: latest(&r.history, |e| fact_times(e).0),
+            last_attempt_at: latest(&r.history, |e| fact_times(e).1),
+            contacted_at: latest(&r.history, |e| fact_times(e).2),
         });
         events.extend(to_events(
             "referral",
@@ -195,7 +216,27 @@ pub async fn insert_many(
     }
     event::append(tx, scope, &events).await?;
     let ids = referrals.iter().map(|r| r.id.as_uuid());
-    audit::insert_created(tx, scope, access, rows, ObjectKind::Referral, ids).await
+    let moved: Vec<(Uuid, OffsetDateTime)> = rows
+        .iter()
+        .filter_map(|r| Some((r.prescription_id?, r.updated_at)))
+        .collect();
+    audit::insert_created(tx, scope, access, rows, ObjectKind::Referral, ids).await?;
+    for (prescription, at) in moved {
+        touch_prescription(tx, key, prescription, at).await?;
+    }
+    Ok(())
+}
+
+/// Moves a prescription's place on its practice's board to its referral's last change.
+async fn touch_prescription(tx: &mut Tx, key: i64, prescription: Uuid, at: OffsetDateTime) -> StoreResult<()> {
+    on_conn!(tx, c => sqlx::query("update prescription set board_at = $3 where programme_key = $1 and prescription_id = $2")
+        .bind(key)
+        .bind(prescription)
+        .bind(at)
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+    Ok(())
 }
 
 #[derive(sqlx::FromRow)]
@@ -262,11 +303,15 @@ pub async fn apply(
         ReferralEvent::ConcernRaised { kind } => Some(kind.code()),
         _ => None,
     };
+    let (accepted, attempt_failed, contacted) = fact_times(&recorded.event);
     let n = on_conn!(tx, c => sqlx::query(
         "update referral set state = $3, closing_reason = $4, link_facility_id = $5, failed_contact_attempts = $6, \
          version = version + 1, updated_at = $7, \
          concern_kind = coalesce(cast($9 as text), concern_kind), \
-         concern_raised_at = case when cast($9 as text) is null then concern_raised_at else $7 end \
+         concern_raised_at = case when cast($9 as text) is null then concern_raised_at else $7 end, \
+         accepted_at = case when $10 then $7 else accepted_at end, \
+         last_attempt_at = case when $11 then $7 else last_attempt_at end, \
+         contacted_at = case when $12 then $7 else contacted_at end \
          where programme_key = $1 and referral_id = $2 and version = $8",
     )
     .bind(key)
@@ -278,6 +323,9 @@ pub async fn apply(
     .bind(recorded.at)
     .bind(expected_version)
     .bind(concern)
+    .bind(accepted)
+    .bind(attempt_failed)
+    .bind(contacted)
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -296,6 +344,16 @@ pub async fn apply(
         ReferralEvent::kind,
     )?;
     event::append(tx, scope, &events).await?;
+    let prescription: Option<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
+        "select prescription_id from referral where programme_key = $1 and referral_id = $2",
+    )
+    .bind(key)
+    .bind(id.as_uuid())
+    .fetch_one(c)
+    .await)?;
+    if let Some(prescription) = prescription {
+        touch_prescription(tx, key, prescription, recorded.at).await?;
+    }
     audit::record(
         tx,
         scope,

@@ -131,40 +131,27 @@ pub struct LinkCase {
     pub updated_at: OffsetDateTime,
 }
 
-/// The latest time of a referral's events of one type (`accepted`), as a scalar subquery on
-/// `r`: the stream's key (programme_key, stream_id, stream_version) finds them, newest first.
-fn latest_event(stream: i64, kind: &str) -> String {
-    format!(
-        "(select e.occurred_at from event e where e.programme_key = r.programme_key and e.stream_id = r.referral_id \
-         and e.stream = {stream} and e.payload ->> 'type' = '{kind}' order by e.stream_version desc limit 1)"
-    )
-}
-
 /// A link facility's open referrals with cases, of people not erased, changed at or before
 /// `$2`, with their next-action facts, in one statement: the same rows as the facility's
-/// [`LinkKind::Holds`] relation with [`Rows::Open`] (`$3` the facility). Served by the index
-/// `referral_facility` (programme_key, link_facility_id, state), the event key
-/// (programme_key, stream_id, stream_version), the response key (programme_key, case_id,
-/// response_id) and the plan key (programme_key, case_id, version). `->>` reads a JSON text field on both engines (PostgreSQL `jsonb`, SQLite
-/// JSON text).
-fn link_sql(engine: Engine, referral_stream: i64) -> String {
+/// [`LinkKind::Holds`] relation with [`Rows::Open`] (`$3` the facility). The times of the
+/// latest acceptance, failed attempt and contact are the referral's own columns (kept by
+/// `referral::apply`); served by the index `referral_facility` (programme_key,
+/// link_facility_id, state), the response key (programme_key, case_id, response_id) and the
+/// plan key (programme_key, case_id, version). No names: only the rows shown have theirs read.
+fn link_sql(engine: Engine) -> String {
     format!(
-        "select r.case_id, r.patient_id, i.given_name, i.family_name, r.state, r.closing_reason, \
+        "select r.case_id, r.patient_id, r.state, r.closing_reason, \
            r.failed_contact_attempts, r.issued_at, r.updated_at, \
-           {} as accepted_at, {} as last_attempt_at, {} as contacted_at, \
+           r.accepted_at, r.last_attempt_at, r.contacted_at, \
            exists (select 1 from questionnaire_response q where q.programme_key = r.programme_key \
              and q.case_id = r.case_id and q.timepoint = 'baseline') as baseline_done, \
            (select a.review_on from action_plan a where a.programme_key = r.programme_key \
              and a.case_id = r.case_id order by a.version desc limit 1) as plan_review_on \
          from referral r \
          join patient p on p.programme_key = $1 and p.patient_id = r.patient_id and p.erased_at is null \
-         join patient_identity i on i.programme_key = $1 and i.patient_id = r.patient_id \
          where r.programme_key = $1 and r.link_facility_id = $3 and r.state <> 'closed' \
            and r.case_id is not null and {} \
          order by r.case_id",
-        latest_event(referral_stream, "accepted"),
-        latest_event(referral_stream, "contact_attempt_failed"),
-        latest_event(referral_stream, "contacted"),
         engine.time_cmp("r.updated_at", "<=", "$2"),
     )
 }
@@ -173,8 +160,6 @@ fn link_sql(engine: Engine, referral_stream: i64) -> String {
 type LinkRow = (
     Uuid,
     Uuid,
-    Sealed,
-    Sealed,
     String,
     Option<String>,
     i64,
@@ -186,6 +171,29 @@ type LinkRow = (
     bool,
     Option<time::Date>,
 );
+
+/// The sealed names of `patients` (at most a page of them), in one statement.
+async fn sealed_names(tx: &mut Tx, key: i64, patients: &[Uuid]) -> StoreResult<Vec<(Uuid, Sealed, Sealed)>> {
+    if patients.is_empty() {
+        return Ok(Vec::new());
+    }
+    let placeholders = (0..patients.len())
+        .map(|i| format!("${}", i + 2))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "select patient_id, given_name, family_name from patient_identity \
+         where programme_key = $1 and patient_id in ({placeholders})"
+    );
+    let rows = on_conn!(tx, c => {
+        let mut query = sqlx::query_as(&sql).bind(key);
+        for patient in patients {
+            query = query.bind(*patient);
+        }
+        query.fetch_all(c).await
+    })?;
+    Ok(rows)
+}
 
 /// A link facility's worklist ordered by the caller: every open case it holds is read with
 /// its facts in one statement ([`LinkCase`], ordered by case id); `choose` returns the
@@ -200,7 +208,7 @@ pub async fn for_link_facility(
     choose: impl FnOnce(&[LinkCase]) -> Vec<usize>,
 ) -> StoreResult<Vec<(Row, LinkCase)>> {
     let key = tx.programme_key(scope.programme()).await?;
-    let sql = link_sql(tx.engine(), crate::event::stream_code("referral")?);
+    let sql = link_sql(tx.engine());
     let rows: Vec<LinkRow> = on_conn!(tx, c => sqlx::query_as(&sql)
         .bind(key)
         .bind(access.at)
@@ -212,16 +220,16 @@ pub async fn for_link_facility(
         .map(|r| {
             Ok(LinkCase {
                 case: CaseId::from_uuid(r.0),
-                state: ReferralState::from_codes(&r.4, r.5.as_deref())
-                    .ok_or_else(|| StoreError::Corrupt(format!("referral state {:?}", r.4)))?,
-                issued_at: r.7,
-                accepted_at: r.9,
-                failed_contact_attempts: u32::try_from(r.6).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                last_attempt_at: r.10,
-                contacted_at: r.11,
-                baseline_questionnaire_done: r.12,
-                plan_review_on: r.13,
-                updated_at: r.8,
+                state: ReferralState::from_codes(&r.2, r.3.as_deref())
+                    .ok_or_else(|| StoreError::Corrupt(format!("referral state {:?}", r.2)))?,
+                issued_at: r.5,
+                accepted_at: r.7,
+                failed_contact_attempts: u32::try_from(r.4).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                last_attempt_at: r.8,
+                contacted_at: r.9,
+                baseline_questionnaire_done: r.10,
+                plan_review_on: r.11,
+                updated_at: r.6,
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
@@ -236,18 +244,26 @@ pub async fn for_link_facility(
     let mut patients: Vec<Uuid> = chosen.iter().filter_map(|&i| rows.get(i)).map(|r| r.1).collect();
     patients.sort_unstable();
     patients.dedup();
+    let names: std::collections::HashMap<Uuid, (Sealed, Sealed)> = sealed_names(tx, key, &patients)
+        .await?
+        .into_iter()
+        .map(|(patient, given, family)| (patient, (given, family)))
+        .collect();
     audit::record(tx, scope, access, AuditAction::Read, ObjectKind::Patient, patients).await?;
     chosen
         .into_iter()
         .filter_map(|i| Some((rows.get(i)?, *cases.get(i)?)))
         .map(|(r, facts)| {
+            let (given, family) = names
+                .get(&r.1)
+                .ok_or_else(|| StoreError::Corrupt(format!("no identity for a person of case {}", facts.case)))?;
             Ok((
                 Row {
                     case: facts.case,
-                    given_name: open(r.1, "given_name", &r.2)?,
-                    family_name: open(r.1, "family_name", &r.3)?,
-                    state: r.4.clone(),
-                    updated_at: r.8,
+                    given_name: open(r.1, "given_name", given)?,
+                    family_name: open(r.1, "family_name", family)?,
+                    state: r.2.clone(),
+                    updated_at: r.6,
                 },
                 facts,
             ))

@@ -287,3 +287,36 @@ storage_test!(async fn only_the_people_shown_are_audited(db) {
     ).bind(before + 1).fetch_one(p).await).unwrap();
     assert_eq!(listed, 2, "the two people shown, not all eight read for ordering");
 });
+
+storage_test!(async fn steps_taken_one_by_one_give_the_next_action_of_the_same_history(db) {
+    // The worklist reads the times of the latest acceptance, failed attempt and contact from
+    // the referral's row: kept by `referral::apply` step by step, and written at once when a
+    // whole history is inserted. Both must give the same next action.
+    let world = World::build(db, "next-action-steps").await;
+    let facility = world.orgs.other_facility;
+    let issued = (E::Issued { link_facility: facility }, t(3, 27, 8));
+    let steps = [
+        (E::Accepted, t(3, 30, 9)),
+        (E::ContactAttemptFailed, t(3, 31, 9)),
+        (E::Contacted, t(4, 1, 8)),
+    ];
+    let lotsin = as_member(db, &world, "lotsin-steps", Role::LinkWorker, Some(facility)).await;
+    let clock = FixedClock::new(NOW);
+    for n in 1..=steps.len() {
+        let whole: Vec<_> = std::iter::once(issued).chain(steps[..n].iter().copied()).collect();
+        world.case_with_history(db, &format!("Ganz{n}"), facility, whole).await;
+        let walked = world.case_with_history(db, &format!("Schritt{n}"), facility, vec![issued]).await;
+        for (version, (event, at)) in (1..).zip(&steps[..n]) {
+            let mut tx = db.db.begin().await.unwrap();
+            let access = Access { at: *at, purpose: AuditPurpose::Care };
+            let recorded = lotse_store::referral::Recorded { event: *event, actor: world.scope.actor().reference(), at: *at };
+            lotse_store::referral::apply(&mut tx, &world.scope, access, walked.referral, version, recorded).await.unwrap();
+            tx.commit().await.unwrap();
+        }
+        let list = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, None).await.unwrap();
+        let next_of = |family: String| list.rows.iter().find(|r| r.name.ends_with(&family)).and_then(|r| r.next);
+        let (whole, walked) = (next_of(format!("Ganz{n}")), next_of(format!("Schritt{n}")));
+        assert!(whole.is_some(), "after {n} steps something is due");
+        assert_eq!(walked, whole, "after {n} steps");
+    }
+});

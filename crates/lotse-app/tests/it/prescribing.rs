@@ -91,6 +91,37 @@ storage_test!(async fn a_prescription_with_transfer_reaches_the_facility_and_the
     db.assert_audit_chains_intact().await;
 });
 
+storage_test!(async fn the_board_shows_the_latest_change_first(db) {
+    let world = World::build(db, "rx-order").await;
+    let clock = FixedClock::new(fixed_now());
+    let gp = as_member(db, &world, "dr-b", Role::Prescriber, Some(world.orgs.practice)).await;
+    let lotsin = as_member(db, &world, "lotsin-a", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let mut issued = Vec::new();
+    for (family, transfer) in [("Erste", true), ("Zweite", true), ("Dritte", false)] {
+        issued.push(prescribe::prescribe(&db.db, &clock, &gp, &form(&world, family, transfer)).await.unwrap());
+        clock.advance(time::Duration::hours(1));
+    }
+    let order = |board: &[lotse_app::prescribe::BoardRow]| -> Vec<String> {
+        board
+            .iter()
+            .filter(|r| issued.iter().any(|i| i.prescription == r.prescription))
+            .map(|r| r.family_name.clone())
+            .collect()
+    };
+    let board = prescribe::board(&db.db, &clock, &gp, 100).await.unwrap();
+    assert_eq!(order(&board), ["Dritte", "Zweite", "Erste"], "newest issue first");
+    // The first person's referral is accepted later: it moves to the top.
+    let first = issued.first().and_then(|i| i.case).unwrap();
+    lotse_app::referral_work::accept(&db.db, &clock, &lotsin, first, 1).await.unwrap();
+    let board = prescribe::board(&db.db, &clock, &gp, 100).await.unwrap();
+    assert_eq!(order(&board), ["Erste", "Dritte", "Zweite"], "the latest change first");
+    let row = board.iter().find(|r| r.family_name == "Erste").unwrap();
+    assert_eq!((row.state.as_deref(), row.updated_at), (Some("accepted"), fixed_now() + time::Duration::hours(3)));
+    // A limit keeps the first rows of that order.
+    let top = prescribe::board(&db.db, &clock, &gp, 1).await.unwrap();
+    assert_eq!(order(&top), ["Erste"]);
+});
+
 storage_test!(async fn without_transfer_consent_nothing_leaves_the_practice(db) {
     let world = World::build(db, "rx-local").await;
     let clock = FixedClock::new(fixed_now());
