@@ -66,6 +66,21 @@ pub enum ContactOutcome {
     NotReached,
 }
 
+/// A step with what it needs, as the case page and the API send it ([`take`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Step {
+    /// [`accept`].
+    Accept,
+    /// [`redirect`] to the facility, with the reason.
+    Redirect(OrganisationId, RedirectReason),
+    /// [`record_contact`].
+    Contact(ContactOutcome),
+    /// [`mark_unreachable`].
+    Unreachable,
+    /// [`raise_concern`] of the kind.
+    Concern(ConcernKind),
+}
+
 /// Why a step was not carried out (nothing was written).
 #[derive(Debug, thiserror::Error)]
 pub enum WorkError {
@@ -419,4 +434,22 @@ pub async fn mark_unreachable(
     )
     .await
     .map(drop)
+}
+
+/// Takes one step on the case's held referral: the use case of the step (see each).
+pub async fn take(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    case: CaseId,
+    step: Step,
+    expected_version: i64,
+) -> Result<(), WorkError> {
+    match step {
+        Step::Accept => accept(db, clock, principal, case, expected_version).await,
+        Step::Redirect(to, reason) => redirect(db, clock, principal, case, to, reason, expected_version).await,
+        Step::Contact(outcome) => record_contact(db, clock, principal, case, outcome, expected_version).await,
+        Step::Unreachable => mark_unreachable(db, clock, principal, case, expected_version).await,
+        Step::Concern(kind) => raise_concern(db, clock, principal, case, kind, expected_version).await,
+    }
 }

@@ -17,7 +17,7 @@ use lotse_app::access::AccessError;
 use lotse_app::action_plan::StoredPlan;
 use lotse_app::auth::SessionUser;
 use lotse_app::case_record::{self, CaseRecord, Worklist, WorklistRow};
-use lotse_app::referral_work::{self, ContactOutcome, NextSteps, WorkError, WorkStep};
+use lotse_app::referral_work::{self, ContactOutcome, NextSteps, Step, WorkError, WorkStep};
 use lotse_app::{action_plan, conversation, questionnaires};
 use lotse_domain::action_plan::ActionPlanInput;
 use lotse_domain::id::{CaseId, ConsentId, OrganisationId};
@@ -748,15 +748,6 @@ pub struct WorkForm {
     kind: String,
 }
 
-/// What the user sends, as the use case takes it.
-enum Step {
-    Accept,
-    Redirect(OrganisationId, RedirectReason),
-    Contact(ContactOutcome),
-    Unreachable,
-    Concern(ConcernKind),
-}
-
 /// Runs a step; 303 back to the case on success. A conflict, a refused step or a wrong field
 /// shows the case page again (as it is now) with a notice saying what happened: 409 or 400.
 async fn work_step(
@@ -777,13 +768,7 @@ async fn work_step(
     };
     let (app, clock, principal) = (&state.app, state.clock.as_ref(), user.principal());
     let version = form.version;
-    let result = match step {
-        Step::Accept => referral_work::accept(app, clock, &principal, case, version).await,
-        Step::Redirect(to, reason) => referral_work::redirect(app, clock, &principal, case, to, reason, version).await,
-        Step::Contact(outcome) => referral_work::record_contact(app, clock, &principal, case, outcome, version).await,
-        Step::Unreachable => referral_work::mark_unreachable(app, clock, &principal, case, version).await,
-        Step::Concern(kind) => referral_work::raise_concern(app, clock, &principal, case, kind, version).await,
-    };
+    let result = referral_work::take(app, clock, &principal, case, step, version).await;
     let page = Page::new(state, headers, "/cases", Some(user), csrf);
     let state_label = |s: ReferralState| page.t(&state_key(s.code()));
     let notice = match result {

@@ -21,7 +21,7 @@ use fluent_bundle::FluentValue;
 use lotse_app::action_plan::{self, StoredPlan};
 use lotse_app::conversation;
 use lotse_app::questionnaires;
-use lotse_app::referral_work::{self, ContactOutcome, WorkError, WorkStep};
+use lotse_app::referral_work::{self, ContactOutcome, Step, WorkError, WorkStep};
 use lotse_app::shortlist::{self, PersonAnswer, ShortlistError};
 use lotse_domain::field::FieldError;
 use lotse_domain::id::{CaseId, OfferId, OnwardReferralId, OrganisationId};
@@ -256,14 +256,6 @@ pub struct StepTaken {
     pub version: Option<i64>,
 }
 
-enum Step {
-    Accept,
-    Redirect(OrganisationId, RedirectReason),
-    Contact(ContactOutcome),
-    Unreachable,
-    Concern(ConcernKind),
-}
-
 fn parse_step(body: &[u8]) -> Result<(WorkStep, Step, i64), ApiError> {
     let (mut r, map) = Reader::object(
         body,
@@ -367,13 +359,7 @@ pub async fn take_step(
         Err(e) => return ctx.fail(&state, e),
     };
     let (app, clock, principal) = (&state.app, state.clock.as_ref(), &ctx.principal);
-    let result = match step {
-        Step::Accept => referral_work::accept(app, clock, principal, case, version).await,
-        Step::Redirect(to, reason) => referral_work::redirect(app, clock, principal, case, to, reason, version).await,
-        Step::Contact(outcome) => referral_work::record_contact(app, clock, principal, case, outcome, version).await,
-        Step::Unreachable => referral_work::mark_unreachable(app, clock, principal, case, version).await,
-        Step::Concern(kind) => referral_work::raise_concern(app, clock, principal, case, kind, version).await,
-    };
+    let result = referral_work::take(app, clock, principal, case, step, version).await;
     if let Err(e) = result {
         return ctx.fail(&state, work_error(&state, ctx.language, e));
     }
