@@ -86,6 +86,20 @@ pub async fn save(
     input: &ActionPlanInput,
     expected_version: i64,
 ) -> Result<i64, PlanError> {
+    save_for(db, clock, principal, case, "", input, expected_version).await
+}
+
+/// [`save`], where an API client names the author: `named` is the username of a link worker
+/// of the client's facility (else the field `author` is wrong; a member writes as themself).
+pub async fn save_for(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    case: CaseId,
+    named: &str,
+    input: &ActionPlanInput,
+    expected_version: i64,
+) -> Result<i64, PlanError> {
     let today = today(db, clock, principal).await?;
     let now = clock.now();
     let (mut tx, patient, _, _) =
@@ -99,16 +113,22 @@ pub async fn save(
         return Err(PlanError::NotContacted(state));
     }
     let content = ActionPlanContent::parse(input, today).map_err(PlanError::Invalid)?;
-    // A plan has a person as its author: a signed-in link worker, not an API client.
-    let Principal::Member(user) = principal else {
-        return Err(PlanError::NotFound);
+    // A plan has a person as its author.
+    let author = match crate::acting::acting_member(db, principal, named, lotse_domain::user::Role::LinkWorker).await {
+        Ok(id) => id,
+        Err(crate::acting::NotActing::Capability) => return Err(PlanError::NotFound),
+        Err(crate::acting::NotActing::Named(problem)) => {
+            return Err(PlanError::Invalid(vec![FieldError {
+                field: "author".into(),
+                problem,
+            }]));
+        }
+        Err(crate::acting::NotActing::Store(e)) => return Err(PlanError::Store(e)),
     };
     let scope = principal.scope();
     let access = access(clock, AuditPurpose::Care);
     let version =
-        match lotse_store::action_plan::save(&mut tx, scope, access, case, expected_version, user.user.id(), &content)
-            .await
-        {
+        match lotse_store::action_plan::save(&mut tx, scope, access, case, expected_version, author, &content).await {
             Ok(version) => version,
             Err(StoreError::Conflict { current_version, .. }) => return Err(PlanError::Conflict(current_version)),
             Err(e) => return Err(e.into()),

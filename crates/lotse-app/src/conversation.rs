@@ -37,7 +37,7 @@ pub fn parse_body(body: &str) -> Result<String, FieldError> {
 }
 
 /// Writes a note on the case (the case's referral must lie with the writer's facility; the
-/// writer is a signed-in member).
+/// writer is the signed-in member).
 pub async fn add_note(
     db: &impl Handle,
     clock: &dyn Clock,
@@ -45,16 +45,37 @@ pub async fn add_note(
     case: CaseId,
     body: &str,
 ) -> Result<NoteId, WorkError> {
+    add_note_for(db, clock, principal, case, "", body).await
+}
+
+/// [`add_note`], where an API client names the author: `named` is the username of a link
+/// worker of the client's facility (else the field `author` is wrong; a member writes as
+/// themself and `named` is ignored).
+pub async fn add_note_for(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    case: CaseId,
+    named: &str,
+    body: &str,
+) -> Result<NoteId, WorkError> {
     let body = parse_body(body).map_err(|e| WorkError::Invalid(vec![e]))?;
     let now = clock.now();
     let (mut tx, patient, _, _) =
         open_case(handle::store(db).begin().await?, principal, Action::WorkCase, case, now).await?;
     held_referral(&mut tx, principal, patient, case).await?;
-    // A note has a person as its author: a signed-in link worker, not an API client.
-    let Principal::Member(user) = principal else {
-        return Err(WorkError::NotFound);
+    // A note has a person as its author.
+    let author = match crate::acting::acting_member(db, principal, named, lotse_domain::user::Role::LinkWorker).await {
+        Ok(id) => id,
+        Err(crate::acting::NotActing::Capability) => return Err(WorkError::NotFound),
+        Err(crate::acting::NotActing::Named(problem)) => {
+            return Err(WorkError::Invalid(vec![FieldError {
+                field: "author".into(),
+                problem,
+            }]));
+        }
+        Err(crate::acting::NotActing::Store(e)) => return Err(WorkError::Store(e)),
     };
-    let author = user.user.id();
     let id = NoteId::from_uuid(Uuid::now_v7());
     let note = NewNote {
         id,

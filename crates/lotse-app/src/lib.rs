@@ -4,6 +4,8 @@
 /// What the use cases about people share: the access error, audited denials and refusals, a
 /// person's relationship facts.
 pub mod access;
+/// Who acts in a write that names a person as its author.
+mod acting;
 /// The action plan agreed with the person: versioned, printed in their language.
 pub mod action_plan;
 /// Installation administration: programmes, users, audit verification.

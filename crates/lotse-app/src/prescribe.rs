@@ -41,6 +41,7 @@ use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::access::{AccessError, access, relations_of};
+use crate::acting::{NotActing, acting_member};
 use crate::clock::Clock;
 use crate::error::StoreFailure;
 use crate::handle::{self, Handle};
@@ -182,47 +183,24 @@ fn random_code() -> PrescriptionCode {
     PrescriptionCode::from_values(values)
 }
 
-/// The prescriber who prescribes: the signed-in member; for an API client, the prescriber it
-/// names (`form.prescriber`: an account, not disabled, with a prescriber membership of the
-/// client's practice in the programme; else the field is wrong). A capability never prescribes.
+/// The prescriber who prescribes: the signed-in member; for an API client, the prescriber of
+/// its practice it names (`form.prescriber`; else the field is wrong). A capability never
+/// prescribes.
 async fn prescriber_of(
     db: &impl Handle,
     principal: &Principal,
-    practice: OrganisationId,
     form: &PrescribeForm,
 ) -> Result<lotse_domain::id::UserId, PrescribeError> {
-    match principal {
-        Principal::Member(session) => Ok(session.user.id()),
-        Principal::Capability { .. } => Err(PrescribeError::NotFound),
-        Principal::ApiClient { .. } => {
-            let wrong = |problem| {
-                PrescribeError::Invalid(vec![FieldError {
-                    field: "prescriber".into(),
-                    problem,
-                }])
-            };
-            if form.prescriber.trim().is_empty() {
-                return Err(wrong(FieldProblem::Required));
-            }
-            let Ok(username) = lotse_domain::user::Username::parse(form.prescriber.trim()) else {
-                return Err(wrong(FieldProblem::UnknownCode));
-            };
-            let store = handle::store(db);
-            let Some(found) = lotse_store::user::find_credentials(store, &username).await? else {
-                return Err(wrong(FieldProblem::UnknownCode));
-            };
-            let user = lotse_store::user::get(store, found.user_id).await?;
-            let prescribes_here = user.memberships().iter().any(|m| {
-                m.programme() == principal.scope().programme()
-                    && m.organisation() == Some(practice)
-                    && m.role() == lotse_domain::user::Role::Prescriber
-            });
-            if found.disabled || !prescribes_here {
-                return Err(wrong(FieldProblem::UnknownCode));
-            }
-            Ok(found.user_id)
-        }
-    }
+    acting_member(db, principal, &form.prescriber, lotse_domain::user::Role::Prescriber)
+        .await
+        .map_err(|e| match e {
+            NotActing::Capability => PrescribeError::NotFound,
+            NotActing::Named(problem) => PrescribeError::Invalid(vec![FieldError {
+                field: "prescriber".into(),
+                problem,
+            }]),
+            NotActing::Store(e) => PrescribeError::Store(e),
+        })
 }
 
 /// Issues a prescription (see the module documentation). Every wrong field is named at once;
@@ -236,7 +214,7 @@ pub async fn prescribe(
     form: &PrescribeForm,
 ) -> Result<Prescribed, PrescribeError> {
     let practice = practice_of(principal)?;
-    let prescriber = prescriber_of(db, principal, practice, form).await?;
+    let prescriber = prescriber_of(db, principal, form).await?;
     let now = clock.now();
     let programme = lotse_store::programme::get(handle::store(db), principal.scope().programme()).await?;
     let today = programme_date(&programme, now);

@@ -173,12 +173,34 @@ pub async fn invite(
     instrument: Instrument,
     timepoint: Timepoint,
 ) -> Result<IssuedLink, WorkError> {
+    invite_for(db, clock, principal, case, "", instrument, timepoint).await
+}
+
+/// [`invite`], where an API client names who makes the link: `named` is the username of a
+/// link worker of the client's facility (else the field `created_by` is wrong).
+pub async fn invite_for(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    case: CaseId,
+    named: &str,
+    instrument: Instrument,
+    timepoint: Timepoint,
+) -> Result<IssuedLink, WorkError> {
     let now = clock.now();
     let (mut tx, patient, _, _) =
         open_case(handle::store(db).begin().await?, principal, Action::WorkCase, case, now).await?;
     held_referral(&mut tx, principal, patient, case).await?;
-    let Principal::Member(user) = principal else {
-        return Err(WorkError::NotFound);
+    let author = match crate::acting::acting_member(db, principal, named, lotse_domain::user::Role::LinkWorker).await {
+        Ok(id) => id,
+        Err(crate::acting::NotActing::Capability) => return Err(WorkError::NotFound),
+        Err(crate::acting::NotActing::Named(problem)) => {
+            return Err(WorkError::Invalid(vec![FieldError {
+                field: "created_by".into(),
+                problem,
+            }]));
+        }
+        Err(crate::acting::NotActing::Store(e)) => return Err(WorkError::Store(e)),
     };
     let scope = principal.scope();
     let access = access(clock, AuditPurpose::Care);
@@ -192,7 +214,7 @@ pub async fn invite(
         instrument,
         timepoint,
         language: profile.language,
-        created_by: user.user.id(),
+        created_by: author,
         created_at: now,
         expires_at: now + LINK_LIFETIME,
         response: None,

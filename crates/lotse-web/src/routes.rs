@@ -504,6 +504,30 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             spec(
+                Method::POST,
+                "/api/v1/cases/{case_id}/notes",
+                ApiClient(ApiScope::CaseWork),
+            ),
+            post(api::link_work::add_note),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/cases/{case_id}/plan",
+                ApiClient(ApiScope::CaseWork),
+            ),
+            post(api::link_work::save_plan),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/cases/{case_id}/questionnaire-links",
+                ApiClient(ApiScope::CaseWork),
+            ),
+            post(api::link_work::make_link),
+        ),
+        (
+            spec(
                 Method::GET,
                 "/api/v1/prescriptions",
                 ApiClient(ApiScope::PrescriptionWrite),

@@ -8,9 +8,9 @@
 //! is 409 with what the record is now, in the caller's language, and nothing is written. A
 //! wrong field is 400 naming each field.
 //!
-//! Notes, plans and self-completion links are written only on the case page: each names the
-//! signed-in link worker as its author, and an API client is not a person (the use cases refuse
-//! a client, which answers 404).
+//! A note, a plan version and a self-completion link name a person as their author: on the
+//! page the signed-in link worker; through the API the client names a link worker of its
+//! facility by username (`author`, `created_by`), checked against the account's memberships.
 
 use axum::Extension;
 use axum::body::Bytes;
@@ -18,11 +18,12 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use fluent_bundle::FluentValue;
-use lotse_app::action_plan::{self, StoredPlan};
+use lotse_app::action_plan::{self, PlanError, StoredPlan};
 use lotse_app::conversation;
 use lotse_app::questionnaires;
 use lotse_app::referral_work::{self, ContactOutcome, Step, WorkError, WorkStep};
 use lotse_app::shortlist::{self, PersonAnswer, ShortlistError};
+use lotse_domain::action_plan::ActionPlanInput;
 use lotse_domain::field::FieldError;
 use lotse_domain::id::{CaseId, OfferId, OnwardReferralId, OrganisationId};
 use lotse_domain::onward_referral::{DeclineReason, OnwardReferralState};
@@ -947,6 +948,313 @@ pub async fn plan(
             },
         ),
         Ok(None) => ctx.fail(&state, ApiError::NotFound),
+        Err(e) => ctx.fail(&state, work_error(&state, ctx.language, e)),
+    }
+}
+
+/// A conversation note.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct NoteRequest {
+    /// The username of the link worker who wrote it (one of the client's facility).
+    pub author: String,
+    /// The text (1 to 4,000 characters; sealed at rest).
+    pub body: String,
+}
+
+/// A note written.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NoteWritten {
+    /// The note.
+    #[schema(format = Uuid)]
+    pub note_id: String,
+}
+
+/// `POST /api/v1/cases/{case_id}/notes`: writes a conversation note in the name of a link
+/// worker of the client's facility.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/notes",
+    tag = "link work",
+    security(("bearer" = ["case:work"])),
+    params(("case_id" = uuid::Uuid, Path, description = "The case id")),
+    request_body(content = NoteRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The note is written", body = NoteWritten, content_type = "application/json"),
+        (status = 400, description = "The body or id is malformed, the author is not a link worker of the client's facility, or the text is empty or too long", body = super::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = super::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or none whose referral lies with the client's facility", body = super::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as application/json", body = super::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn add_note(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let parsed = case_of(&case_id).and_then(|case| {
+        require_json(&headers)?;
+        let (mut r, map) = Reader::object(&body, &["author", "body"], &["author", "body"])?;
+        let author = r.string("author", map.get("author"), false);
+        let text = r.string("body", map.get("body"), false);
+        r.finish((case, author, text))
+    });
+    let (case, author, text) = match parsed {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(&state, e),
+    };
+    match conversation::add_note_for(&state.app, state.clock.as_ref(), &ctx.principal, case, &author, &text).await {
+        Ok(id) => json_with(
+            StatusCode::CREATED,
+            &NoteWritten {
+                note_id: id.to_string(),
+            },
+        ),
+        Err(e) => ctx.fail(&state, work_error(&state, ctx.language, e)),
+    }
+}
+
+/// A milestone as sent.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MilestoneRequest {
+    /// What.
+    pub text: String,
+    /// By when (`YYYY-MM-DD`, after today, within 366 days).
+    #[schema(format = Date)]
+    pub due_on: String,
+}
+
+/// A new version of the action plan.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PlanRequest {
+    /// The username of the link worker who agreed it with the person (one of the client's
+    /// facility).
+    pub author: String,
+    /// The latest version read (`GET …/plan`; 0 before the first): a stale one is 409.
+    #[schema(minimum = 0)]
+    pub version: i64,
+    /// Goals in the person's words (1 to 10, each up to 300 characters).
+    pub goals: Vec<String>,
+    /// Milestones with their dates (up to 10).
+    pub milestones: Vec<MilestoneRequest>,
+    /// Obstacles and how to meet them (up to 10).
+    pub obstacles: Vec<String>,
+    /// When the plan is reviewed (`YYYY-MM-DD`, after today, within 366 days).
+    #[schema(format = Date)]
+    pub review_on: String,
+}
+
+/// A plan version saved.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct PlanSaved {
+    /// The version now.
+    pub version: i64,
+}
+
+fn parse_plan(body: &[u8]) -> Result<(String, i64, ActionPlanInput), ApiError> {
+    const FIELDS: [&str; 6] = ["author", "version", "goals", "milestones", "obstacles", "review_on"];
+    let (mut r, map) = Reader::object(body, &FIELDS, &FIELDS)?;
+    let author = r.string("author", map.get("author"), false);
+    let version = r.version("version", map.get("version"), 0);
+    let goals = r.strings("goals", map.get("goals"), false);
+    let obstacles = r.strings("obstacles", map.get("obstacles"), false);
+    let review_on = r.string("review_on", map.get("review_on"), false);
+    let mut milestones = Vec::new();
+    if let Some(Value::Array(items)) = map.get("milestones") {
+        for (i, item) in items.iter().enumerate() {
+            let Value::Object(m) = item else {
+                r.wrong(&format!("milestones[{i}]"));
+                continue;
+            };
+            if let Some(extra) = m.keys().find(|k| !["text", "due_on"].contains(&k.as_str())) {
+                r.problems
+                    .push((format!("milestones[{i}].{extra}"), "api-field-unknown"));
+            }
+            milestones.push((
+                r.string(&format!("milestones[{i}].text"), m.get("text"), false),
+                r.string(&format!("milestones[{i}].due_on"), m.get("due_on"), false),
+            ));
+        }
+    } else {
+        r.wrong("milestones");
+    }
+    // Lines are how the form sends lists; a line break inside one item would split it.
+    let joined = |items: &[String], field: &str, r: &mut Reader| {
+        if items.iter().any(|i| i.contains(['\n', '\r'])) {
+            r.problems.push((field.to_owned(), "api-field-wrong-type"));
+        }
+        items.join("\n")
+    };
+    let input = ActionPlanInput {
+        goals: joined(&goals, "goals", &mut r),
+        milestones,
+        obstacles: joined(&obstacles, "obstacles", &mut r),
+        review_on,
+    };
+    r.finish((author, version, input))
+}
+
+/// `POST /api/v1/cases/{case_id}/plan`: saves a new version of the action plan (the first one
+/// after contact also records "plan agreed"), in the name of a link worker of the client's
+/// facility.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/plan",
+    tag = "link work",
+    security(("bearer" = ["case:work"])),
+    params(("case_id" = uuid::Uuid, Path, description = "The case id")),
+    request_body(content = PlanRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The version is saved", body = PlanSaved, content_type = "application/json"),
+        (status = 400, description = "The body or id is malformed, or a field is wrong: each is named", body = super::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = super::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or none whose referral lies with the client's facility", body = super::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "Another version was saved since, or the person was not contacted yet", body = super::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as application/json", body = super::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn save_plan(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let parsed = case_of(&case_id).and_then(|case| {
+        require_json(&headers)?;
+        Ok((case, parse_plan(&body)?))
+    });
+    let (case, (author, version, input)) = match parsed {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(&state, e),
+    };
+    let saved = action_plan::save_for(
+        &state.app,
+        state.clock.as_ref(),
+        &ctx.principal,
+        case,
+        &author,
+        &input,
+        version,
+    )
+    .await;
+    let i18n = &state.i18n;
+    let language = ctx.language;
+    match saved {
+        Ok(version) => json_with(StatusCode::CREATED, &PlanSaved { version }),
+        Err(PlanError::NotFound) => ctx.fail(&state, ApiError::NotFound),
+        Err(PlanError::Invalid(errors)) => ctx.fail(&state, field_problems(&errors, str::to_owned)),
+        Err(PlanError::NotContacted(now)) => ctx.fail(
+            &state,
+            ApiError::ConflictDetail(i18n.text_with(
+                language,
+                "plan-not-contacted",
+                &[("state", referral_state(&state, language, now))],
+            )),
+        ),
+        Err(PlanError::Conflict(now)) => ctx.fail(
+            &state,
+            ApiError::ConflictDetail(i18n.text_with(language, "plan-conflict", &[("version", FluentValue::from(now))])),
+        ),
+        Err(PlanError::Store(e)) => ctx.fail(&state, e),
+    }
+}
+
+/// A self-completion link to make.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinkRequest {
+    /// The username of the link worker who makes it (one of the client's facility).
+    pub created_by: String,
+    /// The instrument (offered in the person's language).
+    pub instrument: String,
+    /// `baseline` or `follow_up`.
+    pub timepoint: String,
+}
+
+/// A self-completion link made: its token is shown only here.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinkMade {
+    /// The path the person opens (`/q/{token}`, on this server's address).
+    pub path: String,
+    /// When it stops working (14 days).
+    #[schema(format = DateTime)]
+    pub expires_at: String,
+}
+
+/// `POST /api/v1/cases/{case_id}/questionnaire-links`: makes a self-completion link for one
+/// questionnaire of the person, in the name of a link worker of the client's facility.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/questionnaire-links",
+    tag = "link work",
+    security(("bearer" = ["case:work"])),
+    params(("case_id" = uuid::Uuid, Path, description = "The case id")),
+    request_body(content = LinkRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The link is made", body = LinkMade, content_type = "application/json"),
+        (status = 400, description = "The body or id is malformed, the instrument is not offered in the person's language, or the maker is not a link worker of the client's facility", body = super::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = super::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or none whose referral lies with the client's facility", body = super::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as application/json", body = super::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn make_link(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let parsed = case_of(&case_id).and_then(|case| {
+        require_json(&headers)?;
+        let fields = ["created_by", "instrument", "timepoint"];
+        let (mut r, map) = Reader::object(&body, &fields, &fields)?;
+        let created_by = r.string("created_by", map.get("created_by"), false);
+        let instrument = r.string("instrument", map.get("instrument"), false);
+        let timepoint = r.string("timepoint", map.get("timepoint"), false);
+        let parsed_instrument = Instrument::from_code(&instrument);
+        if parsed_instrument.is_none() && !instrument.is_empty() {
+            r.problems.push(("instrument".to_owned(), "api-field-unknown-code"));
+        }
+        let parsed_timepoint = Timepoint::from_code(&timepoint);
+        if parsed_timepoint.is_none() && !timepoint.is_empty() {
+            r.problems.push(("timepoint".to_owned(), "api-field-unknown-code"));
+        }
+        match (parsed_instrument, parsed_timepoint) {
+            (Some(i), Some(t)) if r.problems.is_empty() => Ok((case, created_by, i, t)),
+            _ => Err(ApiError::Invalid(r.problems)),
+        }
+    });
+    let (case, created_by, instrument, timepoint) = match parsed {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(&state, e),
+    };
+    let made = questionnaires::invite_for(
+        &state.app,
+        state.clock.as_ref(),
+        &ctx.principal,
+        case,
+        &created_by,
+        instrument,
+        timepoint,
+    )
+    .await;
+    match made {
+        Ok(link) => json_with(
+            StatusCode::CREATED,
+            &LinkMade {
+                path: format!("/q/{}", link.token.text()),
+                expires_at: timestamp(link.expires_at),
+            },
+        ),
         Err(e) => ctx.fail(&state, work_error(&state, ctx.language, e)),
     }
 }

@@ -973,6 +973,33 @@ fn api_matrix() -> Vec<ApiExpect> {
             ok: &[200],
         },
         ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/cases/{case_id}/notes",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[201],
+        },
+        ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/cases/{case_id}/plan",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[201],
+        },
+        ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/cases/{case_id}/questionnaire-links",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[201],
+        },
+        ApiExpect {
             method: Method::GET,
             path: "/api/v1/cases/{case_id}/plan",
             scope: ApiScope::CaseWork,
@@ -1084,6 +1111,8 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
     };
     let (mut checked, mut allowed, mut unexpected) = (0, 0, Vec::new());
     let prescription = prescription_of(db, &a.code).await;
+    // The link worker the facility's client names as the author of a note, plan or link.
+    a.member(db, "api-a-matrix-lotsin", R::LinkWorker, Some(a.orgs.facility)).await;
     for e in api_matrix() {
         let path = e
             .path
@@ -1100,6 +1129,17 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
             (Method::POST, p) if p.ends_with("/steps") => r#"{"step":"accept","version":1}"#.to_owned(),
             (Method::POST, p) if p.ends_with("/shortlist") => format!("{{\"offer_id\":\"{}\"}}", a.offer.as_uuid()),
             (Method::POST, p) if p.ends_with("{onward_referral_id}") => r#"{"version":1,"answer":"accept"}"#.to_owned(),
+            (Method::POST, p) if p.ends_with("/notes") => {
+                r#"{"author":"api-a-matrix-lotsin","body":"Mag Chorsingen."}"#.to_owned()
+            }
+            (Method::POST, p) if p.ends_with("/plan") => serde_json::json!({
+                "author": "api-a-matrix-lotsin", "version": 0, "goals": ["Wieder singen"],
+                "milestones": [], "obstacles": [], "review_on": "2026-12-20"
+            })
+            .to_string(),
+            (Method::POST, p) if p.ends_with("/questionnaire-links") => {
+                r#"{"created_by":"api-a-matrix-lotsin","instrument":"who5","timepoint":"baseline"}"#.to_owned()
+            }
             (Method::POST, p) if p.ends_with("/questionnaires") => {
                 r#"{"instrument":"who5","timepoint":"baseline","items":[3,3,4,2,3]}"#.to_owned()
             }
@@ -1176,8 +1216,8 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
     assert_eq!(checked, api_matrix().len() * (2 + ANYONE.len() * 2));
     assert_eq!(
         allowed,
-        9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 8 + 3 + 3 + 1,
-        "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 8 routes: 1 each, the board and prescribing: 3 prescribers each, a prescription: its practice"
+        9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 11 + 3 + 3 + 1,
+        "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 11 routes: 1 each, the board and prescribing: 3 prescribers each, a prescription: its practice"
     );
 });
 

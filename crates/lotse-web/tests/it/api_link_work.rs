@@ -256,12 +256,59 @@ storage_test!(async fn a_practice_prescribes_and_a_facility_works_the_referral_t
     assert_eq!(found["responses"][0]["answered_by"], "link_worker_with_person");
     assert!(found["offered"].as_array().unwrap().contains(&json!("who5")));
 
-    // Notes and plan: read only here (none yet).
-    let (status, notes) = call(&app, &lw, Method::GET, &format!("/api/v1/cases/{case}/notes"), &Value::Null).await;
-    assert_eq!((status, notes["notes"].as_array().unwrap().len()), (200, 0));
-    let (status, plan) = call(&app, &lw, Method::GET, &format!("/api/v1/cases/{case}/plan"), &Value::Null).await;
-    assert_eq!((status, plan["versions"].as_array().unwrap().len()), (200, 0));
-    assert!(audited_by(db, &lw_actor, "update").await + audited_by(db, &lw_actor, "create").await >= 4);
+    // A note, a plan and a self-completion link name a link worker of the facility as author.
+    a.member(db, "api-lw-lotsin", Role::LinkWorker, Some(a.orgs.facility)).await;
+    a.member(db, "api-lw-elsewhere", Role::LinkWorker, Some(a.orgs.other_facility)).await;
+    let notes = format!("/api/v1/cases/{case}/notes");
+    let (status, listed) = call(&app, &lw, Method::GET, &notes, &Value::Null).await;
+    assert_eq!((status, listed["notes"].as_array().unwrap().len()), (200, 0));
+    for (author, body, field) in [("api-lw-elsewhere", "Singt gern.", "author"), ("api-lw-lotsin", " ", "body")] {
+        let (status, problem) = call(&app, &lw, Method::POST, &notes, &json!({"author": author, "body": body})).await;
+        assert_eq!((status, fields(&problem)), (400, vec![field.to_owned()]), "{problem}");
+    }
+    let (status, written) =
+        call(&app, &lw, Method::POST, &notes, &json!({"author": "api-lw-lotsin", "body": "Singt gern, sucht einen Chor."})).await;
+    assert_eq!(status, 201, "{written}");
+    let (_, listed) = call(&app, &lw, Method::GET, &notes, &Value::Null).await;
+    assert_eq!(listed["notes"][0]["body"], "Singt gern, sucht einen Chor.");
+    assert!(listed["notes"][0]["author"].as_str().unwrap().contains("api-lw-lotsin"), "{listed}");
+
+    let plan_path = format!("/api/v1/cases/{case}/plan");
+    let plan = json!({
+        "author": "api-lw-lotsin", "version": 0, "goals": ["Wieder im Chor singen"],
+        "milestones": [{"text": "Probe besuchen", "due_on": "2026-11-20"}],
+        "obstacles": ["Der Weg: Busverbindung heraussuchen"], "review_on": "2026-12-15"
+    });
+    let mut wrong = plan.clone();
+    wrong["milestones"][0]["due_on"] = json!("2026-10-01");
+    wrong["goals"] = json!([]);
+    let (status, problem) = call(&app, &lw, Method::POST, &plan_path, &wrong).await;
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(fields(&problem), vec!["goals".to_owned(), "milestones[0].due_on".to_owned()]);
+    let (status, saved) = call(&app, &lw, Method::POST, &plan_path, &plan).await;
+    assert_eq!((status, saved["version"].as_i64()), (201, Some(1)), "{saved}");
+    let (status, problem) = call(&app, &lw, Method::POST, &plan_path, &plan).await;
+    assert_eq!(status, 409, "a second save from version 0: {problem}");
+    let (_, read) = call(&app, &lw, Method::GET, &plan_path, &Value::Null).await;
+    assert_eq!(read["versions"][0]["goals"], json!(["Wieder im Chor singen"]));
+    assert_eq!(read["versions"][0]["milestones"][0]["due_on"], "2026-11-20");
+    let (_, now) = call(&app, &lw, Method::GET, &steps, &Value::Null).await;
+    assert_eq!(now["state"], "plan_agreed", "the first plan records the agreement");
+
+    let (status, link) = call(
+        &app,
+        &lw,
+        Method::POST,
+        &format!("/api/v1/cases/{case}/questionnaire-links"),
+        &json!({"created_by": "api-lw-lotsin", "instrument": "who5", "timepoint": "follow_up"}),
+    )
+    .await;
+    assert_eq!(status, 201, "{link}");
+    let path = link["path"].as_str().unwrap();
+    assert!(path.starts_with("/q/"), "{link}");
+    let page = app.get(path, &[("accept-language", "de")]).await;
+    assert_eq!(page.status(), 200, "the person opens the link without signing in");
+    assert!(audited_by(db, &lw_actor, "update").await + audited_by(db, &lw_actor, "create").await >= 6);
 
     // The practice sees every step on its board, with the timeline.
     let (status, board) = call(&app, &gp, Method::GET, "/api/v1/prescriptions", &Value::Null).await;
@@ -273,14 +320,20 @@ storage_test!(async fn a_practice_prescribes_and_a_facility_works_the_referral_t
         .find(|r| r["prescription_id"] == issued["prescription_id"])
         .unwrap()
         .clone();
-    assert_eq!(row["state"], "contacted", "{row}");
+    assert_eq!(row["state"], "plan_agreed", "{row}");
     let one = format!("/api/v1/prescriptions/{}", issued["prescription_id"].as_str().unwrap());
     let (status, view) = call(&app, &gp, Method::GET, &one, &Value::Null).await;
     assert_eq!(status, 200, "{view}");
     let kinds: Vec<&str> = view["timeline"].as_array().unwrap().iter().map(|t| t["kind"].as_str().unwrap()).collect();
     assert_eq!(
         kinds,
-        ["referral.issued", "referral.accepted", "referral.contact_attempt_failed", "referral.contacted"],
+        [
+            "referral.issued",
+            "referral.accepted",
+            "referral.contact_attempt_failed",
+            "referral.contacted",
+            "referral.plan_agreed"
+        ],
         "{view}"
     );
 
