@@ -68,6 +68,17 @@ impl Reader {
         }
     }
 
+    /// A required string that must be one of a field's codes (`parse`): an unknown code is
+    /// named as such, a missing one or one of the wrong type as [`Self::string`] does.
+    pub(super) fn code<T>(&mut self, field: &str, v: Option<&Value>, parse: impl Fn(&str) -> Option<T>) -> Option<T> {
+        let text = self.string(field, v, false);
+        let parsed = parse(&text);
+        if parsed.is_none() && !text.is_empty() {
+            self.problems.push((field.to_owned(), "api-field-unknown-code"));
+        }
+        parsed
+    }
+
     /// A version read earlier: an integer of at least `minimum`.
     pub(super) fn version(&mut self, field: &str, v: Option<&Value>, minimum: i64) -> i64 {
         match v.and_then(Value::as_i64) {

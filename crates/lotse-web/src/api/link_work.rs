@@ -612,8 +612,8 @@ pub async fn record_questionnaire(
             &["instrument", "timepoint", "items"],
             &["instrument", "timepoint", "items"],
         )?;
-        let instrument = r.string("instrument", map.get("instrument"), false);
-        let timepoint = r.string("timepoint", map.get("timepoint"), false);
+        let instrument = r.code("instrument", map.get("instrument"), Instrument::from_code);
+        let timepoint = r.code("timepoint", map.get("timepoint"), Timepoint::from_code);
         let items = if let Some(Value::Array(items)) = map.get("items") {
             items
                 .iter()
@@ -628,15 +628,7 @@ pub async fn record_questionnaire(
             r.wrong("items");
             Vec::new()
         };
-        let parsed_instrument = Instrument::from_code(&instrument);
-        if parsed_instrument.is_none() && !instrument.is_empty() {
-            r.problems.push(("instrument".to_owned(), "api-field-unknown-code"));
-        }
-        let parsed_timepoint = Timepoint::from_code(&timepoint);
-        if parsed_timepoint.is_none() && !timepoint.is_empty() {
-            r.problems.push(("timepoint".to_owned(), "api-field-unknown-code"));
-        }
-        match (parsed_instrument, parsed_timepoint) {
+        match (instrument, timepoint) {
             (Some(i), Some(t)) if r.problems.is_empty() => Ok((case, i, t, items)),
             _ => Err(ApiError::Invalid(r.problems)),
         }
@@ -1218,17 +1210,9 @@ pub async fn make_link(
         let fields = ["created_by", "instrument", "timepoint"];
         let (mut r, map) = Reader::object(&body, &fields, &fields)?;
         let created_by = r.string("created_by", map.get("created_by"), false);
-        let instrument = r.string("instrument", map.get("instrument"), false);
-        let timepoint = r.string("timepoint", map.get("timepoint"), false);
-        let parsed_instrument = Instrument::from_code(&instrument);
-        if parsed_instrument.is_none() && !instrument.is_empty() {
-            r.problems.push(("instrument".to_owned(), "api-field-unknown-code"));
-        }
-        let parsed_timepoint = Timepoint::from_code(&timepoint);
-        if parsed_timepoint.is_none() && !timepoint.is_empty() {
-            r.problems.push(("timepoint".to_owned(), "api-field-unknown-code"));
-        }
-        match (parsed_instrument, parsed_timepoint) {
+        let instrument = r.code("instrument", map.get("instrument"), Instrument::from_code);
+        let timepoint = r.code("timepoint", map.get("timepoint"), Timepoint::from_code);
+        match (instrument, timepoint) {
             (Some(i), Some(t)) if r.problems.is_empty() => Ok((case, created_by, i, t)),
             _ => Err(ApiError::Invalid(r.problems)),
         }
