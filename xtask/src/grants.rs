@@ -43,7 +43,7 @@ pub const JOB_START: &str = "start_job";
 pub const JOB_TOKEN_FILE: &str = "crates/lotse-app/src/jobs.rs";
 
 /// The job entry points: the only (file, function) pairs that start a job.
-pub const JOB_ENTRY_POINTS: [(&str, &str); 20] = [
+pub const JOB_ENTRY_POINTS: [(&str, &str); 21] = [
     ("crates/lotse-app/src/admin.rs", "add_user"),
     ("crates/lotse-app/src/admin.rs", "verify_audit"),
     ("crates/lotse-app/src/admin.rs", "verify_audit_against"),
@@ -63,6 +63,7 @@ pub const JOB_ENTRY_POINTS: [(&str, &str); 20] = [
     ("crates/lotse-app/src/hsds/import.rs", "import"),
     ("crates/lotse-app/src/overview.rs", "public_programmes"),
     ("crates/lotse-app/src/password_reset.rs", "issue_as_admin"),
+    ("crates/lotse-app/src/questionnaires.rs", "import_wording"),
     ("crates/lotse-app/src/research_export.rs", "research_export"),
 ];
 

@@ -9,12 +9,14 @@
 //! answers write nothing and leave the link usable. The link worker sees when it was answered,
 //! and by whom.
 
+use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::AuditPurpose;
 use lotse_domain::capability::{CapabilityPurpose, CapabilityToken};
 use lotse_domain::field::{FieldError, FieldProblem};
 use lotse_domain::id::{CaseId, QuestionnaireResponseId};
 use lotse_domain::policy::Action;
-use lotse_domain::questionnaire::items::{self, ItemSet};
+use lotse_domain::questionnaire::items;
+use lotse_domain::questionnaire::wording::{ImportError, Wording};
 use lotse_domain::questionnaire::{AnsweredBy, Answers, Instrument, QuestionnaireResponse, Timepoint};
 use lotse_store::StoreError;
 pub use lotse_store::invitation::Invitation;
@@ -32,13 +34,44 @@ use crate::referral_work::{WorkError, held_referral, open_held};
 /// How long a self-completion link works.
 pub const LINK_LIFETIME: Duration = Duration::days(14);
 
-/// The instruments offered in a language: those with a validated wording in it. SWEMWBS has
-/// no wording in the code (a licensed programme imports it), so it is never offered here.
+/// The instruments with a built-in validated wording in a language. SWEMWBS has no wording in
+/// the code (a licensed programme imports it: [`offered_in`]), so it is never offered here.
 pub fn offered(language: &str) -> Vec<Instrument> {
     Instrument::ALL
         .into_iter()
         .filter(|i| items::item_set(*i, language).is_some())
         .collect()
+}
+
+/// The instruments the programme offers in a language: the built-in wordings ([`offered`])
+/// and the licensed ones it imported in that language, in [`Instrument::ALL`] order.
+pub(crate) async fn offered_in(
+    tx: &mut lotse_store::Tx,
+    scope: &ProgrammeScope,
+    language: &str,
+) -> Result<Vec<Instrument>, WorkError> {
+    let imported = lotse_store::wording::imported_in(tx, scope, language).await?;
+    Ok(Instrument::ALL
+        .into_iter()
+        .filter(|i| items::item_set(*i, language).is_some() || (i.is_licensed() && imported.contains(i)))
+        .collect())
+}
+
+/// The wording of `instrument` in `language` for the programme: built in, or imported for a
+/// licensed instrument; `None` where it is not offered.
+pub(crate) async fn wording_in(
+    tx: &mut lotse_store::Tx,
+    scope: &ProgrammeScope,
+    instrument: Instrument,
+    language: &str,
+) -> Result<Option<Wording>, WorkError> {
+    if let Some(set) = items::item_set(instrument, language) {
+        return Ok(Some(Wording::from(set)));
+    }
+    if !instrument.is_licensed() {
+        return Ok(None);
+    }
+    Ok(lotse_store::wording::get(tx, scope, instrument, language).await?)
 }
 
 /// A case's questionnaires as its link worker sees them.
@@ -70,9 +103,10 @@ pub async fn for_case(
     let profile = lotse_store::record::profile(&mut tx, scope, access, patient).await?;
     let responses = lotse_store::record::responses(&mut tx, scope, access, patient).await?;
     let invitations = lotse_store::invitation::of_case(&mut tx, scope, case).await?;
+    let offered = offered_in(&mut tx, scope, &profile.language).await?;
     tx.commit().await?;
     Ok(Some(CaseQuestionnaires {
-        offered: offered(&profile.language),
+        offered,
         language: profile.language,
         responses,
         invitations,
@@ -118,6 +152,26 @@ pub fn parse_answers(instrument: Instrument, answers: &[String]) -> Result<Answe
     Answers::parse(instrument, items).map_err(|_| invalid("items", FieldProblem::Number))
 }
 
+/// The wording of `instrument` in the person's language, for the form the link worker fills in
+/// with the person (`None` when the case's referral no longer lies with the reader's facility,
+/// or when the instrument is not offered in that language): the language and the wording.
+pub async fn form_wording(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    case: CaseId,
+    instrument: Instrument,
+) -> Result<Option<(String, Wording)>, WorkError> {
+    let Some((mut tx, patient, _)) = open_held(db, clock, principal, case).await? else {
+        return Ok(None);
+    };
+    let scope = principal.scope();
+    let profile = lotse_store::record::profile(&mut tx, scope, access(clock, AuditPurpose::Care), patient).await?;
+    let wording = wording_in(&mut tx, scope, instrument, &profile.language).await?;
+    tx.commit().await?;
+    Ok(wording.map(|w| (profile.language, w)))
+}
+
 /// Records answers the link worker took with the person (answered by the link worker with the
 /// person). The instrument must be offered in the person's language.
 pub async fn record(
@@ -136,7 +190,10 @@ pub async fn record(
     let scope = principal.scope();
     let access = access(clock, AuditPurpose::Care);
     let profile = lotse_store::record::profile(&mut tx, scope, access, patient).await?;
-    if !offered(&profile.language).contains(&instrument) {
+    if !offered_in(&mut tx, scope, &profile.language)
+        .await?
+        .contains(&instrument)
+    {
         return Err(invalid("instrument", FieldProblem::UnknownCode));
     }
     let answers = parse_answers(instrument, answers)?;
@@ -205,7 +262,10 @@ pub async fn invite_for(
     let scope = principal.scope();
     let access = access(clock, AuditPurpose::Care);
     let profile = lotse_store::record::profile(&mut tx, scope, access, patient).await?;
-    if !offered(&profile.language).contains(&instrument) {
+    if !offered_in(&mut tx, scope, &profile.language)
+        .await?
+        .contains(&instrument)
+    {
         return Err(invalid("instrument", FieldProblem::UnknownCode));
     }
     let invitation = Invitation {
@@ -247,8 +307,9 @@ pub async fn invite_for(
 pub struct SelfCompletion {
     /// The questionnaire.
     pub instrument: Instrument,
-    /// Its validated wording in the invitation's language.
-    pub items: &'static ItemSet,
+    /// Its wording in the invitation's language (validated and built in, or the programme's
+    /// licensed import).
+    pub items: Wording,
     /// That language (the page's).
     pub language: String,
 }
@@ -271,8 +332,10 @@ async fn invitation_of(tx: &mut lotse_store::Tx, principal: &Principal) -> Resul
 pub async fn self_completion(db: &impl Handle, principal: &Principal) -> Result<SelfCompletion, WorkError> {
     let mut tx = handle::store(db).begin_read().await?;
     let invitation = invitation_of(&mut tx, principal).await?;
+    let items = wording_in(&mut tx, principal.scope(), invitation.instrument, &invitation.language)
+        .await?
+        .ok_or(WorkError::NotFound)?;
     tx.commit().await?;
-    let items = items::item_set(invitation.instrument, &invitation.language).ok_or(WorkError::NotFound)?;
     Ok(SelfCompletion {
         instrument: invitation.instrument,
         items,
@@ -313,6 +376,64 @@ pub async fn answer_self_completion(
     if !lotse_store::invitation::mark_answered(&mut tx, scope, access, invitation.id, id).await? {
         return Err(WorkError::NotFound);
     }
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Why an import of a licensed wording was refused (nothing is stored).
+#[derive(Debug, thiserror::Error)]
+pub enum WordingImportError {
+    /// No such programme, or a language tag that is not one.
+    #[error(transparent)]
+    Admin(#[from] crate::admin::AdminError),
+    /// The file or the instrument.
+    #[error(transparent)]
+    Import(#[from] ImportError),
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] lotse_store::StoreError),
+}
+
+/// `lotse import instrument`: stores a licensed instrument's wording in one language for a
+/// programme (replacing an earlier import), checked first ([`Wording::parse_import`]); from
+/// then on the instrument is offered to that programme's people of that language.
+pub async fn import_wording(
+    db: &lotse_store::Db,
+    clock: &dyn Clock,
+    programme: &str,
+    instrument: &str,
+    language: &str,
+    file: &str,
+) -> Result<(), WordingImportError> {
+    use crate::admin::AdminError;
+    let slug =
+        lotse_domain::programme::ProgrammeSlug::parse(programme).map_err(|e| AdminError::Invalid(e.to_string()))?;
+    let found = lotse_store::programme::find_by_slug(db, &slug)
+        .await
+        .map_err(AdminError::from)?
+        .ok_or_else(|| AdminError::UnknownProgramme(slug.as_str().to_owned()))?;
+    let instrument = Instrument::from_code(instrument).ok_or_else(|| {
+        AdminError::Invalid(format!(
+            "unknown instrument {instrument:?}: the instruments are {}",
+            Instrument::ALL.map(Instrument::code).join(", ")
+        ))
+    })?;
+    let language = language.trim().to_ascii_lowercase();
+    let valid_tag = (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_lowercase());
+    if !valid_tag {
+        return Err(AdminError::Invalid(format!(
+            "language {language:?}: give a primary language subtag such as en, de, da"
+        ))
+        .into());
+    }
+    let wording = Wording::parse_import(instrument, file)?;
+    let scope = crate::jobs::JobToken::start_job(lotse_domain::actor::SystemJob::Admin).scope(found.id);
+    let mut tx = db.begin().await?;
+    let access = lotse_store::audit::Access {
+        at: clock.now(),
+        purpose: AuditPurpose::Administration,
+    };
+    lotse_store::wording::import(&mut tx, &scope, access, instrument, &language, &wording).await?;
     tx.commit().await?;
     Ok(())
 }

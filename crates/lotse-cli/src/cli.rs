@@ -329,6 +329,27 @@ pub enum ImportCommand {
     /// `services.json` (as `lotse export hsds` writes) or the tabular package (`services.csv` …),
     /// or ORUK 1.0 services. All or nothing unless `--partial`.
     Hsds(ImportHsdsArgs),
+    /// A licensed instrument's wording in one language (SWEMWBS: its texts are never in the
+    /// code). JSON: `source`, optional `instructions` and `stem`, `items` (one text per item, in
+    /// order) and `responses` (`[answer, label]` for each answer of the scale). Replaces an
+    /// earlier import of the same language; the instrument is then offered in that language.
+    Instrument(ImportInstrumentArgs),
+}
+
+/// `lotse import instrument FILE`.
+#[derive(Debug, Args)]
+pub struct ImportInstrumentArgs {
+    /// Programme slug, e.g. `duesseldorf`
+    #[arg(long)]
+    pub programme: String,
+    /// The instrument's code: `swemwbs`
+    #[arg(long)]
+    pub instrument: String,
+    /// The wording's language, a primary subtag (`en`, `de`, `da` …)
+    #[arg(long)]
+    pub language: String,
+    /// The wording (JSON)
+    pub file: std::path::PathBuf,
 }
 
 /// `lotse import hsds PATH`.

@@ -515,6 +515,32 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             );
             Ok(ExitCode::SUCCESS)
         }
+        Command::Import(ImportCommand::Instrument(args)) => {
+            let file = crate::import::read_import_files(&args.file, &[])?;
+            let text = file
+                .first()
+                .map(|f| String::from_utf8(f.bytes.clone()))
+                .transpose()
+                .map_err(|_| anyhow::anyhow!("{} is not UTF-8 text", args.file.display()))?
+                .unwrap_or_default();
+            let db = open_db(&common, 2, KeyFiles::Existing).await?;
+            let imported = lotse_app::questionnaires::import_wording(
+                &db,
+                &lotse_app::SystemClock,
+                &args.programme,
+                &args.instrument,
+                &args.language,
+                &text,
+            )
+            .await;
+            db.close().await;
+            imported?;
+            println!(
+                "{}: the {} wording in {} is imported; it is offered in that language from now on",
+                args.programme, args.instrument, args.language
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Import(ImportCommand::Hsds(args)) => {
             let files = crate::import::read_hsds_files(&args.path)?;
             let db = open_db(&common, 2, KeyFiles::Existing).await?;

@@ -18,6 +18,7 @@ mod score;
 pub mod swemwbs;
 pub mod ucla3;
 pub mod who5;
+pub mod wording;
 
 pub use score::{Band, Measure, Score, ScoreError, ScoreValue};
 
@@ -81,6 +82,12 @@ impl Instrument {
                  conversion table, Warwick Medical School"
             }
         }
+    }
+
+    /// Whether the instrument's texts are licensed: never committed, imported by a programme
+    /// that holds the licence (`lotse import instrument`), offered only where imported.
+    pub const fn is_licensed(self) -> bool {
+        matches!(self, Self::Swemwbs)
     }
 
     /// Number of items.

@@ -74,6 +74,8 @@ pub mod research;
 pub mod session;
 /// User accounts and memberships (installation-wide accounts, programme-scoped memberships).
 pub mod user;
+/// Licensed instruments' wordings a programme imported.
+pub mod wording;
 /// Worklists by relationship: link facility, practice, provider.
 pub mod worklist;
 

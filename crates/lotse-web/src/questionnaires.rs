@@ -18,7 +18,7 @@ use lotse_app::questionnaires;
 use lotse_app::referral_work::WorkError;
 use lotse_domain::field::FieldError;
 use lotse_domain::id::CaseId;
-use lotse_domain::questionnaire::items::{self, ItemSet};
+use lotse_domain::questionnaire::wording::Wording;
 use lotse_domain::questionnaire::{Instrument, Timepoint};
 
 use crate::AppState;
@@ -29,8 +29,8 @@ use crate::page::{Page, form_one, form_pairs, parse_id, render_private, see_othe
 /// One item of the form: its number, text, and the answers with the one chosen.
 struct ItemView {
     number: usize,
-    text: &'static str,
-    choices: Vec<(u8, &'static str, bool)>,
+    text: String,
+    choices: Vec<(u8, String, bool)>,
     wrong: bool,
 }
 
@@ -41,29 +41,35 @@ struct QuestionnairePage {
     title: String,
     /// The language of the items (the validated wording's).
     language: String,
-    instructions: Option<&'static str>,
-    stem: Option<&'static str>,
+    instructions: Option<String>,
+    stem: Option<String>,
     items: Vec<ItemView>,
     action: String,
     /// Hidden fields (instrument, timepoint) for the link worker's form.
     hidden: Vec<(&'static str, String)>,
     errors: Vec<String>,
-    source: &'static str,
+    source: String,
     /// Answered: the thank-you instead of the form.
     done: bool,
 }
 
-fn item_views(set: &'static ItemSet, chosen: &[String], wrong: &[usize]) -> Vec<ItemView> {
+fn item_views(set: &Wording, chosen: &[String], wrong: &[usize]) -> Vec<ItemView> {
     set.items
         .iter()
         .enumerate()
         .map(|(i, text)| ItemView {
             number: i + 1,
-            text,
+            text: text.clone(),
             choices: set
                 .responses
                 .iter()
-                .map(|(value, label)| (*value, *label, chosen.get(i).is_some_and(|c| *c == value.to_string())))
+                .map(|(value, label)| {
+                    (
+                        *value,
+                        label.clone(),
+                        chosen.get(i).is_some_and(|c| *c == value.to_string()),
+                    )
+                })
                 .collect(),
             wrong: wrong.contains(&i),
         })
@@ -102,7 +108,7 @@ fn instrument_name(page: &Page, instrument: Instrument) -> String {
 fn questionnaire_page(
     page: Page,
     instrument: Instrument,
-    set: &'static ItemSet,
+    set: &Wording,
     language: &str,
     action: String,
     hidden: Vec<(&'static str, String)>,
@@ -113,13 +119,13 @@ fn questionnaire_page(
     QuestionnairePage {
         title: instrument_name(&page, instrument),
         language: language.to_owned(),
-        instructions: set.instructions,
-        stem: set.stem,
+        instructions: set.instructions.clone(),
+        stem: set.stem.clone(),
         items: item_views(set, chosen, &wrong),
         action,
         hidden,
         errors: messages,
-        source: set.source,
+        source: set.source.clone(),
         done: false,
         page,
     }
@@ -157,6 +163,18 @@ async fn language_of(state: &AppState, user: &SessionUser, case: CaseId) -> Resu
         .ok_or(WebError::NotFound)
 }
 
+/// The person's language and the instrument's wording in it (404 where it is not offered).
+async fn wording_of(
+    state: &AppState,
+    user: &SessionUser,
+    case: CaseId,
+    instrument: Instrument,
+) -> Result<(String, Wording), WebError> {
+    questionnaires::form_wording(&state.app, state.clock.as_ref(), &user.principal(), case, instrument)
+        .await?
+        .ok_or(WebError::NotFound)
+}
+
 /// The form the link worker fills in with the person, as sent (`answers`, `errors`) or empty.
 #[expect(clippy::too_many_arguments, reason = "one page, the values it shows")]
 fn with_person_page(
@@ -166,11 +184,10 @@ fn with_person_page(
     csrf: &CsrfToken,
     case: CaseId,
     (instrument, timepoint): (Instrument, Timepoint),
-    language: &str,
+    (language, set): (&str, &Wording),
     answers: &[String],
     errors: &[FieldError],
 ) -> Result<Response, WebError> {
-    let set = items::item_set(instrument, language).ok_or(WebError::NotFound)?;
     let page = Page::new(state, headers, &format!("/cases/{case}"), Some(user), csrf);
     let hidden = vec![
         ("instrument", instrument.code().to_owned()),
@@ -194,8 +211,9 @@ pub async fn new_form(
     let case = CaseId::from_uuid(parse_id(&id)?);
     let pairs = form_pairs(query.unwrap_or_default().as_bytes())?;
     // The case first: whoever may not see it gets 404 whatever they send.
-    let language = language_of(&state, &user, case).await?;
+    language_of(&state, &user, case).await?;
     let (instrument, timepoint) = chosen(&pairs)?;
+    let (language, wording) = wording_of(&state, &user, case, instrument).await?;
     with_person_page(
         &state,
         &headers,
@@ -203,7 +221,7 @@ pub async fn new_form(
         &csrf,
         case,
         (instrument, timepoint),
-        &language,
+        (&language, &wording),
         &[],
         &[],
     )
@@ -237,10 +255,18 @@ pub async fn record(
     match result {
         Ok(_) => Ok(see_other(&format!("/cases/{case}#questionnaires"))),
         Err(WorkError::Invalid(errors)) if !errors.iter().any(|e| e.field == "instrument") => {
-            let language = language_of(&state, &user, case).await?;
+            let (language, wording) = wording_of(&state, &user, case, instrument).await?;
             let chosen = (instrument, timepoint);
             let mut response = with_person_page(
-                &state, &headers, &user, &csrf, case, chosen, &language, &answers, &errors,
+                &state,
+                &headers,
+                &user,
+                &csrf,
+                case,
+                chosen,
+                (&language, &wording),
+                &answers,
+                &errors,
             )?;
             *response.status_mut() = StatusCode::BAD_REQUEST;
             Ok(response)
@@ -326,7 +352,7 @@ pub async fn self_form(
     let view = questionnaire_page(
         page,
         q.instrument,
-        q.items,
+        &q.items,
         &q.language,
         format!("/q/{token}"),
         Vec::new(),
@@ -358,7 +384,7 @@ pub async fn self_answer(
             let mut view = questionnaire_page(
                 page,
                 q.instrument,
-                q.items,
+                &q.items,
                 &q.language,
                 String::new(),
                 Vec::new(),
@@ -372,7 +398,7 @@ pub async fn self_answer(
             let view = questionnaire_page(
                 page,
                 q.instrument,
-                q.items,
+                &q.items,
                 &q.language,
                 format!("/q/{token}"),
                 Vec::new(),

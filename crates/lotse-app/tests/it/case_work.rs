@@ -613,3 +613,67 @@ storage_test!(async fn a_link_worker_registers_a_person_who_comes_without_a_pres
     assert_eq!(count(db, "select count(*) from patient").await, before + 1);
     db.assert_audit_chains_intact().await;
 });
+
+storage_test!(async fn swemwbs_is_offered_only_where_the_programme_imported_its_licensed_wording(db) {
+    use lotse_domain::questionnaire::{Instrument, Timepoint};
+
+    let world = World::build(db, "swemwbs").await;
+    let other = World::build(db, "swemwbs-other").await;
+    let clock = FixedClock::new(fixed_now());
+    let lotsin = link_worker(db, &world, "lotsin-a").await;
+    // Placeholder texts: the licensed wording is never in the repository.
+    let wording = |word: &str| {
+        serde_json::json!({
+            "source": "SWEMWBS, the programme's licence (placeholder texts)",
+            "items": (1..=7).map(|n| format!("{word} {n}")).collect::<Vec<_>>(),
+            "responses": (1..=5).map(|v| (v, format!("Antwort {v}"))).collect::<Vec<_>>(),
+        })
+        .to_string()
+    };
+    // Not imported: not offered, no link, no answers.
+    assert_eq!(questionnaires::for_case(&db.db, &clock, &lotsin, world.case).await.unwrap().unwrap().offered, [Instrument::Who5]);
+    let refused = questionnaires::invite(&db.db, &clock, &lotsin, world.case, Instrument::Swemwbs, Timepoint::Baseline).await;
+    assert!(matches!(refused, Err(WorkError::Invalid(_))), "{refused:?}");
+    // A wrong file changes nothing.
+    let slug = world.programme.slug.as_str();
+    let wrong = questionnaires::import_wording(&db.db, &clock, slug, "swemwbs", "de", "{}").await;
+    assert!(wrong.is_err());
+    assert_eq!(questionnaires::for_case(&db.db, &clock, &lotsin, world.case).await.unwrap().unwrap().offered, [Instrument::Who5]);
+
+    questionnaires::import_wording(&db.db, &clock, slug, "swemwbs", "de", &wording("Aussage")).await.unwrap();
+    assert_eq!(questionnaires::for_case(&db.db, &clock, &lotsin, world.case).await.unwrap().unwrap().offered, [Instrument::Who5, Instrument::Swemwbs]);
+    let (language, shown) = questionnaires::form_wording(&db.db, &clock, &lotsin, world.case, Instrument::Swemwbs)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((language.as_str(), shown.items.first().map(String::as_str)), ("de", Some("Aussage 1")));
+    let answers = ["4", "4", "4", "4", "4", "4", "4"].map(String::from);
+    questionnaires::record(&db.db, &clock, &lotsin, world.case, Instrument::Swemwbs, Timepoint::Baseline, &answers)
+        .await
+        .unwrap();
+    let seen = questionnaires::for_case(&db.db, &clock, &lotsin, world.case).await.unwrap().unwrap();
+    let response = seen.responses.iter().find(|r| r.instrument == "swemwbs").unwrap();
+    assert_eq!(response.instrument_version.as_deref(), Some(Instrument::Swemwbs.version()));
+    // The person's link shows the imported wording; a new import replaces it.
+    questionnaires::import_wording(&db.db, &clock, slug, "swemwbs", "de", &wording("Satz")).await.unwrap();
+    let link = questionnaires::invite(&db.db, &clock, &lotsin, world.case, Instrument::Swemwbs, Timepoint::FollowUp)
+        .await
+        .unwrap();
+    let capability = lotse_app::capability::verify(
+        &db.db,
+        &clock,
+        &link.token.text(),
+        lotse_domain::capability::CapabilityPurpose::QuestionnaireAnswer,
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    let form = questionnaires::self_completion(&db.db, &Principal::capability(capability)).await.unwrap();
+    assert_eq!(form.items.items.last().map(String::as_str), Some("Satz 7"));
+    // Another programme, and another language, have no wording.
+    let elsewhere = link_worker(db, &other, "lotsin-b").await;
+    let theirs = questionnaires::for_case(&db.db, &clock, &elsewhere, other.case).await.unwrap().unwrap();
+    assert_eq!(theirs.offered, [Instrument::Who5]);
+    assert!(questionnaires::offered("en").iter().all(|i| *i != Instrument::Swemwbs));
+    db.assert_audit_chains_intact().await;
+});

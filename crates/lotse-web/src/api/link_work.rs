@@ -562,8 +562,8 @@ pub async fn answer(
 #[derive(Debug, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct QuestionnaireAnswers {
-    /// `who5`, `ucla3`, `djg6` or `ons4` (offered in the person's language; `GET …/questionnaires`
-    /// lists them).
+    /// `who5`, `ucla3`, `djg6`, `ons4`, or `swemwbs` where the programme imported its licensed
+    /// wording (offered in the person's language; `GET …/questionnaires` lists them).
     pub instrument: String,
     /// `baseline` or `follow_up`.
     pub timepoint: String,
