@@ -282,6 +282,57 @@ pub async fn set_privacy_at(
     Ok(current)
 }
 
+/// A holiday calendar's code, checked (`de-nw`, `dk`, `weekends-only`), so that a command
+/// can refuse a wrong one before it changes anything.
+pub fn parse_holiday_calendar(code: &str) -> Result<lotse_domain::calendar::HolidayCalendar, AdminError> {
+    lotse_domain::calendar::HolidayCalendar::from_code(code).ok_or_else(|| {
+        let codes: Vec<&str> = lotse_domain::calendar::HolidayCalendar::ALL
+            .iter()
+            .map(|c| c.code())
+            .collect();
+        AdminError::Invalid(format!(
+            "unknown holiday calendar {code:?}: the calendars are {}",
+            codes.join(", ")
+        ))
+    })
+}
+
+/// Sets the holiday calendar of a programme (`de-nw`, `dk` or `weekends-only`): the link
+/// workers' due dates count working days by it from then on. Audited as an update of the
+/// programme.
+pub async fn set_holiday_calendar(
+    db: &Db,
+    clock: &dyn Clock,
+    programme: &str,
+    calendar: &str,
+) -> Result<lotse_domain::programme::Programme, AdminError> {
+    let job = JobToken::start_job(SystemJob::Admin);
+    let slug = ProgrammeSlug::parse(programme).map_err(|e| AdminError::Invalid(e.to_string()))?;
+    let calendar = parse_holiday_calendar(calendar)?;
+    let found = lotse_store::programme::find_by_slug(db, &slug)
+        .await?
+        .ok_or_else(|| AdminError::UnknownProgramme(slug.as_str().to_owned()))?;
+    let expected_version = lotse_store::programme::version(db, found.id).await?;
+    let scope = job.scope(found.id);
+    let mut tx = db.begin().await?;
+    lotse_store::programme::update_holiday_calendar(&mut tx, found.id, calendar, expected_version).await?;
+    let access = Access {
+        at: clock.now(),
+        purpose: AuditPurpose::Administration,
+    };
+    lotse_store::audit::record(
+        &mut tx,
+        &scope,
+        access,
+        AuditAction::Update,
+        ObjectKind::Programme,
+        [found.id.as_uuid()],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(lotse_store::programme::get(db, found.id).await?)
+}
+
 /// Re-encrypts, in every programme, the identities, the prescription reasons, the conversation
 /// notes and the action plans not sealed with the first data key (one transaction per
 /// programme; each person, prescription, note and case re-sealed is audited as an update).

@@ -406,7 +406,7 @@ pub struct AuditVerifyArgs {
 pub enum ProgrammeCommand {
     /// List the programmes.
     List,
-    /// Change a programme's privacy settings (audited).
+    /// Change a programme's settings: privacy, holiday calendar (audited).
     Set(ProgrammeSetArgs),
 }
 
@@ -430,6 +430,10 @@ pub struct ProgrammeSetArgs {
     /// Days a person's data is kept after their last referral closed (30 to 36,500)
     #[arg(long)]
     pub retention_days: Option<u32>,
+    /// The public holidays the link workers' due dates skip: `de-nw` (North Rhine-Westphalia),
+    /// `dk` (Denmark) or `weekends-only`
+    #[arg(long)]
+    pub holiday_calendar: Option<String>,
 }
 
 /// `lotse config …`.

@@ -706,20 +706,42 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let second_factor = args
                 .second_factor
                 .map(|s| matches!(s, crate::cli::SecondFactor::Required));
-            let result =
-                lotse_app::admin::set_privacy(&db, &SystemClock, &args.programme, second_factor, args.retention_days)
-                    .await;
+            // A wrong calendar is refused before anything changes.
+            if let Some(calendar) = &args.holiday_calendar {
+                lotse_app::admin::parse_holiday_calendar(calendar)?;
+            }
+            let privacy_given = second_factor.is_some() || args.retention_days.is_some();
+            let mut result = match (&args.holiday_calendar, privacy_given) {
+                (Some(_), false) => Ok(None),
+                _ => lotse_app::admin::set_privacy(
+                    &db,
+                    &SystemClock,
+                    &args.programme,
+                    second_factor,
+                    args.retention_days,
+                )
+                .await
+                .map(Some),
+            };
+            if let (Ok(_), Some(calendar)) = (&result, &args.holiday_calendar) {
+                result = lotse_app::admin::set_holiday_calendar(&db, &SystemClock, &args.programme, calendar)
+                    .await
+                    .map(Some);
+            }
             db.close().await;
-            let p = result?;
+            let Some(p) = result? else {
+                anyhow::bail!("nothing was changed");
+            };
             println!(
-                "{}: second factor {}, retention {} days",
+                "{}: second factor {}, retention {} days, holiday calendar {}",
                 p.slug.as_str(),
                 if p.second_factor_required {
                     "required"
                 } else {
                     "optional"
                 },
-                p.retention_days
+                p.retention_days,
+                p.holiday_calendar.code()
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -147,6 +147,39 @@ pub async fn update_privacy(tx: &mut Tx, programme: &Programme, expected_version
     })
 }
 
+/// Sets the holiday calendar the programme's working days follow, at the version read
+/// (else [`StoreError::Conflict`], nothing changed).
+pub async fn update_holiday_calendar(
+    tx: &mut Tx,
+    programme: lotse_domain::id::ProgrammeId,
+    calendar: lotse_domain::calendar::HolidayCalendar,
+    expected_version: i64,
+) -> StoreResult<()> {
+    let changed = on_conn!(tx, c => sqlx::query(
+        "update programme set holiday_calendar = $2, version = version + 1 where programme_id = $1 and version = $3",
+    )
+    .bind(programme.as_uuid())
+    .bind(calendar.code())
+    .bind(expected_version)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    if changed == 1 {
+        return Ok(());
+    }
+    let current: Option<i64> = on_conn!(tx, c => sqlx::query_scalar("select version from programme where programme_id = $1")
+        .bind(programme.as_uuid())
+        .fetch_optional(c)
+        .await)?;
+    Err(match current {
+        None => StoreError::NotFound { kind: "programme" },
+        Some(current_version) => StoreError::Conflict {
+            kind: "programme",
+            current_version,
+        },
+    })
+}
+
 /// After how many days the scope's programme's offers are due for review.
 pub async fn offer_review_days(tx: &mut Tx, scope: &lotse_domain::actor::ProgrammeScope) -> StoreResult<u32> {
     let days: i64 =

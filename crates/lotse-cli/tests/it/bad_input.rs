@@ -182,11 +182,26 @@ lotse_testkit::storage_test!(async fn programme_set_changes_privacy_settings_or_
     let programme = lotse_store::programme::list(&db.db).await.unwrap().remove(0);
     assert_eq!((programme.second_factor_required, programme.retention_days), (false, 3650), "nothing changed");
 
+    // A wrong holiday calendar refuses the whole command: the retention given with it too.
+    let (ok, _, err) = run(&["programme", "set", "p-one", "--retention-days", "400", "--holiday-calendar", "bavaria"]).await;
+    assert!(!ok && err.contains("unknown holiday calendar \"bavaria\": the calendars are de-nw, dk, weekends-only"), "{err}");
+    let programme = lotse_store::programme::list(&db.db).await.unwrap().remove(0);
+    assert_eq!(programme.retention_days, 3650, "nothing changed");
+
     let (ok, out, err) = run(&["programme", "set", "p-one", "--second-factor", "required", "--retention-days", "730"]).await;
     assert!(ok, "{err}");
-    assert_eq!(out.trim(), "p-one: second factor required, retention 730 days");
+    let before = lotse_store::programme::list(&db.db).await.unwrap().remove(0).holiday_calendar;
+    assert_eq!(
+        out.trim(),
+        format!("p-one: second factor required, retention 730 days, holiday calendar {}", before.code())
+    );
     let programme = lotse_store::programme::list(&db.db).await.unwrap().remove(0);
     assert_eq!((programme.second_factor_required, programme.retention_days), (true, 730));
+    let (ok, out, err) = run(&["programme", "set", "p-one", "--holiday-calendar", "dk"]).await;
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "p-one: second factor required, retention 730 days, holiday calendar dk");
+    let programme = lotse_store::programme::list(&db.db).await.unwrap().remove(0);
+    assert_eq!(programme.holiday_calendar, lotse_domain::calendar::HolidayCalendar::Denmark);
 });
 
 #[tokio::test]
