@@ -134,17 +134,7 @@ pub async fn update_privacy(tx: &mut Tx, programme: &Programme, expected_version
     if changed == 1 {
         return Ok(());
     }
-    let current: Option<i64> = on_conn!(tx, c => sqlx::query_scalar("select version from programme where programme_id = $1")
-        .bind(programme.id.as_uuid())
-        .fetch_optional(c)
-        .await)?;
-    Err(match current {
-        None => StoreError::NotFound { kind: "programme" },
-        Some(current_version) => StoreError::Conflict {
-            kind: "programme",
-            current_version,
-        },
-    })
+    Err(not_changed(tx, programme.id).await?)
 }
 
 /// Sets the holiday calendar the programme's working days follow, at the version read
@@ -167,11 +157,17 @@ pub async fn update_holiday_calendar(
     if changed == 1 {
         return Ok(());
     }
+    Err(not_changed(tx, programme).await?)
+}
+
+/// Why a versioned update of a programme changed nothing: it is gone, or it is at another
+/// version now.
+async fn not_changed(tx: &mut Tx, programme: lotse_domain::id::ProgrammeId) -> StoreResult<StoreError> {
     let current: Option<i64> = on_conn!(tx, c => sqlx::query_scalar("select version from programme where programme_id = $1")
         .bind(programme.as_uuid())
         .fetch_optional(c)
         .await)?;
-    Err(match current {
+    Ok(match current {
         None => StoreError::NotFound { kind: "programme" },
         Some(current_version) => StoreError::Conflict {
             kind: "programme",
