@@ -999,6 +999,7 @@ impl Modify for BearerAuth {
         link_work::make_link,
         prescribing::board,
         prescribing::prescription,
+        prescribing::sheet,
         prescribing::prescribe,
     ),
     components(schemas(Problem, FieldProblem, Candidate)),

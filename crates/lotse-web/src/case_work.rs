@@ -8,10 +8,7 @@ use axum::Extension;
 use axum::Form;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::HeaderValue;
-use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::IntoResponse;
 use axum::response::Response;
 use fluent_bundle::FluentValue;
 use lotse_app::action_plan::{self, PlanError};
@@ -338,13 +335,5 @@ pub async fn plan_pdf(
         .await
         .map_err(|e| WebError::Internal(e.to_string()))?
         .map_err(|e| WebError::Internal(e.to_string()))?;
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
-    headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    headers.insert(
-        CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"plan.pdf\""),
-    );
-    Ok(response)
+    Ok(crate::prescriptions::pdf_response(bytes, "plan.pdf"))
 }

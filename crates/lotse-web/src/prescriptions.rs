@@ -388,14 +388,9 @@ pub async fn show(
     render_private(&prescription, StatusCode::OK)
 }
 
-/// `GET /prescriptions/{id}/sheet.pdf`: the sheet in the person's language (German where the
-/// person's language has no sheet). Never cached.
-pub async fn sheet(
-    State(state): State<AppState>,
-    Extension(user): Extension<SessionUser>,
-    Path(id): Path<String>,
-) -> Result<Response, WebError> {
-    let view = view_of(&state, &user, &id).await?;
+/// The sheet of a prescription as PDF bytes, in the person's language (German where the
+/// person's language has no sheet); rendered off the async threads. Also the API's.
+pub(crate) async fn sheet_pdf(view: prescribe::PrescriptionView) -> Result<(String, Vec<u8>), String> {
     let language = SheetLanguage::from_tag(&view.language).unwrap_or(SheetLanguage::De);
     let facility = view.facility.map_or_else(
         || Contact {
@@ -411,9 +406,10 @@ pub async fn sheet(
             opening_hours: contact.opening_hours,
         },
     );
+    let code = view.code.to_string();
     let content = SheetContent {
         language,
-        code: view.code.to_string(),
+        code: code.clone(),
         issued_on: view.row.issued_at.date(),
         practice: view.practice_name,
         facility,
@@ -421,15 +417,31 @@ pub async fn sheet(
     };
     let bytes = tokio::task::spawn_blocking(move || lotse_pdf::sheet::prescription_sheet(&content))
         .await
-        .map_err(|e| WebError::Internal(e.to_string()))?
-        .map_err(|e| WebError::Internal(e.to_string()))?;
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())?;
+    Ok((code, bytes))
+}
+
+/// A PDF answer: never cached, downloaded as `file`.
+pub(crate) fn pdf_response(bytes: Vec<u8>, file: &str) -> Response {
     let mut response = bytes.into_response();
     let headers = response.headers_mut();
     headers.insert(CONTENT_TYPE, HeaderValue::from_static("application/pdf"));
     headers.insert(CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    let file = format!("attachment; filename=\"rezept-{}.pdf\"", view.code);
-    if let Ok(value) = HeaderValue::from_str(&file) {
+    if let Ok(value) = HeaderValue::from_str(&format!("attachment; filename=\"{file}\"")) {
         headers.insert(CONTENT_DISPOSITION, value);
     }
-    Ok(response)
+    response
+}
+
+/// `GET /prescriptions/{id}/sheet.pdf`: the sheet in the person's language (German where the
+/// person's language has no sheet). Never cached.
+pub async fn sheet(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let view = view_of(&state, &user, &id).await?;
+    let (code, bytes) = sheet_pdf(view).await.map_err(WebError::Internal)?;
+    Ok(pdf_response(bytes, &format!("rezept-{code}.pdf")))
 }

@@ -550,6 +550,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             ),
             get(api::prescribing::prescription),
         ),
+        (
+            spec(
+                Method::GET,
+                "/api/v1/prescriptions/{prescription_id}/sheet.pdf",
+                ApiClient(ApiScope::PrescriptionWrite),
+            ),
+            get(api::prescribing::sheet),
+        ),
     ]
 }
 

@@ -453,3 +453,42 @@ pub async fn prescribe(
         Err(e) => ctx.fail(&state, prescribe_error(e)),
     }
 }
+
+/// `GET /api/v1/prescriptions/{prescription_id}/sheet.pdf`: the prescription sheet to hand to
+/// the person (code and QR code, what happens next, the facility's contact), in the person's
+/// language, as the page's download. Never cached.
+#[utoipa::path(
+    get,
+    path = "/api/v1/prescriptions/{prescription_id}/sheet.pdf",
+    tag = "prescribing",
+    security(("bearer" = ["prescription:write"])),
+    params(("prescription_id" = uuid::Uuid, Path, description = "The prescription id")),
+    responses(
+        (status = 200, description = "The sheet", content_type = "application/pdf", body = Vec<u8>),
+        (status = 400, description = "The id is malformed", body = super::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = super::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such prescription, or not the client's practice's", body = super::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn sheet(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    Path(prescription_id): Path<String>,
+) -> Response {
+    let id = match parse_path_id("prescription_id", &prescription_id) {
+        Ok(id) => PrescriptionId::from_uuid(id),
+        Err(e) => return ctx.fail(&state, e),
+    };
+    let view = match prescribe::view(&state.app, state.clock.as_ref(), &ctx.principal, id).await {
+        Ok(view) => view,
+        Err(e) => return ctx.fail(&state, prescribe_error(e)),
+    };
+    match crate::prescriptions::sheet_pdf(view).await {
+        Ok((code, bytes)) => crate::prescriptions::pdf_response(bytes, &format!("rezept-{code}.pdf")),
+        Err(reason) => {
+            tracing::error!(%reason, "sheet not rendered");
+            ctx.fail(&state, ApiError::Internal)
+        }
+    }
+}

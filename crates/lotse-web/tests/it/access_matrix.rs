@@ -1038,6 +1038,16 @@ fn api_matrix() -> Vec<ApiExpect> {
             reveals_to: PRACTICE_OWN,
             ok: &[200],
         },
+        // The sheet is a PDF: it names nobody in plain bytes.
+        ApiExpect {
+            method: Method::GET,
+            path: "/api/v1/prescriptions/{prescription_id}/sheet.pdf",
+            scope: ApiScope::PrescriptionWrite,
+            roles: &[R::Prescriber],
+            allow: PRACTICE_OWN,
+            reveals_to: &[],
+            ok: &[200],
+        },
         // Last: withdrawing the care consent closes A's open referral.
         ApiExpect {
             method: Method::POST,
@@ -1216,8 +1226,8 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
     assert_eq!(checked, api_matrix().len() * (2 + ANYONE.len() * 2));
     assert_eq!(
         allowed,
-        9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 11 + 3 + 3 + 1,
-        "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 11 routes: 1 each, the board and prescribing: 3 prescribers each, a prescription: its practice"
+        9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 11 + 3 + 3 + 1 + 1,
+        "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 11 routes: 1 each, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
     );
 });
 

@@ -337,6 +337,13 @@ storage_test!(async fn a_practice_prescribes_and_a_facility_works_the_referral_t
         "{view}"
     );
 
+    // The sheet to hand to the person, as the page's download.
+    let sheet = app.get(&format!("{one}/sheet.pdf"), &[("authorization", gp.as_str())]).await;
+    assert_eq!(sheet.status(), 200);
+    assert_eq!(sheet.headers().get("content-type").unwrap(), "application/pdf");
+    assert_eq!(sheet.headers().get("cache-control").unwrap(), "no-store");
+    assert!(text(sheet).await.starts_with("%PDF"));
+
     // The facility's client cannot prescribe, nor the practice's work the case.
     let (status, _) = call(&app, &lw, Method::GET, "/api/v1/prescriptions", &Value::Null).await;
     assert_eq!(status, 403);
