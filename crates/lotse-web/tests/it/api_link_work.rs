@@ -262,7 +262,20 @@ storage_test!(async fn a_practice_prescribes_and_a_facility_works_the_referral_t
     let notes = format!("/api/v1/cases/{case}/notes");
     let (status, listed) = call(&app, &lw, Method::GET, &notes, &Value::Null).await;
     assert_eq!((status, listed["notes"].as_array().unwrap().len()), (200, 0));
-    for (author, body, field) in [("api-lw-elsewhere", "Singt gern.", "author"), ("api-lw-lotsin", " ", "body")] {
+    // A disabled account of the facility is refused like a stranger.
+    a.member(db, "api-lw-disabled", Role::LinkWorker, Some(a.orgs.facility)).await;
+    lotse_store::on_pool!(&db.db, p => sqlx::query("update user_account set disabled = $1 where username = $2")
+        .bind(true)
+        .bind("api-lw-disabled")
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
+    for (author, body, field) in [
+        ("api-lw-elsewhere", "Singt gern.", "author"),
+        ("api-lw-disabled", "Singt gern.", "author"),
+        ("api-lw-lotsin", " ", "body"),
+    ] {
         let (status, problem) = call(&app, &lw, Method::POST, &notes, &json!({"author": author, "body": body})).await;
         assert_eq!((status, fields(&problem)), (400, vec![field.to_owned()]), "{problem}");
     }
