@@ -304,7 +304,9 @@ pub async fn apply(
         _ => None,
     };
     let (accepted, attempt_failed, contacted) = fact_times(&recorded.event);
-    let n = on_conn!(tx, c => sqlx::query(
+    // The row's prescription comes back with the update (its board place moves below): no
+    // second read. No row: the version moved on.
+    let updated: Option<(Option<Uuid>,)> = on_conn!(tx, c => sqlx::query_as(
         "update referral set state = $3, closing_reason = $4, link_facility_id = $5, failed_contact_attempts = $6, \
          version = version + 1, updated_at = $7, \
          concern_kind = coalesce(cast($9 as text), concern_kind), \
@@ -312,7 +314,7 @@ pub async fn apply(
          accepted_at = case when $10 then $7 else accepted_at end, \
          last_attempt_at = case when $11 then $7 else last_attempt_at end, \
          contacted_at = case when $12 then $7 else contacted_at end \
-         where programme_key = $1 and referral_id = $2 and version = $8",
+         where programme_key = $1 and referral_id = $2 and version = $8 returning prescription_id",
     )
     .bind(key)
     .bind(id.as_uuid())
@@ -326,16 +328,15 @@ pub async fn apply(
     .bind(accepted)
     .bind(attempt_failed)
     .bind(contacted)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    if n == 0 {
+    .fetch_optional(c)
+    .await)?;
+    let Some((prescription,)) = updated else {
         let now = get(tx, scope, id).await?;
         return Err(StoreError::Conflict {
             kind: "referral",
             current_version: now.version,
         });
-    }
+    };
     let events = to_events(
         "referral",
         id.as_uuid(),
@@ -344,13 +345,6 @@ pub async fn apply(
         ReferralEvent::kind,
     )?;
     event::append(tx, scope, &events).await?;
-    let prescription: Option<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
-        "select prescription_id from referral where programme_key = $1 and referral_id = $2",
-    )
-    .bind(key)
-    .bind(id.as_uuid())
-    .fetch_one(c)
-    .await)?;
     if let Some(prescription) = prescription {
         touch_prescription(tx, key, prescription, recorded.at).await?;
     }
