@@ -9,6 +9,9 @@
 #   BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres   adds PostgreSQL
 #   BENCH_SECONDS=15        wrk duration per URL
 #   BENCH_BIN=path          a release binary built earlier (else: cargo build --release)
+#   BENCH_PARALLEL_SEED=1   seed both engines at once before loading either (scale 400)
+#   BENCH_KEEP=dir          keep the seeded databases (SQLite file in dir, PostgreSQL database
+#                           lotse_linkwork_kept with its key in dir) and reuse them next time
 #
 # wrk (Debian package `wrk`) on core 0, the server on core 1 (PostgreSQL is not pinned), one
 # wrk thread, keep-alive, loopback only, every run bounded by `timeout`.
@@ -61,11 +64,16 @@ load() {
   echo "| $name | $connections | $rps | $p50 | $p99 | ${non2xx:-0} |"
 }
 
-# run ENGINE URL: seeds, serves and loads.
-run() {
+# seed ENGINE URL: the demo at SCALE, timed.
+seed() {
   local engine=$1 url=$2
   /usr/bin/time -f "$engine seeding at scale $scale: %e s wall, %M KiB max RSS" \
     "$work/lotse" demo --scale "$scale" --seed 1 --as-of 2026-11-02 --database-url "$url" --log warn
+}
+
+# run ENGINE URL: serves a seeded database and loads it.
+run() {
+  local engine=$1 url=$2
   taskset -c 1 "$work/lotse" serve --addr "127.0.0.1:$port" --database-url "$url" --log warn >"$work/server.log" 2>&1 &
   server=$!
   for _ in $(seq 1 300); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
@@ -94,10 +102,43 @@ LUA
   server=""
 }
 
-run sqlite "sqlite:$work/bench.db"
+# Where the seeded databases live: a fresh temporary place, or BENCH_KEEP (kept, and reused
+# without seeding when a run left them there).
+store="$work"
+pg_db="lotse_linkwork_$$"
+if [ -n "${BENCH_KEEP:-}" ]; then
+  store="$BENCH_KEEP"
+  pg_db="lotse_linkwork_kept"
+  mkdir -p "$store"
+fi
+sqlite_url="sqlite:$store/bench.db"
+seed_sqlite=yes
+[ -f "$store/bench.db" ] && seed_sqlite=""
+pg_url=""
+seed_pg=""
 if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
-  db="lotse_linkwork_$$"
-  psql "$BENCH_POSTGRES_URL" -qc "create database $db"
-  LOTSE_DATA_KEYS="$("$work/lotse" keys generate --id k1)" run postgres "${BENCH_POSTGRES_URL%/*}/$db"
-  psql "$BENCH_POSTGRES_URL" -qc "drop database $db with (force)"
+  pg_url="${BENCH_POSTGRES_URL%/*}/$pg_db"
+  if [ -z "${BENCH_KEEP:-}" ] || [ ! -f "$store/pg.keys" ]; then
+    psql "$BENCH_POSTGRES_URL" -qc "drop database if exists $pg_db with (force)"
+    psql "$BENCH_POSTGRES_URL" -qc "create database $pg_db"
+    "$work/lotse" keys generate --id k1 >"$store/pg.keys"
+    seed_pg=yes
+  fi
+  pg_keys="$(cat "$store/pg.keys")"
+fi
+# Seeding: one engine after the other, or both at once with BENCH_PARALLEL_SEED (each mostly
+# one core; the seeding times are then those of two seedings sharing the machine).
+if [ -n "${BENCH_PARALLEL_SEED:-}" ]; then
+  seeding=""
+  if [ -n "$seed_sqlite" ]; then seed sqlite "$sqlite_url" & seeding=$!; fi
+  [ -z "$seed_pg" ] || LOTSE_DATA_KEYS="$pg_keys" seed postgres "$pg_url"
+  [ -z "$seeding" ] || wait "$seeding"
+else
+  [ -z "$seed_sqlite" ] || seed sqlite "$sqlite_url"
+  [ -z "$seed_pg" ] || LOTSE_DATA_KEYS="$pg_keys" seed postgres "$pg_url"
+fi
+run sqlite "$sqlite_url"
+if [ -n "$pg_url" ]; then
+  LOTSE_DATA_KEYS="$pg_keys" run postgres "$pg_url"
+  [ -n "${BENCH_KEEP:-}" ] || psql "$BENCH_POSTGRES_URL" -qc "drop database $pg_db with (force)"
 fi

@@ -5,13 +5,11 @@
 //! policy ([`Principal::decide`]) before it reads; a denial about a person is answered as
 //! [`AccessError::NotFound`] and audited as `access_denied` on the requested id.
 
-use std::collections::HashMap;
-
 use lotse_domain::audit::{AuditPurpose, ObjectKind};
 use lotse_domain::calendar::WorkingDays;
 use lotse_domain::consent::{Consent, ConsentPurpose};
 use lotse_domain::id::{CaseId, ConsentId, PatientId};
-use lotse_domain::next_action::{CaseFacts, NextAction, NextActionKind, NextActionSettings, classify};
+use lotse_domain::next_action::{NextAction, NextActionKind};
 use lotse_domain::patient::PatientIdentity;
 use lotse_domain::policy::{Action, Decision, PersonRelations, Subject, Visibility};
 use lotse_domain::prescription::PrescriptionCode;
@@ -20,7 +18,6 @@ use lotse_domain::user::{Membership, Role};
 use lotse_store::event::NewEvent;
 use lotse_store::record::{self, OnwardLine, PrescriptionLine, ReferralLine};
 use lotse_store::referral::Recorded;
-use lotse_store::worklist::LinkCase;
 use lotse_store::{StoreError, Tx};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -248,32 +245,18 @@ pub async fn worklist(
         .collect())
 }
 
-/// A link facility's case as the next-action rules see it: its times as dates in the
-/// programme's time zone, and the latest action plan's review date. Follow-ups and follow-up
-/// questionnaires are not scheduled anywhere yet, so those dates are `None`.
-fn case_facts(case: &LinkCase, working_days: &WorkingDays) -> CaseFacts {
-    let local = |at: OffsetDateTime| working_days.local_date(at);
-    CaseFacts {
-        state: case.state,
-        issued_on: local(case.issued_at),
-        accepted_on: case.accepted_at.map(local),
-        failed_contact_attempts: case.failed_contact_attempts,
-        last_attempt_on: case.last_attempt_at.map(local),
-        contacted_on: case.contacted_at.map(local),
-        baseline_questionnaire_done: case.baseline_questionnaire_done,
-        follow_up_questionnaire_due_on: None,
-        next_plan_review_on: case.plan_review_on,
-        next_follow_up_on: None,
-    }
-}
-
-/// The link worker's worklist: every open case the facility holds gets its next action
-/// ([`classify`] with the programme's working days, its time zone and holiday calendar, and
-/// the default [`NextActionSettings`]; `today` is the programme's local date at the clock's
-/// now), sorted by it; `kind` keeps only cases with that kind of next action. Counts are per
-/// kind over all the open cases. One statement reads the facts of all open cases (no query
-/// per case), plus the programme's settings; only the rows shown have their names opened and
-/// audited. Other roles get an empty worklist here.
+/// The link worker's worklist: the facility's open cases ordered by the next action each
+/// referral keeps on its row (`lotse_store::next_action`: [`schedule`] with the programme's
+/// working days, its time zone and holiday calendar, and the default
+/// [`NextActionSettings`], kept by the writes that change it), seen on `today`, the
+/// programme's local date at the clock's now (a first contact due before it is overdue);
+/// `kind` keeps only cases with that kind of next action. Counts are per kind over all the
+/// open cases. The rows and the counts are read from indexes (no case is classified on the
+/// request); only the rows shown have their names opened and audited. Other roles get an
+/// empty worklist here.
+///
+/// [`schedule`]: lotse_domain::next_action::schedule
+/// [`NextActionSettings`]: lotse_domain::next_action::NextActionSettings
 pub async fn next_action_worklist(
     db: &impl Handle,
     clock: &dyn Clock,
@@ -283,12 +266,6 @@ pub async fn next_action_worklist(
 ) -> Result<Worklist, AccessError> {
     let db = handle::store(db);
     let now = clock.now();
-    let counts_of = |counts: &HashMap<NextActionKind, usize>| {
-        NextActionKind::ALL
-            .iter()
-            .map(|k| (*k, counts.get(k).copied().unwrap_or(0)))
-            .collect::<Vec<_>>()
-    };
     let decision = principal.decide(Action::ViewWorklist, Subject::Programme(principal.scope().programme()));
     let facility = match (decision, principal.membership()) {
         (Decision::Allow(_), Some(m)) if m.role() == Role::LinkWorker => m.organisation(),
@@ -301,67 +278,37 @@ pub async fn next_action_worklist(
     let Some(facility) = facility else {
         return Ok(Worklist {
             rows: Vec::new(),
-            counts: counts_of(&HashMap::new()),
+            counts: NextActionKind::ALL.iter().map(|k| (*k, 0)).collect(),
             kind,
             today,
         });
     };
-    let settings = NextActionSettings::default();
-    let limit = usize::try_from(limit).unwrap_or(0);
-    let mut counts = HashMap::new();
     let mut tx = db.begin_read().await?;
-    let rows = lotse_store::worklist::for_link_facility(
+    let list = lotse_store::worklist::for_link_facility(
         &mut tx,
         principal.scope(),
         access(clock, AuditPurpose::Care),
         facility,
-        |cases| {
-            let mut ranked: Vec<(usize, Option<NextAction>, &LinkCase)> = cases
-                .iter()
-                .enumerate()
-                .map(|(i, c)| {
-                    (
-                        i,
-                        classify(&case_facts(c, &working_days), &settings, &working_days, today),
-                        c,
-                    )
-                })
-                .collect();
-            for (_, next, _) in &ranked {
-                if let Some(next) = next {
-                    *counts.entry(next.kind).or_insert(0) += 1;
-                }
-            }
-            ranked.retain(|(_, next, _)| kind.is_none_or(|k| next.is_some_and(|n| n.kind == k)));
-            // Due cases first by their action; then those with nothing due, newest change first.
-            ranked.sort_by(|a, b| match (a.1, b.1) {
-                (Some(x), Some(y)) => x.cmp(&y).then_with(|| a.2.case.cmp(&b.2.case)),
-                (Some(_), None) => std::cmp::Ordering::Less,
-                (None, Some(_)) => std::cmp::Ordering::Greater,
-                (None, None) => {
-                    b.2.updated_at
-                        .cmp(&a.2.updated_at)
-                        .then_with(|| a.2.case.cmp(&b.2.case))
-                }
-            });
-            ranked.into_iter().take(limit).map(|(i, _, _)| i).collect()
-        },
+        today,
+        kind,
+        limit.max(0),
     )
     .await?;
     tx.commit().await?;
-    let rows = rows
+    let rows = list
+        .rows
         .into_iter()
-        .map(|(r, facts)| WorklistRow {
+        .map(|(r, next)| WorklistRow {
             case: r.case,
             name: format!("{} {}", r.given_name, r.family_name),
             state: r.state,
             updated_at: r.updated_at,
-            next: classify(&case_facts(&facts, &working_days), &settings, &working_days, today),
+            next,
         })
         .collect();
     Ok(Worklist {
         rows,
-        counts: counts_of(&counts),
+        counts: list.counts,
         kind,
         today,
     })

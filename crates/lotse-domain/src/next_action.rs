@@ -1,9 +1,11 @@
 //! What a link worker must do next on a case, and by when.
 //!
-//! [`classify`] looks at a case's facts (its referral's state and dates, plain columns the
+//! [`schedule`] looks at a case's facts (its referral's state and dates, plain columns the
 //! store keeps) and returns the one next action with its due date, or `None` when nothing is
-//! due. The worklist sorts cases by [`NextAction`] (earliest due first, ties by
-//! [`NextActionKind`] priority) and counts them by kind.
+//! due; the store keeps it on the referral's row. [`classify`] is the same action as seen on
+//! a date: a first contact due before it is overdue. The worklist sorts cases by
+//! [`NextAction`] (earliest due first, ties by [`NextActionKind`] priority) and counts them by
+//! kind.
 //!
 //! The rules, by referral state (all periods in the programme's working days, see
 //! [`crate::calendar::WorkingDays`]; the settings are [`NextActionSettings`]):
@@ -27,6 +29,7 @@
 //! `accepted_on`), so inconsistent rows still get a due date rather than vanishing.
 //!
 //! [`classify`]: crate::next_action::classify
+//! [`schedule`]: crate::next_action::schedule
 //! [`NextAction`]: crate::next_action::NextAction
 //! [`NextActionKind`]: crate::next_action::NextActionKind
 //! [`NextActionSettings`]: crate::next_action::NextActionSettings
@@ -131,18 +134,39 @@ impl NextAction {
     pub fn is_overdue(self, today: Date) -> bool {
         self.due_on < today
     }
+
+    /// The action as seen on `today`: a [`NextActionKind::FirstContactDue`] due before `today`
+    /// is [`NextActionKind::FirstContactOverdue`]; every other action is unchanged.
+    #[must_use]
+    pub fn on(self, today: Date) -> Self {
+        match self.kind {
+            NextActionKind::FirstContactDue if self.is_overdue(today) => Self {
+                kind: NextActionKind::FirstContactOverdue,
+                ..self
+            },
+            _ => self,
+        }
+    }
 }
 
 /// The next action on a case, or `None` when nothing is due (closed, unreachable without a
 /// scheduled follow-up, or contacted with nothing scheduled). `today` is the programme's
 /// local date (`working_days.local_date(now)`); it only decides whether a first contact is
-/// overdue. The rules are in the [module documentation](self).
+/// overdue. The rules are in the [module documentation](self): [`schedule`] as seen
+/// [`on`](NextAction::on) `today`.
 pub fn classify(
     case: &CaseFacts,
     settings: &NextActionSettings,
     working_days: &WorkingDays,
     today: Date,
 ) -> Option<NextAction> {
+    schedule(case, settings, working_days).map(|action| action.on(today))
+}
+
+/// The next action on a case whatever the date: what the store keeps on the referral's row.
+/// A first contact is always [`NextActionKind::FirstContactDue`] here; [`NextAction::on`] makes
+/// it overdue once its date has passed, the only rule that depends on today.
+pub fn schedule(case: &CaseFacts, settings: &NextActionSettings, working_days: &WorkingDays) -> Option<NextAction> {
     use NextActionKind as K;
     let after = |date: Date, days: u32| working_days.add_working_days(date, i64::from(days));
     let action = |kind, due_on| NextAction { due_on, kind };
@@ -156,15 +180,10 @@ pub fn classify(
                 after(last, settings.working_days_between_contact_attempts),
             ))
         }
-        ReferralState::Accepted => {
-            let due = after(accepted_on, settings.first_contact_working_days);
-            let kind = if today > due {
-                K::FirstContactOverdue
-            } else {
-                K::FirstContactDue
-            };
-            Some(action(kind, due))
-        }
+        ReferralState::Accepted => Some(action(
+            K::FirstContactDue,
+            after(accepted_on, settings.first_contact_working_days),
+        )),
         ReferralState::Unreachable => case.next_follow_up_on.map(|due| action(K::FollowUpDue, due)),
         ReferralState::Contacted | ReferralState::PlanAgreed | ReferralState::Connected => {
             let questionnaire = if case.baseline_questionnaire_done {
@@ -346,6 +365,15 @@ mod tests {
         ];
         for (name, facts, today, expected) in cases {
             assert_eq!(classify(&facts, &settings, &wd, today), expected, "{name}");
+            // What the store keeps: the same action, a first contact never yet overdue.
+            let kept = expected.map(|a| match a.kind {
+                K::FirstContactOverdue => NextAction {
+                    kind: K::FirstContactDue,
+                    ..a
+                },
+                _ => a,
+            });
+            assert_eq!(schedule(&facts, &settings, &wd), kept, "{name}, kept");
         }
     }
 

@@ -17,6 +17,7 @@ use crate::bulk::{self, table_row};
 use crate::crypto::Slot;
 use crate::db::Tx;
 use crate::error::{StoreError, StoreResult};
+use crate::next_action;
 use crate::on_conn;
 
 table_row! {
@@ -107,6 +108,7 @@ pub async fn save(
         }
         Err(e) => return Err(e),
     }
+    next_action::refresh(tx, key, next_action::Which::Cases(&[case.as_uuid()])).await?;
     audit::record(
         tx,
         scope,
@@ -161,8 +163,10 @@ pub async fn insert_first(tx: &mut Tx, scope: &ProgrammeScope, access: Access, p
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
-    let cases = plans.iter().map(|plan| plan.case.as_uuid());
-    audit::insert_created(tx, scope, access, rows, ObjectKind::Case, cases).await
+    let cases: Vec<Uuid> = plans.iter().map(|plan| plan.case.as_uuid()).collect();
+    audit::insert_created(tx, scope, access, rows, ObjectKind::Case, cases.iter().copied()).await?;
+    next_action::refresh(tx, key, next_action::Which::Cases(&cases)).await?;
+    Ok(())
 }
 
 /// The latest version of the case's plan (0: none yet).

@@ -4,7 +4,8 @@
 //! - every function that touches tenant data takes `scope: &ProgrammeScope` first and filters
 //!   by its programme; only installation-wide tables are reached without one: `programme`,
 //!   `user_account`, `session`, `login_attempt`, `user_second_factor`, `pending_sign_in`,
-//!   `password_reset_code`, `second_factor_attempt` and `account_notice`; two lookups reach
+//!   `password_reset_code`, `second_factor_attempt`, `account_notice` and `store_upkeep` (tasks
+//!   migrations leave for Rust, run by `migrate::run`); two lookups reach
 //!   a tenant row by what a caller presents and return its programme: `api_client::find_live`
 //!   (by the token's SHA-256) and `capability::find` (by the id a link names);
 //! - a state change, its event and its audit entries are written in one transaction ([`Tx`]);
@@ -49,6 +50,8 @@ pub mod invitation;
 pub mod login_attempt;
 /// Embedded, paired migrations.
 pub mod migrate;
+/// Each referral's next action kept on its row, refreshed by the writes that change it.
+pub mod next_action;
 /// A case's conversation notes, sealed, every read audited.
 pub mod note;
 /// Offers with their need domains, target groups, languages, accessibility, sessions and texts.

@@ -8,7 +8,8 @@ pub static SQLITE: Migrator = sqlx::migrate!("./migrations/sqlite");
 /// PostgreSQL migrations, embedded at build time; the same names as [`SQLITE`].
 pub static POSTGRES: Migrator = sqlx::migrate!("./migrations/postgres");
 
-/// Applies pending migrations; returns how many were applied.
+/// Applies pending migrations, then the upkeep they left for Rust
+/// ([`crate::next_action::fill_pending`]); returns how many migrations were applied.
 pub async fn run(db: &Db) -> StoreResult<usize> {
     let before = applied(db).await?;
     match db {
@@ -19,6 +20,7 @@ pub async fn run(db: &Db) -> StoreResult<usize> {
         sqlx::migrate::MigrateError::Execute(inner) => crate::StoreError::from(inner),
         other => crate::StoreError::Corrupt(format!("migration failed: {other}")),
     })?;
+    crate::next_action::fill_pending(db).await?;
     Ok(applied(db).await?.saturating_sub(before))
 }
 

@@ -621,7 +621,13 @@ pub async fn insert_questionnaire_responses(
         ObjectKind::QuestionnaireResponse,
         items.iter().map(|q| q.id.as_uuid()),
     )
-    .await
+    .await?;
+    // A baseline response changes what is due next on its case.
+    let mut cases: Vec<Uuid> = items.iter().map(|q| q.case.as_uuid()).collect();
+    cases.sort_unstable();
+    cases.dedup();
+    crate::next_action::refresh(tx, key, crate::next_action::Which::Cases(&cases)).await?;
+    Ok(())
 }
 
 /// Counts people in the scope's programme.

@@ -138,7 +138,8 @@ pub async fn update_privacy(tx: &mut Tx, programme: &Programme, expected_version
 }
 
 /// Sets the holiday calendar the programme's working days follow, at the version read
-/// (else [`StoreError::Conflict`], nothing changed).
+/// (else [`StoreError::Conflict`], nothing changed), and reschedules the next action of every
+/// open referral of the programme by it ([`crate::next_action`]), in the same transaction.
 pub async fn update_holiday_calendar(
     tx: &mut Tx,
     programme: lotse_domain::id::ProgrammeId,
@@ -154,10 +155,13 @@ pub async fn update_holiday_calendar(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
-    if changed == 1 {
-        return Ok(());
+    if changed != 1 {
+        return Err(not_changed(tx, programme).await?);
     }
-    Err(not_changed(tx, programme).await?)
+    // Due dates count the new calendar's working days from now on.
+    let key = tx.programme_key(programme).await?;
+    crate::next_action::refresh_programme(tx, key).await?;
+    Ok(())
 }
 
 /// Why a versioned update of a programme changed nothing: it is gone, or it is at another

@@ -18,6 +18,7 @@ use crate::bulk::table_row;
 use crate::db::Tx;
 use crate::error::{StoreError, StoreResult};
 use crate::event::{self, NewEvent};
+use crate::next_action;
 use crate::on_conn;
 
 table_row! {
@@ -215,15 +216,16 @@ pub async fn insert_many(
         )?);
     }
     event::append(tx, scope, &events).await?;
-    let ids = referrals.iter().map(|r| r.id.as_uuid());
+    let ids: Vec<Uuid> = referrals.iter().map(|r| r.id.as_uuid()).collect();
     let moved: Vec<(Uuid, OffsetDateTime)> = rows
         .iter()
         .filter_map(|r| Some((r.prescription_id?, r.updated_at)))
         .collect();
-    audit::insert_created(tx, scope, access, rows, ObjectKind::Referral, ids).await?;
+    audit::insert_created(tx, scope, access, rows, ObjectKind::Referral, ids.iter().copied()).await?;
     for (prescription, at) in moved {
         touch_prescription(tx, key, prescription, at).await?;
     }
+    next_action::refresh(tx, key, next_action::Which::Referrals(&ids)).await?;
     Ok(())
 }
 
@@ -348,6 +350,7 @@ pub async fn apply(
     if let Some(prescription) = prescription {
         touch_prescription(tx, key, prescription, recorded.at).await?;
     }
+    next_action::refresh(tx, key, next_action::Which::Referrals(&[id.as_uuid()])).await?;
     audit::record(
         tx,
         scope,

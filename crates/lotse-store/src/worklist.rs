@@ -6,8 +6,8 @@ use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::AuditAction;
 use lotse_domain::audit::ObjectKind;
 use lotse_domain::id::{CaseId, OrganisationId};
+use lotse_domain::next_action::{NextAction, NextActionKind};
 use lotse_domain::policy::LinkKind;
-use lotse_domain::referral::ReferralState;
 use lotse_domain::user::Role;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -102,75 +102,64 @@ pub async fn for_organisation(
         .collect()
 }
 
-/// A link facility's open case with the facts its next action is computed from (see
-/// `lotse_domain::next_action::CaseFacts`, which takes these times as programme-local dates).
-/// The plan review is the latest action plan's review date; follow-ups and follow-up
-/// questionnaires are not scheduled anywhere yet, so there are no facts about them here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct LinkCase {
-    /// The case.
-    pub case: CaseId,
-    /// The referral's state.
-    pub state: ReferralState,
-    /// When the referral was issued (its first event).
-    pub issued_at: OffsetDateTime,
-    /// When it was accepted: its latest `referral.accepted` event, if any.
-    pub accepted_at: Option<OffsetDateTime>,
-    /// Failed contact attempts (the referral row's count; attempts are only recorded after
-    /// acceptance).
-    pub failed_contact_attempts: u32,
-    /// Its latest `referral.contact_attempt_failed` event, if any.
-    pub last_attempt_at: Option<OffsetDateTime>,
-    /// Its latest `referral.contacted` event, if any.
-    pub contacted_at: Option<OffsetDateTime>,
-    /// Whether the case has a baseline questionnaire response.
-    pub baseline_questionnaire_done: bool,
-    /// The review date of the case's latest action plan, if it has one.
-    pub plan_review_on: Option<time::Date>,
-    /// Last change of the referral.
-    pub updated_at: OffsetDateTime,
+/// A link facility's worklist: the rows shown with their next action as seen today, and the
+/// count of each kind over all the facility's open cases.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LinkWorklist {
+    /// The rows shown, in worklist order, each with its next action (`None`: nothing due).
+    pub rows: Vec<(Row, Option<NextAction>)>,
+    /// How many open referrals of the facility have each kind of next action, in
+    /// [`NextActionKind::ALL`] order, zeros included (before the filter and the limit).
+    pub counts: Vec<(NextActionKind, usize)>,
 }
 
-/// A link facility's open referrals with cases, of people not erased, changed at or before
-/// `$2`, with their next-action facts, in one statement: the same rows as the facility's
-/// [`LinkKind::Holds`] relation with [`Rows::Open`] (`$3` the facility). The times of the
-/// latest acceptance, failed attempt and contact are the referral's own columns (kept by
-/// `referral::apply`); served by the index `referral_facility` (programme_key,
-/// link_facility_id, state), the response key (programme_key, case_id, response_id) and the
-/// plan key (programme_key, case_id, version). No names: only the rows shown have theirs read.
-fn link_sql(engine: Engine) -> String {
-    format!(
-        "select r.case_id, r.patient_id, r.state, r.closing_reason, \
-           r.failed_contact_attempts, r.issued_at, r.updated_at, \
-           r.accepted_at, r.last_attempt_at, r.contacted_at, \
-           exists (select 1 from questionnaire_response q where q.programme_key = r.programme_key \
-             and q.case_id = r.case_id and q.timepoint = 'baseline') as baseline_done, \
-           (select a.review_on from action_plan a where a.programme_key = r.programme_key \
-             and a.case_id = r.case_id order by a.version desc limit 1) as plan_review_on \
-         from referral r \
-         join patient p on p.programme_key = $1 and p.patient_id = r.patient_id and p.erased_at is null \
-         where r.programme_key = $1 and r.link_facility_id = $3 and r.state <> 'closed' \
-           and r.case_id is not null and {} \
-         order by r.case_id",
-        engine.time_cmp("r.updated_at", "<=", "$2"),
-    )
+/// The worklist's order among actions due the same day, in SQL: the position of the kind in
+/// [`NextActionKind::ALL`] (the domain's priority), a stored first contact counted as overdue
+/// when its date is before today (`$today`).
+fn rank_sql(today: &str) -> String {
+    let position = |kind: NextActionKind| NextActionKind::ALL.iter().position(|k| *k == kind).unwrap_or(0);
+    let arms: String = NextActionKind::ALL
+        .iter()
+        .filter(|k| **k != NextActionKind::FirstContactOverdue)
+        .map(|k| {
+            if *k == NextActionKind::FirstContactDue {
+                format!(
+                    " when '{}' then case when r.next_action_due < {today} then {} else {} end",
+                    k.code(),
+                    position(NextActionKind::FirstContactOverdue),
+                    position(*k)
+                )
+            } else {
+                format!(" when '{}' then {}", k.code(), position(*k))
+            }
+        })
+        .collect();
+    format!("case r.next_action_kind{arms} end")
 }
 
-/// One stored row of [`link_sql`].
-type LinkRow = (
-    Uuid,
-    Uuid,
-    String,
-    Option<String>,
-    i64,
-    OffsetDateTime,
-    OffsetDateTime,
-    Option<OffsetDateTime>,
-    Option<OffsetDateTime>,
-    Option<OffsetDateTime>,
-    bool,
-    Option<time::Date>,
-);
+/// The kind filter on the stored columns (`$5` the stored code, `$4` today): an overdue first
+/// contact is a stored first contact due before today, a first contact due one due today or
+/// later.
+fn kind_filter(kind: Option<NextActionKind>) -> &'static str {
+    match kind {
+        None => "",
+        Some(NextActionKind::FirstContactOverdue) => " and r.next_action_kind = $5 and r.next_action_due < $4",
+        Some(NextActionKind::FirstContactDue) => " and r.next_action_kind = $5 and r.next_action_due >= $4",
+        Some(_) => " and r.next_action_kind = $5",
+    }
+}
+
+/// The stored code a kind filter looks for.
+fn stored_code(kind: NextActionKind) -> &'static str {
+    match kind {
+        NextActionKind::FirstContactOverdue => NextActionKind::FirstContactDue.code(),
+        other => other.code(),
+    }
+}
+
+/// One row of the facility's worklist as stored: case, person, state, closing reason, last
+/// change, and the next action's stored kind and due date.
+type LinkRow = (Uuid, Uuid, String, OffsetDateTime, Option<String>, Option<time::Date>);
 
 /// The sealed names of `patients` (at most a page of them), in one statement.
 async fn sealed_names(tx: &mut Tx, key: i64, patients: &[Uuid]) -> StoreResult<Vec<(Uuid, Sealed, Sealed)>> {
@@ -195,53 +184,94 @@ async fn sealed_names(tx: &mut Tx, key: i64, patients: &[Uuid]) -> StoreResult<V
     Ok(rows)
 }
 
-/// A link facility's worklist ordered by the caller: every open case it holds is read with
-/// its facts in one statement ([`LinkCase`], ordered by case id); `choose` returns the
-/// positions of the cases to show, in the order to show them (positions out of range and
-/// repeats are skipped). Only the names of the cases chosen are opened, and the audit entry
-/// lists only their people.
+/// A link facility's worklist, read from the next action each open referral keeps on its row
+/// ([`crate::next_action`]): the cases due, earliest first (ties by kind priority, then case
+/// id), from the index `referral_next_action` (or `referral_next_action_kind` when `kind`
+/// filters); without a filter, when fewer than `limit` are due, the open cases with nothing due
+/// follow, newest change first. `today` is the programme's local date (a first contact due
+/// before it is overdue). The counts come from `referral_next_action_kind` alone. Only the
+/// names of the rows shown are opened, and the audit entry lists only their people. A case
+/// with two open referrals at the facility is shown once, at its earliest action.
 pub async fn for_link_facility(
     tx: &mut Tx,
     scope: &ProgrammeScope,
     access: Access,
     facility: OrganisationId,
-    choose: impl FnOnce(&[LinkCase]) -> Vec<usize>,
-) -> StoreResult<Vec<(Row, LinkCase)>> {
+    today: time::Date,
+    kind: Option<NextActionKind>,
+    limit: i64,
+) -> StoreResult<LinkWorklist> {
     let key = tx.programme_key(scope.programme()).await?;
-    let sql = link_sql(tx.engine());
-    let rows: Vec<LinkRow> = on_conn!(tx, c => sqlx::query_as(&sql)
-        .bind(key)
-        .bind(access.at)
-        .bind(facility.as_uuid())
+    let due_sql = format!(
+        "select r.case_id, r.patient_id, r.state, r.updated_at, r.next_action_kind, r.next_action_due \
+         from referral r \
+         where r.programme_key = $1 and r.link_facility_id = $2 and r.next_action_due is not null \
+           and r.next_action_kind is not null{} \
+         order by r.next_action_due, {}, r.case_id limit $3",
+        kind_filter(kind),
+        rank_sql("$4"),
+    );
+    let mut rows: Vec<LinkRow> = on_conn!(tx, c => {
+        let query = sqlx::query_as(&due_sql)
+            .bind(key)
+            .bind(facility.as_uuid())
+            .bind(limit)
+            .bind(today);
+        match kind {
+            Some(kind) => query.bind(stored_code(kind)),
+            None => query,
+        }
         .fetch_all(c)
-        .await)?;
-    let cases = rows
-        .iter()
-        .map(|r| {
-            Ok(LinkCase {
-                case: CaseId::from_uuid(r.0),
-                state: ReferralState::from_codes(&r.2, r.3.as_deref())
-                    .ok_or_else(|| StoreError::Corrupt(format!("referral state {:?}", r.2)))?,
-                issued_at: r.5,
-                accepted_at: r.7,
-                failed_contact_attempts: u32::try_from(r.4).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-                last_attempt_at: r.8,
-                contacted_at: r.9,
-                baseline_questionnaire_done: r.10,
-                plan_review_on: r.11,
-                updated_at: r.6,
-            })
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
+        .await
+    })?;
+    let shown = i64::try_from(rows.len()).unwrap_or(i64::MAX);
+    if kind.is_none() && shown < limit {
+        let rest_sql = format!(
+            "select r.case_id, r.patient_id, r.state, r.updated_at, r.next_action_kind, r.next_action_due \
+             from referral r \
+             join patient p on p.programme_key = $1 and p.patient_id = r.patient_id and p.erased_at is null \
+             where r.programme_key = $1 and r.link_facility_id = $2 and r.state <> 'closed' \
+               and r.case_id is not null and r.next_action_kind is null \
+             order by {} desc, r.case_id limit $3",
+            tx.engine().time_key("r.updated_at"),
+        );
+        let rest: Vec<LinkRow> = on_conn!(tx, c => sqlx::query_as(&rest_sql)
+            .bind(key)
+            .bind(facility.as_uuid())
+            .bind(limit - shown)
+            .fetch_all(c)
+            .await)?;
+        rows.extend(rest);
+    }
+    let counted: Vec<(String, i64, i64)> = on_conn!(tx, c => sqlx::query_as(
+        "select r.next_action_kind, count(case when r.next_action_due < $3 then 1 end), count(*) \
+         from referral r where r.programme_key = $1 and r.link_facility_id = $2 and r.next_action_kind is not null \
+         group by r.next_action_kind",
+    )
+    .bind(key)
+    .bind(facility.as_uuid())
+    .bind(today)
+    .fetch_all(c)
+    .await)?;
+    let mut counts: Vec<(NextActionKind, usize)> = NextActionKind::ALL.iter().map(|k| (*k, 0)).collect();
+    let mut add = |kind: NextActionKind, n: i64| {
+        if let Some(slot) = counts.iter_mut().find(|(k, _)| *k == kind) {
+            slot.1 += usize::try_from(n).unwrap_or(0);
+        }
+    };
+    for (code, overdue, all) in counted {
+        let kind =
+            NextActionKind::from_code(&code).ok_or_else(|| StoreError::Corrupt(format!("next action {code:?}")))?;
+        if kind == NextActionKind::FirstContactDue {
+            add(NextActionKind::FirstContactOverdue, overdue);
+            add(kind, all - overdue);
+        } else {
+            add(kind, all);
+        }
+    }
     let mut seen = std::collections::HashSet::new();
-    let chosen: Vec<usize> = choose(&cases)
-        .into_iter()
-        .filter(|&i| i < rows.len() && seen.insert(i))
-        .collect();
-    let keys = tx.keys()?;
-    let p = scope.programme().as_uuid();
-    let open = |patient: Uuid, column: &str, value: &[u8]| crate::person::open_column(&keys, p, patient, column, value);
-    let mut patients: Vec<Uuid> = chosen.iter().filter_map(|&i| rows.get(i)).map(|r| r.1).collect();
+    rows.retain(|r| seen.insert(r.0));
+    let mut patients: Vec<Uuid> = rows.iter().map(|r| r.1).collect();
     patients.sort_unstable();
     patients.dedup();
     let names: std::collections::HashMap<Uuid, (Sealed, Sealed)> = sealed_names(tx, key, &patients)
@@ -250,23 +280,38 @@ pub async fn for_link_facility(
         .map(|(patient, given, family)| (patient, (given, family)))
         .collect();
     audit::record(tx, scope, access, AuditAction::Read, ObjectKind::Patient, patients).await?;
-    chosen
+    let keys = tx.keys()?;
+    let p = scope.programme().as_uuid();
+    let open = |patient: Uuid, column: &str, value: &[u8]| crate::person::open_column(&keys, p, patient, column, value);
+    let rows = rows
         .into_iter()
-        .filter_map(|i| Some((rows.get(i)?, *cases.get(i)?)))
-        .map(|(r, facts)| {
+        .map(|r| {
+            let case = CaseId::from_uuid(r.0);
             let (given, family) = names
                 .get(&r.1)
-                .ok_or_else(|| StoreError::Corrupt(format!("no identity for a person of case {}", facts.case)))?;
+                .ok_or_else(|| StoreError::Corrupt(format!("no identity for a person of case {case}")))?;
+            let next = match (r.4.as_deref(), r.5) {
+                (Some(code), Some(due_on)) => Some(
+                    NextAction {
+                        kind: NextActionKind::from_code(code)
+                            .ok_or_else(|| StoreError::Corrupt(format!("next action {code:?}")))?,
+                        due_on,
+                    }
+                    .on(today),
+                ),
+                _ => None,
+            };
             Ok((
                 Row {
-                    case: facts.case,
+                    case,
                     given_name: open(r.1, "given_name", given)?,
                     family_name: open(r.1, "family_name", family)?,
-                    state: r.2.clone(),
-                    updated_at: r.6,
+                    state: r.2,
+                    updated_at: r.3,
                 },
-                facts,
+                next,
             ))
         })
-        .collect()
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(LinkWorklist { rows, counts })
 }

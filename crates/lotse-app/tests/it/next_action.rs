@@ -2,7 +2,8 @@
 //! state with events at chosen dates around Easter 2026 (an NRW programme: Karfreitag 3 April
 //! and Ostermontag 6 April are holidays), read at a fixed clock, give the order, kinds, due
 //! dates and counts written out below by hand; the kind filter keeps one kind and refuses an
-//! unknown one; the programme's holiday calendar moves a due date.
+//! unknown one; the programme's holiday calendar moves a due date; the next action kept on
+//! each referral's row follows a plan, an erasure and the upkeep of an older database.
 
 use lotse_app::FixedClock;
 use lotse_app::access::AccessError;
@@ -246,14 +247,106 @@ storage_test!(async fn the_programmes_holiday_calendar_moves_a_due_date(db) {
     let nrw = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, None).await.unwrap();
     assert_eq!(dora(&nrw), (K::FirstContactDue, date!(2026 - 04 - 08)), "Karfreitag and Ostermontag skipped");
 
-    lotse_store::on_pool!(&db.db, p => sqlx::query("update programme set holiday_calendar = 'weekends-only' where programme_id = $1")
-        .bind(world.programme.id.as_uuid())
+    // The operator's command reschedules the open cases it kept on their rows.
+    lotse_app::admin::set_holiday_calendar(&db.db, &clock, world.programme.slug.as_str(), "weekends-only")
+        .await
+        .unwrap();
+    let plain = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, None).await.unwrap();
+    assert_eq!(dora(&plain), (K::FirstContactDue, date!(2026 - 04 - 06)), "without holidays: Easter Monday");
+    // Frida's baseline questionnaire (ten working days after contact) crossed Easter too: two
+    // days earlier without the holidays. The due dates before Good Friday stay.
+    let mut without_holidays = oracle();
+    for (family, next) in &mut without_holidays {
+        match *family {
+            "Dora" => *next = Some((K::FirstContactDue, date!(2026 - 04 - 06))),
+            "Frida" => *next = Some((K::QuestionnaireDue, date!(2026 - 04 - 14))),
+            _ => {}
+        }
+    }
+    without_holidays.sort_by_key(|(_, next)| (next.is_none(), next.map(|(_, due)| due)));
+    assert_eq!(seen(&plain), expected(&without_holidays));
+});
+
+/// Clears the next action every referral keeps on its row and leaves the upkeep task a
+/// database from before migration 0032 has.
+async fn forget_next_actions(db: &TestDb) {
+    lotse_store::on_pool!(&db.db, p => sqlx::query("update referral set next_action_kind = null, next_action_due = null")
         .execute(p)
         .await
         .map(|_| ()))
     .unwrap();
-    let plain = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, None).await.unwrap();
-    assert_eq!(dora(&plain), (K::FirstContactDue, date!(2026 - 04 - 06)), "without holidays: Easter Monday");
+    lotse_store::on_pool!(&db.db, p => sqlx::query("insert into store_upkeep (task) values ('next_action')")
+        .execute(p)
+        .await
+        .map(|_| ()))
+    .unwrap();
+}
+
+storage_test!(async fn an_older_database_gets_its_next_actions_when_it_is_migrated(db) {
+    let world = World::build(db, "next-upkeep").await;
+    build(db, &world).await;
+    let clock = FixedClock::new(NOW);
+    let lotsin = as_member(db, &world, "lotsin-upkeep", Role::LinkWorker, Some(world.orgs.other_facility)).await;
+    forget_next_actions(db).await;
+    let empty = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, None).await.unwrap();
+    assert!(empty.rows.iter().all(|r| r.next.is_none()), "nothing stored, nothing due");
+    assert_eq!(lotse_store::migrate::run(&db.db).await.unwrap(), 0, "no migration left");
+    let list = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, None).await.unwrap();
+    assert_eq!(seen(&list), expected(&oracle()));
+    let left: i64 = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from store_upkeep").fetch_one(p).await).unwrap();
+    assert_eq!(left, 0, "the task is done once");
+});
+
+storage_test!(async fn a_plan_and_an_erasure_change_what_is_due(db) {
+    let world = World::build(db, "next-plan").await;
+    let cases = build(db, &world).await;
+    let clock = FixedClock::new(NOW);
+    let lotsin = as_member(db, &world, "lotsin-plan", Role::LinkWorker, Some(world.orgs.other_facility)).await;
+    let case_of = |family: &str| cases.iter().find(|(f, _)| *f == family).unwrap().1;
+    // Gustav (contacted, baseline done) had nothing due; a plan with a review date gives him
+    // that review.
+    let input = lotse_domain::action_plan::ActionPlanInput {
+        goals: "Wieder im Chor singen".into(),
+        milestones: vec![("Chorprobe anschauen".into(), "08.04.2026".into())],
+        obstacles: String::new(),
+        review_on: "10.04.2026".into(),
+    };
+    lotse_app::action_plan::save(&db.db, &clock, &lotsin, case_of("Gustav"), &input, 0).await.unwrap();
+    let list = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, None).await.unwrap();
+    let gustav = seen(&list).into_iter().find(|(f, _)| f == "Gustav").unwrap();
+    assert_eq!(gustav.1, Some((K::PlanReviewDue, date!(2026 - 04 - 10))));
+    assert_eq!(list.counts.iter().find(|(k, _)| *k == K::PlanReviewDue).unwrap().1, 1);
+    // A second version (the plan is agreed already: no step of the referral) moves the review.
+    let later = lotse_domain::action_plan::ActionPlanInput {
+        review_on: "17.04.2026".into(),
+        ..input
+    };
+    lotse_app::action_plan::save(&db.db, &clock, &lotsin, case_of("Gustav"), &later, 1).await.unwrap();
+    let list = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, None).await.unwrap();
+    let gustav = seen(&list).into_iter().find(|(f, _)| f == "Gustav").unwrap();
+    assert_eq!(gustav.1, Some((K::PlanReviewDue, date!(2026 - 04 - 17))));
+
+    // Clara (first contact overdue) is erased: she leaves the list and its counts.
+    let patient = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar::<_, uuid::Uuid>(
+        "select patient_id from case_file where case_id = $1",
+    ).bind(case_of("Clara").as_uuid()).fetch_one(p).await).unwrap();
+    let access = Access { at: t(4, 1, 9), purpose: AuditPurpose::Care };
+    let mut tx = db.db.begin().await.unwrap();
+    let mut codes = || uuid::Uuid::new_v4().simple().to_string();
+    lotse_store::record::erase(
+        &mut tx,
+        &world.scope,
+        access,
+        lotse_domain::id::PatientId::from_uuid(patient),
+        &mut codes,
+        None,
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    let list = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, None).await.unwrap();
+    assert!(seen(&list).iter().all(|(f, _)| f != "Clara"), "{:?}", seen(&list));
+    assert_eq!(list.counts.first(), Some(&(K::FirstContactOverdue, 0)));
 });
 
 storage_test!(async fn other_roles_keep_the_newest_change_first(db) {

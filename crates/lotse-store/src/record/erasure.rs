@@ -111,6 +111,8 @@ pub async fn erase(
             .await
             .map(|r| r.rows_affected()))?;
     }
+    // Nobody is to be contacted about an erased person: no next action on their referrals.
+    crate::next_action::clear_patient(tx, key, id).await?;
     // A self-completion link not used yet stops working: nobody answers for an erased person.
     on_conn!(tx, c => sqlx::query(
         "update capability set revoked_at = $3 where programme_id = $4 and purpose = 'questionnaire_answer' \

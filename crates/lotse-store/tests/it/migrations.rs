@@ -265,7 +265,7 @@ async fn postgres_schema_equals_sqlite_schema() {
 
 /// Tables that hold no programme's data: the programme, user accounts and what belongs to an
 /// account (sessions, sign-in counters, second factors and their counters, reset codes,
-/// notices); every other table has the programme first in its primary key and in every unique
+/// notices), and the upkeep tasks migrations leave for Rust (`store_upkeep`); every other table has the programme first in its primary key and in every unique
 /// key: its `programme_key` (migration 0019), or its id in the few tables listed in
 /// [`HELD_BY_PROGRAMME_ID`].
 const INSTALLATION_WIDE: &[&str] = &[
@@ -278,6 +278,7 @@ const INSTALLATION_WIDE: &[&str] = &[
     "password_reset_code",
     "account_notice",
     "second_factor_attempt",
+    "store_upkeep",
 ];
 
 /// Tenant tables of few rows that name their programme by id, not by its number: the chain head

@@ -1,0 +1,276 @@
+//! Each referral's next action kept on its row (`next_action_kind`, `next_action_due`), so the
+//! link worker's worklist and its counts read an index instead of classifying every open case
+//! on every request.
+//!
+//! The row holds [`lotse_domain::next_action::schedule`] of the referral's facts with the
+//! programme's working days and the default [`NextActionSettings`]: a first contact is stored as
+//! `first_contact_due` and becomes overdue when read (the only rule that depends on today). A
+//! closed referral, a referral without a case and a referral of an erased person hold none.
+//!
+//! The writes that change the facts refresh the rows they touch, in the same transaction:
+//! `referral::insert_many` and `referral::apply` (the referral's state, acceptance, attempts and
+//! contact), `person::insert_questionnaire_responses` (a baseline response),
+//! `action_plan::save` and `action_plan::insert_first` (the review date),
+//! `programme::update_holiday_calendar` (every open referral of the programme) and
+//! `record::erasure::erase` (cleared). That every such write refreshes is kept by convention
+//! and by the tests that compare the stored actions with those computed from the facts after
+//! each kind of write. A database from before migration 0032 is filled by [`fill_pending`],
+//! which `migrate::run` calls.
+
+use std::fmt::Write as _;
+
+use lotse_domain::calendar::WorkingDays;
+use lotse_domain::next_action::{CaseFacts, NextAction, NextActionKind, NextActionSettings, schedule};
+use lotse_domain::referral::ReferralState;
+use time::{Date, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::db::{Db, Tx};
+use crate::error::{StoreError, StoreResult};
+use crate::on_conn;
+
+/// Which referrals to refresh.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Which<'a> {
+    /// These referrals.
+    Referrals(&'a [Uuid]),
+    /// The referrals of these cases.
+    Cases(&'a [Uuid]),
+}
+
+/// Ids per facts statement (below `bulk`'s parameter budget of 500).
+const CHUNK: usize = 400;
+/// Rows per update statement (three parameters each).
+const PER_UPDATE: usize = 160;
+/// Open referrals read per round when a whole programme is refreshed.
+const PAGE: i64 = 2_000;
+
+/// The facts of [`CaseFacts`] as stored, and the next action the row holds now.
+type FactsRow = (
+    Uuid,
+    String,
+    Option<String>,
+    i64,
+    OffsetDateTime,
+    Option<OffsetDateTime>,
+    Option<OffsetDateTime>,
+    Option<OffsetDateTime>,
+    bool,
+    Option<Date>,
+    bool,
+    Option<String>,
+    Option<Date>,
+);
+
+/// The facts statement; `filter` is appended to its `where` (`$1` is the programme key).
+fn facts_sql(filter: &str) -> String {
+    format!(
+        "select r.referral_id, r.state, r.closing_reason, r.failed_contact_attempts, r.issued_at, \
+           r.accepted_at, r.last_attempt_at, r.contacted_at, \
+           exists (select 1 from questionnaire_response q where q.programme_key = r.programme_key \
+             and q.case_id = r.case_id and q.timepoint = 'baseline') as baseline_done, \
+           (select a.review_on from action_plan a where a.programme_key = r.programme_key \
+             and a.case_id = r.case_id order by a.version desc limit 1) as plan_review_on, \
+           (r.case_id is null or p.erased_at is not null) as without_action, \
+           r.next_action_kind, r.next_action_due \
+         from referral r \
+         join patient p on p.programme_key = r.programme_key and p.patient_id = r.patient_id \
+         where r.programme_key = $1 and {filter}"
+    )
+}
+
+/// The programme's working days (its holiday calendar and time zone), by its key.
+async fn working_days(tx: &mut Tx, key: i64) -> StoreResult<WorkingDays> {
+    let (calendar, zone): (String, String) = on_conn!(tx, c => sqlx::query_as(
+        "select holiday_calendar, time_zone from programme where programme_key = $1",
+    )
+    .bind(key)
+    .fetch_one(c)
+    .await)?;
+    WorkingDays::from_codes(&calendar, &zone).map_err(|e| StoreError::Corrupt(e.to_string()))
+}
+
+/// The next action a facts row should hold.
+fn scheduled(row: &FactsRow, working_days: &WorkingDays) -> StoreResult<Option<NextAction>> {
+    if row.10 {
+        return Ok(None);
+    }
+    let state = ReferralState::from_codes(&row.1, row.2.as_deref())
+        .ok_or_else(|| StoreError::Corrupt(format!("referral state {:?}", row.1)))?;
+    let local = |at: OffsetDateTime| working_days.local_date(at);
+    let facts = CaseFacts {
+        state,
+        issued_on: local(row.4),
+        accepted_on: row.5.map(local),
+        failed_contact_attempts: u32::try_from(row.3).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        last_attempt_on: row.6.map(local),
+        contacted_on: row.7.map(local),
+        baseline_questionnaire_done: row.8,
+        // Follow-ups and follow-up questionnaires are not scheduled anywhere yet.
+        follow_up_questionnaire_due_on: None,
+        next_plan_review_on: row.9,
+        next_follow_up_on: None,
+    };
+    Ok(schedule(&facts, &NextActionSettings::default(), working_days))
+}
+
+/// Computes the next action of each row and writes those that differ from what the row holds:
+/// one statement per [`PER_UPDATE`] rows changed (`case referral_id when … then …`, the same
+/// SQL on both engines). Returns how many rows changed.
+async fn write_changes(tx: &mut Tx, key: i64, rows: &[FactsRow], working_days: &WorkingDays) -> StoreResult<usize> {
+    let mut changes: Vec<(Uuid, Option<NextAction>)> = Vec::new();
+    for row in rows {
+        let next = scheduled(row, working_days)?;
+        let stored = match (row.11.as_deref(), row.12) {
+            (Some(code), Some(due_on)) => Some(NextAction {
+                kind: NextActionKind::from_code(code)
+                    .ok_or_else(|| StoreError::Corrupt(format!("next action {code:?}")))?,
+                due_on,
+            }),
+            _ => None,
+        };
+        if next != stored {
+            changes.push((row.0, next));
+        }
+    }
+    for chunk in changes.chunks(PER_UPDATE) {
+        // Row i binds its id as $(3i+2), its kind as $(3i+3) and its due date as $(3i+4).
+        let arm = |value: usize| {
+            let mut arms = String::new();
+            for i in 0..chunk.len() {
+                let _ = write!(arms, " when ${} then ${}", 3 * i + 2, 3 * i + 2 + value);
+            }
+            arms
+        };
+        let ids = (0..chunk.len())
+            .map(|i| format!("${}", 3 * i + 2))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let sql = format!(
+            "update referral set next_action_kind = case referral_id{} end, \
+             next_action_due = case referral_id{} end \
+             where programme_key = $1 and referral_id in ({ids})",
+            arm(1),
+            arm(2)
+        );
+        on_conn!(tx, c => {
+            let mut q = sqlx::query(&sql).bind(key);
+            for (id, next) in chunk {
+                q = q.bind(*id).bind(next.map(|n| n.kind.code())).bind(next.map(|n| n.due_on));
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
+    }
+    Ok(changes.len())
+}
+
+/// `$from, $from+1, …` for `n` parameters.
+fn placeholders(from: usize, n: usize) -> String {
+    (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
+}
+
+/// Refreshes the next action of the referrals `which` names (of the programme `key`): read
+/// their facts, schedule, write what changed. Returns how many rows changed.
+pub(crate) async fn refresh(tx: &mut Tx, key: i64, which: Which<'_>) -> StoreResult<usize> {
+    let (column, ids) = match which {
+        Which::Referrals(ids) => ("r.referral_id", ids),
+        Which::Cases(ids) => ("r.case_id", ids),
+    };
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let working_days = working_days(tx, key).await?;
+    let mut changed = 0;
+    for chunk in ids.chunks(CHUNK) {
+        let sql = facts_sql(&format!("{column} in ({})", placeholders(2, chunk.len())));
+        let rows: Vec<FactsRow> = on_conn!(tx, c => {
+            let mut q = sqlx::query_as(&sql).bind(key);
+            for id in chunk {
+                q = q.bind(*id);
+            }
+            q.fetch_all(c).await
+        })?;
+        changed += write_changes(tx, key, &rows, &working_days).await?;
+    }
+    Ok(changed)
+}
+
+/// Refreshes every open referral of the programme `key` (after its holiday calendar changed,
+/// or to fill the rows of an older database), in pages of referral ids. Returns how many rows
+/// changed.
+pub(crate) async fn refresh_programme(tx: &mut Tx, key: i64) -> StoreResult<usize> {
+    let working_days = working_days(tx, key).await?;
+    let sql = facts_sql("r.state <> 'closed' and r.referral_id > $2 order by r.referral_id limit $3");
+    let mut after = Uuid::nil();
+    let mut changed = 0;
+    loop {
+        let rows: Vec<FactsRow> = on_conn!(tx, c => sqlx::query_as(&sql)
+            .bind(key)
+            .bind(after)
+            .bind(PAGE)
+            .fetch_all(c)
+            .await)?;
+        let Some(last) = rows.last() else {
+            return Ok(changed);
+        };
+        after = last.0;
+        changed += write_changes(tx, key, &rows, &working_days).await?;
+    }
+}
+
+/// Clears the next action of a person's referrals (erasure: nobody is to be contacted).
+pub(crate) async fn clear_patient(tx: &mut Tx, key: i64, patient: Uuid) -> StoreResult<()> {
+    on_conn!(tx, c => sqlx::query(
+        "update referral set next_action_kind = null, next_action_due = null \
+         where programme_key = $1 and patient_id = $2 and next_action_kind is not null",
+    )
+    .bind(key)
+    .bind(patient)
+    .execute(c)
+    .await
+    .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Runs the upkeep a migration left for Rust: the rows of `store_upkeep` name tasks SQL cannot
+/// do (migration 0032: `next_action`, every programme's open referrals scheduled). Each task
+/// runs in one transaction with the removal of its row, so an interrupted run is done again
+/// on the next start. Returns the tasks run.
+pub async fn fill_pending(db: &Db) -> StoreResult<Vec<String>> {
+    let mut tx = db.begin().await?;
+    let tasks: Vec<String> =
+        on_conn!(&mut tx, c => sqlx::query_scalar("select task from store_upkeep order by task").fetch_all(c).await)?;
+    for task in &tasks {
+        match task.as_str() {
+            "next_action" => {
+                let keys: Vec<i64> = on_conn!(&mut tx, c => sqlx::query_scalar(
+                    "select programme_key from programme order by programme_key",
+                )
+                .fetch_all(c)
+                .await)?;
+                for key in keys {
+                    refresh_programme(&mut tx, key).await?;
+                }
+            }
+            other => return Err(StoreError::Corrupt(format!("unknown upkeep task {other:?}"))),
+        }
+        on_conn!(&mut tx, c => sqlx::query("delete from store_upkeep where task = $1")
+            .bind(task)
+            .execute(c)
+            .await
+            .map(|r| r.rows_affected()))?;
+    }
+    tx.commit().await?;
+    Ok(tasks)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn placeholders_count_from_the_first_free_parameter() {
+        assert_eq!(placeholders(4, 3), "$4, $5, $6");
+        assert_eq!(placeholders(2, 0), "");
+    }
+}
