@@ -39,6 +39,7 @@ rx-field-reason = Kort begrundelse (valgfrit, gemmes krypteret)
 rx-reason-hint = Kun hvad navigatøren skal vide til den første samtale. Højst 1000 tegn.
 rx-field-urgency = Kontakt snart (prioritet)
 rx-field-link-facility = Social navigatør / henvisningssted
+rx-facility-suggest = Forslag: passende til alderen, nærmest bopælen
 rx-facility-none = (ingen)
 rx-consent-legend = Personens samtykker
 rx-consent-intro = Læs teksterne op for personen på personens sprog. Hvert samtykke kan til enhver tid trækkes tilbage.

@@ -39,6 +39,7 @@ rx-field-reason = Kurze Begründung (optional, verschlüsselt gespeichert)
 rx-reason-hint = Nur was die Lotsin für das erste Gespräch wissen muss. Höchstens 1000 Zeichen.
 rx-field-urgency = Bald melden (Vorrang)
 rx-field-link-facility = Lotsenstelle
+rx-facility-suggest = Vorschlag: passend zum Alter, nächste zum Wohnort
 rx-facility-none = (keine)
 rx-consent-legend = Einwilligungen der Person
 rx-consent-intro = Lesen Sie der Person die Texte vor, in ihrer Sprache. Jede Einwilligung kann jederzeit widerrufen werden.

@@ -39,6 +39,7 @@ rx-field-reason = Short reason (optional, stored encrypted)
 rx-reason-hint = Only what the link worker needs for the first conversation. At most 1000 characters.
 rx-field-urgency = Contact soon (priority)
 rx-field-link-facility = Link service
+rx-facility-suggest = Suggested: fits the age, nearest the home
 rx-facility-none = (none)
 rx-consent-legend = The person's consents
 rx-consent-intro = Read the texts to the person, in their language. Each consent can be withdrawn at any time.

@@ -43,13 +43,14 @@ pub const JOB_START: &str = "start_job";
 pub const JOB_TOKEN_FILE: &str = "crates/lotse-app/src/jobs.rs";
 
 /// The job entry points: the only (file, function) pairs that start a job.
-pub const JOB_ENTRY_POINTS: [(&str, &str); 22] = [
+pub const JOB_ENTRY_POINTS: [(&str, &str); 23] = [
     ("crates/lotse-app/src/admin.rs", "add_user"),
     ("crates/lotse-app/src/admin.rs", "verify_audit"),
     ("crates/lotse-app/src/admin.rs", "verify_audit_against"),
     ("crates/lotse-app/src/admin.rs", "audit_checkpoints"),
     ("crates/lotse-app/src/admin.rs", "set_privacy_at"),
     ("crates/lotse-app/src/admin.rs", "set_holiday_calendar"),
+    ("crates/lotse-app/src/admin.rs", "set_target_groups"),
     ("crates/lotse-app/src/admin.rs", "reseal_identities"),
     ("crates/lotse-app/src/api_client.rs", "add"),
     ("crates/lotse-app/src/api_client.rs", "list"),

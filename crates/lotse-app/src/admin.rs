@@ -333,6 +333,70 @@ pub async fn set_holiday_calendar(
     Ok(lotse_store::programme::get(db, found.id).await?)
 }
 
+/// Parses target group codes (comma-separated; empty: everyone); an unknown code names the codes.
+pub fn parse_target_groups(codes: &str) -> Result<Vec<lotse_domain::offer::TargetGroup>, AdminError> {
+    use lotse_domain::offer::TargetGroup;
+    let mut groups = Vec::new();
+    for code in codes.split(',').map(str::trim).filter(|c| !c.is_empty()) {
+        let group = TargetGroup::from_code(code).ok_or_else(|| {
+            let known: Vec<&str> = TargetGroup::ALL.iter().map(|g| g.code()).collect();
+            AdminError::Invalid(format!(
+                "unknown target group {code:?}: the groups are {}",
+                known.join(", ")
+            ))
+        })?;
+        if !groups.contains(&group) {
+            groups.push(group);
+        }
+    }
+    Ok(groups)
+}
+
+/// Sets whom a link facility is for (`older-people`, `young-people`, …; empty: everyone), which
+/// the prescription form's facility suggestion reads (`lotse_domain::facility_choice`). The
+/// organisation is named as in `lotse user add`; audited as an update of the programme.
+/// Returns the groups stored.
+pub async fn set_target_groups(
+    db: &Db,
+    clock: &dyn Clock,
+    programme: &str,
+    organisation: &str,
+    codes: &str,
+) -> Result<Vec<lotse_domain::offer::TargetGroup>, AdminError> {
+    let job = JobToken::start_job(SystemJob::Admin);
+    let slug = ProgrammeSlug::parse(programme).map_err(|e| AdminError::Invalid(e.to_string()))?;
+    let groups = parse_target_groups(codes)?;
+    let found = lotse_store::programme::find_by_slug(db, &slug)
+        .await?
+        .ok_or_else(|| AdminError::UnknownProgramme(slug.as_str().to_owned()))?;
+    let scope = job.scope(found.id);
+    let mut tx = db.begin().await?;
+    let id = match lotse_store::directory::find_organisations_by_name(&mut tx, &scope, organisation)
+        .await?
+        .as_slice()
+    {
+        [one] => *one,
+        [] => return Err(AdminError::UnknownOrganisation(organisation.to_owned())),
+        many => return Err(AdminError::AmbiguousOrganisation(many.len(), organisation.to_owned())),
+    };
+    lotse_store::directory::set_target_groups(&mut tx, &scope, &[(id, groups.clone())]).await?;
+    let access = Access {
+        at: clock.now(),
+        purpose: AuditPurpose::Administration,
+    };
+    lotse_store::audit::record(
+        &mut tx,
+        &scope,
+        access,
+        AuditAction::Update,
+        ObjectKind::Programme,
+        [found.id.as_uuid()],
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(groups)
+}
+
 /// Re-encrypts, in every programme, the identities, the prescription reasons, the conversation
 /// notes and the action plans not sealed with the first data key (one transaction per
 /// programme; each person, prescription, note and case re-sealed is audited as an update).

@@ -9,7 +9,10 @@
 //!
 //! The link facility is one of the programme's link facilities; where the practices do the
 //! link work themselves (`LinkWorkModel::PracticeNavigator`, Norddjurs) it is the prescriber's
-//! own practice, chosen when none is given, and no other organisation is accepted.
+//! own practice, chosen when none is given, and no other organisation is accepted. Asked for
+//! the suggestion (`SUGGEST_FACILITY`, the form's first choice), the use case takes the first
+//! of `facility_choice::rank` for the person's age band and home postcode: a facility for
+//! their age group, nearest first (the practice itself in the navigator model).
 //!
 //! Duplicates: a new person's blind index is compared with the programme's. People the
 //! practice prescribed for before are offered to choose ([`PrescribeError::PossibleDuplicates`]);
@@ -21,6 +24,7 @@ use lotse_domain::audit::AuditPurpose;
 use lotse_domain::calendar::{HolidayCalendar, WorkingDays};
 use lotse_domain::case::Case;
 use lotse_domain::consent::{Consent, ConsentPurpose};
+use lotse_domain::facility_choice;
 use lotse_domain::field::{FieldError, FieldProblem};
 use lotse_domain::id::{CaseId, ConsentId, OrganisationId, PatientId, PrescriptionId, ReferralId};
 use lotse_domain::need::NeedDomain;
@@ -246,7 +250,7 @@ pub async fn prescribe(
             None
         }
     };
-    let Some(request) = request.filter(|_| errors.is_empty()) else {
+    let Some(mut request) = request.filter(|_| errors.is_empty()) else {
         return Err(PrescribeError::Invalid(errors));
     };
     let access = access(clock, AuditPurpose::Care);
@@ -272,8 +276,9 @@ pub async fn prescribe(
     if !errors.is_empty() {
         return Err(PrescribeError::Invalid(errors));
     }
-    // The person: chosen among the practice's, or new.
-    let (patient, language) = match (form.patient, &registration) {
+    // The person: chosen among the practice's, or new; with their age band and home, which
+    // the facility suggestion reads.
+    let (patient, language, band, home_point) = match (form.patient, &registration) {
         (Some(chosen), _) => {
             let known = match relations_of(&mut tx, principal, chosen, now).await? {
                 Some(relations) => principal
@@ -293,7 +298,13 @@ pub async fn prescribe(
                 .into());
             }
             let profile = lotse_store::record::profile(&mut tx, scope, access, chosen).await?;
-            (chosen, profile.language)
+            let home_point = match profile.home_postcode.as_deref().map(PostcodeCode::parse) {
+                Some(Ok(code)) => lotse_store::postcode::find_postcode(&mut tx, scope, &code)
+                    .await?
+                    .map(|p| p.centroid),
+                _ => None,
+            };
+            (chosen, profile.language, Some(profile.age_band), home_point)
         }
         (None, Some(reg)) => {
             if !form.confirmed_new {
@@ -305,10 +316,33 @@ pub async fn prescribe(
             let new = new_patient(scope, reg, home.as_ref(), today);
             let id = new.profile.id;
             lotse_store::person::insert_patients(&mut tx, scope, access, std::slice::from_ref(&new)).await?;
-            (id, reg.language.clone())
+            (
+                id,
+                reg.language.clone(),
+                Some(new.profile.age_band.clone()),
+                home.as_ref().map(|p| p.centroid),
+            )
         }
         (None, None) => return Err(PrescribeError::NotFound),
     };
+    if request.suggest_facility {
+        // The practice itself where it does the link work; else the first of the suggestion.
+        request.link_facility = if navigator {
+            Some(practice)
+        } else {
+            let places = lotse_store::directory::link_facility_places(&mut tx, scope).await?;
+            facility_choice::rank(&places, home_point, band.as_deref())
+                .first()
+                .map(|r| r.id)
+        };
+        if request.link_facility.is_none() {
+            // No link facility in the programme: nothing is written (the transaction is dropped).
+            return Err(PrescribeError::Invalid(vec![FieldError {
+                field: "link_facility".into(),
+                problem: FieldProblem::Required,
+            }]));
+        }
+    }
     let mut consents = Vec::new();
     for (given, purpose) in [
         (request.transfer, ConsentPurpose::Transfer),

@@ -81,6 +81,9 @@ pub enum Command {
     /// List programmes.
     #[command(subcommand)]
     Programme(ProgrammeCommand),
+    /// Change an organisation's settings.
+    #[command(subcommand)]
+    Organisation(OrganisationCommand),
     /// Configuration helpers.
     #[command(subcommand)]
     Config(ConfigCommand),
@@ -408,6 +411,30 @@ pub enum ProgrammeCommand {
     List,
     /// Change a programme's settings: privacy, holiday calendar (audited).
     Set(ProgrammeSetArgs),
+}
+
+/// `lotse organisation …`.
+#[derive(Debug, Subcommand)]
+pub enum OrganisationCommand {
+    /// Set whom a link facility is for, which the prescription form's suggestion reads
+    /// (audited).
+    Set(OrganisationSetArgs),
+}
+
+/// `lotse organisation set`.
+#[derive(Debug, Args)]
+pub struct OrganisationSetArgs {
+    /// Programme slug, e.g. `duesseldorf`
+    #[arg(long)]
+    pub programme: String,
+    /// The organisation's name (unique in the programme)
+    #[arg(long)]
+    pub organisation: String,
+    /// Target groups, comma-separated: `older-people` (a zentrum plus), `young-people` (a
+    /// youth centre), `everyone`, `families`, `women`, `men`, `migrants`,
+    /// `people-with-disabilities`, `carers`; an empty value: everyone
+    #[arg(long)]
+    pub target_groups: String,
 }
 
 /// Whether a programme requires a second factor.

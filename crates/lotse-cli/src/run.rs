@@ -15,8 +15,8 @@ use lotse_store::{DatabaseUrl, Db, Engine};
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{
-    AuditCommand, Cli, Command, ConfigCommand, ExportCommand, ImportCommand, KeysCommand, LogFormat, ProgrammeCommand,
-    RetentionCommand, UserCommand,
+    AuditCommand, Cli, Command, ConfigCommand, ExportCommand, ImportCommand, KeysCommand, LogFormat,
+    OrganisationCommand, ProgrammeCommand, RetentionCommand, UserCommand,
 };
 use crate::config::{self, Common};
 use crate::progress;
@@ -742,6 +742,31 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 },
                 p.retention_days,
                 p.holiday_calendar.code()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Organisation(OrganisationCommand::Set(args)) => {
+            // A wrong code is refused before the database is opened.
+            lotse_app::admin::parse_target_groups(&args.target_groups)?;
+            let db = open_db(&common, 1, KeyFiles::Existing).await?;
+            let result = lotse_app::admin::set_target_groups(
+                &db,
+                &SystemClock,
+                &args.programme,
+                &args.organisation,
+                &args.target_groups,
+            )
+            .await;
+            db.close().await;
+            let groups: Vec<&str> = result?.iter().map(|g| g.code()).collect();
+            println!(
+                "{}: target groups {}",
+                args.organisation,
+                if groups.is_empty() {
+                    "(everyone)".to_owned()
+                } else {
+                    groups.join(", ")
+                }
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -27,6 +27,8 @@ pub mod code;
 pub mod consent;
 /// The append-only event envelope shared by all lifecycles.
 pub mod event;
+/// Which link facility a prescription is suggested to go to: by target group, then distance.
+pub mod facility_choice;
 /// What is wrong with one field of a form or an API body.
 pub mod field;
 /// Typed ids (`ReferralId(Uuid)` …).

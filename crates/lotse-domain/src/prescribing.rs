@@ -302,8 +302,16 @@ pub struct PrescriptionInput {
     pub consents: ConsentInput,
 }
 
+/// The link facility field's value asking for the suggested facility (by the person's age and
+/// home, see [`crate::facility_choice`]).
+pub const SUGGEST_FACILITY: &str = "suggest";
+
 /// A checked prescription.
 #[derive(Clone, PartialEq, Eq)]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "three independent consents and the independent choice of the suggested facility"
+)]
 pub struct PrescriptionRequest {
     /// What the person needs support with.
     pub need_domains: Vec<NeedDomain>,
@@ -314,6 +322,9 @@ pub struct PrescriptionRequest {
     /// The link facility printed on the sheet (required with transfer consent, which sends
     /// the referral there; without it the person contacts the facility themselves).
     pub link_facility: Option<OrganisationId>,
+    /// The prescriber asked for the suggested facility ([`SUGGEST_FACILITY`]): the use case
+    /// fills `link_facility` with the first of `facility_choice::rank`.
+    pub suggest_facility: bool,
     /// Transfer consent given.
     pub transfer: bool,
     /// Care consent given.
@@ -339,7 +350,8 @@ impl std::fmt::Debug for PrescriptionRequest {
 impl PrescriptionRequest {
     /// Checks a prescription: at least one known need domain, a reason of at most
     /// [`MAX_REASON`] characters, a known urgency; with transfer consent a link facility (an
-    /// id; the use case checks that it is one of the programme's link facilities); care and
+    /// id, or [`SUGGEST_FACILITY`]; the use case checks that it is one of the programme's link
+    /// facilities, or finds the suggestion); care and
     /// research consent only together with transfer (without it nothing leaves the practice;
     /// a facility may still be named, for the sheet).
     pub fn parse(input: &PrescriptionInput) -> Result<Self, Vec<FieldError>> {
@@ -384,7 +396,10 @@ impl PrescriptionRequest {
             fail("consent_transfer", FieldProblem::ConsentRequired);
         }
         let id = input.link_facility.trim();
-        let link_facility = if id.is_empty() {
+        let suggest_facility = id == SUGGEST_FACILITY;
+        let link_facility = if suggest_facility {
+            None
+        } else if id.is_empty() {
             if consents.transfer {
                 fail("link_facility", FieldProblem::Required);
             }
@@ -401,6 +416,7 @@ impl PrescriptionRequest {
                 reason: (!reason.is_empty()).then(|| reason.to_owned()),
                 urgency,
                 link_facility,
+                suggest_facility,
                 transfer: consents.transfer,
                 care: consents.care,
                 research: consents.research,
@@ -554,8 +570,16 @@ mod tests {
         assert_eq!(p.need_domains, [need]);
         assert_eq!(p.urgency, Urgency::Routine);
         assert!(p.link_facility.is_some());
+        assert!(!p.suggest_facility);
         assert_eq!(p.given_by, ConsentGiver::Person);
         assert!(!format!("{p:?}").contains("Mann"));
+        // Asking for the suggestion names no facility yet, and is no missing field.
+        let suggest = PrescriptionInput {
+            link_facility: format!(" {SUGGEST_FACILITY} "),
+            ..prescription()
+        };
+        let p = PrescriptionRequest::parse(&suggest).unwrap();
+        assert_eq!((p.link_facility, p.suggest_facility), (None, true));
     }
 
     #[test]

@@ -302,6 +302,79 @@ pub async fn link_facilities(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult
     .await
 }
 
+/// A link facility's id, name, area centroid (latitude, longitude) and target group codes.
+type FacilityPlaceRow = (Uuid, String, Option<f64>, Option<f64>, String);
+
+/// The programme's link facilities as the facility suggestion sees them: name, place (the
+/// centroid of the organisation's area, if it has one) and target groups (stored as codes;
+/// an unknown code is [`StoreError::Corrupt`]), by name.
+pub async fn link_facility_places(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+) -> StoreResult<Vec<lotse_domain::facility_choice::FacilityPlace>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let rows: Vec<FacilityPlaceRow> = on_conn!(tx, c => sqlx::query_as(
+        "select o.organisation_id, o.name, a.lat, a.lon, o.target_groups from organisation o \
+         left join area a on a.programme_key = o.programme_key and a.area_id = o.area_id \
+         where o.programme_key = $1 and o.kind = 'link_facility' order by o.name, o.organisation_id",
+    )
+    .bind(key)
+    .fetch_all(c)
+    .await)?;
+    rows.into_iter()
+        .map(|(id, name, lat, lon, groups)| {
+            Ok(lotse_domain::facility_choice::FacilityPlace {
+                id: OrganisationId::from_uuid(id),
+                name,
+                location: match (lat, lon) {
+                    (Some(lat), Some(lon)) => lotse_domain::area::GeoPoint::parse(lat, lon).ok(),
+                    _ => None,
+                },
+                target_groups: target_groups_of(&groups)?,
+            })
+        })
+        .collect()
+}
+
+/// Target group codes as stored (comma-separated; empty: none).
+fn target_groups_of(stored: &str) -> StoreResult<Vec<lotse_domain::offer::TargetGroup>> {
+    stored
+        .split(',')
+        .filter(|code| !code.is_empty())
+        .map(|code| {
+            lotse_domain::offer::TargetGroup::from_code(code)
+                .ok_or_else(|| StoreError::Corrupt(format!("target group {code:?}")))
+        })
+        .collect()
+}
+
+/// Sets whom organisations are for (the demo, and `lotse organisation set`); each must exist
+/// in the scope's programme, else [`StoreError::NotFound`].
+pub async fn set_target_groups(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    groups: &[(OrganisationId, Vec<lotse_domain::offer::TargetGroup>)],
+) -> StoreResult<()> {
+    let key = tx.programme_key(scope.programme()).await?;
+    for (id, groups) in groups {
+        let codes: Vec<&str> = groups.iter().map(|g| g.code()).collect();
+        let n = on_conn!(tx, c => sqlx::query(
+            "update organisation set target_groups = $3, version = version + 1 \
+             where programme_key = $1 and organisation_id = $2",
+        )
+        .bind(key)
+        .bind(id.as_uuid())
+        .bind(codes.join(","))
+        .execute(c)
+        .await
+        .map(|r| r.rows_affected()))?;
+        if n == 0 {
+            return Err(StoreError::NotFound { kind: "organisation" });
+        }
+    }
+    Ok(())
+}
+
 /// An organisation's public contact details; it must exist in the scope's programme.
 pub async fn organisation_contact(
     tx: &mut Tx,

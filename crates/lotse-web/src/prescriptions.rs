@@ -19,7 +19,9 @@ use lotse_app::auth::SessionUser;
 use lotse_app::prescribe::{self, KnownPerson, PrescribeError, PrescribeForm};
 use lotse_domain::field::FieldError;
 use lotse_domain::id::{PatientId, PrescriptionId};
-use lotse_domain::prescribing::{ConsentInput, PERSON_LANGUAGES, PrescriptionInput, RegistrationInput};
+use lotse_domain::prescribing::{
+    ConsentInput, PERSON_LANGUAGES, PrescriptionInput, RegistrationInput, SUGGEST_FACILITY,
+};
 use lotse_pdf::sheet::{Contact, SheetContent, SheetLanguage};
 
 use crate::AppState;
@@ -119,6 +121,10 @@ struct FormPage {
     known: Vec<(String, String, String)>,
     needs: Vec<Choice>,
     facilities: Vec<Choice>,
+    /// The suggested facility is asked for (the form's default).
+    suggest: bool,
+    /// No facility is named.
+    no_facility: bool,
     languages: Vec<Choice>,
     genders: Vec<Choice>,
     givers: Vec<Choice>,
@@ -188,6 +194,8 @@ async fn form_page(
                 chosen: p.link_facility == id.to_string(),
             })
             .collect(),
+        suggest: p.link_facility.trim() == SUGGEST_FACILITY,
+        no_facility: p.link_facility.trim().is_empty(),
         languages: language_choices(&page, &chosen_language),
         genders: gender_choices(&page, &form.person.gender),
         givers: giver_choices(&page, &p.consents.given_by),
@@ -263,8 +271,16 @@ pub async fn new_form(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let page = Page::new(&state, &headers, "/prescriptions/new", Some(&user), &csrf);
-    // Nothing is ticked in advance: each consent is the person's own answer.
-    let page = form_page(&state, &user, page, &PrescribeForm::default(), &[], &[]).await?;
+    // Nothing is ticked in advance: each consent is the person's own answer. The facility is
+    // the suggestion unless the prescriber chooses one.
+    let form = PrescribeForm {
+        prescription: PrescriptionInput {
+            link_facility: SUGGEST_FACILITY.to_owned(),
+            ..PrescriptionInput::default()
+        },
+        ..PrescribeForm::default()
+    };
+    let page = form_page(&state, &user, page, &form, &[], &[]).await?;
     render_private(&page, StatusCode::OK)
 }
 

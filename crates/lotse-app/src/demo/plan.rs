@@ -11,7 +11,7 @@ use lotse_domain::id::{
     ProgrammeId, QuestionnaireResponseId, ReferralId, UserId,
 };
 use lotse_domain::need::NeedDomain;
-use lotse_domain::offer::{Offer, OfferStatus};
+use lotse_domain::offer::{Offer, OfferStatus, TargetGroup};
 use lotse_domain::organisation::{Organisation, OrganisationKind};
 use lotse_domain::patient::{Gender, PatientIdentity, PatientProfile, age_band};
 use lotse_domain::prescription::{CODE_DATA_LEN, Prescription, PrescriptionCode, ReferralSource};
@@ -84,6 +84,8 @@ struct Facility {
     id: OrganisationId,
     place: usize,
     link_worker: UserId,
+    /// Whom it is for (the prescription form's suggestion reads it); empty: everyone.
+    target_groups: Vec<TargetGroup>,
 }
 
 /// The static part of a programme: geography, organisations, users, offers.
@@ -494,14 +496,16 @@ fn duesseldorf(job: &JobToken, rng: &mut ChaCha8Rng, scale: usize, as_of: Offset
         });
     }
     // Link facilities: Zentren plus, youth centres, Stadtteiltreffs in about half the quarters.
-    let kinds = [
-        ("zentrum plus {q}", 0),
-        ("Jugendfreizeiteinrichtung {q}", 1),
-        ("Stadtteiltreff {q}", 2),
+    let kinds: [(&str, &[TargetGroup]); 3] = [
+        ("zentrum plus {q}", &[TargetGroup::OlderPeople]),
+        ("Jugendfreizeiteinrichtung {q}", &[TargetGroup::YoungPeople]),
+        ("Stadtteiltreff {q}", &[]),
     ];
     for i in 0..24 {
         let place = (i * 2 + 1) % w.places.len().max(1);
-        let pattern = kinds.get(i % kinds.len()).map_or("Stadtteiltreff {q}", |k| k.0);
+        let (pattern, target_groups) = kinds
+            .get(i % kinds.len())
+            .map_or(("Stadtteiltreff {q}", &[][..]), |k| (k.0, k.1));
         let quarter = w.places.get(place).map_or("", |p| p.name);
         let id = w.add_org(
             rng,
@@ -521,6 +525,7 @@ fn duesseldorf(job: &JobToken, rng: &mut ChaCha8Rng, scale: usize, as_of: Offset
             id,
             place,
             link_worker: user,
+            target_groups: target_groups.to_vec(),
         });
     }
     add_providers(&mut w, rng, places::DUESSELDORF_PROVIDER_PATTERNS, 60 * scale);
@@ -639,7 +644,12 @@ fn norddjurs(job: &JobToken, rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDa
         w.practices.push(Practice { id, place, prescribers });
         if let Some(link_worker) = first_navigator {
             // In the navigator model the practice itself does the link work.
-            w.facilities.push(Facility { id, place, link_worker });
+            w.facilities.push(Facility {
+                id,
+                place,
+                link_worker,
+                target_groups: Vec::new(),
+            });
         }
     }
     add_providers(&mut w, rng, places::NORDDJURS_PROVIDER_PATTERNS, 25 * scale);
@@ -1195,6 +1205,13 @@ async fn write_world(db: &Db, w: &World, password_hash: &str, now: OffsetDateTim
     lotse_store::postcode::upsert_postcodes(&mut tx, &w.scope, &postcodes(w)).await?;
     lotse_store::directory::insert_organisations(&mut tx, &w.scope, &w.organisations, now).await?;
     lotse_store::directory::set_organisation_contacts(&mut tx, &w.scope, &facility_contacts(w)).await?;
+    let groups: Vec<_> = w
+        .facilities
+        .iter()
+        .filter(|f| !f.target_groups.is_empty())
+        .map(|f| (f.id, f.target_groups.clone()))
+        .collect();
+    lotse_store::directory::set_target_groups(&mut tx, &w.scope, &groups).await?;
     for (id, username, display, role, org) in &w.users {
         let username = Username::parse(username).map_err(|e| DemoError::Password(e.to_string()))?;
         lotse_store::user::insert(&mut tx, *id, &username, display, password_hash, now).await?;

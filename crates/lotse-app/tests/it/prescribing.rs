@@ -1,6 +1,7 @@
 //! The prescriber's minute on both engines: a prescription with transfer consent reaches the
 //! facility's worklist and the practice's board; without it nothing leaves the practice;
-//! duplicates are offered only among the practice's own people; bad input writes nothing.
+//! duplicates are offered only among the practice's own people; bad input writes nothing; the
+//! suggested facility is one for the person's age group, nearest their home.
 
 use lotse_app::FixedClock;
 use lotse_app::case_record;
@@ -271,4 +272,112 @@ storage_test!(async fn where_practices_do_the_link_work_the_referral_goes_to_the
         panic!("expected the facility to be refused");
     };
     assert_eq!(errors[0].field, "link_facility");
+});
+
+/// Two quarters on one line of longitude, about 6 km apart, each with a postcode: the facility
+/// in the south, the other facility in the north.
+async fn places(db: &TestDb, world: &World) {
+    use lotse_domain::area::{Area, AreaKind, AreaSet, GeoPoint, Postcode, PostcodeCode};
+    use lotse_domain::id::{AreaId, AreaSetId};
+    let set = AreaSet {
+        id: AreaSetId::from_uuid(uuid::Uuid::new_v4()),
+        programme: world.programme.id,
+        name: "Quartiere".into(),
+    };
+    let area = |name: &str, lat: f64| Area {
+        id: AreaId::from_uuid(uuid::Uuid::new_v4()),
+        programme: world.programme.id,
+        area_set: set.id,
+        parent: None,
+        kind: AreaKind::Quarter,
+        name: name.into(),
+        centroid: GeoPoint::parse(lat, 6.78).unwrap(),
+        deprivation: None,
+    };
+    let (south, north) = (area("Süd", 51.19), area("Nord", 51.25));
+    let postcode = |code: &str, lat: f64| Postcode {
+        code: PostcodeCode::parse(code).unwrap(),
+        centroid: GeoPoint::parse(lat, 6.78).unwrap(),
+        areas: Vec::new(),
+    };
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::directory::insert_area_sets(&mut tx, &world.scope, std::slice::from_ref(&set))
+        .await
+        .unwrap();
+    lotse_store::directory::insert_areas(&mut tx, &world.scope, &[south.clone(), north.clone()])
+        .await
+        .unwrap();
+    lotse_store::postcode::upsert_postcodes(
+        &mut tx,
+        &world.scope,
+        &[postcode("40225", 51.19), postcode("40477", 51.245)],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    for (org, area) in [(world.orgs.facility, south.id), (world.orgs.other_facility, north.id)] {
+        lotse_store::on_pool!(&db.db, p => sqlx::query("update organisation set area_id = $1 where organisation_id = $2")
+            .bind(area.as_uuid())
+            .bind(org.as_uuid())
+            .execute(p)
+            .await
+            .map(|_| ()))
+        .unwrap();
+    }
+}
+
+/// The name of the facility a prescription went to.
+async fn facility_of(
+    db: &TestDb,
+    clock: &FixedClock,
+    gp: &lotse_app::principal::Principal,
+    done: &prescribe::Prescribed,
+) -> Option<String> {
+    let view = prescribe::view(&db.db, clock, gp, done.prescription).await.unwrap();
+    view.facility.map(|(name, _)| name)
+}
+
+/// A new person born on `birth_date`, living at `postcode`, with the suggested facility.
+fn suggested(world: &World, family: &str, birth_date: &str, postcode: &str) -> PrescribeForm {
+    let mut form = form(world, family, true);
+    form.person.birth_date = birth_date.into();
+    form.person.postcode = postcode.into();
+    form.prescription.link_facility = lotse_domain::prescribing::SUGGEST_FACILITY.into();
+    form
+}
+
+storage_test!(async fn the_suggested_facility_is_for_the_persons_age_and_nearest_their_home(db) {
+    let world = World::build(db, "rx-suggest").await;
+    places(db, &world).await;
+    let clock = FixedClock::new(fixed_now());
+    let gp = as_member(db, &world, "dr-suggest", Role::Prescriber, Some(world.orgs.practice)).await;
+    let zentrum = world.programme.slug.as_str();
+    lotse_app::admin::set_target_groups(&db.db, &clock, zentrum, "zentrum plus Eins", "older-people").await.unwrap();
+    // An older person in the north: the zentrum plus in the south (for their age) before the
+    // open place next door.
+    let old_north = prescribe::prescribe(&db.db, &clock, &gp, &suggested(&world, "Alt", "1948-05-17", "40477")).await.unwrap();
+    assert_eq!(facility_of(db, &clock, &gp, &old_north).await.as_deref(), Some("zentrum plus Eins"));
+    // A young person in the south: not the zentrum plus next door, the open place in the north.
+    let young = prescribe::prescribe(&db.db, &clock, &gp, &suggested(&world, "Jung", "2001-02-03", "40225")).await.unwrap();
+    assert_eq!(facility_of(db, &clock, &gp, &young).await.as_deref(), Some("zentrum plus Zwei"));
+    assert!(young.case.is_some(), "the referral went to the suggested facility");
+
+    // Both for older people: the nearest one.
+    lotse_app::admin::set_target_groups(&db.db, &clock, zentrum, "zentrum plus Zwei", "older-people, carers").await.unwrap();
+    let old_south = prescribe::prescribe(&db.db, &clock, &gp, &suggested(&world, "Süd", "1940-01-01", "40225")).await.unwrap();
+    assert_eq!(facility_of(db, &clock, &gp, &old_south).await.as_deref(), Some("zentrum plus Eins"));
+    // A person the practice knows, chosen again: their stored age band and home decide.
+    let again = PrescribeForm {
+        patient: Some(old_north.patient),
+        ..suggested(&world, "", "", "")
+    };
+    let again = prescribe::prescribe(&db.db, &clock, &gp, &again).await.unwrap();
+    assert_eq!(facility_of(db, &clock, &gp, &again).await.as_deref(), Some("zentrum plus Zwei"));
+
+    // The operator's command refuses what it does not know, and changes nothing.
+    let wrong = lotse_app::admin::set_target_groups(&db.db, &clock, zentrum, "zentrum plus Eins", "pensioners").await;
+    assert!(matches!(&wrong, Err(lotse_app::admin::AdminError::Invalid(m)) if m.contains("pensioners") && m.contains("older-people")), "{wrong:?}");
+    let unknown = lotse_app::admin::set_target_groups(&db.db, &clock, zentrum, "zentrum plus Drei", "").await;
+    assert!(matches!(unknown, Err(lotse_app::admin::AdminError::UnknownOrganisation(_))));
+    db.assert_audit_chains_intact().await;
 });

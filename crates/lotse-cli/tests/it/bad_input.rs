@@ -204,6 +204,56 @@ lotse_testkit::storage_test!(async fn programme_set_changes_privacy_settings_or_
     assert_eq!(programme.holiday_calendar, lotse_domain::calendar::HolidayCalendar::Denmark);
 });
 
+lotse_testkit::storage_test!(async fn organisation_set_names_whom_a_facility_is_for_or_changes_nothing(db) {
+    let (programme, scope) = db.programme("p-org").await;
+    let facility = lotse_domain::organisation::Organisation {
+        id: lotse_domain::id::OrganisationId::from_uuid(uuid::Uuid::new_v4()),
+        programme: programme.id,
+        kind: lotse_domain::organisation::OrganisationKind::LinkFacility,
+        name: "zentrum plus Flingern".into(),
+        area: None,
+    };
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::directory::insert_organisations(&mut tx, &scope, &[facility], lotse_testkit::fixed_now()).await.unwrap();
+    tx.commit().await.unwrap();
+    let url = db.url.expose().to_owned();
+    let run = |groups: &str, name: &str| {
+        let all = [
+            "organisation", "set", "--programme", "p-org", "--organisation", name, "--target-groups", groups,
+            "--database-url", &url,
+        ]
+        .map(str::to_owned);
+        async move {
+            let out = crate::server::lotse().args(all).output().await.unwrap();
+            (out.status.success(), String::from_utf8_lossy(&out.stdout).into_owned(), String::from_utf8_lossy(&out.stderr).into_owned())
+        }
+    };
+    let stored = || async {
+        let mut tx = db.db.begin_read().await.unwrap();
+        let places = lotse_store::directory::link_facility_places(&mut tx, &scope).await.unwrap();
+        tx.commit().await.unwrap();
+        places.into_iter().next().unwrap().target_groups
+    };
+    let (ok, _, err) = run("older-people,pensioners", "zentrum plus Flingern").await;
+    assert!(!ok && err.contains("unknown target group \"pensioners\": the groups are everyone, older-people"), "{err}");
+    assert_clean(&err);
+    let (ok, _, err) = run("older-people", "zentrum plus Bilk").await;
+    assert!(!ok && err.contains("no organisation named \"zentrum plus Bilk\""), "{err}");
+    assert!(stored().await.is_empty(), "nothing changed");
+
+    let (ok, out, err) = run("older-people, carers", "zentrum plus Flingern").await;
+    assert!(ok, "{err}");
+    assert_eq!(out.trim(), "zentrum plus Flingern: target groups older-people, carers");
+    assert_eq!(
+        stored().await,
+        [lotse_domain::offer::TargetGroup::OlderPeople, lotse_domain::offer::TargetGroup::Carers]
+    );
+    let (ok, out, _) = run("", "zentrum plus Flingern").await;
+    assert!(ok);
+    assert_eq!(out.trim(), "zentrum plus Flingern: target groups (everyone)");
+    assert!(stored().await.is_empty());
+});
+
 #[tokio::test]
 async fn restore_refuses_paths_that_are_not_backups_and_keeps_the_database() {
     let dir = std::env::temp_dir().join(format!("lotse-traversal-{}", uuid::Uuid::new_v4()));

@@ -266,8 +266,9 @@ pub struct PrescriptionRequest {
     pub reason: Option<String>,
     /// `routine` (the default) or `soon`.
     pub urgency: Option<String>,
-    /// The link facility (required with `transfer`).
-    #[schema(format = Uuid)]
+    /// The link facility (required with `transfer`): its id, or `suggest` for the facility the
+    /// programme suggests for the person (one for their age group, nearest their home; the
+    /// prescription read back names it, `facility`).
     pub link_facility_id: Option<String>,
     /// The consents.
     pub consents: ConsentsRequest,
@@ -386,7 +387,10 @@ fn parse_prescription(body: &[u8]) -> Result<PrescribeForm, ApiError> {
     let confirmed_new = r.boolean("confirmed_new", map.get("confirmed_new"));
     let urgency = r.string("urgency", map.get("urgency"), true);
     let facility = r.string("link_facility_id", map.get("link_facility_id"), true);
-    if !facility.is_empty() && lotse_domain::id::parse_canonical(&facility).is_none() {
+    if !facility.is_empty()
+        && facility != lotse_domain::prescribing::SUGGEST_FACILITY
+        && lotse_domain::id::parse_canonical(&facility).is_none()
+    {
         r.problems.push(("link_facility_id".to_owned(), "api-field-not-id"));
     }
     let prescription = PrescriptionInput {
