@@ -3,20 +3,25 @@
 //! the person with minimal data, their consent to be accompanied (care; research optional),
 //! a case at the worker's facility and a referral with its source, issued and accepted at once
 //! (the facility takes the person on as it registers them), all in one transaction.
+//!
+//! Duplicates: a new person's blind index (normalised name and birth date) is compared with
+//! the programme's; people the facility already holds are offered to open instead
+//! ([`Intake::PossibleDuplicates`], each name shown an audited read), unless the link worker
+//! confirms a new person. Others are never shown (that would reveal who is in the programme).
 
 use lotse_domain::audit::AuditPurpose;
 use lotse_domain::case::Case;
 use lotse_domain::consent::{Consent, ConsentGiver, ConsentPurpose};
 use lotse_domain::field::{FieldError, FieldProblem};
-use lotse_domain::id::{CaseId, ConsentId, ReferralId};
-use lotse_domain::policy::{Action, Decision, Subject};
+use lotse_domain::id::{CaseId, ConsentId, PatientId, ReferralId};
+use lotse_domain::policy::{Action, Decision, LinkKind, Subject};
 use lotse_domain::prescribing::{CONSENT_TEXT_VERSION, Registration, RegistrationInput};
 use lotse_domain::prescription::ReferralSource;
 use lotse_domain::referral::ReferralEvent;
 use lotse_store::referral::{NewReferral, Recorded};
 use uuid::Uuid;
 
-use crate::access::access;
+use crate::access::{access, relations_of};
 use crate::clock::Clock;
 use crate::handle::{self, Handle};
 use crate::prescribe::{home_postcode, new_patient, programme_date};
@@ -43,16 +48,41 @@ pub struct IntakeForm {
     pub research: bool,
     /// Who gave the consents (`person`, `parent_or_guardian`, `legal_representative`).
     pub given_by: String,
+    /// The link worker confirmed this is not one of the people offered as possible duplicates.
+    pub confirmed_new: bool,
+}
+
+/// A person the facility holds whose name and birth date match the one being registered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct KnownCase {
+    /// The person.
+    pub patient: PatientId,
+    /// Their name as stored.
+    pub name: String,
+    /// Their birth date.
+    pub birth_date: time::Date,
+    /// Their cases the facility holds (to open instead).
+    pub cases: Vec<CaseId>,
+}
+
+/// What an intake did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Intake {
+    /// The person was registered; their new case.
+    Registered(CaseId),
+    /// Nothing was registered: the facility holds people of that name and birth date.
+    PossibleDuplicates(Vec<KnownCase>),
 }
 
 /// Registers the person at the link worker's facility (see the module documentation); every
-/// wrong field is named at once ([`WorkError::Invalid`]). Returns the new case.
+/// wrong field is named at once ([`WorkError::Invalid`]). Returns the new case, or the people
+/// the facility holds who may be this person (nothing registered).
 pub async fn register(
     db: &impl Handle,
     clock: &dyn Clock,
     principal: &Principal,
     form: &IntakeForm,
-) -> Result<CaseId, WorkError> {
+) -> Result<Intake, WorkError> {
     let scope = principal.scope();
     let allowed = principal.decide(Action::RegisterReferral, Subject::Programme(scope.programme()));
     let facility = principal
@@ -105,6 +135,14 @@ pub async fn register(
         return Err(WorkError::Invalid(errors));
     };
     let access = access(clock, AuditPurpose::Care);
+    if !form.confirmed_new {
+        let known = known_cases(&mut tx, principal, &registration, access).await?;
+        if !known.is_empty() {
+            // Nothing is written but the audit entries of the names shown: they are kept.
+            tx.commit().await?;
+            return Ok(Intake::PossibleDuplicates(known));
+        }
+    }
     let new = new_patient(scope, &registration, home.as_ref(), today);
     let patient = new.profile.id;
     lotse_store::person::insert_patients(&mut tx, scope, access, std::slice::from_ref(&new)).await?;
@@ -155,5 +193,51 @@ pub async fn register(
     };
     lotse_store::referral::insert_many(&mut tx, scope, access, std::slice::from_ref(&referral)).await?;
     tx.commit().await?;
-    Ok(case.id)
+    Ok(Intake::Registered(case.id))
+}
+
+/// The people of the programme with the registration's blind index whom the policy lets the
+/// link worker see at intake (those the facility holds), with the cases it holds; each name
+/// read is audited.
+async fn known_cases(
+    tx: &mut lotse_store::Tx,
+    principal: &Principal,
+    registration: &Registration,
+    access: lotse_store::audit::Access,
+) -> Result<Vec<KnownCase>, WorkError> {
+    let scope = principal.scope();
+    let facility = principal
+        .membership()
+        .and_then(lotse_domain::user::Membership::organisation);
+    let mut known = Vec::new();
+    for candidate in lotse_store::person::possible_duplicates(tx, scope, &registration.identity).await? {
+        let Some(relations) = relations_of(tx, principal, candidate, access.at).await? else {
+            continue;
+        };
+        if !principal
+            .decide(Action::RegisterReferral, Subject::Person(scope.programme(), &relations))
+            .is_allowed()
+        {
+            continue;
+        }
+        let cases = relations
+            .links
+            .iter()
+            .filter(|l| l.kind == LinkKind::Holds && Some(l.organisation) == facility)
+            .filter_map(|l| l.case)
+            .fold(Vec::new(), |mut cases, case| {
+                if !cases.contains(&case) {
+                    cases.push(case);
+                }
+                cases
+            });
+        let identity = lotse_store::person::get_identity(tx, scope, access, candidate).await?;
+        known.push(KnownCase {
+            patient: candidate,
+            name: format!("{} {}", identity.given_name, identity.family_name),
+            birth_date: identity.birth_date,
+            cases,
+        });
+    }
+    Ok(known)
 }

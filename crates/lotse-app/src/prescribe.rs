@@ -310,6 +310,9 @@ pub async fn prescribe(
             if !form.confirmed_new {
                 let known = known_people(&mut tx, principal, reg, now).await?;
                 if !known.is_empty() {
+                    // Nothing is written yet but the audit entries of the names shown: they
+                    // are kept.
+                    tx.commit().await?;
                     return Err(PrescribeError::PossibleDuplicates(known));
                 }
             }

@@ -382,6 +382,12 @@ pub fn decide(membership: &Membership, action: Action, subject: Subject<'_>) -> 
             !relations.erased && relations.linked(LinkKind::Prescribed, membership.organisation, |_| true),
             Visibility::Prescriber,
         ),
+        // A link worker registering someone is shown the people its facility holds whose name
+        // and birth date match (to open their case instead); nobody else's.
+        (A::RegisterReferral, Subject::Person(_, relations)) => allow_if(
+            !relations.erased && relations.linked(LinkKind::Holds, membership.organisation, |_| true),
+            Visibility::Case,
+        ),
         (A::ManageOffer, Subject::Offer(_, provider)) => match membership.role {
             R::OfferProvider => allow_if(membership.organisation == Some(provider), Visibility::Provider),
             R::Coordinator => Decision::Allow(Visibility::Administration),
@@ -515,6 +521,7 @@ mod tests {
             ("link worker 11", A::SearchCases, "programme", V::Administration),
             ("link worker 10", A::RegisterReferral, "programme", V::Administration),
             ("link worker 11", A::RegisterReferral, "programme", V::Administration),
+            ("link worker 10", A::RegisterReferral, "person", V::Case),
             ("coordinator", A::SearchPeople, "programme", V::Administration),
             ("coordinator", A::ManageUsers, "programme", V::Administration),
             ("coordinator", A::ViewPersonAudit, "person", V::Administration),
@@ -667,6 +674,11 @@ mod tests {
         assert_eq!(
             decide(&lw, Action::WithdrawConsent, Subject::Case(p, case(100), &r)),
             Decision::Deny(DenyReason::Erased)
+        );
+        // Nor is an erased person offered at intake as one the facility knows.
+        assert_eq!(
+            decide(&lw, Action::RegisterReferral, Subject::Person(p, &r)),
+            Decision::Deny(DenyReason::NoRelationship)
         );
         let coordinator = member(Role::Coordinator, None);
         for action in [Action::ViewPersonAudit, Action::ExportPersonData, Action::ErasePerson] {

@@ -1,7 +1,9 @@
 //! Intake at the link facility (`/cases/new`): a link worker registers a person who comes
 //! without a prescription (on their own, sent by social services or by a pharmacy), with their
 //! consent to be accompanied; the new case opens. A wrong field shows the form again with
-//! everything entered and one message per field.
+//! everything entered and one message per field; people the facility already holds with that
+//! name and birth date are offered to open instead (409), until the link worker confirms a new
+//! person.
 
 use askama::Template;
 use axum::Extension;
@@ -10,7 +12,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use lotse_app::auth::SessionUser;
-use lotse_app::intake::{self, IntakeForm};
+use lotse_app::intake::{self, Intake, IntakeForm, KnownCase};
 use lotse_app::referral_work::WorkError;
 use lotse_domain::field::FieldError;
 use lotse_domain::prescribing::RegistrationInput;
@@ -35,9 +37,11 @@ struct IntakePage {
     sources: Vec<(&'static str, String, bool)>,
     care: bool,
     research: bool,
+    /// People the facility holds who may be this person: name, birth date, their cases here.
+    known: Vec<(String, String, Vec<String>)>,
 }
 
-fn intake_page(page: Page, form: &IntakeForm, errors: &[FieldError]) -> IntakePage {
+fn intake_page(page: Page, form: &IntakeForm, errors: &[FieldError], known: &[KnownCase]) -> IntakePage {
     let language = if form.person.language.is_empty() {
         page.lang_tag().to_owned()
     } else {
@@ -61,6 +65,16 @@ fn intake_page(page: Page, form: &IntakeForm, errors: &[FieldError]) -> IntakePa
             .collect(),
         care: form.care,
         research: form.research,
+        known: known
+            .iter()
+            .map(|k| {
+                (
+                    k.name.clone(),
+                    k.birth_date.to_string(),
+                    k.cases.iter().map(ToString::to_string).collect(),
+                )
+            })
+            .collect(),
         person: form.person.clone(),
         page,
     }
@@ -74,7 +88,7 @@ pub async fn form(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     let page = Page::new(&state, &headers, "/cases/new", Some(&user), &csrf);
-    render_private(&intake_page(page, &IntakeForm::default(), &[]), StatusCode::OK)
+    render_private(&intake_page(page, &IntakeForm::default(), &[], &[]), StatusCode::OK)
 }
 
 /// `POST /cases/new`: registers the person and opens their case (303 to it).
@@ -93,12 +107,17 @@ pub async fn register(
         care: form_one(&pairs, "consent_care") == "yes",
         research: form_one(&pairs, "consent_research") == "yes",
         given_by: form_one(&pairs, "consent_given_by"),
+        confirmed_new: form_one(&pairs, "confirmed_new") == "yes",
     };
     match intake::register(&state.app, state.clock.as_ref(), &user.principal(), &form).await {
-        Ok(case) => Ok(see_other(&format!("/cases/{case}"))),
+        Ok(Intake::Registered(case)) => Ok(see_other(&format!("/cases/{case}"))),
+        Ok(Intake::PossibleDuplicates(known)) => {
+            let page = Page::new(&state, &headers, "/cases/new", Some(&user), &csrf);
+            render_private(&intake_page(page, &form, &[], &known), StatusCode::CONFLICT)
+        }
         Err(WorkError::Invalid(errors)) => {
             let page = Page::new(&state, &headers, "/cases/new", Some(&user), &csrf);
-            render_private(&intake_page(page, &form, &errors), StatusCode::BAD_REQUEST)
+            render_private(&intake_page(page, &form, &errors, &[]), StatusCode::BAD_REQUEST)
         }
         Err(e) => Err(e.into()),
     }

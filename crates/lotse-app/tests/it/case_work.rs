@@ -545,7 +545,7 @@ storage_test!(async fn a_self_completion_link_is_answered_once_by_the_person(db)
 });
 
 storage_test!(async fn a_link_worker_registers_a_person_who_comes_without_a_prescription(db) {
-    use lotse_app::intake::{self, IntakeForm};
+    use lotse_app::intake::{self, Intake, IntakeForm};
     use lotse_domain::prescribing::RegistrationInput;
 
     let world = World::build(db, "intake").await;
@@ -563,6 +563,7 @@ storage_test!(async fn a_link_worker_registers_a_person_who_comes_without_a_pres
         care: true,
         research: false,
         given_by: String::new(),
+        confirmed_new: false,
     };
     // Every wrong field at once; nothing is written.
     let before = count(db, "select count(*) from patient").await;
@@ -588,7 +589,9 @@ storage_test!(async fn a_link_worker_registers_a_person_who_comes_without_a_pres
     }
     assert_eq!(count(db, "select count(*) from patient").await, before);
 
-    let case = intake::register(&db.db, &clock, &lotsin, &form).await.unwrap();
+    let Intake::Registered(case) = intake::register(&db.db, &clock, &lotsin, &form).await.unwrap() else {
+        panic!("nobody of that name is known yet");
+    };
     // The case lies with the worker's facility, accepted, from a pharmacy, with care consent.
     let next = referral_work::next_steps(&db.db, &clock, &lotsin, case).await.unwrap().unwrap();
     assert_eq!(next.state, ReferralState::Accepted);
@@ -611,6 +614,38 @@ storage_test!(async fn a_link_worker_registers_a_person_who_comes_without_a_pres
         assert!(matches!(refused, Err(WorkError::NotFound)), "{name}: {refused:?}");
     }
     assert_eq!(count(db, "select count(*) from patient").await, before + 1);
+
+    // The same person again, spelt otherwise: the facility's own case is offered, an audited
+    // read of the name; nothing is registered.
+    let patient: uuid::Uuid = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select patient_id from case_file where case_id = $1")
+        .bind(case.as_uuid()).fetch_one(p).await).unwrap();
+    let patient = lotse_domain::id::PatientId::from_uuid(patient);
+    let reads = crate::prescribing::count_identity_reads(db, patient).await;
+    let again = IntakeForm {
+        person: RegistrationInput {
+            given_name: " HASAN ".into(),
+            family_name: "Yildiz".into(),
+            ..form.person.clone()
+        },
+        ..form.clone()
+    };
+    let Intake::PossibleDuplicates(known) = intake::register(&db.db, &clock, &lotsin, &again).await.unwrap() else {
+        panic!("the facility's own person must be offered");
+    };
+    assert_eq!(known.len(), 1);
+    assert_eq!((known[0].patient, known[0].name.as_str(), known[0].cases.as_slice()), (patient, "Hasan Yıldız", &[case][..]));
+    assert_eq!(crate::prescribing::count_identity_reads(db, patient).await, reads + 1);
+    assert_eq!(count(db, "select count(*) from patient").await, before + 1, "nothing registered");
+    // Another facility is told nothing: the person is registered there anew.
+    let elsewhere = as_member(db, &world, "lotsin-other", Role::LinkWorker, Some(world.orgs.other_facility)).await;
+    assert!(matches!(intake::register(&db.db, &clock, &elsewhere, &again).await, Ok(Intake::Registered(_))));
+    // Confirmed as someone else: registered anew.
+    let confirmed = IntakeForm { confirmed_new: true, ..again };
+    let Intake::Registered(twin) = intake::register(&db.db, &clock, &lotsin, &confirmed).await.unwrap() else {
+        panic!("a confirmed new person is registered");
+    };
+    assert_ne!(twin, case);
+    assert_eq!(count(db, "select count(*) from patient").await, before + 3);
     db.assert_audit_chains_intact().await;
 });
 

@@ -156,10 +156,12 @@ storage_test!(async fn duplicates_are_offered_only_among_the_practices_own_peopl
     // The same person, spelt otherwise: offered to the practice that knows her.
     let mut again = form(&world, "MUELLER", true);
     again.person.given_name = " erika ".into();
+    let reads_before = count_identity_reads(db, first.patient).await;
     let Err(PrescribeError::PossibleDuplicates(known)) = prescribe::prescribe(&db.db, &clock, &gp, &again).await else {
         panic!("expected the practice's own person to be offered");
     };
     assert_eq!(known.len(), 1);
+    assert_eq!(count_identity_reads(db, first.patient).await, reads_before + 1, "showing her name is an audited read");
     assert_eq!(known[0].patient, first.patient);
     assert_eq!(known[0].name, "Erika Müller");
 
@@ -186,6 +188,18 @@ storage_test!(async fn duplicates_are_offered_only_among_the_practices_own_peopl
     let twin = prescribe::prescribe(&db.db, &clock, &gp, &new).await.unwrap();
     assert_ne!(twin.patient, first.patient);
 });
+
+/// Audited reads of a person (an entry about them alone, or one listing them).
+pub(crate) async fn count_identity_reads(db: &TestDb, patient: lotse_domain::id::PatientId) -> i64 {
+    lotse_store::on_pool!(&db.db, p => sqlx::query_scalar(
+        "select count(*) from audit_entry e where e.action = 'read' and e.object_kind = 'patient' and (e.object_id = $1 \
+         or exists (select 1 from audit_object o where o.programme_key = e.programme_key and o.seq = e.seq and o.object_id = $1))",
+    )
+    .bind(patient.as_uuid())
+    .fetch_one(p)
+    .await)
+    .unwrap()
+}
 
 async fn count_denials(db: &TestDb) -> i64 {
     lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from audit_entry where action = 'access_denied'")
