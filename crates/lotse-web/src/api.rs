@@ -996,6 +996,7 @@ impl Modify for BearerAuth {
         link_work::add_note,
         link_work::plan,
         link_work::save_plan,
+        link_work::plan_pdf,
         link_work::make_link,
         prescribing::board,
         prescribing::prescription,

@@ -309,6 +309,13 @@ pub async fn plan_pdf(
     let printable = action_plan::printable(&state.app, state.clock.as_ref(), &user.principal(), case)
         .await?
         .ok_or(WebError::NotFound)?;
+    let bytes = render_plan(printable).await.map_err(WebError::Internal)?;
+    Ok(crate::prescriptions::pdf_response(bytes, "plan.pdf"))
+}
+
+/// The printed plan (the page's download and the API's): the latest version in the person's
+/// language (German where it has none), with the facility's contact.
+pub(crate) async fn render_plan(printable: action_plan::PrintablePlan) -> Result<Vec<u8>, String> {
     let plan = &printable.plan;
     let content = PlanContent {
         language: SheetLanguage::from_tag(&printable.language).unwrap_or(SheetLanguage::De),
@@ -331,9 +338,8 @@ pub async fn plan_pdf(
         obstacles: plan.content.obstacles.clone(),
         review_on: plan.content.review_on,
     };
-    let bytes = tokio::task::spawn_blocking(move || lotse_pdf::action_plan(&content))
+    tokio::task::spawn_blocking(move || lotse_pdf::action_plan(&content))
         .await
-        .map_err(|e| WebError::Internal(e.to_string()))?
-        .map_err(|e| WebError::Internal(e.to_string()))?;
-    Ok(crate::prescriptions::pdf_response(bytes, "plan.pdf"))
+        .map_err(|e| e.to_string())?
+        .map_err(|e| e.to_string())
 }

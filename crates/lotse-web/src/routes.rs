@@ -520,6 +520,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (
             spec(
+                Method::GET,
+                "/api/v1/cases/{case_id}/plan.pdf",
+                ApiClient(ApiScope::CaseWork),
+            ),
+            get(api::link_work::plan_pdf),
+        ),
+        (
+            spec(
                 Method::POST,
                 "/api/v1/cases/{case_id}/questionnaire-links",
                 ApiClient(ApiScope::CaseWork),

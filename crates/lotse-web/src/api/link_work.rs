@@ -944,6 +944,45 @@ pub async fn plan(
     }
 }
 
+/// `GET /api/v1/cases/{case_id}/plan.pdf`: the latest version of the action plan printed for
+/// the person, in their language, as the page's download. Never cached.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{case_id}/plan.pdf",
+    tag = "link work",
+    security(("bearer" = ["case:work"])),
+    params(("case_id" = uuid::Uuid, Path, description = "The case id")),
+    responses(
+        (status = 200, description = "The printed plan", content_type = "application/pdf", body = Vec<u8>),
+        (status = 400, description = "The id is malformed", body = super::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = super::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, none whose referral lies with the client's facility, or no plan yet", body = super::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn plan_pdf(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    Path(case_id): Path<String>,
+) -> Response {
+    let case = match case_of(&case_id) {
+        Ok(c) => c,
+        Err(e) => return ctx.fail(&state, e),
+    };
+    let printable = match action_plan::printable(&state.app, state.clock.as_ref(), &ctx.principal, case).await {
+        Ok(Some(printable)) => printable,
+        Ok(None) => return ctx.fail(&state, ApiError::NotFound),
+        Err(e) => return ctx.fail(&state, work_error(&state, ctx.language, e)),
+    };
+    match crate::case_work::render_plan(printable).await {
+        Ok(bytes) => crate::prescriptions::pdf_response(bytes, "plan.pdf"),
+        Err(reason) => {
+            tracing::error!(%reason, "plan not rendered");
+            ctx.fail(&state, ApiError::Internal)
+        }
+    }
+}
+
 /// A conversation note.
 #[derive(Debug, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]

@@ -1008,6 +1008,15 @@ fn api_matrix() -> Vec<ApiExpect> {
             reveals_to: &[],
             ok: &[200],
         },
+        ApiExpect {
+            method: Method::GET,
+            path: "/api/v1/cases/{case_id}/plan.pdf",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[200],
+        },
         // Prescribing: each practice its own board and prescriptions; a new person each time,
         // named by the first practice's prescriber (so the other practice's client is told that
         // this prescriber is not one of its own: 400).
@@ -1226,8 +1235,8 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
     assert_eq!(checked, api_matrix().len() * (2 + ANYONE.len() * 2));
     assert_eq!(
         allowed,
-        9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 11 + 3 + 3 + 1 + 1,
-        "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 11 routes: 1 each, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
+        9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 12 + 3 + 3 + 1 + 1,
+        "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 12 routes: 1 each, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
     );
 });
 

@@ -307,6 +307,12 @@ storage_test!(async fn a_practice_prescribes_and_a_facility_works_the_referral_t
     assert_eq!(read["versions"][0]["milestones"][0]["due_on"], "2026-11-20");
     let (_, now) = call(&app, &lw, Method::GET, &steps, &Value::Null).await;
     assert_eq!(now["state"], "plan_agreed", "the first plan records the agreement");
+    // The printed plan for the person, as the page's download.
+    let printed = app.get(&format!("{plan_path}.pdf"), &[("authorization", lw.as_str())]).await;
+    assert_eq!(printed.status(), 200);
+    assert_eq!(printed.headers().get("content-type").unwrap(), "application/pdf");
+    assert_eq!(printed.headers().get("cache-control").unwrap(), "no-store");
+    assert!(text(printed).await.starts_with("%PDF"));
 
     let (status, link) = call(
         &app,
