@@ -29,4 +29,4 @@ api-unsupported-media-type = Send indholdet som application/json.
 api-field-not-version = { $field } skal være det hele tal (1 eller derover), der blev læst med posten.
 api-field-unknown-code = { $field } er ikke en af de koder, feltet tager imod (se API-dokumentet).
 api-possible-duplicates-title = Muligvis allerede kendt
-api-possible-duplicates = Praksis kender en person med dette navn og denne fødselsdato: send personens patient_id, eller confirmed_new: true, hvis det er en anden.
+api-possible-duplicates = I kender allerede en person med dette navn og denne fødselsdato (candidates): brug personens patient_id eller en af personens case_ids, eller send confirmed_new: true, hvis det er en anden.

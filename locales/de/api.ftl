@@ -29,4 +29,4 @@ api-unsupported-media-type = Senden Sie den Inhalt als application/json.
 api-field-not-version = { $field } muss die ganze Zahl (ab 1) sein, die mit dem Datensatz gelesen wurde.
 api-field-unknown-code = { $field } ist keiner der Codes, die dieses Feld annimmt (siehe API-Dokument).
 api-possible-duplicates-title = Möglicherweise schon bekannt
-api-possible-duplicates = Die Praxis kennt eine Person mit diesem Namen und Geburtsdatum: senden Sie deren patient_id, oder confirmed_new: true, wenn es jemand anderes ist.
+api-possible-duplicates = Sie kennen schon eine Person mit diesem Namen und Geburtsdatum (candidates): nehmen Sie deren patient_id oder eine ihrer case_ids, oder senden Sie confirmed_new: true, wenn es jemand anderes ist.

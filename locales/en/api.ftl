@@ -29,4 +29,4 @@ api-unsupported-media-type = Send the body as application/json.
 api-field-not-version = { $field } must be the whole number (1 or more) read with the record.
 api-field-unknown-code = { $field } is not one of the codes this field takes (see the API document).
 api-possible-duplicates-title = Possible duplicate
-api-possible-duplicates = The practice knows a person with this name and birth date: send their patient_id, or confirmed_new: true if this is someone else.
+api-possible-duplicates = You already know a person with this name and birth date (candidates): use their patient_id or one of their case_ids, or send confirmed_new: true if this is someone else.

@@ -18,10 +18,12 @@ use lotse_domain::policy::{Action, Decision, LinkKind, Subject};
 use lotse_domain::prescribing::{CONSENT_TEXT_VERSION, Registration, RegistrationInput};
 use lotse_domain::prescription::ReferralSource;
 use lotse_domain::referral::ReferralEvent;
+use lotse_domain::user::Role;
 use lotse_store::referral::{NewReferral, Recorded};
 use uuid::Uuid;
 
 use crate::access::{access, relations_of};
+use crate::acting::{NotActing, acting_member};
 use crate::clock::Clock;
 use crate::handle::{self, Handle};
 use crate::prescribe::{home_postcode, new_patient, programme_date};
@@ -83,13 +85,37 @@ pub async fn register(
     principal: &Principal,
     form: &IntakeForm,
 ) -> Result<Intake, WorkError> {
+    register_for(db, clock, principal, "", form).await
+}
+
+/// [`register`], where an API client names the link worker who records the consent: `named`
+/// is the username of a link worker of the client's facility (else the field `recorded_by` is
+/// wrong, and nothing is written; a member records as themself).
+pub async fn register_for(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    named: &str,
+    form: &IntakeForm,
+) -> Result<Intake, WorkError> {
     let scope = principal.scope();
     let allowed = principal.decide(Action::RegisterReferral, Subject::Programme(scope.programme()));
     let facility = principal
         .membership()
         .and_then(lotse_domain::user::Membership::organisation);
-    let (Decision::Allow(_), Some(facility), Principal::Member(user)) = (allowed, facility, principal) else {
+    let (Decision::Allow(_), Some(facility)) = (allowed, facility) else {
         return Err(WorkError::NotFound);
+    };
+    let recorded_by = match acting_member(db, principal, named, Role::LinkWorker).await {
+        Ok(user) => user,
+        Err(NotActing::Capability) => return Err(WorkError::NotFound),
+        Err(NotActing::Named(problem)) => {
+            return Err(WorkError::Invalid(vec![FieldError {
+                field: "recorded_by".into(),
+                problem,
+            }]));
+        }
+        Err(NotActing::Store(e)) => return Err(WorkError::Store(e)),
     };
     let now = clock.now();
     let programme = lotse_store::programme::get(handle::store(db), scope.programme()).await?;
@@ -155,7 +181,7 @@ pub async fn register(
         text_version: CONSENT_TEXT_VERSION.to_owned(),
         language: registration.language.clone(),
         given_by,
-        recorded_by: user.user.id(),
+        recorded_by,
         given_at: now,
         withdrawn_at: None,
         version: 1,

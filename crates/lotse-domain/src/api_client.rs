@@ -26,7 +26,8 @@ pub enum ApiScope {
     /// coordinator any of the programme).
     OfferWrite,
     /// `case:work`: the link worker's work on a case its facility holds (the referral's steps,
-    /// the shortlist, questionnaires taken with the person, reading notes and plan versions).
+    /// the shortlist, questionnaires taken with the person, reading notes and plan versions),
+    /// and registering a person who comes without a prescription (intake).
     CaseWork,
     /// `prescription:write`: prescribe for the client's practice, and read its board.
     PrescriptionWrite,
@@ -64,7 +65,13 @@ impl ApiScope {
         Self::ALL.into_iter().find(|s| s.code() == code)
     }
 
-    /// The policy action the scope allows.
+    /// Whether the scope allows `action`: its [`ApiScope::action`], and for `case:work` also
+    /// the intake ([`Action::RegisterReferral`], the same role's other daily work).
+    pub fn allows(self, action: Action) -> bool {
+        self.action() == action || (self == Self::CaseWork && action == Action::RegisterReferral)
+    }
+
+    /// The policy action the scope allows (the route guard's action).
     pub const fn action(self) -> Action {
         match self {
             Self::WorklistRead => Action::ViewWorklist,
@@ -202,7 +209,7 @@ impl ApiClient {
 
     /// Whether the client holds the scope for an action (and its role may do it).
     pub fn may(&self, action: Action) -> bool {
-        role_may(self.membership.role(), action) && self.scopes.iter().any(|s| s.action() == action)
+        role_may(self.membership.role(), action) && self.scopes.iter().any(|s| s.allows(action))
     }
 
     /// The scope for the client's own programme, audited as `client:<id>`.

@@ -35,6 +35,8 @@ use crate::AppState;
 
 /// Reading a JSON body field by field.
 mod body;
+/// Intake at the link facility through the API.
+pub mod intake;
 /// `/api/v1/cases/{case_id}/…`: the link worker's work on a case its facility holds.
 pub mod link_work;
 /// `/api/v1/offers/{offer_id}`: reading and changing an offer of the directory.
@@ -63,13 +65,15 @@ pub struct Problem {
     /// One entry per field that was wrong.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub errors: Option<Vec<FieldProblem>>,
-    /// A new person matching people the practice knows (`POST /api/v1/prescriptions`): send
-    /// one's `patient_id`, or `confirmed_new: true`.
+    /// A new person matching people the practice knows (`POST /api/v1/prescriptions`: send
+    /// one's `patient_id`, or `confirmed_new: true`) or the facility holds (`POST
+    /// /api/v1/cases`: open one of their `case_ids`, or send `confirmed_new: true`).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub candidates: Option<Vec<Candidate>>,
 }
 
-/// A person the practice prescribed for before, with the same name and birth date.
+/// A person the practice prescribed for before (or the facility holds), with the same name and
+/// birth date.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, ToSchema)]
 pub struct Candidate {
     /// Their id.
@@ -80,6 +84,9 @@ pub struct Candidate {
     /// Their birth date.
     #[schema(format = Date)]
     pub birth_date: String,
+    /// At intake: their cases the facility holds (to open instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub case_ids: Option<Vec<String>>,
 }
 
 /// What is wrong with one field.
@@ -998,6 +1005,7 @@ impl Modify for BearerAuth {
         link_work::save_plan,
         link_work::plan_pdf,
         link_work::make_link,
+        intake::register,
         prescribing::board,
         prescribing::prescription,
         prescribing::sheet,

@@ -519,6 +519,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(api::link_work::save_plan),
         ),
         (
+            spec(Method::POST, "/api/v1/cases", ApiClient(ApiScope::CaseWork)),
+            post(api::intake::register),
+        ),
+        (
             spec(
                 Method::GET,
                 "/api/v1/cases/{case_id}/plan.pdf",

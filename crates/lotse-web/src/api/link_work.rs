@@ -59,7 +59,7 @@ fn onward_state(state: &AppState, language: Language, now: OnwardReferralState) 
 }
 
 /// A refused or stale step as the API answers it (the messages the case page shows).
-fn work_error(state: &AppState, language: Language, err: WorkError) -> ApiError {
+pub(super) fn work_error(state: &AppState, language: Language, err: WorkError) -> ApiError {
     let i18n = &state.i18n;
     match err {
         WorkError::NotFound => ApiError::NotFound,

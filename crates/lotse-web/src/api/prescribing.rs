@@ -37,6 +37,7 @@ fn prescribe_error(err: PrescribeError) -> ApiError {
                     patient_id: p.patient.to_string(),
                     name: p.name,
                     birth_date: p.birth_date.to_string(),
+                    case_ids: None,
                 })
                 .collect(),
         ),
@@ -304,7 +305,7 @@ const PERSON_FIELDS: [&str; 8] = [
     "gender",
 ];
 
-fn person_of(r: &mut Reader, value: Option<&Value>) -> RegistrationInput {
+pub(super) fn person_of(r: &mut Reader, value: Option<&Value>) -> RegistrationInput {
     let empty = Map::new();
     let map = match value {
         Some(Value::Object(map)) => map,

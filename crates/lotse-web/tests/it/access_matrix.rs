@@ -1008,6 +1008,18 @@ fn api_matrix() -> Vec<ApiExpect> {
             reveals_to: &[],
             ok: &[200],
         },
+        // Intake: any link worker's client registers at its own facility, naming the link worker
+        // of programme A's first facility (so the other facilities' clients are told that this
+        // is not one of theirs: 400).
+        ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/cases",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKERS,
+            reveals_to: &[],
+            ok: &[201, 400],
+        },
         ApiExpect {
             method: Method::GET,
             path: "/api/v1/cases/{case_id}/plan.pdf",
@@ -1162,6 +1174,13 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
             (Method::POST, p) if p.ends_with("/questionnaires") => {
                 r#"{"instrument":"who5","timepoint":"baseline","items":[3,3,4,2,3]}"#.to_owned()
             }
+            (Method::POST, "/api/v1/cases") => serde_json::json!({
+                "recorded_by": "api-a-matrix-lotsin",
+                "person": {"given_name": "Nora", "family_name": "Aufnahme", "birth_date": "1949-03-02", "language": "de"},
+                "source": "self",
+                "consents": {"care": true}
+            })
+            .to_string(),
             (Method::POST, "/api/v1/prescriptions") => serde_json::json!({
                 "prescriber": "api-a-fixture-prescriber",
                 "person": {"given_name": "Mira", "family_name": "Probe", "birth_date": "1950-01-01", "language": "de"},
@@ -1235,8 +1254,8 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
     assert_eq!(checked, api_matrix().len() * (2 + ANYONE.len() * 2));
     assert_eq!(
         allowed,
-        9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 12 + 3 + 3 + 1 + 1,
-        "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 12 routes: 1 each, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
+        9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 12 + 3 + 3 + 3 + 1 + 1,
+        "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 12 routes on a case: 1 each, intake: 3 link workers, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
     );
 });
 

@@ -369,3 +369,59 @@ storage_test!(async fn a_practice_prescribes_and_a_facility_works_the_referral_t
     let (status, _) = call(&app, &gp, Method::GET, &steps, &Value::Null).await;
     assert_eq!(status, 403);
 });
+
+storage_test!(async fn a_facility_registers_a_person_without_a_prescription_through_the_api(db) {
+    let app = TestApp::new(db).await;
+    let a = World::build(db, "api-intake").await;
+    let (lw, _) = client(db, &a, Role::LinkWorker, a.orgs.facility, "case:work").await;
+    a.member(db, "api-intake-lotsin", Role::LinkWorker, Some(a.orgs.facility)).await;
+    a.member(db, "api-intake-elsewhere", Role::LinkWorker, Some(a.orgs.other_facility)).await;
+    let people = count(db, "patient").await;
+    let intake = json!({
+        "recorded_by": "api-intake-lotsin",
+        "person": {"given_name": "Hasan", "family_name": "Yıldız", "birth_date": "1961-02-02", "language": "tr"},
+        "source": "pharmacy",
+        "consents": {"care": true}
+    });
+
+    // Every wrong field named by its JSON path; nothing written.
+    let mut bad = intake.clone();
+    bad["source"] = json!("prescriber");
+    bad["consents"] = json!({"care": false, "transfer": true});
+    bad["person"]["birth_date"] = json!("1961-02-30");
+    let (status, problem) = call(&app, &lw, Method::POST, "/api/v1/cases", &bad).await;
+    assert_eq!(status, 400, "{problem}");
+    let mut named = fields(&problem);
+    named.sort();
+    assert_eq!(named, ["consents.transfer"], "unknown keys first: {problem}");
+    bad["consents"] = json!({"care": false});
+    let (_, problem) = call(&app, &lw, Method::POST, "/api/v1/cases", &bad).await;
+    let mut named = fields(&problem);
+    named.sort();
+    assert_eq!(named, ["consents.care", "person.birth_date", "source"], "{problem}");
+    // The consent is recorded by a link worker of the client's own facility only.
+    let mut stranger = intake.clone();
+    stranger["recorded_by"] = json!("api-intake-elsewhere");
+    let (status, problem) = call(&app, &lw, Method::POST, "/api/v1/cases", &stranger).await;
+    assert_eq!((status, fields(&problem)), (400, vec!["recorded_by".to_owned()]), "{problem}");
+    assert_eq!(count(db, "patient").await, people, "nothing written");
+
+    let (status, made) = call(&app, &lw, Method::POST, "/api/v1/cases", &intake).await;
+    assert_eq!(status, 201, "{made}");
+    let case = made["case_id"].as_str().unwrap().to_owned();
+    let (status, steps) = call(&app, &lw, Method::GET, &format!("/api/v1/cases/{case}/steps"), &Value::Null).await;
+    assert_eq!((status, steps["state"].as_str()), (200, Some("accepted")), "{steps}");
+
+    // The same person again: 409 with the facility's own case; then registered when confirmed.
+    let (status, problem) = call(&app, &lw, Method::POST, "/api/v1/cases", &intake).await;
+    assert_eq!(status, 409, "{problem}");
+    assert_eq!(problem["type"], "urn:lotse:problem:possible-duplicates");
+    assert_eq!(problem["candidates"][0]["name"], "Hasan Yıldız");
+    assert_eq!(problem["candidates"][0]["case_ids"], json!([case]));
+    let mut confirmed = intake.clone();
+    confirmed["confirmed_new"] = json!(true);
+    let (status, _) = call(&app, &lw, Method::POST, "/api/v1/cases", &confirmed).await;
+    assert_eq!(status, 201);
+    assert_eq!(count(db, "patient").await, people + 2);
+    db.assert_audit_chains_intact().await;
+});
