@@ -269,17 +269,29 @@ pub async fn set_privacy_at(
         )
         .await?;
     }
+    record_programme_update(&mut tx, &scope, access, current.id).await?;
+    tx.commit().await?;
+    Ok(current)
+}
+
+/// Audits a change of a programme's settings: one `update` entry about the programme, in the
+/// transaction that made it.
+async fn record_programme_update(
+    tx: &mut lotse_store::Tx,
+    scope: &lotse_domain::actor::ProgrammeScope,
+    access: Access,
+    programme: lotse_domain::id::ProgrammeId,
+) -> Result<(), AdminError> {
     lotse_store::audit::record(
-        &mut tx,
-        &scope,
+        tx,
+        scope,
         access,
         AuditAction::Update,
         ObjectKind::Programme,
-        [current.id.as_uuid()],
+        [programme.as_uuid()],
     )
     .await?;
-    tx.commit().await?;
-    Ok(current)
+    Ok(())
 }
 
 /// A holiday calendar's code, checked (`de-nw`, `dk`, `weekends-only`), so that a command
@@ -320,15 +332,7 @@ pub async fn set_holiday_calendar(
         at: clock.now(),
         purpose: AuditPurpose::Administration,
     };
-    lotse_store::audit::record(
-        &mut tx,
-        &scope,
-        access,
-        AuditAction::Update,
-        ObjectKind::Programme,
-        [found.id.as_uuid()],
-    )
-    .await?;
+    record_programme_update(&mut tx, &scope, access, found.id).await?;
     tx.commit().await?;
     Ok(lotse_store::programme::get(db, found.id).await?)
 }
@@ -384,15 +388,7 @@ pub async fn set_target_groups(
         at: clock.now(),
         purpose: AuditPurpose::Administration,
     };
-    lotse_store::audit::record(
-        &mut tx,
-        &scope,
-        access,
-        AuditAction::Update,
-        ObjectKind::Programme,
-        [found.id.as_uuid()],
-    )
-    .await?;
+    record_programme_update(&mut tx, &scope, access, found.id).await?;
     tx.commit().await?;
     Ok(groups)
 }
