@@ -1283,6 +1283,7 @@ pub async fn seed(
     let written_at = clock.now();
     let total = (REFERRALS_PER_SCALE[0] + REFERRALS_PER_SCALE[1]) * scale;
     let mut done = 0;
+    let mut analysed_at = 0;
     let mut summary = DemoSummary::default();
     for (i, build) in [
         duesseldorf as fn(&JobToken, &mut ChaCha8Rng, usize, OffsetDateTime) -> Result<World, DemoError>,
@@ -1309,6 +1310,14 @@ pub async fn seed(
             left -= n;
             done += n;
             progress(done as u64, total as u64);
+            // The planner's statistics follow the tables as they grow (each time the referrals
+            // written have doubled): the writes' own reads (the next-action refresh) are planned
+            // by them, and a PostgreSQL without autovacuum otherwise plans them as for empty
+            // tables (BENCHMARKS.md: seeding fell to 8,000 referrals a minute at 270,000).
+            if done >= 2 * analysed_at.max(8 * BATCH) {
+                db.optimize().await?;
+                analysed_at = done;
+            }
         }
         summary.programmes.push(SeededProgramme {
             slug: world.programme.slug.as_str().to_owned(),
