@@ -78,14 +78,7 @@ pub async fn add_user(db: &Db, clock: &dyn Clock, new: &NewUser<'_>) -> Result<U
     let mut tx = db.begin().await?;
     let organisation: Option<OrganisationId> = match new.organisation {
         None => None,
-        Some(name) => {
-            let found = lotse_store::directory::find_organisations_by_name(&mut tx, &scope, name).await?;
-            match found.as_slice() {
-                [one] => Some(*one),
-                [] => return Err(AdminError::UnknownOrganisation(name.to_owned())),
-                many => return Err(AdminError::AmbiguousOrganisation(many.len(), name.to_owned())),
-            }
-        }
+        Some(name) => Some(organisation_named(&mut tx, &scope, name).await?),
     };
     lotse_store::user::insert(&mut tx, id, &username, display_name, &hash, now)
         .await
@@ -220,9 +213,7 @@ pub async fn set_privacy_at(
             "retention is 30 to 36,500 days, got {days}"
         )));
     }
-    let found = lotse_store::programme::find_by_slug(db, &slug)
-        .await?
-        .ok_or_else(|| AdminError::UnknownProgramme(slug.as_str().to_owned()))?;
+    let found = find_programme(db, &slug).await?;
     // The version is read before the settings it guards: a change in between makes the
     // update below a conflict, never a silent overwrite.
     let expected_version = match expected_version {
@@ -274,6 +265,29 @@ pub async fn set_privacy_at(
     Ok(current)
 }
 
+/// The programme of a slug, or [`AdminError::UnknownProgramme`].
+async fn find_programme(db: &Db, slug: &ProgrammeSlug) -> Result<lotse_domain::programme::Programme, AdminError> {
+    lotse_store::programme::find_by_slug(db, slug)
+        .await?
+        .ok_or_else(|| AdminError::UnknownProgramme(slug.as_str().to_owned()))
+}
+
+/// The one organisation of the programme with this name; none or several is an error naming it.
+async fn organisation_named(
+    tx: &mut lotse_store::Tx,
+    scope: &lotse_domain::actor::ProgrammeScope,
+    name: &str,
+) -> Result<OrganisationId, AdminError> {
+    match lotse_store::directory::find_organisations_by_name(tx, scope, name)
+        .await?
+        .as_slice()
+    {
+        [one] => Ok(*one),
+        [] => Err(AdminError::UnknownOrganisation(name.to_owned())),
+        many => Err(AdminError::AmbiguousOrganisation(many.len(), name.to_owned())),
+    }
+}
+
 /// Audits a change of a programme's settings: one `update` entry about the programme, in the
 /// transaction that made it.
 async fn record_programme_update(
@@ -321,9 +335,7 @@ pub async fn set_holiday_calendar(
     let job = JobToken::start_job(SystemJob::Admin);
     let slug = ProgrammeSlug::parse(programme).map_err(|e| AdminError::Invalid(e.to_string()))?;
     let calendar = parse_holiday_calendar(calendar)?;
-    let found = lotse_store::programme::find_by_slug(db, &slug)
-        .await?
-        .ok_or_else(|| AdminError::UnknownProgramme(slug.as_str().to_owned()))?;
+    let found = find_programme(db, &slug).await?;
     let expected_version = lotse_store::programme::version(db, found.id).await?;
     let scope = job.scope(found.id);
     let mut tx = db.begin().await?;
@@ -370,19 +382,10 @@ pub async fn set_target_groups(
     let job = JobToken::start_job(SystemJob::Admin);
     let slug = ProgrammeSlug::parse(programme).map_err(|e| AdminError::Invalid(e.to_string()))?;
     let groups = parse_target_groups(codes)?;
-    let found = lotse_store::programme::find_by_slug(db, &slug)
-        .await?
-        .ok_or_else(|| AdminError::UnknownProgramme(slug.as_str().to_owned()))?;
+    let found = find_programme(db, &slug).await?;
     let scope = job.scope(found.id);
     let mut tx = db.begin().await?;
-    let id = match lotse_store::directory::find_organisations_by_name(&mut tx, &scope, organisation)
-        .await?
-        .as_slice()
-    {
-        [one] => *one,
-        [] => return Err(AdminError::UnknownOrganisation(organisation.to_owned())),
-        many => return Err(AdminError::AmbiguousOrganisation(many.len(), organisation.to_owned())),
-    };
+    let id = organisation_named(&mut tx, &scope, organisation).await?;
     lotse_store::directory::set_target_groups(&mut tx, &scope, &[(id, groups.clone())]).await?;
     let access = Access {
         at: clock.now(),
