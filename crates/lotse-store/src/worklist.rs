@@ -189,7 +189,8 @@ async fn sealed_names(tx: &mut Tx, key: i64, patients: &[Uuid]) -> StoreResult<V
 /// id), from the index `referral_next_action` (or `referral_next_action_kind` when `kind`
 /// filters); without a filter, when fewer than `limit` are due, the open cases with nothing due
 /// follow, newest change first. `today` is the programme's local date (a first contact due
-/// before it is overdue). The counts come from `referral_next_action_kind` alone. Only the
+/// before it is overdue). The counts come from `next_action_count`, which triggers on `referral`
+/// keep per facility, kind and (for first contacts) due date (migration 0035). Only the
 /// names of the rows shown are opened, and the audit entry lists only their people. A case
 /// with two open referrals at the facility is shown once, at its earliest action.
 pub async fn for_link_facility(
@@ -244,9 +245,9 @@ pub async fn for_link_facility(
         rows.extend(rest);
     }
     let counted: Vec<(String, i64, i64)> = on_conn!(tx, c => sqlx::query_as(
-        "select r.next_action_kind, count(case when r.next_action_due < $3 then 1 end), count(*) \
-         from referral r where r.programme_key = $1 and r.link_facility_id = $2 and r.next_action_kind is not null \
-         group by r.next_action_kind",
+        "select kind, cast(sum(case when due < $3 then n else 0 end) as bigint), cast(sum(n) as bigint) \
+         from next_action_count where programme_key = $1 and link_facility_id = $2 \
+         group by kind",
     )
     .bind(key)
     .bind(facility.as_uuid())

@@ -269,6 +269,35 @@ storage_test!(async fn the_programmes_holiday_calendar_moves_a_due_date(db) {
 
 /// Clears the next action every referral keeps on its row and leaves the upkeep task a
 /// database from before migration 0032 has.
+/// The counts the triggers keep in `next_action_count` (migration 0035) equal those counted
+/// from the referral rows themselves, per programme, facility, kind and (first contacts) due
+/// date; no bucket is left at zero.
+async fn assert_counts_kept(db: &TestDb) {
+    type Bucket = (i64, uuid::Uuid, String, String, i64);
+    let kept: Vec<Bucket> = lotse_store::on_pool!(&db.db, p => sqlx::query_as(
+        "select programme_key, link_facility_id, kind, cast(due as text), n from next_action_count \
+         order by 1, 2, 3, 4",
+    ).fetch_all(p).await)
+    .unwrap();
+    let rows: Vec<(i64, uuid::Uuid, String, String)> = lotse_store::on_pool!(&db.db, p => sqlx::query_as(
+        "select programme_key, link_facility_id, next_action_kind, cast(next_action_due as text) from referral \
+         where next_action_kind is not null and next_action_due is not null",
+    ).fetch_all(p).await)
+    .unwrap();
+    let mut counted: std::collections::BTreeMap<(i64, uuid::Uuid, String, String), i64> =
+        std::collections::BTreeMap::new();
+    for (programme, facility, kind, due) in rows {
+        let due = if kind == "first_contact_due" {
+            due
+        } else {
+            "0001-01-01".to_owned()
+        };
+        *counted.entry((programme, facility, kind, due)).or_default() += 1;
+    }
+    let counted: Vec<Bucket> = counted.into_iter().map(|((p, f, k, d), n)| (p, f, k, d, n)).collect();
+    assert_eq!(kept, counted, "next_action_count against the referral rows");
+}
+
 async fn forget_next_actions(db: &TestDb) {
     lotse_store::on_pool!(&db.db, p => sqlx::query("update referral set next_action_kind = null, next_action_due = null")
         .execute(p)
@@ -295,6 +324,7 @@ storage_test!(async fn an_older_database_gets_its_next_actions_when_it_is_migrat
     assert_eq!(seen(&list), expected(&oracle()));
     let left: i64 = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from store_upkeep").fetch_one(p).await).unwrap();
     assert_eq!(left, 0, "the task is done once");
+    assert_counts_kept(db).await;
 });
 
 storage_test!(async fn a_plan_and_an_erasure_change_what_is_due(db) {
@@ -347,6 +377,7 @@ storage_test!(async fn a_plan_and_an_erasure_change_what_is_due(db) {
     let list = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, None).await.unwrap();
     assert!(seen(&list).iter().all(|(f, _)| f != "Clara"), "{:?}", seen(&list));
     assert_eq!(list.counts.first(), Some(&(K::FirstContactOverdue, 0)));
+    assert_counts_kept(db).await;
 });
 
 storage_test!(async fn other_roles_keep_the_newest_change_first(db) {
@@ -411,5 +442,36 @@ storage_test!(async fn steps_taken_one_by_one_give_the_next_action_of_the_same_h
         let (whole, walked) = (next_of(format!("Ganz{n}")), next_of(format!("Schritt{n}")));
         assert!(whole.is_some(), "after {n} steps something is due");
         assert_eq!(walked, whole, "after {n} steps");
+        assert_counts_kept(db).await;
     }
+});
+
+storage_test!(async fn a_redirected_referral_moves_its_count_to_the_new_facility(db) {
+    let world = World::build(db, "next-redirect").await;
+    let cases = build(db, &world).await;
+    let clock = FixedClock::new(NOW);
+    let here = as_member(db, &world, "lotsin-here", Role::LinkWorker, Some(world.orgs.other_facility)).await;
+    let there = as_member(db, &world, "lotsin-there", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let new_of = |list: &Worklist| list.counts.iter().find(|(k, _)| *k == K::New).unwrap().1;
+    let before = case_record::next_action_worklist(&db.db, &clock, &there, 100, None).await.unwrap();
+    assert_eq!(new_of(&before), 0);
+    // Anna's referral is new (issued 30 March): redirected to the other facility, it is new there.
+    let anna = cases.iter().find(|(f, _)| *f == "Anna").unwrap().1;
+    lotse_app::referral_work::redirect(
+        &db.db,
+        &clock,
+        &here,
+        anna,
+        world.orgs.facility,
+        lotse_domain::referral::RedirectReason::WrongArea,
+        1,
+    )
+    .await
+    .unwrap();
+    let here_now = case_record::next_action_worklist(&db.db, &clock, &here, 100, None).await.unwrap();
+    let there_now = case_record::next_action_worklist(&db.db, &clock, &there, 100, None).await.unwrap();
+    assert_eq!((new_of(&here_now), new_of(&there_now)), (1, 1));
+    let has_anna = |list: &Worklist| list.rows.iter().any(|r| r.name.ends_with("Anna"));
+    assert_eq!((has_anna(&here_now), has_anna(&there_now)), (false, true));
+    assert_counts_kept(db).await;
 });
