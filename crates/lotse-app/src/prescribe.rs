@@ -38,7 +38,7 @@ use lotse_domain::prescription::{Prescription, PrescriptionCode, ReferralSource}
 use lotse_domain::programme::{LinkWorkModel, Programme};
 use lotse_domain::referral::ReferralEvent;
 use lotse_store::StoreError;
-pub use lotse_store::board::BoardRow;
+pub use lotse_store::board::{BoardPage, BoardRow};
 use lotse_store::person::NewPatient;
 use lotse_store::referral::{NewReferral, Recorded};
 use time::{Date, OffsetDateTime};
@@ -514,26 +514,28 @@ async fn known_people(
     Ok(known)
 }
 
-/// The practice's board: its prescriptions, newest change first (at most `limit`).
+/// The practice's board: its prescriptions, newest change first, at most `limit`; with
+/// `after`, the page that follows that prescription (the id the previous page ended with).
 pub async fn board(
     db: &impl Handle,
     clock: &dyn Clock,
     principal: &Principal,
+    after: Option<PrescriptionId>,
     limit: i64,
-) -> Result<Vec<BoardRow>, PrescribeError> {
+) -> Result<BoardPage, PrescribeError> {
     let practice = practice_of(principal)?;
     let mut tx = handle::store(db).begin_read().await?;
-    let rows = lotse_store::board::for_practice(
+    let page = lotse_store::board::for_practice(
         &mut tx,
         principal.scope(),
         access(clock, AuditPurpose::Care),
         practice,
-        None,
+        after.map_or(lotse_store::board::Slice::First, lotse_store::board::Slice::After),
         limit,
     )
     .await?;
     tx.commit().await?;
-    Ok(rows)
+    Ok(page)
 }
 
 /// One prescription as its practice sees it: the board row, the facility's name and contact
@@ -566,8 +568,10 @@ pub async fn view(
     let scope = principal.scope();
     let access = access(clock, AuditPurpose::Care);
     let mut tx = handle::store(db).begin_read().await?;
-    let rows = lotse_store::board::for_practice(&mut tx, scope, access, practice, Some(id), 1).await?;
-    let Some(row) = rows.into_iter().next() else {
+    let page =
+        lotse_store::board::for_practice(&mut tx, scope, access, practice, lotse_store::board::Slice::Only(id), 1)
+            .await?;
+    let Some(row) = page.rows.into_iter().next() else {
         return Err(crate::access::deny(
             tx,
             principal,

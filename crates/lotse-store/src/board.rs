@@ -67,42 +67,77 @@ type Raw = (
     Option<OffsetDateTime>,
 );
 
+/// Which of a practice's prescriptions [`for_practice`] reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Slice {
+    /// The first rows in board order.
+    First,
+    /// The rows after this prescription in board order (the next page: keyset, so a page
+    /// costs the same however far back it lies). A prescription not of the practice gives
+    /// none.
+    After(PrescriptionId),
+    /// This one prescription (the prescription page).
+    Only(PrescriptionId),
+}
+
+/// A page of the board.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BoardPage {
+    /// The rows, in board order.
+    pub rows: Vec<BoardRow>,
+    /// Whether more rows follow the last one.
+    pub more: bool,
+}
+
 /// The board of one practice: its prescriptions of people not erased, newest change first, at
-/// most `limit`; `only` narrows to one prescription (the prescription page).
+/// most `limit` of `slice`. One row more is read to know whether more follow; its person is
+/// neither opened nor audited.
 pub async fn for_practice(
     tx: &mut Tx,
     scope: &ProgrammeScope,
     access: Access,
     practice: OrganisationId,
-    only: Option<PrescriptionId>,
+    slice: Slice,
     limit: i64,
-) -> StoreResult<Vec<BoardRow>> {
+) -> StoreResult<BoardPage> {
     let key = tx.programme_key(scope.programme()).await?;
     // The prescription's own last-change time, in the order of the index `prescription_board`
     // (programme_key, practice_id, board_at desc, prescription_id): the first rows come from
     // the index, nothing of the practice's other prescriptions is read or sorted. The column as
     // stored, so that the index serves the order (on SQLite exact to the second: see migration
-    // 0030).
-    let order = "s.board_at";
+    // 0030). A later page starts at the cursor's row (`c`) with a range on `board_at`.
+    let (cursor, filter) = match slice {
+        Slice::First => ("", ""),
+        Slice::After(_) => (
+            "join prescription c on c.programme_key = $1 and c.practice_id = $2 and c.prescription_id = $3 ",
+            "and s.board_at <= c.board_at and (s.board_at < c.board_at or s.prescription_id > c.prescription_id) ",
+        ),
+        Slice::Only(_) => ("", "and s.prescription_id = $3 "),
+    };
     let sql = format!(
         "select s.prescription_id, s.code, s.patient_id, i.given_name, i.family_name, s.urgency, s.issued_at, \
          r.referral_id, r.case_id, r.state, r.closing_reason, coalesce(r.link_facility_id, s.link_facility_id), r.updated_at, \
          r.concern_kind, r.concern_raised_at \
-         from prescription s \
+         from prescription s {cursor}\
          join patient p on p.programme_key = s.programme_key and p.patient_id = s.patient_id and p.erased_at is null \
          join patient_identity i on i.programme_key = s.programme_key and i.patient_id = s.patient_id \
          left join referral r on r.programme_key = s.programme_key and r.prescription_id = s.prescription_id \
-         where s.programme_key = $1 and s.practice_id = $2 and ($3 or s.prescription_id = $4) \
-         order by {order} desc, s.prescription_id limit $5"
+         where s.programme_key = $1 and s.practice_id = $2 {filter}\
+         order by s.board_at desc, s.prescription_id limit $4"
     );
-    let rows: Vec<Raw> = on_conn!(tx, c => sqlx::query_as(&sql)
+    let id = match slice {
+        Slice::First => Uuid::nil(),
+        Slice::After(id) | Slice::Only(id) => id.as_uuid(),
+    };
+    let mut rows: Vec<Raw> = on_conn!(tx, c => sqlx::query_as(&sql)
         .bind(key)
         .bind(practice.as_uuid())
-        .bind(only.is_none())
-        .bind(only.map_or(Uuid::nil(), |p| p.as_uuid()))
-        .bind(limit)
+        .bind(id)
+        .bind(limit.saturating_add(1))
         .fetch_all(c)
         .await)?;
+    let more = i64::try_from(rows.len()).unwrap_or(i64::MAX) > limit;
+    rows.truncate(usize::try_from(limit).unwrap_or(0));
     let keys = tx.keys()?;
     let programme = scope.programme().as_uuid();
     let open = |patient: Uuid, column: &str, value: &[u8]| {
@@ -114,7 +149,8 @@ pub async fn for_practice(
     if !patients.is_empty() {
         audit::record(tx, scope, access, AuditAction::Read, ObjectKind::Patient, patients).await?;
     }
-    rows.into_iter()
+    let rows = rows
+        .into_iter()
         .map(|r| {
             Ok(BoardRow {
                 prescription: PrescriptionId::from_uuid(r.0),
@@ -133,5 +169,6 @@ pub async fn for_practice(
                 concern: r.13.zip(r.14),
             })
         })
-        .collect()
+        .collect::<StoreResult<Vec<_>>>()?;
+    Ok(BoardPage { rows, more })
 }

@@ -10,7 +10,7 @@
 use askama::Template;
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::{Path, RawQuery, State};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -33,8 +33,8 @@ use crate::page::{
     state_key, timestamp,
 };
 
-/// How many prescriptions the board shows.
-const BOARD_LIMIT: i64 = 100;
+/// How many prescriptions a page of the board shows (the next page is one link away).
+const BOARD_LIMIT: i64 = 50;
 
 /// One line of the board.
 struct BoardLine {
@@ -53,6 +53,31 @@ struct BoardLine {
 struct BoardPage {
     page: Page,
     rows: Vec<BoardLine>,
+    /// The link to the next page (older changes), when more follow.
+    older: Option<String>,
+    /// This is not the first page.
+    later_page: bool,
+}
+
+/// `?after=…` of the board (page and API): the page after that prescription (an id the
+/// previous page ended with).
+#[derive(Debug, Default, serde::Deserialize)]
+struct BoardQuery {
+    after: Option<String>,
+}
+
+/// The board's `after` from a query string: none, or a prescription id (else the message).
+pub(crate) fn board_after(query: Option<&str>) -> Result<Option<PrescriptionId>, String> {
+    let query: BoardQuery = serde_urlencoded::from_str(query.unwrap_or("")).map_err(|e| e.to_string())?;
+    query
+        .after
+        .filter(|a| !a.is_empty())
+        .map(|a| {
+            lotse_domain::id::parse_canonical(&a)
+                .map(PrescriptionId::from_uuid)
+                .ok_or_else(|| format!("after: {a:?} is not a prescription id"))
+        })
+        .transpose()
 }
 
 /// The state shown for a prescription: its referral's, or "stayed in the practice".
@@ -79,16 +104,25 @@ fn shown_concern(page: &Page, concern: Option<&(String, time::OffsetDateTime)>) 
     })
 }
 
-/// `GET /prescriptions`: the practice's board.
+/// `GET /prescriptions`: the practice's board, a page at a time (`?after=` the last
+/// prescription of the page before; anything but a prescription id there is a 400).
 pub async fn board(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
     Extension(csrf): Extension<CsrfToken>,
     headers: HeaderMap,
+    RawQuery(query): RawQuery,
 ) -> Result<Response, WebError> {
-    let rows = prescribe::board(&state.app, state.clock.as_ref(), &user.principal(), BOARD_LIMIT).await?;
+    let after = board_after(query.as_deref()).map_err(WebError::BadRequest)?;
+    let board = prescribe::board(&state.app, state.clock.as_ref(), &user.principal(), after, BOARD_LIMIT).await?;
     let page = Page::new(&state, &headers, "/prescriptions", Some(&user), &csrf);
-    let rows = rows
+    let older = board
+        .rows
+        .last()
+        .filter(|_| board.more)
+        .map(|r| format!("/prescriptions?after={}", r.prescription));
+    let rows = board
+        .rows
         .into_iter()
         .map(|r| BoardLine {
             id: r.prescription.to_string(),
@@ -100,7 +134,15 @@ pub async fn board(
             concern: shown_concern(&page, r.concern.as_ref()),
         })
         .collect();
-    render_private(&BoardPage { page, rows }, StatusCode::OK)
+    render_private(
+        &BoardPage {
+            page,
+            rows,
+            older,
+            later_page: after.is_some(),
+        },
+        StatusCode::OK,
+    )
 }
 
 /// A choice of a select or a checkbox group.

@@ -262,13 +262,13 @@ storage_test!(async fn a_concern_shows_on_the_practices_board_at_once(db) {
     let doctor_try = referral_work::raise_concern(&db.db, &clock, &doctor, issued.case, ConcernKind::HealthWorse, 2).await;
     assert!(matches!(doctor_try, Err(WorkError::NotFound)), "{doctor_try:?}");
 
-    let board = prescribe::board(&db.db, &clock, &doctor, 50).await.unwrap();
+    let board = prescribe::board(&db.db, &clock, &doctor, None, 50).await.unwrap().rows;
     let row = board.iter().find(|r| r.referral == Some(issued.referral)).unwrap();
     assert_eq!(row.concern, None);
 
     clock.advance(time::Duration::hours(1));
     referral_work::raise_concern(&db.db, &clock, &lotsin, issued.case, ConcernKind::HealthWorse, 2).await.unwrap();
-    let board = prescribe::board(&db.db, &clock, &doctor, 50).await.unwrap();
+    let board = prescribe::board(&db.db, &clock, &doctor, None, 50).await.unwrap().rows;
     let row = board.iter().find(|r| r.referral == Some(issued.referral)).unwrap();
     assert_eq!(row.concern, Some(("health_worse".to_owned(), clock.now())));
     assert_eq!(row.state.as_deref(), Some("accepted"), "the state does not change");
@@ -296,7 +296,7 @@ storage_test!(async fn a_concern_shows_on_the_practices_board_at_once(db) {
     // A later concern replaces the shown one; the state still does not change.
     clock.advance(time::Duration::hours(1));
     referral_work::raise_concern(&db.db, &clock, &lotsin, issued.case, ConcernKind::Safeguarding, 3).await.unwrap();
-    let board = prescribe::board(&db.db, &clock, &doctor, 50).await.unwrap();
+    let board = prescribe::board(&db.db, &clock, &doctor, None, 50).await.unwrap().rows;
     let row = board.iter().find(|r| r.referral == Some(issued.referral)).unwrap();
     assert_eq!(row.concern, Some(("safeguarding".to_owned(), clock.now())));
     db.assert_audit_chains_intact().await;

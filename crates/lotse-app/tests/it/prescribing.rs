@@ -64,7 +64,7 @@ storage_test!(async fn a_prescription_with_transfer_reaches_the_facility_and_the
     let case = done.case.expect("a case at the facility");
     assert!(done.referral.is_some());
 
-    let board = prescribe::board(&db.db, &clock, &gp, 100).await.unwrap();
+    let board = prescribe::board(&db.db, &clock, &gp, None, 100).await.unwrap().rows;
     let row = board.iter().find(|r| r.prescription == done.prescription).expect("on the board");
     assert_eq!((row.state.as_deref(), row.urgency.as_str()), (Some("issued"), "soon"));
     assert_eq!(row.family_name, "Yılmaz");
@@ -109,18 +109,41 @@ storage_test!(async fn the_board_shows_the_latest_change_first(db) {
             .map(|r| r.family_name.clone())
             .collect()
     };
-    let board = prescribe::board(&db.db, &clock, &gp, 100).await.unwrap();
+    let board = prescribe::board(&db.db, &clock, &gp, None, 100).await.unwrap().rows;
     assert_eq!(order(&board), ["Dritte", "Zweite", "Erste"], "newest issue first");
     // The first person's referral is accepted later: it moves to the top.
     let first = issued.first().and_then(|i| i.case).unwrap();
     lotse_app::referral_work::accept(&db.db, &clock, &lotsin, first, 1).await.unwrap();
-    let board = prescribe::board(&db.db, &clock, &gp, 100).await.unwrap();
+    let board = prescribe::board(&db.db, &clock, &gp, None, 100).await.unwrap().rows;
     assert_eq!(order(&board), ["Erste", "Dritte", "Zweite"], "the latest change first");
     let row = board.iter().find(|r| r.family_name == "Erste").unwrap();
     assert_eq!((row.state.as_deref(), row.updated_at), (Some("accepted"), fixed_now() + time::Duration::hours(3)));
     // A limit keeps the first rows of that order.
-    let top = prescribe::board(&db.db, &clock, &gp, 1).await.unwrap();
-    assert_eq!(order(&top), ["Erste"]);
+    let top = prescribe::board(&db.db, &clock, &gp, None, 1).await.unwrap();
+    assert_eq!((order(&top.rows), top.more), (vec!["Erste".to_owned()], true));
+    // Page by page (one row each, after the last row shown) gives the whole board in the same
+    // order, every page but the last saying that more follow.
+    let whole = prescribe::board(&db.db, &clock, &gp, None, 100).await.unwrap();
+    assert!(!whole.more);
+    let mut paged = top.rows.clone();
+    let mut mores = vec![top.more];
+    while let Some(cursor) = paged.last().map(|r| r.prescription).filter(|_| mores.last() == Some(&true)) {
+        let page = prescribe::board(&db.db, &clock, &gp, Some(cursor), 1).await.unwrap();
+        mores.push(page.more);
+        paged.extend(page.rows);
+    }
+    let ids = |rows: &[lotse_app::prescribe::BoardRow]| rows.iter().map(|r| r.prescription).collect::<Vec<_>>();
+    assert_eq!(ids(&paged), ids(&whole.rows));
+    assert_eq!(mores.len(), whole.rows.len(), "one page per row");
+    assert_eq!(mores.iter().filter(|m| **m).count(), whole.rows.len() - 1, "the last page says none follow");
+    assert_eq!(order(&paged), ["Erste", "Dritte", "Zweite"]);
+    let rest = prescribe::board(&db.db, &clock, &gp, issued.first().map(|i| i.prescription), 100).await.unwrap();
+    assert_eq!((order(&rest.rows), rest.more), (vec!["Dritte".to_owned(), "Zweite".to_owned()], false));
+    assert_eq!(ids(&rest.rows), ids(&whole.rows[1..]), "after the first row: all the others");
+    // Another practice's prescription as the cursor gives nothing.
+    let other = as_member(db, &world, "dr-other", Role::Prescriber, Some(world.orgs.other_practice)).await;
+    let theirs = prescribe::board(&db.db, &clock, &other, issued.first().map(|i| i.prescription), 5).await.unwrap();
+    assert_eq!((theirs.rows.len(), theirs.more), (0, false));
 });
 
 storage_test!(async fn without_transfer_consent_nothing_leaves_the_practice(db) {
@@ -135,12 +158,12 @@ storage_test!(async fn without_transfer_consent_nothing_leaves_the_practice(db) 
     assert_eq!((done.case, done.referral), (None, None));
     assert_eq!((count(db, "case_file").await, count(db, "referral").await), (cases, referrals));
     assert_eq!(case_record::worklist(&db.db, &clock, &at_facility, 100).await.unwrap().len(), before);
-    let board = prescribe::board(&db.db, &clock, &gp, 100).await.unwrap();
+    let board = prescribe::board(&db.db, &clock, &gp, None, 100).await.unwrap().rows;
     let row = board.iter().find(|r| r.prescription == done.prescription).expect("on the board");
     assert_eq!((row.state.as_deref(), row.link_facility), (None, None));
     // Another practice does not see it.
     let other = as_member(db, &world, "dr-c", Role::Prescriber, Some(world.orgs.other_practice)).await;
-    let theirs = prescribe::board(&db.db, &clock, &other, 100).await.unwrap();
+    let theirs = prescribe::board(&db.db, &clock, &other, None, 100).await.unwrap().rows;
     assert!(theirs.iter().all(|r| r.prescription != done.prescription));
     let peek = prescribe::view(&db.db, &clock, &other, done.prescription).await;
     assert!(matches!(peek, Err(PrescribeError::NotFound)), "{peek:?}");

@@ -20,10 +20,10 @@ use utoipa::ToSchema;
 
 use super::body::Reader;
 use super::link_work::field_problems;
-use super::{ApiContext, ApiError, Candidate, json_with, parse_path_id, require_json, timestamp};
+use super::{ApiContext, ApiError, Candidate, FieldProblem, json_with, parse_path_id, require_json, timestamp};
 use crate::AppState;
 
-/// The most rows a board answer holds (as the page).
+/// The most rows a page of the board answer holds.
 const BOARD_LIMIT: i64 = 200;
 
 fn prescribe_error(err: PrescribeError) -> ApiError {
@@ -120,29 +120,54 @@ fn board_item(row: BoardRow) -> BoardItem {
 pub struct Board {
     /// Its prescriptions, the latest change first (at most 200).
     pub items: Vec<BoardItem>,
+    /// When more follow: the id to pass as `after` for the next page (the last item's).
+    pub next_after: Option<uuid::Uuid>,
 }
 
-/// `GET /api/v1/prescriptions`: the practice's board, as the page `/prescriptions`.
+/// `GET /api/v1/prescriptions`: the practice's board, as the page `/prescriptions`, a page at a
+/// time (`?after=` the `next_after` of the page before).
 #[utoipa::path(
     get,
     path = "/api/v1/prescriptions",
     tag = "prescribing",
     security(("bearer" = ["prescription:write"])),
+    params(("after" = Option<uuid::Uuid>, Query, description = "The page after this prescription: the previous page's `next_after`")),
     responses(
         (status = 200, description = "The board", body = Board, content_type = "application/json"),
+        (status = 400, description = "`after` is not a prescription id", body = super::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = super::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The client's scopes or role do not allow this", body = super::Problem, content_type = "application/problem+json"),
         (status = 404, description = "The client acts for no practice", body = super::Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn board(State(state): State<AppState>, Extension(ctx): Extension<ApiContext>) -> Response {
-    match prescribe::board(&state.app, state.clock.as_ref(), &ctx.principal, BOARD_LIMIT).await {
-        Ok(rows) => json_with(
-            StatusCode::OK,
-            &Board {
-                items: rows.into_iter().map(board_item).collect(),
-            },
-        ),
+pub async fn board(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let after = match crate::prescriptions::board_after(query.as_deref()) {
+        Ok(after) => after,
+        Err(message) => {
+            return ctx.fail(
+                &state,
+                ApiError::InvalidFields(vec![FieldProblem {
+                    field: "after".to_owned(),
+                    message,
+                }]),
+            );
+        }
+    };
+    match prescribe::board(&state.app, state.clock.as_ref(), &ctx.principal, after, BOARD_LIMIT).await {
+        Ok(page) => {
+            let next_after = page.rows.last().filter(|_| page.more).map(|r| r.prescription.as_uuid());
+            json_with(
+                StatusCode::OK,
+                &Board {
+                    items: page.rows.into_iter().map(board_item).collect(),
+                    next_after,
+                },
+            )
+        }
         Err(e) => ctx.fail(&state, prescribe_error(e)),
     }
 }

@@ -151,6 +151,19 @@ storage_test!(async fn a_practice_prescribes_and_a_facility_works_the_referral_t
     let case = issued["case_id"].as_str().unwrap().to_owned();
     assert!(issued["code"].as_str().unwrap().len() >= 6, "{issued}");
     assert!(audited_by(db, &gp_actor, "create").await >= 1);
+    // The board, a page at a time: `after` must be a prescription id; the page after the
+    // newest prescription no longer holds it.
+    let (status, board) = call(&app, &gp, Method::GET, "/api/v1/prescriptions", &Value::Null).await;
+    assert_eq!(status, 200, "{board}");
+    assert_eq!(board["items"][0]["prescription_id"], issued["prescription_id"], "{board}");
+    assert_eq!(board["next_after"], Value::Null, "one page holds them all");
+    let (status, problem) = call(&app, &gp, Method::GET, "/api/v1/prescriptions?after=newest", &Value::Null).await;
+    assert_eq!((status, fields(&problem)), (400, vec!["after".to_owned()]), "{problem}");
+    let after = format!("/api/v1/prescriptions?after={}", issued["prescription_id"].as_str().unwrap());
+    let (status, older) = call(&app, &gp, Method::GET, &after, &Value::Null).await;
+    assert_eq!(status, 200, "{older}");
+    let listed = |page: &Value| page["items"].as_array().unwrap().iter().map(|i| i["prescription_id"].clone()).collect::<Vec<_>>();
+    assert_eq!(listed(&older), listed(&board)[1..], "{older}");
 
     // The same name and birth date again: 409 with the person the practice knows.
     let (status, problem) = call(&app, &gp, Method::POST, "/api/v1/prescriptions", &prescription).await;

@@ -59,3 +59,47 @@ storage_test!(async fn a_gp_prescribes_through_the_form_and_downloads_the_sheet(
     let page = text(response).await;
     assert!(page.contains("Ayşe Demir (1950-03-14)"), "{page}");
 });
+
+storage_test!(async fn the_board_shows_fifty_at_a_time_with_a_link_to_older_changes(db) {
+    let app = TestApp::new(db).await;
+    let world = World::build(db, "rx-board-pages").await;
+    let gp = world.member(db, "dr-pages", Role::Prescriber, Some(world.orgs.practice)).await;
+    let cookie = app.session_for(gp, world.programme.id).await;
+    let headers = [("cookie", cookie.as_str()), ("accept-language", "de")];
+    let before = text(app.get("/prescriptions", &headers).await).await;
+    assert!(!before.contains("Ältere Änderungen"), "{before}");
+    // Fifty-one people.
+    for i in 0..51 {
+        let form = format!(
+            "given_name=Seite&family_name=Person{i:02}&birth_date=01.01.1950&language=de&need=loneliness\
+             &link_facility={}&consent_transfer=yes&consent_care=yes&consent_given_by=person",
+            world.orgs.facility
+        );
+        let response = app.post_form("/prescriptions", &form, &headers).await;
+        assert_eq!(response.status(), 303, "{i}");
+    }
+    let first = text(app.get("/prescriptions", &headers).await).await;
+    assert_eq!(first.matches("<tr><td>").count(), 50, "{first}");
+    let older = first
+        .split("href=\"/prescriptions?after=")
+        .nth(1)
+        .and_then(|rest| rest.split('"').next())
+        .expect("a link to older changes")
+        .to_owned();
+    let second = text(app.get(&format!("/prescriptions?after={older}"), &headers).await).await;
+    assert!(second.contains("Zu den neuesten Änderungen"), "{second}");
+    assert!(!second.contains("Ältere Änderungen"), "the last page: {second}");
+    // Every person on exactly one of the two pages (the clock stands still here, so the
+    // order among them is by prescription id).
+    for i in 0..51 {
+        let name = format!("Seite Person{i:02}<");
+        assert_eq!(
+            (first.contains(&name), second.contains(&name)),
+            (first.contains(&name), !first.contains(&name)),
+            "{name}"
+        );
+    }
+    // Anything but a prescription id is refused.
+    let response = app.get("/prescriptions?after=gestern", &headers).await;
+    assert_eq!(response.status(), 400);
+});
