@@ -95,6 +95,8 @@ while read -r role account scopes; do
   if [ "$rc" -ne 0 ]; then
     failed=1
     tail -n 60 "$log"
+    # The failures themselves (with their curl commands), which the summary above leaves out.
+    sed -n '/FAILURES/,/SUMMARY/p' "$log" | head -n 150
   fi
 done <<<"$clients"
 exit "$failed"

@@ -66,12 +66,12 @@ struct BoardQuery {
     after: Option<String>,
 }
 
-/// The board's `after` from a query string: none, or a prescription id (else the message).
+/// The board's `after` from a query string: none, or a prescription id (else the message; an
+/// empty `after` too).
 pub(crate) fn board_after(query: Option<&str>) -> Result<Option<PrescriptionId>, String> {
     let query: BoardQuery = serde_urlencoded::from_str(query.unwrap_or("")).map_err(|e| e.to_string())?;
     query
         .after
-        .filter(|a| !a.is_empty())
         .map(|a| {
             lotse_domain::id::parse_canonical(&a)
                 .map(PrescriptionId::from_uuid)

@@ -157,8 +157,10 @@ storage_test!(async fn a_practice_prescribes_and_a_facility_works_the_referral_t
     assert_eq!(status, 200, "{board}");
     assert_eq!(board["items"][0]["prescription_id"], issued["prescription_id"], "{board}");
     assert_eq!(board["next_after"], Value::Null, "one page holds them all");
-    let (status, problem) = call(&app, &gp, Method::GET, "/api/v1/prescriptions?after=newest", &Value::Null).await;
-    assert_eq!((status, fields(&problem)), (400, vec!["after".to_owned()]), "{problem}");
+    for bad in ["newest", ""] {
+        let (status, problem) = call(&app, &gp, Method::GET, &format!("/api/v1/prescriptions?after={bad}"), &Value::Null).await;
+        assert_eq!((status, fields(&problem)), (400, vec!["after".to_owned()]), "{bad:?}: {problem}");
+    }
     let after = format!("/api/v1/prescriptions?after={}", issued["prescription_id"].as_str().unwrap());
     let (status, older) = call(&app, &gp, Method::GET, &after, &Value::Null).await;
     assert_eq!(status, 200, "{older}");
