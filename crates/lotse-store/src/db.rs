@@ -343,10 +343,6 @@ pub struct PoolSettings {
     pub connect_timeout: Duration,
 }
 
-/// The bytes of a SQLite file read through a memory map: SQLite's compiled-in maximum
-/// (`SQLITE_MAX_MMAP_SIZE`, 0x7fff0000 unless the library was built otherwise).
-const MMAP_SIZE: &str = "2147418112";
-
 impl Default for PoolSettings {
     fn default() -> Self {
         Self {
@@ -380,12 +376,6 @@ impl Db {
                     // Erased and deleted values are overwritten with zeros in the file, so an
                     // erasure leaves nothing behind in free pages.
                     .pragma("secure_delete", "on")
-                    // Pages are read from a memory map of the file (up to SQLite's built-in
-                    // limit of 2 GiB; beyond it, by reads). Every audited read commits an audit
-                    // entry, and in WAL mode a commit makes every other connection drop its page
-                    // cache at its next transaction: without the map each request copied its
-                    // pages in again from the operating system.
-                    .pragma("mmap_size", MMAP_SIZE)
                     .busy_timeout(Duration::from_secs(5))
                     .log_statements(tracing::log::LevelFilter::Trace)
                     .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(5));
