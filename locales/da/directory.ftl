@@ -214,3 +214,5 @@ field-error-already-shortlisted = { $field }: Dette tilbud er allerede på perso
 field-error-date-in-past = { $field }: Datoen er passeret; angiv i dag eller senere.
 field-error-date-not-after-today = { $field }: Angiv en dato efter i dag.
 field-error-date-too-far = { $field }: Angiv en dato inden for et år.
+field-error-out-of-range = { $field }: Tallet ligger uden for intervallet i parentes.
+field-error-name-taken = { $field }: En anden organisation i programmet har allerede dette navn.

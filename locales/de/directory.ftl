@@ -214,3 +214,5 @@ field-error-already-shortlisted = { $field }: Dieses Angebot steht schon auf der
 field-error-date-in-past = { $field }: Das Datum liegt in der Vergangenheit; bitte heute oder später.
 field-error-date-not-after-today = { $field }: Bitte ein Datum nach heute.
 field-error-date-too-far = { $field }: Bitte ein Datum innerhalb eines Jahres.
+field-error-out-of-range = { $field }: Diese Zahl liegt außerhalb des Bereichs, der in Klammern steht.
+field-error-name-taken = { $field }: Diesen Namen trägt schon eine andere Organisation des Programms.

@@ -214,3 +214,5 @@ field-error-already-shortlisted = { $field }: this offer is already on the perso
 field-error-date-in-past = { $field }: this date has passed; enter today or later.
 field-error-date-not-after-today = { $field }: enter a date after today.
 field-error-date-too-far = { $field }: enter a date within a year.
+field-error-out-of-range = { $field }: this number is outside the range given in brackets.
+field-error-name-taken = { $field }: another organisation of the programme already has this name.

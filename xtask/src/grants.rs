@@ -49,7 +49,7 @@ pub const JOB_ENTRY_POINTS: [(&str, &str); 23] = [
     ("crates/lotse-app/src/admin.rs", "verify_audit_against"),
     ("crates/lotse-app/src/admin.rs", "audit_checkpoints"),
     ("crates/lotse-app/src/admin.rs", "set_privacy_at"),
-    ("crates/lotse-app/src/admin.rs", "set_holiday_calendar"),
+    ("crates/lotse-app/src/admin.rs", "set_link_work"),
     ("crates/lotse-app/src/admin.rs", "set_target_groups"),
     ("crates/lotse-app/src/admin.rs", "reseal_identities"),
     ("crates/lotse-app/src/api_client.rs", "add"),

@@ -5,6 +5,7 @@ use lotse_domain::audit::{AuditAction, AuditPurpose, ObjectKind};
 use lotse_domain::checkpoint::Checkpoint;
 use lotse_domain::id::{OrganisationId, UserId};
 use lotse_domain::programme::ProgrammeSlug;
+use lotse_domain::programme_settings::{LinkWorkInput, LinkWorkSettings};
 use lotse_domain::user::{NewPassword, Role, Username};
 use lotse_store::audit::{Access, ChainReport};
 use lotse_store::{Db, StoreError};
@@ -308,38 +309,135 @@ async fn record_programme_update(
     Ok(())
 }
 
-/// A holiday calendar's code, checked (`de-nw`, `dk`, `weekends-only`), so that a command
-/// can refuse a wrong one before it changes anything.
-pub fn parse_holiday_calendar(code: &str) -> Result<lotse_domain::calendar::HolidayCalendar, AdminError> {
-    lotse_domain::calendar::HolidayCalendar::from_code(code).ok_or_else(|| {
-        let codes: Vec<&str> = lotse_domain::calendar::HolidayCalendar::ALL
-            .iter()
-            .map(|c| c.code())
-            .collect();
-        AdminError::Invalid(format!(
-            "unknown holiday calendar {code:?}: the calendars are {}",
-            codes.join(", ")
-        ))
-    })
+/// The link-work settings a command changes; `None` keeps the programme's value.
+#[derive(Debug, Clone, Default)]
+pub struct LinkWorkChanges {
+    /// A holiday calendar code (`de-nw`, `dk`, `weekends-only`).
+    pub holiday_calendar: Option<String>,
+    /// Working days after acceptance by which first contact is due.
+    pub first_contact_working_days: Option<String>,
+    /// Working days between contact attempts.
+    pub working_days_between_contact_attempts: Option<String>,
+    /// Working days after contact by which the baseline questionnaire is due.
+    pub baseline_questionnaire_working_days: Option<String>,
+    /// Failed contact attempts before a person may be marked unreachable.
+    pub contact_attempts_before_unreachable: Option<String>,
 }
 
-/// Sets the holiday calendar of a programme (`de-nw`, `dk` or `weekends-only`): the link
-/// workers' due dates count working days by it from then on. Audited as an update of the
-/// programme.
-pub async fn set_holiday_calendar(
+impl LinkWorkChanges {
+    /// Whether any setting is to change.
+    pub const fn any(&self) -> bool {
+        self.holiday_calendar.is_some()
+            || self.first_contact_working_days.is_some()
+            || self.working_days_between_contact_attempts.is_some()
+            || self.baseline_questionnaire_working_days.is_some()
+            || self.contact_attempts_before_unreachable.is_some()
+    }
+
+    /// The changes applied to `current`, checked as the settings page checks them
+    /// ([`LinkWorkSettings::parse`]); a wrong value names its option and the allowed values.
+    pub fn apply_to(&self, current: &LinkWorkSettings) -> Result<LinkWorkSettings, AdminError> {
+        let next = &current.next_action;
+        let text = |change: &Option<String>, now: String| change.clone().unwrap_or(now);
+        let calendar = text(&self.holiday_calendar, current.holiday_calendar.code().to_owned());
+        let first = text(
+            &self.first_contact_working_days,
+            next.first_contact_working_days.to_string(),
+        );
+        let between = text(
+            &self.working_days_between_contact_attempts,
+            next.working_days_between_contact_attempts.to_string(),
+        );
+        let baseline = text(
+            &self.baseline_questionnaire_working_days,
+            next.baseline_questionnaire_working_days.to_string(),
+        );
+        let attempts = text(
+            &self.contact_attempts_before_unreachable,
+            current.contact_attempts_before_unreachable.to_string(),
+        );
+        let input = LinkWorkInput {
+            holiday_calendar: &calendar,
+            first_contact_working_days: &first,
+            working_days_between_contact_attempts: &between,
+            baseline_questionnaire_working_days: &baseline,
+            contact_attempts_before_unreachable: &attempts,
+        };
+        LinkWorkSettings::parse(&input).map_err(|errors| {
+            let messages: Vec<String> = errors.iter().map(|e| link_work_message(e, &input)).collect();
+            AdminError::Invalid(messages.join("; "))
+        })
+    }
+}
+
+/// A wrong link-work field as the command line names it: the option, what is wrong with the
+/// value given, and what it must be.
+fn link_work_message(e: &lotse_domain::field::FieldError, input: &LinkWorkInput<'_>) -> String {
+    use lotse_domain::field::FieldProblem;
+    use lotse_domain::programme_settings as ranges;
+    let range = |r: &std::ops::RangeInclusive<u32>| format!("a whole number from {} to {}", r.start(), r.end());
+    let (option, value, allowed) = match e.field.as_str() {
+        "holiday_calendar" => {
+            let codes: Vec<&str> = lotse_domain::calendar::HolidayCalendar::ALL
+                .iter()
+                .map(|c| c.code())
+                .collect();
+            (
+                "--holiday-calendar",
+                input.holiday_calendar,
+                format!("one of {}", codes.join(", ")),
+            )
+        }
+        "first_contact_working_days" => (
+            "--first-contact-days",
+            input.first_contact_working_days,
+            range(&ranges::FIRST_CONTACT_WORKING_DAYS),
+        ),
+        "working_days_between_contact_attempts" => (
+            "--days-between-attempts",
+            input.working_days_between_contact_attempts,
+            range(&ranges::WORKING_DAYS_BETWEEN_CONTACT_ATTEMPTS),
+        ),
+        "baseline_questionnaire_working_days" => (
+            "--baseline-days",
+            input.baseline_questionnaire_working_days,
+            range(&ranges::BASELINE_QUESTIONNAIRE_WORKING_DAYS),
+        ),
+        _ => (
+            "--contact-attempts",
+            input.contact_attempts_before_unreachable,
+            range(&ranges::CONTACT_ATTEMPTS_BEFORE_UNREACHABLE),
+        ),
+    };
+    let what = match e.problem {
+        FieldProblem::Required => "is empty",
+        FieldProblem::UnknownCode => "is not known",
+        FieldProblem::Number => "is not a whole number",
+        _ => "is out of range",
+    };
+    format!("{option} {value:?} {what}: it must be {allowed}")
+}
+
+/// Changes a programme's link-work settings (holiday calendar, next-action deadlines, contact
+/// attempts before unreachable): the link workers' due dates count by them from then on.
+/// Everything is checked before anything changes; audited as an update of the programme.
+pub async fn set_link_work(
     db: &Db,
     clock: &dyn Clock,
     programme: &str,
-    calendar: &str,
+    changes: &LinkWorkChanges,
 ) -> Result<lotse_domain::programme::Programme, AdminError> {
     let job = JobToken::start_job(SystemJob::Admin);
     let slug = ProgrammeSlug::parse(programme).map_err(|e| AdminError::Invalid(e.to_string()))?;
-    let calendar = parse_holiday_calendar(calendar)?;
     let found = find_programme(db, &slug).await?;
+    // The version first: settings read after it are at that version or newer, and a newer
+    // one makes the update a conflict rather than a change of settings nobody saw.
     let expected_version = lotse_store::programme::version(db, found.id).await?;
+    let current = lotse_store::programme::get(db, found.id).await?;
+    let settings = changes.apply_to(&LinkWorkSettings::of(&current))?;
     let scope = job.scope(found.id);
     let mut tx = db.begin().await?;
-    lotse_store::programme::update_holiday_calendar(&mut tx, found.id, calendar, expected_version).await?;
+    lotse_store::programme::update_link_work(&mut tx, found.id, &settings, expected_version).await?;
     let access = Access {
         at: clock.now(),
         purpose: AuditPurpose::Administration,

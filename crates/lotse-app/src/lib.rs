@@ -55,6 +55,8 @@ pub mod password_reset;
 pub mod prescribe;
 /// Who a use case acts for: a signed-in member, an API client or a capability's holder.
 pub mod principal;
+/// A coordinator's settings of the programme's link work (calendar, deadlines, attempts).
+pub mod programme_settings;
 /// Questionnaires on a case: what is offered, answers with the person, self-completion links.
 pub mod questionnaires;
 /// The link worker's first steps on a referral: accept, redirect, contact attempts, unreachable.

@@ -409,7 +409,8 @@ pub struct AuditVerifyArgs {
 pub enum ProgrammeCommand {
     /// List the programmes.
     List,
-    /// Change a programme's settings: privacy, holiday calendar (audited).
+    /// Change a programme's settings: privacy, holiday calendar, the link workers' deadlines
+    /// (audited).
     Set(ProgrammeSetArgs),
 }
 
@@ -461,6 +462,18 @@ pub struct ProgrammeSetArgs {
     /// `dk` (Denmark) or `weekends-only`
     #[arg(long)]
     pub holiday_calendar: Option<String>,
+    /// Working days after acceptance by which a link worker's first contact is due (1 to 30)
+    #[arg(long)]
+    pub first_contact_days: Option<String>,
+    /// Working days after a failed contact attempt by which the next is due (1 to 20)
+    #[arg(long)]
+    pub days_between_attempts: Option<String>,
+    /// Working days after contact by which the baseline questionnaire is due (1 to 60)
+    #[arg(long)]
+    pub baseline_days: Option<String>,
+    /// Failed contact attempts before a person may be marked unreachable (1 to 10)
+    #[arg(long)]
+    pub contact_attempts: Option<String>,
 }
 
 /// `lotse config …`.

@@ -706,25 +706,33 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let second_factor = args
                 .second_factor
                 .map(|s| matches!(s, crate::cli::SecondFactor::Required));
-            // A wrong calendar is refused before anything changes.
-            if let Some(calendar) = &args.holiday_calendar {
-                lotse_app::admin::parse_holiday_calendar(calendar)?;
+            let link_work = lotse_app::admin::LinkWorkChanges {
+                holiday_calendar: args.holiday_calendar.clone(),
+                first_contact_working_days: args.first_contact_days.clone(),
+                working_days_between_contact_attempts: args.days_between_attempts.clone(),
+                baseline_questionnaire_working_days: args.baseline_days.clone(),
+                contact_attempts_before_unreachable: args.contact_attempts.clone(),
+            };
+            // Wrong link-work values are refused before anything changes (checked here against
+            // the defaults; every field is checked on its own).
+            if link_work.any() {
+                let defaults = lotse_domain::programme_settings::LinkWorkSettings {
+                    holiday_calendar: lotse_domain::calendar::HolidayCalendar::WeekendsOnly,
+                    next_action: lotse_domain::next_action::NextActionSettings::default(),
+                    contact_attempts_before_unreachable: 3,
+                };
+                link_work.apply_to(&defaults)?;
             }
             let privacy_given = second_factor.is_some() || args.retention_days.is_some();
-            let mut result = match (&args.holiday_calendar, privacy_given) {
-                (Some(_), false) => Ok(None),
-                _ => lotse_app::admin::set_privacy(
-                    &db,
-                    &SystemClock,
-                    &args.programme,
-                    second_factor,
-                    args.retention_days,
-                )
-                .await
-                .map(Some),
+            let mut result = if link_work.any() && !privacy_given {
+                Ok(None)
+            } else {
+                lotse_app::admin::set_privacy(&db, &SystemClock, &args.programme, second_factor, args.retention_days)
+                    .await
+                    .map(Some)
             };
-            if let (Ok(_), Some(calendar)) = (&result, &args.holiday_calendar) {
-                result = lotse_app::admin::set_holiday_calendar(&db, &SystemClock, &args.programme, calendar)
+            if result.is_ok() && link_work.any() {
+                result = lotse_app::admin::set_link_work(&db, &SystemClock, &args.programme, &link_work)
                     .await
                     .map(Some);
             }
@@ -733,7 +741,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 anyhow::bail!("nothing was changed");
             };
             println!(
-                "{}: second factor {}, retention {} days, holiday calendar {}",
+                "{}: second factor {}, retention {} days, holiday calendar {}, first contact within {} working days, \
+                 a new attempt after {}, the baseline questionnaire within {}, unreachable after {} attempts",
                 p.slug.as_str(),
                 if p.second_factor_required {
                     "required"
@@ -741,7 +750,11 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     "optional"
                 },
                 p.retention_days,
-                p.holiday_calendar.code()
+                p.holiday_calendar.code(),
+                p.next_action.first_contact_working_days,
+                p.next_action.working_days_between_contact_attempts,
+                p.next_action.baseline_questionnaire_working_days,
+                p.contact_attempts_before_unreachable
             );
             Ok(ExitCode::SUCCESS)
         }

@@ -46,6 +46,10 @@ pub enum FieldProblem {
     DateNotAfterToday,
     /// The date lies too far ahead.
     DateTooFar,
+    /// The number lies outside the range the field allows (the form shows the range).
+    OutOfRange,
+    /// Another record of the programme already has this name.
+    NameTaken,
 }
 
 impl FieldProblem {
@@ -72,11 +76,13 @@ impl FieldProblem {
             Self::DateInPast => "date-in-past",
             Self::DateNotAfterToday => "date-not-after-today",
             Self::DateTooFar => "date-too-far",
+            Self::OutOfRange => "out-of-range",
+            Self::NameTaken => "name-taken",
         }
     }
 
     /// Every problem.
-    pub const ALL: [Self; 20] = [
+    pub const ALL: [Self; 22] = [
         Self::Required,
         Self::TooLong,
         Self::Number,
@@ -97,6 +103,8 @@ impl FieldProblem {
         Self::DateInPast,
         Self::DateNotAfterToday,
         Self::DateTooFar,
+        Self::OutOfRange,
+        Self::NameTaken,
     ];
 }
 
@@ -108,4 +116,14 @@ pub struct FieldError {
     pub field: String,
     /// What is wrong.
     pub problem: FieldProblem,
+}
+
+impl FieldError {
+    /// `field` has `problem`.
+    pub fn new(field: &str, problem: FieldProblem) -> Self {
+        Self {
+            field: field.to_owned(),
+            problem,
+        }
+    }
 }

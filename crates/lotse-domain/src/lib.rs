@@ -55,6 +55,8 @@ pub mod prescribing;
 pub mod prescription;
 /// Programmes (tenants) and their settings.
 pub mod programme;
+/// A programme's link-work settings as its coordinator changes them, checked field by field.
+pub mod programme_settings;
 /// Questionnaire responses (WHO-5, UCLA-3) as recorded answers.
 pub mod questionnaire;
 /// The referral lifecycle: issued → accepted → contacted → plan agreed → connected → closed.

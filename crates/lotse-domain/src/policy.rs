@@ -58,11 +58,14 @@ pub enum Action {
     /// Register a person who comes to the link facility without a referral (on their own, from
     /// social services or a pharmacy): person, consents, case and referral (link workers).
     RegisterReferral,
+    /// Change the programme's link-work settings: its holiday calendar, the deadlines of the
+    /// link workers' next actions, the contact attempts before unreachable. Coordinators only.
+    ManageProgramme,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Self; 18] = [
+    pub const ALL: [Self; 19] = [
         Self::ViewProgramme,
         Self::ManageOwnAccount,
         Self::ViewWorklist,
@@ -81,6 +84,7 @@ impl Action {
         Self::CurateDirectory,
         Self::Prescribe,
         Self::RegisterReferral,
+        Self::ManageProgramme,
     ];
 
     /// The stable code (audit entries of denials, logs, docs).
@@ -104,6 +108,7 @@ impl Action {
             Self::CurateDirectory => "curate_directory",
             Self::Prescribe => "prescribe",
             Self::RegisterReferral => "register_referral",
+            Self::ManageProgramme => "manage_programme",
         }
     }
 }
@@ -123,7 +128,8 @@ pub const fn role_may(role: Role, action: Action) -> bool {
         | A::ErasePerson
         | A::ManageUsers
         | A::ResetPassword
-        | A::CurateDirectory => matches!(role, R::Coordinator),
+        | A::CurateDirectory
+        | A::ManageProgramme => matches!(role, R::Coordinator),
         A::ManageOffer => matches!(role, R::OfferProvider | R::Coordinator),
         A::Prescribe => matches!(role, R::Prescriber),
     }
@@ -136,7 +142,11 @@ impl Action {
     pub const fn reaches_personal_data(self) -> bool {
         !matches!(
             self,
-            Self::ViewProgramme | Self::ManageOwnAccount | Self::ManageOffer | Self::CurateDirectory
+            Self::ViewProgramme
+                | Self::ManageOwnAccount
+                | Self::ManageOffer
+                | Self::CurateDirectory
+                | Self::ManageProgramme
         )
     }
 }
@@ -416,7 +426,8 @@ pub fn decide(membership: &Membership, action: Action, subject: Subject<'_>) -> 
             | A::ManageUsers
             | A::CurateDirectory
             | A::Prescribe
-            | A::RegisterReferral,
+            | A::RegisterReferral
+            | A::ManageProgramme,
             Subject::Programme(_),
         ) => Decision::Allow(Visibility::Administration),
         _ => Decision::Deny(DenyReason::NoRelationship),
@@ -542,6 +553,7 @@ mod tests {
             ("provider 31", A::ManageOffer, "offer of 31", V::Provider),
             ("coordinator", A::ManageOffer, "offer of 31", V::Administration),
             ("coordinator", A::CurateDirectory, "programme", V::Administration),
+            ("coordinator", A::ManageProgramme, "programme", V::Administration),
             ("prescriber 20", A::Prescribe, "programme", V::Administration),
             ("prescriber 21", A::Prescribe, "programme", V::Administration),
             ("prescriber 20", A::Prescribe, "person", V::Prescriber),

@@ -106,7 +106,7 @@ pub fn parse_date(value: &str) -> Option<Date> {
 
 /// Whether a telephone number looks like one: 6 to 20 digits, and only digits, spaces and
 /// `+ - / ( )`, a `+` only first.
-fn is_phone(value: &str) -> bool {
+pub(crate) fn is_phone(value: &str) -> bool {
     let digits = value.chars().filter(char::is_ascii_digit).count();
     (6..=20).contains(&digits)
         && value

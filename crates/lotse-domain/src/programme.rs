@@ -106,6 +106,8 @@ pub struct Programme {
     pub holiday_calendar: HolidayCalendar,
     /// How link work is organised.
     pub link_work_model: LinkWorkModel,
+    /// The deadlines of the link workers' next actions, in working days.
+    pub next_action: crate::next_action::NextActionSettings,
     /// Failed contact attempts before a person may be marked unreachable.
     pub contact_attempts_before_unreachable: u32,
     /// Whether the programme's published offers appear in the public directory.

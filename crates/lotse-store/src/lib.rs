@@ -42,6 +42,9 @@ pub mod directory;
 pub mod error;
 /// The append-only event log.
 pub mod event;
+/// A programme's link facilities as their coordinator keeps them (name, area, target groups,
+/// contact), at a version.
+pub mod facility;
 /// Files readable only by their owner.
 mod files;
 /// Self-completion invitations: one questionnaire of one case, answered once by link.

@@ -3,7 +3,7 @@
 //! on every request.
 //!
 //! The row holds [`lotse_domain::next_action::schedule`] of the referral's facts with the
-//! programme's working days and the default [`NextActionSettings`]: a first contact is stored as
+//! programme's working days and its [`NextActionSettings`]: a first contact is stored as
 //! `first_contact_due` and becomes overdue when read (the only rule that depends on today). A
 //! closed referral, a referral without a case and a referral of an erased person hold none.
 //!
@@ -11,7 +11,7 @@
 //! `referral::insert_many` and `referral::apply` (the referral's state, acceptance, attempts and
 //! contact), `person::insert_questionnaire_responses` (a baseline response),
 //! `action_plan::save` and `action_plan::insert_first` (the review date),
-//! `programme::update_holiday_calendar` (every open referral of the programme) and
+//! `programme::update_link_work` (every open referral of the programme) and
 //! `record::erasure::erase` (cleared). That every such write refreshes is kept by convention
 //! and by the tests that compare the stored actions with those computed from the facts after
 //! each kind of write. A database from before migration 0032 is filled by [`fill_pending`],
@@ -79,19 +79,36 @@ fn facts_sql(filter: &str) -> String {
     )
 }
 
-/// The programme's working days (its holiday calendar and time zone), by its key.
-async fn working_days(tx: &mut Tx, key: i64) -> StoreResult<WorkingDays> {
-    let (calendar, zone): (String, String) = on_conn!(tx, c => sqlx::query_as(
-        "select holiday_calendar, time_zone from programme where programme_key = $1",
+/// What a programme's next actions are computed by: its working days (holiday calendar and
+/// time zone) and its deadlines.
+struct Rules {
+    working_days: WorkingDays,
+    settings: NextActionSettings,
+}
+
+/// The programme's [`Rules`], by its key.
+async fn rules(tx: &mut Tx, key: i64) -> StoreResult<Rules> {
+    let (calendar, zone, first, between, baseline): (String, String, i64, i64, i64) = on_conn!(tx, c => sqlx::query_as(
+        "select holiday_calendar, time_zone, first_contact_working_days, working_days_between_contact_attempts, \
+           baseline_questionnaire_working_days from programme where programme_key = $1",
     )
     .bind(key)
     .fetch_one(c)
     .await)?;
-    WorkingDays::from_codes(&calendar, &zone).map_err(|e| StoreError::Corrupt(e.to_string()))
+    let days = |n: i64| u32::try_from(n).map_err(|e| StoreError::Corrupt(e.to_string()));
+    Ok(Rules {
+        working_days: WorkingDays::from_codes(&calendar, &zone).map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        settings: NextActionSettings {
+            first_contact_working_days: days(first)?,
+            working_days_between_contact_attempts: days(between)?,
+            baseline_questionnaire_working_days: days(baseline)?,
+        },
+    })
 }
 
 /// The next action a facts row should hold.
-fn scheduled(row: &FactsRow, working_days: &WorkingDays) -> StoreResult<Option<NextAction>> {
+fn scheduled(row: &FactsRow, rules: &Rules) -> StoreResult<Option<NextAction>> {
+    let working_days = &rules.working_days;
     if row.10 {
         return Ok(None);
     }
@@ -111,16 +128,16 @@ fn scheduled(row: &FactsRow, working_days: &WorkingDays) -> StoreResult<Option<N
         next_plan_review_on: row.9,
         next_follow_up_on: None,
     };
-    Ok(schedule(&facts, &NextActionSettings::default(), working_days))
+    Ok(schedule(&facts, &rules.settings, working_days))
 }
 
 /// Computes the next action of each row and writes those that differ from what the row holds:
 /// one statement per [`PER_UPDATE`] rows changed (`case referral_id when … then …`, the same
 /// SQL on both engines). Returns how many rows changed.
-async fn write_changes(tx: &mut Tx, key: i64, rows: &[FactsRow], working_days: &WorkingDays) -> StoreResult<usize> {
+async fn write_changes(tx: &mut Tx, key: i64, rows: &[FactsRow], rules: &Rules) -> StoreResult<usize> {
     let mut changes: Vec<(Uuid, Option<NextAction>)> = Vec::new();
     for row in rows {
-        let next = scheduled(row, working_days)?;
+        let next = scheduled(row, rules)?;
         let stored = match (row.11.as_deref(), row.12) {
             (Some(code), Some(due_on)) => Some(NextAction {
                 kind: NextActionKind::from_code(code)
@@ -179,7 +196,7 @@ pub(crate) async fn refresh(tx: &mut Tx, key: i64, which: Which<'_>) -> StoreRes
     if ids.is_empty() {
         return Ok(0);
     }
-    let working_days = working_days(tx, key).await?;
+    let rules = rules(tx, key).await?;
     let mut changed = 0;
     for chunk in ids.chunks(CHUNK) {
         let sql = facts_sql(&format!("{column} in ({})", placeholders(2, chunk.len())));
@@ -190,7 +207,7 @@ pub(crate) async fn refresh(tx: &mut Tx, key: i64, which: Which<'_>) -> StoreRes
             }
             q.fetch_all(c).await
         })?;
-        changed += write_changes(tx, key, &rows, &working_days).await?;
+        changed += write_changes(tx, key, &rows, &rules).await?;
     }
     Ok(changed)
 }
@@ -199,7 +216,7 @@ pub(crate) async fn refresh(tx: &mut Tx, key: i64, which: Which<'_>) -> StoreRes
 /// or to fill the rows of an older database), in pages of referral ids. Returns how many rows
 /// changed.
 pub(crate) async fn refresh_programme(tx: &mut Tx, key: i64) -> StoreResult<usize> {
-    let working_days = working_days(tx, key).await?;
+    let rules = rules(tx, key).await?;
     let sql = facts_sql("r.state <> 'closed' and r.referral_id > $2 order by r.referral_id limit $3");
     let mut after = Uuid::nil();
     let mut changed = 0;
@@ -214,7 +231,7 @@ pub(crate) async fn refresh_programme(tx: &mut Tx, key: i64) -> StoreResult<usiz
             return Ok(changed);
         };
         after = last.0;
-        changed += write_changes(tx, key, &rows, &working_days).await?;
+        changed += write_changes(tx, key, &rows, &rules).await?;
     }
 }
 

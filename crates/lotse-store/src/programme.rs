@@ -20,6 +20,9 @@ struct ProgrammeRow {
     holiday_calendar: String,
     link_work_model: String,
     contact_attempts_before_unreachable: i64,
+    first_contact_working_days: i64,
+    working_days_between_contact_attempts: i64,
+    baseline_questionnaire_working_days: i64,
     public_directory: bool,
     retention_days: i64,
     second_factor_required: bool,
@@ -29,6 +32,12 @@ impl TryFrom<ProgrammeRow> for Programme {
     type Error = StoreError;
 
     fn try_from(row: ProgrammeRow) -> Result<Self, StoreError> {
+        let days = |n: i64| u32::try_from(n).map_err(|e| StoreError::Corrupt(e.to_string()));
+        let next_action = lotse_domain::next_action::NextActionSettings {
+            first_contact_working_days: days(row.first_contact_working_days)?,
+            working_days_between_contact_attempts: days(row.working_days_between_contact_attempts)?,
+            baseline_questionnaire_working_days: days(row.baseline_questionnaire_working_days)?,
+        };
         let languages = row
             .languages
             .split(',')
@@ -44,8 +53,8 @@ impl TryFrom<ProgrammeRow> for Programme {
                 .ok_or_else(|| StoreError::Corrupt(format!("holiday calendar {:?}", row.holiday_calendar)))?,
             link_work_model: LinkWorkModel::from_code(&row.link_work_model)
                 .ok_or_else(|| StoreError::Corrupt(format!("link work model {:?}", row.link_work_model)))?,
-            contact_attempts_before_unreachable: u32::try_from(row.contact_attempts_before_unreachable)
-                .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+            next_action,
+            contact_attempts_before_unreachable: days(row.contact_attempts_before_unreachable)?,
             public_directory: row.public_directory,
             retention_days: u32::try_from(row.retention_days).map_err(|e| StoreError::Corrupt(e.to_string()))?,
             second_factor_required: row.second_factor_required,
@@ -55,7 +64,8 @@ impl TryFrom<ProgrammeRow> for Programme {
 
 const COLUMNS: &str = "programme_id, slug, name, languages, time_zone, link_work_model, \
                        contact_attempts_before_unreachable, public_directory, retention_days, second_factor_required, \
-                       holiday_calendar";
+                       holiday_calendar, first_contact_working_days, working_days_between_contact_attempts, \
+                       baseline_questionnaire_working_days";
 
 /// Inserts a programme and its empty audit chain.
 pub async fn insert(tx: &mut Tx, programme: &Programme, now: OffsetDateTime) -> StoreResult<()> {
@@ -63,7 +73,8 @@ pub async fn insert(tx: &mut Tx, programme: &Programme, now: OffsetDateTime) -> 
     let languages: Vec<&str> = programme.languages.iter().map(|l| l.tag()).collect();
     let sql = format!(
         "insert into programme ({COLUMNS}, version, created_at, programme_key) \
-         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, 1, $11, coalesce(max(programme_key), 0) + 1 from programme"
+         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $13, $14, $15, 1, $11, \
+           coalesce(max(programme_key), 0) + 1 from programme"
     );
     on_conn!(tx, c => sqlx::query(&sql)
         .bind(programme.id.as_uuid())
@@ -78,6 +89,9 @@ pub async fn insert(tx: &mut Tx, programme: &Programme, now: OffsetDateTime) -> 
         .bind(programme.second_factor_required)
         .bind(now)
         .bind(programme.holiday_calendar.code())
+        .bind(i64::from(programme.next_action.first_contact_working_days))
+        .bind(i64::from(programme.next_action.working_days_between_contact_attempts))
+        .bind(i64::from(programme.next_action.baseline_questionnaire_working_days))
         .execute(c)
         .await.map(|r| r.rows_affected()))?;
     crate::audit::create_chain(tx, programme.id).await
@@ -137,20 +151,37 @@ pub async fn update_privacy(tx: &mut Tx, programme: &Programme, expected_version
     Err(not_changed(tx, programme.id).await?)
 }
 
-/// Sets the holiday calendar the programme's working days follow, at the version read
-/// (else [`StoreError::Conflict`], nothing changed), and reschedules the next action of every
-/// open referral of the programme by it ([`crate::next_action`]), in the same transaction.
-pub async fn update_holiday_calendar(
+/// Stores a programme's link-work settings (holiday calendar, next-action deadlines, contact
+/// attempts before unreachable) at the version read (else [`StoreError::Conflict`], nothing
+/// changed), and raises its version. Where the calendar or a deadline changed, the next action
+/// of every open referral of the programme is computed again ([`crate::next_action`]) in the
+/// same transaction: due dates count by the new settings from then on.
+pub async fn update_link_work(
     tx: &mut Tx,
     programme: lotse_domain::id::ProgrammeId,
-    calendar: lotse_domain::calendar::HolidayCalendar,
+    settings: &lotse_domain::programme_settings::LinkWorkSettings,
     expected_version: i64,
 ) -> StoreResult<()> {
-    let changed = on_conn!(tx, c => sqlx::query(
-        "update programme set holiday_calendar = $2, version = version + 1 where programme_id = $1 and version = $3",
+    let before: Option<(String, i64, i64, i64)> = on_conn!(tx, c => sqlx::query_as(
+        "select holiday_calendar, first_contact_working_days, working_days_between_contact_attempts, \
+           baseline_questionnaire_working_days from programme where programme_id = $1",
     )
     .bind(programme.as_uuid())
-    .bind(calendar.code())
+    .fetch_optional(c)
+    .await)?;
+    let next = &settings.next_action;
+    let changed = on_conn!(tx, c => sqlx::query(
+        "update programme set holiday_calendar = $2, first_contact_working_days = $3, \
+           working_days_between_contact_attempts = $4, baseline_questionnaire_working_days = $5, \
+           contact_attempts_before_unreachable = $6, version = version + 1 \
+         where programme_id = $1 and version = $7",
+    )
+    .bind(programme.as_uuid())
+    .bind(settings.holiday_calendar.code())
+    .bind(i64::from(next.first_contact_working_days))
+    .bind(i64::from(next.working_days_between_contact_attempts))
+    .bind(i64::from(next.baseline_questionnaire_working_days))
+    .bind(i64::from(settings.contact_attempts_before_unreachable))
     .bind(expected_version)
     .execute(c)
     .await
@@ -158,9 +189,16 @@ pub async fn update_holiday_calendar(
     if changed != 1 {
         return Err(not_changed(tx, programme).await?);
     }
-    // Due dates count the new calendar's working days from now on.
-    let key = tx.programme_key(programme).await?;
-    crate::next_action::refresh_programme(tx, key).await?;
+    let after = (
+        settings.holiday_calendar.code().to_owned(),
+        i64::from(next.first_contact_working_days),
+        i64::from(next.working_days_between_contact_attempts),
+        i64::from(next.baseline_questionnaire_working_days),
+    );
+    if before.as_ref() != Some(&after) {
+        let key = tx.programme_key(programme).await?;
+        crate::next_action::refresh_programme(tx, key).await?;
+    }
     Ok(())
 }
 

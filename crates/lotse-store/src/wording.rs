@@ -76,6 +76,46 @@ pub async fn get(
         .transpose()
 }
 
+/// One imported wording as a list shows it: which instrument, in which language, from which
+/// source, imported when.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportedWording {
+    /// The instrument.
+    pub instrument: Instrument,
+    /// The wording's language (a primary subtag).
+    pub language: String,
+    /// Where the wording comes from (the licence or publication), as imported.
+    pub source: String,
+    /// When it was imported.
+    pub imported_at: time::OffsetDateTime,
+}
+
+/// Every wording the scope's programme imported, by instrument and language.
+pub async fn list(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Vec<ImportedWording>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let rows: Vec<(String, String, String, time::OffsetDateTime)> = on_conn!(tx, c => sqlx::query_as(
+        "select instrument, language, wording, imported_at from instrument_wording where programme_key = $1 \
+         order by instrument, language",
+    )
+    .bind(key)
+    .fetch_all(c)
+    .await)?;
+    rows.into_iter()
+        .map(|(code, language, text, imported_at)| {
+            let instrument =
+                Instrument::from_code(&code).ok_or_else(|| StoreError::Corrupt(format!("instrument {code:?}")))?;
+            let wording: Wording =
+                serde_json::from_str(&text).map_err(|e| StoreError::Corrupt(format!("instrument wording: {e}")))?;
+            Ok(ImportedWording {
+                instrument,
+                language,
+                source: wording.source,
+                imported_at,
+            })
+        })
+        .collect()
+}
+
 /// The instruments the programme imported a wording of in `language`.
 pub async fn imported_in(tx: &mut Tx, scope: &ProgrammeScope, language: &str) -> StoreResult<Vec<Instrument>> {
     let key = tx.programme_key(scope.programme()).await?;

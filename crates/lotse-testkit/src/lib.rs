@@ -304,6 +304,7 @@ impl TestDb {
             time_zone: "Europe/Berlin".into(),
             holiday_calendar: HolidayCalendar::GermanyNrw,
             link_work_model: LinkWorkModel::LinkFacility,
+            next_action: lotse_domain::next_action::NextActionSettings::default(),
             contact_attempts_before_unreachable: 3,
             public_directory: true,
             retention_days: 3650,

@@ -21,6 +21,8 @@ pub mod data_subject;
 pub mod directory;
 /// The error type every handler returns, and its localized HTML page.
 pub mod error;
+/// The coordinator's link facilities: the list, adding one, each one's form.
+pub mod facilities;
 /// `/healthz`, `/readyz` and `/metrics`.
 pub mod health;
 /// `/hsds`: the directory as an Open Referral HSDS 3.0 / ORUK read API.
@@ -49,6 +51,8 @@ pub mod prescriptions;
 pub mod questionnaires;
 /// The route table: every route with who may call it, and the router built from it.
 pub mod routes;
+/// The coordinator's settings page: holiday calendar, deadlines, contact attempts.
+pub mod settings;
 
 use std::net::IpAddr;
 use std::sync::Arc;

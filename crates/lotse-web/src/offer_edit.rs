@@ -129,6 +129,8 @@ pub(crate) const fn problem_key(p: FieldProblem) -> &'static str {
         FieldProblem::DateInPast => "field-error-date-in-past",
         FieldProblem::DateNotAfterToday => "field-error-date-not-after-today",
         FieldProblem::DateTooFar => "field-error-date-too-far",
+        FieldProblem::OutOfRange => "field-error-out-of-range",
+        FieldProblem::NameTaken => "field-error-name-taken",
     }
 }
 

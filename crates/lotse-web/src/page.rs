@@ -69,7 +69,7 @@ pub(crate) fn consent_key(code: &str) -> String {
 }
 
 /// The navigation: (path, label key, the action it needs).
-const NAV: [(&str, &str, Action); 8] = [
+const NAV: [(&str, &str, Action); 9] = [
     ("/programme", "nav-programme", Action::ViewProgramme),
     ("/prescriptions", "nav-prescriptions", Action::Prescribe),
     ("/cases", "nav-cases", Action::ViewWorklist),
@@ -77,6 +77,7 @@ const NAV: [(&str, &str, Action); 8] = [
     ("/offers/review", "nav-review", Action::CurateDirectory),
     ("/people", "nav-people", Action::SearchPeople),
     ("/users", "nav-users", Action::ManageUsers),
+    ("/programme/settings", "nav-settings", Action::ManageProgramme),
     ("/account", "nav-account", Action::ManageOwnAccount),
 ];
 

@@ -32,8 +32,8 @@ use lotse_domain::policy::Action;
 
 use crate::error::WebError;
 use crate::{
-    AppState, account, api, case_work, cases, cookie, data_subject, directory, health, hsds, html, intake, page,
-    prescriptions, questionnaires,
+    AppState, account, api, case_work, cases, cookie, data_subject, directory, facilities, health, hsds, html, intake,
+    page, prescriptions, questionnaires, settings,
 };
 
 /// Who may call a route.
@@ -177,6 +177,30 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(Method::GET, "/programme", Member(A::ViewProgramme)),
             get(html::programme),
+        ),
+        (
+            spec(Method::GET, "/programme/settings", Member(A::ManageProgramme)),
+            get(settings::form),
+        ),
+        (
+            spec(Method::POST, "/programme/settings", Member(A::ManageProgramme)),
+            post(settings::save),
+        ),
+        (
+            spec(Method::GET, "/programme/facilities", Member(A::ManageProgramme)),
+            get(facilities::list),
+        ),
+        (
+            spec(Method::POST, "/programme/facilities", Member(A::ManageProgramme)),
+            post(facilities::add),
+        ),
+        (
+            spec(Method::GET, "/programme/facilities/{id}", Member(A::ManageProgramme)),
+            get(facilities::edit_form),
+        ),
+        (
+            spec(Method::POST, "/programme/facilities/{id}", Member(A::ManageProgramme)),
+            post(facilities::save),
         ),
         (spec(Method::GET, "/lang/{tag}", Public), get(html::choose_language)),
         (spec(Method::GET, "/static/lotse.css", Public), get(html::stylesheet)),

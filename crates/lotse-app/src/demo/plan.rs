@@ -165,6 +165,7 @@ fn programme(
         time_zone: tz.to_owned(),
         holiday_calendar,
         link_work_model: model,
+        next_action: lotse_domain::next_action::NextActionSettings::default(),
         contact_attempts_before_unreachable: 3,
         public_directory: true,
         retention_days: 3650,

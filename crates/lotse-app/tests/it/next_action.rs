@@ -248,7 +248,11 @@ storage_test!(async fn the_programmes_holiday_calendar_moves_a_due_date(db) {
     assert_eq!(dora(&nrw), (K::FirstContactDue, date!(2026 - 04 - 08)), "Karfreitag and Ostermontag skipped");
 
     // The operator's command reschedules the open cases it kept on their rows.
-    lotse_app::admin::set_holiday_calendar(&db.db, &clock, world.programme.slug.as_str(), "weekends-only")
+    let calendar = lotse_app::admin::LinkWorkChanges {
+        holiday_calendar: Some("weekends-only".to_owned()),
+        ..Default::default()
+    };
+    lotse_app::admin::set_link_work(&db.db, &clock, world.programme.slug.as_str(), &calendar)
         .await
         .unwrap();
     let plain = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, None).await.unwrap();
@@ -265,6 +269,36 @@ storage_test!(async fn the_programmes_holiday_calendar_moves_a_due_date(db) {
     }
     without_holidays.sort_by_key(|(_, next)| (next.is_none(), next.map(|(_, due)| due)));
     assert_eq!(seen(&plain), expected(&without_holidays));
+
+    // The programme's own deadline: first contact within ten working days of acceptance
+    // (Monday 30 March) instead of five is Monday 13 April without holidays.
+    let deadline = lotse_app::admin::LinkWorkChanges {
+        first_contact_working_days: Some("10".to_owned()),
+        ..Default::default()
+    };
+    let changed = lotse_app::admin::set_link_work(&db.db, &clock, world.programme.slug.as_str(), &deadline)
+        .await
+        .unwrap();
+    assert_eq!(changed.next_action.first_contact_working_days, 10);
+    assert_eq!(changed.next_action.baseline_questionnaire_working_days, 10, "the others kept");
+    let later = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, None).await.unwrap();
+    assert_eq!(dora(&later), (K::FirstContactDue, date!(2026 - 04 - 13)));
+    assert_counts_kept(db).await;
+
+    // A wrong value changes nothing and names the option.
+    let wrong = lotse_app::admin::LinkWorkChanges {
+        first_contact_working_days: Some("31".to_owned()),
+        holiday_calendar: Some("de-nw".to_owned()),
+        ..Default::default()
+    };
+    let Err(lotse_app::admin::AdminError::Invalid(message)) =
+        lotse_app::admin::set_link_work(&db.db, &clock, world.programme.slug.as_str(), &wrong).await
+    else {
+        panic!("31 days must be refused");
+    };
+    assert!(message.contains("--first-contact-days") && message.contains("1 to 30"), "{message}");
+    let unchanged = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, None).await.unwrap();
+    assert_eq!(dora(&unchanged), (K::FirstContactDue, date!(2026 - 04 - 13)));
 });
 
 /// Clears the next action every referral keeps on its row and leaves the upkeep task a

@@ -184,24 +184,44 @@ lotse_testkit::storage_test!(async fn programme_set_changes_privacy_settings_or_
 
     // A wrong holiday calendar refuses the whole command: the retention given with it too.
     let (ok, _, err) = run(&["programme", "set", "p-one", "--retention-days", "400", "--holiday-calendar", "bavaria"]).await;
-    assert!(!ok && err.contains("unknown holiday calendar \"bavaria\": the calendars are de-nw, dk, weekends-only"), "{err}");
+    assert!(
+        !ok && err.contains("--holiday-calendar \"bavaria\" is not known: it must be one of de-nw, dk, weekends-only"),
+        "{err}"
+    );
     let programme = lotse_store::programme::list(&db.db).await.unwrap().remove(0);
     assert_eq!(programme.retention_days, 3650, "nothing changed");
 
     let (ok, out, err) = run(&["programme", "set", "p-one", "--second-factor", "required", "--retention-days", "730"]).await;
     assert!(ok, "{err}");
     let before = lotse_store::programme::list(&db.db).await.unwrap().remove(0).holiday_calendar;
+    let deadlines = "first contact within 5 working days, a new attempt after 2, the baseline questionnaire within 10, \
+                     unreachable after 3 attempts";
     assert_eq!(
         out.trim(),
-        format!("p-one: second factor required, retention 730 days, holiday calendar {}", before.code())
+        format!("p-one: second factor required, retention 730 days, holiday calendar {}, {deadlines}", before.code())
     );
     let programme = lotse_store::programme::list(&db.db).await.unwrap().remove(0);
     assert_eq!((programme.second_factor_required, programme.retention_days), (true, 730));
     let (ok, out, err) = run(&["programme", "set", "p-one", "--holiday-calendar", "dk"]).await;
     assert!(ok, "{err}");
-    assert_eq!(out.trim(), "p-one: second factor required, retention 730 days, holiday calendar dk");
+    assert_eq!(out.trim(), format!("p-one: second factor required, retention 730 days, holiday calendar dk, {deadlines}"));
     let programme = lotse_store::programme::list(&db.db).await.unwrap().remove(0);
     assert_eq!(programme.holiday_calendar, lotse_domain::calendar::HolidayCalendar::Denmark);
+
+    // The deadlines: a wrong one refuses the whole command (each named), a right one is kept.
+    let (ok, _, err) = run(&["programme", "set", "p-one", "--first-contact-days", "0", "--contact-attempts", "drei", "--retention-days", "400"]).await;
+    assert!(!ok, "{err}");
+    assert!(err.contains("--first-contact-days \"0\" is out of range: it must be a whole number from 1 to 30"), "{err}");
+    assert!(err.contains("--contact-attempts \"drei\" is not a whole number: it must be a whole number from 1 to 10"), "{err}");
+    let unchanged = lotse_store::programme::list(&db.db).await.unwrap().remove(0);
+    assert_eq!(unchanged, programme, "nothing changed");
+    let (ok, out, err) = run(&["programme", "set", "p-one", "--first-contact-days", "7", "--contact-attempts", "4"]).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("first contact within 7 working days") && out.contains("unreachable after 4 attempts"), "{out}");
+    let programme = lotse_store::programme::list(&db.db).await.unwrap().remove(0);
+    assert_eq!(programme.next_action.first_contact_working_days, 7);
+    assert_eq!(programme.contact_attempts_before_unreachable, 4);
+    assert_eq!(programme.next_action.baseline_questionnaire_working_days, 10, "the others kept");
 });
 
 lotse_testkit::storage_test!(async fn organisation_set_names_whom_a_facility_is_for_or_changes_nothing(db) {

@@ -73,6 +73,8 @@ enum Params {
     HsdsTerm,
     /// The prescription of the first person of programme A (by A's practice).
     Prescription,
+    /// The link facility of programme A.
+    Facility,
 }
 
 /// One route's expectations.
@@ -507,6 +509,59 @@ fn matrix() -> Vec<Expect> {
             Params::UserOfA,
         ),
         member(Method::POST, "/logout/everywhere", ALL_ROLES, ANYONE, &[], Params::None),
+        // The programme's settings: each coordinator their own programme's. The empty form
+        // is judged after the decision (version 0: 400), so nothing changes.
+        member(
+            Method::GET,
+            "/programme/settings",
+            &[R::Coordinator],
+            COORDINATORS,
+            &[],
+            Params::None,
+        ),
+        member(
+            Method::POST,
+            "/programme/settings",
+            &[R::Coordinator],
+            COORDINATORS,
+            &[],
+            Params::None,
+        ),
+        // The link facilities: the list and the form to add one (an empty form: 400) for each
+        // coordinator; a facility of A is A's coordinator's only (B's gets 404), and version 0
+        // is judged after that (400).
+        member(
+            Method::GET,
+            "/programme/facilities",
+            &[R::Coordinator],
+            COORDINATORS,
+            &[],
+            Params::None,
+        ),
+        member(
+            Method::POST,
+            "/programme/facilities",
+            &[R::Coordinator],
+            COORDINATORS,
+            &[],
+            Params::None,
+        ),
+        member(
+            Method::GET,
+            "/programme/facilities/{id}",
+            &[R::Coordinator],
+            COORDINATOR_OWN,
+            &[],
+            Params::Facility,
+        ),
+        member(
+            Method::POST,
+            "/programme/facilities/{id}",
+            &[R::Coordinator],
+            COORDINATOR_OWN,
+            &[],
+            Params::Facility,
+        ),
         public(Method::POST, "/logout", Params::None, ""),
         public(Method::GET, "/api/openapi.json", Params::None, ""),
         // The directory: offers hold no personal data; a member searches their own programme.
@@ -756,6 +811,7 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
                         Params::HsdsTaxonomy => lotse_app::hsds::taxonomy::Vocabulary::NeedDomain.id().to_string(),
                         Params::HsdsTerm => lotse_app::hsds::taxonomy::Term::all()[0].id().to_string(),
                         Params::Prescription => prescription_of(db, &a.code).await,
+                        Params::Facility => a.orgs.facility.to_string(),
                         Params::None | Params::Tag | Params::Code => String::new(),
                     },
                 );
@@ -775,6 +831,7 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
                 (Params::Offer, p) if p.ends_with("/edit") => "version=1".to_owned(),
                 (Params::Offer, p) if p.ends_with("/merge") => format!("version=0&into={}", a.offer.as_uuid()),
                 (Params::Offer, _) => "version=0".to_owned(),
+                (Params::Facility, _) => "version=0&name=Treff".to_owned(),
                 _ => e.body.to_owned(),
             };
             let session = match caller.user {

@@ -33,6 +33,8 @@ storage_test!(async fn every_state_changing_route_refuses_a_missing_or_forged_cs
             (prescriber, String::new())
         } else if spec.path.starts_with("/offers") {
             (coordinator, world.offer.as_uuid().to_string())
+        } else if spec.path.starts_with("/programme") {
+            (coordinator, world.orgs.facility.to_string())
         } else {
             (link_worker, world.case.to_string())
         };

@@ -40,7 +40,7 @@ use lotse_testkit::TestDb;
 use lotse_testkit::storage_test;
 
 pub use driver::Browser;
-pub use server::{Account, LINK_WORKER, LiveServer, PRESCRIBER, PROGRAMME};
+pub use server::{Account, COORDINATOR, LINK_WORKER, LiveServer, PRESCRIBER, PROGRAMME};
 
 /// One browser at a time per test process: with two cores, two chromiums running axe at once
 /// only make both slow (the engines' variants of a test otherwise run in parallel).
@@ -219,6 +219,32 @@ storage_test!(async fn every_page_of_link_workers_and_gps_passes_axe_in_every_la
     }
     harness.finish().await;
     println!("browser test on {:?}: {:.1} s", db.engine(), started.elapsed().as_secs_f64());
+});
+
+storage_test!(async fn the_coordinators_settings_pages_pass_axe_in_every_language(db) {
+    let Some(mut harness) = Harness::start(db, &[COORDINATOR], "settings").await else { return };
+    let browser = &mut harness.browser;
+    for lang in LANGUAGES {
+        browser.visit("/").await;
+        browser.choose_language(lang).await;
+        browser.sign_in(COORDINATOR.username, COORDINATOR.password).await;
+        let nav = browser.hrefs("header.top nav:not(.languages) a").await;
+        assert!(nav.iter().any(|href| href == "/programme/settings"), "{nav:?}");
+        // The settings page, the link facilities and one facility's form.
+        let checked = check_reachable(browser, &["/programme/settings".to_owned()], &format!("{lang}-coordinator")).await;
+        assert!(
+            checked.iter().any(|p| p == "/programme/facilities") && checked.iter().any(|p| p.starts_with("/programme/facilities/")),
+            "{checked:?}"
+        );
+        // Saved: the notice after a change (the first contact within four working days).
+        browser.visit("/programme/settings").await;
+        browser.fill("#first_contact_working_days", "4").await;
+        browser.submit("form[action=\"/programme/settings\"] button[type=submit]").await;
+        assert_eq!(landed(browser, "/programme/settings").await, "/programme/settings?saved");
+        browser.check(&format!("{lang}-coordinator-settings-saved")).await;
+        browser.sign_out().await;
+    }
+    harness.finish().await;
 });
 
 /// Waits until the browser is at a path starting with `prefix` and returns it.

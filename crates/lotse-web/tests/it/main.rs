@@ -26,4 +26,5 @@ mod hsds;
 mod pages;
 mod prescriptions;
 mod referral_work;
+mod settings;
 mod worklist;

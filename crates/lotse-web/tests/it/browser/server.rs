@@ -42,6 +42,15 @@ pub const PRESCRIBER: Account = Account {
     organisation: Some("Praxis Dr. Eins"),
 };
 
+/// The programme's coordinator (no organisation).
+pub const COORDINATOR: Account = Account {
+    username: "koordination",
+    password: PASSWORD,
+    display_name: "Kora Koordination",
+    role: Role::Coordinator,
+    organisation: None,
+};
+
 /// The programme the server's world lives in.
 pub const PROGRAMME: &str = "p-browser";
 

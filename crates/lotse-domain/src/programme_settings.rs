@@ -1,0 +1,268 @@
+//! The settings of a programme's link work that its coordinator changes (the settings page,
+//! `lotse programme set`): the holiday calendar its due dates skip, the deadlines of
+//! [`NextActionSettings`] in working days, and the failed contact attempts before a person may
+//! be marked unreachable. [`LinkWorkSettings::parse`] checks the fields as typed and names
+//! every wrong one.
+
+use std::ops::RangeInclusive;
+
+use crate::calendar::HolidayCalendar;
+use crate::field::{FieldError, FieldProblem};
+use crate::next_action::NextActionSettings;
+use crate::programme::Programme;
+
+/// Working days after acceptance by which first contact is due: 1 to 30.
+pub const FIRST_CONTACT_WORKING_DAYS: RangeInclusive<u32> = 1..=30;
+/// Working days between contact attempts: 1 to 20.
+pub const WORKING_DAYS_BETWEEN_CONTACT_ATTEMPTS: RangeInclusive<u32> = 1..=20;
+/// Working days after contact by which the baseline questionnaire is due: 1 to 60.
+pub const BASELINE_QUESTIONNAIRE_WORKING_DAYS: RangeInclusive<u32> = 1..=60;
+/// Failed contact attempts before a person may be marked unreachable: 1 to 10.
+pub const CONTACT_ATTEMPTS_BEFORE_UNREACHABLE: RangeInclusive<u32> = 1..=10;
+
+/// A programme's link-work settings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinkWorkSettings {
+    /// The public holidays the due dates skip.
+    pub holiday_calendar: HolidayCalendar,
+    /// The deadlines of the next actions, in working days.
+    pub next_action: NextActionSettings,
+    /// Failed contact attempts before a person may be marked unreachable.
+    pub contact_attempts_before_unreachable: u32,
+}
+
+/// The settings as typed (a form's or a command's fields, untrimmed).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct LinkWorkInput<'a> {
+    /// A [`HolidayCalendar`] code.
+    pub holiday_calendar: &'a str,
+    /// A whole number in [`FIRST_CONTACT_WORKING_DAYS`].
+    pub first_contact_working_days: &'a str,
+    /// A whole number in [`WORKING_DAYS_BETWEEN_CONTACT_ATTEMPTS`].
+    pub working_days_between_contact_attempts: &'a str,
+    /// A whole number in [`BASELINE_QUESTIONNAIRE_WORKING_DAYS`].
+    pub baseline_questionnaire_working_days: &'a str,
+    /// A whole number in [`CONTACT_ATTEMPTS_BEFORE_UNREACHABLE`].
+    pub contact_attempts_before_unreachable: &'a str,
+}
+
+impl LinkWorkSettings {
+    /// The programme's settings now.
+    pub const fn of(programme: &Programme) -> Self {
+        Self {
+            holiday_calendar: programme.holiday_calendar,
+            next_action: programme.next_action,
+            contact_attempts_before_unreachable: programme.contact_attempts_before_unreachable,
+        }
+    }
+
+    /// Checks every field; the errors name each wrong field (by the names of
+    /// [`LinkWorkInput`]'s fields) and how it is wrong: empty ([`FieldProblem::Required`]), not a
+    /// calendar ([`FieldProblem::UnknownCode`]), not a whole number ([`FieldProblem::Number`]),
+    /// or outside its range ([`FieldProblem::OutOfRange`]).
+    pub fn parse(input: &LinkWorkInput<'_>) -> Result<Self, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let calendar = input.holiday_calendar.trim();
+        let holiday_calendar = if calendar.is_empty() {
+            errors.push(FieldError::new("holiday_calendar", FieldProblem::Required));
+            None
+        } else {
+            let found = HolidayCalendar::from_code(calendar);
+            if found.is_none() {
+                errors.push(FieldError::new("holiday_calendar", FieldProblem::UnknownCode));
+            }
+            found
+        };
+        let mut number = |field: &str, value: &str, range: RangeInclusive<u32>| {
+            let value = value.trim();
+            let problem = if value.is_empty() {
+                FieldProblem::Required
+            } else if !value.bytes().all(|b| b.is_ascii_digit()) {
+                FieldProblem::Number
+            } else {
+                match value.parse::<u32>() {
+                    Ok(n) if range.contains(&n) => return Some(n),
+                    _ => FieldProblem::OutOfRange,
+                }
+            };
+            errors.push(FieldError::new(field, problem));
+            None
+        };
+        let first = number(
+            "first_contact_working_days",
+            input.first_contact_working_days,
+            FIRST_CONTACT_WORKING_DAYS,
+        );
+        let between = number(
+            "working_days_between_contact_attempts",
+            input.working_days_between_contact_attempts,
+            WORKING_DAYS_BETWEEN_CONTACT_ATTEMPTS,
+        );
+        let baseline = number(
+            "baseline_questionnaire_working_days",
+            input.baseline_questionnaire_working_days,
+            BASELINE_QUESTIONNAIRE_WORKING_DAYS,
+        );
+        let attempts = number(
+            "contact_attempts_before_unreachable",
+            input.contact_attempts_before_unreachable,
+            CONTACT_ATTEMPTS_BEFORE_UNREACHABLE,
+        );
+        match (holiday_calendar, first, between, baseline, attempts) {
+            (Some(holiday_calendar), Some(first), Some(between), Some(baseline), Some(attempts))
+                if errors.is_empty() =>
+            {
+                Ok(Self {
+                    holiday_calendar,
+                    next_action: NextActionSettings {
+                        first_contact_working_days: first,
+                        working_days_between_contact_attempts: between,
+                        baseline_questionnaire_working_days: baseline,
+                    },
+                    contact_attempts_before_unreachable: attempts,
+                })
+            }
+            _ => Err(errors),
+        }
+    }
+
+    /// Whether a change from `self` to `other` moves due dates (the calendar or a deadline
+    /// changed), so the stored next actions must be computed again.
+    pub fn reschedules(&self, other: &Self) -> bool {
+        self.holiday_calendar != other.holiday_calendar || self.next_action != other.next_action
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn input<'a>(
+        calendar: &'a str,
+        first: &'a str,
+        between: &'a str,
+        baseline: &'a str,
+        attempts: &'a str,
+    ) -> LinkWorkInput<'a> {
+        LinkWorkInput {
+            holiday_calendar: calendar,
+            first_contact_working_days: first,
+            working_days_between_contact_attempts: between,
+            baseline_questionnaire_working_days: baseline,
+            contact_attempts_before_unreachable: attempts,
+        }
+    }
+
+    fn problems(result: Result<LinkWorkSettings, Vec<FieldError>>) -> Vec<(String, FieldProblem)> {
+        result
+            .err()
+            .unwrap_or_default()
+            .into_iter()
+            .map(|e| (e.field, e.problem))
+            .collect()
+    }
+
+    #[test]
+    fn good_fields_give_the_settings() {
+        let settings = LinkWorkSettings::parse(&input(" dk ", "3", " 1 ", "60", "10")).unwrap();
+        assert_eq!(settings.holiday_calendar, HolidayCalendar::Denmark);
+        assert_eq!(
+            settings.next_action,
+            NextActionSettings {
+                first_contact_working_days: 3,
+                working_days_between_contact_attempts: 1,
+                baseline_questionnaire_working_days: 60,
+            }
+        );
+        assert_eq!(settings.contact_attempts_before_unreachable, 10);
+    }
+
+    /// Every boundary of every range, against a table written here: (field index, value,
+    /// accepted).
+    #[test]
+    fn each_number_is_checked_at_its_boundaries() {
+        let table: [(usize, &str, bool); 16] = [
+            (0, "0", false),
+            (0, "1", true),
+            (0, "30", true),
+            (0, "31", false),
+            (1, "0", false),
+            (1, "1", true),
+            (1, "20", true),
+            (1, "21", false),
+            (2, "0", false),
+            (2, "1", true),
+            (2, "60", true),
+            (2, "61", false),
+            (3, "0", false),
+            (3, "1", true),
+            (3, "10", true),
+            (3, "11", false),
+        ];
+        let names = [
+            "first_contact_working_days",
+            "working_days_between_contact_attempts",
+            "baseline_questionnaire_working_days",
+            "contact_attempts_before_unreachable",
+        ];
+        for (index, value, accepted) in table {
+            let mut fields = ["5", "2", "10", "3"];
+            fields[index] = value;
+            let result = LinkWorkSettings::parse(&input("de-nw", fields[0], fields[1], fields[2], fields[3]));
+            if accepted {
+                assert!(result.is_ok(), "{} = {value}", names[index]);
+            } else {
+                assert_eq!(
+                    problems(result),
+                    vec![(names[index].to_owned(), FieldProblem::OutOfRange)],
+                    "{} = {value}",
+                    names[index]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn every_wrong_field_is_named_with_its_problem() {
+        assert_eq!(
+            problems(LinkWorkSettings::parse(&input(
+                "bavaria",
+                "",
+                "zwei",
+                "-1",
+                "99999999999"
+            ))),
+            vec![
+                ("holiday_calendar".to_owned(), FieldProblem::UnknownCode),
+                ("first_contact_working_days".to_owned(), FieldProblem::Required),
+                ("working_days_between_contact_attempts".to_owned(), FieldProblem::Number),
+                ("baseline_questionnaire_working_days".to_owned(), FieldProblem::Number),
+                (
+                    "contact_attempts_before_unreachable".to_owned(),
+                    FieldProblem::OutOfRange
+                ),
+            ]
+        );
+        assert_eq!(
+            problems(LinkWorkSettings::parse(&input(" ", "5", "2", "10", "3"))),
+            vec![("holiday_calendar".to_owned(), FieldProblem::Required)]
+        );
+    }
+
+    #[test]
+    fn only_the_calendar_and_the_deadlines_reschedule() {
+        let before = LinkWorkSettings::parse(&input("de-nw", "5", "2", "10", "3")).unwrap();
+        let fewer_attempts = LinkWorkSettings {
+            contact_attempts_before_unreachable: 2,
+            ..before
+        };
+        assert!(!before.reschedules(&fewer_attempts));
+        let other_calendar = LinkWorkSettings {
+            holiday_calendar: HolidayCalendar::WeekendsOnly,
+            ..before
+        };
+        assert!(before.reschedules(&other_calendar));
+        let sooner = LinkWorkSettings::parse(&input("de-nw", "4", "2", "10", "3")).unwrap();
+        assert!(before.reschedules(&sooner));
+    }
+}
