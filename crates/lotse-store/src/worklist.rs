@@ -186,7 +186,7 @@ async fn sealed_names(tx: &mut Tx, key: i64, patients: &[Uuid]) -> StoreResult<V
 
 /// A link facility's worklist, read from the next action each open referral keeps on its row
 /// ([`crate::next_action`]): the cases due, earliest first (ties by kind priority, then case
-/// id), from the index `referral_next_action` (or `referral_next_action_kind` when `kind`
+/// id), from the covering index `referral_worklist` (migration 0037; or `referral_next_action_kind` when `kind`
 /// filters); without a filter, when fewer than `limit` are due, the open cases with nothing due
 /// follow, newest change first. `today` is the programme's local date (a first contact due
 /// before it is overdue). The counts come from `next_action_count`, which triggers on `referral`

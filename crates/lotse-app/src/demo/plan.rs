@@ -42,6 +42,9 @@ const OFFERS_PER_SCALE: [usize; 2] = [180, 70];
 const REFERRALS_PER_SCALE: [usize; 2] = [1800, 700];
 /// Referrals written per transaction.
 const BATCH: usize = 1000;
+/// Referrals written between two optimisations of the database at most (a vacuum on
+/// PostgreSQL, which takes 5 to 8 s at scale 400).
+const OPTIMIZE_EVERY: usize = 100_000;
 
 fn new_id(rng: &mut ChaCha8Rng) -> Uuid {
     uuid::Builder::from_random_bytes(rng.random()).into_uuid()
@@ -1314,8 +1317,13 @@ pub async fn seed(
             // The planner's statistics follow the tables as they grow (each time the referrals
             // written have doubled): the writes' own reads (the next-action refresh) are planned
             // by them, and a PostgreSQL without autovacuum otherwise plans them as for empty
-            // tables (BENCHMARKS.md: seeding fell to 8,000 referrals a minute at 270,000).
-            if done >= 2 * analysed_at.max(8 * BATCH) {
+            // tables (BENCHMARKS.md: seeding fell to 8,000 referrals a minute at 270,000). And
+            // at least every `OPTIMIZE_EVERY` referrals: on PostgreSQL the optimisation is a
+            // vacuum, and the rows the demo updates over and over (the kept worklist counts,
+            // the prescriptions' board order) leave dead versions that the next reads step
+            // over: between 512,000 and 1,024,000 referrals the scale-400 seeding fell from
+            // about 40,000 to 5,000 a minute, and was back at 40,000 after one vacuum.
+            if done >= 2 * analysed_at.max(8 * BATCH) || done >= analysed_at + OPTIMIZE_EVERY {
                 db.optimize().await?;
                 analysed_at = done;
             }
