@@ -101,7 +101,7 @@ pub struct ServeArgs {
     /// Mark cookies Secure and send HSTS (set when served over HTTPS) [default: false]
     #[arg(long, env = "LOTSE_SECURE_COOKIES")]
     pub secure_cookies: Option<bool>,
-    /// Maximum database connections [default: 8]
+    /// Maximum database connections [default: PostgreSQL 8; SQLite 2 per core, 2 to 16]
     #[arg(long, env = "LOTSE_MAX_CONNECTIONS")]
     pub max_connections: Option<u32>,
     /// Seconds a request may take before it is answered with 408 [default: 30]

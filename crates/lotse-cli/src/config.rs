@@ -131,7 +131,8 @@ pub struct Serve {
     pub addr: String,
     pub demo: bool,
     pub secure_cookies: bool,
-    pub max_connections: u32,
+    /// `None`: [`default_max_connections`] for the database's engine.
+    pub max_connections: Option<u32>,
     pub request_timeout_secs: u64,
     pub shutdown_grace_secs: u64,
     pub login_max_failures: u32,
@@ -148,6 +149,19 @@ pub struct Serve {
     pub trusted_proxies: Vec<std::net::IpAddr>,
 }
 
+/// The database pool's size when none is configured: 8 on PostgreSQL (its server works beside
+/// ours, and a request waits on the network); on SQLite two per core this process may run on
+/// (`cores`, from its CPU affinity), at least 2 and at most 16. SQLite's reads run on the
+/// server's own cores: more connections than that only add thread switches, and each of them
+/// refills its page cache after every commit (at scale 400 on one core the worklist served 820
+/// requests/s with 8 connections, 1,059 with 2; BENCHMARKS.md, 2026-12-05).
+pub fn default_max_connections(sqlite: bool, cores: usize) -> u32 {
+    if !sqlite {
+        return 8;
+    }
+    u32::try_from(cores.saturating_mul(2)).unwrap_or(16).clamp(2, 16)
+}
+
 /// Resolves and checks the `serve` settings.
 pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
     let request_timeout_secs = args.request_timeout_secs.or(file.request_timeout_secs).unwrap_or(30);
@@ -159,7 +173,7 @@ pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
             .unwrap_or_else(|| "127.0.0.1:8080".to_owned()),
         demo: args.demo,
         secure_cookies: args.secure_cookies.or(file.secure_cookies).unwrap_or(false),
-        max_connections: args.max_connections.or(file.max_connections).unwrap_or(8),
+        max_connections: args.max_connections.or(file.max_connections),
         request_timeout_secs,
         // Unset: the request timeout and 5 s more, so a request in flight at SIGTERM finishes.
         shutdown_grace_secs: args
@@ -250,11 +264,10 @@ pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
             serve.login_lockout_secs
         );
     }
-    if !(1..=1000).contains(&serve.max_connections) {
-        bail!(
-            "max_connections must be between 1 and 1000, got {}",
-            serve.max_connections
-        );
+    if let Some(n) = serve.max_connections
+        && !(1..=1000).contains(&n)
+    {
+        bail!("max_connections must be between 1 and 1000, got {n}");
     }
     if !(1..=3600).contains(&serve.request_timeout_secs) {
         bail!(
@@ -287,7 +300,8 @@ log = "info"
 # lotse serve
 addr = "127.0.0.1:8080"          # LOTSE_ADDR, --addr
 secure_cookies = false           # LOTSE_SECURE_COOKIES: true when served over HTTPS
-max_connections = 8              # LOTSE_MAX_CONNECTIONS: database pool size
+# max_connections = 8            # LOTSE_MAX_CONNECTIONS: database pool size [default: PostgreSQL 8;
+                                 #   SQLite 2 per core the process may run on, 2 to 16]
 request_timeout_secs = 30        # LOTSE_REQUEST_TIMEOUT_SECS
 shutdown_grace_secs = 35         # LOTSE_SHUTDOWN_GRACE_SECS: time for in-flight requests on SIGTERM;
                                  # longer than request_timeout_secs (default: it + 5)
@@ -337,6 +351,24 @@ mod tests {
         let c = common(&args, &FileConfig::default());
         assert_eq!(file.database_url.as_deref(), Some(c.database_url.as_str()));
         assert_eq!(file.addr.as_deref(), Some("127.0.0.1:8080"));
+    }
+
+    #[test]
+    fn the_pool_size_follows_the_engine_and_the_cores() {
+        // (SQLite?, cores the process may run on, connections), written out by hand.
+        let table = [
+            (false, 1, 8),
+            (false, 64, 8),
+            (true, 0, 2),
+            (true, 1, 2),
+            (true, 2, 4),
+            (true, 7, 14),
+            (true, 8, 16),
+            (true, 64, 16),
+        ];
+        for (sqlite, cores, expected) in table {
+            assert_eq!(default_max_connections(sqlite, cores), expected, "{sqlite} {cores}");
+        }
     }
 
     #[test]

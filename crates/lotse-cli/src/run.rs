@@ -866,7 +866,12 @@ async fn wait_for_signal(signals: StopSignals) {
 async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>) -> anyhow::Result<ExitCode> {
     // Each connection needs a file descriptor: use what the operator allows.
     let file_limit = crate::server::raise_file_limit();
-    let db = open_db(common, settings.max_connections, KeyFiles::Create).await?;
+    let sqlite = DatabaseUrl::parse(&common.database_url).is_ok_and(|u| u.engine() == Engine::Sqlite);
+    let cores = std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get);
+    let max_connections = settings
+        .max_connections
+        .unwrap_or_else(|| config::default_max_connections(sqlite, cores));
+    let db = open_db(common, max_connections, KeyFiles::Create).await?;
     if settings.demo {
         if lotse_app::demo::database_is_empty(&db).await? {
             seed_demo(&db, clock.as_ref(), DemoOptions::today(clock.as_ref())).await?;
