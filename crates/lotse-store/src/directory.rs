@@ -336,8 +336,14 @@ pub async fn link_facility_places(
         .collect()
 }
 
+/// Text stored one line per line break (none, or blank lines: nothing).
+pub(crate) fn stored_lines(text: Option<String>) -> Vec<String> {
+    text.map(|t| t.lines().map(str::to_owned).filter(|l| !l.trim().is_empty()).collect())
+        .unwrap_or_default()
+}
+
 /// Target group codes as stored (comma-separated; empty: none).
-fn target_groups_of(stored: &str) -> StoreResult<Vec<lotse_domain::offer::TargetGroup>> {
+pub(crate) fn target_groups_of(stored: &str) -> StoreResult<Vec<lotse_domain::offer::TargetGroup>> {
     stored
         .split(',')
         .filter(|code| !code.is_empty())
@@ -390,14 +396,10 @@ pub async fn organisation_contact(
     .fetch_optional(c)
     .await)?
     .ok_or(StoreError::NotFound { kind: "organisation" })?;
-    let lines = |v: Option<String>| {
-        v.map(|v| v.lines().map(str::to_owned).filter(|l| !l.trim().is_empty()).collect())
-            .unwrap_or_default()
-    };
     Ok(lotse_domain::organisation::OrganisationContact {
-        address_lines: lines(address),
+        address_lines: stored_lines(address),
         phone,
-        opening_hours: lines(hours),
+        opening_hours: stored_lines(hours),
     })
 }
 

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use uuid::Uuid;
 
 use crate::db::Tx;
+use crate::directory::{stored_lines, target_groups_of};
 use crate::error::{StoreError, StoreResult};
 use crate::on_conn;
 
@@ -37,22 +38,9 @@ type FacilityRow = (
     i64,
 );
 
-/// Text stored one line per line break (empty: none).
-fn lines(text: Option<String>) -> Vec<String> {
-    text.map(|t| t.lines().map(str::to_owned).filter(|l| !l.trim().is_empty()).collect())
-        .unwrap_or_default()
-}
-
 fn facility(row: FacilityRow) -> StoreResult<StoredFacility> {
     let (id, name, area, groups, address, phone, hours, version) = row;
-    let target_groups = groups
-        .split(',')
-        .filter(|code| !code.is_empty())
-        .map(|code| {
-            lotse_domain::offer::TargetGroup::from_code(code)
-                .ok_or_else(|| StoreError::Corrupt(format!("target group {code:?}")))
-        })
-        .collect::<StoreResult<Vec<_>>>()?;
+    let target_groups = target_groups_of(&groups)?;
     Ok(StoredFacility {
         id: OrganisationId::from_uuid(id),
         details: FacilityDetails {
@@ -60,9 +48,9 @@ fn facility(row: FacilityRow) -> StoreResult<StoredFacility> {
             area: area.map(AreaId::from_uuid),
             target_groups,
             contact: OrganisationContact {
-                address_lines: lines(address),
+                address_lines: stored_lines(address),
                 phone: phone.filter(|p| !p.trim().is_empty()),
-                opening_hours: lines(hours),
+                opening_hours: stored_lines(hours),
             },
         },
         version,
