@@ -122,8 +122,14 @@ fn usage_error(message: &str) -> ExitCode {
 }
 
 /// The workspace root: the parent of the xtask crate.
+/// The workspace: the parent of xtask's manifest directory as `cargo run` names it when it
+/// starts this binary, else as it was when the binary was built. The run-time value comes
+/// first because cargo reuses a build of the same sources made in another checkout sharing the
+/// target directory (a CI clone), whose path the compile-time value would still name.
 fn root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
+    let manifest_dir =
+        std::env::var_os("CARGO_MANIFEST_DIR").map_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")), PathBuf::from);
+    manifest_dir
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
