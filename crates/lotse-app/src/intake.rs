@@ -178,6 +178,7 @@ pub async fn register_for(
         patient,
         purpose,
         onward_referral: None,
+        shared: Vec::new(),
         text_version: CONSENT_TEXT_VERSION.to_owned(),
         language: registration.language.clone(),
         given_by,

@@ -45,6 +45,9 @@ mod jobs;
 pub mod offer_edit;
 /// The directory search: a per-programme index of offers, matching and explanations.
 pub mod offer_search;
+/// Onward referrals sent to providers with the person's sharing consent; the providers'
+/// answers through their signed links or recorded by the link worker.
+pub mod onward;
 /// The signed-in user's programme overview.
 pub mod overview;
 /// Password hashing (argon2id).

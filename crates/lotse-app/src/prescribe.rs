@@ -359,6 +359,7 @@ pub async fn prescribe(
                 patient,
                 purpose,
                 onward_referral: None,
+                shared: Vec::new(),
                 text_version: CONSENT_TEXT_VERSION.to_owned(),
                 language: language.clone(),
                 given_by: request.given_by,

@@ -194,6 +194,130 @@ pub enum AnswerChannel {
     RecordedByLinkWorker,
 }
 
+impl AnswerChannel {
+    /// Every channel.
+    pub const ALL: [Self; 3] = [Self::ProviderAccount, Self::SignedLink, Self::RecordedByLinkWorker];
+
+    /// The stable code (as in the event).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::ProviderAccount => "provider_account",
+            Self::SignedLink => "signed_link",
+            Self::RecordedByLinkWorker => "recorded_by_link_worker",
+        }
+    }
+}
+
+/// Why a provider declined an onward referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ProviderDeclineReason {
+    /// No place free, and no waiting list.
+    Full,
+    /// The offer does not suit the person (age, needs, accessibility).
+    NotSuitable,
+    /// The offer does not run at present.
+    NotRunning,
+    /// Another reason.
+    #[default]
+    Other,
+}
+
+impl ProviderDeclineReason {
+    /// Every reason, in the order forms list them.
+    pub const ALL: [Self; 4] = [Self::Full, Self::NotSuitable, Self::NotRunning, Self::Other];
+
+    /// The stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Full => "full",
+            Self::NotSuitable => "not_suitable",
+            Self::NotRunning => "not_running",
+            Self::Other => "other",
+        }
+    }
+
+    /// Parses a code.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|r| r.code() == code)
+    }
+}
+
+/// A provider's answer to an onward referral, however it reached Lotse (its account, its
+/// signed link, or the link worker after a call).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ProviderAnswer {
+    /// The provider takes the person on (`acknowledged`).
+    Accept,
+    /// The provider cannot, for this reason.
+    Decline(ProviderDeclineReason),
+    /// The person came and attends.
+    Attended,
+    /// The person did not come.
+    DidNotAttend,
+    /// The person attended and stopped.
+    Stopped,
+}
+
+impl ProviderAnswer {
+    /// The stable code of the answer (forms and the API; a decline's reason is separate).
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::Accept => "accept",
+            Self::Decline(_) => "decline",
+            Self::Attended => "attended",
+            Self::DidNotAttend => "did_not_attend",
+            Self::Stopped => "stopped",
+        }
+    }
+
+    /// Reads an answer from its code and, for `decline`, a reason code (`None` or an unknown
+    /// one: `None`).
+    pub fn parse(code: &str, reason: Option<&str>) -> Option<Self> {
+        Some(match code {
+            "accept" => Self::Accept,
+            "decline" => Self::Decline(ProviderDeclineReason::from_code(reason?)?),
+            "attended" => Self::Attended,
+            "did_not_attend" => Self::DidNotAttend,
+            "stopped" => Self::Stopped,
+            _ => return None,
+        })
+    }
+
+    /// The event this answer writes, received through `channel`.
+    pub const fn event(self, channel: AnswerChannel) -> OnwardReferralEvent {
+        match self {
+            Self::Accept => OnwardReferralEvent::Acknowledged { channel },
+            Self::Decline(reason) => OnwardReferralEvent::DeclinedByProvider { channel, reason },
+            Self::Attended => OnwardReferralEvent::AttendanceStarted { channel },
+            Self::DidNotAttend => OnwardReferralEvent::DidNotAttend { channel },
+            Self::Stopped => OnwardReferralEvent::Ended {
+                reason: EndReason::StoppedByPerson,
+            },
+        }
+    }
+
+    /// The answers possible in `state` through `channel`: a provider answers what was sent to
+    /// it; the link worker also records what a provider said about an offer the person
+    /// contacted on their own (accepted, never sent).
+    pub fn possible(state: OnwardReferralState, channel: AnswerChannel) -> Vec<Self> {
+        let all = [
+            Self::Accept,
+            Self::Decline(ProviderDeclineReason::Other),
+            Self::Attended,
+            Self::DidNotAttend,
+            Self::Stopped,
+        ];
+        let start = OnwardReferralStatus {
+            state,
+            offer: OfferId::from_uuid(uuid::Uuid::nil()),
+        };
+        all.into_iter()
+            .filter(|a| start.apply(&a.event(channel)).is_ok())
+            .collect()
+    }
+}
+
 /// What happened to an onward referral.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
@@ -217,6 +341,9 @@ pub enum OnwardReferralEvent {
     DeclinedByProvider {
         /// How the answer came.
         channel: AnswerChannel,
+        /// Why (events recorded before providers gave reasons read as `other`).
+        #[serde(default)]
+        reason: ProviderDeclineReason,
     },
     /// The provider acknowledges.
     Acknowledged {
@@ -320,11 +447,33 @@ impl Lifecycle for OnwardReferralStatus {
             (S::Proposed, E::AcceptedByPerson) => S::Accepted,
             (S::Proposed | S::Accepted, E::DeclinedByPerson { .. }) => S::DeclinedByPerson,
             (S::Accepted, E::Sent) => S::Sent,
-            (S::Sent, E::DeclinedByProvider { .. }) => S::DeclinedByProvider,
+            // From `accepted` only as recorded by the link worker: the referral was not sent (no
+            // sharing consent), the person went on their own, and the link worker records what
+            // came of it.
+            (S::Sent, E::DeclinedByProvider { .. })
+            | (
+                S::Accepted,
+                E::DeclinedByProvider {
+                    channel: AnswerChannel::RecordedByLinkWorker,
+                    ..
+                },
+            ) => S::DeclinedByProvider,
             (S::Sent, E::Acknowledged { .. }) => S::Acknowledged,
             (S::Sent, E::Lapsed) => S::Lapsed,
-            (S::Sent | S::Acknowledged, E::AttendanceStarted { .. }) => S::Attending,
-            (S::Acknowledged, E::DidNotAttend { .. }) => S::DidNotAttend,
+            (S::Sent | S::Acknowledged, E::AttendanceStarted { .. })
+            | (
+                S::Accepted,
+                E::AttendanceStarted {
+                    channel: AnswerChannel::RecordedByLinkWorker,
+                },
+            ) => S::Attending,
+            (S::Sent | S::Acknowledged, E::DidNotAttend { .. })
+            | (
+                S::Accepted,
+                E::DidNotAttend {
+                    channel: AnswerChannel::RecordedByLinkWorker,
+                },
+            ) => S::DidNotAttend,
             (S::Attending, E::Ended { reason }) => S::Ended(*reason),
             _ => {
                 return Err(TransitionError {
@@ -349,6 +498,71 @@ mod tests {
         OfferId::from_uuid(Uuid::from_u128(7))
     }
 
+    /// Which answers each state allows through a channel, written out by hand.
+    #[test]
+    fn the_answers_possible_in_each_state_and_channel() {
+        let table = [
+            ("proposed", AnswerChannel::SignedLink, ""),
+            ("accepted", AnswerChannel::SignedLink, ""),
+            ("accepted", AnswerChannel::ProviderAccount, ""),
+            (
+                "accepted",
+                AnswerChannel::RecordedByLinkWorker,
+                "decline attended did_not_attend",
+            ),
+            (
+                "sent",
+                AnswerChannel::SignedLink,
+                "accept decline attended did_not_attend",
+            ),
+            (
+                "sent",
+                AnswerChannel::RecordedByLinkWorker,
+                "accept decline attended did_not_attend",
+            ),
+            ("acknowledged", AnswerChannel::SignedLink, "attended did_not_attend"),
+            ("attending", AnswerChannel::SignedLink, "stopped"),
+            ("declined_by_provider", AnswerChannel::SignedLink, ""),
+            ("did_not_attend", AnswerChannel::RecordedByLinkWorker, ""),
+            ("lapsed", AnswerChannel::SignedLink, ""),
+        ];
+        for (state, channel, expected) in table {
+            let state = OnwardReferralState::from_codes(state, None).unwrap();
+            let codes: Vec<_> = ProviderAnswer::possible(state, channel)
+                .into_iter()
+                .map(ProviderAnswer::code)
+                .collect();
+            assert_eq!(codes.join(" "), expected, "{state:?} through {channel:?}");
+        }
+        assert_eq!(
+            ProviderAnswer::parse("decline", Some("full")),
+            Some(ProviderAnswer::Decline(ProviderDeclineReason::Full))
+        );
+        assert_eq!(
+            ProviderAnswer::parse("decline", None),
+            None,
+            "a decline needs its reason"
+        );
+        assert_eq!(ProviderAnswer::parse("decline", Some("busy")), None);
+        assert_eq!(ProviderAnswer::parse("accepted", None), None);
+        assert_eq!(
+            ProviderAnswer::Stopped.event(AnswerChannel::SignedLink),
+            OnwardReferralEvent::Ended {
+                reason: EndReason::StoppedByPerson
+            }
+        );
+        // An event stored before providers gave reasons reads as `other`.
+        let old: OnwardReferralEvent =
+            serde_json::from_str(r#"{"type":"declined_by_provider","channel":"signed_link"}"#).unwrap();
+        assert_eq!(
+            old,
+            OnwardReferralEvent::DeclinedByProvider {
+                channel: AnswerChannel::SignedLink,
+                reason: ProviderDeclineReason::Other
+            }
+        );
+    }
+
     #[test]
     fn kinds_and_states_are_complete() {
         let channel = AnswerChannel::ProviderAccount;
@@ -359,7 +573,10 @@ mod tests {
                 reason: DeclineReason::Cost,
             },
             OnwardReferralEvent::Sent,
-            OnwardReferralEvent::DeclinedByProvider { channel },
+            OnwardReferralEvent::DeclinedByProvider {
+                channel,
+                reason: ProviderDeclineReason::Other,
+            },
             OnwardReferralEvent::Acknowledged { channel },
             OnwardReferralEvent::AttendanceStarted { channel },
             OnwardReferralEvent::DidNotAttend { channel },
@@ -392,7 +609,10 @@ mod tests {
                 reason: DeclineReason::Other,
             },
             E::Sent,
-            E::DeclinedByProvider { channel: c },
+            E::DeclinedByProvider {
+                channel: c,
+                reason: ProviderDeclineReason::Full,
+            },
             E::Acknowledged {
                 channel: AnswerChannel::ProviderAccount,
             },
@@ -403,6 +623,17 @@ mod tests {
             E::Lapsed,
         ];
         all.extend(EndReason::ALL.map(|reason| E::Ended { reason }));
+        for channel in AnswerChannel::ALL {
+            all.extend([
+                E::DeclinedByProvider {
+                    channel,
+                    reason: ProviderDeclineReason::Other,
+                },
+                E::Acknowledged { channel },
+                E::AttendanceStarted { channel },
+                E::DidNotAttend { channel },
+            ]);
+        }
         all
     }
 
@@ -445,21 +676,67 @@ mod tests {
     }
 
     /// The transition table, written out by hand from the lifecycle in the module docs,
-    /// independently of `apply`: (state code, event kind) → state code after it. Every pair
-    /// not listed is refused. `ended` is written with its reason.
-    const TABLE: &[(&str, &str, &str)] = &[
-        ("proposed", "onward_referral.accepted_by_person", "accepted"),
-        ("proposed", "onward_referral.declined_by_person", "declined_by_person"),
-        ("accepted", "onward_referral.declined_by_person", "declined_by_person"),
-        ("accepted", "onward_referral.sent", "sent"),
-        ("sent", "onward_referral.declined_by_provider", "declined_by_provider"),
-        ("sent", "onward_referral.acknowledged", "acknowledged"),
-        ("sent", "onward_referral.lapsed", "lapsed"),
-        ("sent", "onward_referral.attendance_started", "attending"),
-        ("acknowledged", "onward_referral.attendance_started", "attending"),
-        ("acknowledged", "onward_referral.did_not_attend", "did_not_attend"),
-        ("attending", "onward_referral.ended", "ended:*"),
+    /// independently of `apply`: (state code, event kind, channel) → state code after it, where
+    /// the channel `*` is any (and events without one). Every triple not listed is refused.
+    /// `ended` is written with its reason.
+    const TABLE: &[(&str, &str, &str, &str)] = &[
+        ("proposed", "onward_referral.accepted_by_person", "*", "accepted"),
+        (
+            "proposed",
+            "onward_referral.declined_by_person",
+            "*",
+            "declined_by_person",
+        ),
+        (
+            "accepted",
+            "onward_referral.declined_by_person",
+            "*",
+            "declined_by_person",
+        ),
+        ("accepted", "onward_referral.sent", "*", "sent"),
+        (
+            "accepted",
+            "onward_referral.declined_by_provider",
+            "recorded_by_link_worker",
+            "declined_by_provider",
+        ),
+        (
+            "accepted",
+            "onward_referral.attendance_started",
+            "recorded_by_link_worker",
+            "attending",
+        ),
+        (
+            "accepted",
+            "onward_referral.did_not_attend",
+            "recorded_by_link_worker",
+            "did_not_attend",
+        ),
+        (
+            "sent",
+            "onward_referral.declined_by_provider",
+            "*",
+            "declined_by_provider",
+        ),
+        ("sent", "onward_referral.acknowledged", "*", "acknowledged"),
+        ("sent", "onward_referral.lapsed", "*", "lapsed"),
+        ("sent", "onward_referral.attendance_started", "*", "attending"),
+        ("sent", "onward_referral.did_not_attend", "*", "did_not_attend"),
+        ("acknowledged", "onward_referral.attendance_started", "*", "attending"),
+        ("acknowledged", "onward_referral.did_not_attend", "*", "did_not_attend"),
+        ("attending", "onward_referral.ended", "*", "ended:*"),
     ];
+
+    fn channel_of(event: &OnwardReferralEvent) -> &'static str {
+        use OnwardReferralEvent as E;
+        match event {
+            E::DeclinedByProvider { channel, .. }
+            | E::Acknowledged { channel }
+            | E::AttendanceStarted { channel }
+            | E::DidNotAttend { channel } => channel.code(),
+            _ => "none",
+        }
+    }
 
     fn observe(state: OnwardReferralState) -> String {
         match state.end_reason() {
@@ -469,7 +746,10 @@ mod tests {
     }
 
     fn oracle(from: &str, event: &OnwardReferralEvent) -> Option<String> {
-        let (_, _, to) = TABLE.iter().find(|(f, kind, _)| *f == from && *kind == event.kind())?;
+        let channel = channel_of(event);
+        let (_, _, _, to) = TABLE
+            .iter()
+            .find(|(f, kind, c, _)| *f == from && *kind == event.kind() && (*c == "*" || *c == channel))?;
         Some(match (to, event) {
             (&"ended:*", OnwardReferralEvent::Ended { reason }) => format!("ended:{}", reason.code()),
             _ => (*to).to_owned(),
@@ -502,7 +782,7 @@ mod tests {
             }
             assert_eq!(
                 status.state.is_final(),
-                !TABLE.iter().any(|(f, _, _)| *f == from),
+                !TABLE.iter().any(|(f, _, _, _)| *f == from),
                 "{from}: final exactly when the table has no way out"
             );
         }

@@ -5,7 +5,7 @@ use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::AuditAction;
 use lotse_domain::audit::ObjectKind;
 use lotse_domain::case::Case;
-use lotse_domain::consent::Consent;
+use lotse_domain::consent::{Consent, SharedField};
 use lotse_domain::id::PatientId;
 use lotse_domain::patient::{PatientIdentity, PatientProfile};
 use lotse_domain::prescribing::blind_index_text;
@@ -59,6 +59,7 @@ table_row! {
         patient_id: Uuid,
         purpose: String,
         onward_referral_id: Option<Uuid>,
+        shared_fields: String,
         text_version: String,
         language: String,
         given_by: String,
@@ -490,6 +491,7 @@ pub async fn insert_consents(
             patient_id: c.patient.as_uuid(),
             purpose: c.purpose.code().to_owned(),
             onward_referral_id: c.onward_referral.map(|o| o.as_uuid()),
+            shared_fields: SharedField::join(&c.shared),
             text_version: c.text_version.clone(),
             language: c.language.clone(),
             given_by: c.given_by.code().to_owned(),

@@ -14,10 +14,10 @@ mod profile;
 mod referral;
 mod response;
 
-pub use consent::{consents, withdraw_consent};
+pub use consent::{consents, sharing_consent, withdraw_consent};
 pub use erasure::erase;
 pub use lookup::{find_by_code, object_ids, open_referrals, patient_exists, retention_due};
-pub use onward::{OnwardLine, onward_referrals};
+pub use onward::{OnwardLine, onward_referral, onward_referrals};
 pub use prescription::{PrescriptionLine, prescriptions};
 pub use profile::{Profile, profile};
 pub use referral::{ReferralLine, referrals};

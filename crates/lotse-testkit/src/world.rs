@@ -199,6 +199,7 @@ fn consent(
         patient,
         purpose,
         onward_referral: onward,
+        shared: sharing_fields(purpose),
         text_version: "2026-01".into(),
         language: "de".into(),
         given_by: ConsentGiver::Person,
@@ -521,5 +522,15 @@ impl World {
             .expect("membership");
         tx.commit().await.expect("commit");
         user
+    }
+}
+
+/// What a demo person shares with a provider: name and phone (nothing for other purposes).
+fn sharing_fields(purpose: ConsentPurpose) -> Vec<lotse_domain::consent::SharedField> {
+    use lotse_domain::consent::SharedField;
+    if purpose == ConsentPurpose::ProviderSharing {
+        vec![SharedField::Name, SharedField::Phone]
+    } else {
+        Vec::new()
     }
 }

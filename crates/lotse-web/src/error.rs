@@ -60,6 +60,18 @@ impl From<AccessError> for WebError {
     }
 }
 
+impl From<lotse_app::onward::OnwardError> for WebError {
+    fn from(err: lotse_app::onward::OnwardError) -> Self {
+        use lotse_app::onward::OnwardError as E;
+        match err {
+            E::Store(e) => e.into(),
+            E::Invalid(_) => Self::BadRequest(err.to_string()),
+            E::Refused(_) | E::Conflict { .. } => Self::Conflict(err.to_string()),
+            E::NotFound => Self::NotFound,
+        }
+    }
+}
+
 impl From<lotse_app::prescribe::PrescribeError> for WebError {
     fn from(err: lotse_app::prescribe::PrescribeError) -> Self {
         use lotse_app::prescribe::PrescribeError as E;

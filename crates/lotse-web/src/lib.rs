@@ -43,6 +43,9 @@ pub mod metrics;
 pub mod middleware;
 /// Keeping the directory current: the offer edit form, curation, review list, duplicates.
 pub mod offer_edit;
+/// Onward referrals: sending one with the person's sharing consent, recording a provider's
+/// answer, and the provider's signed link.
+pub mod onward;
 /// What every page shares: the layout's `Page`, label keys, rendering and redirects.
 pub mod page;
 /// The prescriber's pages: the practice's board, the prescription form, the sheet as PDF.

@@ -316,12 +316,7 @@ pub async fn make_link(
         WorkError::Invalid(_) => WebError::BadRequest("instrument: not offered in the person's language".into()),
         other => other.into(),
     })?;
-    let scheme = if state.config.secure_cookies { "https" } else { "http" };
-    let host = headers
-        .get(axum::http::header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    let url = format!("{scheme}://{host}/q/{}", issued.token.text());
+    let url = format!("{}/q/{}", origin(&state, &headers), issued.token.text());
     let page = Page::new(&state, &headers, &format!("/cases/{case}"), Some(&user), &csrf);
     let view = LinkPage {
         case_id: case.to_string(),
@@ -332,6 +327,17 @@ pub async fn make_link(
         page,
     };
     render_private(&view, StatusCode::OK)
+}
+
+/// The origin a link made for someone outside (a person, a provider) starts with: this
+/// server's scheme (https where cookies are secure) and the `Host` the user reached it by.
+pub(crate) fn origin(state: &AppState, headers: &HeaderMap) -> String {
+    let scheme = if state.config.secure_cookies { "https" } else { "http" };
+    let host = headers
+        .get(axum::http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("{scheme}://{host}")
 }
 
 fn capability(principal: Option<Extension<Principal>>) -> Result<Principal, WebError> {

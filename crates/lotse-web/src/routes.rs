@@ -33,7 +33,7 @@ use lotse_domain::policy::Action;
 use crate::error::WebError;
 use crate::{
     AppState, account, api, case_work, cases, cookie, data_subject, directory, facilities, health, hsds, html, intake,
-    page, prescriptions, questionnaires, settings,
+    onward, page, prescriptions, questionnaires, settings,
 };
 
 /// Who may call a route.
@@ -376,6 +376,35 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(Method::POST, "/cases/{id}/shortlist/{onward}", Member(A::WorkCase)),
             post(case_work::answer),
+        ),
+        (
+            spec(Method::GET, "/cases/{id}/onward/{onward}", Member(A::WorkCase)),
+            get(onward::page),
+        ),
+        (
+            spec(Method::POST, "/cases/{id}/onward/{onward}/send", Member(A::WorkCase)),
+            post(onward::send),
+        ),
+        (
+            spec(Method::POST, "/cases/{id}/onward/{onward}/answer", Member(A::WorkCase)),
+            post(onward::record_answer),
+        ),
+        // A provider's signed link: it answers one onward referral without an account.
+        (
+            spec(
+                Method::GET,
+                "/r/{token}",
+                Access::Capability(CapabilityPurpose::OnwardReferralAnswer),
+            ),
+            get(onward::link_page),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/r/{token}",
+                Access::Capability(CapabilityPurpose::OnwardReferralAnswer),
+            ),
+            post(onward::link_answer),
         ),
         (
             spec(Method::GET, "/people", Member(A::SearchPeople)),

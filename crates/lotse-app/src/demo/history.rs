@@ -254,7 +254,14 @@ pub(super) fn onward_story(
             c.step(&mut s, E::Lapsed, days(rng, 14, 21));
         }
         15..22 => {
-            c.step(&mut s, E::DeclinedByProvider { channel }, days(rng, 1, 7));
+            c.step(
+                &mut s,
+                E::DeclinedByProvider {
+                    channel,
+                    reason: lotse_domain::onward_referral::ProviderDeclineReason::Full,
+                },
+                days(rng, 1, 7),
+            );
         }
         _ => {
             if c.step(&mut s, E::Acknowledged { channel }, days(rng, 0, 5)) {

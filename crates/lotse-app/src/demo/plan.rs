@@ -900,6 +900,7 @@ fn consent(
         patient,
         purpose,
         onward_referral: onward,
+        shared: sharing_fields(purpose),
         text_version: "2026-01".into(),
         language: language.to_owned(),
         given_by: if rng.random_bool(0.97) {
@@ -1341,6 +1342,16 @@ pub async fn seed(
     // The planner's statistics for the tables just filled.
     db.optimize().await?;
     Ok(summary)
+}
+
+/// What a demo person shares with a provider: name and phone (nothing for other purposes).
+fn sharing_fields(purpose: ConsentPurpose) -> Vec<lotse_domain::consent::SharedField> {
+    use lotse_domain::consent::SharedField;
+    if purpose == ConsentPurpose::ProviderSharing {
+        vec![SharedField::Name, SharedField::Phone]
+    } else {
+        Vec::new()
+    }
 }
 
 #[cfg(test)]

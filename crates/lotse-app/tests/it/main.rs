@@ -18,6 +18,7 @@ mod hsds_interchange;
 mod next_action;
 mod offer_edit;
 mod offer_search;
+mod onward;
 mod prescribing;
 mod referral_work;
 mod relationships;

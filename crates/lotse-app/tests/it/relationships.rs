@@ -109,6 +109,7 @@ storage_test!(async fn a_provider_sees_only_onward_referrals_shared_now(db) {
         patient: world.person,
         purpose: ConsentPurpose::ProviderSharing,
         onward_referral: Some(later),
+        shared: Vec::new(),
         text_version: "2026-01".into(),
         language: "de".into(),
         given_by: ConsentGiver::Person,

@@ -3,7 +3,7 @@
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::AuditAction;
 use lotse_domain::audit::ObjectKind;
-use lotse_domain::consent::{Consent, ConsentGiver, ConsentPurpose};
+use lotse_domain::consent::{Consent, ConsentGiver, ConsentPurpose, SharedField};
 use lotse_domain::id::{ConsentId, OnwardReferralId, PatientId, UserId};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -21,6 +21,7 @@ type ConsentRow = (
     String,
     String,
     String,
+    String,
     Uuid,
     OffsetDateTime,
     Option<OffsetDateTime>,
@@ -34,13 +35,14 @@ fn consent_from_row(scope: &ProgrammeScope, patient: PatientId, r: ConsentRow) -
         patient,
         purpose: ConsentPurpose::from_code(&r.1).ok_or_else(|| StoreError::Corrupt(format!("purpose {:?}", r.1)))?,
         onward_referral: r.2.map(OnwardReferralId::from_uuid),
-        text_version: r.3,
-        language: r.4,
-        given_by: ConsentGiver::from_code(&r.5).ok_or_else(|| StoreError::Corrupt(format!("giver {:?}", r.5)))?,
-        recorded_by: UserId::from_uuid(r.6),
-        given_at: r.7,
-        withdrawn_at: r.8,
-        version: r.9,
+        shared: SharedField::split(&r.3).ok_or_else(|| StoreError::Corrupt(format!("shared fields {:?}", r.3)))?,
+        text_version: r.4,
+        language: r.5,
+        given_by: ConsentGiver::from_code(&r.6).ok_or_else(|| StoreError::Corrupt(format!("giver {:?}", r.6)))?,
+        recorded_by: UserId::from_uuid(r.7),
+        given_at: r.8,
+        withdrawn_at: r.9,
+        version: r.10,
     })
 }
 
@@ -54,7 +56,7 @@ pub async fn consents(
     let key = tx.programme_key(scope.programme()).await?;
     let order = tx.engine().time_key("given_at");
     let rows: Vec<ConsentRow> = on_conn!(tx, c => sqlx::query_as(&format!(
-        "select consent_id, purpose, onward_referral_id, text_version, language, given_by, recorded_by, given_at, \
+        "select consent_id, purpose, onward_referral_id, shared_fields, text_version, language, given_by, recorded_by, given_at, \
          withdrawn_at, version from consent where programme_key = $1 and patient_id = $2 order by {order}, consent_id"),
     )
     .bind(key)
@@ -63,6 +65,34 @@ pub async fn consents(
     .await)?;
     let rows = audited_read(tx, scope, access, ObjectKind::Consent, rows, |r| r.0).await?;
     rows.into_iter().map(|r| consent_from_row(scope, patient, r)).collect()
+}
+
+/// The latest provider sharing consent of one onward referral (withdrawn or not), audited as a
+/// read of it; `None` if the person gave none.
+pub async fn sharing_consent(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    patient: PatientId,
+    onward: OnwardReferralId,
+) -> StoreResult<Option<Consent>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let order = tx.engine().time_key("given_at");
+    let rows: Vec<ConsentRow> = on_conn!(tx, c => sqlx::query_as(&format!(
+        "select consent_id, purpose, onward_referral_id, shared_fields, text_version, language, given_by, recorded_by, \
+         given_at, withdrawn_at, version from consent where programme_key = $1 and patient_id = $2 \
+         and purpose = 'provider_sharing' and onward_referral_id = $3 order by {order} desc, consent_id desc limit 1"),
+    )
+    .bind(key)
+    .bind(patient.as_uuid())
+    .bind(onward.as_uuid())
+    .fetch_all(c)
+    .await)?;
+    let rows = audited_read(tx, scope, access, ObjectKind::Consent, rows, |r| r.0).await?;
+    rows.into_iter()
+        .map(|r| consent_from_row(scope, patient, r))
+        .next()
+        .transpose()
 }
 
 /// Records a withdrawal of the consent at `expected_version` (the version the user saw): sets

@@ -412,6 +412,30 @@ fn matrix() -> Vec<Expect> {
             Params::Case,
         ),
         member(
+            Method::GET,
+            "/cases/{id}/onward/{onward}",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            &[],
+            Params::Case,
+        ),
+        member(
+            Method::POST,
+            "/cases/{id}/onward/{onward}/send",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            &[],
+            Params::Case,
+        ),
+        member(
+            Method::POST,
+            "/cases/{id}/onward/{onward}/answer",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            &[],
+            Params::Case,
+        ),
+        member(
             Method::POST,
             "/cases/{id}/consents/{consent}/withdraw",
             &[R::LinkWorker],
@@ -828,6 +852,8 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
                 (Params::Case, p) if p.ends_with("/plan") => "version=0&goals=".to_owned(),
                 (Params::Case, p) if p.ends_with("/shortlist") => "offer=nonsense".to_owned(),
                 (Params::Case, p) if p.ends_with("/{onward}") => "version=0&answer=accept".to_owned(),
+                (Params::Case, p) if p.ends_with("/send") => "version=0&shared_fields=name&given_by=person".to_owned(),
+                (Params::Case, p) if p.ends_with("/answer") => "version=0&answer=attended".to_owned(),
                 (Params::Offer, p) if p.ends_with("/edit") => "version=1".to_owned(),
                 (Params::Offer, p) if p.ends_with("/merge") => format!("version=0&into={}", a.offer.as_uuid()),
                 (Params::Offer, _) => "version=0".to_owned(),
@@ -1364,10 +1390,15 @@ fn each_route_has_the_access_kind_of_its_row() {
     }
 }
 
-/// The capability routes (none in production yet; `tests/it/capability.rs` tests the guard on
-/// a router built in the test).
+/// The capability routes (`tests/it/capability.rs` walks them with live, used, expired,
+/// revoked and wrong links).
 fn capability_rows() -> Vec<(Method, &'static str)> {
-    vec![(Method::GET, "/q/{token}"), (Method::POST, "/q/{token}")]
+    vec![
+        (Method::GET, "/q/{token}"),
+        (Method::POST, "/q/{token}"),
+        (Method::GET, "/r/{token}"),
+        (Method::POST, "/r/{token}"),
+    ]
 }
 
 /// An object a capability of `purpose` is for: a questionnaire invitation for the world's case.

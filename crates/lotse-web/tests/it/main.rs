@@ -23,6 +23,7 @@ mod curation;
 mod directory;
 mod hardening;
 mod hsds;
+mod onward;
 mod pages;
 mod prescriptions;
 mod referral_work;

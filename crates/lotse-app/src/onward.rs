@@ -1,0 +1,510 @@
+//! Onward referrals after the person accepted an offer: sending one to its provider with the
+//! person's sharing consent, the provider's answers through its signed link, and the answers
+//! the link worker records after a call.
+//!
+//! - **Send** ([`send`]): the link worker holding the case records the person's
+//!   `provider_sharing` consent for this onward referral (which details the provider may see,
+//!   who gave it), writes `Sent`, and issues a signed link for the provider
+//!   ([`CapabilityPurpose::OnwardReferralAnswer`], [`LINK_LIFETIME`]); the link's token is
+//!   returned once, never stored. Without that consent nothing is sent: the person contacts the
+//!   offer themselves, and the link worker records what came of it ([`record_answer`]).
+//! - **The signed link** ([`by_link`], [`answer_by_link`]): whoever holds it sees the offer, the
+//!   link facility, where the referral stands, and of the person only the fields of an active
+//!   sharing consent; the answers possible now (accept, decline with a reason, attended, did not
+//!   attend, stopped) are written as `capability:<id>` with the channel `signed_link`. The link
+//!   serves every answer of the referral's course (accepted, then attendance), so it is used up
+//!   only when the onward referral reaches a final state.
+//! - **Recorded by the link worker** ([`record_answer`]): a provider's answer given by phone, or
+//!   the outcome of an offer the person contacted on their own; channel
+//!   `recorded_by_link_worker`.
+//!
+//! Every answer names the version the page showed: an answer given meanwhile through another
+//! channel makes it [`OnwardError::Conflict`], and nothing is written.
+
+use lotse_domain::audit::AuditPurpose;
+use lotse_domain::capability::{CapabilityPurpose, CapabilityToken};
+use lotse_domain::consent::{Consent, ConsentPurpose, SharedField, Sharing};
+use lotse_domain::field::FieldError;
+use lotse_domain::id::{CaseId, ConsentId, OnwardReferralId, OrganisationId, PatientId};
+use lotse_domain::onward_referral::{AnswerChannel, OnwardReferralEvent, OnwardReferralState, ProviderAnswer};
+use lotse_domain::policy::{Action, LinkKind};
+use lotse_domain::prescribing::CONSENT_TEXT_VERSION;
+use lotse_domain::user::Role;
+use lotse_store::referral::Recorded;
+use lotse_store::{StoreError, Tx};
+use time::{Duration, OffsetDateTime};
+use uuid::Uuid;
+
+use crate::access::{AccessError, access};
+use crate::acting::{NotActing, acting_member};
+use crate::case_record::open_case;
+use crate::clock::Clock;
+use crate::error::StoreFailure;
+use crate::handle::{self, Handle};
+use crate::principal::Principal;
+use crate::referral_work::{WorkError, held_referral};
+
+/// How long a provider's signed link works: the course of an onward referral (answer, first
+/// attendance) takes weeks; the capability's longest.
+pub const LINK_LIFETIME: Duration = Duration::days(30);
+
+/// Why an onward-referral step was not carried out (nothing was written).
+#[derive(Debug, thiserror::Error)]
+pub enum OnwardError {
+    /// Not the link worker holding the case, no such case or onward referral, an onward
+    /// referral of another case, or a link that no longer works (indistinguishable on purpose).
+    #[error("not found")]
+    NotFound,
+    /// Fields are wrong; each is named.
+    #[error("{} fields are wrong", .0.len())]
+    Invalid(Vec<FieldError>),
+    /// The step is not possible where the onward referral stands.
+    #[error("the onward referral is {}: this is not possible now", .0.code())]
+    Refused(OnwardReferralState),
+    /// Someone changed the onward referral since the caller saw it (an answer through another
+    /// channel).
+    #[error("the onward referral was changed meanwhile: now {} (version {version})", .state.code())]
+    Conflict {
+        /// Where it stands now.
+        state: OnwardReferralState,
+        /// Its version now.
+        version: i64,
+    },
+    /// Storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreFailure),
+}
+
+impl From<StoreError> for OnwardError {
+    fn from(e: StoreError) -> Self {
+        Self::Store(e.into())
+    }
+}
+
+impl From<AccessError> for OnwardError {
+    fn from(e: AccessError) -> Self {
+        match e {
+            AccessError::Store(s) => Self::Store(s),
+            AccessError::NotFound | AccessError::Invalid(_) | AccessError::Conflict(_) => Self::NotFound,
+        }
+    }
+}
+
+impl From<WorkError> for OnwardError {
+    fn from(e: WorkError) -> Self {
+        match e {
+            WorkError::Store(s) => Self::Store(s),
+            _ => Self::NotFound,
+        }
+    }
+}
+
+/// A provider's signed link, just made: its token is shown once (the link and its QR code).
+#[derive(Debug)]
+pub struct ProviderLink {
+    /// The token for `/r/{token}`.
+    pub token: CapabilityToken,
+    /// When it stops working.
+    pub expires_at: OffsetDateTime,
+}
+
+/// One onward referral of a case as the link worker holding it sees it.
+#[derive(Debug, Clone)]
+pub struct OnwardDetail {
+    /// Its id.
+    pub id: OnwardReferralId,
+    /// The offer's title.
+    pub offer: String,
+    /// The provider's name.
+    pub provider: String,
+    /// Where it stands.
+    pub state: OnwardReferralState,
+    /// Its version (sent back with a step).
+    pub version: i64,
+    /// The fields the person consented to share with the provider (active consent), if any.
+    pub shared: Option<Vec<SharedField>>,
+    /// The answers the link worker may record now (channel `recorded_by_link_worker`).
+    pub answers: Vec<ProviderAnswer>,
+    /// Whether it can be sent to its provider now (the person accepted it).
+    pub sendable: bool,
+}
+
+/// The onward referral `onward` of `case`, for the link worker holding the case (its consents
+/// and the onward referral are audited reads).
+pub async fn detail(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    case: CaseId,
+    onward: OnwardReferralId,
+) -> Result<OnwardDetail, OnwardError> {
+    let now = clock.now();
+    let (mut tx, patient, _, _) = open_case(
+        handle::store(db).begin_read().await?,
+        principal,
+        Action::WorkCase,
+        case,
+        now,
+    )
+    .await?;
+    held_referral(&mut tx, principal, patient, case).await?;
+    let detail = detail_in(&mut tx, principal, clock, patient, case, onward).await?;
+    tx.commit().await?;
+    Ok(detail)
+}
+
+async fn detail_in(
+    tx: &mut Tx,
+    principal: &Principal,
+    clock: &dyn Clock,
+    patient: PatientId,
+    case: CaseId,
+    onward: OnwardReferralId,
+) -> Result<OnwardDetail, OnwardError> {
+    let scope = principal.scope();
+    let access = access(clock, AuditPurpose::Care);
+    match lotse_store::referral::case_of_onward(tx, scope, onward).await {
+        Ok(of) if of == case => {}
+        Ok(_) | Err(StoreError::NotFound { .. }) => return Err(OnwardError::NotFound),
+        Err(e) => return Err(e.into()),
+    }
+    let line = lotse_store::record::onward_referral(tx, scope, access, onward)
+        .await?
+        .ok_or(OnwardError::NotFound)?;
+    let state = state_of(&line)?;
+    let sharing = lotse_store::record::sharing_consent(tx, scope, access, patient, onward).await?;
+    Ok(OnwardDetail {
+        id: onward,
+        offer: line.offer,
+        provider: line.provider,
+        state,
+        version: line.version,
+        shared: sharing.filter(|c| c.is_active_at(clock.now())).map(|c| c.shared),
+        answers: ProviderAnswer::possible(state, AnswerChannel::RecordedByLinkWorker),
+        sendable: state == OnwardReferralState::Accepted,
+    })
+}
+
+fn state_of(line: &lotse_store::record::OnwardLine) -> Result<OnwardReferralState, OnwardError> {
+    OnwardReferralState::from_codes(&line.state, line.end_reason.as_deref())
+        .ok_or_else(|| StoreError::Corrupt(format!("onward referral state {:?}", line.state)).into())
+}
+
+/// Sends an accepted onward referral to its provider: records the person's sharing consent
+/// (`sharing`, in the person's language, recorded by the link worker), writes `Sent` at
+/// `expected_version`, and issues the provider's signed link, returned once.
+pub async fn send(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    case: CaseId,
+    onward: OnwardReferralId,
+    sharing: Sharing,
+    expected_version: i64,
+) -> Result<ProviderLink, OnwardError> {
+    let now = clock.now();
+    let recorded_by = match acting_member(db, principal, "", Role::LinkWorker).await {
+        Ok(id) => id,
+        Err(NotActing::Store(e)) => return Err(OnwardError::Store(e)),
+        Err(NotActing::Capability | NotActing::Named(_)) => return Err(OnwardError::NotFound),
+    };
+    let (mut tx, patient, _, _) =
+        open_case(handle::store(db).begin().await?, principal, Action::WorkCase, case, now).await?;
+    held_referral(&mut tx, principal, patient, case).await?;
+    let scope = principal.scope();
+    let access = access(clock, AuditPurpose::Care);
+    let current = detail_in(&mut tx, principal, clock, patient, case, onward).await?;
+    if current.version != expected_version {
+        return Err(OnwardError::Conflict {
+            state: current.state,
+            version: current.version,
+        });
+    }
+    if !current.sendable {
+        return Err(OnwardError::Refused(current.state));
+    }
+    let language = lotse_store::record::profile(&mut tx, scope, access, patient)
+        .await?
+        .language;
+    let consent = Consent {
+        id: ConsentId::from_uuid(Uuid::now_v7()),
+        programme: scope.programme(),
+        patient,
+        purpose: ConsentPurpose::ProviderSharing,
+        onward_referral: Some(onward),
+        shared: sharing.fields,
+        text_version: CONSENT_TEXT_VERSION.to_owned(),
+        language,
+        given_by: sharing.given_by,
+        recorded_by,
+        given_at: now,
+        withdrawn_at: None,
+        version: 1,
+    };
+    lotse_store::person::insert_consents(&mut tx, scope, access, std::slice::from_ref(&consent)).await?;
+    let recorded = Recorded {
+        event: OnwardReferralEvent::Sent,
+        actor: scope.actor().reference(),
+        at: now,
+    };
+    apply(&mut tx, principal, clock, onward, expected_version, recorded).await?;
+    tx.commit().await?;
+    // The link after the commit: a link always names an onward referral that was sent.
+    let issued = crate::capability::issue(
+        handle::store(db),
+        clock,
+        scope,
+        CapabilityPurpose::OnwardReferralAnswer,
+        onward.as_uuid(),
+        LINK_LIFETIME,
+    )
+    .await?;
+    Ok(ProviderLink {
+        token: issued.token,
+        expires_at: issued.expires_at,
+    })
+}
+
+/// Applies one event at `expected_version`, turning the store's refusals into this module's.
+async fn apply(
+    tx: &mut Tx,
+    principal: &Principal,
+    clock: &dyn Clock,
+    onward: OnwardReferralId,
+    expected_version: i64,
+    recorded: Recorded<OnwardReferralEvent>,
+) -> Result<OnwardReferralState, OnwardError> {
+    let scope = principal.scope();
+    let access = access(clock, AuditPurpose::Care);
+    match lotse_store::referral::apply_onward(tx, scope, access, onward, expected_version, recorded).await {
+        Ok((status, _)) => Ok(status.state),
+        Err(StoreError::Conflict { .. }) => {
+            let (status, version) = lotse_store::referral::get_onward(tx, scope, onward).await?;
+            Err(OnwardError::Conflict {
+                state: status.state,
+                version,
+            })
+        }
+        Err(StoreError::Transition(_)) => {
+            let (status, _) = lotse_store::referral::get_onward(tx, scope, onward).await?;
+            Err(OnwardError::Refused(status.state))
+        }
+        Err(e) => Err(e.into()),
+    }
+}
+
+/// Records a provider's answer the link worker received (by phone, or from the person who
+/// contacted the offer on their own): channel `recorded_by_link_worker`.
+pub async fn record_answer(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    case: CaseId,
+    onward: OnwardReferralId,
+    answer: ProviderAnswer,
+    expected_version: i64,
+) -> Result<OnwardReferralState, OnwardError> {
+    let now = clock.now();
+    let (mut tx, patient, _, _) =
+        open_case(handle::store(db).begin().await?, principal, Action::WorkCase, case, now).await?;
+    held_referral(&mut tx, principal, patient, case).await?;
+    if lotse_store::referral::case_of_onward(&mut tx, principal.scope(), onward).await? != case {
+        return Err(OnwardError::NotFound);
+    }
+    let recorded = Recorded {
+        event: answer.event(AnswerChannel::RecordedByLinkWorker),
+        actor: principal.scope().actor().reference(),
+        at: now,
+    };
+    let state = apply(&mut tx, principal, clock, onward, expected_version, recorded).await?;
+    tx.commit().await?;
+    Ok(state)
+}
+
+/// What a provider's signed link shows: the offer, who sent the person, where the referral
+/// stands, and of the person only what they consented to share.
+#[derive(Debug, Clone)]
+pub struct ProviderView {
+    /// The offer's title.
+    pub offer: String,
+    /// The provider's name.
+    pub provider: String,
+    /// The link facility that sent the person: its name and phone.
+    pub facility: Option<(String, Option<String>)>,
+    /// Where it stands.
+    pub state: OnwardReferralState,
+    /// Its version (sent back with the answer).
+    pub version: i64,
+    /// The answers possible now through the link.
+    pub answers: Vec<ProviderAnswer>,
+    /// The shared details (each `None` where not consented; all `None` once the consent is
+    /// withdrawn).
+    pub person: SharedDetails,
+}
+
+/// The person's details a provider may see: each only where the sharing consent names it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SharedDetails {
+    /// Given and family name.
+    pub name: Option<String>,
+    /// Phone (`Some("")`: consented, but the person gave none).
+    pub phone: Option<String>,
+    /// The person's language (a BCP 47 tag).
+    pub language: Option<String>,
+    /// The need domains (codes) of the prescriptions that led to the case.
+    pub needs: Option<Vec<String>>,
+}
+
+/// The onward referral behind a verified signed link (`principal` is the capability).
+fn onward_of(principal: &Principal) -> Result<OnwardReferralId, OnwardError> {
+    let Principal::Capability { capability, .. } = principal else {
+        return Err(OnwardError::NotFound);
+    };
+    if capability.purpose() != CapabilityPurpose::OnwardReferralAnswer {
+        return Err(OnwardError::NotFound);
+    }
+    Ok(OnwardReferralId::from_uuid(capability.object()))
+}
+
+/// What the signed link shows (reads audited as the capability).
+pub async fn by_link(db: &impl Handle, clock: &dyn Clock, principal: &Principal) -> Result<ProviderView, OnwardError> {
+    let onward = onward_of(principal)?;
+    let mut tx = handle::store(db).begin_read().await?;
+    let view = view_in(&mut tx, clock, principal, onward).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+async fn view_in(
+    tx: &mut Tx,
+    clock: &dyn Clock,
+    principal: &Principal,
+    onward: OnwardReferralId,
+) -> Result<ProviderView, OnwardError> {
+    let scope = principal.scope();
+    let now = clock.now();
+    let access = access(clock, AuditPurpose::Care);
+    let case = match lotse_store::referral::case_of_onward(tx, scope, onward).await {
+        Ok(case) => case,
+        Err(StoreError::NotFound { .. }) => return Err(OnwardError::NotFound),
+        Err(e) => return Err(e.into()),
+    };
+    let (patient, relations) = lotse_store::relation::of_case(tx, scope, case, now).await?;
+    let line = lotse_store::record::onward_referral(tx, scope, access, onward)
+        .await?
+        .ok_or(OnwardError::NotFound)?;
+    let state = state_of(&line)?;
+    let facility_id: Option<OrganisationId> = relations
+        .links
+        .iter()
+        .find(|l| l.kind == LinkKind::Holds && l.case == Some(case))
+        .map(|l| l.organisation);
+    let facility = match facility_id {
+        Some(id) => lotse_store::facility::list(tx, scope)
+            .await?
+            .into_iter()
+            .find(|f| f.id == id)
+            .map(|f| (f.details.name, f.details.contact.phone)),
+        None => None,
+    };
+    let mut person = SharedDetails::default();
+    if !relations.erased {
+        let sharing = lotse_store::record::sharing_consent(tx, scope, access, patient, onward).await?;
+        if let Some(sharing) = sharing.filter(|c| c.is_active_at(now)) {
+            let practices: Vec<OrganisationId> = relations
+                .links
+                .iter()
+                .filter(|l| l.kind == LinkKind::Prescribed && l.case == Some(case))
+                .map(|l| l.organisation)
+                .collect();
+            person = shared_details(tx, principal, access, patient, &practices, &sharing.shared).await?;
+        }
+    }
+    Ok(ProviderView {
+        offer: line.offer,
+        provider: line.provider,
+        facility,
+        state,
+        version: line.version,
+        answers: ProviderAnswer::possible(state, AnswerChannel::SignedLink),
+        person,
+    })
+}
+
+/// Reads only the consented details (the identity read is audited; nothing is read for a
+/// consent that shares neither name nor phone).
+async fn shared_details(
+    tx: &mut Tx,
+    principal: &Principal,
+    access: lotse_store::audit::Access,
+    patient: PatientId,
+    practices: &[OrganisationId],
+    fields: &[SharedField],
+) -> Result<SharedDetails, OnwardError> {
+    let scope = principal.scope();
+    let mut person = SharedDetails::default();
+    if fields.contains(&SharedField::Name) || fields.contains(&SharedField::Phone) {
+        let identity = lotse_store::person::get_identity(tx, scope, access, patient).await?;
+        if fields.contains(&SharedField::Name) {
+            person.name = Some(format!("{} {}", identity.given_name, identity.family_name));
+        }
+        if fields.contains(&SharedField::Phone) {
+            person.phone = Some(identity.phone.unwrap_or_default());
+        }
+    }
+    if fields.contains(&SharedField::Languages) {
+        person.language = Some(lotse_store::record::profile(tx, scope, access, patient).await?.language);
+    }
+    if fields.contains(&SharedField::Needs) {
+        let prescriptions = lotse_store::record::prescriptions(tx, scope, access, patient).await?;
+        let mut needs: Vec<String> = Vec::new();
+        let of_case = prescriptions
+            .iter()
+            .filter(|p| practices.iter().any(|o| o.as_uuid() == p.practice_id));
+        for p in of_case {
+            for need in p.need_domains.split(',').filter(|n| !n.is_empty()) {
+                if !needs.iter().any(|n| n == need) {
+                    needs.push(need.to_owned());
+                }
+            }
+        }
+        person.needs = Some(needs);
+    }
+    Ok(person)
+}
+
+/// The provider's answer through its signed link (channel `signed_link`, written as the
+/// capability) at `expected_version`. The link is used up when the answer ends the onward
+/// referral's course (declined, did not attend, stopped); until then it serves the next answer.
+pub async fn answer_by_link(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    answer: ProviderAnswer,
+    expected_version: i64,
+) -> Result<OnwardReferralState, OnwardError> {
+    let onward = onward_of(principal)?;
+    let Principal::Capability { capability, .. } = principal else {
+        return Err(OnwardError::NotFound);
+    };
+    let now = clock.now();
+    let mut tx = handle::store(db).begin().await?;
+    // Revoked or expired since the route checked it: refused like any link that does not work.
+    let usable = lotse_store::capability::get(&mut tx, principal.scope(), capability.id())
+        .await?
+        .is_some_and(|c| c.revoked_at.is_none() && c.used_at.is_none() && now < c.expires_at);
+    if !usable {
+        return Err(OnwardError::NotFound);
+    }
+    let recorded = Recorded {
+        event: answer.event(AnswerChannel::SignedLink),
+        actor: principal.scope().actor().reference(),
+        at: now,
+    };
+    let state = apply(&mut tx, principal, clock, onward, expected_version, recorded).await?;
+    if state.is_final() && !crate::capability::redeem(&mut tx, now, capability).await? {
+        return Err(OnwardError::NotFound);
+    }
+    tx.commit().await?;
+    Ok(state)
+}

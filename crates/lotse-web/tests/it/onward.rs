@@ -1,0 +1,116 @@
+//! Onward referrals through the pages, on both engines: the link worker sends an accepted offer
+//! with the person's sharing consent and gets the provider's link once; the provider answers
+//! through it without an account and sees only what the person shared; the link worker records
+//! an answer given by phone; stale answers from another channel are 409, wrong links 404.
+
+use axum::http::header;
+use lotse_domain::user::Role;
+use lotse_testkit::storage_test;
+use lotse_testkit::world::{PERSON_BIRTH_DATE, PERSON_FAMILY, PERSON_GIVEN, PERSON_PHONE, World};
+
+use crate::app::{TestApp, text};
+
+/// The first id after `prefix` in a page.
+fn id_after<'a>(page: &'a str, prefix: &str) -> &'a str {
+    let start = page.find(prefix).unwrap_or_else(|| panic!("{prefix} in {page}"));
+    &page[start + prefix.len()..][..36]
+}
+
+storage_test!(async fn an_offer_goes_to_its_provider_and_comes_back_through_the_link(db) {
+    let app = TestApp::new(db).await;
+    let world = World::build(db, "onward-web").await;
+    let lotsin = world.member(db, "lotsin-onward", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let cookie = app.session_for(lotsin, world.programme.id).await;
+    let headers = [("cookie", cookie.as_str()), ("accept-language", "de")];
+    let case = format!("/cases/{}", world.case);
+
+    // The person accepts another offer of the directory.
+    let mut tx = db.db.begin_read().await.unwrap();
+    let offers = lotse_store::offer::load_offers(&mut tx, &world.scope).await.unwrap();
+    tx.commit().await.unwrap();
+    let other = offers.iter().find(|o| o.offer.id != world.offer).unwrap();
+    let response = app.post_form(&format!("{case}/shortlist"), &format!("offer={}", other.offer.id), &headers).await;
+    assert_eq!(response.status(), 303);
+    let page = text(app.get(&case, &headers).await).await;
+    let onward = id_after(&page, &format!("action=\"{case}/shortlist/")).to_owned();
+    let response = app.post_form(&format!("{case}/shortlist/{onward}"), "version=1&answer=accept", &headers).await;
+    assert_eq!(response.status(), 303);
+    let page = text(app.get(&case, &headers).await).await;
+    let detail = format!("{case}/onward/{onward}");
+    assert!(page.contains(&format!("href=\"{detail}\"")), "the offer links to its page: {page}");
+
+    // Its page: not shared yet, the sending form, the outcome form without "acknowledged".
+    let page = text(app.get(&detail, &headers).await).await;
+    assert!(page.contains("nichts (keine Einwilligung zur Weitergabe)"), "{page}");
+    assert!(page.contains(&format!("action=\"{detail}/send\"")), "{page}");
+    assert!(!page.contains("value=\"accept\""), "not sent: the provider cannot have acknowledged");
+
+    // Nothing ticked: 400 naming the field, nothing sent.
+    let response = app.post_form(&format!("{detail}/send"), "version=2&given_by=person", &headers).await;
+    assert_eq!(response.status(), 400);
+    assert!(text(response).await.contains("Was der Träger sehen darf"), "the field is named");
+    let response = app
+        .post_form(
+            &format!("{detail}/send"),
+            "version=2&shared_fields=name&shared_fields=languages&given_by=person",
+            &headers,
+        )
+        .await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()[header::CACHE_CONTROL], "no-store");
+    let page = text(response).await;
+    assert!(page.contains("Link für den Träger") && page.contains("<svg"), "{page}");
+    let start = page.find("/r/").expect("the link");
+    let token = page[start + 3..][..96].to_owned();
+    let link = format!("/r/{token}");
+    let page = text(app.get(&detail, &headers).await).await;
+    assert!(page.contains("An den Träger gesendet") && page.contains("Name, Sprache"), "{page}");
+
+    // The provider, without an account: the name and language, nothing else of the person.
+    let provider = [("accept-language", "de")];
+    let response = app.get(&link, &provider).await;
+    assert_eq!(response.status(), 200);
+    let page = text(response).await;
+    assert!(page.contains(&format!("{PERSON_GIVEN} {PERSON_FAMILY}")) && page.contains("Deutsch"), "{page}");
+    for hidden in [PERSON_PHONE, PERSON_BIRTH_DATE, "Unterstützung bei"] {
+        assert!(!page.contains(hidden), "{hidden} is not shared: {page}");
+    }
+    assert!(page.contains(&other.offer.title), "{page}");
+    let response = app.post_form(&link, "version=3&answer=accept", &provider).await;
+    assert_eq!(response.status(), 200);
+    assert!(text(response).await.contains("Eingetragen: „Vom Träger bestätigt“"));
+    // A second tab of the link, still at the sent version: told what it is now.
+    let response = app.post_form(&link, "version=3&answer=did_not_attend", &provider).await;
+    assert_eq!(response.status(), 409);
+    assert!(text(response).await.contains("jetzt „Vom Träger bestätigt“"));
+    let response = app.post_form(&link, "version=4&answer=decline&reason=whenever", &provider).await;
+    assert_eq!(response.status(), 400);
+
+    // The link worker hears by phone that the person came.
+    let response = app.post_form(&format!("{detail}/answer"), "version=4&answer=stopped&reason=other", &headers).await;
+    assert_eq!(response.status(), 409, "not attending yet");
+    let response = app.post_form(&format!("{detail}/answer"), "version=4&answer=attended&reason=other", &headers).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()[header::LOCATION], format!("{detail}?saved").as_str());
+    let page = text(app.get(&format!("{detail}?saved"), &headers).await).await;
+    assert!(page.contains("Gespeichert.") && page.contains("Nimmt teil"), "{page}");
+
+    // The link then offers only "stopped"; that ends the course and uses the link up.
+    let page = text(app.get(&link, &provider).await).await;
+    assert!(page.contains("value=\"stopped\"") && !page.contains("value=\"accept\""), "{page}");
+    let response = app.post_form(&link, "version=5&answer=stopped", &provider).await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(app.get(&link, &provider).await.status(), 404, "used up");
+
+    // Wrong links are unknown pages; a prescriber may not send.
+    let mut tampered = token.clone();
+    tampered.replace_range(95.., if token.ends_with('0') { "1" } else { "0" });
+    assert_eq!(app.get(&format!("/r/{tampered}"), &provider).await.status(), 404);
+    assert_eq!(app.get("/r/short", &provider).await.status(), 404);
+    let gp = world.member(db, "dr-onward", Role::Prescriber, Some(world.orgs.practice)).await;
+    let gp_cookie = app.session_for(gp, world.programme.id).await;
+    let response = app
+        .post_form(&format!("{detail}/send"), "version=2&shared_fields=name&given_by=person", &[("cookie", gp_cookie.as_str())])
+        .await;
+    assert_eq!(response.status(), 403);
+});
