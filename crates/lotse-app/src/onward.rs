@@ -18,6 +18,9 @@
 //!   the outcome of an offer the person contacted on their own; channel
 //!   `recorded_by_link_worker`.
 //!
+//! The first attendance makes the case's referral `connected` (where its plan was agreed), in
+//! the same transaction as the answer.
+//!
 //! Every answer names the version the page showed: an answer given meanwhile through another
 //! channel makes it [`OnwardError::Conflict`], and nothing is written.
 
@@ -29,6 +32,7 @@ use lotse_domain::id::{CaseId, ConsentId, OnwardReferralId, OrganisationId, Pati
 use lotse_domain::onward_referral::{AnswerChannel, OnwardReferralEvent, OnwardReferralState, ProviderAnswer};
 use lotse_domain::policy::{Action, LinkKind};
 use lotse_domain::prescribing::CONSENT_TEXT_VERSION;
+use lotse_domain::referral::{ReferralEvent, ReferralState};
 use lotse_domain::user::Role;
 use lotse_store::referral::Recorded;
 use lotse_store::{StoreError, Tx};
@@ -276,8 +280,14 @@ async fn apply(
 ) -> Result<OnwardReferralState, OnwardError> {
     let scope = principal.scope();
     let access = access(clock, AuditPurpose::Care);
+    let at = recorded.at;
     match lotse_store::referral::apply_onward(tx, scope, access, onward, expected_version, recorded).await {
-        Ok((status, _)) => Ok(status.state),
+        Ok((status, _)) => {
+            if status.state == OnwardReferralState::Attending {
+                connect(tx, principal, access, onward, at).await?;
+            }
+            Ok(status.state)
+        }
         Err(StoreError::Conflict { .. }) => {
             let (status, version) = lotse_store::referral::get_onward(tx, scope, onward).await?;
             Err(OnwardError::Conflict {
@@ -291,6 +301,33 @@ async fn apply(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The person attends an offer: the referral of the case, where its plan was agreed, becomes
+/// `connected` (written by whoever recorded the attendance, in the same transaction). A
+/// referral connected already, or not as far, stays as it is.
+async fn connect(
+    tx: &mut Tx,
+    principal: &Principal,
+    access: lotse_store::audit::Access,
+    onward: OnwardReferralId,
+    at: OffsetDateTime,
+) -> Result<(), OnwardError> {
+    let scope = principal.scope();
+    let case = lotse_store::referral::case_of_onward(tx, scope, onward).await?;
+    let (patient, _) = lotse_store::relation::of_case(tx, scope, case, at).await?;
+    for (id, _) in lotse_store::record::open_referrals(tx, scope, patient).await? {
+        let record = lotse_store::referral::get(tx, scope, id).await?;
+        if record.case == Some(case) && record.status.state == ReferralState::PlanAgreed {
+            let recorded = Recorded {
+                event: ReferralEvent::Connected,
+                actor: scope.actor().reference(),
+                at,
+            };
+            lotse_store::referral::apply(tx, scope, access, id, record.version, recorded).await?;
+        }
+    }
+    Ok(())
 }
 
 /// Records a provider's answer the link worker received (by phone, or from the person who

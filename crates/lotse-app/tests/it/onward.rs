@@ -2,18 +2,22 @@
 //! person's sharing consent, answered through the provider's signed link (which shows only the
 //! consented fields and serves the referral's course until it ends), or recorded by the link
 //! worker; a stale answer from another channel is a conflict, and the link refuses when
-//! tampered, expired, revoked, used up or for another purpose.
+//! tampered, expired, revoked, used up or for another purpose. The first attendance connects
+//! the case's referral.
 
 use lotse_app::FixedClock;
+use lotse_app::action_plan;
 use lotse_app::capability;
 use lotse_app::onward::{self, OnwardError, SharedDetails};
 use lotse_app::principal::Principal;
 use lotse_app::referral_work::{self, ContactOutcome};
 use lotse_app::shortlist::{self, PersonAnswer};
+use lotse_domain::action_plan::ActionPlanInput;
 use lotse_domain::capability::CapabilityPurpose;
 use lotse_domain::consent::{ConsentGiver, SharedField, Sharing};
 use lotse_domain::id::OnwardReferralId;
 use lotse_domain::onward_referral::{EndReason, OnwardReferralState, ProviderAnswer, ProviderDeclineReason};
+use lotse_domain::referral::ReferralState;
 use lotse_domain::user::Role;
 use lotse_testkit::world::{IssuedCase, World};
 use lotse_testkit::{TestDb, fixed_now, storage_test};
@@ -70,6 +74,15 @@ async fn accepted(db: &TestDb, world: &World, family: &str) -> (IssuedCase, Onwa
         .await
         .unwrap();
     (issued, onward, lotsin)
+}
+
+async fn referral_state(db: &TestDb, world: &World, issued: &IssuedCase) -> ReferralState {
+    let mut tx = db.db.begin_read().await.unwrap();
+    let record = lotse_store::referral::get(&mut tx, &world.scope, issued.referral)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    record.status.state
 }
 
 fn sharing(fields: &[SharedField]) -> Sharing {
@@ -196,8 +209,18 @@ storage_test!(async fn without_consent_nothing_is_sent_and_the_link_worker_recor
     let sharing_before = count(db, "select count(*) from consent where purpose = 'provider_sharing'").await;
     let ack = onward::record_answer(&db.db, &clock, &lotsin, case, onward, ProviderAnswer::Accept, 2).await;
     assert!(matches!(ack, Err(OnwardError::Refused(OnwardReferralState::Accepted))), "{ack:?}");
+    // The plan is agreed; the first attendance connects the referral, in the same step.
+    let plan = ActionPlanInput {
+        goals: "Wieder unter Leute".into(),
+        milestones: vec![("Zum Treffen gehen".into(), "10.11.2026".into())],
+        obstacles: String::new(),
+        review_on: "03.12.2026".into(),
+    };
+    action_plan::save(&db.db, &clock, &lotsin, case, &plan, 0).await.unwrap();
+    assert_eq!(referral_state(db, &world, &issued).await, ReferralState::PlanAgreed);
     let now = onward::record_answer(&db.db, &clock, &lotsin, case, onward, ProviderAnswer::Attended, 2).await.unwrap();
     assert_eq!(now, OnwardReferralState::Attending);
+    assert_eq!(referral_state(db, &world, &issued).await, ReferralState::Connected);
     let (payload, by) = events(db, &world, onward).await.pop().unwrap();
     assert!(payload.contains(r#""channel":"recorded_by_link_worker""#), "{payload}");
     assert_eq!(&by, &lotsin.scope().actor().reference());
