@@ -194,27 +194,49 @@ fn state_of(line: &lotse_store::record::OnwardLine) -> Result<OnwardReferralStat
         .ok_or_else(|| StoreError::Corrupt(format!("onward referral state {:?}", line.state)).into())
 }
 
+/// What sending needs besides the ids: the person's consent, who recorded it, and the version
+/// the caller saw.
+#[derive(Debug, Clone)]
+pub struct Send {
+    /// The person's sharing consent.
+    pub sharing: Sharing,
+    /// For an API client: the username of the link worker of its facility who recorded the
+    /// consent (else the field `recorded_by` is wrong); ignored for a signed-in member, who
+    /// records it themselves.
+    pub recorded_by: String,
+    /// The onward referral's version as read.
+    pub expected_version: i64,
+}
+
 /// Sends an accepted onward referral to its provider: records the person's sharing consent
-/// (`sharing`, in the person's language, recorded by the link worker), writes `Sent` at
-/// `expected_version`, and issues the provider's signed link, returned once.
+/// (in the person's language), writes `Sent` at the expected version, and issues the
+/// provider's signed link, returned once.
 pub async fn send(
     db: &impl Handle,
     clock: &dyn Clock,
     principal: &Principal,
     case: CaseId,
     onward: OnwardReferralId,
-    sharing: Sharing,
-    expected_version: i64,
+    request: Send,
 ) -> Result<ProviderLink, OnwardError> {
+    let Send {
+        sharing,
+        recorded_by,
+        expected_version,
+    } = request;
     let now = clock.now();
-    let recorded_by = match acting_member(db, principal, "", Role::LinkWorker).await {
-        Ok(id) => id,
-        Err(NotActing::Store(e)) => return Err(OnwardError::Store(e)),
-        Err(NotActing::Capability | NotActing::Named(_)) => return Err(OnwardError::NotFound),
-    };
     let (mut tx, patient, _, _) =
         open_case(handle::store(db).begin().await?, principal, Action::WorkCase, case, now).await?;
     held_referral(&mut tx, principal, patient, case).await?;
+    // Who recorded the consent, once the case is known to be the caller's to work.
+    let recorded_by = match acting_member(db, principal, &recorded_by, Role::LinkWorker).await {
+        Ok(id) => id,
+        Err(NotActing::Store(e)) => return Err(OnwardError::Store(e)),
+        Err(NotActing::Named(problem)) => {
+            return Err(OnwardError::Invalid(vec![FieldError::new("recorded_by", problem)]));
+        }
+        Err(NotActing::Capability) => return Err(OnwardError::NotFound),
+    };
     let scope = principal.scope();
     let access = access(clock, AuditPurpose::Care);
     let current = detail_in(&mut tx, principal, clock, patient, case, onward).await?;

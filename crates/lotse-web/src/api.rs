@@ -41,6 +41,9 @@ pub mod intake;
 pub mod link_work;
 /// `/api/v1/offers/{offer_id}`: reading and changing an offer of the directory.
 pub mod offer;
+/// The link worker's onward referrals: read one, send it with the person's consent, record a
+/// provider's answer.
+pub mod onward;
 /// `/api/v1/prescriptions`: the practice's board, and prescribing.
 pub mod prescribing;
 
@@ -1005,6 +1008,9 @@ impl Modify for BearerAuth {
         link_work::save_plan,
         link_work::plan_pdf,
         link_work::make_link,
+        onward::get_onward,
+        onward::send,
+        onward::record_answer,
         intake::register,
         prescribing::board,
         prescribing::prescription,

@@ -260,14 +260,18 @@ pub async fn send(
     let ticked = form_all(&pairs, "shared_fields");
     let result = match Sharing::parse(&ticked, &form_one(&pairs, "given_by")) {
         Ok(sharing) => {
+            let request = onward::Send {
+                sharing,
+                recorded_by: String::new(),
+                expected_version: version_of(&pairs),
+            };
             onward::send(
                 &state.app,
                 state.clock.as_ref(),
                 &user.principal(),
                 case,
                 onward_id,
-                sharing,
-                version_of(&pairs),
+                request,
             )
             .await
         }

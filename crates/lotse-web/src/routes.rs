@@ -526,6 +526,30 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(
                 Method::GET,
+                "/api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}",
+                ApiClient(ApiScope::CaseWork),
+            ),
+            get(api::onward::get_onward),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}/send",
+                ApiClient(ApiScope::CaseWork),
+            ),
+            post(api::onward::send),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}/provider-answers",
+                ApiClient(ApiScope::CaseWork),
+            ),
+            post(api::onward::record_answer),
+        ),
+        (
+            spec(
+                Method::GET,
                 "/api/v1/cases/{case_id}/questionnaires",
                 ApiClient(ApiScope::CaseWork),
             ),

@@ -85,6 +85,14 @@ async fn referral_state(db: &TestDb, world: &World, issued: &IssuedCase) -> Refe
     record.status.state
 }
 
+fn send(sharing: Sharing, expected_version: i64) -> onward::Send {
+    onward::Send {
+        sharing,
+        recorded_by: String::new(),
+        expected_version,
+    }
+}
+
 fn sharing(fields: &[SharedField]) -> Sharing {
     Sharing {
         fields: fields.to_vec(),
@@ -102,7 +110,7 @@ storage_test!(async fn an_accepted_offer_is_sent_with_consent_and_answered_throu
 
     // A stale version writes nothing: no consent, no event, no link.
     let consents_before = count(db, "select count(*) from consent where purpose = 'provider_sharing'").await;
-    let stale = onward::send(&db.db, &clock, &lotsin, case, onward, sharing(&[SharedField::Name]), 1).await;
+    let stale = onward::send(&db.db, &clock, &lotsin, case, onward, send(sharing(&[SharedField::Name]), 1)).await;
     assert!(
         matches!(stale, Err(OnwardError::Conflict { state: OnwardReferralState::Accepted, version: 2 })),
         "{stale:?}"
@@ -110,7 +118,7 @@ storage_test!(async fn an_accepted_offer_is_sent_with_consent_and_answered_throu
     assert_eq!(count(db, "select count(*) from consent where purpose = 'provider_sharing'").await, consents_before);
     assert_eq!(count(db, "select count(*) from capability").await, 0);
 
-    let link = onward::send(&db.db, &clock, &lotsin, case, onward, sharing(&[SharedField::Name, SharedField::Needs]), 2)
+    let link = onward::send(&db.db, &clock, &lotsin, case, onward, send(sharing(&[SharedField::Name, SharedField::Needs]), 2))
         .await
         .unwrap();
     assert_eq!(link.expires_at, fixed_now() + Duration::days(30));
@@ -119,7 +127,7 @@ storage_test!(async fn an_accepted_offer_is_sent_with_consent_and_answered_throu
     assert_eq!(detail.shared, Some(vec![SharedField::Name, SharedField::Needs]));
     assert!(!detail.sendable);
     // Sent once: sending again is refused where it stands.
-    let again = onward::send(&db.db, &clock, &lotsin, case, onward, sharing(&[SharedField::Name]), 3).await;
+    let again = onward::send(&db.db, &clock, &lotsin, case, onward, send(sharing(&[SharedField::Name]), 3)).await;
     assert!(matches!(again, Err(OnwardError::Refused(OnwardReferralState::Sent))), "{again:?}");
 
     // The link shows the consented fields and nothing else; its reads are the capability's.
@@ -234,7 +242,7 @@ storage_test!(async fn a_providers_link_refuses_when_tampered_expired_revoked_or
     let world = World::build(db, "onward-refuse").await;
     let clock = FixedClock::new(fixed_now());
     let (issued, onward, lotsin) = accepted(db, &world, "Abwehr").await;
-    let link = onward::send(&db.db, &clock, &lotsin, issued.case, onward, sharing(&[SharedField::Phone]), 2)
+    let link = onward::send(&db.db, &clock, &lotsin, issued.case, onward, send(sharing(&[SharedField::Phone]), 2))
         .await
         .unwrap();
     let token = link.token.text();

@@ -1030,6 +1030,33 @@ fn api_matrix() -> Vec<ApiExpect> {
         },
         ApiExpect {
             method: Method::GET,
+            path: "/api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[200],
+        },
+        ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}/send",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[409],
+        },
+        ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}/provider-answers",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[409],
+        },
+        ApiExpect {
+            method: Method::GET,
             path: "/api/v1/cases/{case_id}/questionnaires",
             scope: ApiScope::CaseWork,
             roles: &[R::LinkWorker],
@@ -1243,6 +1270,11 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
             (Method::POST, p) if p.ends_with("/steps") => r#"{"step":"accept","version":1}"#.to_owned(),
             (Method::POST, p) if p.ends_with("/shortlist") => format!("{{\"offer_id\":\"{}\"}}", a.offer.as_uuid()),
             (Method::POST, p) if p.ends_with("{onward_referral_id}") => r#"{"version":1,"answer":"accept"}"#.to_owned(),
+            (Method::POST, p) if p.ends_with("/send") => {
+                r#"{"version":1,"shared_fields":["name"],"given_by":"person","recorded_by":"api-a-matrix-lotsin"}"#
+                    .to_owned()
+            }
+            (Method::POST, p) if p.ends_with("/provider-answers") => r#"{"version":1,"answer":"attended"}"#.to_owned(),
             (Method::POST, p) if p.ends_with("/notes") => {
                 r#"{"author":"api-a-matrix-lotsin","body":"Mag Chorsingen."}"#.to_owned()
             }
@@ -1337,8 +1369,8 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
     assert_eq!(checked, api_matrix().len() * (2 + ANYONE.len() * 2));
     assert_eq!(
         allowed,
-        9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 12 + 3 + 3 + 3 + 1 + 1,
-        "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 12 routes on a case: 1 each, intake: 3 link workers, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
+        9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 15 + 3 + 3 + 3 + 1 + 1,
+        "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 15 routes on a case: 1 each, intake: 3 link workers, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
     );
 });
 

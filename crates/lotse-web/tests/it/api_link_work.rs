@@ -440,3 +440,80 @@ storage_test!(async fn a_facility_registers_a_person_without_a_prescription_thro
     assert_eq!(count(db, "patient").await, people + 2);
     db.assert_audit_chains_intact().await;
 });
+
+storage_test!(async fn a_facility_sends_an_onward_referral_and_records_the_providers_answer_through_the_api(db) {
+    let app = TestApp::new(db).await;
+    let a = World::build(db, "api-onward").await;
+    let (lw, actor) = client(db, &a, Role::LinkWorker, a.orgs.facility, "case:work").await;
+    a.member(db, "api-onward-lotsin", Role::LinkWorker, Some(a.orgs.facility)).await;
+    a.member(db, "api-onward-elsewhere", Role::LinkWorker, Some(a.orgs.other_facility)).await;
+    let case = a.case;
+
+    // The person accepts another offer of the directory.
+    let mut tx = db.db.begin_read().await.unwrap();
+    let offers = lotse_store::offer::load_offers(&mut tx, &a.scope).await.unwrap();
+    tx.commit().await.unwrap();
+    let other = offers.iter().find(|o| o.offer.id != a.offer).unwrap();
+    let shortlist = format!("/api/v1/cases/{case}/shortlist");
+    let offer = json!({"offer_id": other.offer.id.as_uuid().to_string()});
+    let (_, entry) = call(&app, &lw, Method::POST, &shortlist, &offer).await;
+    let id = entry["onward_referral_id"].as_str().unwrap().to_owned();
+    let (status, _) = call(&app, &lw, Method::POST, &format!("{shortlist}/{id}"), &json!({"version": 1, "answer": "accept"})).await;
+    assert_eq!(status, 200);
+
+    let onward = format!("/api/v1/cases/{case}/onward-referrals/{id}");
+    let (status, doc) = call(&app, &lw, Method::GET, &onward, &Value::Null).await;
+    assert_eq!(status, 200, "{doc}");
+    assert_eq!((doc["state"].as_str(), doc["sendable"].as_bool()), (Some("accepted"), Some(true)), "{doc}");
+    assert!(doc["shared_fields"].is_null(), "{doc}");
+    assert_eq!(doc["answers"], json!(["decline", "attended", "did_not_attend"]));
+
+    // Every wrong field named, nothing written; then sent with the link in the answer only.
+    let capabilities = count(db, "capability").await;
+    for (body, wrong) in [
+        (json!({"version": 2, "shared_fields": [], "given_by": "person", "recorded_by": "api-onward-lotsin"}), vec!["shared_fields"]),
+        (json!({"version": 2, "shared_fields": ["name", "iban"], "given_by": "neighbour", "recorded_by": "api-onward-lotsin"}), vec!["given_by", "shared_fields"]),
+        (json!({"version": 2, "shared_fields": ["name"], "given_by": "person", "recorded_by": "api-onward-elsewhere"}), vec!["recorded_by"]),
+    ] {
+        let (status, problem) = call(&app, &lw, Method::POST, &format!("{onward}/send"), &body).await;
+        let mut named = fields(&problem);
+        named.sort();
+        assert_eq!((status, named), (400, wrong.iter().map(|s| (*s).to_owned()).collect::<Vec<_>>()), "{problem}");
+    }
+    assert_eq!(count(db, "capability").await, capabilities);
+    let send = json!({"version": 2, "shared_fields": ["phone"], "given_by": "legal_representative", "recorded_by": "api-onward-lotsin"});
+    let (status, sent) = call(&app, &lw, Method::POST, &format!("{onward}/send"), &send).await;
+    assert_eq!(status, 201, "{sent}");
+    assert_eq!((sent["state"].as_str(), sent["version"].as_i64()), (Some("sent"), Some(3)));
+    let link = sent["link_path"].as_str().unwrap().to_owned();
+    assert!(link.starts_with("/r/") && link.len() == 3 + 96, "{link}");
+    assert_eq!(app.get(&link, &[]).await.status(), 200, "the provider's page opens");
+    let (status, problem) = call(&app, &lw, Method::POST, &format!("{onward}/send"), &send).await;
+    assert_eq!(status, 409, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("jetzt „An den Träger gesendet“"), "{problem}");
+    let (_, doc) = call(&app, &lw, Method::GET, &onward, &Value::Null).await;
+    assert_eq!(doc["shared_fields"], json!(["phone"]));
+
+    // The provider's answer by phone: a decline needs its reason; then recorded as the client.
+    let answers = format!("{onward}/provider-answers");
+    let (status, problem) = call(&app, &lw, Method::POST, &answers, &json!({"version": 3, "answer": "decline"})).await;
+    assert_eq!((status, fields(&problem)), (400, vec!["reason".to_owned()]), "{problem}");
+    let (status, problem) = call(&app, &lw, Method::POST, &answers, &json!({"version": 3, "answer": "maybe"})).await;
+    assert_eq!((status, fields(&problem)), (400, vec!["answer".to_owned()]), "{problem}");
+    let body = json!({"version": 3, "answer": "decline", "reason": "full"});
+    let (status, answered) = call(&app, &lw, Method::POST, &answers, &body).await;
+    assert_eq!(status, 200, "{answered}");
+    assert_eq!((answered["state"].as_str(), answered["version"].as_i64()), (Some("declined_by_provider"), Some(4)));
+    let (status, problem) = call(&app, &lw, Method::POST, &answers, &json!({"version": 4, "answer": "attended"})).await;
+    assert_eq!(status, 409, "{problem}");
+    let mut tx = db.db.begin_read().await.unwrap();
+    let onward_id = uuid::Uuid::parse_str(&id).unwrap();
+    let events = lotse_store::event::list_stream(&mut tx, &a.scope, "onward_referral", onward_id).await.unwrap();
+    tx.commit().await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last.actor, actor);
+    assert!(last.payload.to_string().contains(r#""reason":"full""#), "{}", last.payload);
+    // The provider's link after a final answer by phone: nothing left to answer.
+    let page = text(app.get(&link, &[("accept-language", "de")]).await).await;
+    assert!(page.contains("Jetzt ist nichts zu beantworten"), "{page}");
+});

@@ -1,0 +1,327 @@
+//! `/api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}…` for the link worker's onward
+//! referrals (scope `case:work`, the policy's `WorkCase`, the case held by the client's
+//! facility): read one, send it to its provider with the person's sharing consent (the
+//! provider's link is in the answer, only there), and record a provider's answer given by
+//! phone. The same use cases as the onward referral's page, so the same checks, events and
+//! audit entries apply. A stale version or a step its state does not allow is 409 with where it
+//! stands now; a wrong field is 400 naming each field.
+
+use axum::Extension;
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::Response;
+use fluent_bundle::FluentValue;
+use lotse_app::onward::{self, OnwardError};
+use lotse_domain::consent::Sharing;
+use lotse_domain::id::{CaseId, OnwardReferralId};
+use lotse_domain::onward_referral::{OnwardReferralState, ProviderAnswer};
+use lotse_domain::programme::Language;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use super::body::Reader;
+use super::link_work::field_problems;
+use super::{ApiContext, ApiError, json_with, parse_path_id, require_json, timestamp};
+use crate::AppState;
+use crate::offer_edit::problem_key;
+use crate::page::onward_state_key;
+
+fn onward_error(state: &AppState, language: Language, err: OnwardError) -> ApiError {
+    let label = |now: OnwardReferralState| FluentValue::from(state.i18n.text(language, &onward_state_key(now.code())));
+    match err {
+        OnwardError::NotFound => ApiError::NotFound,
+        OnwardError::Invalid(errors) => field_problems(&errors, str::to_owned),
+        OnwardError::Refused(now) => ApiError::ConflictDetail(state.i18n.text_with(
+            language,
+            "onward-refused",
+            &[("state", label(now))],
+        )),
+        OnwardError::Conflict { state: now, .. } => ApiError::ConflictDetail(state.i18n.text_with(
+            language,
+            "onward-conflict",
+            &[("state", label(now))],
+        )),
+        OnwardError::Store(e) => e.into(),
+    }
+}
+
+fn ids(case_id: &str, onward_id: &str) -> Result<(CaseId, OnwardReferralId), ApiError> {
+    Ok((
+        CaseId::from_uuid(parse_path_id("case_id", case_id)?),
+        OnwardReferralId::from_uuid(parse_path_id("onward_referral_id", onward_id)?),
+    ))
+}
+
+/// One onward referral of a case, as its link worker sees it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OnwardDocument {
+    /// Its id.
+    #[schema(format = Uuid)]
+    pub onward_referral_id: String,
+    /// The offer's title.
+    pub offer: String,
+    /// The provider's name.
+    pub provider: String,
+    /// Where it stands (`proposed`, `accepted`, `sent`, `acknowledged`, `attending`, `ended`,
+    /// `declined_by_person`, `declined_by_provider`, `did_not_attend`, `lapsed`).
+    pub state: String,
+    /// Its version (send it with the next step).
+    pub version: i64,
+    /// What the person shares with the provider under an active consent (`name`, `phone`,
+    /// `languages`, `needs`); `null` without one.
+    pub shared_fields: Option<Vec<String>>,
+    /// Whether it can be sent now (the person accepted it).
+    pub sendable: bool,
+    /// The provider's answers the link worker may record now (`accept`, `decline`,
+    /// `attended`, `did_not_attend`, `stopped`).
+    pub answers: Vec<String>,
+}
+
+/// `GET /api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}`: one onward referral.
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}",
+    tag = "link work",
+    security(("bearer" = ["case:work"])),
+    params(
+        ("case_id" = uuid::Uuid, Path, description = "The case id"),
+        ("onward_referral_id" = uuid::Uuid, Path, description = "An onward referral of the case"),
+    ),
+    responses(
+        (status = 200, description = "The onward referral", body = OnwardDocument, content_type = "application/json"),
+        (status = 400, description = "An id is malformed", body = super::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = super::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case or onward referral, or none the client's facility holds", body = super::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn get_onward(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    Path((case_id, onward_id)): Path<(String, String)>,
+) -> Response {
+    let (case, onward) = match ids(&case_id, &onward_id) {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(&state, e),
+    };
+    match onward::detail(&state.app, state.clock.as_ref(), &ctx.principal, case, onward).await {
+        Ok(d) => json_with(
+            StatusCode::OK,
+            &OnwardDocument {
+                onward_referral_id: d.id.to_string(),
+                offer: d.offer,
+                provider: d.provider,
+                state: d.state.code().to_owned(),
+                version: d.version,
+                shared_fields: d.shared.map(|f| f.iter().map(|f| f.code().to_owned()).collect()),
+                sendable: d.sendable,
+                answers: d.answers.iter().map(|a| a.code().to_owned()).collect(),
+            },
+        ),
+        Err(e) => ctx.fail(&state, onward_error(&state, ctx.language, e)),
+    }
+}
+
+/// The person's consent to send an onward referral to its provider.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SendRequest {
+    /// The onward referral's version as read; a stale one is 409, nothing written.
+    #[schema(minimum = 1)]
+    pub version: i64,
+    /// What the provider may see: at least one of `name`, `phone`, `languages`, `needs`.
+    pub shared_fields: Vec<String>,
+    /// Who gave the consent: `person`, `parent_or_guardian` or `legal_representative`.
+    pub given_by: String,
+    /// The username of the link worker of the client's facility who recorded the consent.
+    pub recorded_by: String,
+}
+
+/// An onward referral sent: the provider's link is shown only here.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Sent {
+    /// `sent`.
+    pub state: String,
+    /// Its version now.
+    pub version: i64,
+    /// The path the provider opens (`/r/{token}`, on this server's address).
+    pub link_path: String,
+    /// When the link stops working (30 days).
+    #[schema(format = DateTime)]
+    pub link_expires_at: String,
+}
+
+/// `POST /api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}/send`: records the
+/// person's sharing consent and sends the onward referral to its provider.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}/send",
+    tag = "link work",
+    security(("bearer" = ["case:work"])),
+    params(
+        ("case_id" = uuid::Uuid, Path, description = "The case id"),
+        ("onward_referral_id" = uuid::Uuid, Path, description = "An onward referral of the case the person accepted"),
+    ),
+    request_body(content = SendRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "Sent; the provider's link", body = Sent, content_type = "application/json"),
+        (status = 400, description = "The body or an id is malformed, or a field is wrong (none shared, an unknown field or giver, a recorder who is not a link worker of the client's facility)", body = super::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = super::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case or onward referral, or none the client's facility holds", body = super::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The version is stale, or the person has not accepted it (or it was sent already): the detail says where it stands", body = super::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as application/json", body = super::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn send(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    Path((case_id, onward_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let parsed = ids(&case_id, &onward_id).and_then(|(case, onward)| {
+        require_json(&headers)?;
+        let fields = ["version", "shared_fields", "given_by", "recorded_by"];
+        let (mut r, map) = Reader::object(&body, &fields, &fields)?;
+        let version = r.version("version", map.get("version"), 1);
+        let shared = r.strings("shared_fields", map.get("shared_fields"), false);
+        let given_by = r.string("given_by", map.get("given_by"), false);
+        let recorded_by = r.string("recorded_by", map.get("recorded_by"), false);
+        match Sharing::parse(&shared, &given_by) {
+            Ok(sharing) => r.finish((
+                case,
+                onward,
+                onward::Send {
+                    sharing,
+                    recorded_by,
+                    expected_version: version,
+                },
+            )),
+            Err(errors) => {
+                for e in errors {
+                    if !r.problems.iter().any(|(f, _)| *f == e.field) {
+                        r.problems.push((e.field.clone(), problem_key(e.problem)));
+                    }
+                }
+                Err(ApiError::Invalid(r.problems))
+            }
+        }
+    });
+    let (case, onward, request) = match parsed {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(&state, e),
+    };
+    let version = request.expected_version;
+    match onward::send(&state.app, state.clock.as_ref(), &ctx.principal, case, onward, request).await {
+        Ok(link) => json_with(
+            StatusCode::CREATED,
+            &Sent {
+                state: OnwardReferralState::Sent.code().to_owned(),
+                version: version + 1,
+                link_path: format!("/r/{}", link.token.text()),
+                link_expires_at: timestamp(link.expires_at),
+            },
+        ),
+        Err(e) => ctx.fail(&state, onward_error(&state, ctx.language, e)),
+    }
+}
+
+/// A provider's answer the link worker was given.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ProviderAnswerRequest {
+    /// The onward referral's version as read; a stale one is 409, nothing written.
+    #[schema(minimum = 1)]
+    pub version: i64,
+    /// `accept`, `decline`, `attended`, `did_not_attend` or `stopped` (as the onward
+    /// referral's `answers` allow now).
+    pub answer: String,
+    /// `decline`: why (`full`, `not_suitable`, `not_running`, `other`).
+    pub reason: Option<String>,
+}
+
+/// Where an onward referral stands after an answer.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Answered {
+    /// Its state now.
+    pub state: String,
+    /// Its version now.
+    pub version: i64,
+}
+
+/// `POST /api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}/provider-answers`:
+/// records a provider's answer given to the link worker (channel `recorded_by_link_worker`).
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}/provider-answers",
+    tag = "link work",
+    security(("bearer" = ["case:work"])),
+    params(
+        ("case_id" = uuid::Uuid, Path, description = "The case id"),
+        ("onward_referral_id" = uuid::Uuid, Path, description = "An onward referral of the case"),
+    ),
+    request_body(content = ProviderAnswerRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The answer is recorded", body = Answered, content_type = "application/json"),
+        (status = 400, description = "The body or an id is malformed, or a field is wrong", body = super::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = super::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case or onward referral, or none the client's facility holds", body = super::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The version is stale, or the answer is not possible where it stands: the detail says where", body = super::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as application/json", body = super::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn record_answer(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    Path((case_id, onward_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let parsed = ids(&case_id, &onward_id).and_then(|(case, onward)| {
+        require_json(&headers)?;
+        let (mut r, map) = Reader::object(&body, &["version", "answer", "reason"], &["version", "answer"])?;
+        let version = r.version("version", map.get("version"), 1);
+        let answer = r.string("answer", map.get("answer"), false);
+        let reason = r.string("reason", map.get("reason"), true);
+        let parsed = ProviderAnswer::parse(&answer, Some(&reason));
+        if parsed.is_none() && !r.problems.iter().any(|(f, _)| f == "answer") {
+            let (field, key) = match (answer.as_str(), reason.is_empty()) {
+                ("decline", true) => ("reason", "api-field-required"),
+                ("decline", false) => ("reason", "api-field-unknown-code"),
+                _ => ("answer", "api-field-unknown-code"),
+            };
+            r.problems.push((field.to_owned(), key));
+        }
+        match parsed {
+            Some(answer) if r.problems.is_empty() => Ok((case, onward, answer, version)),
+            _ => Err(ApiError::Invalid(r.problems)),
+        }
+    });
+    let (case, onward, answer, version) = match parsed {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(&state, e),
+    };
+    match onward::record_answer(
+        &state.app,
+        state.clock.as_ref(),
+        &ctx.principal,
+        case,
+        onward,
+        answer,
+        version,
+    )
+    .await
+    {
+        Ok(now) => json_with(
+            StatusCode::OK,
+            &Answered {
+                state: now.code().to_owned(),
+                version: version + 1,
+            },
+        ),
+        Err(e) => ctx.fail(&state, onward_error(&state, ctx.language, e)),
+    }
+}
