@@ -267,6 +267,7 @@ onward-record-title = Registrér udbyderens svar
 onward-record-intro = For et svar, udbyderen har givet dig i telefonen, eller resultatet af et tilbud, personen selv har kontaktet.
 onward-field-answer = Svar
 onward-field-reason = Begrundelse, hvis afvist
+onward-choose = – vælg –
 onward-record = Registrér svaret
 onward-refused = Videreformidlingen er "{ $state }": det er ikke muligt nu. Intet blev gemt.
 onward-conflict = Ændret i mellemtiden: videreformidlingen er nu "{ $state }". Intet blev gemt; kontrollér venligst.

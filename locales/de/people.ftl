@@ -267,6 +267,7 @@ onward-record-title = Antwort des Trägers eintragen
 onward-record-intro = Für eine Antwort, die Ihnen der Träger telefonisch gegeben hat, oder das Ergebnis eines Angebots, bei dem sich die Person selbst gemeldet hat.
 onward-field-answer = Antwort
 onward-field-reason = Grund, falls abgelehnt
+onward-choose = – bitte wählen –
 onward-record = Antwort eintragen
 onward-refused = Die Weitervermittlung ist „{ $state }“: Das ist jetzt nicht möglich. Nichts wurde gespeichert.
 onward-conflict = Inzwischen geändert: Die Weitervermittlung ist jetzt „{ $state }“. Nichts wurde gespeichert; bitte prüfen.

@@ -267,6 +267,7 @@ onward-record-title = Record the provider's answer
 onward-record-intro = For an answer the provider gave you by phone, or what came of an offer the person contacted on their own.
 onward-field-answer = Answer
 onward-field-reason = Reason, if declined
+onward-choose = – choose –
 onward-record = Record the answer
 onward-refused = The onward referral is "{ $state }": this is not possible now. Nothing was saved.
 onward-conflict = Changed meanwhile: the onward referral is now "{ $state }". Nothing was saved; please check.

@@ -262,7 +262,7 @@ async fn main_text(browser: &Browser) -> String {
     browser.main_text().await
 }
 
-storage_test!(async fn the_journey_from_the_gps_desk_to_an_agreed_plan(db) {
+storage_test!(async fn the_journey_from_the_gps_desk_to_the_first_attendance(db) {
     let started = Instant::now();
     let Some(mut harness) = Harness::start(db, &[PRESCRIBER, LINK_WORKER], "journey").await else { return };
     let world = harness.server.world.clone();
@@ -370,6 +370,38 @@ storage_test!(async fn the_journey_from_the_gps_desk_to_an_agreed_plan(db) {
         assert!(timeline.contains(step), "{step} missing in {timeline}");
     }
     b.check("gp-prescription-timeline").await;
+    b.sign_out().await;
+
+    // 6. The link worker sends one accepted offer with the person's consent (name and phone);
+    //    the provider answers through its link without an account; the first attendance
+    //    connects the referral, which the GP's board shows.
+    b.sign_in(LINK_WORKER.username, LINK_WORKER.password).await;
+    b.visit(&case).await;
+    let onward = b.hrefs("main a[href*=\"/onward/\"]").await;
+    b.visit(&onward[0]).await;
+    b.click("input[name=shared_fields][value=name]").await;
+    b.click("input[name=shared_fields][value=phone]").await;
+    b.check("link-worker-onward").await;
+    b.submit("form[action$=\"/send\"] button[type=submit]").await;
+    let url = b.text("code.link").await;
+    let link = &url[url.find("/r/").expect("a provider's link")..];
+    b.check("link-worker-provider-link").await;
+    b.sign_out().await;
+    b.visit(link).await;
+    let page = main_text(b).await;
+    assert!(page.contains("Gerda Reisewitz") && page.contains("0211 123456"), "{page}");
+    assert!(!page.contains("1950"), "the birth date is not shared: {page}");
+    b.check("provider-link").await;
+    b.submit("button[name=answer][value=accept]").await;
+    assert!(main_text(b).await.contains("Vom Träger bestätigt"));
+    b.check("provider-accepted").await;
+    b.submit("button[name=answer][value=attended]").await;
+    assert!(main_text(b).await.contains("Nimmt teil"));
+    b.sign_in(PRESCRIBER.username, PRESCRIBER.password).await;
+    b.visit("/prescriptions").await;
+    let board = main_text(b).await;
+    assert!(board.contains("Gerda Reisewitz") && board.contains("Angebot begonnen"), "{board}");
+    b.check("gp-board-connected").await;
     harness.finish().await;
     println!("journey on {:?}: {:.1} s", db.engine(), started.elapsed().as_secs_f64());
 });

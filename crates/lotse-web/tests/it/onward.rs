@@ -86,7 +86,10 @@ storage_test!(async fn an_offer_goes_to_its_provider_and_comes_back_through_the_
     let response = app.post_form(&link, "version=4&answer=decline&reason=whenever", &provider).await;
     assert_eq!(response.status(), 400);
 
-    // The link worker hears by phone that the person came.
+    // The link worker hears by phone that the person came; no answer chosen is named.
+    let response = app.post_form(&format!("{detail}/answer"), "version=4&answer=&reason=other", &headers).await;
+    assert_eq!(response.status(), 400);
+    assert!(text(response).await.contains("Antwort"), "the field is named");
     let response = app.post_form(&format!("{detail}/answer"), "version=4&answer=stopped&reason=other", &headers).await;
     assert_eq!(response.status(), 409, "not attending yet");
     let response = app.post_form(&format!("{detail}/answer"), "version=4&answer=attended&reason=other", &headers).await;
