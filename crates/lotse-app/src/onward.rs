@@ -131,6 +131,10 @@ pub struct OnwardDetail {
     pub answers: Vec<ProviderAnswer>,
     /// Whether it can be sent to its provider now (the person accepted it).
     pub sendable: bool,
+    /// When the provider's working link stops working (the latest, if several), if one works.
+    pub link_expires_at: Option<OffsetDateTime>,
+    /// Whether a new provider link can be made now (sent, and the provider may still answer).
+    pub relinkable: bool,
 }
 
 /// The onward referral `onward` of `case`, for the link worker holding the case (its consents
@@ -177,7 +181,18 @@ async fn detail_in(
         .ok_or(OnwardError::NotFound)?;
     let state = state_of(&line)?;
     let sharing = lotse_store::record::sharing_consent(tx, scope, access, patient, onward).await?;
+    let links = lotse_store::capability::working_for_object(
+        tx,
+        scope,
+        CapabilityPurpose::OnwardReferralAnswer,
+        onward.as_uuid(),
+        clock.now(),
+    )
+    .await?;
+    let relinkable = !ProviderAnswer::possible(state, AnswerChannel::SignedLink).is_empty();
     Ok(OnwardDetail {
+        link_expires_at: links.iter().map(|c| c.expires_at).max(),
+        relinkable,
         id: onward,
         offer: line.offer,
         provider: line.provider,
@@ -289,6 +304,72 @@ pub async fn send(
         token: issued.token,
         expires_at: issued.expires_at,
     })
+}
+
+/// What the link worker does with the provider's links of one onward referral.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkChange {
+    /// Stop every working link (the provider lost it, or it reached the wrong person).
+    Stop,
+    /// Stop every working link and make a new one, returned once.
+    Renew,
+}
+
+/// Stops the provider's working links of `onward` (each audited as `update` on the capability
+/// by the link worker) and, for [`LinkChange::Renew`], issues a new one: only while the
+/// provider may still answer through a link (else [`OnwardError::Refused`]). Returns the new
+/// link, if one was made.
+pub async fn change_links(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    case: CaseId,
+    onward: OnwardReferralId,
+    change: LinkChange,
+) -> Result<Option<ProviderLink>, OnwardError> {
+    let now = clock.now();
+    let (mut tx, patient, _, _) =
+        open_case(handle::store(db).begin().await?, principal, Action::WorkCase, case, now).await?;
+    held_referral(&mut tx, principal, patient, case).await?;
+    let current = detail_in(&mut tx, principal, clock, patient, case, onward).await?;
+    if change == LinkChange::Renew && !current.relinkable {
+        return Err(OnwardError::Refused(current.state));
+    }
+    let scope = principal.scope();
+    let purpose = CapabilityPurpose::OnwardReferralAnswer;
+    let working = lotse_store::capability::working_for_object(&mut tx, scope, purpose, onward.as_uuid(), now).await?;
+    let mut stopped = Vec::new();
+    for link in &working {
+        if lotse_store::capability::revoke(&mut tx, scope, link.id, now).await? {
+            stopped.push(link.id.as_uuid());
+        }
+    }
+    lotse_store::audit::record(
+        &mut tx,
+        scope,
+        access(clock, AuditPurpose::Care),
+        lotse_domain::audit::AuditAction::Update,
+        lotse_domain::audit::ObjectKind::Capability,
+        stopped,
+    )
+    .await?;
+    tx.commit().await?;
+    if change == LinkChange::Stop {
+        return Ok(None);
+    }
+    let issued = crate::capability::issue(
+        handle::store(db),
+        clock,
+        scope,
+        purpose,
+        onward.as_uuid(),
+        LINK_LIFETIME,
+    )
+    .await?;
+    Ok(Some(ProviderLink {
+        token: issued.token,
+        expires_at: issued.expires_at,
+    }))
 }
 
 /// Applies one event at `expected_version`, turning the store's refusals into this module's.

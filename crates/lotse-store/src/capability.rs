@@ -139,3 +139,29 @@ pub async fn revoke(tx: &mut Tx, scope: &ProgrammeScope, id: CapabilityId, now: 
     .map(|r| r.rows_affected()))?;
     Ok(affected == 1)
 }
+
+/// The capabilities of `purpose` for one object of the scope's programme that still work at
+/// `now` (unrevoked, unused, unexpired), newest first (index `capability_by_object`).
+pub async fn working_for_object(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    purpose: CapabilityPurpose,
+    object: Uuid,
+    now: OffsetDateTime,
+) -> StoreResult<Vec<StoredCapability>> {
+    let sql = format!(
+        "select programme_id, capability_id, purpose, object_id, secret_hash, created_by, created_at, \
+         expires_at, revoked_at, used_at from capability where programme_id = $1 and object_id = $2 \
+         and purpose = $3 and revoked_at is null and used_at is null and {} order by {} desc",
+        tx.engine().time_cmp("expires_at", ">", "$4"),
+        tx.engine().time_key("created_at")
+    );
+    let rows: Vec<Row> = on_conn!(tx, c => sqlx::query_as(&sql)
+    .bind(scope.programme().as_uuid())
+    .bind(object)
+    .bind(purpose.code())
+    .bind(now)
+    .fetch_all(c)
+    .await)?;
+    rows.into_iter().map(stored).collect()
+}

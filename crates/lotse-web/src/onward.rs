@@ -116,6 +116,10 @@ struct OnwardPage {
     state: String,
     version: i64,
     sendable: bool,
+    /// Until when the provider's link works (a date), if one works.
+    link_expires: Option<String>,
+    /// Whether a new link can be made now.
+    relinkable: bool,
     /// The labels of what the person shares now (`None`: no active sharing consent).
     shared: Option<Vec<String>>,
     /// (code, label, ticked) of every field the person may share.
@@ -163,6 +167,8 @@ fn onward_page(
         state: state_label(&page, detail.state),
         version: detail.version,
         sendable: detail.sendable,
+        link_expires: detail.link_expires_at.map(crate::page::date),
+        relinkable: detail.relinkable,
         shared,
         fields,
         givers,
@@ -306,6 +312,80 @@ pub async fn send(
                 &csrf,
                 (case, onward_id),
                 &ticked,
+                Said::Refused(notice, status),
+            )
+            .await
+        }
+    }
+}
+
+/// The provider's link, shown once with its QR code (`no-store`).
+async fn link_page_once(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &SessionUser,
+    page: Page,
+    (case, onward): (CaseId, OnwardReferralId),
+    link: &onward::ProviderLink,
+) -> Result<Response, WebError> {
+    let detail = onward::detail(&state.app, state.clock.as_ref(), &user.principal(), case, onward).await?;
+    let url = format!(
+        "{}/r/{}",
+        crate::questionnaires::origin(state, headers),
+        link.token.text()
+    );
+    let view = LinkPage {
+        case_id: case.to_string(),
+        id: onward.to_string(),
+        offer: detail.offer,
+        qr: crate::account::qr_svg(&url)?,
+        url,
+        expires: crate::page::date(link.expires_at),
+        page,
+    };
+    render_private(&view, StatusCode::OK)
+}
+
+/// `POST /cases/{id}/onward/{onward}/links`: `change=renew` stops the provider's working links
+/// and shows a new one once; `change=stop` stops them.
+pub async fn change_links(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    Path((id, onward)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Result<Response, WebError> {
+    let pairs = form_pairs(&body)?;
+    csrf::verify_signed_in(&state, &user, &headers, &form_one(&pairs, "csrf")).await?;
+    let (case, onward_id) = ids(&id, &onward)?;
+    let change = match form_one(&pairs, "change").as_str() {
+        "renew" => onward::LinkChange::Renew,
+        "stop" => onward::LinkChange::Stop,
+        _ => return Err(WebError::BadRequest("change: renew or stop".into())),
+    };
+    let result = onward::change_links(
+        &state.app,
+        state.clock.as_ref(),
+        &user.principal(),
+        case,
+        onward_id,
+        change,
+    )
+    .await;
+    let page = Page::new(&state, &headers, "/cases", Some(&user), &csrf);
+    match result {
+        Ok(Some(link)) => link_page_once(&state, &headers, &user, page, (case, onward_id), &link).await,
+        Ok(None) => Ok(see_other(&format!("/cases/{case}/onward/{onward_id}?saved"))),
+        Err(e) => {
+            let (notice, status) = refusal(&page, e)?;
+            show(
+                &state,
+                &headers,
+                &user,
+                &csrf,
+                (case, onward_id),
+                &[],
                 Said::Refused(notice, status),
             )
             .await

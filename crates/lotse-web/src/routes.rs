@@ -389,6 +389,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             spec(Method::POST, "/cases/{id}/onward/{onward}/answer", Member(A::WorkCase)),
             post(onward::record_answer),
         ),
+        (
+            spec(Method::POST, "/cases/{id}/onward/{onward}/links", Member(A::WorkCase)),
+            post(onward::change_links),
+        ),
         // A provider's signed link: it answers one onward referral without an account.
         (
             spec(

@@ -8,7 +8,7 @@
 use lotse_app::FixedClock;
 use lotse_app::action_plan;
 use lotse_app::capability;
-use lotse_app::onward::{self, OnwardError, SharedDetails};
+use lotse_app::onward::{self, LinkChange, OnwardError, SharedDetails};
 use lotse_app::principal::Principal;
 use lotse_app::referral_work::{self, ContactOutcome};
 use lotse_app::shortlist::{self, PersonAnswer};
@@ -278,9 +278,46 @@ storage_test!(async fn a_providers_link_refuses_when_tampered_expired_revoked_or
     assert!(capability::verify(&db.db, &clock, &token, PURPOSE).await.unwrap().is_none());
     let late = onward::answer_by_link(&db.db, &clock, &provider, ProviderAnswer::Accept, 3).await;
     assert!(matches!(late, Err(OnwardError::NotFound)), "{late:?}");
-    // Refusals of a known capability are audited as it, once per refusal window: the tampered
-    // link now, the expired one 31 days later; the rest fall into those windows.
+    // The link worker's page shows the link's end; a new link stops the old one, and stopping
+    // leaves none (each stop audited as the link worker).
+    let detail = onward::detail(&db.db, &clock, &lotsin, issued.case, onward).await.unwrap();
+    assert_eq!((detail.link_expires_at, detail.relinkable), (None, true), "the revoked one works no more");
+    let renewed = onward::change_links(&db.db, &clock, &lotsin, issued.case, onward, LinkChange::Renew)
+        .await
+        .unwrap()
+        .expect("a new link");
+    let second = renewed.token.text();
+    assert!(capability::verify(&db.db, &clock, &second, PURPOSE).await.unwrap().is_some());
+    let third = onward::change_links(&db.db, &clock, &lotsin, issued.case, onward, LinkChange::Renew)
+        .await
+        .unwrap()
+        .expect("another")
+        .token
+        .text();
+    assert!(capability::verify(&db.db, &clock, &second, PURPOSE).await.unwrap().is_none(), "replaced");
+    let detail = onward::detail(&db.db, &clock, &lotsin, issued.case, onward).await.unwrap();
+    assert_eq!(detail.link_expires_at, Some(fixed_now() + Duration::days(30)));
+    let stopped = onward::change_links(&db.db, &clock, &lotsin, issued.case, onward, LinkChange::Stop).await.unwrap();
+    assert!(stopped.is_none());
+    assert!(capability::verify(&db.db, &clock, &third, PURPOSE).await.unwrap().is_none(), "stopped");
+    let by_worker = count(
+        db,
+        &format!(
+            "select count(*) from audit_entry where actor = '{}' and action = 'update' and object_kind = 'capability'",
+            lotsin.scope().actor().reference()
+        ),
+    )
+    .await;
+    assert_eq!(by_worker, 2, "the second renewal and the stop each stopped one link");
+    // Another facility's link worker may not touch them.
+    let other = as_member(db, &world, "lotsin-fremd", Role::LinkWorker, Some(world.orgs.other_facility)).await;
+    let denied = onward::change_links(&db.db, &clock, &other, issued.case, onward, LinkChange::Renew).await;
+    assert!(matches!(denied, Err(OnwardError::NotFound)), "{denied:?}");
+
+    // Refusals of a known capability are audited as it, once per capability and refusal window:
+    // the first link tampered now and expired 31 days later (its other refusals fall into
+    // those windows), the replaced and the stopped link once each.
     let denied = count(db, "select count(*) from audit_entry where action = 'access_denied' and object_kind = 'capability'").await;
-    assert_eq!(denied, 2);
+    assert_eq!(denied, 4);
     assert_eq!(events(db, &world, onward).await.len(), 3, "nothing answered");
 });

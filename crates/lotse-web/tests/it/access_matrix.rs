@@ -437,6 +437,14 @@ fn matrix() -> Vec<Expect> {
         ),
         member(
             Method::POST,
+            "/cases/{id}/onward/{onward}/links",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            &[],
+            Params::Case,
+        ),
+        member(
+            Method::POST,
             "/cases/{id}/consents/{consent}/withdraw",
             &[R::LinkWorker],
             LINK_WORKER_OWN,
@@ -854,6 +862,7 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
                 (Params::Case, p) if p.ends_with("/{onward}") => "version=0&answer=accept".to_owned(),
                 (Params::Case, p) if p.ends_with("/send") => "version=0&shared_fields=name&given_by=person".to_owned(),
                 (Params::Case, p) if p.ends_with("/answer") => "version=0&answer=attended".to_owned(),
+                (Params::Case, p) if p.ends_with("/links") => "change=stop".to_owned(),
                 (Params::Offer, p) if p.ends_with("/edit") => "version=1".to_owned(),
                 (Params::Offer, p) if p.ends_with("/merge") => format!("version=0&into={}", a.offer.as_uuid()),
                 (Params::Offer, _) => "version=0".to_owned(),

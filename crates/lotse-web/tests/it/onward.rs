@@ -61,10 +61,20 @@ storage_test!(async fn an_offer_goes_to_its_provider_and_comes_back_through_the_
     let page = text(response).await;
     assert!(page.contains("Link für den Träger") && page.contains("<svg"), "{page}");
     let start = page.find("/r/").expect("the link");
-    let token = page[start + 3..][..96].to_owned();
-    let link = format!("/r/{token}");
+    let mut token = page[start + 3..][..96].to_owned();
     let page = text(app.get(&detail, &headers).await).await;
     assert!(page.contains("An den Träger gesendet") && page.contains("Name, Sprache"), "{page}");
+
+    // The provider lost it: a new link, and the first stops working.
+    let page = text(app.get(&detail, &headers).await).await;
+    assert!(page.contains("Der Link des Trägers gilt bis"), "{page}");
+    let response = app.post_form(&format!("{detail}/links"), "change=renew", &headers).await;
+    assert_eq!(response.status(), 200);
+    let page = text(response).await;
+    let start = page.find("/r/").expect("a new link");
+    let first = std::mem::replace(&mut token, page[start + 3..][..96].to_owned());
+    assert_eq!(app.get(&format!("/r/{first}"), &[]).await.status(), 404, "the old link stopped");
+    let link = format!("/r/{token}");
 
     // The provider, without an account: the name and language, nothing else of the person.
     let provider = [("accept-language", "de")];
