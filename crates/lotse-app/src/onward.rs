@@ -135,6 +135,9 @@ pub struct OnwardDetail {
     pub link_expires_at: Option<OffsetDateTime>,
     /// Whether a new provider link can be made now (sent, and the provider may still answer).
     pub relinkable: bool,
+    /// What happened, oldest first: when, the event kind (`onward_referral.acknowledged`) and,
+    /// for a provider's answer, how it came.
+    pub history: Vec<(OffsetDateTime, String, Option<AnswerChannel>)>,
 }
 
 /// The onward referral `onward` of `case`, for the link worker holding the case (its consents
@@ -190,7 +193,18 @@ async fn detail_in(
     )
     .await?;
     let relinkable = !ProviderAnswer::possible(state, AnswerChannel::SignedLink).is_empty();
+    let events = lotse_store::event::list_stream(tx, scope, "onward_referral", onward.as_uuid()).await?;
+    let history = events
+        .into_iter()
+        .map(|e| {
+            let channel = serde_json::from_value::<OnwardReferralEvent>(e.payload)
+                .ok()
+                .and_then(|event| event.channel());
+            (e.occurred_at, e.kind, channel)
+        })
+        .collect();
     Ok(OnwardDetail {
+        history,
         link_expires_at: links.iter().map(|c| c.expires_at).max(),
         relinkable,
         id: onward,

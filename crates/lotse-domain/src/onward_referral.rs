@@ -384,7 +384,17 @@ impl OnwardReferralEvent {
         "onward_referral.lapsed",
     ];
 
-    /// The event's kind: the stream and the payload's `type` (the store derives it when reading events).
+    /// How a provider's answer came; `None` for every other event.
+    pub const fn channel(&self) -> Option<AnswerChannel> {
+        match self {
+            Self::DeclinedByProvider { channel, .. }
+            | Self::Acknowledged { channel }
+            | Self::AttendanceStarted { channel }
+            | Self::DidNotAttend { channel } => Some(*channel),
+            _ => None,
+        }
+    }
+
     /// Whether this is the provider's answer to a sent onward referral (what its reply time is
     /// measured to).
     pub const fn is_provider_answer(&self) -> bool {
@@ -397,6 +407,7 @@ impl OnwardReferralEvent {
         )
     }
 
+    /// The event's kind: the stream and the payload's `type` (the store derives it when reading events).
     pub const fn kind(&self) -> &'static str {
         match self {
             Self::Proposed { .. } => "onward_referral.proposed",

@@ -120,6 +120,8 @@ struct OnwardPage {
     link_expires: Option<String>,
     /// Whether a new link can be made now.
     relinkable: bool,
+    /// (date, what happened, how the answer came) oldest first.
+    history: Vec<(String, String, String)>,
     /// The labels of what the person shares now (`None`: no active sharing consent).
     shared: Option<Vec<String>>,
     /// (code, label, ticked) of every field the person may share.
@@ -169,6 +171,16 @@ fn onward_page(
         sendable: detail.sendable,
         link_expires: detail.link_expires_at.map(crate::page::date),
         relinkable: detail.relinkable,
+        history: detail
+            .history
+            .iter()
+            .map(|(at, kind, channel)| {
+                let how = channel.map_or_else(String::new, |c| {
+                    page.t(&format!("answer-channel-{}", c.code().replace('_', "-")))
+                });
+                (crate::page::date(*at), page.t(&crate::page::event_key(kind)), how)
+            })
+            .collect(),
         shared,
         fields,
         givers,

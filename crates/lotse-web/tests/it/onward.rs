@@ -107,6 +107,10 @@ storage_test!(async fn an_offer_goes_to_its_provider_and_comes_back_through_the_
     assert_eq!(response.headers()[header::LOCATION], format!("{detail}?saved").as_str());
     let page = text(app.get(&format!("{detail}?saved"), &headers).await).await;
     assert!(page.contains("Gespeichert.") && page.contains("Nimmt teil"), "{page}");
+    // Its history says how each answer came.
+    for step in ["Vom Träger bestätigt</td><td>über den Link des Trägers", "Teilnahme begonnen</td><td>von der Lotsin / dem Lotsen eingetragen"] {
+        assert!(page.contains(step), "{step}: {page}");
+    }
 
     // The link then offers only "stopped"; that ends the course and uses the link up.
     let page = text(app.get(&link, &provider).await).await;
