@@ -155,6 +155,8 @@ async fn check_reachable(browser: &mut Browser, nav: &[String], prefix: &str) ->
             browser.check(&format!("{prefix}-{}", page_name(path))).await;
             checked.push(path.clone());
             for href in browser.hrefs("main a[href^=\"/\"]").await {
+                // A fragment is a place on the page, not another page.
+                let href = href.split('#').next().unwrap_or_default().to_owned();
                 let kind = page_kind(&href);
                 // Files (`sheet.pdf`, `….json`) are downloads, not pages: axe has nothing to do.
                 let file = href
