@@ -11,7 +11,8 @@
 #   BENCH_BIN=path          a release binary built earlier (else: cargo build --release)
 #   BENCH_PARALLEL_SEED=1   seed both engines at once before loading either (scale 400)
 #   BENCH_KEEP=dir          keep the seeded databases (SQLite file in dir, PostgreSQL database
-#                           lotse_linkwork_kept with its key in dir) and reuse them next time
+#                           lotse_linkwork_kept with its key in dir) and reuse them next time;
+#                           each run's server log is copied there
 #
 # wrk (Debian package `wrk`) on core 0, the server on core 1 (PostgreSQL is not pinned), one
 # wrk thread, keep-alive, loopback only, every run bounded by `timeout`.
@@ -36,7 +37,7 @@ else
 fi
 port=18081
 base="http://127.0.0.1:$port"
-echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(date -u +%F); build $(git rev-parse --short HEAD)"
+echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(date -u +%F); checkout $(git rev-parse --short HEAD)${BENCH_BIN:+, binary $BENCH_BIN}"
 
 # sign_in USER: a session cookie value, and the form token bound to it (two words).
 sign_in() {
@@ -100,6 +101,9 @@ LUA
   kill -TERM "$server"
   wait "$server" || true
   server=""
+  # The server's log (warnings and errors; a non-2xx answer says why there) beside the kept
+  # databases.
+  [ -z "${BENCH_KEEP:-}" ] || cp "$work/server.log" "$BENCH_KEEP/server-$engine-$(date -u +%H%M%S).log"
 }
 
 # Where the seeded databases live: a fresh temporary place, or BENCH_KEEP (kept, and reused
