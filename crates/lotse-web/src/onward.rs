@@ -297,24 +297,7 @@ pub async fn send(
     };
     let page = Page::new(&state, &headers, "/cases", Some(&user), &csrf);
     match result {
-        Ok(link) => {
-            let detail = onward::detail(&state.app, state.clock.as_ref(), &user.principal(), case, onward_id).await?;
-            let url = format!(
-                "{}/r/{}",
-                crate::questionnaires::origin(&state, &headers),
-                link.token.text()
-            );
-            let view = LinkPage {
-                case_id: case.to_string(),
-                id: onward_id.to_string(),
-                offer: detail.offer,
-                qr: crate::account::qr_svg(&url)?,
-                url,
-                expires: crate::page::date(link.expires_at),
-                page,
-            };
-            render_private(&view, StatusCode::OK)
-        }
+        Ok(link) => link_page_once(&state, &headers, &user, page, (case, onward_id), &link).await,
         Err(e) => {
             let (notice, status) = refusal(&page, e)?;
             show(
@@ -535,10 +518,6 @@ fn provider_page(
     }
 }
 
-fn capability(principal: Option<Extension<Principal>>) -> Result<Principal, WebError> {
-    principal.map(|Extension(p)| p).ok_or(WebError::NotFound)
-}
-
 /// `GET /r/{token}`: the onward referral behind a provider's signed link.
 pub async fn link_page(
     State(state): State<AppState>,
@@ -547,7 +526,7 @@ pub async fn link_page(
     Path(token): Path<String>,
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
-    let principal = capability(principal)?;
+    let principal = crate::questionnaires::capability(principal)?;
     let view = onward::by_link(&state.app, state.clock.as_ref(), &principal).await?;
     let page = Page::new(&state, &headers, "/r", None, &csrf);
     render_private(&provider_page(page, &token, view, None, None), StatusCode::OK)
@@ -564,7 +543,7 @@ pub async fn link_answer(
 ) -> Result<Response, WebError> {
     let pairs = form_pairs(&body)?;
     csrf::verify(&state, &headers, &form_one(&pairs, "csrf"))?;
-    let principal = capability(principal)?;
+    let principal = crate::questionnaires::capability(principal)?;
     let result = match answer_of(&pairs) {
         Ok(answer) => {
             onward::answer_by_link(&state.app, state.clock.as_ref(), &principal, answer, version_of(&pairs)).await

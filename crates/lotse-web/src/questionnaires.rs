@@ -340,7 +340,8 @@ pub(crate) fn origin(state: &AppState, headers: &HeaderMap) -> String {
     format!("{scheme}://{host}")
 }
 
-fn capability(principal: Option<Extension<Principal>>) -> Result<Principal, WebError> {
+/// The capability a capability route's guard put on the request (none: 404).
+pub(crate) fn capability(principal: Option<Extension<Principal>>) -> Result<Principal, WebError> {
     principal.map(|Extension(p)| p).ok_or(WebError::NotFound)
 }
 
