@@ -1011,6 +1011,8 @@ impl Modify for BearerAuth {
         onward::get_onward,
         onward::send,
         onward::record_answer,
+        onward::provider_link,
+        onward::provider_link_answer,
         intake::register,
         prescribing::board,
         prescribing::prescription,

@@ -101,6 +101,17 @@ fn spec(method: Method, path: &'static str, access: Access) -> RouteSpec {
     }
 }
 
+/// An API route for the holder of a capability link (`{token}` in the path): problem+json
+/// errors, no cookies, no bearer token.
+fn capability_api(method: Method, path: &'static str, purpose: CapabilityPurpose) -> RouteSpec {
+    RouteSpec {
+        method,
+        path,
+        access: Access::Capability(purpose),
+        surface: Surface::Api,
+    }
+}
+
 /// A probe: public, without the page layers.
 const fn probe(path: &'static str) -> RouteSpec {
     RouteSpec {
@@ -550,6 +561,22 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 ApiClient(ApiScope::CaseWork),
             ),
             post(api::onward::record_answer),
+        ),
+        (
+            capability_api(
+                Method::GET,
+                "/api/v1/provider-links/{token}",
+                CapabilityPurpose::OnwardReferralAnswer,
+            ),
+            get(api::onward::provider_link),
+        ),
+        (
+            capability_api(
+                Method::POST,
+                "/api/v1/provider-links/{token}/answers",
+                CapabilityPurpose::OnwardReferralAnswer,
+            ),
+            post(api::onward::provider_link_answer),
         ),
         (
             spec(

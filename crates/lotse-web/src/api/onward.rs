@@ -2,17 +2,20 @@
 //! referrals (scope `case:work`, the policy's `WorkCase`, the case held by the client's
 //! facility): read one, send it to its provider with the person's sharing consent (the
 //! provider's link is in the answer, only there), and record a provider's answer given by
-//! phone. The same use cases as the onward referral's page, so the same checks, events and
+//! phone; and `/api/v1/provider-links/{token}` for a provider's own software: what its signed
+//! link shows and its answers (no account: the link is the credential, as on `/r/{token}`).
+//! The same use cases as the pages, so the same checks, events and
 //! audit entries apply. A stale version or a step its state does not allow is 409 with where it
 //! stands now; a wrong field is 400 naming each field.
 
 use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use fluent_bundle::FluentValue;
 use lotse_app::onward::{self, OnwardError};
+use lotse_app::principal::Principal;
 use lotse_domain::consent::Sharing;
 use lotse_domain::id::{CaseId, OnwardReferralId};
 use lotse_domain::onward_referral::{OnwardReferralState, ProviderAnswer};
@@ -251,6 +254,28 @@ pub struct Answered {
     pub version: i64,
 }
 
+/// A provider's answer and the version it was based on, from a JSON body (each wrong field
+/// named).
+fn answer_of(body: &Bytes) -> Result<(ProviderAnswer, i64), ApiError> {
+    let (mut r, map) = Reader::object(body, &["version", "answer", "reason"], &["version", "answer"])?;
+    let version = r.version("version", map.get("version"), 1);
+    let answer = r.string("answer", map.get("answer"), false);
+    let reason = r.string("reason", map.get("reason"), true);
+    let parsed = ProviderAnswer::parse(&answer, Some(&reason));
+    if parsed.is_none() && !r.problems.iter().any(|(f, _)| f == "answer") {
+        let (field, key) = match (answer.as_str(), reason.is_empty()) {
+            ("decline", true) => ("reason", "api-field-required"),
+            ("decline", false) => ("reason", "api-field-unknown-code"),
+            _ => ("answer", "api-field-unknown-code"),
+        };
+        r.problems.push((field.to_owned(), key));
+    }
+    match parsed {
+        Some(answer) if r.problems.is_empty() => Ok((answer, version)),
+        _ => Err(ApiError::Invalid(r.problems)),
+    }
+}
+
 /// `POST /api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}/provider-answers`:
 /// records a provider's answer given to the link worker (channel `recorded_by_link_worker`).
 #[utoipa::path(
@@ -282,23 +307,8 @@ pub async fn record_answer(
 ) -> Response {
     let parsed = ids(&case_id, &onward_id).and_then(|(case, onward)| {
         require_json(&headers)?;
-        let (mut r, map) = Reader::object(&body, &["version", "answer", "reason"], &["version", "answer"])?;
-        let version = r.version("version", map.get("version"), 1);
-        let answer = r.string("answer", map.get("answer"), false);
-        let reason = r.string("reason", map.get("reason"), true);
-        let parsed = ProviderAnswer::parse(&answer, Some(&reason));
-        if parsed.is_none() && !r.problems.iter().any(|(f, _)| f == "answer") {
-            let (field, key) = match (answer.as_str(), reason.is_empty()) {
-                ("decline", true) => ("reason", "api-field-required"),
-                ("decline", false) => ("reason", "api-field-unknown-code"),
-                _ => ("answer", "api-field-unknown-code"),
-            };
-            r.problems.push((field.to_owned(), key));
-        }
-        match parsed {
-            Some(answer) if r.problems.is_empty() => Ok((case, onward, answer, version)),
-            _ => Err(ApiError::Invalid(r.problems)),
-        }
+        let (answer, version) = answer_of(&body)?;
+        Ok((case, onward, answer, version))
     });
     let (case, onward, answer, version) = match parsed {
         Ok(p) => p,
@@ -323,5 +333,142 @@ pub async fn record_answer(
             },
         ),
         Err(e) => ctx.fail(&state, onward_error(&state, ctx.language, e)),
+    }
+}
+
+/// The person's details a provider's link shows: each only where the sharing consent names it
+/// (`null` otherwise; all `null` once the consent is withdrawn).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct SharedPerson {
+    /// Given and family name.
+    pub name: Option<String>,
+    /// Phone (empty: consented, but the person gave none).
+    pub phone: Option<String>,
+    /// The person's language (a BCP 47 tag).
+    pub language: Option<String>,
+    /// The need domains of the prescriptions that led to the case.
+    pub needs: Option<Vec<String>>,
+}
+
+/// What a provider's link shows.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ProviderLinkDocument {
+    /// The offer's title.
+    pub offer: String,
+    /// The provider's name.
+    pub provider: String,
+    /// The link facility that sent the person.
+    pub facility: Option<String>,
+    /// Its phone.
+    pub facility_phone: Option<String>,
+    /// Where the onward referral stands.
+    pub state: String,
+    /// Its version (send it with the answer).
+    pub version: i64,
+    /// The person, as far as they consented.
+    pub person: SharedPerson,
+    /// The answers possible now (`accept`, `decline`, `attended`, `did_not_attend`, `stopped`).
+    pub answers: Vec<String>,
+}
+
+fn link_principal(principal: Option<Extension<Principal>>) -> Result<Principal, ApiError> {
+    principal.map(|Extension(p)| p).ok_or(ApiError::NotFound)
+}
+
+/// `GET /api/v1/provider-links/{token}`: what a provider's signed link shows, for the provider's
+/// own software (no account: the link is the credential).
+#[utoipa::path(
+    get,
+    path = "/api/v1/provider-links/{token}",
+    tag = "provider links",
+    security(()),
+    params(("token" = String, Path, description = "The token of the provider's link (`/r/{token}`)")),
+    responses(
+        (status = 200, description = "The onward referral behind the link", body = ProviderLinkDocument, content_type = "application/json"),
+        (status = 404, description = "No such link, or it was revoked, has expired or is used up", body = super::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The link was opened too often in a short time", body = super::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn provider_link(
+    State(state): State<AppState>,
+    principal: Option<Extension<Principal>>,
+    headers: HeaderMap,
+    uri: Uri,
+) -> Response {
+    let language = super::language(&headers);
+    let principal = match link_principal(principal) {
+        Ok(p) => p,
+        Err(e) => return e.respond(&state, language, Some(uri.path())),
+    };
+    match onward::by_link(&state.app, state.clock.as_ref(), &principal).await {
+        Ok(view) => {
+            let (facility, facility_phone) = view.facility.map_or((None, None), |(name, phone)| (Some(name), phone));
+            json_with(
+                StatusCode::OK,
+                &ProviderLinkDocument {
+                    offer: view.offer,
+                    provider: view.provider,
+                    facility,
+                    facility_phone,
+                    state: view.state.code().to_owned(),
+                    version: view.version,
+                    person: SharedPerson {
+                        name: view.person.name,
+                        phone: view.person.phone,
+                        language: view.person.language,
+                        needs: view.person.needs,
+                    },
+                    answers: view.answers.iter().map(|a| a.code().to_owned()).collect(),
+                },
+            )
+        }
+        Err(e) => onward_error(&state, language, e).respond(&state, language, Some(uri.path())),
+    }
+}
+
+/// `POST /api/v1/provider-links/{token}/answers`: the provider's answer through its link
+/// (channel `signed_link`, written as the capability), at the version read.
+#[utoipa::path(
+    post,
+    path = "/api/v1/provider-links/{token}/answers",
+    tag = "provider links",
+    security(()),
+    params(("token" = String, Path, description = "The token of the provider's link (`/r/{token}`)")),
+    request_body(content = ProviderAnswerRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The answer is recorded", body = Answered, content_type = "application/json"),
+        (status = 400, description = "The body is malformed, or a field is wrong", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such link, or it was revoked, has expired or is used up", body = super::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The version is stale (answered meanwhile through another channel), or the answer is not possible where it stands: the detail says where", body = super::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as application/json", body = super::Problem, content_type = "application/problem+json"),
+        (status = 429, description = "The link was opened too often in a short time", body = super::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn provider_link_answer(
+    State(state): State<AppState>,
+    principal: Option<Extension<Principal>>,
+    headers: HeaderMap,
+    uri: Uri,
+    body: Bytes,
+) -> Response {
+    let language = super::language(&headers);
+    let parsed = link_principal(principal).and_then(|principal| {
+        require_json(&headers)?;
+        let (answer, version) = answer_of(&body)?;
+        Ok((principal, answer, version))
+    });
+    let (principal, answer, version) = match parsed {
+        Ok(p) => p,
+        Err(e) => return e.respond(&state, language, Some(uri.path())),
+    };
+    match onward::answer_by_link(&state.app, state.clock.as_ref(), &principal, answer, version).await {
+        Ok(now) => json_with(
+            StatusCode::OK,
+            &Answered {
+                state: now.code().to_owned(),
+                version: version + 1,
+            },
+        ),
+        Err(e) => onward_error(&state, language, e).respond(&state, language, Some(uri.path())),
     }
 }

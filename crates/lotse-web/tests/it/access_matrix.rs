@@ -1438,6 +1438,8 @@ fn capability_rows() -> Vec<(Method, &'static str)> {
         (Method::GET, "/q/{token}"),
         (Method::POST, "/q/{token}"),
         (Method::GET, "/r/{token}"),
+        (Method::GET, "/api/v1/provider-links/{token}"),
+        (Method::POST, "/api/v1/provider-links/{token}/answers"),
         (Method::POST, "/r/{token}"),
     ]
 }

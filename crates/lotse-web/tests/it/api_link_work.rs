@@ -7,7 +7,7 @@ use axum::http::Method;
 use lotse_app::api_client::NewApiClient;
 use lotse_domain::id::OrganisationId;
 use lotse_domain::user::Role;
-use lotse_testkit::world::World;
+use lotse_testkit::world::{PERSON_PHONE, World};
 use lotse_testkit::{TestDb, storage_test};
 use serde_json::{Value, json};
 
@@ -494,25 +494,46 @@ storage_test!(async fn a_facility_sends_an_onward_referral_and_records_the_provi
     let (_, doc) = call(&app, &lw, Method::GET, &onward, &Value::Null).await;
     assert_eq!(doc["shared_fields"], json!(["phone"]));
 
+    // The provider's own software reads the link and accepts, without an account.
+    let token = link.trim_start_matches("/r/");
+    let (status, shown) = call(&app, "", Method::GET, &format!("/api/v1/provider-links/{token}"), &Value::Null).await;
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(shown["person"], json!({"name": null, "phone": PERSON_PHONE, "language": null, "needs": null}));
+    assert_eq!(shown["answers"], json!(["accept", "decline", "attended", "did_not_attend"]));
+    let answers_link = format!("/api/v1/provider-links/{token}/answers");
+    let (status, answered) = call(&app, "", Method::POST, &answers_link, &json!({"version": 3, "answer": "accept"})).await;
+    assert_eq!((status, answered["state"].as_str()), (200, Some("acknowledged")), "{answered}");
+    let (status, problem) = call(&app, "", Method::POST, &answers_link, &json!({"version": 3, "answer": "attended"})).await;
+    assert_eq!(status, 409, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("jetzt „Vom Träger bestätigt“"), "{problem}");
+    let (status, _) = call(&app, "", Method::GET, "/api/v1/provider-links/0123", &Value::Null).await;
+    assert_eq!(status, 404, "a wrong link is no link");
+
     // The provider's answer by phone: a decline needs its reason; then recorded as the client.
     let answers = format!("{onward}/provider-answers");
-    let (status, problem) = call(&app, &lw, Method::POST, &answers, &json!({"version": 3, "answer": "decline"})).await;
+    let (status, problem) = call(&app, &lw, Method::POST, &answers, &json!({"version": 4, "answer": "decline"})).await;
     assert_eq!((status, fields(&problem)), (400, vec!["reason".to_owned()]), "{problem}");
-    let (status, problem) = call(&app, &lw, Method::POST, &answers, &json!({"version": 3, "answer": "maybe"})).await;
+    let (status, problem) = call(&app, &lw, Method::POST, &answers, &json!({"version": 4, "answer": "maybe"})).await;
     assert_eq!((status, fields(&problem)), (400, vec!["answer".to_owned()]), "{problem}");
-    let body = json!({"version": 3, "answer": "decline", "reason": "full"});
-    let (status, answered) = call(&app, &lw, Method::POST, &answers, &body).await;
+    let body = json!({"version": 4, "answer": "decline", "reason": "full"});
+    let (status, problem) = call(&app, &lw, Method::POST, &answers, &body).await;
+    assert_eq!(status, 409, "acknowledged: too late to decline: {problem}");
+    let (status, answered) = call(&app, &lw, Method::POST, &answers, &json!({"version": 4, "answer": "did_not_attend"})).await;
     assert_eq!(status, 200, "{answered}");
-    assert_eq!((answered["state"].as_str(), answered["version"].as_i64()), (Some("declined_by_provider"), Some(4)));
-    let (status, problem) = call(&app, &lw, Method::POST, &answers, &json!({"version": 4, "answer": "attended"})).await;
+    assert_eq!((answered["state"].as_str(), answered["version"].as_i64()), (Some("did_not_attend"), Some(5)));
+    let (status, problem) = call(&app, &lw, Method::POST, &answers, &json!({"version": 5, "answer": "attended"})).await;
     assert_eq!(status, 409, "{problem}");
     let mut tx = db.db.begin_read().await.unwrap();
     let onward_id = uuid::Uuid::parse_str(&id).unwrap();
     let events = lotse_store::event::list_stream(&mut tx, &a.scope, "onward_referral", onward_id).await.unwrap();
     tx.commit().await.unwrap();
-    let last = events.last().unwrap();
-    assert_eq!(last.actor, actor);
-    assert!(last.payload.to_string().contains(r#""reason":"full""#), "{}", last.payload);
+    let channels: Vec<(String, String)> = events
+        .iter()
+        .skip(3)
+        .map(|e| (e.actor.clone(), e.payload["channel"].as_str().unwrap_or_default().to_owned()))
+        .collect();
+    assert_eq!(channels[1], (actor.clone(), "recorded_by_link_worker".to_owned()));
+    assert!(channels[0].0.starts_with("capability:") && channels[0].1 == "signed_link", "{channels:?}");
     // The provider's link after a final answer by phone: nothing left to answer.
     let page = text(app.get(&link, &[("accept-language", "de")]).await).await;
     assert!(page.contains("Jetzt ist nichts zu beantworten"), "{page}");
