@@ -71,7 +71,13 @@ storage_test!(async fn every_state_changing_route_refuses_a_missing_or_forged_cs
             let response = app.post_form_raw(&path, &body, &[("cookie", &cookies)]).await;
             // An API route takes no cookies at all: a browser session is no credential there
             // (401), so a cross-site form cannot drive it.
-            let refused = if matches!(spec.access, lotse_web::routes::Access::ApiClient(_)) { 401 } else { 403 };
+            // A provider's link on the API takes JSON only, which a cross-site form cannot send
+            // without a preflight: the form is refused as the wrong media type (415).
+            let refused = match (spec.access, spec.surface) {
+                (lotse_web::routes::Access::ApiClient(_), _) => 401,
+                (lotse_web::routes::Access::Capability(_), lotse_web::routes::Surface::Api) => 415,
+                _ => 403,
+            };
             assert_eq!(response.status(), refused, "{} {path} with {body:?}", spec.method);
         }
         // A public route has no one to audit; an API route saw no client (401, like a page
