@@ -110,6 +110,8 @@ pub struct ProviderLink {
     pub token: CapabilityToken,
     /// When it stops working.
     pub expires_at: OffsetDateTime,
+    /// The offer's title (the page that shows the link names it).
+    pub offer: String,
 }
 
 /// One onward referral of a case as the link worker holding it sees it.
@@ -317,6 +319,7 @@ pub async fn send(
     Ok(ProviderLink {
         token: issued.token,
         expires_at: issued.expires_at,
+        offer: current.offer,
     })
 }
 
@@ -383,6 +386,7 @@ pub async fn change_links(
     Ok(Some(ProviderLink {
         token: issued.token,
         expires_at: issued.expires_at,
+        offer: current.offer,
     }))
 }
 

@@ -297,7 +297,7 @@ pub async fn send(
     };
     let page = Page::new(&state, &headers, "/cases", Some(&user), &csrf);
     match result {
-        Ok(link) => link_page_once(&state, &headers, &user, page, (case, onward_id), &link).await,
+        Ok(link) => link_page_once(&state, &headers, page, (case, onward_id), &link),
         Err(e) => {
             let (notice, status) = refusal(&page, e)?;
             show(
@@ -315,15 +315,13 @@ pub async fn send(
 }
 
 /// The provider's link, shown once with its QR code (`no-store`).
-async fn link_page_once(
+fn link_page_once(
     state: &AppState,
     headers: &HeaderMap,
-    user: &SessionUser,
     page: Page,
     (case, onward): (CaseId, OnwardReferralId),
     link: &onward::ProviderLink,
 ) -> Result<Response, WebError> {
-    let detail = onward::detail(&state.app, state.clock.as_ref(), &user.principal(), case, onward).await?;
     let url = format!(
         "{}/r/{}",
         crate::questionnaires::origin(state, headers),
@@ -332,7 +330,7 @@ async fn link_page_once(
     let view = LinkPage {
         case_id: case.to_string(),
         id: onward.to_string(),
-        offer: detail.offer,
+        offer: link.offer.clone(),
         qr: crate::account::qr_svg(&url)?,
         url,
         expires: crate::page::date(link.expires_at),
@@ -370,7 +368,7 @@ pub async fn change_links(
     .await;
     let page = Page::new(&state, &headers, "/cases", Some(&user), &csrf);
     match result {
-        Ok(Some(link)) => link_page_once(&state, &headers, &user, page, (case, onward_id), &link).await,
+        Ok(Some(link)) => link_page_once(&state, &headers, page, (case, onward_id), &link),
         Ok(None) => Ok(see_other(&format!("/cases/{case}/onward/{onward_id}?saved"))),
         Err(e) => {
             let (notice, status) = refusal(&page, e)?;
