@@ -309,6 +309,7 @@ provider-person-none = Personen har ikke delt personlige oplysninger med jer. Pe
 provider-answer-title = Jeres svar
 provider-nothing-to-answer = Intet at svare på nu. Tak.
 provider-recorded = Tak. Registreret: "{ $state }".
+provider-no-needs = (ingen registreret: personen kom uden henvisning)
 provider-no-phone = (ikke oplyst)
 spoken-language-de = tysk
 spoken-language-da = dansk

@@ -309,6 +309,7 @@ provider-person-none = Die Person hat keine persönlichen Angaben für Sie freig
 provider-answer-title = Ihre Antwort
 provider-nothing-to-answer = Jetzt ist nichts zu beantworten. Vielen Dank.
 provider-recorded = Vielen Dank. Eingetragen: „{ $state }“.
+provider-no-needs = (keine erfasst: die Person kam ohne Rezept)
 provider-no-phone = (keine angegeben)
 spoken-language-de = Deutsch
 spoken-language-da = Dänisch

@@ -309,6 +309,7 @@ provider-person-none = The person did not share personal details with you. They 
 provider-answer-title = Your answer
 provider-nothing-to-answer = Nothing to answer now. Thank you.
 provider-recorded = Thank you. Recorded: "{ $state }".
+provider-no-needs = (none recorded: the person came without a prescription)
 provider-no-phone = (none given)
 spoken-language-de = German
 spoken-language-da = Danish

@@ -492,7 +492,13 @@ fn provider_page(
     }
     if let Some(needs) = view.person.needs {
         let labels: Vec<String> = needs.iter().map(|n| page.t(&format!("need-{n}"))).collect();
-        person.push((page.t("shared-field-needs"), labels.join(", ")));
+        // Someone who came without a prescription has no need domains on record.
+        let value = if labels.is_empty() {
+            page.t("provider-no-needs")
+        } else {
+            labels.join(", ")
+        };
+        person.push((page.t("shared-field-needs"), value));
     }
     let decline = view.answers.iter().any(|a| matches!(a, ProviderAnswer::Decline(_)));
     let answers = answer_choices(&page, &view.answers)
