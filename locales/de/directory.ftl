@@ -216,3 +216,4 @@ field-error-date-not-after-today = { $field }: Bitte ein Datum nach heute.
 field-error-date-too-far = { $field }: Bitte ein Datum innerhalb eines Jahres.
 field-error-out-of-range = { $field }: Diese Zahl liegt außerhalb des Bereichs, der in Klammern steht.
 field-error-name-taken = { $field }: Diesen Namen trägt schon eine andere Organisation des Programms.
+field-error-lapse-not-after-silence = { $field }: Die Vermittlung kann erst verfallen, nachdem der Träger als still gilt; wählen Sie mehr Arbeitstage als dort.

@@ -322,6 +322,10 @@ pub struct LinkWorkChanges {
     pub baseline_questionnaire_working_days: Option<String>,
     /// Failed contact attempts before a person may be marked unreachable.
     pub contact_attempts_before_unreachable: Option<String>,
+    /// Working days after sending by which a provider should have answered.
+    pub provider_silent_working_days: Option<String>,
+    /// Working days after sending at which an unanswered onward referral lapses.
+    pub onward_lapse_working_days: Option<String>,
 }
 
 impl LinkWorkChanges {
@@ -332,6 +336,8 @@ impl LinkWorkChanges {
             || self.working_days_between_contact_attempts.is_some()
             || self.baseline_questionnaire_working_days.is_some()
             || self.contact_attempts_before_unreachable.is_some()
+            || self.provider_silent_working_days.is_some()
+            || self.onward_lapse_working_days.is_some()
     }
 
     /// The changes applied to `current`, checked as the settings page checks them
@@ -356,12 +362,22 @@ impl LinkWorkChanges {
             &self.contact_attempts_before_unreachable,
             current.contact_attempts_before_unreachable.to_string(),
         );
+        let silent = text(
+            &self.provider_silent_working_days,
+            next.provider_silent_working_days.to_string(),
+        );
+        let lapse = text(
+            &self.onward_lapse_working_days,
+            next.onward_lapse_working_days.to_string(),
+        );
         let input = LinkWorkInput {
             holiday_calendar: &calendar,
             first_contact_working_days: &first,
             working_days_between_contact_attempts: &between,
             baseline_questionnaire_working_days: &baseline,
             contact_attempts_before_unreachable: &attempts,
+            provider_silent_working_days: &silent,
+            onward_lapse_working_days: &lapse,
         };
         LinkWorkSettings::parse(&input).map_err(|errors| {
             let messages: Vec<String> = errors.iter().map(|e| link_work_message(e, &input)).collect();
@@ -403,6 +419,20 @@ fn link_work_message(e: &lotse_domain::field::FieldError, input: &LinkWorkInput<
             input.baseline_questionnaire_working_days,
             range(&ranges::BASELINE_QUESTIONNAIRE_WORKING_DAYS),
         ),
+        "provider_silent_working_days" => (
+            "--provider-silent-days",
+            input.provider_silent_working_days,
+            range(&ranges::PROVIDER_SILENT_WORKING_DAYS),
+        ),
+        "onward_lapse_working_days" => (
+            "--lapse-days",
+            input.onward_lapse_working_days,
+            format!(
+                "{}, and more than --provider-silent-days ({})",
+                range(&ranges::ONWARD_LAPSE_WORKING_DAYS),
+                input.provider_silent_working_days
+            ),
+        ),
         _ => (
             "--contact-attempts",
             input.contact_attempts_before_unreachable,
@@ -413,6 +443,7 @@ fn link_work_message(e: &lotse_domain::field::FieldError, input: &LinkWorkInput<
         FieldProblem::Required => "is empty",
         FieldProblem::UnknownCode => "is not known",
         FieldProblem::Number => "is not a whole number",
+        FieldProblem::LapseNotAfterSilence => "does not come after the silence",
         _ => "is out of range",
     };
     format!("{option} {value:?} {what}: it must be {allowed}")

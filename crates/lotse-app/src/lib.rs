@@ -32,6 +32,8 @@ pub mod demo;
 pub mod directory;
 /// A storage failure as the layers above the app see it (its kind, not the store's type).
 pub mod error;
+/// The follow-up job: unanswered onward referrals lapse (`lotse jobs run`, and inside `serve`).
+pub mod follow_up;
 /// The app's handle ([`App`]) that the web layer holds, and what use cases run against.
 pub mod handle;
 /// The directory as Open Referral HSDS 3.0: the public read API's use cases and the mapping.

@@ -27,7 +27,9 @@ use lotse_domain::consent::{Consent, ConsentPurpose};
 use lotse_domain::facility_choice;
 use lotse_domain::field::{FieldError, FieldProblem};
 use lotse_domain::id::{CaseId, ConsentId, OrganisationId, PatientId, PrescriptionId, ReferralId};
+use lotse_domain::message_back::{ScoreChange, ScoredResponse, score_changes};
 use lotse_domain::need::NeedDomain;
+use lotse_domain::onward_referral::OnwardReferralState;
 use lotse_domain::organisation::{OrganisationContact, OrganisationKind};
 use lotse_domain::patient::{PatientProfile, age_band};
 use lotse_domain::policy::{Action, Decision, Subject};
@@ -36,7 +38,8 @@ use lotse_domain::prescribing::{
 };
 use lotse_domain::prescription::{Prescription, PrescriptionCode, ReferralSource};
 use lotse_domain::programme::{LinkWorkModel, Programme};
-use lotse_domain::referral::ReferralEvent;
+use lotse_domain::questionnaire::{Instrument, Timepoint};
+use lotse_domain::referral::{ClosingReason, ReferralEvent};
 use lotse_store::StoreError;
 pub use lotse_store::board::{BoardPage, BoardRow};
 use lotse_store::person::NewPatient;
@@ -555,6 +558,72 @@ pub struct PrescriptionView {
     pub facility: Option<(String, OrganisationContact)>,
     /// The referral's events: (when, kind), oldest first.
     pub timeline: Vec<(OffsetDateTime, String)>,
+    /// Once the case is closed: the message back to the practice.
+    pub message_back: Option<MessageBack>,
+}
+
+/// The message back to the practice when its prescription's case closed (see
+/// [`lotse_domain::message_back`]): why and when, what was agreed, what came of the offers the
+/// person agreed to, and the outcome scores with their change.
+#[derive(Debug, Clone, PartialEq)]
+pub struct MessageBack {
+    /// When the case was closed.
+    pub closed_at: OffsetDateTime,
+    /// Why.
+    pub reason: ClosingReason,
+    /// The goals of the latest plan, in the person's words (none without a plan).
+    pub goals: Vec<String>,
+    /// The offers the person agreed to, oldest first: (title, provider, where it ended up).
+    pub offers: Vec<(String, String, OnwardReferralState)>,
+    /// Each instrument's baseline and follow-up score and their change.
+    pub scores: Vec<ScoreChange>,
+}
+
+/// The message back of a closed case: its plan (one audited read of the case), its onward
+/// referrals and its scored responses (each read audited).
+async fn message_back(
+    tx: &mut lotse_store::Tx,
+    scope: &lotse_domain::actor::ProgrammeScope,
+    access: lotse_store::audit::Access,
+    case: CaseId,
+    closed_at: OffsetDateTime,
+    reason: ClosingReason,
+) -> Result<MessageBack, StoreError> {
+    let corrupt = |what: &str| StoreError::Corrupt(what.to_owned());
+    let goals = lotse_store::action_plan::versions(tx, scope, access, case)
+        .await?
+        .into_iter()
+        .next()
+        .map(|plan| plan.content.goals)
+        .unwrap_or_default();
+    let mut offers = Vec::new();
+    for line in lotse_store::record::onward_referrals_of_case(tx, scope, access, case).await? {
+        let state = OnwardReferralState::from_codes(&line.state, line.end_reason.as_deref())
+            .ok_or_else(|| corrupt("onward referral state"))?;
+        if !matches!(
+            state,
+            OnwardReferralState::Proposed | OnwardReferralState::DeclinedByPerson
+        ) {
+            offers.push((line.offer, line.provider, state));
+        }
+    }
+    let mut responses = Vec::new();
+    for (instrument, timepoint, answered_at, score) in lotse_store::record::case_scores(tx, scope, access, case).await?
+    {
+        responses.push(ScoredResponse {
+            instrument: Instrument::from_code(&instrument).ok_or_else(|| corrupt("instrument"))?,
+            timepoint: Timepoint::from_code(&timepoint).ok_or_else(|| corrupt("timepoint"))?,
+            answered_at,
+            score,
+        });
+    }
+    Ok(MessageBack {
+        closed_at,
+        reason,
+        goals,
+        offers,
+        scores: score_changes(&responses),
+    })
 }
 
 /// The prescription page (and the sheet's content): only the issuing practice's prescribers.
@@ -604,6 +673,13 @@ pub async fn view(
             .collect(),
         None => Vec::new(),
     };
+    let closing = row.closing_reason.as_deref().and_then(ClosingReason::from_code);
+    let message_back = match (row.state.as_deref(), row.case, closing) {
+        (Some("closed"), Some(case), Some(reason)) => {
+            Some(message_back(&mut tx, scope, access, case, row.updated_at, reason).await?)
+        }
+        _ => None,
+    };
     tx.commit().await?;
     Ok(PrescriptionView {
         row,
@@ -612,5 +688,6 @@ pub async fn view(
         practice_name,
         facility,
         timeline,
+        message_back,
     })
 }

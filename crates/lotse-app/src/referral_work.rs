@@ -14,7 +14,7 @@ use lotse_domain::field::{FieldError, FieldProblem};
 use lotse_domain::id::{CaseId, OrganisationId, PatientId, ReferralId};
 use lotse_domain::organisation::OrganisationKind;
 use lotse_domain::policy::Action;
-use lotse_domain::referral::{ConcernKind, RedirectReason, ReferralEvent, ReferralState};
+use lotse_domain::referral::{ClosingReason, ConcernKind, RedirectReason, ReferralEvent, ReferralState};
 use lotse_domain::user::Membership;
 use lotse_store::referral::{Recorded, ReferralRecord};
 use lotse_store::{StoreError, Tx};
@@ -41,6 +41,8 @@ pub enum WorkStep {
     MarkUnreachable,
     /// Raise a concern with the prescriber.
     RaiseConcern,
+    /// Close the case's referral with a reason.
+    Close,
 }
 
 impl WorkStep {
@@ -53,6 +55,7 @@ impl WorkStep {
             Self::NotReached => "not-reached",
             Self::MarkUnreachable => "mark-unreachable",
             Self::RaiseConcern => "raise-concern",
+            Self::Close => "close",
         }
     }
 }
@@ -79,6 +82,8 @@ pub enum Step {
     Unreachable,
     /// [`raise_concern`] of the kind.
     Concern(ConcernKind),
+    /// [`close`] with the reason.
+    Close(ClosingReason),
 }
 
 /// Why a step was not carried out (nothing was written).
@@ -163,11 +168,12 @@ fn possible_steps(record: &ReferralRecord, attempts_required: u32) -> Vec<WorkSt
                 steps.push(WorkStep::MarkUnreachable);
             }
             steps.push(WorkStep::RaiseConcern);
+            steps.push(WorkStep::Close);
             steps
         }
-        ReferralState::Unreachable => vec![WorkStep::Reached, WorkStep::RaiseConcern],
+        ReferralState::Unreachable => vec![WorkStep::Reached, WorkStep::RaiseConcern, WorkStep::Close],
         ReferralState::Contacted | ReferralState::PlanAgreed | ReferralState::Connected => {
-            vec![WorkStep::RaiseConcern]
+            vec![WorkStep::RaiseConcern, WorkStep::Close]
         }
         ReferralState::Closed(_) => Vec::new(),
     }
@@ -268,7 +274,16 @@ async fn work(
     let (mut tx, patient, _, _) =
         open_case(handle::store(db).begin().await?, principal, Action::WorkCase, case, now).await?;
     let scope = principal.scope();
-    let current = held_referral(&mut tx, principal, patient, case).await?;
+    let current = match held_referral(&mut tx, principal, patient, case).await {
+        // Closing a case closed already is refused with where it stands, not "not found".
+        Err(WorkError::NotFound) if step == WorkStep::Close => {
+            return Err(match closed_here(&mut tx, principal, clock, patient, case).await? {
+                Some(state) => WorkError::Refused { state, step },
+                None => WorkError::NotFound,
+            });
+        }
+        other => other?,
+    };
     if let ReferralEvent::Redirected { to, .. } = event {
         let facility = match lotse_store::directory::get_organisation(&mut tx, scope, to).await {
             Ok((_, kind)) => Some(kind),
@@ -322,6 +337,51 @@ async fn work(
     }
     tx.commit().await?;
     Ok(current.id)
+}
+
+/// The state of the case's referral at `principal`'s facility when it is closed (the newest
+/// such referral), else `None`.
+async fn closed_here(
+    tx: &mut Tx,
+    principal: &Principal,
+    clock: &dyn Clock,
+    patient: PatientId,
+    case: CaseId,
+) -> Result<Option<ReferralState>, WorkError> {
+    let scope = principal.scope();
+    let facility = principal.membership().and_then(Membership::organisation);
+    let lines = lotse_store::record::referrals(tx, scope, access(clock, AuditPurpose::Care), patient).await?;
+    for line in lines.iter().rev().filter(|l| l.state == "closed") {
+        let record = lotse_store::referral::get(tx, scope, line.id).await?;
+        if record.case == Some(case) && Some(record.status.link_facility) == facility {
+            return Ok(Some(record.status.state));
+        }
+    }
+    Ok(None)
+}
+
+/// Closes the case's referral with a reason (the link worker holding it, from accepted on):
+/// the practice's board shows "closed" with the reason, and the prescription's page the message
+/// back. A case closed already is [`WorkError::Refused`] naming its state.
+pub async fn close(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    case: CaseId,
+    reason: ClosingReason,
+    expected_version: i64,
+) -> Result<(), WorkError> {
+    work(
+        db,
+        clock,
+        principal,
+        case,
+        expected_version,
+        WorkStep::Close,
+        ReferralEvent::Closed { reason },
+    )
+    .await
+    .map(drop)
 }
 
 /// Accepts the case's issued referral.
@@ -451,5 +511,6 @@ pub async fn take(
         Step::Contact(outcome) => record_contact(db, clock, principal, case, outcome, expected_version).await,
         Step::Unreachable => mark_unreachable(db, clock, principal, case, expected_version).await,
         Step::Concern(kind) => raise_concern(db, clock, principal, case, kind, expected_version).await,
+        Step::Close(reason) => close(db, clock, principal, case, reason, expected_version).await,
     }
 }

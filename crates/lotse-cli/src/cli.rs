@@ -66,6 +66,9 @@ pub enum Command {
     /// programme's retention period (run it daily, e.g. from a systemd timer).
     #[command(subcommand)]
     Retention(RetentionCommand),
+    /// The scheduled follow-up job (lapses of onward referrals whose provider never answered).
+    #[command(subcommand)]
+    Jobs(JobsCommand),
     /// Data keys for identity fields: make one, or re-encrypt with the first configured key.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -129,6 +132,11 @@ pub struct ServeArgs {
     /// Seconds between the audit checkpoints the server logs (one at start) [default: 3600]
     #[arg(long, env = "LOTSE_AUDIT_CHECKPOINT_SECS")]
     pub audit_checkpoint_secs: Option<u64>,
+    /// Seconds between the runs of the follow-up job (lapses of unanswered onward referrals;
+    /// one at start), 60 to 86400, or 0 for none (then run `lotse jobs run` from cron)
+    /// [default: 900]
+    #[arg(long, env = "LOTSE_FOLLOW_UP_JOB_SECS")]
+    pub follow_up_job_secs: Option<u64>,
     /// Seconds a client may take to send a request head; also the longest wait for the next
     /// request on a kept-alive connection [default: 10]
     #[arg(long, env = "LOTSE_HEADER_READ_TIMEOUT_SECS")]
@@ -378,6 +386,15 @@ pub struct ImportAreasArgs {
     pub path: std::path::PathBuf,
 }
 
+/// `lotse jobs …`.
+#[derive(Debug, Subcommand)]
+pub enum JobsCommand {
+    /// Run the follow-up job once, in every programme (onward referrals whose provider never
+    /// answered lapse); prints what it did. `lotse serve` runs it too, so this is for cron
+    /// when the server's runner is switched off.
+    Run,
+}
+
 /// `lotse retention …`.
 #[derive(Debug, Subcommand)]
 pub enum RetentionCommand {
@@ -411,7 +428,7 @@ pub enum ProgrammeCommand {
     List,
     /// Change a programme's settings: privacy, holiday calendar, the link workers' deadlines
     /// (audited).
-    Set(ProgrammeSetArgs),
+    Set(Box<ProgrammeSetArgs>),
 }
 
 /// `lotse organisation …`.
@@ -474,6 +491,14 @@ pub struct ProgrammeSetArgs {
     /// Failed contact attempts before a person may be marked unreachable (1 to 10)
     #[arg(long)]
     pub contact_attempts: Option<String>,
+    /// Working days after an onward referral was sent by which its provider should have
+    /// answered; after them the link worker's worklist shows "provider silent" (1 to 30)
+    #[arg(long)]
+    pub provider_silent_days: Option<String>,
+    /// Working days after an onward referral was sent at which it lapses if its provider has
+    /// not answered (2 to 60, more than --provider-silent-days)
+    #[arg(long)]
+    pub lapse_days: Option<String>,
 }
 
 /// `lotse config …`.

@@ -28,6 +28,7 @@ pub struct FileConfig {
     pub data_keys_file: Option<PathBuf>,
     pub audit_checkpoint_key_file: Option<PathBuf>,
     pub audit_checkpoint_secs: Option<u64>,
+    pub follow_up_job_secs: Option<u64>,
     pub header_read_timeout_secs: Option<u64>,
     pub idle_timeout_secs: Option<u64>,
     pub max_open_connections: Option<u32>,
@@ -138,6 +139,8 @@ pub struct Serve {
     pub login_max_failures: u32,
     pub login_lockout_secs: u64,
     pub audit_checkpoint_secs: u64,
+    /// Seconds between the follow-up job's runs; 0: the server does not run it.
+    pub follow_up_job_secs: u64,
     pub header_read_timeout_secs: u64,
     pub idle_timeout_secs: u64,
     /// `None`: derived from the open-file limit at start (at most 1,024).
@@ -186,6 +189,10 @@ pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
             .audit_checkpoint_secs
             .or(file.audit_checkpoint_secs)
             .unwrap_or(3600),
+        follow_up_job_secs: args
+            .follow_up_job_secs
+            .or(file.follow_up_job_secs)
+            .unwrap_or_else(|| lotse_app::follow_up::DEFAULT_INTERVAL.as_secs()),
         header_read_timeout_secs: args
             .header_read_timeout_secs
             .or(file.header_read_timeout_secs)
@@ -250,6 +257,12 @@ pub fn serve(args: &ServeArgs, file: &FileConfig) -> anyhow::Result<Serve> {
         bail!(
             "audit_checkpoint_secs must be between 1 and 86400, got {}",
             serve.audit_checkpoint_secs
+        );
+    }
+    if serve.follow_up_job_secs != 0 && !(60..=86_400).contains(&serve.follow_up_job_secs) {
+        bail!(
+            "follow_up_job_secs must be 0 (no runs in the server) or between 60 and 86400, got {}",
+            serve.follow_up_job_secs
         );
     }
     if !(1..=1000).contains(&serve.login_max_failures) {
@@ -333,6 +346,11 @@ trusted_proxies = []             # LOTSE_TRUSTED_PROXIES: proxy addresses whose 
 # checkpoints until one is configured.
 audit_checkpoint_secs = 3600     # LOTSE_AUDIT_CHECKPOINT_SECS, --audit-checkpoint-secs
 # audit_checkpoint_key_file = "/etc/lotse/audit-checkpoint-key"
+
+# The follow-up job (onward referrals whose provider never answered lapse) runs inside
+# `lotse serve` every follow_up_job_secs (one run at start), one runner at a time across
+# instances (a PostgreSQL advisory lock). 0 switches it off; then run `lotse jobs run` from cron.
+follow_up_job_secs = 900         # LOTSE_FOLLOW_UP_JOB_SECS, --follow-up-job-secs
 "#;
 
 #[cfg(test)]
@@ -399,12 +417,17 @@ mod tests {
         assert_eq!((ok.header_read_timeout_secs, ok.idle_timeout_secs), (10, 60));
         assert_eq!(ok.max_open_connections, None);
         assert!(ok.metrics_token.is_none());
+        assert_eq!(ok.follow_up_job_secs, 900);
+        let off: FileConfig = toml::from_str("follow_up_job_secs = 0").unwrap();
+        assert_eq!(serve(&serve_args(), &off).unwrap().follow_up_job_secs, 0);
         for bad in [
             "metrics_token = \"short\"",
             "metrics_token = \"has spaces in the token\"",
             "header_read_timeout_secs = 0",
             "idle_timeout_secs = 0",
             "max_open_connections = 0",
+            "follow_up_job_secs = 59",
+            "follow_up_job_secs = 86401",
         ] {
             let file: FileConfig = toml::from_str(bad).unwrap();
             assert!(serve(&serve_args(), &file).is_err(), "{bad}");

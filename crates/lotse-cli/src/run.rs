@@ -15,7 +15,7 @@ use lotse_store::{DatabaseUrl, Db, Engine};
 use tracing_subscriber::EnvFilter;
 
 use crate::cli::{
-    AuditCommand, Cli, Command, ConfigCommand, ExportCommand, ImportCommand, KeysCommand, LogFormat,
+    AuditCommand, Cli, Command, ConfigCommand, ExportCommand, ImportCommand, JobsCommand, KeysCommand, LogFormat,
     OrganisationCommand, ProgrammeCommand, RetentionCommand, UserCommand,
 };
 use crate::config::{self, Common};
@@ -229,6 +229,31 @@ fn spawn_checkpoints(
                     }
                 }
                 Err(e) => tracing::error!(error = %e, "cannot take the audit checkpoint"),
+            }
+        }
+    })
+}
+
+/// Runs the follow-up job every `period` (the first run at once) until aborted, logging what
+/// each run did; a failed run is logged and the next one tries again.
+fn spawn_follow_up(db: Db, clock: Arc<dyn Clock>, period: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            match lotse_app::follow_up::run(&db, clock.as_ref()).await {
+                Ok(reports) => {
+                    for r in reports {
+                        tracing::info!(
+                            job.programme = %r.programme,
+                            job.lapsed = r.lapsed,
+                            job.skipped = r.skipped,
+                            "follow-up job"
+                        );
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "the follow-up job failed; it runs again later"),
             }
         }
     })
@@ -632,6 +657,27 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        Command::Jobs(JobsCommand::Run) => {
+            let db = open_db(&common, 2, KeyFiles::Existing).await?;
+            let reports = lotse_app::follow_up::run(&db, &lotse_app::SystemClock)
+                .await
+                .context("the follow-up job failed; nothing was changed in the programme it was working on")?;
+            db.close().await;
+            for r in &reports {
+                if r.skipped {
+                    println!(
+                        "{}: skipped, another runner holds the programme's job lock",
+                        r.programme
+                    );
+                } else {
+                    println!("{}: {} onward referrals lapsed", r.programme, r.lapsed);
+                }
+            }
+            if reports.is_empty() {
+                println!("no programmes, nothing to do");
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Audit(AuditCommand::Verify(args)) => {
             let checkpoints = match &args.checkpoint {
                 None => Vec::new(),
@@ -712,6 +758,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 working_days_between_contact_attempts: args.days_between_attempts.clone(),
                 baseline_questionnaire_working_days: args.baseline_days.clone(),
                 contact_attempts_before_unreachable: args.contact_attempts.clone(),
+                provider_silent_working_days: args.provider_silent_days.clone(),
+                onward_lapse_working_days: args.lapse_days.clone(),
             };
             // Wrong link-work values are refused before anything changes (checked here against
             // the defaults; every field is checked on its own).
@@ -742,7 +790,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             println!(
                 "{}: second factor {}, retention {} days, holiday calendar {}, first contact within {} working days, \
-                 a new attempt after {}, the baseline questionnaire within {}, unreachable after {} attempts",
+                 a new attempt after {}, the baseline questionnaire within {}, unreachable after {} attempts, \
+                 a provider silent after {} and its onward referral lapsed after {} working days",
                 p.slug.as_str(),
                 if p.second_factor_required {
                     "required"
@@ -754,7 +803,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 p.next_action.first_contact_working_days,
                 p.next_action.working_days_between_contact_attempts,
                 p.next_action.baseline_questionnaire_working_days,
-                p.contact_attempts_before_unreachable
+                p.contact_attempts_before_unreachable,
+                p.next_action.provider_silent_working_days,
+                p.next_action.onward_lapse_working_days
             );
             Ok(ExitCode::SUCCESS)
         }
@@ -915,6 +966,13 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
             Duration::from_secs(settings.audit_checkpoint_secs),
         )
     });
+    let follow_up = (settings.follow_up_job_secs > 0).then(|| {
+        spawn_follow_up(
+            db.clone(),
+            clock.clone(),
+            Duration::from_secs(settings.follow_up_job_secs),
+        )
+    });
     let state =
         lotse_web::AppState::new(lotse_app::App::new(db.clone()), clock, web).context("broken translation files")?;
     let app = lotse_web::router(state);
@@ -961,7 +1019,7 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
             }
         }
     }
-    if let Some(task) = checkpoints {
+    for task in [checkpoints, follow_up].into_iter().flatten() {
         task.abort();
     }
     db.close().await;

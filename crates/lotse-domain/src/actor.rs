@@ -54,6 +54,9 @@ pub enum SystemJob {
     Retention,
     /// `lotse export research`: a pseudonymised export of consenting people.
     ResearchExport,
+    /// `lotse jobs run` and the runner inside `lotse serve`: onward referrals whose provider
+    /// never answered lapse.
+    FollowUp,
 }
 
 impl SystemJob {
@@ -66,6 +69,7 @@ impl SystemJob {
             Self::PublicDirectory => "public-directory",
             Self::Retention => "retention",
             Self::ResearchExport => "research-export",
+            Self::FollowUp => "follow-up",
         }
     }
 }

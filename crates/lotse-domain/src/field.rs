@@ -50,6 +50,8 @@ pub enum FieldProblem {
     OutOfRange,
     /// Another record of the programme already has this name.
     NameTaken,
+    /// A lapse period that does not end after the period before a provider counts as silent.
+    LapseNotAfterSilence,
 }
 
 impl FieldProblem {
@@ -78,11 +80,12 @@ impl FieldProblem {
             Self::DateTooFar => "date-too-far",
             Self::OutOfRange => "out-of-range",
             Self::NameTaken => "name-taken",
+            Self::LapseNotAfterSilence => "lapse-not-after-silence",
         }
     }
 
     /// Every problem.
-    pub const ALL: [Self; 22] = [
+    pub const ALL: [Self; 23] = [
         Self::Required,
         Self::TooLong,
         Self::Number,
@@ -105,6 +108,7 @@ impl FieldProblem {
         Self::DateTooFar,
         Self::OutOfRange,
         Self::NameTaken,
+        Self::LapseNotAfterSilence,
     ];
 }
 

@@ -33,6 +33,8 @@ pub mod facility_choice;
 pub mod field;
 /// Typed ids (`ReferralId(Uuid)` …).
 pub mod id;
+/// The message back to the practice when a case closes, and its score changes.
+pub mod message_back;
 /// The taxonomy of need domains.
 pub mod need;
 /// What a link worker must do next on a case, and by when: the worklist's order.

@@ -19,8 +19,14 @@
 //! - **unreachable**: [`FollowUpDue`] on `next_follow_up_on` if one is scheduled, else nothing.
 //! - **contacted, plan agreed, connected**: the earliest of [`QuestionnaireDue`] (the baseline
 //!   on `contacted_on` + `baseline_questionnaire_working_days` until it is done, then
-//!   `follow_up_questionnaire_due_on`), [`PlanReviewDue`] on `next_plan_review_on` and
-//!   [`FollowUpDue`] on `next_follow_up_on`; nothing if none of them applies.
+//!   `follow_up_questionnaire_due_on`), [`PlanReviewDue`] on `next_plan_review_on`,
+//!   [`FollowUpDue`] on `next_follow_up_on`, [`ProviderSilent`] on `oldest_unanswered_sent_on`
+//!   + `provider_silent_working_days` (an onward referral sent and not yet answered) and
+//!   [`NextOfferDue`] on `offer_lapsed_on` (an onward referral lapsed and none is open); nothing
+//!   if none of them applies.
+//!
+//! An onward referral sent and still unanswered [`lapses_on`] `onward_lapse_working_days` after
+//! it was sent (the follow-up job writes the lapse).
 //! - **closed**: nothing.
 //!
 //! Once an attempt has been made the first-contact deadline counts as met: the case then
@@ -40,6 +46,9 @@
 //! [`FollowUpDue`]: crate::next_action::NextActionKind::FollowUpDue
 //! [`QuestionnaireDue`]: crate::next_action::NextActionKind::QuestionnaireDue
 //! [`PlanReviewDue`]: crate::next_action::NextActionKind::PlanReviewDue
+//! [`ProviderSilent`]: crate::next_action::NextActionKind::ProviderSilent
+//! [`NextOfferDue`]: crate::next_action::NextActionKind::NextOfferDue
+//! [`lapses_on`]: crate::next_action::lapses_on
 
 use time::Date;
 
@@ -50,8 +59,9 @@ crate::coded_enum! {
     /// The kind of a case's next action. Declared in priority order: when two actions fall
     /// due on the same day the earlier kind comes first (the derived `Ord`). Overdue first
     /// contact leads (a promise already broken); then new referrals, since accepting one starts
-    /// its first-contact clock; then reaching people; then the running plans' reviews and
-    /// follow-ups; questionnaires (measurement, not care) last.
+    /// its first-contact clock; then reaching people; then a provider that has not answered
+    /// and a lapsed offer to replace (the connection the plan waits on); then the running
+    /// plans' reviews and follow-ups; questionnaires (measurement, not care) last.
     pub enum NextActionKind {
         /// Accepted, not yet contacted, and the first-contact deadline has passed.
         FirstContactOverdue => "first_contact_overdue",
@@ -61,6 +71,10 @@ crate::coded_enum! {
         FirstContactDue => "first_contact_due",
         /// A contact attempt failed: try again (or mark the person unreachable).
         ContactAttemptDue => "contact_attempt_due",
+        /// An onward referral was sent and its provider has not answered: call them.
+        ProviderSilent => "provider_silent",
+        /// An onward referral lapsed without an answer and no other is open: pick the next offer.
+        NextOfferDue => "next_offer_due",
         /// The agreed plan's scheduled review.
         PlanReviewDue => "plan_review_due",
         /// A scheduled follow-up with the person.
@@ -94,6 +108,12 @@ pub struct CaseFacts {
     pub next_plan_review_on: Option<Date>,
     /// When the next follow-up with the person is, if scheduled.
     pub next_follow_up_on: Option<Date>,
+    /// When the earliest onward referral still waiting for its provider's answer (state
+    /// `sent`) was sent.
+    pub oldest_unanswered_sent_on: Option<Date>,
+    /// When the latest onward referral lapsed, if one did and no onward referral of the case
+    /// is open (proposed, accepted, sent, acknowledged or attending).
+    pub offer_lapsed_on: Option<Date>,
 }
 
 /// A programme's deadlines for the steps of a case, in working days.
@@ -105,18 +125,31 @@ pub struct NextActionSettings {
     pub working_days_between_contact_attempts: u32,
     /// Working days after contact by which the baseline questionnaire is due.
     pub baseline_questionnaire_working_days: u32,
+    /// Working days after sending by which a provider should have answered.
+    pub provider_silent_working_days: u32,
+    /// Working days after sending at which an unanswered onward referral lapses.
+    pub onward_lapse_working_days: u32,
 }
 
 impl Default for NextActionSettings {
     /// First contact within 5 working days, a new attempt every 2, the baseline questionnaire
-    /// within 10 working days of contact.
+    /// within 10 working days of contact; a provider silent after 5 working days, its onward
+    /// referral lapsed after 15.
     fn default() -> Self {
         Self {
             first_contact_working_days: 5,
             working_days_between_contact_attempts: 2,
             baseline_questionnaire_working_days: 10,
+            provider_silent_working_days: 5,
+            onward_lapse_working_days: 15,
         }
     }
+}
+
+/// The programme-local day on which an onward referral sent on `sent_on` and still unanswered
+/// lapses: `onward_lapse_working_days` working days later.
+pub fn lapses_on(sent_on: Date, settings: &NextActionSettings, working_days: &WorkingDays) -> Date {
+    working_days.add_working_days(sent_on, i64::from(settings.onward_lapse_working_days))
 }
 
 /// A case's next action and when it is due. Orders as the worklist does: by due date, then
@@ -196,6 +229,9 @@ pub fn schedule(case: &CaseFacts, settings: &NextActionSettings, working_days: &
                 questionnaire.map(|due| action(K::QuestionnaireDue, due)),
                 case.next_plan_review_on.map(|due| action(K::PlanReviewDue, due)),
                 case.next_follow_up_on.map(|due| action(K::FollowUpDue, due)),
+                case.oldest_unanswered_sent_on
+                    .map(|sent| action(K::ProviderSilent, after(sent, settings.provider_silent_working_days))),
+                case.offer_lapsed_on.map(|on| action(K::NextOfferDue, on)),
             ]
             .into_iter()
             .flatten()
@@ -235,6 +271,8 @@ mod tests {
             follow_up_questionnaire_due_on: None,
             next_plan_review_on: None,
             next_follow_up_on: None,
+            oldest_unanswered_sent_on: None,
+            offer_lapsed_on: None,
         }
     }
 
@@ -294,6 +332,8 @@ mod tests {
                 "new",
                 "first_contact_due",
                 "contact_attempt_due",
+                "provider_silent",
+                "next_offer_due",
                 "plan_review_due",
                 "follow_up_due",
                 "questionnaire_due",
@@ -362,6 +402,16 @@ mod tests {
             ("tie: review before baseline", CaseFacts { next_plan_review_on: Some(d(3, 16)), ..contacted(S::PlanAgreed, d(3, 2)) }, d(3, 2), due(K::PlanReviewDue, d(3, 16))),
             ("baseline before the follow-up questionnaire", CaseFacts { follow_up_questionnaire_due_on: Some(d(3, 5)), ..contacted(S::Connected, d(3, 2)) }, d(3, 2), due(K::QuestionnaireDue, d(3, 16))),
             ("past dates are kept", in_plan(S::Connected, Some(d(1, 5)), None, None), d(3, 2), due(K::PlanReviewDue, d(1, 5))),
+            // Onward referrals: sent Monday 2 March, silent 5 working days later (Monday 9 March).
+            ("provider silent", CaseFacts { oldest_unanswered_sent_on: Some(d(3, 2)), ..in_plan(S::PlanAgreed, None, None, None) }, d(3, 2), due(K::ProviderSilent, d(3, 9))),
+            // Sent Thursday 2 April: 3 and 6 April are holidays, so 7, 8, 9, 10, 13 April.
+            ("provider silent across Easter", CaseFacts { oldest_unanswered_sent_on: Some(d(4, 2)), ..in_plan(S::PlanAgreed, None, None, None) }, d(4, 2), due(K::ProviderSilent, d(4, 13))),
+            ("silence stays silence when late", CaseFacts { oldest_unanswered_sent_on: Some(d(3, 2)), ..in_plan(S::Connected, None, None, None) }, d(5, 4), due(K::ProviderSilent, d(3, 9))),
+            ("review before the provider's silence", CaseFacts { oldest_unanswered_sent_on: Some(d(3, 2)), ..in_plan(S::PlanAgreed, Some(d(3, 6)), None, None) }, d(3, 2), due(K::PlanReviewDue, d(3, 6))),
+            ("tie: silence before review", CaseFacts { oldest_unanswered_sent_on: Some(d(3, 2)), ..in_plan(S::PlanAgreed, Some(d(3, 9)), None, None) }, d(3, 2), due(K::ProviderSilent, d(3, 9))),
+            ("a lapsed offer: the next one", CaseFacts { offer_lapsed_on: Some(d(3, 23)), ..in_plan(S::PlanAgreed, Some(d(4, 20)), None, None) }, d(3, 23), due(K::NextOfferDue, d(3, 23))),
+            ("tie: silence before the next offer", CaseFacts { oldest_unanswered_sent_on: Some(d(3, 16)), offer_lapsed_on: Some(d(3, 23)), ..in_plan(S::PlanAgreed, None, None, None) }, d(3, 23), due(K::ProviderSilent, d(3, 23))),
+            ("unreachable: no provider action", CaseFacts { oldest_unanswered_sent_on: Some(d(3, 2)), ..case(S::Unreachable) }, d(3, 2), None),
         ];
         for (name, facts, today, expected) in cases {
             assert_eq!(classify(&facts, &settings, &wd, today), expected, "{name}");
@@ -450,6 +500,8 @@ mod tests {
             at(K::ContactAttemptDue, date!(2026 - 03 - 03)),
             at(K::FirstContactDue, date!(2026 - 03 - 03)),
             at(K::FollowUpDue, date!(2026 - 03 - 03)),
+            at(K::NextOfferDue, date!(2026 - 03 - 03)),
+            at(K::ProviderSilent, date!(2026 - 03 - 03)),
             at(K::QuestionnaireDue, date!(2026 - 03 - 02)),
         ];
         list.sort();
@@ -461,6 +513,8 @@ mod tests {
                 at(K::New, date!(2026 - 03 - 03)),
                 at(K::FirstContactDue, date!(2026 - 03 - 03)),
                 at(K::ContactAttemptDue, date!(2026 - 03 - 03)),
+                at(K::ProviderSilent, date!(2026 - 03 - 03)),
+                at(K::NextOfferDue, date!(2026 - 03 - 03)),
                 at(K::PlanReviewDue, date!(2026 - 03 - 03)),
                 at(K::FollowUpDue, date!(2026 - 03 - 03)),
                 at(K::QuestionnaireDue, date!(2026 - 03 - 03)),
@@ -470,5 +524,32 @@ mod tests {
         let overdue = at(K::New, date!(2026 - 03 - 03));
         assert!(!overdue.is_overdue(date!(2026 - 03 - 03)));
         assert!(overdue.is_overdue(date!(2026 - 03 - 04)));
+    }
+
+    /// (sent on, lapse period, lapses on), counted by hand on the NRW calendar of 2026.
+    #[test]
+    fn an_unanswered_onward_referral_lapses_after_its_working_days() {
+        let wd = nrw();
+        let table = [
+            // Monday 2 March + 15 working days: three whole weeks, Monday 23 March.
+            (d(3, 2), 15, d(3, 23)),
+            // Friday 6 March + 2: Tuesday 10 March.
+            (d(3, 6), 2, d(3, 10)),
+            // Saturday 7 March + 2: Tuesday 10 March as well.
+            (d(3, 7), 2, d(3, 10)),
+            // Monday 30 March + 5: 31, 1, 2, (3–6 off), 7, 8 April.
+            (d(3, 30), 5, d(4, 8)),
+            // Monday 21 December + 10: 22, 23, 24, (25–27 off), 28, 29, 30, 31, (1–3 January
+            // off: New Year's Day on a Friday, then the weekend), Monday 4, Tuesday 5,
+            // Wednesday 6 January 2027.
+            (d(12, 21), 10, date!(2027 - 01 - 06)),
+        ];
+        for (sent_on, days, expected) in table {
+            let settings = NextActionSettings {
+                onward_lapse_working_days: days,
+                ..NextActionSettings::default()
+            };
+            assert_eq!(lapses_on(sent_on, &settings, &wd), expected, "{sent_on} + {days}");
+        }
     }
 }

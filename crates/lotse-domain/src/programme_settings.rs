@@ -19,6 +19,12 @@ pub const WORKING_DAYS_BETWEEN_CONTACT_ATTEMPTS: RangeInclusive<u32> = 1..=20;
 pub const BASELINE_QUESTIONNAIRE_WORKING_DAYS: RangeInclusive<u32> = 1..=60;
 /// Failed contact attempts before a person may be marked unreachable: 1 to 10.
 pub const CONTACT_ATTEMPTS_BEFORE_UNREACHABLE: RangeInclusive<u32> = 1..=10;
+/// Working days after sending by which a provider should have answered (else it is "silent"
+/// on the worklist): 1 to 30.
+pub const PROVIDER_SILENT_WORKING_DAYS: RangeInclusive<u32> = 1..=30;
+/// Working days after sending at which an unanswered onward referral lapses: 2 to 60, and
+/// more than [`PROVIDER_SILENT_WORKING_DAYS`]' setting.
+pub const ONWARD_LAPSE_WORKING_DAYS: RangeInclusive<u32> = 2..=60;
 
 /// A programme's link-work settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +50,10 @@ pub struct LinkWorkInput<'a> {
     pub baseline_questionnaire_working_days: &'a str,
     /// A whole number in [`CONTACT_ATTEMPTS_BEFORE_UNREACHABLE`].
     pub contact_attempts_before_unreachable: &'a str,
+    /// A whole number in [`PROVIDER_SILENT_WORKING_DAYS`].
+    pub provider_silent_working_days: &'a str,
+    /// A whole number in [`ONWARD_LAPSE_WORKING_DAYS`], more than the silence.
+    pub onward_lapse_working_days: &'a str,
 }
 
 impl LinkWorkSettings {
@@ -59,7 +69,8 @@ impl LinkWorkSettings {
     /// Checks every field; the errors name each wrong field (by the names of
     /// [`LinkWorkInput`]'s fields) and how it is wrong: empty ([`FieldProblem::Required`]), not a
     /// calendar ([`FieldProblem::UnknownCode`]), not a whole number ([`FieldProblem::Number`]),
-    /// or outside its range ([`FieldProblem::OutOfRange`]).
+    /// or outside its range ([`FieldProblem::OutOfRange`]); a lapse that does not come after
+    /// the silence is [`FieldProblem::LapseNotAfterSilence`] on `onward_lapse_working_days`.
     pub fn parse(input: &LinkWorkInput<'_>) -> Result<Self, Vec<FieldError>> {
         let mut errors = Vec::new();
         let calendar = input.holiday_calendar.trim();
@@ -108,20 +119,44 @@ impl LinkWorkSettings {
             input.contact_attempts_before_unreachable,
             CONTACT_ATTEMPTS_BEFORE_UNREACHABLE,
         );
-        match (holiday_calendar, first, between, baseline, attempts) {
-            (Some(holiday_calendar), Some(first), Some(between), Some(baseline), Some(attempts))
-                if errors.is_empty() =>
-            {
-                Ok(Self {
-                    holiday_calendar,
-                    next_action: NextActionSettings {
-                        first_contact_working_days: first,
-                        working_days_between_contact_attempts: between,
-                        baseline_questionnaire_working_days: baseline,
-                    },
-                    contact_attempts_before_unreachable: attempts,
-                })
-            }
+        let silent = number(
+            "provider_silent_working_days",
+            input.provider_silent_working_days,
+            PROVIDER_SILENT_WORKING_DAYS,
+        );
+        let lapse = number(
+            "onward_lapse_working_days",
+            input.onward_lapse_working_days,
+            ONWARD_LAPSE_WORKING_DAYS,
+        );
+        if let (Some(silent), Some(lapse)) = (silent, lapse)
+            && lapse <= silent
+        {
+            errors.push(FieldError::new(
+                "onward_lapse_working_days",
+                FieldProblem::LapseNotAfterSilence,
+            ));
+        }
+        match (holiday_calendar, first, between, baseline, attempts, silent, lapse) {
+            (
+                Some(holiday_calendar),
+                Some(first),
+                Some(between),
+                Some(baseline),
+                Some(attempts),
+                Some(silent),
+                Some(lapse),
+            ) if errors.is_empty() => Ok(Self {
+                holiday_calendar,
+                next_action: NextActionSettings {
+                    first_contact_working_days: first,
+                    working_days_between_contact_attempts: between,
+                    baseline_questionnaire_working_days: baseline,
+                    provider_silent_working_days: silent,
+                    onward_lapse_working_days: lapse,
+                },
+                contact_attempts_before_unreachable: attempts,
+            }),
             _ => Err(errors),
         }
     }
@@ -150,6 +185,8 @@ mod tests {
             working_days_between_contact_attempts: between,
             baseline_questionnaire_working_days: baseline,
             contact_attempts_before_unreachable: attempts,
+            provider_silent_working_days: "5",
+            onward_lapse_working_days: "15",
         }
     }
 
@@ -172,6 +209,8 @@ mod tests {
                 first_contact_working_days: 3,
                 working_days_between_contact_attempts: 1,
                 baseline_questionnaire_working_days: 60,
+                provider_silent_working_days: 5,
+                onward_lapse_working_days: 15,
             }
         );
         assert_eq!(settings.contact_attempts_before_unreachable, 10);
@@ -219,6 +258,47 @@ mod tests {
                     names[index]
                 );
             }
+        }
+    }
+
+    /// The silence and the lapse at their boundaries, and the lapse against the silence:
+    /// (silence, lapse, the problems expected).
+    #[test]
+    fn the_lapse_comes_after_the_silence() {
+        let table = [
+            ("1", "2", None),
+            ("30", "60", None),
+            (
+                "0",
+                "15",
+                Some(("provider_silent_working_days", FieldProblem::OutOfRange)),
+            ),
+            (
+                "31",
+                "40",
+                Some(("provider_silent_working_days", FieldProblem::OutOfRange)),
+            ),
+            ("1", "1", Some(("onward_lapse_working_days", FieldProblem::OutOfRange))),
+            ("5", "61", Some(("onward_lapse_working_days", FieldProblem::OutOfRange))),
+            (
+                "10",
+                "10",
+                Some(("onward_lapse_working_days", FieldProblem::LapseNotAfterSilence)),
+            ),
+            (
+                "12",
+                "11",
+                Some(("onward_lapse_working_days", FieldProblem::LapseNotAfterSilence)),
+            ),
+        ];
+        for (silent, lapse, expected) in table {
+            let result = LinkWorkSettings::parse(&LinkWorkInput {
+                provider_silent_working_days: silent,
+                onward_lapse_working_days: lapse,
+                ..input("de-nw", "5", "2", "10", "3")
+            });
+            let expected: Vec<(String, FieldProblem)> = expected.into_iter().map(|(f, p)| (f.to_owned(), p)).collect();
+            assert_eq!(problems(result), expected, "silent {silent}, lapse {lapse}");
         }
     }
 

@@ -47,6 +47,8 @@ pub mod event;
 pub mod facility;
 /// Files readable only by their owner.
 mod files;
+/// The follow-up job's reads (onward referrals waiting for an answer) and its lock.
+pub mod follow_up;
 /// Self-completion invitations: one questionnaire of one case, answered once by link.
 pub mod invitation;
 /// Failed sign-in counters for throttling (installation-wide).

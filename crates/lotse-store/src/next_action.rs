@@ -11,6 +11,8 @@
 //! `referral::insert_many` and `referral::apply` (the referral's state, acceptance, attempts and
 //! contact), `person::insert_questionnaire_responses` (a baseline response),
 //! `action_plan::save` and `action_plan::insert_first` (the review date),
+//! `referral::insert_onward_many` and `referral::apply_onward` (an onward referral sent,
+//! answered or lapsed),
 //! `programme::update_link_work` (every open referral of the programme) and
 //! `record::erasure::erase` (cleared). That every such write refreshes is kept by convention
 //! and by the tests that compare the stored actions with those computed from the facts after
@@ -60,6 +62,8 @@ type FactsRow = (
     bool,
     Option<String>,
     Option<Date>,
+    Option<OffsetDateTime>,
+    Option<OffsetDateTime>,
 );
 
 /// The facts statement; `filter` is appended to its `where` (`$1` is the programme key).
@@ -72,7 +76,13 @@ fn facts_sql(filter: &str) -> String {
            (select a.review_on from action_plan a where a.programme_key = r.programme_key \
              and a.case_id = r.case_id order by a.version desc limit 1) as plan_review_on, \
            (r.case_id is null or p.erased_at is not null) as without_action, \
-           r.next_action_kind, r.next_action_due \
+           r.next_action_kind, r.next_action_due, \
+           (select min(o.sent_at) from onward_referral o where o.programme_key = r.programme_key \
+             and o.case_id = r.case_id and o.state = 'sent') as oldest_unanswered_sent_at, \
+           case when exists (select 1 from onward_referral o where o.programme_key = r.programme_key \
+             and o.case_id = r.case_id and o.state in ('proposed', 'accepted', 'sent', 'acknowledged', 'attending')) \
+             then null else (select max(o.updated_at) from onward_referral o where o.programme_key = r.programme_key \
+             and o.case_id = r.case_id and o.state = 'lapsed') end as offer_lapsed_at \
          from referral r \
          join patient p on p.programme_key = r.programme_key and p.patient_id = r.patient_id \
          where r.programme_key = $1 and {filter}"
@@ -88,9 +98,10 @@ struct Rules {
 
 /// The programme's [`Rules`], by its key.
 async fn rules(tx: &mut Tx, key: i64) -> StoreResult<Rules> {
-    let (calendar, zone, first, between, baseline): (String, String, i64, i64, i64) = on_conn!(tx, c => sqlx::query_as(
+    let (calendar, zone, first, between, baseline, silent, lapse): (String, String, i64, i64, i64, i64, i64) = on_conn!(tx, c => sqlx::query_as(
         "select holiday_calendar, time_zone, first_contact_working_days, working_days_between_contact_attempts, \
-           baseline_questionnaire_working_days from programme where programme_key = $1",
+           baseline_questionnaire_working_days, provider_silent_working_days, onward_lapse_working_days \
+         from programme where programme_key = $1",
     )
     .bind(key)
     .fetch_one(c)
@@ -102,6 +113,8 @@ async fn rules(tx: &mut Tx, key: i64) -> StoreResult<Rules> {
             first_contact_working_days: days(first)?,
             working_days_between_contact_attempts: days(between)?,
             baseline_questionnaire_working_days: days(baseline)?,
+            provider_silent_working_days: days(silent)?,
+            onward_lapse_working_days: days(lapse)?,
         },
     })
 }
@@ -127,6 +140,8 @@ fn scheduled(row: &FactsRow, rules: &Rules) -> StoreResult<Option<NextAction>> {
         follow_up_questionnaire_due_on: None,
         next_plan_review_on: row.9,
         next_follow_up_on: None,
+        oldest_unanswered_sent_on: row.13.map(local),
+        offer_lapsed_on: row.14.map(local),
     };
     Ok(schedule(&facts, &rules.settings, working_days))
 }

@@ -446,9 +446,14 @@ pub async fn insert_onward_many(
     }
     event::append(tx, scope, &events).await?;
     let offers: Vec<Uuid> = rows.iter().map(|r| r.offer_id).collect();
+    let mut cases: Vec<Uuid> = rows.iter().map(|r| r.case_id).collect();
+    cases.sort_unstable();
+    cases.dedup();
     let ids = items.iter().map(|o| o.id.as_uuid());
     audit::insert_created(tx, scope, access, rows, ObjectKind::OnwardReferral, ids).await?;
-    crate::offer_answers::refresh(tx, key, &offers).await
+    crate::offer_answers::refresh(tx, key, &offers).await?;
+    next_action::refresh(tx, key, next_action::Which::Cases(&cases)).await?;
+    Ok(())
 }
 
 /// An onward referral's stored state and version; it must exist in the scope's programme.
@@ -483,7 +488,8 @@ pub async fn get_onward(
 /// version is still `expected_version` (else [`StoreError::Conflict`]), and the event and the
 /// audit entry are written in the same transaction. The row's reply times follow the events as
 /// [`reply_times`] computes them from a whole history: `sent_at` is set by `Sent`, `answered_at`
-/// by the first provider answer after it. The offer's answer figures are computed again.
+/// by the first provider answer after it. The offer's answer figures and the case's next action
+/// are computed again.
 pub async fn apply_onward(
     tx: &mut Tx,
     scope: &ProgrammeScope,
@@ -503,11 +509,11 @@ pub async fn apply_onward(
     let next = current.apply(&recorded.event)?;
     let sent = recorded.event == OnwardReferralEvent::Sent;
     let answer = recorded.event.is_provider_answer();
-    let n = on_conn!(tx, c => sqlx::query(
+    let case: Option<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
         "update onward_referral set state = $3, end_reason = $4, version = version + 1, updated_at = $5, \
          sent_at = case when $7 then $5 else sent_at end, \
          answered_at = case when $8 and sent_at is not null and answered_at is null then $5 else answered_at end \
-         where programme_key = $1 and onward_referral_id = $2 and version = $6",
+         where programme_key = $1 and onward_referral_id = $2 and version = $6 returning case_id",
     )
     .bind(key)
     .bind(id.as_uuid())
@@ -517,16 +523,15 @@ pub async fn apply_onward(
     .bind(expected_version)
     .bind(sent)
     .bind(answer)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    if n == 0 {
+    .fetch_optional(c)
+    .await)?;
+    let Some(case) = case else {
         let (_, now) = get_onward(tx, scope, id).await?;
         return Err(StoreError::Conflict {
             kind: "onward referral",
             current_version: now,
         });
-    }
+    };
     let events = to_events(
         "onward_referral",
         id.as_uuid(),
@@ -545,6 +550,7 @@ pub async fn apply_onward(
     )
     .await?;
     crate::offer_answers::refresh(tx, key, &[current.offer.as_uuid()]).await?;
+    next_action::refresh(tx, key, next_action::Which::Cases(&[case])).await?;
     Ok((next, expected_version + 1))
 }
 

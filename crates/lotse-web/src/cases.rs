@@ -24,7 +24,7 @@ use lotse_domain::id::{CaseId, ConsentId, OrganisationId};
 use lotse_domain::next_action::NextActionKind;
 use lotse_domain::onward_referral::{DeclineReason, OnwardReferralState};
 use lotse_domain::policy::Visibility;
-use lotse_domain::referral::{ConcernKind, RedirectReason, ReferralState};
+use lotse_domain::referral::{ClosingReason, ConcernKind, RedirectReason, ReferralState};
 use lotse_domain::user::Role;
 use time::Date;
 
@@ -311,15 +311,7 @@ fn questionnaires_view(page: &Page, q: &questionnaires::CaseQuestionnaires) -> Q
             .responses
             .iter()
             .map(|r| {
-                let total = r.score_total.map_or_else(String::new, |t| {
-                    let whole = t / 100;
-                    let cents = (t % 100).abs();
-                    if cents == 0 {
-                        whole.to_string()
-                    } else {
-                        format!("{whole},{cents:02}")
-                    }
-                });
+                let total = r.score_total.map_or_else(String::new, crate::page::points);
                 let band = r
                     .score_band
                     .as_deref()
@@ -472,6 +464,10 @@ struct WorkView {
     targets: Vec<(String, String)>,
     /// Redirect reasons (code, label).
     reasons: Vec<(&'static str, String)>,
+    /// Whether the case may be closed.
+    close: bool,
+    /// The reasons to close (code, label).
+    closing_reasons: Vec<(&'static str, String)>,
 }
 
 fn work_view(page: &Page, next: NextSteps) -> WorkView {
@@ -484,6 +480,11 @@ fn work_view(page: &Page, next: NextSteps) -> WorkView {
         not_reached: has(WorkStep::NotReached),
         unreachable: has(WorkStep::MarkUnreachable),
         concern: has(WorkStep::RaiseConcern),
+        close: has(WorkStep::Close),
+        closing_reasons: ClosingReason::ALL
+            .iter()
+            .map(|r| (r.code(), page.t(&format!("closing-{}", r.code().replace('_', "-")))))
+            .collect(),
         concern_kinds: ConcernKind::ALL
             .iter()
             .map(|k| (k.code(), page.t(&format!("concern-{}", k.code().replace('_', "-")))))
@@ -737,7 +738,7 @@ pub struct WorkForm {
     /// Redirect: the facility's id.
     #[serde(default)]
     to: String,
-    /// Redirect: the reason's code.
+    /// Redirect and close: the reason's code.
     #[serde(default)]
     reason: String,
     /// Contact: `reached` or `not_reached`.
@@ -801,6 +802,19 @@ async fn work_step(
         Err(e) => return Err(e.into()),
     };
     render_case(state, headers, user, csrf, case, Some(notice)).await
+}
+
+/// `POST /cases/{id}/close`: the link worker closes the case with a reason (`reason`).
+pub async fn close(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    Path(id): Path<String>,
+    headers: HeaderMap,
+    Form(form): Form<WorkForm>,
+) -> Result<Response, WebError> {
+    let step = ClosingReason::from_code(&form.reason).map(Step::Close).ok_or(());
+    work_step(&state, &headers, &user, &csrf, &id, &form, step).await
 }
 
 /// `POST /cases/{id}/accept`: the link worker takes the referral on.

@@ -131,6 +131,7 @@ pub(crate) const fn problem_key(p: FieldProblem) -> &'static str {
         FieldProblem::DateTooFar => "field-error-date-too-far",
         FieldProblem::OutOfRange => "field-error-out-of-range",
         FieldProblem::NameTaken => "field-error-name-taken",
+        FieldProblem::LapseNotAfterSilence => "field-error-lapse-not-after-silence",
     }
 }
 

@@ -53,6 +53,18 @@ pub(crate) fn state_key(code: &str) -> String {
     format!("state-{}", code.replace('_', "-"))
 }
 
+/// A score kept in hundredths of a point, as shown: `32`, `7,50`, `-3`, `-0,50`.
+pub(crate) fn points(hundredths: i64) -> String {
+    let sign = if hundredths < 0 { "-" } else { "" };
+    let magnitude = hundredths.unsigned_abs();
+    let (whole, cents) = (magnitude / 100, magnitude % 100);
+    if cents == 0 {
+        format!("{sign}{whole}")
+    } else {
+        format!("{sign}{whole},{cents:02}")
+    }
+}
+
 /// The key of an onward referral state's label (`onward-state-did-not-attend`), from its code.
 pub(crate) fn onward_state_key(code: &str) -> String {
     format!("onward-state-{}", code.replace('_', "-"))

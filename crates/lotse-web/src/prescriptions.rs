@@ -402,6 +402,58 @@ struct PrescriptionPage {
     concern: Option<String>,
     timeline: Vec<(String, String)>,
     sheet_language: String,
+    message_back: Option<MessageBackView>,
+}
+
+/// The message back to the practice as the prescription page shows it.
+struct MessageBackView {
+    /// "3 March 2026: goals met".
+    closed: String,
+    /// The latest plan's goals.
+    goals: Vec<String>,
+    /// (offer, provider, where it ended up).
+    offers: Vec<(String, String, String)>,
+    /// (instrument, baseline, follow-up, change), each score in points ("" where missing).
+    scores: Vec<(String, String, String, String)>,
+}
+
+fn message_back_view(page: &Page, m: &prescribe::MessageBack) -> MessageBackView {
+    let points = |p: Option<i64>| p.map(crate::page::points).unwrap_or_default();
+    MessageBackView {
+        closed: format!(
+            "{}: {}",
+            date(m.closed_at),
+            page.t(&format!("closing-{}", m.reason.code().replace('_', "-")))
+        ),
+        goals: m.goals.clone(),
+        offers: m
+            .offers
+            .iter()
+            .map(|(offer, provider, state)| {
+                (
+                    offer.clone(),
+                    provider.clone(),
+                    page.t(&crate::page::onward_state_key(state.code())),
+                )
+            })
+            .collect(),
+        scores: m
+            .scores
+            .iter()
+            .map(|s| {
+                let change = s
+                    .change
+                    .map(|c| format!("{}{}", if c > 0 { "+" } else { "" }, crate::page::points(c)))
+                    .unwrap_or_default();
+                (
+                    page.t(&format!("instrument-{}", s.instrument.code())),
+                    points(s.baseline),
+                    points(s.follow_up),
+                    change,
+                )
+            })
+            .collect(),
+    }
 }
 
 async fn view_of(state: &AppState, user: &SessionUser, id: &str) -> Result<prescribe::PrescriptionView, WebError> {
@@ -441,6 +493,7 @@ pub async fn show(
             .map(|(at, kind)| (timestamp(*at), page.t(&event_key(kind))))
             .collect(),
         sheet_language: page.t(&format!("rx-language-{}", view.language)),
+        message_back: view.message_back.as_ref().map(|m| message_back_view(&page, m)),
         page,
     };
     render_private(&prescription, StatusCode::OK)

@@ -340,6 +340,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(cases::raise_concern),
         ),
         (
+            spec(Method::POST, "/cases/{id}/close", Member(A::WorkCase)),
+            post(cases::close),
+        ),
+        (
             spec(Method::POST, "/cases/{id}/notes", Member(A::WorkCase)),
             post(case_work::add_note),
         ),

@@ -17,7 +17,8 @@ use lotse_domain::calendar::HolidayCalendar;
 use lotse_domain::field::FieldError;
 use lotse_domain::programme_settings::{
     BASELINE_QUESTIONNAIRE_WORKING_DAYS, CONTACT_ATTEMPTS_BEFORE_UNREACHABLE, FIRST_CONTACT_WORKING_DAYS,
-    LinkWorkInput, LinkWorkSettings, WORKING_DAYS_BETWEEN_CONTACT_ATTEMPTS,
+    LinkWorkInput, LinkWorkSettings, ONWARD_LAPSE_WORKING_DAYS, PROVIDER_SILENT_WORKING_DAYS,
+    WORKING_DAYS_BETWEEN_CONTACT_ATTEMPTS,
 };
 
 use crate::AppState;
@@ -46,6 +47,8 @@ pub struct Fields {
     working_days_between_contact_attempts: String,
     baseline_questionnaire_working_days: String,
     contact_attempts_before_unreachable: String,
+    provider_silent_working_days: String,
+    onward_lapse_working_days: String,
 }
 
 impl Fields {
@@ -57,6 +60,8 @@ impl Fields {
             working_days_between_contact_attempts: next.working_days_between_contact_attempts.to_string(),
             baseline_questionnaire_working_days: next.baseline_questionnaire_working_days.to_string(),
             contact_attempts_before_unreachable: settings.contact_attempts_before_unreachable.to_string(),
+            provider_silent_working_days: next.provider_silent_working_days.to_string(),
+            onward_lapse_working_days: next.onward_lapse_working_days.to_string(),
         }
     }
 
@@ -67,6 +72,8 @@ impl Fields {
             working_days_between_contact_attempts: one(pairs, "working_days_between_contact_attempts"),
             baseline_questionnaire_working_days: one(pairs, "baseline_questionnaire_working_days"),
             contact_attempts_before_unreachable: one(pairs, "contact_attempts_before_unreachable"),
+            provider_silent_working_days: one(pairs, "provider_silent_working_days"),
+            onward_lapse_working_days: one(pairs, "onward_lapse_working_days"),
         }
     }
 
@@ -77,6 +84,8 @@ impl Fields {
             working_days_between_contact_attempts: &self.working_days_between_contact_attempts,
             baseline_questionnaire_working_days: &self.baseline_questionnaire_working_days,
             contact_attempts_before_unreachable: &self.contact_attempts_before_unreachable,
+            provider_silent_working_days: &self.provider_silent_working_days,
+            onward_lapse_working_days: &self.onward_lapse_working_days,
         }
     }
 }
@@ -139,6 +148,8 @@ fn label(page: &Page, field: &str) -> String {
         "working_days_between_contact_attempts" => Some(WORKING_DAYS_BETWEEN_CONTACT_ATTEMPTS),
         "baseline_questionnaire_working_days" => Some(BASELINE_QUESTIONNAIRE_WORKING_DAYS),
         "contact_attempts_before_unreachable" => Some(CONTACT_ATTEMPTS_BEFORE_UNREACHABLE),
+        "provider_silent_working_days" => Some(PROVIDER_SILENT_WORKING_DAYS),
+        "onward_lapse_working_days" => Some(ONWARD_LAPSE_WORKING_DAYS),
         _ => None,
     };
     match range {
@@ -205,6 +216,16 @@ fn settings_page(
             "contact_attempts_before_unreachable",
             &fields.contact_attempts_before_unreachable,
             CONTACT_ATTEMPTS_BEFORE_UNREACHABLE,
+        ),
+        number(
+            "provider_silent_working_days",
+            &fields.provider_silent_working_days,
+            PROVIDER_SILENT_WORKING_DAYS,
+        ),
+        number(
+            "onward_lapse_working_days",
+            &fields.onward_lapse_working_days,
+            ONWARD_LAPSE_WORKING_DAYS,
         ),
     ];
     SettingsPage {
@@ -300,6 +321,16 @@ pub async fn save(
                     "contact_attempts_before_unreachable",
                     &stored.contact_attempts_before_unreachable,
                     &fields.contact_attempts_before_unreachable,
+                ),
+                (
+                    "provider_silent_working_days",
+                    &stored.provider_silent_working_days,
+                    &fields.provider_silent_working_days,
+                ),
+                (
+                    "onward_lapse_working_days",
+                    &stored.onward_lapse_working_days,
+                    &fields.onward_lapse_working_days,
                 ),
             ] {
                 if now != typed.trim() {

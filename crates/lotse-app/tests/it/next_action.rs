@@ -201,6 +201,8 @@ storage_test!(async fn the_link_workers_worklist_is_ordered_by_next_action(db) {
             (K::New, 2),
             (K::FirstContactDue, 1),
             (K::ContactAttemptDue, 1),
+            (K::ProviderSilent, 0),
+            (K::NextOfferDue, 0),
             (K::PlanReviewDue, 0),
             (K::FollowUpDue, 0),
             (K::QuestionnaireDue, 1),

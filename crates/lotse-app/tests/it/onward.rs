@@ -25,12 +25,12 @@ use time::Duration;
 
 use crate::data_protection::as_member;
 
-async fn count(db: &TestDb, sql: &str) -> i64 {
+pub(crate) async fn count(db: &TestDb, sql: &str) -> i64 {
     lotse_store::on_pool!(&db.db, p => sqlx::query_scalar(sql).fetch_one(p).await).unwrap()
 }
 
 /// (actor, action, object kind) of the audit entries after the first `skip`.
-async fn audit_after(db: &TestDb, skip: usize) -> Vec<(String, String, String)> {
+pub(crate) async fn audit_after(db: &TestDb, skip: usize) -> Vec<(String, String, String)> {
     let all: Vec<(String, String, String)> = lotse_store::on_pool!(&db.db, p => sqlx::query_as(
         "select actor, action, object_kind from audit_entry order by programme_key, seq"
     ).fetch_all(p).await)
@@ -39,7 +39,7 @@ async fn audit_after(db: &TestDb, skip: usize) -> Vec<(String, String, String)> 
 }
 
 /// The payloads of an onward referral's events, oldest first, with their actors.
-async fn events(db: &TestDb, world: &World, id: OnwardReferralId) -> Vec<(String, String)> {
+pub(crate) async fn events(db: &TestDb, world: &World, id: OnwardReferralId) -> Vec<(String, String)> {
     let mut tx = db.db.begin_read().await.unwrap();
     let events = lotse_store::event::list_stream(&mut tx, &world.scope, "onward_referral", id.as_uuid())
         .await
@@ -50,7 +50,7 @@ async fn events(db: &TestDb, world: &World, id: OnwardReferralId) -> Vec<(String
 
 /// A case whose person was reached and accepted the world's offer: (case, onward referral at
 /// version 2, the link worker).
-async fn accepted(db: &TestDb, world: &World, family: &str) -> (IssuedCase, OnwardReferralId, Principal) {
+pub(crate) async fn accepted(db: &TestDb, world: &World, family: &str) -> (IssuedCase, OnwardReferralId, Principal) {
     let clock = FixedClock::new(fixed_now());
     let lotsin = as_member(
         db,
@@ -85,7 +85,7 @@ async fn referral_state(db: &TestDb, world: &World, issued: &IssuedCase) -> Refe
     record.status.state
 }
 
-fn send(sharing: Sharing, expected_version: i64) -> onward::Send {
+pub(crate) fn send(sharing: Sharing, expected_version: i64) -> onward::Send {
     onward::Send {
         sharing,
         recorded_by: String::new(),
@@ -93,7 +93,7 @@ fn send(sharing: Sharing, expected_version: i64) -> onward::Send {
     }
 }
 
-fn sharing(fields: &[SharedField]) -> Sharing {
+pub(crate) fn sharing(fields: &[SharedField]) -> Sharing {
     Sharing {
         fields: fields.to_vec(),
         given_by: ConsentGiver::Person,

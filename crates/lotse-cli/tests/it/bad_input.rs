@@ -195,7 +195,8 @@ lotse_testkit::storage_test!(async fn programme_set_changes_privacy_settings_or_
     assert!(ok, "{err}");
     let before = lotse_store::programme::list(&db.db).await.unwrap().remove(0).holiday_calendar;
     let deadlines = "first contact within 5 working days, a new attempt after 2, the baseline questionnaire within 10, \
-                     unreachable after 3 attempts";
+                     unreachable after 3 attempts, a provider silent after 5 and its onward referral lapsed after 15 \
+                     working days";
     assert_eq!(
         out.trim(),
         format!("p-one: second factor required, retention 730 days, holiday calendar {}, {deadlines}", before.code())
@@ -222,6 +223,23 @@ lotse_testkit::storage_test!(async fn programme_set_changes_privacy_settings_or_
     assert_eq!(programme.next_action.first_contact_working_days, 7);
     assert_eq!(programme.contact_attempts_before_unreachable, 4);
     assert_eq!(programme.next_action.baseline_questionnaire_working_days, 10, "the others kept");
+
+    // The silence and the lapse: the lapse must come after the silence, else nothing changes.
+    let (ok, _, err) = run(&["programme", "set", "p-one", "--provider-silent-days", "10", "--lapse-days", "10"]).await;
+    assert!(!ok, "{err}");
+    assert!(
+        err.contains("--lapse-days \"10\" does not come after the silence: it must be a whole number from 2 to 60, and more than --provider-silent-days (10)"),
+        "{err}"
+    );
+    assert_eq!(lotse_store::programme::list(&db.db).await.unwrap().remove(0), programme, "nothing changed");
+    let (ok, out, err) = run(&["programme", "set", "p-one", "--provider-silent-days", "3", "--lapse-days", "8"]).await;
+    assert!(ok, "{err}");
+    assert!(out.contains("a provider silent after 3 and its onward referral lapsed after 8 working days"), "{out}");
+    let programme = lotse_store::programme::list(&db.db).await.unwrap().remove(0);
+    assert_eq!(
+        (programme.next_action.provider_silent_working_days, programme.next_action.onward_lapse_working_days),
+        (3, 8)
+    );
 });
 
 lotse_testkit::storage_test!(async fn organisation_set_names_whom_a_facility_is_for_or_changes_nothing(db) {

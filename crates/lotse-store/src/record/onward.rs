@@ -2,7 +2,7 @@
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::ObjectKind;
-use lotse_domain::id::{OfferId, OnwardReferralId, OrganisationId, PatientId};
+use lotse_domain::id::{CaseId, OfferId, OnwardReferralId, OrganisationId, PatientId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -108,6 +108,27 @@ pub async fn onward_referrals(
     .bind(key)
     .bind(patient.as_uuid())
     .bind(only_provider.map(|o| o.as_uuid()))
+    .fetch_all(c)
+    .await)?;
+    let rows = audited_read(tx, scope, access, ObjectKind::OnwardReferral, rows, |r| r.0).await?;
+    Ok(rows.into_iter().map(line).collect())
+}
+
+/// One case's onward referrals, oldest first, audited per item (the message back to the
+/// practice when the case closes).
+pub async fn onward_referrals_of_case(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    case: CaseId,
+) -> StoreResult<Vec<OnwardLine>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let order = tx.engine().time_key("r.created_at");
+    let rows: Vec<Row> = on_conn!(tx, c => sqlx::query_as(&format!(
+        "{SELECT} where r.programme_key = $1 and r.case_id = $2 order by {order}"),
+    )
+    .bind(key)
+    .bind(case.as_uuid())
     .fetch_all(c)
     .await)?;
     let rows = audited_read(tx, scope, access, ObjectKind::OnwardReferral, rows, |r| r.0).await?;

@@ -84,3 +84,26 @@ pub async fn responses(
         })
         .collect())
 }
+
+/// One case's scored questionnaire responses (instrument, timepoint, when, score in hundredths),
+/// oldest first, audited per response; the answers themselves are not read (the message back
+/// to the practice when the case closes).
+pub async fn case_scores(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    case: lotse_domain::id::CaseId,
+) -> StoreResult<Vec<(String, String, OffsetDateTime, Option<i64>)>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let order = tx.engine().time_key("q.answered_at");
+    let rows: Vec<(Uuid, String, String, OffsetDateTime, Option<i64>)> = on_conn!(tx, c => sqlx::query_as(&format!(
+            "select q.response_id, q.instrument, q.timepoint, q.answered_at, q.score_total \
+             from questionnaire_response q where q.programme_key = $1 and q.case_id = $2 order by {order}"),
+        )
+        .bind(key)
+        .bind(case.as_uuid())
+        .fetch_all(c)
+        .await)?;
+    let rows = audited_read(tx, scope, access, ObjectKind::QuestionnaireResponse, rows, |r| r.0).await?;
+    Ok(rows.into_iter().map(|r| (r.1, r.2, r.3, r.4)).collect())
+}

@@ -29,7 +29,7 @@ use lotse_domain::id::{CaseId, OfferId, OnwardReferralId, OrganisationId};
 use lotse_domain::onward_referral::{DeclineReason, OnwardReferralState};
 use lotse_domain::programme::Language;
 use lotse_domain::questionnaire::{Instrument, Timepoint};
-use lotse_domain::referral::{ConcernKind, RedirectReason, ReferralState};
+use lotse_domain::referral::{ClosingReason, ConcernKind, RedirectReason, ReferralState};
 use serde::Serialize;
 use serde_json::Value;
 use utoipa::ToSchema;
@@ -228,7 +228,8 @@ async fn steps_document(
 #[derive(Debug, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StepRequest {
-    /// `accept`, `redirect`, `reached`, `not-reached`, `mark-unreachable` or `raise-concern`.
+    /// `accept`, `redirect`, `reached`, `not-reached`, `mark-unreachable`, `raise-concern` or
+    /// `close`.
     pub step: String,
     /// The referral's version as read (`GET …/steps`); a stale one is 409, nothing written.
     #[schema(minimum = 1)]
@@ -236,7 +237,9 @@ pub struct StepRequest {
     /// `redirect`: the link facility it goes to (one of `redirect_targets`).
     #[schema(format = Uuid)]
     pub facility_id: Option<String>,
-    /// `redirect`: why (`wrong_area`, `target_group`, `capacity`, `person_asked`, `other`).
+    /// `redirect`: why (`wrong_area`, `target_group`, `capacity`, `person_asked`, `other`);
+    /// `close`: why (`goals_met`, `declined`, `no_contact`, `moved`, `referred_to_other_care`,
+    /// `consent_withdrawn`, `died`, `other`).
     pub reason: Option<String>,
     /// `raise-concern`: its kind (`safeguarding`, `health_worse`).
     pub kind: Option<String>,
@@ -280,6 +283,7 @@ fn parse_step(body: &[u8]) -> Result<(WorkStep, Step, i64), ApiError> {
         WorkStep::NotReached,
         WorkStep::MarkUnreachable,
         WorkStep::RaiseConcern,
+        WorkStep::Close,
     ]
     .into_iter()
     .find(|s| s.code() == code);
@@ -310,6 +314,14 @@ fn parse_step(body: &[u8]) -> Result<(WorkStep, Step, i64), ApiError> {
             }
             parsed.map(Step::Concern)
         }
+        Some(WorkStep::Close) => {
+            required("reason", &reason);
+            let why = ClosingReason::from_code(&reason);
+            if why.is_none() && !reason.is_empty() {
+                r.problems.push(("reason".to_owned(), "api-field-unknown-code"));
+            }
+            why.map(Step::Close)
+        }
         None => {
             if !r.problems.iter().any(|(f, _)| f == "step") {
                 r.problems.push(("step".to_owned(), "api-field-unknown-code"));
@@ -325,7 +337,7 @@ fn parse_step(body: &[u8]) -> Result<(WorkStep, Step, i64), ApiError> {
 
 /// `POST /api/v1/cases/{case_id}/steps`: takes a step on the case's referral (accept, pass it on
 /// to another link facility, record a contact attempt, declare the person unreachable, raise a
-/// concern with the prescriber), as the case page's forms do.
+/// concern with the prescriber, close the case with a reason), as the case page's forms do.
 #[utoipa::path(
     post,
     path = "/api/v1/cases/{case_id}/steps",

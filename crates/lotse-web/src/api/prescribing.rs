@@ -184,10 +184,90 @@ pub struct PrescriptionDocument {
     pub facility: Option<String>,
     /// The referral's events, oldest first.
     pub timeline: Vec<super::TimelineView>,
+    /// Once the case is closed, the message back to the practice; `null` before.
+    pub message_back: Option<MessageBackDocument>,
+}
+
+/// The message back to the practice when the case closed: why and when, what was agreed, what
+/// came of the offers the person wanted, the outcome scores with their change.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct MessageBackDocument {
+    /// When the case was closed.
+    #[schema(format = DateTime)]
+    pub closed_at: String,
+    /// Why (`goals_met`, `declined`, `no_contact`, `moved`, `referred_to_other_care`,
+    /// `consent_withdrawn`, `died`, `other`).
+    pub closing_reason: String,
+    /// The latest plan's goals, in the person's words (empty without a plan).
+    pub goals: Vec<String>,
+    /// The offers the person agreed to, oldest first.
+    pub offers: Vec<OfferOutcome>,
+    /// Each questionnaire with a scored response.
+    pub scores: Vec<ScoreOutcome>,
+}
+
+/// What came of one offer the person agreed to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct OfferOutcome {
+    /// The offer's title.
+    pub offer: String,
+    /// Its provider.
+    pub provider: String,
+    /// The onward referral's state (`attending`, `ended`, `did_not_attend`, `lapsed`, …).
+    pub state: String,
+    /// Why attendance ended, once `ended`.
+    pub end_reason: Option<String>,
+}
+
+/// One questionnaire's outcome: scores in points (two decimals at most), the change is
+/// follow-up minus baseline (whether a rise is better depends on the instrument).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ScoreOutcome {
+    /// The instrument (`who5`, `ucla3`, `djg6`, `ons4`, `swemwbs`).
+    pub instrument: String,
+    /// The first scored baseline response.
+    pub baseline: Option<f64>,
+    /// The last scored follow-up after it.
+    pub follow_up: Option<f64>,
+    /// `follow_up − baseline`, when both exist.
+    pub change: Option<f64>,
+}
+
+fn message_back_document(m: prescribe::MessageBack) -> MessageBackDocument {
+    #[expect(
+        clippy::cast_precision_loss,
+        reason = "scores are small: hundredths of at most a few hundred points"
+    )]
+    let points = |h: i64| h as f64 / 100.0;
+    MessageBackDocument {
+        closed_at: timestamp(m.closed_at),
+        closing_reason: m.reason.code().to_owned(),
+        goals: m.goals,
+        offers: m
+            .offers
+            .into_iter()
+            .map(|(offer, provider, state)| OfferOutcome {
+                offer,
+                provider,
+                state: state.code().to_owned(),
+                end_reason: state.end_reason().map(|r| r.code().to_owned()),
+            })
+            .collect(),
+        scores: m
+            .scores
+            .into_iter()
+            .map(|s| ScoreOutcome {
+                instrument: s.instrument.code().to_owned(),
+                baseline: s.baseline.map(points),
+                follow_up: s.follow_up.map(points),
+                change: s.change.map(points),
+            })
+            .collect(),
+    }
 }
 
 /// `GET /api/v1/prescriptions/{prescription_id}`: one of the practice's prescriptions, with the
-/// referral's timeline.
+/// referral's timeline and, once the case is closed, the message back.
 #[utoipa::path(
     get,
     path = "/api/v1/prescriptions/{prescription_id}",
@@ -226,6 +306,7 @@ pub async fn prescription(
                         kind,
                     })
                     .collect(),
+                message_back: view.message_back.map(message_back_document),
             },
         ),
         Err(e) => ctx.fail(&state, prescribe_error(e)),

@@ -15,7 +15,7 @@ fn form(version: i64, calendar: &str, first: &str, between: &str, baseline: &str
     format!(
         "version={version}&holiday_calendar={calendar}&first_contact_working_days={first}\
 &working_days_between_contact_attempts={between}&baseline_questionnaire_working_days={baseline}\
-&contact_attempts_before_unreachable={attempts}"
+&contact_attempts_before_unreachable={attempts}&provider_silent_working_days=4&onward_lapse_working_days=12"
     )
 }
 
@@ -81,6 +81,15 @@ storage_test!(async fn a_coordinator_changes_the_deadlines_and_the_calendar_thro
         assert!(page.contains(expected), "{expected}: {page}");
     }
     assert!(page.contains("value=\"zwei\""), "the form as typed: {page}");
+    // The lapse must come after the provider's silence.
+    let lapse_first = good.replace("onward_lapse_working_days=12", "onward_lapse_working_days=4");
+    let response = app.post_form("/programme/settings", &lapse_first, &de).await;
+    assert_eq!(response.status(), 400);
+    let page = text(response).await;
+    assert!(
+        page.contains("Vermittlung verfällt ohne Antwort des Trägers nach dem Versand, nach Arbeitstagen (2 bis 60, mehr als die Frist davor): Die Vermittlung kann erst verfallen, nachdem der Träger als still gilt"),
+        "{page}"
+    );
     let response = app.post_form("/programme/settings", &form(version, "dk", "3", "1", "15", "31"), &en).await;
     assert_eq!(response.status(), 400);
     let page = text(response).await;
@@ -102,6 +111,10 @@ storage_test!(async fn a_coordinator_changes_the_deadlines_and_the_calendar_thro
     assert_eq!(after.next_action.working_days_between_contact_attempts, 1);
     assert_eq!(after.next_action.baseline_questionnaire_working_days, 15);
     assert_eq!(after.contact_attempts_before_unreachable, 4);
+    assert_eq!(
+        (after.next_action.provider_silent_working_days, after.next_action.onward_lapse_working_days),
+        (4, 12)
+    );
     assert_eq!(programme_updates(db, &format!("user:{coordinator}")).await, 1);
     let page = text(app.get("/programme/settings?saved", &de).await).await;
     assert!(page.contains("Die Einstellungen sind gespeichert."), "{page}");

@@ -1,0 +1,126 @@
+//! The follow-up job: onward referrals whose provider never answered lapse.
+//!
+//! An onward referral sent and still unanswered lapses on the programme-local day
+//! [`lapses_on`] gives (`onward_lapse_working_days` after it was sent, in the programme's
+//! working days). [`run`] writes each due lapse as the event `onward_referral.lapsed` through
+//! the store's `apply_onward`, audited as `system:follow-up`, stops the referral's provider
+//! links (the capability revocations audited too), and so refreshes the case's next action:
+//! with no other onward referral open, the link worker's worklist shows "pick the next offer".
+//! The worklist's "provider silent" needs no job: it is a next action with its own due date.
+//!
+//! It runs from `lotse jobs run` (for cron) and inside `lotse serve` (every
+//! [`crate::follow_up::DEFAULT_INTERVAL`] unless configured). Each programme is one
+//! transaction that first takes the job's lock (`lotse_store::follow_up::try_lock`: a
+//! PostgreSQL advisory lock, so one runner at a time across instances); a programme locked by
+//! another runner is skipped and reported as such. It is idempotent: a second run on the same
+//! clock finds nothing due, and an onward referral answered between the read and the write is
+//! left as the answer made it (the write is at the version read).
+
+use std::time::Duration as StdDuration;
+
+use lotse_domain::actor::SystemJob;
+use lotse_domain::audit::{AuditAction, AuditPurpose, ObjectKind};
+use lotse_domain::calendar::WorkingDays;
+use lotse_domain::capability::CapabilityPurpose;
+use lotse_domain::next_action::lapses_on;
+use lotse_domain::onward_referral::OnwardReferralEvent;
+use lotse_store::audit::Access;
+use lotse_store::referral::Recorded;
+use lotse_store::{Db, StoreError};
+
+use crate::clock::Clock;
+use crate::jobs::JobToken;
+
+/// How often `lotse serve` runs the job unless configured otherwise: every 15 minutes.
+pub const DEFAULT_INTERVAL: StdDuration = StdDuration::from_mins(15);
+
+/// What one run did in one programme.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FollowUpReport {
+    /// The programme's slug.
+    pub programme: String,
+    /// Onward referrals that lapsed now.
+    pub lapsed: usize,
+    /// Whether another runner held the programme's lock (nothing was done here).
+    pub skipped: bool,
+}
+
+/// Runs the follow-up job once over every programme, as `system:follow-up`.
+///
+/// # Errors
+/// A storage failure; the programmes before it keep what was written (one transaction each).
+pub async fn run(db: &Db, clock: &dyn Clock) -> Result<Vec<FollowUpReport>, StoreError> {
+    let job = JobToken::start_job(SystemJob::FollowUp);
+    let now = clock.now();
+    let mut reports = Vec::new();
+    for programme in lotse_store::programme::list(db).await? {
+        let scope = job.scope(programme.id);
+        let working_days = WorkingDays::new(programme.holiday_calendar, &programme.time_zone)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let settings = programme.next_action;
+        let today = working_days.local_date(now);
+        let mut tx = db.begin().await?;
+        if !lotse_store::follow_up::try_lock(&mut tx, &scope).await? {
+            drop(tx);
+            reports.push(FollowUpReport {
+                programme: programme.slug.as_str().to_owned(),
+                lapsed: 0,
+                skipped: true,
+            });
+            continue;
+        }
+        // Working days are never fewer than calendar days, so whatever lapses by today was
+        // sent at least `onward_lapse_working_days` calendar days ago: read those (two days
+        // more, for the time zone), and decide each by the working days.
+        let window = time::Duration::days(i64::from(settings.onward_lapse_working_days) - 2);
+        let access = Access {
+            at: now,
+            purpose: AuditPurpose::Care,
+        };
+        let mut lapsed = 0;
+        for waiting in lotse_store::follow_up::waiting_since(&mut tx, &scope, now - window).await? {
+            if lapses_on(working_days.local_date(waiting.sent_at), &settings, &working_days) > today {
+                continue;
+            }
+            let recorded = Recorded {
+                event: OnwardReferralEvent::Lapsed,
+                actor: scope.actor().reference(),
+                at: now,
+            };
+            match lotse_store::referral::apply_onward(&mut tx, &scope, access, waiting.id, waiting.version, recorded)
+                .await
+            {
+                Ok(_) => lapsed += 1,
+                // Answered since it was read: the answer stands.
+                Err(StoreError::Conflict { .. } | StoreError::Transition(_)) => continue,
+                Err(e) => return Err(e),
+            }
+            let purpose = CapabilityPurpose::OnwardReferralAnswer;
+            let links =
+                lotse_store::capability::working_for_object(&mut tx, &scope, purpose, waiting.id.as_uuid(), now)
+                    .await?;
+            let mut stopped = Vec::new();
+            for link in &links {
+                if lotse_store::capability::revoke(&mut tx, &scope, link.id, now).await? {
+                    stopped.push(link.id.as_uuid());
+                }
+            }
+            lotse_store::audit::record(
+                &mut tx,
+                &scope,
+                access,
+                AuditAction::Update,
+                ObjectKind::Capability,
+                stopped,
+            )
+            .await?;
+        }
+        tx.commit().await?;
+        reports.push(FollowUpReport {
+            programme: programme.slug.as_str().to_owned(),
+            lapsed,
+            skipped: false,
+        });
+    }
+    Ok(reports)
+}

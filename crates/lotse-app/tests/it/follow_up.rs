@@ -1,0 +1,176 @@
+//! The follow-up job with a moved clock, on both engines: an onward referral sent and not
+//! answered puts "provider silent" on the worklist after the programme's N working days and
+//! lapses after M (its links stop, the worklist says to pick the next offer), written and
+//! audited as `system:follow-up`; a second run changes nothing; an answered one never lapses;
+//! on PostgreSQL a runner holding the lock makes another skip.
+//!
+//! The dates are counted by hand on the NRW calendar: `fixed_now` is Monday 2 November 2026,
+//! 09:30 UTC, and November 2026 has no public holiday in North Rhine-Westphalia.
+
+use lotse_app::FixedClock;
+use lotse_app::admin::{self, LinkWorkChanges};
+use lotse_app::capability;
+use lotse_app::follow_up::{self, FollowUpReport};
+use lotse_app::onward::{self, OnwardError};
+use lotse_domain::capability::CapabilityPurpose;
+use lotse_domain::consent::SharedField;
+use lotse_domain::onward_referral::{OnwardReferralState, ProviderAnswer};
+use lotse_store::Engine;
+use lotse_testkit::world::{IssuedCase, World};
+use lotse_testkit::{TestDb, fixed_now, storage_test};
+use time::macros::date;
+use time::{Date, Duration};
+
+use crate::onward::{accepted, audit_after, events, send, sharing};
+
+/// The next action stored on the case's referral: (kind, due date).
+async fn next_action(db: &TestDb, issued: &IssuedCase) -> (Option<String>, Option<Date>) {
+    lotse_store::on_pool!(&db.db, p => sqlx::query_as(
+        "select next_action_kind, next_action_due from referral where referral_id = $1"
+    )
+    .bind(issued.referral.as_uuid())
+    .fetch_one(p)
+    .await)
+    .unwrap()
+}
+
+/// What the job did in the world's programme.
+fn report_of(reports: &[FollowUpReport], world: &World) -> FollowUpReport {
+    reports
+        .iter()
+        .find(|r| r.programme == world.programme.slug.as_str())
+        .cloned()
+        .unwrap()
+}
+
+/// The baseline questionnaire far off (60 working days), so the onward referral's actions are
+/// the case's next ones.
+async fn late_baseline(db: &TestDb, world: &World, clock: &FixedClock) {
+    let changes = LinkWorkChanges {
+        baseline_questionnaire_working_days: Some("60".into()),
+        ..LinkWorkChanges::default()
+    };
+    admin::set_link_work(&db.db, clock, world.programme.slug.as_str(), &changes)
+        .await
+        .unwrap();
+}
+
+/// The clock at 09:30 UTC on `day`.
+fn at(day: Date) -> FixedClock {
+    FixedClock::new(day.with_time(time::macros::time!(09:30)).assume_utc())
+}
+
+storage_test!(async fn an_unanswered_onward_referral_is_flagged_then_lapses_and_a_second_run_changes_nothing(db) {
+    let world = World::build(db, "follow-up-lapse").await;
+    let clock = FixedClock::new(fixed_now());
+    late_baseline(db, &world, &clock).await;
+    let (issued, onward, lotsin) = accepted(db, &world, "Stille").await;
+    let link = onward::send(&db.db, &clock, &lotsin, issued.case, onward, send(sharing(&[SharedField::Name]), 2))
+        .await
+        .unwrap();
+    // Sent Monday 2 November: silent after 5 working days, Monday 9 November.
+    assert_eq!(
+        next_action(db, &issued).await,
+        (Some("provider_silent".into()), Some(date!(2026 - 11 - 09)))
+    );
+    // The programme's N moves it: 3 working days, Thursday 5 November.
+    let changes = LinkWorkChanges {
+        provider_silent_working_days: Some("3".into()),
+        ..LinkWorkChanges::default()
+    };
+    admin::set_link_work(&db.db, &clock, world.programme.slug.as_str(), &changes)
+        .await
+        .unwrap();
+    assert_eq!(
+        next_action(db, &issued).await,
+        (Some("provider_silent".into()), Some(date!(2026 - 11 - 05)))
+    );
+
+    // M = 15 working days: it lapses on Monday 23 November, not on Friday the 20th.
+    let audited = audit_after(db, 0).await.len();
+    let friday = at(date!(2026 - 11 - 20));
+    let reports = follow_up::run(&db.db, &friday).await.unwrap();
+    assert_eq!(report_of(&reports, &world), FollowUpReport { programme: world.programme.slug.as_str().into(), lapsed: 0, skipped: false });
+    assert_eq!(audit_after(db, 0).await.len(), audited, "a run that lapses nothing writes nothing");
+
+    let monday = at(date!(2026 - 11 - 23));
+    let reports = follow_up::run(&db.db, &monday).await.unwrap();
+    assert_eq!(report_of(&reports, &world).lapsed, 1);
+    let written: Vec<(String, String, String)> = audit_after(db, audited).await;
+    assert_eq!(
+        written,
+        vec![
+            ("system:follow-up".into(), "update".into(), "onward_referral".into()),
+            ("system:follow-up".into(), "update".into(), "capability".into()),
+        ]
+    );
+    let detail = onward::detail(&db.db, &monday, &lotsin, issued.case, onward).await.unwrap();
+    assert_eq!(detail.state, OnwardReferralState::Lapsed);
+    let last = events(db, &world, onward).await.pop().unwrap();
+    assert!(last.0.contains("\"lapsed\""), "{last:?}");
+    assert_eq!(last.1, "system:follow-up");
+    // The provider's link stops with it.
+    let verified = capability::verify(&db.db, &monday, &link.token.text(), CapabilityPurpose::OnwardReferralAnswer)
+        .await
+        .unwrap();
+    assert!(verified.is_none(), "the link of a lapsed onward referral works no more");
+    // No onward referral is open: the worklist says to pick the next offer, from the lapse on.
+    assert_eq!(
+        next_action(db, &issued).await,
+        (Some("next_offer_due".into()), Some(date!(2026 - 11 - 23)))
+    );
+    // A late answer is refused where it stands.
+    let late = onward::record_answer(&db.db, &monday, &lotsin, issued.case, onward, ProviderAnswer::Accept, detail.version).await;
+    assert!(matches!(late, Err(OnwardError::Refused(OnwardReferralState::Lapsed))), "{late:?}");
+
+    // Idempotent: the same run again, and a later one, change nothing.
+    let audited = audit_after(db, 0).await.len();
+    for clock in [monday, at(date!(2027 - 02 - 01))] {
+        let reports = follow_up::run(&db.db, &clock).await.unwrap();
+        assert_eq!(report_of(&reports, &world).lapsed, 0);
+    }
+    assert_eq!(audit_after(db, 0).await.len(), audited);
+    assert_eq!(events(db, &world, onward).await.len(), usize::try_from(detail.version).unwrap());
+});
+
+storage_test!(async fn an_answered_onward_referral_never_lapses(db) {
+    let world = World::build(db, "follow-up-answered").await;
+    let clock = FixedClock::new(fixed_now());
+    late_baseline(db, &world, &clock).await;
+    let (issued, onward, lotsin) = accepted(db, &world, "Antwort").await;
+    onward::send(&db.db, &clock, &lotsin, issued.case, onward, send(sharing(&[SharedField::Name]), 2))
+        .await
+        .unwrap();
+    onward::record_answer(&db.db, &clock, &lotsin, issued.case, onward, ProviderAnswer::Accept, 3)
+        .await
+        .unwrap();
+    // Answered: no provider to chase, nothing to replace (the baseline is the next action).
+    assert_eq!(next_action(db, &issued).await.0.as_deref(), Some("questionnaire_due"));
+    let much_later = FixedClock::new(fixed_now() + Duration::days(120));
+    let reports = follow_up::run(&db.db, &much_later).await.unwrap();
+    assert_eq!(report_of(&reports, &world).lapsed, 0);
+    let detail = onward::detail(&db.db, &much_later, &lotsin, issued.case, onward).await.unwrap();
+    assert_eq!(detail.state, OnwardReferralState::Acknowledged);
+});
+
+storage_test!(async fn a_runner_holding_the_programmes_lock_makes_another_skip(db) {
+    let world = World::build(db, "follow-up-lock").await;
+    let clock = FixedClock::new(fixed_now());
+    let (issued, onward, lotsin) = accepted(db, &world, "Sperre").await;
+    onward::send(&db.db, &clock, &lotsin, issued.case, onward, send(sharing(&[SharedField::Name]), 2))
+        .await
+        .unwrap();
+    let due = at(date!(2026 - 11 - 23));
+    if db.db.engine() == Engine::Postgres {
+        // Another instance's runner, mid-run.
+        let mut other = db.db.begin().await.unwrap();
+        assert!(lotse_store::follow_up::try_lock(&mut other, &world.scope).await.unwrap());
+        let reports = follow_up::run(&db.db, &due).await.unwrap();
+        assert_eq!(report_of(&reports, &world), FollowUpReport { programme: world.programme.slug.as_str().into(), lapsed: 0, skipped: true });
+        drop(other);
+    } else {
+        eprintln!("SQLite: one process serves the file, and its write transaction is the lock");
+    }
+    let reports = follow_up::run(&db.db, &due).await.unwrap();
+    assert_eq!(report_of(&reports, &world).lapsed, 1);
+});
