@@ -29,7 +29,7 @@ pub struct ScoreChange {
     pub instrument: Instrument,
     /// The first scored baseline response.
     pub baseline: Option<i64>,
-    /// The last scored follow-up response answered after the baseline (any, without one).
+    /// The last scored follow-up response answered not before the baseline (any, without one).
     pub follow_up: Option<i64>,
     /// `follow_up − baseline`, when both exist. Whether a rise is better depends on the
     /// instrument (well-being up, loneliness down); the message names the instrument.
@@ -38,7 +38,7 @@ pub struct ScoreChange {
 
 /// The outcome of each instrument the case has a scored response for, in the order of
 /// [`Instrument::ALL`]. Responses without a score are left out; a follow-up answered before
-/// the baseline does not count as its follow-up.
+/// the baseline does not count as its follow-up (one answered at the same time does).
 pub fn score_changes(responses: &[ScoredResponse]) -> Vec<ScoreChange> {
     Instrument::ALL
         .iter()
@@ -53,7 +53,7 @@ pub fn score_changes(responses: &[ScoredResponse]) -> Vec<ScoreChange> {
                 .filter(|(t, _, _)| *t == Timepoint::Baseline)
                 .min_by_key(|(_, at, _)| *at);
             let follow_up = scored()
-                .filter(|(t, at, _)| *t == Timepoint::FollowUp && baseline.is_none_or(|(_, b, _)| *at > b))
+                .filter(|(t, at, _)| *t == Timepoint::FollowUp && baseline.is_none_or(|(_, b, _)| *at >= b))
                 .max_by_key(|(_, at, _)| *at);
             if baseline.is_none() && follow_up.is_none() {
                 return None;
@@ -134,6 +134,11 @@ mod tests {
                 "a follow-up before the baseline is not its follow-up",
                 vec![response(I::Ons4, F, 1, Some(2400)), response(I::Ons4, B, 3, Some(2000))],
                 vec![change(I::Ons4, Some(2000), None, None)],
+            ),
+            (
+                "a follow-up at the same time as the baseline counts",
+                vec![response(I::Who5, B, 1, Some(1600)), response(I::Who5, F, 1, Some(2200))],
+                vec![change(I::Who5, Some(1600), Some(2200), Some(600))],
             ),
             (
                 "a follow-up without a baseline",

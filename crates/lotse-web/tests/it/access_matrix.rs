@@ -343,6 +343,15 @@ fn matrix() -> Vec<Expect> {
             LINK_WORKER_OWN,
             Params::Case,
         ),
+        // Closing with a stale version: 409 for the own link worker, nothing written.
+        member(
+            Method::POST,
+            "/cases/{id}/close",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            LINK_WORKER_OWN,
+            Params::Case,
+        ),
         member(
             Method::POST,
             "/cases/{id}/notes",
@@ -856,6 +865,7 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
                 (Params::Case, p) if p.ends_with("/accept") || p.ends_with("/redirect") || p.ends_with("/contacts") || p.ends_with("/unreachable") || p.ends_with("/concerns") => {
                     "version=0".to_owned()
                 }
+                (Params::Case, p) if p.ends_with("/close") => "version=0&reason=goals_met".to_owned(),
                 (Params::Case, p) if p.ends_with("/notes") => "body=".to_owned(),
                 (Params::Case, p) if p.ends_with("/plan") => "version=0&goals=".to_owned(),
                 (Params::Case, p) if p.ends_with("/shortlist") => "offer=nonsense".to_owned(),

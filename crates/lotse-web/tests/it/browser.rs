@@ -264,7 +264,7 @@ async fn main_text(browser: &Browser) -> String {
     browser.main_text().await
 }
 
-storage_test!(async fn the_journey_from_the_gps_desk_to_the_first_attendance(db) {
+storage_test!(async fn the_journey_from_the_gps_desk_to_the_message_back(db) {
     let started = Instant::now();
     let Some(mut harness) = Harness::start(db, &[PRESCRIBER, LINK_WORKER], "journey").await else { return };
     let world = harness.server.world.clone();
@@ -404,6 +404,40 @@ storage_test!(async fn the_journey_from_the_gps_desk_to_the_first_attendance(db)
     let board = main_text(b).await;
     assert!(board.contains("Gerda Reisewitz") && board.contains("Angebot begonnen"), "{board}");
     b.check("gp-board-connected").await;
+    b.sign_out().await;
+
+    // 7. The link worker takes a follow-up WHO-5 with the person and closes the case with
+    //    "goals met"; the GP's board shows it closed, and the prescription the message back.
+    b.sign_in(LINK_WORKER.username, LINK_WORKER.password).await;
+    b.visit(&format!("{case}/questionnaires/new?instrument=who5&timepoint=follow_up")).await;
+    for (item, answer) in [(1, 5), (2, 4), (3, 4), (4, 4), (5, 5)] {
+        b.click(&format!("input[name=item-{item}][value=\"{answer}\"]")).await;
+    }
+    b.submit("form.questionnaire button[type=submit]").await;
+    b.visit(&case).await;
+    b.select("#close-reason", "goals_met").await;
+    b.check("link-worker-close").await;
+    b.submit("form[action$=\"/close\"] button[type=submit]").await;
+    b.sign_out().await;
+    b.sign_in(PRESCRIBER.username, PRESCRIBER.password).await;
+    b.visit("/prescriptions").await;
+    let board = main_text(b).await;
+    assert!(board.contains("Gerda Reisewitz") && board.contains("Ziele erreicht"), "{board}");
+    b.check("gp-board-closed").await;
+    b.visit(&prescription).await;
+    let page = main_text(b).await;
+    for expected in [
+        "Rückmeldung an die Praxis",
+        "Wieder unter Leute kommen",
+        "Nimmt teil",
+        "WHO-5 (Wohlbefinden)",
+        "Abgeschlossen",
+    ] {
+        assert!(page.contains(expected), "{expected} missing in {page}");
+    }
+    // Baseline raw 16 (4+3+3+2+4), follow-up 22 (5+4+4+4+5): +6.
+    assert!(page.contains("+6"), "the change of the WHO-5: {page}");
+    b.check("gp-message-back").await;
     harness.finish().await;
     println!("journey on {:?}: {:.1} s", db.engine(), started.elapsed().as_secs_f64());
 });

@@ -245,3 +245,53 @@ storage_test!(async fn the_intake_form_registers_a_person_and_opens_the_case(db)
     let gp_cookie = app.session_for(gp, world.programme.id).await;
     assert_eq!(app.get("/cases/new", &[("cookie", gp_cookie.as_str())]).await.status(), 403);
 });
+
+storage_test!(async fn the_link_worker_closes_the_case_and_the_practice_reads_the_message_back(db) {
+    let app = TestApp::new(db).await;
+    let world = World::build(db, "close-web").await;
+    let lotsin = world.member(db, "lotsin-web", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let cookie = app.session_for(lotsin, world.programme.id).await;
+    let headers = [("cookie", cookie.as_str()), ("accept-language", "de")];
+    let case = format!("/cases/{}", world.case);
+    let gp = world.member(db, "dr-web", Role::Prescriber, Some(world.orgs.practice)).await;
+    let gp_cookie = app.session_for(gp, world.programme.id).await;
+    let gp_headers = [("cookie", gp_cookie.as_str()), ("accept-language", "de")];
+    let prescription: uuid::Uuid = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar(
+        "select prescription_id from prescription where code = $1"
+    )
+    .bind(&world.code)
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    let rx = format!("/prescriptions/{prescription}");
+    let page = text(app.get(&rx, &gp_headers).await).await;
+    assert!(!page.contains("Rückmeldung an die Praxis"), "not before the case closes: {page}");
+
+    let page = text(app.get(&case, &headers).await).await;
+    assert!(page.contains(&format!("action=\"{case}/close\"")), "{page}");
+    assert!(page.contains("<option value=\"goals_met\">Ziele erreicht</option>"), "{page}");
+    // An unknown reason: 400, nothing written; the prescriber may not close.
+    let response = app.post_form(&format!("{case}/close"), "version=3&reason=bored", &headers).await;
+    assert_eq!(response.status(), 400);
+    let response = app.post_form(&format!("{case}/close"), "version=3&reason=goals_met", &[("cookie", gp_cookie.as_str())]).await;
+    assert_eq!(response.status(), 403);
+    let response = app.post_form(&format!("{case}/close"), "version=3&reason=goals_met", &headers).await;
+    assert_eq!(response.status(), 303);
+    // Closing again is refused with where the case stands.
+    let response = app.post_form(&format!("{case}/close"), "version=4&reason=other", &headers).await;
+    assert_eq!(response.status(), 409);
+    let page = text(response).await;
+    assert!(page.contains("den Fall abschließen"), "{page}");
+
+    // The practice: closed with the reason on the board, the message back on the prescription.
+    let board = text(app.get("/prescriptions", &gp_headers).await).await;
+    assert!(board.contains("Ziele erreicht"), "{board}");
+    let page = text(app.get(&rx, &gp_headers).await).await;
+    for expected in ["Rückmeldung an die Praxis", "Ziele erreicht", "Angebote, die die Person wollte", "Fragebögen"] {
+        assert!(page.contains(expected), "{expected}: {page}");
+    }
+    // In English too.
+    let en = [("cookie", gp_cookie.as_str()), ("accept-language", "en")];
+    let page = text(app.get(&rx, &en).await).await;
+    assert!(page.contains("Message back to the practice") && page.contains("goals met"), "{page}");
+});
