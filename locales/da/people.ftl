@@ -313,6 +313,7 @@ provider-person = Personen
 provider-person-none = Personen har ikke delt personlige oplysninger med jer. Personen kontakter jer selv.
 provider-answer-title = Jeres svar
 provider-nothing-to-answer = Intet at svare på nu. Tak.
+provider-your-answer = Jeres svar som udbyder
 provider-recorded = Tak. Registreret: "{ $state }".
 provider-no-needs = (ingen registreret: personen kom uden henvisning)
 provider-no-phone = (ikke oplyst)

@@ -313,6 +313,7 @@ provider-person = Die Person
 provider-person-none = Die Person hat keine persönlichen Angaben für Sie freigegeben. Sie meldet sich selbst bei Ihnen.
 provider-answer-title = Ihre Antwort
 provider-nothing-to-answer = Jetzt ist nichts zu beantworten. Vielen Dank.
+provider-your-answer = Ihre Antwort als Träger
 provider-recorded = Vielen Dank. Eingetragen: „{ $state }“.
 provider-no-needs = (keine erfasst: die Person kam ohne Rezept)
 provider-no-phone = (keine angegeben)

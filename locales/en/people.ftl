@@ -313,6 +313,7 @@ provider-person = The person
 provider-person-none = The person did not share personal details with you. They will contact you themselves.
 provider-answer-title = Your answer
 provider-nothing-to-answer = Nothing to answer now. Thank you.
+provider-your-answer = Your answer as provider
 provider-recorded = Thank you. Recorded: "{ $state }".
 provider-no-needs = (none recorded: the person came without a prescription)
 provider-no-phone = (none given)

@@ -14,6 +14,8 @@
 //!   attend, stopped) are written as `capability:<id>` with the channel `signed_link`. The link
 //!   serves every answer of the referral's course (accepted, then attendance), so it is used up
 //!   only when the onward referral reaches a final state.
+//! - **The provider's account** ([`answer_as_provider`]): a provider user answers an onward
+//!   referral shared with its organisation from its case page; channel `provider_account`.
 //! - **Recorded by the link worker** ([`record_answer`]): a provider's answer given by phone, or
 //!   the outcome of an offer the person contacted on their own; channel
 //!   `recorded_by_link_worker`.
@@ -25,12 +27,13 @@
 //! channel makes it [`OnwardError::Conflict`], and nothing is written.
 
 use lotse_domain::audit::AuditPurpose;
+use lotse_domain::audit::ObjectKind;
 use lotse_domain::capability::{CapabilityPurpose, CapabilityToken};
 use lotse_domain::consent::{Consent, ConsentPurpose, SharedField, Sharing};
 use lotse_domain::field::FieldError;
 use lotse_domain::id::{CaseId, ConsentId, OnwardReferralId, OrganisationId, PatientId};
 use lotse_domain::onward_referral::{AnswerChannel, OnwardReferralEvent, OnwardReferralState, ProviderAnswer};
-use lotse_domain::policy::{Action, LinkKind};
+use lotse_domain::policy::{Action, LinkKind, Subject};
 use lotse_domain::prescribing::CONSENT_TEXT_VERSION;
 use lotse_domain::referral::{ReferralEvent, ReferralState};
 use lotse_domain::user::Role;
@@ -472,6 +475,56 @@ pub async fn record_answer(
     let recorded = Recorded {
         event: answer.event(AnswerChannel::RecordedByLinkWorker),
         actor: principal.scope().actor().reference(),
+        at: now,
+    };
+    let state = apply(&mut tx, principal, clock, onward, expected_version, recorded).await?;
+    tx.commit().await?;
+    Ok(state)
+}
+
+/// A provider's answer from its account (channel `provider_account`): only for an onward
+/// referral shared with the provider's organisation now (`Action::AnswerOnwardReferral`: sent
+/// to one of its offers, with an active sharing consent); anything else is
+/// [`OnwardError::NotFound`], the denial audited. The first attendance connects the case's
+/// referral, as through the other channels.
+pub async fn answer_as_provider(
+    db: &impl Handle,
+    clock: &dyn Clock,
+    principal: &Principal,
+    onward: OnwardReferralId,
+    answer: ProviderAnswer,
+    expected_version: i64,
+) -> Result<OnwardReferralState, OnwardError> {
+    let now = clock.now();
+    let scope = principal.scope();
+    let mut tx = handle::store(db).begin().await?;
+    let case = match lotse_store::referral::case_of_onward(&mut tx, scope, onward).await {
+        Ok(case) => Some(case),
+        Err(StoreError::NotFound { .. }) => None,
+        Err(e) => return Err(e.into()),
+    };
+    let relations = match case {
+        Some(case) => Some(lotse_store::relation::of_case(&mut tx, scope, case, now).await?.1),
+        None => None,
+    };
+    let allowed = relations.as_ref().is_some_and(|r| {
+        principal
+            .decide(
+                Action::AnswerOnwardReferral,
+                Subject::OnwardReferral(scope.programme(), onward, r),
+            )
+            .is_allowed()
+    });
+    if !allowed {
+        return Err(
+            crate::access::deny(tx, principal, now, ObjectKind::OnwardReferral, onward.as_uuid())
+                .await
+                .into(),
+        );
+    }
+    let recorded = Recorded {
+        event: answer.event(AnswerChannel::ProviderAccount),
+        actor: scope.actor().reference(),
         at: now,
     };
     let state = apply(&mut tx, principal, clock, onward, expected_version, recorded).await?;

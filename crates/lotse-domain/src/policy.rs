@@ -61,11 +61,14 @@ pub enum Action {
     /// Change the programme's link-work settings: its holiday calendar, the deadlines of the
     /// link workers' next actions, the contact attempts before unreachable. Coordinators only.
     ManageProgramme,
+    /// Answer an onward referral sent to one's offers from one's account (accept, decline,
+    /// attendance): providers, only for an onward referral shared with them now.
+    AnswerOnwardReferral,
 }
 
 impl Action {
     /// Every action.
-    pub const ALL: [Self; 19] = [
+    pub const ALL: [Self; 20] = [
         Self::ViewProgramme,
         Self::ManageOwnAccount,
         Self::ViewWorklist,
@@ -85,6 +88,7 @@ impl Action {
         Self::Prescribe,
         Self::RegisterReferral,
         Self::ManageProgramme,
+        Self::AnswerOnwardReferral,
     ];
 
     /// The stable code (audit entries of denials, logs, docs).
@@ -109,6 +113,7 @@ impl Action {
             Self::Prescribe => "prescribe",
             Self::RegisterReferral => "register_referral",
             Self::ManageProgramme => "manage_programme",
+            Self::AnswerOnwardReferral => "answer_onward_referral",
         }
     }
 }
@@ -132,6 +137,7 @@ pub const fn role_may(role: Role, action: Action) -> bool {
         | A::ManageProgramme => matches!(role, R::Coordinator),
         A::ManageOffer => matches!(role, R::OfferProvider | R::Coordinator),
         A::Prescribe => matches!(role, R::Prescriber),
+        A::AnswerOnwardReferral => matches!(role, R::OfferProvider),
     }
 }
 
@@ -356,7 +362,7 @@ fn decide_onward(
             relations.linked(LinkKind::Prescribed, org, |_| true),
             Visibility::Prescriber,
         ),
-        (Role::OfferProvider, Action::ViewCase) => allow_if(
+        (Role::OfferProvider, Action::ViewCase | Action::AnswerOnwardReferral) => allow_if(
             relations.linked(LinkKind::SharedWith, org, |l| l.onward_referral == Some(onward)),
             Visibility::Provider,
         ),
@@ -383,7 +389,10 @@ pub fn decide(membership: &Membership, action: Action, subject: Subject<'_>) -> 
         (A::ViewCase | A::WithdrawConsent | A::WorkCase, Subject::Case(_, case, relations)) => {
             decide_case(membership, action, case, relations)
         }
-        (A::ViewCase, Subject::OnwardReferral(_, onward, relations)) => {
+        (A::AnswerOnwardReferral, Subject::OnwardReferral(_, _, relations)) if relations.erased => {
+            Decision::Deny(DenyReason::Erased)
+        }
+        (A::ViewCase | A::AnswerOnwardReferral, Subject::OnwardReferral(_, onward, relations)) => {
             decide_onward(membership, action, onward, relations)
         }
         // A prescriber prescribes again for a person only where the practice prescribed before
@@ -546,6 +555,12 @@ mod tests {
             ("link worker 10", A::ViewCase, "onward 200 (shared)", V::Case),
             ("prescriber 20", A::ViewCase, "onward 200 (shared)", V::Prescriber),
             ("provider 30", A::ViewCase, "onward 200 (shared)", V::Provider),
+            (
+                "provider 30",
+                A::AnswerOnwardReferral,
+                "onward 200 (shared)",
+                V::Provider,
+            ),
             ("link worker 10", A::ViewCase, "onward 201 (not shared)", V::Case),
             ("prescriber 20", A::ViewCase, "onward 201 (not shared)", V::Prescriber),
             ("provider 30", A::ManageOffer, "offer of 30", V::Provider),

@@ -17,12 +17,15 @@ use lotse_app::access::AccessError;
 use lotse_app::action_plan::StoredPlan;
 use lotse_app::auth::SessionUser;
 use lotse_app::case_record::{self, CaseRecord, Worklist, WorklistRow};
+use lotse_app::onward::{self, OnwardError};
 use lotse_app::referral_work::{self, ContactOutcome, NextSteps, Step, WorkError, WorkStep};
 use lotse_app::{action_plan, conversation, questionnaires};
 use lotse_domain::action_plan::ActionPlanInput;
-use lotse_domain::id::{CaseId, ConsentId, OrganisationId};
+use lotse_domain::id::{CaseId, ConsentId, OnwardReferralId, OrganisationId};
 use lotse_domain::next_action::NextActionKind;
-use lotse_domain::onward_referral::{DeclineReason, OnwardReferralState};
+use lotse_domain::onward_referral::{
+    AnswerChannel, DeclineReason, OnwardReferralState, ProviderAnswer, ProviderDeclineReason,
+};
 use lotse_domain::policy::Visibility;
 use lotse_domain::referral::{ClosingReason, ConcernKind, RedirectReason, ReferralState};
 use lotse_domain::user::Role;
@@ -253,6 +256,10 @@ struct CasePage {
     onward: Vec<OnwardView>,
     /// The person's answers to a proposed offer (reason code, label), for the link worker.
     decline_reasons: Vec<(&'static str, String)>,
+    /// A provider's reasons to decline (code, label), for the provider's answers.
+    provider_decline_reasons: Vec<(&'static str, String)>,
+    /// Whether the reader is the provider of (some of) the onward referrals shown.
+    provider_view: bool,
     /// The conversation notes, for the link worker holding the case.
     notes: Option<Vec<NoteView>>,
     /// The text put back in the note form.
@@ -280,6 +287,71 @@ struct OnwardView {
     version: i64,
     /// Whether the person's answer is asked for (proposed, and the reader works the case).
     answerable: bool,
+    /// For the provider it was sent to: the answers its account may give now (code, label),
+    /// a decline among them asking for a reason.
+    provider_answers: Vec<(&'static str, String)>,
+}
+
+/// The answers a provider's account may give to an onward referral in this state (code,
+/// label); none for a state that cannot be read.
+fn provider_answers(page: &Page, state: &str, end_reason: Option<&str>) -> Vec<(&'static str, String)> {
+    OnwardReferralState::from_codes(state, end_reason).map_or_else(Vec::new, |state| {
+        ProviderAnswer::possible(state, AnswerChannel::ProviderAccount)
+            .into_iter()
+            .map(|a| {
+                (
+                    a.code(),
+                    page.t(&format!("provider-answer-{}", a.code().replace('_', "-"))),
+                )
+            })
+            .collect()
+    })
+}
+
+/// `POST /cases/{id}/onward/{onward}/provider-answer`: the provider's account answers an onward
+/// referral sent to it (`answer`, and `reason` for a decline; the `version` shown); back to the
+/// case page, or the page again with a notice (400 wrong field, 409 stale or refused).
+pub async fn provider_answer(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    Path((id, onward)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: axum::body::Bytes,
+) -> Result<Response, WebError> {
+    let pairs = crate::page::form_pairs(&body)?;
+    let one = |name| crate::page::form_one(&pairs, name);
+    csrf::verify_signed_in(&state, &user, &headers, &one("csrf")).await?;
+    let case = CaseId::from_uuid(parse_id(&id)?);
+    let onward = OnwardReferralId::from_uuid(parse_id(&onward)?);
+    let version = one("version").trim().parse().unwrap_or(0);
+    let page = Page::new(&state, &headers, "/cases", Some(&user), &csrf);
+    let notice = match ProviderAnswer::parse(&one("answer"), Some(&one("reason"))) {
+        None => (page.t("work-invalid"), StatusCode::BAD_REQUEST),
+        Some(answer) => {
+            let (app, clock) = (&state.app, state.clock.as_ref());
+            match onward::answer_as_provider(app, clock, &user.principal(), onward, answer, version).await {
+                Ok(_) => return Ok(see_other(&format!("/cases/{case}#shortlist"))),
+                Err(OnwardError::Refused(now)) => (
+                    page.text_with(
+                        "onward-refused",
+                        &[("state", FluentValue::from(page.t(&onward_state_key(now.code()))))],
+                    ),
+                    StatusCode::CONFLICT,
+                ),
+                Err(OnwardError::Conflict { state: now, .. }) => (
+                    page.text_with(
+                        "onward-conflict",
+                        &[("state", FluentValue::from(page.t(&onward_state_key(now.code()))))],
+                    ),
+                    StatusCode::CONFLICT,
+                ),
+                Err(OnwardError::NotFound | OnwardError::Invalid(_)) => return Err(WebError::NotFound),
+                Err(OnwardError::Store(e)) => return Err(e.into()),
+            }
+        }
+    };
+    render_case(&state, &headers, &user, &csrf, case, Some(notice)).await
 }
 
 /// What a refused form sent, put back in it so that nothing typed is lost.
@@ -550,8 +622,23 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
                 updated: date(o.updated_at),
                 version: o.version,
                 answerable: false,
+                provider_answers: if visibility == Visibility::Provider {
+                    provider_answers(&page, &o.state, o.end_reason.as_deref())
+                } else {
+                    Vec::new()
+                },
             })
             .collect(),
+        provider_decline_reasons: ProviderDeclineReason::ALL
+            .iter()
+            .map(|r| {
+                (
+                    r.code(),
+                    page.t(&format!("provider-decline-{}", r.code().replace('_', "-"))),
+                )
+            })
+            .collect(),
+        provider_view: visibility == Visibility::Provider,
         decline_reasons: DeclineReason::ALL
             .iter()
             .map(|r| {

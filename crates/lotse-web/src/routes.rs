@@ -344,6 +344,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(cases::close),
         ),
         (
+            spec(
+                Method::POST,
+                "/cases/{id}/onward/{onward}/provider-answer",
+                Member(A::AnswerOnwardReferral),
+            ),
+            post(cases::provider_answer),
+        ),
+        (
             spec(Method::POST, "/cases/{id}/notes", Member(A::WorkCase)),
             post(case_work::add_note),
         ),

@@ -321,3 +321,51 @@ storage_test!(async fn a_providers_link_refuses_when_tampered_expired_revoked_or
     assert_eq!(denied, 4);
     assert_eq!(events(db, &world, onward).await.len(), 3, "nothing answered");
 });
+
+storage_test!(async fn a_provider_answers_from_its_account_only_what_was_shared_with_it(db) {
+    let world = World::build(db, "onward-account").await;
+    let clock = FixedClock::new(fixed_now());
+    let (issued, onward, lotsin) = accepted(db, &world, "Konto").await;
+    let provider = as_member(db, &world, "anbieter-konto", Role::OfferProvider, Some(world.orgs.provider)).await;
+    let other = as_member(db, &world, "anbieter-anders", Role::OfferProvider, Some(world.orgs.other_provider)).await;
+
+    // Not sent yet: nothing is shared with the provider, so there is nothing to answer.
+    let early = onward::answer_as_provider(&db.db, &clock, &provider, onward, ProviderAnswer::Accept, 2).await;
+    assert!(matches!(early, Err(OnwardError::NotFound)), "{early:?}");
+    onward::send(&db.db, &clock, &lotsin, issued.case, onward, send(sharing(&[SharedField::Name]), 2))
+        .await
+        .unwrap();
+
+    // Another provider: not found, the denial audited as that provider.
+    let seen = audit_after(db, 0).await.len();
+    let wrong = onward::answer_as_provider(&db.db, &clock, &other, onward, ProviderAnswer::Accept, 3).await;
+    assert!(matches!(wrong, Err(OnwardError::NotFound)), "{wrong:?}");
+    let denied = audit_after(db, seen).await;
+    assert_eq!(denied.len(), 1, "{denied:?}");
+    assert_eq!(denied[0].0, other.scope().actor().reference());
+    assert_eq!(denied[0].1, "access_denied");
+
+    // The provider accepts, then a stale page is a conflict, then attendance; both events name
+    // the channel and the provider's user.
+    let state = onward::answer_as_provider(&db.db, &clock, &provider, onward, ProviderAnswer::Accept, 3)
+        .await
+        .unwrap();
+    assert_eq!(state, OnwardReferralState::Acknowledged);
+    let stale = onward::answer_as_provider(&db.db, &clock, &provider, onward, ProviderAnswer::Attended, 3).await;
+    assert!(
+        matches!(stale, Err(OnwardError::Conflict { state: OnwardReferralState::Acknowledged, version: 4 })),
+        "{stale:?}"
+    );
+    onward::answer_as_provider(&db.db, &clock, &provider, onward, ProviderAnswer::Attended, 4)
+        .await
+        .unwrap();
+    let history = events(db, &world, onward).await;
+    let last_two: Vec<_> = history.iter().rev().take(2).collect();
+    for (payload, actor) in last_two {
+        assert!(payload.contains("\"provider_account\""), "{payload}");
+        assert_eq!(actor, &provider.scope().actor().reference());
+    }
+    // Attendance cannot be recorded for a declined referral: refused, naming the state.
+    let declined = onward::answer_as_provider(&db.db, &clock, &provider, onward, ProviderAnswer::Decline(ProviderDeclineReason::Full), 5).await;
+    assert!(matches!(declined, Err(OnwardError::Refused(OnwardReferralState::Attending))), "{declined:?}");
+});

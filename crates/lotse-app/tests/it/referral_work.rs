@@ -52,7 +52,7 @@ storage_test!(async fn accept_then_a_failed_attempt_then_contact(db) {
     assert_eq!((next.state, next.failed_attempts, next.attempts_required), (ReferralState::Accepted, 1, 3));
     assert_eq!(
         next.steps,
-        vec![WorkStep::Reached, WorkStep::NotReached, WorkStep::RaiseConcern],
+        vec![WorkStep::Reached, WorkStep::NotReached, WorkStep::RaiseConcern, WorkStep::Close],
         "not yet unreachable"
     );
     referral_work::record_contact(&db.db, &clock, &lotsin, issued.case, ContactOutcome::Reached, 3).await.unwrap();
@@ -70,7 +70,7 @@ storage_test!(async fn accept_then_a_failed_attempt_then_contact(db) {
     assert!(stored[1..].iter().all(|e| e.actor == lotsin.scope().actor().reference()), "recorded as the worker");
     let next = referral_work::next_steps(&db.db, &clock, &lotsin, issued.case).await.unwrap().unwrap();
     assert_eq!((next.state, next.version), (ReferralState::Contacted, 4));
-    assert_eq!(next.steps, vec![WorkStep::RaiseConcern], "from here on the shortlist and the plan");
+    assert_eq!(next.steps, vec![WorkStep::RaiseConcern, WorkStep::Close], "from here on the shortlist and the plan");
     let page = case_record::view_case(&db.db, &clock, &lotsin, issued.case).await.unwrap();
     assert_eq!(page.referrals[0].state, "contacted");
     // Contact made: an earlier step is refused, naming the state.
@@ -189,7 +189,7 @@ storage_test!(async fn unreachable_only_after_the_programmes_attempts(db) {
     let next = referral_work::next_steps(&db.db, &clock, &lotsin, issued.case).await.unwrap().unwrap();
     assert_eq!(
         (next.state, next.steps),
-        (ReferralState::Unreachable, vec![WorkStep::Reached, WorkStep::RaiseConcern])
+        (ReferralState::Unreachable, vec![WorkStep::Reached, WorkStep::RaiseConcern, WorkStep::Close])
     );
     // Reached after all.
     referral_work::record_contact(&db.db, &clock, &lotsin, issued.case, ContactOutcome::Reached, version + 1)

@@ -159,6 +159,8 @@ const LINK_WORKERS: &[Who] = &[
 ];
 /// The practice of programme A that prescribed for its people.
 const PRACTICE_OWN: &[Who] = &[(R::Prescriber, O::Own, P::Own)];
+/// The provider the world's onward referral was sent to (with the person's sharing consent).
+const PROVIDER_OWN: &[Who] = &[(R::OfferProvider, O::Own, P::Own)];
 /// Who may change the first offer of programme A: its provider and A's coordinator.
 const OFFER_EDITORS: &[Who] = &[(R::OfferProvider, O::Own, P::Own), (R::Coordinator, O::None, P::Own)];
 const COORDINATORS: &[Who] = &[(R::Coordinator, O::None, P::Own), (R::Coordinator, O::None, P::Other)];
@@ -442,6 +444,16 @@ fn matrix() -> Vec<Expect> {
             &[R::LinkWorker],
             LINK_WORKER_OWN,
             &[],
+            Params::Case,
+        ),
+        // The provider's account answers with a stale version: 409 with its case page, nothing
+        // written; another provider 404.
+        member(
+            Method::POST,
+            "/cases/{id}/onward/{onward}/provider-answer",
+            &[R::OfferProvider],
+            PROVIDER_OWN,
+            PROVIDER_OWN,
             Params::Case,
         ),
         member(
@@ -871,7 +883,9 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
                 (Params::Case, p) if p.ends_with("/shortlist") => "offer=nonsense".to_owned(),
                 (Params::Case, p) if p.ends_with("/{onward}") => "version=0&answer=accept".to_owned(),
                 (Params::Case, p) if p.ends_with("/send") => "version=0&shared_fields=name&given_by=person".to_owned(),
-                (Params::Case, p) if p.ends_with("/answer") => "version=0&answer=attended".to_owned(),
+                (Params::Case, p) if p.ends_with("/answer") || p.ends_with("/provider-answer") => {
+                    "version=0&answer=attended".to_owned()
+                }
                 (Params::Case, p) if p.ends_with("/links") => "change=stop".to_owned(),
                 (Params::Offer, p) if p.ends_with("/edit") => "version=1".to_owned(),
                 (Params::Offer, p) if p.ends_with("/merge") => format!("version=0&into={}", a.offer.as_uuid()),

@@ -24,6 +24,7 @@ storage_test!(async fn every_state_changing_route_refuses_a_missing_or_forged_cs
     let link_worker = world.member(db, "lotsin", Role::LinkWorker, Some(world.orgs.facility)).await;
     let coordinator = world.member(db, "koordination", Role::Coordinator, None).await;
     let prescriber = world.member(db, "praxis", Role::Prescriber, Some(world.orgs.practice)).await;
+    let provider = world.member(db, "anbieter", Role::OfferProvider, Some(world.orgs.provider)).await;
     let posts: Vec<_> = lotse_web::routes::specs().into_iter().filter(|s| s.method == Method::POST).collect();
     assert!(posts.len() >= 6, "{posts:?}");
     for spec in posts {
@@ -35,6 +36,8 @@ storage_test!(async fn every_state_changing_route_refuses_a_missing_or_forged_cs
             (coordinator, world.offer.as_uuid().to_string())
         } else if spec.path.starts_with("/programme") {
             (coordinator, world.orgs.facility.to_string())
+        } else if spec.path.ends_with("/provider-answer") {
+            (provider, world.case.to_string())
         } else {
             (link_worker, world.case.to_string())
         };

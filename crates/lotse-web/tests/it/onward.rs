@@ -131,3 +131,51 @@ storage_test!(async fn an_offer_goes_to_its_provider_and_comes_back_through_the_
         .await;
     assert_eq!(response.status(), 403);
 });
+
+storage_test!(async fn a_provider_answers_from_its_account_on_the_case_page(db) {
+    let app = TestApp::new(db).await;
+    let world = World::build(db, "onward-account-web").await;
+    let provider = world.member(db, "anbieter-web", Role::OfferProvider, Some(world.orgs.provider)).await;
+    let cookie = app.session_for(provider, world.programme.id).await;
+    let headers = [("cookie", cookie.as_str()), ("accept-language", "de")];
+    let case = format!("/cases/{}", world.case);
+    let action = format!("{case}/onward/{}/provider-answer", world.onward);
+    let version: i64 = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar(
+        "select version from onward_referral where onward_referral_id = $1"
+    )
+    .bind(world.onward.as_uuid())
+    .fetch_one(p)
+    .await)
+    .unwrap();
+
+    // The world's onward referral was acknowledged: the provider may record attendance.
+    let page = text(app.get(&case, &headers).await).await;
+    assert!(page.contains("Ihre Antwort als Träger"), "{page}");
+    assert!(page.contains(&format!("action=\"{action}\"")), "{page}");
+    assert!(page.contains("value=\"attended\"") && page.contains("value=\"did_not_attend\""), "{page}");
+    assert!(!page.contains("value=\"accept\""), "accepted already: {page}");
+
+    // A wrong answer 400, another provider 404, then attendance; the old page again is 409.
+    let response = app.post_form(&action, &format!("version={version}&answer=maybe"), &headers).await;
+    assert_eq!(response.status(), 400);
+    let other = world.member(db, "anbieter-anders", Role::OfferProvider, Some(world.orgs.other_provider)).await;
+    let other_cookie = app.session_for(other, world.programme.id).await;
+    let response = app
+        .post_form(&action, &format!("version={version}&answer=attended"), &[("cookie", other_cookie.as_str())])
+        .await;
+    assert_eq!(response.status(), 404);
+    let response = app.post_form(&action, &format!("version={version}&answer=attended"), &headers).await;
+    assert_eq!(response.status(), 303);
+    let page = text(app.get(&case, &headers).await).await;
+    assert!(page.contains("Nimmt teil"), "{page}");
+    let response = app.post_form(&action, &format!("version={version}&answer=did_not_attend"), &headers).await;
+    assert_eq!(response.status(), 409);
+    assert!(text(response).await.contains("Inzwischen geändert"), "the conflict is named");
+    // A link worker is not a provider: 403.
+    let lotsin = world.member(db, "lotsin-account", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let lotsin_cookie = app.session_for(lotsin, world.programme.id).await;
+    let response = app
+        .post_form(&action, &format!("version={}&answer=stopped", version + 1), &[("cookie", lotsin_cookie.as_str())])
+        .await;
+    assert_eq!(response.status(), 403);
+});

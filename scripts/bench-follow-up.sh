@@ -1,0 +1,170 @@
+#!/usr/bin/env bash
+# Benchmarks of "Connect and follow up" on a seeded demo (the databases scripts/bench-link-work.sh
+# keeps in BENCH_KEEP, or seeded here at SCALE): one run of the follow-up job (`lotse jobs run`:
+# the lapses; the first run after seeding lapses the backlog, the later ones find nothing due),
+# a provider's inbox (`GET /cases` as `anbieter.duesseldorf`) and the provider's signed-link page
+# (`GET /r/{token}`) under 32 connections. Never run in CI. Results go into BENCHMARKS.md with the
+# machine they ran on.
+#
+#   scripts/bench-follow-up.sh [SCALE]
+#   BENCH_KEEP=dir           the seeded databases (bench.db, and pg.keys for lotse_linkwork_kept)
+#   BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres   adds PostgreSQL
+#   BENCH_SECONDS=10         wrk duration per URL
+#   BENCH_BIN=path           a release binary built earlier (else: cargo build --release)
+#   BENCH_LINKS=400          provider links to make (each is opened at most 30 times in 10
+#                            minutes: the wrk script spreads its requests over them and stops
+#                            after 30 per link)
+#
+# The job runs are separate processes (start-up and migration check included), timed with
+# /usr/bin/time. wrk on core 0, the server on core 1, one wrk thread, loopback only, every run
+# bounded by `timeout`.
+set -euo pipefail
+scale="${1:-40}"
+seconds="${BENCH_SECONDS:-10}"
+links="${BENCH_LINKS:-400}"
+cd "$(dirname "$0")/.."
+target="${CARGO_TARGET_DIR:-target}"
+command -v wrk >/dev/null 2>&1 || { echo "wrk not installed (apt-get install wrk)"; exit 1; }
+work=$(mktemp -d)
+server=""
+cleanup() {
+  [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  rm -rf "$work"
+}
+trap cleanup EXIT
+if [ -n "${BENCH_BIN:-}" ]; then
+  cp "$BENCH_BIN" "$work/lotse"
+else
+  cargo build --release -q -p lotse-cli
+  cp "$target/release/lotse" "$work/lotse"
+fi
+port=18082
+base="http://127.0.0.1:$port"
+echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(date -u +%F); checkout $(git rev-parse --short HEAD)${BENCH_BIN:+, binary $BENCH_BIN}"
+
+# sign_in USER: a session cookie value and its form token (two words).
+sign_in() {
+  local jar="$work/jar-$1" csrf session
+  rm -f "$jar"
+  csrf=$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]\{64\}\)".*/\1/p' | sed -n 1p)
+  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "username=$1" \
+    --data-urlencode "password=lotse-demo-2026" --data-urlencode "csrf=$csrf" "$base/login"
+  session=$(awk '$6 == "lotse_session" {print $7}' "$jar")
+  csrf=$(curl -s -H "Cookie: lotse_session=$session" "$base/cases" \
+    | sed -n 's/.*name="csrf" value="\([0-9a-f]\{64\}\)".*/\1/p' | sed -n 1p)
+  echo "$session ${csrf:-none}"
+}
+
+# load NAME CONNECTIONS PATH [wrk args]: one wrk run, summarised on one line.
+load() {
+  local name=$1 connections=$2 path=$3
+  shift 3
+  local out rps p50 p99 non2xx requests
+  out=$(timeout $((seconds + 30)) taskset -c 0 wrk -t1 -c"$connections" -d"${seconds}s" --latency "$@" "$base$path")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  non2xx=$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")
+  echo "| $name | $connections | $requests | $rps | $p50 | $p99 | ${non2xx:-0} |"
+}
+
+# jobs ENGINE URL: the follow-up job, the first run and five more.
+jobs() {
+  local engine=$1 url=$2
+  for run in 1 2 3 4 5 6; do
+    /usr/bin/time -f "$engine follow-up job, run $run: %e s wall, %M KiB max RSS" \
+      "$work/lotse" jobs run --database-url "$url" --log warn 2>&1 | tr '\n' ' '
+    echo
+  done
+}
+
+# provider_links WORKER CSRF: renews the provider link of up to $links onward referrals that a
+# provider may still answer, from the cases of the link worker's worklist (each kind's filter,
+# for more cases); prints one token per line.
+provider_links() {
+  local worker=$1 csrf=$2 made=0 kind case onward page url
+  for kind in "" first_contact_due provider_silent plan_review_due follow_up_due questionnaire_due contact_attempt_due; do
+    for case in $(curl -s -H "Cookie: lotse_session=$worker" "$base/cases${kind:+?kind=$kind}" \
+      | grep -o '/cases/[0-9a-f-]\{36\}' | sort -u); do
+      for onward in $(curl -s -H "Cookie: lotse_session=$worker" "$base$case" \
+        | grep -o "$case/onward/[0-9a-f-]\{36\}" | sort -u); do
+        page=$(curl -s -H "Cookie: lotse_session=$worker" "$base$onward")
+        grep -q 'value="renew"' <<<"$page" || continue
+        url=$(curl -s -H "Cookie: lotse_session=$worker" --data "csrf=$csrf&change=renew" "$base$onward/links" \
+          | grep -o '/r/[0-9a-zA-Z_-]\{20,\}' | sed -n 1p)
+        [ -n "$url" ] || continue
+        echo "${url#/r/}"
+        made=$((made + 1))
+        [ "$made" -lt "$links" ] || return 0
+      done
+    done
+  done
+}
+
+# run ENGINE URL: serves a seeded database and loads the provider's pages.
+run() {
+  local engine=$1 url=$2
+  taskset -c 1 "$work/lotse" serve --addr "127.0.0.1:$port" --database-url "$url" --log warn \
+    --follow-up-job-secs 0 >"$work/server.log" 2>&1 &
+  server=$!
+  for _ in $(seq 1 300); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
+  curl -sf "$base/healthz" >/dev/null || { echo "server did not start"; cat "$work/server.log"; exit 1; }
+  read -r worker worker_csrf < <(sign_in lotsin.duesseldorf)
+  read -r provider _ < <(sign_in anbieter.duesseldorf)
+  provider_links "$worker" "$worker_csrf" >"$work/tokens"
+  local count
+  count=$(wc -l <"$work/tokens")
+  [ "$count" -gt 0 ] || { echo "no provider link could be made"; exit 1; }
+  {
+    echo "tokens = {"
+    sed 's/.*/  "&",/' "$work/tokens"
+    echo "}"
+    cat <<'LUA'
+local n = 0
+request = function()
+  n = n + 1
+  if n > #tokens * 30 then
+    wrk.thread:stop()
+  end
+  return wrk.format("GET", "/r/" .. tokens[(n % #tokens) + 1])
+end
+LUA
+  } >"$work/links.lua"
+  echo "$engine: $count provider links made (at most $((count * 30)) requests to them)"
+  echo "| $engine: request | connections | requests | requests/s | p50 | p99 | non-2xx |"
+  echo "|---|---|---|---|---|---|---|"
+  load "a provider's inbox \`GET /cases\`" 32 /cases -H "Cookie: lotse_session=$provider"
+  load "a signed-link page \`GET /r/{token}\`" 32 / -s "$work/links.lua"
+  kill -TERM "$server"
+  wait "$server" || true
+  server=""
+  [ -z "${BENCH_KEEP:-}" ] || cp "$work/server.log" "$BENCH_KEEP/server-follow-up-$engine-$(date -u +%H%M%S).log"
+}
+
+store="${BENCH_KEEP:-$work}"
+mkdir -p "$store"
+sqlite_url="sqlite:$store/bench.db"
+if [ ! -f "$store/bench.db" ]; then
+  /usr/bin/time -f "sqlite seeding at scale $scale: %e s wall" \
+    "$work/lotse" demo --scale "$scale" --seed 1 --as-of 2026-11-02 --database-url "$sqlite_url" --log warn
+fi
+jobs sqlite "$sqlite_url"
+run sqlite "$sqlite_url"
+if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
+  pg_db="lotse_linkwork_kept"
+  [ -n "${BENCH_KEEP:-}" ] || pg_db="lotse_followup_$$"
+  pg_url="${BENCH_POSTGRES_URL%/*}/$pg_db"
+  if [ ! -f "$store/pg.keys" ] || [ -z "${BENCH_KEEP:-}" ]; then
+    psql "$BENCH_POSTGRES_URL" -qc "drop database if exists $pg_db with (force)"
+    psql "$BENCH_POSTGRES_URL" -qc "create database $pg_db"
+    "$work/lotse" keys generate --id k1 >"$store/pg.keys"
+    LOTSE_DATA_KEYS="$(cat "$store/pg.keys")" /usr/bin/time -f "postgres seeding at scale $scale: %e s wall" \
+      "$work/lotse" demo --scale "$scale" --seed 1 --as-of 2026-11-02 --database-url "$pg_url" --log warn
+  fi
+  export LOTSE_DATA_KEYS
+  LOTSE_DATA_KEYS="$(cat "$store/pg.keys")"
+  jobs postgres "$pg_url"
+  run postgres "$pg_url"
+  [ -n "${BENCH_KEEP:-}" ] || psql "$BENCH_POSTGRES_URL" -qc "drop database $pg_db with (force)"
+fi
