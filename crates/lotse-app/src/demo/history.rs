@@ -251,6 +251,10 @@ pub(super) fn onward_story(
     }
     match rng.random_range(0..100) {
         0..15 => {
+            // Two to three weeks after sending, about the programmes' default lapse period (15
+            // working days), written as the follow-up job's. Onward referrals whose provider
+            // would answer only after the demo's date stay sent; the first run of the job
+            // lapses those sent longer ago than the period.
             c.step(&mut s, E::Lapsed, days(rng, 14, 21));
         }
         15..22 => {

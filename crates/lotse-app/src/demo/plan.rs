@@ -12,6 +12,7 @@ use lotse_domain::id::{
 };
 use lotse_domain::need::NeedDomain;
 use lotse_domain::offer::{Offer, OfferStatus, TargetGroup};
+use lotse_domain::onward_referral::OnwardReferralEvent;
 use lotse_domain::organisation::{Organisation, OrganisationKind};
 use lotse_domain::patient::{Gender, PatientIdentity, PatientProfile, age_band};
 use lotse_domain::prescription::{CODE_DATA_LEN, Prescription, PrescriptionCode, ReferralSource};
@@ -1171,7 +1172,15 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
             let history = o
                 .events
                 .into_iter()
-                .map(|(e, at)| recorded(rng, e, at, &actor))
+                .map(|(e, at)| {
+                    // A lapse is the follow-up job's, as `lotse serve` writes it.
+                    let by = if e == OnwardReferralEvent::Lapsed {
+                        Actor::System(SystemJob::FollowUp).reference()
+                    } else {
+                        actor.clone()
+                    };
+                    recorded(rng, e, at, &by)
+                })
                 .collect();
             b.onward.push(NewOnwardReferral {
                 id,
