@@ -35,3 +35,19 @@ error-conflict = Denne post er blevet ændret i mellemtiden, eller ændringen va
 nav-offers = Tilbud
 nav-cases = Arbejdsliste
 nav-people = Databeskyttelse
+nav-inbox = Nyheder
+inbox-title = Nyheder
+inbox-new-since = { $count ->
+    [0] Intet nyt siden du sidst kiggede { $since }.
+    [one] 1 nyhed siden du sidst kiggede { $since }.
+   *[other] { $count } nyheder siden du sidst kiggede { $since }.
+}
+inbox-new-first = { $count ->
+    [0] Der er endnu ikke sket noget.
+    [one] 1 nyhed.
+   *[other] { $count } nyheder.
+}
+inbox-empty = Her vises, hvad der sker med jeres henvisninger og formidlinger.
+inbox-new-tag = ny
+inbox-link = Se
+inbox-open = åbn

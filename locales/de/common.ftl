@@ -35,3 +35,19 @@ error-conflict = Dieser Datensatz wurde inzwischen geändert, oder die Änderung
 nav-offers = Angebote
 nav-cases = Arbeitsliste
 nav-people = Datenschutz
+nav-inbox = Neuigkeiten
+inbox-title = Neuigkeiten
+inbox-new-since = { $count ->
+    [0] Nichts Neues seit Ihrem letzten Blick am { $since }.
+    [one] 1 Neuigkeit seit Ihrem letzten Blick am { $since }.
+   *[other] { $count } Neuigkeiten seit Ihrem letzten Blick am { $since }.
+}
+inbox-new-first = { $count ->
+    [0] Noch nichts geschehen.
+    [one] 1 Neuigkeit.
+   *[other] { $count } Neuigkeiten.
+}
+inbox-empty = Hier erscheint, was bei den Überweisungen und Vermittlungen Ihrer Einrichtung geschieht.
+inbox-new-tag = neu
+inbox-link = Ansehen
+inbox-open = öffnen

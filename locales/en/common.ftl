@@ -35,3 +35,19 @@ error-conflict = This record was changed in the meantime, or the change was alre
 nav-offers = Offers
 nav-cases = Worklist
 nav-people = Data protection
+nav-inbox = What's new
+inbox-title = What's new
+inbox-new-since = { $count ->
+    [0] Nothing new since you last looked on { $since }.
+    [one] 1 new item since you last looked on { $since }.
+   *[other] { $count } new items since you last looked on { $since }.
+}
+inbox-new-first = { $count ->
+    [0] Nothing has happened yet.
+    [one] 1 new item.
+   *[other] { $count } new items.
+}
+inbox-empty = What happens to your organisation's referrals and onward referrals shows here.
+inbox-new-tag = new
+inbox-link = Open
+inbox-open = open

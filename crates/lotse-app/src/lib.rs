@@ -38,6 +38,8 @@ pub mod follow_up;
 pub mod handle;
 /// The directory as Open Referral HSDS 3.0: the public read API's use cases and the mapping.
 pub mod hsds;
+/// Every user's inbox of what is new for them, derived from the events.
+pub mod inbox;
 /// Intake at the link facility: people who come without a prescription.
 pub mod intake;
 /// Named system jobs: the one place that makes a system job's scope.

@@ -33,6 +33,8 @@ pub mod facility_choice;
 pub mod field;
 /// Typed ids (`ReferralId(Uuid)` …).
 pub mod id;
+/// What is new for a user: which events each role is told about.
+pub mod inbox;
 /// The message back to the practice when a case closes, and its score changes.
 pub mod message_back;
 /// The taxonomy of need domains.

@@ -129,13 +129,18 @@ pub async fn list_streams(
     scope: &ProgrammeScope,
     streams: &[(&str, Uuid)],
 ) -> StoreResult<Vec<StoredEvent>> {
-    let key = tx.programme_key(scope.programme()).await?;
-    if streams.is_empty() {
-        return Ok(Vec::new());
-    }
-    // One indexed lookup per stream (the primary key starts with programme, stream_id),
-    // joined with `union all`: the same plan on both engines, whatever their statistics.
-    let sql = (0..streams.len())
+    Ok(list_streams_numbered(tx, scope, streams)
+        .await?
+        .into_iter()
+        .map(|(_, event)| event)
+        .collect())
+}
+
+/// The statement of [`list_streams_numbered`] for `n` streams: one indexed lookup per stream
+/// (the primary key starts with programme, stream_id), joined with `union all`: the same plan
+/// on both engines, whatever their statistics.
+fn streams_sql(n: usize) -> String {
+    (0..n)
         .map(|i| {
             format!(
                 "select * from (select {i} as part, stream, stream_version, payload, actor, occurred_at from event \
@@ -146,7 +151,20 @@ pub async fn list_streams(
         })
         .collect::<Vec<_>>()
         .join(" union all ")
-        + " order by part, stream_version";
+        + " order by part, stream_version"
+}
+
+/// As [`list_streams`], each event with the position of its stream in `streams`.
+pub async fn list_streams_numbered(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    streams: &[(&str, Uuid)],
+) -> StoreResult<Vec<(usize, StoredEvent)>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    if streams.is_empty() {
+        return Ok(Vec::new());
+    }
+    let sql = streams_sql(streams.len());
     let codes = streams
         .iter()
         .map(|(stream, id)| Ok((stream_code(stream)?, *id)))
@@ -158,12 +176,16 @@ pub async fn list_streams(
         }
         query.fetch_all(c).await
     })?;
-    rows.into_iter().map(PartRow::into_event).collect()
+    rows.into_iter()
+        .map(|row| {
+            let part = usize::try_from(row.part).map_err(|e| crate::error::StoreError::Corrupt(e.to_string()))?;
+            Ok((part, row.into_event()?))
+        })
+        .collect()
 }
 
 #[derive(sqlx::FromRow)]
 struct PartRow {
-    #[allow(dead_code, reason = "only orders the rows")]
     part: i32,
     stream: i64,
     stream_version: i64,

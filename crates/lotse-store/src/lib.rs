@@ -49,6 +49,8 @@ pub mod facility;
 mod files;
 /// The follow-up job's reads (onward referrals waiting for an answer) and its lock.
 pub mod follow_up;
+/// The streams a user's inbox reads events from, and when the user last opened it.
+pub mod inbox;
 /// Self-completion invitations: one questionnaire of one case, answered once by link.
 pub mod invitation;
 /// Failed sign-in counters for throttling (installation-wide).

@@ -33,6 +33,8 @@ pub mod hsds_openapi;
 pub mod html;
 /// Fluent translations and language negotiation.
 pub mod i18n;
+/// The user's inbox of what is new for them.
+pub mod inbox;
 /// Intake at the link facility: registering a person who comes without a prescription.
 pub mod intake;
 /// A per-link limit on capability links.

@@ -81,10 +81,11 @@ pub(crate) fn consent_key(code: &str) -> String {
 }
 
 /// The navigation: (path, label key, the action it needs).
-const NAV: [(&str, &str, Action); 9] = [
+const NAV: [(&str, &str, Action); 10] = [
     ("/programme", "nav-programme", Action::ViewProgramme),
     ("/prescriptions", "nav-prescriptions", Action::Prescribe),
     ("/cases", "nav-cases", Action::ViewWorklist),
+    ("/inbox", "nav-inbox", Action::ViewWorklist),
     ("/offers", "nav-offers", Action::ViewProgramme),
     ("/offers/review", "nav-review", Action::CurateDirectory),
     ("/people", "nav-people", Action::SearchPeople),

@@ -32,8 +32,8 @@ use lotse_domain::policy::Action;
 
 use crate::error::WebError;
 use crate::{
-    AppState, account, api, case_work, cases, cookie, data_subject, directory, facilities, health, hsds, html, intake,
-    onward, page, prescriptions, questionnaires, settings,
+    AppState, account, api, case_work, cases, cookie, data_subject, directory, facilities, health, hsds, html, inbox,
+    intake, onward, page, prescriptions, questionnaires, settings,
 };
 
 /// Who may call a route.
@@ -215,6 +215,7 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (spec(Method::GET, "/lang/{tag}", Public), get(html::choose_language)),
         (spec(Method::GET, "/static/lotse.css", Public), get(html::stylesheet)),
+        (spec(Method::GET, "/inbox", Member(A::ViewWorklist)), get(inbox::page)),
         (
             spec(Method::GET, "/cases", Member(A::ViewWorklist)),
             get(cases::worklist),

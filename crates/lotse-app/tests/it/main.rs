@@ -17,6 +17,7 @@ mod data_protection;
 mod demo;
 mod follow_up;
 mod hsds_interchange;
+mod inbox;
 mod next_action;
 mod offer_edit;
 mod offer_search;

@@ -295,3 +295,22 @@ storage_test!(async fn the_link_worker_closes_the_case_and_the_practice_reads_th
     let page = text(app.get(&rx, &en).await).await;
     assert!(page.contains("Message back to the practice") && page.contains("goals met"), "{page}");
 });
+
+storage_test!(async fn the_inbox_shows_what_is_new_and_marks_it_seen(db) {
+    let app = TestApp::new(db).await;
+    let world = World::build(db, "inbox-web").await;
+    let gp = world.member(db, "dr-inbox", Role::Prescriber, Some(world.orgs.practice)).await;
+    let cookie = app.session_for(gp, world.programme.id).await;
+    let headers = [("cookie", cookie.as_str()), ("accept-language", "de")];
+    // The world's referral was accepted and its person reached: news for the practice.
+    let page = text(app.get("/inbox", &headers).await).await;
+    assert!(page.contains("href=\"/inbox\""), "in the navigation: {page}");
+    assert!(page.contains("Überweisung angenommen") && page.contains("Kontakt aufgenommen"), "{page}");
+    assert!(page.contains("<strong class=\"tag\">neu</strong>"), "{page}");
+    assert!(page.contains("href=\"/prescriptions/"), "{page}");
+    assert!(!page.contains(lotse_testkit::world::PERSON_FAMILY), "no one is named: {page}");
+    // Seen: nothing new the second time.
+    let page = text(app.get("/inbox", &[("cookie", cookie.as_str()), ("accept-language", "en")]).await).await;
+    assert!(page.contains("Nothing new since you last looked"), "{page}");
+    assert!(!page.contains("<strong class=\"tag\">new</strong>"), "{page}");
+});

@@ -1,0 +1,113 @@
+//! Every user's inbox of what is new for them, derived from the events: the steps of the
+//! referrals and onward referrals their organisation works with that their role is told about
+//! (`lotse_domain::inbox::is_news`), newest first, those after the user last opened it marked
+//! new. Opening it is the "seen" mark. It shows no personal data (what happened, when, a link
+//! to the case or prescription), so it is not audited; the pages it links to are.
+
+use lotse_domain::id::{CaseId, PrescriptionId};
+use lotse_domain::inbox::is_news;
+use lotse_domain::user::Role;
+use lotse_store::inbox::{Watched, Watcher};
+use time::OffsetDateTime;
+
+use crate::clock::Clock;
+use crate::error::StoreFailure;
+use crate::handle::{self, Handle};
+use crate::principal::Principal;
+
+/// How many items an inbox shows.
+pub const INBOX_LIMIT: usize = 50;
+
+/// Where an item leads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum InboxLink {
+    /// The case page.
+    Case(CaseId),
+    /// The prescription page (a practice's).
+    Prescription(PrescriptionId),
+}
+
+/// One thing that happened.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct InboxItem {
+    /// When.
+    pub at: OffsetDateTime,
+    /// The event's kind (`referral.accepted`).
+    pub kind: String,
+    /// Where it leads.
+    pub link: InboxLink,
+    /// Whether it happened after the reader last opened the inbox.
+    pub new: bool,
+}
+
+/// An inbox as opened now.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Inbox {
+    /// The items, newest first, at most [`INBOX_LIMIT`].
+    pub items: Vec<InboxItem>,
+    /// How many of them are new.
+    pub new: usize,
+    /// When the reader opened it before (none: never).
+    pub seen_before: Option<OffsetDateTime>,
+}
+
+/// Opens the principal's inbox and marks it seen now. A member without an organisation (a
+/// coordinator, an evaluator) has an empty inbox.
+///
+/// # Errors
+/// A storage failure; nothing is marked seen then.
+pub async fn open(db: &impl Handle, clock: &dyn Clock, principal: &Principal) -> Result<Inbox, StoreFailure> {
+    let now = clock.now();
+    let scope = principal.scope();
+    let (role, organisation) = principal
+        .membership()
+        .map_or((None, None), |m| (Some(m.role()), m.organisation()));
+    let watcher = match (role, organisation) {
+        (Some(Role::LinkWorker), Some(o)) => Some(Watcher::Facility(o)),
+        (Some(Role::Prescriber), Some(o)) => Some(Watcher::Practice(o)),
+        (Some(Role::OfferProvider), Some(o)) => Some(Watcher::Provider(o)),
+        _ => None,
+    };
+    let reader = principal.own_object().1;
+    let me = scope.actor().reference();
+    let mut tx = handle::store(db).begin().await?;
+    let seen_before = lotse_store::inbox::seen_at(&mut tx, scope, reader).await?;
+    let mut items = Vec::new();
+    if let (Some(role), Some(watcher)) = (role, watcher) {
+        let limit = i64::try_from(INBOX_LIMIT).unwrap_or(i64::MAX);
+        let watched = lotse_store::inbox::watched(&mut tx, scope, watcher, limit).await?;
+        let streams: Vec<(&str, uuid::Uuid)> = watched.iter().map(|w| (w.stream, w.id)).collect();
+        let events = lotse_store::event::list_streams_numbered(&mut tx, scope, &streams).await?;
+        for (part, event) in events {
+            if !is_news(role, &event.kind) || event.actor == me {
+                continue;
+            }
+            let Some(link) = watched.get(part).and_then(link_of) else {
+                continue;
+            };
+            items.push(InboxItem {
+                new: seen_before.is_none_or(|seen| event.occurred_at > seen),
+                at: event.occurred_at,
+                kind: event.kind,
+                link,
+            });
+        }
+    }
+    items.sort_by(|a, b| b.at.cmp(&a.at).then_with(|| a.kind.cmp(&b.kind)));
+    items.truncate(INBOX_LIMIT);
+    lotse_store::inbox::mark_seen(&mut tx, scope, reader, now).await?;
+    tx.commit().await?;
+    Ok(Inbox {
+        new: items.iter().filter(|i| i.new).count(),
+        items,
+        seen_before,
+    })
+}
+
+/// Where the events of a watched stream lead: the prescription for a practice's referral,
+/// else the case.
+fn link_of(w: &Watched) -> Option<InboxLink> {
+    w.prescription
+        .map(InboxLink::Prescription)
+        .or_else(|| w.case.map(InboxLink::Case))
+}
