@@ -28,6 +28,7 @@ settings-field-baseline-questionnaire-working-days = Første spørgeskema senest
 settings-field-contact-attempts-before-unreachable = Forgæves kontaktforsøg, før en person må regnes som ikke at kunne kontaktes ({ $min } til { $max })
 settings-field-provider-silent-working-days = Udbyderen regnes som tavs, hvis den ikke har svaret efter afsendelse, efter arbejdsdage ({ $min } til { $max })
 settings-field-onward-lapse-working-days = Henvisningen udløber uden svar fra udbyderen efter afsendelse, efter arbejdsdage ({ $min } til { $max }, flere end fristen før)
+settings-field-follow-up-questionnaire-weeks = Næste spørgeskema efter det seneste, i uger ({ $min } til { $max })
 settings-save = Gem indstillinger
 settings-saved = Indstillingerne er gemt. De åbne sagers frister følger dem.
 settings-conflict = Intet blev gemt: en anden har ændret indstillingerne imens. Gemt er nu (hvor det afviger fra dine indtastninger) – dine indtastninger står nedenfor; gem igen for at bruge dem:

@@ -28,6 +28,7 @@ settings-field-baseline-questionnaire-working-days = Erster Fragebogen fällig n
 settings-field-contact-attempts-before-unreachable = Erfolglose Kontaktversuche, bevor eine Person als nicht erreichbar gelten darf ({ $min } bis { $max })
 settings-field-provider-silent-working-days = Träger gilt als still, wenn er nach dem Versand nicht geantwortet hat, nach Arbeitstagen ({ $min } bis { $max })
 settings-field-onward-lapse-working-days = Vermittlung verfällt ohne Antwort des Trägers nach dem Versand, nach Arbeitstagen ({ $min } bis { $max }, mehr als die Frist davor)
+settings-field-follow-up-questionnaire-weeks = Nächster Fragebogen fällig nach dem letzten, in Wochen ({ $min } bis { $max })
 settings-save = Einstellungen speichern
 settings-saved = Die Einstellungen sind gespeichert. Die Fälligkeiten der offenen Fälle folgen ihnen.
 settings-conflict = Es wurde nichts gespeichert: Jemand hat die Einstellungen inzwischen geändert. Gespeichert ist jetzt (wo es von Ihren Eingaben abweicht) – Ihre Eingaben stehen unten; speichern Sie erneut, um sie zu übernehmen:

@@ -28,6 +28,7 @@ settings-field-baseline-questionnaire-working-days = Baseline questionnaire due 
 settings-field-contact-attempts-before-unreachable = Failed contact attempts before a person may be marked unreachable ({ $min } to { $max })
 settings-field-provider-silent-working-days = A provider counts as silent when it has not answered after sending, after working days ({ $min } to { $max })
 settings-field-onward-lapse-working-days = An onward referral lapses without the provider's answer after sending, after working days ({ $min } to { $max }, more than the period before)
+settings-field-follow-up-questionnaire-weeks = Next questionnaire due after the latest, in weeks ({ $min } to { $max })
 settings-save = Save settings
 settings-saved = The settings are saved. The open cases' due dates follow them.
 settings-conflict = Nothing was saved: someone changed the settings meanwhile. Stored now (where it differs from what you typed) – your entries are below; save again to apply them:

@@ -326,6 +326,8 @@ pub struct LinkWorkChanges {
     pub provider_silent_working_days: Option<String>,
     /// Working days after sending at which an unanswered onward referral lapses.
     pub onward_lapse_working_days: Option<String>,
+    /// Weeks after a case's latest questionnaire at which the next follow-up is due.
+    pub follow_up_questionnaire_weeks: Option<String>,
 }
 
 impl LinkWorkChanges {
@@ -338,6 +340,7 @@ impl LinkWorkChanges {
             || self.contact_attempts_before_unreachable.is_some()
             || self.provider_silent_working_days.is_some()
             || self.onward_lapse_working_days.is_some()
+            || self.follow_up_questionnaire_weeks.is_some()
     }
 
     /// The changes applied to `current`, checked as the settings page checks them
@@ -370,6 +373,10 @@ impl LinkWorkChanges {
             &self.onward_lapse_working_days,
             next.onward_lapse_working_days.to_string(),
         );
+        let weeks = text(
+            &self.follow_up_questionnaire_weeks,
+            next.follow_up_questionnaire_weeks.to_string(),
+        );
         let input = LinkWorkInput {
             holiday_calendar: &calendar,
             first_contact_working_days: &first,
@@ -378,6 +385,7 @@ impl LinkWorkChanges {
             contact_attempts_before_unreachable: &attempts,
             provider_silent_working_days: &silent,
             onward_lapse_working_days: &lapse,
+            follow_up_questionnaire_weeks: &weeks,
         };
         LinkWorkSettings::parse(&input).map_err(|errors| {
             let messages: Vec<String> = errors.iter().map(|e| link_work_message(e, &input)).collect();
@@ -423,6 +431,11 @@ fn link_work_message(e: &lotse_domain::field::FieldError, input: &LinkWorkInput<
             "--provider-silent-days",
             input.provider_silent_working_days,
             range(&ranges::PROVIDER_SILENT_WORKING_DAYS),
+        ),
+        "follow_up_questionnaire_weeks" => (
+            "--follow-up-weeks",
+            input.follow_up_questionnaire_weeks,
+            range(&ranges::FOLLOW_UP_QUESTIONNAIRE_WEEKS),
         ),
         "onward_lapse_working_days" => (
             "--lapse-days",

@@ -499,6 +499,10 @@ pub struct ProgrammeSetArgs {
     /// not answered (2 to 60, more than --provider-silent-days)
     #[arg(long)]
     pub lapse_days: Option<String>,
+    /// Weeks after a case's latest questionnaire at which the next follow-up questionnaire is
+    /// due (4 to 52)
+    #[arg(long)]
+    pub follow_up_weeks: Option<String>,
 }
 
 /// `lotse config …`.

@@ -760,6 +760,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 contact_attempts_before_unreachable: args.contact_attempts.clone(),
                 provider_silent_working_days: args.provider_silent_days.clone(),
                 onward_lapse_working_days: args.lapse_days.clone(),
+                follow_up_questionnaire_weeks: args.follow_up_weeks.clone(),
             };
             // Wrong link-work values are refused before anything changes (checked here against
             // the defaults; every field is checked on its own).
@@ -791,7 +792,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             println!(
                 "{}: second factor {}, retention {} days, holiday calendar {}, first contact within {} working days, \
                  a new attempt after {}, the baseline questionnaire within {}, unreachable after {} attempts, \
-                 a provider silent after {} and its onward referral lapsed after {} working days",
+                 a provider silent after {} and its onward referral lapsed after {} working days, \
+                 a follow-up questionnaire every {} weeks",
                 p.slug.as_str(),
                 if p.second_factor_required {
                     "required"
@@ -805,7 +807,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 p.next_action.baseline_questionnaire_working_days,
                 p.contact_attempts_before_unreachable,
                 p.next_action.provider_silent_working_days,
-                p.next_action.onward_lapse_working_days
+                p.next_action.onward_lapse_working_days,
+                p.next_action.follow_up_questionnaire_weeks
             );
             Ok(ExitCode::SUCCESS)
         }

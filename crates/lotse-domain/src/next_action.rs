@@ -19,7 +19,9 @@
 //! - **unreachable**: [`FollowUpDue`] on `next_follow_up_on` if one is scheduled, else nothing.
 //! - **contacted, plan agreed, connected**: the earliest of [`QuestionnaireDue`] (the baseline
 //!   on `contacted_on` + `baseline_questionnaire_working_days` until it is done, then
-//!   `follow_up_questionnaire_due_on`), [`PlanReviewDue`] on `next_plan_review_on`,
+//!   `follow_up_questionnaire_due_on`, which the store fills with
+//!   [`follow_up_questionnaire_due`] of the case's latest questionnaire), [`PlanReviewDue`] on
+//!   `next_plan_review_on`,
 //!   [`FollowUpDue`] on `next_follow_up_on`, [`ProviderSilent`] on `oldest_unanswered_sent_on`
 //!   + `provider_silent_working_days` (an onward referral sent and not yet answered) and
 //!   [`NextOfferDue`] on `offer_lapsed_on` (an onward referral lapsed and none is open); nothing
@@ -49,6 +51,7 @@
 //! [`ProviderSilent`]: crate::next_action::NextActionKind::ProviderSilent
 //! [`NextOfferDue`]: crate::next_action::NextActionKind::NextOfferDue
 //! [`lapses_on`]: crate::next_action::lapses_on
+//! [`follow_up_questionnaire_due`]: crate::next_action::follow_up_questionnaire_due
 
 use time::Date;
 
@@ -129,12 +132,15 @@ pub struct NextActionSettings {
     pub provider_silent_working_days: u32,
     /// Working days after sending at which an unanswered onward referral lapses.
     pub onward_lapse_working_days: u32,
+    /// Weeks after a case's latest questionnaire at which the next follow-up questionnaire is
+    /// due.
+    pub follow_up_questionnaire_weeks: u32,
 }
 
 impl Default for NextActionSettings {
     /// First contact within 5 working days, a new attempt every 2, the baseline questionnaire
     /// within 10 working days of contact; a provider silent after 5 working days, its onward
-    /// referral lapsed after 15.
+    /// referral lapsed after 15; a follow-up questionnaire every 12 weeks.
     fn default() -> Self {
         Self {
             first_contact_working_days: 5,
@@ -142,7 +148,20 @@ impl Default for NextActionSettings {
             baseline_questionnaire_working_days: 10,
             provider_silent_working_days: 5,
             onward_lapse_working_days: 15,
+            follow_up_questionnaire_weeks: 12,
         }
+    }
+}
+
+/// When the next follow-up questionnaire of a case is due, its latest questionnaire answered on
+/// `last_on`: `follow_up_questionnaire_weeks` weeks later, or the first working day after that
+/// when it falls on a weekend or holiday.
+pub fn follow_up_questionnaire_due(last_on: Date, settings: &NextActionSettings, working_days: &WorkingDays) -> Date {
+    let due = last_on + time::Duration::weeks(i64::from(settings.follow_up_questionnaire_weeks));
+    if working_days.is_working_day(due) {
+        due
+    } else {
+        working_days.add_working_days(due, 1)
     }
 }
 
@@ -524,6 +543,34 @@ mod tests {
         let overdue = at(K::New, date!(2026 - 03 - 03));
         assert!(!overdue.is_overdue(date!(2026 - 03 - 03)));
         assert!(overdue.is_overdue(date!(2026 - 03 - 04)));
+    }
+
+    /// (latest questionnaire, weeks, next follow-up due), counted by hand on the NRW calendar.
+    #[test]
+    fn a_follow_up_questionnaire_is_due_weeks_after_the_latest_on_a_working_day() {
+        let wd = nrw();
+        let table = [
+            // Monday 2 March + 12 weeks: Monday 25 May 2026 (Whit Monday, a holiday): Tuesday.
+            (d(3, 2), 12, d(5, 26)),
+            // Tuesday 3 March + 12 weeks: Tuesday 26 May.
+            (d(3, 3), 12, d(5, 26)),
+            // Saturday 7 March + 4 weeks: Saturday 4 April (Easter weekend, Monday 6 April a
+            // holiday): Tuesday 7 April.
+            (d(3, 7), 4, d(4, 7)),
+            // Wednesday 2 September + 52 weeks: Wednesday 1 September 2027.
+            (d(9, 2), 52, date!(2027 - 09 - 01)),
+        ];
+        for (last, weeks, expected) in table {
+            let settings = NextActionSettings {
+                follow_up_questionnaire_weeks: weeks,
+                ..NextActionSettings::default()
+            };
+            assert_eq!(
+                follow_up_questionnaire_due(last, &settings, &wd),
+                expected,
+                "{last} + {weeks} weeks"
+            );
+        }
     }
 
     /// (sent on, lapse period, lapses on), counted by hand on the NRW calendar of 2026.

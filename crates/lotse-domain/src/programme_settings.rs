@@ -25,6 +25,8 @@ pub const PROVIDER_SILENT_WORKING_DAYS: RangeInclusive<u32> = 1..=30;
 /// Working days after sending at which an unanswered onward referral lapses: 2 to 60, and
 /// more than [`PROVIDER_SILENT_WORKING_DAYS`]' setting.
 pub const ONWARD_LAPSE_WORKING_DAYS: RangeInclusive<u32> = 2..=60;
+/// Weeks between a case's questionnaires (the next follow-up after the latest): 4 to 52.
+pub const FOLLOW_UP_QUESTIONNAIRE_WEEKS: RangeInclusive<u32> = 4..=52;
 
 /// A programme's link-work settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -54,6 +56,8 @@ pub struct LinkWorkInput<'a> {
     pub provider_silent_working_days: &'a str,
     /// A whole number in [`ONWARD_LAPSE_WORKING_DAYS`], more than the silence.
     pub onward_lapse_working_days: &'a str,
+    /// A whole number in [`FOLLOW_UP_QUESTIONNAIRE_WEEKS`].
+    pub follow_up_questionnaire_weeks: &'a str,
 }
 
 impl LinkWorkSettings {
@@ -129,6 +133,11 @@ impl LinkWorkSettings {
             input.onward_lapse_working_days,
             ONWARD_LAPSE_WORKING_DAYS,
         );
+        let weeks = number(
+            "follow_up_questionnaire_weeks",
+            input.follow_up_questionnaire_weeks,
+            FOLLOW_UP_QUESTIONNAIRE_WEEKS,
+        );
         if let (Some(silent), Some(lapse)) = (silent, lapse)
             && lapse <= silent
         {
@@ -137,7 +146,16 @@ impl LinkWorkSettings {
                 FieldProblem::LapseNotAfterSilence,
             ));
         }
-        match (holiday_calendar, first, between, baseline, attempts, silent, lapse) {
+        match (
+            holiday_calendar,
+            first,
+            between,
+            baseline,
+            attempts,
+            silent,
+            lapse,
+            weeks,
+        ) {
             (
                 Some(holiday_calendar),
                 Some(first),
@@ -146,6 +164,7 @@ impl LinkWorkSettings {
                 Some(attempts),
                 Some(silent),
                 Some(lapse),
+                Some(weeks),
             ) if errors.is_empty() => Ok(Self {
                 holiday_calendar,
                 next_action: NextActionSettings {
@@ -154,6 +173,7 @@ impl LinkWorkSettings {
                     baseline_questionnaire_working_days: baseline,
                     provider_silent_working_days: silent,
                     onward_lapse_working_days: lapse,
+                    follow_up_questionnaire_weeks: weeks,
                 },
                 contact_attempts_before_unreachable: attempts,
             }),
@@ -187,6 +207,7 @@ mod tests {
             contact_attempts_before_unreachable: attempts,
             provider_silent_working_days: "5",
             onward_lapse_working_days: "15",
+            follow_up_questionnaire_weeks: "12",
         }
     }
 
@@ -211,6 +232,7 @@ mod tests {
                 baseline_questionnaire_working_days: 60,
                 provider_silent_working_days: 5,
                 onward_lapse_working_days: 15,
+                follow_up_questionnaire_weeks: 12,
             }
         );
         assert_eq!(settings.contact_attempts_before_unreachable, 10);
@@ -258,6 +280,23 @@ mod tests {
                     names[index]
                 );
             }
+        }
+    }
+
+    /// The follow-up questionnaire's weeks at their boundaries: (weeks, accepted).
+    #[test]
+    fn the_follow_up_weeks_are_checked_at_their_boundaries() {
+        for (weeks, accepted) in [("3", false), ("4", true), ("52", true), ("53", false)] {
+            let result = LinkWorkSettings::parse(&LinkWorkInput {
+                follow_up_questionnaire_weeks: weeks,
+                ..input("de-nw", "5", "2", "10", "3")
+            });
+            let expected = if accepted {
+                vec![]
+            } else {
+                vec![("follow_up_questionnaire_weeks".to_owned(), FieldProblem::OutOfRange)]
+            };
+            assert_eq!(problems(result), expected, "{weeks} weeks");
         }
     }
 

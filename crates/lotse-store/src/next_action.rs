@@ -22,7 +22,9 @@
 use std::fmt::Write as _;
 
 use lotse_domain::calendar::WorkingDays;
-use lotse_domain::next_action::{CaseFacts, NextAction, NextActionKind, NextActionSettings, schedule};
+use lotse_domain::next_action::{
+    CaseFacts, NextAction, NextActionKind, NextActionSettings, follow_up_questionnaire_due, schedule,
+};
 use lotse_domain::referral::ReferralState;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -64,6 +66,7 @@ type FactsRow = (
     Option<Date>,
     Option<OffsetDateTime>,
     Option<OffsetDateTime>,
+    Option<OffsetDateTime>,
 );
 
 /// The facts statement; `filter` is appended to its `where` (`$1` is the programme key).
@@ -82,7 +85,9 @@ fn facts_sql(filter: &str) -> String {
            case when exists (select 1 from onward_referral o where o.programme_key = r.programme_key \
              and o.case_id = r.case_id and o.state in ('proposed', 'accepted', 'sent', 'acknowledged', 'attending')) \
              then null else (select max(o.updated_at) from onward_referral o where o.programme_key = r.programme_key \
-             and o.case_id = r.case_id and o.state = 'lapsed') end as offer_lapsed_at \
+             and o.case_id = r.case_id and o.state = 'lapsed') end as offer_lapsed_at, \
+           (select max(q.answered_at) from questionnaire_response q where q.programme_key = r.programme_key \
+             and q.case_id = r.case_id) as last_questionnaire_at \
          from referral r \
          join patient p on p.programme_key = r.programme_key and p.patient_id = r.patient_id \
          where r.programme_key = $1 and {filter}"
@@ -98,10 +103,11 @@ struct Rules {
 
 /// The programme's [`Rules`], by its key.
 async fn rules(tx: &mut Tx, key: i64) -> StoreResult<Rules> {
-    let (calendar, zone, first, between, baseline, silent, lapse): (String, String, i64, i64, i64, i64, i64) = on_conn!(tx, c => sqlx::query_as(
+    type SettingsRow = (String, String, i64, i64, i64, i64, i64, i64);
+    let (calendar, zone, first, between, baseline, silent, lapse, weeks): SettingsRow = on_conn!(tx, c => sqlx::query_as(
         "select holiday_calendar, time_zone, first_contact_working_days, working_days_between_contact_attempts, \
-           baseline_questionnaire_working_days, provider_silent_working_days, onward_lapse_working_days \
-         from programme where programme_key = $1",
+           baseline_questionnaire_working_days, provider_silent_working_days, onward_lapse_working_days, \
+           follow_up_questionnaire_weeks from programme where programme_key = $1",
     )
     .bind(key)
     .fetch_one(c)
@@ -115,6 +121,7 @@ async fn rules(tx: &mut Tx, key: i64) -> StoreResult<Rules> {
             baseline_questionnaire_working_days: days(baseline)?,
             provider_silent_working_days: days(silent)?,
             onward_lapse_working_days: days(lapse)?,
+            follow_up_questionnaire_weeks: days(weeks)?,
         },
     })
 }
@@ -136,8 +143,11 @@ fn scheduled(row: &FactsRow, rules: &Rules) -> StoreResult<Option<NextAction>> {
         last_attempt_on: row.6.map(local),
         contacted_on: row.7.map(local),
         baseline_questionnaire_done: row.8,
-        // Follow-ups and follow-up questionnaires are not scheduled anywhere yet.
-        follow_up_questionnaire_due_on: None,
+        // The next questionnaire after the latest (counted once the baseline is done); follow-up
+        // conversations are not scheduled anywhere yet.
+        follow_up_questionnaire_due_on: row
+            .15
+            .map(|at| follow_up_questionnaire_due(local(at), &rules.settings, working_days)),
         next_plan_review_on: row.9,
         next_follow_up_on: None,
         oldest_unanswered_sent_on: row.13.map(local),

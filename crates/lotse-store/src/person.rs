@@ -624,7 +624,8 @@ pub async fn insert_questionnaire_responses(
         items.iter().map(|q| q.id.as_uuid()),
     )
     .await?;
-    // A baseline response changes what is due next on its case.
+    // A response changes what is due next on its case (the baseline done, the next follow-up
+    // questionnaire counted from it).
     let mut cases: Vec<Uuid> = items.iter().map(|q| q.case.as_uuid()).collect();
     cases.sort_unstable();
     cases.dedup();

@@ -25,6 +25,7 @@ struct ProgrammeRow {
     baseline_questionnaire_working_days: i64,
     provider_silent_working_days: i64,
     onward_lapse_working_days: i64,
+    follow_up_questionnaire_weeks: i64,
     public_directory: bool,
     retention_days: i64,
     second_factor_required: bool,
@@ -41,6 +42,7 @@ impl TryFrom<ProgrammeRow> for Programme {
             baseline_questionnaire_working_days: days(row.baseline_questionnaire_working_days)?,
             provider_silent_working_days: days(row.provider_silent_working_days)?,
             onward_lapse_working_days: days(row.onward_lapse_working_days)?,
+            follow_up_questionnaire_weeks: days(row.follow_up_questionnaire_weeks)?,
         };
         let languages = row
             .languages
@@ -69,7 +71,8 @@ impl TryFrom<ProgrammeRow> for Programme {
 const COLUMNS: &str = "programme_id, slug, name, languages, time_zone, link_work_model, \
                        contact_attempts_before_unreachable, public_directory, retention_days, second_factor_required, \
                        holiday_calendar, first_contact_working_days, working_days_between_contact_attempts, \
-                       baseline_questionnaire_working_days, provider_silent_working_days, onward_lapse_working_days";
+                       baseline_questionnaire_working_days, provider_silent_working_days, onward_lapse_working_days, \
+                       follow_up_questionnaire_weeks";
 
 /// Inserts a programme and its empty audit chain.
 pub async fn insert(tx: &mut Tx, programme: &Programme, now: OffsetDateTime) -> StoreResult<()> {
@@ -77,7 +80,7 @@ pub async fn insert(tx: &mut Tx, programme: &Programme, now: OffsetDateTime) -> 
     let languages: Vec<&str> = programme.languages.iter().map(|l| l.tag()).collect();
     let sql = format!(
         "insert into programme ({COLUMNS}, version, created_at, programme_key) \
-         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $13, $14, $15, $16, $17, 1, $11, \
+         select $1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $12, $13, $14, $15, $16, $17, $18, 1, $11, \
            coalesce(max(programme_key), 0) + 1 from programme"
     );
     on_conn!(tx, c => sqlx::query(&sql)
@@ -98,6 +101,7 @@ pub async fn insert(tx: &mut Tx, programme: &Programme, now: OffsetDateTime) -> 
         .bind(i64::from(programme.next_action.baseline_questionnaire_working_days))
         .bind(i64::from(programme.next_action.provider_silent_working_days))
         .bind(i64::from(programme.next_action.onward_lapse_working_days))
+        .bind(i64::from(programme.next_action.follow_up_questionnaire_weeks))
         .execute(c)
         .await.map(|r| r.rows_affected()))?;
     crate::audit::create_chain(tx, programme.id).await
@@ -168,9 +172,10 @@ pub async fn update_link_work(
     settings: &lotse_domain::programme_settings::LinkWorkSettings,
     expected_version: i64,
 ) -> StoreResult<()> {
-    let before: Option<(String, i64, i64, i64, i64)> = on_conn!(tx, c => sqlx::query_as(
+    let before: Option<(String, i64, i64, i64, i64, i64)> = on_conn!(tx, c => sqlx::query_as(
         "select holiday_calendar, first_contact_working_days, working_days_between_contact_attempts, \
-           baseline_questionnaire_working_days, provider_silent_working_days from programme where programme_id = $1",
+           baseline_questionnaire_working_days, provider_silent_working_days, follow_up_questionnaire_weeks \
+         from programme where programme_id = $1",
     )
     .bind(programme.as_uuid())
     .fetch_optional(c)
@@ -180,7 +185,7 @@ pub async fn update_link_work(
         "update programme set holiday_calendar = $2, first_contact_working_days = $3, \
            working_days_between_contact_attempts = $4, baseline_questionnaire_working_days = $5, \
            contact_attempts_before_unreachable = $6, provider_silent_working_days = $8, \
-           onward_lapse_working_days = $9, version = version + 1 \
+           onward_lapse_working_days = $9, follow_up_questionnaire_weeks = $10, version = version + 1 \
          where programme_id = $1 and version = $7",
     )
     .bind(programme.as_uuid())
@@ -192,6 +197,7 @@ pub async fn update_link_work(
     .bind(expected_version)
     .bind(i64::from(next.provider_silent_working_days))
     .bind(i64::from(next.onward_lapse_working_days))
+    .bind(i64::from(next.follow_up_questionnaire_weeks))
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
@@ -204,6 +210,7 @@ pub async fn update_link_work(
         i64::from(next.working_days_between_contact_attempts),
         i64::from(next.baseline_questionnaire_working_days),
         i64::from(next.provider_silent_working_days),
+        i64::from(next.follow_up_questionnaire_weeks),
     );
     if before.as_ref() != Some(&after) {
         let key = tx.programme_key(programme).await?;

@@ -17,8 +17,8 @@ use lotse_domain::calendar::HolidayCalendar;
 use lotse_domain::field::FieldError;
 use lotse_domain::programme_settings::{
     BASELINE_QUESTIONNAIRE_WORKING_DAYS, CONTACT_ATTEMPTS_BEFORE_UNREACHABLE, FIRST_CONTACT_WORKING_DAYS,
-    LinkWorkInput, LinkWorkSettings, ONWARD_LAPSE_WORKING_DAYS, PROVIDER_SILENT_WORKING_DAYS,
-    WORKING_DAYS_BETWEEN_CONTACT_ATTEMPTS,
+    FOLLOW_UP_QUESTIONNAIRE_WEEKS, LinkWorkInput, LinkWorkSettings, ONWARD_LAPSE_WORKING_DAYS,
+    PROVIDER_SILENT_WORKING_DAYS, WORKING_DAYS_BETWEEN_CONTACT_ATTEMPTS,
 };
 
 use crate::AppState;
@@ -49,6 +49,7 @@ pub struct Fields {
     contact_attempts_before_unreachable: String,
     provider_silent_working_days: String,
     onward_lapse_working_days: String,
+    follow_up_questionnaire_weeks: String,
 }
 
 impl Fields {
@@ -62,6 +63,7 @@ impl Fields {
             contact_attempts_before_unreachable: settings.contact_attempts_before_unreachable.to_string(),
             provider_silent_working_days: next.provider_silent_working_days.to_string(),
             onward_lapse_working_days: next.onward_lapse_working_days.to_string(),
+            follow_up_questionnaire_weeks: next.follow_up_questionnaire_weeks.to_string(),
         }
     }
 
@@ -74,6 +76,7 @@ impl Fields {
             contact_attempts_before_unreachable: one(pairs, "contact_attempts_before_unreachable"),
             provider_silent_working_days: one(pairs, "provider_silent_working_days"),
             onward_lapse_working_days: one(pairs, "onward_lapse_working_days"),
+            follow_up_questionnaire_weeks: one(pairs, "follow_up_questionnaire_weeks"),
         }
     }
 
@@ -86,6 +89,7 @@ impl Fields {
             contact_attempts_before_unreachable: &self.contact_attempts_before_unreachable,
             provider_silent_working_days: &self.provider_silent_working_days,
             onward_lapse_working_days: &self.onward_lapse_working_days,
+            follow_up_questionnaire_weeks: &self.follow_up_questionnaire_weeks,
         }
     }
 }
@@ -150,6 +154,7 @@ fn label(page: &Page, field: &str) -> String {
         "contact_attempts_before_unreachable" => Some(CONTACT_ATTEMPTS_BEFORE_UNREACHABLE),
         "provider_silent_working_days" => Some(PROVIDER_SILENT_WORKING_DAYS),
         "onward_lapse_working_days" => Some(ONWARD_LAPSE_WORKING_DAYS),
+        "follow_up_questionnaire_weeks" => Some(FOLLOW_UP_QUESTIONNAIRE_WEEKS),
         _ => None,
     };
     match range {
@@ -226,6 +231,11 @@ fn settings_page(
             "onward_lapse_working_days",
             &fields.onward_lapse_working_days,
             ONWARD_LAPSE_WORKING_DAYS,
+        ),
+        number(
+            "follow_up_questionnaire_weeks",
+            &fields.follow_up_questionnaire_weeks,
+            FOLLOW_UP_QUESTIONNAIRE_WEEKS,
         ),
     ];
     SettingsPage {
@@ -331,6 +341,11 @@ pub async fn save(
                     "onward_lapse_working_days",
                     &stored.onward_lapse_working_days,
                     &fields.onward_lapse_working_days,
+                ),
+                (
+                    "follow_up_questionnaire_weeks",
+                    &stored.follow_up_questionnaire_weeks,
+                    &fields.follow_up_questionnaire_weeks,
                 ),
             ] {
                 if now != typed.trim() {

@@ -174,3 +174,43 @@ storage_test!(async fn a_runner_holding_the_programmes_lock_makes_another_skip(d
     let reports = follow_up::run(&db.db, &due).await.unwrap();
     assert_eq!(report_of(&reports, &world).lapsed, 1);
 });
+
+storage_test!(async fn the_next_follow_up_questionnaire_is_due_the_programmes_weeks_after_the_latest(db) {
+    let world = World::build(db, "follow-up-questionnaire").await;
+    let clock = FixedClock::new(fixed_now());
+    let (issued, _, lotsin) = accepted(db, &world, "Fragebogen").await;
+    // Contacted Monday 2 November: the baseline is due 10 working days later, Monday 16th.
+    assert_eq!(
+        next_action(db, &issued).await,
+        (Some("questionnaire_due".into()), Some(date!(2026 - 11 - 16)))
+    );
+    let answers: Vec<String> = ["3", "3", "2", "2", "3"].iter().map(ToString::to_string).collect();
+    lotse_app::questionnaires::record(
+        &db.db,
+        &clock,
+        &lotsin,
+        issued.case,
+        lotse_domain::questionnaire::Instrument::Who5,
+        lotse_domain::questionnaire::Timepoint::Baseline,
+        &answers,
+    )
+    .await
+    .unwrap();
+    // Then the follow-up: 12 weeks after the baseline, Monday 25 January 2027.
+    assert_eq!(
+        next_action(db, &issued).await,
+        (Some("questionnaire_due".into()), Some(date!(2027 - 01 - 25)))
+    );
+    // The programme's interval moves it: 4 weeks, Monday 30 November.
+    let changes = LinkWorkChanges {
+        follow_up_questionnaire_weeks: Some("4".into()),
+        ..LinkWorkChanges::default()
+    };
+    admin::set_link_work(&db.db, &clock, world.programme.slug.as_str(), &changes)
+        .await
+        .unwrap();
+    assert_eq!(
+        next_action(db, &issued).await,
+        (Some("questionnaire_due".into()), Some(date!(2026 - 11 - 30)))
+    );
+});

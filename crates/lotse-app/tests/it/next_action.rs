@@ -76,7 +76,8 @@ fn histories(world: &World) -> Vec<(&'static str, Vec<(E, OffsetDateTime)>)> {
                 (E::Contacted, t(3, 31, 9)),
             ],
         ),
-        // Contacted, baseline questionnaire done (added below): nothing due.
+        // Contacted, baseline questionnaire done (added below, Wednesday 25 March): the follow-up
+        // questionnaire 12 weeks later, Wednesday 17 June.
         (
             "Gustav",
             vec![
@@ -85,8 +86,7 @@ fn histories(world: &World) -> Vec<(&'static str, Vec<(E, OffsetDateTime)>)> {
                 (E::Contacted, t(3, 20, 9)),
             ],
         ),
-        // Unreachable after three attempts, no follow-up scheduled: nothing due; changed
-        // later than Gustav, so listed before him.
+        // Unreachable after three attempts, no follow-up scheduled: nothing due.
         (
             "Hanna",
             vec![
@@ -124,8 +124,8 @@ fn oracle() -> Vec<(&'static str, Option<(K, Date)>)> {
         ("Emil", Some((K::ContactAttemptDue, date!(2026 - 04 - 02)))),
         ("Dora", Some((K::FirstContactDue, date!(2026 - 04 - 08)))),
         ("Frida", Some((K::QuestionnaireDue, date!(2026 - 04 - 16)))),
+        ("Gustav", Some((K::QuestionnaireDue, date!(2026 - 06 - 17)))),
         ("Hanna", None),
-        ("Gustav", None),
     ]
 }
 
@@ -193,7 +193,7 @@ storage_test!(async fn the_link_workers_worklist_is_ordered_by_next_action(db) {
     assert_eq!(list.today, date!(2026 - 04 - 01));
     assert_eq!(seen(&list), expected(&oracle()));
     let overdue: Vec<bool> = list.rows.iter().filter_map(|r| r.next).map(|n| n.is_overdue(list.today)).collect();
-    assert_eq!(overdue, [true, true, false, false, false, false]);
+    assert_eq!(overdue, [true, true, false, false, false, false, false]);
     assert_eq!(
         list.counts,
         [
@@ -205,7 +205,7 @@ storage_test!(async fn the_link_workers_worklist_is_ordered_by_next_action(db) {
             (K::NextOfferDue, 0),
             (K::PlanReviewDue, 0),
             (K::FollowUpDue, 0),
-            (K::QuestionnaireDue, 1),
+            (K::QuestionnaireDue, 2),
         ]
     );
     // The plain worklist gives the same order to a link worker.
@@ -227,7 +227,7 @@ storage_test!(async fn the_worklist_filters_by_kind_and_refuses_an_unknown_kind(
     let list = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, Some(kind)).await.unwrap();
     let only_new: Vec<_> = oracle().into_iter().filter(|(_, n)| n.is_some_and(|(k, _)| k == K::New)).collect();
     assert_eq!(seen(&list), expected(&only_new));
-    assert_eq!(list.counts.iter().map(|(_, n)| n).sum::<usize>(), 6, "counts ignore the filter");
+    assert_eq!(list.counts.iter().map(|(_, n)| n).sum::<usize>(), 7, "counts ignore the filter");
     let overdue = case_record::parse_kind("first_contact_overdue").unwrap();
     let list = case_record::next_action_worklist(&db.db, &clock, &lotsin, 100, Some(overdue)).await.unwrap();
     assert_eq!(seen(&list), expected(&oracle()[..1]));
@@ -369,8 +369,8 @@ storage_test!(async fn a_plan_and_an_erasure_change_what_is_due(db) {
     let clock = FixedClock::new(NOW);
     let lotsin = as_member(db, &world, "lotsin-plan", Role::LinkWorker, Some(world.orgs.other_facility)).await;
     let case_of = |family: &str| cases.iter().find(|(f, _)| *f == family).unwrap().1;
-    // Gustav (contacted, baseline done) had nothing due; a plan with a review date gives him
-    // that review.
+    // Gustav (contacted, baseline done) had the follow-up questionnaire due in June; a plan
+    // with an earlier review date makes the review his next action.
     let input = lotse_domain::action_plan::ActionPlanInput {
         goals: "Wieder im Chor singen".into(),
         milestones: vec![("Chorprobe anschauen".into(), "08.04.2026".into())],

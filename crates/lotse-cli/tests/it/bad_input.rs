@@ -196,7 +196,7 @@ lotse_testkit::storage_test!(async fn programme_set_changes_privacy_settings_or_
     let before = lotse_store::programme::list(&db.db).await.unwrap().remove(0).holiday_calendar;
     let deadlines = "first contact within 5 working days, a new attempt after 2, the baseline questionnaire within 10, \
                      unreachable after 3 attempts, a provider silent after 5 and its onward referral lapsed after 15 \
-                     working days";
+                     working days, a follow-up questionnaire every 12 weeks";
     assert_eq!(
         out.trim(),
         format!("p-one: second factor required, retention 730 days, holiday calendar {}, {deadlines}", before.code())

@@ -15,7 +15,7 @@ fn form(version: i64, calendar: &str, first: &str, between: &str, baseline: &str
     format!(
         "version={version}&holiday_calendar={calendar}&first_contact_working_days={first}\
 &working_days_between_contact_attempts={between}&baseline_questionnaire_working_days={baseline}\
-&contact_attempts_before_unreachable={attempts}&provider_silent_working_days=4&onward_lapse_working_days=12"
+&contact_attempts_before_unreachable={attempts}&provider_silent_working_days=4&onward_lapse_working_days=12&follow_up_questionnaire_weeks=8"
     )
 }
 
@@ -115,6 +115,7 @@ storage_test!(async fn a_coordinator_changes_the_deadlines_and_the_calendar_thro
         (after.next_action.provider_silent_working_days, after.next_action.onward_lapse_working_days),
         (4, 12)
     );
+    assert_eq!(after.next_action.follow_up_questionnaire_weeks, 8);
     assert_eq!(programme_updates(db, &format!("user:{coordinator}")).await, 1);
     let page = text(app.get("/programme/settings?saved", &de).await).await;
     assert!(page.contains("Die Einstellungen sind gespeichert."), "{page}");
