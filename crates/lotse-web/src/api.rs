@@ -461,6 +461,77 @@ pub async fn worklist(State(state): State<AppState>, Extension(ctx): Extension<A
     }
 }
 
+/// What is new for the client (as the page `/inbox` for a user).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboxDocument {
+    /// The items, newest first (at most 50).
+    pub items: Vec<InboxEntry>,
+    /// How many of them are new.
+    pub new: usize,
+    /// When the client read its inbox before (`null`: never).
+    #[schema(format = DateTime)]
+    pub seen_before: Option<String>,
+}
+
+/// One thing that happened to a referral or onward referral of the client's organisation.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct InboxEntry {
+    /// When.
+    #[schema(format = DateTime)]
+    pub at: String,
+    /// The event's kind (`referral.accepted`, `onward_referral.lapsed` …).
+    pub kind: String,
+    /// Whether it happened after the client's previous read.
+    pub new: bool,
+    /// The case (for a link facility's and a provider's client).
+    #[schema(format = Uuid)]
+    pub case_id: Option<String>,
+    /// The prescription (for a practice's client).
+    #[schema(format = Uuid)]
+    pub prescription_id: Option<String>,
+}
+
+/// `GET /api/v1/inbox`: what is new for the client's organisation (derived from the events,
+/// the client's own steps left out); reading it marks it read.
+#[utoipa::path(
+    get,
+    path = "/api/v1/inbox",
+    tag = "worklist",
+    security(("bearer" = ["worklist:read"])),
+    responses(
+        (status = 200, description = "The inbox", body = InboxDocument, content_type = "application/json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn inbox(State(state): State<AppState>, Extension(ctx): Extension<ApiContext>) -> Response {
+    use lotse_app::inbox::InboxLink;
+    match lotse_app::inbox::open(&state.app, state.clock.as_ref(), &ctx.principal).await {
+        Ok(opened) => json(&InboxDocument {
+            new: opened.new,
+            seen_before: opened.seen_before.map(timestamp),
+            items: opened
+                .items
+                .into_iter()
+                .map(|item| {
+                    let (case_id, prescription_id) = match item.link {
+                        InboxLink::Case(case) => (Some(case.to_string()), None),
+                        InboxLink::Prescription(p) => (None, Some(p.to_string())),
+                    };
+                    InboxEntry {
+                        at: timestamp(item.at),
+                        kind: item.kind,
+                        new: item.new,
+                        case_id,
+                        prescription_id,
+                    }
+                })
+                .collect(),
+        }),
+        Err(e) => ctx.fail(&state, e),
+    }
+}
+
 /// A case record as the client's relationship allows.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct CaseView {
@@ -990,6 +1061,7 @@ impl Modify for BearerAuth {
     info(title = "Lotse API", description = "Social prescribing with a closed loop: the API for clients of one programme."),
     paths(
         worklist,
+        inbox,
         case,
         withdraw_consent,
         export,

@@ -480,6 +480,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             get(api::worklist),
         ),
         (
+            spec(Method::GET, "/api/v1/inbox", ApiClient(ApiScope::WorklistRead)),
+            get(api::inbox),
+        ),
+        (
             spec(Method::GET, "/api/v1/offers", ApiClient(ApiScope::DirectoryRead)),
             get(api::offers),
         ),

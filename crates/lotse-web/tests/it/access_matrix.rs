@@ -978,6 +978,16 @@ fn api_matrix() -> Vec<ApiExpect> {
             reveals_to: CARE_OWN,
             ok: &[200],
         },
+        // The inbox names no one.
+        ApiExpect {
+            method: Method::GET,
+            path: "/api/v1/inbox",
+            scope: ApiScope::WorklistRead,
+            roles: CARE,
+            allow: ANY_CARE,
+            reveals_to: &[],
+            ok: &[200],
+        },
         ApiExpect {
             method: Method::GET,
             path: "/api/v1/cases/{case_id}",
@@ -1404,8 +1414,8 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
     assert_eq!(checked, api_matrix().len() * (2 + ANYONE.len() * 2));
     assert_eq!(
         allowed,
-        9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 15 + 3 + 3 + 3 + 1 + 1,
-        "worklist: 9 care clients, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 15 routes on a case: 1 each, intake: 3 link workers, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
+        9 + 9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 15 + 3 + 3 + 3 + 1 + 1,
+        "worklist and inbox: 9 care clients each, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 15 routes on a case: 1 each, intake: 3 link workers, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
     );
 });
 

@@ -279,3 +279,22 @@ storage_test!(async fn the_offer_search_answers_with_explanations_in_the_caller_
     assert_eq!(app.get("/api/v1/offers", &[("authorization", other.as_str())]).await.status(), 403);
     assert_eq!(app.get("/api/v1/offers", &[]).await.status(), 401);
 });
+
+storage_test!(async fn a_facilitys_software_reads_what_is_new_and_marks_it_read(db) {
+    let app = TestApp::new(db).await;
+    let a = World::build(db, "api-inbox").await;
+    let (bearer, _) = link_worker_client(db, &a, "his-inbox", "worklist:read").await;
+    let headers = [("authorization", bearer.as_str())];
+    let response = app.get("/api/v1/inbox", &headers).await;
+    assert_eq!(response.status(), 200);
+    let first: serde_json::Value = serde_json::from_str(&text(response).await).unwrap();
+    // The world's referral came to the facility and its provider acknowledged the offer.
+    let kinds: Vec<&str> = first["items"].as_array().unwrap().iter().filter_map(|i| i["kind"].as_str()).collect();
+    assert!(kinds.contains(&"referral.issued") && kinds.contains(&"onward_referral.acknowledged"), "{first}");
+    assert_eq!(first["seen_before"], serde_json::Value::Null);
+    assert_eq!(first["new"].as_u64().unwrap(), u64::try_from(kinds.len()).unwrap(), "all new the first time");
+    assert!(first["items"][0]["case_id"].is_string() && first["items"][0]["prescription_id"].is_null());
+    let again: serde_json::Value = serde_json::from_str(&text(app.get("/api/v1/inbox", &headers).await).await).unwrap();
+    assert_eq!(again["new"], 0);
+    assert!(again["seen_before"].is_string());
+});
