@@ -1083,6 +1083,7 @@ impl Modify for BearerAuth {
         onward::get_onward,
         onward::send,
         onward::record_answer,
+        onward::change_links,
         onward::provider_link,
         onward::provider_link_answer,
         intake::register,

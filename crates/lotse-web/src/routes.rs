@@ -580,6 +580,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(api::onward::record_answer),
         ),
         (
+            spec(
+                Method::POST,
+                "/api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}/links",
+                ApiClient(ApiScope::CaseWork),
+            ),
+            post(api::onward::change_links),
+        ),
+        (
             capability_api(
                 Method::GET,
                 "/api/v1/provider-links/{token}",

@@ -14,7 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode, Uri};
 use axum::response::Response;
 use fluent_bundle::FluentValue;
-use lotse_app::onward::{self, OnwardError};
+use lotse_app::onward::{self, LinkChange, OnwardError};
 use lotse_app::principal::Principal;
 use lotse_domain::consent::Sharing;
 use lotse_domain::id::{CaseId, OnwardReferralId};
@@ -330,6 +330,87 @@ pub async fn record_answer(
             &Answered {
                 state: now.code().to_owned(),
                 version: version + 1,
+            },
+        ),
+        Err(e) => ctx.fail(&state, onward_error(&state, ctx.language, e)),
+    }
+}
+
+/// A change of an onward referral's provider links.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LinksRequest {
+    /// `renew` (the working links stop, a new one is made) or `stop` (the working links stop).
+    pub change: String,
+}
+
+/// The provider's links after a change: the new link (renew) is shown only here.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct LinksChanged {
+    /// The path of the new link (`/r/{token}`); `null` after `stop`.
+    pub link_path: Option<String>,
+    /// When the new link stops working; `null` after `stop`.
+    #[schema(format = DateTime)]
+    pub link_expires_at: Option<String>,
+}
+
+/// `POST /api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}/links`: stops the
+/// provider's working links of the onward referral, and with `renew` makes a new one (while
+/// the provider may still answer).
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}/links",
+    tag = "link work",
+    security(("bearer" = ["case:work"])),
+    params(
+        ("case_id" = uuid::Uuid, Path, description = "The case id"),
+        ("onward_referral_id" = uuid::Uuid, Path, description = "An onward referral of the case"),
+    ),
+    request_body(content = LinksRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The links are changed; a renewed link", body = LinksChanged, content_type = "application/json"),
+        (status = 400, description = "The body or an id is malformed, or `change` is unknown", body = super::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = super::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case or onward referral, or none the client's facility holds", body = super::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "A new link is not possible where it stands (not sent, or ended): the detail says where", body = super::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as application/json", body = super::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn change_links(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    Path((case_id, onward_id)): Path<(String, String)>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let parsed = ids(&case_id, &onward_id).and_then(|(case, onward)| {
+        require_json(&headers)?;
+        let (mut r, map) = Reader::object(&body, &["change"], &["change"])?;
+        let change = r.string("change", map.get("change"), false);
+        let parsed = match change.as_str() {
+            "renew" => Some(LinkChange::Renew),
+            "stop" => Some(LinkChange::Stop),
+            _ => None,
+        };
+        if parsed.is_none() && !r.problems.iter().any(|(f, _)| f == "change") {
+            r.problems.push(("change".to_owned(), "api-field-unknown-code"));
+        }
+        match parsed {
+            Some(change) if r.problems.is_empty() => Ok((case, onward, change)),
+            _ => Err(ApiError::Invalid(r.problems)),
+        }
+    });
+    let (case, onward, change) = match parsed {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(&state, e),
+    };
+    match onward::change_links(&state.app, state.clock.as_ref(), &ctx.principal, case, onward, change).await {
+        Ok(link) => json_with(
+            StatusCode::OK,
+            &LinksChanged {
+                link_path: link.as_ref().map(|l| format!("/r/{}", l.token.text())),
+                link_expires_at: link.as_ref().map(|l| timestamp(l.expires_at)),
             },
         ),
         Err(e) => ctx.fail(&state, onward_error(&state, ctx.language, e)),

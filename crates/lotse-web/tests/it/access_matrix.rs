@@ -1100,6 +1100,16 @@ fn api_matrix() -> Vec<ApiExpect> {
             reveals_to: &[],
             ok: &[409],
         },
+        // Stopping the provider's links of the world's acknowledged onward referral.
+        ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}/links",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[200],
+        },
         ApiExpect {
             method: Method::GET,
             path: "/api/v1/cases/{case_id}/questionnaires",
@@ -1320,6 +1330,7 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
                     .to_owned()
             }
             (Method::POST, p) if p.ends_with("/provider-answers") => r#"{"version":1,"answer":"attended"}"#.to_owned(),
+            (Method::POST, p) if p.ends_with("/links") => r#"{"change":"stop"}"#.to_owned(),
             (Method::POST, p) if p.ends_with("/notes") => {
                 r#"{"author":"api-a-matrix-lotsin","body":"Mag Chorsingen."}"#.to_owned()
             }
@@ -1414,8 +1425,8 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
     assert_eq!(checked, api_matrix().len() * (2 + ANYONE.len() * 2));
     assert_eq!(
         allowed,
-        9 + 9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 15 + 3 + 3 + 3 + 1 + 1,
-        "worklist and inbox: 9 care clients each, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 15 routes on a case: 1 each, intake: 3 link workers, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
+        9 + 9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 16 + 3 + 3 + 3 + 1 + 1,
+        "worklist and inbox: 9 care clients each, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 16 routes on a case: 1 each, intake: 3 link workers, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
     );
 });
 

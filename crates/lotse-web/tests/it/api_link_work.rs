@@ -509,6 +509,18 @@ storage_test!(async fn a_facility_sends_an_onward_referral_and_records_the_provi
     let (status, _) = call(&app, "", Method::GET, "/api/v1/provider-links/0123", &Value::Null).await;
     assert_eq!(status, 404, "a wrong link is no link");
 
+    // The client renews the provider's link: the old one stops, the new one works.
+    let links = format!("{onward}/links");
+    let (status, problem) = call(&app, &lw, Method::POST, &links, &json!({"change": "forget"})).await;
+    assert_eq!((status, fields(&problem)), (400, vec!["change".to_owned()]), "{problem}");
+    let (status, renewed) = call(&app, &lw, Method::POST, &links, &json!({"change": "renew"})).await;
+    assert_eq!(status, 200, "{renewed}");
+    let (status, _) = call(&app, "", Method::GET, &format!("/api/v1/provider-links/{token}"), &Value::Null).await;
+    assert_eq!(status, 404, "the old link stopped");
+    let link = renewed["link_path"].as_str().unwrap().to_owned();
+    assert_eq!(app.get(&link, &[]).await.status(), 200, "the new link opens");
+    assert!(renewed["link_expires_at"].is_string());
+
     // The provider's answer by phone: a decline needs its reason; then recorded as the client.
     let answers = format!("{onward}/provider-answers");
     let (status, problem) = call(&app, &lw, Method::POST, &answers, &json!({"version": 4, "answer": "decline"})).await;
