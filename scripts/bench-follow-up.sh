@@ -23,51 +23,11 @@ scale="${1:-40}"
 seconds="${BENCH_SECONDS:-10}"
 links="${BENCH_LINKS:-400}"
 cd "$(dirname "$0")/.."
-target="${CARGO_TARGET_DIR:-target}"
-command -v wrk >/dev/null 2>&1 || { echo "wrk not installed (apt-get install wrk)"; exit 1; }
-work=$(mktemp -d)
-server=""
-cleanup() {
-  [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
-  rm -rf "$work"
-}
-trap cleanup EXIT
-if [ -n "${BENCH_BIN:-}" ]; then
-  cp "$BENCH_BIN" "$work/lotse"
-else
-  cargo build --release -q -p lotse-cli
-  cp "$target/release/lotse" "$work/lotse"
-fi
+# shellcheck source=scripts/bench-lib.sh
+. scripts/bench-lib.sh
+bench_start
 port=18082
 base="http://127.0.0.1:$port"
-echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(date -u +%F); checkout $(git rev-parse --short HEAD)${BENCH_BIN:+, binary $BENCH_BIN}"
-
-# sign_in USER: a session cookie value and its form token (two words).
-sign_in() {
-  local jar="$work/jar-$1" csrf session
-  rm -f "$jar"
-  csrf=$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]\{64\}\)".*/\1/p' | sed -n 1p)
-  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "username=$1" \
-    --data-urlencode "password=lotse-demo-2026" --data-urlencode "csrf=$csrf" "$base/login"
-  session=$(awk '$6 == "lotse_session" {print $7}' "$jar")
-  csrf=$(curl -s -H "Cookie: lotse_session=$session" "$base/cases" \
-    | sed -n 's/.*name="csrf" value="\([0-9a-f]\{64\}\)".*/\1/p' | sed -n 1p)
-  echo "$session ${csrf:-none}"
-}
-
-# load NAME CONNECTIONS PATH [wrk args]: one wrk run, summarised on one line.
-load() {
-  local name=$1 connections=$2 path=$3
-  shift 3
-  local out rps p50 p99 non2xx requests
-  out=$(timeout $((seconds + 30)) taskset -c 0 wrk -t1 -c"$connections" -d"${seconds}s" --latency "$@" "$base$path")
-  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
-  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
-  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
-  requests=$(awk '/requests in/ {print $1}' <<<"$out")
-  non2xx=$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")
-  echo "| $name | $connections | $requests | $rps | $p50 | $p99 | ${non2xx:-0} |"
-}
 
 # jobs ENGINE URL: the follow-up job, the first run and five more.
 jobs() {

@@ -1,0 +1,54 @@
+# Shared by the load-test scripts (sourced, not run): a work directory removed on exit with the
+# server stopped, the release binary to run, signing a demo user in, and one bounded wrk run.
+#
+#   bench_start            needs wrk; sets $work, copies the binary to $work/lotse (BENCH_BIN,
+#                          else `cargo build --release`), sets the EXIT trap
+#   sign_in USER [PAGE]    a session cookie value and the form token of PAGE (default /cases)
+#   load NAME CONNECTIONS PATH [wrk args]   one wrk run on core 0 ($seconds long), one table row
+#
+# The caller sets $base (the server's address) and $seconds, and puts a served process's pid in
+# $server.
+
+bench_start() {
+  command -v wrk >/dev/null 2>&1 || { echo "wrk not installed (apt-get install wrk)"; exit 1; }
+  work=$(mktemp -d)
+  server=""
+  trap bench_cleanup EXIT
+  if [ -n "${BENCH_BIN:-}" ]; then
+    cp "$BENCH_BIN" "$work/lotse"
+  else
+    cargo build --release -q -p lotse-cli
+    cp "${CARGO_TARGET_DIR:-target}/release/lotse" "$work/lotse"
+  fi
+  echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(date -u +%F); checkout $(git rev-parse --short HEAD)${BENCH_BIN:+, binary $BENCH_BIN}"
+}
+
+bench_cleanup() {
+  [ -n "$server" ] && kill -TERM "$server" 2>/dev/null && wait "$server" 2>/dev/null
+  rm -rf "$work"
+}
+
+sign_in() {
+  local jar="$work/jar-$1" page="${2:-/cases}" csrf session
+  rm -f "$jar"
+  csrf=$(curl -s -c "$jar" "$base/login" | sed -n 's/.*name="csrf" value="\([0-9a-f]\{64\}\)".*/\1/p' | sed -n 1p)
+  curl -s -b "$jar" -c "$jar" -o /dev/null --data-urlencode "username=$1" \
+    --data-urlencode "password=lotse-demo-2026" --data-urlencode "csrf=$csrf" "$base/login"
+  session=$(awk '$6 == "lotse_session" {print $7}' "$jar")
+  csrf=$(curl -s -H "Cookie: lotse_session=$session" "$base$page" \
+    | sed -n 's/.*name="csrf" value="\([0-9a-f]\{64\}\)".*/\1/p' | sed -n 1p)
+  echo "$session ${csrf:-none}"
+}
+
+load() {
+  local name=$1 connections=$2 path=$3
+  shift 3
+  local out rps p50 p99 non2xx requests
+  out=$(timeout $((seconds + 30)) taskset -c 0 wrk -t1 -c"$connections" -d"${seconds}s" --latency "$@" "$base$path")
+  rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
+  p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
+  p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
+  requests=$(awk '/requests in/ {print $1}' <<<"$out")
+  non2xx=$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")
+  echo "| $name | $connections | $requests | $rps | $p50 | $p99 | ${non2xx:-0} |"
+}
