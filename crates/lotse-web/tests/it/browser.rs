@@ -40,7 +40,7 @@ use lotse_testkit::TestDb;
 use lotse_testkit::storage_test;
 
 pub use driver::Browser;
-pub use server::{Account, COORDINATOR, LINK_WORKER, LiveServer, PRESCRIBER, PROGRAMME};
+pub use server::{Account, COORDINATOR, LINK_WORKER, LiveServer, PRESCRIBER, PROGRAMME, PROVIDER};
 
 /// One browser at a time per test process: with two cores, two chromiums running axe at once
 /// only make both slow (the engines' variants of a test otherwise run in parallel).
@@ -179,9 +179,9 @@ async fn check_reachable(browser: &mut Browser, nav: &[String], prefix: &str) ->
     checked
 }
 
-storage_test!(async fn every_page_of_link_workers_and_gps_passes_axe_in_every_language(db) {
+storage_test!(async fn every_page_of_link_workers_gps_and_providers_passes_axe_in_every_language(db) {
     let started = Instant::now();
-    let Some(mut harness) = Harness::start(db, &[LINK_WORKER, PRESCRIBER], "pages").await else { return };
+    let Some(mut harness) = Harness::start(db, &[LINK_WORKER, PRESCRIBER, PROVIDER], "pages").await else { return };
     let world = harness.server.world.clone();
     let browser = &mut harness.browser;
     browser.visit("/").await;
@@ -196,7 +196,7 @@ storage_test!(async fn every_page_of_link_workers_and_gps_passes_axe_in_every_la
             assert_eq!(browser.page_language().await, lang, "{path}");
             browser.check(&format!("{lang}-public-{name}")).await;
         }
-        for account in [LINK_WORKER, PRESCRIBER] {
+        for account in [LINK_WORKER, PRESCRIBER, PROVIDER] {
             let who = account.role.code();
             browser.sign_in(account.username, account.password).await;
             let badge = browser.text("header.top .who").await;

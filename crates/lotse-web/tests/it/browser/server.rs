@@ -42,6 +42,16 @@ pub const PRESCRIBER: Account = Account {
     organisation: Some("Praxis Dr. Eins"),
 };
 
+/// A provider with an account: the world's first provider, to which the world's onward
+/// referral was sent (shared, and acknowledged).
+pub const PROVIDER: Account = Account {
+    username: "anbieter",
+    password: PASSWORD,
+    display_name: "Sven Sportverein",
+    role: Role::OfferProvider,
+    organisation: Some("Sportverein Eins"),
+};
+
 /// The programme's coordinator (no organisation).
 pub const COORDINATOR: Account = Account {
     username: "koordination",
