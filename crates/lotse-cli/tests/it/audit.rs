@@ -459,6 +459,12 @@ storage_test!(async fn serve_logs_a_checkpoint_at_start_and_every_interval(db) {
     println!("two checkpoints logged after {} ms", started.elapsed().as_millis());
     drop(server);
     assert!(lines.len() >= 2, "{lines:?}");
+    // The follow-up job ran at start as well (every 900 s by default), one line per programme.
+    let text = std::fs::read_to_string(&log).unwrap_or_default();
+    let job = text.lines().find(|l| l.contains("\"message\":\"follow-up job\"")).unwrap_or_default();
+    for field in ["\"job.programme\":\"anchored\"", "\"job.lapsed\":0", "\"job.skipped\":false"] {
+        assert!(job.contains(field), "{field} in {text}");
+    }
     let event = &lines[0];
     for field in ["\"audit.programme\":\"anchored\"", "\"audit.seq\":", "\"audit.checkpoint\":\"lotse-audit-checkpoint/1 "] {
         assert!(event.contains(field), "{field} in {event}");
@@ -472,4 +478,39 @@ storage_test!(async fn serve_logs_a_checkpoint_at_start_and_every_interval(db) {
     for f in [&log, &config, &key_file, &file] {
         std::fs::remove_file(f).ok();
     }
+});
+
+storage_test!(async fn jobs_run_lapses_an_unanswered_onward_referral_once_and_keeps_the_chain_intact(db) {
+    use lotse_domain::onward_referral::OnwardReferralEvent as E;
+    use lotse_store::referral::{NewOnwardReferral, Recorded};
+    let world = lotse_testkit::world::World::build(db, "jobs").await;
+    // An onward referral sent in January 2026 and never answered: long past its lapse.
+    let at = |day: u8| time::Date::from_calendar_date(2026, time::Month::January, day).unwrap().midnight().assume_utc();
+    let recorded = |event, day| Recorded { event, actor: "system:test".to_owned(), at: at(day) };
+    let sent = NewOnwardReferral {
+        id: lotse_domain::id::OnwardReferralId::from_uuid(uuid::Uuid::new_v4()),
+        case: world.case,
+        history: vec![
+            recorded(E::Proposed { offer: world.offer }, 5),
+            recorded(E::AcceptedByPerson, 6),
+            recorded(E::Sent, 7),
+        ],
+    };
+    let mut tx = db.db.begin().await.unwrap();
+    let access = lotse_store::audit::Access { at: at(7), purpose: lotse_domain::audit::AuditPurpose::Care };
+    lotse_store::referral::insert_onward_many(&mut tx, &world.scope, access, &[sent]).await.unwrap();
+    tx.commit().await.unwrap();
+    let url = db.url.expose().to_owned();
+    let out = lotse().args(["jobs", "run", "--database-url", &url]).output().await.unwrap();
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{out:?}");
+    assert!(stdout.contains("jobs: 1 onward referrals lapsed"), "{stdout}");
+    let out = lotse().args(["jobs", "run", "--database-url", &url]).output().await.unwrap();
+    assert!(String::from_utf8_lossy(&out.stdout).contains("jobs: 0 onward referrals lapsed"), "{out:?}");
+    let lapsed: i64 = on_pool!(&db.db, p => sqlx::query_scalar(
+        "select count(*) from audit_entry where actor = 'system:follow-up' and object_kind = 'onward_referral'"
+    ).fetch_one(p).await).unwrap();
+    assert_eq!(lapsed, 1, "audited once, as the job");
+    let (ok, verified) = verify(&url).await;
+    assert!(ok, "{verified}");
 });
