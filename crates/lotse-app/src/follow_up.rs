@@ -9,24 +9,28 @@
 //! The worklist's "provider silent" needs no job: it is a next action with its own due date.
 //!
 //! It runs from `lotse jobs run` (for cron) and inside `lotse serve` (every
-//! [`crate::follow_up::DEFAULT_INTERVAL`] unless configured). Each programme is one
-//! transaction that first takes the job's lock (`lotse_store::follow_up::try_lock`: a
-//! PostgreSQL advisory lock, so one runner at a time across instances); a programme locked by
-//! another runner is skipped and reported as such. It is idempotent: a second run on the same
+//! [`crate::follow_up::DEFAULT_INTERVAL`] unless configured). A programme's lapses are written
+//! in transactions of at most 200 (a backlog after a long stop keeps no write lock for long),
+//! each of which first takes the job's lock (`lotse_store::follow_up::try_lock`: a PostgreSQL
+//! advisory lock, so one runner at a time across instances); a programme locked by another
+//! runner is skipped and reported as such. It is idempotent: a second run on the same
 //! clock finds nothing due, and an onward referral answered between the read and the write is
 //! left as the answer made it (the write is at the version read).
 
 use std::time::Duration as StdDuration;
 
-use lotse_domain::actor::SystemJob;
+use lotse_domain::actor::{ProgrammeScope, SystemJob};
 use lotse_domain::audit::{AuditAction, AuditPurpose, ObjectKind};
 use lotse_domain::calendar::WorkingDays;
 use lotse_domain::capability::CapabilityPurpose;
+use lotse_domain::id::OnwardReferralId;
 use lotse_domain::next_action::lapses_on;
 use lotse_domain::onward_referral::OnwardReferralEvent;
+use lotse_domain::programme::Programme;
 use lotse_store::audit::Access;
 use lotse_store::referral::Recorded;
 use lotse_store::{Db, StoreError};
+use time::OffsetDateTime;
 
 use crate::clock::Clock;
 use crate::jobs::JobToken;
@@ -55,72 +59,94 @@ pub async fn run(db: &Db, clock: &dyn Clock) -> Result<Vec<FollowUpReport>, Stor
     let mut reports = Vec::new();
     for programme in lotse_store::programme::list(db).await? {
         let scope = job.scope(programme.id);
-        let working_days = WorkingDays::new(programme.holiday_calendar, &programme.time_zone)
-            .map_err(|e| StoreError::Corrupt(e.to_string()))?;
-        let settings = programme.next_action;
-        let today = working_days.local_date(now);
-        let mut tx = db.begin().await?;
-        if !lotse_store::follow_up::try_lock(&mut tx, &scope).await? {
-            drop(tx);
-            reports.push(FollowUpReport {
-                programme: programme.slug.as_str().to_owned(),
-                lapsed: 0,
-                skipped: true,
-            });
-            continue;
-        }
-        // Working days are never fewer than calendar days, so whatever lapses by today was
-        // sent at least `onward_lapse_working_days` calendar days ago: read those (two days
-        // more, for the time zone), and decide each by the working days.
-        let window = time::Duration::days(i64::from(settings.onward_lapse_working_days) - 2);
-        let access = Access {
-            at: now,
-            purpose: AuditPurpose::Care,
-        };
-        let mut lapsed = 0;
-        for waiting in lotse_store::follow_up::waiting_since(&mut tx, &scope, now - window).await? {
-            if lapses_on(working_days.local_date(waiting.sent_at), &settings, &working_days) > today {
-                continue;
-            }
-            let recorded = Recorded {
-                event: OnwardReferralEvent::Lapsed,
-                actor: scope.actor().reference(),
-                at: now,
-            };
-            match lotse_store::referral::apply_onward(&mut tx, &scope, access, waiting.id, waiting.version, recorded)
-                .await
-            {
-                Ok(_) => lapsed += 1,
-                // Answered since it was read: the answer stands.
-                Err(StoreError::Conflict { .. } | StoreError::Transition(_)) => continue,
-                Err(e) => return Err(e),
-            }
-            let purpose = CapabilityPurpose::OnwardReferralAnswer;
-            let links =
-                lotse_store::capability::working_for_object(&mut tx, &scope, purpose, waiting.id.as_uuid(), now)
-                    .await?;
-            let mut stopped = Vec::new();
-            for link in &links {
-                if lotse_store::capability::revoke(&mut tx, &scope, link.id, now).await? {
-                    stopped.push(link.id.as_uuid());
-                }
-            }
-            lotse_store::audit::record(
-                &mut tx,
-                &scope,
-                access,
-                AuditAction::Update,
-                ObjectKind::Capability,
-                stopped,
-            )
-            .await?;
-        }
-        tx.commit().await?;
+        let lapsed = lapse_due(db, &scope, &programme, now).await?;
         reports.push(FollowUpReport {
             programme: programme.slug.as_str().to_owned(),
-            lapsed,
-            skipped: false,
+            lapsed: lapsed.unwrap_or(0),
+            skipped: lapsed.is_none(),
         });
     }
     Ok(reports)
+}
+
+/// Lapses per transaction: a backlog (a server stopped for weeks, a new database) is written in
+/// batches, so that no transaction holds SQLite's write lock for long.
+const BATCH: i64 = 200;
+
+/// Lapses what is due in one programme, [`BATCH`] at a time, each batch one transaction under
+/// the job's lock. `None` when another runner holds the lock.
+async fn lapse_due(
+    db: &Db,
+    scope: &ProgrammeScope,
+    programme: &Programme,
+    now: OffsetDateTime,
+) -> Result<Option<usize>, StoreError> {
+    let working_days = WorkingDays::new(programme.holiday_calendar, &programme.time_zone)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let settings = programme.next_action;
+    let today = working_days.local_date(now);
+    // Working days are never fewer than calendar days, so whatever lapses by today was sent at
+    // least `onward_lapse_working_days` calendar days ago: read those (two days more, for the
+    // time zone), oldest first, and decide each by the working days.
+    let window = time::Duration::days(i64::from(settings.onward_lapse_working_days) - 2);
+    let access = Access {
+        at: now,
+        purpose: AuditPurpose::Care,
+    };
+    let mut lapsed = 0;
+    loop {
+        let mut tx = db.begin().await?;
+        if !lotse_store::follow_up::try_lock(&mut tx, scope).await? {
+            return Ok((lapsed > 0).then_some(lapsed));
+        }
+        let batch = lotse_store::follow_up::waiting_since(&mut tx, scope, now - window, BATCH).await?;
+        let full = i64::try_from(batch.len()).unwrap_or(i64::MAX) >= BATCH;
+        let mut reached_the_undue = false;
+        for waiting in batch {
+            // Oldest first: once one is not due, none after it is.
+            if lapses_on(working_days.local_date(waiting.sent_at), &settings, &working_days) > today {
+                reached_the_undue = true;
+                break;
+            }
+            if lapse(&mut tx, scope, access, waiting.id, waiting.version, now).await? {
+                lapsed += 1;
+            }
+        }
+        tx.commit().await?;
+        if !full || reached_the_undue {
+            return Ok(Some(lapsed));
+        }
+    }
+}
+
+/// Writes one lapse at the version read and stops the onward referral's provider links (both
+/// audited); `false` when it was answered since it was read (the answer stands).
+async fn lapse(
+    tx: &mut lotse_store::Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    id: OnwardReferralId,
+    version: i64,
+    now: OffsetDateTime,
+) -> Result<bool, StoreError> {
+    let recorded = Recorded {
+        event: OnwardReferralEvent::Lapsed,
+        actor: scope.actor().reference(),
+        at: now,
+    };
+    match lotse_store::referral::apply_onward(tx, scope, access, id, version, recorded).await {
+        Ok(_) => {}
+        Err(StoreError::Conflict { .. } | StoreError::Transition(_)) => return Ok(false),
+        Err(e) => return Err(e),
+    }
+    let purpose = CapabilityPurpose::OnwardReferralAnswer;
+    let links = lotse_store::capability::working_for_object(tx, scope, purpose, id.as_uuid(), now).await?;
+    let mut stopped = Vec::new();
+    for link in &links {
+        if lotse_store::capability::revoke(tx, scope, link.id, now).await? {
+            stopped.push(link.id.as_uuid());
+        }
+    }
+    lotse_store::audit::record(tx, scope, access, AuditAction::Update, ObjectKind::Capability, stopped).await?;
+    Ok(true)
 }

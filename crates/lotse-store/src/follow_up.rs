@@ -30,20 +30,23 @@ pub struct Waiting {
 }
 
 /// The scope's programme's onward referrals in state `sent` that were sent before
-/// `sent_before`, oldest first (read through the index `onward_referral_by_state_and_sent`).
+/// `sent_before`, the `limit` oldest first (read through the index
+/// `onward_referral_by_state_and_sent`).
 pub async fn waiting_since(
     tx: &mut Tx,
     scope: &ProgrammeScope,
     sent_before: OffsetDateTime,
+    limit: i64,
 ) -> StoreResult<Vec<Waiting>> {
     let key = tx.programme_key(scope.programme()).await?;
     let rows: Vec<(Uuid, i64, OffsetDateTime)> = on_conn!(tx, c => sqlx::query_as(
         "select onward_referral_id, version, sent_at from onward_referral \
          where programme_key = $1 and state = 'sent' and sent_at < $2 \
-         order by sent_at, onward_referral_id",
+         order by sent_at, onward_referral_id limit $3",
     )
     .bind(key)
     .bind(sent_before)
+    .bind(limit)
     .fetch_all(c)
     .await)?;
     Ok(rows

@@ -214,3 +214,41 @@ storage_test!(async fn the_next_follow_up_questionnaire_is_due_the_programmes_we
         (Some("questionnaire_due".into()), Some(date!(2026 - 11 - 30)))
     );
 });
+
+storage_test!(async fn a_backlog_lapses_in_batches_until_nothing_is_due(db) {
+    use lotse_domain::onward_referral::OnwardReferralEvent as E;
+    use lotse_store::referral::{NewOnwardReferral, Recorded};
+    let world = World::build(db, "follow-up-backlog").await;
+    // 450 onward referrals sent in January and never answered (more than two batches of 200),
+    // and one sent the day before the run, not yet due.
+    let at = |day: u8| time::Date::from_calendar_date(2026, time::Month::January, day).unwrap().midnight().assume_utc();
+    let sent = |days: &[(u8, u8, u8)]| -> Vec<NewOnwardReferral> {
+        days.iter()
+            .map(|&(p, a, s)| NewOnwardReferral {
+                id: lotse_domain::id::OnwardReferralId::from_uuid(uuid::Uuid::new_v4()),
+                case: world.case,
+                history: vec![
+                    Recorded { event: E::Proposed { offer: world.offer }, actor: "system:test".into(), at: at(p) },
+                    Recorded { event: E::AcceptedByPerson, actor: "system:test".into(), at: at(a) },
+                    Recorded { event: E::Sent, actor: "system:test".into(), at: at(s) },
+                ],
+            })
+            .collect()
+    };
+    let mut items = sent(&[(5, 6, 7); 450]);
+    items.extend(sent(&[(27, 28, 29)]));
+    let mut tx = db.db.begin().await.unwrap();
+    let access = lotse_store::audit::Access { at: at(7), purpose: lotse_domain::audit::AuditPurpose::Care };
+    lotse_store::referral::insert_onward_many(&mut tx, &world.scope, access, &items).await.unwrap();
+    tx.commit().await.unwrap();
+    // Friday 30 January 2026: the 450 are long due, the one sent on the 29th is not.
+    let clock = at(30);
+    let reports = follow_up::run(&db.db, &FixedClock::new(clock)).await.unwrap();
+    assert_eq!(report_of(&reports, &world).lapsed, 450);
+    let still_sent = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar::<_, i64>(
+        "select count(*) from onward_referral where state = 'sent'"
+    ).fetch_one(p).await).unwrap();
+    assert_eq!(still_sent, 1, "the one not yet due stays sent");
+    let reports = follow_up::run(&db.db, &FixedClock::new(clock)).await.unwrap();
+    assert_eq!(report_of(&reports, &world).lapsed, 0);
+});
