@@ -20,9 +20,8 @@
 use std::time::Duration as StdDuration;
 
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
-use lotse_domain::audit::{AuditAction, AuditPurpose, ObjectKind};
+use lotse_domain::audit::AuditPurpose;
 use lotse_domain::calendar::WorkingDays;
-use lotse_domain::capability::CapabilityPurpose;
 use lotse_domain::id::OnwardReferralId;
 use lotse_domain::next_action::lapses_on;
 use lotse_domain::onward_referral::OnwardReferralEvent;
@@ -139,14 +138,6 @@ async fn lapse(
         Err(StoreError::Conflict { .. } | StoreError::Transition(_)) => return Ok(false),
         Err(e) => return Err(e),
     }
-    let purpose = CapabilityPurpose::OnwardReferralAnswer;
-    let links = lotse_store::capability::working_for_object(tx, scope, purpose, id.as_uuid(), now).await?;
-    let mut stopped = Vec::new();
-    for link in &links {
-        if lotse_store::capability::revoke(tx, scope, link.id, now).await? {
-            stopped.push(link.id.as_uuid());
-        }
-    }
-    lotse_store::audit::record(tx, scope, access, AuditAction::Update, ObjectKind::Capability, stopped).await?;
+    crate::onward::stop_links(tx, scope, access, id, now).await?;
     Ok(true)
 }

@@ -357,22 +357,7 @@ pub async fn change_links(
     }
     let scope = principal.scope();
     let purpose = CapabilityPurpose::OnwardReferralAnswer;
-    let working = lotse_store::capability::working_for_object(&mut tx, scope, purpose, onward.as_uuid(), now).await?;
-    let mut stopped = Vec::new();
-    for link in &working {
-        if lotse_store::capability::revoke(&mut tx, scope, link.id, now).await? {
-            stopped.push(link.id.as_uuid());
-        }
-    }
-    lotse_store::audit::record(
-        &mut tx,
-        scope,
-        access(clock, AuditPurpose::Care),
-        lotse_domain::audit::AuditAction::Update,
-        lotse_domain::audit::ObjectKind::Capability,
-        stopped,
-    )
-    .await?;
+    stop_links(&mut tx, scope, access(clock, AuditPurpose::Care), onward, now).await?;
     tx.commit().await?;
     if change == LinkChange::Stop {
         return Ok(None);
@@ -391,6 +376,35 @@ pub async fn change_links(
         expires_at: issued.expires_at,
         offer: current.offer,
     }))
+}
+
+/// Stops (revokes) the working provider links of one onward referral, audited as one update of
+/// the capabilities by the scope's actor (none: no entry). The link worker's "stop" and "renew"
+/// and the follow-up job's lapse.
+pub(crate) async fn stop_links(
+    tx: &mut Tx,
+    scope: &lotse_domain::actor::ProgrammeScope,
+    access: lotse_store::audit::Access,
+    onward: OnwardReferralId,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let purpose = CapabilityPurpose::OnwardReferralAnswer;
+    let working = lotse_store::capability::working_for_object(tx, scope, purpose, onward.as_uuid(), now).await?;
+    let mut stopped = Vec::new();
+    for link in &working {
+        if lotse_store::capability::revoke(tx, scope, link.id, now).await? {
+            stopped.push(link.id.as_uuid());
+        }
+    }
+    lotse_store::audit::record(
+        tx,
+        scope,
+        access,
+        lotse_domain::audit::AuditAction::Update,
+        ObjectKind::Capability,
+        stopped,
+    )
+    .await
 }
 
 /// Applies one event at `expected_version`, turning the store's refusals into this module's.

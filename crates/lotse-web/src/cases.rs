@@ -17,15 +17,13 @@ use lotse_app::access::AccessError;
 use lotse_app::action_plan::StoredPlan;
 use lotse_app::auth::SessionUser;
 use lotse_app::case_record::{self, CaseRecord, Worklist, WorklistRow};
-use lotse_app::onward::{self, OnwardError};
+use lotse_app::onward;
 use lotse_app::referral_work::{self, ContactOutcome, NextSteps, Step, WorkError, WorkStep};
 use lotse_app::{action_plan, conversation, questionnaires};
 use lotse_domain::action_plan::ActionPlanInput;
 use lotse_domain::id::{CaseId, ConsentId, OnwardReferralId, OrganisationId};
 use lotse_domain::next_action::NextActionKind;
-use lotse_domain::onward_referral::{
-    AnswerChannel, DeclineReason, OnwardReferralState, ProviderAnswer, ProviderDeclineReason,
-};
+use lotse_domain::onward_referral::{AnswerChannel, DeclineReason, OnwardReferralState, ProviderAnswer};
 use lotse_domain::policy::Visibility;
 use lotse_domain::referral::{ClosingReason, ConcernKind, RedirectReason, ReferralState};
 use lotse_domain::user::Role;
@@ -332,22 +330,7 @@ pub async fn provider_answer(
             let (app, clock) = (&state.app, state.clock.as_ref());
             match onward::answer_as_provider(app, clock, &user.principal(), onward, answer, version).await {
                 Ok(_) => return Ok(see_other(&format!("/cases/{case}#shortlist"))),
-                Err(OnwardError::Refused(now)) => (
-                    page.text_with(
-                        "onward-refused",
-                        &[("state", FluentValue::from(page.t(&onward_state_key(now.code()))))],
-                    ),
-                    StatusCode::CONFLICT,
-                ),
-                Err(OnwardError::Conflict { state: now, .. }) => (
-                    page.text_with(
-                        "onward-conflict",
-                        &[("state", FluentValue::from(page.t(&onward_state_key(now.code()))))],
-                    ),
-                    StatusCode::CONFLICT,
-                ),
-                Err(OnwardError::NotFound | OnwardError::Invalid(_)) => return Err(WebError::NotFound),
-                Err(OnwardError::Store(e)) => return Err(e.into()),
+                Err(e) => crate::onward::refusal(&page, e)?,
             }
         }
     };
@@ -629,15 +612,7 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
                 },
             })
             .collect(),
-        provider_decline_reasons: ProviderDeclineReason::ALL
-            .iter()
-            .map(|r| {
-                (
-                    r.code(),
-                    page.t(&format!("provider-decline-{}", r.code().replace('_', "-"))),
-                )
-            })
-            .collect(),
+        provider_decline_reasons: crate::onward::decline_reasons(&page),
         provider_view: visibility == Visibility::Provider,
         decline_reasons: DeclineReason::ALL
             .iter()

@@ -47,7 +47,7 @@ fn state_label(page: &Page, state: OnwardReferralState) -> String {
 }
 
 /// (code, label) of every provider decline reason.
-fn decline_reasons(page: &Page) -> Vec<(&'static str, String)> {
+pub(crate) fn decline_reasons(page: &Page) -> Vec<(&'static str, String)> {
     ProviderDeclineReason::ALL
         .iter()
         .map(|r| {
@@ -76,7 +76,7 @@ fn field_message(page: &Page, e: &FieldError) -> String {
 }
 
 /// The message of a refused step, and its status; `Err` for what is not the user's to fix.
-fn refusal(page: &Page, e: OnwardError) -> Result<(String, StatusCode), WebError> {
+pub(crate) fn refusal(page: &Page, e: OnwardError) -> Result<(String, StatusCode), WebError> {
     Ok(match e {
         OnwardError::Invalid(errors) => (
             errors
