@@ -55,7 +55,7 @@ first_case() {
 # role, demo account whose organisation the client acts for (or -), scopes
 clients="prescriber arzt.duesseldorf worklist:read,case:read,prescription:write
 link-worker lotsin.duesseldorf worklist:read,case:read,consent:write,directory:read,case:work
-offer-provider anbieter.duesseldorf worklist:read,case:read,offer:write
+offer-provider anbieter.duesseldorf worklist:read,case:read,offer:write,onward:answer
 coordinator - export:read,directory:read,offer:write"
 
 version=$("$venv/bin/schemathesis" --version 2>/dev/null | tail -1)

@@ -43,7 +43,7 @@ pub const JOB_START: &str = "start_job";
 pub const JOB_TOKEN_FILE: &str = "crates/lotse-app/src/jobs.rs";
 
 /// The job entry points: the only (file, function) pairs that start a job.
-pub const JOB_ENTRY_POINTS: [(&str, &str); 24] = [
+pub const JOB_ENTRY_POINTS: [(&str, &str); 25] = [
     ("crates/lotse-app/src/admin.rs", "add_user"),
     ("crates/lotse-app/src/admin.rs", "verify_audit"),
     ("crates/lotse-app/src/admin.rs", "verify_audit_against"),
@@ -61,6 +61,7 @@ pub const JOB_ENTRY_POINTS: [(&str, &str); 24] = [
     ("crates/lotse-app/src/directory.rs", "public_scope"),
     ("crates/lotse-app/src/directory.rs", "index_for"),
     ("crates/lotse-app/src/directory.rs", "public_indexes"),
+    ("crates/lotse-app/src/email.rs", "deliver"),
     ("crates/lotse-app/src/follow_up.rs", "run"),
     ("crates/lotse-app/src/hsds/export.rs", "export"),
     ("crates/lotse-app/src/hsds/import.rs", "import"),

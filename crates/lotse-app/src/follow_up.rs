@@ -7,6 +7,10 @@
 //! links (the capability revocations audited too), and so refreshes the case's next action:
 //! with no other onward referral open, the link worker's worklist shows "pick the next offer".
 //! The worklist's "provider silent" needs no job: it is a next action with its own due date.
+//! Where the programme has an e-mail relay ([`crate::email::Relays`]), the job also makes one
+//! reminder due for each onward referral still unanswered on its [`silent_on`] day (written to
+//! the e-mail outbox in the same way, one per onward referral however often it runs); the
+//! e-mail job delivers it.
 //!
 //! It runs from `lotse jobs run` (for cron) and inside `lotse serve` (every
 //! [`crate::follow_up::DEFAULT_INTERVAL`] unless configured). A programme's lapses are written
@@ -22,8 +26,9 @@ use std::time::Duration as StdDuration;
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
 use lotse_domain::audit::AuditPurpose;
 use lotse_domain::calendar::WorkingDays;
+use lotse_domain::email::EmailKind;
 use lotse_domain::id::OnwardReferralId;
-use lotse_domain::next_action::lapses_on;
+use lotse_domain::next_action::{lapses_on, silent_on};
 use lotse_domain::onward_referral::OnwardReferralEvent;
 use lotse_domain::programme::Programme;
 use lotse_store::audit::Access;
@@ -32,6 +37,7 @@ use lotse_store::{Db, StoreError};
 use time::OffsetDateTime;
 
 use crate::clock::Clock;
+use crate::email::Relays;
 use crate::jobs::JobToken;
 
 /// How often `lotse serve` runs the job unless configured otherwise: every 15 minutes.
@@ -44,6 +50,8 @@ pub struct FollowUpReport {
     pub programme: String,
     /// Onward referrals that lapsed now.
     pub lapsed: usize,
+    /// Reminders to silent providers made due now (only where the programme has a relay).
+    pub reminded: usize,
     /// Whether another runner held the programme's lock (nothing was done here).
     pub skipped: bool,
 }
@@ -52,20 +60,67 @@ pub struct FollowUpReport {
 ///
 /// # Errors
 /// A storage failure; the programmes before it keep what was written (one transaction each).
-pub async fn run(db: &Db, clock: &dyn Clock) -> Result<Vec<FollowUpReport>, StoreError> {
+pub async fn run(db: &Db, clock: &dyn Clock, relays: &Relays) -> Result<Vec<FollowUpReport>, StoreError> {
     let job = JobToken::start_job(SystemJob::FollowUp);
     let now = clock.now();
     let mut reports = Vec::new();
     for programme in lotse_store::programme::list(db).await? {
         let scope = job.scope(programme.id);
         let lapsed = lapse_due(db, &scope, &programme, now).await?;
+        let reminded = if relays.has(programme.id) && lapsed.is_some() {
+            remind_silent(db, &scope, &programme, now).await?
+        } else {
+            Some(0)
+        };
         reports.push(FollowUpReport {
             programme: programme.slug.as_str().to_owned(),
             lapsed: lapsed.unwrap_or(0),
-            skipped: lapsed.is_none(),
+            reminded: reminded.unwrap_or(0),
+            skipped: lapsed.is_none() || reminded.is_none(),
         });
     }
     Ok(reports)
+}
+
+/// Makes a reminder due for each onward referral of one programme whose provider is silent
+/// (still unanswered on its [`silent_on`] day) and has none yet, [`BATCH`] at a time under the
+/// job's lock. `None` when another runner holds the lock.
+async fn remind_silent(
+    db: &Db,
+    scope: &ProgrammeScope,
+    programme: &Programme,
+    now: OffsetDateTime,
+) -> Result<Option<usize>, StoreError> {
+    let working_days = WorkingDays::new(programme.holiday_calendar, &programme.time_zone)
+        .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+    let settings = programme.next_action;
+    let today = working_days.local_date(now);
+    // As for lapses: working days are never fewer than calendar days.
+    let window = time::Duration::days(i64::from(settings.provider_silent_working_days) - 2);
+    let mut reminded = 0;
+    loop {
+        let mut tx = db.begin().await?;
+        if !lotse_store::follow_up::try_lock(&mut tx, scope).await? {
+            return Ok((reminded > 0).then_some(reminded));
+        }
+        let batch = lotse_store::email_outbox::unreminded_since(&mut tx, scope, now - window, BATCH).await?;
+        let full = i64::try_from(batch.len()).unwrap_or(i64::MAX) >= BATCH;
+        let mut reached_the_undue = false;
+        for (onward, sent_at) in batch {
+            // Oldest first: once one is not silent yet, none after it is.
+            if silent_on(working_days.local_date(sent_at), &settings, &working_days) > today {
+                reached_the_undue = true;
+                break;
+            }
+            if lotse_store::email_outbox::enqueue(&mut tx, scope, EmailKind::ProviderReminder, onward, now).await? {
+                reminded += 1;
+            }
+        }
+        tx.commit().await?;
+        if !full || reached_the_undue {
+            return Ok(Some(reminded));
+        }
+    }
 }
 
 /// Lapses per transaction: a backlog (a server stopped for weeks, a new database) is written in

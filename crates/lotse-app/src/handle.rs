@@ -2,6 +2,7 @@
 
 use lotse_store::Db;
 
+use crate::email::Relays;
 use crate::error::StoreFailure;
 
 /// The purpose the form-token (CSRF) key is derived for. Unchanged since the web layer derived
@@ -17,12 +18,22 @@ const FORM_TOKEN_PURPOSE: &str = "lotse-web csrf v1";
 #[derive(Clone, Debug)]
 pub struct App {
     db: Db,
+    relays: Relays,
 }
 
 impl App {
-    /// The application over a connected, migrated database.
-    pub const fn new(db: Db) -> Self {
-        Self { db }
+    /// The application over a connected, migrated database, without e-mail.
+    pub fn new(db: Db) -> Self {
+        Self {
+            db,
+            relays: Relays::none(),
+        }
+    }
+
+    /// The same application, sending e-mail to providers through `relays`.
+    #[must_use]
+    pub fn with_email(self, relays: Relays) -> Self {
+        Self { relays, ..self }
     }
 
     /// Whether the database answers (for `/readyz`).
@@ -65,11 +76,18 @@ mod sealed {
     pub trait Sealed {
         /// The store's database.
         fn store(&self, key: Key) -> &Db;
+
+        /// The programmes' e-mail relays, if the handle has any.
+        fn relays(&self, key: Key) -> Option<&crate::email::Relays>;
     }
 
     impl Sealed for super::App {
         fn store(&self, _: Key) -> &Db {
             &self.db
+        }
+
+        fn relays(&self, _: Key) -> Option<&crate::email::Relays> {
+            Some(&self.relays)
         }
     }
 
@@ -77,10 +95,19 @@ mod sealed {
         fn store(&self, _: Key) -> &Db {
             self
         }
+
+        fn relays(&self, _: Key) -> Option<&crate::email::Relays> {
+            None
+        }
     }
 }
 
 /// The store's database behind a handle, for the app's use cases.
 pub(crate) fn store<H: Handle + ?Sized>(handle: &H) -> &Db {
     handle.store(sealed::Key(()))
+}
+
+/// The e-mail relays behind a handle (none for a bare `Db`).
+pub(crate) fn relays<H: Handle + ?Sized>(handle: &H) -> Option<&Relays> {
+    handle.relays(sealed::Key(()))
 }

@@ -30,6 +30,8 @@ pub mod data_subject;
 pub mod demo;
 /// The directory's use cases: member, public and case-based search over a kept index.
 pub mod directory;
+/// E-mail to providers through the programme's SMTP relay: the outbox's delivery job.
+pub mod email;
 /// A storage failure as the layers above the app see it (its kind, not the store's type).
 pub mod error;
 /// The follow-up job: unanswered onward referrals lapse (`lotse jobs run`, and inside `serve`).

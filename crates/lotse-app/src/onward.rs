@@ -30,6 +30,7 @@ use lotse_domain::audit::AuditPurpose;
 use lotse_domain::audit::ObjectKind;
 use lotse_domain::capability::{CapabilityPurpose, CapabilityToken};
 use lotse_domain::consent::{Consent, ConsentPurpose, SharedField, Sharing};
+use lotse_domain::email::{EmailKind, EmailState};
 use lotse_domain::field::FieldError;
 use lotse_domain::id::{CaseId, ConsentId, OnwardReferralId, OrganisationId, PatientId};
 use lotse_domain::onward_referral::{AnswerChannel, OnwardReferralEvent, OnwardReferralState, ProviderAnswer};
@@ -115,6 +116,9 @@ pub struct ProviderLink {
     pub expires_at: OffsetDateTime,
     /// The offer's title (the page that shows the link names it).
     pub offer: String,
+    /// Whether an e-mail with a link of its own is on its way to the offer's contact address
+    /// (the programme has an e-mail relay; see [`crate::email`]).
+    pub emailed: bool,
 }
 
 /// One onward referral of a case as the link worker holding it sees it.
@@ -143,6 +147,29 @@ pub struct OnwardDetail {
     /// What happened, oldest first: when, the event kind (`onward_referral.acknowledged`) and,
     /// for a provider's answer, how it came.
     pub history: Vec<(OffsetDateTime, String, Option<AnswerChannel>)>,
+    /// The e-mails to the provider about it, oldest first (only where the programme has an
+    /// e-mail relay).
+    pub emails: Vec<ProviderEmailLine>,
+}
+
+/// One e-mail to the provider about an onward referral, as the link worker sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ProviderEmailLine {
+    /// The link, or a reminder.
+    pub kind: EmailKind,
+    /// Where it stands.
+    pub state: EmailState,
+    /// When it was made due.
+    pub made_at: OffsetDateTime,
+    /// When the relay took it.
+    pub sent_at: Option<OffsetDateTime>,
+    /// The address it went to (the offer's public contact address).
+    pub sent_to: Option<String>,
+    /// Failed tries so far.
+    pub attempts: u32,
+    /// Why the last try failed (`smtp_451`, `timeout`, `connection`, `tls`) or why it was
+    /// dropped (`answered`, `no_address`, `bad_address`).
+    pub note: Option<String>,
 }
 
 /// The onward referral `onward` of `case`, for the link worker holding the case (its consents
@@ -208,8 +235,22 @@ async fn detail_in(
             (e.occurred_at, e.kind, channel)
         })
         .collect();
+    let emails = lotse_store::email_outbox::of_onward(tx, scope, onward)
+        .await?
+        .into_iter()
+        .map(|e| ProviderEmailLine {
+            kind: e.kind,
+            state: e.state,
+            made_at: e.created_at,
+            sent_at: e.sent_at,
+            sent_to: e.sent_to,
+            attempts: e.attempts,
+            note: e.note,
+        })
+        .collect();
     Ok(OnwardDetail {
         history,
+        emails,
         link_expires_at: links.iter().map(|c| c.expires_at).max(),
         relinkable,
         id: onward,
@@ -308,6 +349,7 @@ pub async fn send(
         at: now,
     };
     apply(&mut tx, principal, clock, onward, expected_version, recorded).await?;
+    let emailed = crate::email::enqueue_link(&mut tx, scope, handle::relays(db), onward, now).await?;
     tx.commit().await?;
     // The link after the commit: a link always names an onward referral that was sent.
     let issued = crate::capability::issue(
@@ -323,6 +365,7 @@ pub async fn send(
         token: issued.token,
         expires_at: issued.expires_at,
         offer: current.offer,
+        emailed,
     })
 }
 
@@ -375,6 +418,7 @@ pub async fn change_links(
         token: issued.token,
         expires_at: issued.expires_at,
         offer: current.offer,
+        emailed: false,
     }))
 }
 

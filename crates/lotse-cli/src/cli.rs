@@ -226,7 +226,8 @@ pub struct ApiClientAddArgs {
     #[arg(long)]
     pub organisation: Option<String>,
     /// Scopes, comma-separated: worklist:read, case:read, consent:write, export:read,
-    /// directory:read, offer:write, case:work, prescription:write (each must be one the role may use)
+    /// directory:read, offer:write, case:work, prescription:write, onward:answer (each must be one
+    /// the role may use)
     #[arg(long)]
     pub scopes: String,
 }

@@ -33,6 +33,58 @@ pub struct FileConfig {
     pub idle_timeout_secs: Option<u64>,
     pub max_open_connections: Option<u32>,
     pub metrics_token: Option<String>,
+    pub public_url: Option<String>,
+    pub email_job_secs: Option<u64>,
+    pub smtp: Option<std::collections::BTreeMap<String, SmtpFile>>,
+}
+
+/// One programme's SMTP relay in the config file (`[smtp.<programme slug>]`).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpFile {
+    /// `smtps://user:password@host:465` or `smtp://user:password@host:587?tls=required`.
+    pub url: String,
+    /// The sender, e.g. `Lotse Düsseldorf <lotse@duesseldorf.example>`.
+    pub from: String,
+}
+
+/// E-mail to providers: where links point, the relays by programme slug, how often the server
+/// delivers.
+#[derive(Debug, Clone)]
+pub struct EmailSettings {
+    /// The address Lotse is reached at (links in e-mails start with it).
+    pub public_url: Option<String>,
+    /// Each configured programme's relay, checked.
+    pub relays: Vec<(String, lotse_app::email::Relay)>,
+    /// Seconds between the e-mail job's runs in the server; 0: not in the server.
+    pub email_job_secs: u64,
+}
+
+/// Resolves and checks the e-mail settings (`public_url`, `[smtp.<slug>]`, `email_job_secs`).
+pub fn email(file: &FileConfig) -> anyhow::Result<EmailSettings> {
+    let mut relays = Vec::new();
+    for (slug, relay) in file.smtp.iter().flatten() {
+        let checked =
+            lotse_app::email::Relay::new(&relay.url, &relay.from).map_err(|e| anyhow::anyhow!("[smtp.{slug}]: {e}"))?;
+        relays.push((slug.clone(), checked));
+    }
+    let public_url = file.public_url.clone().filter(|u| !u.trim().is_empty());
+    if !relays.is_empty() && public_url.is_none() {
+        bail!(
+            "public_url is needed where [smtp.…] is configured: links in e-mails start with it (e.g. public_url = \"https://lotse.example.org\")"
+        );
+    }
+    let email_job_secs = file
+        .email_job_secs
+        .unwrap_or_else(|| lotse_app::email::DEFAULT_INTERVAL.as_secs());
+    if email_job_secs != 0 && !(10..=3600).contains(&email_job_secs) {
+        bail!("email_job_secs must be 0 (no runs in the server) or between 10 and 3600, got {email_job_secs}");
+    }
+    Ok(EmailSettings {
+        public_url,
+        relays,
+        email_job_secs,
+    })
 }
 
 /// Every `LOTSE_*` variable Lotse reads (others get a warning; `LOTSE_TEST_*` is for tests).
@@ -351,6 +403,19 @@ audit_checkpoint_secs = 3600     # LOTSE_AUDIT_CHECKPOINT_SECS, --audit-checkpoi
 # `lotse serve` every follow_up_job_secs (one run at start), one runner at a time across
 # instances (a PostgreSQL advisory lock). 0 switches it off; then run `lotse jobs run` from cron.
 follow_up_job_secs = 900         # LOTSE_FOLLOW_UP_JOB_SECS, --follow-up-job-secs
+
+# E-mail to providers without an account (their signed link when an onward referral is sent, a
+# reminder when they stay silent): per programme, an SMTP relay with TLS (smtps://, or
+# smtp://…?tls=required for STARTTLS; plain smtp:// only to 127.0.0.1, ::1 or localhost), and
+# the address Lotse is reached at, which the links start with. The e-mails hold the offer's
+# title, the link and its last day, nothing about the person. The URL may hold the relay's
+# password: keep this file readable only by lotse. `lotse serve` delivers every email_job_secs
+# (0: not in the server; then `lotse jobs run` from cron); a failed delivery is tried again.
+# public_url = "https://lotse.example.org"
+# [smtp.duesseldorf]
+# url = "smtps://lotse:secret@mail.example.org:465"
+# from = "Lotse Düsseldorf <lotse@example.org>"
+email_job_secs = 60
 "#;
 
 #[cfg(test)]
@@ -478,6 +543,52 @@ mod tests {
         assert!(toml::from_str::<FileConfig>("trusted_proxies = [\"10.0.0.0/8\"]").is_err());
         let example: FileConfig = toml::from_str(EXAMPLE).unwrap();
         assert_eq!(example.trusted_proxies, Some(Vec::new()), "none trusted by default");
+    }
+
+    #[test]
+    fn email_settings_are_checked_before_anything_starts() {
+        let example: FileConfig = toml::from_str(EXAMPLE).unwrap();
+        let none = email(&example).unwrap();
+        assert!(none.relays.is_empty() && none.public_url.is_none());
+        assert_eq!(none.email_job_secs, 60);
+        let good = "public_url = \"https://lotse.example.org\"\n[smtp.duesseldorf]\n\
+                    url = \"smtps://lotse:secret@mail.example.org:465\"\nfrom = \"Lotse <lotse@example.org>\"";
+        let file: FileConfig = toml::from_str(good).unwrap();
+        let ok = email(&file).unwrap();
+        assert_eq!(ok.relays.len(), 1);
+        assert_eq!(ok.relays[0].0, "duesseldorf");
+        // (config, words the refusal must hold)
+        let bad = [
+            (
+                "[smtp.duesseldorf]\nurl = \"smtps://mail.example.org\"\nfrom = \"lotse@example.org\"",
+                "public_url",
+            ),
+            (
+                "public_url = \"https://l.example\"\n[smtp.duesseldorf]\nurl = \"smtp://mail.example.org:25\"\nfrom = \"lotse@example.org\"",
+                "[smtp.duesseldorf]: the SMTP URL must use TLS",
+            ),
+            (
+                "public_url = \"https://l.example\"\n[smtp.berlin]\nurl = \"smtps://mail.example.org\"\nfrom = \"Lotse\"",
+                "[smtp.berlin]: the sender",
+            ),
+            ("email_job_secs = 5", "email_job_secs"),
+            ("email_job_secs = 3601", "email_job_secs"),
+        ];
+        for (text, words) in bad {
+            let file: FileConfig = toml::from_str(text).unwrap();
+            let err = email(&file).unwrap_err().to_string();
+            assert!(err.contains(words), "{text}: {err}");
+        }
+        assert_eq!(
+            email(&toml::from_str("email_job_secs = 0").unwrap())
+                .unwrap()
+                .email_job_secs,
+            0
+        );
+        // A typo in a relay's keys is refused, not ignored.
+        assert!(
+            toml::from_str::<FileConfig>("[smtp.x]\nurl = \"smtps://h\"\nfrom = \"a@b\"\npasword = \"p\"").is_err()
+        );
     }
 
     #[test]

@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use anyhow::{Context, bail};
 use lotse_app::demo::{DEMO_ACCOUNTS, DEMO_PASSWORD, DemoOptions};
+use lotse_app::email::Relays;
 use lotse_app::{Clock, SystemClock};
 use lotse_domain::checkpoint::{Checkpoint, CheckpointKeys};
 use lotse_store::crypto::DataKeys;
@@ -236,18 +237,19 @@ fn spawn_checkpoints(
 
 /// Runs the follow-up job every `period` (the first run at once) until aborted, logging what
 /// each run did; a failed run is logged and the next one tries again.
-fn spawn_follow_up(db: Db, clock: Arc<dyn Clock>, period: Duration) -> tokio::task::JoinHandle<()> {
+fn spawn_follow_up(db: Db, clock: Arc<dyn Clock>, relays: Relays, period: Duration) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut interval = tokio::time::interval(period);
         interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             interval.tick().await;
-            match lotse_app::follow_up::run(&db, clock.as_ref()).await {
+            match lotse_app::follow_up::run(&db, clock.as_ref(), &relays).await {
                 Ok(reports) => {
                     for r in reports {
                         tracing::info!(
                             job.programme = %r.programme,
                             job.lapsed = r.lapsed,
+                            job.reminded = r.reminded,
                             job.skipped = r.skipped,
                             "follow-up job"
                         );
@@ -257,6 +259,46 @@ fn spawn_follow_up(db: Db, clock: Arc<dyn Clock>, period: Duration) -> tokio::ta
             }
         }
     })
+}
+
+/// Runs the e-mail job every `period` (the first run at once) until aborted, logging each
+/// programme where it did something; a failed run is logged and the next one tries again.
+fn spawn_email(db: Db, clock: Arc<dyn Clock>, relays: Relays, period: Duration) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut interval = tokio::time::interval(period);
+        interval.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            interval.tick().await;
+            match lotse_app::email::deliver(&db, clock.as_ref(), &relays).await {
+                Ok(reports) => {
+                    for r in reports
+                        .iter()
+                        .filter(|r| r.sent + r.failed + r.dropped > 0 || r.skipped)
+                    {
+                        tracing::info!(
+                            job.programme = %r.programme,
+                            job.sent = r.sent,
+                            job.failed = r.failed,
+                            job.dropped = r.dropped,
+                            job.skipped = r.skipped,
+                            "e-mail job"
+                        );
+                    }
+                }
+                Err(e) => tracing::error!(error = %e, "the e-mail job failed; it runs again later"),
+            }
+        }
+    })
+}
+
+/// The configured relays, each programme looked up (none configured: no relays).
+async fn resolve_relays(db: &Db, email: &config::EmailSettings) -> anyhow::Result<Relays> {
+    let Some(public_url) = email.public_url.as_deref() else {
+        return Ok(Relays::none());
+    };
+    Relays::resolve(db, public_url, email.relays.clone())
+        .await
+        .context("the e-mail settings are wrong")
 }
 
 /// Writes a new file readable only by its owner.
@@ -422,7 +464,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Serve(args) => {
             let settings = config::serve(&args, &file)?;
-            serve(&common, &settings, Arc::new(clock)).await
+            let email = config::email(&file)?;
+            serve(&common, &settings, &email, Arc::new(clock)).await
         }
         Command::Demo(args) => {
             let db = open_db(&common, 4, KeyFiles::Create).await?;
@@ -658,10 +701,15 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Jobs(JobsCommand::Run) => {
+            let email = config::email(&file)?;
             let db = open_db(&common, 2, KeyFiles::Existing).await?;
-            let reports = lotse_app::follow_up::run(&db, &lotse_app::SystemClock)
+            let relays = resolve_relays(&db, &email).await?;
+            let reports = lotse_app::follow_up::run(&db, &lotse_app::SystemClock, &relays)
                 .await
                 .context("the follow-up job failed; nothing was changed in the programme it was working on")?;
+            let delivered = lotse_app::email::deliver(&db, &lotse_app::SystemClock, &relays)
+                .await
+                .context("the e-mail job failed; what it had delivered stays delivered");
             db.close().await;
             for r in &reports {
                 if r.skipped {
@@ -669,12 +717,30 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         "{}: skipped, another runner holds the programme's job lock",
                         r.programme
                     );
+                } else if relays.has_slug(&r.programme) {
+                    println!(
+                        "{}: {} onward referrals lapsed, {} reminders to silent providers made due",
+                        r.programme, r.lapsed, r.reminded
+                    );
                 } else {
                     println!("{}: {} onward referrals lapsed", r.programme, r.lapsed);
                 }
             }
             if reports.is_empty() {
                 println!("no programmes, nothing to do");
+            }
+            for r in delivered? {
+                if r.skipped {
+                    println!(
+                        "{}: e-mail skipped, another runner holds the programme's job lock",
+                        r.programme
+                    );
+                } else {
+                    println!(
+                        "{}: {} e-mails sent, {} failed (tried again later unless the last try), {} dropped",
+                        r.programme, r.sent, r.failed, r.dropped
+                    );
+                }
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -917,7 +983,12 @@ async fn wait_for_signal(signals: StopSignals) {
     }
 }
 
-async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>) -> anyhow::Result<ExitCode> {
+async fn serve(
+    common: &Common,
+    settings: &config::Serve,
+    email: &config::EmailSettings,
+    clock: Arc<dyn Clock>,
+) -> anyhow::Result<ExitCode> {
     // Each connection needs a file descriptor: use what the operator allows.
     let file_limit = crate::server::raise_file_limit();
     let sqlite = DatabaseUrl::parse(&common.database_url).is_ok_and(|u| u.engine() == Engine::Sqlite);
@@ -969,15 +1040,25 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
             Duration::from_secs(settings.audit_checkpoint_secs),
         )
     });
+    let relays = resolve_relays(&db, email).await?;
     let follow_up = (settings.follow_up_job_secs > 0).then(|| {
         spawn_follow_up(
             db.clone(),
             clock.clone(),
+            relays.clone(),
             Duration::from_secs(settings.follow_up_job_secs),
         )
     });
-    let state =
-        lotse_web::AppState::new(lotse_app::App::new(db.clone()), clock, web).context("broken translation files")?;
+    let mail = (email.email_job_secs > 0 && !relays.is_empty()).then(|| {
+        spawn_email(
+            db.clone(),
+            clock.clone(),
+            relays.clone(),
+            Duration::from_secs(email.email_job_secs),
+        )
+    });
+    let state = lotse_web::AppState::new(lotse_app::App::new(db.clone()).with_email(relays), clock, web)
+        .context("broken translation files")?;
     let app = lotse_web::router(state);
     let listener = tokio::net::TcpListener::bind(&settings.addr).await.with_context(|| {
         format!(
@@ -1022,7 +1103,7 @@ async fn serve(common: &Common, settings: &config::Serve, clock: Arc<dyn Clock>)
             }
         }
     }
-    for task in [checkpoints, follow_up].into_iter().flatten() {
+    for task in [checkpoints, follow_up, mail].into_iter().flatten() {
         task.abort();
     }
     db.close().await;

@@ -57,6 +57,9 @@ pub enum SystemJob {
     /// `lotse jobs run` and the runner inside `lotse serve`: onward referrals whose provider
     /// never answered lapse.
     FollowUp,
+    /// `lotse jobs run` and the runner inside `lotse serve`: e-mails to providers (their signed
+    /// links, reminders) go out through the programme's SMTP relay.
+    Email,
 }
 
 impl SystemJob {
@@ -70,6 +73,7 @@ impl SystemJob {
             Self::Retention => "retention",
             Self::ResearchExport => "research-export",
             Self::FollowUp => "follow-up",
+            Self::Email => "email",
         }
     }
 }

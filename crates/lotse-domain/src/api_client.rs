@@ -31,11 +31,15 @@ pub enum ApiScope {
     CaseWork,
     /// `prescription:write`: prescribe for the client's practice, and read its board.
     PrescriptionWrite,
+    /// `onward:answer`: a provider's own software answers onward referrals sent to its
+    /// organisation (accept, decline with a reason, attendance), as its account does on the
+    /// case page.
+    OnwardAnswer,
 }
 
 impl ApiScope {
     /// Every scope.
-    pub const ALL: [Self; 8] = [
+    pub const ALL: [Self; 9] = [
         Self::WorklistRead,
         Self::CaseRead,
         Self::ConsentWrite,
@@ -44,6 +48,7 @@ impl ApiScope {
         Self::OfferWrite,
         Self::CaseWork,
         Self::PrescriptionWrite,
+        Self::OnwardAnswer,
     ];
 
     /// The stable code (`worklist:read` …).
@@ -57,6 +62,7 @@ impl ApiScope {
             Self::OfferWrite => "offer:write",
             Self::CaseWork => "case:work",
             Self::PrescriptionWrite => "prescription:write",
+            Self::OnwardAnswer => "onward:answer",
         }
     }
 
@@ -82,6 +88,7 @@ impl ApiScope {
             Self::OfferWrite => Action::ManageOffer,
             Self::CaseWork => Action::WorkCase,
             Self::PrescriptionWrite => Action::Prescribe,
+            Self::OnwardAnswer => Action::AnswerOnwardReferral,
         }
     }
 }
@@ -97,7 +104,7 @@ impl fmt::Display for ApiScope {
 pub enum ApiClientError {
     /// A scope code that does not exist.
     #[error(
-        "unknown scope {0:?}: the scopes are worklist:read, case:read, consent:write, export:read, directory:read, offer:write, case:work, prescription:write"
+        "unknown scope {0:?}: the scopes are worklist:read, case:read, consent:write, export:read, directory:read, offer:write, case:work, prescription:write, onward:answer"
     )]
     UnknownScope(String),
     /// No scope given.

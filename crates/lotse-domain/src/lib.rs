@@ -25,6 +25,8 @@ pub mod checkpoint;
 pub mod code;
 /// Consent by purpose, with text version, language, who gave and who recorded it.
 pub mod consent;
+/// E-mail to providers without an account: kinds, words, retries.
+pub mod email;
 /// The append-only event envelope shared by all lifecycles.
 pub mod event;
 /// Which link facility a prescription is suggested to go to: by target group, then distance.

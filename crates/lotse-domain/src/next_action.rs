@@ -171,6 +171,13 @@ pub fn lapses_on(sent_on: Date, settings: &NextActionSettings, working_days: &Wo
     working_days.add_working_days(sent_on, i64::from(settings.onward_lapse_working_days))
 }
 
+/// The programme-local day from which an onward referral sent on `sent_on` and still
+/// unanswered counts as "provider silent" (the worklist flags it, and where the programme has
+/// an e-mail relay the provider is reminded): `provider_silent_working_days` working days later.
+pub fn silent_on(sent_on: Date, settings: &NextActionSettings, working_days: &WorkingDays) -> Date {
+    working_days.add_working_days(sent_on, i64::from(settings.provider_silent_working_days))
+}
+
 /// A case's next action and when it is due. Orders as the worklist does: by due date, then
 /// by kind priority.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]

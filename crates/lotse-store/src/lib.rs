@@ -38,6 +38,8 @@ pub mod crypto;
 pub mod db;
 /// Programme-scoped directory of areas, organisations and offers.
 pub mod directory;
+/// The e-mail outbox: e-mails to providers until the e-mail job delivers them.
+pub mod email_outbox;
 /// The storage error type.
 pub mod error;
 /// The append-only event log.

@@ -31,6 +31,8 @@ use uuid::Uuid;
 /// `lotse` binary is built without (production code gets one only from `lotse-app`'s jobs).
 pub use lotse_domain::test_support::system_scope;
 
+/// An SMTP sink: a tiny SMTP server on 127.0.0.1 that keeps what it is given.
+pub mod smtp_sink;
 /// A small, fully related programme for policy and data-protection tests.
 pub mod world;
 

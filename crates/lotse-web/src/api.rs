@@ -1084,6 +1084,7 @@ impl Modify for BearerAuth {
         onward::send,
         onward::record_answer,
         onward::change_links,
+        onward::provider_answer,
         onward::provider_link,
         onward::provider_link_answer,
         intake::register,

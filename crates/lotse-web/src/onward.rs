@@ -26,6 +26,7 @@ use lotse_app::auth::SessionUser;
 use lotse_app::onward::{self, OnwardDetail, OnwardError, ProviderView};
 use lotse_app::principal::Principal;
 use lotse_domain::consent::{ConsentGiver, SharedField, Sharing};
+use lotse_domain::email::EmailState;
 use lotse_domain::field::{FieldError, FieldProblem};
 use lotse_domain::id::{CaseId, OnwardReferralId};
 use lotse_domain::onward_referral::{OnwardReferralState, ProviderAnswer, ProviderDeclineReason};
@@ -122,6 +123,8 @@ struct OnwardPage {
     relinkable: bool,
     /// (date, what happened, how the answer came) oldest first.
     history: Vec<(String, String, String)>,
+    /// The e-mails to the provider: (date made due, what, where it stands), oldest first.
+    emails: Vec<(String, String, String)>,
     /// The labels of what the person shares now (`None`: no active sharing consent).
     shared: Option<Vec<String>>,
     /// (code, label, ticked) of every field the person may share.
@@ -181,6 +184,7 @@ fn onward_page(
                 (crate::page::date(*at), page.t(&crate::page::event_key(kind)), how)
             })
             .collect(),
+        emails: detail.emails.iter().map(|e| email_line(&page, e)).collect(),
         shared,
         fields,
         givers,
@@ -189,6 +193,45 @@ fn onward_page(
         notice,
         saved,
         page,
+    }
+}
+
+/// One e-mail to the provider as the page lists it: when it was made due, what it is, and where
+/// it stands (sent: when and to which address; failed tries: how many and why; dropped: why).
+fn email_line(page: &Page, e: &onward::ProviderEmailLine) -> (String, String, String) {
+    let what = page.t(&format!("email-kind-{}", e.kind.code().replace('_', "-")));
+    let why = e
+        .note
+        .as_deref()
+        .map(|n| page.t(&format!("email-note-{}", email_note_key(n))))
+        .unwrap_or_default();
+    let state = match e.state {
+        EmailState::Sent => format!(
+            "{} {} ({})",
+            page.t("email-state-sent"),
+            e.sent_at.map(crate::page::date).unwrap_or_default(),
+            e.sent_to.as_deref().unwrap_or_default()
+        ),
+        EmailState::Pending if e.attempts > 0 => {
+            format!("{} ({}: {why})", page.t("email-state-retrying"), e.attempts)
+        }
+        EmailState::Pending => page.t("email-state-pending"),
+        EmailState::Failed => format!("{} ({}: {why})", page.t("email-state-failed"), e.attempts),
+        EmailState::Dropped => format!("{} ({why})", page.t("email-state-dropped")),
+    };
+    (crate::page::date(e.made_at), what, state)
+}
+
+/// The message key's tail for a note: relay reply codes share one.
+fn email_note_key(note: &str) -> &str {
+    match note {
+        "answered" => "answered",
+        "no_address" => "no-address",
+        "bad_address" => "bad-address",
+        "timeout" => "timeout",
+        "tls" => "tls",
+        n if n.starts_with("smtp_") => "refused",
+        _ => "connection",
     }
 }
 
@@ -260,6 +303,8 @@ struct LinkPage {
     url: String,
     qr: String,
     expires: String,
+    /// Whether an e-mail with a link of its own goes to the offer's contact address.
+    emailed: bool,
 }
 
 /// `POST /cases/{id}/onward/{onward}/send`: records the person's sharing consent, sends the
@@ -334,6 +379,7 @@ fn link_page_once(
         qr: crate::account::qr_svg(&url)?,
         url,
         expires: crate::page::date(link.expires_at),
+        emailed: link.emailed,
         page,
     };
     render_private(&view, StatusCode::OK)

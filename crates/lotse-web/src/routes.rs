@@ -588,6 +588,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(api::onward::change_links),
         ),
         (
+            spec(
+                Method::POST,
+                "/api/v1/onward-referrals/{onward_referral_id}/answers",
+                ApiClient(ApiScope::OnwardAnswer),
+            ),
+            post(api::onward::provider_answer),
+        ),
+        (
             capability_api(
                 Method::GET,
                 "/api/v1/provider-links/{token}",

@@ -181,14 +181,13 @@ pub fn details(
         postcode: postcode.to_owned(),
         city: city.to_owned(),
     };
+    let (exchange, line) = (rng.random_range(100..999), rng.random_range(1000..9999));
+    // Every other offer has a contact address (`.example`: reserved, never delivered), chosen
+    // by the number already drawn so that the rest of the demo stays as it was.
+    let email = (line % 2 == 0).then(|| format!("angebot-{exchange}-{line}@lotse-demo.example"));
     let contact = OfferContact {
-        phone: Some(format!(
-            "{}{} {}",
-            locale.phone_prefix,
-            rng.random_range(100..999),
-            rng.random_range(1000..9999)
-        )),
-        email: None,
+        phone: Some(format!("{}{exchange} {line}", locale.phone_prefix)),
+        email,
         url: None,
     };
     let capacity = match rng.random_range(0..100) {

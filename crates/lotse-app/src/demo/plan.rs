@@ -6,6 +6,7 @@ use lotse_domain::audit::{AuditPurpose, ObjectKind};
 use lotse_domain::calendar::HolidayCalendar;
 use lotse_domain::case::Case;
 use lotse_domain::consent::{Consent, ConsentGiver, ConsentPurpose};
+use lotse_domain::email::EmailKind;
 use lotse_domain::id::{
     AreaId, AreaSetId, CaseId, ConsentId, NoteId, OfferId, OnwardReferralId, OrganisationId, PatientId, PrescriptionId,
     ProgrammeId, QuestionnaireResponseId, ReferralId, UserId,
@@ -22,6 +23,7 @@ use lotse_domain::user::{NewPassword, Role, Username};
 use lotse_store::Db;
 use lotse_store::action_plan::NewPlan;
 use lotse_store::audit::Access;
+use lotse_store::email_outbox::PastEmail;
 use lotse_store::note::NewNote;
 use lotse_store::person::NewPatient;
 use lotse_store::referral::{NewOnwardReferral, NewReferral, Recorded};
@@ -689,11 +691,38 @@ struct Batch {
     cases: Vec<Case>,
     referrals: Vec<NewReferral>,
     onward: Vec<NewOnwardReferral>,
+    emails: Vec<PastEmail>,
     consents: Vec<Consent>,
     questionnaires: Vec<QuestionnaireResponse>,
     notes: Vec<NewNote>,
     plans: Vec<NewPlan>,
     events: usize,
+}
+
+/// The e-mails a provider with a contact address got about an onward referral sent at `sent`,
+/// as the e-mail job sends them where the programme has a relay: the link a minute later, and
+/// a reminder a week on (five working days, about) where no answer had come by then.
+fn provider_emails(
+    onward: OnwardReferralId,
+    sent: OffsetDateTime,
+    events: &[(OnwardReferralEvent, OffsetDateTime)],
+    address: &str,
+    now: OffsetDateTime,
+) -> Vec<PastEmail> {
+    let email = |kind, at: OffsetDateTime| PastEmail {
+        kind,
+        onward,
+        made_at: at,
+        sent_at: at + Duration::minutes(1),
+        sent_to: address.to_owned(),
+    };
+    let mut out = vec![email(EmailKind::ProviderLink, sent)];
+    let answered = events.iter().map(|(_, at)| *at).find(|at| *at > sent).unwrap_or(now);
+    let silent = sent + Duration::days(7);
+    if answered > silent && silent < now {
+        out.push(email(EmailKind::ProviderReminder, silent));
+    }
+    out
 }
 
 /// The first plan of a case whose referral reached "plan agreed": goals in German or Danish,
@@ -1168,6 +1197,9 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
                     sent - Duration::minutes(5),
                 ));
             }
+            if let (Some(sent), Some(address)) = (o.sent_at, offer.contact.email.as_ref()) {
+                b.emails.extend(provider_emails(id, sent, &o.events, address, now));
+            }
             b.events += o.events.len();
             let history = o
                 .events
@@ -1259,6 +1291,7 @@ async fn write_batch(db: &Db, w: &World, b: &Batch, now: OffsetDateTime) -> Resu
     lotse_store::person::insert_cases(&mut tx, s, access, &b.cases).await?;
     lotse_store::referral::insert_many(&mut tx, s, access, &b.referrals).await?;
     lotse_store::referral::insert_onward_many(&mut tx, s, access, &b.onward).await?;
+    lotse_store::email_outbox::insert_sent(&mut tx, s, &b.emails).await?;
     lotse_store::person::insert_consents(&mut tx, s, access, &b.consents).await?;
     lotse_store::person::insert_questionnaire_responses(&mut tx, s, access, &b.questionnaires).await?;
     lotse_store::note::insert(&mut tx, s, access, &b.notes).await?;

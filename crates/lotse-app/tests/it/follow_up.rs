@@ -10,6 +10,7 @@
 use lotse_app::FixedClock;
 use lotse_app::admin::{self, LinkWorkChanges};
 use lotse_app::capability;
+use lotse_app::email::Relays;
 use lotse_app::follow_up::{self, FollowUpReport};
 use lotse_app::onward::{self, OnwardError};
 use lotse_domain::capability::CapabilityPurpose;
@@ -89,12 +90,12 @@ storage_test!(async fn an_unanswered_onward_referral_is_flagged_then_lapses_and_
     // M = 15 working days: it lapses on Monday 23 November, not on Friday the 20th.
     let audited = audit_after(db, 0).await.len();
     let friday = at(date!(2026 - 11 - 20));
-    let reports = follow_up::run(&db.db, &friday).await.unwrap();
-    assert_eq!(report_of(&reports, &world), FollowUpReport { programme: world.programme.slug.as_str().into(), lapsed: 0, skipped: false });
+    let reports = follow_up::run(&db.db, &friday, &Relays::none()).await.unwrap();
+    assert_eq!(report_of(&reports, &world), FollowUpReport { programme: world.programme.slug.as_str().into(), lapsed: 0, reminded: 0, skipped: false });
     assert_eq!(audit_after(db, 0).await.len(), audited, "a run that lapses nothing writes nothing");
 
     let monday = at(date!(2026 - 11 - 23));
-    let reports = follow_up::run(&db.db, &monday).await.unwrap();
+    let reports = follow_up::run(&db.db, &monday, &Relays::none()).await.unwrap();
     assert_eq!(report_of(&reports, &world).lapsed, 1);
     let written: Vec<(String, String, String)> = audit_after(db, audited).await;
     assert_eq!(
@@ -126,7 +127,7 @@ storage_test!(async fn an_unanswered_onward_referral_is_flagged_then_lapses_and_
     // Idempotent: the same run again, and a later one, change nothing.
     let audited = audit_after(db, 0).await.len();
     for clock in [monday, at(date!(2027 - 02 - 01))] {
-        let reports = follow_up::run(&db.db, &clock).await.unwrap();
+        let reports = follow_up::run(&db.db, &clock, &Relays::none()).await.unwrap();
         assert_eq!(report_of(&reports, &world).lapsed, 0);
     }
     assert_eq!(audit_after(db, 0).await.len(), audited);
@@ -147,7 +148,7 @@ storage_test!(async fn an_answered_onward_referral_never_lapses(db) {
     // Answered: no provider to chase, nothing to replace (the baseline is the next action).
     assert_eq!(next_action(db, &issued).await.0.as_deref(), Some("questionnaire_due"));
     let much_later = FixedClock::new(fixed_now() + Duration::days(120));
-    let reports = follow_up::run(&db.db, &much_later).await.unwrap();
+    let reports = follow_up::run(&db.db, &much_later, &Relays::none()).await.unwrap();
     assert_eq!(report_of(&reports, &world).lapsed, 0);
     let detail = onward::detail(&db.db, &much_later, &lotsin, issued.case, onward).await.unwrap();
     assert_eq!(detail.state, OnwardReferralState::Acknowledged);
@@ -165,15 +166,15 @@ storage_test!(async fn a_runner_holding_the_programmes_lock_makes_another_skip(d
         // Another instance's runner, mid-run.
         let mut other = db.db.begin().await.unwrap();
         assert!(lotse_store::follow_up::try_lock(&mut other, &world.scope).await.unwrap());
-        let reports = follow_up::run(&db.db, &due).await.unwrap();
-        assert_eq!(report_of(&reports, &world), FollowUpReport { programme: world.programme.slug.as_str().into(), lapsed: 0, skipped: true });
+        let reports = follow_up::run(&db.db, &due, &Relays::none()).await.unwrap();
+        assert_eq!(report_of(&reports, &world), FollowUpReport { programme: world.programme.slug.as_str().into(), lapsed: 0, reminded: 0, skipped: true });
         // Ended (a commit: it wrote nothing), which releases the lock at once; a dropped
         // transaction is rolled back later, when sqlx next uses its connection.
         other.commit().await.unwrap();
     } else {
         eprintln!("SQLite: one process serves the file, and its write transaction is the lock");
     }
-    let reports = follow_up::run(&db.db, &due).await.unwrap();
+    let reports = follow_up::run(&db.db, &due, &Relays::none()).await.unwrap();
     assert_eq!(report_of(&reports, &world).lapsed, 1);
 });
 
@@ -245,12 +246,12 @@ storage_test!(async fn a_backlog_lapses_in_batches_until_nothing_is_due(db) {
     tx.commit().await.unwrap();
     // Friday 30 January 2026: the 450 are long due, the one sent on the 29th is not.
     let clock = at(30);
-    let reports = follow_up::run(&db.db, &FixedClock::new(clock)).await.unwrap();
+    let reports = follow_up::run(&db.db, &FixedClock::new(clock), &Relays::none()).await.unwrap();
     assert_eq!(report_of(&reports, &world).lapsed, 450);
     let still_sent = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar::<_, i64>(
         "select count(*) from onward_referral where state = 'sent'"
     ).fetch_one(p).await).unwrap();
     assert_eq!(still_sent, 1, "the one not yet due stays sent");
-    let reports = follow_up::run(&db.db, &FixedClock::new(clock)).await.unwrap();
+    let reports = follow_up::run(&db.db, &FixedClock::new(clock), &Relays::none()).await.unwrap();
     assert_eq!(report_of(&reports, &world).lapsed, 0);
 });

@@ -15,6 +15,7 @@ mod case_work;
 mod closure;
 mod data_protection;
 mod demo;
+mod email;
 mod follow_up;
 mod hsds_interchange;
 mod inbox;

@@ -79,6 +79,32 @@ pub struct OnwardDocument {
     /// The provider's answers the link worker may record now (`accept`, `decline`,
     /// `attended`, `did_not_attend`, `stopped`).
     pub answers: Vec<String>,
+    /// The e-mails to the provider about it, oldest first (only where the programme has an
+    /// e-mail relay).
+    pub emails: Vec<EmailDocument>,
+}
+
+/// One e-mail to the provider about an onward referral (its link, or a reminder).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct EmailDocument {
+    /// `provider_link` or `provider_reminder`.
+    pub kind: String,
+    /// `pending` (waiting for its next try), `sent`, `failed` (every try failed) or `dropped`
+    /// (answered first, or the offer has no valid address).
+    pub state: String,
+    /// When it was made due.
+    #[schema(format = DateTime)]
+    pub made_at: String,
+    /// When the relay took it.
+    #[schema(format = DateTime)]
+    pub sent_at: Option<String>,
+    /// The offer's contact address it went to.
+    pub sent_to: Option<String>,
+    /// Failed tries so far.
+    pub attempts: u32,
+    /// Why the last try failed (`smtp_<code>`, `timeout`, `tls`, `connection`) or why it was
+    /// dropped (`answered`, `no_address`, `bad_address`).
+    pub note: Option<String>,
 }
 
 /// `GET /api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}`: one onward referral.
@@ -120,6 +146,19 @@ pub async fn get_onward(
                 shared_fields: d.shared.map(|f| f.iter().map(|f| f.code().to_owned()).collect()),
                 sendable: d.sendable,
                 answers: d.answers.iter().map(|a| a.code().to_owned()).collect(),
+                emails: d
+                    .emails
+                    .into_iter()
+                    .map(|e| EmailDocument {
+                        kind: e.kind.code().to_owned(),
+                        state: e.state.code().to_owned(),
+                        made_at: timestamp(e.made_at),
+                        sent_at: e.sent_at.map(timestamp),
+                        sent_to: e.sent_to,
+                        attempts: e.attempts,
+                        note: e.note,
+                    })
+                    .collect(),
             },
         ),
         Err(e) => ctx.fail(&state, onward_error(&state, ctx.language, e)),
@@ -153,6 +192,9 @@ pub struct Sent {
     /// When the link stops working (30 days).
     #[schema(format = DateTime)]
     pub link_expires_at: String,
+    /// Whether an e-mail with a link of its own goes to the offer's contact address (the
+    /// programme has an e-mail relay); see `emails` on the onward referral.
+    pub emailed: bool,
 }
 
 /// `POST /api/v1/cases/{case_id}/onward-referrals/{onward_referral_id}/send`: records the
@@ -225,6 +267,7 @@ pub async fn send(
                 version: version + 1,
                 link_path: format!("/r/{}", link.token.text()),
                 link_expires_at: timestamp(link.expires_at),
+                emailed: link.emailed,
             },
         ),
         Err(e) => ctx.fail(&state, onward_error(&state, ctx.language, e)),
@@ -319,6 +362,66 @@ pub async fn record_answer(
         state.clock.as_ref(),
         &ctx.principal,
         case,
+        onward,
+        answer,
+        version,
+    )
+    .await
+    {
+        Ok(now) => json_with(
+            StatusCode::OK,
+            &Answered {
+                state: now.code().to_owned(),
+                version: version + 1,
+            },
+        ),
+        Err(e) => ctx.fail(&state, onward_error(&state, ctx.language, e)),
+    }
+}
+
+/// `POST /api/v1/onward-referrals/{onward_referral_id}/answers`: a provider's own software
+/// answers an onward referral sent to its organisation (channel `provider_account`), as its
+/// account does on the case page. The case (`GET /api/v1/cases/{case_id}` with `case:read`)
+/// lists its onward referrals with their `version`.
+#[utoipa::path(
+    post,
+    path = "/api/v1/onward-referrals/{onward_referral_id}/answers",
+    tag = "providers",
+    security(("bearer" = ["onward:answer"])),
+    params(
+        ("onward_referral_id" = uuid::Uuid, Path, description = "An onward referral sent to the client's organisation"),
+    ),
+    request_body(content = ProviderAnswerRequest, content_type = "application/json"),
+    responses(
+        (status = 200, description = "The answer is recorded", body = Answered, content_type = "application/json"),
+        (status = 400, description = "The body or the id is malformed, or a field is wrong", body = super::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = super::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such onward referral, or none shared with the client's organisation", body = super::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The version is stale, or the answer is not possible where it stands: the detail says where", body = super::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as application/json", body = super::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn provider_answer(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    Path(onward_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let parsed = parse_path_id("onward_referral_id", &onward_id).and_then(|id| {
+        require_json(&headers)?;
+        let (answer, version) = answer_of(&body)?;
+        Ok((OnwardReferralId::from_uuid(id), answer, version))
+    });
+    let (onward, answer, version) = match parsed {
+        Ok(p) => p,
+        Err(e) => return ctx.fail(&state, e),
+    };
+    match onward::answer_as_provider(
+        &state.app,
+        state.clock.as_ref(),
+        &ctx.principal,
         onward,
         answer,
         version,

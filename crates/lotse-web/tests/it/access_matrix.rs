@@ -1100,6 +1100,17 @@ fn api_matrix() -> Vec<ApiExpect> {
             reveals_to: &[],
             ok: &[409],
         },
+        // The provider's own software answers the world's onward referral, which is shared with
+        // the first provider: it was answered long ago (409, stale); other providers: 404.
+        ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/onward-referrals/{onward_referral_id}/answers",
+            scope: ApiScope::OnwardAnswer,
+            roles: &[R::OfferProvider],
+            allow: PROVIDER_OWN,
+            reveals_to: &[],
+            ok: &[409],
+        },
         // Stopping the provider's links of the world's acknowledged onward referral.
         ApiExpect {
             method: Method::POST,
@@ -1329,7 +1340,9 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
                 r#"{"version":1,"shared_fields":["name"],"given_by":"person","recorded_by":"api-a-matrix-lotsin"}"#
                     .to_owned()
             }
-            (Method::POST, p) if p.ends_with("/provider-answers") => r#"{"version":1,"answer":"attended"}"#.to_owned(),
+            (Method::POST, p) if p.ends_with("/provider-answers") || p.ends_with("/answers") => {
+                r#"{"version":1,"answer":"attended"}"#.to_owned()
+            }
             (Method::POST, p) if p.ends_with("/links") => r#"{"change":"stop"}"#.to_owned(),
             (Method::POST, p) if p.ends_with("/notes") => {
                 r#"{"author":"api-a-matrix-lotsin","body":"Mag Chorsingen."}"#.to_owned()
@@ -1425,8 +1438,8 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
     assert_eq!(checked, api_matrix().len() * (2 + ANYONE.len() * 2));
     assert_eq!(
         allowed,
-        9 + 9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 16 + 3 + 3 + 3 + 1 + 1,
-        "worklist and inbox: 9 care clients each, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 16 routes on a case: 1 each, intake: 3 link workers, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
+        9 + 9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 16 + 1 + 3 + 3 + 3 + 1 + 1,
+        "worklist and inbox: 9 care clients each, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 16 routes on a case: 1 each, the provider's answer: its provider, intake: 3 link workers, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
     );
 });
 

@@ -22,18 +22,31 @@ async fn client(
     organisation: OrganisationId,
     scopes: &str,
 ) -> (String, String) {
-    let name = lotse_store::directory::get_organisation(&mut db.db.begin().await.unwrap(), &world.scope, organisation)
-        .await
-        .unwrap()
-        .0;
+    named_client(db, world, &format!("c-{}", role.code()), role, organisation, scopes).await
+}
+
+/// Like [`client`], named `name` (a programme's clients have different names).
+async fn named_client(
+    db: &TestDb,
+    world: &World,
+    name: &str,
+    role: Role,
+    organisation: OrganisationId,
+    scopes: &str,
+) -> (String, String) {
+    let organisation =
+        lotse_store::directory::get_organisation(&mut db.db.begin().await.unwrap(), &world.scope, organisation)
+            .await
+            .unwrap()
+            .0;
     let issued = lotse_app::api_client::add(
         &db.db,
         &lotse_app::clock::FixedClock::new(lotse_testkit::fixed_now()),
         &NewApiClient {
             programme: world.programme.slug.as_str(),
-            name: &format!("c-{}", role.code()),
+            name,
             role,
-            organisation: Some(&name),
+            organisation: Some(&organisation),
             scopes,
         },
     )
@@ -549,4 +562,53 @@ storage_test!(async fn a_facility_sends_an_onward_referral_and_records_the_provi
     // The provider's link after a final answer by phone: nothing left to answer.
     let page = text(app.get(&link, &[("accept-language", "de")]).await).await;
     assert!(page.contains("Jetzt ist nichts zu beantworten"), "{page}");
+});
+
+storage_test!(async fn a_providers_own_software_answers_an_onward_referral_with_its_account(db) {
+    let app = TestApp::new(db).await;
+    let a = World::build(db, "api-provider").await;
+    let (pv, actor) = client(db, &a, Role::OfferProvider, a.orgs.provider, "case:read,onward:answer").await;
+    let (elsewhere, _) = named_client(db, &a, "elsewhere", Role::OfferProvider, a.orgs.other_provider, "onward:answer").await;
+    let (read_only, _) = named_client(db, &a, "read-only", Role::OfferProvider, a.orgs.provider, "case:read").await;
+
+    // The case lists the onward referral shared with the provider, with its version.
+    let (status, case) = call(&app, &pv, Method::GET, &format!("/api/v1/cases/{}", a.case), &Value::Null).await;
+    assert_eq!(status, 200, "{case}");
+    let onward_id = a.onward.to_string();
+    let line = case["onward_referrals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|o| o.as_object().unwrap().values().any(|v| v.as_str() == Some(onward_id.as_str())))
+        .unwrap_or_else(|| panic!("the onward referral in {case}"))
+        .clone();
+    let version = line["version"].as_i64().unwrap();
+    assert_eq!(version, 4, "{line}");
+
+    let answers = format!("/api/v1/onward-referrals/{onward_id}/answers");
+    // Wrong fields are named; another provider does not find it; without the scope: 403.
+    let (status, problem) = call(&app, &pv, Method::POST, &answers, &json!({"version": 4, "answer": "maybe"})).await;
+    assert_eq!((status, fields(&problem)), (400, vec!["answer".to_owned()]), "{problem}");
+    let (status, problem) = call(&app, &pv, Method::POST, &answers, &json!({"version": 0, "answer": "attended"})).await;
+    assert_eq!((status, fields(&problem)), (400, vec!["version".to_owned()]), "{problem}");
+    let (status, _) = call(&app, &elsewhere, Method::POST, &answers, &json!({"version": 4, "answer": "attended"})).await;
+    assert_eq!(status, 404);
+    let (status, _) = call(&app, &read_only, Method::POST, &answers, &json!({"version": 4, "answer": "attended"})).await;
+    assert_eq!(status, 403);
+    let (status, _) = call(&app, &pv, Method::POST, "/api/v1/onward-referrals/not-an-id/answers", &json!({"version": 4, "answer": "attended"})).await;
+    assert_eq!(status, 400);
+
+    // Attendance, written as the client with the channel provider_account; then stale: 409.
+    let (status, answered) = call(&app, &pv, Method::POST, &answers, &json!({"version": 4, "answer": "attended"})).await;
+    assert_eq!(status, 200, "{answered}");
+    assert_eq!((answered["state"].as_str(), answered["version"].as_i64()), (Some("attending"), Some(5)));
+    let (status, problem) = call(&app, &pv, Method::POST, &answers, &json!({"version": 4, "answer": "stopped"})).await;
+    assert_eq!(status, 409, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("„"), "the state is named: {problem}");
+    let mut tx = db.db.begin_read().await.unwrap();
+    let events = lotse_store::event::list_stream(&mut tx, &a.scope, "onward_referral", a.onward.as_uuid()).await.unwrap();
+    tx.commit().await.unwrap();
+    let last = events.last().unwrap();
+    assert_eq!(last.actor, actor);
+    assert_eq!(last.payload["channel"].as_str(), Some("provider_account"), "{}", last.payload);
 });

@@ -57,6 +57,18 @@ impl TestApp {
         }
     }
 
+    /// The same app, sending e-mail to providers through `relays`.
+    #[must_use]
+    pub fn with_email(self, relays: lotse_app::email::Relays) -> Self {
+        let app = lotse_app::App::new(self.db.clone()).with_email(relays);
+        let state = lotse_web::AppState::new(app, self.clock.clone(), lotse_web::WebConfig::default()).unwrap();
+        Self {
+            router: lotse_web::router(state.clone()),
+            state,
+            ..self
+        }
+    }
+
     pub async fn send(&self, request: Request<Body>) -> Response<Body> {
         self.router.clone().oneshot(request).await.unwrap()
     }

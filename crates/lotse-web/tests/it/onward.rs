@@ -16,6 +16,49 @@ fn id_after<'a>(page: &'a str, prefix: &str) -> &'a str {
     &page[start + prefix.len()..][..36]
 }
 
+storage_test!(async fn the_link_worker_sees_the_emails_to_the_provider(db) {
+    let world = World::build(db, "onward-email").await;
+    let sink = lotse_testkit::smtp_sink::SmtpSink::start().await;
+    lotse_store::on_pool!(&db.db, p => sqlx::query("update offer set email = 'verein@example.org'").execute(p).await.map(|r| r.rows_affected())).unwrap();
+    let relay = lotse_app::email::Relay::new(&sink.url(), "Lotse <lotse@example.org>").unwrap();
+    let relays = lotse_app::email::Relays::resolve(&db.db, "https://lotse.test", vec![(world.programme.slug.as_str().to_owned(), relay)])
+        .await
+        .unwrap();
+    let app = TestApp::new(db).await.with_email(relays.clone());
+    let lotsin = world.member(db, "lotsin-email", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let cookie = app.session_for(lotsin, world.programme.id).await;
+    let headers = [("cookie", cookie.as_str()), ("accept-language", "de")];
+    let case = format!("/cases/{}", world.case);
+    let mut tx = db.db.begin_read().await.unwrap();
+    let offers = lotse_store::offer::load_offers(&mut tx, &world.scope).await.unwrap();
+    tx.commit().await.unwrap();
+    let other = offers.iter().find(|o| o.offer.id != world.offer).unwrap();
+    let response = app.post_form(&format!("{case}/shortlist"), &format!("offer={}", other.offer.id), &headers).await;
+    assert_eq!(response.status(), 303);
+    let page = text(app.get(&case, &headers).await).await;
+    let onward = id_after(&page, &format!("action=\"{case}/shortlist/")).to_owned();
+    let response = app.post_form(&format!("{case}/shortlist/{onward}"), "version=1&answer=accept", &headers).await;
+    assert_eq!(response.status(), 303);
+    let detail = format!("{case}/onward/{onward}");
+    let response = app
+        .post_form(&format!("{detail}/send"), "version=2&shared_fields=name&given_by=person", &headers)
+        .await;
+    assert_eq!(response.status(), 200);
+    let page = text(response).await;
+    assert!(page.contains("außerdem eine E-Mail mit einem eigenen Link"), "{page}");
+    let page = text(app.get(&detail, &headers).await).await;
+    assert!(page.contains("E-Mails an den Träger") && page.contains("wartet auf den Versand"), "{page}");
+
+    let reports = lotse_app::email::deliver(&db.db, app.clock.as_ref(), &relays).await.unwrap();
+    assert_eq!(reports.iter().map(|r| r.sent).sum::<usize>(), 1);
+    assert_eq!(sink.received().len(), 1);
+    let page = text(app.get(&detail, &headers).await).await;
+    assert!(page.contains("gesendet am") && page.contains("(verein@example.org)"), "{page}");
+    // In English too.
+    let english = [("cookie", cookie.as_str()), ("accept-language", "en")];
+    assert!(text(app.get(&detail, &english).await).await.contains("E-mails to the provider"));
+});
+
 storage_test!(async fn an_offer_goes_to_its_provider_and_comes_back_through_the_link(db) {
     let app = TestApp::new(db).await;
     let world = World::build(db, "onward-web").await;

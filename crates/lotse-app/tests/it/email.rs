@@ -1,0 +1,277 @@
+//! E-mail to providers through an SMTP sink started by each test: the link when an onward
+//! referral is sent, a reminder when the provider stays silent, nothing about the person, and
+//! a refusing relay that loses nothing and is tried again later.
+
+use lotse_app::email::{self, EmailReport, Relay, Relays, ResolveError};
+use lotse_app::follow_up;
+use lotse_app::onward::{self, ProviderEmailLine};
+use lotse_app::principal::Principal;
+use lotse_app::{App, FixedClock, capability};
+use lotse_domain::capability::CapabilityPurpose;
+use lotse_domain::consent::SharedField;
+use lotse_domain::email::{EmailKind, EmailState};
+use lotse_domain::onward_referral::{OnwardReferralState, ProviderAnswer};
+use lotse_testkit::smtp_sink::SmtpSink;
+use lotse_testkit::world::World;
+use lotse_testkit::{TestDb, fixed_now, storage_test};
+use time::Duration;
+
+use crate::onward::{accepted, audit_after, count, send, sharing};
+
+const PUBLIC_URL: &str = "https://lotse.test";
+const ADDRESS: &str = "verein@example.org";
+
+/// The world's programme with a relay to `sink`, and its offer with a contact address.
+async fn relays_to(db: &TestDb, world: &World, sink: &SmtpSink) -> Relays {
+    lotse_store::on_pool!(&db.db, p => sqlx::query("update offer set email = $1 where offer_id = $2")
+        .bind(ADDRESS)
+        .bind(world.offer.as_uuid())
+        .execute(p)
+        .await
+        .map(|r| r.rows_affected()))
+    .unwrap();
+    let relay = Relay::new(&sink.url(), "Lotse Test <lotse@example.org>").unwrap();
+    Relays::resolve(
+        &db.db,
+        PUBLIC_URL,
+        vec![(world.programme.slug.as_str().to_owned(), relay)],
+    )
+    .await
+    .unwrap()
+}
+
+fn report(reports: &[EmailReport], world: &World) -> (usize, usize, usize) {
+    let r = reports
+        .iter()
+        .find(|r| r.programme == world.programme.slug.as_str())
+        .expect("the programme has a report");
+    assert!(!r.skipped);
+    (r.sent, r.failed, r.dropped)
+}
+
+/// The message's text with quoted-printable soft line breaks undone (the link is one line).
+fn unfolded(data: &str) -> String {
+    data.replace("=\r\n", "").replace("=3D", "=")
+}
+
+/// The token of the link in a message.
+fn token_in(data: &str) -> String {
+    let text = unfolded(data);
+    let start = text
+        .find(&format!("{PUBLIC_URL}/r/"))
+        .expect("the message holds a link")
+        + PUBLIC_URL.len()
+        + 3;
+    text[start..].chars().take_while(char::is_ascii_hexdigit).collect()
+}
+
+async fn emails_of(
+    db: &TestDb,
+    lotsin: &Principal,
+    case: lotse_domain::id::CaseId,
+    id: lotse_domain::id::OnwardReferralId,
+) -> Vec<ProviderEmailLine> {
+    let clock = FixedClock::new(fixed_now());
+    onward::detail(&db.db, &clock, lotsin, case, id).await.unwrap().emails
+}
+
+storage_test!(async fn the_provider_gets_its_link_by_email_and_nothing_about_the_person(db) {
+    let world = World::build(db, "email-link").await;
+    let sink = SmtpSink::start().await;
+    let relays = relays_to(db, &world, &sink).await;
+    let app = App::new(db.db.clone()).with_email(relays.clone());
+    let clock = FixedClock::new(fixed_now());
+    let (issued, onward_id, lotsin) = accepted(db, &world, "Postfach").await;
+
+    // Sent with the person's consent to share name and needs: an e-mail is due, in the same
+    // transaction as `sent`.
+    let link = onward::send(&app, &clock, &lotsin, issued.case, onward_id, send(sharing(&[SharedField::Name, SharedField::Needs]), 2))
+        .await
+        .unwrap();
+    assert!(link.emailed);
+    assert_eq!(count(db, "select count(*) from email_outbox where state = 'pending'").await, 1);
+    assert!(sink.received().is_empty(), "nothing goes out before the job runs");
+
+    let seen = audit_after(db, 0).await.len();
+    let reports = email::deliver(&db.db, &clock, &relays).await.unwrap();
+    assert_eq!(report(&reports, &world), (1, 0, 0));
+    // Issuing its link is audited as the e-mail job, and nothing else was read or written.
+    let entries = audit_after(db, seen).await;
+    assert_eq!(entries, [("system:email".to_owned(), "create".to_owned(), "capability".to_owned())]);
+    let received = sink.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, [ADDRESS]);
+    let text = unfolded(&received[0].data);
+    // Nothing about the person, though the provider may see name and needs through the link.
+    for personal in ["Ilse", "Postfach", "loneliness", "Einsamkeit"] {
+        assert!(!text.contains(personal), "{personal:?} in the e-mail:\n{text}");
+    }
+    // The link works, and it is not the one the link worker was shown.
+    let token = token_in(&received[0].data);
+    assert_ne!(token, link.token.text());
+    let verified = capability::verify(&db.db, &clock, &token, CapabilityPurpose::OnwardReferralAnswer)
+        .await
+        .unwrap()
+        .expect("the e-mailed link works");
+    let view = onward::by_link(&db.db, &clock, &Principal::capability(verified)).await.unwrap();
+    assert_eq!(view.state, OnwardReferralState::Sent);
+
+    // The link worker sees where it went; a second run sends nothing more.
+    let emails = emails_of(db, &lotsin, issued.case, onward_id).await;
+    assert_eq!(emails.len(), 1);
+    assert_eq!((emails[0].kind, emails[0].state), (EmailKind::ProviderLink, EmailState::Sent));
+    assert_eq!(emails[0].sent_to.as_deref(), Some(ADDRESS));
+    let reports = email::deliver(&db.db, &clock, &relays).await.unwrap();
+    assert_eq!(report(&reports, &world), (0, 0, 0));
+    assert_eq!(sink.received().len(), 1);
+});
+
+storage_test!(async fn a_refusing_relay_loses_nothing_and_is_tried_again_later(db) {
+    let world = World::build(db, "email-retry").await;
+    let sink = SmtpSink::start().await;
+    let relays = relays_to(db, &world, &sink).await;
+    let app = App::new(db.db.clone()).with_email(relays.clone());
+    let clock = FixedClock::new(fixed_now());
+    let (issued, onward_id, lotsin) = accepted(db, &world, "Wiederholung").await;
+    onward::send(&app, &clock, &lotsin, issued.case, onward_id, send(sharing(&[SharedField::Name]), 2))
+        .await
+        .unwrap();
+
+    sink.refuse(true);
+    let reports = email::deliver(&db.db, &clock, &relays).await.unwrap();
+    assert_eq!(report(&reports, &world), (0, 1, 0));
+    // The onward referral stays sent, the link made for the e-mail is stopped (only the link
+    // worker's works), and the e-mail waits for its next try.
+    let detail = onward::detail(&db.db, &clock, &lotsin, issued.case, onward_id).await.unwrap();
+    assert_eq!(detail.state, OnwardReferralState::Sent);
+    assert_eq!(count(db, "select count(*) from capability where revoked_at is not null").await, 1);
+    assert_eq!(count(db, "select count(*) from capability where revoked_at is null").await, 1);
+    assert_eq!(detail.emails.len(), 1);
+    assert_eq!((detail.emails[0].state, detail.emails[0].attempts), (EmailState::Pending, 1));
+    assert_eq!(detail.emails[0].note.as_deref(), Some("smtp_451"));
+
+    // Not again before its time (5 minutes), even with the relay back.
+    sink.refuse(false);
+    let soon = FixedClock::new(fixed_now() + Duration::minutes(4));
+    assert_eq!(report(&email::deliver(&db.db, &soon, &relays).await.unwrap(), &world), (0, 0, 0));
+    let later = FixedClock::new(fixed_now() + Duration::minutes(5));
+    assert_eq!(report(&email::deliver(&db.db, &later, &relays).await.unwrap(), &world), (1, 0, 0));
+    assert_eq!(sink.received().len(), 1);
+    let emails = emails_of(db, &lotsin, issued.case, onward_id).await;
+    assert_eq!((emails[0].state, emails[0].attempts), (EmailState::Sent, 1));
+});
+
+storage_test!(async fn after_the_last_try_an_email_fails_for_good(db) {
+    let world = World::build(db, "email-fail").await;
+    let sink = SmtpSink::start().await;
+    let relays = relays_to(db, &world, &sink).await;
+    let app = App::new(db.db.clone()).with_email(relays.clone());
+    let (issued, onward_id, lotsin) = accepted(db, &world, "Ausfall").await;
+    let clock = FixedClock::new(fixed_now());
+    onward::send(&app, &clock, &lotsin, issued.case, onward_id, send(sharing(&[SharedField::Name]), 2))
+        .await
+        .unwrap();
+    sink.refuse(true);
+    // Each try six hours after the last: every one is due.
+    let mut failed = 0;
+    for hours in 0..10 {
+        let at = FixedClock::new(fixed_now() + Duration::hours(6 * hours));
+        failed += report(&email::deliver(&db.db, &at, &relays).await.unwrap(), &world).1;
+    }
+    assert_eq!(failed, 8, "MAX_ATTEMPTS tries, then no more");
+    let emails = emails_of(db, &lotsin, issued.case, onward_id).await;
+    assert_eq!((emails[0].state, emails[0].attempts), (EmailState::Failed, 8));
+    // Every link made for a try was stopped; the worklist still has the case (not tested here).
+    assert_eq!(count(db, "select count(*) from capability where revoked_at is not null").await, 8);
+});
+
+storage_test!(async fn a_silent_provider_is_reminded_once_and_one_that_answered_is_not(db) {
+    let world = World::build(db, "email-remind").await;
+    let sink = SmtpSink::start().await;
+    let relays = relays_to(db, &world, &sink).await;
+    let app = App::new(db.db.clone()).with_email(relays.clone());
+    let monday = FixedClock::new(fixed_now());
+    let (silent_case, silent, lotsin) = accepted(db, &world, "Still").await;
+    let (answering_case, answering, lotsin_b) = accepted(db, &world, "Antwort").await;
+    onward::send(&app, &monday, &lotsin, silent_case.case, silent, send(sharing(&[SharedField::Name]), 2))
+        .await
+        .unwrap();
+    onward::send(&app, &monday, &lotsin_b, answering_case.case, answering, send(sharing(&[SharedField::Name]), 2))
+        .await
+        .unwrap();
+    assert_eq!(report(&email::deliver(&db.db, &monday, &relays).await.unwrap(), &world), (2, 0, 0));
+
+    // Sent on Monday 2 November with N = 5 working days: silent from Monday 9 November.
+    let friday = FixedClock::new(fixed_now() + Duration::days(4));
+    let reports = follow_up::run(&db.db, &friday, &relays).await.unwrap();
+    assert_eq!(reports.iter().map(|r| r.reminded).sum::<usize>(), 0);
+    let next_monday = FixedClock::new(fixed_now() + Duration::days(7));
+    let reports = follow_up::run(&db.db, &next_monday, &relays).await.unwrap();
+    assert_eq!(reports.iter().map(|r| r.reminded).sum::<usize>(), 2);
+    // However often the job runs: one reminder each.
+    let reports = follow_up::run(&db.db, &next_monday, &relays).await.unwrap();
+    assert_eq!(reports.iter().map(|r| r.reminded).sum::<usize>(), 0);
+
+    // One provider answers (through a new link) before the reminder goes out.
+    let answering_link = onward::change_links(&app, &next_monday, &lotsin_b, answering_case.case, answering, onward::LinkChange::Renew)
+        .await
+        .unwrap()
+        .unwrap();
+    let verified = capability::verify(&db.db, &next_monday, &answering_link.token.text(), CapabilityPurpose::OnwardReferralAnswer)
+        .await
+        .unwrap()
+        .unwrap();
+    onward::answer_by_link(&db.db, &next_monday, &Principal::capability(verified), ProviderAnswer::Accept, 3)
+        .await
+        .unwrap();
+
+    let reports = email::deliver(&db.db, &next_monday, &relays).await.unwrap();
+    assert_eq!(report(&reports, &world), (1, 0, 1), "the silent one reminded, the answered one dropped");
+    let received = sink.received();
+    assert_eq!(received.len(), 3);
+    assert!(unfolded(&received[2].data).contains("Erinnerung"), "{}", received[2].data);
+    let reminded = emails_of(db, &lotsin, silent_case.case, silent).await;
+    assert_eq!(
+        reminded.iter().map(|e| (e.kind, e.state)).collect::<Vec<_>>(),
+        [(EmailKind::ProviderLink, EmailState::Sent), (EmailKind::ProviderReminder, EmailState::Sent)]
+    );
+    let dropped = emails_of(db, &lotsin_b, answering_case.case, answering).await;
+    assert_eq!((dropped[1].state, dropped[1].note.as_deref()), (EmailState::Dropped, Some("answered")));
+});
+
+storage_test!(async fn an_offer_without_an_address_drops_its_email(db) {
+    let world = World::build(db, "email-noaddress").await;
+    let sink = SmtpSink::start().await;
+    let relays = relays_to(db, &world, &sink).await;
+    lotse_store::on_pool!(&db.db, p => sqlx::query("update offer set email = null").execute(p).await.map(|r| r.rows_affected())).unwrap();
+    let app = App::new(db.db.clone()).with_email(relays.clone());
+    let clock = FixedClock::new(fixed_now());
+    let (issued, onward_id, lotsin) = accepted(db, &world, "Adresslos").await;
+    onward::send(&app, &clock, &lotsin, issued.case, onward_id, send(sharing(&[SharedField::Name]), 2))
+        .await
+        .unwrap();
+    assert_eq!(report(&email::deliver(&db.db, &clock, &relays).await.unwrap(), &world), (0, 0, 1));
+    assert!(sink.received().is_empty());
+    let emails = emails_of(db, &lotsin, issued.case, onward_id).await;
+    assert_eq!((emails[0].state, emails[0].note.as_deref()), (EmailState::Dropped, Some("no_address")));
+    // Without a relay for the programme nothing is made due at all.
+    let (other, other_id, lotsin_c) = accepted(db, &world, "Ohnerelais").await;
+    let link = onward::send(&db.db, &clock, &lotsin_c, other.case, other_id, send(sharing(&[SharedField::Name]), 2))
+        .await
+        .unwrap();
+    assert!(!link.emailed);
+    assert!(emails_of(db, &lotsin_c, other.case, other_id).await.is_empty());
+});
+
+storage_test!(async fn relays_name_existing_programmes_and_a_public_address(db) {
+    let world = World::build(db, "email-config").await;
+    let relay = || Relay::new("smtp://127.0.0.1:2525", "lotse@example.org").unwrap();
+    let unknown = Relays::resolve(&db.db, PUBLIC_URL, vec![("nirgendwo".to_owned(), relay())]).await;
+    assert!(matches!(&unknown, Err(ResolveError::Config(e)) if e.to_string().contains("nirgendwo")), "{unknown:?}");
+    let relative = Relays::resolve(&db.db, "lotse.test", vec![(world.programme.slug.as_str().to_owned(), relay())]).await;
+    assert!(matches!(relative, Err(ResolveError::Config(_))));
+    let fine = Relays::resolve(&db.db, "https://lotse.test/", vec![(world.programme.slug.as_str().to_owned(), relay())])
+        .await
+        .unwrap();
+    assert!(fine.has(world.programme.id) && fine.has_slug(world.programme.slug.as_str()));
+});
