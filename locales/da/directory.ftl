@@ -217,3 +217,4 @@ field-error-date-too-far = { $field }: Angiv en dato inden for et år.
 field-error-out-of-range = { $field }: Tallet ligger uden for intervallet i parentes.
 field-error-name-taken = { $field }: En anden organisation i programmet har allerede dette navn.
 field-error-lapse-not-after-silence = { $field }: Henvisningen kan først udløbe, efter at udbyderen regnes som tavs; vælg flere arbejdsdage end dér.
+field-error-email = { $field }: Det er ikke en e-mailadresse (f.eks. navn@eksempel.dk).

@@ -217,3 +217,4 @@ field-error-date-too-far = { $field }: Bitte ein Datum innerhalb eines Jahres.
 field-error-out-of-range = { $field }: Diese Zahl liegt außerhalb des Bereichs, der in Klammern steht.
 field-error-name-taken = { $field }: Diesen Namen trägt schon eine andere Organisation des Programms.
 field-error-lapse-not-after-silence = { $field }: Die Vermittlung kann erst verfallen, nachdem der Träger als still gilt; wählen Sie mehr Arbeitstage als dort.
+field-error-email = { $field }: Das ist keine E-Mail-Adresse (z. B. name@beispiel.de).

@@ -217,3 +217,4 @@ field-error-date-too-far = { $field }: enter a date within a year.
 field-error-out-of-range = { $field }: this number is outside the range given in brackets.
 field-error-name-taken = { $field }: another organisation of the programme already has this name.
 field-error-lapse-not-after-silence = { $field }: an onward referral can only lapse after its provider counts as silent; choose more working days than there.
+field-error-email = { $field }: that is not an e-mail address (e.g. name@example.org).

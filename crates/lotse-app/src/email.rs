@@ -214,6 +214,8 @@ pub struct EmailReport {
     pub failed: usize,
     /// E-mails dropped: answered first, or no contact address.
     pub dropped: usize,
+    /// Members told that something new is waiting.
+    pub notified: usize,
     /// Whether another runner held the programme's job lock.
     pub skipped: bool,
 }
@@ -254,6 +256,11 @@ pub async fn deliver(db: &Db, clock: &dyn Clock, relays: &Relays) -> Result<Vec<
             if !full {
                 break;
             }
+        }
+        if !report.skipped {
+            let (notified, failed) = notify_members(db, clock, &scope, &programme, relays, relay).await?;
+            report.notified = notified;
+            report.failed += failed;
         }
         reports.push(report);
     }
@@ -360,6 +367,94 @@ async fn deliver_one(
             Ok(Outcome::Failed)
         }
     }
+}
+
+/// How long a failed notice waits before the next try.
+const NOTICE_RETRY: Duration = Duration::minutes(15);
+
+/// Tells the members of one programme who asked for it that something new is waiting: those
+/// not told within [`crate::notification::NOTICE_GAP`] (nor waiting after a failure) whose
+/// inbox has news since they last opened it or were told. Claimed under the job lock (their
+/// next try moved on by [`LEASE`]), each sent and marked on its own. (told, failed).
+async fn notify_members(
+    db: &Db,
+    clock: &dyn Clock,
+    scope: &ProgrammeScope,
+    programme: &Programme,
+    relays: &Relays,
+    relay: &Relay,
+) -> Result<(usize, usize), StoreError> {
+    let now = clock.now();
+    let mut tx = db.begin().await?;
+    if !lotse_store::follow_up::try_lock(&mut tx, scope).await? {
+        return Ok((0, 0));
+    }
+    let mut due = Vec::new();
+    for s in lotse_store::notification::subscribers(&mut tx, scope).await? {
+        let waiting = s.retry_at.is_some_and(|r| r > now);
+        let told_lately = s.notified_at.is_some_and(|n| now - n < crate::notification::NOTICE_GAP);
+        if waiting || told_lately {
+            continue;
+        }
+        let seen = lotse_store::inbox::seen_at(&mut tx, scope, s.user.as_uuid()).await?;
+        let since = seen.max(s.notified_at).max(Some(s.set_at));
+        let mut news = false;
+        for membership in lotse_store::notification::memberships(&mut tx, scope, s.user).await? {
+            if crate::inbox::has_news_since(&mut tx, scope, membership, s.user, since).await? {
+                news = true;
+                break;
+            }
+        }
+        if news {
+            lotse_store::notification::mark(&mut tx, scope, s.user, None, Some(now + LEASE)).await?;
+            due.push(s);
+        }
+    }
+    if !due.is_empty() {
+        // The job reads the members' addresses to send the notices.
+        let access = lotse_store::audit::Access {
+            at: now,
+            purpose: lotse_domain::audit::AuditPurpose::Care,
+        };
+        let ids: Vec<uuid::Uuid> = due.iter().map(|s| s.user.as_uuid()).collect();
+        let (read, user) = (
+            lotse_domain::audit::AuditAction::Read,
+            lotse_domain::audit::ObjectKind::User,
+        );
+        lotse_store::audit::record(&mut tx, scope, access, read, user, ids).await?;
+    }
+    tx.commit().await?;
+    let language = programme.languages.first().copied().unwrap_or(Language::English);
+    let words = lotse_domain::email::notice_email(language, &format!("{}/inbox", relays.inner.public_url));
+    let (mut told, mut failed) = (0, 0);
+    for s in due {
+        let handed = match (s.address.parse::<Mailbox>(), Message::builder()) {
+            (Ok(to), builder) => match builder
+                .from(relay.from.clone())
+                .to(to)
+                .message_id(None)
+                .subject(words.subject.clone())
+                .header(ContentType::TEXT_PLAIN)
+                .body(words.body.clone())
+            {
+                Ok(message) => relay.transport.send(message).await.map_err(|e| failure_note(&e)),
+                Err(_) => Err("bad_message".to_owned()),
+            },
+            (Err(_), _) => Err("bad_address".to_owned()),
+        };
+        let mut tx = db.begin().await?;
+        if let Err(note) = handed {
+            tracing::warn!(relay = relay.host(), note = %note, "a notice was not delivered");
+            let retry = clock.now() + NOTICE_RETRY;
+            lotse_store::notification::mark(&mut tx, scope, s.user, None, Some(retry)).await?;
+            failed += 1;
+        } else {
+            lotse_store::notification::mark(&mut tx, scope, s.user, Some(clock.now()), None).await?;
+            told += 1;
+        }
+        tx.commit().await?;
+    }
+    Ok((told, failed))
 }
 
 /// A short code for a failed try: the relay's reply code, or how the connection failed. Never

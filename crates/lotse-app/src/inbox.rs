@@ -62,12 +62,7 @@ pub async fn open(db: &impl Handle, clock: &dyn Clock, principal: &Principal) ->
     let (role, organisation) = principal
         .membership()
         .map_or((None, None), |m| (Some(m.role()), m.organisation()));
-    let watcher = match (role, organisation) {
-        (Some(Role::LinkWorker), Some(o)) => Some(Watcher::Facility(o)),
-        (Some(Role::Prescriber), Some(o)) => Some(Watcher::Practice(o)),
-        (Some(Role::OfferProvider), Some(o)) => Some(Watcher::Provider(o)),
-        _ => None,
-    };
+    let watcher = watcher_of(role, organisation);
     let reader = principal.own_object().1;
     let me = scope.actor().reference();
     let mut tx = handle::store(db).begin().await?;
@@ -102,6 +97,47 @@ pub async fn open(db: &impl Handle, clock: &dyn Clock, principal: &Principal) ->
         items,
         seen_before,
     })
+}
+
+/// Whose inbox a member in `role` of `organisation` reads (none: a member without one).
+fn watcher_of(role: Option<Role>, organisation: Option<lotse_domain::id::OrganisationId>) -> Option<Watcher> {
+    match (role, organisation) {
+        (Some(Role::LinkWorker), Some(o)) => Some(Watcher::Facility(o)),
+        (Some(Role::Prescriber), Some(o)) => Some(Watcher::Practice(o)),
+        (Some(Role::OfferProvider), Some(o)) => Some(Watcher::Provider(o)),
+        _ => None,
+    }
+}
+
+/// Whether anything new waits in the inbox of the member `user` in `role` of `organisation`
+/// since `since` (the notice e-mail's question): an event of a watched stream that the role is
+/// told about, not the member's own, after `since`.
+pub(crate) async fn has_news_since(
+    tx: &mut lotse_store::Tx,
+    scope: &lotse_domain::actor::ProgrammeScope,
+    (role, organisation): (Role, Option<lotse_domain::id::OrganisationId>),
+    user: lotse_domain::id::UserId,
+    since: Option<OffsetDateTime>,
+) -> Result<bool, lotse_store::StoreError> {
+    let Some(watcher) = watcher_of(Some(role), organisation) else {
+        return Ok(false);
+    };
+    let me = lotse_domain::actor::Actor::User(user).reference();
+    let limit = i64::try_from(INBOX_LIMIT).unwrap_or(i64::MAX);
+    let watched = lotse_store::inbox::watched(tx, scope, watcher, limit).await?;
+    // Newest first: a stream unchanged since `since` has nothing new.
+    let fresh: Vec<(&str, uuid::Uuid)> = watched
+        .iter()
+        .filter(|w| since.is_none_or(|s| w.updated_at > s))
+        .map(|w| (w.stream, w.id))
+        .collect();
+    if fresh.is_empty() {
+        return Ok(false);
+    }
+    let events = lotse_store::event::list_streams_numbered(tx, scope, &fresh).await?;
+    Ok(events
+        .iter()
+        .any(|(_, e)| is_news(role, &e.kind) && e.actor != me && since.is_none_or(|s| e.occurred_at > s)))
 }
 
 /// Where the events of a watched stream lead: the prescription for a practice's referral,

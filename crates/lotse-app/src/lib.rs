@@ -46,6 +46,8 @@ pub mod inbox;
 pub mod intake;
 /// Named system jobs: the one place that makes a system job's scope.
 mod jobs;
+/// The member's "something new is waiting" e-mail: the address on the account page.
+pub mod notification;
 /// Keeping the directory current: editing, verifying, pausing, ending and merging offers; the
 /// review list and the duplicate finder.
 pub mod offer_edit;

@@ -8,6 +8,9 @@
 //! the offer (public, from the directory), the link and the day it stops working — never a
 //! name, a date of birth, a need or a reason (a test reads every language for that).
 //!
+//! A member who asked for it gets [`notice_email`]: "something new is waiting", with a link to
+//! their inbox and nothing else.
+//!
 //! A failed delivery is tried again after [`retry_after`] (5 minutes, doubling, at most 6
 //! hours between tries) until [`MAX_ATTEMPTS`]; then it is `failed`, and the link worker's
 //! worklist still shows the provider as silent.
@@ -92,7 +95,7 @@ pub fn retry_after(attempts: u32) -> Option<Duration> {
 
 /// One e-mail's subject and plain-text body.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct ProviderEmail {
+pub struct EmailText {
     /// The subject line.
     pub subject: String,
     /// The body (plain text).
@@ -101,7 +104,7 @@ pub struct ProviderEmail {
 
 /// The e-mail of `kind` to the provider of the offer titled `offer`, in `language` (the
 /// programme's first): the link `url` and the day it stops working, `expires_on`.
-pub fn provider_email(kind: EmailKind, language: Language, offer: &str, url: &str, expires_on: Date) -> ProviderEmail {
+pub fn provider_email(kind: EmailKind, language: Language, offer: &str, url: &str, expires_on: Date) -> EmailText {
     let until = match language {
         Language::German => format!(
             "{:02}.{:02}.{}",
@@ -166,9 +169,38 @@ pub fn provider_email(kind: EmailKind, language: Language, offer: &str, url: &st
             "This message was sent automatically; it holds no details of the person.",
         ),
     };
-    ProviderEmail {
+    EmailText {
         subject,
         body: format!("{greeting}\n\n{opening}\n{action}\n\n{url}\n\n{validity}\n\n-- \n{closing}\n"),
+    }
+}
+
+/// The notice to a member that something new is waiting in their inbox (`url`), in
+/// `language` (the programme's first): what happened and to whom stays in Lotse.
+pub fn notice_email(language: Language, url: &str) -> EmailText {
+    let (subject, greeting, line, closing) = match language {
+        Language::German => (
+            "Neues in Lotse",
+            "Guten Tag,",
+            "in Lotse wartet etwas Neues auf Sie:",
+            "Sie bekommen diese Nachricht, weil Sie sie in Lotse unter „Mein Konto“ eingerichtet haben; dort stellen Sie sie auch ab.",
+        ),
+        Language::Danish => (
+            "Nyt i Lotse",
+            "Goddag,",
+            "i Lotse venter der noget nyt på dig:",
+            "Du får denne besked, fordi du har bedt om den i Lotse under »Min konto«; der kan du også slå den fra.",
+        ),
+        Language::English => (
+            "Something new in Lotse",
+            "Hello,",
+            "something new is waiting for you in Lotse:",
+            "You get this message because you asked for it in Lotse under “My account”, where you can also turn it off.",
+        ),
+    };
+    EmailText {
+        subject: subject.to_owned(),
+        body: format!("{greeting}\n\n{line}\n\n{url}\n\n-- \n{closing}\n"),
     }
 }
 
@@ -206,6 +238,20 @@ mod tests {
         // Not reached with 8 tries; the cap holds wherever MAX_ATTEMPTS goes.
         let longest = (1..MAX_ATTEMPTS).filter_map(retry_after).max();
         assert!(longest <= Some(Duration::hours(6)));
+    }
+
+    #[test]
+    fn the_notice_holds_the_inbox_link_and_nothing_else() {
+        for language in Language::ALL {
+            let mail = notice_email(language, "https://lotse.example.org/inbox");
+            assert!(
+                mail.body.contains("\nhttps://lotse.example.org/inbox\n"),
+                "{language:?}"
+            );
+            assert!(mail.subject.contains("Lotse"), "{language:?}");
+            // One link, and no other line that could carry a name or a case.
+            assert_eq!(mail.body.matches("https://").count(), 1, "{language:?}");
+        }
     }
 
     #[test]

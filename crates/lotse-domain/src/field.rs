@@ -52,6 +52,8 @@ pub enum FieldProblem {
     NameTaken,
     /// A lapse period that does not end after the period before a provider counts as silent.
     LapseNotAfterSilence,
+    /// Not an e-mail address.
+    Email,
 }
 
 impl FieldProblem {
@@ -81,11 +83,12 @@ impl FieldProblem {
             Self::OutOfRange => "out-of-range",
             Self::NameTaken => "name-taken",
             Self::LapseNotAfterSilence => "lapse-not-after-silence",
+            Self::Email => "email",
         }
     }
 
     /// Every problem.
-    pub const ALL: [Self; 23] = [
+    pub const ALL: [Self; 24] = [
         Self::Required,
         Self::TooLong,
         Self::Number,
@@ -109,6 +112,7 @@ impl FieldProblem {
         Self::OutOfRange,
         Self::NameTaken,
         Self::LapseNotAfterSilence,
+        Self::Email,
     ];
 }
 

@@ -63,6 +63,8 @@ pub mod migrate;
 pub mod next_action;
 /// A case's conversation notes, sealed, every read audited.
 pub mod note;
+/// Members' addresses for the "something new is waiting" e-mail.
+pub mod notification;
 /// Offers with their need domains, target groups, languages, accessibility, sessions and texts.
 pub mod offer;
 /// How each offer's provider answered its onward referrals, kept per offer.

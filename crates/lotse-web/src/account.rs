@@ -9,6 +9,7 @@ use axum::http::header::SET_COOKIE;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use lotse_app::auth::SessionUser;
+use lotse_app::notification::{self, NoticeError};
 use lotse_app::password_reset::{self, ResetError};
 use lotse_app::second_factor::{self, SecondFactorError};
 use lotse_domain::id::UserId;
@@ -395,6 +396,23 @@ struct AccountPage {
     /// A set-up in progress: the secret (grouped) and the QR code.
     enrol: Option<(String, String)>,
     failed: bool,
+    /// Whether the programme sends e-mail (the notice can be asked for).
+    notice_available: bool,
+    /// The notice's address as stored, or as sent back with a refusal.
+    notice_address: String,
+    /// Why the address was refused.
+    notice_error: Option<String>,
+    /// "Saved." after a change.
+    notice_saved: bool,
+}
+
+/// What the account page says about the notice e-mail besides the stored setting.
+#[derive(Debug, Default)]
+struct NoticeSaid {
+    /// The address as typed, when it was refused.
+    typed: Option<String>,
+    error: Option<String>,
+    saved: bool,
 }
 
 async fn render_account(
@@ -405,19 +423,40 @@ async fn render_account(
     enrol: Option<second_factor::Enrolment>,
     failed: bool,
 ) -> Result<Response, WebError> {
+    render_account_with(state, headers, user, csrf, (enrol, failed), NoticeSaid::default()).await
+}
+
+async fn render_account_with(
+    state: &AppState,
+    headers: &HeaderMap,
+    user: &SessionUser,
+    csrf: &CsrfToken,
+    (enrol, failed): (Option<second_factor::Enrolment>, bool),
+    said: NoticeSaid,
+) -> Result<Response, WebError> {
     let second_factor = second_factor::is_set_up(&state.app, user).await?;
+    let notice = match notification::get(&state.app, state.clock.as_ref(), &user.principal()).await {
+        Ok(n) => n,
+        Err(NoticeError::Store(e)) => return Err(e.into()),
+        Err(_) => return Err(WebError::NotFound),
+    };
     let enrol = match enrol {
         Some(e) => Some((grouped(&e.secret), qr_svg(&e.url)?)),
         None => None,
     };
     let page = Page::new(state, headers, "/account", Some(user), csrf);
+    let refused = said.error.is_some();
     let mut response = render(&AccountPage {
         page,
         second_factor,
         enrol,
         failed,
+        notice_available: notice.available,
+        notice_address: said.typed.or(notice.address).unwrap_or_default(),
+        notice_error: said.error,
+        notice_saved: said.saved,
     })?;
-    if failed {
+    if failed || refused {
         *response.status_mut() = StatusCode::BAD_REQUEST;
     }
     Ok(no_store(response))
@@ -431,6 +470,51 @@ pub async fn account(
     headers: HeaderMap,
 ) -> Result<Response, WebError> {
     render_account(&state, &headers, &user, &csrf, None, false).await
+}
+
+/// The notice form.
+#[derive(Debug, Deserialize)]
+pub struct NoticeForm {
+    /// The token (missing counts as wrong: 403).
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    address: String,
+}
+
+/// `POST /account/notifications`: sets (or, empty, removes) the address of the e-mail that says
+/// only "something new is waiting"; the page again, saying so, or 400 naming the field.
+pub async fn set_notice(
+    State(state): State<AppState>,
+    Extension(user): Extension<SessionUser>,
+    Extension(csrf): Extension<CsrfToken>,
+    headers: HeaderMap,
+    Form(form): Form<NoticeForm>,
+) -> Result<Response, WebError> {
+    csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
+    let typed: String = form.address.chars().take(300).collect();
+    let said = match notification::set(&state.app, state.clock.as_ref(), &user.principal(), &typed).await {
+        Ok(_) => NoticeSaid {
+            saved: true,
+            ..NoticeSaid::default()
+        },
+        Err(NoticeError::Invalid(e)) => {
+            let page = Page::new(&state, &headers, "/account", Some(&user), &csrf);
+            let field = page.t("account-notice-address");
+            let text = page.text_with(
+                crate::offer_edit::problem_key(e.problem),
+                &[("field", fluent_bundle::FluentValue::from(field))],
+            );
+            NoticeSaid {
+                typed: Some(typed),
+                error: Some(text),
+                saved: false,
+            }
+        }
+        Err(NoticeError::Store(e)) => return Err(e.into()),
+        Err(NoticeError::NotMember) => return Err(WebError::NotFound),
+    };
+    render_account_with(&state, &headers, &user, &csrf, (None, false), said).await
 }
 
 /// `POST /account/second-factor`: starts setting up a second factor (QR code and key).

@@ -132,6 +132,7 @@ pub(crate) const fn problem_key(p: FieldProblem) -> &'static str {
         FieldProblem::OutOfRange => "field-error-out-of-range",
         FieldProblem::NameTaken => "field-error-name-taken",
         FieldProblem::LapseNotAfterSilence => "field-error-lapse-not-after-silence",
+        FieldProblem::Email => "field-error-email",
     }
 }
 

@@ -165,6 +165,10 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
             post(account::start_second_factor),
         ),
         (
+            spec(Method::POST, "/account/notifications", Member(A::ManageOwnAccount)),
+            post(account::set_notice),
+        ),
+        (
             spec(
                 Method::POST,
                 "/account/second-factor/confirm",

@@ -4,18 +4,22 @@
 
 use lotse_app::email::{self, EmailReport, Relay, Relays, ResolveError};
 use lotse_app::follow_up;
+use lotse_app::notification::{self, NoticeError, NoticeSetting};
 use lotse_app::onward::{self, ProviderEmailLine};
 use lotse_app::principal::Principal;
 use lotse_app::{App, FixedClock, capability};
 use lotse_domain::capability::CapabilityPurpose;
 use lotse_domain::consent::SharedField;
 use lotse_domain::email::{EmailKind, EmailState};
+use lotse_domain::field::FieldProblem;
 use lotse_domain::onward_referral::{OnwardReferralState, ProviderAnswer};
+use lotse_domain::user::Role;
 use lotse_testkit::smtp_sink::SmtpSink;
 use lotse_testkit::world::World;
 use lotse_testkit::{TestDb, fixed_now, storage_test};
 use time::Duration;
 
+use crate::data_protection::as_member;
 use crate::onward::{accepted, audit_after, count, send, sharing};
 
 const PUBLIC_URL: &str = "https://lotse.test";
@@ -274,4 +278,59 @@ storage_test!(async fn relays_name_existing_programmes_and_a_public_address(db) 
         .await
         .unwrap();
     assert!(fine.has(world.programme.id) && fine.has_slug(world.programme.slug.as_str()));
+});
+
+storage_test!(async fn a_member_who_asked_is_told_at_most_hourly_that_something_new_waits(db) {
+    let world = World::build(db, "email-notice").await;
+    let sink = SmtpSink::start().await;
+    let relays = relays_to(db, &world, &sink).await;
+    let app = App::new(db.db.clone()).with_email(relays.clone());
+    let at = |minutes: i64| FixedClock::new(fixed_now() + Duration::minutes(minutes));
+    let lotsin = as_member(db, &world, "lotsin-notice", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let provider = as_member(db, &world, "verein-notice", Role::OfferProvider, Some(world.orgs.provider)).await;
+
+    // Only an address; only where the programme sends e-mail.
+    let before = notification::get(&app, &at(0), &lotsin).await.unwrap();
+    assert_eq!(before, NoticeSetting { available: true, address: None });
+    for wrong in ["lotsin", "lotsin@", "zwei worte@example.org"] {
+        let refused = notification::set(&app, &at(0), &lotsin, wrong).await;
+        assert!(matches!(&refused, Err(NoticeError::Invalid(e)) if e.problem == FieldProblem::Email), "{wrong}: {refused:?}");
+    }
+    let no_relay = notification::set(&db.db, &at(0), &lotsin, "lotsin@example.org").await;
+    assert!(matches!(no_relay, Err(NoticeError::Invalid(_))), "{no_relay:?}");
+    notification::set(&app, &at(0), &lotsin, " lotsin@example.org ").await.unwrap();
+    assert_eq!(notification::get(&app, &at(0), &lotsin).await.unwrap().address.as_deref(), Some("lotsin@example.org"));
+
+    // Nothing new since the address was given: no notice.
+    let notified = |reports: Vec<EmailReport>| reports.iter().map(|r| r.notified).sum::<usize>();
+    assert_eq!(notified(email::deliver(&db.db, &at(1), &relays).await.unwrap()), 0);
+    // The provider records attendance: news for the link worker.
+    onward::answer_as_provider(&db.db, &at(2), &provider, world.onward, ProviderAnswer::Attended, 4).await.unwrap();
+    let seen = audit_after(db, 0).await.len();
+    assert_eq!(notified(email::deliver(&db.db, &at(3), &relays).await.unwrap()), 1);
+    let received = sink.received();
+    assert_eq!(received.len(), 1);
+    assert_eq!(received[0].to, ["lotsin@example.org"]);
+    let text = unfolded(&received[0].data);
+    assert!(text.contains(&format!("{PUBLIC_URL}/inbox")), "{text}");
+    for personal in ["Ilse", lotse_testkit::world::PERSON_FAMILY, "attend", "Teilnahme"] {
+        assert!(!text.contains(personal), "{personal:?} in the notice:\n{text}");
+    }
+    assert_eq!(
+        audit_after(db, seen).await,
+        [("system:email".to_owned(), "read".to_owned(), "user".to_owned())],
+        "the job's reading of the address is audited, and nothing else happened"
+    );
+
+    // More news: not within the hour, then once.
+    onward::answer_as_provider(&db.db, &at(4), &provider, world.onward, ProviderAnswer::Stopped, 5).await.unwrap();
+    assert_eq!(notified(email::deliver(&db.db, &at(10), &relays).await.unwrap()), 0);
+    assert_eq!(notified(email::deliver(&db.db, &at(64), &relays).await.unwrap()), 1);
+    assert_eq!(sink.received().len(), 2);
+    // Opened since, nothing new: no notice; the member turns it off.
+    lotse_app::inbox::open(&db.db, &at(70), &lotsin).await.unwrap();
+    assert_eq!(notified(email::deliver(&db.db, &at(200), &relays).await.unwrap()), 0);
+    notification::set(&app, &at(201), &lotsin, "").await.unwrap();
+    assert_eq!(notification::get(&app, &at(201), &lotsin).await.unwrap().address, None);
+    assert_eq!(count(db, "select count(*) from notification_email").await, 0);
 });

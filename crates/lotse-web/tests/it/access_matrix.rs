@@ -533,6 +533,14 @@ fn matrix() -> Vec<Expect> {
         ),
         member(
             Method::POST,
+            "/account/notifications",
+            ALL_ROLES,
+            ANYONE,
+            &[],
+            Params::None,
+        ),
+        member(
+            Method::POST,
             "/account/second-factor/confirm",
             ALL_ROLES,
             ANYONE,

@@ -352,3 +352,39 @@ storage_test!(async fn starting_a_voluntary_set_up_is_audited(db) {
     assert_eq!(started.status(), 200);
     assert_eq!(audit_actions(db).await.iter().filter(|a| *a == "second_factor_setup_started").count(), 1);
 });
+
+storage_test!(async fn a_member_asks_for_the_notice_email_on_the_account_page(db) {
+    let world = lotse_testkit::world::World::build(db, "account-notice").await;
+    let lotsin = world
+        .member(db, "lotsin-notice", lotse_domain::user::Role::LinkWorker, Some(world.orgs.facility))
+        .await;
+    // Without a relay the page says so and offers no form.
+    let plain = TestApp::new(db).await;
+    let cookie = plain.session_for(lotsin, world.programme.id).await;
+    let headers = [("cookie", cookie.as_str()), ("accept-language", "de")];
+    let page = text(plain.get("/account", &headers).await).await;
+    assert!(page.contains("Ihr Programm versendet keine E-Mails") && !page.contains("/account/notifications"), "{page}");
+
+    let relay = lotse_app::email::Relay::new("smtp://127.0.0.1:2525", "Lotse <lotse@example.org>").unwrap();
+    let relays = lotse_app::email::Relays::resolve(&db.db, "https://lotse.test", vec![(world.programme.slug.as_str().to_owned(), relay)])
+        .await
+        .unwrap();
+    let app = plain.with_email(relays);
+    let page = text(app.get("/account", &headers).await).await;
+    assert!(page.contains("action=\"/account/notifications\"") && page.contains("E-Mail bei Neuigkeiten"), "{page}");
+    // A wrong address: 400, named, kept in the field, nothing saved.
+    let response = app.post_form("/account/notifications", "address=lotsin%40", &headers).await;
+    assert_eq!(response.status(), 400);
+    let page = text(response).await;
+    assert!(page.contains("Das ist keine E-Mail-Adresse") && page.contains("value=\"lotsin@\""), "{page}");
+    let response = app.post_form("/account/notifications", "address=lotsin%40example.org", &headers).await;
+    assert_eq!(response.status(), 200);
+    let page = text(response).await;
+    assert!(page.contains("Gespeichert.") && page.contains("value=\"lotsin@example.org\""), "{page}");
+    let page = text(app.get("/account", &[("cookie", cookie.as_str()), ("accept-language", "en")]).await).await;
+    assert!(page.contains("E-mail when something is new") && page.contains("value=\"lotsin@example.org\""), "{page}");
+    // Emptied: off.
+    let response = app.post_form("/account/notifications", "address=", &headers).await;
+    assert_eq!(response.status(), 200);
+    assert!(!text(response).await.contains("value=\"lotsin@example.org\""));
+});

@@ -97,8 +97,14 @@ impl LiveServer {
             .await
             .unwrap_or_else(|e| panic!("cannot add {}: {e}", account.username));
         }
+        // A relay, so that the pages with e-mail (the account's notice, an onward referral's
+        // e-mails) are swept too; no e-mail job runs here, so nothing is ever sent to it.
+        let relay = lotse_app::email::Relay::new("smtp://127.0.0.1:9", "Lotse <lotse@example.org>").expect("relay");
+        let relays = lotse_app::email::Relays::resolve(&db.db, "http://127.0.0.1", vec![(PROGRAMME.to_owned(), relay)])
+            .await
+            .expect("relays");
         let state = lotse_web::AppState::new(
-            lotse_app::App::new(db.db.clone()),
+            lotse_app::App::new(db.db.clone()).with_email(relays),
             clock.clone(),
             lotse_web::WebConfig::default(),
         )
