@@ -14,6 +14,11 @@
 #   BENCH_LINKS=400          provider links to make (each is opened at most 30 times in 10
 #                            minutes: the wrk script spreads its requests over them and stops
 #                            after 30 per link)
+#   BENCH_AS_OF=2026-11-02   the demo's "today" when seeding (the jobs run on the real date: an
+#                            earlier day leaves a backlog for their first run)
+#   BENCH_SMTP=1             gives both programmes an e-mail relay (Python 3.11's smtpd
+#                            DebuggingServer on 127.0.0.1, messages discarded), so the job runs
+#                            also make reminders due and `lotse jobs run` delivers the e-mails
 #
 # The job runs are separate processes (start-up and migration check included), timed with
 # /usr/bin/time. wrk on core 0, the server on core 1, one wrk thread, loopback only, every run
@@ -29,12 +34,31 @@ bench_start
 port=18082
 base="http://127.0.0.1:$port"
 
-# jobs ENGINE URL: the follow-up job, the first run and five more.
+as_of="${BENCH_AS_OF:-2026-11-02}"
+config=()
+if [ -n "${BENCH_SMTP:-}" ]; then
+  timeout 3600 python3 -W ignore -m smtpd -n -c DebuggingServer 127.0.0.1:18025 >/dev/null 2>&1 &
+  smtp_sink=$!
+  trap 'kill "$smtp_sink" 2>/dev/null || true; bench_cleanup' EXIT
+  cat >"$work/lotse.toml" <<TOML
+public_url = "http://127.0.0.1:$port"
+[smtp.duesseldorf]
+url = "smtp://127.0.0.1:18025"
+from = "Lotse <lotse@bench.example>"
+[smtp.norddjurs]
+url = "smtp://127.0.0.1:18025"
+from = "Lotse <lotse@bench.example>"
+TOML
+  config=(--config "$work/lotse.toml")
+fi
+
+# jobs ENGINE URL: the follow-up job (and with BENCH_SMTP the e-mail job), the first run and
+# five more.
 jobs() {
   local engine=$1 url=$2
   for run in 1 2 3 4 5 6; do
-    /usr/bin/time -f "$engine follow-up job, run $run: %e s wall, %M KiB max RSS" \
-      "$work/lotse" jobs run --database-url "$url" --log warn 2>&1 | tr '\n' ' '
+    /usr/bin/time -f "$engine jobs, run $run: %e s wall, %M KiB max RSS" \
+      "$work/lotse" "${config[@]}" jobs run --database-url "$url" --log warn 2>&1 | tr '\n' ' '
     echo
   done
 }
@@ -107,7 +131,7 @@ mkdir -p "$store"
 sqlite_url="sqlite:$store/bench.db"
 if [ ! -f "$store/bench.db" ]; then
   /usr/bin/time -f "sqlite seeding at scale $scale: %e s wall" \
-    "$work/lotse" demo --scale "$scale" --seed 1 --as-of 2026-11-02 --database-url "$sqlite_url" --log warn
+    "$work/lotse" demo --scale "$scale" --seed 1 --as-of "$as_of" --database-url "$sqlite_url" --log warn
 fi
 jobs sqlite "$sqlite_url"
 run sqlite "$sqlite_url"
@@ -120,7 +144,7 @@ if [ -n "${BENCH_POSTGRES_URL:-}" ]; then
     psql "$BENCH_POSTGRES_URL" -qc "create database $pg_db"
     "$work/lotse" keys generate --id k1 >"$store/pg.keys"
     LOTSE_DATA_KEYS="$(cat "$store/pg.keys")" /usr/bin/time -f "postgres seeding at scale $scale: %e s wall" \
-      "$work/lotse" demo --scale "$scale" --seed 1 --as-of 2026-11-02 --database-url "$pg_url" --log warn
+      "$work/lotse" demo --scale "$scale" --seed 1 --as-of "$as_of" --database-url "$pg_url" --log warn
   fi
   export LOTSE_DATA_KEYS
   LOTSE_DATA_KEYS="$(cat "$store/pg.keys")"

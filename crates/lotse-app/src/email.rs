@@ -29,7 +29,7 @@ use lettre::message::{Mailbox, header::ContentType};
 use lettre::{AsyncSmtpTransport, AsyncTransport as _, Message, Tokio1Executor};
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
 use lotse_domain::capability::CapabilityPurpose;
-use lotse_domain::email::{EmailKind, MAX_ATTEMPTS, provider_email, retry_after};
+use lotse_domain::email::{EmailKind, EmailText, MAX_ATTEMPTS, provider_email, retry_after};
 use lotse_domain::id::ProgrammeId;
 use lotse_domain::programme::{Language, Programme};
 use lotse_store::email_outbox::{Due, Settled};
@@ -246,14 +246,23 @@ pub async fn deliver(db: &Db, clock: &dyn Clock, relays: &Relays) -> Result<Vec<
             let claimed = lotse_store::email_outbox::claim(&mut tx, &scope, now, now + LEASE, BATCH).await?;
             tx.commit().await?;
             let full = i64::try_from(claimed.len()).unwrap_or(i64::MAX) >= BATCH;
+            let mut relay_down = false;
             for due in claimed {
                 match deliver_one(db, clock, &scope, &programme, relays, relay, due).await? {
                     Outcome::Sent => report.sent += 1,
-                    Outcome::Failed => report.failed += 1,
+                    Outcome::Failed { relay_down: down } => {
+                        report.failed += 1;
+                        // The relay cannot be reached: the rest waits for the lease, not for
+                        // one timeout each.
+                        relay_down = down;
+                        if down {
+                            break;
+                        }
+                    }
                     Outcome::Dropped => report.dropped += 1,
                 }
             }
-            if !full {
+            if !full || relay_down {
                 break;
             }
         }
@@ -269,7 +278,10 @@ pub async fn deliver(db: &Db, clock: &dyn Clock, relays: &Relays) -> Result<Vec<
 
 enum Outcome {
     Sent,
-    Failed,
+    /// Not taken; `relay_down` when the relay could not be reached at all.
+    Failed {
+        relay_down: bool,
+    },
     Dropped,
 }
 
@@ -288,34 +300,18 @@ async fn deliver_one(
         lotse_store::email_outbox::settle(&mut tx, scope, due.id, attempts, clock.now(), settled).await?;
         tx.commit().await
     };
-    if due.onward_state != "sent" {
-        settle(
-            Settled::Dropped {
-                note: "answered".to_owned(),
-            },
-            due.attempts,
-        )
-        .await?;
-        return Ok(Outcome::Dropped);
-    }
-    let Some(address) = due.address.clone() else {
-        settle(
-            Settled::Dropped {
-                note: "no_address".to_owned(),
-            },
-            due.attempts,
-        )
-        .await?;
-        return Ok(Outcome::Dropped);
+    let dropped = if due.onward_state == "sent" {
+        match due.address.as_deref().map(str::parse::<Mailbox>) {
+            None => Some("no_address"),
+            Some(Err(_)) => Some("bad_address"),
+            Some(Ok(_)) => None,
+        }
+    } else {
+        Some("answered")
     };
-    let Ok(to) = address.parse::<Mailbox>() else {
-        settle(
-            Settled::Dropped {
-                note: "bad_address".to_owned(),
-            },
-            due.attempts,
-        )
-        .await?;
+    let (Some(address), None) = (due.address.clone(), dropped) else {
+        let note = dropped.unwrap_or("no_address").to_owned();
+        settle(Settled::Dropped { note }, due.attempts).await?;
         return Ok(Outcome::Dropped);
     };
     let issued = crate::capability::issue(
@@ -335,19 +331,9 @@ async fn deliver_one(
     let language = programme.languages.first().copied().unwrap_or(Language::English);
     let url = format!("{}/r/{}", relays.inner.public_url, issued.token.text());
     let words = provider_email(due.kind, language, &due.offer, &url, issued.expires_at.date());
-    let handed = match Message::builder()
-        .from(relay.from.clone())
-        .to(to)
-        .message_id(None)
-        .subject(words.subject)
-        .header(ContentType::TEXT_PLAIN)
-        .body(words.body)
-    {
-        Ok(message) => relay.transport.send(message).await.map_err(|e| failure_note(&e)),
-        Err(_) => Err("bad_message".to_owned()),
-    };
+    let handed = hand_over(relay, &address, words).await;
     match handed {
-        Ok(_) => {
+        Ok(()) => {
             settle(Settled::Sent { to: address }, due.attempts).await?;
             Ok(Outcome::Sent)
         }
@@ -356,6 +342,7 @@ async fn deliver_one(
             crate::capability::revoke(db, clock, scope, issued.id).await?;
             let attempts = due.attempts + 1;
             tracing::warn!(email.kind = due.kind.code(), email.attempts = attempts, relay = relay.host(), note = %note, "an e-mail was not delivered");
+            let relay_down = matches!(note.as_str(), "connection" | "timeout" | "tls");
             let settled = match retry_after(attempts) {
                 Some(wait) if attempts < MAX_ATTEMPTS => Settled::Retry {
                     note,
@@ -364,7 +351,7 @@ async fn deliver_one(
                 _ => Settled::Failed { note },
             };
             settle(settled, attempts).await?;
-            Ok(Outcome::Failed)
+            Ok(Outcome::Failed { relay_down })
         }
     }
 }
@@ -428,20 +415,7 @@ async fn notify_members(
     let words = lotse_domain::email::notice_email(language, &format!("{}/inbox", relays.inner.public_url));
     let (mut told, mut failed) = (0, 0);
     for s in due {
-        let handed = match (s.address.parse::<Mailbox>(), Message::builder()) {
-            (Ok(to), builder) => match builder
-                .from(relay.from.clone())
-                .to(to)
-                .message_id(None)
-                .subject(words.subject.clone())
-                .header(ContentType::TEXT_PLAIN)
-                .body(words.body.clone())
-            {
-                Ok(message) => relay.transport.send(message).await.map_err(|e| failure_note(&e)),
-                Err(_) => Err("bad_message".to_owned()),
-            },
-            (Err(_), _) => Err("bad_address".to_owned()),
-        };
+        let handed = hand_over(relay, &s.address, words.clone()).await;
         let mut tx = db.begin().await?;
         if let Err(note) = handed {
             tracing::warn!(relay = relay.host(), note = %note, "a notice was not delivered");
@@ -455,6 +429,26 @@ async fn notify_members(
         tx.commit().await?;
     }
     Ok((told, failed))
+}
+
+/// Writes `words` to `address` from the relay's sender and hands the message to the relay; a
+/// short note (see [`failure_note`]) when it is not taken.
+async fn hand_over(relay: &Relay, address: &str, words: EmailText) -> Result<(), String> {
+    let to = address.parse::<Mailbox>().map_err(|_| "bad_address".to_owned())?;
+    let message = Message::builder()
+        .from(relay.from.clone())
+        .to(to)
+        .message_id(None)
+        .subject(words.subject)
+        .header(ContentType::TEXT_PLAIN)
+        .body(words.body)
+        .map_err(|_| "bad_message".to_owned())?;
+    relay
+        .transport
+        .send(message)
+        .await
+        .map(|_| ())
+        .map_err(|e| failure_note(&e))
 }
 
 /// A short code for a failed try: the relay's reply code, or how the connection failed. Never

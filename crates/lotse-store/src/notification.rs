@@ -69,17 +69,18 @@ pub async fn set(
     Ok(())
 }
 
+type SubscriberRow = (
+    Uuid,
+    String,
+    OffsetDateTime,
+    Option<OffsetDateTime>,
+    Option<OffsetDateTime>,
+);
+
 /// The scope's programme's members who asked for the notice.
 pub async fn subscribers(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Vec<Subscriber>> {
     let key = tx.programme_key(scope.programme()).await?;
-    type Row = (
-        Uuid,
-        String,
-        OffsetDateTime,
-        Option<OffsetDateTime>,
-        Option<OffsetDateTime>,
-    );
-    let rows: Vec<Row> = on_conn!(tx, c => sqlx::query_as(
+    let rows: Vec<SubscriberRow> = on_conn!(tx, c => sqlx::query_as(
         "select user_id, address, set_at, notified_at, retry_at from notification_email \
          where programme_key = $1 order by user_id",
     )

@@ -396,14 +396,19 @@ struct AccountPage {
     /// A set-up in progress: the secret (grouped) and the QR code.
     enrol: Option<(String, String)>,
     failed: bool,
+    notice: NoticeView,
+}
+
+/// The notice e-mail's part of the account page.
+struct NoticeView {
     /// Whether the programme sends e-mail (the notice can be asked for).
-    notice_available: bool,
-    /// The notice's address as stored, or as sent back with a refusal.
-    notice_address: String,
+    available: bool,
+    /// The address as stored, or as sent back with a refusal.
+    address: String,
     /// Why the address was refused.
-    notice_error: Option<String>,
+    error: Option<String>,
     /// "Saved." after a change.
-    notice_saved: bool,
+    saved: bool,
 }
 
 /// What the account page says about the notice e-mail besides the stored setting.
@@ -451,10 +456,12 @@ async fn render_account_with(
         second_factor,
         enrol,
         failed,
-        notice_available: notice.available,
-        notice_address: said.typed.or(notice.address).unwrap_or_default(),
-        notice_error: said.error,
-        notice_saved: said.saved,
+        notice: NoticeView {
+            available: notice.available,
+            address: said.typed.or(notice.address).unwrap_or_default(),
+            error: said.error,
+            saved: said.saved,
+        },
     })?;
     if failed || refused {
         *response.status_mut() = StatusCode::BAD_REQUEST;

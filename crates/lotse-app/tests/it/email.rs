@@ -334,3 +334,24 @@ storage_test!(async fn a_member_who_asked_is_told_at_most_hourly_that_something_
     assert_eq!(notification::get(&app, &at(201), &lotsin).await.unwrap().address, None);
     assert_eq!(count(db, "select count(*) from notification_email").await, 0);
 });
+
+storage_test!(async fn a_relay_that_cannot_be_reached_is_tried_once_per_run(db) {
+    let world = World::build(db, "email-down").await;
+    // A sink started and stopped: nothing listens on its port now.
+    let sink = SmtpSink::start().await;
+    let relays = relays_to(db, &world, &sink).await;
+    drop(sink);
+    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    let app = App::new(db.db.clone()).with_email(relays.clone());
+    let clock = FixedClock::new(fixed_now());
+    for family in ["Erster", "Zweiter"] {
+        let (issued, onward_id, lotsin) = accepted(db, &world, family).await;
+        onward::send(&app, &clock, &lotsin, issued.case, onward_id, send(sharing(&[SharedField::Name]), 2))
+            .await
+            .unwrap();
+    }
+    // One failed try; the other e-mail is left to its lease, untried.
+    assert_eq!(report(&email::deliver(&db.db, &clock, &relays).await.unwrap(), &world), (0, 1, 0));
+    assert_eq!(count(db, "select count(*) from email_outbox where attempts = 1 and note = 'connection'").await, 1);
+    assert_eq!(count(db, "select count(*) from email_outbox where attempts = 0 and state = 'pending'").await, 1);
+});
