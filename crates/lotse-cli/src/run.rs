@@ -737,8 +737,8 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                     );
                 } else {
                     println!(
-                        "{}: {} e-mails sent, {} failed (tried again later unless the last try), {} dropped",
-                        r.programme, r.sent, r.failed, r.dropped
+                        "{}: {} e-mails to providers sent, {} members told something new waits, {} failed (tried again later unless the last try), {} dropped",
+                        r.programme, r.sent, r.notified, r.failed, r.dropped
                     );
                 }
             }
