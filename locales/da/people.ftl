@@ -253,6 +253,12 @@ intake-known-new = Det er en anden person: opret ny
 source-self = Kommer af sig selv
 source-social-services = Sendt af socialforvaltningen
 source-pharmacy = Sendt af et apotek
+re-refer-link = Optag igen (nyt forløb)
+re-refer-title = Optag borgeren igen
+re-refer-back = Tilbage til det afsluttede forløb
+re-refer-intro = Forløbet er afsluttet. Kommer borgeren igen, oprettes et nyt forløb hos jeres sted, som straks er modtaget; det afsluttede forløb forbliver, som det er. Borgeren registreres ikke på ny.
+re-refer-submit = Åbn nyt forløb
+work-step-re-refer = at optage borgeren igen
 
 ## Videreformidling til udbydere, og udbyderens link
 onward-open = Detaljer

@@ -253,6 +253,12 @@ intake-known-new = Es ist eine andere Person: neu aufnehmen
 source-self = Kommt von selbst
 source-social-services = Vom Sozialdienst geschickt
 source-pharmacy = Von einer Apotheke geschickt
+re-refer-link = Erneut aufnehmen (neuer Fall)
+re-refer-title = Erneut aufnehmen
+re-refer-back = Zurück zum abgeschlossenen Fall
+re-refer-intro = Der Fall ist abgeschlossen. Kommt die Person wieder, wird für sie ein neuer Fall bei Ihrer Stelle angelegt und sofort angenommen; der abgeschlossene Fall bleibt, wie er ist. Die Person wird nicht neu erfasst.
+re-refer-submit = Neuen Fall öffnen
+work-step-re-refer = die Person erneut aufnehmen
 
 ## Weitervermittlungen an Träger, und der Link des Trägers
 onward-open = Details

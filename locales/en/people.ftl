@@ -253,6 +253,12 @@ intake-known-new = This is someone else: register a new person
 source-self = Came on their own
 source-social-services = Sent by social services
 source-pharmacy = Sent by a pharmacy
+re-refer-link = Take on again (new case)
+re-refer-title = Take the person on again
+re-refer-back = Back to the closed case
+re-refer-intro = The case is closed. When the person comes back, a new case opens at your facility and is accepted at once; the closed case stays as it is. The person is not registered again.
+re-refer-submit = Open the new case
+work-step-re-refer = taking the person on again
 
 ## Onward referrals sent to providers, and the provider's signed link
 onward-open = Details

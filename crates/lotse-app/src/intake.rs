@@ -13,7 +13,7 @@ use lotse_domain::audit::AuditPurpose;
 use lotse_domain::case::Case;
 use lotse_domain::consent::{Consent, ConsentGiver, ConsentPurpose};
 use lotse_domain::field::{FieldError, FieldProblem};
-use lotse_domain::id::{CaseId, ConsentId, PatientId, ReferralId};
+use lotse_domain::id::{CaseId, ConsentId, OrganisationId, PatientId, ReferralId, UserId};
 use lotse_domain::policy::{Action, Decision, LinkKind, Subject};
 use lotse_domain::prescribing::{CONSENT_TEXT_VERSION, Registration, RegistrationInput};
 use lotse_domain::prescription::ReferralSource;
@@ -134,20 +134,7 @@ pub async fn register_for(
             problem,
         });
     };
-    let source = SOURCES.into_iter().find(|s| s.code() == form.source.trim());
-    if source.is_none() {
-        wrong("source", FieldProblem::UnknownCode);
-    }
-    if !form.care {
-        wrong("consent_care", FieldProblem::ConsentRequired);
-    }
-    let given_by = match form.given_by.trim() {
-        "" => Some(ConsentGiver::Person),
-        code => ConsentGiver::from_code(code),
-    };
-    if given_by.is_none() {
-        wrong("consent_given_by", FieldProblem::UnknownCode);
-    }
+    let (source, given_by) = terms(&form.source, form.care, &form.given_by, &mut wrong);
     let mut tx = handle::store(db).begin().await?;
     let home = match home_postcode(&mut tx, scope, registration.as_ref()).await? {
         Ok(home) => home,
@@ -172,34 +159,102 @@ pub async fn register_for(
     let new = new_patient(scope, &registration, home.as_ref(), today);
     let patient = new.profile.id;
     lotse_store::person::insert_patients(&mut tx, scope, access, std::slice::from_ref(&new)).await?;
+    let taken_on = TakenOn {
+        patient,
+        facility,
+        source,
+        language: registration.language.clone(),
+        given_by,
+        recorded_by,
+        research: form.research,
+    };
+    let case = take_on(&mut tx, principal, access, &taken_on).await?;
+    tx.commit().await?;
+    Ok(Intake::Registered(case))
+}
+
+/// Checks the terms of taking a person on (the source, the care consent, who gave it), naming
+/// each wrong field through `wrong`; an empty `given_by` is the person.
+pub(crate) fn terms(
+    source: &str,
+    care: bool,
+    given_by: &str,
+    wrong: &mut impl FnMut(&str, FieldProblem),
+) -> (Option<ReferralSource>, Option<ConsentGiver>) {
+    let source = SOURCES.into_iter().find(|s| s.code() == source.trim());
+    if source.is_none() {
+        wrong("source", FieldProblem::UnknownCode);
+    }
+    if !care {
+        wrong("consent_care", FieldProblem::ConsentRequired);
+    }
+    let given_by = match given_by.trim() {
+        "" => Some(ConsentGiver::Person),
+        code => ConsentGiver::from_code(code),
+    };
+    if given_by.is_none() {
+        wrong("consent_given_by", FieldProblem::UnknownCode);
+    }
+    (source, given_by)
+}
+
+/// A person a facility takes on: who, where, from where, and their consents' terms.
+pub(crate) struct TakenOn {
+    /// The person (stored already).
+    pub patient: PatientId,
+    /// The link worker's facility.
+    pub facility: OrganisationId,
+    /// Where the person comes from.
+    pub source: ReferralSource,
+    /// The language the consents were given in.
+    pub language: String,
+    /// Who gave them.
+    pub given_by: ConsentGiver,
+    /// The link worker who records them.
+    pub recorded_by: UserId,
+    /// Whether research consent was given too.
+    pub research: bool,
+}
+
+/// Writes, in `tx`, what taking a person on at the facility writes: their care consent (and
+/// research consent where given), a new case and its referral issued to and accepted by the
+/// facility at once. Returns the new case.
+pub(crate) async fn take_on(
+    tx: &mut lotse_store::Tx,
+    principal: &Principal,
+    access: lotse_store::audit::Access,
+    taken_on: &TakenOn,
+) -> Result<CaseId, WorkError> {
+    let scope = principal.scope();
+    let now = access.at;
     let consent = |purpose| Consent {
         id: ConsentId::from_uuid(Uuid::now_v7()),
         programme: scope.programme(),
-        patient,
+        patient: taken_on.patient,
         purpose,
         onward_referral: None,
         shared: Vec::new(),
         text_version: CONSENT_TEXT_VERSION.to_owned(),
-        language: registration.language.clone(),
-        given_by,
-        recorded_by,
+        language: taken_on.language.clone(),
+        given_by: taken_on.given_by,
+        recorded_by: taken_on.recorded_by,
         given_at: now,
         withdrawn_at: None,
         version: 1,
     };
     let mut consents = vec![consent(ConsentPurpose::Care)];
-    if form.research {
+    if taken_on.research {
         consents.push(consent(ConsentPurpose::Research));
     }
-    lotse_store::person::insert_consents(&mut tx, scope, access, &consents).await?;
+    lotse_store::person::insert_consents(tx, scope, access, &consents).await?;
     let case = Case {
         id: CaseId::from_uuid(Uuid::now_v7()),
         programme: scope.programme(),
-        patient,
-        link_facility: facility,
+        patient: taken_on.patient,
+        link_facility: taken_on.facility,
         opened_at: now,
     };
-    lotse_store::person::insert_cases(&mut tx, scope, access, std::slice::from_ref(&case)).await?;
+    lotse_store::person::insert_cases(tx, scope, access, std::slice::from_ref(&case)).await?;
     let step = |event| Recorded {
         event,
         actor: scope.actor().reference(),
@@ -209,18 +264,17 @@ pub async fn register_for(
         id: ReferralId::from_uuid(Uuid::now_v7()),
         prescription: None,
         case: Some(case.id),
-        patient,
-        source,
+        patient: taken_on.patient,
+        source: taken_on.source,
         history: vec![
             step(ReferralEvent::Issued {
-                link_facility: facility,
+                link_facility: taken_on.facility,
             }),
             step(ReferralEvent::Accepted),
         ],
     };
-    lotse_store::referral::insert_many(&mut tx, scope, access, std::slice::from_ref(&referral)).await?;
-    tx.commit().await?;
-    Ok(Intake::Registered(case.id))
+    lotse_store::referral::insert_many(tx, scope, access, std::slice::from_ref(&referral)).await?;
+    Ok(case.id)
 }
 
 /// The people of the programme with the registration's blind index whom the policy lets the

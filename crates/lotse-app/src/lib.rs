@@ -71,6 +71,7 @@ pub mod programme_settings;
 /// Questionnaires on a case: what is offered, answers with the person, self-completion links.
 pub mod questionnaires;
 /// The link worker's first steps on a referral: accept, redirect, contact attempts, unreachable.
+pub mod re_referral;
 pub mod referral_work;
 /// The pseudonymised research export (people with research consent only).
 pub mod research_export;

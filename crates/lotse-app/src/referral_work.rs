@@ -43,6 +43,8 @@ pub enum WorkStep {
     RaiseConcern,
     /// Close the case's referral with a reason.
     Close,
+    /// Take the person of a closed case on again ([`crate::re_referral::re_refer`]).
+    ReRefer,
 }
 
 impl WorkStep {
@@ -56,6 +58,7 @@ impl WorkStep {
             Self::MarkUnreachable => "mark-unreachable",
             Self::RaiseConcern => "raise-concern",
             Self::Close => "close",
+            Self::ReRefer => "re-refer",
         }
     }
 }
@@ -341,7 +344,7 @@ async fn work(
 
 /// The state of the case's referral at `principal`'s facility when it is closed (the newest
 /// such referral), else `None`.
-async fn closed_here(
+pub(crate) async fn closed_here(
     tx: &mut Tx,
     principal: &Principal,
     clock: &dyn Clock,

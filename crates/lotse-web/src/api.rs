@@ -1088,6 +1088,7 @@ impl Modify for BearerAuth {
         onward::provider_link,
         onward::provider_link_answer,
         intake::register,
+        intake::re_refer,
         prescribing::board,
         prescribing::prescription,
         prescribing::sheet,

@@ -268,6 +268,8 @@ struct CasePage {
     questionnaires: Option<QuestionnairesView>,
     consents: Vec<ConsentView>,
     can_withdraw: bool,
+    /// The case is closed at the link worker's facility: the link to take the person on again.
+    re_refer: bool,
     timeline: Vec<(String, String)>,
     /// The link worker's next steps on the open referral.
     work: Option<WorkView>,
@@ -639,6 +641,7 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
             })
             .collect(),
         can_withdraw: visibility == Visibility::Case,
+        re_refer: false,
         timeline: record
             .timeline
             .iter()
@@ -719,6 +722,12 @@ pub(crate) async fn render_case_with_draft(
             })
             .collect()
     });
+    // No open referral at the facility on a case it may work: closed here (re-referral
+    // checks it again, and refuses an open case naming its state).
+    view.re_refer = work.is_none()
+        && record.visibility == Visibility::Case
+        && lotse_domain::policy::role_may(user.membership.role(), lotse_domain::policy::Action::RegisterReferral)
+        && record.referrals.iter().any(|r| r.state == "closed");
     view.work = work;
     view.note_draft = draft.note;
     view.questionnaires = questionnaires.as_ref().map(|q| questionnaires_view(&view.page, q));

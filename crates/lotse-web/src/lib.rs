@@ -54,6 +54,8 @@ pub mod page;
 pub mod prescriptions;
 /// Questionnaires: with the person on the case page, and the self-completion link.
 pub mod questionnaires;
+/// Re-referral: a link worker takes the person of a closed case on again.
+pub mod re_referral;
 /// The route table: every route with who may call it, and the router built from it.
 pub mod routes;
 /// The coordinator's settings page: holiday calendar, deadlines, contact attempts.

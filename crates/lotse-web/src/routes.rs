@@ -33,7 +33,7 @@ use lotse_domain::policy::Action;
 use crate::error::WebError;
 use crate::{
     AppState, account, api, case_work, cases, cookie, data_subject, directory, facilities, health, hsds, html, inbox,
-    intake, onward, page, prescriptions, questionnaires, settings,
+    intake, onward, page, prescriptions, questionnaires, re_referral, settings,
 };
 
 /// Who may call a route.
@@ -347,6 +347,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(Method::POST, "/cases/{id}/close", Member(A::WorkCase)),
             post(cases::close),
+        ),
+        (
+            spec(Method::GET, "/cases/{id}/re-refer", Member(A::RegisterReferral)),
+            get(re_referral::form),
+        ),
+        (
+            spec(Method::POST, "/cases/{id}/re-refer", Member(A::RegisterReferral)),
+            post(re_referral::re_refer),
         ),
         (
             spec(
@@ -666,6 +674,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(Method::POST, "/api/v1/cases", ApiClient(ApiScope::CaseWork)),
             post(api::intake::register),
+        ),
+        (
+            spec(
+                Method::POST,
+                "/api/v1/cases/{case_id}/re-referrals",
+                ApiClient(ApiScope::CaseWork),
+            ),
+            post(api::intake::re_refer),
         ),
         (
             spec(

@@ -24,5 +24,6 @@ mod offer_edit;
 mod offer_search;
 mod onward;
 mod prescribing;
+mod re_referral;
 mod referral_work;
 mod relationships;

@@ -2,13 +2,17 @@
 //! prescription (on their own, sent by social services or by a pharmacy), with their consent
 //! to be accompanied, naming the link worker who records it (`recorded_by`). The same use case
 //! as the intake page (`lotse_app::intake`): the case opens at the client's facility, accepted.
+//! `POST /api/v1/cases/{case_id}/re-referrals` takes the person of a closed case on again (the
+//! re-referral page's use case, `lotse_app::re_referral`).
 
 use axum::Extension;
 use axum::body::Bytes;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use lotse_app::intake::{self, Intake, IntakeForm};
+use lotse_app::re_referral::{self, ReReferralForm};
+use lotse_domain::id::CaseId;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use utoipa::ToSchema;
@@ -16,7 +20,7 @@ use utoipa::ToSchema;
 use super::body::Reader;
 use super::link_work::{field_problems, work_error};
 use super::prescribing::{PersonRequest, person_of};
-use super::{ApiContext, ApiError, Candidate, json_with, require_json};
+use super::{ApiContext, ApiError, Candidate, json_with, parse_path_id, require_json};
 use crate::AppState;
 
 /// The consents given at intake (nothing is assumed: each is `false` unless sent as `true`).
@@ -39,7 +43,7 @@ pub struct IntakeRequest {
     pub recorded_by: String,
     /// The person.
     pub person: PersonRequest,
-    /// Where they come from: `self`, `social_services` or `pharmacy`.
+    /// Where they come from: `self`, `social-services` or `pharmacy`.
     pub source: String,
     /// The consents.
     pub consents: IntakeConsents,
@@ -77,17 +81,7 @@ fn parse(body: &[u8]) -> Result<(String, IntakeForm), ApiError> {
     let person = person_of(&mut r, map.get("person"));
     let source = r.string("source", map.get("source"), false);
     let empty = Map::new();
-    let consents = if let Some(Value::Object(consents)) = map.get("consents") {
-        consents
-    } else {
-        r.wrong("consents");
-        &empty
-    };
-    for key in consents.keys() {
-        if !["care", "research", "given_by"].contains(&key.as_str()) {
-            r.problems.push((format!("consents.{key}"), "api-field-unknown"));
-        }
-    }
+    let consents = consents_of(&mut r, &map, &empty);
     let form = IntakeForm {
         person,
         source,
@@ -148,6 +142,115 @@ pub async fn register(
                     })
                     .collect(),
             ),
+        ),
+        Err(lotse_app::referral_work::WorkError::Invalid(errors)) => {
+            ctx.fail(&state, field_problems(&errors, api_field))
+        }
+        Err(e) => ctx.fail(&state, work_error(&state, ctx.language, e)),
+    }
+}
+
+/// A person of a closed case taken on again at the link facility.
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReReferralRequest {
+    /// The username of the link worker who records the consent: one of the client's facility.
+    pub recorded_by: String,
+    /// Where they come from this time: `self`, `social-services` or `pharmacy`.
+    pub source: String,
+    /// The consents, given again.
+    pub consents: IntakeConsents,
+}
+
+/// The consents of a body (`consents`: `care`, `research`, `given_by`), each wrong key named.
+fn consents_of<'a>(
+    r: &mut Reader,
+    map: &'a Map<String, Value>,
+    empty: &'a Map<String, Value>,
+) -> &'a Map<String, Value> {
+    let consents = if let Some(Value::Object(consents)) = map.get("consents") {
+        consents
+    } else {
+        r.wrong("consents");
+        empty
+    };
+    for key in consents.keys() {
+        if !["care", "research", "given_by"].contains(&key.as_str()) {
+            r.problems.push((format!("consents.{key}"), "api-field-unknown"));
+        }
+    }
+    consents
+}
+
+fn parse_re_referral(body: &[u8]) -> Result<(String, ReReferralForm), ApiError> {
+    let (mut r, map) = Reader::object(
+        body,
+        &["recorded_by", "source", "consents"],
+        &["recorded_by", "source", "consents"],
+    )?;
+    let recorded_by = r.string("recorded_by", map.get("recorded_by"), false);
+    let source = r.string("source", map.get("source"), false);
+    let empty = Map::new();
+    let consents = consents_of(&mut r, &map, &empty);
+    let form = ReReferralForm {
+        source,
+        care: r.boolean("consents.care", consents.get("care")),
+        research: r.boolean("consents.research", consents.get("research")),
+        given_by: r.string("consents.given_by", consents.get("given_by"), true),
+    };
+    r.finish((recorded_by, form))
+}
+
+/// `POST /api/v1/cases/{case_id}/re-referrals`: the person of a case closed at the client's
+/// facility comes back; a new case opens for them there, accepted, with their new consent. The
+/// person is not registered again and the closed case stays as it is.
+#[utoipa::path(
+    post,
+    path = "/api/v1/cases/{case_id}/re-referrals",
+    tag = "link work",
+    security(("bearer" = ["case:work"])),
+    params(("case_id" = uuid::Uuid, Path, description = "The closed case")),
+    request_body(content = ReReferralRequest, content_type = "application/json"),
+    responses(
+        (status = 201, description = "The new case is open", body = Registered, content_type = "application/json"),
+        (status = 400, description = "The body or id is malformed, or a field is wrong: each is named", body = super::Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = super::Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = super::Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or none closed at the client's facility", body = super::Problem, content_type = "application/problem+json"),
+        (status = 409, description = "The case is still open: the detail says where it stands", body = super::Problem, content_type = "application/problem+json"),
+        (status = 415, description = "The body is not declared as application/json", body = super::Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn re_refer(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    Path(case_id): Path<String>,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
+    let parsed = parse_path_id("case_id", &case_id).and_then(|case| {
+        require_json(&headers)?;
+        parse_re_referral(&body).map(|(named, form)| (CaseId::from_uuid(case), named, form))
+    });
+    let (case, recorded_by, form) = match parsed {
+        Ok(parsed) => parsed,
+        Err(e) => return ctx.fail(&state, e),
+    };
+    match re_referral::re_refer(
+        &state.app,
+        state.clock.as_ref(),
+        &ctx.principal,
+        &recorded_by,
+        case,
+        &form,
+    )
+    .await
+    {
+        Ok(case) => json_with(
+            StatusCode::CREATED,
+            &Registered {
+                case_id: case.to_string(),
+            },
         ),
         Err(lotse_app::referral_work::WorkError::Invalid(errors)) => {
             ctx.fail(&state, field_problems(&errors, api_field))

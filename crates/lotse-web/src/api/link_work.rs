@@ -322,7 +322,8 @@ fn parse_step(body: &[u8]) -> Result<(WorkStep, Step, i64), ApiError> {
             }
             why.map(Step::Close)
         }
-        None => {
+        // Taking the person on again is its own call (`POST …/re-referrals`), not a step.
+        Some(WorkStep::ReRefer) | None => {
             if !r.problems.iter().any(|(f, _)| f == "step") {
                 r.problems.push(("step".to_owned(), "api-field-unknown-code"));
             }

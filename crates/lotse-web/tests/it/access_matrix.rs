@@ -356,6 +356,24 @@ fn matrix() -> Vec<Expect> {
             LINK_WORKER_OWN,
             Params::Case,
         ),
+        // Re-referral: the form shows nothing of the person (any link worker); taking the person
+        // of the open case on again is refused for its own link worker (409, nothing written).
+        member(
+            Method::GET,
+            "/cases/{id}/re-refer",
+            &[R::LinkWorker],
+            LINK_WORKERS,
+            &[],
+            Params::Case,
+        ),
+        member(
+            Method::POST,
+            "/cases/{id}/re-refer",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            &[],
+            Params::Case,
+        ),
         member(
             Method::POST,
             "/cases/{id}/notes",
@@ -1204,6 +1222,16 @@ fn api_matrix() -> Vec<ApiExpect> {
             reveals_to: &[],
             ok: &[201, 400],
         },
+        // Re-referral of the open case: refused for its own facility's client (409).
+        ApiExpect {
+            method: Method::POST,
+            path: "/api/v1/cases/{case_id}/re-referrals",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[409],
+        },
         ApiExpect {
             method: Method::GET,
             path: "/api/v1/cases/{case_id}/plan.pdf",
@@ -1366,6 +1394,9 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
             (Method::POST, p) if p.ends_with("/questionnaires") => {
                 r#"{"instrument":"who5","timepoint":"baseline","items":[3,3,4,2,3]}"#.to_owned()
             }
+            (Method::POST, p) if p.ends_with("/re-referrals") => {
+                r#"{"recorded_by":"api-a-matrix-lotsin","source":"self","consents":{"care":true}}"#.to_owned()
+            }
             (Method::POST, "/api/v1/cases") => serde_json::json!({
                 "recorded_by": "api-a-matrix-lotsin",
                 "person": {"given_name": "Nora", "family_name": "Aufnahme", "birth_date": "1949-03-02", "language": "de"},
@@ -1446,8 +1477,8 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
     assert_eq!(checked, api_matrix().len() * (2 + ANYONE.len() * 2));
     assert_eq!(
         allowed,
-        9 + 9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 16 + 1 + 3 + 3 + 3 + 1 + 1,
-        "worklist and inbox: 9 care clients each, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 16 routes on a case: 1 each, the provider's answer: its provider, intake: 3 link workers, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
+        9 + 9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 17 + 1 + 3 + 3 + 3 + 1 + 1,
+        "worklist and inbox: 9 care clients each, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 17 routes on a case: 1 each, the provider's answer: its provider, intake: 3 link workers, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
     );
 });
 

@@ -454,6 +454,61 @@ storage_test!(async fn a_facility_registers_a_person_without_a_prescription_thro
     db.assert_audit_chains_intact().await;
 });
 
+storage_test!(async fn a_facility_takes_the_person_of_a_closed_case_on_again_through_the_api(db) {
+    let app = TestApp::new(db).await;
+    let a = World::build(db, "api-rerefer").await;
+    let (lw, _) = client(db, &a, Role::LinkWorker, a.orgs.facility, "case:work").await;
+    let (other, _) = named_client(db, &a, "c-elsewhere", Role::LinkWorker, a.orgs.other_facility, "case:work").await;
+    a.member(db, "api-rerefer-lotsin", Role::LinkWorker, Some(a.orgs.facility)).await;
+    let intake = json!({
+        "recorded_by": "api-rerefer-lotsin",
+        "person": {"given_name": "Hasan", "family_name": "Yıldız", "birth_date": "1961-02-02", "language": "tr"},
+        "source": "self",
+        "consents": {"care": true}
+    });
+    let (status, made) = call(&app, &lw, Method::POST, "/api/v1/cases", &intake).await;
+    assert_eq!(status, 201, "{made}");
+    let case = made["case_id"].as_str().unwrap().to_owned();
+    let again = format!("/api/v1/cases/{case}/re-referrals");
+    let body = json!({"recorded_by": "api-rerefer-lotsin", "source": "social-services", "consents": {"care": true}});
+
+    // Open: 409 naming the state.
+    let (status, problem) = call(&app, &lw, Method::POST, &again, &body).await;
+    assert_eq!(status, 409, "{problem}");
+    assert!(problem["detail"].as_str().unwrap().contains("„Angenommen“"), "{problem}");
+    let steps = format!("/api/v1/cases/{case}/steps");
+    let (_, doc) = call(&app, &lw, Method::GET, &steps, &Value::Null).await;
+    let close = json!({"step": "close", "version": doc["version"], "reason": "goals_met"});
+    let (status, taken) = call(&app, &lw, Method::POST, &steps, &close).await;
+    assert_eq!(status, 200, "{taken}");
+
+    // Every wrong field named; a malformed id; another facility's client: nothing written.
+    let people = count(db, "patient").await;
+    let cases = count(db, "case_file").await;
+    let bad = json!({"recorded_by": "api-rerefer-lotsin", "source": "prescriber", "consents": {"care": false, "transfer": true}});
+    let (status, problem) = call(&app, &lw, Method::POST, &again, &bad).await;
+    assert_eq!((status, fields(&problem)), (400, vec!["consents.transfer".to_owned()]), "{problem}");
+    let bad = json!({"recorded_by": "api-rerefer-lotsin", "source": "prescriber", "consents": {"care": false}});
+    let (_, problem) = call(&app, &lw, Method::POST, &again, &bad).await;
+    let mut named = fields(&problem);
+    named.sort();
+    assert_eq!(named, ["consents.care", "source"], "{problem}");
+    let (status, _) = call(&app, &lw, Method::POST, "/api/v1/cases/not-an-id/re-referrals", &body).await;
+    assert_eq!(status, 400);
+    let (status, _) = call(&app, &other, Method::POST, &again, &body).await;
+    assert_eq!(status, 404);
+    assert_eq!((count(db, "patient").await, count(db, "case_file").await), (people, cases));
+
+    let (status, made) = call(&app, &lw, Method::POST, &again, &body).await;
+    assert_eq!(status, 201, "{made}");
+    let new_case = made["case_id"].as_str().unwrap().to_owned();
+    assert_ne!(new_case, case);
+    let (status, doc) = call(&app, &lw, Method::GET, &format!("/api/v1/cases/{new_case}/steps"), &Value::Null).await;
+    assert_eq!((status, doc["state"].as_str()), (200, Some("accepted")), "{doc}");
+    assert_eq!((count(db, "patient").await, count(db, "case_file").await), (people, cases + 1), "the same person");
+    db.assert_audit_chains_intact().await;
+});
+
 storage_test!(async fn a_facility_sends_an_onward_referral_and_records_the_providers_answer_through_the_api(db) {
     let app = TestApp::new(db).await;
     let a = World::build(db, "api-onward").await;

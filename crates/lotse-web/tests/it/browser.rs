@@ -438,6 +438,27 @@ storage_test!(async fn the_journey_from_the_gps_desk_to_the_message_back(db) {
     // Baseline raw 16 (4+3+3+2+4), follow-up 22 (5+4+4+4+5): +6.
     assert!(page.contains("+6"), "the change of the WHO-5: {page}");
     b.check("gp-message-back").await;
+    b.sign_out().await;
+
+    // 8. The person comes back months later: the link worker takes them on again from the
+    //    closed case (the form checked in every language), and a new case opens, accepted.
+    b.sign_in(LINK_WORKER.username, LINK_WORKER.password).await;
+    b.visit(&case).await;
+    b.click(&format!("main a[href=\"{case}/re-refer\"]")).await;
+    b.wait_for_path(&format!("{case}/re-refer")).await;
+    for lang in LANGUAGES {
+        b.choose_language(lang).await;
+        b.check(&format!("{lang}-link-worker-re-refer")).await;
+    }
+    b.choose_language("de").await;
+    b.click("input[name=source][value=\"self\"]").await;
+    b.click("input[name=consent_care]").await;
+    b.submit("form[action$=\"/re-refer\"] button[type=submit]").await;
+    let again = landed(b, "/cases/").await;
+    assert_ne!(again, case, "a new case");
+    let page = main_text(b).await;
+    assert!(page.contains("Gerda Reisewitz") && page.contains("Überweisung angenommen"), "{page}");
+    b.check("link-worker-re-referred").await;
     harness.finish().await;
     println!("journey on {:?}: {:.1} s", db.engine(), started.elapsed().as_secs_f64());
 });

@@ -96,3 +96,54 @@ storage_test!(async fn a_redirect_hands_the_case_to_the_other_facility(db) {
     let response = app.post_form(&format!("{case}/accept"), "version=2", &[("cookie", b.as_str())]).await;
     assert_eq!(response.status(), 303);
 });
+
+storage_test!(async fn a_closed_case_is_taken_on_again_from_its_page(db) {
+    let app = TestApp::new(db).await;
+    let world = World::build(db, "rerefer-web").await;
+    let issued = world.issued_case(db, "Wiederkehr", world.orgs.facility).await;
+    let lotsin = world.member(db, "lotsin-web", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let cookie = app.session_for(lotsin, world.programme.id).await;
+    let headers = [("cookie", cookie.as_str()), ("accept-language", "de")];
+    let case = format!("/cases/{}", issued.case);
+    let link = format!("href=\"{case}/re-refer\"");
+
+    assert_eq!(app.post_form(&format!("{case}/accept"), "version=1", &headers).await.status(), 303);
+    let page = text(app.get(&case, &headers).await).await;
+    assert!(!page.contains(&link), "not while the case is open: {page}");
+    // Open: refused, naming the state.
+    let response = app.post_form(&format!("{case}/re-refer"), "source=self&consent_care=yes", &headers).await;
+    assert_eq!(response.status(), 409);
+    let page = text(response).await;
+    assert!(page.contains("„Angenommen“") && page.contains("die Person erneut aufnehmen"), "{page}");
+
+    assert_eq!(app.post_form(&format!("{case}/close"), "version=2&reason=other", &headers).await.status(), 303);
+    let page = text(app.get(&case, &headers).await).await;
+    assert!(page.contains(&link) && page.contains("Erneut aufnehmen (neuer Fall)"), "{page}");
+    let form = text(app.get(&format!("{case}/re-refer"), &headers).await).await;
+    assert!(form.contains("Vom Sozialdienst geschickt") && !form.contains(" checked"), "nothing ticked: {form}");
+    // Without the care consent: 400, the choice kept, nothing written.
+    let response = app.post_form(&format!("{case}/re-refer"), "source=pharmacy", &headers).await;
+    assert_eq!(response.status(), 400);
+    let page = text(response).await;
+    assert!(page.contains("value=\"pharmacy\" checked"), "kept: {page}");
+    assert!(page.contains("Ohne diese Einwilligung ist dieser Schritt nicht möglich."), "the field named: {page}");
+    let response = app
+        .post_form(&format!("{case}/re-refer"), "source=pharmacy&consent_care=yes", &headers)
+        .await;
+    assert_eq!(response.status(), 303);
+    let new_case = response.headers()[header::LOCATION].to_str().unwrap().to_owned();
+    assert_ne!(new_case, case);
+    let page = text(app.get(&new_case, &headers).await).await;
+    assert!(page.contains("Ilse Wiederkehr") && page.contains(&format!("action=\"{new_case}/contacts\"")), "{page}");
+
+    // A prescriber may not; another facility finds nothing.
+    let gp = world.member(db, "dr-web", Role::Prescriber, Some(world.orgs.practice)).await;
+    let other = world.member(db, "lotsin-b-web", Role::LinkWorker, Some(world.orgs.other_facility)).await;
+    for (user, status) in [(gp, 403), (other, 404)] {
+        let cookie = app.session_for(user, world.programme.id).await;
+        let response = app
+            .post_form(&format!("{case}/re-refer"), "source=self&consent_care=yes", &[("cookie", cookie.as_str())])
+            .await;
+        assert_eq!(response.status(), status);
+    }
+});
