@@ -669,10 +669,8 @@ async fn view_in(
         .find(|l| l.kind == LinkKind::Holds && l.case == Some(case))
         .map(|l| l.organisation);
     let facility = match facility_id {
-        Some(id) => lotse_store::facility::list(tx, scope)
+        Some(id) => lotse_store::facility::get(tx, scope, id)
             .await?
-            .into_iter()
-            .find(|f| f.id == id)
             .map(|f| (f.details.name, f.details.contact.phone)),
         None => None,
     };

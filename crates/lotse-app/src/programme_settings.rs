@@ -278,10 +278,8 @@ pub async fn update_facility(
     let db = handle::store(db);
     authorize(db, clock, principal).await?;
     let mut tx = db.begin().await?;
-    let current = lotse_store::facility::list(&mut tx, principal.scope())
+    let current = lotse_store::facility::get(&mut tx, principal.scope(), id)
         .await?
-        .into_iter()
-        .find(|f| f.id == id)
         .ok_or(SettingsError::NotFound)?;
     if version < 1 {
         return Err(SettingsError::BadVersion);

@@ -1,6 +1,6 @@
 //! A programme's link facilities as their coordinator keeps them: name, area, whom they are
 //! for and their public contact details, each facility at a version (`organisation.version`).
-//! Reading them whole ([`list`]), adding one ([`insert`]) and changing one at the version read
+//! Reading them whole ([`list`]) or one ([`get`]), adding one ([`insert`]) and changing one at the version read
 //! ([`update`], else [`StoreError::Conflict`]). The suggestion of the prescription form reads
 //! the same columns (`directory::link_facility_places`), the sheet the contact
 //! (`directory::organisation_contact`).
@@ -68,6 +68,21 @@ pub async fn list(tx: &mut Tx, scope: &ProgrammeScope) -> StoreResult<Vec<Stored
     .fetch_all(c)
     .await)?;
     rows.into_iter().map(facility).collect()
+}
+
+/// One of the scope's programme's link facilities (`None`: no link facility of the programme
+/// has this id).
+pub async fn get(tx: &mut Tx, scope: &ProgrammeScope, id: OrganisationId) -> StoreResult<Option<StoredFacility>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let row: Option<FacilityRow> = on_conn!(tx, c => sqlx::query_as(
+        "select organisation_id, name, area_id, target_groups, address, phone, opening_hours, version \
+         from organisation where programme_key = $1 and organisation_id = $2 and kind = 'link_facility'",
+    )
+    .bind(key)
+    .bind(id.as_uuid())
+    .fetch_optional(c)
+    .await)?;
+    row.map(facility).transpose()
 }
 
 /// The details' columns as bound: target groups, address, phone, opening hours.
