@@ -11,7 +11,7 @@
 #   BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres   adds PostgreSQL
 #   BENCH_SECONDS=10         wrk duration per URL
 #   BENCH_BIN=path           a release binary built earlier (else: cargo build --release)
-#   BENCH_LINKS=400          provider links to make (each is opened at most 30 times in 10
+#   BENCH_LINKS=1000         provider links to make (each is opened at most 30 times in 10
 #                            minutes: the wrk script spreads its requests over them and stops
 #                            after 30 per link)
 #   BENCH_AS_OF=2026-11-02   the demo's "today" when seeding (the jobs run on the real date: an
@@ -26,7 +26,7 @@
 set -euo pipefail
 scale="${1:-40}"
 seconds="${BENCH_SECONDS:-10}"
-links="${BENCH_LINKS:-400}"
+links="${BENCH_LINKS:-1000}"
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/bench-lib.sh
 . scripts/bench-lib.sh
@@ -63,26 +63,36 @@ jobs() {
   done
 }
 
-# provider_links WORKER CSRF: renews the provider link of up to $links onward referrals that a
-# provider may still answer, from the cases of the link worker's worklist (each kind's filter,
-# for more cases); prints one token per line.
+# candidates ENGINE URL: up to $links onward referrals that a provider may still answer (sent,
+# acknowledged, attending), of open cases the demo link worker's facility holds, read from the
+# database itself (the worklist pages list at most 50 cases per kind); one "case onward" pair
+# per line.
+candidates() {
+  local engine=$1 url=$2
+  local sql="select w.case_id, w.onward_referral_id from onward_referral w \
+    join referral r on r.programme_key = w.programme_key and r.case_id = w.case_id \
+    join membership m on m.programme_key = r.programme_key and m.organisation_id = r.link_facility_id \
+    join user_account u on u.user_id = m.user_id \
+    where u.username = 'lotsin.duesseldorf' and r.state <> 'closed' \
+    and w.state in ('sent', 'acknowledged', 'attending') \
+    order by w.onward_referral_id limit $links"
+  if [ "$engine" = sqlite ]; then
+    sqlite3 -separator ' ' "${url#sqlite:}" "${sql//w.case_id, w.onward_referral_id/lower(hex(w.case_id)), lower(hex(w.onward_referral_id))}" \
+      | sed -E 's/([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{4})([0-9a-f]{12})/\1-\2-\3-\4-\5/g'
+  else
+    psql "$url" -At -F ' ' -c "$sql"
+  fi
+}
+
+# provider_links ENGINE URL WORKER CSRF: renews the provider link of each candidate as the
+# link worker (the page's own form, so the token is issued as in use); prints one token per
+# line.
 provider_links() {
-  local worker=$1 csrf=$2 made=0 kind case onward page url
-  for kind in "" first_contact_due provider_silent plan_review_due follow_up_due questionnaire_due contact_attempt_due; do
-    for case in $(curl -s -H "Cookie: lotse_session=$worker" "$base/cases${kind:+?kind=$kind}" \
-      | grep -o '/cases/[0-9a-f-]\{36\}' | sort -u); do
-      for onward in $(curl -s -H "Cookie: lotse_session=$worker" "$base$case" \
-        | grep -o "$case/onward/[0-9a-f-]\{36\}" | sort -u); do
-        page=$(curl -s -H "Cookie: lotse_session=$worker" "$base$onward")
-        grep -q 'value="renew"' <<<"$page" || continue
-        url=$(curl -s -H "Cookie: lotse_session=$worker" --data "csrf=$csrf&change=renew" "$base$onward/links" \
-          | grep -o '/r/[0-9a-zA-Z_-]\{20,\}' | sed -n 1p)
-        [ -n "$url" ] || continue
-        echo "${url#/r/}"
-        made=$((made + 1))
-        [ "$made" -lt "$links" ] || return 0
-      done
-    done
+  local engine=$1 url=$2 worker=$3 csrf=$4 case onward token
+  candidates "$engine" "$url" | while read -r case onward; do
+    token=$(curl -s -H "Cookie: lotse_session=$worker" --data "csrf=$csrf&change=renew" \
+      "$base/cases/$case/onward/$onward/links" | grep -o '/r/[0-9a-zA-Z_-]\{20,\}' | sed -n 1p)
+    [ -z "$token" ] || echo "${token#/r/}"
   done
 }
 
@@ -96,7 +106,7 @@ run() {
   curl -sf "$base/healthz" >/dev/null || { echo "server did not start"; cat "$work/server.log"; exit 1; }
   read -r worker worker_csrf < <(sign_in lotsin.duesseldorf)
   read -r provider _ < <(sign_in anbieter.duesseldorf)
-  provider_links "$worker" "$worker_csrf" >"$work/tokens"
+  provider_links "$engine" "$url" "$worker" "$worker_csrf" >"$work/tokens"
   local count
   count=$(wc -l <"$work/tokens")
   [ "$count" -gt 0 ] || { echo "no provider link could be made"; exit 1; }
