@@ -21,7 +21,7 @@
 #                            also make reminders due and `lotse jobs run` delivers the e-mails
 #
 # The job runs are separate processes (start-up and migration check included), timed with
-# /usr/bin/time. wrk on core 0, the server on core 1, one wrk thread, loopback only, every run
+# /usr/bin/time. wrk on core 0, the server on core 1 (BENCH_SERVER_CORES, BENCH_WRK_CORES: see bench-lib.sh), one wrk thread, loopback only, every run
 # bounded by `timeout`.
 set -euo pipefail
 scale="${1:-40}"
@@ -99,7 +99,7 @@ provider_links() {
 # run ENGINE URL: serves a seeded database and loads the provider's pages.
 run() {
   local engine=$1 url=$2
-  taskset -c 1 "$work/lotse" serve --addr "127.0.0.1:$port" --database-url "$url" --log warn \
+  taskset -c "$server_cores" "$work/lotse" serve --addr "127.0.0.1:$port" --database-url "$url" --log warn \
     --follow-up-job-secs 0 >"$work/server.log" 2>&1 &
   server=$!
   for _ in $(seq 1 300); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done

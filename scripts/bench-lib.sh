@@ -4,10 +4,13 @@
 #   bench_start            needs wrk; sets $work, copies the binary to $work/lotse (BENCH_BIN,
 #                          else `cargo build --release`), sets the EXIT trap
 #   sign_in USER [PAGE]    a session cookie value and the form token of PAGE (default /cases)
-#   load NAME CONNECTIONS PATH [wrk args]   one wrk run on core 0 ($seconds long), one table row
+#   load NAME CONNECTIONS PATH [wrk args]   one wrk run on $wrk_cores ($seconds long), one table row
 #
 # The caller sets $base (the server's address) and $seconds, and puts a served process's pid in
-# $server.
+# $server. Cores (taskset lists): the server on BENCH_SERVER_CORES (default 1), wrk on
+# BENCH_WRK_CORES (default 0); `0,1` for both lets the server and wrk share the two cores.
+server_cores="${BENCH_SERVER_CORES:-1}"
+wrk_cores="${BENCH_WRK_CORES:-0}"
 
 bench_start() {
   command -v wrk >/dev/null 2>&1 || { echo "wrk not installed (apt-get install wrk)"; exit 1; }
@@ -20,6 +23,7 @@ bench_start() {
     cargo build --release -q -p lotse-cli
     cp "${CARGO_TARGET_DIR:-target}/release/lotse" "$work/lotse"
   fi
+  echo "# server on cores $server_cores, wrk on cores $wrk_cores"
   echo "# machine: $(nproc) cores, $(free -g | awk '/Mem:/{print $2}') GiB, $(uname -r), $(date -u +%F); checkout $(git rev-parse --short HEAD)${BENCH_BIN:+, binary $BENCH_BIN}"
 }
 
@@ -44,7 +48,7 @@ load() {
   local name=$1 connections=$2 path=$3
   shift 3
   local out rps p50 p99 non2xx requests
-  out=$(timeout $((seconds + 30)) taskset -c 0 wrk -t1 -c"$connections" -d"${seconds}s" --latency "$@" "$base$path")
+  out=$(timeout $((seconds + 30)) taskset -c "$wrk_cores" wrk -t1 -c"$connections" -d"${seconds}s" --latency "$@" "$base$path")
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")

@@ -14,7 +14,7 @@
 #                           lotse_linkwork_kept with its key in dir) and reuse them next time;
 #                           each run's server log is copied there
 #
-# wrk (Debian package `wrk`) on core 0, the server on core 1 (PostgreSQL is not pinned), one
+# wrk (Debian package `wrk`) on core 0, the server on core 1 (PostgreSQL is not pinned; BENCH_SERVER_CORES, BENCH_WRK_CORES: see bench-lib.sh), one
 # wrk thread, keep-alive, loopback only, every run bounded by `timeout`.
 set -euo pipefail
 scale="${1:-40}"
@@ -36,7 +36,7 @@ seed() {
 # run ENGINE URL: serves a seeded database and loads it.
 run() {
   local engine=$1 url=$2
-  taskset -c 1 "$work/lotse" serve --addr "127.0.0.1:$port" --database-url "$url" --log warn >"$work/server.log" 2>&1 &
+  taskset -c "$server_cores" "$work/lotse" serve --addr "127.0.0.1:$port" --database-url "$url" --log warn >"$work/server.log" 2>&1 &
   server=$!
   for _ in $(seq 1 300); do curl -sf "$base/healthz" >/dev/null && break; sleep 0.2; done
   curl -sf "$base/healthz" >/dev/null || { echo "server did not start"; cat "$work/server.log"; exit 1; }
