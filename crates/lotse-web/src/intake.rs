@@ -53,16 +53,7 @@ fn intake_page(page: Page, form: &IntakeForm, errors: &[FieldError], known: &[Kn
         languages: language_choices(&page, &language),
         genders: gender_choices(&page, &form.person.gender),
         givers: giver_choices(&page, &form.given_by),
-        sources: intake::SOURCES
-            .iter()
-            .map(|s| {
-                (
-                    s.code(),
-                    page.t(&format!("source-{}", s.code())),
-                    form.source == s.code(),
-                )
-            })
-            .collect(),
+        sources: source_choices(&page, &form.source),
         care: form.care,
         research: form.research,
         known: known
@@ -78,6 +69,14 @@ fn intake_page(page: Page, form: &IntakeForm, errors: &[FieldError], known: &[Kn
         person: form.person.clone(),
         page,
     }
+}
+
+/// The sources a link worker registers (code, label, chosen), for `intake_source.html`.
+pub(crate) fn source_choices(page: &Page, chosen: &str) -> Vec<(&'static str, String, bool)> {
+    intake::SOURCES
+        .iter()
+        .map(|s| (s.code(), page.t(&format!("source-{}", s.code())), chosen == s.code()))
+        .collect()
 }
 
 /// `GET /cases/new`: the intake form (nothing ticked in advance).

@@ -11,7 +11,6 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use fluent_bundle::FluentValue;
 use lotse_app::auth::SessionUser;
-use lotse_app::intake;
 use lotse_app::re_referral::{self, ReReferralForm};
 use lotse_app::referral_work::WorkError;
 use lotse_domain::field::FieldError;
@@ -49,16 +48,7 @@ fn re_refer_page(
         errors: messages(&page, errors),
         notice,
         givers: giver_choices(&page, &form.given_by),
-        sources: intake::SOURCES
-            .iter()
-            .map(|s| {
-                (
-                    s.code(),
-                    page.t(&format!("source-{}", s.code())),
-                    form.source == s.code(),
-                )
-            })
-            .collect(),
+        sources: crate::intake::source_choices(&page, &form.source),
         care: form.care,
         research: form.research,
         page,
