@@ -352,6 +352,22 @@ impl Default for PoolSettings {
     }
 }
 
+/// Begins a PostgreSQL transaction (`statement`: `BEGIN` or `BEGIN READ ONLY`) in a task of its
+/// own, so that a caller dropped while the `BEGIN` is on the wire (a request whose client went
+/// away) cannot hand the connection back to the pool inside a transaction nobody ends: the task
+/// finishes the round trip, and the transaction it then returns to nobody is dropped and rolled
+/// back. sqlx 0.8 counts a transaction as begun only after that round trip, so its own rollback
+/// on drop does nothing in that window, and the next request on the connection would run inside
+/// the stale (perhaps read-only) transaction.
+async fn begin_postgres(pool: &PgPool, statement: &'static str) -> StoreResult<Transaction<'static, Postgres>> {
+    let pool = pool.clone();
+    let task = tokio::spawn(async move { pool.begin_with(statement).await });
+    match task.await {
+        Ok(begun) => Ok(begun?),
+        Err(e) => Err(StoreError::Unavailable(sqlx::Error::Io(std::io::Error::other(e)))),
+    }
+}
+
 impl Db {
     /// Connects; a SQLite file is created on first start (WAL, foreign keys on, busy timeout).
     pub async fn connect(url: &DatabaseUrl, settings: PoolSettings) -> StoreResult<Self> {
@@ -514,7 +530,7 @@ impl Db {
                 common: TxCommon::new(db.keys.as_ref(), &db.programme_keys, db.appender.as_ref()),
             }),
             Self::Postgres(db) => Tx::Postgres(PgTx {
-                tx: db.pool.begin_with("BEGIN READ ONLY").await?,
+                tx: begin_postgres(&db.pool, "BEGIN READ ONLY").await?,
                 read_only: true,
                 common: TxCommon::new(db.keys.as_ref(), &db.programme_keys, db.appender.as_ref()),
             }),
@@ -539,7 +555,7 @@ impl Db {
                 })
             }
             Self::Postgres(db) => Tx::Postgres(PgTx {
-                tx: db.pool.begin().await?,
+                tx: begin_postgres(&db.pool, "BEGIN").await?,
                 read_only: false,
                 common: TxCommon::new(db.keys.as_ref(), &db.programme_keys, None),
             }),

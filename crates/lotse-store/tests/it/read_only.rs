@@ -1,4 +1,5 @@
-//! Read transactions refuse writes on both engines, and leave no connection read-only.
+//! Read transactions refuse writes on both engines, and leave no connection read-only (nor
+//! inside a transaction when the caller went away while it began).
 
 use lotse_store::StoreError;
 use lotse_testkit::storage_test;
@@ -30,4 +31,35 @@ storage_test!(async fn a_write_inside_a_read_transaction_fails_and_the_pool_stay
     let mut tx = db.db.begin().await.unwrap();
     lotse_store::on_conn!(&mut tx, c => sqlx::query("delete from session").execute(c).await.map(|_| ())).unwrap();
     tx.commit().await.unwrap();
+});
+
+/// Polls `fut` up to `polls` times, yielding to the runtime between polls, then drops it
+/// unfinished: a request whose client went away at that point.
+async fn abandon<F: std::future::Future>(fut: F, polls: usize) {
+    let mut fut = std::pin::pin!(fut);
+    for _ in 0..polls {
+        let ready = std::future::poll_fn(|cx| std::task::Poll::Ready(fut.as_mut().poll(cx).is_ready())).await;
+        if ready {
+            return;
+        }
+        tokio::task::yield_now().await;
+    }
+}
+
+storage_test!(async fn a_transaction_abandoned_while_it_begins_leaves_no_transaction_behind(db) {
+    // One connection, so the next transaction gets the connection the abandoned one had. A
+    // read transaction dropped while its `BEGIN READ ONLY` is on the wire must not leave the
+    // connection inside it: the next write transaction would then be read-only.
+    let settings = lotse_store::db::PoolSettings {
+        max_connections: 1,
+        ..lotse_store::db::PoolSettings::default()
+    };
+    let one = lotse_store::Db::connect(&db.url, settings).await.unwrap();
+    for polls in 1..=30 {
+        abandon(one.begin_read(), polls).await;
+        let mut tx = one.begin().await.unwrap();
+        lotse_store::on_conn!(&mut tx, c => sqlx::query("delete from session").execute(c).await.map(|_| ()))
+            .unwrap_or_else(|e| panic!("after abandoning a read transaction at poll {polls}: {e}"));
+        tx.commit().await.unwrap();
+    }
 });
