@@ -11,9 +11,13 @@
 #   BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres   adds PostgreSQL
 #   BENCH_SECONDS=10         wrk duration per URL
 #   BENCH_BIN=path           a release binary built earlier (else: cargo build --release)
+#   BENCH_WARMUP=3           seconds of the same load before each measured one, not reported
+#                            (0: none): PostgreSQL plans a statement afresh for its first five
+#                            executions on each connection before it keeps a generic plan, so
+#                            the first seconds after a start measure the planner
 #   BENCH_LINKS=1000         provider links to make (each is opened at most 30 times in 10
-#                            minutes: the wrk script spreads its requests over them and stops
-#                            after 30 per link)
+#                            minutes: the wrk scripts spread their requests over them and stop
+#                            after 5 per link for the warm-up and 25 for the measured run)
 #   BENCH_AS_OF=2026-11-02   the demo's "today" when seeding (the jobs run on the real date: an
 #                            earlier day leaves a backlog for their first run)
 #   BENCH_SMTP=1             gives both programmes an e-mail relay (Python 3.11's smtpd
@@ -26,6 +30,7 @@
 set -euo pipefail
 scale="${1:-40}"
 seconds="${BENCH_SECONDS:-10}"
+warmup="${BENCH_WARMUP:-3}"
 links="${BENCH_LINKS:-1000}"
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/bench-lib.sh
@@ -56,6 +61,10 @@ fi
 # five more.
 jobs() {
   local engine=$1 url=$2
+  # Migrations first (a binary with new ones brings a kept database up to date), so that the
+  # job runs time the jobs.
+  /usr/bin/time -f "$engine migrate: %e s wall" "$work/lotse" migrate --database-url "$url" --log warn 2>&1 | tr '\n' ' '
+  echo
   for run in 1 2 3 4 5 6; do
     /usr/bin/time -f "$engine jobs, run $run: %e s wall, %M KiB max RSS" \
       "$work/lotse" "${config[@]}" jobs run --database-url "$url" --log warn 2>&1 | tr '\n' ' '
@@ -110,22 +119,33 @@ run() {
   local count
   count=$(wc -l <"$work/tokens")
   [ "$count" -gt 0 ] || { echo "no provider link could be made"; exit 1; }
-  {
+  # links_lua PER_LINK: a wrk script that spreads its requests over the links and stops after
+  # PER_LINK requests per link (a link may be opened 30 times in 10 minutes: 5 for the warm-up,
+  # 25 for the measured run).
+  links_lua() {
     echo "tokens = {"
     sed 's/.*/  "&",/' "$work/tokens"
     echo "}"
+    echo "local per_link = $1"
     cat <<'LUA'
 local n = 0
 request = function()
   n = n + 1
-  if n > #tokens * 30 then
+  if n > #tokens * per_link then
     wrk.thread:stop()
   end
   return wrk.format("GET", "/r/" .. tokens[(n % #tokens) + 1])
 end
 LUA
-  } >"$work/links.lua"
-  echo "$engine: $count provider links made (at most $((count * 30)) requests to them)"
+  }
+  links_lua 5 >"$work/links-warmup.lua"
+  links_lua "$(( warmup > 0 ? 25 : 30 ))" >"$work/links.lua"
+  echo "$engine: $count provider links made (at most $((count * 30)) requests to them in all)"
+  if [ "$warmup" -gt 0 ]; then
+    timeout $((warmup + 30)) taskset -c "$wrk_cores" wrk -t1 -c32 -d"${warmup}s" -H "Cookie: lotse_session=$provider" "$base/cases" >/dev/null
+    timeout $((warmup + 30)) taskset -c "$wrk_cores" wrk -t1 -c32 -d"${warmup}s" -s "$work/links-warmup.lua" "$base/" >/dev/null
+    echo "$engine: ${warmup} s of each load before the measured runs (not reported)"
+  fi
   echo "| $engine: request | connections | requests | requests/s | p50 | p99 | non-2xx |"
   echo "|---|---|---|---|---|---|---|"
   load "a provider's inbox \`GET /cases\`" 32 /cases -H "Cookie: lotse_session=$provider"

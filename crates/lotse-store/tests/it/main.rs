@@ -19,6 +19,7 @@ mod fixtures;
 mod login_attempt;
 mod migrations;
 mod offer;
+mod page_cache;
 mod planner;
 mod questionnaire;
 mod read_only;
