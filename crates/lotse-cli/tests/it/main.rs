@@ -17,5 +17,6 @@ mod files;
 mod import;
 mod instances;
 mod keys;
+mod migrate;
 mod restore;
 mod server;
