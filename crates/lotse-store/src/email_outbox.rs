@@ -111,10 +111,10 @@ pub async fn claim(
     let key = tx.programme_key(scope.programme()).await?;
     let rows: Vec<DueRow> = on_conn!(tx, c => sqlx::query_as(
         "select e.email_id, e.kind, e.onward_referral_id, e.attempts, o.state, f.title, f.email \
-         from email_outbox e \
-         cross join onward_referral o on o.programme_key = e.programme_key and o.onward_referral_id = e.onward_referral_id \
-         cross join offer f on f.programme_key = o.programme_key and f.offer_id = o.offer_id \
+         from email_outbox e cross join onward_referral o cross join offer f \
          where e.programme_key = $1 and e.state = 'pending' and e.due_at <= $2 \
+         and o.programme_key = e.programme_key and o.onward_referral_id = e.onward_referral_id \
+         and f.programme_key = o.programme_key and f.offer_id = o.offer_id \
          order by e.due_at, e.email_id limit $3",
     )
     .bind(key)
