@@ -94,7 +94,7 @@ async fn open_db(common: &Common, max_connections: u32, key_files: KeyFiles) -> 
         // A migration that adds or changes indexes leaves SQLite without statistics for them,
         // and until `serve` refreshes them at its start, every other command (a cron job's
         // `lotse jobs run`) plans its joins without them (BENCHMARKS.md: with a relay
-        // configured, a job run took 2.8-4.2 s instead of 0.03-0.25 s at scale 400 until the
+        // configured, a job run took 2.7-4.4 s instead of 0.03-0.25 s at scale 400 until the
         // indexes of migration 0045 had statistics).
         if db.engine() == Engine::Sqlite {
             db.optimize()
