@@ -1,6 +1,6 @@
 //! SQLite's page cache as Lotse builds it (`.cargo/config.toml`, `LIBSQLITE3_FLAGS`): one cache
 //! per connection, allocated in one piece, instead of the bundled default's shared cache that
-//! allocates every page on its own (BENCHMARKS.md: a provider's inbox served 1.5x the requests).
+//! allocates every page on its own (BENCHMARKS.md: a provider's inbox served 1.2-1.7x the requests).
 
 use lotse_store::on_pool;
 use lotse_testkit::TestDb;
