@@ -352,6 +352,42 @@ impl Default for PoolSettings {
     }
 }
 
+/// Makes every idle connection of `pool` read the statistics again (`ANALYZE sqlite_schema`
+/// reads them, it analyses nothing; SQLite counts it as a write, so a reader's `query_only` is
+/// lifted for it). Each is held until all are done, so that none is met twice.
+async fn reload_statistics(pool: &SqlitePool, query_only: bool) -> StoreResult<()> {
+    let reload = if query_only {
+        "PRAGMA query_only = off; ANALYZE sqlite_schema; PRAGMA query_only = on;"
+    } else {
+        "ANALYZE sqlite_schema;"
+    };
+    let mut held = Vec::new();
+    while let Some(mut c) = pool.try_acquire() {
+        if let Err(e) = sqlx::raw_sql(reload).execute(&mut *c).await {
+            // A reader whose `query_only` may be off now never serves again.
+            c.close_on_drop();
+            return Err(e.into());
+        }
+        held.push(c);
+    }
+    Ok(())
+}
+
+/// SQLite's table and index sizes as `sqlite_stat1` holds them (empty before the first ANALYZE).
+async fn sqlite_statistics(c: &mut sqlx::SqliteConnection) -> StoreResult<Vec<(String, Option<String>, String)>> {
+    let exists: i64 = sqlx::query_scalar("select count(*) from sqlite_schema where name = 'sqlite_stat1'")
+        .fetch_one(&mut *c)
+        .await?;
+    if exists == 0 {
+        return Ok(Vec::new());
+    }
+    Ok(
+        sqlx::query_as("select tbl, idx, stat from sqlite_stat1 order by tbl, idx")
+            .fetch_all(&mut *c)
+            .await?,
+    )
+}
+
 /// Begins a PostgreSQL transaction (`statement`: `BEGIN` or `BEGIN READ ONLY`) in a task of its
 /// own, so that a caller dropped while the `BEGIN` is on the wire (a request whose client went
 /// away) cannot hand the connection back to the pool inside a transaction nobody ends: the task
@@ -584,23 +620,36 @@ impl Db {
             return Ok(());
         }
         let mut tx = self.begin().await?;
-        match &mut tx {
+        let changed = match &mut tx {
             Tx::Sqlite(t) => {
                 let c = t.conn();
+                let before = sqlite_statistics(&mut *c).await?;
                 sqlx::query("PRAGMA optimize = 0x10002").execute(&mut *c).await?;
                 let samples: i64 = sqlx::query_scalar("select count(*) from sqlite_schema where name = 'sqlite_stat4'")
                     .fetch_one(&mut *c)
                     .await?;
                 if samples > 0 {
                     sqlx::query("delete from sqlite_stat4").execute(&mut *c).await?;
-                    // Reloads the statistics of this connection's schema; the others reload
-                    // theirs when they see the changed schema.
+                    // Reloads the statistics of this connection's schema.
                     sqlx::query("ANALYZE sqlite_schema").execute(&mut *c).await?;
                 }
+                sqlite_statistics(&mut *c).await? != before
             }
-            Tx::Postgres(_) => {}
+            Tx::Postgres(_) => false,
+        };
+        tx.commit().await?;
+        if changed && let Self::Sqlite(db) = self {
+            // A connection reads the statistics when it loads the schema, and neither ANALYZE
+            // nor a later schema change makes the others read them again: each connection of
+            // both pools would keep planning with the sizes it loaded for as long as it lives
+            // (a demo seeding at scale 400 kept the sizes of its first few thousand referrals
+            // and scanned them in every next-action refresh, BENCHMARKS.md). So every idle
+            // connection reloads them now; one busy at this moment keeps its sizes until the
+            // next time.
+            reload_statistics(&db.pool, false).await?;
+            reload_statistics(&db.reader, true).await?;
         }
-        tx.commit().await
+        Ok(())
     }
 
     /// Checks that the database answers (for `/readyz`).
