@@ -49,8 +49,9 @@ pub const DEFAULT_INTERVAL: StdDuration = StdDuration::from_mins(1);
 /// How long one relay conversation may take before the try counts as failed.
 const SMTP_TIMEOUT: StdDuration = StdDuration::from_secs(20);
 
-/// E-mails claimed per transaction.
-const BATCH: i64 = 50;
+/// E-mails claimed per transaction (those that can never be sent are dropped in it; the others
+/// are sent one by one within the [`LEASE`]).
+const BATCH: i64 = 200;
 
 /// One programme's relay: where e-mails go and whom they come from.
 #[derive(Clone)]
@@ -249,15 +250,19 @@ pub async fn deliver(db: &Db, clock: &dyn Clock, relays: &Relays) -> Result<Vec<
             // thousands of e-mails to offers without an address is a few transactions, not one
             // each (3-4 ms a commit, BENCHMARKS.md).
             let mut to_send = Vec::with_capacity(claimed.len());
+            let mut dropped: Vec<(&'static str, Vec<uuid::Uuid>)> = Vec::new();
             for due in claimed {
                 match sendable(&due) {
                     Ok(address) => to_send.push((due, address)),
-                    Err(note) => {
-                        let dropped = Settled::Dropped { note: note.to_owned() };
-                        lotse_store::email_outbox::settle(&mut tx, &scope, due.id, due.attempts, now, dropped).await?;
-                        report.dropped += 1;
-                    }
+                    Err(note) => match dropped.iter_mut().find(|(n, _)| *n == note) {
+                        Some((_, ids)) => ids.push(due.id),
+                        None => dropped.push((note, vec![due.id])),
+                    },
                 }
+            }
+            for (note, ids) in &dropped {
+                lotse_store::email_outbox::drop_many(&mut tx, &scope, ids, now, note).await?;
+                report.dropped += ids.len();
             }
             tx.commit().await?;
             let mut relay_down = false;

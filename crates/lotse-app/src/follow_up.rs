@@ -105,17 +105,15 @@ async fn remind_silent(
         }
         let batch = lotse_store::email_outbox::unreminded_since(&mut tx, scope, now - window, BATCH).await?;
         let full = i64::try_from(batch.len()).unwrap_or(i64::MAX) >= BATCH;
-        let mut reached_the_undue = false;
-        for (onward, sent_at) in batch {
-            // Oldest first: once one is not silent yet, none after it is.
-            if silent_on(working_days.local_date(sent_at), &settings, &working_days) > today {
-                reached_the_undue = true;
-                break;
-            }
-            if lotse_store::email_outbox::enqueue(&mut tx, scope, EmailKind::ProviderReminder, onward, now).await? {
-                reminded += 1;
-            }
-        }
+        // Oldest first: once one is not silent yet, none after it is.
+        let silent: Vec<OnwardReferralId> = batch
+            .iter()
+            .take_while(|(_, sent_at)| silent_on(working_days.local_date(*sent_at), &settings, &working_days) <= today)
+            .map(|(onward, _)| *onward)
+            .collect();
+        let reached_the_undue = silent.len() < batch.len();
+        reminded +=
+            lotse_store::email_outbox::enqueue_many(&mut tx, scope, EmailKind::ProviderReminder, &silent, now).await?;
         tx.commit().await?;
         if !full || reached_the_undue {
             return Ok(Some(reminded));

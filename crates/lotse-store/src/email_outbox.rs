@@ -92,6 +92,38 @@ pub async fn enqueue(
     Ok(inserted == 1)
 }
 
+/// Makes an e-mail of `kind` due at `now` for each of `onwards` (one statement); those that have
+/// their reminder already are left out. Returns how many were made due.
+pub async fn enqueue_many(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    kind: EmailKind,
+    onwards: &[OnwardReferralId],
+    now: OffsetDateTime,
+) -> StoreResult<usize> {
+    if onwards.is_empty() {
+        return Ok(0);
+    }
+    let key = tx.programme_key(scope.programme()).await?;
+    // $1 programme, $2 kind, $3 now, then (e-mail, onward referral) per row.
+    let rows = (0..onwards.len())
+        .map(|i| format!("($1, ${}, $2, ${}, 'pending', $3, $3)", 4 + 2 * i, 5 + 2 * i))
+        .collect::<Vec<_>>()
+        .join(", ");
+    let sql = format!(
+        "insert into email_outbox (programme_key, email_id, kind, onward_referral_id, state, created_at, due_at) \
+         values {rows} on conflict do nothing"
+    );
+    let inserted = on_conn!(tx, c => {
+        let mut q = sqlx::query(&sql).bind(key).bind(kind.code()).bind(now);
+        for onward in onwards {
+            q = q.bind(Uuid::now_v7()).bind(onward.as_uuid());
+        }
+        q.execute(c).await.map(|r| r.rows_affected())
+    })?;
+    Ok(usize::try_from(inserted).unwrap_or(usize::MAX))
+}
+
 type DueRow = (Uuid, String, Uuid, i32, String, String, Option<String>);
 
 /// Claims the scope's programme's e-mails due at `now`, the `limit` longest due first: each is
@@ -122,14 +154,18 @@ pub async fn claim(
     .bind(limit)
     .fetch_all(c)
     .await)?;
-    for (id, ..) in &rows {
-        on_conn!(tx, c => sqlx::query("update email_outbox set due_at = $3 where programme_key = $1 and email_id = $2")
-            .bind(key)
-            .bind(id)
-            .bind(lease_until)
-            .execute(c)
-            .await
-            .map(|r| r.rows_affected()))?;
+    if !rows.is_empty() {
+        let sql = format!(
+            "update email_outbox set due_at = $2 where programme_key = $1 and email_id in ({})",
+            crate::next_action::placeholders(3, rows.len())
+        );
+        on_conn!(tx, c => {
+            let mut q = sqlx::query(&sql).bind(key).bind(lease_until);
+            for (id, ..) in &rows {
+                q = q.bind(id);
+            }
+            q.execute(c).await.map(|r| r.rows_affected())
+        })?;
     }
     rows.into_iter()
         .map(|(id, kind, onward, attempts, onward_state, offer, address)| {
@@ -179,6 +215,34 @@ pub async fn settle(
     .execute(c)
     .await
     .map(|r| r.rows_affected()))?;
+    Ok(())
+}
+
+/// Drops the e-mails `ids` for good at `at`, each with `note` (why: answered first, no
+/// address), in one statement; their tries so far stay as they were.
+pub async fn drop_many(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    ids: &[Uuid],
+    at: OffsetDateTime,
+    note: &str,
+) -> StoreResult<()> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let key = tx.programme_key(scope.programme()).await?;
+    let sql = format!(
+        "update email_outbox set state = $2, due_at = $3, note = $4, sent_at = null, sent_to = null \
+         where programme_key = $1 and email_id in ({})",
+        crate::next_action::placeholders(5, ids.len())
+    );
+    on_conn!(tx, c => {
+        let mut q = sqlx::query(&sql).bind(key).bind(EmailState::Dropped.code()).bind(at).bind(note);
+        for id in ids {
+            q = q.bind(id);
+        }
+        q.execute(c).await.map(|r| r.rows_affected())
+    })?;
     Ok(())
 }
 

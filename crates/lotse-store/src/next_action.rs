@@ -207,7 +207,7 @@ async fn write_changes(tx: &mut Tx, key: i64, rows: &[FactsRow], rules: &Rules) 
 }
 
 /// `$from, $from+1, …` for `n` parameters.
-fn placeholders(from: usize, n: usize) -> String {
+pub(crate) fn placeholders(from: usize, n: usize) -> String {
     (from..from + n).map(|i| format!("${i}")).collect::<Vec<_>>().join(", ")
 }
 
