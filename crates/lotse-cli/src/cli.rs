@@ -391,8 +391,9 @@ pub struct ImportAreasArgs {
 #[derive(Debug, Subcommand)]
 pub enum JobsCommand {
     /// Run the follow-up job once, in every programme (onward referrals whose provider never
-    /// answered lapse); prints what it did. `lotse serve` runs it too, so this is for cron
-    /// when the server's runner is switched off.
+    /// answered lapse; with an e-mail relay, silent providers get a reminder), then the e-mail
+    /// job where a programme has a relay; prints what each did and how long it took. `lotse
+    /// serve` runs them too, so this is for cron when the server's runners are switched off.
     Run,
 }
 

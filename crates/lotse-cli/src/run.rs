@@ -714,12 +714,17 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let email = config::email(&file)?;
             let db = open_db(&common, 2, KeyFiles::Existing).await?;
             let relays = resolve_relays(&db, &email).await?;
+            // How long each job took, for the operator's cron log (wall time on this machine).
+            let started = std::time::Instant::now();
             let reports = lotse_app::follow_up::run(&db, &lotse_app::SystemClock, &relays)
                 .await
                 .context("the follow-up job failed; nothing was changed in the programme it was working on")?;
+            let follow_up_took = started.elapsed();
+            let started = std::time::Instant::now();
             let delivered = lotse_app::email::deliver(&db, &lotse_app::SystemClock, &relays)
                 .await
                 .context("the e-mail job failed; what it had delivered stays delivered");
+            let email_took = started.elapsed();
             db.close().await;
             for r in &reports {
                 if r.skipped {
@@ -739,7 +744,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             if reports.is_empty() {
                 println!("no programmes, nothing to do");
             }
-            for r in delivered? {
+            println!("follow-up job: {:.2} s", follow_up_took.as_secs_f64());
+            let delivered = delivered?;
+            for r in &delivered {
                 if r.skipped {
                     println!(
                         "{}: e-mail skipped, another runner holds the programme's job lock",
@@ -751,6 +758,9 @@ pub async fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                         r.programme, r.sent, r.notified, r.failed, r.dropped
                     );
                 }
+            }
+            if !delivered.is_empty() {
+                println!("e-mail job: {:.2} s", email_took.as_secs_f64());
             }
             Ok(ExitCode::SUCCESS)
         }

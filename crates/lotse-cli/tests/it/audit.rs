@@ -505,6 +505,10 @@ storage_test!(async fn jobs_run_lapses_an_unanswered_onward_referral_once_and_ke
     let stdout = String::from_utf8_lossy(&out.stdout);
     assert!(out.status.success(), "{out:?}");
     assert!(stdout.contains("jobs: 1 onward referrals lapsed"), "{stdout}");
+    // How long the job took (no relay: no e-mail job).
+    let took = stdout.lines().find_map(|l| l.strip_prefix("follow-up job: ")).unwrap_or_else(|| panic!("{stdout}"));
+    assert!(took.ends_with(" s") && took.trim_end_matches(" s").parse::<f64>().is_ok(), "{took}");
+    assert!(!stdout.contains("e-mail job:"), "{stdout}");
     let out = lotse().args(["jobs", "run", "--database-url", &url]).output().await.unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("jobs: 0 onward referrals lapsed"), "{out:?}");
     let lapsed: i64 = on_pool!(&db.db, p => sqlx::query_scalar(
