@@ -83,8 +83,10 @@ pub async fn run(db: &Db, clock: &dyn Clock, relays: &Relays) -> Result<Vec<Foll
 }
 
 /// Makes a reminder due for each onward referral of one programme whose provider is silent
-/// (still unanswered on its [`silent_on`] day) and has none yet, [`BATCH`] at a time under the
-/// job's lock. `None` when another runner holds the lock.
+/// (still unanswered on its [`silent_on`] day) and has none yet: read [`READ_BATCH`] at a time
+/// (one statement: read again per batch of 200, the oldest already reminded were stepped over
+/// each time, 0.48 s of a backlog run at scale 400), written [`BATCH`] at a time, each batch one
+/// transaction under the job's lock. `None` when another runner holds the lock.
 async fn remind_silent(
     db: &Db,
     scope: &ProgrammeScope,
@@ -103,23 +105,40 @@ async fn remind_silent(
         if !lotse_store::follow_up::try_lock(&mut tx, scope).await? {
             return Ok((reminded > 0).then_some(reminded));
         }
-        let batch = lotse_store::email_outbox::unreminded_since(&mut tx, scope, now - window, BATCH).await?;
-        let full = i64::try_from(batch.len()).unwrap_or(i64::MAX) >= BATCH;
+        let read = lotse_store::email_outbox::unreminded_since(&mut tx, scope, now - window, READ_BATCH).await?;
+        let full = i64::try_from(read.len()).unwrap_or(i64::MAX) >= READ_BATCH;
         // Oldest first: once one is not silent yet, none after it is.
-        let silent: Vec<OnwardReferralId> = batch
+        let silent: Vec<OnwardReferralId> = read
             .iter()
             .take_while(|(_, sent_at)| silent_on(working_days.local_date(*sent_at), &settings, &working_days) <= today)
             .map(|(onward, _)| *onward)
             .collect();
-        let reached_the_undue = silent.len() < batch.len();
-        reminded +=
-            lotse_store::email_outbox::enqueue_many(&mut tx, scope, EmailKind::ProviderReminder, &silent, now).await?;
+        let reached_the_undue = silent.len() < read.len();
+        let mut chunks = silent.chunks(usize::try_from(BATCH).unwrap_or(200));
+        if let Some(first) = chunks.next() {
+            reminded +=
+                lotse_store::email_outbox::enqueue_many(&mut tx, scope, EmailKind::ProviderReminder, first, now)
+                    .await?;
+        }
         tx.commit().await?;
+        for chunk in chunks {
+            let mut tx = db.begin().await?;
+            if !lotse_store::follow_up::try_lock(&mut tx, scope).await? {
+                return Ok((reminded > 0).then_some(reminded));
+            }
+            reminded +=
+                lotse_store::email_outbox::enqueue_many(&mut tx, scope, EmailKind::ProviderReminder, chunk, now)
+                    .await?;
+            tx.commit().await?;
+        }
         if !full || reached_the_undue {
             return Ok(Some(reminded));
         }
     }
 }
+
+/// Silent onward referrals read at once by [`remind_silent`] (ids and times only).
+const READ_BATCH: i64 = 5_000;
 
 /// Lapses per transaction: a backlog (a server stopped for weeks, a new database) is written in
 /// batches, so that no transaction holds SQLite's write lock for long.
