@@ -35,6 +35,17 @@ async fn probe_plan(c: &mut sqlx::SqliteConnection) -> String {
     rows.into_iter().map(|r| r.3).collect::<Vec<_>>().join("; ")
 }
 
+/// Waits (at most 5 s) until `n` connections are back in the pool: a dropped connection goes
+/// back by a task of its own.
+async fn idle(pool: &sqlx::SqlitePool, n: usize) {
+    for _ in 0..500 {
+        if pool.num_idle() >= n {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+}
+
 #[tokio::test]
 async fn optimize_reaches_every_sqlite_connection_not_only_its_own() {
     let lite = TestDb::sqlite().await;
@@ -57,9 +68,11 @@ async fn optimize_reaches_every_sqlite_connection_not_only_its_own() {
     assert!(plan.starts_with("SCAN b"), "{plan}");
     // probe_b grows ten-thousandfold, while the connection is idle in the pool (and the read
     // pool has connections of its own, opened now).
-    drop(held);
+    let second = pool.acquire().await.unwrap();
+    drop((held, second));
     let reads = vec![lite.db.begin_read().await.unwrap(), lite.db.begin_read().await.unwrap()];
     drop(reads);
+    idle(pool, 2).await;
     sqlx::raw_sql(
         "with recursive n(i) as (select 1 union all select i + 1 from n where i < 200000) insert into probe_b (y) select i from n;",
     )
@@ -67,6 +80,7 @@ async fn optimize_reaches_every_sqlite_connection_not_only_its_own() {
     .await
     .unwrap();
     lite.db.optimize().await.unwrap();
+    idle(pool, 2).await;
     // Whichever connection ran the ANALYZE, each of the pool plans with the new sizes.
     let mut all = Vec::new();
     while let Some(mut c) = pool.try_acquire() {
