@@ -76,20 +76,7 @@ pub async fn enqueue(
     onward: OnwardReferralId,
     now: OffsetDateTime,
 ) -> StoreResult<bool> {
-    let key = tx.programme_key(scope.programme()).await?;
-    let inserted = on_conn!(tx, c => sqlx::query(
-        "insert into email_outbox (programme_key, email_id, kind, onward_referral_id, state, created_at, due_at) \
-         values ($1, $2, $3, $4, 'pending', $5, $5) on conflict do nothing",
-    )
-    .bind(key)
-    .bind(Uuid::now_v7())
-    .bind(kind.code())
-    .bind(onward.as_uuid())
-    .bind(now)
-    .execute(c)
-    .await
-    .map(|r| r.rows_affected()))?;
-    Ok(inserted == 1)
+    Ok(enqueue_many(tx, scope, kind, &[onward], now).await? == 1)
 }
 
 /// Makes an e-mail of `kind` due at `now` for each of `onwards` (one statement); those that have
