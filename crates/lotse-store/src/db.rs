@@ -434,8 +434,6 @@ impl Db {
                     .pragma("secure_delete", "on")
                     // No checkpoint inside a commit: a task runs them (crate::wal_checkpoint).
                     .pragma("wal_autocheckpoint", "0")
-                    // The WAL file is cut back to 64 MiB when it starts over.
-                    .pragma("journal_size_limit", "67108864")
                     .busy_timeout(Duration::from_secs(5))
                     .log_statements(tracing::log::LevelFilter::Trace)
                     .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(5));
