@@ -14,7 +14,6 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use crate::appender::{Appender, Pending};
 use crate::crypto::DataKeys;
 use crate::error::{StoreError, StoreResult};
-use crate::wal_checkpoint::WalCheckpoints;
 use lotse_domain::id::ProgrammeId;
 
 /// Which engine a URL names.
@@ -270,14 +269,11 @@ pub struct SqliteDb {
     keys: Option<Arc<DataKeys>>,
     appender: Option<Appender>,
     programme_keys: ProgrammeKeys,
-    /// The WAL checkpoint task's handle (it stops when the last handle is dropped).
-    _wal_checkpoints: WalCheckpoints,
 }
 
 impl SqliteDb {
     fn new(pool: SqlitePool, reader: SqlitePool) -> Self {
         Self {
-            _wal_checkpoints: WalCheckpoints::start(pool.clone()),
             pool,
             reader,
             writer: Arc::new(Semaphore::new(1)),
@@ -432,8 +428,6 @@ impl Db {
                     // Erased and deleted values are overwritten with zeros in the file, so an
                     // erasure leaves nothing behind in free pages.
                     .pragma("secure_delete", "on")
-                    // No checkpoint inside a commit: a task runs them (crate::wal_checkpoint).
-                    .pragma("wal_autocheckpoint", "0")
                     .busy_timeout(Duration::from_secs(5))
                     .log_statements(tracing::log::LevelFilter::Trace)
                     .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_secs(5));

@@ -88,8 +88,6 @@ pub mod research;
 pub mod session;
 /// User accounts and memberships (installation-wide accounts, programme-scoped memberships).
 pub mod user;
-/// SQLite's WAL checkpoints, run by a task instead of inside commits.
-mod wal_checkpoint;
 /// Licensed instruments' wordings a programme imported.
 pub mod wording;
 /// Worklists by relationship: link facility, practice, provider.

@@ -27,4 +27,3 @@ mod referral;
 mod relation;
 mod scoping;
 mod stale_writes;
-mod wal_checkpoint;
