@@ -103,7 +103,10 @@ pub async fn for_practice(
     let key = tx.programme_key(scope.programme()).await?;
     // The prescription's own last-change time, in the order of the index `prescription_board`
     // (programme_key, practice_id, board_at desc, prescription_id): the first rows come from
-    // the index, nothing of the practice's other prescriptions is read or sorted. The column as
+    // the index, nothing of the practice's other prescriptions is read or sorted. The index
+    // carries the columns the page shows and `patient_erased` (set by erasure, migration 0049),
+    // and `referral_prescription` the referral's (migration 0048): per line, only the name and
+    // the referral are looked up. The column as
     // stored, so that the index serves the order (on SQLite exact to the second: see migration
     // 0030). A later page starts at the cursor's row (`c`) with a range on `board_at`.
     let (cursor, filter) = match slice {
@@ -126,10 +129,9 @@ pub async fn for_practice(
          r.referral_id, r.case_id, r.state, r.closing_reason, coalesce(r.link_facility_id, s.link_facility_id), r.updated_at, \
          r.concern_kind, r.concern_raised_at \
          from prescription s {cursor}\
-         join patient p on p.programme_key = s.programme_key and p.patient_id = s.patient_id and p.erased_at is null \
          join patient_identity i on i.programme_key = s.programme_key and i.patient_id = s.patient_id \
          left join referral r on r.programme_key = s.programme_key and r.prescription_id = s.prescription_id \
-         where s.programme_key = $1 and s.practice_id = $2 {filter}\
+         where s.programme_key = $1 and s.practice_id = $2 and s.patient_erased = false {filter}\
          order by s.board_at desc, s.prescription_id limit {rows_read}"
     );
     let id = match slice {

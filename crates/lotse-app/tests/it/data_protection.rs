@@ -4,6 +4,7 @@ use lotse_app::FixedClock;
 use lotse_app::access::AccessError;
 use lotse_app::case_record;
 use lotse_app::data_subject;
+use lotse_app::prescribe;
 use lotse_app::principal::Principal;
 use lotse_domain::id::{OrganisationId, UserId};
 use lotse_domain::user::Role;
@@ -167,6 +168,14 @@ storage_test!(async fn erasure_leaves_no_identity_anywhere_and_keeps_the_counts(
     assert!(!occurrences(&db.db, &world.code).await.is_empty(), "the prescription code is stored");
     let stored = db.identities().await;
     assert!(stored.iter().any(|i| i.2 == PERSON_FAMILY), "the identity opens with the key");
+    // The practice's board lists the person's prescription until the erasure, then no longer
+    // (it reads that from the prescription's `patient_erased`, not from the person).
+    let gp = as_member(db, &world, "dr-erase", Role::Prescriber, Some(world.orgs.practice)).await;
+    let on_board = || async {
+        let rows = prescribe::board(&db.db, &clock, &gp, None, 100).await.unwrap().rows;
+        rows.iter().filter(|r| r.patient == world.person).count()
+    };
+    assert_eq!(on_board().await, 1, "the person's prescription is on the board");
 
     assert!(data_subject::erase(&db.db, &clock, &coordinator, world.person, &reference()).await.unwrap());
     assert!(!data_subject::erase(&db.db, &clock, &coordinator, world.person, &reference()).await.unwrap(), "twice is a no-op");
@@ -177,6 +186,7 @@ storage_test!(async fn erasure_leaves_no_identity_anywhere_and_keeps_the_counts(
     let erased = db.identities().await.into_iter().find(|i| i.0 == world.person.as_uuid()).unwrap();
     assert_eq!((erased.1.as_str(), erased.2.as_str(), erased.3.as_str(), erased.4.clone()), ("", "", "1951-01-01", None), "blank, the year kept");
     assert_eq!(count_states().await, before, "aggregate statistics are intact");
+    assert_eq!(on_board().await, 0, "an erased person's prescription leaves the board");
     let export = serde_json::to_string(&data_subject::export(&db.db, &clock, &coordinator, world.person, &reference()).await.unwrap()).unwrap();
     for needle in needles {
         assert!(!export.contains(needle), "{needle} in the export after erasure");

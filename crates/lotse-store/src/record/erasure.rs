@@ -16,7 +16,8 @@ use crate::on_conn;
 /// set to the first of its year's January — reports use the stored age band —, phone removed;
 /// sealed again, so nothing of the old ciphertext remains),
 /// prescription codes are replaced by fresh random ones (a code held by the practice no longer
-/// leads here), the reasons for prescribing, the blind index, the action plans and the
+/// leads here) and the prescriptions marked `patient_erased` (the practice's board leaves them
+/// out without reading the person), the reasons for prescribing, the blind index, the action plans and the
 /// conversation notes are deleted, the person's self-completion links not used yet are revoked,
 /// and `erased_at` is set. Questionnaire answers are item scores without free text
 /// and stay, now attached to an anonymous person. States, events and derived attributes stay, so counts do not change.
@@ -86,7 +87,9 @@ pub async fn erase(
     .fetch_all(c)
     .await)?;
     for prescription in &prescriptions {
-        on_conn!(tx, c => sqlx::query("update prescription set code = $3 where programme_key = $1 and prescription_id = $2")
+        on_conn!(tx, c => sqlx::query(
+            "update prescription set code = $3, patient_erased = true where programme_key = $1 and prescription_id = $2",
+        )
             .bind(key)
             .bind(prescription)
             .bind(fresh_codes())

@@ -930,3 +930,88 @@ async fn need_domains_move_to_rows_in_migration_0021_on_postgres() {
         .await
         .unwrap();
 }
+
+/// A prescription written before migration 0049 of a person erased before it is marked
+/// `patient_erased` by it (the board leaves it out without reading the person); one of a
+/// person not erased is not.
+async fn erased_people_s_prescriptions_are_marked_by_migration_0049(db: &Db) {
+    migrate_up_to(db, 48).await;
+    let now = lotse_testkit::fixed_now();
+    let programme = uuid::Uuid::new_v4();
+    on_pool!(db, p => sqlx::query(
+        "insert into programme (programme_id, slug, name, languages, time_zone, link_work_model, \
+         contact_attempts_before_unreachable, public_directory, version, created_at, programme_key) \
+         values ($1, 'erased', 'Erased', 'de', 'Europe/Berlin', 'link_facility', 3, $2, 1, $3, 1)",
+    )
+    .bind(programme).bind(false).bind(now).execute(p).await.map(|_| ()))
+    .unwrap();
+    let (practice, prescriber) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    on_pool!(db, p => sqlx::query(
+        "insert into organisation (programme_key, organisation_id, kind, name, version, created_at) \
+         values (1, $1, 'practice', 'Praxis', 1, $2)",
+    )
+    .bind(practice).bind(now).execute(p).await.map(|_| ()))
+    .unwrap();
+    on_pool!(db, p => sqlx::query(
+        "insert into user_account (user_id, username, display_name, password_hash, disabled, version, created_at) \
+         values ($1, 'dr-0049', 'Dr', 'x', $2, 1, $3)",
+    )
+    .bind(prescriber).bind(false).bind(now).execute(p).await.map(|_| ()))
+    .unwrap();
+    let (kept, erased) = (uuid::Uuid::new_v4(), uuid::Uuid::new_v4());
+    let mut prescriptions = Vec::new();
+    for (person, erased_at, code) in [(kept, None, "KEPT0049"), (erased, Some(now), "GONE0049")] {
+        on_pool!(db, p => sqlx::query(
+            "insert into patient (programme_key, patient_id, age_band, gender, language, created_at, erased_at) \
+             values (1, $1, '65-74', 'unknown', 'de', $2, $3)",
+        )
+        .bind(person).bind(now).bind(erased_at).execute(p).await.map(|_| ()))
+        .unwrap();
+        let prescription = uuid::Uuid::new_v4();
+        on_pool!(db, p => sqlx::query(
+            "insert into prescription (programme_key, prescription_id, code, patient_id, practice_id, prescriber_id, \
+             need_domains, issued_at, board_at) values (1, $1, $2, $3, $4, $5, 'loneliness', $6, $6)",
+        )
+        .bind(prescription).bind(code).bind(person).bind(practice).bind(prescriber).bind(now)
+        .execute(p).await.map(|_| ()))
+        .unwrap();
+        prescriptions.push((prescription, erased_at.is_some()));
+    }
+    assert!(migrate::run(db).await.unwrap() >= 1, "migration 0049 ran");
+    for (prescription, expected) in prescriptions {
+        let marked: bool = on_pool!(db, p => sqlx::query_scalar(
+            "select patient_erased from prescription where programme_key = 1 and prescription_id = $1",
+        )
+        .bind(prescription).fetch_one(p).await)
+        .unwrap();
+        assert_eq!(marked, expected, "prescription {prescription}");
+    }
+}
+
+#[tokio::test]
+async fn erased_people_s_prescriptions_are_marked_by_migration_0049_on_sqlite() {
+    let path = std::env::temp_dir().join(format!("lotse-upgrade-0049-{}.db", uuid::Uuid::new_v4()));
+    let url = lotse_store::DatabaseUrl::parse(&format!("sqlite:{}", path.display())).unwrap();
+    let db = Db::connect(&url, lotse_store::db::PoolSettings::default())
+        .await
+        .unwrap();
+    erased_people_s_prescriptions_are_marked_by_migration_0049(&db).await;
+    db.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erased_people_s_prescriptions_are_marked_by_migration_0049_on_postgres() {
+    let Some(admin_url) = lotse_testkit::postgres_url() else {
+        return;
+    };
+    let (db, mut admin, name) = empty_postgres_database(&admin_url).await;
+    erased_people_s_prescriptions_are_marked_by_migration_0049(&db).await;
+    db.close().await;
+    sqlx::query(&format!("drop database {name} with (force)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+}
