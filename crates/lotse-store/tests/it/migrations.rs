@@ -664,6 +664,35 @@ async fn an_upgraded_postgres_database_equals_a_fresh_one() {
     assert!(diff.is_empty(), "the upgraded schema differs from a fresh one:\n{diff}");
 }
 
+/// Runs `check` on a new SQLite file, removed afterwards (an upgrade test's SQLite half).
+async fn on_new_sqlite_file(check: impl AsyncFnOnce(&Db)) {
+    let path = std::env::temp_dir().join(format!("lotse-upgrade-{}.db", uuid::Uuid::new_v4()));
+    let url = lotse_store::DatabaseUrl::parse(&format!("sqlite:{}", path.display())).unwrap();
+    let db = Db::connect(&url, lotse_store::db::PoolSettings::default())
+        .await
+        .unwrap();
+    check(&db).await;
+    db.close().await;
+    for suffix in ["", "-wal", "-shm"] {
+        std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
+    }
+}
+
+/// Runs `check` on a new empty PostgreSQL database, dropped afterwards (an upgrade test's
+/// PostgreSQL half; without a PostgreSQL URL nothing, as `postgres_url` says).
+async fn on_new_postgres_database(check: impl AsyncFnOnce(&Db)) {
+    let Some(admin_url) = lotse_testkit::postgres_url() else {
+        return;
+    };
+    let (db, mut admin, name) = empty_postgres_database(&admin_url).await;
+    check(&db).await;
+    db.close().await;
+    sqlx::query(&format!("drop database {name} with (force)"))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+}
+
 /// Runs the migrations up to `last` (a version) only.
 async fn migrate_up_to(db: &Db, last: i64) {
     let dir = match db {
@@ -762,30 +791,12 @@ async fn a_list_entry_is_packed_by_migration_0020(db: &Db) {
 
 #[tokio::test]
 async fn a_list_entry_is_packed_by_migration_0020_on_sqlite() {
-    let path = std::env::temp_dir().join(format!("lotse-upgrade-0020-{}.db", uuid::Uuid::new_v4()));
-    let url = lotse_store::DatabaseUrl::parse(&format!("sqlite:{}", path.display())).unwrap();
-    let db = Db::connect(&url, lotse_store::db::PoolSettings::default())
-        .await
-        .unwrap();
-    a_list_entry_is_packed_by_migration_0020(&db).await;
-    db.close().await;
-    for suffix in ["", "-wal", "-shm"] {
-        std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
-    }
+    on_new_sqlite_file(a_list_entry_is_packed_by_migration_0020).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_list_entry_is_packed_by_migration_0020_on_postgres() {
-    let Some(admin_url) = lotse_testkit::postgres_url() else {
-        return;
-    };
-    let (db, mut admin, name) = empty_postgres_database(&admin_url).await;
-    a_list_entry_is_packed_by_migration_0020(&db).await;
-    db.close().await;
-    sqlx::query(&format!("drop database {name} with (force)"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    on_new_postgres_database(a_list_entry_is_packed_by_migration_0020).await;
 }
 
 /// A backup written before migration 0019 (the programme named by id in patient_identity) is
@@ -905,30 +916,12 @@ async fn need_domains_move_to_rows_in_migration_0021(db: &Db) {
 
 #[tokio::test]
 async fn need_domains_move_to_rows_in_migration_0021_on_sqlite() {
-    let path = std::env::temp_dir().join(format!("lotse-upgrade-0021-{}.db", uuid::Uuid::new_v4()));
-    let url = lotse_store::DatabaseUrl::parse(&format!("sqlite:{}", path.display())).unwrap();
-    let db = Db::connect(&url, lotse_store::db::PoolSettings::default())
-        .await
-        .unwrap();
-    need_domains_move_to_rows_in_migration_0021(&db).await;
-    db.close().await;
-    for suffix in ["", "-wal", "-shm"] {
-        std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
-    }
+    on_new_sqlite_file(need_domains_move_to_rows_in_migration_0021).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn need_domains_move_to_rows_in_migration_0021_on_postgres() {
-    let Some(admin_url) = lotse_testkit::postgres_url() else {
-        return;
-    };
-    let (db, mut admin, name) = empty_postgres_database(&admin_url).await;
-    need_domains_move_to_rows_in_migration_0021(&db).await;
-    db.close().await;
-    sqlx::query(&format!("drop database {name} with (force)"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    on_new_postgres_database(need_domains_move_to_rows_in_migration_0021).await;
 }
 
 /// A prescription written before migration 0049 of a person erased before it is marked
@@ -990,28 +983,10 @@ async fn erased_people_s_prescriptions_are_marked_by_migration_0049(db: &Db) {
 
 #[tokio::test]
 async fn erased_people_s_prescriptions_are_marked_by_migration_0049_on_sqlite() {
-    let path = std::env::temp_dir().join(format!("lotse-upgrade-0049-{}.db", uuid::Uuid::new_v4()));
-    let url = lotse_store::DatabaseUrl::parse(&format!("sqlite:{}", path.display())).unwrap();
-    let db = Db::connect(&url, lotse_store::db::PoolSettings::default())
-        .await
-        .unwrap();
-    erased_people_s_prescriptions_are_marked_by_migration_0049(&db).await;
-    db.close().await;
-    for suffix in ["", "-wal", "-shm"] {
-        std::fs::remove_file(format!("{}{suffix}", path.display())).ok();
-    }
+    on_new_sqlite_file(erased_people_s_prescriptions_are_marked_by_migration_0049).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn erased_people_s_prescriptions_are_marked_by_migration_0049_on_postgres() {
-    let Some(admin_url) = lotse_testkit::postgres_url() else {
-        return;
-    };
-    let (db, mut admin, name) = empty_postgres_database(&admin_url).await;
-    erased_people_s_prescriptions_are_marked_by_migration_0049(&db).await;
-    db.close().await;
-    sqlx::query(&format!("drop database {name} with (force)"))
-        .execute(&mut admin)
-        .await
-        .unwrap();
+    on_new_postgres_database(erased_people_s_prescriptions_are_marked_by_migration_0049).await;
 }
