@@ -103,12 +103,12 @@ pub async fn for_practice(
     let key = tx.programme_key(scope.programme()).await?;
     // The prescription's own last-change time, in the order of the index `prescription_board`
     // (programme_key, practice_id, board_at desc, prescription_id): the first rows come from
-    // the index, nothing of the practice's other prescriptions is read or sorted. The index
-    // carries the columns the page shows and `patient_erased` (set by erasure, migration 0049),
-    // and `referral_prescription` the referral's (migration 0048): per line, only the name and
-    // the referral are looked up. The column as
+    // the index, nothing of the practice's other prescriptions is read or sorted. The column as
     // stored, so that the index serves the order (on SQLite exact to the second: see migration
-    // 0030). A later page starts at the cursor's row (`c`) with a range on `board_at`.
+    // 0030). A later page starts at the cursor's row (`c`) with a range on `board_at`. The index
+    // also carries the columns the page shows and `patient_erased` (set by erasure, migration
+    // 0049), and `referral_prescription` the referral's (migration 0048): per line, only the
+    // name and the referral's index entry are looked up.
     let (cursor, filter) = match slice {
         Slice::First => ("", ""),
         Slice::After(_) => (
