@@ -14,7 +14,12 @@ use clap::Parser;
 
 /// mimalloc instead of the C library's allocator: a page allocates and frees many small
 /// strings and rows, and glibc's malloc spent about a tenth of a worklist request's time
-/// (BENCHMARKS.md).
+/// (BENCHMARKS.md). With the crate's `override` feature (the workspace's Cargo.toml) it also
+/// answers the C library's `malloc` and `free`, which the bundled SQLite calls: under glibc a
+/// writer's page cache was returned to the kernel and faulted in again statement after
+/// statement (at scale 400 the first follow-up job after seeding took 113 s, 87 of them in the
+/// kernel; 26 s with the override), and the worklist and the board served 7-12 % more
+/// requests on one core (BENCHMARKS.md, 2026-12-07).
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
