@@ -14,7 +14,7 @@
 //!
 //! It runs from `lotse jobs run` (for cron) and inside `lotse serve` (every
 //! [`crate::follow_up::DEFAULT_INTERVAL`] unless configured). A programme's lapses are written
-//! in transactions of at most 200 (a backlog after a long stop keeps no write lock for long),
+//! in transactions of at most 50 (a backlog after a long stop keeps no write lock for long),
 //! each of which first takes the job's lock (`lotse_store::follow_up::try_lock`: a PostgreSQL
 //! advisory lock, so one runner at a time across instances); a programme locked by another
 //! runner is skipped and reported as such. It is idempotent: a second run on the same
@@ -140,11 +140,18 @@ async fn remind_silent(
 /// Silent onward referrals read at once by [`remind_silent`] (ids and times only).
 const READ_BATCH: i64 = 5_000;
 
-/// Lapses per transaction: a backlog (a server stopped for weeks, a new database) is written in
-/// batches, so that no transaction holds SQLite's write lock for long.
+/// Reminders per transaction (one statement each).
 const BATCH: i64 = 200;
 
-/// Lapses what is due in one programme, [`BATCH`] at a time, each batch one transaction under
+/// Lapses per transaction: a backlog (a server stopped for weeks, a new database) is written in
+/// batches, so that no transaction holds SQLite's write lock for long. A lapse writes about ten
+/// statements (event, state, next action, the offer's answer figures, the links stopped, the
+/// audit); at scale 400 a batch of 200 held the write lock for about 0.3 s, and the audited
+/// reads of a running server (whose entries wait for the same lock) answered in 0.33-0.36 s
+/// while `serve` lapsed a backlog; with 50, 0.12-0.14 s (BENCHMARKS.md, 2026-12-07).
+const LAPSE_BATCH: i64 = 50;
+
+/// Lapses what is due in one programme, [`LAPSE_BATCH`] at a time, each batch one transaction under
 /// the job's lock. `None` when another runner holds the lock.
 async fn lapse_due(
     db: &Db,
@@ -170,8 +177,8 @@ async fn lapse_due(
         if !lotse_store::follow_up::try_lock(&mut tx, scope).await? {
             return Ok((lapsed > 0).then_some(lapsed));
         }
-        let batch = lotse_store::follow_up::waiting_since(&mut tx, scope, now - window, BATCH).await?;
-        let full = i64::try_from(batch.len()).unwrap_or(i64::MAX) >= BATCH;
+        let batch = lotse_store::follow_up::waiting_since(&mut tx, scope, now - window, LAPSE_BATCH).await?;
+        let full = i64::try_from(batch.len()).unwrap_or(i64::MAX) >= LAPSE_BATCH;
         let mut reached_the_undue = false;
         for waiting in batch {
             // Oldest first: once one is not due, none after it is.

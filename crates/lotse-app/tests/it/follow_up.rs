@@ -222,7 +222,7 @@ storage_test!(async fn a_backlog_lapses_in_batches_until_nothing_is_due(db) {
     use lotse_domain::onward_referral::OnwardReferralEvent as E;
     use lotse_store::referral::{NewOnwardReferral, Recorded};
     let world = World::build(db, "follow-up-backlog").await;
-    // 450 onward referrals sent in January and never answered (more than two batches of 200),
+    // 450 onward referrals sent in January and never answered (nine batches of 50),
     // and one sent the day before the run, not yet due.
     let at = |day: u8| time::Date::from_calendar_date(2026, time::Month::January, day).unwrap().midnight().assume_utc();
     let sent = |days: &[(u8, u8, u8)]| -> Vec<NewOnwardReferral> {
