@@ -85,8 +85,8 @@ pub async fn run(db: &Db, clock: &dyn Clock, relays: &Relays) -> Result<Vec<Foll
 /// Makes a reminder due for each onward referral of one programme whose provider is silent
 /// (still unanswered on its [`silent_on`] day) and has none yet: read [`READ_BATCH`] at a time
 /// (one statement: read again per batch of 200, the oldest already reminded were stepped over
-/// each time, 0.48 s of a backlog run at scale 400), written [`BATCH`] at a time, each batch one
-/// transaction under the job's lock. `None` when another runner holds the lock.
+/// each time, 0.48 s of a backlog run at scale 400), written [`REMINDER_BATCH`] at a time, each
+/// batch one transaction under the job's lock. `None` when another runner holds the lock.
 async fn remind_silent(
     db: &Db,
     scope: &ProgrammeScope,
@@ -114,7 +114,7 @@ async fn remind_silent(
             .map(|(onward, _)| *onward)
             .collect();
         let reached_the_undue = silent.len() < read.len();
-        let mut chunks = silent.chunks(usize::try_from(BATCH).unwrap_or(200));
+        let mut chunks = silent.chunks(usize::try_from(REMINDER_BATCH).unwrap_or(200));
         if let Some(first) = chunks.next() {
             reminded +=
                 lotse_store::email_outbox::enqueue_many(&mut tx, scope, EmailKind::ProviderReminder, first, now)
@@ -141,7 +141,7 @@ async fn remind_silent(
 const READ_BATCH: i64 = 5_000;
 
 /// Reminders per transaction (one statement each).
-const BATCH: i64 = 200;
+const REMINDER_BATCH: i64 = 200;
 
 /// Lapses per transaction: a backlog (a server stopped for weeks, a new database) is written in
 /// batches, so that no transaction holds SQLite's write lock for long. A lapse writes about ten
@@ -151,8 +151,8 @@ const BATCH: i64 = 200;
 /// while `serve` lapsed a backlog; with 50, 0.12-0.14 s (BENCHMARKS.md, 2026-12-07).
 const LAPSE_BATCH: i64 = 50;
 
-/// Lapses what is due in one programme, [`LAPSE_BATCH`] at a time, each batch one transaction under
-/// the job's lock. `None` when another runner holds the lock.
+/// Lapses what is due in one programme, [`LAPSE_BATCH`] at a time, each batch one transaction
+/// under the job's lock. `None` when another runner holds the lock.
 async fn lapse_due(
     db: &Db,
     scope: &ProgrammeScope,

@@ -18,10 +18,10 @@ use crate::on_conn;
 /// prescription codes are replaced by fresh random ones (a code held by the practice no longer
 /// leads here) and the prescriptions marked `patient_erased` (the practice's board leaves them
 /// out without reading the person), the reasons for prescribing, the blind index, the action
-/// plans and the conversation notes are deleted, the person's self-completion links not used yet are revoked,
-/// and `erased_at` is set. Questionnaire answers are item scores without free text
-/// and stay, now attached to an anonymous person. States, events and derived attributes stay, so counts do not change.
-/// Returns false if the person was already erased.
+/// plans and the conversation notes are deleted, the person's self-completion links not used
+/// yet are revoked, and `erased_at` is set. Questionnaire answers are item scores without free
+/// text and stay, now attached to an anonymous person. States, events and derived attributes
+/// stay, so counts do not change. Returns false if the person was already erased.
 pub async fn erase(
     tx: &mut Tx,
     scope: &ProgrammeScope,
