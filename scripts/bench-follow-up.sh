@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Benchmarks of "Connect and follow up" on a seeded demo (the databases scripts/bench-link-work.sh
-# keeps in BENCH_KEEP, or seeded here at SCALE): one run of the follow-up job (`lotse jobs run`:
-# the lapses; the first run after seeding lapses the backlog, the later ones find nothing due),
+# keeps in BENCH_KEEP, or seeded here at SCALE): runs of the follow-up job (`lotse jobs run`:
+# the lapses, one working day's at a time: see `jobs` below),
 # a provider's inbox (`GET /cases` as `anbieter.duesseldorf`) and the provider's signed-link page
 # (`GET /r/{token}`) under 32 connections. Never run in CI. Results go into BENCHMARKS.md with the
 # machine they ran on.
@@ -20,6 +20,8 @@
 #                            after 5 per link for the warm-up and 25 for the measured run)
 #   BENCH_AS_OF=2026-11-02   the demo's "today" when seeding (the jobs run on the real date: an
 #                            earlier day leaves a backlog for their first run)
+#   BENCH_LAPSE_FROM=40      the lapse setting of the first job run, stepped down to the
+#                            programmes' own (see `jobs`); 0: one run over the whole backlog
 #   BENCH_SMTP=1             gives both programmes an e-mail relay (Python 3.11's smtpd
 #                            DebuggingServer on 127.0.0.1, messages discarded), so the job runs
 #                            also make reminders due and `lotse jobs run` delivers the e-mails
@@ -57,18 +59,44 @@ TOML
   config=(--config "$work/lotse.toml")
 fi
 
-# jobs ENGINE URL: the follow-up job (and with BENCH_SMTP the e-mail job), the first run and
-# five more.
+# sql ENGINE URL STATEMENT: one value from the benchmark's own database.
+sql() {
+  if [ "$1" = sqlite ]; then
+    sqlite3 "${2#sqlite:}" "$3"
+  else
+    psql "$2" -At -c "$3"
+  fi
+}
+
+# jobs ENGINE URL: the follow-up job (and with BENCH_SMTP the e-mail job) run day by day, then
+# twice more with nothing due. A database seeded "as of" an earlier day holds weeks of onward
+# referrals that a daily job would have lapsed one working day at a time. So that each run
+# finds one working day's lapses, as a daily run does, the programmes' lapse setting (working
+# days after sending, 15 in the demo) starts at BENCH_LAPSE_FROM (40) and is set one lower
+# before each run until it is back at its own value: each step moves the lapse cut-off one
+# working day forwards. Each run's line says how many onward referrals it lapsed. With
+# BENCH_LAPSE_FROM=0 the first run lapses the whole backlog at once.
 jobs() {
-  local engine=$1 url=$2
+  local engine=$1 url=$2 own from days run=0 before after
   # Migrations first (a binary with new ones brings a kept database up to date), so that the
   # job runs time the jobs.
   /usr/bin/time -f "$engine migrate: %e s wall" "$work/lotse" migrate --database-url "$url" --log warn 2>&1 | tr '\n' ' '
   echo
-  for run in 1 2 3 4 5 6; do
-    /usr/bin/time -f "$engine jobs, run $run: %e s wall, %M KiB max RSS" \
+  if [ "$(sql "$engine" "$url" "select count(distinct onward_lapse_working_days) from programme")" != 1 ]; then
+    echo "the programmes lapse after different numbers of working days: the steps would change them"
+    exit 1
+  fi
+  own=$(sql "$engine" "$url" "select max(onward_lapse_working_days) from programme")
+  from="${BENCH_LAPSE_FROM:-40}"
+  [ "$from" -gt "$own" ] || from=$own
+  for days in $(seq "$from" -1 "$own") "$own" "$own"; do
+    run=$((run + 1))
+    sql "$engine" "$url" "update programme set onward_lapse_working_days = $days" >/dev/null
+    before=$(sql "$engine" "$url" "select count(*) from onward_referral where state = 'lapsed'")
+    /usr/bin/time -f "$engine jobs, run $run (lapse after $days working days): %e s wall, %M KiB max RSS" \
       "$work/lotse" "${config[@]}" jobs run --database-url "$url" --log warn 2>&1 | tr '\n' ' '
-    echo
+    after=$(sql "$engine" "$url" "select count(*) from onward_referral where state = 'lapsed'")
+    echo "-- $((after - before)) lapsed"
   done
 }
 

@@ -3,9 +3,10 @@
 //! An onward referral sent and still unanswered lapses on the programme-local day
 //! [`lapses_on`] gives (`onward_lapse_working_days` after it was sent, in the programme's
 //! working days). [`run`] writes each due lapse as the event `onward_referral.lapsed` through
-//! the store's `apply_onward`, audited as `system:follow-up`, stops the referral's provider
-//! links (the capability revocations audited too), and so refreshes the case's next action:
-//! with no other onward referral open, the link worker's worklist shows "pick the next offer".
+//! the store's `apply_onward_many`, audited as `system:follow-up`, stops the referral's
+//! provider links (the capability revocations audited too), and so refreshes the case's next
+//! action (and the offer's answer figures, once per batch for each case and offer): with no
+//! other onward referral open, the link worker's worklist shows "pick the next offer".
 //! The worklist's "provider silent" needs no job: it is a next action with its own due date.
 //! Where the programme has an e-mail relay ([`crate::email::Relays`]), the job also makes one
 //! reminder due for each onward referral still unanswered on its [`silent_on`] day (written to
@@ -32,7 +33,7 @@ use lotse_domain::next_action::{lapses_on, silent_on};
 use lotse_domain::onward_referral::OnwardReferralEvent;
 use lotse_domain::programme::Programme;
 use lotse_store::audit::Access;
-use lotse_store::referral::Recorded;
+use lotse_store::referral::{OnwardChange, Recorded};
 use lotse_store::{Db, StoreError};
 use time::OffsetDateTime;
 
@@ -179,17 +180,22 @@ async fn lapse_due(
         }
         let batch = lotse_store::follow_up::waiting_since(&mut tx, scope, now - window, LAPSE_BATCH).await?;
         let full = i64::try_from(batch.len()).unwrap_or(i64::MAX) >= LAPSE_BATCH;
-        let mut reached_the_undue = false;
-        for waiting in batch {
-            // Oldest first: once one is not due, none after it is.
-            if lapses_on(working_days.local_date(waiting.sent_at), &settings, &working_days) > today {
-                reached_the_undue = true;
-                break;
-            }
-            if lapse(&mut tx, scope, access, waiting.id, waiting.version, now).await? {
-                lapsed += 1;
-            }
-        }
+        // Oldest first: once one is not due, none after it is.
+        let due: Vec<OnwardChange> = batch
+            .iter()
+            .take_while(|w| lapses_on(working_days.local_date(w.sent_at), &settings, &working_days) <= today)
+            .map(|w| OnwardChange {
+                id: w.id,
+                expected_version: w.version,
+                recorded: Recorded {
+                    event: OnwardReferralEvent::Lapsed,
+                    actor: scope.actor().reference(),
+                    at: now,
+                },
+            })
+            .collect();
+        let reached_the_undue = due.len() < batch.len();
+        lapsed += lapse(&mut tx, scope, access, due, now).await?;
         tx.commit().await?;
         if !full || reached_the_undue {
             return Ok(Some(lapsed));
@@ -197,26 +203,28 @@ async fn lapse_due(
     }
 }
 
-/// Writes one lapse at the version read and stops the onward referral's provider links (both
-/// audited); `false` when it was answered since it was read (the answer stands).
+/// Writes the lapses, each at the version read, and stops the provider links of the ones
+/// written (both audited); returns how many were written. One answered since it was read is
+/// left as it is (the answer stands).
 async fn lapse(
     tx: &mut lotse_store::Tx,
     scope: &ProgrammeScope,
     access: Access,
-    id: OnwardReferralId,
-    version: i64,
+    due: Vec<OnwardChange>,
     now: OffsetDateTime,
-) -> Result<bool, StoreError> {
-    let recorded = Recorded {
-        event: OnwardReferralEvent::Lapsed,
-        actor: scope.actor().reference(),
-        at: now,
-    };
-    match lotse_store::referral::apply_onward(tx, scope, access, id, version, recorded).await {
-        Ok(_) => {}
-        Err(StoreError::Conflict { .. } | StoreError::Transition(_)) => return Ok(false),
-        Err(e) => return Err(e),
+) -> Result<usize, StoreError> {
+    let ids: Vec<OnwardReferralId> = due.iter().map(|c| c.id).collect();
+    let results = lotse_store::referral::apply_onward_many(tx, scope, access, due).await?;
+    let mut lapsed = 0;
+    for (id, result) in ids.into_iter().zip(results) {
+        match result {
+            Ok(_) => {
+                crate::onward::stop_links(tx, scope, access, id, now).await?;
+                lapsed += 1;
+            }
+            Err(StoreError::Conflict { .. } | StoreError::Transition(_)) => {}
+            Err(e) => return Err(e),
+        }
     }
-    crate::onward::stop_links(tx, scope, access, id, now).await?;
-    Ok(true)
+    Ok(lapsed)
 }

@@ -2,8 +2,8 @@
 //! reply time, kept in one row per offer (`offer_answers`, migration 0025) so that building
 //! the directory's index reads one row per offer, not every onward referral. Whoever writes
 //! onward referrals calls [`refresh`] for their offers in the same transaction (today
-//! `referral::insert_onward_many` and `referral::apply_onward`; by convention, as for the
-//! reply times of migration 0023).
+//! `referral::insert_onward_many`, `referral::apply_onward` and `apply_onward_many`; by
+//! convention, as for the reply times of migration 0023).
 
 use std::collections::HashMap;
 

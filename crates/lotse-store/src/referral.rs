@@ -499,6 +499,89 @@ pub async fn apply_onward(
     recorded: Recorded<OnwardReferralEvent>,
 ) -> StoreResult<(OnwardReferralStatus, i64)> {
     let key = tx.programme_key(scope.programme()).await?;
+    let applied = apply_onward_row(
+        tx,
+        scope,
+        key,
+        access,
+        OnwardChange {
+            id,
+            expected_version,
+            recorded,
+        },
+    )
+    .await?;
+    refresh_after_onward(tx, key, &[applied.offer], &[applied.case]).await?;
+    Ok((applied.status, applied.version))
+}
+
+/// One event for one onward referral, in a batch for [`apply_onward_many`].
+#[derive(Debug, Clone)]
+pub struct OnwardChange {
+    /// The onward referral.
+    pub id: OnwardReferralId,
+    /// The version its caller last saw.
+    pub expected_version: i64,
+    /// The event.
+    pub recorded: Recorded<OnwardReferralEvent>,
+}
+
+/// Applies each change as [`apply_onward`] does, in order, and then computes the answer
+/// figures of their offers and the next actions of their cases once for the whole batch (an
+/// offer or a case met by several changes is computed once, not once per change). A change
+/// refused for its version ([`StoreError::Conflict`]) or its state
+/// ([`StoreError::Transition`]) writes nothing and is reported in its place; any other error
+/// ends the call, and the caller's transaction is not to be committed.
+pub async fn apply_onward_many(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    access: Access,
+    changes: Vec<OnwardChange>,
+) -> StoreResult<Vec<StoreResult<(OnwardReferralStatus, i64)>>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let mut results = Vec::with_capacity(changes.len());
+    let mut offers = Vec::new();
+    let mut cases = Vec::new();
+    for change in changes {
+        match apply_onward_row(tx, scope, key, access, change).await {
+            Ok(applied) => {
+                offers.push(applied.offer);
+                cases.push(applied.case);
+                results.push(Ok((applied.status, applied.version)));
+            }
+            Err(e @ (StoreError::Conflict { .. } | StoreError::Transition(_))) => results.push(Err(e)),
+            Err(e) => return Err(e),
+        }
+    }
+    cases.sort_unstable();
+    cases.dedup();
+    refresh_after_onward(tx, key, &offers, &cases).await?;
+    Ok(results)
+}
+
+/// What [`apply_onward_row`] wrote: the new status and version, and the offer and case whose
+/// figures follow from it.
+struct AppliedOnward {
+    status: OnwardReferralStatus,
+    version: i64,
+    offer: Uuid,
+    case: Uuid,
+}
+
+/// The row, the event and the audit entry of one change, without the figures computed from
+/// them ([`refresh_after_onward`]).
+async fn apply_onward_row(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    key: i64,
+    access: Access,
+    change: OnwardChange,
+) -> StoreResult<AppliedOnward> {
+    let OnwardChange {
+        id,
+        expected_version,
+        recorded,
+    } = change;
     let (current, version) = get_onward(tx, scope, id).await?;
     if version != expected_version {
         return Err(StoreError::Conflict {
@@ -549,9 +632,20 @@ pub async fn apply_onward(
         [id.as_uuid()],
     )
     .await?;
-    crate::offer_answers::refresh(tx, key, &[current.offer.as_uuid()]).await?;
-    next_action::refresh(tx, key, next_action::Which::Cases(&[case])).await?;
-    Ok((next, expected_version + 1))
+    Ok(AppliedOnward {
+        status: next,
+        version: expected_version + 1,
+        offer: current.offer.as_uuid(),
+        case,
+    })
+}
+
+/// The figures that follow from onward referrals: their offers' answer figures and their
+/// cases' next actions.
+async fn refresh_after_onward(tx: &mut Tx, key: i64, offers: &[Uuid], cases: &[Uuid]) -> StoreResult<()> {
+    crate::offer_answers::refresh(tx, key, offers).await?;
+    next_action::refresh(tx, key, next_action::Which::Cases(cases)).await?;
+    Ok(())
 }
 
 /// The case an onward referral belongs to; it must exist in the scope's programme.

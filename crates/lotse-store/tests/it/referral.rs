@@ -168,6 +168,73 @@ storage_test!(async fn an_onward_referral_applied_step_by_step_equals_its_histor
     db.assert_audit_chains_intact().await;
 });
 
+/// The next action kept on the row of a case's referral.
+async fn next_action_kind(db: &lotse_testkit::TestDb, case: lotse_domain::id::CaseId) -> Option<String> {
+    lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select next_action_kind from referral where case_id = $1")
+        .bind(case.as_uuid())
+        .fetch_one(p)
+        .await)
+    .unwrap()
+}
+
+storage_test!(async fn a_batch_of_onward_changes_applies_in_order_refuses_in_place_and_refreshes_the_figures(db) {
+    use lotse_domain::id::OnwardReferralId;
+    use lotse_domain::onward_referral::{OnwardReferralEvent as E, OnwardReferralState as S};
+    use lotse_store::referral::{NewOnwardReferral, OnwardChange, Recorded};
+
+    let world = lotse_testkit::world::World::build(db, "onward-batch").await;
+    let at = |m: i64| lotse_testkit::fixed_now() + time::Duration::minutes(m);
+    let step = |event: E, m: i64| Recorded { event, actor: "system:follow-up".to_owned(), at: at(m) };
+    // Two more onward referrals of the world's case, sent to the world's offer five days
+    // before the case's contact and unanswered (the world's own one is acknowledged).
+    let (a, b) = (OnwardReferralId::from_uuid(uuid::Uuid::now_v7()), OnwardReferralId::from_uuid(uuid::Uuid::now_v7()));
+    let sent = |id| NewOnwardReferral {
+        id,
+        case: world.case,
+        history: vec![
+            step(E::Proposed { offer: world.offer }, -50_400),
+            step(E::AcceptedByPerson, -50_399),
+            step(E::Sent, -50_398),
+        ],
+    };
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::referral::insert_onward_many(&mut tx, &world.scope, access(), &[sent(a), sent(b)]).await.unwrap();
+    tx.commit().await.unwrap();
+    // Written out from the rules: a provider silent 5 working days after sending comes before
+    // the baseline questionnaire 10 working days after the contact.
+    assert_eq!(next_action_kind(db, world.case).await.as_deref(), Some("provider_silent"));
+
+    let change = |id, expected_version| OnwardChange { id, expected_version, recorded: step(E::Lapsed, 900) };
+    let mut tx = db.db.begin().await.unwrap();
+    let results = lotse_store::referral::apply_onward_many(
+        &mut tx,
+        &world.scope,
+        access(),
+        vec![change(a, 3), change(b, 2), change(a, 4), change(b, 3)],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    // In order: a lapses; b at a stale version conflicts; a again is refused (it has lapsed, a
+    // change sees the ones before it); b at its version lapses.
+    assert_eq!(results.len(), 4);
+    assert!(matches!(&results[0], Ok((status, 4)) if status.state == S::Lapsed), "{:?}", results[0]);
+    assert!(matches!(results[1], Err(StoreError::Conflict { current_version: 3, .. })), "{:?}", results[1]);
+    assert!(matches!(results[2], Err(StoreError::Transition(_))), "{:?}", results[2]);
+    assert!(matches!(&results[3], Ok((status, 4)) if status.state == S::Lapsed), "{:?}", results[3]);
+    assert_eq!(onward_row(db, a).await.2, 4);
+    assert_eq!(onward_row(db, b).await.2, 4);
+    // The figures computed once after the batch: the offer counts both lapses (and the world's
+    // acknowledged one as answered), and with nothing unanswered left the case waits for its
+    // baseline questionnaire.
+    let mut tx = db.db.begin().await.unwrap();
+    let stats = lotse_store::offer_answers::answer_stats(&mut tx, &world.scope).await.unwrap();
+    drop(tx);
+    assert_eq!((stats[&world.offer].lapsed, stats[&world.offer].answered), (2, 1), "{:?}", stats[&world.offer]);
+    assert_eq!(next_action_kind(db, world.case).await.as_deref(), Some("questionnaire_due"));
+    db.assert_audit_chains_intact().await;
+});
+
 storage_test!(async fn a_concern_is_kept_on_the_referral_row_and_changes_no_state(db) {
     use lotse_domain::referral::ConcernKind;
     let (_, scope) = db.programme("p-one").await;
