@@ -148,10 +148,10 @@ const REMINDER_BATCH: i64 = 200;
 /// batches, so that no transaction holds SQLite's write lock for long. A lapse runs four or five
 /// statements (its row read and written, its event, its links read and stopped) and a batch
 /// about seven more (its offers' answer figures and its cases' next actions, computed once for
-/// the batch, and the audit entries). At scale 400 a batch of 200 held the write
-/// lock for about 0.3 s (with the figures computed per lapse), and the audited reads of a
-/// running server (whose entries wait for the same lock) answered in 0.33-0.36 s while `serve`
-/// lapsed a backlog; with 50, 0.12-0.14 s (BENCHMARKS.md, 2026-12-07).
+/// the batch, and the audit entries). At scale 400 a batch of 200 held the write lock for
+/// about 0.3 s (with the figures computed per lapse), and the audited reads of a running server
+/// (whose entries wait for the same lock) answered in 0.33-0.36 s while `serve` lapsed a
+/// backlog; with 50, 0.12-0.14 s (BENCHMARKS.md, 2026-12-07).
 const LAPSE_BATCH: i64 = 50;
 
 /// Lapses what is due in one programme, [`LAPSE_BATCH`] at a time, each batch one transaction
