@@ -5,6 +5,8 @@
 #                          else `cargo build --release`), sets the EXIT trap
 #   sign_in USER [PAGE]    a session cookie value and the form token of PAGE (default /cases)
 #   load NAME CONNECTIONS PATH [wrk args]   one wrk run on $wrk_cores ($seconds long), one table row
+#   warm CONNECTIONS PATH [wrk args]        the same load for $warmup seconds, not reported
+#                                           (nothing when $warmup is 0 or unset)
 #
 # The caller sets $base (the server's address) and $seconds, and puts a served process's pid in
 # $server. Cores (taskset lists): the server on BENCH_SERVER_CORES (default 1), wrk on
@@ -42,6 +44,13 @@ sign_in() {
   csrf=$(curl -s -H "Cookie: lotse_session=$session" "$base$page" \
     | sed -n 's/.*name="csrf" value="\([0-9a-f]\{64\}\)".*/\1/p' | sed -n 1p)
   echo "$session ${csrf:-none}"
+}
+
+warm() {
+  local connections=$1 path=$2
+  shift 2
+  [ "${warmup:-0}" -gt 0 ] || return 0
+  timeout $((warmup + 30)) taskset -c "$wrk_cores" wrk -t1 -c"$connections" -d"${warmup}s" "$@" "$base$path" >/dev/null
 }
 
 load() {

@@ -8,6 +8,10 @@
 #   scripts/bench-link-work.sh [SCALE]
 #   BENCH_POSTGRES_URL=postgres://postgres@127.0.0.1:5432/postgres   adds PostgreSQL
 #   BENCH_SECONDS=15        wrk duration per URL
+#   BENCH_WARMUP=3          seconds of the same load before each measured one, not reported
+#                           (0: none, as before 2026-12-07): PostgreSQL plans a statement afresh
+#                           for its first five executions on each connection before it keeps a
+#                           generic plan, so without it the first seconds measure the planner
 #   BENCH_BIN=path          a release binary built earlier (else: cargo build --release)
 #   BENCH_PARALLEL_SEED=1   seed both engines at once before loading either (scale 400)
 #   BENCH_KEEP=dir          keep the seeded databases (SQLite file in dir, PostgreSQL database
@@ -19,6 +23,7 @@
 set -euo pipefail
 scale="${1:-40}"
 seconds="${BENCH_SECONDS:-15}"
+warmup="${BENCH_WARMUP:-3}"
 cd "$(dirname "$0")/.."
 # shellcheck source=scripts/bench-lib.sh
 . scripts/bench-lib.sh
@@ -51,10 +56,14 @@ run() {
   facility=$(curl -s -H "Cookie: lotse_session=$writer" "$base/prescriptions/new" \
     | grep -o 'option value="[0-9a-f-]\{36\}"' | sed -n 1p | grep -o '[0-9a-f-]\{36\}')
   [ -n "$case_path" ] && [ -n "$facility" ] || { echo "sign-in failed"; exit 1; }
+  [ "$warmup" -eq 0 ] || echo "# $engine: ${warmup} s of each load before its measured run (not reported)"
   echo "| $engine: request | connections | requests | requests/s | p50 | p99 | non-2xx |"
   echo "|---|---|---|---|---|---|---|"
+  warm 32 /cases -H "Cookie: lotse_session=$worker"
   load "worklist \`GET /cases\`" 32 /cases -H "Cookie: lotse_session=$worker"
+  warm 32 "$case_path" -H "Cookie: lotse_session=$worker"
   load "a case \`GET /cases/{id}\`" 32 "$case_path" -H "Cookie: lotse_session=$worker"
+  warm 32 /prescriptions -H "Cookie: lotse_session=$gp"
   load "the board \`GET /prescriptions\`" 32 /prescriptions -H "Cookie: lotse_session=$gp"
   cat >"$work/post.lua" <<LUA
 wrk.method = "POST"
@@ -62,6 +71,7 @@ wrk.headers["Content-Type"] = "application/x-www-form-urlencoded"
 wrk.headers["Cookie"] = "lotse_session=$writer"
 wrk.body = "csrf=$gp_csrf&given_name=Bench&family_name=Person&birth_date=1950-03-14&language=de&need=loneliness&link_facility=$facility&consent_transfer=yes&consent_care=yes&confirmed_new=yes"
 LUA
+  warm 20 /prescriptions -s "$work/post.lua"
   load "a prescription \`POST /prescriptions\` (303)" 20 /prescriptions -s "$work/post.lua"
   kill -TERM "$server"
   wait "$server" || true
