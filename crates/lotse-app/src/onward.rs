@@ -653,15 +653,12 @@ async fn view_in(
     let scope = principal.scope();
     let now = clock.now();
     let access = access(clock, AuditPurpose::Care);
-    let case = match lotse_store::referral::case_of_onward(tx, scope, onward).await {
-        Ok(case) => case,
-        Err(StoreError::NotFound { .. }) => return Err(OnwardError::NotFound),
-        Err(e) => return Err(e.into()),
-    };
-    let (patient, relations) = lotse_store::relation::of_case(tx, scope, case, now).await?;
+    // The line carries its case, so the page needs no read of its own for it.
     let line = lotse_store::record::onward_referral(tx, scope, access, onward)
         .await?
         .ok_or(OnwardError::NotFound)?;
+    let case = line.case;
+    let (patient, relations) = lotse_store::relation::of_case(tx, scope, case, now).await?;
     let state = state_of(&line)?;
     let facility_id: Option<OrganisationId> = relations
         .links

@@ -36,6 +36,9 @@ pub struct OnwardLine {
     /// The offer's id.
     #[serde(skip)]
     pub offer_id: OfferId,
+    /// The case it belongs to.
+    #[serde(skip)]
+    pub case: CaseId,
 }
 
 /// One onward referral, audited as a read of it (a provider's signed link reads only its own).
@@ -60,7 +63,7 @@ pub async fn onward_referral(
 /// The columns of an [`OnwardLine`], in [`Row`]'s order, from `onward_referral r` with its
 /// offer and provider.
 const SELECT: &str = "select r.onward_referral_id, f.title, f.provider_id, o.name, r.state, r.end_reason, r.updated_at, \
-     r.version, r.offer_id from onward_referral r \
+     r.version, r.offer_id, r.case_id from onward_referral r \
      join case_file k on k.programme_key = r.programme_key and k.case_id = r.case_id \
      join offer f on f.programme_key = r.programme_key and f.offer_id = r.offer_id \
      join organisation o on o.programme_key = f.programme_key and o.organisation_id = f.provider_id";
@@ -75,6 +78,7 @@ type Row = (
     OffsetDateTime,
     i64,
     Uuid,
+    Uuid,
 );
 
 fn line(r: Row) -> OnwardLine {
@@ -88,6 +92,7 @@ fn line(r: Row) -> OnwardLine {
         updated_at: r.6,
         version: r.7,
         offer_id: OfferId::from_uuid(r.8),
+        case: CaseId::from_uuid(r.9),
     }
 }
 
