@@ -169,11 +169,9 @@ LUA
   links_lua 5 >"$work/links-warmup.lua"
   links_lua "$(( warmup > 0 ? 25 : 30 ))" >"$work/links.lua"
   echo "$engine: $count provider links made (at most $((count * 30)) requests to them in all)"
-  if [ "$warmup" -gt 0 ]; then
-    timeout $((warmup + 30)) taskset -c "$wrk_cores" wrk -t1 -c32 -d"${warmup}s" -H "Cookie: lotse_session=$provider" "$base/cases" >/dev/null
-    timeout $((warmup + 30)) taskset -c "$wrk_cores" wrk -t1 -c32 -d"${warmup}s" -s "$work/links-warmup.lua" "$base/" >/dev/null
-    echo "$engine: ${warmup} s of each load before the measured runs (not reported)"
-  fi
+  warm 32 /cases -H "Cookie: lotse_session=$provider"
+  warm 32 / -s "$work/links-warmup.lua"
+  [ "$warmup" -eq 0 ] || echo "$engine: ${warmup} s of each load before the measured runs (not reported)"
   echo "| $engine: request | connections | requests | requests/s | p50 | p99 | non-2xx |"
   echo "|---|---|---|---|---|---|---|"
   load "a provider's inbox \`GET /cases\`" 32 /cases -H "Cookie: lotse_session=$provider"
