@@ -12,6 +12,7 @@ use sqlx::{ConnectOptions, PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 use crate::appender::{Appender, Pending};
+use crate::checkpointer::Checkpointer;
 use crate::crypto::DataKeys;
 use crate::error::{StoreError, StoreResult};
 use lotse_domain::id::ProgrammeId;
@@ -268,17 +269,20 @@ pub struct SqliteDb {
     writer: Arc<Semaphore>,
     keys: Option<Arc<DataKeys>>,
     appender: Option<Appender>,
+    /// Checkpoints the WAL beside the writer (a database file; `None` in memory).
+    checkpointer: Option<Checkpointer>,
     programme_keys: ProgrammeKeys,
 }
 
 impl SqliteDb {
-    fn new(pool: SqlitePool, reader: SqlitePool) -> Self {
+    fn new(pool: SqlitePool, reader: SqlitePool, checkpointer: Option<Checkpointer>) -> Self {
         Self {
             pool,
             reader,
             writer: Arc::new(Semaphore::new(1)),
             keys: None,
             appender: None,
+            checkpointer,
             programme_keys: ProgrammeKeys::default(),
         }
     }
@@ -301,6 +305,8 @@ impl SqliteDb {
 pub struct SqliteTx {
     tx: Transaction<'static, Sqlite>,
     writer: Option<OwnedSemaphorePermit>,
+    /// Told when a write transaction has committed.
+    checkpointer: Option<Checkpointer>,
     common: TxCommon,
 }
 
@@ -459,7 +465,8 @@ impl Db {
                         crate::files::make_private(&side).map_err(io)?;
                     }
                 }
-                Ok(Self::Sqlite(SqliteDb::new(pool, reader)).with_appender())
+                let checkpointer = file.is_some().then(|| Checkpointer::start(pool.clone()));
+                Ok(Self::Sqlite(SqliteDb::new(pool, reader, checkpointer)).with_appender())
             }
             Engine::Postgres => {
                 let options = PgConnectOptions::from_str(url.expose())
@@ -563,6 +570,7 @@ impl Db {
             Self::Sqlite(db) => Tx::Sqlite(SqliteTx {
                 tx: db.reader.begin().await?,
                 writer: None,
+                checkpointer: None,
                 common: TxCommon::new(db.keys.as_ref(), &db.programme_keys, db.appender.as_ref()),
             }),
             Self::Postgres(db) => Tx::Postgres(PgTx {
@@ -587,6 +595,7 @@ impl Db {
                 Tx::Sqlite(SqliteTx {
                     tx: db.pool.begin_with("BEGIN IMMEDIATE").await?,
                     writer: Some(permit),
+                    checkpointer: db.checkpointer.clone(),
                     common: TxCommon::new(db.keys.as_ref(), &db.programme_keys, None),
                 })
             }
@@ -706,7 +715,12 @@ impl Tx {
     async fn commit_now(mut self) -> StoreResult<()> {
         let public_changed = self.common().public_changed;
         match self {
-            Self::Sqlite(tx) => tx.tx.commit().await?,
+            Self::Sqlite(tx) => {
+                tx.tx.commit().await?;
+                if let Some(checkpointer) = &tx.checkpointer {
+                    checkpointer.nudge();
+                }
+            }
             Self::Postgres(tx) => tx.tx.commit().await?,
         }
         if public_changed {

@@ -30,6 +30,8 @@ pub mod board;
 mod bulk;
 /// Capabilities: single-use links (the secret stored as SHA-256), used in one statement.
 pub mod capability;
+/// WAL checkpoints beside the writer (SQLite).
+mod checkpointer;
 /// The second factor, pending sign-ins and password-reset codes (installation-wide).
 pub mod credential;
 /// Encryption of identity fields at rest (XChaCha20-Poly1305, rotating keys).

@@ -27,3 +27,4 @@ mod referral;
 mod relation;
 mod scoping;
 mod stale_writes;
+mod wal;

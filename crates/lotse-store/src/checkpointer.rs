@@ -1,0 +1,66 @@
+//! WAL checkpoints beside the writer, on SQLite.
+//!
+//! SQLite copies the pages of its write-ahead log back into the database file in a checkpoint.
+//! Left to itself it does that inside the commit that brings the log to 1,000 pages
+//! (`wal_autocheckpoint`): the committing connection copies every page written since the last
+//! checkpoint and then syncs the database file, and only then does its commit return. Every
+//! read of personal data waits for the audit appender's commit ([`crate::appender`]), so each
+//! such checkpoint stalled every page being served at that moment (BENCHMARKS.md, "2026-12-08").
+//!
+//! This task checkpoints as well, shortly after writes, on a connection of its own and without
+//! the writer permit: passive checkpoints, which never wait for readers or writers and copy
+//! what the readers of the moment allow. The writers' own checkpoints stay on. They now find
+//! most pages copied already and copy only the rest, still inside the commit and under the
+//! writer permit. That is what lets SQLite start the log over: a checkpoint can only finish the
+//! log while no writer adds to it, and a log that is never finished only grows (the task alone,
+//! tried on 2026-12-06, grew it to 5 GB in a minute).
+
+use std::time::Duration;
+
+use sqlx::SqlitePool;
+use tokio::sync::mpsc;
+
+/// How long the task waits after a write before it checkpoints, so that the writes of a busy
+/// moment go into one checkpoint.
+const DELAY: Duration = Duration::from_millis(20);
+
+/// The handle writers nudge after each commit; cloned with the database handle.
+#[derive(Clone, Debug)]
+pub(crate) struct Checkpointer {
+    nudge: mpsc::Sender<()>,
+}
+
+impl Checkpointer {
+    /// Starts the task on `pool` (a connection is taken for each checkpoint and given back).
+    /// The task ends when the last [`Checkpointer`] is dropped or the pool is closed.
+    pub(crate) fn start(pool: SqlitePool) -> Self {
+        // One waiting nudge is enough: it means "there were writes since the last checkpoint".
+        let (nudge, nudges) = mpsc::channel(1);
+        tokio::spawn(run(pool, nudges));
+        Self { nudge }
+    }
+
+    /// Tells the task that a write committed (never waits).
+    pub(crate) fn nudge(&self) {
+        let _ = self.nudge.try_send(());
+    }
+}
+
+async fn run(pool: SqlitePool, mut nudges: mpsc::Receiver<()>) {
+    while nudges.recv().await.is_some() {
+        tokio::time::sleep(DELAY).await;
+        if pool.is_closed() {
+            break;
+        }
+        // (busy, pages in the log, pages copied); a failure is logged and the next write
+        // tries again: the writers' own checkpoints still keep the log in bounds.
+        match sqlx::query_as::<_, (i64, i64, i64)>("PRAGMA wal_checkpoint(PASSIVE)")
+            .fetch_one(&pool)
+            .await
+        {
+            Ok((_, log, copied)) => tracing::trace!(log, copied, "wal checkpoint"),
+            Err(sqlx::Error::PoolClosed) => break,
+            Err(e) => tracing::warn!(error = %e, "wal checkpoint failed"),
+        }
+    }
+}
