@@ -5,10 +5,12 @@
 //! (`wal_autocheckpoint`): the committing connection copies every page written since the last
 //! checkpoint and then syncs the database file, and only then does its commit return. Every
 //! read of personal data waits for the audit appender's commit ([`crate::appender`]), so each
-//! such checkpoint stalled every page being served at that moment (BENCHMARKS.md, "2026-12-08").
+//! such checkpoint stalled every page being served at that moment (BENCHMARKS.md, "WAL
+//! checkpoints beside the writer").
 //!
-//! This task checkpoints as well, shortly after writes, on a connection of its own and without
-//! the writer permit: passive checkpoints, which never wait for readers or writers and copy
+//! This task checkpoints as well, shortly after writes, on a connection of its own (so reads
+//! outside a transaction never wait for it for a connection of the pool) and without the
+//! writer permit: passive checkpoints, which never wait for readers or writers and copy
 //! what the readers of the moment allow. The writers' own checkpoints stay on. They now find
 //! most pages copied already and copy only the rest, still inside the commit and under the
 //! writer permit. That is what lets SQLite start the log over: a checkpoint can only finish the
@@ -21,28 +23,38 @@ use sqlx::SqlitePool;
 use tokio::sync::mpsc;
 
 /// How long the task waits after a write before it checkpoints, so that the writes of a busy
-/// moment go into one checkpoint.
-const DELAY: Duration = Duration::from_millis(20);
+/// moment go into one checkpoint. Short, so that little is left for the writers' own
+/// checkpoints: at 5 ms they found at most 150–170 pages left under the signed-link load at
+/// scale 400, at 20 ms 380–480, at 50 ms about 900, and SQLite alone leaves the full 1,000
+/// (BENCHMARKS.md, "WAL checkpoints beside the writer").
+const DELAY: Duration = Duration::from_millis(5);
 
 /// The handle writers nudge after each commit; cloned with the database handle.
 #[derive(Clone, Debug)]
 pub(crate) struct Checkpointer {
     nudge: mpsc::Sender<()>,
+    /// The task's own connection (a pool of one, opened at the first checkpoint).
+    pool: SqlitePool,
 }
 
 impl Checkpointer {
-    /// Starts the task on `pool` (a connection is taken for each checkpoint and given back).
-    /// The task ends when the last [`Checkpointer`] is dropped or the pool is closed.
+    /// Starts the task on `pool`, a pool of its own. The task ends when the last
+    /// [`Checkpointer`] is dropped or [`Checkpointer::close`] closes the pool.
     pub(crate) fn start(pool: SqlitePool) -> Self {
         // One waiting nudge is enough: it means "there were writes since the last checkpoint".
         let (nudge, nudges) = mpsc::channel(1);
-        tokio::spawn(run(pool, nudges));
-        Self { nudge }
+        tokio::spawn(run(pool.clone(), nudges));
+        Self { nudge, pool }
     }
 
     /// Tells the task that a write committed (never waits).
     pub(crate) fn nudge(&self) {
         let _ = self.nudge.try_send(());
+    }
+
+    /// Closes the task's connection, waiting for a checkpoint under way.
+    pub(crate) async fn close(&self) {
+        self.pool.close().await;
     }
 }
 

@@ -455,7 +455,7 @@ impl Db {
                     .max_connections(settings.max_connections)
                     .test_before_acquire(false)
                     .acquire_timeout(settings.connect_timeout)
-                    .connect_with(options.create_if_missing(false).pragma("query_only", "on"))
+                    .connect_with(options.clone().create_if_missing(false).pragma("query_only", "on"))
                     .await
                     .map_err(StoreError::Unavailable)?;
                 if let Some(path) = &file {
@@ -465,7 +465,15 @@ impl Db {
                         crate::files::make_private(&side).map_err(io)?;
                     }
                 }
-                let checkpointer = file.is_some().then(|| Checkpointer::start(pool.clone()));
+                let checkpointer = file.is_some().then(|| {
+                    Checkpointer::start(
+                        SqlitePoolOptions::new()
+                            .max_connections(1)
+                            .test_before_acquire(false)
+                            .acquire_timeout(settings.connect_timeout)
+                            .connect_lazy_with(options.create_if_missing(false)),
+                    )
+                });
                 Ok(Self::Sqlite(SqliteDb::new(pool, reader, checkpointer)).with_appender())
             }
             Engine::Postgres => {
@@ -684,6 +692,9 @@ impl Db {
     pub async fn close(&self) {
         if let Self::Sqlite(db) = self {
             db.reader.close().await;
+            if let Some(checkpointer) = &db.checkpointer {
+                checkpointer.close().await;
+            }
         }
         crate::on_pool!(self, p => p.close().await);
     }
