@@ -24,10 +24,11 @@ use tokio::sync::mpsc;
 
 /// How long the task waits after a write before it checkpoints, so that the writes of a busy
 /// moment go into one checkpoint. Short, so that little is left for the writers' own
-/// checkpoints (under the signed-link load at scale 400 they found at most 380–480 pages left
-/// at 20 ms, about 900 at 50 ms, where SQLite alone leaves 1,000), but not shorter: at 5 ms
-/// the pages every request rewrites were copied again every few milliseconds, and the
-/// provider's inbox was slower (BENCHMARKS.md, "WAL checkpoints beside the writer").
+/// checkpoints (under the signed-link load at scale 400 the log held at most 379–480 pages
+/// not yet copied at 20 ms, 887–909 at 50 ms, and up to 1,026–1,065 with SQLite alone), but
+/// not shorter: at 5 ms the pages every request rewrites were copied again every few
+/// milliseconds, and the provider's inbox was slower (BENCHMARKS.md, "WAL checkpoints beside
+/// the writer").
 const DELAY: Duration = Duration::from_millis(20);
 
 /// The handle writers nudge after each commit; cloned with the database handle.
