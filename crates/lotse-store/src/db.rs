@@ -394,14 +394,20 @@ async fn sqlite_statistics(c: &mut sqlx::SqliteConnection) -> StoreResult<Vec<(S
     )
 }
 
-/// Begins a PostgreSQL transaction (`statement`: `BEGIN` or `BEGIN READ ONLY`) in a task of its
-/// own, so that a caller dropped while the `BEGIN` is on the wire (a request whose client went
-/// away) cannot hand the connection back to the pool inside a transaction nobody ends: the task
-/// finishes the round trip, and the transaction it then returns to nobody is dropped and rolled
-/// back. sqlx 0.8 counts a transaction as begun only after that round trip, so its own rollback
-/// on drop does nothing in that window, and the next request on the connection would run inside
-/// the stale (perhaps read-only) transaction.
-async fn begin_postgres(pool: &PgPool, statement: &'static str) -> StoreResult<Transaction<'static, Postgres>> {
+/// Begins a transaction (`statement`: `BEGIN`, `BEGIN READ ONLY`, `BEGIN IMMEDIATE`) in a task
+/// of its own, so that a caller dropped while the `BEGIN` is under way (a request whose client
+/// went away) cannot hand the connection back to the pool inside a transaction nobody ends: the
+/// task finishes the `BEGIN`, and the transaction it then returns to nobody is dropped and
+/// rolled back. sqlx 0.8 counts a transaction as begun only once its `BEGIN` has answered, so
+/// its own rollback on drop does nothing in that window, and the next request on the connection
+/// would run inside the stale transaction: on PostgreSQL perhaps a read-only one; on SQLite a
+/// `BEGIN IMMEDIATE` left so held the write lock, and every later write failed with "database
+/// is locked" or "begin_with at non-zero transaction depth" (BENCHMARKS.md, "WAL checkpoints
+/// beside the writer").
+async fn begin_in_task<DB: sqlx::Database>(
+    pool: &sqlx::Pool<DB>,
+    statement: &'static str,
+) -> StoreResult<Transaction<'static, DB>> {
     let pool = pool.clone();
     let task = tokio::spawn(async move { pool.begin_with(statement).await });
     match task.await {
@@ -576,13 +582,13 @@ impl Db {
     pub async fn begin_read(&self) -> StoreResult<Tx> {
         Ok(match self {
             Self::Sqlite(db) => Tx::Sqlite(SqliteTx {
-                tx: db.reader.begin().await?,
+                tx: begin_in_task(&db.reader, "BEGIN").await?,
                 writer: None,
                 checkpointer: None,
                 common: TxCommon::new(db.keys.as_ref(), &db.programme_keys, db.appender.as_ref()),
             }),
             Self::Postgres(db) => Tx::Postgres(PgTx {
-                tx: begin_postgres(&db.pool, "BEGIN READ ONLY").await?,
+                tx: begin_in_task(&db.pool, "BEGIN READ ONLY").await?,
                 read_only: true,
                 common: TxCommon::new(db.keys.as_ref(), &db.programme_keys, db.appender.as_ref()),
             }),
@@ -601,14 +607,14 @@ impl Db {
                     .map_err(|_| StoreError::Unavailable(sqlx::Error::PoolTimedOut))?
                     .map_err(|_| StoreError::Unavailable(sqlx::Error::PoolClosed))?;
                 Tx::Sqlite(SqliteTx {
-                    tx: db.pool.begin_with("BEGIN IMMEDIATE").await?,
+                    tx: begin_in_task(&db.pool, "BEGIN IMMEDIATE").await?,
                     writer: Some(permit),
                     checkpointer: db.checkpointer.clone(),
                     common: TxCommon::new(db.keys.as_ref(), &db.programme_keys, None),
                 })
             }
             Self::Postgres(db) => Tx::Postgres(PgTx {
-                tx: begin_postgres(&db.pool, "BEGIN").await?,
+                tx: begin_in_task(&db.pool, "BEGIN").await?,
                 read_only: false,
                 common: TxCommon::new(db.keys.as_ref(), &db.programme_keys, None),
             }),

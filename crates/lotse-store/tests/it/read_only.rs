@@ -63,3 +63,27 @@ storage_test!(async fn a_transaction_abandoned_while_it_begins_leaves_no_transac
         tx.commit().await.unwrap();
     }
 });
+
+storage_test!(async fn a_write_transaction_abandoned_while_it_begins_leaves_no_transaction_behind(db) {
+    // One connection per pool, so the next transaction gets the connection the abandoned one
+    // had. A write transaction dropped while its `BEGIN` (on SQLite `BEGIN IMMEDIATE`, which
+    // takes the write lock) is under way must not leave the connection inside it: every later
+    // write would then fail ("database is locked", or a transaction that cannot begin).
+    let settings = lotse_store::db::PoolSettings {
+        max_connections: 1,
+        ..lotse_store::db::PoolSettings::default()
+    };
+    let one = lotse_store::Db::connect(&db.url, settings).await.unwrap();
+    for polls in 1..=30 {
+        abandon(one.begin(), polls).await;
+        let mut tx = one.begin().await
+            .unwrap_or_else(|e| panic!("after abandoning a write transaction at poll {polls}: {e}"));
+        lotse_store::on_conn!(&mut tx, c => sqlx::query("delete from session").execute(c).await.map(|_| ()))
+            .unwrap_or_else(|e| panic!("after abandoning a write transaction at poll {polls}: {e}"));
+        tx.commit().await.unwrap();
+        abandon(one.begin_read(), polls).await;
+        let tx = one.begin_read().await
+            .unwrap_or_else(|e| panic!("after abandoning a read transaction at poll {polls}: {e}"));
+        tx.commit().await.unwrap();
+    }
+});
