@@ -46,15 +46,21 @@ async fn abandon<F: std::future::Future>(fut: F, polls: usize) {
     }
 }
 
-storage_test!(async fn a_transaction_abandoned_while_it_begins_leaves_no_transaction_behind(db) {
-    // One connection, so the next transaction gets the connection the abandoned one had. A
-    // read transaction dropped while its `BEGIN READ ONLY` is on the wire must not leave the
-    // connection inside it: the next write transaction would then be read-only.
+/// A second handle on the test's database with one connection per pool, so that the next
+/// transaction gets the connection an abandoned one had.
+async fn one_connection(db: &lotse_testkit::TestDb) -> lotse_store::Db {
     let settings = lotse_store::db::PoolSettings {
         max_connections: 1,
         ..lotse_store::db::PoolSettings::default()
     };
-    let one = lotse_store::Db::connect(&db.url, settings).await.unwrap();
+    lotse_store::Db::connect(&db.url, settings).await.unwrap()
+}
+
+storage_test!(async fn a_transaction_abandoned_while_it_begins_leaves_no_transaction_behind(db) {
+    // One connection, so the next transaction gets the connection the abandoned one had. A
+    // read transaction dropped while its `BEGIN READ ONLY` is on the wire must not leave the
+    // connection inside it: the next write transaction would then be read-only.
+    let one = one_connection(db).await;
     for polls in 1..=30 {
         abandon(one.begin_read(), polls).await;
         let mut tx = one.begin().await.unwrap();
@@ -69,11 +75,7 @@ storage_test!(async fn a_write_transaction_abandoned_while_it_begins_leaves_no_t
     // had. A write transaction dropped while its `BEGIN` (on SQLite `BEGIN IMMEDIATE`, which
     // takes the write lock) is under way must not leave the connection inside it: every later
     // write would then fail ("database is locked", or a transaction that cannot begin).
-    let settings = lotse_store::db::PoolSettings {
-        max_connections: 1,
-        ..lotse_store::db::PoolSettings::default()
-    };
-    let one = lotse_store::Db::connect(&db.url, settings).await.unwrap();
+    let one = one_connection(db).await;
     for polls in 1..=30 {
         abandon(one.begin(), polls).await;
         let mut tx = one.begin().await
