@@ -4,7 +4,12 @@
 #   bench_start            needs wrk; sets $work, copies the binary to $work/lotse (BENCH_BIN,
 #                          else `cargo build --release`), sets the EXIT trap
 #   sign_in USER [PAGE]    a session cookie value and the form token of PAGE (default /cases)
-#   load NAME CONNECTIONS PATH [wrk args]   one wrk run on $wrk_cores ($seconds long), one table row
+#   load NAME CONNECTIONS PATH [wrk args]   one wrk run on $wrk_cores ($seconds long), one table row;
+#                          its last two columns are the served process's cost per answered
+#                          request over the run: CPU time (user + system, all its threads, read
+#                          from /proc; PostgreSQL's own processes are not counted) and context
+#                          switches (voluntary and involuntary, summed over its threads), steadier
+#                          between runs on a shared machine than a latency percentile
 #   warm CONNECTIONS PATH [wrk args]        the same load for $warmup seconds, not reported
 #                                           (nothing when $warmup is 0 or unset)
 #
@@ -53,15 +58,36 @@ warm() {
   timeout $((warmup + 30)) taskset -c "$wrk_cores" wrk -t1 -c"$connections" -d"${warmup}s" "$@" "$base$path" >/dev/null
 }
 
+# cpu_ticks: the served process's CPU time so far, user + system, in clock ticks.
+cpu_ticks() {
+  awk '{print $14 + $15}' "/proc/$server/stat"
+}
+
+# switches: the served process's context switches so far, summed over its threads.
+switches() {
+  cat /proc/"$server"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n += $2} END {print n + 0}'
+}
+
 load() {
   local name=$1 connections=$2 path=$3
   shift 3
-  local out rps p50 p99 non2xx requests
+  local out rps p50 p99 non2xx requests ticks0 switches0 cpu switched
+  ticks0=$(cpu_ticks)
+  switches0=$(switches)
   out=$(timeout $((seconds + 30)) taskset -c "$wrk_cores" wrk -t1 -c"$connections" -d"${seconds}s" --latency "$@" "$base$path")
+  cpu=$(( ($(cpu_ticks) - ticks0) * 1000000 / $(getconf CLK_TCK) ))
+  switched=$(( $(switches) - switches0 ))
   rps=$(awk '/Requests\/sec/ {print $2}' <<<"$out")
   p50=$(awk '$1 == "50%" {print $2}' <<<"$out")
   p99=$(awk '$1 == "99%" {print $2}' <<<"$out")
   requests=$(awk '/requests in/ {print $1}' <<<"$out")
   non2xx=$(awk '/Non-2xx or 3xx responses/ {print $5}' <<<"$out")
-  echo "| $name | $connections | $requests | $rps | $p50 | $p99 | ${non2xx:-0} |"
+  if [ "${requests:-0}" -gt 0 ]; then
+    cpu="$((cpu / requests)) µs"
+    switched=$(awk -v n="$switched" -v r="$requests" 'BEGIN {printf "%.1f", n / r}')
+  else
+    cpu="-"
+    switched="-"
+  fi
+  echo "| $name | $connections | $requests | $rps | $p50 | $p99 | ${non2xx:-0} | $cpu | $switched |"
 }
