@@ -59,6 +59,19 @@ storage_test!(async fn a_capability_verifies_until_it_is_used_and_acts_as_itself
     assert_eq!(got, expected.to_vec());
 });
 
+storage_test!(async fn capability_ids_are_time_ordered_so_their_audit_entries_lie_together(db) {
+    let (_, scope) = db.programme("cap").await;
+    let clock = FixedClock::new(fixed_now());
+    let mut ids = Vec::new();
+    for _ in 0..20 {
+        let issued = capability::issue(&db.db, &clock, &scope, PURPOSE, Uuid::new_v4(), Duration::hours(1)).await.unwrap();
+        assert_eq!(issued.id.as_uuid().get_version_num(), 7, "{}", issued.id);
+        ids.push(issued.id.as_uuid());
+    }
+    // Each one after the one before: the actors `capability:<id>` sort in the order issued.
+    assert!(ids.windows(2).all(|w| w[0].to_string() < w[1].to_string()), "{ids:?}");
+});
+
 storage_test!(async fn every_bad_link_is_refused_alike_and_refusals_do_not_flood_the_audit(db) {
     let (_, scope) = db.programme("cap").await;
     let clock = FixedClock::new(fixed_now());
