@@ -4,6 +4,7 @@
 #   bench_start            needs wrk; sets $work, copies the binary to $work/lotse (BENCH_BIN,
 #                          else `cargo build --release`), sets the EXIT trap
 #   sign_in USER [PAGE]    a session cookie value and the form token of PAGE (default /cases)
+#   table ENGINE           the header of the table the `load` rows make
 #   load NAME CONNECTIONS PATH [wrk args]   one wrk run on $wrk_cores ($seconds long), one table row;
 #                          its last two columns are the served process's cost per answered
 #                          request over the run: CPU time (user + system, all its threads, read
@@ -66,6 +67,11 @@ cpu_ticks() {
 # switches: the served process's context switches so far, summed over its threads.
 switches() {
   cat /proc/"$server"/task/*/status 2>/dev/null | awk '/ctxt_switches/ {n += $2} END {print n + 0}'
+}
+
+table() {
+  echo "| $1: request | connections | requests | requests/s | p50 | p99 | non-2xx | server CPU per request | context switches per request |"
+  echo "|---|---|---|---|---|---|---|---|---|"
 }
 
 load() {

@@ -60,8 +60,7 @@ run() {
     | grep -o 'option value="[0-9a-f-]\{36\}"' | sed -n 1p | grep -o '[0-9a-f-]\{36\}')
   [ -n "$case_path" ] && [ -n "$facility" ] || { echo "sign-in failed"; exit 1; }
   [ "$warmup" -eq 0 ] || echo "# $engine: ${warmup} s of each load before its measured run (not reported)"
-  echo "| $engine: request | connections | requests | requests/s | p50 | p99 | non-2xx | server CPU per request | context switches per request |"
-  echo "|---|---|---|---|---|---|---|---|---|"
+  table "$engine"
   warm 32 /cases -H "Cookie: lotse_session=$worker"
   load "worklist \`GET /cases\`" 32 /cases -H "Cookie: lotse_session=$worker"
   warm 32 "$case_path" -H "Cookie: lotse_session=$worker"
