@@ -658,30 +658,28 @@ async fn view_in(
         .await?
         .ok_or(OnwardError::NotFound)?;
     let case = line.case;
-    let (patient, relations) = lotse_store::relation::of_case(tx, scope, case, now).await?;
+    // Only the facts this page shows: who the person is, whether erased, and who sent them.
+    let holder = lotse_store::relation::case_holder(tx, scope, case).await?;
     let state = state_of(&line)?;
-    let facility_id: Option<OrganisationId> = relations
-        .links
-        .iter()
-        .find(|l| l.kind == LinkKind::Holds && l.case == Some(case))
-        .map(|l| l.organisation);
-    let facility = match facility_id {
-        Some(id) => lotse_store::facility::get(tx, scope, id)
-            .await?
-            .map(|f| (f.details.name, f.details.contact.phone)),
-        None => None,
-    };
+    let facility = holder.facility.map(|f| (f.name, f.phone));
     let mut person = SharedDetails::default();
-    if !relations.erased {
-        let sharing = lotse_store::record::sharing_consent(tx, scope, access, patient, onward).await?;
+    if !holder.erased {
+        let sharing = lotse_store::record::sharing_consent(tx, scope, access, holder.patient, onward).await?;
         if let Some(sharing) = sharing.filter(|c| c.is_active_at(now)) {
-            let practices: Vec<OrganisationId> = relations
-                .links
-                .iter()
-                .filter(|l| l.kind == LinkKind::Prescribed && l.case == Some(case))
-                .map(|l| l.organisation)
-                .collect();
-            person = shared_details(tx, principal, access, patient, &practices, &sharing.shared).await?;
+            // The need domains shared are those of the case's own prescriptions: the
+            // practices that prescribed it come from the person's relationship facts.
+            let practices: Vec<OrganisationId> = if sharing.shared.contains(&SharedField::Needs) {
+                let (_, relations) = lotse_store::relation::of_case(tx, scope, case, now).await?;
+                relations
+                    .links
+                    .iter()
+                    .filter(|l| l.kind == LinkKind::Prescribed && l.case == Some(case))
+                    .map(|l| l.organisation)
+                    .collect()
+            } else {
+                Vec::new()
+            };
+            person = shared_details(tx, principal, access, holder.patient, &practices, &sharing.shared).await?;
         }
     }
     Ok(ProviderView {

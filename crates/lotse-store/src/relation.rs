@@ -198,6 +198,72 @@ pub async fn of_case(
     facts(tx, scope, Key::PersonOfCase, case.as_uuid(), at).await
 }
 
+/// The link facility a case's referral lies with (`referral.link_facility_id`), as
+/// [`case_holder`] reads it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HoldingFacility {
+    /// Its id.
+    pub id: OrganisationId,
+    /// Its name.
+    pub name: String,
+    /// Its phone number, where it has one.
+    pub phone: Option<String>,
+}
+
+/// The person a case belongs to, whether they were erased, and the facility holding the case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseHolder {
+    /// The person.
+    pub patient: PatientId,
+    /// Erased (anonymised): nothing about them may be shown.
+    pub erased: bool,
+    /// The facility the case's referral lies with (`None` for a case without a referral).
+    pub facility: Option<HoldingFacility>,
+}
+
+/// The person, erased or not, and the facility's id, name and phone.
+type HolderRow = (Uuid, bool, Option<Uuid>, Option<String>, Option<String>);
+
+/// The person a case belongs to, whether they were erased, and the link facility its referral
+/// lies with now, with that facility's name and phone, in one statement of a few index reads
+/// (no audit entry: ids and an organisation only). For a page about one onward referral (the
+/// provider's signed link), which needs these and not the person's whole set of facts that
+/// [`of_case`] reads. It is not one of the rules above: it says which facility sent the case,
+/// not who may see it (a closed referral is still "held" here when the person has an open one
+/// elsewhere). [`StoreError::NotFound`] if the case is not in the scope's programme.
+pub async fn case_holder(tx: &mut Tx, scope: &ProgrammeScope, case: CaseId) -> StoreResult<CaseHolder> {
+    let programme = tx.programme_key(scope.programme()).await?;
+    // One referral per case (a re-referral opens a new case); the order only makes the row
+    // chosen definite should there ever be two.
+    let order = tx.engine().time_key("r.issued_at");
+    let row: Option<HolderRow> = on_conn!(tx, c => sqlx::query_as(&format!(
+        "select k.patient_id, t.erased_at is not null, r.link_facility_id, o.name, o.phone from case_file k \
+         join patient t on t.programme_key = k.programme_key and t.patient_id = k.patient_id \
+         left join referral r on r.programme_key = k.programme_key and r.case_id = k.case_id \
+         left join organisation o on o.programme_key = r.programme_key and o.organisation_id = r.link_facility_id \
+         and o.kind = 'link_facility' \
+         where k.programme_key = $1 and k.case_id = $2 order by {order}, r.referral_id limit 1"
+    ))
+    .bind(programme)
+    .bind(case.as_uuid())
+    .fetch_optional(c)
+    .await)?;
+    let (patient, erased, facility, name, phone) = row.ok_or(StoreError::NotFound { kind: "case" })?;
+    let facility = match (facility, name) {
+        (Some(id), Some(name)) => Some(HoldingFacility {
+            id: OrganisationId::from_uuid(id),
+            name,
+            phone,
+        }),
+        _ => None,
+    };
+    Ok(CaseHolder {
+        patient: PatientId::from_uuid(patient),
+        erased,
+        facility,
+    })
+}
+
 async fn facts(
     tx: &mut Tx,
     scope: &ProgrammeScope,

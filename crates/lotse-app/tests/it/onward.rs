@@ -147,6 +147,7 @@ storage_test!(async fn an_accepted_offer_is_sent_with_consent_and_answered_throu
         }
     );
     assert_eq!((view.state, view.version), (OnwardReferralState::Sent, 3));
+    assert_eq!(view.facility.map(|(name, _)| name).as_deref(), Some("zentrum plus Eins"), "who sent the person");
     assert_eq!(
         view.answers,
         [

@@ -217,3 +217,76 @@ storage_test!(async fn the_facts_of_a_missing_or_foreign_person_are_not_found(db
     assert!(matches!(missing, Err(lotse_store::StoreError::NotFound { .. })), "{missing:?}");
     tx.commit().await.unwrap();
 });
+
+async fn holder(
+    db: &TestDb,
+    world: &World,
+    case: CaseId,
+) -> Result<lotse_store::relation::CaseHolder, lotse_store::StoreError> {
+    let mut tx = db.db.begin_read().await.unwrap();
+    let holder = lotse_store::relation::case_holder(&mut tx, &world.scope, case).await;
+    tx.commit().await.unwrap();
+    holder
+}
+
+storage_test!(async fn the_case_holder_is_the_facility_its_referral_lies_with_now(db) {
+    let world = World::build(db, "holder").await;
+    let (a, b) = (world.orgs.facility, world.orgs.other_facility);
+    let issued = world.issued_case(db, "Absender", a).await;
+    let held = holder(db, &world, issued.case).await.unwrap();
+    assert_eq!((held.patient, held.erased), (issued.person, false));
+    let facility = held.facility.unwrap();
+    assert_eq!((facility.id, facility.name.as_str()), (a, "zentrum plus Eins"));
+    // A redirect moves it, as it moves the "holds" fact.
+    world.apply(db, issued.referral, 1, ReferralEvent::Redirected {
+                to: b,
+                reason: RedirectReason::WrongArea,
+            }).await;
+    assert_eq!(holder(db, &world, issued.case).await.unwrap().facility.map(|f| f.id), Some(b));
+
+    // Unlike the "holds" fact: a closed case still names the facility that closed it while the
+    // person has an open referral elsewhere (it says who sent the case, not who may see it).
+    let mut tx = db.db.begin().await.unwrap();
+    let access = Access {
+        at: fixed_now(),
+        purpose: AuditPurpose::Care,
+    };
+    lotse_store::referral::insert_many(
+        &mut tx,
+        &world.scope,
+        access,
+        &[lotse_store::referral::NewReferral {
+            id: lotse_domain::id::ReferralId::from_uuid(uuid::Uuid::new_v4()),
+            prescription: None,
+            case: None,
+            patient: world.second_person,
+            source: lotse_domain::prescription::ReferralSource::SelfReferral,
+            history: vec![lotse_store::referral::Recorded {
+                event: ReferralEvent::Issued { link_facility: b },
+                actor: "system:admin".into(),
+                at: fixed_now() - Duration::hours(1),
+            }],
+        }],
+    )
+    .await
+    .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(holders(&facts(db, &world, world.second_person, fixed_now()).await), vec![(b, None)]);
+    let closed = holder(db, &world, world.second_case).await.unwrap();
+    assert_eq!((closed.patient, closed.facility.map(|f| f.id)), (world.second_person, Some(a)));
+
+    // Erased: said, so that nothing about the person is shown.
+    let mut tx = db.db.begin().await.unwrap();
+    lotse_store::record::erase(&mut tx, &world.scope, access, issued.person, &mut || "ERASEDH".to_owned(), None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert!(holder(db, &world, issued.case).await.unwrap().erased);
+
+    // Another programme's case, and no case at all: not found.
+    let other = World::build_with_family(db, "holder-b", "Anderswo").await;
+    let foreign = holder(db, &world, other.case).await;
+    assert!(matches!(foreign, Err(lotse_store::StoreError::NotFound { .. })), "{foreign:?}");
+    let missing = holder(db, &world, CaseId::from_uuid(uuid::Uuid::new_v4())).await;
+    assert!(matches!(missing, Err(lotse_store::StoreError::NotFound { .. })), "{missing:?}");
+});
