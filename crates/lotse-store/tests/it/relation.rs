@@ -131,22 +131,16 @@ storage_test!(async fn a_redirect_moves_the_case_to_the_new_facility_and_the_wor
         && l.case == Some(issued.case)));
 });
 
-storage_test!(async fn a_closed_referral_links_its_facility_only_while_none_of_the_persons_is_open(db) {
-    let world = World::build(db, "closed").await;
-    let (a, b) = (world.orgs.facility, world.orgs.other_facility);
-    let now = fixed_now();
-    // The second person's only referral is closed at A: A still holds that case.
-    assert_eq!(
-        holders(&facts(db, &world, world.second_person, now).await),
-        vec![(a, Some(world.second_case))]
-    );
-    // A new referral of the same person at B is open: only B holds the person now.
-    let mut tx = db.db.begin().await.unwrap();
+/// Refers the world's second person (whose only referral is closed at the first facility)
+/// again, to `facility`, by self-referral an hour ago: the new referral is open and has no case.
+async fn refer_second_person_to(db: &TestDb, world: &World, facility: OrganisationId) -> lotse_domain::id::ReferralId {
     let referral = lotse_domain::id::ReferralId::from_uuid(uuid::Uuid::new_v4());
+    let now = fixed_now();
     let access = Access {
         at: now,
         purpose: AuditPurpose::Care,
     };
+    let mut tx = db.db.begin().await.unwrap();
     lotse_store::referral::insert_many(
         &mut tx,
         &world.scope,
@@ -158,7 +152,9 @@ storage_test!(async fn a_closed_referral_links_its_facility_only_while_none_of_t
             patient: world.second_person,
             source: lotse_domain::prescription::ReferralSource::SelfReferral,
             history: vec![lotse_store::referral::Recorded {
-                event: ReferralEvent::Issued { link_facility: b },
+                event: ReferralEvent::Issued {
+                    link_facility: facility,
+                },
                 actor: "system:admin".into(),
                 at: now - Duration::hours(1),
             }],
@@ -167,6 +163,20 @@ storage_test!(async fn a_closed_referral_links_its_facility_only_while_none_of_t
     .await
     .unwrap();
     tx.commit().await.unwrap();
+    referral
+}
+
+storage_test!(async fn a_closed_referral_links_its_facility_only_while_none_of_the_persons_is_open(db) {
+    let world = World::build(db, "closed").await;
+    let (a, b) = (world.orgs.facility, world.orgs.other_facility);
+    let now = fixed_now();
+    // The second person's only referral is closed at A: A still holds that case.
+    assert_eq!(
+        holders(&facts(db, &world, world.second_person, now).await),
+        vec![(a, Some(world.second_case))]
+    );
+    // A new referral of the same person at B is open: only B holds the person now.
+    let referral = refer_second_person_to(db, &world, b).await;
     assert_eq!(holders(&facts(db, &world, world.second_person, now).await), vec![(b, None)]);
     // Once that one is closed too, both facilities hold what they closed.
     world
@@ -246,36 +256,16 @@ storage_test!(async fn the_case_holder_is_the_facility_its_referral_lies_with_no
 
     // Unlike the "holds" fact: a closed case still names the facility that closed it while the
     // person has an open referral elsewhere (it says who sent the case, not who may see it).
-    let mut tx = db.db.begin().await.unwrap();
-    let access = Access {
-        at: fixed_now(),
-        purpose: AuditPurpose::Care,
-    };
-    lotse_store::referral::insert_many(
-        &mut tx,
-        &world.scope,
-        access,
-        &[lotse_store::referral::NewReferral {
-            id: lotse_domain::id::ReferralId::from_uuid(uuid::Uuid::new_v4()),
-            prescription: None,
-            case: None,
-            patient: world.second_person,
-            source: lotse_domain::prescription::ReferralSource::SelfReferral,
-            history: vec![lotse_store::referral::Recorded {
-                event: ReferralEvent::Issued { link_facility: b },
-                actor: "system:admin".into(),
-                at: fixed_now() - Duration::hours(1),
-            }],
-        }],
-    )
-    .await
-    .unwrap();
-    tx.commit().await.unwrap();
+    refer_second_person_to(db, &world, b).await;
     assert_eq!(holders(&facts(db, &world, world.second_person, fixed_now()).await), vec![(b, None)]);
     let closed = holder(db, &world, world.second_case).await.unwrap();
     assert_eq!((closed.patient, closed.facility.map(|f| f.id)), (world.second_person, Some(a)));
 
     // Erased: said, so that nothing about the person is shown.
+    let access = Access {
+        at: fixed_now(),
+        purpose: AuditPurpose::Care,
+    };
     let mut tx = db.db.begin().await.unwrap();
     lotse_store::record::erase(&mut tx, &world.scope, access, issued.person, &mut || "ERASEDH".to_owned(), None)
         .await
