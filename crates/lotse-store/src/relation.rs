@@ -233,8 +233,9 @@ type HolderRow = (Uuid, bool, Option<Uuid>, Option<String>, Option<String>);
 /// elsewhere). [`StoreError::NotFound`] if the case is not in the scope's programme.
 pub async fn case_holder(tx: &mut Tx, scope: &ProgrammeScope, case: CaseId) -> StoreResult<CaseHolder> {
     let programme = tx.programme_key(scope.programme()).await?;
-    // One referral per case (a re-referral opens a new case); the order only makes the row
-    // chosen definite should there ever be two.
+    // One referral per case by convention (the use cases open a new case for a re-referral;
+    // no constraint enforces it): the order only makes the row chosen definite should there
+    // ever be two.
     let order = tx.engine().time_key("r.issued_at");
     let row: Option<HolderRow> = on_conn!(tx, c => sqlx::query_as(&format!(
         "select k.patient_id, t.erased_at is not null, r.link_facility_id, o.name, o.phone from case_file k \
