@@ -5,16 +5,18 @@
 //! moves the referral to `plan_agreed` (the practice's board shows it), in the same transaction.
 
 use lotse_domain::action_plan::{ActionPlanContent, ActionPlanInput};
+use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::AuditPurpose;
 use lotse_domain::calendar::{HolidayCalendar, WorkingDays};
 use lotse_domain::field::FieldError;
 use lotse_domain::id::CaseId;
+use lotse_domain::onward_referral::OnwardReferralState;
 use lotse_domain::organisation::OrganisationContact;
 use lotse_domain::policy::Action;
 use lotse_domain::referral::{ReferralEvent, ReferralState};
-use lotse_store::StoreError;
 pub use lotse_store::action_plan::StoredPlan;
 use lotse_store::referral::Recorded;
+use lotse_store::{StoreError, Tx};
 use time::Date;
 
 use crate::access::{AccessError, access};
@@ -77,7 +79,8 @@ async fn today(db: &impl Handle, clock: &dyn Clock, principal: &Principal) -> Re
 }
 
 /// Saves a new version of the case's plan. `expected_version` is the latest version the page
-/// showed (0: none yet). The first plan of a contacted referral also records `PlanAgreed`.
+/// showed (0: none yet). The first plan of a contacted referral also records `PlanAgreed`, and
+/// then `Connected` when one of the case's onward referrals already has attendance.
 pub async fn save(
     db: &impl Handle,
     clock: &dyn Clock,
@@ -139,10 +142,36 @@ pub async fn save_for(
             actor: scope.actor().reference(),
             at: now,
         };
-        lotse_store::referral::apply(&mut tx, scope, access, referral.id, referral.version, recorded).await?;
+        let agreed =
+            lotse_store::referral::apply(&mut tx, scope, access, referral.id, referral.version, recorded).await?;
+        // The person may have started at an offer before the plan was written down (a
+        // shortlist can be sent from "contacted"): the referral is connected at once then.
+        if attended(&mut tx, scope, case).await? {
+            let recorded = Recorded {
+                event: ReferralEvent::Connected,
+                actor: scope.actor().reference(),
+                at: now,
+            };
+            lotse_store::referral::apply(&mut tx, scope, access, referral.id, agreed.version, recorded).await?;
+        }
     }
     tx.commit().await?;
     Ok(version)
+}
+
+/// Whether one of the case's onward referrals has had attendance (attending, or ended after
+/// attending).
+async fn attended(tx: &mut Tx, scope: &ProgrammeScope, case: CaseId) -> Result<bool, StoreError> {
+    for onward in lotse_store::referral::onward_of_case(tx, scope, case).await? {
+        let (status, _) = lotse_store::referral::get_onward(tx, scope, onward).await?;
+        if matches!(
+            status.state,
+            OnwardReferralState::Attending | OnwardReferralState::Ended(_)
+        ) {
+            return Ok(true);
+        }
+    }
+    Ok(false)
 }
 
 /// Every version of the case's plan, newest first, for the link worker holding it (`None` when

@@ -118,6 +118,7 @@ pub async fn view_case(
     match visibility {
         Visibility::Case | Visibility::Prescriber => {
             result.prescriptions = record::prescriptions(&mut tx, scope, access, patient).await?;
+            open_reasons(&mut tx, principal, visibility, case, &mut result.prescriptions).await?;
             result.referrals = record::referrals(&mut tx, scope, access, patient).await?;
             let onward = record::onward_referrals(&mut tx, scope, access, patient, None).await?;
             result.onward = onward.into_iter().filter(|o| shown(o.id)).collect();
@@ -137,6 +138,45 @@ pub async fn view_case(
     result.timeline = timeline(&mut tx, principal, &result).await?;
     tx.commit().await?;
     Ok(result)
+}
+
+/// Opens the prescribers' reasons the reader may see: the link worker holding the case, that of
+/// the prescription its referral came from (sent with the person's transfer consent); a
+/// prescriber, those of their own practice's prescriptions. Nobody else, and no other
+/// prescription's.
+async fn open_reasons(
+    tx: &mut Tx,
+    principal: &Principal,
+    visibility: Visibility,
+    case: CaseId,
+    lines: &mut [record::PrescriptionLine],
+) -> Result<(), StoreError> {
+    let scope = principal.scope();
+    let readable: Vec<Uuid> = match visibility {
+        Visibility::Case => record::prescription_of_case(tx, scope, case)
+            .await?
+            .into_iter()
+            .collect(),
+        Visibility::Prescriber => {
+            let practice = principal.membership().and_then(Membership::organisation);
+            lines
+                .iter()
+                .filter(|l| Some(l.practice_id) == practice.map(|p| p.as_uuid()))
+                .map(|l| l.id)
+                .collect()
+        }
+        Visibility::Provider | Visibility::Administration => Vec::new(),
+    };
+    let readable: Vec<Uuid> = readable
+        .into_iter()
+        .filter(|id| lines.iter().any(|l| l.id == *id))
+        .collect();
+    for (id, reason) in record::prescription_reasons(tx, scope, &readable).await? {
+        if let Some(line) = lines.iter_mut().find(|l| l.id == id) {
+            line.reason = Some(reason);
+        }
+    }
+    Ok(())
 }
 
 async fn timeline(tx: &mut Tx, principal: &Principal, record: &CaseRecord) -> Result<Vec<TimelineEntry>, StoreError> {

@@ -302,10 +302,13 @@ enum Outcome {
     },
 }
 
-/// Where a claimed e-mail can go, or why it never will (the note it is dropped with): the
-/// provider answered first (`answered`), the offer has no contact address (`no_address`), or
-/// not one a relay takes (`bad_address`).
+/// Where a claimed e-mail can go, or why it never will (the note it is dropped with): the case
+/// was closed (`case_closed`), the provider answered first (`answered`), the offer has no
+/// contact address (`no_address`), or not one a relay takes (`bad_address`).
 fn sendable(due: &Due) -> Result<String, &'static str> {
+    if due.case_closed {
+        return Err("case_closed");
+    }
     if due.onward_state != "sent" {
         return Err("answered");
     }
@@ -548,26 +551,32 @@ mod tests {
 
     #[test]
     fn an_email_is_dropped_when_answered_or_without_a_usable_address() {
-        // (onward referral's state, offer's address, what becomes of it)
-        let table: [(&str, Option<&str>, Result<&str, &str>); 6] = [
-            ("sent", Some("verein@example.org"), Ok("verein@example.org")),
+        // (onward referral's state, whether its case is closed, offer's address, what becomes
+        // of it)
+        type Row<'a> = (&'a str, bool, Option<&'a str>, Result<&'a str, &'a str>);
+        let table: [Row; 8] = [
+            ("sent", false, Some("verein@example.org"), Ok("verein@example.org")),
             (
                 "sent",
+                false,
                 Some("Sportverein <verein@example.org>"),
                 Ok("Sportverein <verein@example.org>"),
             ),
-            ("sent", None, Err("no_address")),
-            ("sent", Some("nicht eine adresse"), Err("bad_address")),
-            ("acknowledged", Some("verein@example.org"), Err("answered")),
-            ("lapsed", None, Err("answered")),
+            ("sent", false, None, Err("no_address")),
+            ("sent", false, Some("nicht eine adresse"), Err("bad_address")),
+            ("acknowledged", false, Some("verein@example.org"), Err("answered")),
+            ("lapsed", false, None, Err("answered")),
+            ("sent", true, Some("verein@example.org"), Err("case_closed")),
+            ("sent", true, None, Err("case_closed")),
         ];
-        for (state, address, expected) in table {
+        for (state, case_closed, address, expected) in table {
             let due = Due {
                 id: uuid::Uuid::nil(),
                 kind: EmailKind::ProviderReminder,
                 onward: lotse_domain::id::OnwardReferralId::from_uuid(uuid::Uuid::nil()),
                 attempts: 0,
                 onward_state: state.to_owned(),
+                case_closed,
                 offer: "Lauftreff".to_owned(),
                 address: address.map(str::to_owned),
             };

@@ -168,7 +168,7 @@ pub struct ProviderEmailLine {
     /// Failed tries so far.
     pub attempts: u32,
     /// Why the last try failed (`smtp_451`, `timeout`, `connection`, `tls`) or why it was
-    /// dropped (`answered`, `no_address`, `bad_address`).
+    /// dropped (`case_closed`, `answered`, `no_address`, `bad_address`).
     pub note: Option<String>,
 }
 
@@ -438,6 +438,36 @@ pub(crate) async fn stop_links(
     for link in &working {
         if lotse_store::capability::revoke(tx, scope, link.id, now).await? {
             stopped.push(link.id.as_uuid());
+        }
+    }
+    lotse_store::audit::record(
+        tx,
+        scope,
+        access,
+        lotse_domain::audit::AuditAction::Update,
+        ObjectKind::Capability,
+        stopped,
+    )
+    .await
+}
+
+/// Stops every provider link still working for the case's onward referrals, in one audit
+/// entry listing the links stopped (none: no entry): closing a case ends what providers may
+/// read and answer through a link; their answers by account or phone stay as they were.
+pub(crate) async fn stop_case_links(
+    tx: &mut Tx,
+    scope: &lotse_domain::actor::ProgrammeScope,
+    access: lotse_store::audit::Access,
+    case: CaseId,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let purpose = CapabilityPurpose::OnwardReferralAnswer;
+    let mut stopped = Vec::new();
+    for onward in lotse_store::referral::onward_of_case(tx, scope, case).await? {
+        for link in lotse_store::capability::working_for_object(tx, scope, purpose, onward.as_uuid(), now).await? {
+            if lotse_store::capability::revoke(tx, scope, link.id, now).await? {
+                stopped.push(link.id.as_uuid());
+            }
         }
     }
     lotse_store::audit::record(

@@ -322,6 +322,9 @@ async fn work(
     };
     let access = access(clock, AuditPurpose::Care);
     match lotse_store::referral::apply(&mut tx, scope, access, current.id, expected_version, recorded).await {
+        Ok(_) if step == WorkStep::Close => {
+            crate::onward::stop_case_links(&mut tx, scope, access, case, now).await?;
+        }
         Ok(_) => {}
         Err(StoreError::Transition(_)) => {
             return Err(WorkError::Refused {
@@ -365,7 +368,9 @@ pub(crate) async fn closed_here(
 
 /// Closes the case's referral with a reason (the link worker holding it, from accepted on):
 /// the practice's board shows "closed" with the reason, and the prescription's page the message
-/// back. A case closed already is [`WorkError::Refused`] naming its state.
+/// back. The provider links of the case's onward referrals stop working in the same
+/// transaction, and the follow-up job neither reminds nor lapses them afterwards. A case closed
+/// already is [`WorkError::Refused`] naming its state.
 pub async fn close(
     db: &impl Handle,
     clock: &dyn Clock,

@@ -293,6 +293,7 @@ impl ProviderAnswer {
             Self::DidNotAttend => OnwardReferralEvent::DidNotAttend { channel },
             Self::Stopped => OnwardReferralEvent::Ended {
                 reason: EndReason::StoppedByPerson,
+                channel: Some(channel),
             },
         }
     }
@@ -364,6 +365,10 @@ pub enum OnwardReferralEvent {
     Ended {
         /// Why.
         reason: EndReason,
+        /// How the answer came, where a provider's answer ended it ("stopped"); events written
+        /// before the channel was recorded read as `None`.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        channel: Option<AnswerChannel>,
     },
     /// No provider answer within the programme's lapse period.
     Lapsed,
@@ -391,6 +396,7 @@ impl OnwardReferralEvent {
             | Self::Acknowledged { channel }
             | Self::AttendanceStarted { channel }
             | Self::DidNotAttend { channel } => Some(*channel),
+            Self::Ended { channel, .. } => *channel,
             _ => None,
         }
     }
@@ -485,7 +491,7 @@ impl Lifecycle for OnwardReferralStatus {
                     channel: AnswerChannel::RecordedByLinkWorker,
                 },
             ) => S::DidNotAttend,
-            (S::Attending, E::Ended { reason }) => S::Ended(*reason),
+            (S::Attending, E::Ended { reason, .. }) => S::Ended(*reason),
             _ => {
                 return Err(TransitionError {
                     stream: Self::STREAM,
@@ -559,7 +565,22 @@ mod tests {
         assert_eq!(
             ProviderAnswer::Stopped.event(AnswerChannel::SignedLink),
             OnwardReferralEvent::Ended {
-                reason: EndReason::StoppedByPerson
+                reason: EndReason::StoppedByPerson,
+                channel: Some(AnswerChannel::SignedLink),
+            }
+        );
+        assert_eq!(
+            ProviderAnswer::Stopped.event(AnswerChannel::SignedLink).channel(),
+            Some(AnswerChannel::SignedLink),
+            "a provider's \"stopped\" says how it came"
+        );
+        // An end stored before the channel was recorded reads without one.
+        let old: OnwardReferralEvent = serde_json::from_str(r#"{"type":"ended","reason":"completed"}"#).unwrap();
+        assert_eq!(
+            old,
+            OnwardReferralEvent::Ended {
+                reason: EndReason::Completed,
+                channel: None
             }
         );
         // An event stored before providers gave reasons reads as `other`.
@@ -593,6 +614,7 @@ mod tests {
             OnwardReferralEvent::DidNotAttend { channel },
             OnwardReferralEvent::Ended {
                 reason: EndReason::Other,
+                channel: None,
             },
             OnwardReferralEvent::Lapsed,
         ];
@@ -633,7 +655,7 @@ mod tests {
             E::DidNotAttend { channel: c },
             E::Lapsed,
         ];
-        all.extend(EndReason::ALL.map(|reason| E::Ended { reason }));
+        all.extend(EndReason::ALL.map(|reason| E::Ended { reason, channel: None }));
         for channel in AnswerChannel::ALL {
             all.extend([
                 E::DeclinedByProvider {
@@ -762,7 +784,7 @@ mod tests {
             .iter()
             .find(|(f, kind, c, _)| *f == from && *kind == event.kind() && (*c == "*" || *c == channel))?;
         Some(match (to, event) {
-            (&"ended:*", OnwardReferralEvent::Ended { reason }) => format!("ended:{}", reason.code()),
+            (&"ended:*", OnwardReferralEvent::Ended { reason, .. }) => format!("ended:{}", reason.code()),
             _ => (*to).to_owned(),
         })
     }

@@ -29,6 +29,8 @@ pub struct Due {
     pub attempts: u32,
     /// The onward referral's state code now (`sent` while the provider may still answer).
     pub onward_state: String,
+    /// Whether the onward referral's case is closed (its provider links were stopped then).
+    pub case_closed: bool,
     /// The offer's title.
     pub offer: String,
     /// The offer's public contact address, if it has one.
@@ -111,7 +113,7 @@ pub async fn enqueue_many(
     Ok(usize::try_from(inserted).unwrap_or(usize::MAX))
 }
 
-type DueRow = (Uuid, String, Uuid, i32, String, String, Option<String>);
+type DueRow = (Uuid, String, Uuid, i32, String, bool, String, Option<String>);
 
 /// Claims the scope's programme's e-mails due at `now`, the `limit` longest due first: each is
 /// due again at `lease_until` (for another runner, should this one never settle it).
@@ -129,7 +131,9 @@ pub async fn claim(
 ) -> StoreResult<Vec<Due>> {
     let key = tx.programme_key(scope.programme()).await?;
     let rows: Vec<DueRow> = on_conn!(tx, c => sqlx::query_as(
-        "select e.email_id, e.kind, e.onward_referral_id, e.attempts, o.state, f.title, f.email \
+        "select e.email_id, e.kind, e.onward_referral_id, e.attempts, o.state, \
+         exists (select 1 from referral r where r.programme_key = o.programme_key \
+           and r.case_id = o.case_id and r.state = 'closed'), f.title, f.email \
          from email_outbox e cross join onward_referral o cross join offer f \
          where e.programme_key = $1 and e.state = 'pending' and e.due_at <= $2 \
          and o.programme_key = e.programme_key and o.onward_referral_id = e.onward_referral_id \
@@ -155,18 +159,21 @@ pub async fn claim(
         })?;
     }
     rows.into_iter()
-        .map(|(id, kind, onward, attempts, onward_state, offer, address)| {
-            Ok(Due {
-                id,
-                kind: EmailKind::from_code(&kind)
-                    .ok_or_else(|| StoreError::Corrupt(format!("e-mail kind {kind:?}")))?,
-                onward: OnwardReferralId::from_uuid(onward),
-                attempts: u32::try_from(attempts).unwrap_or(0),
-                onward_state,
-                offer,
-                address: address.filter(|a| !a.trim().is_empty()),
-            })
-        })
+        .map(
+            |(id, kind, onward, attempts, onward_state, case_closed, offer, address)| {
+                Ok(Due {
+                    id,
+                    kind: EmailKind::from_code(&kind)
+                        .ok_or_else(|| StoreError::Corrupt(format!("e-mail kind {kind:?}")))?,
+                    onward: OnwardReferralId::from_uuid(onward),
+                    attempts: u32::try_from(attempts).unwrap_or(0),
+                    onward_state,
+                    case_closed,
+                    offer,
+                    address: address.filter(|a| !a.trim().is_empty()),
+                })
+            },
+        )
         .collect()
 }
 
@@ -285,6 +292,8 @@ pub async fn unreminded_since(
          where o.programme_key = $1 and o.state = 'sent' and o.sent_at < $2 \
          and not exists (select 1 from email_outbox e where e.programme_key = o.programme_key \
            and e.onward_referral_id = o.onward_referral_id and e.kind = 'provider_reminder') \
+         and not exists (select 1 from referral r where r.programme_key = o.programme_key \
+           and r.case_id = o.case_id and r.state = 'closed') \
          order by o.sent_at, o.onward_referral_id limit $3",
     )
     .bind(key)

@@ -31,7 +31,8 @@ pub struct Waiting {
 
 /// The scope's programme's onward referrals in state `sent` that were sent before
 /// `sent_before`, the `limit` oldest first (read through the index
-/// `onward_referral_by_state_and_sent`).
+/// `onward_referral_by_state_and_sent`). Those of a closed case are left out: closing a case
+/// stops its provider links, and nothing lapses after it.
 pub async fn waiting_since(
     tx: &mut Tx,
     scope: &ProgrammeScope,
@@ -40,9 +41,11 @@ pub async fn waiting_since(
 ) -> StoreResult<Vec<Waiting>> {
     let key = tx.programme_key(scope.programme()).await?;
     let rows: Vec<(Uuid, i64, OffsetDateTime)> = on_conn!(tx, c => sqlx::query_as(
-        "select onward_referral_id, version, sent_at from onward_referral \
-         where programme_key = $1 and state = 'sent' and sent_at < $2 \
-         order by sent_at, onward_referral_id limit $3",
+        "select o.onward_referral_id, o.version, o.sent_at from onward_referral o \
+         where o.programme_key = $1 and o.state = 'sent' and o.sent_at < $2 \
+         and not exists (select 1 from referral r where r.programme_key = o.programme_key \
+           and r.case_id = o.case_id and r.state = 'closed') \
+         order by o.sent_at, o.onward_referral_id limit $3",
     )
     .bind(key)
     .bind(sent_before)

@@ -18,7 +18,7 @@ pub use consent::{consents, sharing_consent, withdraw_consent};
 pub use erasure::erase;
 pub use lookup::{find_by_code, object_ids, open_referrals, patient_exists, retention_due};
 pub use onward::{OnwardLine, onward_referral, onward_referrals, onward_referrals_of_case};
-pub use prescription::{PrescriptionLine, prescriptions};
+pub use prescription::{PrescriptionLine, prescription_of_case, prescription_reasons, prescriptions};
 pub use profile::{Profile, profile};
 pub use referral::{ReferralLine, referrals};
 pub use response::{ResponseLine, case_scores, responses};

@@ -664,6 +664,21 @@ pub async fn case_of_onward(tx: &mut Tx, scope: &ProgrammeScope, id: OnwardRefer
     Ok(CaseId::from_uuid(case))
 }
 
+/// The ids of a case's onward referrals, oldest first (index `onward_referral_case`): ids only,
+/// for the use cases that act on all of them (closing a case stops their provider links).
+pub async fn onward_of_case(tx: &mut Tx, scope: &ProgrammeScope, case: CaseId) -> StoreResult<Vec<OnwardReferralId>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let ids: Vec<Uuid> = on_conn!(tx, c => sqlx::query_scalar(
+        "select onward_referral_id from onward_referral where programme_key = $1 and case_id = $2 \
+         order by onward_referral_id",
+    )
+    .bind(key)
+    .bind(case.as_uuid())
+    .fetch_all(c)
+    .await)?;
+    Ok(ids.into_iter().map(OnwardReferralId::from_uuid).collect())
+}
+
 /// Recomputes an onward referral's status from its events.
 pub async fn replay_onward(
     tx: &mut Tx,

@@ -542,7 +542,10 @@ pub struct CaseView {
     pub visibility: String,
     /// The person's identity (a provider gets no birth date).
     pub identity: IdentityView,
-    /// Prescriptions (not for providers).
+    /// Prescriptions (not for providers), each with its `need_domains` (codes, comma-separated),
+    /// `urgency` (`routine`, `soon`) and `reason`: the prescriber's short reason for the link
+    /// worker holding the case (the prescription its referral came from) and for the prescribing
+    /// practice, else null.
     #[schema(value_type = Vec<Object>)]
     pub prescriptions: Vec<serde_json::Value>,
     /// Referrals (not for providers).

@@ -249,7 +249,7 @@ struct CasePage {
     birth_date: Option<String>,
     phone: Option<String>,
     view_key: &'static str,
-    prescriptions: Vec<(String, String, String)>,
+    prescriptions: Vec<PrescriptionView>,
     referrals: Vec<(String, String, String)>,
     onward: Vec<OnwardView>,
     /// The person's answers to a proposed offer (reason code, label), for the link worker.
@@ -572,6 +572,17 @@ fn work_view(page: &Page, next: NextSteps) -> WorkView {
     }
 }
 
+/// A prescription on the case page: what the prescriber asked for (the reason only where the
+/// use case opened it for the reader).
+struct PrescriptionView {
+    code: String,
+    practice: String,
+    issued: String,
+    needs: String,
+    urgent: bool,
+    reason: Option<String>,
+}
+
 fn case_page(page: Page, record: &CaseRecord) -> CasePage {
     let state = |code: &str| page.t(&state_key(code));
     let visibility = record.visibility;
@@ -590,7 +601,20 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
         prescriptions: record
             .prescriptions
             .iter()
-            .map(|p| (printed_code(&p.code), p.practice.clone(), date(p.issued_at)))
+            .map(|p| PrescriptionView {
+                code: printed_code(&p.code),
+                practice: p.practice.clone(),
+                issued: date(p.issued_at),
+                needs: p
+                    .need_domains
+                    .split(',')
+                    .filter(|n| !n.is_empty())
+                    .map(|n| page.t(&format!("need-{n}")))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+                urgent: p.urgency == lotse_domain::prescription::Urgency::Soon.code(),
+                reason: p.reason.clone(),
+            })
             .collect(),
         referrals: record
             .referrals

@@ -226,6 +226,7 @@ fn email_line(page: &Page, e: &onward::ProviderEmailLine) -> (String, String, St
 fn email_note_key(note: &str) -> &str {
     match note {
         "answered" => "answered",
+        "case_closed" => "case-closed",
         "no_address" => "no-address",
         "bad_address" => "bad-address",
         "timeout" => "timeout",

@@ -245,7 +245,14 @@ pub(super) fn onward_story(
                 EndReason::StoppedByPerson
             };
             let until = (end - c.at).max(Duration::ZERO);
-            c.step(&mut s, E::Ended { reason }, until);
+            c.step(
+                &mut s,
+                E::Ended {
+                    reason,
+                    channel: Some(channel),
+                },
+                until,
+            );
         }
         return s;
     }
@@ -276,6 +283,7 @@ pub(super) fn onward_story(
                         &mut s,
                         E::Ended {
                             reason: EndReason::StoppedByPerson,
+                            channel: Some(channel),
                         },
                         days(rng, 14, 60),
                     );

@@ -243,6 +243,78 @@ storage_test!(async fn a_silent_provider_is_reminded_once_and_one_that_answered_
     assert_eq!((dropped[1].state, dropped[1].note.as_deref()), (EmailState::Dropped, Some("answered")));
 });
 
+storage_test!(async fn a_closed_cases_provider_gets_no_email_no_reminder_and_no_working_link(db) {
+    let world = World::build(db, "email-closed").await;
+    let sink = SmtpSink::start().await;
+    let relays = relays_to(db, &world, &sink).await;
+    let app = App::new(db.db.clone()).with_email(relays.clone());
+    let monday = FixedClock::new(fixed_now());
+    let (closing, closing_id, lotsin) = accepted(db, &world, "Schluss").await;
+    let (open, open_id, lotsin_b) = accepted(db, &world, "Offen").await;
+    let link = onward::send(&app, &monday, &lotsin, closing.case, closing_id, send(sharing(&[SharedField::Name]), 2))
+        .await
+        .unwrap();
+    onward::send(&app, &monday, &lotsin_b, open.case, open_id, send(sharing(&[SharedField::Name]), 2))
+        .await
+        .unwrap();
+
+    // The person declines further support before the e-mails go out. The closing stops the
+    // link the link worker was shown, in the same step, audited as the link worker.
+    let version: i64 = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select version from referral where referral_id = $1")
+        .bind(closing.referral.as_uuid())
+        .fetch_one(p)
+        .await)
+    .unwrap();
+    let seen = audit_after(db, 0).await.len();
+    lotse_app::referral_work::close(&db.db, &monday, &lotsin, closing.case, lotse_domain::referral::ClosingReason::Declined, version)
+        .await
+        .unwrap();
+    let actor = lotsin.scope().actor().reference();
+    let written = audit_after(db, seen).await;
+    assert!(
+        written.contains(&(actor, "update".to_owned(), "capability".to_owned())),
+        "{written:?}"
+    );
+    let verified = capability::verify(&db.db, &monday, &link.token.text(), CapabilityPurpose::OnwardReferralAnswer)
+        .await
+        .unwrap();
+    assert!(verified.is_none(), "the link of a closed case works no more");
+
+    // Its e-mail is dropped ("case_closed") and makes no link; the open case's goes out.
+    let reports = email::deliver(&db.db, &monday, &relays).await.unwrap();
+    assert_eq!(report(&reports, &world), (1, 0, 1));
+    assert_eq!(sink.received().len(), 1);
+    let note: Option<String> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar(
+        "select note from email_outbox where onward_referral_id = $1"
+    )
+    .bind(closing_id.as_uuid())
+    .fetch_one(p)
+    .await)
+    .unwrap();
+    assert_eq!(note.as_deref(), Some("case_closed"));
+    let working = count(db, "select count(*) from capability where revoked_at is null").await;
+    assert_eq!(working, 2, "the open case's two links (shown and e-mailed), none for the closed one");
+
+    // Silent for weeks: only the open case's provider is reminded, and only it lapses.
+    let next_monday = FixedClock::new(fixed_now() + Duration::days(7));
+    let reports = follow_up::run(&db.db, &next_monday, &relays).await.unwrap();
+    assert_eq!(reports.iter().map(|r| r.reminded).sum::<usize>(), 1);
+    let much_later = FixedClock::new(fixed_now() + Duration::days(60));
+    let reports = follow_up::run(&db.db, &much_later, &relays).await.unwrap();
+    assert_eq!(reports.iter().map(|r| r.lapsed).sum::<usize>(), 1);
+    let states: Vec<(String,)> = lotse_store::on_pool!(&db.db, p => sqlx::query_as(
+        "select state from onward_referral where onward_referral_id in ($1, $2) order by case when onward_referral_id = $1 then 0 else 1 end"
+    )
+    .bind(closing_id.as_uuid())
+    .bind(open_id.as_uuid())
+    .fetch_all(p)
+    .await)
+    .unwrap();
+    assert_eq!(states, [("sent".to_owned(),), ("lapsed".to_owned(),)]);
+    let reminders = count(db, "select count(*) from email_outbox where kind = 'provider_reminder'").await;
+    assert_eq!(reminders, 1);
+});
+
 storage_test!(async fn an_offer_without_an_address_drops_its_email(db) {
     let world = World::build(db, "email-noaddress").await;
     let sink = SmtpSink::start().await;

@@ -189,6 +189,9 @@ storage_test!(async fn an_accepted_offer_is_sent_with_consent_and_answered_throu
     assert!(capability::verify(&db.db, &clock, &token, PURPOSE).await.unwrap().is_some(), "still open");
     let ended = onward::answer_by_link(&db.db, &clock, &provider, ProviderAnswer::Stopped, 5).await.unwrap();
     assert_eq!(ended, OnwardReferralState::Ended(EndReason::StoppedByPerson));
+    let (payload, by) = events(db, &world, onward).await.pop().unwrap();
+    assert!(payload.contains(r#""channel":"signed_link""#) && payload.contains("stopped_by_person"), "{payload}");
+    assert_eq!(by, actor);
     assert!(capability::verify(&db.db, &clock, &token, PURPOSE).await.unwrap().is_none(), "used up");
 });
 
@@ -237,6 +240,35 @@ storage_test!(async fn without_consent_nothing_is_sent_and_the_link_worker_recor
     assert_eq!(count(db, "select count(*) from capability").await, 0);
     let sharing_after = count(db, "select count(*) from consent where purpose = 'provider_sharing'").await;
     assert_eq!(sharing_after, sharing_before);
+});
+
+storage_test!(async fn attendance_before_the_plan_connects_the_referral_when_the_plan_is_agreed(db) {
+    let world = World::build(db, "onward-before-plan").await;
+    let clock = FixedClock::new(fixed_now());
+    let (issued, onward, lotsin) = accepted(db, &world, "Vorweg").await;
+    // The person went on their own before a plan was written: attending, still "contacted".
+    let now = onward::record_answer(&db.db, &clock, &lotsin, issued.case, onward, ProviderAnswer::Attended, 2)
+        .await
+        .unwrap();
+    assert_eq!(now, OnwardReferralState::Attending);
+    assert_eq!(referral_state(db, &world, &issued).await, ReferralState::Contacted);
+    // The plan agreed then connects the referral at once.
+    let plan = ActionPlanInput {
+        goals: "Dabei bleiben".into(),
+        milestones: vec![("Jede Woche hingehen".into(), "16.11.2026".into())],
+        obstacles: String::new(),
+        review_on: "03.12.2026".into(),
+    };
+    action_plan::save(&db.db, &clock, &lotsin, issued.case, &plan, 0).await.unwrap();
+    assert_eq!(referral_state(db, &world, &issued).await, ReferralState::Connected);
+    // A second version of the plan changes nothing more.
+    action_plan::save(&db.db, &clock, &lotsin, issued.case, &plan, 1).await.unwrap();
+    assert_eq!(referral_state(db, &world, &issued).await, ReferralState::Connected);
+
+    // Without attendance the plan only agrees it.
+    let (other, _, lotsin_b) = accepted(db, &world, "Ohne").await;
+    action_plan::save(&db.db, &clock, &lotsin_b, other.case, &plan, 0).await.unwrap();
+    assert_eq!(referral_state(db, &world, &other).await, ReferralState::PlanAgreed);
 });
 
 storage_test!(async fn a_providers_link_refuses_when_tampered_expired_revoked_or_withdrawn(db) {
@@ -366,7 +398,23 @@ storage_test!(async fn a_provider_answers_from_its_account_only_what_was_shared_
         assert!(payload.contains("\"provider_account\""), "{payload}");
         assert_eq!(actor, &provider.scope().actor().reference());
     }
-    // Attendance cannot be recorded for a declined referral: refused, naming the state.
+    // A decline after attendance started is refused, naming the state.
     let declined = onward::answer_as_provider(&db.db, &clock, &provider, onward, ProviderAnswer::Decline(ProviderDeclineReason::Full), 5).await;
     assert!(matches!(declined, Err(OnwardError::Refused(OnwardReferralState::Attending))), "{declined:?}");
+
+    // Attendance cannot be recorded for a declined referral: refused, naming the state, on
+    // every channel, and nothing is written.
+    let (second, declined_id, lotsin_b) = accepted(db, &world, "Abgelehnt").await;
+    onward::send(&db.db, &clock, &lotsin_b, second.case, declined_id, send(sharing(&[SharedField::Name]), 2))
+        .await
+        .unwrap();
+    let state = onward::answer_as_provider(&db.db, &clock, &provider, declined_id, ProviderAnswer::Decline(ProviderDeclineReason::Full), 3)
+        .await
+        .unwrap();
+    assert_eq!(state, OnwardReferralState::DeclinedByProvider);
+    let by_account = onward::answer_as_provider(&db.db, &clock, &provider, declined_id, ProviderAnswer::Attended, 4).await;
+    assert!(matches!(by_account, Err(OnwardError::Refused(OnwardReferralState::DeclinedByProvider))), "{by_account:?}");
+    let by_phone = onward::record_answer(&db.db, &clock, &lotsin_b, second.case, declined_id, ProviderAnswer::Attended, 4).await;
+    assert!(matches!(by_phone, Err(OnwardError::Refused(OnwardReferralState::DeclinedByProvider))), "{by_phone:?}");
+    assert_eq!(events(db, &world, declined_id).await.len(), 4, "proposed, accepted, sent, declined");
 });

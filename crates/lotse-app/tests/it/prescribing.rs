@@ -77,6 +77,18 @@ storage_test!(async fn a_prescription_with_transfer_reaches_the_facility_and_the
     assert_eq!(record.identity.given_name, "Erika");
     assert_eq!(record.timeline.iter().filter(|t| t.kind == "referral.issued").count(), 1);
     assert_eq!(record.consents.len(), 2, "transfer and care");
+    // What the prescriber asked for reaches the link worker, the reason opened for them.
+    let line = &record.prescriptions[0];
+    assert_eq!(
+        (line.need_domains.as_str(), line.urgency.as_str(), line.reason.as_deref()),
+        ("loneliness,physical-activity", "soon", Some("Vereinsamt seit dem Umzug der Tochter"))
+    );
+    // The prescribing practice reads its own reason; another practice's doctor sees no case.
+    let from_practice = case_record::view_case(&db.db, &clock, &gp, case).await.unwrap();
+    assert_eq!(from_practice.visibility, lotse_domain::policy::Visibility::Prescriber);
+    assert_eq!(from_practice.prescriptions[0].reason.as_deref(), Some("Vereinsamt seit dem Umzug der Tochter"));
+    let other_gp = as_member(db, &world, "dr-c", Role::Prescriber, Some(world.orgs.other_practice)).await;
+    assert!(case_record::view_case(&db.db, &clock, &other_gp, case).await.is_err());
 
     let view = prescribe::view(&db.db, &clock, &gp, done.prescription).await.unwrap();
     assert_eq!(view.code, done.code);

@@ -122,7 +122,7 @@ storage_test!(async fn an_onward_referral_applied_step_by_step_equals_its_histor
         step(E::Sent, 20),
         step(E::Acknowledged { channel }, 80),
         step(E::AttendanceStarted { channel }, 200),
-        step(E::Ended { reason: EndReason::Completed }, 900),
+        step(E::Ended { reason: EndReason::Completed, channel: None }, 900),
     ];
     let new = |id: OnwardReferralId, case: CaseId, history: Vec<Recorded<E>>| NewOnwardReferral { id, case, history };
     let (whole, stepped) = (OnwardReferralId::from_uuid(uuid::Uuid::now_v7()), OnwardReferralId::from_uuid(uuid::Uuid::now_v7()));

@@ -103,7 +103,7 @@ pub struct EmailDocument {
     /// Failed tries so far.
     pub attempts: u32,
     /// Why the last try failed (`smtp_<code>`, `timeout`, `tls`, `connection`) or why it was
-    /// dropped (`answered`, `no_address`, `bad_address`).
+    /// dropped (`case_closed`, `answered`, `no_address`, `bad_address`).
     pub note: Option<String>,
 }
 
