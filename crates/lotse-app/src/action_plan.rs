@@ -72,7 +72,7 @@ impl From<WorkError> for PlanError {
 }
 
 /// The programme's local date now (its time zone).
-async fn today(db: &impl Handle, clock: &dyn Clock, principal: &Principal) -> Result<Date, StoreError> {
+pub(crate) async fn today(db: &impl Handle, clock: &dyn Clock, principal: &Principal) -> Result<Date, StoreError> {
     let programme = lotse_store::programme::get(handle::store(db), principal.scope().programme()).await?;
     let now = clock.now();
     Ok(WorkingDays::new(HolidayCalendar::WeekendsOnly, &programme.time_zone).map_or(now.date(), |w| w.local_date(now)))

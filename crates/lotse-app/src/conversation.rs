@@ -7,7 +7,9 @@ use lotse_domain::audit::AuditPurpose;
 use lotse_domain::field::{FieldError, FieldProblem};
 use lotse_domain::id::{CaseId, NoteId};
 use lotse_domain::policy::Action;
+use lotse_domain::prescribing::parse_date;
 use lotse_store::note::{NewNote, Note};
+use time::Date;
 use uuid::Uuid;
 
 use crate::access::access;
@@ -36,16 +38,42 @@ pub fn parse_body(body: &str) -> Result<String, FieldError> {
     })
 }
 
+/// The furthest ahead a next conversation may be named, in days.
+pub const MAX_FOLLOW_UP_DAYS: i64 = 366;
+
+/// Checks the day of the next conversation named with a note (field `follow_up_on`, optional):
+/// `YYYY-MM-DD` or `DD.MM.YYYY`, after `today` (the programme's local date), at most
+/// [`MAX_FOLLOW_UP_DAYS`] ahead; empty is none.
+pub fn parse_follow_up_on(value: &str, today: Date) -> Result<Option<Date>, FieldError> {
+    let value = value.trim();
+    if value.is_empty() {
+        return Ok(None);
+    }
+    let problem = match parse_date(value) {
+        None => FieldProblem::Date,
+        Some(d) if d <= today => FieldProblem::DateNotAfterToday,
+        Some(d) if (d - today).whole_days() > MAX_FOLLOW_UP_DAYS => FieldProblem::DateTooFar,
+        Some(d) => return Ok(Some(d)),
+    };
+    Err(FieldError {
+        field: "follow_up_on".into(),
+        problem,
+    })
+}
+
 /// Writes a note on the case (the case's referral must lie with the writer's facility; the
-/// writer is the signed-in member).
+/// writer is the signed-in member), with the day of the next conversation if one is named
+/// (`follow_up_on`, see [`parse_follow_up_on`]): while it is the case's latest note, the
+/// worklist shows "follow-up due" on that day.
 pub async fn add_note(
     db: &impl Handle,
     clock: &dyn Clock,
     principal: &Principal,
     case: CaseId,
     body: &str,
+    follow_up_on: &str,
 ) -> Result<NoteId, WorkError> {
-    add_note_for(db, clock, principal, case, "", body).await
+    add_note_for(db, clock, principal, case, "", body, follow_up_on).await
 }
 
 /// [`add_note`], where an API client names the author: `named` is the username of a link
@@ -58,8 +86,17 @@ pub async fn add_note_for(
     case: CaseId,
     named: &str,
     body: &str,
+    follow_up_on: &str,
 ) -> Result<NoteId, WorkError> {
-    let body = parse_body(body).map_err(|e| WorkError::Invalid(vec![e]))?;
+    let today = crate::action_plan::today(db, clock, principal).await?;
+    let (body, follow_up_on) = match (parse_body(body), parse_follow_up_on(follow_up_on, today)) {
+        (Ok(body), Ok(follow_up_on)) => (body, follow_up_on),
+        (body, follow_up_on) => {
+            return Err(WorkError::Invalid(
+                [body.err(), follow_up_on.err()].into_iter().flatten().collect(),
+            ));
+        }
+    };
     let now = clock.now();
     let (mut tx, patient, _, _) =
         open_case(handle::store(db).begin().await?, principal, Action::WorkCase, case, now).await?;
@@ -83,6 +120,7 @@ pub async fn add_note_for(
         author,
         written_at: now,
         body,
+        follow_up_on,
     };
     let scope = principal.scope();
     lotse_store::note::insert(&mut tx, scope, access(clock, AuditPurpose::Care), &[note]).await?;

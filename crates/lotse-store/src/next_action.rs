@@ -29,7 +29,7 @@ use lotse_domain::referral::ReferralState;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
-use crate::db::{Db, Tx};
+use crate::db::{Db, Engine, Tx};
 use crate::error::{StoreError, StoreResult};
 use crate::on_conn;
 
@@ -49,28 +49,33 @@ const PER_UPDATE: usize = 160;
 /// Open referrals read per round when a whole programme is refreshed.
 const PAGE: i64 = 2_000;
 
-/// The facts of [`CaseFacts`] as stored, and the next action the row holds now.
-type FactsRow = (
-    Uuid,
-    String,
-    Option<String>,
-    i64,
-    OffsetDateTime,
-    Option<OffsetDateTime>,
-    Option<OffsetDateTime>,
-    Option<OffsetDateTime>,
-    bool,
-    Option<Date>,
-    bool,
-    Option<String>,
-    Option<Date>,
-    Option<OffsetDateTime>,
-    Option<OffsetDateTime>,
-    Option<OffsetDateTime>,
-);
+/// The facts of [`CaseFacts`] as stored, and the next action the row holds now (the columns
+/// of [`facts_sql`], by name).
+#[derive(sqlx::FromRow)]
+struct FactsRow {
+    referral_id: Uuid,
+    state: String,
+    closing_reason: Option<String>,
+    failed_contact_attempts: i64,
+    issued_at: OffsetDateTime,
+    accepted_at: Option<OffsetDateTime>,
+    last_attempt_at: Option<OffsetDateTime>,
+    contacted_at: Option<OffsetDateTime>,
+    baseline_done: bool,
+    plan_review_on: Option<Date>,
+    without_action: bool,
+    next_action_kind: Option<String>,
+    next_action_due: Option<Date>,
+    oldest_unanswered_sent_at: Option<OffsetDateTime>,
+    offer_lapsed_at: Option<OffsetDateTime>,
+    last_questionnaire_at: Option<OffsetDateTime>,
+    next_follow_up_on: Option<Date>,
+}
 
-/// The facts statement; `filter` is appended to its `where` (`$1` is the programme key).
-fn facts_sql(filter: &str) -> String {
+/// The facts statement; `filter` is appended to its `where` (`$1` is the programme key). The
+/// follow-up is the one the case's latest note names (none when it names none).
+fn facts_sql(engine: Engine, filter: &str) -> String {
+    let note_order = engine.time_key("n.written_at");
     format!(
         "select r.referral_id, r.state, r.closing_reason, r.failed_contact_attempts, r.issued_at, \
            r.accepted_at, r.last_attempt_at, r.contacted_at, \
@@ -87,7 +92,9 @@ fn facts_sql(filter: &str) -> String {
              then null else (select max(o.updated_at) from onward_referral o where o.programme_key = r.programme_key \
              and o.case_id = r.case_id and o.state = 'lapsed') end as offer_lapsed_at, \
            (select max(q.answered_at) from questionnaire_response q where q.programme_key = r.programme_key \
-             and q.case_id = r.case_id) as last_questionnaire_at \
+             and q.case_id = r.case_id) as last_questionnaire_at, \
+           (select n.follow_up_on from case_note n where n.programme_key = r.programme_key \
+             and n.case_id = r.case_id order by {note_order} desc, n.note_id desc limit 1) as next_follow_up_on \
          from referral r \
          join patient p on p.programme_key = r.programme_key and p.patient_id = r.patient_id \
          where r.programme_key = $1 and {filter}"
@@ -129,29 +136,29 @@ async fn rules(tx: &mut Tx, key: i64) -> StoreResult<Rules> {
 /// The next action a facts row should hold.
 fn scheduled(row: &FactsRow, rules: &Rules) -> StoreResult<Option<NextAction>> {
     let working_days = &rules.working_days;
-    if row.10 {
+    if row.without_action {
         return Ok(None);
     }
-    let state = ReferralState::from_codes(&row.1, row.2.as_deref())
-        .ok_or_else(|| StoreError::Corrupt(format!("referral state {:?}", row.1)))?;
+    let state = ReferralState::from_codes(&row.state, row.closing_reason.as_deref())
+        .ok_or_else(|| StoreError::Corrupt(format!("referral state {:?}", row.state)))?;
     let local = |at: OffsetDateTime| working_days.local_date(at);
     let facts = CaseFacts {
         state,
-        issued_on: local(row.4),
-        accepted_on: row.5.map(local),
-        failed_contact_attempts: u32::try_from(row.3).map_err(|e| StoreError::Corrupt(e.to_string()))?,
-        last_attempt_on: row.6.map(local),
-        contacted_on: row.7.map(local),
-        baseline_questionnaire_done: row.8,
-        // The next questionnaire after the latest (counted once the baseline is done); follow-up
-        // conversations are not scheduled anywhere yet.
+        issued_on: local(row.issued_at),
+        accepted_on: row.accepted_at.map(local),
+        failed_contact_attempts: u32::try_from(row.failed_contact_attempts)
+            .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+        last_attempt_on: row.last_attempt_at.map(local),
+        contacted_on: row.contacted_at.map(local),
+        baseline_questionnaire_done: row.baseline_done,
+        // The next questionnaire after the latest (counted once the baseline is done).
         follow_up_questionnaire_due_on: row
-            .15
+            .last_questionnaire_at
             .map(|at| follow_up_questionnaire_due(local(at), &rules.settings, working_days)),
-        next_plan_review_on: row.9,
-        next_follow_up_on: None,
-        oldest_unanswered_sent_on: row.13.map(local),
-        offer_lapsed_on: row.14.map(local),
+        next_plan_review_on: row.plan_review_on,
+        next_follow_up_on: row.next_follow_up_on,
+        oldest_unanswered_sent_on: row.oldest_unanswered_sent_at.map(local),
+        offer_lapsed_on: row.offer_lapsed_at.map(local),
     };
     Ok(schedule(&facts, &rules.settings, working_days))
 }
@@ -163,7 +170,7 @@ async fn write_changes(tx: &mut Tx, key: i64, rows: &[FactsRow], rules: &Rules) 
     let mut changes: Vec<(Uuid, Option<NextAction>)> = Vec::new();
     for row in rows {
         let next = scheduled(row, rules)?;
-        let stored = match (row.11.as_deref(), row.12) {
+        let stored = match (row.next_action_kind.as_deref(), row.next_action_due) {
             (Some(code), Some(due_on)) => Some(NextAction {
                 kind: NextActionKind::from_code(code)
                     .ok_or_else(|| StoreError::Corrupt(format!("next action {code:?}")))?,
@@ -172,7 +179,7 @@ async fn write_changes(tx: &mut Tx, key: i64, rows: &[FactsRow], rules: &Rules) 
             _ => None,
         };
         if next != stored {
-            changes.push((row.0, next));
+            changes.push((row.referral_id, next));
         }
     }
     for chunk in changes.chunks(PER_UPDATE) {
@@ -224,7 +231,7 @@ pub(crate) async fn refresh(tx: &mut Tx, key: i64, which: Which<'_>) -> StoreRes
     let rules = rules(tx, key).await?;
     let mut changed = 0;
     for chunk in ids.chunks(CHUNK) {
-        let sql = facts_sql(&format!("{column} in ({})", placeholders(2, chunk.len())));
+        let sql = facts_sql(tx.engine(), &format!("{column} in ({})", placeholders(2, chunk.len())));
         let rows: Vec<FactsRow> = on_conn!(tx, c => {
             let mut q = sqlx::query_as(&sql).bind(key);
             for id in chunk {
@@ -242,7 +249,10 @@ pub(crate) async fn refresh(tx: &mut Tx, key: i64, which: Which<'_>) -> StoreRes
 /// changed.
 pub(crate) async fn refresh_programme(tx: &mut Tx, key: i64) -> StoreResult<usize> {
     let rules = rules(tx, key).await?;
-    let sql = facts_sql("r.state <> 'closed' and r.referral_id > $2 order by r.referral_id limit $3");
+    let sql = facts_sql(
+        tx.engine(),
+        "r.state <> 'closed' and r.referral_id > $2 order by r.referral_id limit $3",
+    );
     let mut after = Uuid::nil();
     let mut changed = 0;
     loop {
@@ -255,7 +265,7 @@ pub(crate) async fn refresh_programme(tx: &mut Tx, key: i64) -> StoreResult<usiz
         let Some(last) = rows.last() else {
             return Ok(changed);
         };
-        after = last.0;
+        after = last.referral_id;
         changed += write_changes(tx, key, &rows, &rules).await?;
     }
 }

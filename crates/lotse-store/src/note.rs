@@ -7,7 +7,7 @@
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::{AuditAction, ObjectKind};
 use lotse_domain::id::{CaseId, NoteId, UserId};
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 use crate::audit::{self, Access};
@@ -26,6 +26,7 @@ table_row! {
         author_id: Uuid,
         written_at: OffsetDateTime,
         body: Vec<u8>,
+        follow_up_on: Option<Date>,
     }
 }
 
@@ -42,6 +43,9 @@ pub struct NewNote {
     pub written_at: OffsetDateTime,
     /// The text (personal data; never logged).
     pub body: String,
+    /// The day of the next conversation with the person, if the writer named one (the
+    /// worklist's "follow-up due" while this is the case's latest note).
+    pub follow_up_on: Option<Date>,
 }
 
 impl std::fmt::Debug for NewNote {
@@ -64,6 +68,8 @@ pub struct Note {
     pub written_at: OffsetDateTime,
     /// The text.
     pub body: String,
+    /// The day of the next conversation named with it.
+    pub follow_up_on: Option<Date>,
 }
 
 impl std::fmt::Debug for Note {
@@ -81,7 +87,8 @@ fn slot(programme: Uuid, note: Uuid) -> Slot<'static> {
     }
 }
 
-/// Stores notes, sealed, each audited as created.
+/// Stores notes, sealed, each audited as created; their cases' next actions are computed again
+/// (a note may name the next conversation).
 pub async fn insert(tx: &mut Tx, scope: &ProgrammeScope, access: Access, notes: &[NewNote]) -> StoreResult<()> {
     let key = tx.programme_key(scope.programme()).await?;
     let keys = tx.keys()?;
@@ -96,21 +103,28 @@ pub async fn insert(tx: &mut Tx, scope: &ProgrammeScope, access: Access, notes: 
                 author_id: n.author.as_uuid(),
                 written_at: n.written_at,
                 body: keys.seal(slot(p, n.id.as_uuid()), &n.body)?,
+                follow_up_on: n.follow_up_on,
             })
         })
         .collect::<StoreResult<Vec<_>>>()?;
     let ids = notes.iter().map(|n| n.id.as_uuid());
-    audit::insert_created(tx, scope, access, rows, ObjectKind::CaseNote, ids).await
+    audit::insert_created(tx, scope, access, rows, ObjectKind::CaseNote, ids).await?;
+    // The latest note decides the case's follow-up: its next action is computed again.
+    let mut cases: Vec<Uuid> = notes.iter().map(|n| n.case.as_uuid()).collect();
+    cases.sort_unstable();
+    cases.dedup();
+    crate::next_action::refresh(tx, key, crate::next_action::Which::Cases(&cases)).await?;
+    Ok(())
 }
 
 /// A case's notes, newest first, opened; each is audited as read.
 pub async fn of_case(tx: &mut Tx, scope: &ProgrammeScope, access: Access, case: CaseId) -> StoreResult<Vec<Note>> {
-    type Row = (Uuid, Uuid, Option<String>, OffsetDateTime, Vec<u8>);
+    type Row = (Uuid, Uuid, Option<String>, OffsetDateTime, Vec<u8>, Option<Date>);
     let key = tx.programme_key(scope.programme()).await?;
     let keys = tx.keys()?;
     let order = tx.engine().time_key("n.written_at");
     let rows: Vec<Row> = on_conn!(tx, c => sqlx::query_as(&format!(
-        "select n.note_id, n.author_id, u.display_name, n.written_at, n.body from case_note n \
+        "select n.note_id, n.author_id, u.display_name, n.written_at, n.body, n.follow_up_on from case_note n \
          left join user_account u on u.user_id = n.author_id \
          where n.programme_key = $1 and n.case_id = $2 order by {order} desc, n.note_id"),
     )
@@ -129,13 +143,14 @@ pub async fn of_case(tx: &mut Tx, scope: &ProgrammeScope, access: Access, case: 
     .await?;
     let p = scope.programme().as_uuid();
     rows.into_iter()
-        .map(|(id, author, author_name, written_at, body)| {
+        .map(|(id, author, author_name, written_at, body, follow_up_on)| {
             Ok(Note {
                 id: NoteId::from_uuid(id),
                 author: UserId::from_uuid(author),
                 author_name,
                 written_at,
                 body: keys.open(slot(p, id), &body)?,
+                follow_up_on,
             })
         })
         .collect()

@@ -245,24 +245,37 @@ pub async fn insert_prescription_reason(
     prescription: lotse_domain::id::PrescriptionId,
     reason: &str,
 ) -> StoreResult<()> {
+    insert_prescription_reasons(tx, scope, &[(prescription, reason.to_owned())]).await
+}
+
+/// Stores prescriptions' reasons, each sealed for its prescription, in one statement per batch
+/// (the demo's path; audited with the prescriptions' creation in the same transaction).
+pub async fn insert_prescription_reasons(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    items: &[(lotse_domain::id::PrescriptionId, String)],
+) -> StoreResult<()> {
     let key = tx.programme_key(scope.programme()).await?;
-    let sealed = tx.keys()?.seal(
-        Slot {
-            programme: scope.programme().as_uuid(),
-            record: prescription.as_uuid(),
-            column: "reason",
-        },
-        reason,
-    )?;
-    bulk::insert_rows(
-        tx,
-        vec![PrescriptionReasonRow {
-            programme_key: key,
-            prescription_id: prescription.as_uuid(),
-            reason: sealed,
-        }],
-    )
-    .await?;
+    let keys = tx.keys()?;
+    let rows = items
+        .iter()
+        .map(|(prescription, reason)| {
+            let sealed = keys.seal(
+                Slot {
+                    programme: scope.programme().as_uuid(),
+                    record: prescription.as_uuid(),
+                    column: "reason",
+                },
+                reason,
+            )?;
+            Ok(PrescriptionReasonRow {
+                programme_key: key,
+                prescription_id: prescription.as_uuid(),
+                reason: sealed,
+            })
+        })
+        .collect::<StoreResult<Vec<_>>>()?;
+    bulk::insert_rows(tx, rows).await?;
     Ok(())
 }
 

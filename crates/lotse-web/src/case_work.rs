@@ -199,6 +199,9 @@ pub struct NoteForm {
     /// The text.
     #[serde(default)]
     body: String,
+    /// The day of the next conversation with the person (optional).
+    #[serde(default)]
+    follow_up_on: String,
 }
 
 /// `POST /cases/{id}/notes`: writes a conversation note (sealed at rest).
@@ -212,7 +215,16 @@ pub async fn add_note(
 ) -> Result<Response, WebError> {
     csrf::verify_signed_in(&state, &user, &headers, &form.csrf).await?;
     let case = CaseId::from_uuid(parse_id(&id)?);
-    match conversation::add_note(&state.app, state.clock.as_ref(), &user.principal(), case, &form.body).await {
+    match conversation::add_note(
+        &state.app,
+        state.clock.as_ref(),
+        &user.principal(),
+        case,
+        &form.body,
+        &form.follow_up_on,
+    )
+    .await
+    {
         Ok(_) => Ok(see_other(&format!("/cases/{case}#notes"))),
         Err(WorkError::Invalid(errors)) => {
             let page = Page::new(&state, &headers, "/cases", Some(&user), &csrf);
@@ -224,6 +236,7 @@ pub async fn add_note(
             let notice = Some((text, StatusCode::BAD_REQUEST));
             let draft = Draft {
                 note: form.body,
+                follow_up_on: form.follow_up_on,
                 plan: None,
             };
             render_case_with_draft(&state, &headers, &user, &csrf, case, notice, draft).await
@@ -292,8 +305,8 @@ pub async fn save_plan(
         Err(PlanError::Store(e)) => return Err(e.into()),
     };
     let draft = Draft {
-        note: String::new(),
         plan: Some(input),
+        ..Draft::default()
     };
     render_case_with_draft(&state, &headers, &user, &csrf, case, Some(notice), draft).await
 }

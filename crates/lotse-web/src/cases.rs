@@ -262,6 +262,8 @@ struct CasePage {
     notes: Option<Vec<NoteView>>,
     /// The text put back in the note form.
     note_draft: String,
+    /// The day of the next conversation as entered with a refused note.
+    follow_up_draft: String,
     /// The action plan, for the link worker holding the case.
     plan: Option<PlanView>,
     /// The questionnaires, for the link worker holding the case.
@@ -344,6 +346,8 @@ pub async fn provider_answer(
 pub(crate) struct Draft {
     /// A note's text.
     pub(crate) note: String,
+    /// The day of the next conversation as entered with it.
+    pub(crate) follow_up_on: String,
     /// A plan as entered.
     pub(crate) plan: Option<ActionPlanInput>,
 }
@@ -499,6 +503,8 @@ struct NoteView {
     written: String,
     author: String,
     body: String,
+    /// The day of the next conversation named with it (a date as the page shows dates).
+    follow_up_on: Option<String>,
 }
 
 /// The link worker's forms on the case page: which are shown, and what they offer.
@@ -651,6 +657,7 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
             .collect(),
         notes: None,
         note_draft: String::new(),
+        follow_up_draft: String::new(),
         plan: None,
         questionnaires: None,
         consents: record
@@ -743,6 +750,7 @@ pub(crate) async fn render_case_with_draft(
                 written: crate::page::timestamp(n.written_at),
                 author: n.author_name.unwrap_or_default(),
                 body: n.body,
+                follow_up_on: n.follow_up_on.map(|d| d.to_string()),
             })
             .collect()
     });
@@ -754,6 +762,7 @@ pub(crate) async fn render_case_with_draft(
         && record.referrals.iter().any(|r| r.state == "closed");
     view.work = work;
     view.note_draft = draft.note;
+    view.follow_up_draft = draft.follow_up_on;
     view.questionnaires = questionnaires.as_ref().map(|q| questionnaires_view(&view.page, q));
     view.plan = plans.map(|versions| plan_view(&versions, draft.plan, can_plan));
     let status = notice.as_ref().map_or(StatusCode::OK, |(_, status)| *status);

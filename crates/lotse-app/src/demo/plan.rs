@@ -688,6 +688,7 @@ fn norddjurs(job: &JobToken, rng: &mut ChaCha8Rng, scale: usize, as_of: OffsetDa
 struct Batch {
     patients: Vec<NewPatient>,
     prescriptions: Vec<Prescription>,
+    reasons: Vec<(PrescriptionId, String)>,
     cases: Vec<Case>,
     referrals: Vec<NewReferral>,
     onward: Vec<NewOnwardReferral>,
@@ -759,6 +760,49 @@ fn first_plan(w: &World, case: CaseId, author: UserId, plan_at: OffsetDateTime, 
     }
 }
 
+/// A prescriber's short reasons, in German and Danish. Invented; none describes a real person.
+const DEMO_REASONS: [(&str, &str); 4] = [
+    (
+        "Seit dem Tod des Partners allein, kommt kaum noch aus dem Haus.",
+        "Alene siden partnerens død, kommer næsten ikke ud af huset.",
+    ),
+    (
+        "Wiederkehrende Beschwerden ohne Befund, fühlt sich einsam.",
+        "Tilbagevendende gener uden fund, føler sig ensom.",
+    ),
+    (
+        "Nach längerer Krankschreibung ohne Tagesstruktur, gedrückte Stimmung.",
+        "Uden struktur i hverdagen efter lang sygemelding, nedtrykt.",
+    ),
+    (
+        "Pflegt die Mutter, erschöpft; wünscht Entlastung und Kontakte.",
+        "Passer sin mor og er udmattet; ønsker aflastning og kontakt.",
+    ),
+];
+
+/// The prescriber's reason for a prescription issued at `issued_at`: one of [`DEMO_REASONS`]
+/// in the programme's language, none for one prescription in five (the field is optional).
+/// Chosen by the time, not drawn, so that the random stream (and the rest of the demo) stays
+/// as it was before reasons were written.
+fn demo_reason(w: &World, issued_at: OffsetDateTime) -> Option<String> {
+    let minute = usize::from(issued_at.minute());
+    if minute % 5 == 4 {
+        return None;
+    }
+    let (de, da) = DEMO_REASONS.get(minute % DEMO_REASONS.len()).copied()?;
+    let danish = w.programme.languages.first() == Some(&Language::Danish);
+    Some(if danish { da } else { de }.to_owned())
+}
+
+/// About one prescription in eight asks for contact soon; by the time, as [`demo_reason`].
+fn demo_urgency(issued_at: OffsetDateTime) -> lotse_domain::prescription::Urgency {
+    if (u16::from(issued_at.hour()) * 60 + u16::from(issued_at.minute())) % 8 == 3 {
+        lotse_domain::prescription::Urgency::Soon
+    } else {
+        lotse_domain::prescription::Urgency::Routine
+    }
+}
+
 /// What a link worker notes after a first conversation ("what matters to you?"), in German
 /// and Danish. Invented; none describes a real person.
 const DEMO_NOTES: [(&str, &str); 5] = [
@@ -784,9 +828,9 @@ const DEMO_NOTES: [(&str, &str); 5] = [
     ),
 ];
 
-/// The note on a case after its first conversation. Its text and id follow from the case and
-/// the contact's time, not drawn, so that the random stream (and the rest of the demo) stays
-/// as it was before notes were recorded.
+/// The note on a case after its first conversation. Its text, id and the next conversation it
+/// names follow from the case and the contact's time, not drawn, so that the random stream
+/// (and the rest of the demo) stays as it was before notes were recorded.
 fn first_conversation_note(w: &World, case: CaseId, author: UserId, contacted_at: OffsetDateTime) -> NewNote {
     let (de, da) = DEMO_NOTES
         .get(usize::from(contacted_at.minute()) % DEMO_NOTES.len())
@@ -799,6 +843,9 @@ fn first_conversation_note(w: &World, case: CaseId, author: UserId, contacted_at
         author,
         written_at: contacted_at + Duration::minutes(20),
         body: if danish { da } else { de }.to_owned(),
+        // One note in three names the next conversation, three weeks on (by the contact's
+        // minute, as the text).
+        follow_up_on: (contacted_at.minute() % 3 == 1).then(|| (contacted_at + Duration::days(21)).date()),
     }
 }
 
@@ -1064,10 +1111,15 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
             prescriber,
             need_domains: needs,
             issued_at,
-            urgency: lotse_domain::prescription::Urgency::Routine,
+            urgency: demo_urgency(issued_at),
             link_facility: None,
         }
     });
+    if let Some(p) = &prescription
+        && let Some(reason) = demo_reason(w, p.issued_at)
+    {
+        b.reasons.push((p.id, reason));
+    }
     if prescription.is_some() {
         b.consents.push(consent(
             rng,
@@ -1288,6 +1340,7 @@ async fn write_batch(db: &Db, w: &World, b: &Batch, now: OffsetDateTime) -> Resu
     let mut tx = db.begin().await?;
     lotse_store::person::insert_patients(&mut tx, s, access, &b.patients).await?;
     lotse_store::person::insert_prescriptions(&mut tx, s, access, &b.prescriptions).await?;
+    lotse_store::person::insert_prescription_reasons(&mut tx, s, &b.reasons).await?;
     lotse_store::person::insert_cases(&mut tx, s, access, &b.cases).await?;
     lotse_store::referral::insert_many(&mut tx, s, access, &b.referrals).await?;
     lotse_store::referral::insert_onward_many(&mut tx, s, access, &b.onward).await?;

@@ -189,9 +189,9 @@ storage_test!(async fn notes_are_sealed_each_read_is_audited_and_erasure_deletes
     let clock = FixedClock::new(fixed_now());
     let lotsin = link_worker(db, &world, "lotsin-a").await;
     let text = "Möchte wieder singen; der Hund ist ihr wichtig.";
-    conversation::add_note(&db.db, &clock, &lotsin, world.case, text).await.unwrap();
+    conversation::add_note(&db.db, &clock, &lotsin, world.case, text, "").await.unwrap();
     clock.advance(time::Duration::minutes(5));
-    conversation::add_note(&db.db, &clock, &lotsin, world.case, "  Zweites Gespräch.  ").await.unwrap();
+    conversation::add_note(&db.db, &clock, &lotsin, world.case, "  Zweites Gespräch.  ", "").await.unwrap();
 
     // Sealed at rest: the text is in no column as written.
     let bodies: Vec<Vec<u8>> =
@@ -208,7 +208,7 @@ storage_test!(async fn notes_are_sealed_each_read_is_audited_and_erasure_deletes
     assert_eq!(reads, [1, 1], "one read of each note by its reader");
     // Wrong input names the field; nothing is written.
     for (body, problem) in [("   ", FieldProblem::Required), (&"x".repeat(4001)[..], FieldProblem::TooLong)] {
-        match conversation::add_note(&db.db, &clock, &lotsin, world.case, body).await {
+        match conversation::add_note(&db.db, &clock, &lotsin, world.case, body, "").await {
             Err(WorkError::Invalid(fields)) => assert_eq!((fields[0].field.as_str(), fields[0].problem), ("body", problem)),
             other => panic!("{other:?}"),
         }
@@ -223,7 +223,7 @@ storage_test!(async fn notes_are_sealed_each_read_is_audited_and_erasure_deletes
         let who = as_member(db, &world, name, role, org).await;
         let read = conversation::notes(&db.db, &clock, &who, world.case).await;
         assert!(matches!(read, Err(WorkError::NotFound)), "{name}: {read:?}");
-        let write = conversation::add_note(&db.db, &clock, &who, world.case, "nein").await;
+        let write = conversation::add_note(&db.db, &clock, &who, world.case, "nein", "").await;
         assert!(matches!(write, Err(WorkError::NotFound)), "{name}: {write:?}");
     }
     assert_eq!(count(db, "select count(*) from case_note").await, 2, "nothing else written");
@@ -306,7 +306,7 @@ storage_test!(async fn rotating_the_key_seals_notes_and_reasons_again(db) {
     let world = World::build(db, "notes-rotate").await;
     let clock = FixedClock::new(fixed_now());
     let lotsin = link_worker(db, &world, "lotsin-a").await;
-    conversation::add_note(&db.db, &clock, &lotsin, world.case, "Mag Schach.").await.unwrap();
+    conversation::add_note(&db.db, &clock, &lotsin, world.case, "Mag Schach.", "").await.unwrap();
     // A reason for one of the world's prescriptions, written under the test key.
     let existing: Uuid = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select prescription_id from prescription limit 1").fetch_one(p).await)
         .unwrap();

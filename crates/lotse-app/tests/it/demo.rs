@@ -46,6 +46,14 @@ storage_test!(async fn the_demo_has_both_programmes_every_state_and_a_valid_audi
     // Norddjurs: 24 GPs (prescribers) besides the named demo prescriber.
     let gps: i64 = on_pool!(&db.db, p => sqlx::query_scalar("select count(*) from user_account where username like 'laege__.norddjurs'").fetch_one(p).await).unwrap();
     assert_eq!(gps, 24);
+    // Most prescriptions carry the prescriber's reason (sealed), some none; about one in eight
+    // asks for contact soon.
+    let count = |sql: &'static str| async move { on_pool!(&db.db, p => sqlx::query_scalar::<_, i64>(sql).fetch_one(p).await).unwrap() };
+    let prescriptions = count("select count(*) from prescription").await;
+    let reasons = count("select count(*) from prescription_reason").await;
+    let soon = count("select count(*) from prescription where urgency = 'soon'").await;
+    assert!(reasons * 10 > prescriptions * 6 && reasons < prescriptions, "{reasons} reasons of {prescriptions}");
+    assert!(soon * 20 > prescriptions && soon * 4 < prescriptions, "{soon} soon of {prescriptions}");
     for (slug, report) in lotse_app::admin::verify_audit(&db.db).await.unwrap() {
         assert!(report.broken.is_none(), "{slug}: {:?}", report.broken);
         assert!(report.entries > 5, "{slug}: {}", report.entries);

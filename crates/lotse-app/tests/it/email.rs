@@ -315,6 +315,34 @@ storage_test!(async fn a_closed_cases_provider_gets_no_email_no_reminder_and_no_
     assert_eq!(reminders, 1);
 });
 
+storage_test!(async fn a_reminder_that_cannot_go_out_leaves_the_provider_silent_on_the_worklist(db) {
+    let world = World::build(db, "email-remind-fails").await;
+    let sink = SmtpSink::start().await;
+    let relays = relays_to(db, &world, &sink).await;
+    let app = App::new(db.db.clone()).with_email(relays.clone());
+    let monday = FixedClock::new(fixed_now());
+    let (issued, onward_id, lotsin) = accepted(db, &world, "Funkstille").await;
+    onward::send(&app, &monday, &lotsin, issued.case, onward_id, send(sharing(&[SharedField::Name]), 2))
+        .await
+        .unwrap();
+    assert_eq!(report(&email::deliver(&db.db, &monday, &relays).await.unwrap(), &world), (1, 0, 0));
+    // Silent from Monday 9 November: the reminder is made due, and the relay refuses it.
+    let next_monday = FixedClock::new(fixed_now() + Duration::days(7));
+    let reports = follow_up::run(&db.db, &next_monday, &relays).await.unwrap();
+    assert_eq!(reports.iter().map(|r| r.reminded).sum::<usize>(), 1);
+    sink.refuse(true);
+    assert_eq!(report(&email::deliver(&db.db, &next_monday, &relays).await.unwrap(), &world), (0, 1, 0));
+    // Nothing is lost: the reminder waits for its next try, and the link worker's worklist
+    // still says to call the provider.
+    let emails = emails_of(db, &lotsin, issued.case, onward_id).await;
+    assert_eq!((emails[1].kind, emails[1].state, emails[1].attempts), (EmailKind::ProviderReminder, EmailState::Pending, 1));
+    let list = lotse_app::case_record::next_action_worklist(&db.db, &next_monday, &lotsin, 50, None).await.unwrap();
+    let row = list.rows.iter().find(|r| r.case == issued.case).expect("the case is on the worklist");
+    let next = row.next.expect("a next action");
+    assert_eq!(next.kind, lotse_domain::next_action::NextActionKind::ProviderSilent);
+    assert_eq!(next.due_on, time::macros::date!(2026 - 11 - 09));
+});
+
 storage_test!(async fn an_offer_without_an_address_drops_its_email(db) {
     let world = World::build(db, "email-noaddress").await;
     let sink = SmtpSink::start().await;

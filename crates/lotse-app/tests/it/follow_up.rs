@@ -2,7 +2,8 @@
 //! answered puts "provider silent" on the worklist after the programme's N working days and
 //! lapses after M (its links stop, the worklist says to pick the next offer), written and
 //! audited as `system:follow-up`; a second run changes nothing; an answered one never lapses;
-//! on PostgreSQL a runner holding the lock makes another skip.
+//! on PostgreSQL a runner holding the lock makes another skip. A conversation note naming the
+//! next conversation puts "follow-up due" on the worklist until a later note.
 //!
 //! The dates are counted by hand on the NRW calendar: `fixed_now` is Monday 2 November 2026,
 //! 09:30 UTC, and November 2026 has no public holiday in North Rhine-Westphalia.
@@ -15,6 +16,7 @@ use lotse_app::follow_up::{self, FollowUpReport};
 use lotse_app::onward::{self, OnwardError};
 use lotse_domain::capability::CapabilityPurpose;
 use lotse_domain::consent::SharedField;
+use lotse_domain::field::FieldProblem;
 use lotse_domain::onward_referral::{OnwardReferralState, ProviderAnswer};
 use lotse_store::Engine;
 use lotse_testkit::world::{IssuedCase, World};
@@ -254,4 +256,46 @@ storage_test!(async fn a_backlog_lapses_in_batches_until_nothing_is_due(db) {
     assert_eq!(still_sent, 1, "the one not yet due stays sent");
     let reports = follow_up::run(&db.db, &FixedClock::new(clock), &Relays::none()).await.unwrap();
     assert_eq!(report_of(&reports, &world).lapsed, 0);
+});
+
+storage_test!(async fn a_note_naming_the_next_conversation_puts_a_follow_up_on_the_worklist(db) {
+    let world = World::build(db, "follow-up-conversation").await;
+    let clock = FixedClock::new(fixed_now());
+    let (issued, _, lotsin) = accepted(db, &world, "Gespraech").await;
+    // Contacted Monday 2 November: the baseline questionnaire is the next action.
+    let baseline = (Some("questionnaire_due".to_owned()), Some(date!(2026 - 11 - 16)));
+    assert_eq!(next_action(db, &issued).await, baseline);
+
+    // The next conversation on Thursday 5 November (as German practices write dates).
+    lotse_app::conversation::add_note(&db.db, &clock, &lotsin, issued.case, "Will es sich überlegen.", "05.11.2026")
+        .await
+        .unwrap();
+    assert_eq!(next_action(db, &issued).await, (Some("follow_up_due".into()), Some(date!(2026 - 11 - 05))));
+    let notes = lotse_app::conversation::notes(&db.db, &clock, &lotsin, issued.case).await.unwrap().unwrap();
+    assert_eq!(notes[0].follow_up_on, Some(date!(2026 - 11 - 05)));
+
+    // Wrong days are refused, each named, with the text's problem too; nothing is written.
+    let notes_before = crate::onward::count(db, "select count(*) from case_note").await;
+    for (body, day, expected) in [
+        ("Text", "2026-11-02", vec![("follow_up_on", FieldProblem::DateNotAfterToday)]),
+        ("Text", "gestern", vec![("follow_up_on", FieldProblem::Date)]),
+        ("Text", "2027-11-04", vec![("follow_up_on", FieldProblem::DateTooFar)]),
+        ("  ", "31.02.2027", vec![("body", FieldProblem::Required), ("follow_up_on", FieldProblem::Date)]),
+    ] {
+        match lotse_app::conversation::add_note(&db.db, &clock, &lotsin, issued.case, body, day).await {
+            Err(lotse_app::referral_work::WorkError::Invalid(fields)) => {
+                let got: Vec<(&str, FieldProblem)> = fields.iter().map(|f| (f.field.as_str(), f.problem)).collect();
+                assert_eq!(got, expected, "{body:?} {day:?}");
+            }
+            other => panic!("{day}: {other:?}"),
+        }
+    }
+    assert_eq!(crate::onward::count(db, "select count(*) from case_note").await, notes_before);
+
+    // The conversation took place: a later note without a next one clears the follow-up.
+    let thursday = at(date!(2026 - 11 - 05));
+    lotse_app::conversation::add_note(&db.db, &thursday, &lotsin, issued.case, "Gespräch geführt.", "")
+        .await
+        .unwrap();
+    assert_eq!(next_action(db, &issued).await, baseline);
 });

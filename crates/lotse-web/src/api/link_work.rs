@@ -816,6 +816,9 @@ pub struct NoteDocument {
     pub written_at: String,
     /// The text (sealed at rest).
     pub body: String,
+    /// The day of the next conversation named with it (`YYYY-MM-DD`), if any.
+    #[schema(format = Date)]
+    pub follow_up_on: Option<String>,
 }
 
 /// `GET /api/v1/cases/{case_id}/notes`: the conversation notes ("what matters to you?"), each
@@ -854,6 +857,7 @@ pub async fn notes(
                         author: n.author_name,
                         written_at: timestamp(n.written_at),
                         body: n.body,
+                        follow_up_on: n.follow_up_on.map(|d| d.to_string()),
                     })
                     .collect(),
             },
@@ -1004,6 +1008,11 @@ pub struct NoteRequest {
     pub author: String,
     /// The text (1 to 4,000 characters; sealed at rest).
     pub body: String,
+    /// The day of the next conversation with the person (`YYYY-MM-DD`, after today, within 366
+    /// days; absent or null: none). While this is the case's latest note, the worklist shows
+    /// "follow-up due" on that day.
+    #[schema(format = Date)]
+    pub follow_up_on: Option<String>,
 }
 
 /// A note written.
@@ -1025,7 +1034,7 @@ pub struct NoteWritten {
     request_body(content = NoteRequest, content_type = "application/json"),
     responses(
         (status = 201, description = "The note is written", body = NoteWritten, content_type = "application/json"),
-        (status = 400, description = "The body or id is malformed, the author is not a link worker of the client's facility, or the text is empty or too long", body = super::Problem, content_type = "application/problem+json"),
+        (status = 400, description = "The body or id is malformed, the author is not a link worker of the client's facility, the text is empty or too long, or the next conversation is not a date after today within 366 days", body = super::Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = super::Problem, content_type = "application/problem+json"),
         (status = 403, description = "The client's scopes or role do not allow this", body = super::Problem, content_type = "application/problem+json"),
         (status = 404, description = "No such case, or none whose referral lies with the client's facility", body = super::Problem, content_type = "application/problem+json"),
@@ -1041,16 +1050,27 @@ pub async fn add_note(
 ) -> Response {
     let parsed = case_of(&case_id).and_then(|case| {
         require_json(&headers)?;
-        let (mut r, map) = Reader::object(&body, &["author", "body"], &["author", "body"])?;
+        let (mut r, map) = Reader::object(&body, &["author", "body", "follow_up_on"], &["author", "body"])?;
         let author = r.string("author", map.get("author"), false);
         let text = r.string("body", map.get("body"), false);
-        r.finish((case, author, text))
+        let follow_up_on = r.string("follow_up_on", map.get("follow_up_on"), true);
+        r.finish((case, author, text, follow_up_on))
     });
-    let (case, author, text) = match parsed {
+    let (case, author, text, follow_up_on) = match parsed {
         Ok(p) => p,
         Err(e) => return ctx.fail(&state, e),
     };
-    match conversation::add_note_for(&state.app, state.clock.as_ref(), &ctx.principal, case, &author, &text).await {
+    match conversation::add_note_for(
+        &state.app,
+        state.clock.as_ref(),
+        &ctx.principal,
+        case,
+        &author,
+        &text,
+        &follow_up_on,
+    )
+    .await
+    {
         Ok(id) => json_with(
             StatusCode::CREATED,
             &NoteWritten {

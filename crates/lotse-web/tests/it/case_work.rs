@@ -91,6 +91,17 @@ storage_test!(async fn notes_and_a_concern_from_the_case_page(db) {
     assert_eq!(response.headers()[header::LOCATION], format!("{case}#notes").as_str());
     let page = text(app.get(&case, &headers).await).await;
     assert!(page.contains("Singt gern im Chor."), "{page}");
+    // The next conversation: not today (refused, named, the text and the day kept), then a
+    // later day, shown with the note.
+    let response = app.post_form(&format!("{case}/notes"), "body=Zweites+Treffen&follow_up_on=2026-11-02", &headers).await;
+    assert_eq!(response.status(), 400);
+    let page = text(response).await;
+    assert!(page.contains("Nächstes Gespräch") && page.contains(">Zweites Treffen</textarea>"), "{page}");
+    assert!(page.contains("value=\"2026-11-02\""), "the day typed is kept");
+    let response = app.post_form(&format!("{case}/notes"), "body=Zweites+Treffen&follow_up_on=2026-11-20", &headers).await;
+    assert_eq!(response.status(), 303);
+    let page = text(app.get(&case, &headers).await).await;
+    assert!(page.contains("Nächstes Gespräch: 2026-11-20"), "{page}");
 
     // The prescriber's view of the case holds no notes.
     let gp = world.member(db, "dr-web", Role::Prescriber, Some(world.orgs.practice)).await;
