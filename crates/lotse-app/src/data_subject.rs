@@ -6,7 +6,7 @@ use std::collections::HashMap;
 
 use lotse_domain::actor::{ProgrammeScope, SystemJob};
 use lotse_domain::audit::{AuditAction, AuditEntry, AuditPurpose, ObjectKind, RequestReference};
-use lotse_domain::id::{ApiClientId, PatientId, UserId};
+use lotse_domain::id::{ApiClientId, CaseId, PatientId, UserId};
 use lotse_domain::policy::{AccountRelations, Action, Decision, Subject};
 use lotse_domain::prescription::PrescriptionCode;
 use lotse_domain::user::User;
@@ -268,6 +268,34 @@ pub struct IdentityLine {
     pub phone: Option<String>,
 }
 
+/// A conversation note as exported (the writer's name is left out: it is the writer's data).
+#[derive(Debug, Clone, Serialize)]
+pub struct NoteLine {
+    /// The case it belongs to.
+    pub case_id: String,
+    /// When it was written.
+    #[serde(with = "time::serde::rfc3339")]
+    pub written_at: OffsetDateTime,
+    /// The text.
+    pub text: String,
+    /// The day of the next conversation it named (ISO 8601).
+    pub follow_up_on: Option<String>,
+}
+
+/// One version of an action plan as exported.
+#[derive(Debug, Clone, Serialize)]
+pub struct PlanLine {
+    /// The case it belongs to.
+    pub case_id: String,
+    /// The version (1 for the first).
+    pub version: i64,
+    /// When it was written.
+    #[serde(with = "time::serde::rfc3339")]
+    pub written_at: OffsetDateTime,
+    /// Goals, milestones, obstacles and the review date.
+    pub content: lotse_domain::action_plan::ActionPlanContent,
+}
+
 /// Everything Lotse holds about a person, for a data-subject access request.
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonExport {
@@ -294,6 +322,10 @@ pub struct PersonExport {
     pub consents: Vec<ConsentLine>,
     /// Questionnaire responses.
     pub questionnaire_responses: Vec<ResponseLine>,
+    /// Conversation notes, opened, newest first per case.
+    pub notes: Vec<NoteLine>,
+    /// Every version of every action plan, opened, newest first per case.
+    pub action_plans: Vec<PlanLine>,
     /// Who accessed the data (GDPR Art. 15(1)(c): recipients), newest first.
     pub accesses: Vec<AccessLine>,
 }
@@ -322,12 +354,41 @@ pub async fn export(
     let access = access(clock, AuditPurpose::DataProtection);
     let identity = lotse_store::person::get_identity(&mut tx, scope, access, patient).await?;
     let profile = record::profile(&mut tx, scope, access, patient).await?;
-    let prescriptions = record::prescriptions(&mut tx, scope, access, patient).await?;
+    let mut prescriptions = record::prescriptions(&mut tx, scope, access, patient).await?;
+    let ids: Vec<uuid::Uuid> = prescriptions.iter().map(|p| p.id).collect();
+    for (id, reason) in record::prescription_reasons(&mut tx, scope, &ids).await? {
+        if let Some(line) = prescriptions.iter_mut().find(|p| p.id == id) {
+            line.reason = Some(reason);
+        }
+    }
     let referrals = record::referrals(&mut tx, scope, access, patient).await?;
     let onward_referrals = record::onward_referrals(&mut tx, scope, access, patient, None).await?;
     let consents = record::consents(&mut tx, scope, access, patient).await?;
     let questionnaire_responses = record::responses(&mut tx, scope, access, patient).await?;
     let objects = record::object_ids(&mut tx, scope, patient).await?;
+    let (mut notes, mut action_plans) = (Vec::new(), Vec::new());
+    for case in objects
+        .iter()
+        .filter(|(kind, _)| *kind == ObjectKind::Case)
+        .map(|(_, id)| CaseId::from_uuid(*id))
+    {
+        for n in lotse_store::note::of_case(&mut tx, scope, access, case).await? {
+            notes.push(NoteLine {
+                case_id: case.to_string(),
+                written_at: n.written_at,
+                text: n.body,
+                follow_up_on: n.follow_up_on.map(|d| d.to_string()),
+            });
+        }
+        for p in lotse_store::action_plan::versions(&mut tx, scope, access, case).await? {
+            action_plans.push(PlanLine {
+                case_id: case.to_string(),
+                version: p.version,
+                written_at: p.written_at,
+                content: p.content,
+            });
+        }
+    }
     let accesses = lotse_store::audit::list_for_objects(&mut tx, scope, &objects, usize::MAX).await?;
     let recipients = recipients(db, &mut tx, scope, &accesses).await?;
     lotse_store::audit::record_referenced(
@@ -369,6 +430,8 @@ pub async fn export(
             })
             .collect(),
         questionnaire_responses,
+        notes,
+        action_plans,
         accesses: accesses
             .into_iter()
             .map(|e| AccessLine {

@@ -99,7 +99,27 @@ storage_test!(async fn the_access_export_holds_everything_and_is_audited(db) {
     let world = World::build(db, "export").await;
     let clock = FixedClock::new(fixed_now());
     let coordinator = as_member(db, &world, "coordinator", Role::Coordinator, None).await;
+    // What only the sealed columns hold: the prescriber's reason, a note, a plan.
+    let lotsin = as_member(db, &world, "lotsin-export", Role::LinkWorker, Some(world.orgs.facility)).await;
+    lotse_app::conversation::add_note(&db.db, &clock, &lotsin, world.case, "Singt gern.", "2026-11-20").await.unwrap();
+    let plan = lotse_domain::action_plan::ActionPlanInput {
+        goals: "Wieder singen".into(),
+        milestones: vec![("Chorprobe besuchen".into(), "10.11.2026".into())],
+        obstacles: String::new(),
+        review_on: "03.12.2026".into(),
+    };
+    lotse_app::action_plan::save(&db.db, &clock, &lotsin, world.case, &plan, 0).await.unwrap();
+    let first = data_subject::export(&db.db, &clock, &coordinator, world.person, &reference()).await.unwrap();
+    let mut tx = db.db.begin().await.unwrap();
+    let prescription = lotse_domain::id::PrescriptionId::from_uuid(first.prescriptions[0].id);
+    lotse_store::person::insert_prescription_reason(&mut tx, &world.scope, prescription, "Vereinsamt").await.unwrap();
+    tx.commit().await.unwrap();
     let export = data_subject::export(&db.db, &clock, &coordinator, world.person, &reference()).await.unwrap();
+    assert_eq!(export.prescriptions[0].reason.as_deref(), Some("Vereinsamt"));
+    assert_eq!(export.notes.len(), 1);
+    assert_eq!((export.notes[0].text.as_str(), export.notes[0].follow_up_on.as_deref()), ("Singt gern.", Some("2026-11-20")));
+    assert_eq!(export.action_plans.len(), 1);
+    assert_eq!(export.action_plans[0].content.goals, ["Wieder singen"]);
     assert_eq!(export.identity.family_name, PERSON_FAMILY);
     assert_eq!(export.identity.phone.as_deref(), Some(PERSON_PHONE));
     assert_eq!(export.prescriptions.len(), 1);
