@@ -432,23 +432,7 @@ pub(crate) async fn stop_links(
     onward: OnwardReferralId,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    let purpose = CapabilityPurpose::OnwardReferralAnswer;
-    let working = lotse_store::capability::working_for_object(tx, scope, purpose, onward.as_uuid(), now).await?;
-    let mut stopped = Vec::new();
-    for link in &working {
-        if lotse_store::capability::revoke(tx, scope, link.id, now).await? {
-            stopped.push(link.id.as_uuid());
-        }
-    }
-    lotse_store::audit::record(
-        tx,
-        scope,
-        access,
-        lotse_domain::audit::AuditAction::Update,
-        ObjectKind::Capability,
-        stopped,
-    )
-    .await
+    stop_links_of(tx, scope, access, &[onward], now).await
 }
 
 /// Stops every provider link still working for the case's onward referrals, in one audit
@@ -461,9 +445,21 @@ pub(crate) async fn stop_case_links(
     case: CaseId,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
+    let onwards = lotse_store::referral::onward_of_case(tx, scope, case).await?;
+    stop_links_of(tx, scope, access, &onwards, now).await
+}
+
+/// Revokes the working provider links of `onwards`; one audit entry lists those stopped.
+async fn stop_links_of(
+    tx: &mut Tx,
+    scope: &lotse_domain::actor::ProgrammeScope,
+    access: lotse_store::audit::Access,
+    onwards: &[OnwardReferralId],
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
     let purpose = CapabilityPurpose::OnwardReferralAnswer;
     let mut stopped = Vec::new();
-    for onward in lotse_store::referral::onward_of_case(tx, scope, case).await? {
+    for onward in onwards {
         for link in lotse_store::capability::working_for_object(tx, scope, purpose, onward.as_uuid(), now).await? {
             if lotse_store::capability::revoke(tx, scope, link.id, now).await? {
                 stopped.push(link.id.as_uuid());
