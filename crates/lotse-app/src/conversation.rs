@@ -143,3 +143,34 @@ pub async fn notes(
     tx.commit().await?;
     Ok(Some(notes))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    #[test]
+    fn the_next_conversation_is_a_day_after_today_within_366_days() {
+        let today = date!(2026 - 11 - 02);
+        // (as typed, what it is read as): the boundaries written out by hand.
+        let table: [(&str, Result<Option<Date>, FieldProblem>); 10] = [
+            ("", Ok(None)),
+            ("   ", Ok(None)),
+            ("2026-11-03", Ok(Some(date!(2026 - 11 - 03)))),
+            ("03.11.2026", Ok(Some(date!(2026 - 11 - 03)))),
+            ("2026-11-02", Err(FieldProblem::DateNotAfterToday)),
+            ("2026-10-30", Err(FieldProblem::DateNotAfterToday)),
+            ("2027-11-03", Ok(Some(date!(2027 - 11 - 03)))),
+            ("2027-11-04", Err(FieldProblem::DateTooFar)),
+            ("2026-13-01", Err(FieldProblem::Date)),
+            ("morgen", Err(FieldProblem::Date)),
+        ];
+        for (typed, expected) in table {
+            let got = parse_follow_up_on(typed, today).map_err(|e| {
+                assert_eq!(e.field, "follow_up_on");
+                e.problem
+            });
+            assert_eq!(got, expected, "{typed:?}");
+        }
+    }
+}
