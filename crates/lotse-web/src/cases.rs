@@ -611,13 +611,7 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
                 code: printed_code(&p.code),
                 practice: p.practice.clone(),
                 issued: date(p.issued_at),
-                needs: p
-                    .need_domains
-                    .split(',')
-                    .filter(|n| !n.is_empty())
-                    .map(|n| page.t(&format!("need-{n}")))
-                    .collect::<Vec<_>>()
-                    .join(", "),
+                needs: crate::directory::labels(&page, "need", p.need_domains.split(',').filter(|n| !n.is_empty())),
                 urgent: p.urgency == lotse_domain::prescription::Urgency::Soon.code(),
                 reason: p.reason.clone(),
             })

@@ -263,7 +263,7 @@ fn slot(page: &Page, day: Weekday, part: DayPart) -> String {
 }
 
 /// The labels of a list of codes (`need-loneliness` …), joined with commas.
-fn labels<'a>(page: &Page, prefix: &str, codes: impl Iterator<Item = &'a str>) -> String {
+pub(crate) fn labels<'a>(page: &Page, prefix: &str, codes: impl Iterator<Item = &'a str>) -> String {
     codes
         .map(|c| page.t(&format!("{prefix}-{c}")))
         .collect::<Vec<_>>()
