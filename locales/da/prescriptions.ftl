@@ -47,6 +47,7 @@ rx-facility-none = (ingen)
 rx-consent-legend = Personens samtykker
 rx-consent-intro = Læs teksterne op for personen på personens sprog. Hvert samtykke kan til enhver tid trækkes tilbage.
 rx-field-consent-transfer = Fritagelse fra tavshedspligt: henvisningen sendes videre
+rx-field-prescription-code = Kode på henvisningen
 rx-field-consent-care = Støtte fra en social navigatør
 rx-field-consent-research = Forskning (frivilligt)
 rx-field-consent-given-by = Samtykket er givet af

@@ -47,6 +47,7 @@ rx-facility-none = (keine)
 rx-consent-legend = Einwilligungen der Person
 rx-consent-intro = Lesen Sie der Person die Texte vor, in ihrer Sprache. Jede Einwilligung kann jederzeit widerrufen werden.
 rx-field-consent-transfer = Entbindung von der Schweigepflicht: das Rezept geht an die Lotsenstelle
+rx-field-prescription-code = Code auf dem Rezept
 rx-field-consent-care = Begleitung durch eine Lotsin oder einen Lotsen
 rx-field-consent-research = Forschung (freiwillig)
 rx-field-consent-given-by = Eingewilligt hat

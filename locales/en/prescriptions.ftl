@@ -47,6 +47,7 @@ rx-facility-none = (none)
 rx-consent-legend = The person's consents
 rx-consent-intro = Read the texts to the person, in their language. Each consent can be withdrawn at any time.
 rx-field-consent-transfer = Release from medical confidentiality: the prescription goes to the link service
+rx-field-prescription-code = Code on the sheet
 rx-field-consent-care = Support from a link worker
 rx-field-consent-research = Research (voluntary)
 rx-field-consent-given-by = Consent given by

@@ -539,9 +539,10 @@ pub async fn set_target_groups(
 }
 
 /// Re-encrypts, in every programme, the identities, the prescription reasons, the conversation
-/// notes and the action plans not sealed with the first data key (one transaction per
-/// programme; each person, prescription, note and case re-sealed is audited as an update).
-/// Returns (programme slug, people re-sealed, reasons, notes and plan versions re-sealed).
+/// notes, the action plans and the search profiles not sealed with the first data key (one
+/// transaction per programme; each person, prescription, note and case re-sealed is audited
+/// as an update). Returns (programme slug, people re-sealed, reasons, notes, plan versions
+/// and search profiles re-sealed).
 pub async fn reseal_identities(db: &Db, clock: &dyn Clock) -> Result<Vec<(String, usize, usize)>, AdminError> {
     let job = JobToken::start_job(SystemJob::Admin);
     let mut out = Vec::new();
@@ -555,7 +556,8 @@ pub async fn reseal_identities(db: &Db, clock: &dyn Clock) -> Result<Vec<(String
         let people = lotse_store::person::reseal_identities(&mut tx, &scope, access).await?;
         let notes = lotse_store::person::reseal_prescription_reasons(&mut tx, &scope, access).await?
             + lotse_store::note::reseal(&mut tx, &scope, access).await?
-            + lotse_store::action_plan::reseal(&mut tx, &scope, access).await?;
+            + lotse_store::action_plan::reseal(&mut tx, &scope, access).await?
+            + lotse_store::search_profile::reseal(&mut tx, &scope, access).await?;
         tx.commit().await?;
         out.push((programme.slug.as_str().to_owned(), people, notes));
     }

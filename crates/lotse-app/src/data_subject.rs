@@ -296,6 +296,17 @@ pub struct PlanLine {
     pub content: lotse_domain::action_plan::ActionPlanContent,
 }
 
+/// A case's search profile as exported.
+#[derive(Debug, Clone, Serialize)]
+pub struct SearchProfileLine {
+    /// The case it belongs to.
+    pub case_id: String,
+    /// Its version.
+    pub version: i64,
+    /// Interests, travel distance, accessibility needed, cost limit, free times.
+    pub profile: lotse_domain::search_profile::SearchProfile,
+}
+
 /// Everything Lotse holds about a person, for a data-subject access request.
 #[derive(Debug, Clone, Serialize)]
 pub struct PersonExport {
@@ -326,6 +337,8 @@ pub struct PersonExport {
     pub notes: Vec<NoteLine>,
     /// Every version of every action plan, opened, newest first per case.
     pub action_plans: Vec<PlanLine>,
+    /// The search profile of each case that has one, opened.
+    pub search_profiles: Vec<SearchProfileLine>,
     /// Who accessed the data (GDPR Art. 15(1)(c): recipients), newest first.
     pub accesses: Vec<AccessLine>,
 }
@@ -366,7 +379,7 @@ pub async fn export(
     let consents = record::consents(&mut tx, scope, access, patient).await?;
     let questionnaire_responses = record::responses(&mut tx, scope, access, patient).await?;
     let objects = record::object_ids(&mut tx, scope, patient).await?;
-    let (mut notes, mut action_plans) = (Vec::new(), Vec::new());
+    let (mut notes, mut action_plans, mut search_profiles) = (Vec::new(), Vec::new(), Vec::new());
     for case in objects
         .iter()
         .filter(|(kind, _)| *kind == ObjectKind::Case)
@@ -386,6 +399,13 @@ pub async fn export(
                 version: p.version,
                 written_at: p.written_at,
                 content: p.content,
+            });
+        }
+        if let Some((profile, version)) = lotse_store::search_profile::get(&mut tx, scope, access, case).await? {
+            search_profiles.push(SearchProfileLine {
+                case_id: case.to_string(),
+                version,
+                profile,
             });
         }
     }
@@ -432,6 +452,7 @@ pub async fn export(
         questionnaire_responses,
         notes,
         action_plans,
+        search_profiles,
         accesses: accesses
             .into_iter()
             .map(|e| AccessLine {

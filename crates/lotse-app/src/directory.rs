@@ -294,6 +294,9 @@ pub struct CaseProfile {
     pub min_age: Option<u8>,
     /// Soft preferences: the needs of their prescriptions, their language.
     pub preferences: Preferences,
+    /// What they look for beyond that (empty before the link worker saves one): distance,
+    /// accessibility and cost limit the case's search, interests and free times rank.
+    pub search: lotse_domain::search_profile::SearchProfile,
 }
 
 fn min_age(band: &str) -> Option<u8> {
@@ -320,6 +323,10 @@ pub async fn case_profile(
     let access = access(clock, AuditPurpose::Care);
     let profile = lotse_store::record::profile(&mut tx, scope, access, patient).await?;
     let prescriptions = lotse_store::record::prescriptions(&mut tx, scope, access, patient).await?;
+    let search = lotse_store::search_profile::get(&mut tx, scope, access, case)
+        .await?
+        .map(|(search, _)| search)
+        .unwrap_or_default();
     tx.commit().await?;
     let mut needs: Vec<NeedDomain> = prescriptions
         .iter()
@@ -349,11 +356,15 @@ pub async fn case_profile(
             languages: vec![profile.language],
             ..Preferences::default()
         },
+        search,
     })
 }
 
 /// A search from a case: the request as given, measured from the person's home and boosted by
-/// their profile, with their age as a hard constraint.
+/// their profile, with their age as a hard constraint. With `use_profile`, their search
+/// profile fills what the request leaves open: the radius (their travel distance, where there
+/// is a point to measure from), the accessibility needed, the cost limit; and their interests
+/// and free times rank matching offers higher.
 pub async fn search_for_case(
     db: &impl Handle,
     directories: &Directories,
@@ -361,16 +372,41 @@ pub async fn search_for_case(
     principal: &Principal,
     case: CaseId,
     request: &SearchRequest,
+    use_profile: bool,
 ) -> Result<(CaseProfile, SearchAnswer), DirectoryError> {
     let profile = case_profile(db, directories, clock, principal, case).await?;
     let index = directories.index(db, principal.scope(), clock.now()).await?;
-    let request = SearchRequest {
-        origin: request.origin.clone().or(profile.home.map(Origin::Home)),
-        age: request.age.or(profile.min_age),
-        preferences: profile.preferences.clone(),
-        ..request.clone()
-    };
+    let request = with_profile(request, &profile, use_profile);
     Ok((profile, index.search(&request)?))
+}
+
+/// The request of a case's search: see [`search_for_case`].
+fn with_profile(request: &SearchRequest, profile: &CaseProfile, use_profile: bool) -> SearchRequest {
+    let origin = request.origin.clone().or(profile.home.map(Origin::Home));
+    let empty = lotse_domain::search_profile::SearchProfile::default();
+    let search = if use_profile { &profile.search } else { &empty };
+    SearchRequest {
+        radius_m: request.radius_m.or_else(|| {
+            origin
+                .as_ref()
+                .and(search.max_distance_km)
+                .map(|km| u32::from(km) * 1000)
+        }),
+        accessibility: if request.accessibility.is_empty() {
+            search.accessibility.clone()
+        } else {
+            request.accessibility.clone()
+        },
+        max_cost: request.max_cost.or(search.max_cost),
+        age: request.age.or(profile.min_age),
+        preferences: Preferences {
+            categories: search.interests.clone(),
+            slots: search.free_times.clone(),
+            ..profile.preferences.clone()
+        },
+        origin,
+        ..request.clone()
+    }
 }
 
 /// Builds the index of a programme by slug, outside any request: for the operator's benchmarks
@@ -387,6 +423,97 @@ pub async fn index_for(db: &impl Handle, slug: &str, today: Date) -> Result<Dire
 
 #[cfg(test)]
 mod tests {
+    use lotse_domain::offer::{AccessibilityFeature, CostKind, DayPart, OfferCategory};
+    use lotse_domain::search_profile::SearchProfile;
+    use time::Weekday;
+
+    use super::{CaseProfile, Origin, Preferences, SearchRequest, with_profile};
+
+    fn person(home: bool) -> CaseProfile {
+        CaseProfile {
+            home: home.then(|| lotse_domain::area::GeoPoint::parse(51.22, 6.78).unwrap()),
+            home_postcode: None,
+            min_age: Some(65),
+            preferences: Preferences {
+                languages: vec!["tr".into()],
+                ..Preferences::default()
+            },
+            search: SearchProfile {
+                interests: vec![OfferCategory::Sport],
+                max_distance_km: Some(5),
+                accessibility: vec![AccessibilityFeature::StepFree],
+                max_cost: Some(CostKind::Free),
+                free_times: vec![(Weekday::Tuesday, DayPart::Morning)],
+            },
+        }
+    }
+
+    #[test]
+    fn the_search_profile_fills_what_the_request_leaves_open() {
+        // (request, home known, profile used) → (radius m, accessibility, max cost, interests
+        // boosted): a table written by hand.
+        let own = SearchRequest {
+            radius_m: Some(1_500),
+            accessibility: vec![AccessibilityFeature::HearingLoop],
+            max_cost: Some(CostKind::Paid),
+            ..SearchRequest::default()
+        };
+        let cases = [
+            (
+                SearchRequest::default(),
+                true,
+                true,
+                Some(5_000),
+                vec![AccessibilityFeature::StepFree],
+                Some(CostKind::Free),
+                true,
+            ),
+            (
+                SearchRequest::default(),
+                false,
+                true,
+                None,
+                vec![AccessibilityFeature::StepFree],
+                Some(CostKind::Free),
+                true,
+            ),
+            (SearchRequest::default(), true, false, None, vec![], None, false),
+            (
+                own.clone(),
+                true,
+                true,
+                Some(1_500),
+                vec![AccessibilityFeature::HearingLoop],
+                Some(CostKind::Paid),
+                true,
+            ),
+            (
+                own,
+                true,
+                false,
+                Some(1_500),
+                vec![AccessibilityFeature::HearingLoop],
+                Some(CostKind::Paid),
+                false,
+            ),
+        ];
+        for (i, (request, home, used, radius, access, cost, boosted)) in cases.into_iter().enumerate() {
+            let got = with_profile(&request, &person(home), used);
+            assert_eq!(got.radius_m, radius, "case {i}");
+            assert_eq!(got.accessibility, access, "case {i}");
+            assert_eq!(got.max_cost, cost, "case {i}");
+            assert_eq!(!got.preferences.categories.is_empty(), boosted, "case {i}");
+            assert_eq!(!got.preferences.slots.is_empty(), boosted, "case {i}");
+            assert_eq!(
+                got.preferences.languages,
+                ["tr"],
+                "case {i}: the person's language always"
+            );
+            assert_eq!(got.age, Some(65), "case {i}: the age band always");
+            assert_eq!(matches!(got.origin, Some(Origin::Home(_))), home, "case {i}");
+        }
+    }
+
     #[test]
     fn an_age_band_gives_its_youngest_age() {
         for (band, age) in [

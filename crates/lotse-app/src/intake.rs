@@ -4,6 +4,17 @@
 //! a case at the worker's facility and a referral with its source, issued and accepted at once
 //! (the facility takes the person on as it registers them), all in one transaction.
 //!
+//! A person who brings a prescription sheet the practice could not send (no transfer consent at
+//! the practice) is taken on with source `prescriber`: the link worker enters the sheet's code
+//! and the person's name and birth date, and the person gives their own transfer consent here.
+//! The code alone opens nothing: only a prescription of the programme with that code whose
+//! person has the same blind index (normalised name and birth date) is taken, and an unknown
+//! code and another person's code are refused alike ([`FieldProblem::CodeNotForPerson`]; a
+//! mismatch with an existing code is audited as a denied access to that prescription). The
+//! referral is made from the prescription, for the person the practice registered (no second
+//! record), so the practice's board follows it and the link worker reads its reason. A
+//! prescription that reached a facility already is refused ([`FieldProblem::AlreadyReferred`]).
+//!
 //! Duplicates: a new person's blind index (normalised name and birth date) is compared with
 //! the programme's; people the facility already holds are offered to open instead
 //! ([`Intake::PossibleDuplicates`], each name shown an audited read), unless the link worker
@@ -13,10 +24,10 @@ use lotse_domain::audit::AuditPurpose;
 use lotse_domain::case::Case;
 use lotse_domain::consent::{Consent, ConsentGiver, ConsentPurpose};
 use lotse_domain::field::{FieldError, FieldProblem};
-use lotse_domain::id::{CaseId, ConsentId, OrganisationId, PatientId, ReferralId, UserId};
+use lotse_domain::id::{CaseId, ConsentId, OrganisationId, PatientId, PrescriptionId, ReferralId, UserId};
 use lotse_domain::policy::{Action, Decision, LinkKind, Subject};
 use lotse_domain::prescribing::{CONSENT_TEXT_VERSION, Registration, RegistrationInput};
-use lotse_domain::prescription::ReferralSource;
+use lotse_domain::prescription::{PrescriptionCode, ReferralSource};
 use lotse_domain::referral::ReferralEvent;
 use lotse_domain::user::Role;
 use lotse_store::referral::{NewReferral, Recorded};
@@ -30,20 +41,36 @@ use crate::prescribe::{home_postcode, new_patient, programme_date};
 use crate::principal::Principal;
 use crate::referral_work::WorkError;
 
-/// The sources a link worker registers (a prescription comes through the prescriber's form).
+/// The sources of a person taken on anew without a prescription (intake and re-referral; a
+/// prescription comes through the prescriber's form).
 pub const SOURCES: [ReferralSource; 3] = [
     ReferralSource::SelfReferral,
     ReferralSource::SocialServices,
     ReferralSource::Pharmacy,
 ];
 
+/// The sources of the intake form: [`SOURCES`], and a person who brings a prescription sheet
+/// (`prescriber`, with its code and their own transfer consent).
+pub const INTAKE_SOURCES: [ReferralSource; 4] = [
+    ReferralSource::SelfReferral,
+    ReferralSource::SocialServices,
+    ReferralSource::Pharmacy,
+    ReferralSource::Prescriber,
+];
+
 /// The intake form as sent.
+#[expect(clippy::struct_excessive_bools, reason = "one per checkbox of the form")]
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct IntakeForm {
     /// The person.
     pub person: RegistrationInput,
-    /// Where they come from (a code of [`SOURCES`]).
+    /// Where they come from (a code of [`INTAKE_SOURCES`]).
     pub source: String,
+    /// The code of the prescription sheet the person brings (source `prescriber` only).
+    pub prescription_code: String,
+    /// The person's own consent that the facility receives the prescription from the practice
+    /// and the practice sees how it goes on (required with source `prescriber`).
+    pub transfer: bool,
     /// Consent to be accompanied by the link worker (required).
     pub care: bool,
     /// Consent to research (optional).
@@ -134,7 +161,27 @@ pub async fn register_for(
             problem,
         });
     };
-    let (source, given_by) = terms(&form.source, form.care, &form.given_by, &mut wrong);
+    let (source, given_by) = terms(&INTAKE_SOURCES, &form.source, form.care, &form.given_by, &mut wrong);
+    let brought = if source == Some(ReferralSource::Prescriber) {
+        if !form.transfer {
+            wrong("consent_transfer", FieldProblem::ConsentRequired);
+        }
+        match form.prescription_code.trim() {
+            "" => {
+                wrong("prescription_code", FieldProblem::Required);
+                None
+            }
+            code => {
+                let parsed = PrescriptionCode::parse(code).ok();
+                if parsed.is_none() {
+                    wrong("prescription_code", FieldProblem::CodeNotForPerson);
+                }
+                parsed
+            }
+        }
+    } else {
+        None
+    };
     let mut tx = handle::store(db).begin().await?;
     let home = match home_postcode(&mut tx, scope, registration.as_ref()).await? {
         Ok(home) => home,
@@ -148,6 +195,33 @@ pub async fn register_for(
         return Err(WorkError::Invalid(errors));
     };
     let access = access(clock, AuditPurpose::Care);
+    if let Some(code) = brought {
+        let prescription = match brought_prescription(tx, principal, &code, &registration, now).await? {
+            Ok((tx_back, prescription)) => {
+                tx = tx_back;
+                prescription
+            }
+            Err(problem) => {
+                return Err(WorkError::Invalid(vec![FieldError {
+                    field: "prescription_code".into(),
+                    problem,
+                }]));
+            }
+        };
+        let taken_on = TakenOn {
+            patient: prescription.patient,
+            facility,
+            source,
+            language: registration.language.clone(),
+            given_by,
+            recorded_by,
+            research: form.research,
+            prescription: Some(prescription.id),
+        };
+        let case = take_on(&mut tx, principal, access, &taken_on).await?;
+        tx.commit().await?;
+        return Ok(Intake::Registered(case));
+    }
     if !form.confirmed_new {
         let known = known_cases(&mut tx, principal, &registration, access).await?;
         if !known.is_empty() {
@@ -167,21 +241,59 @@ pub async fn register_for(
         given_by,
         recorded_by,
         research: form.research,
+        prescription: None,
     };
     let case = take_on(&mut tx, principal, access, &taken_on).await?;
     tx.commit().await?;
     Ok(Intake::Registered(case))
 }
 
+/// The prescription of a code the person brings, if it is theirs: a prescription of the
+/// programme with that code whose person has the registration's blind index, not referred yet.
+/// Else the problem with the code; a mismatch with an existing prescription is audited as a
+/// denied access to it (`tx` is committed with that entry alone).
+async fn brought_prescription(
+    mut tx: lotse_store::Tx,
+    principal: &Principal,
+    code: &PrescriptionCode,
+    registration: &Registration,
+    now: time::OffsetDateTime,
+) -> Result<Result<(lotse_store::Tx, lotse_store::record::CodedPrescription), FieldProblem>, WorkError> {
+    let scope = principal.scope();
+    let Some(found) = lotse_store::record::prescription_by_code(&mut tx, scope, &code.compact()).await? else {
+        return Ok(Err(FieldProblem::CodeNotForPerson));
+    };
+    let people = lotse_store::person::possible_duplicates(&mut tx, scope, &registration.identity).await?;
+    if !people.contains(&found.patient) {
+        return match crate::access::deny(
+            tx,
+            principal,
+            now,
+            lotse_domain::audit::ObjectKind::Prescription,
+            found.id.as_uuid(),
+        )
+        .await
+        {
+            crate::access::AccessError::Store(e) => Err(WorkError::Store(e)),
+            _ => Ok(Err(FieldProblem::CodeNotForPerson)),
+        };
+    }
+    if found.referred {
+        return Ok(Err(FieldProblem::AlreadyReferred));
+    }
+    Ok(Ok((tx, found)))
+}
+
 /// Checks the terms of taking a person on (the source, the care consent, who gave it), naming
 /// each wrong field through `wrong`; an empty `given_by` is the person.
 pub(crate) fn terms(
+    sources: &[ReferralSource],
     source: &str,
     care: bool,
     given_by: &str,
     wrong: &mut impl FnMut(&str, FieldProblem),
 ) -> (Option<ReferralSource>, Option<ConsentGiver>) {
-    let source = SOURCES.into_iter().find(|s| s.code() == source.trim());
+    let source = sources.iter().copied().find(|s| s.code() == source.trim());
     if source.is_none() {
         wrong("source", FieldProblem::UnknownCode);
     }
@@ -214,11 +326,14 @@ pub(crate) struct TakenOn {
     pub recorded_by: UserId,
     /// Whether research consent was given too.
     pub research: bool,
+    /// The prescription the person brought (source `prescriber`): they gave their transfer
+    /// consent here, and the referral is made from it.
+    pub prescription: Option<PrescriptionId>,
 }
 
 /// Writes, in `tx`, what taking a person on at the facility writes: their care consent (and
-/// research consent where given), a new case and its referral issued to and accepted by the
-/// facility at once. Returns the new case.
+/// research consent where given; transfer consent with a prescription they brought), a new
+/// case and its referral issued to and accepted by the facility at once. Returns the new case.
 pub(crate) async fn take_on(
     tx: &mut lotse_store::Tx,
     principal: &Principal,
@@ -243,6 +358,9 @@ pub(crate) async fn take_on(
         version: 1,
     };
     let mut consents = vec![consent(ConsentPurpose::Care)];
+    if taken_on.prescription.is_some() {
+        consents.insert(0, consent(ConsentPurpose::Transfer));
+    }
     if taken_on.research {
         consents.push(consent(ConsentPurpose::Research));
     }
@@ -262,7 +380,7 @@ pub(crate) async fn take_on(
     };
     let referral = NewReferral {
         id: ReferralId::from_uuid(Uuid::now_v7()),
-        prescription: None,
+        prescription: taken_on.prescription,
         case: Some(case.id),
         patient: taken_on.patient,
         source: taken_on.source,

@@ -75,6 +75,8 @@ pub mod re_referral;
 pub mod referral_work;
 /// The pseudonymised research export (people with research consent only).
 pub mod research_export;
+/// The person's search profile: interests, distance, accessibility, cost, free times.
+pub mod search_profile;
 /// The TOTP second factor: pending sign-ins, set-up and verification.
 pub mod second_factor;
 /// The person's shortlist of offers: proposed, accepted or declined.

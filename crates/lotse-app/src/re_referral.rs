@@ -20,7 +20,7 @@ use crate::acting::{NotActing, acting_member};
 use crate::case_record::open_case;
 use crate::clock::Clock;
 use crate::handle::{self, Handle};
-use crate::intake::{TakenOn, take_on, terms};
+use crate::intake::{SOURCES, TakenOn, take_on, terms};
 use crate::principal::Principal;
 use crate::referral_work::{WorkError, WorkStep, closed_here, held_referral};
 
@@ -71,12 +71,18 @@ pub async fn re_refer(
         }
         Err(NotActing::Store(e)) => return Err(WorkError::Store(e)),
     };
-    let (source, given_by) = terms(&form.source, form.care, &form.given_by, &mut |field, problem| {
-        errors.push(FieldError {
-            field: field.to_owned(),
-            problem,
-        });
-    });
+    let (source, given_by) = terms(
+        &SOURCES,
+        &form.source,
+        form.care,
+        &form.given_by,
+        &mut |field, problem| {
+            errors.push(FieldError {
+                field: field.to_owned(),
+                problem,
+            });
+        },
+    );
     let now = clock.now();
     let (mut tx, patient, relations, _) =
         open_case(handle::store(db).begin().await?, principal, Action::WorkCase, case, now).await?;
@@ -110,6 +116,7 @@ pub async fn re_refer(
         given_by,
         recorded_by,
         research: form.research,
+        prescription: None,
     };
     let new_case = take_on(&mut tx, principal, access, &taken_on).await?;
     tx.commit().await?;

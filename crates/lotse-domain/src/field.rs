@@ -54,6 +54,12 @@ pub enum FieldProblem {
     LapseNotAfterSilence,
     /// Not an e-mail address.
     Email,
+    /// No prescription of the programme has this code for this person (their name and birth
+    /// date as the practice registered them): an unknown code and another person's code read
+    /// alike.
+    CodeNotForPerson,
+    /// The prescription went to a link facility already.
+    AlreadyReferred,
 }
 
 impl FieldProblem {
@@ -84,11 +90,13 @@ impl FieldProblem {
             Self::NameTaken => "name-taken",
             Self::LapseNotAfterSilence => "lapse-not-after-silence",
             Self::Email => "email",
+            Self::CodeNotForPerson => "code-not-for-person",
+            Self::AlreadyReferred => "already-referred",
         }
     }
 
     /// Every problem.
-    pub const ALL: [Self; 24] = [
+    pub const ALL: [Self; 26] = [
         Self::Required,
         Self::TooLong,
         Self::Number,
@@ -113,6 +121,8 @@ impl FieldProblem {
         Self::NameTaken,
         Self::LapseNotAfterSilence,
         Self::Email,
+        Self::CodeNotForPerson,
+        Self::AlreadyReferred,
     ];
 }
 

@@ -67,6 +67,8 @@ pub mod programme_settings;
 pub mod questionnaire;
 /// The referral lifecycle: issued → accepted → contacted → plan agreed → connected → closed.
 pub mod referral;
+/// A person's search profile: interests, travel distance, accessibility, cost, free times.
+pub mod search_profile;
 /// Scopes for tests: only with the `test-support` feature, which only `lotse-testkit` (a
 /// dev-dependency) enables; the `lotse` binary is built without it.
 #[cfg(feature = "test-support")]

@@ -240,7 +240,7 @@ fn time_of_day(value: &str) -> Option<Time> {
     Time::from_hms(h, m, 0).ok()
 }
 
-fn weekday(value: &str) -> Option<Weekday> {
+pub(crate) fn weekday(value: &str) -> Option<Weekday> {
     let n: u8 = value.trim().parse().ok()?;
     let mut day = Weekday::Sunday;
     for _ in 0..n {

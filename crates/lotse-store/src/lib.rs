@@ -86,6 +86,8 @@ pub mod referral;
 pub mod relation;
 /// What a research export may read: consenting people only, no identity.
 pub mod research;
+/// A case's search profile (interests, distance, accessibility, cost, free times), sealed.
+pub mod search_profile;
 /// Login sessions (installation-wide).
 pub mod session;
 /// User accounts and memberships (installation-wide accounts, programme-scoped memberships).

@@ -16,7 +16,9 @@ mod response;
 
 pub use consent::{consents, sharing_consent, withdraw_consent};
 pub use erasure::erase;
-pub use lookup::{find_by_code, object_ids, open_referrals, patient_exists, retention_due};
+pub use lookup::{
+    CodedPrescription, find_by_code, object_ids, open_referrals, patient_exists, prescription_by_code, retention_due,
+};
 pub use onward::{OnwardLine, onward_referral, onward_referrals, onward_referrals_of_case};
 pub use prescription::{PrescriptionLine, prescription_of_case, prescription_reasons, prescriptions};
 pub use profile::{Profile, profile};

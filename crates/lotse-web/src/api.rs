@@ -46,6 +46,8 @@ pub mod offer;
 pub mod onward;
 /// `/api/v1/prescriptions`: the practice's board, and prescribing.
 pub mod prescribing;
+/// `/api/v1/cases/{case_id}/search-profile`: the person's search profile.
+pub mod search_profile;
 
 /// The media type of problem documents.
 pub const PROBLEM_JSON: &str = "application/problem+json";
@@ -410,8 +412,17 @@ pub(crate) fn json_with<T: Serialize>(status: StatusCode, value: &T) -> Response
 /// The worklist.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Worklist {
-    /// The people the client's organisation works with now, newest change first.
+    /// The people the client's organisation works with now: a link facility's open cases by
+    /// next action (the most pressing first), a practice's and a provider's newest change
+    /// first.
     pub items: Vec<WorklistItem>,
+    /// A link facility's client: how many of its open cases have each kind of next action
+    /// (every kind, in priority order, zeros included), before the filter and the limit.
+    pub counts: Option<Vec<NextActionCount>>,
+    /// A link facility's client: the programme's local date the next actions were computed for
+    /// (a first contact due before it is overdue).
+    #[schema(format = Date)]
+    pub today: Option<String>,
 }
 
 /// One worklist row.
@@ -427,35 +438,126 @@ pub struct WorklistItem {
     /// The last change.
     #[schema(format = DateTime)]
     pub updated_at: String,
+    /// A link facility's client: what is to be done next and by when (`null`: nothing due).
+    pub next_action: Option<NextActionDocument>,
+}
+
+/// What the link worker does next on a case.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NextActionDocument {
+    /// In priority order: `first_contact_overdue`, `new`, `first_contact_due`,
+    /// `contact_attempt_due`, `provider_silent`, `next_offer_due`, `plan_review_due`,
+    /// `follow_up_due`, `questionnaire_due`.
+    pub kind: String,
+    /// When it is due (the programme's local date).
+    #[schema(format = Date)]
+    pub due_on: String,
+    /// Due before `today`.
+    pub overdue: bool,
+}
+
+/// How many open cases have one kind of next action.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NextActionCount {
+    /// The kind.
+    pub kind: String,
+    /// How many.
+    pub count: usize,
 }
 
 /// The most rows a worklist answer holds (as the page).
 const WORKLIST_LIMIT: i64 = 200;
 
-/// `GET /api/v1/worklist`: the same use case as the page `/cases`.
+/// The query of `GET /api/v1/worklist`: nothing, or `next_action=<kind>`.
+fn worklist_filter(query: Option<&str>) -> Result<Option<lotse_domain::next_action::NextActionKind>, ApiError> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(query.unwrap_or_default())
+        .map_err(|_| ApiError::InvalidDetail("the query string is not url-encoded".into()))?;
+    let mut kind = None;
+    for (name, value) in pairs {
+        match name.as_str() {
+            "next_action" if kind.is_none() => {
+                kind = Some(case_record::parse_kind(&value).map_err(ApiError::from)?);
+            }
+            "next_action" => return Err(ApiError::InvalidDetail("next_action may be given once".into())),
+            other => {
+                return Err(ApiError::InvalidDetail(format!(
+                    "unknown query parameter {other:?}; the worklist takes next_action"
+                )));
+            }
+        }
+    }
+    Ok(kind)
+}
+
+/// `GET /api/v1/worklist`: the same use case as the page `/cases`; a link facility's client
+/// gets each case's next action and the counts per kind, and may keep one kind
+/// (`next_action`).
 #[utoipa::path(
     get,
     path = "/api/v1/worklist",
     tag = "worklist",
     security(("bearer" = ["worklist:read"])),
+    params(("next_action" = Option<String>, Query, description = "A link facility's client: only cases with this kind of next action (`first_contact_overdue` …; see `NextActionDocument`)")),
     responses(
         (status = 200, description = "The worklist", body = Worklist, content_type = "application/json"),
+        (status = 400, description = "An unknown next action or query parameter", body = Problem, content_type = "application/problem+json"),
         (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
         (status = 403, description = "The client's scopes or role do not allow this", body = Problem, content_type = "application/problem+json"),
     )
 )]
-pub async fn worklist(State(state): State<AppState>, Extension(ctx): Extension<ApiContext>) -> Response {
+pub async fn worklist(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let kind = match worklist_filter(query.as_deref()) {
+        Ok(kind) => kind,
+        Err(e) => return ctx.fail(&state, e),
+    };
+    let link_worker = ctx.principal.membership().map(lotse_domain::user::Membership::role)
+        == Some(lotse_domain::user::Role::LinkWorker);
+    let item = |r: case_record::WorklistRow, today: Option<time::Date>| WorklistItem {
+        case_id: r.case.to_string(),
+        name: r.name,
+        state: r.state,
+        updated_at: timestamp(r.updated_at),
+        next_action: r.next.map(|n| NextActionDocument {
+            kind: n.kind.code().to_owned(),
+            due_on: n.due_on.to_string(),
+            overdue: today.is_some_and(|t| n.is_overdue(t)),
+        }),
+    };
+    if link_worker {
+        return match case_record::next_action_worklist(
+            &state.app,
+            state.clock.as_ref(),
+            &ctx.principal,
+            WORKLIST_LIMIT,
+            kind,
+        )
+        .await
+        {
+            Ok(list) => json(&Worklist {
+                items: list.rows.into_iter().map(|r| item(r, Some(list.today))).collect(),
+                counts: Some(
+                    list.counts
+                        .into_iter()
+                        .map(|(kind, count)| NextActionCount {
+                            kind: kind.code().to_owned(),
+                            count,
+                        })
+                        .collect(),
+                ),
+                today: Some(list.today.to_string()),
+            }),
+            Err(e) => ctx.fail(&state, e),
+        };
+    }
     match case_record::worklist(&state.app, state.clock.as_ref(), &ctx.principal, WORKLIST_LIMIT).await {
         Ok(rows) => json(&Worklist {
-            items: rows
-                .into_iter()
-                .map(|r| WorklistItem {
-                    case_id: r.case.to_string(),
-                    name: r.name,
-                    state: r.state,
-                    updated_at: timestamp(r.updated_at),
-                })
-                .collect(),
+            items: rows.into_iter().map(|r| item(r, None)).collect(),
+            counts: None,
+            today: None,
         }),
         Err(e) => ctx.fail(&state, e),
     }
@@ -1083,6 +1185,8 @@ impl Modify for BearerAuth {
         link_work::save_plan,
         link_work::plan_pdf,
         link_work::make_link,
+        search_profile::get_profile,
+        search_profile::put_profile,
         onward::get_onward,
         onward::send,
         onward::record_answer,

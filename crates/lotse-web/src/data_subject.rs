@@ -254,6 +254,10 @@ struct ExportPage {
 }
 
 impl ExportPage {
+    fn search_profile(&self, p: &lotse_domain::search_profile::SearchProfile) -> String {
+        crate::search_profile::summary(&self.page, p)
+    }
+
     fn state(&self, code: &str) -> String {
         self.page.t(&state_key(code))
     }

@@ -352,6 +352,8 @@ struct DirectoryPage {
     next: Option<String>,
     /// Where each result's "put on the shortlist" form posts, if it has one.
     shortlist: Option<String>,
+    /// A search from a case: how the person's search profile applies.
+    profile: Option<ProfileNote>,
 }
 
 fn rows(page: &Page, offer_base: &str, matches: &[Match]) -> Vec<ResultRow> {
@@ -401,6 +403,20 @@ struct Frame {
     /// Where each result's "put on the shortlist" form posts (a link worker's search from a
     /// case); none elsewhere.
     shortlist: Option<String>,
+    /// A search from a case: how the person's search profile applies.
+    profile: Option<ProfileNote>,
+}
+
+/// How the person's search profile applies to a search from their case.
+struct ProfileNote {
+    /// The profile in one line (or that it is not applied).
+    summary: String,
+    /// The profile's form, for the link worker holding the case.
+    edit: Option<String>,
+    /// The same search with the profile off or on again: where, and its label.
+    toggle: Option<(String, String)>,
+    /// The profile is off for this search (the form keeps it off).
+    off: bool,
 }
 
 fn directory_page(
@@ -510,6 +526,7 @@ fn directory_page(
     DirectoryPage {
         rows: rows(&page, &frame.offer_base, &a.matches),
         shortlist: frame.shortlist.clone(),
+        profile: frame.profile,
         total: i64::try_from(a.total).unwrap_or(i64::MAX),
         title: frame.title,
         intro: frame.intro,
@@ -612,6 +629,7 @@ pub async fn search(
         action: "/offers".into(),
         shortlist: None,
         offer_base: "/offers".into(),
+        profile: None,
     };
     let principal = user.principal();
     answer_page(page, frame, query.as_deref(), true, |r| async move {
@@ -646,14 +664,37 @@ pub async fn case_search(
         }
         _ => page.t("dir-case-intro-no-home"),
     };
-    let shortlist = (user.membership.role() == lotse_domain::user::Role::LinkWorker)
-        .then(|| format!("/cases/{}/shortlist", case.as_uuid()));
+    let worker = user.membership.role() == lotse_domain::user::Role::LinkWorker;
+    let shortlist = worker.then(|| format!("/cases/{}/shortlist", case.as_uuid()));
+    // `profile=off`: this search without the person's search profile (the form keeps it off).
+    let use_profile = !query
+        .as_deref()
+        .unwrap_or_default()
+        .split('&')
+        .any(|pair| pair == "profile=off");
+    let note = ProfileNote {
+        summary: if use_profile {
+            crate::search_profile::summary(&page, &profile.search)
+        } else {
+            page.t("sp-off")
+        },
+        edit: worker.then(|| format!("/cases/{}/search-profile", case.as_uuid())),
+        toggle: if !use_profile {
+            Some((path.clone(), page.t("sp-search-with")))
+        } else if profile.search.is_empty() {
+            None
+        } else {
+            Some((format!("{path}?profile=off"), page.t("sp-search-without")))
+        },
+        off: !use_profile,
+    };
     let frame = Frame {
         title: page.t("dir-case-title"),
         intro,
         action: path,
         shortlist,
         offer_base: "/offers".into(),
+        profile: Some(note),
     };
     answer_page(page, frame, query.as_deref(), true, |r| async move {
         directory::search_for_case(
@@ -663,6 +704,7 @@ pub async fn case_search(
             &principal,
             case,
             &r,
+            use_profile,
         )
         .await
         .map(|(_, answer)| answer)
@@ -866,6 +908,7 @@ pub async fn public_search(
         action: path.clone(),
         shortlist: None,
         offer_base: format!("{path}/offers"),
+        profile: None,
     };
     let mut response = answer_page(page, frame, query.as_deref(), false, |r| async move {
         directory::public_search(&state.app, &state.directories, state.clock.as_ref(), &slug, &r)

@@ -1,6 +1,7 @@
 //! Intake at the link facility (`/cases/new`): a link worker registers a person who comes
-//! without a prescription (on their own, sent by social services or by a pharmacy), with their
-//! consent to be accompanied; the new case opens. A wrong field shows the form again with
+//! without a prescription (on their own, sent by social services or by a pharmacy), or who
+//! brings a prescription sheet their practice could not send (its code, and their own transfer
+//! consent), with their consent to be accompanied; the new case opens. A wrong field shows the form again with
 //! everything entered and one message per field; people the facility already holds with that
 //! name and birth date are offered to open instead (409), until the link worker confirms a new
 //! person.
@@ -35,6 +36,9 @@ struct IntakePage {
     givers: Vec<Choice>,
     /// Sources (code, label, chosen).
     sources: Vec<(&'static str, String, bool)>,
+    /// The code of the prescription sheet the person brings, as entered.
+    prescription_code: String,
+    transfer: bool,
     care: bool,
     research: bool,
     /// People the facility holds who may be this person: name, birth date, their cases here.
@@ -53,7 +57,9 @@ fn intake_page(page: Page, form: &IntakeForm, errors: &[FieldError], known: &[Kn
         languages: language_choices(&page, &language),
         genders: gender_choices(&page, &form.person.gender),
         givers: giver_choices(&page, &form.given_by),
-        sources: source_choices(&page, &form.source),
+        sources: source_choices(&page, &intake::INTAKE_SOURCES, &form.source),
+        prescription_code: form.prescription_code.clone(),
+        transfer: form.transfer,
         care: form.care,
         research: form.research,
         known: known
@@ -71,9 +77,13 @@ fn intake_page(page: Page, form: &IntakeForm, errors: &[FieldError], known: &[Kn
     }
 }
 
-/// The sources a link worker registers (code, label, chosen), for `intake_source.html`.
-pub(crate) fn source_choices(page: &Page, chosen: &str) -> Vec<(&'static str, String, bool)> {
-    intake::SOURCES
+/// The sources a link worker chooses from (code, label, chosen), for `intake_source.html`.
+pub(crate) fn source_choices(
+    page: &Page,
+    sources: &[lotse_domain::prescription::ReferralSource],
+    chosen: &str,
+) -> Vec<(&'static str, String, bool)> {
+    sources
         .iter()
         .map(|s| (s.code(), page.t(&format!("source-{}", s.code())), chosen == s.code()))
         .collect()
@@ -103,6 +113,8 @@ pub async fn register(
     let form = IntakeForm {
         person: person_of(&pairs),
         source: form_one(&pairs, "source"),
+        prescription_code: form_one(&pairs, "prescription_code"),
+        transfer: form_one(&pairs, "consent_transfer") == "yes",
         care: form_one(&pairs, "consent_care") == "yes",
         research: form_one(&pairs, "consent_research") == "yes",
         given_by: form_one(&pairs, "consent_given_by"),

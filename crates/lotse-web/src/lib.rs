@@ -58,6 +58,8 @@ pub mod questionnaires;
 pub mod re_referral;
 /// The route table: every route with who may call it, and the router built from it.
 pub mod routes;
+/// The person's search profile: the form, and its summary on the case's offer search.
+pub mod search_profile;
 /// The coordinator's settings page: holiday calendar, deadlines, contact attempts.
 pub mod settings;
 

@@ -133,6 +133,8 @@ pub(crate) const fn problem_key(p: FieldProblem) -> &'static str {
         FieldProblem::NameTaken => "field-error-name-taken",
         FieldProblem::LapseNotAfterSilence => "field-error-lapse-not-after-silence",
         FieldProblem::Email => "field-error-email",
+        FieldProblem::CodeNotForPerson => "field-error-code-not-for-person",
+        FieldProblem::AlreadyReferred => "field-error-already-referred",
     }
 }
 

@@ -48,7 +48,7 @@ fn re_refer_page(
         errors: messages(&page, errors),
         notice,
         givers: giver_choices(&page, &form.given_by),
-        sources: crate::intake::source_choices(&page, &form.source),
+        sources: crate::intake::source_choices(&page, &lotse_app::intake::SOURCES, &form.source),
         care: form.care,
         research: form.research,
         page,

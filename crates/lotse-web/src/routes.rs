@@ -33,7 +33,7 @@ use lotse_domain::policy::Action;
 use crate::error::WebError;
 use crate::{
     AppState, account, api, case_work, cases, cookie, data_subject, directory, facilities, health, hsds, html, inbox,
-    intake, onward, page, prescriptions, questionnaires, re_referral, settings,
+    intake, onward, page, prescriptions, questionnaires, re_referral, search_profile, settings,
 };
 
 /// Who may call a route.
@@ -347,6 +347,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(Method::POST, "/cases/{id}/close", Member(A::WorkCase)),
             post(cases::close),
+        ),
+        (
+            spec(Method::GET, "/cases/{id}/search-profile", Member(A::WorkCase)),
+            get(search_profile::form),
+        ),
+        (
+            spec(Method::POST, "/cases/{id}/search-profile", Member(A::WorkCase)),
+            post(search_profile::save),
         ),
         (
             spec(Method::GET, "/cases/{id}/re-refer", Member(A::RegisterReferral)),
@@ -670,6 +678,22 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
                 ApiClient(ApiScope::CaseWork),
             ),
             post(api::link_work::save_plan),
+        ),
+        (
+            spec(
+                Method::GET,
+                "/api/v1/cases/{case_id}/search-profile",
+                ApiClient(ApiScope::CaseWork),
+            ),
+            get(api::search_profile::get_profile),
+        ),
+        (
+            spec(
+                Method::PUT,
+                "/api/v1/cases/{case_id}/search-profile",
+                ApiClient(ApiScope::CaseWork),
+            ),
+            put(api::search_profile::put_profile),
         ),
         (
             spec(Method::POST, "/api/v1/cases", ApiClient(ApiScope::CaseWork)),

@@ -27,6 +27,7 @@ use lotse_store::email_outbox::PastEmail;
 use lotse_store::note::NewNote;
 use lotse_store::person::NewPatient;
 use lotse_store::referral::{NewOnwardReferral, NewReferral, Recorded};
+use lotse_store::search_profile::NewProfile;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use time::{Duration, OffsetDateTime, Time};
@@ -697,6 +698,7 @@ struct Batch {
     questionnaires: Vec<QuestionnaireResponse>,
     notes: Vec<NewNote>,
     plans: Vec<NewPlan>,
+    profiles: Vec<NewProfile>,
     events: usize,
 }
 
@@ -724,6 +726,51 @@ fn provider_emails(
         out.push(email(EmailKind::ProviderReminder, silent));
     }
     out
+}
+
+/// The search profile of one case in two whose referral reached "plan agreed", saved an hour
+/// before the plan: interests matching the plan's goal, a travel distance, step-free access
+/// for one in five, free offers only for half of them and reduced ones for the others, two free
+/// half-days. Chosen by the plan's time,
+/// not drawn, so the random stream (and the rest of the demo) stays as it was.
+fn first_profile(case: CaseId, author: UserId, plan_at: OffsetDateTime) -> Option<NewProfile> {
+    use lotse_domain::offer::{AccessibilityFeature, CostKind, DayPart, OfferCategory};
+    use lotse_domain::search_profile::SearchProfile;
+    use time::Weekday;
+
+    let m = plan_at.minute();
+    if m % 2 == 1 {
+        return None;
+    }
+    // The same choice as the plan's goal (`first_plan`): company, exercise, something new.
+    let (interests, km) = match m % 3 {
+        0 => (vec![OfferCategory::Group, OfferCategory::MeetingPlace], 3),
+        1 => (vec![OfferCategory::Sport, OfferCategory::Outdoors], 5),
+        _ => (vec![OfferCategory::Course, OfferCategory::Culture], 10),
+    };
+    Some(NewProfile {
+        case,
+        author,
+        written_at: plan_at - Duration::hours(1),
+        profile: SearchProfile {
+            interests,
+            max_distance_km: Some(km),
+            accessibility: if m.is_multiple_of(5) {
+                vec![AccessibilityFeature::StepFree]
+            } else {
+                Vec::new()
+            },
+            max_cost: match m % 4 {
+                0 => Some(CostKind::Free),
+                2 => Some(CostKind::Reduced),
+                _ => None,
+            },
+            free_times: vec![
+                (Weekday::Tuesday, DayPart::Morning),
+                (Weekday::Thursday, DayPart::Afternoon),
+            ],
+        },
+    })
 }
 
 /// The first plan of a case whose referral reached "plan agreed": goals in German or Danish,
@@ -1228,6 +1275,9 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
     if let (Some(plan_at), Some(case)) = (story.plan_at, &case) {
         b.plans
             .push(first_plan(w, case.id, facility.link_worker, plan_at, as_of));
+        if let Some(profile) = first_profile(case.id, facility.link_worker, plan_at) {
+            b.profiles.push(profile);
+        }
         let n = rng.random_range(1..=3);
         for k in 0..n {
             let Some(offer) = w.offers.get(rng.random_range(0..w.offers.len().max(1))) else {
@@ -1349,6 +1399,7 @@ async fn write_batch(db: &Db, w: &World, b: &Batch, now: OffsetDateTime) -> Resu
     lotse_store::person::insert_questionnaire_responses(&mut tx, s, access, &b.questionnaires).await?;
     lotse_store::note::insert(&mut tx, s, access, &b.notes).await?;
     lotse_store::action_plan::insert_first(&mut tx, s, access, &b.plans).await?;
+    lotse_store::search_profile::insert_first(&mut tx, s, access, &b.profiles).await?;
     tx.commit().await?;
     Ok(())
 }

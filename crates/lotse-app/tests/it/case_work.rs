@@ -82,7 +82,7 @@ storage_test!(async fn a_shortlist_from_the_matching_engine_and_the_persons_answ
         per_page: 10,
         page: 1,
         ..SearchRequest::default()
-    })
+    }, true)
     .await
     .unwrap();
     let found: Vec<OfferId> = answer.matches.iter().map(|m| m.listing.offer.id).collect();
@@ -560,6 +560,8 @@ storage_test!(async fn a_link_worker_registers_a_person_who_comes_without_a_pres
             ..RegistrationInput::default()
         },
         source: "pharmacy".into(),
+        prescription_code: String::new(),
+        transfer: false,
         care: true,
         research: false,
         given_by: String::new(),
@@ -572,7 +574,7 @@ storage_test!(async fn a_link_worker_registers_a_person_who_comes_without_a_pres
             birth_date: "31.02.1961".into(),
             ..form.person.clone()
         },
-        source: "prescriber".into(),
+        source: "doctor".into(),
         care: false,
         ..form.clone()
     };
@@ -710,5 +712,118 @@ storage_test!(async fn swemwbs_is_offered_only_where_the_programme_imported_its_
     let theirs = questionnaires::for_case(&db.db, &clock, &elsewhere, other.case).await.unwrap().unwrap();
     assert_eq!(theirs.offered, [Instrument::Who5]);
     assert!(questionnaires::offered("en").iter().all(|i| *i != Instrument::Swemwbs));
+    db.assert_audit_chains_intact().await;
+});
+
+storage_test!(async fn a_search_profile_is_sealed_versioned_audited_and_narrows_the_case_search(db) {
+    use lotse_app::search_profile::{self, ProfileError};
+    use lotse_domain::search_profile::{SearchProfile, SearchProfileInput};
+
+    let world = World::build(db, "search-profile").await;
+    let clock = FixedClock::new(fixed_now());
+    let lotsin = link_worker(db, &world, "lotsin-a").await;
+    let issued = world.issued_case(db, "Profil", world.orgs.facility).await;
+    let dirs = Directories::default();
+    let found = |use_profile: bool| {
+        let (db, dirs, clock, lotsin) = (&db.db, &dirs, &clock, &lotsin);
+        async move {
+            let request = SearchRequest { per_page: 10, page: 1, ..SearchRequest::default() };
+            directory::search_for_case(db, dirs, clock, lotsin, issued.case, &request, use_profile)
+                .await
+                .unwrap()
+                .1
+                .total
+        }
+    };
+    let v = |xs: &[&str]| xs.iter().map(|x| (*x).to_owned()).collect::<Vec<_>>();
+
+    // None yet: empty, version 0; both offers of the world are found.
+    let (empty, version) = search_profile::get(&db.db, &clock, &lotsin, issued.case).await.unwrap();
+    assert_eq!((empty.is_empty(), version), (true, 0));
+    assert_eq!(found(true).await, 2);
+
+    // Every wrong field named at once; nothing written.
+    let wrong = SearchProfileInput {
+        interests: v(&["opera"]),
+        max_distance_km: "0".into(),
+        free_times: v(&["9-morning"]),
+        ..SearchProfileInput::default()
+    };
+    match search_profile::save(&db.db, &clock, &lotsin, issued.case, &wrong, 0).await {
+        Err(ProfileError::Invalid(errors)) => assert_eq!(
+            errors.iter().map(|e| (e.field.as_str(), e.problem)).collect::<Vec<_>>(),
+            [
+                ("interests", FieldProblem::UnknownCode),
+                ("max_distance_km", FieldProblem::OutOfRange),
+                ("free_times", FieldProblem::UnknownCode)
+            ]
+        ),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(count(db, "select count(*) from search_profile").await, 0);
+
+    // Free offers only: the world's two are free.
+    let free = SearchProfileInput {
+        interests: v(&["sport"]),
+        max_cost: "free".into(),
+        free_times: v(&["2-morning"]),
+        ..SearchProfileInput::default()
+    };
+    assert_eq!(search_profile::save(&db.db, &clock, &lotsin, issued.case, &free, 0).await.unwrap(), 1);
+    assert_eq!(found(true).await, 2);
+    // Step-free access needed: neither offer says it has it, so none is found; without the
+    // profile both are.
+    let step_free = SearchProfileInput {
+        accessibility: v(&["step-free"]),
+        ..free.clone()
+    };
+    assert_eq!(search_profile::save(&db.db, &clock, &lotsin, issued.case, &step_free, 1).await.unwrap(), 2);
+    assert_eq!((found(true).await, found(false).await), (0, 2));
+    let (saved, version) = search_profile::get(&db.db, &clock, &lotsin, issued.case).await.unwrap();
+    assert_eq!((saved, version), (SearchProfile::parse(&step_free).unwrap(), 2));
+
+    // A save on a version someone else replaced: refused with the version now; nothing changes.
+    let stale = search_profile::save(&db.db, &clock, &lotsin, issued.case, &free, 1).await;
+    assert!(matches!(stale, Err(ProfileError::Conflict(2))), "{stale:?}");
+    let first_again = search_profile::save(&db.db, &clock, &lotsin, issued.case, &free, 0).await;
+    assert!(matches!(first_again, Err(ProfileError::Conflict(2))), "{first_again:?}");
+    assert_eq!(search_profile::get(&db.db, &clock, &lotsin, issued.case).await.unwrap().1, 2);
+
+    // Sealed at rest; each read and write audited as the case's.
+    let body: Vec<u8> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select body from search_profile")
+        .fetch_one(p).await).unwrap();
+    assert!(!String::from_utf8_lossy(&body).contains("step-free"));
+    let audited = |action: &'static str| {
+        let sql = format!(
+            "select count(*) from audit_entry where action = '{action}' and object_kind = 'case' and actor like 'user:%'"
+        );
+        async move { count(db, &sql).await }
+    };
+    assert!(audited("update").await >= 2 && audited("read").await >= 2);
+
+    // Nobody but the link worker holding the case reads or writes it.
+    for (name, role, org) in [
+        ("lotsin-b", Role::LinkWorker, Some(world.orgs.other_facility)),
+        ("dr-b", Role::Prescriber, Some(world.orgs.practice)),
+        ("coord", Role::Coordinator, None),
+        ("provider", Role::OfferProvider, Some(world.orgs.provider)),
+    ] {
+        let who = as_member(db, &world, name, role, org).await;
+        let read = search_profile::get(&db.db, &clock, &who, issued.case).await;
+        assert!(matches!(read, Err(ProfileError::NotFound)), "{name}: {read:?}");
+        let write = search_profile::save(&db.db, &clock, &who, issued.case, &free, 2).await;
+        assert!(matches!(write, Err(ProfileError::NotFound)), "{name}: {write:?}");
+    }
+
+    // Key rotation finds nothing to seal again; erasure deletes it.
+    let mut tx = db.db.begin().await.unwrap();
+    let access = lotse_store::audit::Access { at: clock.now(), purpose: lotse_domain::audit::AuditPurpose::Administration };
+    assert_eq!(lotse_store::search_profile::reseal(&mut tx, &world.scope, access).await.unwrap(), 0);
+    let access = lotse_store::audit::Access { at: clock.now(), purpose: lotse_domain::audit::AuditPurpose::DataProtection };
+    lotse_store::record::erase(&mut tx, &world.scope, access, issued.person, &mut || "ERASED9".to_owned(), None)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    assert_eq!(count(db, "select count(*) from search_profile").await, 0);
     db.assert_audit_chains_intact().await;
 });

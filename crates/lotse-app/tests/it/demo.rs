@@ -54,6 +54,16 @@ storage_test!(async fn the_demo_has_both_programmes_every_state_and_a_valid_audi
     let soon = count("select count(*) from prescription where urgency = 'soon'").await;
     assert!(reasons * 10 > prescriptions * 6 && reasons < prescriptions, "{reasons} reasons of {prescriptions}");
     assert!(soon * 20 > prescriptions && soon * 4 < prescriptions, "{soon} soon of {prescriptions}");
+    // About one plan in two comes with the person's search profile, saved before it.
+    let plans = count("select count(*) from action_plan").await;
+    let profiles = count("select count(*) from search_profile").await;
+    assert!(profiles * 4 > plans && profiles * 4 < plans * 3, "{profiles} profiles for {plans} plans");
+    let later = count(
+        "select count(*) from search_profile s join action_plan a on a.programme_key = s.programme_key \
+         and a.case_id = s.case_id and a.version = 1 where s.updated_at > a.written_at",
+    )
+    .await;
+    assert_eq!(later, 0, "a profile is saved before its plan");
     for (slug, report) in lotse_app::admin::verify_audit(&db.db).await.unwrap() {
         assert!(report.broken.is_none(), "{slug}: {:?}", report.broken);
         assert!(report.entries > 5, "{slug}: {}", report.entries);

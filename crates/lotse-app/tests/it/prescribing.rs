@@ -181,6 +181,95 @@ storage_test!(async fn without_transfer_consent_nothing_leaves_the_practice(db) 
     assert!(matches!(peek, Err(PrescribeError::NotFound)), "{peek:?}");
 });
 
+storage_test!(async fn a_person_who_brings_the_code_is_taken_on_with_their_own_consent(db) {
+    use lotse_app::intake::{self, Intake, IntakeForm};
+    use lotse_app::referral_work::WorkError;
+
+    let world = World::build(db, "rx-brought").await;
+    let clock = FixedClock::new(fixed_now());
+    let gp = as_member(db, &world, "dr-b", Role::Prescriber, Some(world.orgs.practice)).await;
+    let lotsin = as_member(db, &world, "lotsin-a", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let kept = prescribe::prescribe(&db.db, &clock, &gp, &form(&world, "Demir", false)).await.unwrap();
+    let sent = prescribe::prescribe(&db.db, &clock, &gp, &form(&world, "Gesendet", true)).await.unwrap();
+    let brought = |family: &str, birth_date: &str, code: &str, transfer: bool| IntakeForm {
+        person: RegistrationInput {
+            given_name: "ERIKA".into(),
+            family_name: family.into(),
+            birth_date: birth_date.into(),
+            language: "tr".into(),
+            ..RegistrationInput::default()
+        },
+        source: "prescriber".into(),
+        prescription_code: code.into(),
+        transfer,
+        care: true,
+        research: false,
+        given_by: String::new(),
+        confirmed_new: false,
+    };
+    let refused = |result: Result<Intake, WorkError>| match result {
+        Err(WorkError::Invalid(errors)) => errors.into_iter().map(|e| (e.field, e.problem)).collect::<Vec<_>>(),
+        other => panic!("{other:?}"),
+    };
+    let denials = "audit_entry where action = 'access_denied' and object_kind = 'prescription'";
+    let (people, referrals) = (count(db, "patient").await, count(db, "referral").await);
+    let code = kept.code.to_string();
+
+    // No code, no transfer consent: both named; a code that is no code reads like a wrong one.
+    let none = intake::register(&db.db, &clock, &lotsin, &brought("Demir", "1948-05-17", " ", false)).await;
+    assert_eq!(
+        refused(none),
+        [
+            ("consent_transfer".to_owned(), FieldProblem::ConsentRequired),
+            ("prescription_code".to_owned(), FieldProblem::Required)
+        ]
+    );
+    let garbled = intake::register(&db.db, &clock, &lotsin, &brought("Demir", "1948-05-17", "LOTSE", true)).await;
+    assert_eq!(refused(garbled), [("prescription_code".to_owned(), FieldProblem::CodeNotForPerson)]);
+    // The code alone opens nothing: with another birth date it is refused as an unknown code
+    // would be, and the attempt is audited as a denied access to that prescription.
+    let audited = count(db, denials).await;
+    let other_person = intake::register(&db.db, &clock, &lotsin, &brought("Demir", "1948-05-18", &code, true)).await;
+    assert_eq!(refused(other_person), [("prescription_code".to_owned(), FieldProblem::CodeNotForPerson)]);
+    assert_eq!(count(db, denials).await, audited + 1);
+    assert_eq!((count(db, "patient").await, count(db, "referral").await), (people, referrals), "nothing written");
+
+    // The person's own code, name and birth date (spelt otherwise): taken on, for the person
+    // the practice registered, with a referral made from the prescription.
+    let Intake::Registered(case) =
+        intake::register(&db.db, &clock, &lotsin, &brought("DEMIR", "17.05.1948", &code.to_lowercase(), true))
+            .await
+            .unwrap()
+    else {
+        panic!("the prescription is the person's");
+    };
+    assert_eq!((count(db, "patient").await, count(db, "referral").await), (people, referrals + 1));
+    let (source, prescription, patient): (String, uuid::Uuid, uuid::Uuid) = lotse_store::on_pool!(&db.db, p => sqlx::query_as(
+        "select source, prescription_id, patient_id from referral where case_id = $1")
+        .bind(case.as_uuid()).fetch_one(p).await).unwrap();
+    assert_eq!((source.as_str(), prescription, patient), ("prescriber", kept.prescription.as_uuid(), kept.patient.as_uuid()));
+    let record = case_record::view_case(&db.db, &clock, &lotsin, case).await.unwrap();
+    assert_eq!(record.identity.family_name, "Demir", "the practice's record, not a second one");
+    let mut purposes: Vec<&str> = record.consents.iter().map(|c| c.purpose.code()).collect();
+    purposes.sort_unstable();
+    assert_eq!(purposes, ["care", "transfer"], "given at the facility");
+    assert!(record.consents.iter().all(|c| c.given_at == fixed_now() && c.language == "tr"));
+    assert_eq!(record.prescriptions[0].reason.as_deref(), Some("Vereinsamt seit dem Umzug der Tochter"));
+    // The practice's board follows it now.
+    let board = prescribe::board(&db.db, &clock, &gp, None, 100).await.unwrap().rows;
+    let row = board.iter().find(|r| r.prescription == kept.prescription).unwrap();
+    assert_eq!((row.state.as_deref(), row.link_facility), (Some("accepted"), Some(world.orgs.facility)));
+
+    // Once taken on, or sent by the practice already: refused, nothing written.
+    let again = intake::register(&db.db, &clock, &lotsin, &brought("Demir", "1948-05-17", &code, true)).await;
+    assert_eq!(refused(again), [("prescription_code".to_owned(), FieldProblem::AlreadyReferred)]);
+    let sent_code = sent.code.to_string();
+    let twice = intake::register(&db.db, &clock, &lotsin, &brought("Gesendet", "1948-05-17", &sent_code, true)).await;
+    assert_eq!(refused(twice), [("prescription_code".to_owned(), FieldProblem::AlreadyReferred)]);
+    assert_eq!((count(db, "patient").await, count(db, "referral").await), (people, referrals + 1));
+    db.assert_audit_chains_intact().await;
+});
+
 storage_test!(async fn duplicates_are_offered_only_among_the_practices_own_people(db) {
     let world = World::build(db, "rx-dup").await;
     let clock = FixedClock::new(fixed_now());

@@ -98,13 +98,15 @@ pub async fn erase(
             .map(|r| r.rows_affected()))?;
     }
     // The person's free text is gone: the reasons for prescribing, the action plans (their
-    // words) and the link workers' conversation notes.
+    // words), the link workers' conversation notes, and what they look for in an offer.
     for delete in [
         "delete from prescription_reason where programme_key = $1 and prescription_id in \
          (select prescription_id from prescription where programme_key = $1 and patient_id = $2)",
         "delete from action_plan where programme_key = $1 and case_id in \
          (select case_id from case_file where programme_key = $1 and patient_id = $2)",
         "delete from case_note where programme_key = $1 and case_id in \
+         (select case_id from case_file where programme_key = $1 and patient_id = $2)",
+        "delete from search_profile where programme_key = $1 and case_id in \
          (select case_id from case_file where programme_key = $1 and patient_id = $2)",
     ] {
         on_conn!(tx, c => sqlx::query(delete)

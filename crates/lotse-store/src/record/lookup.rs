@@ -3,7 +3,7 @@
 
 use lotse_domain::actor::ProgrammeScope;
 use lotse_domain::audit::ObjectKind;
-use lotse_domain::id::{CaseId, OrganisationId, PatientId, ReferralId};
+use lotse_domain::id::{CaseId, OrganisationId, PatientId, PrescriptionId, ReferralId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -54,6 +54,44 @@ pub async fn find_by_code(
             .map(|(c, f)| (CaseId::from_uuid(c), OrganisationId::from_uuid(f)))
             .collect(),
     )))
+}
+
+/// A prescription found by its code (compact form), for a person who brings it to a link
+/// facility: its id, its person (not erased), and whether a referral was made from it already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CodedPrescription {
+    /// The prescription.
+    pub id: PrescriptionId,
+    /// Its person.
+    pub patient: PatientId,
+    /// A referral was made from it (with transfer consent, or by a facility it was brought to).
+    pub referred: bool,
+}
+
+/// The prescription of a code (compact form), unless its person was erased.
+pub async fn prescription_by_code(
+    tx: &mut Tx,
+    scope: &ProgrammeScope,
+    code: &str,
+) -> StoreResult<Option<CodedPrescription>> {
+    let key = tx.programme_key(scope.programme()).await?;
+    let row: Option<(Uuid, Uuid, i64)> = on_conn!(tx, c => sqlx::query_as(
+        "select p.prescription_id, p.patient_id, \
+         (select count(*) from referral r where r.programme_key = p.programme_key \
+          and r.prescription_id = p.prescription_id) \
+         from prescription p join patient t on t.programme_key = p.programme_key \
+         and t.patient_id = p.patient_id and t.erased_at is null \
+         where p.programme_key = $1 and p.code = $2",
+    )
+    .bind(key)
+    .bind(code)
+    .fetch_optional(c)
+    .await)?;
+    Ok(row.map(|(id, patient, referrals)| CodedPrescription {
+        id: PrescriptionId::from_uuid(id),
+        patient: PatientId::from_uuid(patient),
+        referred: referrals > 0,
+    }))
 }
 
 /// A person's referrals that are not closed, with their versions (ids and states only).

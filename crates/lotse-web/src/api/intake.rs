@@ -1,6 +1,8 @@
 //! `POST /api/v1/cases`: a link facility's software registers a person who comes without a
-//! prescription (on their own, sent by social services or by a pharmacy), with their consent
-//! to be accompanied, naming the link worker who records it (`recorded_by`). The same use case
+//! prescription (on their own, sent by social services or by a pharmacy), or who brings a
+//! prescription sheet their practice could not send (`source` `prescriber`, its
+//! `prescription_code` and their own `consents.transfer`), with their consent to be
+//! accompanied, naming the link worker who records it (`recorded_by`). The same use case
 //! as the intake page (`lotse_app::intake`): the case opens at the client's facility, accepted.
 //! `POST /api/v1/cases/{case_id}/re-referrals` takes the person of a closed case on again (the
 //! re-referral page's use case, `lotse_app::re_referral`).
@@ -27,6 +29,21 @@ use crate::AppState;
 #[derive(Debug, serde::Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IntakeConsents {
+    /// With a `prescription_code` (required then): the person agrees that the facility receives
+    /// the prescription from the practice and that the practice sees how it goes on.
+    pub transfer: Option<bool>,
+    /// The link worker may accompany the person (required).
+    pub care: Option<bool>,
+    /// Research (optional).
+    pub research: Option<bool>,
+    /// Who gave them: `person` (the default), `parent_or_guardian` or `legal_representative`.
+    pub given_by: Option<String>,
+}
+
+/// The consents given again at a re-referral (each `false` unless sent as `true`).
+#[derive(Debug, serde::Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct ReReferralConsents {
     /// The link worker may accompany the person (required).
     pub care: Option<bool>,
     /// Research (optional).
@@ -43,8 +60,13 @@ pub struct IntakeRequest {
     pub recorded_by: String,
     /// The person.
     pub person: PersonRequest,
-    /// Where they come from: `self`, `social-services` or `pharmacy`.
+    /// Where they come from: `self`, `social-services`, `pharmacy`, or `prescriber` (they bring
+    /// a prescription sheet: its `prescription_code` is required).
     pub source: String,
+    /// With source `prescriber`: the code on the sheet. It opens nothing by itself: only a
+    /// prescription with this code for the person named (name and birth date as the practice
+    /// registered them) that reached no facility yet is taken over, for that person.
+    pub prescription_code: Option<String>,
     /// The consents.
     pub consents: IntakeConsents,
     /// Register as a new person although the facility holds someone of that name and birth
@@ -74,17 +96,27 @@ fn api_field(field: &str) -> String {
 fn parse(body: &[u8]) -> Result<(String, IntakeForm), ApiError> {
     let (mut r, map) = Reader::object(
         body,
-        &["recorded_by", "person", "source", "consents", "confirmed_new"],
+        &[
+            "recorded_by",
+            "person",
+            "source",
+            "prescription_code",
+            "consents",
+            "confirmed_new",
+        ],
         &["recorded_by", "person", "source", "consents"],
     )?;
     let recorded_by = r.string("recorded_by", map.get("recorded_by"), false);
     let person = person_of(&mut r, map.get("person"));
     let source = r.string("source", map.get("source"), false);
+    let prescription_code = r.string("prescription_code", map.get("prescription_code"), true);
     let empty = Map::new();
-    let consents = consents_of(&mut r, &map, &empty);
+    let consents = consents_of(&mut r, &map, &empty, &["transfer", "care", "research", "given_by"]);
     let form = IntakeForm {
         person,
         source,
+        prescription_code,
+        transfer: r.boolean("consents.transfer", consents.get("transfer")),
         care: r.boolean("consents.care", consents.get("care")),
         research: r.boolean("consents.research", consents.get("research")),
         given_by: r.string("consents.given_by", consents.get("given_by"), true),
@@ -93,8 +125,8 @@ fn parse(body: &[u8]) -> Result<(String, IntakeForm), ApiError> {
     r.finish((recorded_by, form))
 }
 
-/// `POST /api/v1/cases`: registers a person who comes without a prescription (see the module
-/// documentation). A person the facility already holds with that name and birth date is 409
+/// `POST /api/v1/cases`: registers a person who comes without a prescription, or with a
+/// prescription sheet their practice could not send (see the module documentation). A person the facility already holds with that name and birth date is 409
 /// with the `candidates` and their `case_ids`; nothing is registered until `confirmed_new`.
 #[utoipa::path(
     post,
@@ -159,14 +191,15 @@ pub struct ReReferralRequest {
     /// Where they come from this time: `self`, `social-services` or `pharmacy`.
     pub source: String,
     /// The consents, given again.
-    pub consents: IntakeConsents,
+    pub consents: ReReferralConsents,
 }
 
-/// The consents of a body (`consents`: `care`, `research`, `given_by`), each wrong key named.
+/// The consents of a body (`consents`, with the `keys` allowed), each wrong key named.
 fn consents_of<'a>(
     r: &mut Reader,
     map: &'a Map<String, Value>,
     empty: &'a Map<String, Value>,
+    keys: &[&str],
 ) -> &'a Map<String, Value> {
     let consents = if let Some(Value::Object(consents)) = map.get("consents") {
         consents
@@ -175,7 +208,7 @@ fn consents_of<'a>(
         empty
     };
     for key in consents.keys() {
-        if !["care", "research", "given_by"].contains(&key.as_str()) {
+        if !keys.contains(&key.as_str()) {
             r.problems.push((format!("consents.{key}"), "api-field-unknown"));
         }
     }
@@ -191,7 +224,7 @@ fn parse_re_referral(body: &[u8]) -> Result<(String, ReReferralForm), ApiError> 
     let recorded_by = r.string("recorded_by", map.get("recorded_by"), false);
     let source = r.string("source", map.get("source"), false);
     let empty = Map::new();
-    let consents = consents_of(&mut r, &map, &empty);
+    let consents = consents_of(&mut r, &map, &empty, &["care", "research", "given_by"]);
     let form = ReReferralForm {
         source,
         care: r.boolean("consents.care", consents.get("care")),

@@ -382,6 +382,24 @@ fn matrix() -> Vec<Expect> {
             LINK_WORKER_OWN,
             Params::Case,
         ),
+        // The search profile: the form shows no name; a distance of 0 km is 400 with the form
+        // (nothing written).
+        member(
+            Method::GET,
+            "/cases/{id}/search-profile",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            &[],
+            Params::Case,
+        ),
+        member(
+            Method::POST,
+            "/cases/{id}/search-profile",
+            &[R::LinkWorker],
+            LINK_WORKER_OWN,
+            &[],
+            Params::Case,
+        ),
         // The plan: a blank plan is 400 with the case page; the printout of A's plan (set up
         // below) is a PDF, which names nobody in plain bytes.
         member(
@@ -908,6 +926,7 @@ storage_test!(async fn every_route_by_role_relationship_and_programme(db) {
                 (Params::Case, p) if p.ends_with("/close") => "version=0&reason=goals_met".to_owned(),
                 (Params::Case, p) if p.ends_with("/notes") => "body=".to_owned(),
                 (Params::Case, p) if p.ends_with("/plan") => "version=0&goals=".to_owned(),
+                (Params::Case, p) if p.ends_with("/search-profile") => "version=0&max_distance_km=0".to_owned(),
                 (Params::Case, p) if p.ends_with("/shortlist") => "offer=nonsense".to_owned(),
                 (Params::Case, p) if p.ends_with("/{onward}") => "version=0&answer=accept".to_owned(),
                 (Params::Case, p) if p.ends_with("/send") => "version=0&shared_fields=name&given_by=person".to_owned(),
@@ -1203,6 +1222,25 @@ fn api_matrix() -> Vec<ApiExpect> {
         },
         ApiExpect {
             method: Method::GET,
+            path: "/api/v1/cases/{case_id}/search-profile",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[200],
+        },
+        // Saving the search profile (the first save; a second caller meets version 1: 409).
+        ApiExpect {
+            method: Method::PUT,
+            path: "/api/v1/cases/{case_id}/search-profile",
+            scope: ApiScope::CaseWork,
+            roles: &[R::LinkWorker],
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[200, 409],
+        },
+        ApiExpect {
+            method: Method::GET,
             path: "/api/v1/cases/{case_id}/plan",
             scope: ApiScope::CaseWork,
             roles: &[R::LinkWorker],
@@ -1388,6 +1426,11 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
                 "milestones": [], "obstacles": [], "review_on": "2026-12-20"
             })
             .to_string(),
+            (Method::PUT, p) if p.ends_with("/search-profile") => serde_json::json!({
+                "author": "api-a-matrix-lotsin", "version": 0, "interests": ["group"],
+                "max_distance_km": 5, "accessibility": [], "max_cost": "free", "free_times": ["2-morning"]
+            })
+            .to_string(),
             (Method::POST, p) if p.ends_with("/questionnaire-links") => {
                 r#"{"created_by":"api-a-matrix-lotsin","instrument":"who5","timepoint":"baseline"}"#.to_owned()
             }
@@ -1436,7 +1479,7 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
                 let headers = [("accept-language", "en"), ("authorization", bearer.as_str())];
                 // A replacement names the version stored now, so each allowed client succeeds;
                 // a prescription names the prescriber of the client's programme's first practice.
-                let body = if e.method == Method::PUT {
+                let body = if e.method == Method::PUT && e.path.starts_with("/api/v1/offers") {
                     offer_body(db, &a).await
                 } else if p == P::Other {
                     body.replace("api-a-fixture-prescriber", "api-b-fixture-prescriber")
@@ -1477,8 +1520,8 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
     assert_eq!(checked, api_matrix().len() * (2 + ANYONE.len() * 2));
     assert_eq!(
         allowed,
-        9 + 9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 17 + 1 + 3 + 3 + 3 + 1 + 1,
-        "worklist and inbox: 9 care clients each, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 17 routes on a case: 1 each, the provider's answer: its provider, intake: 3 link workers, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
+        9 + 9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 19 + 1 + 3 + 3 + 3 + 1 + 1,
+        "worklist and inbox: 9 care clients each, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 19 routes on a case: 1 each, the provider's answer: its provider, intake: 3 link workers, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
     );
 });
 

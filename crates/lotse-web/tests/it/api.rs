@@ -165,6 +165,56 @@ storage_test!(async fn a_revoked_client_is_refused_at_once(db) {
     assert_eq!(response.status(), 401);
 });
 
+storage_test!(async fn a_facilitys_worklist_carries_each_next_action_its_counts_and_a_filter(db) {
+    let app = TestApp::new(db).await;
+    let a = World::build(db, "api-next").await;
+    let issued = a.issued_case(db, "Neu", a.orgs.facility).await;
+    let (bearer, _) = link_worker_client(db, &a, "his-next", "worklist:read").await;
+    let headers = [("authorization", bearer.as_str()), ("accept-language", "en")];
+    let get = |path: String| {
+        let app = &app;
+        async move {
+            let response = app.get(&path, &headers).await;
+            let status = response.status().as_u16();
+            (status, serde_json::from_str::<serde_json::Value>(&text(response).await).unwrap())
+        }
+    };
+
+    let (status, all) = get("/api/v1/worklist".into()).await;
+    assert_eq!(status, 200, "{all}");
+    let kinds: Vec<&str> = all["counts"].as_array().unwrap().iter().map(|c| c["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds.len(), 9, "every kind, zeros included: {all}");
+    assert_eq!(kinds[0], "first_contact_overdue", "in priority order");
+    assert!(all["today"].as_str().is_some_and(|d| d.len() == 10), "{all}");
+    // The case just issued is new: its next action says so, with its day, overdue when that
+    // lies before today.
+    let row = all["items"].as_array().unwrap().iter().find(|i| i["case_id"] == issued.case.to_string()).unwrap();
+    let next = &row["next_action"];
+    assert_eq!(next["kind"].as_str(), Some("new"), "{row}");
+    let (due_on, today) = (next["due_on"].as_str().unwrap(), all["today"].as_str().unwrap());
+    assert_eq!(next["overdue"].as_bool(), Some(due_on < today), "{row} on {today}");
+    let new_count = all["counts"].as_array().unwrap().iter().find(|c| c["kind"] == "new").unwrap()["count"].as_u64().unwrap();
+
+    // Kept to one kind: only those rows, and the counts still over all open cases.
+    let (status, only_new) = get("/api/v1/worklist?next_action=new".into()).await;
+    assert_eq!(status, 200);
+    let items = only_new["items"].as_array().unwrap();
+    assert_eq!(items.len() as u64, new_count, "{only_new}");
+    assert!(items.iter().all(|i| i["next_action"]["kind"] == "new"), "{only_new}");
+    assert_eq!(only_new["counts"], all["counts"]);
+
+    // A kind that does not exist, an unknown parameter, the filter twice: 400 naming why.
+    for (query, says) in [
+        ("next_action=soon", "the kinds are"),
+        ("sort=name", "unknown query parameter"),
+        ("next_action=new&next_action=new", "once"),
+    ] {
+        let (status, problem) = get(format!("/api/v1/worklist?{query}")).await;
+        assert_eq!(status, 400, "{query}");
+        assert!(problem["detail"].as_str().unwrap().contains(says), "{query}: {problem}");
+    }
+});
+
 storage_test!(async fn the_served_openapi_document_is_the_generated_one(db) {
     let app = TestApp::new(db).await;
     let response = app.get("/api/openapi.json", &[]).await;

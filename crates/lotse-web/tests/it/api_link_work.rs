@@ -415,18 +415,23 @@ storage_test!(async fn a_facility_registers_a_person_without_a_prescription_thro
     // Every wrong field named by its JSON path; nothing written.
     let mut bad = intake.clone();
     bad["source"] = json!("prescriber");
-    bad["consents"] = json!({"care": false, "transfer": true});
+    bad["consents"] = json!({"care": false, "witness": true});
     bad["person"]["birth_date"] = json!("1961-02-30");
     let (status, problem) = call(&app, &lw, Method::POST, "/api/v1/cases", &bad).await;
     assert_eq!(status, 400, "{problem}");
     let mut named = fields(&problem);
     named.sort();
-    assert_eq!(named, ["consents.transfer"], "unknown keys first: {problem}");
+    assert_eq!(named, ["consents.witness"], "unknown keys first: {problem}");
+    // A person who brings a sheet: its code and their own transfer consent are required.
     bad["consents"] = json!({"care": false});
     let (_, problem) = call(&app, &lw, Method::POST, "/api/v1/cases", &bad).await;
     let mut named = fields(&problem);
     named.sort();
-    assert_eq!(named, ["consents.care", "person.birth_date", "source"], "{problem}");
+    assert_eq!(
+        named,
+        ["consents.care", "consents.transfer", "person.birth_date", "prescription_code"],
+        "{problem}"
+    );
     // The consent is recorded by a link worker of the client's own facility only.
     let mut stranger = intake.clone();
     stranger["recorded_by"] = json!("api-intake-elsewhere");
@@ -666,4 +671,49 @@ storage_test!(async fn a_providers_own_software_answers_an_onward_referral_with_
     let last = events.last().unwrap();
     assert_eq!(last.actor, actor);
     assert_eq!(last.payload["channel"].as_str(), Some("provider_account"), "{}", last.payload);
+});
+
+storage_test!(async fn a_facility_reads_and_saves_the_search_profile_through_the_api(db) {
+    let app = TestApp::new(db).await;
+    let a = World::build(db, "api-profile").await;
+    let (lw, _) = client(db, &a, Role::LinkWorker, a.orgs.facility, "case:work").await;
+    let (other, _) = named_client(db, &a, "c-profile-elsewhere", Role::LinkWorker, a.orgs.other_facility, "case:work").await;
+    a.member(db, "api-profile-lotsin", Role::LinkWorker, Some(a.orgs.facility)).await;
+    let path = format!("/api/v1/cases/{}/search-profile", a.case);
+
+    let (status, empty) = call(&app, &lw, Method::GET, &path, &Value::Null).await;
+    assert_eq!((status, empty["version"].as_i64(), empty["max_cost"].is_null()), (200, Some(0), true), "{empty}");
+    let profile = json!({
+        "author": "api-profile-lotsin", "version": 0, "interests": ["sport", "group"], "max_distance_km": 5,
+        "accessibility": ["step-free"], "max_cost": "reduced", "free_times": ["4-afternoon", "2-morning"]
+    });
+    // Every wrong field named; nothing saved.
+    let mut bad = profile.clone();
+    bad["max_distance_km"] = json!(0);
+    bad["interests"] = json!(["opera"]);
+    bad["free_times"] = json!("2-morning");
+    let (status, problem) = call(&app, &lw, Method::PUT, &path, &bad).await;
+    assert_eq!((status, fields(&problem)), (400, vec!["free_times".to_owned()]), "the wrong type first: {problem}");
+    bad["free_times"] = json!([]);
+    let (_, problem) = call(&app, &lw, Method::PUT, &path, &bad).await;
+    let mut named = fields(&problem);
+    named.sort();
+    assert_eq!(named, ["interests", "max_distance_km"], "{problem}");
+
+    let (status, saved) = call(&app, &lw, Method::PUT, &path, &profile).await;
+    assert_eq!((status, saved["version"].as_i64()), (200, Some(1)), "{saved}");
+    let (_, read) = call(&app, &lw, Method::GET, &path, &Value::Null).await;
+    assert_eq!(read["interests"], json!(["group", "sport"]), "in the order of the categories: {read}");
+    assert_eq!(read["free_times"], json!(["2-morning", "4-afternoon"]), "{read}");
+    assert_eq!((read["max_distance_km"].as_i64(), read["max_cost"].as_str()), (Some(5), Some("reduced")));
+    // A stale version: 409, nothing changed.
+    let (status, problem) = call(&app, &lw, Method::PUT, &path, &profile).await;
+    assert_eq!(status, 409, "{problem}");
+    assert!(problem["detail"].as_str().unwrap_or_default().to_lowercase().contains("version 1"), "{problem}");
+    // Another facility's client: not found, for reading and writing.
+    let (status, _) = call(&app, &other, Method::GET, &path, &Value::Null).await;
+    assert_eq!(status, 404);
+    let (status, _) = call(&app, &other, Method::PUT, &path, &profile).await;
+    assert_eq!(status, 404);
+    db.assert_audit_chains_intact().await;
 });

@@ -183,13 +183,27 @@ storage_test!(async fn every_page_of_link_workers_gps_and_providers_passes_axe_i
     let started = Instant::now();
     let Some(mut harness) = Harness::start(db, &[LINK_WORKER, PRESCRIBER, PROVIDER], "pages").await else { return };
     let world = harness.server.world.clone();
+    // The pages a link opens without an account: a provider's signed link to the world's
+    // onward referral, and a self-completion link of the person's questionnaire.
+    let mut links = Vec::new();
+    for (name, purpose, prefix) in [
+        ("provider-link", lotse_domain::capability::CapabilityPurpose::OnwardReferralAnswer, "/r/"),
+        ("questionnaire-link", lotse_domain::capability::CapabilityPurpose::QuestionnaireAnswer, "/q/"),
+    ] {
+        let object = crate::access_matrix::capability_object(db, &world, purpose).await;
+        let clock = harness.server.clock.clone();
+        let issued = lotse_app::capability::issue(&db.db, clock.as_ref(), &world.scope, purpose, object, time::Duration::days(1))
+            .await
+            .unwrap();
+        links.push((name, format!("{prefix}{}", issued.token.text())));
+    }
     let browser = &mut harness.browser;
     browser.visit("/").await;
     browser.axe_self_test().await;
     for lang in LANGUAGES {
         browser.visit("/").await;
         browser.choose_language(lang).await;
-        for (name, path) in public_pages(&world) {
+        for (name, path) in public_pages(&world).into_iter().chain(links.iter().map(|(n, p)| (*n, p.clone()))) {
             browser.visit(&path).await;
             assert_eq!(browser.path().await, path);
             // A cached page must not answer in the previous language (`Vary` on cached pages).

@@ -241,6 +241,14 @@ storage_test!(async fn the_intake_form_registers_a_person_and_opens_the_case(db)
     assert!(list.contains("href=\"/cases/new\""), "{list}");
     let form = text(app.get("/cases/new", &headers).await).await;
     assert!(form.contains("Von einer Apotheke geschickt") && !form.contains(" checked"), "nothing ticked: {form}");
+    assert!(form.contains("Bringt ein Soziales Rezept mit") && form.contains("name=\"prescription_code\""), "{form}");
+    // A sheet's code without the person's transfer consent: both named, the code kept.
+    let brought = "given_name=Hasan&family_name=Yildiz&birth_date=02.02.1961&language=tr&source=prescriber&prescription_code=ABCD&consent_care=yes";
+    let response = app.post_form("/cases/new", brought, &headers).await;
+    assert_eq!(response.status(), 400);
+    let page = text(response).await;
+    assert!(page.contains("value=\"ABCD\"") && page.contains("Zu diesem Code gibt es kein Soziales Rezept"), "{page}");
+    assert!(page.contains("an die Lotsenstelle: Ohne diese Einwilligung"), "{page}");
     let body = "given_name=Hasan&family_name=Y%C4%B1ld%C4%B1z&birth_date=02.02.1961&language=tr&source=self";
     let response = app.post_form("/cases/new", body, &headers).await;
     assert_eq!(response.status(), 400, "care consent is required");
@@ -324,4 +332,52 @@ storage_test!(async fn the_inbox_shows_what_is_new_and_marks_it_seen(db) {
     let page = text(app.get("/inbox", &[("cookie", cookie.as_str()), ("accept-language", "en")]).await).await;
     assert!(page.contains("Nothing new since you last looked"), "{page}");
     assert!(!page.contains("<strong class=\"tag\">new</strong>"), "{page}");
+});
+
+storage_test!(async fn the_search_profile_is_saved_from_its_form_and_shapes_the_case_search(db) {
+    let app = TestApp::new(db).await;
+    let world = World::build(db, "profile-web").await;
+    let lotsin = world.member(db, "lotsin-web", Role::LinkWorker, Some(world.orgs.facility)).await;
+    let cookie = app.session_for(lotsin, world.programme.id).await;
+    let headers = [("cookie", cookie.as_str()), ("accept-language", "de")];
+    let case = format!("/cases/{}", world.case);
+    let form = format!("{case}/search-profile");
+
+    // No profile yet: the search says so and links to the form, which has nothing ticked.
+    let search = text(app.get(&format!("{case}/offers"), &headers).await).await;
+    assert!(search.contains("Noch kein Suchprofil") && search.contains(&format!("href=\"{form}\"")), "{search}");
+    let page = text(app.get(&form, &headers).await).await;
+    assert!(page.contains("Wie weit kann die Person fahren?") && !page.contains(" checked"), "{page}");
+    assert!(page.contains("name=\"version\" value=\"0\""), "{page}");
+
+    // A wrong distance: named, the ticks kept, nothing saved.
+    let body = "version=0&interests=sport&max_distance_km=200&accessibility=step-free&max_cost=free&free_times=2-morning";
+    let response = app.post_form(&form, body, &headers).await;
+    assert_eq!(response.status(), 400);
+    let page = text(response).await;
+    assert!(page.contains("Wie weit kann die Person fahren? (km): Diese Zahl liegt außerhalb"), "{page}");
+    assert!(page.contains("value=\"step-free\" checked") && page.contains("value=\"2-morning\" checked"), "{page}");
+    // Saved: back to the search, which applies it (step-free: neither offer of the world has it).
+    let response = app.post_form(&form, &body.replace("=200", "=5"), &headers).await;
+    assert_eq!(response.status(), 303);
+    assert_eq!(response.headers()[header::LOCATION], format!("{case}/offers").as_str());
+    let search = text(app.get(&format!("{case}/offers"), &headers).await).await;
+    assert!(search.contains("Interessen: Sport und Bewegung") && search.contains("braucht: stufenlos"), "{search}");
+    assert!(search.contains("<h2>0 Angebote</h2>"), "{search}");
+    // The same search without the profile finds them, and its form keeps the profile off.
+    let off = text(app.get(&format!("{case}/offers?profile=off"), &headers).await).await;
+    assert!(off.contains("Diese Suche ohne das Suchprofil") && off.contains("name=\"profile\" value=\"off\""), "{off}");
+    assert!(off.contains("Spaziergruppe"), "{off}");
+
+    // A second tab still on version 0: refused, showing what is saved now; nothing changes.
+    let response = app.post_form(&form, "version=0&max_cost=paid", &headers).await;
+    assert_eq!(response.status(), 409);
+    let page = text(response).await;
+    assert!(page.contains("jetzt Version 1") && page.contains("höchstens: kostenlos"), "{page}");
+    assert!(page.contains("name=\"version\" value=\"1\"") && page.contains("value=\"paid\" selected"), "{page}");
+
+    // The prescriber may not open it.
+    let gp = world.member(db, "dr-web", Role::Prescriber, Some(world.orgs.practice)).await;
+    let gp_cookie = app.session_for(gp, world.programme.id).await;
+    assert_eq!(app.get(&form, &[("cookie", gp_cookie.as_str())]).await.status(), 403);
 });
