@@ -169,7 +169,13 @@ pub(crate) fn summary(page: &Page, p: &SearchProfile) -> String {
             .join(", ");
         parts.push(page.text_with("sp-sum-times", &[("list", FluentValue::from(times))]));
     }
-    parts.join(" · ")
+    // A line of its own: it starts with a capital letter in every language.
+    let line = parts.join(" · ");
+    let mut chars = line.chars();
+    chars
+        .next()
+        .map(|first| first.to_uppercase().chain(chars).collect())
+        .unwrap_or_default()
 }
 
 /// `GET /cases/{id}/search-profile`: the form, filled with the saved profile (an audited read).
