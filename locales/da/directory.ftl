@@ -247,3 +247,4 @@ sp-search-with = Søg med søgeprofilen
 sp-search-without = Søg uden søgeprofilen
 sp-conflict = En anden har gemt søgeprofilen imens (nu version { $version }). Gemt er nu: { $saved }. Dine indtastninger står nedenfor; gem igen for at erstatte den.
 sp-conflict-api = Søgeprofilen er imens gemt af en anden: nu version { $version }. Læs den igen (GET), og send den version.
+sp-param-wrong = profile: Angiv on (med personens søgeprofil) eller off (uden).

@@ -247,3 +247,4 @@ sp-search-with = Mit Suchprofil suchen
 sp-search-without = Ohne Suchprofil suchen
 sp-conflict = Jemand anderes hat das Suchprofil inzwischen gespeichert (jetzt Version { $version }). Gespeichert ist jetzt: { $saved }. Ihre Eingaben stehen unten; speichern Sie erneut, um es zu ersetzen.
 sp-conflict-api = Das Suchprofil wurde inzwischen von jemand anderem gespeichert: jetzt Version { $version }. Lesen Sie es erneut (GET) und senden Sie diese Version.
+sp-param-wrong = profile: Bitte on (mit dem Suchprofil der Person) oder off (ohne) angeben.

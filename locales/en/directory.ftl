@@ -247,3 +247,4 @@ sp-search-with = Search with the search profile
 sp-search-without = Search without the search profile
 sp-conflict = Someone else saved the search profile meanwhile (now version { $version }). Saved now: { $saved }. Your entries are below; save again to replace it.
 sp-conflict-api = The search profile was saved meanwhile by someone else: now version { $version }. Read it again (GET) and send that version.
+sp-param-wrong = profile: give on (with the person's search profile) or off (without).

@@ -1027,6 +1027,30 @@ impl Modify for SearchParams {
         {
             get.parameters = Some(search_params());
         }
+        // The search from a case: its path's id, the same parameters, and `profile`.
+        if let Some(item) = openapi.paths.paths.get_mut("/api/v1/cases/{case_id}/offers")
+            && let Some(get) = item.get.as_mut()
+        {
+            use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+            use utoipa::openapi::schema::{ObjectBuilder, Type};
+            let mut params = get.parameters.take().unwrap_or_default();
+            params.extend(search_params());
+            params.push(
+                ParameterBuilder::new()
+                    .name("profile")
+                    .parameter_in(ParameterIn::Query)
+                    .description(Some(
+                        "on (default): the person's search profile fills the radius, accessibility and cost left open, and ranks by their interests and free times; off: leave it out",
+                    ))
+                    .schema(Some(
+                        ObjectBuilder::new()
+                            .schema_type(Type::String)
+                            .enum_values(Some(["on", "off"])),
+                    ))
+                    .build(),
+            );
+            get.parameters = Some(params);
+        }
     }
 }
 
@@ -1048,24 +1072,84 @@ pub async fn offers(
     Extension(ctx): Extension<ApiContext>,
     axum::extract::RawQuery(query): axum::extract::RawQuery,
 ) -> Response {
-    let page = crate::page::Page::for_language(&state, ctx.language);
-    let (form, bad) = crate::directory::parse_search(query.as_deref());
+    let (app, directories, clock, principal) = (&state.app, &state.directories, state.clock.as_ref(), &ctx.principal);
+    offer_results(&state, &ctx, query.as_deref(), |request| async move {
+        lotse_app::directory::search(app, directories, clock, principal, &request).await
+    })
+    .await
+}
+
+/// `GET /api/v1/cases/{case_id}/offers`: the search from a case, as the page
+/// `/cases/{id}/offers`: measured from the person's home, ranked by their needs and language,
+/// with their age as a limit, and their search profile applied (`profile=off` leaves it out).
+#[utoipa::path(
+    get,
+    path = "/api/v1/cases/{case_id}/offers",
+    tag = "directory",
+    security(("bearer" = ["case:read"])),
+    params(("case_id" = uuid::Uuid, Path, description = "The case id")),
+    responses(
+        (status = 200, description = "A page of offers for the person with their explanations and facet counts", body = OfferResults, content_type = "application/json"),
+        (status = 400, description = "A parameter or the id is wrong", body = Problem, content_type = "application/problem+json"),
+        (status = 401, description = "No valid bearer token", body = Problem, content_type = "application/problem+json"),
+        (status = 403, description = "The client's scopes or role do not allow this", body = Problem, content_type = "application/problem+json"),
+        (status = 404, description = "No such case, or none whose referral lies with the client's facility", body = Problem, content_type = "application/problem+json"),
+    )
+)]
+pub async fn case_offers(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<ApiContext>,
+    Path(case_id): Path<String>,
+    axum::extract::RawQuery(query): axum::extract::RawQuery,
+) -> Response {
+    let case = match parse_path_id("case_id", &case_id) {
+        Ok(id) => CaseId::from_uuid(id),
+        Err(e) => return ctx.fail(&state, e),
+    };
+    let mut use_profile = true;
+    for pair in query.as_deref().unwrap_or_default().split('&') {
+        match pair.strip_prefix("profile=") {
+            Some("off") => use_profile = false,
+            Some("on") => use_profile = true,
+            Some(_) => {
+                let problem = FieldProblem {
+                    field: "profile".to_owned(),
+                    message: state.i18n.text(ctx.language, "sp-param-wrong"),
+                };
+                return ctx.fail(&state, ApiError::InvalidFields(vec![problem]));
+            }
+            None => {}
+        }
+    }
+    let (app, directories, clock, principal) = (&state.app, &state.directories, state.clock.as_ref(), &ctx.principal);
+    offer_results(&state, &ctx, query.as_deref(), |request| async move {
+        lotse_app::directory::search_for_case(app, directories, clock, principal, case, &request, use_profile)
+            .await
+            .map(|(_, answer)| answer)
+    })
+    .await
+}
+
+/// Parses the search parameters, runs the search and answers the page of results (a wrong
+/// parameter is 400 naming it; a case the caller may not search from is 404).
+async fn offer_results<F, Fut>(state: &AppState, ctx: &ApiContext, query: Option<&str>, run: F) -> Response
+where
+    F: FnOnce(lotse_app::offer_search::SearchRequest) -> Fut,
+    Fut: std::future::Future<
+            Output = Result<lotse_app::offer_search::SearchAnswer, lotse_app::directory::DirectoryError>,
+        >,
+{
+    let page = crate::page::Page::for_language(state, ctx.language);
+    let (form, bad) = crate::directory::parse_search(query);
     if let Some(b) = bad {
         let problem = FieldProblem {
             message: crate::directory::bad_message(&page, &b),
             field: b.param,
         };
-        return ctx.fail(&state, ApiError::InvalidFields(vec![problem]));
+        return ctx.fail(state, ApiError::InvalidFields(vec![problem]));
     }
     let request = &form.request;
-    let answer = lotse_app::directory::search(
-        &state.app,
-        &state.directories,
-        state.clock.as_ref(),
-        &ctx.principal,
-        request,
-    )
-    .await;
+    let answer = run(request.clone()).await;
     let answer = match answer {
         Ok(a) => a,
         Err(lotse_app::directory::DirectoryError::Search(e)) => {
@@ -1079,10 +1163,10 @@ pub async fn offers(
                 field: field.to_owned(),
                 message: crate::directory::search_error(&page, &e, &form),
             };
-            return ctx.fail(&state, ApiError::InvalidFields(vec![problem]));
+            return ctx.fail(state, ApiError::InvalidFields(vec![problem]));
         }
-        Err(lotse_app::directory::DirectoryError::NotFound) => return ctx.fail(&state, ApiError::NotFound),
-        Err(lotse_app::directory::DirectoryError::Store(e)) => return ctx.fail(&state, e),
+        Err(lotse_app::directory::DirectoryError::NotFound) => return ctx.fail(state, ApiError::NotFound),
+        Err(lotse_app::directory::DirectoryError::Store(e)) => return ctx.fail(state, e),
     };
     let mut facets = Vec::new();
     let mut add = |facet: &str, value: String, count: u32| {
@@ -1171,6 +1255,7 @@ impl Modify for BearerAuth {
         withdraw_consent,
         export,
         offers,
+        case_offers,
         offer::get_offer,
         offer::put_offer,
         link_work::next_steps,

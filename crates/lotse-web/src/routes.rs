@@ -682,6 +682,14 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         (
             spec(
                 Method::GET,
+                "/api/v1/cases/{case_id}/offers",
+                ApiClient(ApiScope::CaseRead),
+            ),
+            get(api::case_offers),
+        ),
+        (
+            spec(
+                Method::GET,
                 "/api/v1/cases/{case_id}/search-profile",
                 ApiClient(ApiScope::CaseWork),
             ),

@@ -48,17 +48,17 @@ pub struct SearchProfileRequest {
     /// The version read (`GET`; 0 before the first): a stale one is 409.
     #[schema(minimum = 0)]
     pub version: i64,
-    /// Offer categories the person likes.
-    pub interests: Vec<String>,
+    /// Offer categories the person likes (absent: none).
+    pub interests: Option<Vec<String>>,
     /// How far they can travel, in whole km from 1 to 100, or `null` for no limit.
     #[schema(minimum = 1, maximum = 100)]
     pub max_distance_km: Option<i64>,
-    /// Accessibility features an offer must have.
-    pub accessibility: Vec<String>,
+    /// Accessibility features an offer must have (absent: none).
+    pub accessibility: Option<Vec<String>>,
     /// The most they can pay (`free`, `reduced`, `paid`), or `null` for no limit.
     pub max_cost: Option<String>,
-    /// When they are free (`2-morning` …; at most 21).
-    pub free_times: Vec<String>,
+    /// When they are free (`2-morning` …; at most 21; absent: none).
+    pub free_times: Option<Vec<String>>,
 }
 
 /// A profile saved.

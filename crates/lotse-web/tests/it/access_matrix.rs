@@ -1220,6 +1220,16 @@ fn api_matrix() -> Vec<ApiExpect> {
             reveals_to: &[],
             ok: &[201],
         },
+        // The search from a case: only the link worker holding it (the others' clients: 404).
+        ApiExpect {
+            method: Method::GET,
+            path: "/api/v1/cases/{case_id}/offers",
+            scope: ApiScope::CaseRead,
+            roles: CARE,
+            allow: LINK_WORKER_OWN,
+            reveals_to: &[],
+            ok: &[200],
+        },
         ApiExpect {
             method: Method::GET,
             path: "/api/v1/cases/{case_id}/search-profile",
@@ -1520,8 +1530,8 @@ storage_test!(async fn every_api_route_by_role_scope_relationship_and_programme(
     assert_eq!(checked, api_matrix().len() * (2 + ANYONE.len() * 2));
     assert_eq!(
         allowed,
-        9 + 9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 19 + 1 + 3 + 3 + 3 + 1 + 1,
-        "worklist and inbox: 9 care clients each, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 19 routes on a case: 1 each, the provider's answer: its provider, intake: 3 link workers, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
+        9 + 9 + 3 + 1 + 1 + 2 + 2 + ANYONE.len() + 20 + 1 + 3 + 3 + 3 + 1 + 1,
+        "worklist and inbox: 9 care clients each, case: 3, export: 1, withdrawal: 1, offer read and change: 2 each, the offer search: every client (its own programme's offers), the link worker's 20 routes on a case: 1 each, the provider's answer: its provider, intake: 3 link workers, the board and prescribing: 3 prescribers each, a prescription and its sheet: its practice"
     );
 });
 

@@ -706,6 +706,18 @@ storage_test!(async fn a_facility_reads_and_saves_the_search_profile_through_the
     assert_eq!(read["interests"], json!(["group", "sport"]), "in the order of the categories: {read}");
     assert_eq!(read["free_times"], json!(["2-morning", "4-afternoon"]), "{read}");
     assert_eq!((read["max_distance_km"].as_i64(), read["max_cost"].as_str()), (Some(5), Some("reduced")));
+    // The search from the case applies it: step-free access needed, and neither offer of the
+    // world says it has it; without the profile both are found.
+    let (reader, _) = named_client(db, &a, "c-profile-reader", Role::LinkWorker, a.orgs.facility, "case:read").await;
+    let offers = format!("/api/v1/cases/{}/offers", a.case);
+    let (status, found) = call(&app, &reader, Method::GET, &offers, &Value::Null).await;
+    assert_eq!((status, found["total"].as_u64()), (200, Some(0)), "{found}");
+    let (status, found) = call(&app, &reader, Method::GET, &format!("{offers}?profile=off&per_page=5"), &Value::Null).await;
+    assert_eq!((status, found["total"].as_u64()), (200, Some(2)), "{found}");
+    let (status, problem) = call(&app, &reader, Method::GET, &format!("{offers}?profile=maybe"), &Value::Null).await;
+    assert_eq!((status, fields(&problem)), (400, vec!["profile".to_owned()]), "{problem}");
+    let (status, _) = call(&app, &other, Method::GET, &offers, &Value::Null).await;
+    assert_eq!(status, 403, "the scope case:work does not read");
     // A stale version: 409, nothing changed.
     let (status, problem) = call(&app, &lw, Method::PUT, &path, &profile).await;
     assert_eq!(status, 409, "{problem}");
