@@ -51,6 +51,16 @@ first_case() {
   curl -s -H "Authorization: Bearer $1" "$base/api/v1/worklist" \
     | python3 -c 'import json, sys; items = json.load(sys.stdin).get("items", []); print(items[0]["case_id"] if items else "")' 2>/dev/null || true
 }
+# The first onward referral of a case the client may see (for a provider: one to its offers),
+# and the first prescription of a prescriber's board.
+first_onward() {
+  curl -s -H "Authorization: Bearer $1" "$base/api/v1/cases/$2" \
+    | python3 -c 'import json, sys; o = json.load(sys.stdin).get("onward_referrals", []); print(o[0]["id"] if o else "")' 2>/dev/null || true
+}
+first_prescription() {
+  curl -s -H "Authorization: Bearer $1" "$base/api/v1/prescriptions" \
+    | python3 -c 'import json, sys; items = json.load(sys.stdin).get("items", []); print(items[0]["prescription_id"] if items else "")' 2>/dev/null || true
+}
 
 # role, demo account whose organisation the client acts for (or -), scopes
 clients="prescriber arzt.duesseldorf worklist:read,case:read,prescription:write
@@ -73,9 +83,14 @@ while read -r role account scopes; do
   log="$work/st-$role.log"
   config="$work/st-$role.toml"
   case_id=$(first_case "$token")
+  onward_id=""
+  [ -n "$case_id" ] && onward_id=$(first_onward "$token" "$case_id")
+  prescription_id=$(first_prescription "$token")
   {
     echo "[parameters]"
     [ -n "$case_id" ] && echo "\"path.case_id\" = \"$case_id\""
+    [ -n "$onward_id" ] && echo "\"path.onward_referral_id\" = \"$onward_id\""
+    [ -n "$prescription_id" ] && echo "\"path.prescription_id\" = \"$prescription_id\""
     [ -n "$person_id" ] && echo "\"path.person_id\" = \"$person_id\""
   } >"$config"
   started=$(date +%s)
@@ -86,7 +101,7 @@ while read -r role account scopes; do
     --header "Authorization: Bearer $token" --request-timeout 10 --no-color) \
     >"$log" 2>&1 || rc=$?
   summary=$(grep -A1 -E "^Test cases:" "$log" | tail -n 1 | sed 's/^ *//' || true)
-  echo "schemathesis $role ($scopes, case ${case_id:-none}): exit $rc, $(( $(date +%s) - started )) s: ${summary:-no summary}"
+  echo "schemathesis $role ($scopes, case ${case_id:-none}, onward referral ${onward_id:-none}, prescription ${prescription_id:-none}): exit $rc, $(( $(date +%s) - started )) s: ${summary:-no summary}"
   generated=$(sed -n 's/^\([0-9][0-9]*\) generated.*/\1/p' <<<"$summary")
   if [ "${generated:-0}" -lt 50 ]; then
     echo "schemathesis $role: NOT RUN (only ${generated:-0} test cases generated)"

@@ -47,7 +47,7 @@ inbox-new-first = { $count ->
     [one] 1 nyhed.
    *[other] { $count } nyheder.
 }
-inbox-empty = Her vises, hvad der sker med jeres henvisninger og formidlinger.
+inbox-empty = Her vises det, der er nyt for dig: hvad der sker med din enheds henvisninger og formidlinger, for koordinatorer hvad andre ændrer i programmets tilbud.
 inbox-new-tag = ny
 inbox-link = Se
 inbox-open = åbn

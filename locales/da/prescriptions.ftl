@@ -91,3 +91,5 @@ message-back-instrument = Spørgeskema
 message-back-baseline = Ved start
 message-back-follow-up = Opfølgning
 message-back-change = Ændring
+rx-timeline-issued = Social henvisning udstedt
+rx-consent-other-languages = Teksterne på henvisningsarkets andre sprog, til at læse op eller vise (1. tavshedspligt, 2. støtte, 3. forskning)

@@ -47,7 +47,7 @@ inbox-new-first = { $count ->
     [one] 1 Neuigkeit.
    *[other] { $count } Neuigkeiten.
 }
-inbox-empty = Hier erscheint, was bei den Überweisungen und Vermittlungen Ihrer Einrichtung geschieht.
+inbox-empty = Hier erscheint, was für Sie neu ist: was bei den Überweisungen und Vermittlungen Ihrer Einrichtung geschieht, für die Koordination was andere an den Angeboten des Programms ändern.
 inbox-new-tag = neu
 inbox-link = Ansehen
 inbox-open = öffnen

@@ -91,3 +91,5 @@ message-back-instrument = Fragebogen
 message-back-baseline = Zu Beginn
 message-back-follow-up = Nachbefragung
 message-back-change = Veränderung
+rx-timeline-issued = Soziales Rezept ausgestellt
+rx-consent-other-languages = Die Texte in den anderen Sprachen des Rezeptblatts, zum Vorlesen oder Zeigen (1. Schweigepflicht, 2. Begleitung, 3. Forschung)

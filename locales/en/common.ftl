@@ -47,7 +47,7 @@ inbox-new-first = { $count ->
     [one] 1 new item.
    *[other] { $count } new items.
 }
-inbox-empty = What happens to your organisation's referrals and onward referrals shows here.
+inbox-empty = What is new for you appears here: what happens to your organisation's referrals and onward referrals; for coordinators, what others change in the programme's offers.
 inbox-new-tag = new
 inbox-link = Open
 inbox-open = open

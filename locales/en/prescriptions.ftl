@@ -91,3 +91,5 @@ message-back-instrument = Questionnaire
 message-back-baseline = At the start
 message-back-follow-up = At follow-up
 message-back-change = Change
+rx-timeline-issued = Social prescription issued
+rx-consent-other-languages = The texts in the sheet's other languages, to read out or show (1. confidentiality, 2. support, 3. research)

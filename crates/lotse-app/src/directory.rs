@@ -375,9 +375,24 @@ pub async fn search_for_case(
     use_profile: bool,
 ) -> Result<(CaseProfile, SearchAnswer), DirectoryError> {
     let profile = case_profile(db, directories, clock, principal, case).await?;
+    let answer = search_with_profile(db, directories, clock, principal, &profile, request, use_profile).await?;
+    Ok((profile, answer))
+}
+
+/// The search of [`search_for_case`] with a profile the caller has already read through
+/// [`case_profile`] (its page shows the profile too), so the case is read, and audited, once.
+pub async fn search_with_profile(
+    db: &impl Handle,
+    directories: &Directories,
+    clock: &dyn Clock,
+    principal: &Principal,
+    profile: &CaseProfile,
+    request: &SearchRequest,
+    use_profile: bool,
+) -> Result<SearchAnswer, DirectoryError> {
     let index = directories.index(db, principal.scope(), clock.now()).await?;
-    let request = with_profile(request, &profile, use_profile);
-    Ok((profile, index.search(&request)?))
+    let request = with_profile(request, profile, use_profile);
+    Ok(index.search(&request)?)
 }
 
 /// The request of a case's search: see [`search_for_case`].

@@ -1,10 +1,11 @@
 //! Every user's inbox of what is new for them, derived from the events: the steps of the
-//! referrals and onward referrals their organisation works with that their role is told about
-//! (`lotse_domain::inbox::is_news`), newest first, those after the user last opened it marked
-//! new. Opening it is the "seen" mark. It shows no personal data (what happened, when, a link
-//! to the case or prescription), so it is not audited; the pages it links to are.
+//! referrals and onward referrals their organisation works with (a coordinator: the changes to
+//! the programme's offers) that their role is told about (`lotse_domain::inbox::is_news`),
+//! newest first, those after the user last opened it marked new. Opening it is the "seen" mark.
+//! It shows no personal data (what happened, when, a link to the case, prescription or offer),
+//! so it is not audited; the pages it links to are.
 
-use lotse_domain::id::{CaseId, PrescriptionId};
+use lotse_domain::id::{CaseId, OfferId, PrescriptionId};
 use lotse_domain::inbox::is_news;
 use lotse_domain::user::Role;
 use lotse_store::inbox::{Watched, Watcher};
@@ -25,6 +26,8 @@ pub enum InboxLink {
     Case(CaseId),
     /// The prescription page (a practice's).
     Prescription(PrescriptionId),
+    /// The offer's page (a coordinator's).
+    Offer(OfferId),
 }
 
 /// One thing that happened.
@@ -51,8 +54,8 @@ pub struct Inbox {
     pub seen_before: Option<OffsetDateTime>,
 }
 
-/// Opens the principal's inbox and marks it seen now. A member without an organisation (a
-/// coordinator, an evaluator) has an empty inbox.
+/// Opens the principal's inbox and marks it seen now. An evaluator or outcome payer has an
+/// empty inbox.
 ///
 /// # Errors
 /// A storage failure; nothing is marked seen then.
@@ -105,6 +108,7 @@ fn watcher_of(role: Option<Role>, organisation: Option<lotse_domain::id::Organis
         (Some(Role::LinkWorker), Some(o)) => Some(Watcher::Facility(o)),
         (Some(Role::Prescriber), Some(o)) => Some(Watcher::Practice(o)),
         (Some(Role::OfferProvider), Some(o)) => Some(Watcher::Provider(o)),
+        (Some(Role::Coordinator), _) => Some(Watcher::Curator),
         _ => None,
     }
 }
@@ -140,10 +144,11 @@ pub(crate) async fn has_news_since(
         .any(|(_, e)| is_news(role, &e.kind) && e.actor != me && since.is_none_or(|s| e.occurred_at > s)))
 }
 
-/// Where the events of a watched stream lead: the prescription for a practice's referral,
-/// else the case.
+/// Where the events of a watched stream lead: the offer for an offer's, the prescription for
+/// a practice's referral, else the case.
 fn link_of(w: &Watched) -> Option<InboxLink> {
-    w.prescription
-        .map(InboxLink::Prescription)
+    w.offer
+        .map(InboxLink::Offer)
+        .or_else(|| w.prescription.map(InboxLink::Prescription))
         .or_else(|| w.case.map(InboxLink::Case))
 }

@@ -560,6 +560,9 @@ pub struct PrescriptionView {
     pub timeline: Vec<(OffsetDateTime, String)>,
     /// Once the case is closed: the message back to the practice.
     pub message_back: Option<MessageBack>,
+    /// The consents the person had given when it was issued and has not withdrawn (transfer,
+    /// care, research; in that order), each with the version of its text, for the sheet.
+    pub consents: Vec<(ConsentPurpose, String)>,
 }
 
 /// The message back to the practice when its prescription's case closed (see
@@ -654,6 +657,17 @@ pub async fn view(
     };
     let code = PrescriptionCode::parse(&row.code).map_err(|e| StoreError::Corrupt(e.to_string()))?;
     let profile = lotse_store::record::profile(&mut tx, scope, access, row.patient).await?;
+    let given = lotse_store::record::consents(&mut tx, scope, access, row.patient).await?;
+    let consents = [ConsentPurpose::Transfer, ConsentPurpose::Care, ConsentPurpose::Research]
+        .into_iter()
+        .filter_map(|purpose| {
+            given
+                .iter()
+                .filter(|c| c.purpose == purpose && c.withdrawn_at.is_none() && c.given_at <= row.issued_at)
+                .max_by_key(|c| c.given_at)
+                .map(|c| (purpose, c.text_version.clone()))
+        })
+        .collect();
     let (practice_name, _) = lotse_store::directory::get_organisation(&mut tx, scope, practice).await?;
     let facility = match row.link_facility {
         Some(f) => {
@@ -689,5 +703,6 @@ pub async fn view(
         facility,
         timeline,
         message_back,
+        consents,
     })
 }

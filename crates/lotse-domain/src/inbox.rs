@@ -8,6 +8,9 @@
 //! - A **prescriber** hears of every step of the practice's referrals (the closed loop: accepted,
 //!   contacted, unreachable, plan agreed, connected, closed, a concern raised).
 //! - A **provider** hears of onward referrals sent to its offers, and of their course once sent.
+//! - A **coordinator** hears of what others did to the programme's offers (a provider's change
+//!   waits for review; an offer paused, resumed, ended, merged or verified by a colleague).
+//! - Evaluators and outcome payers work with figures, not records: nothing is news for them.
 //!
 //! An event the user wrote is never news to them (the app leaves those out).
 
@@ -39,7 +42,8 @@ pub fn is_news(role: Role, kind: &str) -> bool {
                 | "onward_referral.ended"
                 | "onward_referral.lapsed"
         ),
-        Role::Coordinator | Role::Evaluator | Role::OutcomePayer => false,
+        Role::Coordinator => kind.starts_with("offer."),
+        Role::Evaluator | Role::OutcomePayer => false,
     }
 }
 
@@ -86,6 +90,32 @@ mod tests {
             assert_eq!(is_news(Role::Prescriber, kind), prescriber, "prescriber: {kind}");
             assert_eq!(is_news(Role::OfferProvider, kind), provider, "provider: {kind}");
             for role in [Role::Coordinator, Role::Evaluator, Role::OutcomePayer] {
+                assert!(!is_news(role, kind), "{role:?}: {kind}");
+            }
+        }
+    }
+
+    /// The offers' events: news for coordinators only, written out by hand.
+    #[test]
+    fn coordinators_hear_of_the_offers_and_no_one_else_does() {
+        let kinds = [
+            "offer.updated",
+            "offer.verified",
+            "offer.paused",
+            "offer.resumed",
+            "offer.ended",
+            "offer.merged",
+        ];
+        assert_eq!(kinds, crate::offer_edit::OfferEvent::KINDS);
+        for kind in kinds {
+            assert!(is_news(Role::Coordinator, kind), "{kind}");
+            for role in [
+                Role::LinkWorker,
+                Role::Prescriber,
+                Role::OfferProvider,
+                Role::Evaluator,
+                Role::OutcomePayer,
+            ] {
                 assert!(!is_news(role, kind), "{role:?}: {kind}");
             }
         }

@@ -41,6 +41,16 @@ impl OfferEvent {
     /// The stream name of offer events.
     pub const STREAM: &'static str = "offer";
 
+    /// Every kind, as [`Self::kind`] gives them.
+    pub const KINDS: [&'static str; 6] = [
+        "offer.updated",
+        "offer.verified",
+        "offer.paused",
+        "offer.resumed",
+        "offer.ended",
+        "offer.merged",
+    ];
+
     /// Its kind (`offer.updated` …), as the event log derives it from stream and `type`.
     pub const fn kind(&self) -> &'static str {
         match self {
@@ -640,6 +650,7 @@ mod tests {
 
     #[test]
     fn kinds_are_the_stream_and_the_payload_type() {
+        let mut kinds = Vec::new();
         for event in [
             OfferEvent::Updated,
             OfferEvent::Verified,
@@ -654,7 +665,9 @@ mod tests {
             let tag = payload["type"].as_str().unwrap();
             assert_eq!(format!("offer.{tag}"), event.kind());
             assert_eq!(serde_json::from_value::<OfferEvent>(payload).unwrap(), event);
+            kinds.push(event.kind());
         }
+        assert_eq!(kinds, OfferEvent::KINDS, "KINDS lists every kind");
     }
 
     #[test]

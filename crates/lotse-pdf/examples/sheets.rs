@@ -7,7 +7,7 @@
 use std::error::Error;
 use std::time::Instant;
 
-use lotse_pdf::{Contact, SheetContent, SheetLanguage, prescription_sheet};
+use lotse_pdf::{Contact, SheetConsent, SheetContent, SheetLanguage, prescription_sheet};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
@@ -53,5 +53,7 @@ fn content(language: SheetLanguage) -> SheetContent {
             opening_hours: vec!["Mo–Fr 9–13 Uhr".to_owned(), "Do 15–18 Uhr".to_owned()],
         },
         referred: true,
+        consents: vec![SheetConsent::Transfer, SheetConsent::Care, SheetConsent::Research],
+        consent_version: "2026-12".to_owned(),
     }
 }

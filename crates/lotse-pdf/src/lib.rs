@@ -6,7 +6,7 @@
 //! is bytes.
 //!
 //! ```no_run
-//! use lotse_pdf::{Contact, SheetContent, SheetLanguage, prescription_sheet};
+//! use lotse_pdf::{Contact, SheetConsent, SheetContent, SheetLanguage, prescription_sheet};
 //! let pdf = prescription_sheet(&SheetContent {
 //!     language: SheetLanguage::De,
 //!     code: "7KQ2-M4XD-R".to_owned(),
@@ -19,6 +19,8 @@
 //!         opening_hours: vec!["Mo–Fr 9–13 Uhr".to_owned()],
 //!     },
 //!     referred: true,
+//!     consents: vec![SheetConsent::Transfer, SheetConsent::Care],
+//!     consent_version: "2026-12".to_owned(),
 //! })?;
 //! # Ok::<(), lotse_pdf::PdfError>(())
 //! ```
@@ -39,7 +41,7 @@ pub mod text;
 pub use document::{Block, Document, Item, Layout, Page, layout};
 pub use plan::{PlanContent, action_plan, plan_document};
 pub use render::render;
-pub use sheet::{Contact, SheetContent, SheetLanguage, prescription_sheet, sheet_document};
+pub use sheet::{Contact, SheetConsent, SheetContent, SheetLanguage, consent_text, prescription_sheet, sheet_document};
 pub use text::{Direction, GlyphRun, PlacedGlyph};
 
 /// Why a document could not be made. All of these are bugs or bad input, not I/O.

@@ -133,6 +133,39 @@ pub struct SheetContent {
     /// Whether the prescription was sent to the facility (the person gave transfer consent):
     /// then the facility will call; else the person is asked to contact it themselves.
     pub referred: bool,
+    /// The consents the person gave with the prescription, printed in their words for them to
+    /// keep (none: the block is left out).
+    pub consents: Vec<SheetConsent>,
+    /// The version of the consent texts they were given in.
+    pub consent_version: String,
+}
+
+/// A consent the person gave at the practice, as the sheet prints it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SheetConsent {
+    /// Release from medical confidentiality: the prescription goes to the link facility.
+    Transfer,
+    /// A link worker may call and accompany the person.
+    Care,
+    /// Their data, without their name, may be used to evaluate the programme.
+    Research,
+}
+
+impl SheetConsent {
+    /// The message of its text.
+    fn message_id(self) -> &'static str {
+        match self {
+            Self::Transfer => "sheet-consent-transfer",
+            Self::Care => "sheet-consent-care",
+            Self::Research => "sheet-consent-research",
+        }
+    }
+}
+
+/// The text of a consent in `language`, as it is read to the person and printed on the sheet
+/// (the prescription form shows it in the person's language too).
+pub fn consent_text(language: SheetLanguage, consent: SheetConsent) -> Result<String, PdfError> {
+    message(language, consent.message_id(), None)
 }
 
 type Bundle = FluentBundle<FluentResource>;
@@ -158,7 +191,7 @@ static BUNDLES: LazyLock<Result<HashMap<SheetLanguage, Bundle>, PdfError>> = Laz
 });
 
 /// The message ids every sheet.ftl must have (the prescription sheet's and the action plan's).
-pub const MESSAGE_IDS: [&str; 21] = [
+pub const MESSAGE_IDS: [&str; 26] = [
     "sheet-title",
     "sheet-code-label",
     "sheet-issued",
@@ -180,6 +213,11 @@ pub const MESSAGE_IDS: [&str; 21] = [
     "plan-obstacles",
     "plan-review",
     "plan-privacy",
+    "sheet-consent-heading",
+    "sheet-consent-transfer",
+    "sheet-consent-care",
+    "sheet-consent-research",
+    "sheet-consent-version",
 ];
 
 /// One translated message; a missing message or a formatting error is an error.
@@ -248,6 +286,15 @@ pub fn sheet_document(content: &SheetContent) -> Result<Document, PdfError> {
     ];
     blocks.extend(next);
     blocks.extend(contact);
+    if !content.consents.is_empty() {
+        blocks.push(Block::Heading(t("sheet-consent-heading")?));
+        for consent in &content.consents {
+            blocks.push(Block::Note(t(consent.message_id())?));
+        }
+        let mut version = FluentArgs::new();
+        version.set("version", content.consent_version.clone());
+        blocks.push(Block::Note(message(language, "sheet-consent-version", Some(&version))?));
+    }
     blocks.push(Block::Space(12.0));
     blocks.push(Block::Note(t("sheet-privacy")?));
     Ok(Document {

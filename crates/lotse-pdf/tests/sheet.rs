@@ -16,7 +16,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use lotse_pdf::document::{A4, MARGIN};
 use lotse_pdf::font::FontId;
 use lotse_pdf::{
-    Block, Contact, Direction, Document, GlyphRun, Item, Layout, SheetContent, SheetLanguage, layout,
+    Block, Contact, Direction, Document, GlyphRun, Item, Layout, SheetConsent, SheetContent, SheetLanguage, layout,
     prescription_sheet, sheet_document, to_pdf,
 };
 
@@ -36,21 +36,39 @@ fn content(language: SheetLanguage) -> SheetContent {
             opening_hours: vec!["Mo–Fr 9–13 Uhr".to_owned(), "Do 15–18 Uhr".to_owned()],
         },
         referred: true,
+        consents: vec![SheetConsent::Transfer, SheetConsent::Care, SheetConsent::Research],
+        consent_version: "2026-12".to_owned(),
     }
 }
 
-/// Fixed texts of each language that the extracted text must contain (title first).
-fn fixed_words(language: SheetLanguage) -> [&'static str; 3] {
+/// Fixed texts of each language that the extracted text must contain (title first; last, a
+/// phrase of the consents printed for the person).
+fn fixed_words(language: SheetLanguage) -> [&'static str; 4] {
     match language {
-        SheetLanguage::De => ["Soziales Rezept", "Lotsenstelle meldet sich", "Öffnungszeiten"],
-        SheetLanguage::Da => ["Social henvisning", "Åbningstider", "helbredsoplysninger"],
-        SheetLanguage::En => ["Social prescription", "What happens next", "Opening hours"],
-        SheetLanguage::Tr => ["Sosyal reçete", "Çalışma saatleri", "kâğıdı"],
+        SheetLanguage::De => [
+            "Soziales Rezept",
+            "Lotsenstelle meldet sich",
+            "Öffnungszeiten",
+            "Ihre Einwilligungen",
+        ],
+        SheetLanguage::Da => [
+            "Social henvisning",
+            "Åbningstider",
+            "helbredsoplysninger",
+            "Dine samtykker",
+        ],
+        SheetLanguage::En => [
+            "Social prescription",
+            "What happens next",
+            "Opening hours",
+            "Your consents",
+        ],
+        SheetLanguage::Tr => ["Sosyal reçete", "Çalışma saatleri", "kâğıdı", "Onaylarınız"],
         // "مركز الإرشاد" has the lam-alef ligature (one glyph, two letters) in "الإرشاد".
-        SheetLanguage::Ar => ["وصفة اجتماعية", "مركز الإرشاد", "ساعات العمل"],
-        SheetLanguage::Uk => ["Соціальний рецепт", "Години роботи", "зв’яжеться"],
-        SheetLanguage::Ru => ["Социальный рецепт", "Часы работы", "свяжется"],
-        SheetLanguage::Pl => ["Recepta społeczna", "Godziny otwarcia", "zgłosić"],
+        SheetLanguage::Ar => ["وصفة اجتماعية", "مركز الإرشاد", "ساعات العمل", "موافقاتك"],
+        SheetLanguage::Uk => ["Соціальний рецепт", "Години роботи", "зв’яжеться", "Ваші згоди"],
+        SheetLanguage::Ru => ["Социальный рецепт", "Часы работы", "свяжется", "Ваши согласия"],
+        SheetLanguage::Pl => ["Recepta społeczna", "Godziny otwarcia", "zgłosić", "Twoje zgody"],
     }
 }
 
@@ -112,7 +130,34 @@ fn every_language_renders_and_pdftotext_finds_code_facility_and_fixed_texts() {
         for words in fixed_words(language) {
             assert!(text.contains(words), "{tag}: {words:?} missing in {text}");
         }
+        assert!(
+            text.contains("2026-12"),
+            "{tag}: the consent texts' version missing in {text}"
+        );
     }
+}
+
+#[test]
+fn the_sheet_prints_the_consents_given_and_none_that_were_not() {
+    let mut given = content(SheetLanguage::De);
+    given.consents = vec![SheetConsent::Transfer, SheetConsent::Care];
+    let Some(text) = pdftotext(&prescription_sheet(&given).unwrap(), true) else {
+        return;
+    };
+    assert!(
+        text.contains("Ich entbinde meine Praxis von der Schweigepflicht"),
+        "{text}"
+    );
+    assert!(text.contains("Lotse mich anruft"), "{text}");
+    assert!(
+        !text.contains("Auswertung des Programms"),
+        "research was not given: {text}"
+    );
+    given.consents.clear();
+    let Some(text) = pdftotext(&prescription_sheet(&given).unwrap(), true) else {
+        return;
+    };
+    assert!(!text.contains("Ihre Einwilligungen"), "no consents, no block: {text}");
 }
 
 #[test]

@@ -3,12 +3,12 @@
 //! [`watched`] finds, for an organisation in a role, the referrals and onward referrals that
 //! changed most recently (by their rows' `updated_at`, which every event moves): a link
 //! facility's referrals and the onward referrals of the cases it holds, a practice's referrals,
-//! a provider's onward referrals that were sent to it and are shared with it now. The app reads
-//! their events and keeps those that are news (`lotse_domain::inbox::is_news`). Nothing here is
-//! personal data: ids, kinds and times.
+//! a provider's onward referrals that were sent to it and are shared with it now, the
+//! programme's offers for its coordinators. The app reads their events and keeps those that are
+//! news (`lotse_domain::inbox::is_news`). Nothing here is personal data: ids, kinds and times.
 
 use lotse_domain::actor::ProgrammeScope;
-use lotse_domain::id::{CaseId, OrganisationId, PrescriptionId};
+use lotse_domain::id::{CaseId, OfferId, OrganisationId, PrescriptionId};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -25,15 +25,19 @@ pub enum Watcher {
     Practice(OrganisationId),
     /// A provider.
     Provider(OrganisationId),
+    /// The programme's coordinators, who curate its offers.
+    Curator,
 }
 
 /// A stream whose events an inbox shows, and what it links to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Watched {
-    /// `referral` or `onward_referral`.
+    /// `referral`, `onward_referral` or `offer`.
     pub stream: &'static str,
-    /// The referral or onward referral.
+    /// The referral, onward referral or offer.
     pub id: Uuid,
+    /// The offer (a coordinator's inbox links to it).
+    pub offer: Option<OfferId>,
     /// Its case.
     pub case: Option<CaseId>,
     /// The prescription (a practice's inbox links to it).
@@ -49,6 +53,7 @@ fn watched_rows(stream: &'static str, rows: Vec<Row>) -> Vec<Watched> {
         .map(|(id, case, prescription, updated_at)| Watched {
             stream,
             id,
+            offer: (stream == "offer").then(|| OfferId::from_uuid(id)),
             case: case.map(CaseId::from_uuid),
             prescription: prescription.map(PrescriptionId::from_uuid),
             updated_at,
@@ -124,6 +129,18 @@ pub async fn watched(tx: &mut Tx, scope: &ProgrammeScope, watcher: Watcher, limi
             .fetch_all(c)
             .await)?;
             out.extend(watched_rows("onward_referral", rows));
+        }
+        Watcher::Curator => {
+            // The offers changed last (index `offer_updated`, migration 0052).
+            let rows: Vec<Row> = on_conn!(tx, c => sqlx::query_as(
+                "select offer_id, null, null, updated_at from offer where programme_key = $1 \
+                 order by updated_at desc limit $2",
+            )
+            .bind(key)
+            .bind(limit)
+            .fetch_all(c)
+            .await)?;
+            out.extend(watched_rows("offer", rows));
         }
     }
     Ok(out)

@@ -619,6 +619,9 @@ pub async fn inbox(State(state): State<AppState>, Extension(ctx): Extension<ApiC
                     let (case_id, prescription_id) = match item.link {
                         InboxLink::Case(case) => (Some(case.to_string()), None),
                         InboxLink::Prescription(p) => (None, Some(p.to_string())),
+                        // A coordinator's (offers): no client reads it, `worklist:read` being
+                        // for care roles only.
+                        InboxLink::Offer(_) => (None, None),
                     };
                     InboxEntry {
                         at: timestamp(item.at),

@@ -266,6 +266,8 @@ struct CasePage {
     follow_up_draft: String,
     /// The action plan, for the link worker holding the case.
     plan: Option<PlanView>,
+    /// The person's search profile in one line, for the link worker holding the case.
+    search_profile: Option<String>,
     /// The questionnaires, for the link worker holding the case.
     questionnaires: Option<QuestionnairesView>,
     consents: Vec<ConsentView>,
@@ -653,6 +655,7 @@ fn case_page(page: Page, record: &CaseRecord) -> CasePage {
         note_draft: String::new(),
         follow_up_draft: String::new(),
         plan: None,
+        search_profile: None,
         questionnaires: None,
         consents: record
             .consents
@@ -715,10 +718,16 @@ pub(crate) async fn render_case_with_draft(
     } else {
         (None, None)
     };
-    let questionnaires = if next.is_some() {
-        questionnaires::for_case(&state.app, state.clock.as_ref(), &principal, case).await?
+    let (questionnaires, search_profile) = if next.is_some() {
+        let questionnaires = questionnaires::for_case(&state.app, state.clock.as_ref(), &principal, case).await?;
+        let profile = match lotse_app::search_profile::get(&state.app, state.clock.as_ref(), &principal, case).await {
+            Ok((profile, _)) => Some(profile),
+            Err(lotse_app::search_profile::ProfileError::Store(e)) => return Err(e.into()),
+            Err(_) => None,
+        };
+        (questionnaires, profile)
     } else {
-        None
+        (None, None)
     };
     let can_plan = next.as_ref().is_some_and(|n| {
         matches!(
@@ -759,6 +768,7 @@ pub(crate) async fn render_case_with_draft(
     view.follow_up_draft = draft.follow_up_on;
     view.questionnaires = questionnaires.as_ref().map(|q| questionnaires_view(&view.page, q));
     view.plan = plans.map(|versions| plan_view(&versions, draft.plan, can_plan));
+    view.search_profile = search_profile.map(|p| crate::search_profile::summary(&view.page, &p));
     let status = notice.as_ref().map_or(StatusCode::OK, |(_, status)| *status);
     view.notice = notice.map(|(text, _)| text);
     render_private(&view, status)

@@ -697,17 +697,16 @@ pub async fn case_search(
         profile: Some(note),
     };
     answer_page(page, frame, query.as_deref(), true, |r| async move {
-        directory::search_for_case(
+        directory::search_with_profile(
             &state.app,
             &state.directories,
             state.clock.as_ref(),
             &principal,
-            case,
+            &profile,
             &r,
             use_profile,
         )
         .await
-        .map(|(_, answer)| answer)
     })
     .await
 }

@@ -263,6 +263,7 @@ mod tests {
         let events = ReferralEvent::KINDS
             .into_iter()
             .chain(OnwardReferralEvent::KINDS)
+            .chain(lotse_domain::offer_edit::OfferEvent::KINDS)
             .chain([WITHDRAWN_EVENT]);
         events
             .map(event_key)

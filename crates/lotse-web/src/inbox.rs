@@ -1,5 +1,5 @@
 //! `GET /inbox`: what is new for the signed-in user (`lotse_app::inbox`), newest first, the new
-//! ones marked; each item links to its case or prescription. Opening it marks it seen.
+//! ones marked; each item links to its case, prescription or offer. Opening it marks it seen.
 
 use askama::Template;
 use axum::Extension;
@@ -32,7 +32,7 @@ struct InboxPage {
     items: Vec<ItemView>,
 }
 
-/// `GET /inbox`: the user's inbox (care roles; the route needs `ViewWorklist`).
+/// `GET /inbox`: the user's inbox (every member; the route needs `ViewProgramme`).
 pub async fn page(
     State(state): State<AppState>,
     Extension(user): Extension<SessionUser>,
@@ -61,6 +61,7 @@ pub async fn page(
             href: match item.link {
                 InboxLink::Case(case) => format!("/cases/{case}"),
                 InboxLink::Prescription(prescription) => format!("/prescriptions/{prescription}"),
+                InboxLink::Offer(offer) => format!("/offers/{offer}"),
             },
             new: item.new,
         })

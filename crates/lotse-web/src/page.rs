@@ -85,7 +85,7 @@ const NAV: [(&str, &str, Action); 10] = [
     ("/programme", "nav-programme", Action::ViewProgramme),
     ("/prescriptions", "nav-prescriptions", Action::Prescribe),
     ("/cases", "nav-cases", Action::ViewWorklist),
-    ("/inbox", "nav-inbox", Action::ViewWorklist),
+    ("/inbox", "nav-inbox", Action::ViewProgramme),
     ("/offers", "nav-offers", Action::ViewProgramme),
     ("/offers/review", "nav-review", Action::CurateDirectory),
     ("/people", "nav-people", Action::SearchPeople),

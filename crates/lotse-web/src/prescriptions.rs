@@ -17,12 +17,13 @@ use axum::response::{IntoResponse, Response};
 use fluent_bundle::FluentValue;
 use lotse_app::auth::SessionUser;
 use lotse_app::prescribe::{self, KnownPerson, PrescribeError, PrescribeForm};
+use lotse_domain::consent::ConsentPurpose;
 use lotse_domain::field::FieldError;
 use lotse_domain::id::{PatientId, PrescriptionId};
 use lotse_domain::prescribing::{
     ConsentInput, PERSON_LANGUAGES, PrescriptionInput, RegistrationInput, SUGGEST_FACILITY,
 };
-use lotse_pdf::sheet::{Contact, SheetContent, SheetLanguage};
+use lotse_pdf::sheet::{Contact, SheetConsent, SheetContent, SheetLanguage};
 
 use crate::AppState;
 use crate::csrf::{self, CsrfToken};
@@ -176,6 +177,51 @@ struct FormPage {
     care: bool,
     research: bool,
     other_languages: String,
+    /// The consent texts in the sheet's other languages, the person's first.
+    consent_texts: Vec<ConsentTexts>,
+    /// The person's language is not the page's: the texts above are shown open.
+    consent_texts_open: bool,
+}
+
+/// The three consent texts in one language, to read out or show to the person.
+struct ConsentTexts {
+    /// The language's name in the page's language.
+    name: String,
+    /// Its tag (`lang` of the texts).
+    tag: &'static str,
+    /// `rtl` or `ltr`.
+    dir: &'static str,
+    /// Transfer, care, research.
+    texts: Vec<String>,
+}
+
+/// The consent texts in every language a sheet is printed in, but the page's own (the form
+/// shows those inline): the person's language first. The texts are the sheet's, so what is
+/// read out is what the person takes home.
+fn consent_texts(page: &Page, person_language: &str) -> Vec<ConsentTexts> {
+    let mut languages: Vec<SheetLanguage> = SheetLanguage::ALL
+        .into_iter()
+        .filter(|l| l.tag() != page.lang_tag())
+        .collect();
+    languages.sort_by_key(|l| l.tag() != person_language);
+    languages
+        .into_iter()
+        .filter_map(|language| {
+            let texts = [SheetConsent::Transfer, SheetConsent::Care, SheetConsent::Research]
+                .into_iter()
+                .map(|c| lotse_pdf::sheet::consent_text(language, c).ok())
+                .collect::<Option<Vec<_>>>()?;
+            Some(ConsentTexts {
+                name: page.t(&format!("rx-language-{}", language.tag())),
+                tag: language.tag(),
+                dir: match language.direction() {
+                    lotse_pdf::Direction::Rtl => "rtl",
+                    lotse_pdf::Direction::Ltr => "ltr",
+                },
+                texts,
+            })
+        })
+        .collect()
 }
 
 /// The label of a field, for messages (`rx-field-<field>`).
@@ -247,6 +293,8 @@ async fn form_page(
         care: p.consents.care,
         research: p.consents.research,
         other_languages: form.person.other_languages.join(", "),
+        consent_texts: consent_texts(&page, &chosen_language),
+        consent_texts_open: chosen_language != page.lang_tag(),
         page,
     })
 }
@@ -487,10 +535,14 @@ pub async fn show(
         transferred: row.referral.is_some(),
         facility: view.facility.as_ref().map(|(name, _)| name.clone()),
         concern: shown_concern(&page, row.concern.as_ref()),
-        timeline: view
-            .timeline
-            .iter()
-            .map(|(at, kind)| (timestamp(*at), page.t(&event_key(kind))))
+        // The prescription itself first: its referral may come later (a person who brings
+        // the sheet to a link facility) or never (kept in the practice).
+        timeline: std::iter::once((timestamp(row.issued_at), page.t("rx-timeline-issued")))
+            .chain(
+                view.timeline
+                    .iter()
+                    .map(|(at, kind)| (timestamp(*at), page.t(&event_key(kind)))),
+            )
             .collect(),
         sheet_language: page.t(&format!("rx-language-{}", view.language)),
         message_back: view.message_back.as_ref().map(|m| message_back_view(&page, m)),
@@ -525,6 +577,23 @@ pub(crate) async fn sheet_pdf(view: prescribe::PrescriptionView) -> Result<(Stri
         practice: view.practice_name,
         facility,
         referred: view.row.referral.is_some(),
+        consents: view
+            .consents
+            .iter()
+            .filter_map(|(purpose, _)| match purpose {
+                ConsentPurpose::Transfer => Some(SheetConsent::Transfer),
+                ConsentPurpose::Care => Some(SheetConsent::Care),
+                ConsentPurpose::Research => Some(SheetConsent::Research),
+                _ => None,
+            })
+            .collect(),
+        consent_version: view
+            .consents
+            .iter()
+            .map(|(_, v)| v.as_str())
+            .max()
+            .unwrap_or_default()
+            .to_owned(),
     };
     let bytes = tokio::task::spawn_blocking(move || lotse_pdf::sheet::prescription_sheet(&content))
         .await

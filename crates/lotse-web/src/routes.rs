@@ -219,7 +219,7 @@ fn table() -> Vec<(RouteSpec, MethodRouter<AppState>)> {
         ),
         (spec(Method::GET, "/lang/{tag}", Public), get(html::choose_language)),
         (spec(Method::GET, "/static/lotse.css", Public), get(html::stylesheet)),
-        (spec(Method::GET, "/inbox", Member(A::ViewWorklist)), get(inbox::page)),
+        (spec(Method::GET, "/inbox", Member(A::ViewProgramme)), get(inbox::page)),
         (
             spec(Method::GET, "/cases", Member(A::ViewWorklist)),
             get(cases::worklist),

@@ -217,7 +217,11 @@ pub(super) fn onward_story(
         c.step(&mut s, E::DeclinedByPerson { reason }, hours(rng, 1, 72));
         return s;
     }
-    if !c.step(&mut s, E::AcceptedByPerson, hours(rng, 1, 24)) || !c.step(&mut s, E::Sent, hours(rng, 1, 24)) {
+    // One accepted offer in ten that the person does not attend through the link worker stays
+    // accepted: without consent to share, nothing is sent and the person contacts the offer
+    // themselves (chosen from the proposal's minute: no draw).
+    let alone = attends_at.is_none() && proposed_at.minute() % 10 == 7;
+    if !c.step(&mut s, E::AcceptedByPerson, hours(rng, 1, 24)) || alone || !c.step(&mut s, E::Sent, hours(rng, 1, 24)) {
         return s;
     }
     s.sent_at = Some(c.at);
@@ -239,10 +243,17 @@ pub(super) fn onward_story(
             return s;
         }
         if let Some(end) = ends_at {
+            // Four in five completed; of the rest, by the minute it ends (no draw, so the random
+            // stream stays as it was), one in five because the offer ended, one in five for
+            // another reason, the others because the person stopped.
             let reason = if rng.random_bool(0.8) {
                 EndReason::Completed
             } else {
-                EndReason::StoppedByPerson
+                match end.minute() % 5 {
+                    0 => EndReason::OfferEnded,
+                    1 => EndReason::Other,
+                    _ => EndReason::StoppedByPerson,
+                }
             };
             let until = (end - c.at).max(Duration::ZERO);
             c.step(

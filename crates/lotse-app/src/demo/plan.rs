@@ -7,6 +7,7 @@ use lotse_domain::calendar::HolidayCalendar;
 use lotse_domain::case::Case;
 use lotse_domain::consent::{Consent, ConsentGiver, ConsentPurpose};
 use lotse_domain::email::EmailKind;
+use lotse_domain::facility_choice::Fit;
 use lotse_domain::id::{
     AreaId, AreaSetId, CaseId, ConsentId, NoteId, OfferId, OnwardReferralId, OrganisationId, PatientId, PrescriptionId,
     ProgrammeId, QuestionnaireResponseId, ReferralId, UserId,
@@ -1096,6 +1097,8 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
     });
 
     let practice = pick(rng, &w.practices);
+    let band = age_band(birth, issued_at.date());
+    let fit = |f: &Facility| lotse_domain::facility_choice::fit(&f.target_groups, Some(band));
     // Home: the practice's place (no draw, so the rest of the demo stays as it was).
     if let (Some(p), Some(place)) = (b.patients.last_mut(), w.places.get(practice.place)) {
         p.profile.home_postcode = Some(place.postcode.to_owned());
@@ -1107,21 +1110,26 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
             .iter()
             .find(|f| f.id == practice.id)
             .unwrap_or_else(|| pick(rng, &w.facilities)),
+        // As the prescription form suggests (`facility_choice`): a facility near the practice
+        // whose target groups fit the person's age best (a zentrum plus for older people, a
+        // youth centre for young ones, a Stadtteiltreff for everyone else).
         LinkWorkModel::LinkFacility => {
             let near: Vec<&Facility> = w
                 .facilities
                 .iter()
                 .filter(|f| f.place.abs_diff(practice.place) <= 6)
                 .collect();
-            if near.is_empty() {
+            let best = near.iter().map(|&f| fit(f)).min();
+            let fitting: Vec<&Facility> = near.into_iter().filter(|&f| Some(fit(f)) == best).collect();
+            if fitting.is_empty() {
                 pick(rng, &w.facilities)
             } else {
-                *pick(rng, &near)
+                *pick(rng, &fitting)
             }
         }
     };
-    // Where a redirect goes: the next facility of the list, so redirects spread over the
-    // facilities instead of all reaching the first one.
+    // Where a redirect goes: the next facility of the list that is not only for other ages, so
+    // redirects spread over the facilities instead of all reaching the first one.
     let alternative = w
         .facilities
         .iter()
@@ -1132,7 +1140,7 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
                 .cycle()
                 .skip(i + 1)
                 .take(w.facilities.len() - 1)
-                .next()
+                .find(|&f| fit(f) != Fit::OtherAge)
         })
         .map(|f| f.id);
     let source = match rng.random_range(0..100) {
@@ -1143,7 +1151,7 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
         _ => ReferralSource::LinkWorker,
     };
     let prescriber = *pick(rng, &practice.prescribers);
-    let prescription = (source == ReferralSource::Prescriber).then(|| {
+    let mut prescription = (source == ReferralSource::Prescriber).then(|| {
         let count = rng.random_range(1..=3);
         let mut needs: Vec<NeedDomain> = (0..count).map(|_| *pick(rng, &NeedDomain::ALL)).collect();
         needs.sort();
@@ -1162,12 +1170,24 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
             link_facility: None,
         }
     });
+    // One prescription in 40 took another way (chosen from the person's id, so the random
+    // stream of the rest stays as it was): the person left the practice without releasing it
+    // and brought the sheet to the facility days later, which took them on with their own
+    // consent (as `intake` does with a brought code). One in 40 more stays in the practice.
+    let way = patient.as_uuid().as_u128() % 40;
+    let mut side = ChaCha8Rng::seed_from_u64(u64::try_from(patient.as_uuid().as_u128() >> 64).unwrap_or_default());
+    let brought = way == 0 && prescription.is_some();
+    if let Some(p) = prescription.as_mut().filter(|_| brought) {
+        let days = side.random_range(2..10);
+        p.issued_at = working_time(&mut side, issued_at, days);
+    }
     if let Some(p) = &prescription
         && let Some(reason) = demo_reason(w, p.issued_at)
     {
         b.reasons.push((p.id, reason));
     }
     if prescription.is_some() {
+        let by = if brought { facility.link_worker } else { prescriber };
         b.consents.push(consent(
             rng,
             w,
@@ -1175,9 +1195,12 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
             ConsentPurpose::Transfer,
             None,
             language,
-            prescriber,
+            by,
             issued_at,
         ));
+    }
+    if way == 1 && source == ReferralSource::Prescriber {
+        kept_in_practice(&mut side, w, practice, prescriber, issued_at, b, codes);
     }
     let now = as_of;
     let story = referral_story(
@@ -1339,6 +1362,62 @@ fn one_referral(rng: &mut ChaCha8Rng, w: &World, as_of: OffsetDateTime, b: &mut 
     });
     b.prescriptions.extend(prescription);
     b.cases.extend(case);
+}
+
+/// A prescription the person did not release to a link facility (no transfer consent): it
+/// stays in the practice ("In der Praxis" on the board) until they bring the sheet somewhere.
+/// A person of its own, drawn from `rng` (not the demo's main stream).
+fn kept_in_practice(
+    rng: &mut ChaCha8Rng,
+    w: &World,
+    practice: &Practice,
+    prescriber: UserId,
+    near: OffsetDateTime,
+    b: &mut Batch,
+    codes: &mut DrawnCodes,
+) {
+    let days = rng.random_range(0..5);
+    let issued_at = working_time(rng, near, days);
+    let (given, family) = w.person_name(rng);
+    let age = rng.random_range(18..92);
+    let birth = (issued_at - Duration::days(age * 365 + rng.random_range(0..365))).date();
+    let patient = PatientId::from_uuid(new_id(rng));
+    let place = w.places.get(practice.place);
+    b.patients.push(NewPatient {
+        profile: PatientProfile {
+            id: patient,
+            programme: w.programme.id,
+            age_band: age_band(birth, issued_at.date()).to_owned(),
+            gender: Gender::NotStated,
+            language: w.languages.first().map_or("de", |l| l.0).to_owned(),
+            home_postcode: place.map(|p| p.postcode.to_owned()),
+            home_area: place.map(|p| p.id),
+            languages: Vec::new(),
+        },
+        identity: PatientIdentity {
+            given_name: given,
+            family_name: family,
+            birth_date: birth,
+            phone: None,
+        },
+    });
+    let need = *pick(rng, &NeedDomain::ALL);
+    let prescription = Prescription {
+        id: PrescriptionId::from_uuid(new_id(rng)),
+        programme: w.programme.id,
+        code: codes.draw(rng, random_code_values),
+        patient,
+        practice: practice.id,
+        prescriber,
+        need_domains: vec![need],
+        issued_at,
+        urgency: demo_urgency(issued_at),
+        link_facility: None,
+    };
+    if let Some(reason) = demo_reason(w, issued_at) {
+        b.reasons.push((prescription.id, reason));
+    }
+    b.prescriptions.push(prescription);
 }
 
 async fn write_world(db: &Db, w: &World, password_hash: &str, now: OffsetDateTime) -> Result<(), DemoError> {

@@ -109,6 +109,13 @@ storage_test!(async fn the_access_export_holds_everything_and_is_audited(db) {
         review_on: "03.12.2026".into(),
     };
     lotse_app::action_plan::save(&db.db, &clock, &lotsin, world.case, &plan, 0).await.unwrap();
+    let search = lotse_domain::search_profile::SearchProfileInput {
+        interests: vec!["culture".into()],
+        max_distance_km: "7".into(),
+        free_times: vec!["3-evening".into()],
+        ..Default::default()
+    };
+    lotse_app::search_profile::save(&db.db, &clock, &lotsin, world.case, &search, 0).await.unwrap();
     let first = data_subject::export(&db.db, &clock, &coordinator, world.person, &reference()).await.unwrap();
     let mut tx = db.db.begin().await.unwrap();
     let prescription = lotse_domain::id::PrescriptionId::from_uuid(first.prescriptions[0].id);
@@ -120,6 +127,9 @@ storage_test!(async fn the_access_export_holds_everything_and_is_audited(db) {
     assert_eq!((export.notes[0].text.as_str(), export.notes[0].follow_up_on.as_deref()), ("Singt gern.", Some("2026-11-20")));
     assert_eq!(export.action_plans.len(), 1);
     assert_eq!(export.action_plans[0].content.goals, ["Wieder singen"]);
+    assert_eq!(export.search_profiles.len(), 1);
+    assert_eq!((export.search_profiles[0].case_id.as_str(), export.search_profiles[0].version), (world.case.to_string().as_str(), 1));
+    assert_eq!(export.search_profiles[0].profile.input(), search);
     assert_eq!(export.identity.family_name, PERSON_FAMILY);
     assert_eq!(export.identity.phone.as_deref(), Some(PERSON_PHONE));
     assert_eq!(export.prescriptions.len(), 1);

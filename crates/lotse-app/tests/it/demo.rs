@@ -54,6 +54,26 @@ storage_test!(async fn the_demo_has_both_programmes_every_state_and_a_valid_audi
     let soon = count("select count(*) from prescription where urgency = 'soon'").await;
     assert!(reasons * 10 > prescriptions * 6 && reasons < prescriptions, "{reasons} reasons of {prescriptions}");
     assert!(soon * 20 > prescriptions && soon * 4 < prescriptions, "{soon} soon of {prescriptions}");
+    // A few prescriptions stay in the practice (no referral); a few more reached their facility
+    // days after they were issued, when the person brought the sheet there.
+    let kept = count("select count(*) from prescription p where not exists (select 1 from referral r \
+        where r.programme_key = p.programme_key and r.prescription_id = p.prescription_id)").await;
+    let brought = count("select count(*) from prescription p join referral r on r.programme_key = p.programme_key \
+        and r.prescription_id = p.prescription_id where r.issued_at <> p.issued_at").await;
+    assert!(kept > 0 && kept * 20 < prescriptions, "{kept} kept in the practice of {prescriptions}");
+    assert!(brought > 0 && brought * 20 < prescriptions, "{brought} brought later of {prescriptions}");
+    // Every state of an onward referral, ended with each reason.
+    let onward: Vec<String> = on_pool!(&db.db, p => sqlx::query_scalar(
+        "select distinct state || coalesce(':' || end_reason, '') from onward_referral order by 1",
+    )
+    .fetch_all(p)
+    .await)
+    .unwrap();
+    let every = [
+        "accepted", "acknowledged", "attending", "declined_by_person", "declined_by_provider", "did_not_attend",
+        "ended:completed", "ended:offer_ended", "ended:other", "ended:stopped_by_person", "lapsed", "proposed", "sent",
+    ];
+    assert_eq!(onward, every);
     // About one plan in two comes with the person's search profile, saved before it.
     let plans = count("select count(*) from action_plan").await;
     let profiles = count("select count(*) from search_profile").await;
@@ -153,4 +173,31 @@ storage_test!(async fn a_redirected_referral_lies_with_the_facility_it_went_to(d
     .await)
     .unwrap();
     assert_eq!(elsewhere, 0, "cases held by another facility than their referral");
+});
+
+storage_test!(async fn the_demo_sends_people_to_a_facility_for_their_age(db) {
+    let clock = FixedClock::new(fixed_now());
+    lotse_app::demo::seed(&db.db, &clock, options(), &mut |_, _| ()).await.unwrap();
+    // Referrals per kind of Düsseldorf facility (by its name) and age band of the person.
+    let rows: Vec<(String, String, i64)> = on_pool!(&db.db, p => sqlx::query_as(
+        "select case when o.name like 'zentrum plus%' then 'older' when o.name like 'Jugend%' then 'young' \
+         else 'everyone' end as kind, pa.age_band, count(*) from referral r \
+         join organisation o on o.programme_key = r.programme_key and o.organisation_id = r.link_facility_id \
+         join patient pa on pa.programme_key = r.programme_key and pa.patient_id = r.patient_id \
+         join programme g on g.programme_key = r.programme_key where g.slug = 'duesseldorf' group by 1, 2",
+    )
+    .fetch_all(p)
+    .await)
+    .unwrap();
+    let count = |kind: &str, bands: &[&str], holds: bool| {
+        rows.iter()
+            .filter(|(k, band, _)| k == kind && bands.contains(&band.as_str()) == holds)
+            .map(|r| r.2)
+            .sum::<i64>()
+    };
+    let (older, young) = (["65-79", "80+"], ["0-17", "18-29"]);
+    assert!(count("older", &older, true) > 0 && count("young", &young, true) > 0, "{rows:?}");
+    assert_eq!(count("older", &older, false), 0, "younger people at a zentrum plus: {rows:?}");
+    assert_eq!(count("young", &young, false), 0, "older people at a youth centre: {rows:?}");
+    assert!(count("everyone", &[], false) > 0, "{rows:?}");
 });

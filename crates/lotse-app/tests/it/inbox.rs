@@ -72,3 +72,40 @@ storage_test!(async fn each_role_hears_of_what_its_organisation_waits_for(db) {
         "{other:?}"
     );
 });
+
+storage_test!(async fn coordinators_hear_of_the_offers_changed_by_others(db) {
+    let world = World::build(db, "inbox-offers").await;
+    let clock = FixedClock::new(fixed_now());
+    let coordinator = as_member(db, &world, "koordination-inbox", Role::Coordinator, None).await;
+    let colleague = as_member(db, &world, "koordination-zwei", Role::Coordinator, None).await;
+    let provider = as_member(db, &world, "anbieter-offers", Role::OfferProvider, Some(world.orgs.provider)).await;
+    let evaluator = as_member(db, &world, "evaluation-inbox", Role::Evaluator, None).await;
+    assert!(inbox::open(&db.db, &clock, &coordinator).await.unwrap().items.is_empty(), "nothing happened yet");
+
+    // The provider changes its offer; the coordinator verifies it afterwards.
+    let editable = lotse_app::offer_edit::offer_for_edit(&db.db, &clock, &provider, world.offer).await.unwrap();
+    let mut edit = lotse_domain::offer_edit::OfferEdit::of(&editable.offer);
+    edit.title = "Spaziergruppe am Rhein".into();
+    let version = lotse_app::offer_edit::edit(&db.db, &clock, &provider, world.offer, editable.version, &edit)
+        .await
+        .unwrap();
+    clock.advance(Duration::minutes(5));
+    lotse_app::offer_edit::curate(&db.db, &clock, &coordinator, world.offer, version, lotse_app::offer_edit::Curation::Verify)
+        .await
+        .unwrap();
+
+    // The coordinator hears of the provider's change, linked to the offer, not of their own step;
+    // their colleague hears of both.
+    clock.advance(Duration::minutes(5));
+    let own = inbox::open(&db.db, &clock, &coordinator).await.unwrap();
+    let seen: Vec<(&str, InboxLink, bool)> = own.items.iter().map(|i| (i.kind.as_str(), i.link, i.new)).collect();
+    assert_eq!(seen, [("offer.updated", InboxLink::Offer(world.offer), true)]);
+    let other = inbox::open(&db.db, &clock, &colleague).await.unwrap();
+    let kinds: Vec<&str> = other.items.iter().map(|i| i.kind.as_str()).collect();
+    assert_eq!(kinds, ["offer.verified", "offer.updated"]);
+    // Opened: nothing new the next time. An evaluator works with figures: nothing is news.
+    assert_eq!(inbox::open(&db.db, &clock, &coordinator).await.unwrap().new, 0);
+    assert!(inbox::open(&db.db, &clock, &evaluator).await.unwrap().items.is_empty());
+    // The provider hears nothing of its offer's curation (it is no onward referral).
+    assert!(inbox::open(&db.db, &clock, &provider).await.unwrap().items.iter().all(|i| !i.kind.starts_with("offer.")));
+});

@@ -23,3 +23,10 @@ plan-by = بحلول
 plan-obstacles = ما قد يصعب – وما يساعد
 plan-review = سنتحدث عن ذلك مرة أخرى في { $date }.
 plan-privacy = هذه الخطة ملك لك. احتفظ بها جيدًا؛ فهي تتضمن أهدافك الشخصية.
+# The consents the person gave (read to them before; printed for them to keep). $version: the
+# version of the consent texts.
+sheet-consent-heading = موافقاتك
+sheet-consent-transfer = أُعفي عيادتي من واجب السرية الطبية بالقدر الذي ترسل فيه اسمي وتاريخ ميلادي ورقم هاتفي وسبب هذه الوصفة إلى مركز الإرشاد.
+sheet-consent-care = أوافق على أن يتصل بي مرشد أو مرشدة وأن يرافقني في إيجاد أنشطة مناسبة.
+sheet-consent-research = أوافق على استخدام بياناتي دون اسمي لتقييم البرنامج.
+sheet-consent-version = النسخة { $version }. يمكنك سحب أي موافقة في أي وقت: لدى عيادتك أو لدى مركز الإرشاد.

@@ -23,3 +23,10 @@ plan-by = Senest
 plan-obstacles = Hvad kan blive svært – og hvad hjælper
 plan-review = Vi taler om det igen den { $date }.
 plan-privacy = Denne plan tilhører dig. Pas godt på den; den indeholder dine personlige mål.
+# The consents the person gave (read to them before; printed for them to keep). $version: the
+# version of the consent texts.
+sheet-consent-heading = Dine samtykker
+sheet-consent-transfer = Jeg fritager min praksis fra tavshedspligten, for så vidt den sender mit navn, min fødselsdato, mit telefonnummer og anledningen til henvisningen til henvisningsstedet.
+sheet-consent-care = Jeg er indforstået med, at en social navigatør ringer til mig og hjælper mig med at finde passende tilbud.
+sheet-consent-research = Jeg er indforstået med, at mine oplysninger uden mit navn bruges til evaluering af programmet.
+sheet-consent-version = Version { $version }. Du kan til enhver tid trække et samtykke tilbage: hos din praksis eller dit henvisningssted.

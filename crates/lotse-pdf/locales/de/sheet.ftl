@@ -24,3 +24,10 @@ plan-by = Bis
 plan-obstacles = Was schwierig werden kann – und was hilft
 plan-review = Wir sprechen am { $date } wieder darüber.
 plan-privacy = Dieser Plan gehört Ihnen. Bewahren Sie ihn gut auf; er enthält Ihre persönlichen Ziele.
+# The consents the person gave (read to them before; printed for them to keep). $version: the
+# version of the consent texts.
+sheet-consent-heading = Ihre Einwilligungen
+sheet-consent-transfer = Ich entbinde meine Praxis von der Schweigepflicht, soweit sie der Lotsenstelle meinen Namen, mein Geburtsdatum, meine Telefonnummer und den Anlass dieses Rezepts übermittelt.
+sheet-consent-care = Ich bin einverstanden, dass eine Lotsin oder ein Lotse mich anruft und mich begleitet, passende Angebote zu finden.
+sheet-consent-research = Ich bin einverstanden, dass meine Angaben ohne meinen Namen für die Auswertung des Programms genutzt werden.
+sheet-consent-version = Fassung { $version }. Sie können jede Einwilligung jederzeit widerrufen: bei Ihrer Praxis oder Ihrer Lotsenstelle.

@@ -23,3 +23,10 @@ plan-by = By
 plan-obstacles = What may get in the way – and what helps
 plan-review = We will talk about it again on { $date }.
 plan-privacy = This plan belongs to you. Keep it safe; it holds your personal goals.
+# The consents the person gave (read to them before; printed for them to keep). $version: the
+# version of the consent texts.
+sheet-consent-heading = Your consents
+sheet-consent-transfer = I release my practice from medical confidentiality so far as it sends my name, date of birth, telephone number and the reason for this prescription to the link service.
+sheet-consent-care = I agree that a link worker calls me and helps me find suitable offers.
+sheet-consent-research = I agree that my data, without my name, is used to evaluate the programme.
+sheet-consent-version = Version { $version }. You can withdraw any consent at any time: at your practice or your link service.

@@ -23,3 +23,10 @@ plan-by = Do
 plan-obstacles = Co może przeszkodzić – i co pomoże
 plan-review = Porozmawiamy o tym ponownie { $date }.
 plan-privacy = Ten plan należy do Ciebie. Przechowuj go starannie; zawiera Twoje osobiste cele.
+# The consents the person gave (read to them before; printed for them to keep). $version: the
+# version of the consent texts.
+sheet-consent-heading = Twoje zgody
+sheet-consent-transfer = Zwalniam moją praktykę z tajemnicy lekarskiej w zakresie, w jakim przekazuje punktowi wsparcia moje imię i nazwisko, datę urodzenia, numer telefonu oraz powód tej recepty.
+sheet-consent-care = Zgadzam się, aby pracownik punktu wsparcia do mnie zadzwonił i pomógł mi znaleźć odpowiednie zajęcia.
+sheet-consent-research = Zgadzam się, aby moje dane bez mojego nazwiska były wykorzystywane do oceny programu.
+sheet-consent-version = Wersja { $version }. Każdą zgodę możesz w dowolnej chwili wycofać: w swojej praktyce lub w punkcie wsparcia.

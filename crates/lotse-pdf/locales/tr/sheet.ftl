@@ -23,3 +23,10 @@ plan-by = Tarih
 plan-obstacles = Neler zorlaştırabilir – ve ne yardımcı olur
 plan-review = { $date } tarihinde bunu tekrar konuşacağız.
 plan-privacy = Bu plan size aittir. İyi saklayın; kişisel hedeflerinizi içerir.
+# The consents the person gave (read to them before; printed for them to keep). $version: the
+# version of the consent texts.
+sheet-consent-heading = Onaylarınız
+sheet-consent-transfer = Muayenehanemi, adımı, doğum tarihimi, telefon numaramı ve bu reçetenin nedenini danışma merkezine iletmesi ölçüsünde sır saklama yükümlülüğünden muaf tutuyorum.
+sheet-consent-care = Bir danışmanın beni aramasını ve bana uygun etkinlikleri bulmamda eşlik etmesini kabul ediyorum.
+sheet-consent-research = Bilgilerimin adım olmadan programın değerlendirilmesi için kullanılmasını kabul ediyorum.
+sheet-consent-version = Sürüm { $version }. Her onayınızı istediğiniz zaman geri alabilirsiniz: muayenehanenizde veya danışma merkezinizde.

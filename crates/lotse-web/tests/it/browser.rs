@@ -237,8 +237,9 @@ storage_test!(async fn every_page_of_link_workers_gps_and_providers_passes_axe_i
     println!("browser test on {:?}: {:.1} s", db.engine(), started.elapsed().as_secs_f64());
 });
 
-storage_test!(async fn the_coordinators_settings_pages_pass_axe_in_every_language(db) {
+storage_test!(async fn every_page_of_the_coordinator_passes_axe_in_every_language(db) {
     let Some(mut harness) = Harness::start(db, &[COORDINATOR], "settings").await else { return };
+    let world = harness.server.world.clone();
     let browser = &mut harness.browser;
     for lang in LANGUAGES {
         browser.visit("/").await;
@@ -246,12 +247,34 @@ storage_test!(async fn the_coordinators_settings_pages_pass_axe_in_every_languag
         browser.sign_in(COORDINATOR.username, COORDINATOR.password).await;
         let nav = browser.hrefs("header.top nav:not(.languages) a").await;
         assert!(nav.iter().any(|href| href == "/programme/settings"), "{nav:?}");
-        // The settings page, the link facilities and one facility's form.
-        let checked = check_reachable(browser, &["/programme/settings".to_owned()], &format!("{lang}-coordinator")).await;
+        // Every page of the navigation and what it links to: the people search, the users and
+        // one user's audit, the offers' review and duplicates, the settings, the link
+        // facilities and one facility's form.
+        let prefix = format!("{lang}-coordinator");
+        let checked = check_reachable(browser, &nav, &prefix).await;
+        for page in ["/people", "/users", "/offers/review", "/offers/duplicates", "/programme/facilities"] {
+            assert!(checked.iter().any(|p| p == page), "{page} not reached: {checked:?}");
+        }
         assert!(
-            checked.iter().any(|p| p == "/programme/facilities") && checked.iter().any(|p| p.starts_with("/programme/facilities/")),
+            checked.iter().any(|p| p.starts_with("/programme/facilities/"))
+                && checked.iter().any(|p| p.starts_with("/users/") && p.ends_with("/audit")),
             "{checked:?}"
         );
+        if lang == "en" {
+            println!("browser: coordinator reaches {} pages: {checked:?}", checked.len());
+        }
+        // The pages behind forms: a person found by their prescription code, and the printable
+        // answer to their access request.
+        browser.visit("/people").await;
+        browser.fill("#q", &world.code).await;
+        browser.submit("form[action=\"/people/search\"] button[type=submit]").await;
+        browser.wait_for_path(&format!("/people/{}", world.person)).await;
+        browser.check(&format!("{prefix}-person")).await;
+        browser.fill("form[action$=\"/export\"] input[name=reference]", "DSR-2026-7").await;
+        browser.submit("form[action$=\"/export\"] button:not([formaction])").await;
+        assert_eq!(browser.path().await, format!("/people/{}/export", world.person));
+        assert!(main_text(browser).await.contains(lotse_testkit::world::PERSON_FAMILY), "the export shows the person");
+        browser.check(&format!("{prefix}-person-export")).await;
         // Saved: the notice after a change (the first contact within four working days).
         browser.visit("/programme/settings").await;
         browser.fill("#first_contact_working_days", "4").await;

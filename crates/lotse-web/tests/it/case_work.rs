@@ -9,6 +9,32 @@ use lotse_testkit::world::World;
 
 use crate::app::{TestApp, text};
 
+/// What `user` did, as audit entries, oldest first: action, kind of record, the records.
+async fn audit_of(
+    db: &lotse_testkit::TestDb,
+    world: &World,
+    user: lotse_domain::id::UserId,
+) -> Vec<(String, String, Vec<uuid::Uuid>)> {
+    let mut tx = db.db.begin_read().await.unwrap();
+    let actor = format!("user:{}", user.as_uuid());
+    let mut entries = lotse_store::audit::list_for_actor(&mut tx, &world.scope, &actor, 10_000)
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+    entries.reverse();
+    entries
+        .into_iter()
+        .map(|e| {
+            let objects = if e.entry.objects.is_empty() {
+                vec![e.entry.object_id]
+            } else {
+                e.entry.objects
+            };
+            (e.entry.action, e.entry.object_kind, objects)
+        })
+        .collect()
+}
+
 storage_test!(async fn the_link_worker_builds_a_shortlist_from_the_offer_search(db) {
     let app = TestApp::new(db).await;
     let world = World::build(db, "shortlist-web").await;
@@ -361,9 +387,21 @@ storage_test!(async fn the_search_profile_is_saved_from_its_form_and_shapes_the_
     let response = app.post_form(&form, &body.replace("=200", "=5"), &headers).await;
     assert_eq!(response.status(), 303);
     assert_eq!(response.headers()[header::LOCATION], format!("{case}/offers").as_str());
+    let before = audit_of(db, &world, lotsin).await.len();
     let search = text(app.get(&format!("{case}/offers"), &headers).await).await;
     assert!(search.contains("Interessen: Sport und Bewegung") && search.contains("braucht: stufenlos"), "{search}");
     assert!(search.contains("<h2>0 Angebote</h2>"), "{search}");
+    // The page shows the profile and searches with it, reading (and auditing) each record once.
+    let reads = audit_of(db, &world, lotsin).await.split_off(before);
+    assert!(!reads.is_empty(), "the search page audits no read");
+    let mut once = reads.clone();
+    once.sort();
+    once.dedup();
+    assert_eq!(once.len(), reads.len(), "a record read twice by one page: {reads:?}");
+    // The case page shows it in one line, with the way to change it.
+    let record = text(app.get(&case, &headers).await).await;
+    assert!(record.contains("Suchprofil der Person:</strong> Interessen: Sport und Bewegung"), "{record}");
+    assert!(record.contains(&format!("href=\"{form}\">Suchprofil bearbeiten")), "{record}");
     // The same search without the profile finds them, and its form keeps the profile off.
     let off = text(app.get(&format!("{case}/offers?profile=off"), &headers).await).await;
     assert!(off.contains("Diese Suche ohne das Suchprofil") && off.contains("name=\"profile\" value=\"off\""), "{off}");
@@ -380,4 +418,6 @@ storage_test!(async fn the_search_profile_is_saved_from_its_form_and_shapes_the_
     let gp = world.member(db, "dr-web", Role::Prescriber, Some(world.orgs.practice)).await;
     let gp_cookie = app.session_for(gp, world.programme.id).await;
     assert_eq!(app.get(&form, &[("cookie", gp_cookie.as_str())]).await.status(), 403);
+    let record = text(app.get(&case, &[("cookie", gp_cookie.as_str())]).await).await;
+    assert!(!record.contains("search-profile"), "{record}");
 });

@@ -28,6 +28,13 @@ storage_test!(async fn a_gp_prescribes_through_the_form_and_downloads_the_sheet(
     assert!(page.contains("Nachname"), "{page}");
     assert!(page.contains("Dieses Datum liegt in der Zukunft"), "{page}");
     assert!(page.contains("value=\"Ayşe\""), "what was entered stays");
+    // The consent texts in the person's language (Turkish), open and first, to read out.
+    let texts = page.split("class=\"consent-texts\"").nth(1).unwrap_or_default();
+    assert!(texts.starts_with(" open>"), "{page}");
+    let turkish = texts.find("<ol lang=\"tr\" dir=\"ltr\">").expect("the Turkish texts");
+    assert!(texts.find("<ol lang=\"ar\" dir=\"rtl\">").is_some_and(|arabic| turkish < arabic), "{texts}");
+    assert!(texts.contains("sır saklama yükümlülüğünden muaf tutuyorum"), "{texts}");
+    assert!(!texts.contains("<ol lang=\"de\""), "the page's own language is shown inline: {texts}");
 
     let good = format!(
         "given_name=Ay%C5%9Fe&family_name=Demir&birth_date=14.03.1950&language=tr&need=loneliness&need=nature\
@@ -43,7 +50,10 @@ storage_test!(async fn a_gp_prescribes_through_the_form_and_downloads_the_sheet(
     assert!(board.contains("Ayşe Demir"), "{board}");
     assert!(board.contains("Ausgestellt"), "the state: issued");
     let shown = text(app.get(&location, &headers).await).await;
-    assert!(shown.contains("Soziales Rezept ausgestellt"), "the timeline: {shown}");
+    // The timeline: the prescription, then its referral to the link facility.
+    let issued = shown.find("Soziales Rezept ausgestellt").expect("the prescription in the timeline");
+    let referred = shown.find("Überweisung an die Lotsenstelle").expect("the referral in the timeline");
+    assert!(issued < referred, "the prescription first: {shown}");
     assert!(shown.contains("Türkisch"), "the sheet's language");
 
     let sheet = app.get(&format!("{location}/sheet.pdf"), &headers).await;
