@@ -584,7 +584,7 @@ pub(crate) async fn sheet_pdf(view: prescribe::PrescriptionView) -> Result<(Stri
                 ConsentPurpose::Transfer => Some(SheetConsent::Transfer),
                 ConsentPurpose::Care => Some(SheetConsent::Care),
                 ConsentPurpose::Research => Some(SheetConsent::Research),
-                _ => None,
+                ConsentPurpose::ProviderSharing => None,
             })
             .collect(),
         consent_version: view

@@ -81,6 +81,7 @@ storage_test!(async fn coordinators_hear_of_the_offers_changed_by_others(db) {
     let provider = as_member(db, &world, "anbieter-offers", Role::OfferProvider, Some(world.orgs.provider)).await;
     let evaluator = as_member(db, &world, "evaluation-inbox", Role::Evaluator, None).await;
     assert!(inbox::open(&db.db, &clock, &coordinator).await.unwrap().items.is_empty(), "nothing happened yet");
+    clock.advance(Duration::minutes(5));
 
     // The provider changes its offer; the coordinator verifies it afterwards.
     let editable = lotse_app::offer_edit::offer_for_edit(&db.db, &clock, &provider, world.offer).await.unwrap();

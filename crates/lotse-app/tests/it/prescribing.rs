@@ -95,9 +95,9 @@ storage_test!(async fn a_prescription_with_transfer_reaches_the_facility_and_the
     assert_eq!(view.language, "tr");
     assert_eq!(view.timeline.len(), 1);
     // The sheet prints the consents given with it (no research here), with their text's version.
-    use lotse_domain::consent::ConsentPurpose;
     let version = lotse_domain::prescribing::CONSENT_TEXT_VERSION.to_owned();
-    assert_eq!(view.consents, [(ConsentPurpose::Transfer, version.clone()), (ConsentPurpose::Care, version)]);
+    let (transfer, care) = (lotse_domain::consent::ConsentPurpose::Transfer, lotse_domain::consent::ConsentPurpose::Care);
+    assert_eq!(view.consents, [(transfer, version.clone()), (care, version)]);
 
     // The reason is sealed: its bytes are not the text.
     let stored: Vec<u8> = lotse_store::on_pool!(&db.db, p => sqlx::query_scalar("select reason from prescription_reason")
