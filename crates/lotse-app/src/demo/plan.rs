@@ -1456,6 +1456,29 @@ async fn write_world(db: &Db, w: &World, password_hash: &str, now: OffsetDateTim
     for chunk in w.offers.chunks(5000) {
         lotse_store::offer::insert_offers(&mut tx, &w.scope, chunk).await?;
     }
+    // Four offers had their open places changed in the last hours (through the store path of
+    // an offer's change, with its event): the coordinators' inbox shows them.
+    for (k, offer) in (1..=4).zip(w.offers.iter().filter(|o| o.status == OfferStatus::Active)) {
+        let at = now - Duration::hours(k);
+        let changed = Offer {
+            capacity: lotse_domain::offer::Capacity {
+                open_places: u32::try_from(k).ok(),
+                waiting_list: 0,
+            },
+            updated_at: at,
+            ..offer.clone()
+        };
+        let access = Access { at, ..access };
+        lotse_store::offer::change(
+            &mut tx,
+            &w.scope,
+            access,
+            &changed,
+            1,
+            &lotse_domain::offer_edit::OfferEvent::Updated,
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(())
 }

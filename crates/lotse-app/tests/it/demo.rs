@@ -74,6 +74,9 @@ storage_test!(async fn the_demo_has_both_programmes_every_state_and_a_valid_audi
         "ended:completed", "ended:offer_ended", "ended:other", "ended:stopped_by_person", "lapsed", "proposed", "sent",
     ];
     assert_eq!(onward, every);
+    // A few offers changed lately, with their events: news for the coordinators.
+    let changed = count("select count(*) from event where stream = 4").await;
+    assert_eq!(changed, 8, "four offers per programme");
     // About one plan in two comes with the person's search profile, saved before it.
     let plans = count("select count(*) from action_plan").await;
     let profiles = count("select count(*) from search_profile").await;
