@@ -46,6 +46,22 @@ pub async fn issue(
     object: Uuid,
     lifetime: Duration,
 ) -> Result<IssuedCapability, AccessError> {
+    let mut tx = db.begin().await?;
+    let issued = issue_in(&mut tx, clock, issuer, purpose, object, lifetime).await?;
+    tx.commit().await?;
+    Ok(issued)
+}
+
+/// [`issue`] in the caller's transaction, so that the link and the change it belongs to (an
+/// onward referral sent, its links renewed) are written together or not at all.
+pub(crate) async fn issue_in(
+    tx: &mut lotse_store::Tx,
+    clock: &dyn Clock,
+    issuer: &ProgrammeScope,
+    purpose: CapabilityPurpose,
+    object: Uuid,
+    lifetime: Duration,
+) -> Result<IssuedCapability, AccessError> {
     if lifetime < LIFETIME.0 || lifetime > LIFETIME.1 {
         return Err(AccessError::Invalid(
             "a capability lives from one minute to 30 days".to_owned(),
@@ -69,10 +85,9 @@ pub async fn issue(
         created_at: now,
         expires_at,
     };
-    let mut tx = db.begin().await?;
-    lotse_store::capability::insert(&mut tx, issuer, &new).await?;
+    lotse_store::capability::insert(tx, issuer, &new).await?;
     lotse_store::audit::record(
-        &mut tx,
+        tx,
         issuer,
         access(now),
         AuditAction::Create,
@@ -80,7 +95,6 @@ pub async fn issue(
         [id.as_uuid()],
     )
     .await?;
-    tx.commit().await?;
     Ok(IssuedCapability { id, token, expires_at })
 }
 

@@ -350,10 +350,9 @@ pub async fn send(
     };
     apply(&mut tx, principal, clock, onward, expected_version, recorded).await?;
     let emailed = crate::email::enqueue_link(&mut tx, scope, handle::relays(db), onward, now).await?;
-    tx.commit().await?;
-    // The link after the commit: a link always names an onward referral that was sent.
-    let issued = crate::capability::issue(
-        handle::store(db),
+    // The link in the same transaction: sent with its link, or nothing written.
+    let issued = crate::capability::issue_in(
+        &mut tx,
         clock,
         scope,
         CapabilityPurpose::OnwardReferralAnswer,
@@ -361,6 +360,7 @@ pub async fn send(
         LINK_LIFETIME,
     )
     .await?;
+    tx.commit().await?;
     Ok(ProviderLink {
         token: issued.token,
         expires_at: issued.expires_at,
@@ -401,19 +401,13 @@ pub async fn change_links(
     let scope = principal.scope();
     let purpose = CapabilityPurpose::OnwardReferralAnswer;
     stop_links(&mut tx, scope, access(clock, AuditPurpose::Care), onward, now).await?;
-    tx.commit().await?;
     if change == LinkChange::Stop {
+        tx.commit().await?;
         return Ok(None);
     }
-    let issued = crate::capability::issue(
-        handle::store(db),
-        clock,
-        scope,
-        purpose,
-        onward.as_uuid(),
-        LINK_LIFETIME,
-    )
-    .await?;
+    // The new link in the same transaction: the old ones stop only if the new one is made.
+    let issued = crate::capability::issue_in(&mut tx, clock, scope, purpose, onward.as_uuid(), LINK_LIFETIME).await?;
+    tx.commit().await?;
     Ok(Some(ProviderLink {
         token: issued.token,
         expires_at: issued.expires_at,

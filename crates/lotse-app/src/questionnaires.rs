@@ -281,10 +281,10 @@ pub async fn invite_for(
         answered_at: None,
     };
     lotse_store::invitation::insert(&mut tx, scope, access, &invitation).await?;
-    tx.commit().await?;
-    // The capability after the invitation: a link always names a stored invitation.
-    let issued = crate::capability::issue(
-        handle::store(db),
+    // The capability with the invitation, in one transaction: a link always names a stored
+    // invitation, and an invitation is never left without its link.
+    let issued = crate::capability::issue_in(
+        &mut tx,
         clock,
         scope,
         CapabilityPurpose::QuestionnaireAnswer,
@@ -296,6 +296,7 @@ pub async fn invite_for(
         crate::access::AccessError::Store(s) => WorkError::Store(s),
         _ => WorkError::NotFound,
     })?;
+    tx.commit().await?;
     Ok(IssuedLink {
         token: issued.token,
         expires_at: issued.expires_at,
