@@ -43,6 +43,10 @@ struct IntakePage {
     research: bool,
     /// People the facility holds who may be this person: name, birth date, their cases here.
     known: Vec<(String, String, Vec<String>)>,
+    /// The consent texts in the sheet's other languages, the person's first.
+    consent_texts: Vec<crate::prescriptions::ConsentTexts>,
+    /// The person's language is not the page's: those texts are shown open.
+    consent_texts_open: bool,
 }
 
 fn intake_page(page: Page, form: &IntakeForm, errors: &[FieldError], known: &[KnownCase]) -> IntakePage {
@@ -73,6 +77,8 @@ fn intake_page(page: Page, form: &IntakeForm, errors: &[FieldError], known: &[Kn
             })
             .collect(),
         person: form.person.clone(),
+        consent_texts: crate::prescriptions::consent_texts(&page, &language),
+        consent_texts_open: language != page.lang_tag(),
         page,
     }
 }

@@ -184,21 +184,21 @@ struct FormPage {
 }
 
 /// The three consent texts in one language, to read out or show to the person.
-struct ConsentTexts {
+pub(crate) struct ConsentTexts {
     /// The language's name in the page's language.
-    name: String,
+    pub(crate) name: String,
     /// Its tag (`lang` of the texts).
-    tag: &'static str,
+    pub(crate) tag: &'static str,
     /// `rtl` or `ltr`.
-    dir: &'static str,
+    pub(crate) dir: &'static str,
     /// Transfer, care, research.
-    texts: Vec<String>,
+    pub(crate) texts: Vec<String>,
 }
 
 /// The consent texts in every language a sheet is printed in, but the page's own (the form
 /// shows those inline): the person's language first. The texts are the sheet's, so what is
 /// read out is what the person takes home.
-fn consent_texts(page: &Page, person_language: &str) -> Vec<ConsentTexts> {
+pub(crate) fn consent_texts(page: &Page, person_language: &str) -> Vec<ConsentTexts> {
     let mut languages: Vec<SheetLanguage> = SheetLanguage::ALL
         .into_iter()
         .filter(|l| l.tag() != page.lang_tag())

@@ -34,6 +34,10 @@ struct ReReferPage {
     sources: Vec<(&'static str, String, bool)>,
     care: bool,
     research: bool,
+    /// The consent texts in the sheet's other languages (the page reads nothing of the person,
+    /// so not knowing their language, in the sheet's order).
+    consent_texts: Vec<crate::prescriptions::ConsentTexts>,
+    consent_texts_open: bool,
 }
 
 fn re_refer_page(
@@ -51,6 +55,8 @@ fn re_refer_page(
         sources: crate::intake::source_choices(&page, &lotse_app::intake::SOURCES, &form.source),
         care: form.care,
         research: form.research,
+        consent_texts: crate::prescriptions::consent_texts(&page, page.lang_tag()),
+        consent_texts_open: false,
         page,
     }
 }

@@ -275,6 +275,10 @@ storage_test!(async fn the_intake_form_registers_a_person_and_opens_the_case(db)
     let page = text(response).await;
     assert!(page.contains("value=\"ABCD\"") && page.contains("Zu diesem Code gibt es kein Soziales Rezept"), "{page}");
     assert!(page.contains("an die Lotsenstelle: Ohne diese Einwilligung"), "{page}");
+    // The consent texts in the person's language (Turkish), open and first, to read out.
+    let texts = page.split("class=\"consent-texts\"").nth(1).unwrap_or_default();
+    assert!(texts.starts_with(" open>") && texts.contains("<ol lang=\"tr\" dir=\"ltr\">"), "{page}");
+    assert!(texts.contains("bana uygun etkinlikleri bulmamda"), "the care text in Turkish: {texts}");
     let body = "given_name=Hasan&family_name=Y%C4%B1ld%C4%B1z&birth_date=02.02.1961&language=tr&source=self";
     let response = app.post_form("/cases/new", body, &headers).await;
     assert_eq!(response.status(), 400, "care consent is required");
