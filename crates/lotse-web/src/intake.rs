@@ -26,6 +26,10 @@ use crate::prescriptions::{Choice, gender_choices, giver_choices, language_choic
 
 #[derive(Template)]
 #[template(path = "intake.html")]
+#[expect(
+    clippy::struct_excessive_bools,
+    reason = "one per checkbox of the form, and whether a disclosure is open"
+)]
 struct IntakePage {
     page: Page,
     errors: Vec<String>,
