@@ -168,6 +168,21 @@ impl Page {
         self.lang.tag()
     }
 
+    /// A consent's text (`transfer`, `care`, `research`) in the page's language: the prescription
+    /// sheet's own words (`lotse_pdf::sheet::consent_text`), so what is read out at the desk is
+    /// what the person takes home. Empty for another name.
+    pub fn consent_text(&self, consent: &str) -> String {
+        use lotse_pdf::sheet::{SheetConsent, SheetLanguage, consent_text};
+        let consent = match consent {
+            "transfer" => SheetConsent::Transfer,
+            "care" => SheetConsent::Care,
+            "research" => SheetConsent::Research,
+            _ => return String::new(),
+        };
+        let language = SheetLanguage::from_tag(self.lang_tag()).unwrap_or(SheetLanguage::De);
+        consent_text(language, consent).unwrap_or_default()
+    }
+
     /// The language switcher's entries: (tag, endonym).
     pub fn languages(&self) -> Vec<(&'static str, &'static str)> {
         vec![("de", "Deutsch"), ("da", "Dansk"), ("en", "English")]
